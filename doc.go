@@ -1,0 +1,41 @@
+// Package mdmcred is an SDK for the short-lived credentials of mobile device
+// management: emergency service passwords, company enrollment passcodes,
+// remote passcode resets and portal one-time PINs, with the QR codes and
+// localized email that deliver them.
+//
+// This root package holds only this overview; the code lives in the
+// packages below. Each keeps its rules as pure functions and value types,
+// and has one service type whose ports (a Store, a Mailer, a clock, a source
+// of randomness) are small interfaces the host wires up.
+//
+// # Which package to import
+//
+//   - [github.com/mdmcred/mdmcred/servicepass]: an admin issues an emergency
+//     service password for one device; the device agent verifies it offline.
+//     A device agent imports this package only: its verifier builds with
+//     the Go standard library alone.
+//   - [github.com/mdmcred/mdmcred/enrollment]: a site's 12-character company
+//     passcode for self-service enrollment, with failed-attempt lockout and a
+//     security alert.
+//   - [github.com/mdmcred/mdmcred/passcode]: remote device passcode reset:
+//     platform rules, policy-compliant generators, a tracked lifecycle.
+//   - [github.com/mdmcred/mdmcred/otp]: RFC 4226 HOTP, RFC 6238 TOTP, and
+//     single-use portal PINs with an eligibility check.
+//   - [github.com/mdmcred/mdmcred/qr]: QR rendering to PNG, SVG, terminal
+//     text and data: URIs.
+//   - [github.com/mdmcred/mdmcred/notify]: the Mailer port, a message catalog
+//     in several languages, an SMTP adapter and a development outbox.
+//
+// # A short tour
+//
+// An MDM server creates one service per package with its own stores and
+// keys, for example a servicepass issuer with the site's master key, and calls
+// it from the admin console. Secrets come back as values that print as
+// [REDACTED] under every fmt verb and in log/slog; call Reveal where the
+// secret must be shown. Every rejection is a sentinel error matched with
+// errors.Is, and carries no secret.
+//
+// Run the quickstart to see every flow end to end:
+//
+//	go run ./examples/quickstart
+package mdmcred
