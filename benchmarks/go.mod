@@ -1,0 +1,5 @@
+module github.com/mdmcred/mdmcred/benchmarks
+
+go 1.25.0
+
+replace github.com/mdmcred/mdmcred => ../
