@@ -1,0 +1,62 @@
+// Package passcode resets a managed device's passcode remotely: it decides
+// what each platform allows, generates a passcode that meets the device's
+// policy, and tracks each reset through an explicit lifecycle with an audit
+// trail.
+//
+// # Where to start
+//
+// Build a [Service] with [New] from a [Config] (a [Store] such as
+// [NewMemStore], sealing keys, optionally a [Mailer]). An admin console calls
+// [Service.Request]; a user portal calls [Service.SelfService]. Both return
+// the new passcode to put in the MDM command; the host then reports the
+// device's progress with [Service.Transition] and shows the passcode again
+// with [Service.Reveal]. Call [Service.ExpireStale] periodically.
+//
+// The pure parts work alone: [Check] says what a reset of a [Device] will
+// do; [Generate] (or a reusable [NewGenerator]) draws a passcode for a
+// [Policy]; [Validate] checks one; [IsNumericComplex] is Android's
+// NUMERIC_COMPLEX rule.
+//
+// # Platforms
+//
+// Android device owner sets a new passcode (API 26+, active reset token);
+// legacy Android device admin is refused on Android 8+ and on 7.x when a
+// passcode is set; iOS and iPadOS clear the passcode (escrowed UnlockToken
+// required) and the user has 60 minutes to set one; macOS locks with a
+// 6-digit PIN; Windows Phone 8.1 takes a numeric passcode; Windows desktops
+// have no MDM passcode reset. Resets on Android, by an admin or through the
+// portal, use an 8-character alphanumeric passcode unless the device's own
+// policy says otherwise. A refusal is an *UnsupportedError saying why,
+// matching [ErrUnsupported].
+//
+// # Generators
+//
+// A [Policy] names a [Kind] (numeric, numeric-complex, alphabetic,
+// alphanumeric, complex, readable) and a length range. Passcodes are drawn
+// by rejection sampling from crypto/rand (or the injected reader) and are
+// uniform over every string the policy admits, across all allowed lengths
+// (see [Generator] for why that favours the longest length). If unsure, use
+// the platform's policy from [Check]; for a passcode read aloud, Readable.
+//
+// Numeric-complex means no 4 consecutive digits in arithmetic progression
+// with any step: 4444, 1234, 4321, 2468 and 1357 are all refused, as
+// Android's own check does.
+//
+// # Lifecycle
+//
+// A reset moves Requested -> Pending -> Acknowledged -> Succeeded, or from
+// any of those open states to Failed or Expired ([CanTransition]). Each move
+// is one conditional Store update together with its [Event] (time, actor);
+// [Service.Events] lists them per reset or per device. A device has at most
+// one open reset: a second request gets [ErrResetInProgress]; a stale one
+// ([Config.StaleAfter], default 24 h) is expired first.
+//
+// # Secrets
+//
+// Passcodes are [Passcode] values, which print as [REDACTED]. At rest the
+// passcode is sealed with XChaCha20-Poly1305, bound to the reset ID, with a
+// retention limit ([Config.Retention], default 48 h). Only the requesting
+// admin, or the device's own user in the portal signed in again within 5
+// minutes, may reveal it; every view and every refusal is an Event. No
+// error, log line or event holds a passcode.
+package passcode

@@ -1,0 +1,191 @@
+package passcode
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// State is a step of a reset's lifecycle:
+//
+//	Requested -> Pending -> Acknowledged -> Succeeded
+//	    |           |            |
+//	    +-----------+------------+--------> Failed | Expired
+//
+// Requested: the reset is recorded and the passcode generated. Pending: the
+// command is queued for the device. Acknowledged: the device received it.
+// Succeeded: the device reports the passcode set, cleared or the lock
+// applied. Failed: the command could not be delivered or the device refused
+// it. Expired: no final answer came before the stale deadline
+// ([Config.StaleAfter]). The last three are final; a device has at most one
+// reset in the other three (its open reset).
+type State uint8
+
+// States. The zero State is invalid.
+const (
+	Requested State = iota + 1
+	Pending
+	Acknowledged
+	Succeeded
+	Failed
+	Expired
+)
+
+var stateNames = [...]string{"", "requested", "pending", "acknowledged", "succeeded", "failed", "expired"}
+
+// String returns the state's name ("pending"), or "state(N)" for an invalid
+// state.
+func (s State) String() string {
+	if int(s) < len(stateNames) && s != 0 {
+		return stateNames[s]
+	}
+	return fmt.Sprintf("state(%d)", uint8(s))
+}
+
+// Open reports whether s is Requested, Pending or Acknowledged: the reset is
+// still under way and blocks another one for the same device.
+func (s State) Open() bool { return s >= Requested && s <= Acknowledged }
+
+// Final reports whether s is Succeeded, Failed or Expired.
+func (s State) Final() bool { return s >= Succeeded && s <= Expired }
+
+// CanTransition reports whether the lifecycle allows moving from one state to
+// another: one step forward (Requested -> Pending -> Acknowledged ->
+// Succeeded), or from any open state to Failed or Expired. Nothing leaves a
+// final state, and no state moves to itself.
+func CanTransition(from, to State) bool {
+	if !from.Open() {
+		return false
+	}
+	switch to {
+	case Pending:
+		return from == Requested
+	case Acknowledged:
+		return from == Pending
+	case Succeeded:
+		return from == Acknowledged
+	case Failed, Expired:
+		return true
+	}
+	return false
+}
+
+// Lifecycle errors.
+var (
+	// ErrInvalidTransition: the lifecycle does not allow the move. Returned
+	// as a *TransitionError.
+	ErrInvalidTransition = errors.New("passcode: invalid state transition")
+	// ErrResetInProgress: the device already has an open reset; a second
+	// one is refused, not stacked. Returned as an *InProgressError by the
+	// Service.
+	ErrResetInProgress = errors.New("passcode: a reset is already in progress for this device")
+	// ErrNotFound: no reset with that ID (or no open reset for the device).
+	ErrNotFound = errors.New("passcode: reset not found")
+	// ErrStateChanged: a conditional update found the reset in another
+	// state than expected (someone else moved it first).
+	ErrStateChanged = errors.New("passcode: reset state changed concurrently")
+	// ErrDuplicateID: a reset with that ID already exists.
+	ErrDuplicateID = errors.New("passcode: duplicate reset ID")
+)
+
+// TransitionError says which move was refused. It matches
+// [ErrInvalidTransition].
+type TransitionError struct {
+	From, To State
+}
+
+func (e *TransitionError) Error() string {
+	return "passcode: invalid state transition: " + e.From.String() + " -> " + e.To.String()
+}
+
+// Is reports whether target is [ErrInvalidTransition].
+func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
+
+// InProgressError names the device's open reset that blocked a new request.
+// It matches [ErrResetInProgress].
+type InProgressError struct {
+	ResetID string
+	State   State
+	Since   time.Time // when the open reset was requested
+}
+
+func (e *InProgressError) Error() string {
+	return fmt.Sprintf("passcode: a reset is already in progress for this device: %s since %s (%s)",
+		e.ResetID, e.Since.UTC().Format(time.RFC3339), e.State)
+}
+
+// Is reports whether target is [ErrResetInProgress].
+func (e *InProgressError) Is(target error) bool { return target == ErrResetInProgress }
+
+// EventKind says what an [Event] records.
+type EventKind uint8
+
+// Event kinds.
+const (
+	// EventTransition: the reset moved From -> To (From is zero for the
+	// request that created it).
+	EventTransition EventKind = iota + 1
+	// EventViewed: Actor was shown the passcode (From = To = current state).
+	EventViewed
+	// EventViewDenied: Actor asked to see the passcode and was refused.
+	EventViewDenied
+	// EventNotified: the passcode (or the clear notice) was emailed to the
+	// device user.
+	EventNotified
+	// EventNotifyFailed: the email to the device user could not be sent.
+	EventNotifyFailed
+)
+
+var eventNames = [...]string{"", "transition", "viewed", "view-denied", "notified", "notify-failed"}
+
+// String returns the kind's name ("viewed").
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) && k != 0 {
+		return eventNames[k]
+	}
+	return fmt.Sprintf("event(%d)", uint8(k))
+}
+
+// ActorSystem is the Actor of events the Service causes itself (a stale
+// reset expiring).
+const ActorSystem = "system"
+
+// Event is one entry of a reset's audit trail. It never holds a passcode.
+type Event struct {
+	Kind     EventKind
+	ResetID  string
+	DeviceID string
+	From, To State
+	At       time.Time // UTC
+	// Actor is who caused the event: an admin or user ID, the host's
+	// device-channel name, or ActorSystem.
+	Actor string
+}
+
+// Reset is the stored record of one passcode reset.
+type Reset struct {
+	ID       string
+	DeviceID string
+	Platform Platform
+	Action   Action
+	State    State
+	// RequestedBy is the acting admin, or the user in self-service.
+	RequestedBy string
+	// SelfService marks a reset the device's user made in the portal.
+	SelfService bool
+	// Owner is the device's user when the reset was requested.
+	Owner       string
+	RequestedAt time.Time // UTC
+	UpdatedAt   time.Time // UTC, last transition
+	// StaleAt is when an open reset expires (RequestedAt + StaleAfter).
+	StaleAt time.Time
+	// Sealed is the new passcode sealed with XChaCha20-Poly1305, bound to
+	// ID and carrying its own retention limit; nil for ClearPasscode. It is
+	// opaque to the Store.
+	Sealed []byte
+	// RetainUntil is when Sealed can no longer be opened.
+	RetainUntil time.Time
+	// Grace is, for ClearPasscode, how long the user has to set a new
+	// passcode once it is cleared.
+	Grace time.Duration
+}

@@ -1,0 +1,220 @@
+package passcode
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Platform is a device's management platform: which MDM channel the reset
+// command takes, which decides what a reset can do.
+type Platform uint8
+
+// Platforms. The zero Platform is unknown and unsupported.
+const (
+	// AndroidDeviceOwner: a fully managed Android device (device owner or
+	// work profile), reset through DevicePolicyManager.resetPasswordWithToken,
+	// which needs Android 8.0 (API 26) and an active reset password token.
+	AndroidDeviceOwner Platform = iota + 1
+	// AndroidDeviceAdmin: the legacy device administrator API
+	// (DevicePolicyManager.resetPassword), deprecated by Google.
+	AndroidDeviceAdmin
+	// IOS: an iPhone, through the MDM ClearPasscode command.
+	IOS
+	// IPadOS: an iPad, with the same rules as IOS.
+	IPadOS
+	// MacOS: a Mac, locked with the MDM DeviceLock command and a 6-digit PIN.
+	MacOS
+	// WindowsPhone81: Windows Phone 8.1, which takes a new numeric passcode.
+	WindowsPhone81
+	// Windows: Windows 10 and later desktops; no remote passcode reset.
+	Windows
+)
+
+var platformNames = [...]string{"", "android-device-owner", "android-device-admin", "ios", "ipados", "macos", "windows-phone-8.1", "windows"}
+
+// String returns the platform's name ("android-device-owner"), or
+// "platform(N)" for an unknown one.
+func (p Platform) String() string {
+	if int(p) < len(platformNames) && p != 0 {
+		return platformNames[p]
+	}
+	return fmt.Sprintf("platform(%d)", uint8(p))
+}
+
+// Android API levels the rules depend on.
+const (
+	APINougat = 24 // Android 7.0
+	APIOreo   = 26 // Android 8.0
+)
+
+// IOSGrace is how long an iOS or iPadOS user has to set a new passcode after
+// a ClearPasscode command, when the passcode policy requires one.
+const IOSGrace = 60 * time.Minute
+
+// MacOSPINLength is the length of a macOS DeviceLock PIN.
+const MacOSPINLength = 6
+
+// Device is what the capability check needs to know about a device. The
+// host fills it from its inventory.
+type Device struct {
+	// ID identifies the device in the host; it keys the one-open-reset rule.
+	ID string
+	// Name is shown to the user in the email ("Anna's Pixel").
+	Name string
+	// Platform is the management platform.
+	Platform Platform
+	// APILevel is the Android API level (Build.VERSION.SDK_INT); ignored on
+	// other platforms.
+	APILevel int
+	// PasscodeSet reports whether the device has a passcode now.
+	PasscodeSet bool
+	// ResetTokenActive reports whether an Android device owner's reset
+	// password token is set and activated.
+	ResetTokenActive bool
+	// UnlockTokenEscrowed reports whether the host holds the iOS/iPadOS
+	// UnlockToken escrowed at enrollment, which ClearPasscode needs.
+	UnlockTokenEscrowed bool
+	// Policy is the passcode policy the device enforces, when the host
+	// knows it; the zero Policy means the platform default.
+	Policy Policy
+	// Owner is the ID of the device's enrolled user, who may reset it in
+	// self-service; empty for a device with no user.
+	Owner string
+}
+
+// Action is what a reset does on the device.
+type Action uint8
+
+// Actions.
+const (
+	// SetPasscode sets a new generated passcode.
+	SetPasscode Action = iota + 1
+	// ClearPasscode removes the passcode; the user sets a new one within
+	// [Capability.Grace].
+	ClearPasscode
+	// LockPIN locks the device with a generated PIN that unlocks it.
+	LockPIN
+)
+
+var actionNames = [...]string{"", "set-passcode", "clear-passcode", "lock-pin"}
+
+// String returns the action's name ("set-passcode").
+func (a Action) String() string {
+	if int(a) < len(actionNames) && a != 0 {
+		return actionNames[a]
+	}
+	return fmt.Sprintf("action(%d)", uint8(a))
+}
+
+// Capability is what a reset of one device will do.
+type Capability struct {
+	Platform Platform
+	Action   Action
+	// Policy is the policy of the passcode or PIN to generate; the zero
+	// Policy for ClearPasscode.
+	Policy Policy
+	// Grace, for ClearPasscode, is how long the user has to set a new
+	// passcode.
+	Grace time.Duration
+}
+
+// ErrUnsupported: the device's platform or state does not allow a remote
+// passcode reset. Returned as an *UnsupportedError that says why.
+var ErrUnsupported = errors.New("passcode: reset unsupported")
+
+// UnsupportedError says why a device cannot be reset. It matches
+// [ErrUnsupported].
+type UnsupportedError struct {
+	Platform Platform
+	Reason   string
+}
+
+func (e *UnsupportedError) Error() string {
+	return "passcode: reset unsupported on " + e.Platform.String() + ": " + e.Reason
+}
+
+// Is reports whether target is [ErrUnsupported].
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+// Default policies per platform, used when [Device.Policy] is zero.
+var (
+	// AndroidPolicy: Android resets (by an admin or through the portal) set
+	// an 8-character alphanumeric passcode, which meets every Android
+	// password quality up to ALPHANUMERIC.
+	AndroidPolicy = Policy{Kind: Alphanumeric, MinLength: 8, MaxLength: 8}
+	// MacOSPolicy: the 6-digit DeviceLock PIN.
+	MacOSPolicy = Policy{Kind: Numeric, MinLength: MacOSPINLength, MaxLength: MacOSPINLength}
+	// WindowsPhonePolicy: Windows Phone 8.1 takes a numeric passcode.
+	WindowsPhonePolicy = Policy{Kind: Numeric, MinLength: 6, MaxLength: 6}
+)
+
+// Check reports what a reset of d will do, or an *UnsupportedError saying why
+// it cannot be done:
+//
+//   - AndroidDeviceOwner: sets a new passcode (default [AndroidPolicy]); needs
+//     API 26 and an active reset password token.
+//   - AndroidDeviceAdmin: sets a new passcode; unsupported on Android 8.0+
+//     (API 26), and on Android 7.x (API 24-25) when a passcode is already
+//     set, because resetPassword can then only set one where none exists.
+//   - IOS, IPadOS: clears the passcode; needs the escrowed UnlockToken; the
+//     user has [IOSGrace] to set a new one.
+//   - MacOS: locks with a 6-digit PIN; a device policy is ignored, the PIN
+//     format is fixed.
+//   - WindowsPhone81: sets a new numeric passcode (default
+//     [WindowsPhonePolicy]); a device policy must be Numeric or
+//     NumericComplex.
+//   - Windows: unsupported; Windows desktops have no MDM passcode reset (use
+//     a Windows Hello PIN reset).
+//
+// A device policy that is itself invalid is unsupported too.
+func Check(d Device) (Capability, error) {
+	unsupported := func(reason string) (Capability, error) {
+		return Capability{}, &UnsupportedError{Platform: d.Platform, Reason: reason}
+	}
+	c := Capability{Platform: d.Platform, Action: SetPasscode}
+	switch d.Platform {
+	case AndroidDeviceOwner:
+		if d.APILevel < APIOreo {
+			return unsupported(fmt.Sprintf("a reset password token needs Android 8.0 (API %d), device has API %d", APIOreo, d.APILevel))
+		}
+		if !d.ResetTokenActive {
+			return unsupported("no active reset password token")
+		}
+		c.Policy = AndroidPolicy
+	case AndroidDeviceAdmin:
+		switch {
+		case d.APILevel >= APIOreo:
+			return unsupported("the legacy device admin API cannot reset the passcode on Android 8.0 and later; enroll as device owner")
+		case d.APILevel >= APINougat && d.PasscodeSet:
+			return unsupported("on Android 7.x the legacy device admin API can only set a passcode when none is set")
+		case d.APILevel <= 0:
+			return unsupported("unknown Android API level")
+		}
+		c.Policy = AndroidPolicy
+	case IOS, IPadOS:
+		if !d.UnlockTokenEscrowed {
+			return unsupported("no escrowed unlock token; it is only available for supervised or MDM-enrolled devices that escrowed it at enrollment")
+		}
+		return Capability{Platform: d.Platform, Action: ClearPasscode, Grace: IOSGrace}, nil
+	case MacOS:
+		return Capability{Platform: d.Platform, Action: LockPIN, Policy: MacOSPolicy}, nil
+	case WindowsPhone81:
+		c.Policy = WindowsPhonePolicy
+		if d.Policy != (Policy{}) && d.Policy.Kind != Numeric && d.Policy.Kind != NumericComplex {
+			return unsupported(fmt.Sprintf("Windows Phone 8.1 takes a numeric passcode, device policy is %s", d.Policy.Kind))
+		}
+	case Windows:
+		return unsupported("Windows desktops have no MDM passcode reset")
+	default:
+		return unsupported("unknown platform")
+	}
+	if d.Policy != (Policy{}) {
+		p, err := d.Policy.Normalize()
+		if err != nil {
+			return unsupported("device policy cannot be met: " + err.Error())
+		}
+		c.Policy = p
+	}
+	return c, nil
+}

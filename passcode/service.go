@@ -1,0 +1,517 @@
+package passcode
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/mdmcred/mdmcred/internal/seal"
+	"github.com/mdmcred/mdmcred/internal/secret"
+)
+
+// Defaults for the zero fields of [Config].
+const (
+	// DefaultReauthWindow: a self-service user must have signed in again
+	// within the last 5 minutes.
+	DefaultReauthWindow = 5 * time.Minute
+	// DefaultStaleAfter: an open reset with no final answer after 24 hours
+	// expires. MDM commands to an offline device wait in its queue, so a
+	// shorter limit would expire resets of phones that are merely switched
+	// off for the night.
+	DefaultStaleAfter = 24 * time.Hour
+	// DefaultRetention: the sealed passcode can be revealed for 48 hours
+	// after the request, long enough to read it to the user after a reset
+	// that took the whole stale window.
+	DefaultRetention = 48 * time.Hour
+	// SignInSkew is how far in the future a self-service sign-in time may
+	// lie (clocks of the host's servers disagree a little); beyond it the
+	// sign-in is refused as not recent.
+	SignInSkew = time.Minute
+)
+
+// Service errors.
+var (
+	// ErrConfig: New was given an unusable Config.
+	ErrConfig = errors.New("passcode: invalid config")
+	// ErrInvalidRequest: a required request field is missing.
+	ErrInvalidRequest = errors.New("passcode: invalid request")
+	// ErrNotOwner: a self-service user asked to reset a device that is
+	// not theirs.
+	ErrNotOwner = errors.New("passcode: not the device's user")
+	// ErrReauthRequired: a self-service user did not sign in again within
+	// the re-authentication window.
+	ErrReauthRequired = errors.New("passcode: sign in again to continue")
+	// ErrNotAllowed: the viewer may not see this reset's passcode.
+	ErrNotAllowed = errors.New("passcode: not allowed to view this passcode")
+	// ErrNoPasscode: the reset cleared the passcode; there is none to show.
+	ErrNoPasscode = errors.New("passcode: reset has no passcode to show")
+	// ErrRetentionPassed: the sealed passcode is past its retention limit.
+	ErrRetentionPassed = errors.New("passcode: passcode no longer available")
+	// ErrResetExpired: the reset went stale; it is now Expired.
+	ErrResetExpired = errors.New("passcode: reset expired")
+	// ErrNoMailer: the user was to be notified but Config.Mailer is nil.
+	ErrNoMailer = errors.New("passcode: no mailer configured")
+	// ErrDelivery: the reset was made but the email to the user failed.
+	// Returned as a *DeliveryError together with a valid Result.
+	ErrDelivery = errors.New("passcode: email delivery failed")
+)
+
+// DeliveryError wraps the Mailer's error. It matches [ErrDelivery] and
+// unwraps to the Mailer's error.
+type DeliveryError struct{ Err error }
+
+func (e *DeliveryError) Error() string { return "passcode: email delivery failed: " + e.Err.Error() }
+
+// Is reports whether target is [ErrDelivery].
+func (e *DeliveryError) Is(target error) bool { return target == ErrDelivery }
+
+// Unwrap returns the Mailer's error.
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// Mailer sends the reset notice to the device user. The notify package
+// provides implementations; a host may write its own. SendPasscode must not
+// log d.Passcode.
+type Mailer interface {
+	SendPasscode(ctx context.Context, d Delivery) error
+}
+
+// Delivery is one reset notice for the device user.
+type Delivery struct {
+	To         string // the user's email address
+	Language   string // BCP 47 tag of the user's language ("pl", "de-AT"); the mailer falls back to English
+	DeviceName string
+	ResetID    string
+	Action     Action
+	// Passcode is the new passcode or lock PIN; zero when Cleared.
+	Passcode Passcode
+	// Cleared: the passcode was removed; the user must set a new one on
+	// the device before SetNewBy or the device will demand it.
+	Cleared  bool
+	SetNewBy time.Time
+	// ExpiresAt is when the reset goes stale if the device never answers.
+	ExpiresAt time.Time
+}
+
+// Config configures a [Service]. Store and SealKeys are required.
+type Config struct {
+	// Store keeps resets and events. Required.
+	Store Store
+	// SealKeys are 32-byte XChaCha20-Poly1305 keys by key ID, under which
+	// passcodes are sealed at rest; keep old keys until their passcodes'
+	// retention has passed. Required.
+	SealKeys map[uint8][]byte
+	// SealKeyID names the key in SealKeys new passcodes are sealed under.
+	SealKeyID uint8
+	// Mailer sends notices to device users. Zero: none; a request with
+	// NotifyUser is refused with ErrNoMailer.
+	Mailer Mailer
+	// Now is the clock. Zero: time.Now.
+	Now func() time.Time
+	// Rand is the randomness for passcodes, reset IDs and nonces. Zero:
+	// crypto/rand.Reader.
+	Rand io.Reader
+	// Logger receives one line per reset, view and failure, never a
+	// passcode. Zero: discard.
+	Logger *slog.Logger
+	// ReauthWindow is how recent a self-service user's sign-in must be.
+	// Zero: DefaultReauthWindow (5 minutes).
+	ReauthWindow time.Duration
+	// StaleAfter is how long a reset may stay open. Zero:
+	// DefaultStaleAfter (24 hours).
+	StaleAfter time.Duration
+	// Retention is how long a sealed passcode can be revealed, counted from
+	// the request; at least StaleAfter. Zero: DefaultRetention (48 hours),
+	// or StaleAfter if that is longer.
+	Retention time.Duration
+}
+
+// Service runs passcode resets: it checks the platform, generates the
+// passcode, tracks the lifecycle, mails the user and reveals the passcode to
+// those allowed. It is safe for concurrent use.
+type Service struct {
+	store      Store
+	sealer     *seal.Sealer
+	mailer     Mailer
+	now        func() time.Time
+	rand       io.Reader
+	log        *slog.Logger
+	reauth     time.Duration
+	staleAfter time.Duration
+	retention  time.Duration
+}
+
+// New validates cfg and returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("%w: Store is required", ErrConfig)
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	sealer, err := seal.New(cfg.SealKeyID, cfg.SealKeys, cfg.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("%w: SealKeys: %w", ErrConfig, err)
+	}
+	s := &Service{store: cfg.Store, sealer: sealer, mailer: cfg.Mailer, now: cfg.Now, rand: cfg.Rand,
+		log: cfg.Logger, reauth: cfg.ReauthWindow, staleAfter: cfg.StaleAfter, retention: cfg.Retention}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.reauth == 0 {
+		s.reauth = DefaultReauthWindow
+	}
+	if s.staleAfter == 0 {
+		s.staleAfter = DefaultStaleAfter
+	}
+	if s.retention == 0 {
+		s.retention = max(DefaultRetention, s.staleAfter)
+	}
+	switch {
+	case s.reauth < 0 || s.staleAfter < 0:
+		return nil, fmt.Errorf("%w: negative duration", ErrConfig)
+	case s.retention < s.staleAfter:
+		return nil, fmt.Errorf("%w: Retention %s is shorter than StaleAfter %s", ErrConfig, s.retention, s.staleAfter)
+	}
+	return s, nil
+}
+
+// ResetRequest is an admin's request to reset one device's passcode.
+type ResetRequest struct {
+	Device Device
+	// Actor is the acting admin's ID; only they may reveal the passcode.
+	Actor string
+	// NotifyUser asks for the passcode (or the clear notice) to be emailed
+	// to UserEmail in Language.
+	NotifyUser bool
+	UserEmail  string
+	Language   string
+}
+
+// Result is a reset just requested.
+type Result struct {
+	Reset      Reset
+	Capability Capability
+	// Passcode is the new passcode or lock PIN to send to the device with
+	// the MDM command; zero for ClearPasscode.
+	Passcode Passcode
+}
+
+// Request starts an admin reset of req.Device: it checks the platform
+// ([Check]), generates the passcode, records the reset in state Requested
+// and, if asked, emails the user. The host then sends the MDM command with
+// Result.Passcode and reports progress with [Service.Transition].
+//
+// A device with an open reset gives an *InProgressError (matching
+// [ErrResetInProgress]), unless that reset is stale: it is then expired and
+// the new one proceeds. When only the email fails, Request returns the
+// Result and a *DeliveryError: the reset stands.
+func (s *Service) Request(ctx context.Context, req ResetRequest) (Result, error) {
+	if req.Actor == "" {
+		return Result{}, fmt.Errorf("%w: Actor is required", ErrInvalidRequest)
+	}
+	return s.request(ctx, req, false)
+}
+
+// SelfServiceRequest is a device user's reset request from the portal.
+type SelfServiceRequest struct {
+	// User is the signed-in user's ID; it must equal Device.Owner.
+	User   string
+	Device Device
+	// SignedInAt is when the user last signed in (entered their
+	// password again); it must lie within the re-authentication window.
+	SignedInAt time.Time
+	NotifyUser bool
+	UserEmail  string
+	Language   string
+}
+
+// SelfService starts a reset the device's own user asked for in the portal.
+// It returns [ErrNotOwner] unless req.User is the device's user, and
+// [ErrReauthRequired] unless the user signed in again within
+// [Config.ReauthWindow]; otherwise it behaves like [Service.Request] with the
+// user as actor. The user may then [Service.Reveal] the passcode.
+func (s *Service) SelfService(ctx context.Context, req SelfServiceRequest) (Result, error) {
+	if req.User == "" || req.Device.Owner != req.User {
+		return Result{}, ErrNotOwner
+	}
+	if !s.recent(req.SignedInAt) {
+		return Result{}, ErrReauthRequired
+	}
+	return s.request(ctx, ResetRequest{Device: req.Device, Actor: req.User, NotifyUser: req.NotifyUser,
+		UserEmail: req.UserEmail, Language: req.Language}, true)
+}
+
+func (s *Service) recent(signedInAt time.Time) bool {
+	now := s.now()
+	return !signedInAt.IsZero() && !signedInAt.After(now.Add(SignInSkew)) && now.Sub(signedInAt) <= s.reauth
+}
+
+func (s *Service) newID() (string, error) {
+	var b [16]byte
+	if _, err := io.ReadFull(s.rand, b[:]); err != nil {
+		return "", fmt.Errorf("passcode: reading randomness: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Result, error) {
+	if req.Device.ID == "" {
+		return Result{}, fmt.Errorf("%w: Device.ID is required", ErrInvalidRequest)
+	}
+	if req.NotifyUser {
+		if s.mailer == nil {
+			return Result{}, ErrNoMailer
+		}
+		if req.UserEmail == "" {
+			return Result{}, fmt.Errorf("%w: UserEmail is required to notify the user", ErrInvalidRequest)
+		}
+	}
+	c, err := Check(req.Device)
+	if err != nil {
+		return Result{}, err
+	}
+	id, err := s.newID()
+	if err != nil {
+		return Result{}, err
+	}
+	now := s.now().UTC()
+	r := Reset{ID: id, DeviceID: req.Device.ID, Platform: c.Platform, Action: c.Action, State: Requested,
+		RequestedBy: req.Actor, SelfService: self, Owner: req.Device.Owner, RequestedAt: now, UpdatedAt: now,
+		StaleAt: now.Add(s.staleAfter), Grace: c.Grace}
+	var pc Passcode
+	if c.Action != ClearPasscode {
+		if pc, err = Generate(c.Policy, s.rand); err != nil {
+			return Result{}, err
+		}
+		r.RetainUntil = now.Add(s.retention)
+		pt := []byte(pc.Reveal())
+		r.Sealed, err = s.sealer.Seal(pt, []byte(id), r.RetainUntil)
+		clear(pt)
+		if err != nil {
+			return Result{}, fmt.Errorf("passcode: sealing: %w", err)
+		}
+	}
+	ev := Event{Kind: EventTransition, ResetID: id, DeviceID: r.DeviceID, To: Requested, At: now, Actor: req.Actor}
+	if err := s.create(ctx, r, ev, now); err != nil {
+		return Result{}, err
+	}
+	s.log.InfoContext(ctx, "passcode reset requested", "reset", id, "device", r.DeviceID,
+		"platform", r.Platform.String(), "action", r.Action.String(), "actor", req.Actor, "self_service", self)
+	res := Result{Reset: r, Capability: c, Passcode: pc}
+	if req.NotifyUser {
+		return res, s.notify(ctx, r, req, pc)
+	}
+	return res, nil
+}
+
+// create stores r, expiring the device's open reset first if it is stale.
+// Each step is one atomic Store operation; racing requests see either the
+// other's open reset or ErrStateChanged on the expiry, and retry.
+func (s *Service) create(ctx context.Context, r Reset, ev Event, now time.Time) error {
+	for try := 0; try < 3; try++ {
+		err := s.store.Create(ctx, r, ev)
+		if !errors.Is(err, ErrResetInProgress) {
+			return err
+		}
+		open, err := s.store.Open(ctx, r.DeviceID)
+		if errors.Is(err, ErrNotFound) {
+			continue // closed meanwhile
+		}
+		if err != nil {
+			return err
+		}
+		if now.Before(open.StaleAt) {
+			return &InProgressError{ResetID: open.ID, State: open.State, Since: open.RequestedAt}
+		}
+		if err := s.expire(ctx, open, now); err != nil && !errors.Is(err, ErrStateChanged) {
+			return err
+		}
+	}
+	return ErrResetInProgress
+}
+
+func (s *Service) expire(ctx context.Context, r Reset, now time.Time) error {
+	ev := Event{Kind: EventTransition, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: Expired, At: now, Actor: ActorSystem}
+	if err := s.store.Transition(ctx, r.ID, r.State, Expired, now, ev); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "passcode reset expired", "reset", r.ID, "device", r.DeviceID, "from", r.State.String())
+	return nil
+}
+
+func (s *Service) notify(ctx context.Context, r Reset, req ResetRequest, pc Passcode) error {
+	d := Delivery{To: req.UserEmail, Language: req.Language, DeviceName: req.Device.Name, ResetID: r.ID,
+		Action: r.Action, Passcode: pc, ExpiresAt: r.StaleAt}
+	if r.Action == ClearPasscode {
+		d.Cleared = true
+		d.SetNewBy = r.RequestedAt.Add(r.Grace)
+	}
+	ev := Event{Kind: EventNotified, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: r.State,
+		At: s.now().UTC(), Actor: ActorSystem}
+	mailErr := s.mailer.SendPasscode(ctx, d)
+	if mailErr != nil {
+		ev.Kind = EventNotifyFailed
+		s.log.WarnContext(ctx, "passcode reset email failed", "reset", r.ID, "device", r.DeviceID, "error", mailErr)
+	}
+	if err := s.store.Append(ctx, ev); err != nil {
+		return err
+	}
+	if mailErr != nil {
+		return &DeliveryError{Err: mailErr}
+	}
+	return nil
+}
+
+// Viewer is who asks to see a reset's passcode.
+type Viewer struct {
+	// ID is the admin's or user's ID.
+	ID string
+	// SelfService marks the device's user in the portal; SignedInAt must
+	// then lie within the re-authentication window.
+	SelfService bool
+	SignedInAt  time.Time
+}
+
+// Reveal opens the reset's sealed passcode for v and records the view. Only
+// the admin who requested an admin reset, or the device's own user in the
+// portal (signed in again within the window), may see it; anyone else gets
+// [ErrNotAllowed] (or [ErrReauthRequired]) and the refusal is recorded too.
+// A reset that cleared the passcode gives [ErrNoPasscode]; one past its
+// retention, [ErrRetentionPassed]. The passcode stays viewable after the
+// reset ends (a device offline past the stale deadline may still apply the
+// queued command), until the retention limit.
+func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcode, error) {
+	r, err := s.store.Get(ctx, resetID)
+	if err != nil {
+		return Passcode{}, err
+	}
+	now := s.now().UTC()
+	var deny error
+	switch {
+	case v.ID == "":
+		deny = ErrNotAllowed
+	case v.SelfService && (r.Owner == "" || v.ID != r.Owner):
+		deny = ErrNotAllowed
+	case v.SelfService && !s.recent(v.SignedInAt):
+		deny = ErrReauthRequired
+	case !v.SelfService && (r.SelfService || v.ID != r.RequestedBy):
+		deny = ErrNotAllowed
+	}
+	ev := Event{Kind: EventViewed, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: r.State, At: now, Actor: v.ID}
+	if deny != nil {
+		ev.Kind = EventViewDenied
+		s.log.WarnContext(ctx, "passcode view denied", "reset", r.ID, "device", r.DeviceID, "viewer", v.ID)
+		if err := s.store.Append(ctx, ev); err != nil {
+			return Passcode{}, err
+		}
+		return Passcode{}, deny
+	}
+	if r.Sealed == nil {
+		return Passcode{}, ErrNoPasscode
+	}
+	pt, err := s.sealer.Open(r.Sealed, []byte(r.ID), now)
+	switch {
+	case errors.Is(err, seal.ErrExpired):
+		return Passcode{}, ErrRetentionPassed
+	case err != nil:
+		return Passcode{}, fmt.Errorf("passcode: opening sealed passcode: %w", err)
+	}
+	pc := secret.New(string(pt))
+	clear(pt)
+	// Record before showing: a view that cannot be recorded is not shown.
+	if err := s.store.Append(ctx, ev); err != nil {
+		return Passcode{}, err
+	}
+	s.log.InfoContext(ctx, "passcode viewed", "reset", r.ID, "device", r.DeviceID, "viewer", v.ID)
+	return pc, nil
+}
+
+// Transition moves a reset to state to on actor's behalf (the host's MDM
+// channel reporting Pending, Acknowledged, Succeeded or Failed, or an admin
+// cancelling with Failed). A move the lifecycle does not allow gives a
+// *TransitionError (matching [ErrInvalidTransition]). An open reset past its
+// stale deadline is expired instead and the call returns [ErrResetExpired]
+// (unless to is Expired).
+func (s *Service) Transition(ctx context.Context, resetID string, to State, actor string) (Reset, error) {
+	if actor == "" {
+		return Reset{}, fmt.Errorf("%w: actor is required", ErrInvalidRequest)
+	}
+	for try := 0; try < 3; try++ {
+		r, err := s.store.Get(ctx, resetID)
+		if err != nil {
+			return Reset{}, err
+		}
+		now := s.now().UTC()
+		if r.State.Open() && !now.Before(r.StaleAt) && to != Expired {
+			if err := s.expire(ctx, r, now); err != nil && !errors.Is(err, ErrStateChanged) {
+				return Reset{}, err
+			}
+			return Reset{}, ErrResetExpired
+		}
+		if !CanTransition(r.State, to) {
+			return Reset{}, &TransitionError{From: r.State, To: to}
+		}
+		ev := Event{Kind: EventTransition, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: to, At: now, Actor: actor}
+		err = s.store.Transition(ctx, r.ID, r.State, to, now, ev)
+		if errors.Is(err, ErrStateChanged) {
+			continue
+		}
+		if err != nil {
+			return Reset{}, err
+		}
+		s.log.InfoContext(ctx, "passcode reset transition", "reset", r.ID, "device", r.DeviceID,
+			"from", r.State.String(), "to", to.String(), "actor", actor)
+		r.State, r.UpdatedAt = to, now
+		return r, nil
+	}
+	return Reset{}, ErrStateChanged
+}
+
+// ExpireStale moves every open reset past its stale deadline to Expired and
+// returns how many it moved. Call it periodically (every few minutes);
+// without it, stale resets still expire when next touched.
+func (s *Service) ExpireStale(ctx context.Context) (int, error) {
+	const batch = 100
+	n := 0
+	for round := 0; round < 1000; round++ {
+		now := s.now().UTC()
+		rs, err := s.store.Stale(ctx, now, batch)
+		if err != nil {
+			return n, err
+		}
+		for _, r := range rs {
+			switch err := s.expire(ctx, r, now); {
+			case err == nil:
+				n++
+			case !errors.Is(err, ErrStateChanged):
+				return n, err
+			}
+		}
+		if len(rs) < batch {
+			break
+		}
+	}
+	return n, nil
+}
+
+// Get returns the reset with that ID, or [ErrNotFound].
+func (s *Service) Get(ctx context.Context, resetID string) (Reset, error) {
+	return s.store.Get(ctx, resetID)
+}
+
+// Events returns the audit trail of one reset (q.ResetID) or one device
+// (q.DeviceID), oldest first.
+func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
+	if q.ResetID == "" && q.DeviceID == "" {
+		return nil, fmt.Errorf("%w: EventQuery needs ResetID or DeviceID", ErrInvalidRequest)
+	}
+	return s.store.Events(ctx, q)
+}
