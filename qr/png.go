@@ -1,0 +1,124 @@
+package qr
+
+import (
+	"bytes"
+	"encoding/base64"
+	"image"
+	"image/color"
+	"image/png"
+)
+
+// DataURIPrefix starts every string [Code.DataURI] returns.
+const DataURIPrefix = "data:image/png;base64,"
+
+var (
+	light = color.Gray{Y: 0xff}
+	dark  = color.Gray{Y: 0x00}
+)
+
+// geometry returns the pixels per module and the margin before the first
+// module, for an image of Options.Size pixels.
+func (c *Code) geometry() (scale, offset int, err error) {
+	size, m := c.opts.size(), c.Modules()
+	if size < m {
+		return 0, 0, &OptionError{Field: "Size", Value: size,
+			Reason: "smaller than the symbol with its quiet zone, which needs one pixel per module"}
+	}
+	scale = size / m
+	return scale, (size - scale*m) / 2, nil
+}
+
+// Image draws the code as a two-colour paletted image of Options.Size
+// pixels square, every module the same whole number of pixels. It returns an
+// [*OptionError] when Size leaves less than one pixel per module.
+func (c *Code) Image() (*image.Paletted, error) {
+	scale, offset, err := c.geometry()
+	if err != nil {
+		return nil, err
+	}
+	size := c.opts.size()
+	// Index 0 is the background, so the zeroed Pix is already the margin.
+	pal := color.Palette{light, dark}
+	if c.opts.Invert {
+		pal = color.Palette{dark, light}
+	}
+	img := image.NewPaletted(image.Rect(0, 0, size, size), pal)
+	qzPix := c.qz * scale
+	for y, row := range c.dark {
+		top := offset + qzPix + y*scale
+		line := img.Pix[top*img.Stride : (top+1)*img.Stride]
+		x0 := offset + qzPix
+		for _, d := range row {
+			if d {
+				for i := x0; i < x0+scale; i++ {
+					line[i] = 1
+				}
+			}
+			x0 += scale
+		}
+		for i := 1; i < scale; i++ {
+			copy(img.Pix[(top+i)*img.Stride:], line)
+		}
+	}
+	return img, nil
+}
+
+// PNG returns the code as a 1-bit PNG image ([Code.Image]).
+func (c *Code) PNG() ([]byte, error) {
+	img, err := c.Image()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// DataURI returns the PNG as a data: URI for an <img src> in HTML email:
+// [DataURIPrefix] followed by the standard base64 of [Code.PNG].
+func (c *Code) DataURI() (string, error) {
+	b, err := c.PNG()
+	if err != nil {
+		return "", err
+	}
+	out := make([]byte, len(DataURIPrefix)+base64.StdEncoding.EncodedLen(len(b)))
+	copy(out, DataURIPrefix)
+	base64.StdEncoding.Encode(out[len(DataURIPrefix):], b)
+	return string(out), nil
+}
+
+// PNG encodes text with opts and returns [Code.PNG].
+func PNG(text string, opts Options) ([]byte, error) {
+	c, err := New(text, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.PNG()
+}
+
+// DataURI encodes text with opts and returns [Code.DataURI].
+func DataURI(text string, opts Options) (string, error) {
+	c, err := New(text, opts)
+	if err != nil {
+		return "", err
+	}
+	return c.DataURI()
+}
+
+// PNGEncoder adapts this package to a port of the form
+//
+//	interface{ EncodePNG(text string) ([]byte, error) }
+//
+// such as the servicepass issuer's, so that a host wires QR rendering in
+// without the consuming package importing qr. The zero value uses the
+// default [Options].
+type PNGEncoder struct {
+	// Options are used for every code.
+	Options Options
+}
+
+// EncodePNG returns [PNG] of text with e.Options.
+func (e PNGEncoder) EncodePNG(text string) ([]byte, error) { return PNG(text, e.Options) }
