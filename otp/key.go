@@ -1,0 +1,368 @@
+package otp
+
+import (
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding"
+	"fmt"
+	"hash"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+)
+
+// Algorithm is the HMAC hash function of a [Key].
+type Algorithm uint8
+
+// Algorithms. The zero value is SHA1, the RFC 4226 default and the only one
+// every authenticator app supports.
+const (
+	SHA1 Algorithm = iota
+	SHA256
+	SHA512
+)
+
+// String returns the name used in otpauth:// URIs: "SHA1", "SHA256" or
+// "SHA512".
+func (a Algorithm) String() string {
+	switch a {
+	case SHA1:
+		return "SHA1"
+	case SHA256:
+		return "SHA256"
+	case SHA512:
+		return "SHA512"
+	}
+	return "Algorithm(" + strconv.Itoa(int(a)) + ")"
+}
+
+// Size returns the length of the hash output in bytes, which is also the
+// secret length [GenerateKey] draws (RFC 6238 §5.1 and Appendix B).
+func (a Algorithm) Size() int {
+	switch a {
+	case SHA256:
+		return sha256.Size
+	case SHA512:
+		return sha512.Size
+	}
+	return sha1.Size
+}
+
+func (a Algorithm) valid() bool { return a <= SHA512 }
+
+func (a Algorithm) newHash() hash.Hash {
+	switch a {
+	case SHA256:
+		return sha256.New()
+	case SHA512:
+		return sha512.New()
+	}
+	return sha1.New()
+}
+
+func (a Algorithm) blockSize() int {
+	if a == SHA512 {
+		return sha512.BlockSize
+	}
+	return sha1.BlockSize
+}
+
+// Bounds on key parameters.
+const (
+	// MinSecretLen is the shortest secret accepted: 128 bits, the minimum of
+	// RFC 4226 §4 (R6).
+	MinSecretLen = 16
+	// MaxSecretLen bounds the secret length so that parsing untrusted input
+	// does bounded work.
+	MaxSecretLen = 256
+	// MinDigits and MaxDigits bound a code's length. RFC 4226 asks for at
+	// least 6; the 31-bit truncated value has at most 10 decimal digits.
+	MinDigits = 6
+	MaxDigits = 10
+	// DefaultPeriod is the TOTP time step when Params.Period is zero
+	// (RFC 6238 §5.2).
+	DefaultPeriod = 30 * time.Second
+	// MaxPeriod bounds Params.Period.
+	MaxPeriod = time.Hour
+)
+
+// Params are the parameters of a [Key] besides its secret.
+type Params struct {
+	// Algorithm is the HMAC hash. Zero is SHA1.
+	Algorithm Algorithm
+	// Digits is the code length, MinDigits to MaxDigits. Zero means 6.
+	Digits int
+	// Period is the TOTP time step, a whole number of seconds up to
+	// MaxPeriod. Zero means DefaultPeriod (30 s). HOTP ignores it.
+	Period time.Duration
+}
+
+func (p Params) withDefaults() (Params, error) {
+	if p.Digits == 0 {
+		p.Digits = 6
+	}
+	if p.Period == 0 {
+		p.Period = DefaultPeriod
+	}
+	switch {
+	case !p.Algorithm.valid():
+		return p, &ParamError{Field: "Algorithm", Reason: "unknown algorithm " + p.Algorithm.String()}
+	case p.Digits < MinDigits || p.Digits > MaxDigits:
+		return p, &ParamError{Field: "Digits", Reason: "must be 6 to 10, got " + strconv.Itoa(p.Digits)}
+	case p.Period < time.Second || p.Period > MaxPeriod || p.Period%time.Second != 0:
+		return p, &ParamError{Field: "Period", Reason: "must be a whole number of seconds from 1 s to 1 h, got " + p.Period.String()}
+	}
+	return p, nil
+}
+
+// Key is a decoded OTP key with its HMAC state prepared: the inner and outer
+// padded keys are hashed once in [NewKey], so each code costs two hash
+// blocks and no allocation. A Key is immutable and safe for concurrent use.
+// It never prints its secret: every fmt verb and log/slog show only the
+// parameters.
+type Key struct {
+	secret []byte
+	alg    Algorithm
+	digits int
+	period int64 // seconds
+	mod    uint32
+	inner  []byte // marshaled hash state after absorbing key XOR ipad
+	outer  []byte // marshaled hash state after absorbing key XOR opad
+}
+
+// NewKey returns a Key for a decoded secret of MinSecretLen to MaxSecretLen
+// bytes. The secret is copied.
+func NewKey(secret []byte, p Params) (*Key, error) {
+	p, err := p.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if len(secret) < MinSecretLen || len(secret) > MaxSecretLen {
+		return nil, &SecretError{Offset: -1, Reason: "length must be " + strconv.Itoa(MinSecretLen) + " to " + strconv.Itoa(MaxSecretLen) + " bytes, got " + strconv.Itoa(len(secret))}
+	}
+	k := &Key{
+		secret: append([]byte(nil), secret...),
+		alg:    p.Algorithm,
+		digits: p.Digits,
+		period: int64(p.Period / time.Second),
+		mod:    pow10[p.Digits],
+	}
+	// HMAC (RFC 2104): keys longer than a block are hashed first, then
+	// padded with zeros to a block and XORed with ipad and opad.
+	bs := k.alg.blockSize()
+	block := make([]byte, bs)
+	if len(secret) > bs {
+		h := k.alg.newHash()
+		h.Write(secret)
+		h.Sum(block[:0])
+	} else {
+		copy(block, secret)
+	}
+	pad := make([]byte, bs)
+	for i, b := range block {
+		pad[i] = b ^ 0x36
+	}
+	k.inner = marshalState(k.alg, pad)
+	for i, b := range block {
+		pad[i] = b ^ 0x5c
+	}
+	k.outer = marshalState(k.alg, pad)
+	clear(block)
+	clear(pad)
+	return k, nil
+}
+
+func marshalState(a Algorithm, pad []byte) []byte {
+	h := a.newHash()
+	h.Write(pad)
+	st, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		// The standard library hashes always marshal.
+		panic("otp: hash state does not marshal: " + err.Error())
+	}
+	return st
+}
+
+// GenerateKey draws a random secret of p.Algorithm's output size (20, 32
+// or 64 bytes, as RFC 6238 recommends) from r, or crypto/rand.Reader when r
+// is nil, and returns its Key.
+func GenerateKey(r io.Reader, p Params) (*Key, error) {
+	p, err := p.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		r = rand.Reader
+	}
+	secret := make([]byte, p.Algorithm.Size())
+	if _, err := io.ReadFull(r, secret); err != nil {
+		return nil, fmt.Errorf("otp: reading random secret: %w", err)
+	}
+	k, err := NewKey(secret, p)
+	clear(secret)
+	return k, err
+}
+
+// Algorithm returns the key's HMAC hash.
+func (k *Key) Algorithm() Algorithm { return k.alg }
+
+// Digits returns the code length.
+func (k *Key) Digits() int { return k.digits }
+
+// Period returns the TOTP time step.
+func (k *Key) Period() time.Duration { return time.Duration(k.period) * time.Second }
+
+// Params returns the key's parameters.
+func (k *Key) Params() Params {
+	return Params{Algorithm: k.alg, Digits: k.digits, Period: k.Period()}
+}
+
+// Secret returns the secret in unpadded upper-case Base32, the form
+// authenticator apps accept for manual entry. Keep it sealed at rest.
+func (k *Key) Secret() Secret { return EncodeSecret(k.secret) }
+
+// Equal reports whether k and o have the same secret and parameters,
+// comparing the secrets in constant time.
+func (k *Key) Equal(o *Key) bool {
+	if k == nil || o == nil {
+		return k == o
+	}
+	return k.alg == o.alg && k.digits == o.digits && k.period == o.period &&
+		subtle.ConstantTimeCompare(k.secret, o.secret) == 1
+}
+
+// String describes the key without its secret.
+func (k *Key) String() string {
+	if k == nil {
+		return "otp.Key(nil)"
+	}
+	return "otp.Key{" + k.alg.String() + ", " + strconv.Itoa(k.digits) + " digits, " + k.Period().String() + ", secret " + redacted + "}"
+}
+
+// Format implements fmt.Formatter so that every verb prints [Key.String].
+func (k *Key) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.String()) }
+
+// GoString implements fmt.GoStringer.
+func (k *Key) GoString() string { return k.String() }
+
+// LogValue implements slog.LogValuer: the parameters, never the secret.
+func (k *Key) LogValue() slog.Value {
+	if k == nil {
+		return slog.StringValue("nil")
+	}
+	return slog.GroupValue(
+		slog.String("algorithm", k.alg.String()),
+		slog.Int("digits", k.digits),
+		slog.Duration("period", k.Period()),
+	)
+}
+
+var pow10 = [...]uint32{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 0}
+
+// value returns the RFC 4226 HOTP value for counter: HMAC, dynamic
+// truncation to 31 bits, reduced modulo 10^digits (not reduced at 10 digits,
+// where the 31-bit value already fits).
+func (k *Key) value(counter uint64) uint32 {
+	var sum [sha512.Size]byte
+	mac := k.mac(counter, &sum)
+	off := mac[len(mac)-1] & 0x0f
+	v := uint32(mac[off]&0x7f)<<24 | uint32(mac[off+1])<<16 | uint32(mac[off+2])<<8 | uint32(mac[off+3])
+	if k.mod != 0 {
+		v %= k.mod
+	}
+	return v
+}
+
+// mac computes HMAC(secret, counter) from the prepared states. Each hash
+// has its own function so that the compiler sees the concrete type, inlines
+// New and keeps the state on the stack: no allocation.
+func (k *Key) mac(counter uint64, sum *[sha512.Size]byte) []byte {
+	var msg [8]byte
+	putUint64(msg[:], counter)
+	switch k.alg {
+	case SHA256:
+		return mac256(k.inner, k.outer, msg[:], sum)
+	case SHA512:
+		return mac512(k.inner, k.outer, msg[:], sum)
+	}
+	return mac1(k.inner, k.outer, msg[:], sum)
+}
+
+func mac1(inner, outer, msg []byte, sum *[sha512.Size]byte) []byte {
+	h := sha1.New()
+	u := h.(encoding.BinaryUnmarshaler)
+	_ = u.UnmarshalBinary(inner)
+	h.Write(msg)
+	in := h.Sum(sum[:0])
+	_ = u.UnmarshalBinary(outer)
+	h.Write(in)
+	return h.Sum(sum[:0])
+}
+
+func mac256(inner, outer, msg []byte, sum *[sha512.Size]byte) []byte {
+	h := sha256.New()
+	u := h.(encoding.BinaryUnmarshaler)
+	_ = u.UnmarshalBinary(inner)
+	h.Write(msg)
+	in := h.Sum(sum[:0])
+	_ = u.UnmarshalBinary(outer)
+	h.Write(in)
+	return h.Sum(sum[:0])
+}
+
+func mac512(inner, outer, msg []byte, sum *[sha512.Size]byte) []byte {
+	h := sha512.New()
+	u := h.(encoding.BinaryUnmarshaler)
+	_ = u.UnmarshalBinary(inner)
+	h.Write(msg)
+	in := h.Sum(sum[:0])
+	_ = u.UnmarshalBinary(outer)
+	h.Write(in)
+	return h.Sum(sum[:0])
+}
+
+func putUint64(b []byte, v uint64) {
+	_ = b[7]
+	b[0], b[1], b[2], b[3] = byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32)
+	b[4], b[5], b[6], b[7] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}
+
+// appendCode appends v as exactly digits decimal digits, leading zeros kept.
+func appendCode(dst []byte, v uint32, digits int) []byte {
+	var buf [MaxDigits]byte
+	for i := digits - 1; i >= 0; i-- {
+		buf[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(dst, buf[:digits]...)
+}
+
+// parseCode reads a code of exactly digits decimal digits, ignoring ASCII
+// spaces (codes are often shown as "123 456").
+func parseCode(code string, digits int) (uint32, bool) {
+	if len(code) > 4*MaxDigits {
+		return 0, false
+	}
+	var v uint64
+	n := 0
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		if c == ' ' {
+			continue
+		}
+		if c < '0' || c > '9' || n == digits {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+		n++
+	}
+	if n != digits || v > 1<<31-1 {
+		// A 10-digit code above 2^31-1 cannot come from the 31-bit value.
+		return 0, false
+	}
+	return uint32(v), true
+}

@@ -1,0 +1,97 @@
+package otp
+
+import (
+	"encoding/base32"
+
+	"github.com/mdmcred/mdmcred/internal/secret"
+)
+
+// Secret is a key's secret in Base32, as typed into an authenticator app. It
+// redacts itself under every fmt verb, log/slog and JSON.
+type Secret = secret.String
+
+const redacted = secret.Redacted
+
+// maxSecretText bounds the text DecodeSecret reads, separators included.
+const maxSecretText = 4 * MaxSecretLen
+
+var b32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+// EncodeSecret returns b in RFC 4648 Base32, upper case, without padding:
+// the form Google Authenticator's key URI and manual entry expect.
+func EncodeSecret(b []byte) Secret {
+	return secret.New(b32.EncodeToString(b))
+}
+
+// DecodeSecret decodes a Base32 secret leniently, as people and other
+// issuers write it: lower case is accepted, spaces, tabs and hyphens are
+// ignored, and trailing '=' padding is optional. The result is not checked
+// against [MinSecretLen]; [ParseKey] does that.
+//
+// Errors are [*SecretError] (matching [ErrSecret]) and carry the offset of
+// the offending character, never the character.
+func DecodeSecret(s string) ([]byte, error) {
+	if len(s) > maxSecretText {
+		return nil, &SecretError{Offset: -1, Reason: "too long"}
+	}
+	buf := make([]byte, 0, len(s))
+	pad := -1 // offset of the first '='
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '-':
+			continue
+		case c == '=':
+			if pad < 0 {
+				pad = i
+			}
+			continue
+		case pad >= 0:
+			return nil, &SecretError{Offset: i, Reason: "character after padding"}
+		case 'a' <= c && c <= 'z':
+			c -= 'a' - 'A'
+		case 'A' <= c && c <= 'Z', '2' <= c && c <= '7':
+		default:
+			return nil, &SecretError{Offset: i, Reason: "not a Base32 character"}
+		}
+		buf = append(buf, c)
+	}
+	if len(buf) == 0 {
+		return nil, &SecretError{Offset: -1, Reason: "empty"}
+	}
+	if pad >= 0 {
+		// Padding, when present, must complete the last 8-character group.
+		n := 0
+		for i := pad; i < len(s); i++ {
+			if s[i] == '=' {
+				n++
+			}
+		}
+		if (len(buf)+n)%8 != 0 || n > 6 {
+			return nil, &SecretError{Offset: pad, Reason: "wrong padding"}
+		}
+	}
+	switch len(buf) % 8 {
+	case 1, 3, 6:
+		return nil, &SecretError{Offset: -1, Reason: "truncated: impossible number of Base32 characters"}
+	}
+	out := make([]byte, b32.DecodedLen(len(buf)))
+	n, err := b32.Decode(out, buf)
+	clear(buf)
+	if err != nil {
+		clear(out)
+		return nil, &SecretError{Offset: -1, Reason: "does not decode"}
+	}
+	return out[:n], nil
+}
+
+// ParseKey decodes a Base32 secret with [DecodeSecret] and returns its Key.
+func ParseKey(s string, p Params) (*Key, error) {
+	b, err := DecodeSecret(s)
+	if err != nil {
+		return nil, err
+	}
+	k, err := NewKey(b, p)
+	clear(b)
+	return k, err
+}
