@@ -1,0 +1,365 @@
+// Package enrollmenttest is the test kit for package enrollment: the
+// conformance suite every [enrollment.Store] backend runs ([RunStore]) and
+// gopter generators of passcodes, malformed input, sites and admins for a
+// host's property tests.
+//
+// Import it only from _test.go files: it pulls in testing and gopter.
+package enrollmenttest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mdmcred/mdmcred/enrollment"
+)
+
+// Goroutines and PerGoroutine shape the failure race in [RunStore]: that
+// many goroutines each record that many failures against a threshold of
+// RaceThreshold.
+const (
+	Goroutines    = 64
+	PerGoroutine  = 100
+	RaceThreshold = 1000
+)
+
+var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// digest returns a distinct, well-formed-looking digest for tests; stores
+// treat it as opaque bytes.
+func digest(n int) []byte {
+	d := make([]byte, 34)
+	d[0], d[1] = 1, 0
+	copy(d[2:], fmt.Sprintf("digest-%025d", n))
+	return d
+}
+
+func record(site string, n int) enrollment.Record {
+	return enrollment.Record{
+		Site: site, Digest: digest(n), Sealed: []byte("sealed-" + site),
+		GeneratedAt: t0, GeneratedBy: "admin@example.com",
+	}
+}
+
+// RunStore runs the conformance suite against stores made by newStore, one
+// fresh (empty) store per subtest. It checks every method's contract,
+// including the sentinels, and races: [Goroutines] x [PerGoroutine]
+// failures against a threshold of [RaceThreshold] must count exactly
+// Goroutines*PerGoroutine and lock exactly once; racing Puts of one digest
+// for different sites must let exactly one through.
+func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
+	ctx := context.Background()
+	t.Run("GetMissing", func(t *testing.T) {
+		s := newStore(t)
+		if _, err := s.Get(ctx, "nosuch"); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("Get missing: %v, want ErrNoPasscode", err)
+		}
+		if _, err := s.Lookup(ctx, digest(1)); !errors.Is(err, enrollment.ErrNotFound) {
+			t.Fatalf("Lookup missing: %v, want ErrNotFound", err)
+		}
+		if err := s.Disable(ctx, "nosuch", "a@example.com", t0); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("Disable missing: %v, want ErrNoPasscode", err)
+		}
+		if _, err := s.RecordFailure(ctx, "nosuch", t0, "", 3); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("RecordFailure missing: %v, want ErrNoPasscode", err)
+		}
+		if err := s.RecordUse(ctx, "nosuch", digest(1), t0); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("RecordUse missing: %v, want ErrNoPasscode", err)
+		}
+		ev, err := s.Events(ctx, "nosuch")
+		if err != nil || len(ev) != 0 {
+			t.Fatalf("Events missing = %v, %v; want empty", ev, err)
+		}
+	})
+	t.Run("PutGetRoundTrip", func(t *testing.T) {
+		s := newStore(t)
+		want := record("site-a", 1)
+		if err := s.Put(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		mine := bytes.Clone(want.Digest)
+		want.Digest[5] ^= 0xff // the store must have copied what it was given
+		want.Digest = mine
+		got, err := s.Get(ctx, "site-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !equalRecords(got, want) {
+			t.Fatalf("Get = %+v, want %+v", got, want)
+		}
+		got.Digest[3] ^= 0xff // nor may it share memory with the caller
+		again, _ := s.Get(ctx, "site-a")
+		if !bytes.Equal(again.Digest, want.Digest) {
+			t.Fatal("Get returned memory shared with the store")
+		}
+		if site, err := s.Lookup(ctx, want.Digest); err != nil || site != "site-a" {
+			t.Fatalf("Lookup = %q, %v", site, err)
+		}
+	})
+	t.Run("PutReplacesEverything", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		mustNoErr(t, s.Disable(ctx, "site-a", "b@example.com", t0))
+		if _, err := s.RecordFailure(ctx, "site-a", t0, "10.0.0.1", 1); err != nil {
+			t.Fatal(err)
+		}
+		fresh := record("site-a", 2)
+		mustPut(t, s, fresh)
+		got, err := s.Get(ctx, "site-a")
+		mustNoErr(t, err)
+		if !equalRecords(got, fresh) {
+			t.Fatalf("after replace Get = %+v, want %+v", got, fresh)
+		}
+		if _, err := s.Lookup(ctx, digest(1)); !errors.Is(err, enrollment.ErrNotFound) {
+			t.Fatalf("old digest still indexed: %v", err)
+		}
+		if site, err := s.Lookup(ctx, digest(2)); err != nil || site != "site-a" {
+			t.Fatalf("Lookup new = %q, %v", site, err)
+		}
+		// The same digest put again for the same site is not a duplicate.
+		mustPut(t, s, fresh)
+	})
+	t.Run("PutDuplicateDigest", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		if err := s.Put(ctx, record("site-b", 1)); !errors.Is(err, enrollment.ErrDuplicate) {
+			t.Fatalf("Put duplicate: %v, want ErrDuplicate", err)
+		}
+		if _, err := s.Get(ctx, "site-b"); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("a refused Put stored something: %v", err)
+		}
+		// Once site-a moves on, its old digest is free.
+		mustPut(t, s, record("site-a", 2))
+		mustPut(t, s, record("site-b", 1))
+	})
+	t.Run("Disable", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		mustNoErr(t, s.Disable(ctx, "site-a", "b@example.com", t0.Add(time.Minute)))
+		mustNoErr(t, s.Disable(ctx, "site-a", "c@example.com", t0.Add(time.Hour)))
+		got, _ := s.Get(ctx, "site-a")
+		if !got.Disabled || !got.DisabledAt.Equal(t0.Add(time.Minute)) || got.DisabledBy != "b@example.com" {
+			t.Fatalf("after Disable x2: %+v (the first one must stick)", got)
+		}
+		if err := s.RecordUse(ctx, "site-a", digest(1), t0); !errors.Is(err, enrollment.ErrDisabled) {
+			t.Fatalf("RecordUse disabled: %v", err)
+		}
+	})
+	t.Run("RecordFailureLocksAtThreshold", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		for i := 1; i <= 5; i++ {
+			at := t0.Add(time.Duration(i) * time.Second)
+			res, err := s.RecordFailure(ctx, "site-a", at, fmt.Sprintf("src-%d", i), 3)
+			mustNoErr(t, err)
+			want := enrollment.FailureResult{Failures: i, Locked: i >= 3, JustLocked: i == 3}
+			if res != want {
+				t.Fatalf("failure %d: %+v, want %+v", i, res, want)
+			}
+			got, _ := s.Get(ctx, "site-a")
+			if got.Failures != i || !got.LastFailure.Equal(at) || got.LastSource != fmt.Sprintf("src-%d", i) || got.Locked != (i >= 3) {
+				t.Fatalf("failure %d: record %+v", i, got)
+			}
+			if i >= 3 && !got.LockedAt.Equal(t0.Add(3*time.Second)) {
+				t.Fatalf("LockedAt = %v, want the locking failure's time", got.LockedAt)
+			}
+		}
+		if err := s.RecordUse(ctx, "site-a", digest(1), t0); !errors.Is(err, enrollment.ErrLocked) {
+			t.Fatalf("RecordUse locked: %v", err)
+		}
+	})
+	t.Run("RecordFailureZeroThresholdNeverLocks", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		for range 20 {
+			res, err := s.RecordFailure(ctx, "site-a", t0, "", 0)
+			mustNoErr(t, err)
+			if res.Locked || res.JustLocked {
+				t.Fatalf("threshold 0 locked: %+v", res)
+			}
+		}
+	})
+	t.Run("RecordUse", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		mustNoErr(t, s.RecordUse(ctx, "site-a", digest(1), t0))
+		mustNoErr(t, s.RecordUse(ctx, "site-a", digest(1), t0.Add(time.Minute)))
+		got, _ := s.Get(ctx, "site-a")
+		if got.Uses != 2 || !got.LastUsed.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("after 2 uses: %+v", got)
+		}
+		if err := s.RecordUse(ctx, "site-a", digest(9), t0); !errors.Is(err, enrollment.ErrStale) {
+			t.Fatalf("RecordUse other digest: %v, want ErrStale", err)
+		}
+		if got2, _ := s.Get(ctx, "site-a"); got2.Uses != 2 {
+			t.Fatal("a refused RecordUse counted")
+		}
+	})
+	t.Run("Events", func(t *testing.T) {
+		s := newStore(t)
+		kinds := []enrollment.EventKind{enrollment.EventGenerated, enrollment.EventFailed, enrollment.EventLocked, enrollment.EventAlertSent, enrollment.EventRegenerated}
+		for i, k := range kinds {
+			mustNoErr(t, s.AppendEvent(ctx, enrollment.Event{Site: "site-a", Kind: k, At: t0.Add(time.Duration(i) * time.Second), Failures: i}))
+		}
+		mustNoErr(t, s.AppendEvent(ctx, enrollment.Event{Site: "site-b", Kind: enrollment.EventViewed, At: t0, Actor: "v@example.com"}))
+		ev, err := s.Events(ctx, "site-a")
+		mustNoErr(t, err)
+		if len(ev) != len(kinds) {
+			t.Fatalf("got %d events, want %d", len(ev), len(kinds))
+		}
+		for i, e := range ev {
+			if e.Kind != kinds[i] || e.Site != "site-a" || !e.At.Equal(t0.Add(time.Duration(i)*time.Second)) || e.Failures != i {
+				t.Fatalf("event %d = %+v", i, e)
+			}
+		}
+		evb, _ := s.Events(ctx, "site-b")
+		if len(evb) != 1 || evb[0].Actor != "v@example.com" {
+			t.Fatalf("site-b events = %+v", evb)
+		}
+	})
+	t.Run("RaceFailuresLockOnce", func(t *testing.T) {
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		mustPut(t, s, record("site-b", 2)) // a bystander that must not move
+		var just, errs atomic.Int64
+		var wg sync.WaitGroup
+		for g := range Goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range PerGoroutine {
+					res, err := s.RecordFailure(ctx, "site-a", t0.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("g%d", g), RaceThreshold)
+					if err != nil {
+						errs.Add(1)
+						continue
+					}
+					if res.JustLocked {
+						just.Add(1)
+						if res.Failures != RaceThreshold {
+							t.Errorf("JustLocked at count %d, want %d", res.Failures, RaceThreshold)
+						}
+					}
+					if res.Locked != (res.Failures >= RaceThreshold) {
+						t.Errorf("count %d with Locked=%v", res.Failures, res.Locked)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if errs.Load() != 0 {
+			t.Fatalf("%d RecordFailure errors", errs.Load())
+		}
+		got, _ := s.Get(ctx, "site-a")
+		if got.Failures != Goroutines*PerGoroutine || !got.Locked || just.Load() != 1 {
+			t.Fatalf("count %d locked %v JustLocked %d times; want %d, true, 1", got.Failures, got.Locked, just.Load(), Goroutines*PerGoroutine)
+		}
+		if b, _ := s.Get(ctx, "site-b"); b.Failures != 0 || b.Locked {
+			t.Fatalf("bystander changed: %+v", b)
+		}
+	})
+	t.Run("RaceUseAgainstLock", func(t *testing.T) {
+		// Once a RecordFailure has returned JustLocked, no RecordUse may
+		// succeed: each use either happened before the lock or is refused.
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		var locked atomic.Bool
+		var wg sync.WaitGroup
+		for g := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 50 {
+					if g%2 == 0 {
+						res, err := s.RecordFailure(ctx, "site-a", t0, "", 200)
+						if err == nil && res.JustLocked {
+							locked.Store(true)
+						}
+						continue
+					}
+					was := locked.Load()
+					err := s.RecordUse(ctx, "site-a", digest(1), t0)
+					if was && err == nil {
+						t.Error("RecordUse succeeded after the lock")
+					}
+					if err != nil && !errors.Is(err, enrollment.ErrLocked) {
+						t.Errorf("RecordUse: %v", err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		got, _ := s.Get(ctx, "site-a")
+		if got.Failures != 400 || !got.Locked {
+			t.Fatalf("record %+v, want 400 failures and locked", got)
+		}
+	})
+	t.Run("RacePutSameDigest", func(t *testing.T) {
+		s := newStore(t)
+		var ok, dup atomic.Int64
+		var wg sync.WaitGroup
+		for g := range Goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				switch err := s.Put(ctx, record(fmt.Sprintf("site-%d", g), 7)); {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, enrollment.ErrDuplicate):
+					dup.Add(1)
+				default:
+					t.Errorf("Put: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok.Load() != 1 || dup.Load() != Goroutines-1 {
+			t.Fatalf("%d Puts of one digest succeeded, %d refused; want 1 and %d", ok.Load(), dup.Load(), Goroutines-1)
+		}
+	})
+	t.Run("RaceEvents", func(t *testing.T) {
+		s := newStore(t)
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 50 {
+					if err := s.AppendEvent(ctx, enrollment.Event{Site: "site-a", Kind: enrollment.EventFailed, At: t0}); err != nil {
+						t.Error(err)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if ev, _ := s.Events(ctx, "site-a"); len(ev) != 400 {
+			t.Fatalf("%d events after 400 racing appends", len(ev))
+		}
+	})
+}
+
+func equalRecords(a, b enrollment.Record) bool {
+	return a.Site == b.Site && bytes.Equal(a.Digest, b.Digest) && bytes.Equal(a.Sealed, b.Sealed) &&
+		a.GeneratedAt.Equal(b.GeneratedAt) && a.GeneratedBy == b.GeneratedBy &&
+		a.Disabled == b.Disabled && a.DisabledAt.Equal(b.DisabledAt) && a.DisabledBy == b.DisabledBy &&
+		a.Failures == b.Failures && a.LastFailure.Equal(b.LastFailure) && a.LastSource == b.LastSource &&
+		a.Locked == b.Locked && a.LockedAt.Equal(b.LockedAt) && a.Uses == b.Uses && a.LastUsed.Equal(b.LastUsed)
+}
+
+func mustPut(t *testing.T, s enrollment.Store, r enrollment.Record) {
+	t.Helper()
+	if err := s.Put(context.Background(), r); err != nil {
+		t.Fatalf("Put(%s): %v", r.Site, err)
+	}
+}
+
+func mustNoErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,111 @@
+package enrollment
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors, one per reason. Match them with [errors.Is]; the typed
+// errors [*MalformedError] and [*AttemptError] match them too.
+var (
+	// ErrMalformed: the input is not shaped like a company passcode (after
+	// trimming surrounding space: 12 characters from [0-9A-Za-z] with a
+	// digit, a lower- and an upper-case letter). Verify counts it as a
+	// failure.
+	ErrMalformed = errors.New("enrollment: malformed passcode")
+	// ErrWrongPasscode: a well-formed passcode that is not the site's.
+	ErrWrongPasscode = errors.New("enrollment: wrong passcode")
+	// ErrLocked: too many failed attempts; only Regenerate turns
+	// self-service enrollment back on.
+	ErrLocked = errors.New("enrollment: passcode locked")
+	// ErrDisabled: an admin turned self-service enrollment off; only
+	// Regenerate turns it back on.
+	ErrDisabled = errors.New("enrollment: passcode disabled")
+	// ErrNoPasscode: the site has no passcode (none generated yet).
+	ErrNoPasscode = errors.New("enrollment: site has no passcode")
+	// ErrNotFound: ResolveSite found no site whose active passcode this is.
+	ErrNotFound = errors.New("enrollment: no site for this passcode")
+	// ErrNoReveal: the passcode cannot be shown again: sealing is not
+	// configured, the passcode was generated before it was, or its
+	// retention limit has passed.
+	ErrNoReveal = errors.New("enrollment: passcode cannot be shown again")
+	// ErrAlert: a passcode locked but the security alert could not be sent.
+	// The lock stands; see [Service.ResendAlert].
+	ErrAlert = errors.New("enrollment: lock alert not sent")
+	// ErrRetiredPepper: the site's passcode was hashed under a pepper that is
+	// no longer configured, so it can never match; regenerate it.
+	ErrRetiredPepper = errors.New("enrollment: passcode hashed under a retired pepper")
+	// ErrNotLocked: ResendAlert was called for a passcode that is not locked.
+	ErrNotLocked = errors.New("enrollment: passcode not locked")
+	// ErrSite: a site identifier is empty, longer than [MaxSiteLen] bytes,
+	// not UTF-8 or holds a control character.
+	ErrSite = errors.New("enrollment: invalid site identifier")
+	// ErrActor: an admin identity (generated-by, disabled-by, viewer) is not
+	// a bare email address.
+	ErrActor = errors.New("enrollment: actor is not an email address")
+	// ErrConfig: New was given an unusable Config.
+	ErrConfig = errors.New("enrollment: invalid config")
+
+	// ErrDuplicate is returned by [Store.Put] when the digest already
+	// belongs to another site's passcode. Generate draws again.
+	ErrDuplicate = errors.New("enrollment: passcode digest already in use")
+	// ErrStale is returned by [Store.RecordUse] when the site's passcode was
+	// replaced after it was read.
+	ErrStale = errors.New("enrollment: passcode replaced")
+)
+
+// MalformedError says why an input is not a company passcode. It never holds
+// the input. It matches [ErrMalformed].
+type MalformedError struct {
+	// Reason is a short description: "length 11, want 12", "character 4 is
+	// not a letter or digit", "no digit" ...
+	Reason string
+}
+
+func (e *MalformedError) Error() string { return "enrollment: malformed passcode: " + e.Reason }
+
+// Is reports whether target is [ErrMalformed].
+func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
+
+// AttemptError is what [Service.Verify] returns for a counted failure. It
+// matches its Reason ([ErrMalformed], [ErrWrongPasscode] or [ErrLocked]),
+// [ErrLocked] once the passcode is locked, and [ErrAlert] (and the Alerter's
+// own error) when this attempt locked the passcode but the alert failed.
+type AttemptError struct {
+	// Reason is why the attempt failed: a [*MalformedError],
+	// [ErrWrongPasscode], or [ErrLocked] for an attempt on a passcode that
+	// was already locked (which is counted but never compared).
+	Reason error
+	// Failures is the site's failure count including this attempt.
+	Failures int
+	// Locked is true once the passcode is locked, by this attempt or an
+	// earlier one.
+	Locked bool
+	// JustLocked is true for the one attempt that reached the threshold.
+	JustLocked bool
+	// Alert is the reason the lock alert failed, if this attempt locked
+	// the passcode and the alert could not be sent.
+	Alert error
+}
+
+func (e *AttemptError) Error() string {
+	s := fmt.Sprintf("%v (failure %d)", e.Reason, e.Failures)
+	if e.Locked && e.Reason != ErrLocked {
+		s += "; passcode locked"
+	}
+	if e.Alert != nil {
+		s += "; " + e.Alert.Error()
+	}
+	return s
+}
+
+// Is reports whether target is [ErrLocked] for a locked passcode.
+func (e *AttemptError) Is(target error) bool { return e.Locked && target == ErrLocked }
+
+// Unwrap returns the Reason and, if any, the alert error.
+func (e *AttemptError) Unwrap() []error {
+	if e.Alert != nil {
+		return []error{e.Reason, e.Alert}
+	}
+	return []error{e.Reason}
+}

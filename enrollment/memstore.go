@@ -1,0 +1,158 @@
+package enrollment
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/mdmcred/mdmcred/internal/attempt"
+)
+
+// MemStoreEvents is how many audit events a [MemStore] keeps per site; older
+// ones are dropped.
+const MemStoreEvents = 1024
+
+// MemStore is an in-memory [Store] for tests and single-process hosts. Its
+// state is lost when the process exits. It keeps the most recent
+// [MemStoreEvents] events per site. The zero value is not usable; call
+// [NewMemStore].
+type MemStore struct {
+	mu     sync.Mutex
+	recs   map[string]*Record
+	index  map[string]string // string(digest) -> site
+	events map[string][]Event
+}
+
+var _ Store = (*MemStore)(nil)
+
+// NewMemStore returns an empty MemStore.
+func NewMemStore() *MemStore {
+	return &MemStore{
+		recs:   make(map[string]*Record),
+		index:  make(map[string]string),
+		events: make(map[string][]Event),
+	}
+}
+
+// Put implements [Store.Put].
+func (m *MemStore) Put(_ context.Context, rec Record) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if other, ok := m.index[string(rec.Digest)]; ok && other != rec.Site {
+		return ErrDuplicate
+	}
+	if old, ok := m.recs[rec.Site]; ok {
+		delete(m.index, string(old.Digest))
+	}
+	rec = cloneRecord(rec)
+	m.recs[rec.Site] = &rec
+	m.index[string(rec.Digest)] = rec.Site
+	return nil
+}
+
+// Get implements [Store.Get].
+func (m *MemStore) Get(_ context.Context, site string) (Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.recs[site]
+	if !ok {
+		return Record{}, ErrNoPasscode
+	}
+	return cloneRecord(*r), nil
+}
+
+// Lookup implements [Store.Lookup].
+func (m *MemStore) Lookup(_ context.Context, digest []byte) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	site, ok := m.index[string(digest)]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return site, nil
+}
+
+// Disable implements [Store.Disable].
+func (m *MemStore) Disable(_ context.Context, site, by string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.recs[site]
+	if !ok {
+		return ErrNoPasscode
+	}
+	if !r.Disabled {
+		r.Disabled, r.DisabledAt, r.DisabledBy = true, at, by
+	}
+	return nil
+}
+
+// RecordFailure implements [Store.RecordFailure] with [attempt.Policy.Fail]
+// under the store's lock.
+func (m *MemStore) RecordFailure(_ context.Context, site string, at time.Time, source string, threshold int) (FailureResult, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.recs[site]
+	if !ok {
+		return FailureResult{}, ErrNoPasscode
+	}
+	res := attempt.Policy{Threshold: max(threshold, 0)}.Fail(attempt.State{
+		Failures: r.Failures, LastFailure: r.LastFailure, Locked: r.Locked,
+	}, at)
+	r.Failures, r.LastFailure, r.LastSource, r.Locked = res.State.Failures, res.State.LastFailure, source, res.State.Locked
+	if res.JustLocked {
+		r.LockedAt = at
+	}
+	return FailureResult{Failures: r.Failures, Locked: r.Locked, JustLocked: res.JustLocked}, nil
+}
+
+// RecordUse implements [Store.RecordUse].
+func (m *MemStore) RecordUse(_ context.Context, site string, digest []byte, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.recs[site]
+	switch {
+	case !ok:
+		return ErrNoPasscode
+	case !bytes.Equal(r.Digest, digest):
+		return ErrStale
+	case r.Disabled:
+		return ErrDisabled
+	case r.Locked:
+		return ErrLocked
+	}
+	r.Uses++
+	r.LastUsed = at
+	return nil
+}
+
+// AppendEvent implements [Store.AppendEvent].
+func (m *MemStore) AppendEvent(_ context.Context, e Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ev := append(m.events[e.Site], e)
+	if len(ev) >= 2*MemStoreEvents {
+		// Drop the oldest half at once so appends stay amortized O(1).
+		ev = append(ev[:0:0], ev[len(ev)-MemStoreEvents:]...)
+	}
+	m.events[e.Site] = ev
+	return nil
+}
+
+// Events implements [Store.Events]: at most the [MemStoreEvents] most
+// recent.
+func (m *MemStore) Events(_ context.Context, site string) ([]Event, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ev := m.events[site]
+	if len(ev) > MemStoreEvents {
+		ev = ev[len(ev)-MemStoreEvents:]
+	}
+	return append([]Event{}, ev...), nil
+}
+
+func cloneRecord(r Record) Record {
+	r.Digest = bytes.Clone(r.Digest)
+	r.Sealed = bytes.Clone(r.Sealed)
+	return r
+}

@@ -1,0 +1,352 @@
+package enrollment
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/mdmcred/mdmcred/internal/keyedhash"
+	"github.com/mdmcred/mdmcred/internal/seal"
+	"github.com/mdmcred/mdmcred/internal/secret"
+)
+
+// DefaultThreshold is the number of failed attempts that locks a passcode
+// when Config.Threshold is zero. Guessing is hopeless against 71 bits
+// whatever the threshold; the lock exists to tell admins that someone is
+// trying, early, while tolerating a few typos from employees.
+const DefaultThreshold = 10
+
+// DefaultAlertTimeout bounds one lock alert when Config.AlertTimeout is zero.
+const DefaultAlertTimeout = 30 * time.Second
+
+// MaxSiteLen bounds a site identifier, in bytes.
+const MaxSiteLen = 256
+
+// MaxSourceLen bounds a source label; a longer one is cut.
+const MaxSourceLen = 128
+
+// hashDomain separates company passcode digests from every other keyed hash
+// made under the same pepper.
+const hashDomain = "mdmcred/enrollment/passcode/v1"
+
+// maxDraws bounds the draws Generate makes when a digest is already in use
+// (which, with 2^71 passcodes, does not happen outside tests).
+const maxDraws = 8
+
+// Config configures a [Service]. Store, Alerter and Peppers are required.
+type Config struct {
+	// Store keeps records and events. Required; [NewMemStore] for tests.
+	Store Store
+	// Alerter sends the lock alert. Required.
+	Alerter Alerter
+	// Admins returns the addresses a site's lock alert goes to. Nil means
+	// Alert.Admins is empty and the Alerter chooses the recipients. An
+	// error from it counts as a failed alert.
+	Admins func(ctx context.Context, site string) ([]string, error)
+
+	// Peppers are the HMAC keys passcodes are hashed under, by ID, each at
+	// least 32 random bytes held by the host (not in the Store). New
+	// passcodes use Peppers[PepperID]; the others still verify and
+	// resolve, so a pepper can rotate: add the new one and make it
+	// current, regenerate the passcodes whose [Status].StalePepper is set,
+	// then drop the old one.
+	Peppers  map[uint8][]byte
+	PepperID uint8
+
+	// SealKeys, when set, keeps an XChaCha20-Poly1305 sealed copy of each
+	// new passcode so that [Service.Reveal] can show it again; keys are 32
+	// bytes, by ID, with SealKeyID the current one. Nil (the default)
+	// keeps only the keyed hash: a passcode is shown once, when generated.
+	SealKeys  map[uint8][]byte
+	SealKeyID uint8
+	// RevealFor is how long after generation the sealed copy can be
+	// opened. Zero means for as long as the passcode exists.
+	RevealFor time.Duration
+
+	// Threshold is the number of failed attempts that locks the passcode.
+	// Zero means [DefaultThreshold]; negative is an error.
+	Threshold int
+	// AlertTimeout bounds one alert. Zero means [DefaultAlertTimeout].
+	AlertTimeout time.Duration
+
+	// Now is the clock. Zero means time.Now.
+	Now func() time.Time
+	// Rand is the source of passcodes and nonces. Zero means
+	// crypto/rand.Reader.
+	Rand io.Reader
+	// Logger receives lock and alert records (never a passcode). Zero
+	// means discard.
+	Logger *slog.Logger
+}
+
+// Service generates, verifies and administers company passcodes. It is safe
+// for concurrent use.
+type Service struct {
+	store        Store
+	alerter      Alerter
+	admins       func(context.Context, string) ([]string, error)
+	hasher       *keyedhash.Hasher
+	sealer       *seal.Sealer
+	revealFor    time.Duration
+	threshold    int
+	alertTimeout time.Duration
+	now          func() time.Time
+	rand         io.Reader
+	log          *slog.Logger
+}
+
+// New checks cfg and returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("%w: Store is required", ErrConfig)
+	}
+	if cfg.Alerter == nil {
+		return nil, fmt.Errorf("%w: Alerter is required", ErrConfig)
+	}
+	if cfg.Threshold < 0 {
+		return nil, fmt.Errorf("%w: Threshold %d is negative", ErrConfig, cfg.Threshold)
+	}
+	if cfg.RevealFor < 0 || cfg.AlertTimeout < 0 {
+		return nil, fmt.Errorf("%w: negative duration", ErrConfig)
+	}
+	h, err := keyedhash.New(cfg.PepperID, cfg.Peppers)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	s := &Service{
+		store: cfg.Store, alerter: cfg.Alerter, admins: cfg.Admins, hasher: h,
+		revealFor: cfg.RevealFor, threshold: cfg.Threshold, alertTimeout: cfg.AlertTimeout,
+		now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
+	}
+	if s.threshold == 0 {
+		s.threshold = DefaultThreshold
+	}
+	if s.alertTimeout == 0 {
+		s.alertTimeout = DefaultAlertTimeout
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.rand == nil {
+		s.rand = rand.Reader
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SealKeys != nil {
+		if s.sealer, err = seal.New(cfg.SealKeyID, cfg.SealKeys, s.rand); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
+	return s, nil
+}
+
+// Threshold returns the number of failed attempts that locks a passcode.
+func (s *Service) Threshold() int { return s.threshold }
+
+// Generate makes a new passcode for site, replacing any previous one (which
+// stops working at once), and returns it for display to the admin
+// generatedBy (an email address). The new passcode is active with its
+// counters at zero. Only its keyed hash is stored, plus a sealed copy when
+// Reveal is configured.
+//
+// If recording the audit event fails, Generate returns an error and no
+// passcode: the stored one was never shown to anyone, and a retry replaces
+// it.
+func (s *Service) Generate(ctx context.Context, site, generatedBy string) (Passcode, error) {
+	return s.generate(ctx, site, generatedBy, EventGenerated)
+}
+
+// Regenerate is [Service.Generate] for a site whose passcode was locked,
+// disabled or leaked: it makes a new passcode, re-enables self-service
+// enrollment and resets the counters. It is recorded as "regenerated".
+func (s *Service) Regenerate(ctx context.Context, site, by string) (Passcode, error) {
+	return s.generate(ctx, site, by, EventRegenerated)
+}
+
+func (s *Service) generate(ctx context.Context, site, by string, kind EventKind) (Passcode, error) {
+	if err := checkSite(site); err != nil {
+		return Passcode{}, err
+	}
+	if err := checkActor(by); err != nil {
+		return Passcode{}, err
+	}
+	now := s.now().UTC()
+	for range maxDraws {
+		code, err := generator.Generate(s.rand)
+		if err != nil {
+			return Passcode{}, fmt.Errorf("enrollment: generating passcode: %w", err)
+		}
+		if taken, err := s.takenUnderOldPepper(ctx, site, code); err != nil {
+			return Passcode{}, err
+		} else if taken {
+			continue
+		}
+		rec := Record{Site: site, Digest: s.hasher.Sum(hashDomain, code), GeneratedAt: now, GeneratedBy: by}
+		if s.sealer != nil {
+			var notAfter time.Time
+			if s.revealFor > 0 {
+				notAfter = now.Add(s.revealFor)
+			}
+			if rec.Sealed, err = s.sealer.Seal([]byte(code), sealAD(site, rec.Digest), notAfter); err != nil {
+				return Passcode{}, fmt.Errorf("enrollment: sealing passcode: %w", err)
+			}
+		}
+		switch err := s.store.Put(ctx, rec); {
+		case errors.Is(err, ErrDuplicate):
+			continue
+		case err != nil:
+			return Passcode{}, fmt.Errorf("enrollment: storing passcode: %w", err)
+		}
+		if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: kind, At: now, Actor: by}); err != nil {
+			return Passcode{}, fmt.Errorf("enrollment: recording %s event: %w", kind, err)
+		}
+		s.log.InfoContext(ctx, "enrollment: passcode "+kind.String(), "site", site, "by", by)
+		return secret.New(code), nil
+	}
+	return Passcode{}, fmt.Errorf("enrollment: generating passcode: %w", ErrDuplicate)
+}
+
+// takenUnderOldPepper reports whether code is another site's passcode
+// hashed under a pepper other than the current one, which the store's
+// uniqueness check on the current digest cannot see.
+func (s *Service) takenUnderOldPepper(ctx context.Context, site, code string) (bool, error) {
+	for _, id := range s.hasher.IDs()[1:] {
+		d, _ := s.hasher.SumWith(id, hashDomain, code)
+		switch other, err := s.store.Lookup(ctx, d); {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return false, fmt.Errorf("enrollment: looking up passcode: %w", err)
+		case other != site:
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// Disable turns self-service enrollment off for site; Verify then returns
+// [ErrDisabled] until [Service.Regenerate]. by is the admin's email address.
+func (s *Service) Disable(ctx context.Context, site, by string) error {
+	if err := checkSite(site); err != nil {
+		return err
+	}
+	if err := checkActor(by); err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	if err := s.store.Disable(ctx, site, by, now); err != nil {
+		return wrapStore("disabling passcode", err)
+	}
+	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventDisabled, At: now, Actor: by}); err != nil {
+		return fmt.Errorf("enrollment: recording disabled event: %w", err)
+	}
+	s.log.InfoContext(ctx, "enrollment: passcode disabled", "site", site, "by", by)
+	return nil
+}
+
+// Reveal shows an active passcode again to the admin viewer (an email
+// address) and records an audit event "viewed" first: no view goes
+// unrecorded. It returns [ErrNoReveal] when sealing is not configured, the
+// passcode was generated without it, or Config.RevealFor has passed;
+// [ErrLocked] or [ErrDisabled] for a passcode that no longer works.
+func (s *Service) Reveal(ctx context.Context, site, viewer string) (Passcode, error) {
+	if err := checkSite(site); err != nil {
+		return Passcode{}, err
+	}
+	if err := checkActor(viewer); err != nil {
+		return Passcode{}, err
+	}
+	if s.sealer == nil {
+		return Passcode{}, fmt.Errorf("%w: sealing is not configured", ErrNoReveal)
+	}
+	rec, err := s.store.Get(ctx, site)
+	if err != nil {
+		return Passcode{}, wrapStore("reading passcode", err)
+	}
+	switch {
+	case rec.Disabled:
+		return Passcode{}, ErrDisabled
+	case rec.Locked:
+		return Passcode{}, ErrLocked
+	case rec.Sealed == nil:
+		return Passcode{}, fmt.Errorf("%w: no sealed copy", ErrNoReveal)
+	}
+	now := s.now().UTC()
+	pt, err := s.sealer.Open(rec.Sealed, sealAD(site, rec.Digest), now)
+	switch {
+	case errors.Is(err, seal.ErrExpired):
+		return Passcode{}, fmt.Errorf("%w: retention limit passed", ErrNoReveal)
+	case err != nil:
+		return Passcode{}, fmt.Errorf("%w: %w", ErrNoReveal, err)
+	}
+	code := string(pt)
+	clear(pt)
+	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventViewed, At: now, Actor: viewer}); err != nil {
+		return Passcode{}, fmt.Errorf("enrollment: recording viewed event: %w", err)
+	}
+	return secret.New(code), nil
+}
+
+// Events returns the site's audit log, oldest first (as far back as the
+// Store keeps it).
+func (s *Service) Events(ctx context.Context, site string) ([]Event, error) {
+	if err := checkSite(site); err != nil {
+		return nil, err
+	}
+	return s.store.Events(ctx, site)
+}
+
+func sealAD(site string, digest []byte) []byte {
+	ad := make([]byte, 0, len(hashDomain)+1+len(site)+1+len(digest))
+	ad = append(ad, hashDomain...)
+	ad = append(ad, 0)
+	ad = append(ad, site...)
+	ad = append(ad, 0)
+	return append(ad, digest...)
+}
+
+func checkSite(site string) error {
+	if site == "" || len(site) > MaxSiteLen || !utf8.ValidString(site) || strings.IndexFunc(site, unicode.IsControl) >= 0 {
+		return ErrSite
+	}
+	return nil
+}
+
+// checkActor accepts a bare address ("admin@example.com"), not a display
+// name form, so that audit records compare equal.
+func checkActor(who string) error {
+	if len(who) > 320 {
+		return ErrActor
+	}
+	a, err := mail.ParseAddress(who)
+	if err != nil || a.Name != "" || a.Address != who {
+		return ErrActor
+	}
+	return nil
+}
+
+func cleanSource(src string) string {
+	if len(src) > MaxSourceLen {
+		src = src[:MaxSourceLen]
+	}
+	return strings.ToValidUTF8(src, "\uFFFD")
+}
+
+// wrapStore keeps the sentinels a Store returns matchable and adds context
+// to the rest.
+func wrapStore(what string, err error) error {
+	for _, s := range []error{ErrNoPasscode, ErrLocked, ErrDisabled, ErrNotFound} {
+		if errors.Is(err, s) {
+			return err
+		}
+	}
+	return fmt.Errorf("enrollment: %s: %w", what, err)
+}
