@@ -1,0 +1,486 @@
+package notify
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	htemplate "html/template"
+	"image/png"
+	"sort"
+	"strconv"
+	"strings"
+	ttemplate "text/template"
+	"time"
+)
+
+//go:embed templates/*.tmpl locales/*.json
+var assets embed.FS
+
+// QRContentID is the Content-ID of the inline QR image in a service-password
+// message; the HTML body shows it as <img src="cid:qr@mdmcred">.
+const QRContentID = "qr@mdmcred"
+
+// timeLayout shows an instant with its zone's abbreviation
+// ("2026-11-23 10:00 CET"); dateLayout a calendar day.
+const (
+	timeLayout = "2006-01-02 15:04 MST"
+	dateLayout = "2006-01-02"
+)
+
+// maxQRWidth caps the displayed width of the QR image in CSS pixels.
+const maxQRWidth = 320
+
+// kind names one notice's template pair.
+type kind int
+
+const (
+	kindServicePassword kind = iota
+	kindPasscodeReset
+	kindCompanyPasscodeAlert
+	kindOneTimePIN
+	numKinds
+)
+
+var kindNames = [numKinds]string{"service_password", "passcode_reset", "company_passcode_alert", "one_time_pin"}
+
+// CatalogConfig configures a [Catalog].
+type CatalogConfig struct {
+	// Location is the time zone used for a notice whose TimeZone is nil.
+	// Zero: UTC.
+	Location *time.Location
+}
+
+// Catalog renders notices into localized [Message]s from the embedded
+// templates and message files. Build it once with [NewCatalog]; it is
+// immutable and safe for concurrent use.
+type Catalog struct {
+	loc  *time.Location
+	msgs []map[string]string // indexed like supported
+	text [numKinds]*ttemplate.Template
+	html [numKinds]*htemplate.Template
+}
+
+// NewCatalog parses the embedded templates and messages and checks that
+// every language has every message with the same placeholders as English.
+// An error means the package itself is broken.
+func NewCatalog(cfg CatalogConfig) (*Catalog, error) {
+	c := &Catalog{loc: cfg.Location}
+	if c.loc == nil {
+		c.loc = time.UTC
+	}
+	msgs, err := loadMessages()
+	if err != nil {
+		return nil, err
+	}
+	c.msgs = msgs
+	for k := range numKinds {
+		name := kindNames[k]
+		t, err := ttemplate.New(name).Option("missingkey=error").
+			ParseFS(assets, "templates/layout.txt.tmpl", "templates/"+name+".txt.tmpl")
+		if err != nil {
+			return nil, fmt.Errorf("notify: template %s: %w", name, err)
+		}
+		h, err := htemplate.New(name).Option("missingkey=error").
+			ParseFS(assets, "templates/layout.html.tmpl", "templates/"+name+".html.tmpl")
+		if err != nil {
+			return nil, fmt.Errorf("notify: template %s: %w", name, err)
+		}
+		c.text[k], c.html[k] = t, h
+	}
+	return c, nil
+}
+
+// loadMessages reads locales/<lang>.json for every supported language and
+// checks them against English.
+func loadMessages() ([]map[string]string, error) {
+	out := make([]map[string]string, len(supported))
+	for i, tag := range supported {
+		b, err := assets.ReadFile("locales/" + tag.String() + ".json")
+		if err != nil {
+			return nil, fmt.Errorf("notify: messages for %s: %w", tag, err)
+		}
+		m := map[string]string{}
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, fmt.Errorf("notify: messages for %s: %w", tag, err)
+		}
+		out[i] = m
+	}
+	if err := checkMessages(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkMessages reports a language that lacks a key English has, has a key
+// English lacks, uses other placeholders than English, holds an empty or
+// untranslated-looking message, or holds markup or control characters
+// (messages are plain text: HTML escaping must see all of them).
+func checkMessages(msgs []map[string]string) error {
+	en := msgs[0]
+	var problems []string
+	for i, m := range msgs {
+		lang := supported[i].String()
+		for k, v := range en {
+			w, ok := m[k]
+			switch {
+			case !ok:
+				problems = append(problems, lang+": missing "+k)
+			case strings.TrimSpace(w) == "":
+				problems = append(problems, lang+": empty "+k)
+			case !equalStrings(placeholders(v), placeholders(w)):
+				problems = append(problems, lang+": placeholders of "+k+" differ from en")
+			case strings.ContainsAny(w, "<>&") || strings.ContainsFunc(w, isControl):
+				problems = append(problems, lang+": markup or control character in "+k)
+			}
+		}
+		for k := range m {
+			if _, ok := en[k]; !ok {
+				problems = append(problems, lang+": unknown key "+k)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("notify: message catalog: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// placeholders returns the sorted {names} in s.
+func placeholders(s string) []string {
+	var out []string
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			out = append(out, s[i:])
+			break
+		}
+		out = append(out, s[i+1:i+j])
+		s = s[i+j+1:]
+	}
+	sort.Strings(out)
+	return out
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// expand returns message key with its {placeholders} replaced from args.
+func expand(msgs map[string]string, key string, args map[string]string) (string, error) {
+	s, ok := msgs[key]
+	if !ok {
+		return "", fmt.Errorf("notify: no message %q", key)
+	}
+	if strings.IndexByte(s, '{') < 0 {
+		return s, nil
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), nil
+		}
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			return "", fmt.Errorf("notify: message %q: unclosed placeholder", key)
+		}
+		name := s[i+1 : i+j]
+		v, ok := args[name]
+		if !ok {
+			return "", fmt.Errorf("notify: message %q: no value for {%s}", key, name)
+		}
+		b.WriteString(s[:i])
+		b.WriteString(v)
+		s = s[i+j+1:]
+	}
+}
+
+// row is one "label value" line of a message.
+type row struct{ Label, Value string }
+
+// view is what the templates see. Every string in it is plain text; the
+// HTML template escapes each one where it is used.
+type view struct {
+	Lang      string
+	Subject   string
+	CodeLabel string
+	Code      string
+	Rows      []row
+	Actions   []string
+	Window    bool
+	Cleared   bool
+	HasTime   bool
+	QR        string
+	QRWidth   int
+
+	msgs map[string]string
+	args map[string]string
+}
+
+// T returns the message key in the view's language with its placeholders
+// filled in.
+func (v *view) T(key string) (string, error) { return expand(v.msgs, key, v.args) }
+
+func (v *view) row(key, value string) error {
+	l, err := v.T(key)
+	if err != nil {
+		return err
+	}
+	v.Rows = append(v.Rows, row{Label: l, Value: value})
+	return nil
+}
+
+// begin negotiates the language and starts a view.
+func (c *Catalog) begin(pref string) *view {
+	tag := Negotiate(pref)
+	return &view{Lang: tag.String(), msgs: c.msgs[langIndex(tag)], args: map[string]string{}}
+}
+
+func (c *Catalog) zone(loc *time.Location) *time.Location {
+	if loc == nil {
+		return c.loc
+	}
+	return loc
+}
+
+// finish renders the subject and both bodies and checks the message.
+func (c *Catalog) finish(k kind, v *view, to []string, inline []Inline) (Message, error) {
+	subject, err := v.T(kindKey(k) + ".subject")
+	if err != nil {
+		return Message{}, err
+	}
+	v.Subject = subject
+	var tb, hb bytes.Buffer
+	if err := c.text[k].ExecuteTemplate(&tb, "layout", v); err != nil {
+		return Message{}, fmt.Errorf("notify: render %s: %w", kindNames[k], err)
+	}
+	if err := c.html[k].ExecuteTemplate(&hb, "layout", v); err != nil {
+		return Message{}, fmt.Errorf("notify: render %s: %w", kindNames[k], err)
+	}
+	m := Message{
+		To:       append([]string(nil), to...),
+		Subject:  subject,
+		Language: v.Lang,
+		Text:     tb.String(),
+		HTML:     hb.String(),
+		Inline:   inline,
+	}
+	if err := m.Validate(); err != nil {
+		return Message{}, fmt.Errorf("%w: %w", ErrInvalidNotice, err)
+	}
+	return m, nil
+}
+
+func kindKey(k kind) string {
+	return [numKinds]string{"sp", "pr", "ca", "otp"}[k]
+}
+
+func invalid(notice, why string) error {
+	return fmt.Errorf("%w: %s: %s", ErrInvalidNotice, notice, why)
+}
+
+// device fills {device} and the device rows.
+func (v *view) device(name, id string) error {
+	name, id = clean(name), clean(id)
+	switch {
+	case name != "":
+		v.args["device"] = name
+	case id != "":
+		v.args["device"] = id
+	default:
+		return errors.New("no DeviceName or DeviceID")
+	}
+	if name != "" {
+		if err := v.row("label.device", name); err != nil {
+			return err
+		}
+	}
+	if id != "" {
+		return v.row("label.device_id", id)
+	}
+	return nil
+}
+
+// ServicePassword renders the service-password email: the code, the device,
+// the actions in words, the expiry in the recipient's zone, and the QR inline
+// when QRPNG is set.
+func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
+	const what = "service password"
+	switch {
+	case len(n.To) == 0:
+		return Message{}, invalid(what, "no recipient")
+	case n.Code.IsZero():
+		return Message{}, invalid(what, "no Code")
+	case n.ExpiresAt.IsZero():
+		return Message{}, invalid(what, "no ExpiresAt")
+	case len(n.Actions) == 0:
+		return Message{}, invalid(what, "no Actions")
+	case n.Window < 0:
+		return Message{}, invalid(what, "negative Window")
+	}
+	v := c.begin(n.Language)
+	if err := v.device(n.DeviceName, n.DeviceID); err != nil {
+		return Message{}, invalid(what, err.Error())
+	}
+	granted := make([]bool, len(actions))
+	for i, a := range n.Actions {
+		j := actionIndex(string(a))
+		if j < 0 {
+			return Message{}, fmt.Errorf("%w: Actions[%d] = %q", ErrUnknownAction, i, clean(string(a)))
+		}
+		granted[j] = true
+	}
+	for j, ok := range granted {
+		if !ok {
+			continue
+		}
+		s, err := v.T(actions[j].key)
+		if err != nil {
+			return Message{}, err
+		}
+		v.Actions = append(v.Actions, s)
+	}
+	loc := c.zone(n.TimeZone)
+	valid := n.ExpiresAt.In(loc).Format(timeLayout)
+	if n.DayValid {
+		v.args["date"] = n.ExpiresAt.In(loc).Format(dateLayout)
+		s, err := v.T("sp.valid_day")
+		if err != nil {
+			return Message{}, err
+		}
+		valid = s
+	}
+	if err := v.row("label.valid_until", valid); err != nil {
+		return Message{}, err
+	}
+	if n.Window > 0 {
+		v.Window = true
+		v.args["minutes"] = strconv.FormatInt(int64((n.Window+time.Minute-1)/time.Minute), 10)
+	}
+	var inline []Inline
+	if len(n.QRPNG) > 0 {
+		cfg, err := png.DecodeConfig(bytes.NewReader(n.QRPNG))
+		if err != nil {
+			return Message{}, invalid(what, "QRPNG is not a PNG image")
+		}
+		v.QR, v.QRWidth = QRContentID, min(cfg.Width, maxQRWidth)
+		inline = []Inline{{
+			ContentID:   QRContentID,
+			ContentType: "image/png",
+			Filename:    "qr.png",
+			Data:        append([]byte(nil), n.QRPNG...),
+		}}
+	}
+	label, err := v.T("sp.code")
+	if err != nil {
+		return Message{}, err
+	}
+	v.CodeLabel, v.Code = label, n.Code.Reveal()
+	return c.finish(kindServicePassword, v, n.To, inline)
+}
+
+// PasscodeReset renders the passcode-reset email: the new passcode, or what
+// to do now that the passcode was cleared.
+func (c *Catalog) PasscodeReset(n PasscodeReset) (Message, error) {
+	const what = "passcode reset"
+	switch {
+	case len(n.To) == 0:
+		return Message{}, invalid(what, "no recipient")
+	case n.Cleared == !n.NewPasscode.IsZero():
+		return Message{}, invalid(what, "set exactly one of NewPasscode and Cleared")
+	}
+	v := c.begin(n.Language)
+	if err := v.device(n.DeviceName, n.DeviceID); err != nil {
+		return Message{}, invalid(what, err.Error())
+	}
+	if !n.ExpiresAt.IsZero() {
+		v.HasTime = true
+		v.args["time"] = n.ExpiresAt.In(c.zone(n.TimeZone)).Format(timeLayout)
+	}
+	v.Cleared = n.Cleared
+	if !n.Cleared {
+		label, err := v.T("pr.code")
+		if err != nil {
+			return Message{}, err
+		}
+		v.CodeLabel, v.Code = label, n.NewPasscode.Reveal()
+	}
+	return c.finish(kindPasscodeReset, v, n.To, nil)
+}
+
+// CompanyPasscodeAlert renders the security alert for a locked company
+// passcode: the site, the attempts, and what the admins should do.
+func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) {
+	const what = "company passcode alert"
+	site := clean(n.Site)
+	switch {
+	case len(n.To) == 0:
+		return Message{}, invalid(what, "no recipient")
+	case site == "":
+		return Message{}, invalid(what, "no Site")
+	case n.Attempts < 0:
+		return Message{}, invalid(what, "negative Attempts")
+	}
+	v := c.begin(n.Language)
+	v.args["site"] = site
+	if err := v.row("label.site", site); err != nil {
+		return Message{}, err
+	}
+	if err := v.row("ca.attempts", strconv.Itoa(n.Attempts)); err != nil {
+		return Message{}, err
+	}
+	if !n.LastFailure.IsZero() {
+		if err := v.row("ca.last_failure", n.LastFailure.In(c.zone(n.TimeZone)).Format(timeLayout)); err != nil {
+			return Message{}, err
+		}
+	}
+	if src := clean(n.LastSource); src != "" {
+		if err := v.row("ca.last_source", src); err != nil {
+			return Message{}, err
+		}
+	}
+	return c.finish(kindCompanyPasscodeAlert, v, n.To, nil)
+}
+
+// OneTimePIN renders the portal one-time-PIN email.
+func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
+	const what = "one-time PIN"
+	user := clean(n.User)
+	switch {
+	case len(n.To) == 0:
+		return Message{}, invalid(what, "no recipient")
+	case user == "":
+		return Message{}, invalid(what, "no User")
+	case n.PIN.IsZero():
+		return Message{}, invalid(what, "no PIN")
+	case n.ExpiresAt.IsZero():
+		return Message{}, invalid(what, "no ExpiresAt")
+	}
+	v := c.begin(n.Language)
+	v.args["user"] = user
+	if err := v.row("label.valid_until", n.ExpiresAt.In(c.zone(n.TimeZone)).Format(timeLayout)); err != nil {
+		return Message{}, err
+	}
+	label, err := v.T("otp.code")
+	if err != nil {
+		return Message{}, err
+	}
+	v.CodeLabel, v.Code = label, n.PIN.Reveal()
+	return c.finish(kindOneTimePIN, v, n.To, nil)
+}

@@ -1,0 +1,54 @@
+// Package notify turns mdmcred's notices (a service password, a passcode
+// reset, a company passcode alert, a portal one-time PIN) into localized
+// email and delivers it.
+//
+// # Where to start
+//
+// Build a [Catalog] once with [NewCatalog], pick a [Mailer] adapter, and
+// join them in a [Notifier] with [NewNotifier]; then call the Notifier's
+// Send method for the notice:
+//
+//	cat, _ := notify.NewCatalog(notify.CatalogConfig{})
+//	mailer, _ := notify.NewSMTP(notify.SMTPConfig{Host: "smtp.example.com", From: "mdm@example.com", ...})
+//	n, _ := notify.NewNotifier(notify.NotifierConfig{Catalog: cat, Mailer: mailer})
+//	err := n.SendServicePassword(ctx, notify.ServicePassword{...})
+//
+// The domain packages (servicepass, enrollment, passcode, otp) do not
+// import notify: each defines its own narrow mail port, and the host's glue
+// converts the domain's notice to the matching type here
+// ([ServicePassword], [PasscodeReset], [CompanyPasscodeAlert],
+// [OneTimePIN]). Credentials travel as [Secret] (the same type as the
+// domain packages' secret aliases), which never prints its value.
+//
+// # Languages and time
+//
+// Messages exist in English, Polish, German, French, Spanish and Italian
+// ([Languages]). A notice's Language is a BCP 47 tag or an Accept-Language
+// list; [Negotiate] maps it to the best of those ("de-AT" -> German) and
+// falls back to English ("pt-BR" -> English). Times are shown in the
+// notice's TimeZone with the zone's abbreviation ("2026-11-23 10:00 CET").
+//
+// # Safety of the rendered mail
+//
+// The HTML body comes from html/template and every host-supplied value is
+// escaped, so a device named "<script>alert(1)</script>" shows as text.
+// Names are also reduced to one line: control characters and Unicode
+// bidirectional overrides are removed (no forged lines, no reversed text),
+// and long names are cut. Subjects never contain the credential. A
+// [Message] prints (fmt, log/slog) without its bodies, which hold it.
+//
+// # Adapters
+//
+//   - [SMTP]: submission through github.com/wneessen/go-mail with mandatory
+//     STARTTLS by default (or opportunistic STARTTLS, implicit TLS, none),
+//     PLAIN or LOGIN authentication, and ctx's deadline bounding the whole
+//     exchange.
+//   - [Outbox]: writes one .eml file per message into a directory, for
+//     development.
+//   - [Recorder]: keeps the messages in memory, for tests; it can be told to
+//     fail.
+//
+// Every adapter refuses an invalid [Message] with [ErrInvalidMessage] and
+// reports a delivery failure as a [*SendError] matching [ErrSend]; none
+// swallows an error.
+package notify

@@ -1,0 +1,231 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+)
+
+// Mailer delivers a rendered [Message]. It is the port every adapter
+// implements ([SMTP], [Outbox], [Recorder]) and the one a host may implement
+// itself (a mail API, a queue).
+//
+// Send returns nil only once the message has been handed over (to the SMTP
+// server, to the outbox directory, ...). Any error means the message may not
+// have been delivered: implementations return it, wrapped so that
+// errors.Is(err, [ErrSend]) holds, and never swallow it. A message that fails
+// [Message.Validate] is refused with an error matching [ErrInvalidMessage]
+// before anything is sent. Implementations are safe for concurrent use and
+// honour ctx's deadline and cancellation.
+type Mailer interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// MailerFunc adapts a function to the [Mailer] interface.
+type MailerFunc func(ctx context.Context, m Message) error
+
+// Send calls f(ctx, m).
+func (f MailerFunc) Send(ctx context.Context, m Message) error { return f(ctx, m) }
+
+// Message is one email, ready to send: what the [Catalog] renders and what a
+// [Mailer] delivers.
+//
+// Text and HTML are alternatives of the same content; Inline images are
+// referenced from HTML as "cid:<ContentID>". Both bodies of a rendered notice
+// contain the credential, so a Message formats itself (fmt, log/slog) without
+// its bodies: log a Message freely, never its Text or HTML.
+type Message struct {
+	// From is the sender address. Zero: the adapter's configured sender.
+	From string
+	// To lists the recipients' addresses (RFC 5322, "Name <a@b>" allowed).
+	To []string
+	// Subject is a single line of text; it never holds a secret.
+	Subject string
+	// Language is the BCP 47 tag of the content (sent as Content-Language).
+	Language string
+	// Text is the plain-text body.
+	Text string
+	// HTML is the HTML body; zero means a text-only message.
+	HTML string
+	// Inline lists images shown inside HTML, referenced by Content-ID.
+	Inline []Inline
+}
+
+// Inline is an image embedded in a message and referenced from the HTML body
+// as "cid:" + ContentID.
+type Inline struct {
+	// ContentID identifies the part, without angle brackets ("qr@mdmcred").
+	ContentID string
+	// ContentType is the MIME type of Data ("image/png").
+	ContentType string
+	// Filename is the name a mail client shows for the part ("qr.png").
+	Filename string
+	// Data is the raw content.
+	Data []byte
+}
+
+// Errors returned by this package. Match them with errors.Is.
+var (
+	// ErrInvalidMessage reports a Message that cannot be sent as it is: no
+	// recipient, an unparsable address, a subject with a line break, an
+	// inline part without Content-ID, no body.
+	ErrInvalidMessage = errors.New("notify: invalid message")
+	// ErrInvalidNotice reports a notice that lacks what its email needs (no
+	// recipient, no code, no expiry).
+	ErrInvalidNotice = errors.New("notify: invalid notice")
+	// ErrUnknownAction reports a service-password action name this package
+	// has no words for.
+	ErrUnknownAction = errors.New("notify: unknown action")
+	// ErrSend reports that a message was not (or may not have been)
+	// delivered. The error also wraps the adapter's cause.
+	ErrSend = errors.New("notify: send failed")
+)
+
+// SendError is the error a [Mailer] adapter returns when delivery fails. It
+// matches [ErrSend] and unwraps to the transport's cause (a *net.OpError, an
+// SMTP reply, context.DeadlineExceeded, ...).
+type SendError struct {
+	// Via names the adapter ("smtp", "outbox", "recorder").
+	Via string
+	// Err is the cause.
+	Err error
+}
+
+// Error implements error.
+func (e *SendError) Error() string {
+	if e.Via == "" {
+		return fmt.Sprintf("notify: send failed: %v", e.Err)
+	}
+	return fmt.Sprintf("notify: send failed (%s): %v", e.Via, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Is reports whether target is [ErrSend].
+func (e *SendError) Is(target error) bool { return target == ErrSend }
+
+// sendError wraps err as a *SendError unless it already matches ErrSend.
+func sendError(via string, err error) error {
+	if err == nil || errors.Is(err, ErrSend) {
+		return err
+	}
+	return &SendError{Via: via, Err: err}
+}
+
+// Validate checks that m can be sent. Errors match [ErrInvalidMessage] and
+// name the field (never its content, which may be personal data).
+func (m Message) Validate() error {
+	if len(m.To) == 0 {
+		return fmt.Errorf("%w: no recipient", ErrInvalidMessage)
+	}
+	for i, to := range m.To {
+		if err := checkAddress(to); err != nil {
+			return fmt.Errorf("%w: To[%d]: %v", ErrInvalidMessage, i, err)
+		}
+	}
+	if m.From != "" {
+		if err := checkAddress(m.From); err != nil {
+			return fmt.Errorf("%w: From: %v", ErrInvalidMessage, err)
+		}
+	}
+	if !utf8.ValidString(m.Subject) || strings.ContainsFunc(m.Subject, isControl) {
+		return fmt.Errorf("%w: Subject holds a control character or invalid UTF-8", ErrInvalidMessage)
+	}
+	if m.Text == "" && m.HTML == "" {
+		return fmt.Errorf("%w: no body", ErrInvalidMessage)
+	}
+	if m.Language != "" && !isToken(m.Language) {
+		return fmt.Errorf("%w: Language is not a language tag", ErrInvalidMessage)
+	}
+	seen := make(map[string]bool, len(m.Inline))
+	for i, in := range m.Inline {
+		switch {
+		case in.ContentID == "" || !isToken(in.ContentID):
+			return fmt.Errorf("%w: Inline[%d]: ContentID empty or not a plain token", ErrInvalidMessage, i)
+		case seen[in.ContentID]:
+			return fmt.Errorf("%w: Inline[%d]: duplicate ContentID", ErrInvalidMessage, i)
+		case !isToken(in.ContentType) || !strings.Contains(in.ContentType, "/"):
+			return fmt.Errorf("%w: Inline[%d]: ContentType is not a MIME type", ErrInvalidMessage, i)
+		case in.Filename != "" && !isToken(in.Filename):
+			return fmt.Errorf("%w: Inline[%d]: Filename not a plain token", ErrInvalidMessage, i)
+		case len(in.Data) == 0:
+			return fmt.Errorf("%w: Inline[%d]: no data", ErrInvalidMessage, i)
+		}
+		seen[in.ContentID] = true
+	}
+	return nil
+}
+
+func checkAddress(s string) error {
+	if strings.ContainsFunc(s, isControl) {
+		return errors.New("control character in address")
+	}
+	if _, err := mail.ParseAddress(s); err != nil {
+		return errors.New("not an RFC 5322 address")
+	}
+	return nil
+}
+
+// isToken reports whether s is a non-empty run of printable ASCII without
+// spaces, quotes, angle brackets or separators that would need quoting in a
+// MIME header.
+func isToken(s string) bool {
+	if s == "" || len(s) > 200 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"<>()\,;:[]`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// clone returns a copy of m that shares no slice with it.
+func (m Message) clone() Message {
+	m.To = append([]string(nil), m.To...)
+	if m.Inline != nil {
+		in := make([]Inline, len(m.Inline))
+		for i, p := range m.Inline {
+			p.Data = append([]byte(nil), p.Data...)
+			in[i] = p
+		}
+		m.Inline = in
+	}
+	return m
+}
+
+// String describes m without its bodies, which hold the credential.
+func (m Message) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "notify.Message{To: %q, Subject: %q, Language: %q, Text: %d bytes, HTML: %d bytes, Inline: [",
+		m.To, m.Subject, m.Language, len(m.Text), len(m.HTML))
+	for i, in := range m.Inline {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s %s %d bytes", in.ContentID, in.ContentType, len(in.Data))
+	}
+	b.WriteString("]}")
+	return b.String()
+}
+
+// Format implements fmt.Formatter: every verb prints [Message.String], so
+// neither body reaches a log by accident.
+func (m Message) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(m.String())) }
+
+// LogValue implements slog.LogValuer without the bodies.
+func (m Message) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Any("to", m.To),
+		slog.String("subject", m.Subject),
+		slog.String("language", m.Language),
+		slog.Int("inline", len(m.Inline)),
+	)
+}

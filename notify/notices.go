@@ -1,0 +1,215 @@
+package notify
+
+import (
+	"strings"
+	"time"
+
+	"github.com/mdmcred/mdmcred/internal/secret"
+)
+
+// Secret is a credential carried by a notice (a service password, a new
+// passcode, a one-time PIN). It prints as [REDACTED] under fmt, log/slog and
+// JSON; only the rendered email bodies contain its value. It is the same
+// type as the domain packages' secret aliases, so their values assign
+// directly.
+type Secret = secret.String
+
+// NewSecret wraps a credential's text.
+func NewSecret(s string) Secret { return secret.New(s) }
+
+// Action names a service-password action in a [ServicePassword] notice; the
+// catalog renders it in words in the recipient's language.
+//
+// [ParseAction] accepts the names below in any case and with or without
+// separators, so "DisableKiosk", "disable_kiosk" and "disable-kiosk" are the
+// same action.
+type Action string
+
+// The actions a service password can grant (see the servicepass package).
+const (
+	// ActionUnlock leaves Lost Mode.
+	ActionUnlock Action = "unlock"
+	// ActionUnlockWorkProfile unlocks the work profile (Unlock on a COPE
+	// device).
+	ActionUnlockWorkProfile Action = "unlock-work-profile"
+	// ActionDisableKiosk leaves kiosk mode.
+	ActionDisableKiosk Action = "disable-kiosk"
+	// ActionRemoveNetworkRestrictions lifts the network policies.
+	ActionRemoveNetworkRestrictions Action = "remove-network-restrictions"
+	// ActionAllowDeveloperOptions allows the developer options.
+	ActionAllowDeveloperOptions Action = "allow-developer-options"
+	// ActionAllowDeactivation allows deactivating device management.
+	ActionAllowDeactivation Action = "allow-deactivation"
+	// ActionAllowFactoryReset allows a factory reset.
+	ActionAllowFactoryReset Action = "allow-factory-reset"
+	// ActionEmergencyDatabaseReset resets the agent's database.
+	ActionEmergencyDatabaseReset Action = "emergency-database-reset"
+	// ActionSetPassword sets a new device password (COPE, day-valid codes).
+	ActionSetPassword Action = "set-password"
+)
+
+// actions lists every Action with its message key, in display order.
+var actions = []struct {
+	a   Action
+	key string
+}{
+	{ActionUnlock, "action.unlock"},
+	{ActionUnlockWorkProfile, "action.unlock_work_profile"},
+	{ActionDisableKiosk, "action.disable_kiosk"},
+	{ActionRemoveNetworkRestrictions, "action.remove_network_restrictions"},
+	{ActionAllowDeveloperOptions, "action.allow_developer_options"},
+	{ActionAllowDeactivation, "action.allow_deactivation"},
+	{ActionAllowFactoryReset, "action.allow_factory_reset"},
+	{ActionEmergencyDatabaseReset, "action.emergency_database_reset"},
+	{ActionSetPassword, "action.set_password"},
+}
+
+// Actions returns every action this package has words for.
+func Actions() []Action {
+	out := make([]Action, len(actions))
+	for i, a := range actions {
+		out[i] = a.a
+	}
+	return out
+}
+
+// ParseAction returns the Action named s, ignoring case and the separators
+// '-', '_', '.' and space, and false when there is none.
+func ParseAction(s string) (Action, bool) {
+	i := actionIndex(s)
+	if i < 0 {
+		return "", false
+	}
+	return actions[i].a, true
+}
+
+func actionIndex(s string) int {
+	if len(s) > 64 {
+		return -1
+	}
+	n := squash(s)
+	for i, a := range actions {
+		if squash(string(a.a)) == n {
+			return i
+		}
+	}
+	return -1
+}
+
+func squash(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == '_' || c == '.' || c == ' ':
+		case 'A' <= c && c <= 'Z':
+			b.WriteByte(c + 'a' - 'A')
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// ServicePassword is the email that delivers a service password to the
+// person who will type it (or scan it) on the device.
+type ServicePassword struct {
+	// To lists the recipients. Required.
+	To []string
+	// Language is the recipient's language preference: a BCP 47 tag or an
+	// Accept-Language list (see [Negotiate]). Zero: English.
+	Language string
+	// TimeZone is the zone in which times are shown (with its abbreviation).
+	// Zero: the catalog's default (UTC unless configured).
+	TimeZone *time.Location
+	// DeviceName is the device's display name. DeviceName or DeviceID is
+	// required.
+	DeviceName string
+	// DeviceID is the device's identifier (serial number, UDID, ...).
+	DeviceID string
+	// Actions lists what the password allows. Required; each must be known
+	// to [ParseAction].
+	Actions []Action
+	// ExpiresAt is when the password stops working. Required. For a
+	// day-valid code (DayValid), the date shown is ExpiresAt's calendar date
+	// in TimeZone: pass any instant within the last valid day.
+	ExpiresAt time.Time
+	// DayValid marks a code valid until the end of a calendar day on the
+	// device (COPE SetPassword): only the date is shown.
+	DayValid bool
+	// Window is how long the granted actions hold once the password is
+	// entered. Zero: not mentioned.
+	Window time.Duration
+	// Code is the service password in its display form. Required.
+	Code Secret
+	// QRPNG is a PNG of the code's QR symbol, embedded inline and shown in
+	// the HTML body. Zero: no QR.
+	QRPNG []byte
+}
+
+// PasscodeReset is the email that tells the acting admin or the device user
+// about a device passcode reset: the new passcode, or, when the platform
+// clears the passcode instead (iOS), what to do next.
+type PasscodeReset struct {
+	// To lists the recipients. Required.
+	To []string
+	// Language is the recipient's language preference (see [Negotiate]).
+	Language string
+	// TimeZone is the zone in which times are shown. Zero: the catalog's
+	// default.
+	TimeZone *time.Location
+	// DeviceName is the device's display name. DeviceName or DeviceID is
+	// required.
+	DeviceName string
+	// DeviceID is the device's identifier.
+	DeviceID string
+	// NewPasscode is the passcode the device was given. Exactly one of
+	// NewPasscode and Cleared is set.
+	NewPasscode Secret
+	// Cleared reports that the passcode was removed and the user must set a
+	// new one.
+	Cleared bool
+	// ExpiresAt is, with NewPasscode, when the reset request lapses; with
+	// Cleared, the time by which the user must set a new passcode. Zero: not
+	// mentioned.
+	ExpiresAt time.Time
+}
+
+// CompanyPasscodeAlert is the security alert sent to a site's admins when
+// the site's company enrollment passcode locks after failed attempts.
+type CompanyPasscodeAlert struct {
+	// To lists the recipients (the site's admins). Required.
+	To []string
+	// Language is the recipients' language preference (see [Negotiate]).
+	Language string
+	// TimeZone is the zone in which times are shown. Zero: the catalog's
+	// default.
+	TimeZone *time.Location
+	// Site is the site's display name. Required.
+	Site string
+	// Attempts is the number of failed attempts that led to the lock.
+	Attempts int
+	// LastFailure is when the last failed attempt happened. Zero: not shown.
+	LastFailure time.Time
+	// LastSource describes where the last attempt came from (an IP address,
+	// a device). Zero: not shown.
+	LastSource string
+}
+
+// OneTimePIN is the email that delivers a self-service portal one-time PIN
+// to its user.
+type OneTimePIN struct {
+	// To lists the recipients. Required.
+	To []string
+	// Language is the recipient's language preference (see [Negotiate]).
+	Language string
+	// TimeZone is the zone in which times are shown. Zero: the catalog's
+	// default.
+	TimeZone *time.Location
+	// User is the user name the PIN was issued to. Required.
+	User string
+	// PIN is the one-time PIN. Required.
+	PIN Secret
+	// ExpiresAt is when the PIN stops working. Required.
+	ExpiresAt time.Time
+}

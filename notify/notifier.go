@@ -1,0 +1,75 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+)
+
+// NotifierConfig configures a [Notifier].
+type NotifierConfig struct {
+	// Catalog renders the notices. Zero: NewCatalog(CatalogConfig{}).
+	Catalog *Catalog
+	// Mailer delivers them. Required.
+	Mailer Mailer
+}
+
+// Notifier renders a notice with a [Catalog] and sends it with a [Mailer]:
+// one call per notice, shaped like the mail ports of the domain packages, so
+// a host's glue only converts the notice type. It is safe for concurrent
+// use.
+//
+// Errors: a notice that cannot be rendered matches [ErrInvalidNotice] (or
+// [ErrUnknownAction]) and nothing is sent; a delivery failure matches
+// [ErrSend]. Either way the credential the caller generated is still the
+// caller's to return: a failed email must not lose it.
+type Notifier struct {
+	catalog *Catalog
+	mailer  Mailer
+}
+
+// NewNotifier checks cfg and returns the notifier.
+func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
+	if cfg.Mailer == nil {
+		return nil, fmt.Errorf("%w: Notifier Mailer", ErrConfig)
+	}
+	if cfg.Catalog == nil {
+		c, err := NewCatalog(CatalogConfig{})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Catalog = c
+	}
+	return &Notifier{catalog: cfg.Catalog, mailer: cfg.Mailer}, nil
+}
+
+func (n *Notifier) send(ctx context.Context, m Message, err error) error {
+	if err != nil {
+		return err
+	}
+	return sendError("", n.mailer.Send(ctx, m))
+}
+
+// SendServicePassword renders and sends a service-password email.
+func (n *Notifier) SendServicePassword(ctx context.Context, sp ServicePassword) error {
+	m, err := n.catalog.ServicePassword(sp)
+	return n.send(ctx, m, err)
+}
+
+// SendPasscodeReset renders and sends a passcode-reset email.
+func (n *Notifier) SendPasscodeReset(ctx context.Context, pr PasscodeReset) error {
+	m, err := n.catalog.PasscodeReset(pr)
+	return n.send(ctx, m, err)
+}
+
+// SendCompanyPasscodeAlert renders and sends a company-passcode security
+// alert.
+func (n *Notifier) SendCompanyPasscodeAlert(ctx context.Context, a CompanyPasscodeAlert) error {
+	m, err := n.catalog.CompanyPasscodeAlert(a)
+	return n.send(ctx, m, err)
+}
+
+// SendOneTimePIN renders and sends a one-time-PIN email.
+func (n *Notifier) SendOneTimePIN(ctx context.Context, p OneTimePIN) error {
+	m, err := n.catalog.OneTimePIN(p)
+	return n.send(ctx, m, err)
+}

@@ -1,0 +1,290 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// TLSMode says how the [SMTP] adapter protects the connection.
+type TLSMode int
+
+const (
+	// StartTLSMandatory upgrades the connection with STARTTLS and refuses to
+	// send when the server does not offer it. It is the zero value: the
+	// default, and the right choice for a submission port (587).
+	StartTLSMandatory TLSMode = iota
+	// StartTLSOpportunistic upgrades with STARTTLS when the server offers it
+	// and otherwise sends in clear. Credentials are still never sent in clear
+	// to anything but localhost.
+	StartTLSOpportunistic
+	// ImplicitTLS speaks TLS from the first byte ("SMTPS", port 465).
+	ImplicitTLS
+	// NoTLS sends in clear: for a relay on localhost or a test server only.
+	NoTLS
+)
+
+// String returns the mode's name.
+func (m TLSMode) String() string {
+	switch m {
+	case StartTLSMandatory:
+		return "starttls"
+	case StartTLSOpportunistic:
+		return "starttls-opportunistic"
+	case ImplicitTLS:
+		return "tls"
+	case NoTLS:
+		return "none"
+	}
+	return fmt.Sprintf("TLSMode(%d)", int(m))
+}
+
+// AuthMechanism is the SASL mechanism the [SMTP] adapter authenticates with.
+type AuthMechanism string
+
+const (
+	// AuthPlain is SASL PLAIN (RFC 4616), the default.
+	AuthPlain AuthMechanism = "PLAIN"
+	// AuthLogin is the LOGIN mechanism some servers (Exchange, Office 365)
+	// still require.
+	AuthLogin AuthMechanism = "LOGIN"
+)
+
+// SMTPConfig configures an [SMTP] adapter.
+type SMTPConfig struct {
+	// Host is the server's host name (or IP address). Required.
+	Host string
+	// Port is the server's TCP port. Zero: 465 with ImplicitTLS, else 587.
+	Port int
+	// TLS is how the connection is protected. Zero: StartTLSMandatory.
+	TLS TLSMode
+	// TLSConfig verifies the server. Zero: the system roots, ServerName =
+	// Host, TLS 1.2 or later. A given config is cloned; its ServerName
+	// defaults to Host.
+	TLSConfig *tls.Config
+	// Username and Password are the credentials. Zero Username: no
+	// authentication. Credentials are sent only over TLS or to localhost.
+	Username string
+	// Password is the account's password (redacted when printed).
+	Password Secret
+	// Auth is the mechanism used when Username is set. Zero: AuthPlain.
+	Auth AuthMechanism
+	// HELO is the name sent in EHLO/HELO. Zero: "localhost".
+	HELO string
+	// From is the sender address for messages whose From is empty. Required.
+	From string
+	// Timeout bounds one Send when ctx carries no earlier deadline. Zero:
+	// 30 s.
+	Timeout time.Duration
+	// Now returns the time put in the Date header. Zero: time.Now.
+	Now func() time.Time
+}
+
+// SMTP is a [Mailer] that submits each message to an SMTP server over a new
+// connection, through github.com/wneessen/go-mail. It is safe for
+// concurrent use.
+type SMTP struct {
+	cfg SMTPConfig
+	tls *tls.Config
+}
+
+var _ Mailer = (*SMTP)(nil)
+
+// Errors from [NewSMTP].
+var (
+	// ErrConfig reports an unusable adapter configuration.
+	ErrConfig = errors.New("notify: invalid configuration")
+)
+
+// NewSMTP checks cfg and returns the adapter. It does not connect.
+func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
+	switch {
+	case cfg.Host == "" || strings.ContainsAny(cfg.Host, " \r\n/"):
+		return nil, fmt.Errorf("%w: SMTP Host", ErrConfig)
+	case cfg.Port < 0 || cfg.Port > 65535:
+		return nil, fmt.Errorf("%w: SMTP Port out of range", ErrConfig)
+	case cfg.TLS < StartTLSMandatory || cfg.TLS > NoTLS:
+		return nil, fmt.Errorf("%w: SMTP TLS mode", ErrConfig)
+	case cfg.Timeout < 0:
+		return nil, fmt.Errorf("%w: negative SMTP Timeout", ErrConfig)
+	case cfg.Username == "" && !cfg.Password.IsZero():
+		return nil, fmt.Errorf("%w: SMTP Password without Username", ErrConfig)
+	}
+	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, isControl) {
+		return nil, fmt.Errorf("%w: SMTP From is not an RFC 5322 address", ErrConfig)
+	}
+	switch cfg.Auth {
+	case "":
+		cfg.Auth = AuthPlain
+	case AuthPlain, AuthLogin:
+	default:
+		return nil, fmt.Errorf("%w: SMTP Auth mechanism %q", ErrConfig, cfg.Auth)
+	}
+	if cfg.Port == 0 {
+		cfg.Port = 587
+		if cfg.TLS == ImplicitTLS {
+			cfg.Port = 465
+		}
+	}
+	if cfg.HELO == "" {
+		cfg.HELO = "localhost"
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	t := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		t = cfg.TLSConfig.Clone()
+	}
+	if t.ServerName == "" {
+		t.ServerName = cfg.Host
+	}
+	return &SMTP{cfg: cfg, tls: t}, nil
+}
+
+// Send submits m. It validates m first (an error matching
+// [ErrInvalidMessage], nothing sent); any failure after that (dial, TLS,
+// authentication, a server reply, ctx's deadline or cancellation) is
+// returned as a [*SendError] that matches [ErrSend] and wraps the cause. The
+// whole exchange, not just the dial, ends by ctx's deadline (or Timeout).
+func (s *SMTP) Send(ctx context.Context, m Message) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	msg, err := encode(m, s.cfg.From, s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
+	defer cancel()
+	deadline, _ := ctx.Deadline()
+	remaining := time.Until(deadline)
+	if err := ctx.Err(); err != nil || remaining <= 0 {
+		return &SendError{Via: "smtp", Err: context.DeadlineExceeded}
+	}
+
+	opts := []gomail.Option{
+		gomail.WithPort(s.cfg.Port),
+		gomail.WithHELO(s.cfg.HELO),
+		gomail.WithTimeout(remaining),
+		gomail.WithTLSConfig(s.tls),
+		gomail.WithDialContextFunc(s.dialer(ctx)),
+	}
+	switch s.cfg.TLS {
+	case StartTLSMandatory:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case StartTLSOpportunistic:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	default: // ImplicitTLS is done by the dialer; NoTLS needs nothing.
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	}
+	if s.cfg.Username != "" {
+		mech := gomail.SMTPAuthPlain
+		if s.cfg.Auth == AuthLogin {
+			mech = gomail.SMTPAuthLogin
+		}
+		opts = append(opts, gomail.WithSMTPAuth(mech),
+			gomail.WithUsername(s.cfg.Username),
+			gomail.WithPassword(s.cfg.Password.Reveal()))
+	}
+	client, err := gomail.NewClient(s.cfg.Host, opts...)
+	if err != nil {
+		return &SendError{Via: "smtp", Err: err}
+	}
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			err = fmt.Errorf("%w: %w", cerr, err)
+		}
+		return &SendError{Via: "smtp", Err: err}
+	}
+	return nil
+}
+
+// dialer returns the dial function go-mail uses: a TCP connection whose
+// deadlines never pass ctx's and which is cut when ctx is cancelled, wrapped
+// in TLS from the start for ImplicitTLS (so go-mail sees a *tls.Conn and
+// treats the session as encrypted).
+func (s *SMTP) dialer(ctx context.Context) gomail.DialContextFunc {
+	return func(dctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		raw, err := d.DialContext(dctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		c := &ctxConn{Conn: raw, ctx: ctx}
+		c.stop = context.AfterFunc(ctx, func() { _ = raw.SetDeadline(longAgo) })
+		if err := c.SetDeadline(time.Time{}); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+		if s.cfg.TLS != ImplicitTLS {
+			return c, nil
+		}
+		tc := tls.Client(c, s.tls)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			_ = c.Close()
+			return nil, err
+		}
+		return tc, nil
+	}
+}
+
+// longAgo is a deadline that has passed: setting it fails pending I/O.
+var longAgo = time.Unix(1, 0)
+
+// ctxConn is a net.Conn bound to a context: every deadline set on it is
+// clamped to the context's deadline, and once the context is done every
+// deadline is in the past.
+type ctxConn struct {
+	net.Conn
+	ctx  context.Context
+	stop func() bool
+	once sync.Once
+}
+
+func (c *ctxConn) clamp(t time.Time) time.Time {
+	if d, ok := c.ctx.Deadline(); ok && (t.IsZero() || d.Before(t)) {
+		t = d
+	}
+	if c.ctx.Err() != nil {
+		t = longAgo
+	}
+	return t
+}
+
+// after re-applies the past deadline if ctx ended while a deadline was
+// being set, so a late SetDeadline cannot undo the cancellation.
+func (c *ctxConn) after(err error) error {
+	if c.ctx.Err() != nil {
+		_ = c.Conn.SetDeadline(longAgo)
+	}
+	return err
+}
+
+func (c *ctxConn) SetDeadline(t time.Time) error {
+	return c.after(c.Conn.SetDeadline(c.clamp(t)))
+}
+
+func (c *ctxConn) SetReadDeadline(t time.Time) error {
+	return c.after(c.Conn.SetReadDeadline(c.clamp(t)))
+}
+
+func (c *ctxConn) SetWriteDeadline(t time.Time) error {
+	return c.after(c.Conn.SetWriteDeadline(c.clamp(t)))
+}
+
+func (c *ctxConn) Close() error {
+	c.once.Do(func() { c.stop() })
+	return c.Conn.Close()
+}
