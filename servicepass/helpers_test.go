@@ -1,0 +1,81 @@
+package servicepass_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/mdmcred/mdmcred/mdmcredtest"
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+var (
+	t0     = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	warsaw = mustLoc("Europe/Warsaw")
+)
+
+func mustLoc(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.FixedZone(name, 3600)
+	}
+	return loc
+}
+
+// testMaster returns a fixed master key: bytes id, id+1, ... id+31.
+func testMaster(id uint8) servicepass.MasterKey {
+	b := make([]byte, servicepass.KeySize)
+	for i := range b {
+		b[i] = id + byte(i)
+	}
+	m, err := servicepass.NewMasterKey(id, b)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+type fixture struct {
+	clock *mdmcredtest.Clock
+	is    *servicepass.Issuer
+	audit *servicepass.MemStore
+}
+
+func newFixture(t testing.TB, keys ...servicepass.MasterKey) *fixture {
+	t.Helper()
+	if len(keys) == 0 {
+		keys = []servicepass.MasterKey{testMaster(1)}
+	}
+	f := &fixture{clock: mdmcredtest.NewClock(t0), audit: servicepass.NewMemStore()}
+	is, err := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: keys, Store: f.audit, Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.is = is
+	return f
+}
+
+func (f *fixture) issue(t testing.TB, r servicepass.Request) servicepass.Issued {
+	t.Helper()
+	if r.Admin == "" {
+		r.Admin = "admin@example.com"
+	}
+	iss, err := f.is.Issue(context.Background(), r)
+	if err != nil {
+		t.Fatalf("Issue(%+v): %v", r, err)
+	}
+	return iss
+}
+
+func (f *fixture) verifier(t testing.TB, deviceID string, mode servicepass.Mode, store servicepass.DeviceStore) *servicepass.Verifier {
+	t.Helper()
+	keys, err := f.is.DeviceKeys(deviceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: deviceID, Mode: mode, Keys: keys, Store: store, Location: warsaw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

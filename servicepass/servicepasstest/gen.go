@@ -1,0 +1,207 @@
+// Package servicepasstest is the test kit for servicepass: gopter
+// generators for requests, action sets, expiries and device IDs, and the
+// conformance suites every [servicepass.DeviceStore] and [servicepass.Store]
+// backend must pass ([RunDeviceStore], [RunStore]).
+//
+// Import it only from _test.go files: it pulls in gopter and testing.
+package servicepasstest
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+// Admin is the acting administrator the request generators put in every
+// request.
+const Admin = "admin@example.com"
+
+// ValidActionSets returns every action set allowed in m, in ascending order.
+func ValidActionSets(m servicepass.Mode) []servicepass.Actions {
+	var out []servicepass.Actions
+	for a := 0; a < 256; a++ {
+		if servicepass.CheckRules(m, servicepass.Actions(a)) == nil {
+			out = append(out, servicepass.Actions(a))
+		}
+	}
+	return out
+}
+
+// Actions generates any action set (all 256, allowed or not).
+func Actions() gopter.Gen {
+	return gen.UInt8().Map(func(v uint8) servicepass.Actions { return servicepass.Actions(v) })
+}
+
+// ValidActions generates action sets allowed in m, uniformly.
+func ValidActions(m servicepass.Mode) gopter.Gen {
+	sets := ValidActionSets(m)
+	vals := make([]any, len(sets))
+	for i, s := range sets {
+		vals[i] = s
+	}
+	return gen.OneConstOf(vals...)
+}
+
+// Modes generates the two activation modes.
+func Modes() gopter.Gen { return gen.OneConstOf(servicepass.DeviceOwner, servicepass.COPE) }
+
+// DeviceIDs generates valid device IDs: identifiers, UUID-shaped strings and
+// IDs of the maximum length.
+func DeviceIDs() gopter.Gen {
+	return gen.OneGenOf(
+		gen.Identifier().SuchThat(func(s string) bool { return s != "" && len(s) <= servicepass.MaxDeviceIDLen }),
+		gen.UInt64().Map(func(v uint64) string {
+			return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", uint32(v>>32), uint16(v>>16), uint16(v)&0xfff, uint16(v>>4)&0xfff, v&0xffffffffffff)
+		}),
+		gen.AlphaNumChar().Map(func(c rune) string {
+			b := make([]byte, servicepass.MaxDeviceIDLen)
+			for i := range b {
+				b[i] = byte(c)
+			}
+			return string(b)
+		}),
+	)
+}
+
+// Validities generates validity periods that Issue accepts: the exact
+// bounds, the default, and values in between.
+func Validities() gopter.Gen {
+	return gen.OneGenOf(
+		gen.OneConstOf(servicepass.MinValidity, servicepass.MaxValidity, servicepass.DefaultValidity,
+			servicepass.MinValidity+time.Minute, servicepass.MaxValidity-time.Minute),
+		gen.Int64Range(int64(servicepass.MinValidity), int64(servicepass.MaxValidity)).
+			Map(func(v int64) time.Duration { return time.Duration(v) }),
+	)
+}
+
+// InvalidValidities generates validity periods just and far outside the
+// bounds, labelled with the rule they break.
+func InvalidValidities() gopter.Gen {
+	short := gen.OneConstOf(servicepass.MinValidity-time.Nanosecond, servicepass.MinValidity-time.Minute, time.Duration(0), -time.Hour).
+		Map(func(d time.Duration) Validity { return Validity{d, servicepass.ErrValidityShort} })
+	long := gen.OneConstOf(servicepass.MaxValidity+time.Nanosecond, servicepass.MaxValidity+time.Minute, 2*servicepass.MaxValidity).
+		Map(func(d time.Duration) Validity { return Validity{d, servicepass.ErrValidityLong} })
+	return gen.OneGenOf(short, long)
+}
+
+// Validity is a validity period and the rule it breaks.
+type Validity struct {
+	D    time.Duration
+	Rule error
+}
+
+// Requests generates valid requests in mode m at now, with day-valid
+// requests (COPE SetPassword) dated 1 to 28 days after now's date in loc.
+// They ask for neither a QR code nor email.
+func Requests(m servicepass.Mode, now time.Time, loc *time.Location) gopter.Gen {
+	return gopter.CombineGens(DeviceIDs(), ValidActions(m), Validities(), gen.IntRange(1, 28)).
+		Map(func(v []any) servicepass.Request {
+			r := servicepass.Request{
+				DeviceID: v[0].(string), Mode: m, Actions: v[1].(servicepass.Actions), Admin: Admin,
+			}
+			if servicepass.DayValid(m, r.Actions) {
+				r.ExpiryDate = servicepass.DateOf(now.In(loc).AddDate(0, 0, v[3].(int)))
+				r.Location = loc
+			} else {
+				r.ExpiresAt = now.Add(v[2].(time.Duration))
+			}
+			return r
+		})
+}
+
+// AnyRequests generates valid requests in both modes.
+func AnyRequests(now time.Time, loc *time.Location) gopter.Gen {
+	return gen.OneGenOf(Requests(servicepass.DeviceOwner, now, loc), Requests(servicepass.COPE, now, loc))
+}
+
+// InvalidRequest is a request that breaks exactly the rule Rule.
+type InvalidRequest struct {
+	Request servicepass.Request
+	Rule    error
+}
+
+// String names the broken rule, for gopter's reports.
+func (r InvalidRequest) String() string { return fmt.Sprintf("%v: %+v", r.Rule, r.Request) }
+
+func nonZero(mask servicepass.Actions) gopter.Gen {
+	return Actions().SuchThat(func(a servicepass.Actions) bool { return a&mask != 0 }).
+		Map(func(a servicepass.Actions) servicepass.Actions { return a & mask })
+}
+
+// InvalidRequests generates requests at now that each break one rule,
+// labelled with the sentinel Issue (and Request.Check) must return.
+func InvalidRequests(now time.Time, loc *time.Location) gopter.Gen {
+	base := func(m servicepass.Mode, a servicepass.Actions) servicepass.Request {
+		r := servicepass.Request{DeviceID: "device-1", Mode: m, Actions: a, Admin: Admin, ExpiresAt: now.Add(time.Hour)}
+		if servicepass.DayValid(m, a) {
+			r.ExpiresAt = time.Time{}
+			r.ExpiryDate = servicepass.DateOf(now.In(loc).AddDate(0, 0, 2))
+			r.Location = loc
+		}
+		return r
+	}
+	label := func(rule error, f func(servicepass.Request) servicepass.Request, m servicepass.Mode, a servicepass.Actions) InvalidRequest {
+		return InvalidRequest{f(base(m, a)), rule}
+	}
+	id := func(r servicepass.Request) servicepass.Request { return r }
+	others := servicepass.AllActions &^ (servicepass.EmergencyDatabaseReset | servicepass.SetPassword)
+	gens := []gopter.Gen{
+		gen.UInt8Range(2, 255).Map(func(m uint8) InvalidRequest {
+			return label(servicepass.ErrUnknownMode, id, servicepass.Mode(m), servicepass.Unlock)
+		}),
+		Modes().Map(func(m servicepass.Mode) InvalidRequest { return label(servicepass.ErrNoActions, id, m, 0) }),
+		gopter.CombineGens(Modes(), nonZero(servicepass.AllActions&^servicepass.EmergencyDatabaseReset)).Map(func(v []any) InvalidRequest {
+			return label(servicepass.ErrDatabaseResetCombined, id, v[0].(servicepass.Mode), servicepass.EmergencyDatabaseReset|v[1].(servicepass.Actions))
+		}),
+		gopter.CombineGens(Modes(), nonZero(others)).Map(func(v []any) InvalidRequest {
+			return label(servicepass.ErrSetPasswordCombined, id, v[0].(servicepass.Mode), servicepass.SetPassword|v[1].(servicepass.Actions))
+		}),
+		nonZero(others &^ servicepass.DisableKiosk).Map(func(a servicepass.Actions) InvalidRequest {
+			return label(servicepass.ErrKioskOnCOPE, id, servicepass.COPE, a|servicepass.DisableKiosk)
+		}),
+		gen.Const(label(servicepass.ErrSetPasswordNotCOPE, id, servicepass.DeviceOwner, servicepass.SetPassword)),
+		gopter.CombineGens(Modes(), InvalidValidities()).Map(func(v []any) InvalidRequest {
+			val := v[1].(Validity)
+			return label(val.Rule, func(r servicepass.Request) servicepass.Request { r.ExpiresAt = now.Add(val.D); return r },
+				v[0].(servicepass.Mode), servicepass.Unlock)
+		}),
+		gen.OneConstOf("", string(make([]byte, servicepass.MaxDeviceIDLen+1)), "bad\nid").Map(func(s string) InvalidRequest {
+			return label(servicepass.ErrDeviceID, func(r servicepass.Request) servicepass.Request { r.DeviceID = s; return r },
+				servicepass.DeviceOwner, servicepass.Unlock)
+		}),
+		gen.Const(label(servicepass.ErrExpiryDate, func(r servicepass.Request) servicepass.Request {
+			r.ExpiryDate = servicepass.Date{}
+			return r
+		}, servicepass.COPE, servicepass.SetPassword)),
+		gen.Const(label(servicepass.ErrExpiryDate, func(r servicepass.Request) servicepass.Request {
+			r.ExpiryDate = servicepass.DateOf(now.AddDate(0, 0, 2))
+			return r
+		}, servicepass.DeviceOwner, servicepass.Unlock)),
+		gen.Const(label(servicepass.ErrQRNotAllowed, func(r servicepass.Request) servicepass.Request {
+			r.WantQR = true
+			return r
+		}, servicepass.COPE, servicepass.SetPassword)),
+		gen.OneConstOf("", "not-an-address", "Name <a@example.com>", "a@").Map(func(s string) InvalidRequest {
+			return label(servicepass.ErrEmailAddress, func(r servicepass.Request) servicepass.Request {
+				r.SendEmail, r.EmailTo = true, s
+				return r
+			}, servicepass.DeviceOwner, servicepass.Unlock)
+		}),
+		gen.OneConstOf("e", "english!", "en_US", "1n").Map(func(s string) InvalidRequest {
+			return label(servicepass.ErrLanguage, func(r servicepass.Request) servicepass.Request { r.Language = s; return r },
+				servicepass.DeviceOwner, servicepass.Unlock)
+		}),
+		gen.Const(label(servicepass.ErrAdmin, func(r servicepass.Request) servicepass.Request { r.Admin = ""; return r },
+			servicepass.DeviceOwner, servicepass.Unlock)),
+	}
+	return gen.OneGenOf(gens...).WithShrinker(gopter.NoShrinker)
+}
+
+// IsRule reports whether err matches rule, for properties over
+// [InvalidRequests].
+func IsRule(err, rule error) bool { return errors.Is(err, rule) }
