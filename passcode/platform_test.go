@@ -1,0 +1,147 @@
+package passcode_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/prop"
+
+	"github.com/mdmcred/mdmcred/passcode"
+	"github.com/mdmcred/mdmcred/passcode/passcodetest"
+)
+
+func TestCheck(t *testing.T) {
+	numeric8 := passcode.Policy{Kind: passcode.NumericComplex, MinLength: 8, MaxLength: 8}
+	tests := []struct {
+		name   string
+		d      passcode.Device
+		action passcode.Action
+		policy passcode.Policy
+		reason string // substring of the UnsupportedError reason; "" when supported
+	}{
+		{"android owner", passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true, PasscodeSet: true},
+			passcode.SetPasscode, passcode.AndroidPolicy, ""},
+		{"android owner with device policy", passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 26, ResetTokenActive: true, Policy: passcode.Policy{Kind: passcode.NumericComplex, MinLength: 8}},
+			passcode.SetPasscode, numeric8, ""},
+		{"android owner no token", passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 34},
+			0, passcode.Policy{}, "reset password token"},
+		{"android owner API 25", passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 25, ResetTokenActive: true},
+			0, passcode.Policy{}, "API 26"},
+		{"android owner bad device policy", passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 30, ResetTokenActive: true, Policy: passcode.Policy{Kind: passcode.Numeric, MinLength: 2}},
+			0, passcode.Policy{}, "device policy"},
+		{"android admin 8.0", passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 26},
+			0, passcode.Policy{}, "Android 8.0 and later"},
+		{"android admin 14", passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 34},
+			0, passcode.Policy{}, "Android 8.0 and later"},
+		{"android admin 7.1 with passcode", passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 25, PasscodeSet: true},
+			0, passcode.Policy{}, "Android 7.x"},
+		{"android admin 7.0 with passcode", passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 24, PasscodeSet: true},
+			0, passcode.Policy{}, "Android 7.x"},
+		{"android admin 7.0 no passcode", passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 24},
+			passcode.SetPasscode, passcode.AndroidPolicy, ""},
+		{"android admin 6.0 with passcode", passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 23, PasscodeSet: true},
+			passcode.SetPasscode, passcode.AndroidPolicy, ""},
+		{"android admin unknown API", passcode.Device{Platform: passcode.AndroidDeviceAdmin},
+			0, passcode.Policy{}, "API level"},
+		{"ios", passcode.Device{Platform: passcode.IOS, UnlockTokenEscrowed: true, PasscodeSet: true},
+			passcode.ClearPasscode, passcode.Policy{}, ""},
+		{"ipados", passcode.Device{Platform: passcode.IPadOS, UnlockTokenEscrowed: true},
+			passcode.ClearPasscode, passcode.Policy{}, ""},
+		{"ios no unlock token", passcode.Device{Platform: passcode.IOS},
+			0, passcode.Policy{}, "unlock token"},
+		{"macos", passcode.Device{Platform: passcode.MacOS, Policy: passcode.Policy{Kind: passcode.Complex}},
+			passcode.LockPIN, passcode.MacOSPolicy, ""},
+		{"windows phone", passcode.Device{Platform: passcode.WindowsPhone81},
+			passcode.SetPasscode, passcode.WindowsPhonePolicy, ""},
+		{"windows phone numeric policy", passcode.Device{Platform: passcode.WindowsPhone81, Policy: passcode.Policy{Kind: passcode.NumericComplex, MinLength: 8}},
+			passcode.SetPasscode, numeric8, ""},
+		{"windows phone alphanumeric policy", passcode.Device{Platform: passcode.WindowsPhone81, Policy: passcode.Policy{Kind: passcode.Alphanumeric}},
+			0, passcode.Policy{}, "numeric passcode"},
+		{"windows", passcode.Device{Platform: passcode.Windows},
+			0, passcode.Policy{}, "Windows desktops"},
+		{"unknown", passcode.Device{Platform: 0},
+			0, passcode.Policy{}, "unknown platform"},
+		{"out of range", passcode.Device{Platform: 200},
+			0, passcode.Policy{}, "unknown platform"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := passcode.Check(tc.d)
+			if tc.reason != "" {
+				var ue *passcode.UnsupportedError
+				if !errors.As(err, &ue) || !errors.Is(err, passcode.ErrUnsupported) ||
+					ue.Platform != tc.d.Platform || !strings.Contains(ue.Reason, tc.reason) {
+					t.Fatalf("Check = %+v, %v; want unsupported: %q", c, err, tc.reason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Check: %v", err)
+			}
+			if c.Action != tc.action || c.Policy != tc.policy || c.Platform != tc.d.Platform {
+				t.Fatalf("Check = %+v, want %s with %+v", c, tc.action, tc.policy)
+			}
+			if (c.Action == passcode.ClearPasscode) != (c.Grace == passcode.IOSGrace) {
+				t.Fatalf("Grace = %s for %s", c.Grace, c.Action)
+			}
+		})
+	}
+}
+
+func TestCheckProperties(t *testing.T) {
+	params := gopter.DefaultTestParametersWithSeed(7)
+	params.MinSuccessfulTests = 500
+	props := gopter.NewProperties(params)
+	props.Property("Check gives a usable capability or says why not", prop.ForAll(
+		func(d passcode.Device) bool {
+			c, err := passcode.Check(d)
+			if err != nil {
+				var ue *passcode.UnsupportedError
+				return errors.As(err, &ue) && errors.Is(err, passcode.ErrUnsupported) && ue.Reason != "" &&
+					ue.Platform == d.Platform && c == passcode.Capability{}
+			}
+			switch c.Action {
+			case passcode.ClearPasscode:
+				return (d.Platform == passcode.IOS || d.Platform == passcode.IPadOS) && c.Grace == passcode.IOSGrace
+			case passcode.LockPIN:
+				return d.Platform == passcode.MacOS && c.Policy == passcode.MacOSPolicy
+			case passcode.SetPasscode:
+				pc, gerr := passcode.Generate(c.Policy, seeded(3))
+				android := d.Platform == passcode.AndroidDeviceOwner || d.Platform == passcode.AndroidDeviceAdmin
+				return gerr == nil && passcode.Validate(c.Policy, pc) == nil &&
+					(android || d.Platform == passcode.WindowsPhone81)
+			}
+			return false
+		},
+		passcodetest.GenDevice(),
+	))
+	props.Property("legacy device admin never resets on Android 8+", prop.ForAll(
+		func(d passcode.Device) bool {
+			d.Platform = passcode.AndroidDeviceAdmin
+			_, err := passcode.Check(d)
+			return d.APILevel < passcode.APIOreo || errors.Is(err, passcode.ErrUnsupported)
+		},
+		passcodetest.GenDevice(),
+	))
+	props.TestingRun(t)
+}
+
+func TestNames(t *testing.T) {
+	for _, tc := range []struct{ got, want string }{
+		{passcode.AndroidDeviceOwner.String(), "android-device-owner"},
+		{passcode.WindowsPhone81.String(), "windows-phone-8.1"},
+		{passcode.Platform(0).String(), "platform(0)"},
+		{passcode.LockPIN.String(), "lock-pin"},
+		{passcode.Action(9).String(), "action(9)"},
+		{passcode.Acknowledged.String(), "acknowledged"},
+		{passcode.State(0).String(), "state(0)"},
+		{passcode.EventViewDenied.String(), "view-denied"},
+		{passcode.EventKind(0).String(), "event(0)"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
