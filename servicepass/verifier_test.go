@@ -1,0 +1,387 @@
+package servicepass_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+func TestVerify(t *testing.T) {
+	f := newFixture(t, testMaster(1), testMaster(9))
+	old := newFixture(t, testMaster(1)) // issues under key 1
+	do := func(a servicepass.Actions) servicepass.Request {
+		return servicepass.Request{DeviceID: "dev-A", Mode: servicepass.DeviceOwner, Actions: a, ExpiresAt: t0.Add(time.Hour)}
+	}
+	valid := func(f *fixture, r servicepass.Request) func(t *testing.T) string {
+		return func(t *testing.T) string { return f.issue(t, r).Code.Reveal() }
+	}
+	mutate := func(r servicepass.Request, fn func(*servicepass.Payload)) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			p, err := servicepass.Decode(f.issue(t, r).Code.Reveal())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(&p)
+			return p.Canonical()
+		}
+	}
+	text := func(s string) func(*testing.T) string { return func(*testing.T) string { return s } }
+	skew := servicepass.DefaultSkew
+	tests := []struct {
+		name      string
+		code      func(t *testing.T) string
+		mode      servicepass.Mode
+		keyIDs    []uint8 // device keyring; nil: 1 and 9
+		now       time.Time
+		want      error
+		wantScope servicepass.Scope
+	}{
+		{name: "unlock", code: valid(f, do(servicepass.Unlock))},
+		{name: "all device owner actions", code: valid(f, do(servicepass.Reversible | servicepass.Unlock))},
+		{name: "database reset", code: valid(f, do(servicepass.EmergencyDatabaseReset))},
+		{name: "COPE unlock opens the work profile", mode: servicepass.COPE, wantScope: servicepass.ScopeWorkProfile,
+			code: valid(f, servicepass.Request{DeviceID: "dev-A", Mode: servicepass.COPE, Actions: servicepass.Unlock})},
+		{name: "older key ID still in the keyring", keyIDs: []uint8{1, 9}, code: valid(old, do(servicepass.Unlock))},
+		{name: "typed loosely", code: func(t *testing.T) string {
+			s := strings.ToLower(f.issue(t, do(servicepass.Unlock)).Display.Reveal())
+			return " " + strings.NewReplacer("0", "o", "1", "l", "-", " - ").Replace(s) + " "
+		}},
+		{name: "just before expiry plus skew", now: t0.Add(time.Hour + skew - time.Nanosecond), code: valid(f, do(servicepass.Unlock))},
+
+		{name: "empty", code: text(""), want: servicepass.ErrMalformed},
+		{name: "short", code: text("ABCDE-FGHJK"), want: servicepass.ErrMalformed},
+		{name: "long input", code: text(strings.Repeat("A", 200)), want: servicepass.ErrMalformed},
+		{name: "foreign characters", code: text("ABCDE-FGHJK-MNPQR-STVWX-YZ01!"), want: servicepass.ErrMalformed},
+		{name: "one symbol changed", want: servicepass.ErrTypo, code: func(t *testing.T) string {
+			c := []byte(f.issue(t, do(servicepass.Unlock)).Code.Reveal())
+			c[3] = map[bool]byte{true: 'X', false: 'Y'}[c[3] != 'X']
+			return string(c)
+		}},
+		{name: "check symbol in a data position", want: servicepass.ErrTypo, code: func(t *testing.T) string {
+			c := []byte(f.issue(t, do(servicepass.Unlock)).Code.Reveal())
+			c[0] = 'U'
+			return string(c)
+		}},
+		{name: "unknown version", want: servicepass.ErrVersion, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.Version = 2 })},
+		{name: "retired key ID", keyIDs: []uint8{9}, want: servicepass.ErrUnknownKey, code: valid(old, do(servicepass.Unlock))},
+		{name: "tampered MAC", want: servicepass.ErrInvalid, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.MAC ^= 1 })},
+		{name: "tampered actions", want: servicepass.ErrInvalid, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.Actions |= servicepass.AllowFactoryReset })},
+		{name: "tampered expiry", want: servicepass.ErrInvalid, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.Expiry += 60 })},
+		{name: "another device's code", want: servicepass.ErrInvalid,
+			code: valid(f, servicepass.Request{DeviceID: "dev-B", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})},
+		{name: "expired", now: t0.Add(time.Hour + skew), want: servicepass.ErrExpired, code: valid(f, do(servicepass.Unlock))},
+		{name: "not yet valid", now: t0.Add(-servicepass.MaxValidity), want: servicepass.ErrNotYetValid,
+			code: valid(f, servicepass.Request{DeviceID: "dev-A", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: t0.Add(servicepass.MaxValidity)})},
+		{name: "COPE code on a Device Owner device", want: servicepass.ErrMode,
+			code: valid(f, servicepass.Request{DeviceID: "dev-A", Mode: servicepass.COPE, Actions: servicepass.Unlock})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ids := tt.keyIDs
+			if ids == nil {
+				ids = []uint8{1, 9}
+			}
+			var keys []servicepass.DeviceKey
+			for _, id := range ids {
+				keys = append(keys, mustDeviceKey(t, testMaster(id), "dev-A"))
+			}
+			v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "dev-A", Mode: tt.mode, Keys: keys, Location: warsaw})
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := tt.now
+			if now.IsZero() {
+				now = t0.Add(time.Minute)
+			}
+			code := tt.code(t)
+			g, err := v.Verify(code, now)
+			if tt.want != nil {
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("Verify = %+v, %v; want %v", g, err, tt.want)
+				}
+				if strings.Contains(err.Error(), code) && code != "" {
+					t.Fatal("error holds the code")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			if g.Scope != tt.wantScope || g.Degraded || g.Actions == 0 || !g.WindowEnd.Equal(now.Add(servicepass.DefaultWindow)) {
+				t.Fatalf("grant = %+v", g)
+			}
+			if _, err := v.Verify(code, now); !errors.Is(err, servicepass.ErrReplay) {
+				t.Fatalf("second use: %v, want ErrReplay", err)
+			}
+		})
+	}
+}
+
+func TestLockout(t *testing.T) {
+	f := newFixture(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state")
+	open := func() *servicepass.Verifier {
+		fs, err := servicepass.OpenFileStore(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
+	}
+	v := open()
+	good := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	other := f.issue(t, servicepass.Request{DeviceID: "other", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	typo := []byte(good.Code.Reveal())
+	typo[0] ^= 1 // '0'<->'1' and the like: a different data symbol
+	now := t0.Add(time.Minute)
+	for i := 0; i < servicepass.DefaultLockout.Free; i++ {
+		if _, err := v.Verify(other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
+			t.Fatalf("failure %d: %v", i+1, err)
+		}
+	}
+	for i := 0; i < 20; i++ { // typos never count
+		if _, err := v.Verify(string(typo), now); !errors.Is(err, servicepass.ErrTypo) {
+			t.Fatalf("typo: %v", err)
+		}
+	}
+	if _, err := v.Verify(other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
+		t.Fatalf("failure beyond the free ones: %v", err)
+	}
+	var le *servicepass.LockedOutError
+	_, err := v.Verify(good.Code.Reveal(), now.Add(30*time.Second))
+	if !errors.As(err, &le) || !errors.Is(err, servicepass.ErrLockedOut) || le.RetryAfter != 30*time.Second {
+		t.Fatalf("during back-off: %v", err)
+	}
+	v = open() // the lockout survives a restart
+	if _, err := v.Verify(good.Code.Reveal(), now.Add(59*time.Second)); !errors.Is(err, servicepass.ErrLockedOut) {
+		t.Fatalf("after restart: %v", err)
+	}
+	now = now.Add(time.Minute)
+	if _, err := v.Verify(other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(good.Code.Reveal(), now.Add(2*time.Minute-time.Second)); !errors.As(err, &le) || le.RetryAfter != time.Second {
+		t.Fatalf("second back-off doubles: %v", err)
+	}
+	if _, err := v.Verify(good.Code.Reveal(), now.Add(2*time.Minute)); err != nil {
+		t.Fatalf("after back-off: %v", err)
+	}
+	// A success forgets the failures: the free ones are free again.
+	for i := 0; i < servicepass.DefaultLockout.Free; i++ {
+		if _, err := v.Verify(other.Code.Reveal(), now.Add(3*time.Minute)); !errors.Is(err, servicepass.ErrInvalid) {
+			t.Fatalf("after success, failure %d: %v", i+1, err)
+		}
+	}
+}
+
+func TestClockBack(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, "dev", servicepass.DeviceOwner, nil)
+	r := servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: t0.Add(3 * time.Hour)}
+	a, b, c := f.issue(t, r), f.issue(t, r), f.issue(t, r)
+	if _, err := v.Verify(a.Code.Reveal(), t0.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(b.Code.Reveal(), t0.Add(2*time.Hour-servicepass.DefaultSkew-time.Second)); !errors.Is(err, servicepass.ErrClockBack) {
+		t.Fatalf("clock turned back: %v", err)
+	}
+	if _, err := v.Verify(c.Code.Reveal(), t0.Add(2*time.Hour-servicepass.DefaultSkew)); err != nil {
+		t.Fatalf("within skew: %v", err)
+	}
+}
+
+func TestDayValidOncePerDay(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, "cope", servicepass.COPE, nil)
+	iss := f.issue(t, servicepass.Request{DeviceID: "cope", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+		ExpiryDate: servicepass.Date{Year: 2026, Month: 11, Day: 24}, Location: warsaw})
+	at := func(day, h, m int) time.Time { return time.Date(2026, 11, day, h, m, 0, 0, warsaw) }
+	steps := []struct {
+		now  time.Time
+		want error
+	}{
+		{at(22, 11, 0), nil},
+		{at(22, 23, 59), servicepass.ErrReplay},
+		{at(23, 0, 0), nil},
+		{at(23, 18, 0), servicepass.ErrReplay},
+		{at(24, 23, 59), nil},
+		{at(25, 0, 10), servicepass.ErrExpired},
+	}
+	for _, s := range steps {
+		g, err := v.Verify(iss.Code.Reveal(), s.now)
+		if !errors.Is(err, s.want) || (err == nil && (!g.DayValid || g.Actions != servicepass.SetPassword || !g.Expiry.Equal(at(25, 0, 0)))) {
+			t.Fatalf("at %v: %+v, %v; want %v", s.now, g, err, s.want)
+		}
+	}
+}
+
+func TestWindow(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "state")
+	open := func() *servicepass.Verifier {
+		fs, _ := servicepass.OpenFileStore(path)
+		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
+	}
+	v := open()
+	if st, err := v.Window(t0); err != nil || st != (servicepass.WindowStatus{}) {
+		t.Fatalf("no window: %+v %v", st, err)
+	}
+	a := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock | servicepass.DisableKiosk})
+	b := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.AllowDeveloperOptions})
+	g, err := v.Verify(a.Code.Reveal(), t0)
+	if err != nil || !g.WindowEnd.Equal(t0.Add(time.Hour)) {
+		t.Fatal(g, err)
+	}
+	v = open() // survives a restart
+	g, err = v.Verify(b.Code.Reveal(), t0.Add(30*time.Minute))
+	if err != nil || !g.WindowEnd.Equal(t0.Add(90*time.Minute)) {
+		t.Fatal(g, err)
+	}
+	st, err := v.Window(t0.Add(89 * time.Minute))
+	want := servicepass.Unlock | servicepass.DisableKiosk | servicepass.AllowDeveloperOptions
+	if err != nil || !st.Active || st.Actions != want || st.Revert != 0 || !st.Start.Equal(t0) {
+		t.Fatalf("active window: %+v %v", st, err)
+	}
+	st, _ = open().Window(t0.Add(90 * time.Minute))
+	if st.Active || st.Revert != servicepass.DisableKiosk|servicepass.AllowDeveloperOptions {
+		t.Fatalf("ended window: %+v", st)
+	}
+	if err := v.ClearWindow(); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := open().Window(t0.Add(2 * time.Hour)); st != (servicepass.WindowStatus{}) {
+		t.Fatalf("after ClearWindow: %+v", st)
+	}
+}
+
+func TestWindowConfigurable(t *testing.T) {
+	f := newFixture(t)
+	keys, _ := f.is.DeviceKeys("dev")
+	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "dev", Mode: servicepass.DeviceOwner, Keys: keys, Window: 10 * time.Minute, Skew: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.AllowFactoryReset, ExpiresAt: t0.Add(time.Hour)})
+	if g, err := v.Verify(iss.Code.Reveal(), t0); err != nil || !g.WindowEnd.Equal(t0.Add(10*time.Minute)) {
+		t.Fatal(g, err)
+	}
+	iss = f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: t0.Add(time.Hour)})
+	if _, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Hour)); !errors.Is(err, servicepass.ErrExpired) {
+		t.Fatalf("no skew: %v", err)
+	}
+}
+
+func TestKeyRotation(t *testing.T) {
+	before := newFixture(t, testMaster(1))
+	after := newFixture(t, testMaster(1), testMaster(2))
+	a := before.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	b := after.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	if a.KeyID != 1 || b.KeyID != 2 {
+		t.Fatalf("key IDs %d %d", a.KeyID, b.KeyID)
+	}
+	v := after.verifier(t, "dev", servicepass.DeviceOwner, nil)
+	for _, c := range []servicepass.Issued{a, b} {
+		if g, err := v.Verify(c.Code.Reveal(), t0); err != nil || g.KeyID != c.KeyID || g.Serial != c.Serial {
+			t.Fatalf("key %d: %+v %v", c.KeyID, g, err)
+		}
+	}
+	retired, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "dev", Mode: servicepass.DeviceOwner,
+		Keys: []servicepass.DeviceKey{mustDeviceKey(t, testMaster(2), "dev")}})
+	if _, err := retired.Verify(a.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrUnknownKey) {
+		t.Fatalf("retired key: %v", err)
+	}
+}
+
+func TestDamagedState(t *testing.T) {
+	for _, damage := range []struct {
+		name string
+		fn   func(path string) error
+	}{
+		{"flipped byte", func(p string) error {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b[len(b)-3] ^= 0x20
+			return os.WriteFile(p, b, 0o600)
+		}},
+		{"truncated", func(p string) error { return os.Truncate(p, 20) }},
+		{"garbage", func(p string) error { return os.WriteFile(p, []byte("\x00\x01garbage"), 0o600) }},
+		{"valid checksum, bad JSON", func(p string) error {
+			return os.WriteFile(p, []byte("mdmcred servicepass device state v1\n"+strings.Repeat("0", 64)+"\n{"), 0o600)
+		}},
+	} {
+		t.Run(damage.name, func(t *testing.T) {
+			f := newFixture(t)
+			path := filepath.Join(t.TempDir(), "state")
+			open := func() *servicepass.Verifier {
+				fs, _ := servicepass.OpenFileStore(path)
+				return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
+			}
+			iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+			if g, err := open().Verify(iss.Code.Reveal(), t0); err != nil || g.Degraded {
+				t.Fatal(g, err)
+			}
+			if err := damage.fn(path); err != nil {
+				t.Fatal(err)
+			}
+			v := open()
+			// The replay history is gone: the code verifies again, degraded.
+			g, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Minute))
+			if err != nil || !g.Degraded {
+				t.Fatalf("after damage: %+v, %v", g, err)
+			}
+			if _, err := os.Stat(path + ".damaged"); err != nil {
+				t.Fatalf("damaged file not kept aside: %v", err)
+			}
+			// The fresh state is saved and guards again.
+			if _, err := open().Verify(iss.Code.Reveal(), t0.Add(2*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
+				t.Fatalf("after recovery: %v", err)
+			}
+			// Codes issued long after the damage are not degraded.
+			f.clock.Set(t0.Add(32 * 24 * time.Hour))
+			late := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: f.clock.Now().Add(servicepass.MaxValidity)})
+			if g, err := open().Verify(late.Code.Reveal(), f.clock.Now()); err != nil || g.Degraded {
+				t.Fatalf("late code: %+v %v", g, err)
+			}
+		})
+	}
+}
+
+func TestUnwritableState(t *testing.T) {
+	f := newFixture(t)
+	fs, _ := servicepass.OpenFileStore(filepath.Join(t.TempDir(), "missing-dir", "state"))
+	v := f.verifier(t, "dev", servicepass.DeviceOwner, fs)
+	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	g, err := v.Verify(iss.Code.Reveal(), t0)
+	if err != nil || !g.Degraded {
+		t.Fatalf("grant with unwritable state: %+v %v", g, err)
+	}
+	if _, err := v.Verify(iss.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrReplay) {
+		t.Fatalf("replay in the same process: %v", err)
+	}
+}
+
+type brokenStore struct{}
+
+func (brokenStore) Update(func(*servicepass.DeviceState) bool) error { return errors.New("disk on fire") }
+
+func TestBrokenStore(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, "dev", servicepass.DeviceOwner, brokenStore{})
+	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	if _, err := v.Verify(iss.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrState) {
+		t.Fatalf("Verify = %v", err)
+	}
+	if _, err := v.Window(t0); !errors.Is(err, servicepass.ErrState) {
+		t.Fatalf("Window = %v", err)
+	}
+	if err := v.ClearWindow(); !errors.Is(err, servicepass.ErrState) {
+		t.Fatalf("ClearWindow = %v", err)
+	}
+}
