@@ -29,8 +29,23 @@ const (
 	dateLayout = "2006-01-02"
 )
 
-// maxQRWidth caps the displayed width of the QR image in CSS pixels.
-const maxQRWidth = 320
+// The QR image is shown at least minQRWidth and at most maxQRWidth CSS
+// pixels wide; a small image is scaled by a whole factor so its modules stay
+// sharp.
+const (
+	minQRWidth = 160
+	maxQRWidth = 320
+)
+
+func qrWidth(w int) int {
+	if w <= 0 {
+		return minQRWidth
+	}
+	if w < minQRWidth {
+		w *= (minQRWidth + w - 1) / w
+	}
+	return min(w, maxQRWidth)
+}
 
 // kind names one notice's template pair.
 type kind int
@@ -379,7 +394,7 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		if err != nil {
 			return Message{}, invalid(what, "QRPNG is not a PNG image")
 		}
-		v.QR, v.QRWidth = QRContentID, min(cfg.Width, maxQRWidth)
+		v.QR, v.QRWidth = QRContentID, qrWidth(cfg.Width)
 		inline = []Inline{{
 			ContentID:   QRContentID,
 			ContentType: "image/png",
