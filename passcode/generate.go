@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"math/bits"
 	"strings"
+	"sync"
 
 	"github.com/mdmcred/mdmcred/internal/randcode"
 	"github.com/mdmcred/mdmcred/internal/secret"
@@ -428,7 +429,10 @@ func Count(k Kind, n int) *big.Int {
 		return new(big.Int)
 	}
 	if k == NumericComplex {
-		return countNumericComplex(n)
+		if n <= MaxLength {
+			return new(big.Int).Set(numericComplexCounts()[n])
+		}
+		return countNumericComplex(n)[n]
 	}
 	// Inclusion-exclusion over the required classes: strings that miss
 	// every class in a subset S use only len(alpha) - |union of S| characters.
@@ -458,42 +462,39 @@ func Count(k Kind, n int) *big.Int {
 	return total
 }
 
-// countNumericComplex counts digit strings of length n with no 4 digits in
-// arithmetic progression, by dynamic programming over (last digit, last
-// step, length of the run ending here).
-func countNumericComplex(n int) *big.Int {
-	if n == 0 {
-		return big.NewInt(1)
+// numericComplexCounts holds Count(NumericComplex, n) for n up to
+// MaxLength, computed once on first use: an immutable table, not state.
+var numericComplexCounts = sync.OnceValue(func() []*big.Int { return countNumericComplex(MaxLength) })
+
+// countNumericComplex counts digit strings with no 4 digits in arithmetic
+// progression, for every length 0 to n, in one pass of dynamic programming
+// over (last digit, last step, length of the run ending here).
+func countNumericComplex(n int) []*big.Int {
+	out := []*big.Int{big.NewInt(1), big.NewInt(10)}
+	if n < 2 {
+		return out[:n+1]
 	}
-	if n == 1 {
-		return big.NewInt(10)
-	}
-	// state[d][s+9][r-2]: strings ending in digit d whose last step is s
-	// and whose final arithmetic run has r (2 or 3) digits.
-	type table [10][19][2]*big.Int
-	newTable := func() *table {
-		var t table
-		for d := range t {
-			for s := range t[d] {
-				for r := range t[d][s] {
-					t[d][s][r] = new(big.Int)
-				}
-			}
-		}
-		return &t
-	}
-	cur := newTable()
+	// t[d][s+9][r]: strings ending in digit d whose last step is s and whose
+	// final arithmetic run has r+2 digits (2 or 3).
+	type table [10][19][2]big.Int
+	cur, next := new(table), new(table)
 	for a := 0; a < 10; a++ {
 		for b := 0; b < 10; b++ {
 			cur[b][b-a+9][0].SetInt64(1)
 		}
 	}
-	for i := 2; i < n; i++ {
-		next := newTable()
+	out = append(out, big.NewInt(100))
+	for i := 3; i <= n; i++ {
+		for d := range next {
+			for s := range next[d] {
+				next[d][s][0].SetInt64(0)
+				next[d][s][1].SetInt64(0)
+			}
+		}
 		for d := 0; d < 10; d++ {
 			for s := 0; s < 19; s++ {
 				for r := 0; r < 2; r++ {
-					c := cur[d][s][r]
+					c := &cur[d][s][r]
 					if c.Sign() == 0 {
 						continue
 					}
@@ -501,23 +502,23 @@ func countNumericComplex(n int) *big.Int {
 						ns := e - d + 9
 						switch {
 						case ns != s:
-							next[e][ns][0].Add(next[e][ns][0], c)
+							next[e][ns][0].Add(&next[e][ns][0], c)
 						case r == 0:
-							next[e][ns][1].Add(next[e][ns][1], c)
+							next[e][ns][1].Add(&next[e][ns][1], c)
 						}
 					}
 				}
 			}
 		}
-		cur = next
-	}
-	total := new(big.Int)
-	for d := range cur {
-		for s := range cur[d] {
-			for r := range cur[d][s] {
-				total.Add(total, cur[d][s][r])
+		cur, next = next, cur
+		total := new(big.Int)
+		for d := range cur {
+			for s := range cur[d] {
+				total.Add(total, &cur[d][s][0])
+				total.Add(total, &cur[d][s][1])
 			}
 		}
+		out = append(out, total)
 	}
-	return total
+	return out
 }

@@ -72,7 +72,7 @@ var numericComplexTable = []struct {
 	{"290001112", true},
 	{"2900001", false},
 	{"12a4", false}, // not a digit
-	{"١٢٣", false},   // Arabic-Indic digits are not ASCII digits
+	{"١٢٣", false},  // Arabic-Indic digits are not ASCII digits
 	{" 123", false},
 	{"1 23", false},
 }
@@ -141,6 +141,13 @@ func TestCount(t *testing.T) {
 		{passcode.Kind(0), 4, big.NewInt(0)},
 		{passcode.Numeric, -1, big.NewInt(0)},
 	}
+	// Beyond MaxLength the count is computed afresh rather than from the table.
+	c64, c65 := passcode.Count(passcode.NumericComplex, 64), passcode.Count(passcode.NumericComplex, 65)
+	if c65.Cmp(c64) <= 0 || c65.Cmp(pow(10, 65)) >= 0 || new(big.Int).Mul(c64, big.NewInt(9)).Cmp(c65) >= 0 {
+		t.Errorf("Count(NumericComplex, 65) = %s is not between 9x and 10x Count(NumericComplex, 64)", c65)
+	}
+	// The returned value is the caller's: changing it changes nothing.
+	passcode.Count(passcode.NumericComplex, 6).SetInt64(0)
 	for _, tc := range tests {
 		if got := passcode.Count(tc.kind, tc.n); got.Cmp(tc.want) != 0 {
 			t.Errorf("Count(%s, %d) = %s, want %s", tc.kind, tc.n, got, tc.want)

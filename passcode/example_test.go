@@ -1,0 +1,143 @@
+package passcode_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mdmcred/mdmcred/mdmcredtest"
+	"github.com/mdmcred/mdmcred/passcode"
+)
+
+// printMailer stands in for the notify package's mailer.
+type printMailer struct{}
+
+func (printMailer) SendPasscode(_ context.Context, d passcode.Delivery) error {
+	fmt.Printf("mail to %s (%s): %s on %q, passcode %v\n", d.To, d.Language, d.Action, d.DeviceName, d.Passcode)
+	return nil
+}
+
+func newExampleService(clock *mdmcredtest.Clock) *passcode.Service {
+	svc, err := passcode.New(passcode.Config{
+		Store:     passcode.NewMemStore(),
+		SealKeys:  map[uint8][]byte{1: make([]byte, 32)}, // load a real 32-byte key from your secret store
+		SealKeyID: 1,
+		Mailer:    printMailer{},
+		Now:       clock.Now,
+	})
+	if err != nil {
+		panic(err)
+	}
+	return svc
+}
+
+// An admin resets an Android phone's passcode from the console, has it
+// emailed to the user, and the MDM channel reports the device's progress.
+func ExampleService_Request() {
+	ctx := context.Background()
+	clock := mdmcredtest.NewClock(time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC))
+	svc := newExampleService(clock)
+
+	phone := passcode.Device{ID: "dev-17", Name: "Anna's Pixel", Platform: passcode.AndroidDeviceOwner,
+		APILevel: 34, ResetTokenActive: true, Owner: "anna"}
+	res, err := svc.Request(ctx, passcode.ResetRequest{Device: phone, Actor: "admin@example.com",
+		NotifyUser: true, UserEmail: "anna@example.com", Language: "de"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// res.Passcode.Reveal() goes into the MDM resetPasswordWithToken command.
+	fmt.Println("policy met:", passcode.Validate(res.Capability.Policy, res.Passcode) == nil)
+
+	_, err = svc.Request(ctx, passcode.ResetRequest{Device: phone, Actor: "other@example.com"})
+	fmt.Println("second request refused:", errors.Is(err, passcode.ErrResetInProgress))
+
+	for _, to := range []passcode.State{passcode.Pending, passcode.Acknowledged, passcode.Succeeded} {
+		clock.Advance(time.Minute)
+		if _, err := svc.Transition(ctx, res.Reset.ID, to, "mdm"); err != nil {
+			fmt.Println(err)
+		}
+	}
+	pc, _ := svc.Reveal(ctx, res.Reset.ID, passcode.Viewer{ID: "admin@example.com"})
+	fmt.Println("admin sees it again:", pc.Equal(res.Passcode.Reveal()))
+
+	evs, _ := svc.Events(ctx, passcode.EventQuery{DeviceID: "dev-17"})
+	for _, e := range evs {
+		fmt.Printf("%s %s %s->%s %s\n", e.At.Format("15:04"), e.Kind, e.From, e.To, e.Actor)
+	}
+	// Output:
+	// mail to anna@example.com (de): set-passcode on "Anna's Pixel", passcode [REDACTED]
+	// policy met: true
+	// second request refused: true
+	// admin sees it again: true
+	// 09:00 transition state(0)->requested admin@example.com
+	// 09:00 notified requested->requested system
+	// 09:01 transition requested->pending mdm
+	// 09:02 transition pending->acknowledged mdm
+	// 09:03 transition acknowledged->succeeded mdm
+	// 09:03 viewed succeeded->succeeded admin@example.com
+}
+
+// A user who forgot their iPad passcode resets it in the self-service
+// portal, right after signing in again. iPadOS clears the passcode; the user
+// then has an hour to set a new one.
+func ExampleService_SelfService() {
+	ctx := context.Background()
+	clock := mdmcredtest.NewClock(time.Date(2025, 6, 2, 9, 0, 0, 0, time.UTC))
+	svc := newExampleService(clock)
+	ipad := passcode.Device{ID: "dev-42", Name: "Ben's iPad", Platform: passcode.IPadOS, UnlockTokenEscrowed: true, Owner: "ben"}
+
+	_, err := svc.SelfService(ctx, passcode.SelfServiceRequest{User: "eve", Device: ipad, SignedInAt: clock.Now()})
+	fmt.Println("someone else's device:", errors.Is(err, passcode.ErrNotOwner))
+
+	_, err = svc.SelfService(ctx, passcode.SelfServiceRequest{User: "ben", Device: ipad, SignedInAt: clock.Now().Add(-time.Hour)})
+	fmt.Println("signed in an hour ago:", errors.Is(err, passcode.ErrReauthRequired))
+
+	res, err := svc.SelfService(ctx, passcode.SelfServiceRequest{User: "ben", Device: ipad,
+		SignedInAt: clock.Now().Add(-2 * time.Minute), NotifyUser: true, UserEmail: "ben@example.com", Language: "fr"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("%s, user has %s to set a new passcode\n", res.Capability.Action, res.Capability.Grace)
+	// Output:
+	// someone else's device: true
+	// signed in an hour ago: true
+	// mail to ben@example.com (fr): clear-passcode on "Ben's iPad", passcode [REDACTED]
+	// clear-passcode, user has 1h0m0s to set a new passcode
+}
+
+func ExampleIsNumericComplex() {
+	for _, s := range []string{"4444", "1234", "4321", "2468", "1357", "8901", "2580"} {
+		fmt.Println(s, passcode.IsNumericComplex(s))
+	}
+	// Output:
+	// 4444 false
+	// 1234 false
+	// 4321 false
+	// 2468 false
+	// 1357 false
+	// 8901 true
+	// 2580 true
+}
+
+func ExampleCheck() {
+	_, err := passcode.Check(passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 29})
+	fmt.Println(err)
+	c, _ := passcode.Check(passcode.Device{Platform: passcode.MacOS})
+	fmt.Println(c.Action, c.Policy)
+	// Output:
+	// passcode: reset unsupported on android-device-admin: the legacy device admin API cannot reset the passcode on Android 8.0 and later; enroll as device owner
+	// lock-pin numeric 6
+}
+
+func ExampleGenerate() {
+	pc, err := passcode.Generate(passcode.Policy{Kind: passcode.NumericComplex, MinLength: 6}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(pc, pc.Len(), passcode.IsNumericComplex(pc.Reveal()))
+	// Output: [REDACTED] 6 true
+}
