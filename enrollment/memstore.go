@@ -21,7 +21,32 @@ type MemStore struct {
 	mu     sync.Mutex
 	recs   map[string]*Record
 	index  map[string]string // string(digest) -> site
-	events map[string][]Event
+	events map[string]*eventRing
+}
+
+// eventRing keeps the most recent MemStoreEvents events in a buffer
+// allocated once per site.
+type eventRing struct {
+	buf  []Event
+	next int // where the next event goes once buf is full
+}
+
+func (r *eventRing) add(e Event) {
+	if len(r.buf) < MemStoreEvents {
+		if r.buf == nil {
+			r.buf = make([]Event, 0, MemStoreEvents)
+		}
+		r.buf = append(r.buf, e)
+		return
+	}
+	r.buf[r.next] = e
+	r.next = (r.next + 1) % MemStoreEvents
+}
+
+func (r *eventRing) ordered() []Event {
+	out := make([]Event, 0, len(r.buf))
+	out = append(out, r.buf[r.next:]...)
+	return append(out, r.buf[:r.next]...)
 }
 
 var _ Store = (*MemStore)(nil)
@@ -31,7 +56,7 @@ func NewMemStore() *MemStore {
 	return &MemStore{
 		recs:   make(map[string]*Record),
 		index:  make(map[string]string),
-		events: make(map[string][]Event),
+		events: make(map[string]*eventRing),
 	}
 }
 
@@ -130,12 +155,12 @@ func (m *MemStore) RecordUse(_ context.Context, site string, digest []byte, at t
 func (m *MemStore) AppendEvent(_ context.Context, e Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ev := append(m.events[e.Site], e)
-	if len(ev) >= 2*MemStoreEvents {
-		// Drop the oldest half at once so appends stay amortized O(1).
-		ev = append(ev[:0:0], ev[len(ev)-MemStoreEvents:]...)
+	r, ok := m.events[e.Site]
+	if !ok {
+		r = &eventRing{}
+		m.events[e.Site] = r
 	}
-	m.events[e.Site] = ev
+	r.add(e)
 	return nil
 }
 
@@ -144,11 +169,11 @@ func (m *MemStore) AppendEvent(_ context.Context, e Event) error {
 func (m *MemStore) Events(_ context.Context, site string) ([]Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	ev := m.events[site]
-	if len(ev) > MemStoreEvents {
-		ev = ev[len(ev)-MemStoreEvents:]
+	r, ok := m.events[site]
+	if !ok {
+		return []Event{}, nil
 	}
-	return append([]Event{}, ev...), nil
+	return r.ordered(), nil
 }
 
 func cloneRecord(r Record) Record {
