@@ -1,0 +1,123 @@
+package servicepass_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+func Example() {
+	// Server: the site's master key (keep it in a secret store) and an issuer.
+	master, _ := servicepass.GenerateMasterKey(1, nil)
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{
+		Keys: []servicepass.MasterKey{master},
+		Now:  func() time.Time { return now },
+	})
+
+	// At enrollment the device gets its keyring.
+	keys, _ := issuer.DeviceKeys("device-42")
+
+	// An admin issues a code for the device.
+	issued, err := issuer.Issue(context.Background(), servicepass.Request{
+		DeviceID: "device-42",
+		Mode:     servicepass.DeviceOwner,
+		Actions:  servicepass.Unlock | servicepass.DisableKiosk,
+		Admin:    "admin@example.com",
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("code length:", len(issued.Display.Reveal()), "expires:", issued.ExpiresAt.Format(time.RFC3339))
+	fmt.Println("printed:", issued.Code)
+
+	// Device: the agent verifies what the user typed, offline.
+	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{
+		DeviceID: "device-42",
+		Mode:     servicepass.DeviceOwner,
+		Keys:     keys,
+		Store:    servicepass.NewMemDeviceStore(), // OpenFileStore on a real device
+	})
+	grant, err := verifier.Verify(issued.Display.Reveal(), now.Add(time.Minute))
+	fmt.Println(grant.Actions, grant.Scope, grant.WindowEnd.Sub(now.Add(time.Minute)), err)
+
+	_, err = verifier.Verify(issued.Code.Reveal(), now.Add(2*time.Minute))
+	fmt.Println(errors.Is(err, servicepass.ErrReplay))
+	// Output:
+	// code length: 29 expires: 2026-11-23T10:00:00Z
+	// printed: [REDACTED]
+	// Unlock|DisableKiosk Device 1h0m0s <nil>
+	// true
+}
+
+func ExampleIssuer_Issue_dayValid() {
+	master, _ := servicepass.GenerateMasterKey(1, nil)
+	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{
+		Keys: []servicepass.MasterKey{master},
+		Now:  func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },
+	})
+	paris, _ := time.LoadLocation("Europe/Paris")
+	// COPE Set Password codes are valid until the end of a calendar day.
+	issued, err := issuer.Issue(context.Background(), servicepass.Request{
+		DeviceID:   "cope-7",
+		Mode:       servicepass.COPE,
+		Actions:    servicepass.SetPassword,
+		ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 30},
+		Location:   paris,
+		Admin:      "admin@example.com",
+	})
+	fmt.Println(issued.DayValid, issued.ExpiryDate, issued.ExpiresAt.In(paris).Format("2006-01-02 15:04 MST"), err)
+
+	// They cannot be put in a QR code, and rules are checked first.
+	_, err = issuer.Issue(context.Background(), servicepass.Request{
+		DeviceID: "cope-7", Mode: servicepass.COPE, Actions: servicepass.SetPassword | servicepass.Unlock, Admin: "admin@example.com",
+	})
+	fmt.Println(errors.Is(err, servicepass.ErrSetPasswordCombined))
+	// Output:
+	// true 2026-11-30 2026-12-01 00:00 CET <nil>
+	// true
+}
+
+func ExampleVerifier_Verify() {
+	master, _ := servicepass.NewMasterKey(1, make([]byte, servicepass.KeySize))
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: func() time.Time { return now }})
+	issued, _ := issuer.Issue(context.Background(), servicepass.Request{
+		DeviceID: "device-42", Mode: servicepass.COPE, Actions: servicepass.Unlock | servicepass.RemoveNetworkRestrictions,
+		ExpiresAt: now.Add(time.Hour), Admin: "admin@example.com",
+	})
+	keys, _ := issuer.DeviceKeys("device-42")
+	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.COPE, Keys: keys})
+
+	// A typo is reported as such, and does not count toward the lockout.
+	typed := []byte(issued.Code.Reveal())
+	typed[5] = map[bool]byte{true: 'A', false: 'B'}[typed[5] != 'A']
+	_, err := verifier.Verify(string(typed), now)
+	fmt.Println(err)
+
+	grant, err := verifier.Verify(issued.Code.Reveal(), now)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(grant.Actions, grant.Scope)
+	var ids []string
+	for _, p := range servicepass.NetworkPolicies(grant.Mode) {
+		ids = append(ids, p.ID)
+	}
+	fmt.Println(strings.Join(ids, " "))
+
+	// When the window ends, the agent reverts what it must.
+	w, _ := verifier.Window(grant.WindowEnd)
+	fmt.Println(w.Active, w.Revert)
+	// Output:
+	// servicepass: code mistyped (check symbol mismatch)
+	// Unlock|RemoveNetworkRestrictions WorkProfile
+	// configure_mobile_networks roaming_data tethering_and_hotspots edit_wifi_configuration wifi_sleep_setting remove_added_wifi_networks private_dns
+	// false RemoveNetworkRestrictions
+}
