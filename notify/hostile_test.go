@@ -1,0 +1,171 @@
+package notify
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+)
+
+func hostileNotice(name string) ServicePassword {
+	return ServicePassword{
+		To: []string{"tech@example.com"}, Language: "en", TimeZone: time.UTC,
+		DeviceName: name, DeviceID: name,
+		Actions:   []Action{ActionUnlock},
+		ExpiresAt: fixedExpiry,
+		Code:      NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
+		QRPNG:     testPNG(),
+	}
+}
+
+// TestHostileDeviceName renders device names built to break out of the
+// HTML, forge mail headers or body lines, or read backwards.
+func TestHostileDeviceName(t *testing.T) {
+	c, err := NewCatalog(CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name       string
+		device     string
+		notInHTML  []string
+		wantInHTML string
+	}{
+		{"script tag", `<script>alert(1)</script>`, []string{"<script"}, "&lt;script&gt;alert(1)&lt;/script&gt;"},
+		{"attribute break-out", `" onerror="alert(1)`, []string{`" onerror="`}, "&#34; onerror=&#34;alert(1)"},
+		{"img tag", `<img src=x onerror=alert(1)>`, []string{"<img src=x"}, "&lt;img src=x onerror=alert(1)&gt;"},
+		{"comment", `--><!-- `, []string{"--><!--"}, "--&gt;&lt;!--"},
+		{"entity", `&amp;lt;`, []string{"&amp;lt;<"}, "&amp;amp;lt;"},
+		{"header injection", "Pixel\r\nBcc: evil@example.com", []string{"\r\nBcc"}, "Pixel Bcc: evil@example.com"},
+		{"bidi override", "scanner\u202Egnp.exe", []string{"\u202E"}, "scanner gnp.exe"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := c.ServicePassword(hostileNotice(tc.device))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, bad := range tc.notInHTML {
+				if strings.Contains(m.HTML, bad) {
+					t.Errorf("HTML contains %q:\n%s", bad, m.HTML)
+				}
+			}
+			if !strings.Contains(m.HTML, tc.wantInHTML) {
+				t.Errorf("HTML lacks the escaped name %q:\n%s", tc.wantInHTML, m.HTML)
+			}
+			if strings.ContainsFunc(m.Subject, isControl) {
+				t.Errorf("subject %q holds a control character", m.Subject)
+			}
+			if strings.Contains(m.Text, "\nBcc:") || strings.ContainsRune(m.Text, '\r') {
+				t.Errorf("text has a forged line:\n%s", m.Text)
+			}
+			if err := m.Validate(); err != nil {
+				t.Errorf("rendered message invalid: %v", err)
+			}
+		})
+	}
+}
+
+// TestHostileNameProperty: for all device names, the HTML has exactly the
+// markup of a harmless name (every '<', '>' and '"' of the name escaped),
+// the subject stays one line, and the text keeps its line count.
+func TestHostileNameProperty(t *testing.T) {
+	c, err := NewCatalog(CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := c.ServicePassword(hostileNotice("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	markup := func(s string) [3]int {
+		return [3]int{strings.Count(s, "<"), strings.Count(s, ">"), strings.Count(s, `"`)}
+	}
+	lines := strings.Count(base.Text, "\n")
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 300
+	properties := gopter.NewProperties(params)
+	nameGen := gen.OneGenOf(
+		gen.AnyString(),
+		gen.SliceOf(gen.OneConstOf("<", ">", `"`, "'", "&", "\r\n", "\u202e", "script", "x", " ", "{device}", "\x00")).
+			Map(func(p []string) string { return strings.Join(p, "") }),
+	)
+	properties.Property("hostile names render harmlessly", prop.ForAll(
+		func(name string) bool {
+			if clean(name) == "" {
+				return true // nothing left to name the device: rejected, checked elsewhere
+			}
+			m, err := c.ServicePassword(hostileNotice(name))
+			if err != nil {
+				return false
+			}
+			return markup(m.HTML) == markup(base.HTML) &&
+				!strings.ContainsFunc(m.Subject, isControl) &&
+				strings.Count(m.Text, "\n") == lines &&
+				m.Validate() == nil
+		},
+		nameGen,
+	))
+	properties.TestingRun(t)
+}
+
+// TestSubjectNeverHoldsTheCredential: subjects end up in logs, mail lists
+// and notifications; the credential belongs in the body only.
+func TestSubjectNeverHoldsTheCredential(t *testing.T) {
+	c, err := NewCatalog(CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := []string{"7KQ4-M2XP-9HVR-TD3C-W", "4D8F-2JMQ-6RST-VW1A-B", "482915", "03917254"}
+	for _, tag := range supported {
+		for name, render := range renderers(tag.String()) {
+			m, err := render(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range secrets {
+				if strings.Contains(m.Subject, s) {
+					t.Errorf("%s %s: subject holds the credential", tag, name)
+				}
+			}
+		}
+	}
+}
+
+// FuzzRenderDeviceName: no device name, site or user makes rendering panic,
+// and whatever renders is a valid message whose HTML has no markup from
+// the input.
+func FuzzRenderDeviceName(f *testing.F) {
+	for _, s := range []string{"", "x", "<script>alert(1)</script>", "a\r\nBcc: b@c", "\u202e", "\xff\xfe", "{device}", strings.Repeat("é", 300)} {
+		f.Add(s)
+	}
+	c, err := NewCatalog(CatalogConfig{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	base, err := c.ServicePassword(hostileNotice("x"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	lt := strings.Count(base.HTML, "<")
+	f.Fuzz(func(t *testing.T, name string) {
+		m, err := c.ServicePassword(hostileNotice(name))
+		if err != nil {
+			if clean(name) != "" {
+				t.Fatalf("render failed for a usable name: %v", err)
+			}
+			return
+		}
+		if got := strings.Count(m.HTML, "<"); got != lt {
+			t.Fatalf("HTML has %d '<', want %d", got, lt)
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = c.CompanyPasscodeAlert(CompanyPasscodeAlert{To: []string{"a@example.com"}, Site: name, LastSource: name})
+		_, _ = c.OneTimePIN(OneTimePIN{To: []string{"a@example.com"}, User: name, PIN: NewSecret("1"), ExpiresAt: fixedExpiry})
+	})
+}

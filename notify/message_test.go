@@ -1,0 +1,313 @@
+package notify_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdmcred/mdmcred/notify"
+)
+
+func validMessage() notify.Message {
+	return notify.Message{
+		To:       []string{"jan@example.com"},
+		Subject:  "Hasło serwisowe",
+		Language: "pl",
+		Text:     "code SECRET-CODE",
+		HTML:     "<p>code SECRET-CODE</p>",
+		Inline:   []notify.Inline{{ContentID: "qr@mdmcred", ContentType: "image/png", Filename: "qr.png", Data: []byte{1}}},
+	}
+}
+
+func TestMessageValidate(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(*notify.Message)
+		ok     bool
+	}{
+		{"valid", func(*notify.Message) {}, true},
+		{"display name", func(m *notify.Message) { m.To = []string{"Jan Kowalski <jan@example.com>"} }, true},
+		{"text only", func(m *notify.Message) { m.HTML = ""; m.Inline = nil }, true},
+		{"html only", func(m *notify.Message) { m.Text = "" }, true},
+		{"from", func(m *notify.Message) { m.From = "MDM <mdm@example.com>" }, true},
+		{"no recipient", func(m *notify.Message) { m.To = nil }, false},
+		{"bad address", func(m *notify.Message) { m.To = []string{"not an address"} }, false},
+		{"second bad address", func(m *notify.Message) { m.To = append(m.To, "x@") }, false},
+		{"address with CRLF", func(m *notify.Message) { m.To = []string{"a@example.com\r\nBcc: b@example.com"} }, false},
+		{"bad from", func(m *notify.Message) { m.From = "nobody" }, false},
+		{"subject CRLF", func(m *notify.Message) { m.Subject = "Hi\r\nBcc: x@example.com" }, false},
+		{"subject invalid UTF-8", func(m *notify.Message) { m.Subject = "\xff" }, false},
+		{"no body", func(m *notify.Message) { m.Text, m.HTML = "", "" }, false},
+		{"bad language", func(m *notify.Message) { m.Language = "pl\r\nX: y" }, false},
+		{"cid empty", func(m *notify.Message) { m.Inline[0].ContentID = "" }, false},
+		{"cid with brackets", func(m *notify.Message) { m.Inline[0].ContentID = "<qr>" }, false},
+		{"cid duplicate", func(m *notify.Message) { m.Inline = append(m.Inline, m.Inline[0]) }, false},
+		{"content type", func(m *notify.Message) { m.Inline[0].ContentType = "png" }, false},
+		{"filename with quote", func(m *notify.Message) { m.Inline[0].Filename = `a".png` }, false},
+		{"no data", func(m *notify.Message) { m.Inline[0].Data = nil }, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := validMessage()
+			tc.change(&m)
+			err := m.Validate()
+			if tc.ok != (err == nil) {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, notify.ErrInvalidMessage) {
+				t.Fatalf("Validate() = %v, not ErrInvalidMessage", err)
+			}
+			if err != nil && strings.Contains(err.Error(), "example.com") {
+				t.Errorf("error %q repeats an address", err)
+			}
+		})
+	}
+}
+
+// TestMessageFormatHidesBodies: a Message printed or logged shows no body,
+// because the bodies hold the credential.
+func TestMessageFormatHidesBodies(t *testing.T) {
+	m := validMessage()
+	outs := []string{}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+		outs = append(outs, fmt.Sprintf(verb, m), fmt.Sprintf(verb, &m), fmt.Sprintf(verb, []notify.Message{m}))
+	}
+	outs = append(outs, fmt.Sprint(m), m.String())
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("sent", "msg", m)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("sent", "msg", m)
+	outs = append(outs, buf.String())
+	for _, out := range outs {
+		if strings.Contains(out, "SECRET-CODE") {
+			t.Errorf("output leaks the body: %s", out)
+		}
+	}
+	if !strings.Contains(m.String(), "Hasło serwisowe") || !strings.Contains(m.String(), "jan@example.com") {
+		t.Errorf("String() = %s: want the subject and recipient", m.String())
+	}
+}
+
+// TestNoticesRedactTheirCredential: a notice printed, logged or marshalled
+// shows [REDACTED] instead of its code.
+func TestNoticesRedactTheirCredential(t *testing.T) {
+	notices := []any{
+		notify.ServicePassword{To: []string{"a@example.com"}, Code: notify.NewSecret("7KQ4-M2XP")},
+		notify.PasscodeReset{NewPasscode: notify.NewSecret("7KQ4-M2XP")},
+		notify.OneTimePIN{PIN: notify.NewSecret("7KQ4-M2XP")},
+	}
+	for _, n := range notices {
+		j, err := json.Marshal(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, out := range []string{fmt.Sprintf("%v", n), fmt.Sprintf("%+v", n), fmt.Sprintf("%#v", n), string(j)} {
+			if strings.Contains(out, "7KQ4-M2XP") {
+				t.Errorf("%T leaks its credential: %s", n, out)
+			}
+		}
+	}
+}
+
+func TestSendError(t *testing.T) {
+	cause := errors.New("550 mailbox unavailable")
+	err := error(&notify.SendError{Via: "smtp", Err: cause})
+	if !errors.Is(err, notify.ErrSend) || !errors.Is(err, cause) {
+		t.Fatalf("%v does not match ErrSend and its cause", err)
+	}
+	if errors.Is(err, notify.ErrInvalidMessage) {
+		t.Fatal("a send error matches ErrInvalidMessage")
+	}
+	var se *notify.SendError
+	if !errors.As(fmt.Errorf("wrapped: %w", err), &se) || se.Via != "smtp" {
+		t.Fatal("errors.As does not find the SendError")
+	}
+	if got := err.Error(); got != "notify: send failed (smtp): 550 mailbox unavailable" {
+		t.Errorf("Error() = %q", got)
+	}
+	if got := (&notify.SendError{Err: cause}).Error(); got != "notify: send failed: 550 mailbox unavailable" {
+		t.Errorf("Error() = %q", got)
+	}
+}
+
+func TestParseAction(t *testing.T) {
+	cases := []struct {
+		in   string
+		want notify.Action
+		ok   bool
+	}{
+		{"unlock", notify.ActionUnlock, true},
+		{"Unlock", notify.ActionUnlock, true},
+		{"DisableKiosk", notify.ActionDisableKiosk, true},
+		{"disable_kiosk", notify.ActionDisableKiosk, true},
+		{"DISABLE-KIOSK", notify.ActionDisableKiosk, true},
+		{"remove network restrictions", notify.ActionRemoveNetworkRestrictions, true},
+		{"AllowDeveloperOptions", notify.ActionAllowDeveloperOptions, true},
+		{"allowDeactivation", notify.ActionAllowDeactivation, true},
+		{"AllowFactoryReset", notify.ActionAllowFactoryReset, true},
+		{"EmergencyDatabaseReset", notify.ActionEmergencyDatabaseReset, true},
+		{"SetPassword", notify.ActionSetPassword, true},
+		{"UnlockWorkProfile", notify.ActionUnlockWorkProfile, true},
+		{"", "", false},
+		{"format-disk", "", false},
+		{"unlock2", "", false},
+		{strings.Repeat("unlock", 20), "", false},
+	}
+	for _, tc := range cases {
+		got, ok := notify.ParseAction(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseAction(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, a := range notify.Actions() {
+		if got, ok := notify.ParseAction(string(a)); !ok || got != a {
+			t.Errorf("ParseAction(%q) = %q, %v", a, got, ok)
+		}
+	}
+}
+
+// TestInvalidNotices: what each notice requires, refused with the matching
+// sentinel before anything is rendered.
+func TestInvalidNotices(t *testing.T) {
+	c, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	to := []string{"a@example.com"}
+	sp := func(change func(*notify.ServicePassword)) func() error {
+		return func() error {
+			n := notify.ServicePassword{To: to, DeviceName: "d", Actions: []notify.Action{notify.ActionUnlock}, ExpiresAt: exp, Code: notify.NewSecret("C")}
+			change(&n)
+			_, err := c.ServicePassword(n)
+			return err
+		}
+	}
+	pr := func(change func(*notify.PasscodeReset)) func() error {
+		return func() error {
+			n := notify.PasscodeReset{To: to, DeviceName: "d", NewPasscode: notify.NewSecret("1234")}
+			change(&n)
+			_, err := c.PasscodeReset(n)
+			return err
+		}
+	}
+	ca := func(change func(*notify.CompanyPasscodeAlert)) func() error {
+		return func() error {
+			n := notify.CompanyPasscodeAlert{To: to, Site: "s", Attempts: 3}
+			change(&n)
+			_, err := c.CompanyPasscodeAlert(n)
+			return err
+		}
+	}
+	otp := func(change func(*notify.OneTimePIN)) func() error {
+		return func() error {
+			n := notify.OneTimePIN{To: to, User: "u", PIN: notify.NewSecret("1"), ExpiresAt: exp}
+			change(&n)
+			_, err := c.OneTimePIN(n)
+			return err
+		}
+	}
+	cases := []struct {
+		name string
+		call func() error
+		want error
+	}{
+		{"sp valid", sp(func(*notify.ServicePassword) {}), nil},
+		{"sp no recipient", sp(func(n *notify.ServicePassword) { n.To = nil }), notify.ErrInvalidNotice},
+		{"sp bad recipient", sp(func(n *notify.ServicePassword) { n.To = []string{"x"} }), notify.ErrInvalidMessage},
+		{"sp no code", sp(func(n *notify.ServicePassword) { n.Code = notify.Secret{} }), notify.ErrInvalidNotice},
+		{"sp no expiry", sp(func(n *notify.ServicePassword) { n.ExpiresAt = time.Time{} }), notify.ErrInvalidNotice},
+		{"sp no actions", sp(func(n *notify.ServicePassword) { n.Actions = nil }), notify.ErrInvalidNotice},
+		{"sp unknown action", sp(func(n *notify.ServicePassword) { n.Actions = []notify.Action{"format-disk"} }), notify.ErrUnknownAction},
+		{"sp no device", sp(func(n *notify.ServicePassword) { n.DeviceName = "\r\n\t" }), notify.ErrInvalidNotice},
+		{"sp negative window", sp(func(n *notify.ServicePassword) { n.Window = -time.Minute }), notify.ErrInvalidNotice},
+		{"sp QR not a PNG", sp(func(n *notify.ServicePassword) { n.QRPNG = []byte("GIF89a") }), notify.ErrInvalidNotice},
+		{"pr valid cleared", pr(func(n *notify.PasscodeReset) { n.NewPasscode = notify.Secret{}; n.Cleared = true }), nil},
+		{"pr both", pr(func(n *notify.PasscodeReset) { n.Cleared = true }), notify.ErrInvalidNotice},
+		{"pr neither", pr(func(n *notify.PasscodeReset) { n.NewPasscode = notify.Secret{} }), notify.ErrInvalidNotice},
+		{"pr no device", pr(func(n *notify.PasscodeReset) { n.DeviceName = "" }), notify.ErrInvalidNotice},
+		{"pr no recipient", pr(func(n *notify.PasscodeReset) { n.To = nil }), notify.ErrInvalidNotice},
+		{"ca valid", ca(func(*notify.CompanyPasscodeAlert) {}), nil},
+		{"ca no site", ca(func(n *notify.CompanyPasscodeAlert) { n.Site = " " }), notify.ErrInvalidNotice},
+		{"ca negative attempts", ca(func(n *notify.CompanyPasscodeAlert) { n.Attempts = -1 }), notify.ErrInvalidNotice},
+		{"ca no recipient", ca(func(n *notify.CompanyPasscodeAlert) { n.To = nil }), notify.ErrInvalidNotice},
+		{"otp valid", otp(func(*notify.OneTimePIN) {}), nil},
+		{"otp no user", otp(func(n *notify.OneTimePIN) { n.User = "" }), notify.ErrInvalidNotice},
+		{"otp no pin", otp(func(n *notify.OneTimePIN) { n.PIN = notify.Secret{} }), notify.ErrInvalidNotice},
+		{"otp no expiry", otp(func(n *notify.OneTimePIN) { n.ExpiresAt = time.Time{} }), notify.ErrInvalidNotice},
+		{"otp no recipient", otp(func(n *notify.OneTimePIN) { n.To = nil }), notify.ErrInvalidNotice},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if err != nil && (strings.Contains(err.Error(), "1234") || strings.Contains(err.Error(), "C\"")) {
+				t.Errorf("error %q holds the credential", err)
+			}
+		})
+	}
+}
+
+// TestTimesInRecipientZone: the same instant reads differently per zone,
+// each with its abbreviation; a nil zone uses the catalog's default.
+func TestTimesInRecipientZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	cases := []struct {
+		cat  *time.Location
+		loc  *time.Location
+		want string
+	}{
+		{nil, nil, "2026-11-23 09:00 UTC"},
+		{nil, ny, "2026-11-23 04:00 EST"},
+		{ny, nil, "2026-11-23 04:00 EST"},
+		{nil, time.FixedZone("", 3*3600), "2026-11-23 12:00 +0300"},
+	}
+	for _, tc := range cases {
+		c, err := notify.NewCatalog(notify.CatalogConfig{Location: tc.cat})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := c.OneTimePIN(notify.OneTimePIN{To: []string{"a@example.com"}, TimeZone: tc.loc, User: "u", PIN: notify.NewSecret("1"), ExpiresAt: exp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(m.Text, tc.want) || !strings.Contains(html.UnescapeString(m.HTML), tc.want) {
+			t.Errorf("zone %v/%v: want %q in:\n%s", tc.cat, tc.loc, tc.want, m.Text)
+		}
+	}
+}
+
+// TestActionsDeduplicatedInOrder: duplicates and spellings of one action
+// show once, in the catalog's order.
+func TestActionsDeduplicatedInOrder(t *testing.T) {
+	c, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := c.ServicePassword(notify.ServicePassword{
+		To: []string{"a@example.com"}, DeviceName: "d", Code: notify.NewSecret("C"),
+		ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		Actions:   []notify.Action{"AllowFactoryReset", "unlock", "Unlock", "allow_factory_reset"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "  - Unlock the device (leave Lost Mode)\n  - Allow a factory reset\n"
+	if !strings.Contains(m.Text, want) {
+		t.Errorf("text lacks %q:\n%s", want, m.Text)
+	}
+	if strings.Count(m.HTML, "<li>") != 2 {
+		t.Errorf("HTML lists %d actions, want 2", strings.Count(m.HTML, "<li>"))
+	}
+}
