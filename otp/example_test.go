@@ -1,0 +1,130 @@
+package otp_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mdmcred/mdmcred/mdmcredtest"
+	"github.com/mdmcred/mdmcred/otp"
+)
+
+// A server enrolls a user's authenticator app and validates its codes,
+// refusing a code used before.
+func ExampleValidateTOTP() {
+	key, err := otp.ParseKey("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", otp.Params{})
+	if err != nil {
+		panic(err)
+	}
+	now := time.Unix(1111111109, 0)
+	code := otp.TOTP(key, now).Reveal() // what the app shows
+
+	var last uint64 // persisted per user
+	step, err := otp.ValidateTOTP(key, code, now, otp.ValidateOpts{Past: 1, MinStep: last + 1})
+	fmt.Println(code, step, err)
+	last = step
+
+	_, err = otp.ValidateTOTP(key, code, now.Add(10*time.Second), otp.ValidateOpts{Past: 1, MinStep: last + 1})
+	fmt.Println(err)
+	// Output:
+	// 081804 37037036 <nil>
+	// otp: code already used
+}
+
+func ExampleHOTP() {
+	key, _ := otp.NewKey([]byte("12345678901234567890"), otp.Params{})
+	for c := range uint64(3) {
+		fmt.Println(otp.HOTP(key, c).Reveal())
+	}
+	// Output:
+	// 755224
+	// 287082
+	// 359152
+}
+
+func ExampleAppendTOTP() {
+	key, _ := otp.NewKey([]byte("12345678901234567890"), otp.Params{Digits: 8})
+	buf := make([]byte, 0, otp.MaxDigits) // reuse: no allocation per code
+	buf = otp.AppendTOTP(buf[:0], key, time.Unix(59, 0))
+	fmt.Println(string(buf))
+	// Output: 94287082
+}
+
+func ExampleURI_Build() {
+	key, _ := otp.NewKey([]byte("12345678901234567890"), otp.Params{})
+	uri, err := otp.URI{Issuer: "Example Corp", Account: "alice@example.com", Key: key}.Build()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(uri) // redacted: it holds the secret
+	fmt.Println(uri.Reveal())
+	// Output:
+	// [REDACTED]
+	// otpauth://totp/Example%20Corp:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example%20Corp&algorithm=SHA1&digits=6&period=30
+}
+
+func ExampleParseURI() {
+	u, err := otp.ParseURI("otpauth://totp/ACME:bob?secret=gezd gnbv gy3t qojq gezd gnbv gy3t qojq&digits=8")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(u.Issuer, u.Account, u.Key)
+
+	_, err = otp.ParseURI("otpauth://totp/ACME:bob?secret=GEZDGNBV")
+	fmt.Println(errors.Is(err, otp.ErrURI), errors.Is(err, otp.ErrSecret))
+	// Output:
+	// ACME bob otp.Key{SHA1, 8 digits, 30s, secret [REDACTED]}
+	// true true
+}
+
+func ExampleDecodeSecret() {
+	b, err := otp.DecodeSecret("gezd-gnbv gy3t")
+	fmt.Printf("%q %v\n", b, err)
+	_, err = otp.DecodeSecret("GEZ1")
+	fmt.Println(err)
+	// Output:
+	// "1234567" <nil>
+	// otp: invalid secret: not a Base32 character at offset 3
+}
+
+func ExamplePINService() {
+	ctx := context.Background()
+	clock := mdmcredtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	svc, err := otp.NewPINService(otp.PINConfig{
+		Store:    otp.NewMemStore(),
+		Peppers:  map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}, // use 32 random bytes from a vault
+		PepperID: 1,
+		Now:      clock.Now,
+	})
+	if err != nil {
+		panic(err)
+	}
+	pin, expires, _ := svc.Issue(ctx, "alice@example.com")
+	fmt.Println(pin.Len(), expires)
+
+	fmt.Println(svc.Verify(ctx, "alice@example.com", "00000000x"))
+	fmt.Println(svc.Verify(ctx, "alice@example.com", pin.Reveal()))
+	fmt.Println(svc.Verify(ctx, "alice@example.com", pin.Reveal()))
+	// Output:
+	// 8 2025-03-02 09:00:00 +0000 UTC
+	// otp: malformed PIN
+	// <nil>
+	// otp: no PIN outstanding
+}
+
+func ExampleEligibility_Check() {
+	rule := otp.Eligibility{Role: "passcode-reset", Licenses: []string{"E3", "E5"}}
+	user := otp.Subject{Roles: []string{"user"}, Licenses: []string{"E5"}, Policy: &otp.Policy{RequiresPasscode: true}}
+
+	var ie *otp.IneligibleError
+	if err := rule.Check(user); errors.As(err, &ie) {
+		for _, r := range ie.Missing.List() {
+			fmt.Println(r, "-", r.Explain())
+		}
+	}
+	// Output:
+	// role - the user's role does not allow resetting the secure-apps passcode
+	// recovery-policy - the user's policy does not allow passcode recovery
+}
