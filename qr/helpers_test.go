@@ -54,7 +54,14 @@ func decodeImage(img image.Image, invert bool) (decoded, error) {
 	}
 	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
-		return decoded{}, err
+		// gozxing's finder-pattern detector misses some clean symbols (the
+		// raw go-qrcode PNG of the same text as well); its pure-barcode
+		// path samples the grid directly.
+		hints[gozxing.DecodeHintType_PURE_BARCODE] = true
+		var err2 error
+		if res, err2 = zxqr.NewQRCodeReader().Decode(bmp, hints); err2 != nil {
+			return decoded{}, fmt.Errorf("%w; pure barcode: %w", err, err2)
+		}
 	}
 	d := decoded{Text: res.GetText()}
 	md := res.GetResultMetadata()
@@ -91,6 +98,14 @@ func gridFromImage(img image.Image, modules, size int, invert bool) ([][]bool, e
 	isDark := func(x, y int) bool {
 		g := color.GrayModel.Convert(img.At(x, y)).(color.Gray)
 		return (g.Y < 0x80) != invert
+	}
+	if p, ok := img.(*image.Paletted); ok {
+		// Fast path: read the palette once.
+		dark := make([]bool, len(p.Palette))
+		for i, c := range p.Palette {
+			dark[i] = (color.GrayModel.Convert(c).(color.Gray).Y < 0x80) != invert
+		}
+		isDark = func(x, y int) bool { return dark[p.Pix[p.PixOffset(x, y)]] }
 	}
 	// The margin outside the modules is the background.
 	for y := range size {
