@@ -10,6 +10,8 @@ import (
 // and JSON; [secret.String.Reveal] gives the digits.
 type Code = secret.String
 
+var errZeroKey = &ParamError{Field: "key", Reason: "not made by NewKey, ParseKey or GenerateKey"}
+
 // MaxWindow bounds the look-ahead of [ValidateHOTP] and each of the Past and
 // Future skews of [ValidateTOTP], so that one validation does bounded work.
 const MaxWindow = 100
@@ -24,6 +26,9 @@ func HOTP(k *Key, counter uint64) Code {
 // AppendHOTP appends the RFC 4226 code for counter to dst and returns the
 // extended slice. It does not allocate when dst has room for Digits bytes.
 func AppendHOTP(dst []byte, k *Key, counter uint64) []byte {
+	if !k.usable() {
+		return dst
+	}
 	return appendCode(dst, k.value(counter), k.digits)
 }
 
@@ -41,6 +46,9 @@ func AppendHOTP(dst []byte, k *Key, counter uint64) []byte {
 func ValidateHOTP(k *Key, code string, next uint64, lookAhead int) (uint64, error) {
 	if lookAhead < 0 || lookAhead > MaxWindow {
 		return 0, &ParamError{Field: "lookAhead", Reason: "must be 0 to 100"}
+	}
+	if !k.usable() {
+		return 0, errZeroKey
 	}
 	want, ok := parseCode(code, k.digits)
 	if !ok {

@@ -124,6 +124,10 @@ func (p Params) withDefaults() (Params, error) {
 // blocks and no allocation. A Key is immutable and safe for concurrent use.
 // It never prints its secret: every fmt verb and log/slog show only the
 // parameters.
+//
+// Make a Key with [NewKey], [ParseKey] or [GenerateKey]. A zero Key has no
+// secret: validation refuses it with a [*ParamError] (it fails closed) and
+// generation appends nothing.
 type Key struct {
 	secret []byte
 	alg    Algorithm
@@ -266,6 +270,8 @@ var pow10 = [...]uint32{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 1000
 // value returns the RFC 4226 HOTP value for counter: HMAC, dynamic
 // truncation to 31 bits, reduced modulo 10^digits (not reduced at 10 digits,
 // where the 31-bit value already fits).
+func (k *Key) usable() bool { return k != nil && len(k.inner) != 0 }
+
 func (k *Key) value(counter uint64) uint32 {
 	var sum [sha512.Size]byte
 	mac := k.mac(counter, &sum)
@@ -333,6 +339,9 @@ func putUint64(b []byte, v uint64) {
 
 // appendCode appends v as exactly digits decimal digits, leading zeros kept.
 func appendCode(dst []byte, v uint32, digits int) []byte {
+	if digits < MinDigits || digits > MaxDigits {
+		return dst
+	}
 	var buf [MaxDigits]byte
 	for i := digits - 1; i >= 0; i-- {
 		buf[i] = byte('0' + v%10)

@@ -259,3 +259,23 @@ func TestZeroAllocs(t *testing.T) {
 		}
 	}
 }
+
+func TestZeroKeyFailsClosed(t *testing.T) {
+	for _, k := range []*otp.Key{nil, new(otp.Key)} {
+		if _, err := otp.ValidateTOTP(k, "123456", time.Unix(1e9, 0), otp.ValidateOpts{}); !errors.Is(err, otp.ErrParams) {
+			t.Errorf("ValidateTOTP(%v) = %v, want ErrParams", k, err)
+		}
+		if _, err := otp.ValidateHOTP(k, "123456", 0, 10); !errors.Is(err, otp.ErrParams) {
+			t.Errorf("ValidateHOTP(%v) = %v, want ErrParams", k, err)
+		}
+		if got := otp.AppendTOTP([]byte("x"), k, time.Unix(1e9, 0)); string(got) != "x" {
+			t.Errorf("AppendTOTP = %q", got)
+		}
+		if got := otp.HOTP(k, 1); !got.IsZero() {
+			t.Errorf("HOTP of a zero key has %d digits", got.Len())
+		}
+		if k.Step(time.Unix(1e9, 0)) != 0 {
+			t.Error("Step of a zero key")
+		}
+	}
+}

@@ -8,10 +8,11 @@ import (
 )
 
 // Step returns the RFC 6238 time step of t: whole periods since the Unix
-// epoch (T0 = 0). Instants before the epoch are step 0.
+// epoch (T0 = 0). Instants before the epoch, and every instant for a zero
+// Key, are step 0.
 func (k *Key) Step(t time.Time) uint64 {
 	s := t.Unix()
-	if s < 0 {
+	if s < 0 || k == nil || k.period <= 0 {
 		return 0
 	}
 	return uint64(s / k.period)
@@ -32,6 +33,9 @@ func TOTP(k *Key, t time.Time) Code {
 // AppendTOTP appends the RFC 6238 code at t to dst and returns the
 // extended slice. It does not allocate when dst has room for Digits bytes.
 func AppendTOTP(dst []byte, k *Key, t time.Time) []byte {
+	if !k.usable() {
+		return dst
+	}
 	return appendCode(dst, k.value(k.Step(t)), k.digits)
 }
 
@@ -71,6 +75,9 @@ func ValidateTOTP(k *Key, code string, now time.Time, opts ValidateOpts) (uint64
 	}
 	if opts.Future < 0 || opts.Future > MaxWindow {
 		return 0, &ParamError{Field: "Future", Reason: "must be 0 to 100"}
+	}
+	if !k.usable() {
+		return 0, errZeroKey
 	}
 	want, ok := parseCode(code, k.digits)
 	if !ok {
