@@ -111,6 +111,7 @@ type PolicyError struct {
 	Reason string
 }
 
+// Error implements error.
 func (e *PolicyError) Error() string {
 	return "passcode: invalid policy: " + e.Field + ": " + e.Reason
 }
@@ -133,6 +134,7 @@ type ViolationError struct {
 	Detail string // which class or bound; never a character of the passcode
 }
 
+// Error implements error.
 func (e *ViolationError) Error() string {
 	return "passcode: passcode does not satisfy the policy: " + e.Rule + ": " + e.Detail
 }

@@ -94,6 +94,7 @@ type TransitionError struct {
 	From, To State
 }
 
+// Error implements error.
 func (e *TransitionError) Error() string {
 	return "passcode: invalid state transition: " + e.From.String() + " -> " + e.To.String()
 }
@@ -109,6 +110,7 @@ type InProgressError struct {
 	Since   time.Time // when the open reset was requested
 }
 
+// Error implements error.
 func (e *InProgressError) Error() string {
 	return fmt.Sprintf("passcode: a reset is already in progress for this device: %s since %s (%s)",
 		e.ResetID, e.Since.UTC().Format(time.RFC3339), e.State)

@@ -130,6 +130,7 @@ type UnsupportedError struct {
 	Reason   string
 }
 
+// Error implements error.
 func (e *UnsupportedError) Error() string {
 	return "passcode: reset unsupported on " + e.Platform.String() + ": " + e.Reason
 }

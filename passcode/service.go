@@ -65,6 +65,7 @@ var (
 // unwraps to the Mailer's error.
 type DeliveryError struct{ Err error }
 
+// Error implements error.
 func (e *DeliveryError) Error() string { return "passcode: email delivery failed: " + e.Err.Error() }
 
 // Is reports whether target is [ErrDelivery].

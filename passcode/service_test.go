@@ -461,3 +461,34 @@ func TestSealedPasscodeIsBoundToItsReset(t *testing.T) {
 		t.Fatalf("a failed open was recorded as a view")
 	}
 }
+
+func TestErrorMessagesHoldNoSecret(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	f.mail.err = errors.New("smtp: 550 mailbox unavailable")
+	res, err := f.svc.Request(ctx, passcode.ResetRequest{Device: pixel("d1"), Actor: "admin-1", NotifyUser: true, UserEmail: "anna@example.com"})
+	if err == nil || err.Error() != "passcode: email delivery failed: smtp: 550 mailbox unavailable" {
+		t.Fatalf("delivery error %q", err)
+	}
+	_, err = f.svc.Request(ctx, passcode.ResetRequest{Device: pixel("d1"), Actor: "admin-1"})
+	want := "passcode: a reset is already in progress for this device: " + res.Reset.ID + " since 2025-06-02T08:30:00Z (requested)"
+	if err == nil || err.Error() != want {
+		t.Fatalf("in-progress error %q, want %q", err, want)
+	}
+	if strings.Contains(err.Error(), res.Passcode.Reveal()) {
+		t.Fatal("error holds the passcode")
+	}
+}
+
+func TestRequestReaderFailure(t *testing.T) {
+	for _, after := range []int{0, 16, 40} {
+		f := newFixture(t, func(c *passcode.Config) { c.Rand = &failReader{after: after} })
+		_, err := f.svc.Request(context.Background(), passcode.ResetRequest{Device: pixel("d1"), Actor: "admin-1"})
+		if err == nil {
+			t.Fatalf("Request with randomness failing after %d bytes succeeded", after)
+		}
+		if evs, _ := f.store.Events(context.Background(), passcode.EventQuery{DeviceID: "d1"}); len(evs) != 0 {
+			t.Fatalf("a failed request was recorded")
+		}
+	}
+}

@@ -10,7 +10,9 @@ import (
 // passcodetest.RunStore against a new implementation.
 //
 // A Store never interprets Reset.Sealed; it stores and returns the bytes.
-// Returned values must not share memory with the store (copy Sealed).
+// Returned values must not share memory with the store (copy Sealed). A
+// method called with a canceled context returns an error and changes
+// nothing.
 type Store interface {
 	// Create saves r, which is in state Requested, together with ev (its
 	// creation event), as the open reset of r.DeviceID. If the device

@@ -197,6 +197,32 @@ func RunStore(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		}
 	})
 
+	t.Run("CanceledContext", func(t *testing.T) {
+		s := newStore(t)
+		mustCreate(t, s, "r1", "d1", t0)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		r, ev := newReset("r2", "d2", t0)
+		one, _ := s.Get(ctx, "r1")
+		checks := map[string]error{
+			"Create":     s.Create(cctx, r, ev),
+			"Transition": s.Transition(cctx, "r1", passcode.Requested, passcode.Pending, t0, transitionEvent(one, passcode.Requested, passcode.Pending, t0)),
+			"Append":     s.Append(cctx, passcode.Event{Kind: passcode.EventViewed, ResetID: "r1", DeviceID: "d1", At: t0}),
+		}
+		_, checks["Get"] = s.Get(cctx, "r1")
+		_, checks["Open"] = s.Open(cctx, "d1")
+		_, checks["Events"] = s.Events(cctx, passcode.EventQuery{DeviceID: "d1"})
+		_, checks["Stale"] = s.Stale(cctx, t0, 10)
+		for name, err := range checks {
+			if err == nil {
+				t.Errorf("%s with a canceled context succeeded", name)
+			}
+		}
+		if got, _ := s.Get(ctx, "r1"); got.State != passcode.Requested {
+			t.Errorf("a canceled Transition moved the reset to %s", got.State)
+		}
+	})
+
 	t.Run("ConcurrentCreate", func(t *testing.T) {
 		s := newStore(t)
 		var wg sync.WaitGroup
