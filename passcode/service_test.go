@@ -11,8 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/prop"
+
 	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/passcode"
+	"github.com/mdmcred/mdmcred/passcode/passcodetest"
 )
 
 var start = time.Date(2025, 6, 2, 8, 30, 0, 0, time.UTC)
@@ -491,4 +495,34 @@ func TestRequestReaderFailure(t *testing.T) {
 			t.Fatalf("a failed request was recorded")
 		}
 	}
+}
+
+// Any request either fails with a known reason and leaves nothing behind, or
+// opens a reset whose passcode meets the capability's policy and which only
+// the acting admin can read.
+func TestRequestProperties(t *testing.T) {
+	params := gopter.DefaultTestParametersWithSeed(5)
+	params.MinSuccessfulTests = 200
+	props := gopter.NewProperties(params)
+	props.Property("requests succeed with a valid passcode or fail cleanly", prop.ForAll(
+		func(req passcode.ResetRequest) bool {
+			ctx := context.Background()
+			f := newFixture(t, nil)
+			res, err := f.svc.Request(ctx, req)
+			if err != nil {
+				evs, _ := f.store.Events(ctx, passcode.EventQuery{DeviceID: req.Device.ID})
+				return errors.Is(err, passcode.ErrUnsupported) && len(evs) == 0
+			}
+			if res.Capability.Action == passcode.ClearPasscode {
+				return res.Passcode.IsZero() && res.Reset.Sealed == nil
+			}
+			pc, rerr := f.svc.Reveal(ctx, res.Reset.ID, passcode.Viewer{ID: req.Actor})
+			_, other := f.svc.Reveal(ctx, res.Reset.ID, passcode.Viewer{ID: req.Actor + "x"})
+			return passcode.Validate(res.Capability.Policy, res.Passcode) == nil && rerr == nil &&
+				pc.Equal(res.Passcode.Reveal()) && errors.Is(other, passcode.ErrNotAllowed) &&
+				(!req.NotifyUser || len(f.mail.sent) == 1)
+		},
+		passcodetest.GenResetRequest(),
+	))
+	props.TestingRun(t)
 }

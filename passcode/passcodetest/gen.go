@@ -102,3 +102,17 @@ func GenDevice() gopter.Gen {
 		return gopter.NewGenResult(d, gopter.NoShrinker)
 	}
 }
+
+// GenResetRequest generates admin reset requests for [GenDevice] devices,
+// with or without a notice to the user.
+func GenResetRequest() gopter.Gen {
+	return func(gp *gopter.GenParameters) *gopter.GenResult {
+		d := GenDevice()(gp).Result.(passcode.Device)
+		req := passcode.ResetRequest{Device: d, Actor: "admin-" + string(rune('a'+gp.Rng.Intn(4)))}
+		if gp.Rng.Intn(2) == 0 {
+			req.NotifyUser, req.UserEmail = true, d.Owner+"@example.com"
+			req.Language = []string{"en", "pl", "de", "fr", "es", "it"}[gp.Rng.Intn(6)]
+		}
+		return gopter.NewGenResult(req, gopter.NoShrinker)
+	}
+}
