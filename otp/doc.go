@@ -31,6 +31,14 @@
 // allocates six times per code. The benchmarks module compares this with
 // github.com/pquerna/otp.
 //
+// # Design notes
+//
+// Replay protection takes the next usable step ([ValidateOpts].MinStep,
+// "last used + 1") rather than the last used one: step 0 is a real step, so
+// a zero "last used" would be ambiguous, while a zero MinStep plainly means
+// "nothing used yet". Validation returns the matched step or counter and an
+// error, never a bool; a zero [Key] fails closed.
+//
 // # Portal one-time PIN
 //
 // [NewPINService] takes a [PINConfig] (a [Store] such as [NewMemStore], and
