@@ -49,6 +49,15 @@
 // Audit events ([Event]) record generation, regeneration, disabling,
 // failures, the lock, alerts, views and uses, never a secret.
 //
+// # Design notes
+//
+// Attempts on a locked passcode are refused without any comparison but are
+// still counted, so Status shows whether an attack goes on after the
+// alert; they are not written to the audit log one by one, which keeps an
+// attacker from growing it. Attempts on a disabled passcode are neither
+// compared nor counted. [Service.ResolveSite] treats a locked or disabled
+// passcode as unknown, so it cannot be used to guess past a lock.
+//
 // A host's own Store backend runs the conformance suite in
 // enrollment/enrollmenttest, which also has gopter generators of valid and
 // malformed passcodes.
