@@ -62,6 +62,7 @@ type MalformedError struct {
 	Reason string
 }
 
+// Error returns the reason, prefixed; never the input.
 func (e *MalformedError) Error() string { return "enrollment: malformed passcode: " + e.Reason }
 
 // Is reports whether target is [ErrMalformed].
@@ -88,6 +89,7 @@ type AttemptError struct {
 	Alert error
 }
 
+// Error describes the failure and the count; never the input.
 func (e *AttemptError) Error() string {
 	s := fmt.Sprintf("%v (failure %d)", e.Reason, e.Failures)
 	if e.Locked && e.Reason != ErrLocked {
