@@ -46,6 +46,14 @@ func (d Digest) PepperID() uint8 {
 	return d[1]
 }
 
+// state is a keyed HMAC with scratch space, pooled so that hashing a short
+// secret allocates nothing.
+type state struct {
+	mac hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
 // Hasher computes and checks digests. It is safe for concurrent use.
 type Hasher struct {
 	current uint8
@@ -65,7 +73,9 @@ func New(current uint8, peppers map[uint8][]byte) (*Hasher, error) {
 			return nil, fmt.Errorf("%w: pepper %d has %d bytes, want at least %d", ErrPepper, id, len(p), MinPepperLen)
 		}
 		key := append([]byte(nil), p...)
-		h.pools[id] = &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}
+		h.pools[id] = &sync.Pool{New: func() any {
+			return &state{mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 128)}
+		}}
 	}
 	return h, nil
 }
@@ -92,16 +102,18 @@ func (h *Hasher) appendSum(dst Digest, id uint8, domain, secret string) (Digest,
 	if !ok {
 		return nil, ErrUnknownPepper
 	}
-	m := pool.Get().(hash.Hash)
-	m.Reset()
-	var n [2]byte
-	n[0], n[1] = byte(len(domain)>>8), byte(len(domain))
-	m.Write(n[:])
-	writeString(m, domain)
-	writeString(m, secret)
+	st := pool.Get().(*state)
+	st.mac.Reset()
+	st.buf = append(st.buf[:0], byte(len(domain)>>8), byte(len(domain)))
+	st.buf = append(st.buf, domain...)
+	st.buf = append(st.buf, secret...)
+	st.mac.Write(st.buf)
 	dst = append(dst, Format, id)
-	dst = m.Sum(dst)
-	pool.Put(m)
+	dst = append(dst, st.mac.Sum(st.sum[:0])...)
+	clear(st.buf)
+	if cap(st.buf) <= 1024 {
+		pool.Put(st)
+	}
 	return dst, nil
 }
 
@@ -130,12 +142,4 @@ func (h *Hasher) IDs() []uint8 {
 		}
 	}
 	return ids
-}
-
-func writeString(m hash.Hash, s string) {
-	if sw, ok := m.(interface{ WriteString(string) (int, error) }); ok {
-		_, _ = sw.WriteString(s)
-		return
-	}
-	m.Write([]byte(s))
 }

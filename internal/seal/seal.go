@@ -92,8 +92,9 @@ func (s *Sealer) Seal(plaintext, ad []byte, notAfter time.Time) ([]byte, error) 
 }
 
 // Open decrypts a value made by [Sealer.Seal] with the same ad. It returns
-// [ErrExpired] once now is past the value's retention limit, without
-// decrypting.
+// [ErrExpired] once now is past the value's retention limit. The limit is
+// trusted only after the header has been authenticated, so the check comes
+// after decryption, and the plaintext is wiped before the error returns.
 func (s *Sealer) Open(sealed, ad []byte, now time.Time) ([]byte, error) {
 	if len(sealed) < Overhead || sealed[0] != Format {
 		return nil, ErrFormat
