@@ -25,9 +25,18 @@ func genAlphanumeric() gopter.Gen { return gen.RegexMatch(`[0-9A-Z $%*+./:-]{1,6
 // a lowercase letter or punctuation outside the alphanumeric set.
 func genBytes() gopter.Gen { return gen.RegexMatch(`[ -~]{1,80}`) }
 
-// genUnicode: any valid UTF-8 text of a few runes.
+// genUnicode: valid UTF-8 texts of 1 to 12 runes, mixing ASCII, the rest of
+// the basic multilingual plane and the astral planes (4-byte UTF-8).
 func genUnicode() gopter.Gen {
-	return gen.AnyString().SuchThat(func(s string) bool { return s != "" && len(s) <= 120 })
+	r := gen.OneGenOf(
+		gen.RuneRange(0x00, 0x7f),
+		gen.RuneRange(0x80, 0xd7ff),
+		gen.RuneRange(0xe000, 0xfffd),
+		gen.RuneRange(0x10000, 0x10ffff),
+	)
+	return gopter.CombineGens(gen.IntRange(1, 12), gen.SliceOfN(12, r)).Map(func(v []interface{}) string {
+		return string(v[1].([]rune)[:v[0].(int)])
+	})
 }
 
 // genOptions: every valid combination except Size, which the raster tests
@@ -68,7 +77,7 @@ func TestPropertyPNGRoundTrip(t *testing.T) {
 // bitmap is go-qrcode's symbol inside a light quiet zone, and the version is
 // the smallest that holds the text.
 func TestPropertyGrids(t *testing.T) {
-	p := gopter.NewProperties(params(200))
+	p := gopter.NewProperties(params(100))
 	check := func(text string, o qr.Options) bool {
 		c, err := qr.New(text, o)
 		if err != nil {

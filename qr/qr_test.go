@@ -139,10 +139,8 @@ func TestRoundTrip(t *testing.T) {
 					require.NoError(t, err)
 					grid, err := parseTerminal(tc2.Terminal(), to, c.Modules())
 					require.NoError(t, err, "half=%v", half)
+					// Equal to the SVG's grid, which decoded above.
 					require.NoError(t, sameGrid(grid, bitmap), "half=%v", half)
-					got, err := decodeImage(rasterize(grid, 4), false)
-					require.NoError(t, err)
-					require.Equal(t, tc.text, got.Text)
 				}
 			})
 		}
