@@ -1,0 +1,57 @@
+// Package postgres keeps the state of every mdmcred server-side store in
+// PostgreSQL, so that several MDM server instances can share it: one-time
+// PINs ([OTPStore], an otp.Store), company enrollment passcodes
+// ([EnrollmentStore], an enrollment.Store), passcode resets
+// ([PasscodeStore], a passcode.Store) and the service-password issuer's
+// audit log ([ServicepassStore], a servicepass.Store).
+//
+// It uses database/sql only: the host brings its own driver. With pgx:
+//
+//	import _ "github.com/jackc/pgx/v5/stdlib"
+//
+//	db, err := sql.Open("pgx", "postgres://mdm@db.internal/mdm?sslmode=verify-full")
+//	...
+//	if err := postgres.Migrate(ctx, db); err != nil { ... } // once, at start
+//	pins := postgres.NewOTPStore(db)                      // otp.PINConfig.Store
+//	sites := postgres.NewEnrollmentStore(db)              // enrollment.Config.Store
+//	resets := postgres.NewPasscodeStore(db)               // passcode.Config.Store
+//	audit := postgres.NewServicepassStore(db)             // servicepass.IssuerConfig.Store
+//
+// Call [Migrate] first, once per process start: it creates or upgrades the
+// tables (all named mdmcred_*) in the first schema of the connection's
+// search_path, from SQL migrations embedded in the package, and records the
+// version in mdmcred_schema_version. Instances that start at once are
+// serialized by an advisory lock; the first migrates, the others find
+// nothing to do. A database migrated by a newer release gives
+// [ErrSchemaTooNew]. To keep mdmcred's tables apart, give its role a schema
+// and put it first in search_path (for pgx, a search_path parameter in the
+// connection string).
+//
+// Every operation that must happen once is one statement or one
+// transaction at PostgreSQL's default READ COMMITTED isolation, made safe by
+// row locks and unique indexes rather than by retrying:
+//
+//   - consuming a PIN: [OTPStore.Update] locks the user's row (SELECT ...
+//     FOR UPDATE), calls the service's callback once, and updates or
+//     deletes the row in the same transaction;
+//   - counting a failed company-passcode attempt and locking at the
+//     threshold: [EnrollmentStore.RecordFailure] is one UPDATE ... RETURNING
+//     that computes the lock on the row and reports JustLocked to exactly
+//     one caller; a unique index keeps a digest to one site;
+//   - opening a passcode reset: a partial unique index allows one open
+//     reset per device, and transitions are conditional updates (WHERE
+//     state = from) committed with their event;
+//   - recording a service-password audit event: one INSERT.
+//
+// No secret reaches the database: the domain packages hand the stores keyed
+// hashes (digests) and AEAD-sealed blobs only. Instants are stored as
+// timestamptz, truncated to the microsecond, the zero time as NULL, and are
+// read back in UTC whatever the session's TimeZone. Strings must be valid
+// UTF-8 without NUL bytes (a text column cannot hold others); a store
+// refuses any other with [ErrText] before reaching the server. Unique
+// violations are recognized through the driver error's SQLState method,
+// which pgx and lib/pq provide.
+//
+// Audit and event tables grow without bound: prune them by age (column at)
+// if your retention policy requires it.
+package postgres

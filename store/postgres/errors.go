@@ -1,0 +1,53 @@
+package postgres
+
+import (
+	"errors"
+	"strings"
+	"unicode/utf8"
+)
+
+var (
+	// ErrSchemaTooNew: the database's schema version is newer than this
+	// code knows ([SchemaVersion]); an instance of a newer release migrated
+	// it. [Migrate] refuses to touch it; upgrade this instance.
+	ErrSchemaTooNew = errors.New("postgres: database schema is newer than this code")
+	// ErrText: a string field (a user, site, device or reset ID, an actor)
+	// is not valid UTF-8 or holds a NUL byte, which a PostgreSQL text
+	// column cannot store. The store refuses it before it reaches the
+	// server and changes nothing.
+	ErrText = errors.New("postgres: text is not valid UTF-8 or holds a NUL byte")
+)
+
+// TextError names the field that [ErrText] refused. It never holds the
+// value.
+type TextError struct {
+	Field string
+}
+
+// Error implements error.
+func (e *TextError) Error() string { return ErrText.Error() + ": " + e.Field }
+
+// Is reports whether target is [ErrText].
+func (e *TextError) Is(target error) bool { return target == ErrText }
+
+// checkText returns a *TextError if any of the named values cannot be
+// stored in a text column. pairs is field name, value, field name, value...
+func checkText(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if v := pairs[i+1]; !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+			return &TextError{Field: pairs[i]}
+		}
+	}
+	return nil
+}
+
+// sqlStater is implemented by the errors of the common drivers
+// (*pgconn.PgError of pgx, *pq.Error of lib/pq).
+type sqlStater interface{ SQLState() string }
+
+// isUniqueViolation reports whether err is a PostgreSQL unique_violation
+// (SQLSTATE 23505).
+func isUniqueViolation(err error) bool {
+	var s sqlStater
+	return errors.As(err, &s) && s.SQLState() == "23505"
+}

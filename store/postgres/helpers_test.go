@@ -1,0 +1,119 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/mdmcred/mdmcred/store/postgres"
+)
+
+// dsnEnv names the variable that points the tests at a PostgreSQL server.
+const dsnEnv = "MDMCRED_POSTGRES_DSN"
+
+// serverDSN returns the test server's DSN, or skips tb: these tests need a
+// real server, and this is the only reason a test here may skip.
+func serverDSN(tb testing.TB) string {
+	tb.Helper()
+	dsn := os.Getenv(dsnEnv)
+	if dsn == "" {
+		tb.Skip(dsnEnv + " is not set, so there is no PostgreSQL server to test against: " +
+			"run scripts/with-postgres.sh go test ./store/postgres/... (or make unit), which starts a throwaway " +
+			"server, or set " + dsnEnv + " to a server where the tests may create and drop schemas")
+	}
+	return dsn
+}
+
+var admin = sync.OnceValues(func() (*sql.DB, error) {
+	return sql.Open("pgx", os.Getenv(dsnEnv))
+})
+
+// withSearchPath returns dsn with search_path (and any extra runtime
+// parameters) set, in URL or keyword/value form.
+func withSearchPath(dsn, schema string, extra ...string) string {
+	params := append([]string{"search_path", schema}, extra...)
+	if strings.Contains(dsn, "://") {
+		if u, err := url.Parse(dsn); err == nil {
+			q := u.Query()
+			for i := 0; i+1 < len(params); i += 2 {
+				q.Set(params[i], params[i+1])
+			}
+			u.RawQuery = q.Encode()
+			return u.String()
+		}
+	}
+	for i := 0; i+1 < len(params); i += 2 {
+		dsn += " " + params[i] + "=" + params[i+1]
+	}
+	return dsn
+}
+
+// newSchema creates an empty schema for tb, dropped when tb ends, and
+// returns a DSN whose search_path is that schema. extra are more runtime
+// parameters (name, value, ...).
+func newSchema(tb testing.TB, extra ...string) string {
+	tb.Helper()
+	dsn := serverDSN(tb)
+	db, err := admin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	schema := "mdmcred_test_" + hex.EncodeToString(b[:])
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			tb.Errorf("drop schema: %v", err)
+		}
+	})
+	return withSearchPath(dsn, schema, extra...)
+}
+
+// open opens a pool ("an instance") on dsn, closed when tb ends.
+func open(tb testing.TB, dsn string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db.SetMaxOpenConns(24)
+	db.SetMaxIdleConns(24)
+	tb.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// migrated returns a pool on a fresh, migrated schema.
+func migrated(tb testing.TB) *sql.DB {
+	tb.Helper()
+	db := open(tb, newSchema(tb))
+	if err := postgres.Migrate(context.Background(), db); err != nil {
+		tb.Fatalf("Migrate: %v", err)
+	}
+	return db
+}
+
+// instances returns n pools on one fresh, migrated schema: n instances of
+// a host sharing a database.
+func instances(tb testing.TB, n int) []*sql.DB {
+	tb.Helper()
+	dsn := newSchema(tb)
+	dbs := make([]*sql.DB, n)
+	for i := range dbs {
+		dbs[i] = open(tb, dsn)
+	}
+	if err := postgres.Migrate(context.Background(), dbs[0]); err != nil {
+		tb.Fatalf("Migrate: %v", err)
+	}
+	return dbs
+}
