@@ -1,9 +1,9 @@
 package servicepass
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding"
 	"encoding/binary"
 	"errors"
 	"hash"
@@ -83,51 +83,39 @@ func (p Payload) ExpiryDate() (year int, month time.Month, day int) {
 	return Epoch.AddDate(0, 0, int(p.Expiry)).Date()
 }
 
-// putBits writes the n low bits of v at bit offset pos, most significant first.
-func putBits(b *[payloadBytes]byte, pos, n int, v uint64) {
-	for i := n - 1; i >= 0; i-- {
-		if v>>i&1 != 0 {
-			b[pos/8] |= 0x80 >> (pos % 8)
-		}
-		pos++
-	}
-}
-
-func getBits(b *[payloadBytes]byte, pos, n int) uint64 {
-	var v uint64
-	for i := 0; i < n; i++ {
-		v = v<<1 | uint64(b[pos/8]>>(7-pos%8)&1)
-		pos++
-	}
-	return v
-}
-
-// bytes packs p into its 15-byte form.
+// bytes packs p into its 15-byte form: the first 64 bits as one big-endian
+// word, the remaining 56 (6 serial bits and the MAC) as another.
 func (p *Payload) bytes() [payloadBytes]byte {
-	var b [payloadBytes]byte
-	putBits(&b, 0, 4, uint64(p.Version))
-	putBits(&b, 4, 8, uint64(p.KeyID))
-	putBits(&b, 12, 8, uint64(p.Actions))
-	putBits(&b, 20, 1, uint64(p.Mode&1))
+	var day uint64
 	if p.DayValid {
-		putBits(&b, 21, 1, 1)
+		day = 1
 	}
-	putBits(&b, 22, 24, uint64(p.Expiry&field24))
-	putBits(&b, 46, 24, uint64(p.Serial&field24))
-	putBits(&b, 70, MACBits, p.MAC&macMask)
+	serial := uint64(p.Serial & field24)
+	hi := uint64(p.Version&0xF)<<60 | uint64(p.KeyID)<<52 | uint64(p.Actions)<<44 | uint64(p.Mode&1)<<43 |
+		day<<42 | uint64(p.Expiry&field24)<<18 | serial>>6
+	lo := (serial&0x3F)<<MACBits | p.MAC&macMask
+	var b [payloadBytes]byte
+	binary.BigEndian.PutUint64(b[:8], hi)
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], lo<<8)
+	copy(b[8:], t[:7])
 	return b
 }
 
 func payloadFromBytes(b *[payloadBytes]byte) Payload {
+	hi := binary.BigEndian.Uint64(b[:8])
+	var t [8]byte
+	copy(t[:7], b[8:])
+	lo := binary.BigEndian.Uint64(t[:]) >> 8
 	return Payload{
-		Version:  uint8(getBits(b, 0, 4)),
-		KeyID:    uint8(getBits(b, 4, 8)),
-		Actions:  Actions(getBits(b, 12, 8)),
-		Mode:     Mode(getBits(b, 20, 1)),
-		DayValid: getBits(b, 21, 1) == 1,
-		Expiry:   uint32(getBits(b, 22, 24)),
-		Serial:   uint32(getBits(b, 46, 24)),
-		MAC:      getBits(b, 70, MACBits),
+		Version:  uint8(hi >> 60),
+		KeyID:    uint8(hi >> 52),
+		Actions:  Actions(hi >> 44),
+		Mode:     Mode(hi >> 43 & 1),
+		DayValid: hi>>42&1 == 1,
+		Expiry:   uint32(hi >> 18 & field24),
+		Serial:   uint32(hi&0x3FFFF)<<6 | uint32(lo>>MACBits),
+		MAC:      lo & macMask,
 	}
 }
 
@@ -184,54 +172,111 @@ func parse(code string, b *[payloadBytes]byte) error {
 	if err != nil || len(norm) != CodeLen {
 		return ErrMalformed
 	}
-	data := norm[:CodeLen-1]
-	want, err := crockford.Check(string(data))
-	if err != nil {
-		// A check-only symbol (* ~ $ = U) where a data symbol belongs: the
-		// shape is right, so it is a typo.
+	// Pack the 24 data symbols, 120 bits, into two words: hi holds the
+	// first 56 bits, lo the last 64. A check-only symbol (* ~ $ = U) where
+	// a data symbol belongs is a typo: the shape is right.
+	var hi, lo uint64
+	for _, c := range norm[:CodeLen-1] {
+		v := symbolValue[c]
+		if v >= 32 {
+			return ErrTypo
+		}
+		hi = hi<<5 | lo>>59
+		lo = lo<<5 | uint64(v)
+	}
+	// The check symbol is the value of the data symbols read as a base-32
+	// number, modulo 37 (crockford.Check); that number is hi*2^64 + lo.
+	if sum := (hi%37*pow64mod37 + lo%37) % 37; crockford.CheckAlphabet[sum] != norm[CodeLen-1] {
 		return ErrTypo
 	}
-	if want != norm[CodeLen-1] {
-		return ErrTypo
-	}
-	if crockford.Decode(b[:], string(data), PayloadBits) != nil {
-		return ErrMalformed
-	}
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], hi<<8)
+	copy(b[:7], t[:7])
+	binary.BigEndian.PutUint64(b[7:], lo)
 	if b[0]>>4 != Version {
 		return ErrVersion
 	}
 	return nil
 }
 
-// macState is one reusable keyed HMAC with its input and output buffers,
-// so that a verification does not allocate.
+// symbolValue maps a normalized symbol to its value in
+// crockford.CheckAlphabet: 0 to 31 for data symbols, 32 to 36 for the
+// check-only ones.
+var symbolValue = func() (m [256]byte) {
+	for i := 0; i < len(crockford.CheckAlphabet); i++ {
+		m[crockford.CheckAlphabet[i]] = byte(i)
+	}
+	return m
+}()
+
+// pow64mod37 is 2^64 mod 37.
+const pow64mod37 = (1<<63%37)*2%37
+
+// macState computes HMAC-SHA256 (RFC 2104) tags for one device key and
+// device ID without allocating. The MAC input starts with a constant
+// prefix padded to whole SHA-256 blocks, so the inner hash state after
+// (key XOR ipad) || prefix is computed once and restored for each code:
+// a tag then costs two SHA-256 compressions. TestMACStateMatchesHMAC checks
+// it against crypto/hmac.
 type macState struct {
-	h   hash.Hash
-	in  []byte // label || len(deviceID) || deviceID || 9 payload bytes
-	sum [sha256.Size]byte
+	inner, outer     hash.Hash
+	innerU, outerU   encoding.BinaryUnmarshaler
+	innerMid, outMid []byte
+	last             [9]byte
+	sum              [sha256.Size]byte
 }
 
+// macPrefix returns label || len(deviceID) || deviceID || zero bytes up to
+// a multiple of the SHA-256 block size.
 func macPrefix(deviceID string) []byte {
-	in := make([]byte, 0, len(macLabel)+1+len(deviceID)+9)
+	n := len(macLabel) + 1 + len(deviceID)
+	n += (sha256.BlockSize - n%sha256.BlockSize) % sha256.BlockSize
+	in := make([]byte, 0, n)
 	in = append(in, macLabel...)
 	in = append(in, byte(len(deviceID)))
 	in = append(in, deviceID...)
+	return in[:n]
+}
+
+// macInput returns the whole MAC input for payload bytes b.
+func macInput(deviceID string, b *[payloadBytes]byte) []byte {
+	in := append(macPrefix(deviceID), b[:9]...)
+	in[len(in)-1] &= 0xFC // bits 70 and 71 belong to the MAC
 	return in
 }
 
 func newMACState(key *[KeySize]byte, deviceID string) *macState {
-	return &macState{h: hmac.New(sha256.New, key[:]), in: macPrefix(deviceID)}
+	var ipad, opad [sha256.BlockSize]byte
+	copy(ipad[:], key[:])
+	copy(opad[:], key[:])
+	for i := range ipad {
+		ipad[i] ^= 0x36
+		opad[i] ^= 0x5c
+	}
+	m := &macState{inner: sha256.New(), outer: sha256.New()}
+	m.innerU = m.inner.(encoding.BinaryUnmarshaler)
+	m.outerU = m.outer.(encoding.BinaryUnmarshaler)
+	m.inner.Write(ipad[:])
+	m.inner.Write(macPrefix(deviceID))
+	m.outer.Write(opad[:])
+	// sha256 digests always marshal; an error here is impossible.
+	m.innerMid, _ = m.inner.(encoding.BinaryMarshaler).MarshalBinary()
+	m.outMid, _ = m.outer.(encoding.BinaryMarshaler).MarshalBinary()
+	clear(ipad[:])
+	clear(opad[:])
+	return m
 }
 
 // tag returns the 50-bit MAC of the first 70 bits of b.
 func (m *macState) tag(b *[payloadBytes]byte) uint64 {
-	n := len(m.in)
-	in := append(m.in, b[:9]...)
-	in[len(in)-1] &= 0xFC // bits 70 and 71 belong to the MAC
-	m.h.Reset()
-	m.h.Write(in)
-	m.in = in[:n]
-	s := m.h.Sum(m.sum[:0])
+	copy(m.last[:], b[:9])
+	m.last[8] &= 0xFC // bits 70 and 71 belong to the MAC
+	_ = m.innerU.UnmarshalBinary(m.innerMid)
+	m.inner.Write(m.last[:])
+	s := m.inner.Sum(m.sum[:0])
+	_ = m.outerU.UnmarshalBinary(m.outMid)
+	m.outer.Write(s)
+	s = m.outer.Sum(m.sum[:0])
 	return binary.BigEndian.Uint64(s) >> (64 - MACBits)
 }
 

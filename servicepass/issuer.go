@@ -2,12 +2,17 @@ package servicepass
 
 import (
 	"context"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/mail"
+	"sync"
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/secret"
@@ -141,6 +146,7 @@ type IssuerConfig struct {
 // it is safe for concurrent use.
 type Issuer struct {
 	keys   []MasterKey
+	prks   []*sync.Pool // HMAC keyed by each master key's HKDF-Extract output
 	store  Store
 	qr     QREncoder
 	mailer Mailer
@@ -164,6 +170,13 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	is := &Issuer{
 		keys: append([]MasterKey(nil), cfg.Keys...), store: cfg.Store, qr: cfg.QR,
 		mailer: cfg.Mailer, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
+	}
+	for _, k := range is.keys {
+		prk, err := hkdf.Extract(sha256.New, k.key[:], []byte(deviceKeySalt))
+		if err != nil {
+			return nil, fmt.Errorf("servicepass: deriving device key: %w", err)
+		}
+		is.prks = append(is.prks, &sync.Pool{New: func() any { return &expander{h: hmac.New(sha256.New, prk)} }})
 	}
 	if is.store == nil {
 		is.store = NewMemStore()
@@ -340,11 +353,14 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 	if lang == "" {
 		lang = "en"
 	}
+	// DeriveDeviceKey in two steps: the extract step depends on the master
+	// key only and was done in NewIssuer.
 	master := is.keys[len(is.keys)-1]
-	dk, err := DeriveDeviceKey(master, r.DeviceID)
-	if err != nil {
-		return Issued{}, err
-	}
+	dk := DeviceKey{id: master.id}
+	pool := is.prks[len(is.prks)-1]
+	ex := pool.Get().(*expander)
+	ex.expand(&dk.key, r.DeviceID)
+	pool.Put(ex)
 	p := Payload{Version: Version, KeyID: master.id, Actions: r.Actions, Mode: r.Mode, DayValid: pl.dayValid, Expiry: pl.expiry}
 	canonical, err := makeCode(&p, &dk, r.DeviceID, is.rand)
 	clear(dk.key[:])
@@ -374,9 +390,11 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 	if err := is.store.Record(ctx, ev); err != nil {
 		return Issued{}, fmt.Errorf("servicepass: recording audit event: %w", err)
 	}
-	is.log.LogAttrs(ctx, slog.LevelInfo, "service password issued",
-		slog.String("device_id", r.DeviceID), slog.String("actions", r.Actions.String()),
-		slog.Uint64("serial", uint64(p.Serial)), slog.Time("expires_at", pl.expiresAt), slog.String("admin", r.Admin))
+	if is.log.Enabled(ctx, slog.LevelInfo) {
+		is.log.LogAttrs(ctx, slog.LevelInfo, "service password issued",
+			slog.String("device_id", r.DeviceID), slog.String("actions", r.Actions.String()),
+			slog.Uint64("serial", uint64(p.Serial)), slog.Time("expires_at", pl.expiresAt), slog.String("admin", r.Admin))
+	}
 	if r.SendEmail {
 		err := is.mailer.SendServicePassword(ctx, Email{
 			To: r.EmailTo, Language: lang, DeviceID: r.DeviceID, Mode: r.Mode, Actions: r.Actions,
@@ -415,4 +433,21 @@ func makeCode(p *Payload, dk *DeviceKey, deviceID string, r io.Reader) (string, 
 		}
 	}
 	return "", errors.New("servicepass: randomness source keeps producing unusable serials")
+}
+
+// expander is HKDF-Expand (RFC 5869) for one 32-byte output block,
+// T(1) = HMAC-SHA256(PRK, info || 0x01), with a reusable keyed HMAC. A test
+// checks it against crypto/hkdf.Key.
+type expander struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
+func (e *expander) expand(out *[KeySize]byte, info string) {
+	e.buf = append(append(e.buf[:0], info...), 1)
+	e.h.Reset()
+	e.h.Write(e.buf)
+	copy(out[:], e.h.Sum(e.sum[:0]))
+	clear(e.sum[:])
 }

@@ -42,7 +42,7 @@ func TestVerify(t *testing.T) {
 		wantScope servicepass.Scope
 	}{
 		{name: "unlock", code: valid(f, do(servicepass.Unlock))},
-		{name: "all device owner actions", code: valid(f, do(servicepass.Reversible | servicepass.Unlock))},
+		{name: "all device owner actions", code: valid(f, do(servicepass.Reversible|servicepass.Unlock))},
 		{name: "database reset", code: valid(f, do(servicepass.EmergencyDatabaseReset))},
 		{name: "COPE unlock opens the work profile", mode: servicepass.COPE, wantScope: servicepass.ScopeWorkProfile,
 			code: valid(f, servicepass.Request{DeviceID: "dev-A", Mode: servicepass.COPE, Actions: servicepass.Unlock})},
@@ -369,7 +369,9 @@ func TestUnwritableState(t *testing.T) {
 
 type brokenStore struct{}
 
-func (brokenStore) Update(func(*servicepass.DeviceState) bool) error { return errors.New("disk on fire") }
+func (brokenStore) Update(func(*servicepass.DeviceState) bool) error {
+	return errors.New("disk on fire")
+}
 
 func TestBrokenStore(t *testing.T) {
 	f := newFixture(t)
