@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"sync"
 )
 
 // DataURIPrefix starts every string [Code.DataURI] returns.
@@ -70,12 +71,28 @@ func (c *Code) PNG() ([]byte, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
+	enc := png.Encoder{CompressionLevel: png.BestCompression, BufferPool: encoderBuffers{}}
 	if err := enc.Encode(&buf, img); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
+
+// encoderBuffers reuses the PNG encoder's compressor between images: at
+// best compression a fresh one allocates about 900 KB. The pool is a cache
+// of scratch space only; nothing in it outlives an Encode call's meaning.
+type encoderBuffers struct{}
+
+var pngScratch sync.Pool
+
+// Get implements png.EncoderBufferPool.
+func (encoderBuffers) Get() *png.EncoderBuffer {
+	b, _ := pngScratch.Get().(*png.EncoderBuffer)
+	return b
+}
+
+// Put implements png.EncoderBufferPool.
+func (encoderBuffers) Put(b *png.EncoderBuffer) { pngScratch.Put(b) }
 
 // DataURI returns the PNG as a data: URI for an <img src> in HTML email:
 // [DataURIPrefix] followed by the standard base64 of [Code.PNG].

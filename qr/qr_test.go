@@ -57,7 +57,7 @@ func quietZone(o qr.Options) int {
 	return o.QuietZone
 }
 
-func size(o qr.Options) int {
+func pixels(o qr.Options) int {
 	if o.Size == 0 {
 		return qr.DefaultSize
 	}
@@ -98,7 +98,7 @@ func TestRoundTrip(t *testing.T) {
 				require.NoError(t, err)
 				img, err := png.Decode(bytes.NewReader(b))
 				require.NoError(t, err)
-				grid, err := gridFromImage(img, c.Modules(), size(o), o.Invert)
+				grid, err := gridFromImage(img, c.Modules(), pixels(o), o.Invert)
 				require.NoError(t, err)
 				require.NoError(t, sameGrid(grid, bitmap))
 				got, err := decodeImage(img, o.Invert)
@@ -118,8 +118,8 @@ func TestRoundTrip(t *testing.T) {
 				// SVG: parse the path back into modules.
 				s, err := parseSVG(c.SVG())
 				require.NoError(t, err)
-				require.Equal(t, size(o), s.Width)
-				require.Equal(t, size(o), s.Height)
+				require.Equal(t, pixels(o), s.Width)
+				require.Equal(t, pixels(o), s.Height)
 				bg, fg := "#fff", "#000"
 				if o.Invert {
 					bg, fg = fg, bg
