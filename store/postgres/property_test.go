@@ -1,0 +1,172 @@
+package postgres_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+
+	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/passcode"
+	"github.com/mdmcred/mdmcred/store/postgres"
+)
+
+func params() *gopter.TestParameters {
+	p := gopter.DefaultTestParameters()
+	p.MinSuccessfulTests = 80
+	p.MinSize = 10
+	p.MaxSize = 60
+	return p
+}
+
+// sentinel names the error class a store returned, so the two stores'
+// answers can be compared.
+func sentinel(err error, known ...error) string {
+	if err == nil {
+		return "ok"
+	}
+	for _, k := range known {
+		if errors.Is(err, k) {
+			return k.Error()
+		}
+	}
+	return "unexpected: " + err.Error()
+}
+
+// For every sequence of operations on a few sites sharing a few digests,
+// the PostgreSQL store answers exactly as the reference MemStore does.
+func TestPropertyEnrollmentStoreMatchesMemStore(t *testing.T) {
+	pg := postgres.NewEnrollmentStore(migrated(t))
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	known := []error{enrollment.ErrNoPasscode, enrollment.ErrNotFound, enrollment.ErrDuplicate,
+		enrollment.ErrStale, enrollment.ErrDisabled, enrollment.ErrLocked}
+	run, total := 0, 0
+	properties := gopter.NewProperties(params())
+	properties.Property("same answers as MemStore", prop.ForAll(func(ops []uint32) string {
+		run++
+		total += len(ops)
+		mem := enrollment.NewMemStore()
+		site := func(op uint32) string { return fmt.Sprintf("r%d-site-%d", run, op%3) }
+		digest := func(op uint32) []byte { return []byte(fmt.Sprintf("r%d-digest-%d", run, op%4)) }
+		for i, op := range ops {
+			at := t0.Add(time.Duration(i) * time.Second)
+			s, d, arg := site(op>>3), digest(op>>5), int(op>>7)
+			var a, b string
+			switch op % 6 {
+			case 0:
+				rec := enrollment.Record{Site: s, Digest: d, Sealed: d[:arg%3], GeneratedAt: at, GeneratedBy: "admin",
+					Failures: arg % 5, Locked: arg%7 == 0, Uses: arg % 3}
+				a, b = sentinel(mem.Put(ctx, rec), known...), sentinel(pg.Put(ctx, rec), known...)
+			case 1:
+				threshold := arg % 5
+				mr, merr := mem.RecordFailure(ctx, s, at, fmt.Sprint("src", i), threshold)
+				pr, perr := pg.RecordFailure(ctx, s, at, fmt.Sprint("src", i), threshold)
+				a, b = fmt.Sprint(sentinel(merr, known...), mr), fmt.Sprint(sentinel(perr, known...), pr)
+			case 2:
+				a, b = sentinel(mem.RecordUse(ctx, s, d, at), known...), sentinel(pg.RecordUse(ctx, s, d, at), known...)
+			case 3:
+				a, b = sentinel(mem.Disable(ctx, s, "admin", at), known...), sentinel(pg.Disable(ctx, s, "admin", at), known...)
+			case 4:
+				ms, merr := mem.Lookup(ctx, d)
+				ps, perr := pg.Lookup(ctx, d)
+				a, b = ms+sentinel(merr, known...), ps+sentinel(perr, known...)
+			case 5:
+				mr, merr := mem.Get(ctx, s)
+				pr, perr := pg.Get(ctx, s)
+				a, b = sentinel(merr, known...), sentinel(perr, known...)
+				if merr == nil && perr == nil && !sameRecord(mr, pr) {
+					return fmt.Sprintf("op %d Get: pg %+v, mem %+v", i, pr, mr)
+				}
+			}
+			if a != b {
+				return fmt.Sprintf("op %d (%d): pg %s, mem %s", i, op%6, b, a)
+			}
+		}
+		return ""
+	}, gen.SliceOf(gen.UInt32())))
+	properties.TestingRun(t)
+	t.Logf("%d runs, %d operations", run, total)
+}
+
+func sameRecord(a, b enrollment.Record) bool {
+	return a.Site == b.Site && bytes.Equal(a.Digest, b.Digest) && bytes.Equal(a.Sealed, b.Sealed) &&
+		a.GeneratedAt.Equal(b.GeneratedAt) && a.GeneratedBy == b.GeneratedBy &&
+		a.Disabled == b.Disabled && a.DisabledAt.Equal(b.DisabledAt) && a.DisabledBy == b.DisabledBy &&
+		a.Failures == b.Failures && a.LastFailure.Equal(b.LastFailure) && a.LastSource == b.LastSource &&
+		a.Locked == b.Locked && a.LockedAt.Equal(b.LockedAt) && a.Uses == b.Uses && a.LastUsed.Equal(b.LastUsed)
+}
+
+// For every sequence of creates and transitions on a few devices, the
+// PostgreSQL store answers as the reference MemStore does, and its open
+// resets, stale list and events agree.
+func TestPropertyPasscodeStoreMatchesMemStore(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+	known := []error{passcode.ErrNotFound, passcode.ErrResetInProgress, passcode.ErrDuplicateID,
+		passcode.ErrStateChanged, passcode.ErrInvalidTransition}
+	run, total := 0, 0
+	properties := gopter.NewProperties(params())
+	properties.Property("same answers as MemStore", prop.ForAll(func(ops []uint32) string {
+		run++
+		total += len(ops)
+		mem := passcode.NewMemStore()
+		pg := postgres.NewPasscodeStore(migrated(t)) // Stale sees the whole table
+		for i, op := range ops {
+			at := t0.Add(time.Duration(i) * time.Minute)
+			device := fmt.Sprintf("r%d-d%d", run, (op>>3)%3)
+			id := fmt.Sprintf("r%d-id%d", run, (op>>5)%6)
+			var a, b string
+			switch op % 4 {
+			case 0:
+				r := passcode.Reset{ID: id, DeviceID: device, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
+					State: passcode.Requested, RequestedAt: at, UpdatedAt: at, StaleAt: at.Add(time.Duration((op>>8)%90) * time.Minute),
+					Sealed: []byte(id)}
+				ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, To: passcode.Requested, At: at}
+				a, b = sentinel(mem.Create(ctx, r, ev), known...), sentinel(pg.Create(ctx, r, ev), known...)
+			case 1:
+				from, to := passcode.State(1+(op>>8)%6), passcode.State(1+(op>>11)%6)
+				ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, From: from, To: to, At: at}
+				a, b = sentinel(mem.Transition(ctx, id, from, to, at, ev), known...), sentinel(pg.Transition(ctx, id, from, to, at, ev), known...)
+			case 2:
+				mr, merr := mem.Open(ctx, device)
+				pr, perr := pg.Open(ctx, device)
+				a, b = fmt.Sprint(mr.ID, mr.State, sentinel(merr, known...)), fmt.Sprint(pr.ID, pr.State, sentinel(perr, known...))
+			case 3:
+				ms, merr := mem.Stale(ctx, at, int((op>>8)%4))
+				ps, perr := pg.Stale(ctx, at, int((op>>8)%4))
+				// Both order by StaleAt; ties may come in either
+				// order, so compare the instants.
+				a, b = sentinel(merr, known...)+staleKey(ms), sentinel(perr, known...)+staleKey(ps)
+			}
+			if a != b {
+				return fmt.Sprintf("op %d (%d): pg %s, mem %s", i, op%4, b, a)
+			}
+		}
+		for d := range 3 {
+			q := passcode.EventQuery{DeviceID: fmt.Sprintf("r%d-d%d", run, d)}
+			me, _ := mem.Events(ctx, q)
+			pe, err := pg.Events(ctx, q)
+			if err != nil || fmt.Sprint(me) != fmt.Sprint(pe) {
+				return fmt.Sprintf("events of device %d: pg %v (%v), mem %v", d, pe, err, me)
+			}
+		}
+		return ""
+	}, gen.SliceOf(gen.UInt32())))
+	properties.TestingRun(t)
+	t.Logf("%d runs, %d operations", run, total)
+}
+
+func staleKey(rs []passcode.Reset) string {
+	s := ""
+	for _, r := range rs {
+		s += " " + r.StaleAt.Format(time.RFC3339)
+	}
+	return s
+}
