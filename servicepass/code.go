@@ -210,7 +210,7 @@ var symbolValue = func() (m [256]byte) {
 }()
 
 // pow64mod37 is 2^64 mod 37.
-const pow64mod37 = (1<<63%37)*2%37
+const pow64mod37 = (1 << 63 % 37) * 2 % 37
 
 // macState computes HMAC-SHA256 (RFC 2104) tags for one device key and
 // device ID without allocating. The MAC input starts with a constant

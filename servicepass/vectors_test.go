@@ -213,7 +213,7 @@ func buildVectors(t *testing.T) vectorFile {
 			}
 			dev := map[servicepass.Mode]string{servicepass.DeviceOwner: vecDO, servicepass.COPE: vecCOPE}[m]
 			name := "valid-" + strings.ToLower(m.String()) + "-" + a.String()
-			add(name, fmt.Sprintf("A %v code for %v verifies once.", a, m), dev, m, one, st{issue(name, one, req(dev, m, a), vecT0), at})
+			add(name, fmt.Sprintf("A code granting %v on a %v device verifies once.", a, m), dev, m, one, st{issue(name, one, req(dev, m, a), vecT0), at})
 		}
 	}
 	combined := servicepass.Unlock | servicepass.DisableKiosk | servicepass.RemoveNetworkRestrictions | servicepass.AllowDeveloperOptions
