@@ -141,11 +141,11 @@ func sameState(got, want *servicepass.DeviceState) error {
 		return fmt.Errorf("state = %+v, want %+v", *got, *want)
 	}
 	if len(got.Used) != len(want.Used) {
-		return fmt.Errorf("Used = %v, want %v", got.Used, want.Used)
+		return fmt.Errorf("used records %v, want %v", got.Used, want.Used)
 	}
 	for k, w := range want.Used {
 		if g, ok := got.Used[k]; !ok || !g.Forget.Equal(w.Forget) || g.Day != w.Day {
-			return fmt.Errorf("Used[%d] = %+v, want %+v", k, g, w)
+			return fmt.Errorf("used record %d is %+v, want %+v", k, g, w)
 		}
 	}
 	return nil
