@@ -2,6 +2,7 @@ package mdmcredtest_test
 
 import (
 	"fmt"
+	"math/rand"
 	"sync"
 	"testing"
 	"time"
@@ -37,4 +38,17 @@ func ExampleClock() {
 	clock.Advance(90 * time.Minute)
 	fmt.Println(now().Format(time.RFC3339))
 	// Output: 2026-01-01T13:30:00Z
+}
+
+func TestReaderReproducible(t *testing.T) {
+	a, b := make([]byte, 64), make([]byte, 64)
+	_, _ = mdmcredtest.Reader(rand.New(rand.NewSource(7))).Read(a)
+	_, _ = mdmcredtest.Reader(rand.New(rand.NewSource(7))).Read(b)
+	if string(a) != string(b) {
+		t.Fatal("same seed, different bytes")
+	}
+	_, _ = mdmcredtest.Reader(rand.New(rand.NewSource(8))).Read(b)
+	if string(a) == string(b) {
+		t.Fatal("different seeds, same bytes")
+	}
 }

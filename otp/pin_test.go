@@ -12,7 +12,6 @@ import (
 
 	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/otp"
-	"github.com/mdmcred/mdmcred/otp/otptest"
 )
 
 var pepper1 = bytes.Repeat([]byte{1}, 32)
@@ -32,7 +31,7 @@ func newPINEnv(t *testing.T, mod func(*otp.PINConfig)) pinEnv {
 		Peppers:  map[uint8][]byte{1: pepper1},
 		PepperID: 1,
 		Now:      e.clock.Now,
-		Rand:     otptest.Reader(rand.New(rand.NewSource(1))),
+		Rand:     mdmcredtest.Reader(rand.New(rand.NewSource(1))),
 		Logger:   slog.New(slog.NewTextHandler(e.logs, nil)),
 	}
 	if mod != nil {

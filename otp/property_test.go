@@ -12,6 +12,7 @@ import (
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
 
+	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/otp/otptest"
 )
@@ -133,7 +134,7 @@ func TestProperties(t *testing.T) {
 		func(user, other string, seed int64) bool {
 			ctx := context.Background()
 			svc, err := otp.NewPINService(otp.PINConfig{Store: otp.NewMemStore(), Peppers: map[uint8][]byte{1: pepper1}, PepperID: 1,
-				Rand: otptest.Reader(rand.New(rand.NewSource(seed)))})
+				Rand: mdmcredtest.Reader(rand.New(rand.NewSource(seed)))})
 			if err != nil {
 				return false
 			}

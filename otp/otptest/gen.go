@@ -121,19 +121,6 @@ func GenTime() gopter.Gen {
 	}
 }
 
-// Reader returns an io.Reader of pseudo-random bytes from rng, for feeding
-// otp.GenerateKey or a PINService reproducibly. Never use it outside tests.
-func Reader(rng *rand.Rand) *RNGReader { return &RNGReader{rng: rng} }
-
-// RNGReader is the reader [Reader] returns.
-type RNGReader struct{ rng *rand.Rand }
-
-// Read fills b from the generator; it never fails.
-func (r *RNGReader) Read(b []byte) (int, error) {
-	fill(r.rng, b)
-	return len(b), nil
-}
-
 func fill(rng *rand.Rand, b []byte) {
 	for i := range b {
 		b[i] = byte(rng.Uint32())

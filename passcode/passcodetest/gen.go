@@ -6,11 +6,11 @@
 package passcodetest
 
 import (
-	"math/rand"
 	"reflect"
 
 	"github.com/leanovate/gopter"
 
+	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/passcode"
 )
 
@@ -32,22 +32,6 @@ func GenPolicy() gopter.Gen {
 	}
 }
 
-// Reader returns an io.Reader of pseudo-random bytes from rng, for feeding a
-// generator reproducibly inside a gopter generator. Never use it outside
-// tests.
-func Reader(rng *rand.Rand) *RNGReader { return &RNGReader{rng: rng} }
-
-// RNGReader is the reader [Reader] returns.
-type RNGReader struct{ rng *rand.Rand }
-
-// Read fills b from the generator; it never fails.
-func (r *RNGReader) Read(b []byte) (int, error) {
-	for i := range b {
-		b[i] = byte(r.rng.Uint32())
-	}
-	return len(b), nil
-}
-
 // GenPasscode generates passcodes that p admits, drawn with passcode.Generate
 // from the gopter seed. An invalid p makes the generator fail.
 func GenPasscode(p passcode.Policy) gopter.Gen {
@@ -56,7 +40,7 @@ func GenPasscode(p passcode.Policy) gopter.Gen {
 		if err != nil {
 			return gopter.NewEmptyResult(reflect.TypeOf(passcode.Passcode{}))
 		}
-		pc, gerr := g.Generate(Reader(gp.Rng))
+		pc, gerr := g.Generate(mdmcredtest.Reader(gp.Rng))
 		if gerr != nil {
 			return gopter.NewEmptyResult(reflect.TypeOf(passcode.Passcode{}))
 		}
