@@ -1,0 +1,93 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/otp"
+	"github.com/mdmcred/mdmcred/passcode"
+	"github.com/mdmcred/mdmcred/servicepass"
+	"github.com/mdmcred/mdmcred/store/postgres"
+)
+
+// everyCall calls every method of every store once, with valid arguments,
+// and returns the errors by name.
+func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.EnrollmentStore, p *postgres.PasscodeStore, s *postgres.ServicepassStore) map[string]error {
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	r := passcode.Reset{ID: "r", DeviceID: "d", State: passcode.Requested}
+	ev := passcode.Event{Kind: passcode.EventTransition, ResetID: "r", DeviceID: "d", To: passcode.Requested, At: t0}
+	calls := map[string]error{
+		"otp Put":              o.Put(ctx, otp.PINRecord{User: "u", Digest: []byte{1}}),
+		"otp Update":           o.Update(ctx, "u", func(*otp.PINRecord) bool { return true }),
+		"enrollment Put":       e.Put(ctx, enrollment.Record{Site: "s", Digest: []byte{1}}),
+		"enrollment Disable":   e.Disable(ctx, "s", "a@example.com", t0),
+		"enrollment RecordUse": e.RecordUse(ctx, "s", []byte{1}, t0),
+		"enrollment Append":    e.AppendEvent(ctx, enrollment.Event{Site: "s", Kind: enrollment.EventUsed, At: t0}),
+		"passcode Create":      p.Create(ctx, r, ev),
+		"passcode Transition":  p.Transition(ctx, "r", passcode.Requested, passcode.Pending, t0, ev),
+		"passcode Append":      p.Append(ctx, ev),
+		"servicepass Record":   s.Record(ctx, servicepass.Event{Type: servicepass.EventIssued, DeviceID: "d", At: t0}),
+	}
+	_, calls["enrollment Get"] = e.Get(ctx, "s")
+	_, calls["enrollment Lookup"] = e.Lookup(ctx, []byte{1})
+	_, calls["enrollment RecordFailure"] = e.RecordFailure(ctx, "s", t0, "src", 3)
+	_, calls["enrollment Events"] = e.Events(ctx, "s")
+	_, calls["passcode Get"] = p.Get(ctx, "r")
+	_, calls["passcode Open"] = p.Open(ctx, "d")
+	_, calls["passcode Events"] = p.Events(ctx, passcode.EventQuery{DeviceID: "d"})
+	_, calls["passcode Stale"] = p.Stale(ctx, t0, 10)
+	_, calls["servicepass Events (device)"] = s.Events(ctx, "d")
+	_, calls["servicepass Events (all)"] = s.Events(ctx, "")
+	return calls
+}
+
+var domainSentinels = []error{otp.ErrPINNotFound, enrollment.ErrNoPasscode, enrollment.ErrNotFound, enrollment.ErrDuplicate,
+	enrollment.ErrStale, enrollment.ErrDisabled, enrollment.ErrLocked, passcode.ErrNotFound, passcode.ErrResetInProgress,
+	passcode.ErrDuplicateID, passcode.ErrStateChanged, passcode.ErrInvalidTransition}
+
+// A server error (here: the tables are missing, Migrate was never called)
+// comes back as an error from every method, never as a domain answer such
+// as "not found", and is prefixed with the package and operation.
+func TestServerErrorsAreNotDomainAnswers(t *testing.T) {
+	db := open(t, newSchema(t))
+	calls := everyCall(context.Background(), postgres.NewOTPStore(db), postgres.NewEnrollmentStore(db),
+		postgres.NewPasscodeStore(db), postgres.NewServicepassStore(db))
+	for name, err := range calls {
+		if err == nil {
+			t.Errorf("%s without tables succeeded", name)
+			continue
+		}
+		for _, s := range domainSentinels {
+			if errors.Is(err, s) {
+				t.Errorf("%s without tables: %v, a domain answer", name, err)
+			}
+		}
+		if !strings.HasPrefix(err.Error(), "postgres: ") {
+			t.Errorf("%s: error %q lacks the package prefix", name, err)
+		}
+	}
+}
+
+// A canceled context fails every method and changes nothing.
+func TestCanceledContext(t *testing.T) {
+	db := migrated(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name, err := range everyCall(ctx, postgres.NewOTPStore(db), postgres.NewEnrollmentStore(db),
+		postgres.NewPasscodeStore(db), postgres.NewServicepassStore(db)) {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a canceled context: %v, want context.Canceled", name, err)
+		}
+	}
+	for _, table := range []string{"mdmcred_otp_pin", "mdmcred_enrollment_passcode", "mdmcred_enrollment_event",
+		"mdmcred_passcode_reset", "mdmcred_passcode_event", "mdmcred_servicepass_event"} {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil || n != 0 {
+			t.Errorf("%s has %d rows after canceled calls (%v)", table, n, err)
+		}
+	}
+}
