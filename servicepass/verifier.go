@@ -95,8 +95,8 @@ type Grant struct {
 }
 
 type keyEntry struct {
-	id   uint8
-	pool sync.Pool // *macState
+	index int // position in the keyring, and in verifyOp.macs
+	key   [KeySize]byte
 }
 
 // Verifier checks service passwords on the device, offline. Create it with
@@ -105,6 +105,7 @@ type Verifier struct {
 	deviceID string
 	mode     Mode
 	keys     [256]*keyEntry
+	nkeys    int
 	store    DeviceStore
 	skew     time.Duration
 	window   time.Duration
@@ -136,11 +137,8 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		if v.keys[k.id] != nil {
 			return nil, fmt.Errorf("%w: key ID %d twice", ErrKey, k.id)
 		}
-		key := k.key
-		id := cfg.DeviceID
-		e := &keyEntry{id: k.id}
-		e.pool.New = func() any { return newMACState(&key, id) }
-		v.keys[k.id] = e
+		v.keys[k.id] = &keyEntry{index: v.nkeys, key: k.key}
+		v.nkeys++
 	}
 	if v.store == nil {
 		v.store = NewMemDeviceStore()
@@ -165,7 +163,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	v.policy = attempt.Policy{Free: l.Free, Backoff: l.Backoff, MaxBackoff: l.MaxBackoff}
 	v.ops.New = func() any {
-		op := &verifyOp{v: v}
+		op := &verifyOp{v: v, macs: make([]*macState, v.nkeys)}
 		op.fn = op.apply
 		return op
 	}
@@ -178,6 +176,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 type verifyOp struct {
 	v     *Verifier
 	fn    func(*DeviceState) bool
+	macs  []*macState // by keyEntry.index, made on first use
 	p     Payload
 	macOK bool
 	now   time.Time
@@ -212,13 +211,15 @@ func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
 	if e == nil {
 		return Grant{}, ErrUnknownKey
 	}
+	op := v.ops.Get().(*verifyOp)
 	// The tag is computed before the state lock so that verifications run
 	// in parallel; it is consulted only after the lockout check.
-	ms := e.pool.Get().(*macState)
+	ms := op.macs[e.index]
+	if ms == nil {
+		ms = newMACState(&e.key, v.deviceID)
+		op.macs[e.index] = ms
+	}
 	tag := ms.tag(&b)
-	e.pool.Put(ms)
-
-	op := v.ops.Get().(*verifyOp)
 	op.p, op.macOK, op.now, op.ran, op.grant, op.err = p, macEqual(tag, p.MAC), now, false, Grant{}, nil
 	serr := v.store.Update(op.fn)
 	g, err, ran := op.grant, op.err, op.ran
@@ -303,15 +304,26 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 	}
 
 	key := UseKey(*p)
-	if u, used := s.Used[key]; used && (!p.DayValid || u.Day == today) {
-		op.err = ErrReplay
-		return changed
-	}
 	if s.Used == nil {
 		s.Used = make(map[uint64]Use)
 	}
 	forget := expiry.Add(2 * v.skew).UTC()
-	s.Used[key] = Use{Forget: forget, Day: today}
+	if p.DayValid {
+		if u, used := s.Used[key]; used && u.Day == today {
+			op.err = ErrReplay
+			return changed
+		}
+		s.Used[key] = Use{Forget: forget, Day: today}
+	} else {
+		// One map operation: if the insert did not grow the map, the code
+		// was there already (its record is rewritten with the same value).
+		n := len(s.Used)
+		s.Used[key] = Use{Forget: forget}
+		if len(s.Used) == n {
+			op.err = ErrReplay
+			return changed
+		}
+	}
 	if s.NextForget.IsZero() || forget.Before(s.NextForget) {
 		s.NextForget = forget
 	}
