@@ -3,6 +3,7 @@ package servicepass_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
@@ -160,5 +161,26 @@ func TestActionsString(t *testing.T) {
 	if servicepass.COPE.String() != "COPE" || servicepass.Mode(7).String() != "Mode(7)" ||
 		servicepass.ScopeWorkProfile.String() != "WorkProfile" || servicepass.ScopeDevice.String() != "Device" {
 		t.Error("Mode/Scope String")
+	}
+}
+
+func TestErrorStrings(t *testing.T) {
+	err := servicepass.CheckRules(servicepass.COPE, servicepass.SetPassword|servicepass.Unlock)
+	if got := err.Error(); got != "servicepass: set password cannot be combined with another action (Actions): also asked for Unlock" {
+		t.Errorf("RuleError = %q", got)
+	}
+	if errors.Unwrap(err) != servicepass.ErrSetPasswordCombined {
+		t.Error("Unwrap")
+	}
+	le := &servicepass.LockedOutError{RetryAfter: 90 * time.Second}
+	if le.Error() != "servicepass: locked out after failed attempts, retry after 1m30s" || !errors.Is(le, servicepass.ErrLockedOut) {
+		t.Errorf("LockedOutError = %q", le.Error())
+	}
+	dk, _ := servicepass.NewDeviceKey(7, make([]byte, servicepass.KeySize))
+	if dk.ID() != 7 || len(dk.Bytes()) != servicepass.KeySize {
+		t.Error("DeviceKey accessors")
+	}
+	if _, err := servicepass.DeriveDeviceKey(testMaster(1), ""); !errors.Is(err, servicepass.ErrDeviceID) {
+		t.Errorf("DeriveDeviceKey(\"\") = %v", err)
 	}
 }
