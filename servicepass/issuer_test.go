@@ -108,7 +108,7 @@ func TestInvalidRequests(t *testing.T) {
 			_, err := f.is.Issue(context.Background(), r.Request)
 			var re *servicepass.RuleError
 			return errors.Is(err, r.Rule) && errors.As(err, &re)
-		}, servicepasstest.InvalidRequests(t0, warsaw)))
+		}, servicepasstest.GenInvalidRequest(t0, warsaw)))
 	props.TestingRun(t)
 	if ev, _ := f.audit.Events(context.Background(), ""); len(ev) != 0 {
 		t.Fatalf("refused requests recorded %d events", len(ev))

@@ -40,7 +40,7 @@ func TestPropertyRoundTrip(t *testing.T) {
 		_, again := v.Verify(iss.Code.Reveal(), t0)
 		return g.Actions == r.Actions && g.Mode == r.Mode && g.Serial == iss.Serial && g.Expiry.Equal(iss.ExpiresAt) &&
 			g.DayValid == iss.DayValid && g.Scope == servicepass.ScopeOf(r.Mode, r.Actions) && errors.Is(again, servicepass.ErrReplay)
-	}, servicepasstest.AnyRequests(t0, warsaw)))
+	}, servicepasstest.GenAnyRequest(t0, warsaw)))
 	props.TestingRun(t)
 }
 
@@ -84,7 +84,7 @@ func TestPropertyTypos(t *testing.T) {
 		}
 		_, err = v.Verify(code, t0) // typos did not count, the code is unused
 		return err == nil
-	}, servicepasstest.AnyRequests(t0, warsaw)))
+	}, servicepasstest.GenAnyRequest(t0, warsaw)))
 	props.TestingRun(t)
 }
 
@@ -131,7 +131,7 @@ func TestPropertyPayloadChangeFailsMAC(t *testing.T) {
 			return false
 		}
 		return true
-	}, servicepasstest.AnyRequests(t0, warsaw), gen.SliceOfN(15, gen.UInt8())))
+	}, servicepasstest.GenAnyRequest(t0, warsaw), gen.SliceOfN(15, gen.UInt8())))
 	props.TestingRun(t)
 }
 
@@ -156,7 +156,7 @@ func TestPropertyOtherDevice(t *testing.T) {
 		}
 		_, err = f.verifier(t, other, r.Mode, nil).Verify(iss.Code.Reveal(), t0)
 		return errors.Is(err, servicepass.ErrInvalid)
-	}, servicepasstest.AnyRequests(t0, warsaw), servicepasstest.DeviceIDs()))
+	}, servicepasstest.GenAnyRequest(t0, warsaw), servicepasstest.GenDeviceID()))
 	props.TestingRun(t)
 }
 

@@ -98,11 +98,11 @@ func TestRulesAllActionSets(t *testing.T) {
 		func(m servicepass.Mode, a servicepass.Actions) bool {
 			got, want := servicepass.CheckRules(m, a), ruleSpec(m, a)
 			return (got == nil && want == nil) || errors.Is(got, want)
-		}, servicepasstest.Modes(), servicepasstest.Actions()))
+		}, servicepasstest.GenMode(), servicepasstest.GenActions()))
 	for _, m := range []servicepass.Mode{servicepass.DeviceOwner, servicepass.COPE} {
 		props.Property("ValidActions generates only allowed sets in "+m.String(), prop.ForAll(
 			func(a servicepass.Actions) bool { return servicepass.CheckRules(m, a) == nil },
-			servicepasstest.ValidActions(m)))
+			servicepasstest.GenValidActions(m)))
 	}
 	props.TestingRun(t)
 }

@@ -32,13 +32,13 @@ func ValidActionSets(m servicepass.Mode) []servicepass.Actions {
 	return out
 }
 
-// Actions generates any action set (all 256, allowed or not).
-func Actions() gopter.Gen {
+// GenActions generates any action set (all 256, allowed or not).
+func GenActions() gopter.Gen {
 	return gen.UInt8().Map(func(v uint8) servicepass.Actions { return servicepass.Actions(v) })
 }
 
-// ValidActions generates action sets allowed in m, uniformly.
-func ValidActions(m servicepass.Mode) gopter.Gen {
+// GenValidActions generates action sets allowed in m, uniformly.
+func GenValidActions(m servicepass.Mode) gopter.Gen {
 	sets := ValidActionSets(m)
 	vals := make([]any, len(sets))
 	for i, s := range sets {
@@ -47,12 +47,12 @@ func ValidActions(m servicepass.Mode) gopter.Gen {
 	return gen.OneConstOf(vals...)
 }
 
-// Modes generates the two activation modes.
-func Modes() gopter.Gen { return gen.OneConstOf(servicepass.DeviceOwner, servicepass.COPE) }
+// GenMode generates the two activation modes.
+func GenMode() gopter.Gen { return gen.OneConstOf(servicepass.DeviceOwner, servicepass.COPE) }
 
-// DeviceIDs generates valid device IDs: identifiers, UUID-shaped strings and
+// GenDeviceID generates valid device IDs: identifiers, UUID-shaped strings and
 // IDs of the maximum length.
-func DeviceIDs() gopter.Gen {
+func GenDeviceID() gopter.Gen {
 	return gen.OneGenOf(
 		gen.Identifier().SuchThat(func(s string) bool { return s != "" && len(s) <= servicepass.MaxDeviceIDLen }),
 		gen.UInt64().Map(func(v uint64) string {
@@ -68,9 +68,9 @@ func DeviceIDs() gopter.Gen {
 	)
 }
 
-// Validities generates validity periods that Issue accepts: the exact
+// GenValidity generates validity periods that Issue accepts: the exact
 // bounds, the default, and values in between.
-func Validities() gopter.Gen {
+func GenValidity() gopter.Gen {
 	return gen.OneGenOf(
 		gen.OneConstOf(servicepass.MinValidity, servicepass.MaxValidity, servicepass.DefaultValidity,
 			servicepass.MinValidity+time.Minute, servicepass.MaxValidity-time.Minute),
@@ -79,9 +79,9 @@ func Validities() gopter.Gen {
 	)
 }
 
-// InvalidValidities generates validity periods just and far outside the
+// GenInvalidValidity generates validity periods just and far outside the
 // bounds, labelled with the rule they break.
-func InvalidValidities() gopter.Gen {
+func GenInvalidValidity() gopter.Gen {
 	short := gen.OneConstOf(servicepass.MinValidity-time.Nanosecond, servicepass.MinValidity-time.Minute, time.Duration(0), -time.Hour).
 		Map(func(d time.Duration) Validity { return Validity{d, servicepass.ErrValidityShort} })
 	long := gen.OneConstOf(servicepass.MaxValidity+time.Nanosecond, servicepass.MaxValidity+time.Minute, 2*servicepass.MaxValidity).
@@ -95,11 +95,11 @@ type Validity struct {
 	Rule error
 }
 
-// Requests generates valid requests in mode m at now, with day-valid
+// GenRequest generates valid requests in mode m at now, with day-valid
 // requests (COPE SetPassword) dated 1 to 28 days after now's date in loc.
 // They ask for neither a QR code nor email.
-func Requests(m servicepass.Mode, now time.Time, loc *time.Location) gopter.Gen {
-	return gopter.CombineGens(DeviceIDs(), ValidActions(m), Validities(), gen.IntRange(1, 28)).
+func GenRequest(m servicepass.Mode, now time.Time, loc *time.Location) gopter.Gen {
+	return gopter.CombineGens(GenDeviceID(), GenValidActions(m), GenValidity(), gen.IntRange(1, 28)).
 		Map(func(v []any) servicepass.Request {
 			r := servicepass.Request{
 				DeviceID: v[0].(string), Mode: m, Actions: v[1].(servicepass.Actions), Admin: Admin,
@@ -114,9 +114,9 @@ func Requests(m servicepass.Mode, now time.Time, loc *time.Location) gopter.Gen 
 		})
 }
 
-// AnyRequests generates valid requests in both modes.
-func AnyRequests(now time.Time, loc *time.Location) gopter.Gen {
-	return gen.OneGenOf(Requests(servicepass.DeviceOwner, now, loc), Requests(servicepass.COPE, now, loc))
+// GenAnyRequest generates valid requests in both modes.
+func GenAnyRequest(now time.Time, loc *time.Location) gopter.Gen {
+	return gen.OneGenOf(GenRequest(servicepass.DeviceOwner, now, loc), GenRequest(servicepass.COPE, now, loc))
 }
 
 // InvalidRequest is a request that breaks exactly the rule Rule.
@@ -129,13 +129,13 @@ type InvalidRequest struct {
 func (r InvalidRequest) String() string { return fmt.Sprintf("%v: %+v", r.Rule, r.Request) }
 
 func nonZero(mask servicepass.Actions) gopter.Gen {
-	return Actions().SuchThat(func(a servicepass.Actions) bool { return a&mask != 0 }).
+	return GenActions().SuchThat(func(a servicepass.Actions) bool { return a&mask != 0 }).
 		Map(func(a servicepass.Actions) servicepass.Actions { return a & mask })
 }
 
-// InvalidRequests generates requests at now that each break one rule,
+// GenInvalidRequest generates requests at now that each break one rule,
 // labelled with the sentinel Issue (and Request.Check) must return.
-func InvalidRequests(now time.Time, loc *time.Location) gopter.Gen {
+func GenInvalidRequest(now time.Time, loc *time.Location) gopter.Gen {
 	base := func(m servicepass.Mode, a servicepass.Actions) servicepass.Request {
 		r := servicepass.Request{DeviceID: "device-1", Mode: m, Actions: a, Admin: Admin, ExpiresAt: now.Add(time.Hour)}
 		if servicepass.DayValid(m, a) {
@@ -154,18 +154,18 @@ func InvalidRequests(now time.Time, loc *time.Location) gopter.Gen {
 		gen.UInt8Range(2, 255).Map(func(m uint8) InvalidRequest {
 			return label(servicepass.ErrUnknownMode, id, servicepass.Mode(m), servicepass.Unlock)
 		}),
-		Modes().Map(func(m servicepass.Mode) InvalidRequest { return label(servicepass.ErrNoActions, id, m, 0) }),
-		gopter.CombineGens(Modes(), nonZero(servicepass.AllActions&^servicepass.EmergencyDatabaseReset)).Map(func(v []any) InvalidRequest {
+		GenMode().Map(func(m servicepass.Mode) InvalidRequest { return label(servicepass.ErrNoActions, id, m, 0) }),
+		gopter.CombineGens(GenMode(), nonZero(servicepass.AllActions&^servicepass.EmergencyDatabaseReset)).Map(func(v []any) InvalidRequest {
 			return label(servicepass.ErrDatabaseResetCombined, id, v[0].(servicepass.Mode), servicepass.EmergencyDatabaseReset|v[1].(servicepass.Actions))
 		}),
-		gopter.CombineGens(Modes(), nonZero(others)).Map(func(v []any) InvalidRequest {
+		gopter.CombineGens(GenMode(), nonZero(others)).Map(func(v []any) InvalidRequest {
 			return label(servicepass.ErrSetPasswordCombined, id, v[0].(servicepass.Mode), servicepass.SetPassword|v[1].(servicepass.Actions))
 		}),
 		nonZero(others &^ servicepass.DisableKiosk).Map(func(a servicepass.Actions) InvalidRequest {
 			return label(servicepass.ErrKioskOnCOPE, id, servicepass.COPE, a|servicepass.DisableKiosk)
 		}),
 		gen.Const(label(servicepass.ErrSetPasswordNotCOPE, id, servicepass.DeviceOwner, servicepass.SetPassword)),
-		gopter.CombineGens(Modes(), InvalidValidities()).Map(func(v []any) InvalidRequest {
+		gopter.CombineGens(GenMode(), GenInvalidValidity()).Map(func(v []any) InvalidRequest {
 			val := v[1].(Validity)
 			return label(val.Rule, func(r servicepass.Request) servicepass.Request { r.ExpiresAt = now.Add(val.D); return r },
 				v[0].(servicepass.Mode), servicepass.Unlock)
@@ -203,5 +203,5 @@ func InvalidRequests(now time.Time, loc *time.Location) gopter.Gen {
 }
 
 // IsRule reports whether err matches rule, for properties over
-// [InvalidRequests].
+// [GenInvalidRequest].
 func IsRule(err, rule error) bool { return errors.Is(err, rule) }
