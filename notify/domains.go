@@ -1,0 +1,161 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/passcode"
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+// The domain packages define their own narrow mail ports and never import
+// notify; the adapters below are the glue a host would otherwise write,
+// converting each domain notice to the matching notice here.
+var (
+	_ servicepass.Mailer = ServicePassMailer{}
+	_ enrollment.Alerter = EnrollmentAlerter{}
+	_ passcode.Mailer    = PasscodeMailer{}
+)
+
+// ServicePassMailer sends servicepass.Issuer's emails through a Notifier.
+// Wire it as servicepass.IssuerConfig.Mailer.
+type ServicePassMailer struct {
+	// Notifier renders and sends. Required.
+	Notifier *Notifier
+	// TimeZone is where the recipient reads times. Zero: the issue's
+	// Location for day-valid codes, otherwise the catalog's default.
+	TimeZone *time.Location
+	// Window is the privileged window the device opens on use, mentioned
+	// in the mail. Zero: servicepass.DefaultWindow.
+	Window time.Duration
+}
+
+// SendServicePassword implements servicepass.Mailer.
+func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepass.Email) error {
+	if a.Notifier == nil {
+		return fmt.Errorf("%w: ServicePassMailer has no Notifier", ErrConfig)
+	}
+	zone := a.TimeZone
+	if zone == nil && e.DayValid {
+		zone = e.Location
+	}
+	window := a.Window
+	if window == 0 {
+		window = servicepass.DefaultWindow
+	}
+	expires := e.ExpiresAt
+	if e.DayValid {
+		// ExpiresAt is the instant the day ends; the notice shows the date
+		// of any instant within the last valid day.
+		expires = expires.Add(-time.Second)
+	}
+	return a.Notifier.SendServicePassword(ctx, ServicePassword{
+		To:        []string{e.To},
+		Language:  e.Language,
+		TimeZone:  zone,
+		DeviceID:  e.DeviceID,
+		Actions:   ServicePassActions(e.Mode, e.Actions),
+		ExpiresAt: expires,
+		DayValid:  e.DayValid,
+		Window:    window,
+		Code:      e.Code,
+		QRPNG:     e.QRPNG,
+	})
+}
+
+// ServicePassActions names a service password's actions for a notice. On
+// COPE, Unlock opens the work profile, and the notice says so.
+func ServicePassActions(mode servicepass.Mode, actions servicepass.Actions) []Action {
+	var out []Action
+	for _, a := range actions.List() {
+		switch a {
+		case servicepass.Unlock:
+			if mode == servicepass.COPE {
+				out = append(out, ActionUnlockWorkProfile)
+			} else {
+				out = append(out, ActionUnlock)
+			}
+		case servicepass.DisableKiosk:
+			out = append(out, ActionDisableKiosk)
+		case servicepass.RemoveNetworkRestrictions:
+			out = append(out, ActionRemoveNetworkRestrictions)
+		case servicepass.AllowDeveloperOptions:
+			out = append(out, ActionAllowDeveloperOptions)
+		case servicepass.AllowDeactivation:
+			out = append(out, ActionAllowDeactivation)
+		case servicepass.AllowFactoryReset:
+			out = append(out, ActionAllowFactoryReset)
+		case servicepass.EmergencyDatabaseReset:
+			out = append(out, ActionEmergencyDatabaseReset)
+		case servicepass.SetPassword:
+			out = append(out, ActionSetPassword)
+		}
+	}
+	return out
+}
+
+// EnrollmentAlerter sends enrollment.Service's lock alerts through a
+// Notifier. Wire it as enrollment.Config.Alerter.
+type EnrollmentAlerter struct {
+	// Notifier renders and sends. Required.
+	Notifier *Notifier
+	// Fallback receives the alert when the site has no admins on record
+	// (a security mailbox). Zero: such an alert fails with ErrInvalidNotice.
+	Fallback []string
+	// Language is the admins' language preference. Zero: English.
+	Language string
+	// TimeZone is where the admins read times. Zero: the catalog's default.
+	TimeZone *time.Location
+}
+
+// SendLockAlert implements enrollment.Alerter.
+func (a EnrollmentAlerter) SendLockAlert(ctx context.Context, al enrollment.Alert) error {
+	if a.Notifier == nil {
+		return fmt.Errorf("%w: EnrollmentAlerter has no Notifier", ErrConfig)
+	}
+	to := al.Admins
+	if len(to) == 0 {
+		to = a.Fallback
+	}
+	return a.Notifier.SendCompanyPasscodeAlert(ctx, CompanyPasscodeAlert{
+		To:          to,
+		Language:    a.Language,
+		TimeZone:    a.TimeZone,
+		Site:        al.Site,
+		Attempts:    al.Failures,
+		LastFailure: al.LastFailure,
+		LastSource:  al.LastSource,
+	})
+}
+
+// PasscodeMailer sends passcode.Service's reset notices to device users
+// through a Notifier. Wire it as passcode.Config.Mailer.
+type PasscodeMailer struct {
+	// Notifier renders and sends. Required.
+	Notifier *Notifier
+	// TimeZone is where the user reads times. Zero: the catalog's default.
+	TimeZone *time.Location
+}
+
+// SendPasscode implements passcode.Mailer.
+func (a PasscodeMailer) SendPasscode(ctx context.Context, d passcode.Delivery) error {
+	if a.Notifier == nil {
+		return fmt.Errorf("%w: PasscodeMailer has no Notifier", ErrConfig)
+	}
+	pr := PasscodeReset{
+		To:          []string{d.To},
+		Language:    d.Language,
+		TimeZone:    a.TimeZone,
+		DeviceName:  d.DeviceName,
+		NewPasscode: d.Passcode,
+		Cleared:     d.Cleared,
+		ExpiresAt:   d.ExpiresAt,
+	}
+	if d.Cleared {
+		pr.NewPasscode = Secret{}
+		pr.ExpiresAt = d.SetNewBy
+	}
+	return a.Notifier.SendPasscodeReset(ctx, pr)
+}

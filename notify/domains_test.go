@@ -1,0 +1,189 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/mdmcredtest"
+	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/passcode"
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+func newNotifier(t *testing.T) (*notify.Notifier, *notify.Recorder) {
+	t.Helper()
+	rec := &notify.Recorder{}
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n, rec
+}
+
+func TestServicePassMailerThroughIssuer(t *testing.T) {
+	n, rec := newNotifier(t)
+	clock := mdmcredtest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	master, _ := servicepass.NewMasterKey(1, bytes.Repeat([]byte{7}, servicepass.KeySize))
+	warsaw, _ := time.LoadLocation("Europe/Warsaw")
+	issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
+		Keys:   []servicepass.MasterKey{master},
+		Mailer: notify.ServicePassMailer{Notifier: n},
+		Now:    clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		req      servicepass.Request
+		subject  string
+		contains []string
+	}{
+		{
+			name: "device owner in Polish",
+			req: servicepass.Request{DeviceID: "dev-1", Mode: servicepass.DeviceOwner,
+				Actions: servicepass.Unlock | servicepass.DisableKiosk, SendEmail: true,
+				EmailTo: "ops@example.com", Language: "pl-PL", Admin: "admin@example.com"},
+			subject: "Hasło serwisowe",
+		},
+		{
+			name: "COPE set password, day-valid, in German",
+			req: servicepass.Request{DeviceID: "cope-1", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+				ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 30}, Location: warsaw,
+				SendEmail: true, EmailTo: "ops@example.com", Language: "de", Admin: "admin@example.com"},
+			contains: []string{"30"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec.Reset()
+			issued, err := issuer.Issue(context.Background(), tt.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, ok := rec.Last()
+			if !ok || rec.Len() != 1 {
+				t.Fatalf("sent %d messages", rec.Len())
+			}
+			if m.To[0] != "ops@example.com" {
+				t.Errorf("To = %v", m.To)
+			}
+			if !strings.Contains(m.Text, issued.Display.Reveal()) || !strings.Contains(m.HTML, issued.Display.Reveal()) {
+				t.Error("the code is not in both bodies")
+			}
+			if strings.Contains(m.Subject, issued.Code.Reveal()) || strings.Contains(m.Subject, issued.Display.Reveal()) {
+				t.Error("the code is in the subject")
+			}
+			if tt.subject != "" && !strings.Contains(m.Subject, tt.subject) {
+				t.Errorf("Subject = %q, want it to hold %q", m.Subject, tt.subject)
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(m.Text, s) {
+					t.Errorf("text lacks %q:\n%s", s, m.Text)
+				}
+			}
+		})
+	}
+}
+
+func TestServicePassActions(t *testing.T) {
+	all := servicepass.Unlock | servicepass.DisableKiosk | servicepass.RemoveNetworkRestrictions |
+		servicepass.AllowDeveloperOptions | servicepass.AllowDeactivation | servicepass.AllowFactoryReset |
+		servicepass.EmergencyDatabaseReset | servicepass.SetPassword
+	got := notify.ServicePassActions(servicepass.DeviceOwner, all)
+	if len(got) != 8 {
+		t.Fatalf("got %v", got)
+	}
+	for _, a := range got {
+		if _, ok := notify.ParseAction(string(a)); !ok {
+			t.Errorf("%q is not a notify action", a)
+		}
+	}
+	if got := notify.ServicePassActions(servicepass.COPE, servicepass.Unlock); len(got) != 1 || got[0] != notify.ActionUnlockWorkProfile {
+		t.Errorf("COPE unlock = %v", got)
+	}
+}
+
+func TestEnrollmentAlerterThroughService(t *testing.T) {
+	n, rec := newNotifier(t)
+	clock := mdmcredtest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	svc, err := enrollment.New(enrollment.Config{
+		Store:     enrollment.NewMemStore(),
+		Alerter:   notify.EnrollmentAlerter{Notifier: n, Fallback: []string{"security@example.com"}, Language: "fr"},
+		Peppers:   map[uint8][]byte{1: bytes.Repeat([]byte{1}, 32)},
+		PepperID:  1,
+		Threshold: 3,
+		Now:       clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := svc.Generate(ctx, "Warsaw HQ", "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		_ = svc.Verify(ctx, "Warsaw HQ", "wrongPass123", "203.0.113.9")
+	}
+	if rec.Len() != 1 {
+		t.Fatalf("sent %d alerts, want 1", rec.Len())
+	}
+	m, _ := rec.Last()
+	if m.To[0] != "security@example.com" || !strings.Contains(m.Text, "Warsaw HQ") || !strings.Contains(m.Text, "203.0.113.9") {
+		t.Errorf("alert = %v\n%s", m, m.Text)
+	}
+
+	// With no admins and no fallback, the alert fails and says why.
+	err = notify.EnrollmentAlerter{Notifier: n}.SendLockAlert(ctx, enrollment.Alert{Site: "x", Failures: 3})
+	if err == nil {
+		t.Fatal("an alert with no recipient was sent")
+	}
+	if err := (notify.EnrollmentAlerter{}).SendLockAlert(ctx, enrollment.Alert{}); !errors.Is(err, notify.ErrConfig) {
+		t.Fatalf("no notifier: %v", err)
+	}
+}
+
+func TestPasscodeMailerThroughService(t *testing.T) {
+	n, rec := newNotifier(t)
+	clock := mdmcredtest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	svc, err := passcode.New(passcode.Config{
+		Store:    passcode.NewMemStore(),
+		SealKeys: map[uint8][]byte{1: bytes.Repeat([]byte{2}, 32)}, SealKeyID: 1,
+		Mailer: notify.PasscodeMailer{Notifier: n},
+		Now:    clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	res, err := svc.Request(ctx, passcode.ResetRequest{
+		Device: passcode.Device{ID: "a1", Name: "Anna's phone", Platform: passcode.AndroidDeviceOwner,
+			APILevel: 33, ResetTokenActive: true, Owner: "anna"},
+		Actor: "admin@example.com", NotifyUser: true, UserEmail: "anna@example.com", Language: "es",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok := rec.Last()
+	if !ok || !strings.Contains(m.Text, res.Passcode.Reveal()) || !strings.Contains(m.Text, "Anna's phone") {
+		t.Fatalf("mail = %v\n%s", m, m.Text)
+	}
+
+	rec.Reset()
+	_, err = svc.Request(ctx, passcode.ResetRequest{
+		Device: passcode.Device{ID: "i1", Name: "iPad", Platform: passcode.IOS, UnlockTokenEscrowed: true, Owner: "ben"},
+		Actor:  "admin@example.com", NotifyUser: true, UserEmail: "ben@example.com",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, ok = rec.Last()
+	if !ok || m.To[0] != "ben@example.com" {
+		t.Fatalf("cleared mail = %v", m)
+	}
+}
