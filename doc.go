@@ -24,7 +24,16 @@
 //   - [github.com/mdmcred/mdmcred/qr]: QR rendering to PNG, SVG, terminal
 //     text and data: URIs.
 //   - [github.com/mdmcred/mdmcred/notify]: the Mailer port, a message catalog
-//     in several languages, an SMTP adapter and a development outbox.
+//     in several languages, an SMTP adapter and a development outbox, and the
+//     adapters that plug it into the domain packages' mail ports.
+//   - [github.com/mdmcred/mdmcred/store/postgres]: a PostgreSQL backend for
+//     every server-side Store, for hosts that run several instances.
+//
+// Test kits, imported only from _test.go files: each domain package has one
+// beside it (servicepass/servicepasstest, enrollment/enrollmenttest,
+// passcode/passcodetest, otp/otptest) with gopter generators and the
+// conformance suite for its Store; [github.com/mdmcred/mdmcred/mdmcredtest]
+// holds the fake clock. See docs/testkit.md.
 //
 // # A short tour
 //
