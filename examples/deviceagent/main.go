@@ -1,0 +1,251 @@
+// Command deviceagent is a minimal device-side verifier of service passwords:
+// what an MDM agent runs when the user types the code an administrator read
+// out to them. It links only the Go standard library and the servicepass
+// package (a test checks it), works offline, and keeps its state (used codes,
+// the failed-attempt lockout, the clock high-water mark, the privileged
+// window) in a crash-safe file (servicepass.FileStore).
+//
+// Usage:
+//
+//	deviceagent -keys device.keys -mode device-owner -state agent.state [flags] [CODE]
+//
+// The code is taken from the arguments (joined with spaces, so a code typed
+// in groups works) or, without arguments, from the first line of standard
+// input. Hyphens, spaces, case and the look-alikes O/I/L do not matter.
+//
+// The key file is the one "issuer devicekey" writes: the format is
+// documented in examples/internal/provision ("mdmcred device keys v1", a
+// quoted device ID, then "key <id> <hex>" lines). It holds the device ID the
+// keys were derived for; -device, if given, must match it.
+//
+// Flags:
+//
+//	-keys FILE    device key file (required)
+//	-mode MODE    activation mode: device-owner or cope (required)
+//	-state FILE   state file (required); created on first use
+//	-device ID    device ID, checked against the key file
+//	-tz ZONE      device time zone for day-valid codes (default: local)
+//	-now TIME     device time as RFC 3339 instead of the system clock (tests, demos)
+//	-status       print the privileged window instead of verifying a code
+//	-clear        with -status: forget an ended window after reverting its actions
+//
+// On a grant it prints "GRANTED <actions>" and the details (scope, expiry,
+// the end of the privileged window, network policies lifted) and exits 0. On a
+// refusal it prints "REFUSED <reason>" with an explanation and the error and
+// exits 1. A usage or configuration error exits 2.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mdmcred/mdmcred/examples/internal/provision"
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+// Exit statuses.
+const (
+	exitGranted = 0
+	exitRefused = 1
+	exitUsage   = 2
+)
+
+// maxInput bounds what is read from standard input: a code is 29 characters.
+const maxInput = 1024
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is the whole program, with its arguments and streams, returning the
+// exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("deviceagent", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	keysPath := fs.String("keys", "", "device key `file` (from \"issuer devicekey\")")
+	modeName := fs.String("mode", "", "activation `mode`: device-owner or cope")
+	statePath := fs.String("state", "", "state `file`, created on first use")
+	deviceID := fs.String("device", "", "device `ID`, checked against the key file (default: the key file's)")
+	tzName := fs.String("tz", "", "device time `zone` for day-valid codes (default: local)")
+	nowText := fs.String("now", "", "device `time` as RFC 3339 instead of the system clock")
+	status := fs.Bool("status", false, "print the privileged window instead of verifying")
+	clearWin := fs.Bool("clear", false, "with -status: forget an ended window after reverting it")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: deviceagent -keys FILE -mode MODE -state FILE [flags] [CODE]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "deviceagent: "+format+"\n", a...)
+		return exitUsage
+	}
+	if *keysPath == "" || *modeName == "" || *statePath == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	mode, err := provision.ParseMode(*modeName)
+	if err != nil {
+		return fail("%v", err)
+	}
+	data, err := provision.ReadFile(*keysPath)
+	if err != nil {
+		return fail("reading keys: %v", err)
+	}
+	fileDevice, keys, err := provision.ParseDeviceKeys(data)
+	if err != nil {
+		return fail("%s: %v", *keysPath, err)
+	}
+	if *deviceID != "" && *deviceID != fileDevice {
+		return fail("the key file is for device %q, not %q", fileDevice, *deviceID)
+	}
+	loc := time.Local
+	if *tzName != "" {
+		if loc, err = time.LoadLocation(*tzName); err != nil {
+			return fail("time zone: %v", err)
+		}
+	}
+	now := time.Now()
+	if *nowText != "" {
+		if now, err = time.Parse(time.RFC3339, *nowText); err != nil {
+			return fail("-now: %v", err)
+		}
+	}
+	store, err := servicepass.OpenFileStore(*statePath)
+	if err != nil {
+		return fail("state: %v", err)
+	}
+	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{
+		DeviceID: fileDevice,
+		Mode:     mode,
+		Keys:     keys,
+		Store:    store,
+		Location: loc,
+	})
+	if err != nil {
+		return fail("%v", err)
+	}
+
+	if *status {
+		return printWindow(v, now, *clearWin, stdout, stderr)
+	}
+	if *clearWin {
+		return fail("-clear goes with -status")
+	}
+
+	code := strings.Join(fs.Args(), " ")
+	if code == "" {
+		line, err := bufio.NewReader(io.LimitReader(stdin, maxInput)).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fail("reading the code: %v", err)
+		}
+		code = strings.TrimSpace(line)
+	}
+	if code == "" {
+		return fail("no code: pass it as an argument or on standard input")
+	}
+
+	g, err := v.Verify(code, now)
+	if err != nil {
+		reason, why := explain(err)
+		fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
+		fmt.Fprintf(stdout, "  error: %v\n", err)
+		return exitRefused
+	}
+	printGrant(stdout, g, loc)
+	return exitGranted
+}
+
+// printGrant prints what the agent does for g.
+func printGrant(w io.Writer, g servicepass.Grant, loc *time.Location) {
+	fmt.Fprintf(w, "GRANTED %s\n", g.Actions)
+	fmt.Fprintf(w, "  scope:        %s\n", g.Scope)
+	fmt.Fprintf(w, "  mode:         %s\n", g.Mode)
+	fmt.Fprintf(w, "  code:         key %d, serial %06x\n", g.KeyID, g.Serial)
+	if g.DayValid {
+		fmt.Fprintf(w, "  valid until:  %s (end of its day, once per day)\n", g.Expiry.In(loc).Format(time.RFC3339))
+	} else {
+		fmt.Fprintf(w, "  valid until:  %s\n", g.Expiry.In(loc).Format(time.RFC3339))
+	}
+	fmt.Fprintf(w, "  window until: %s\n", g.WindowEnd.In(loc).Format(time.RFC3339))
+	if r := g.Actions & servicepass.Reversible; r != 0 {
+		fmt.Fprintf(w, "  then revert:  %s\n", r)
+	}
+	if g.Actions.Has(servicepass.RemoveNetworkRestrictions) {
+		var ids []string
+		for _, p := range servicepass.NetworkPolicies(g.Mode) {
+			ids = append(ids, p.ID)
+		}
+		fmt.Fprintf(w, "  lifted:       %s\n", strings.Join(ids, " "))
+	}
+	if g.Degraded {
+		fmt.Fprintln(w, "  DEGRADED: the device state was damaged or could not be saved; the replay guard may have lost history")
+	}
+}
+
+// printWindow prints the privileged window and, with clear, forgets an ended
+// one.
+func printWindow(v *servicepass.Verifier, now time.Time, clear bool, stdout, stderr io.Writer) int {
+	st, err := v.Window(now)
+	if err != nil {
+		fmt.Fprintf(stderr, "deviceagent: window: %v\n", err)
+		return exitUsage
+	}
+	switch {
+	case st.End.IsZero():
+		fmt.Fprintln(stdout, "WINDOW none")
+	case st.Active:
+		fmt.Fprintf(stdout, "WINDOW active %s until %s\n", st.Actions, st.End.Format(time.RFC3339))
+	default:
+		if st.Revert != 0 {
+			fmt.Fprintf(stdout, "WINDOW ended %s; revert %s\n", st.End.Format(time.RFC3339), st.Revert)
+		} else {
+			fmt.Fprintf(stdout, "WINDOW ended %s; nothing to revert\n", st.End.Format(time.RFC3339))
+		}
+		if clear {
+			if err := v.ClearWindow(); err != nil {
+				fmt.Fprintf(stderr, "deviceagent: clearing the window: %v\n", err)
+				return exitUsage
+			}
+			fmt.Fprintln(stdout, "WINDOW cleared")
+		}
+	}
+	return exitGranted
+}
+
+// explain returns a short reason token and a sentence for the user.
+func explain(err error) (reason, why string) {
+	var locked *servicepass.LockedOutError
+	switch {
+	case errors.As(err, &locked):
+		return "locked-out", fmt.Sprintf("too many wrong codes; try again in %s", locked.RetryAfter.Round(time.Second))
+	case errors.Is(err, servicepass.ErrMalformed):
+		return "malformed", "this is not a service password (wrong length or characters)"
+	case errors.Is(err, servicepass.ErrTypo):
+		return "typo", "a symbol was mistyped (the check symbol does not match); type the code again"
+	case errors.Is(err, servicepass.ErrVersion):
+		return "version", "the code was made by a newer issuer; update the agent"
+	case errors.Is(err, servicepass.ErrUnknownKey):
+		return "unknown-key", "the code was made under a key this device does not hold"
+	case errors.Is(err, servicepass.ErrInvalid):
+		return "invalid", "the code is not valid for this device"
+	case errors.Is(err, servicepass.ErrExpired):
+		return "expired", "the code has expired; ask for a new one"
+	case errors.Is(err, servicepass.ErrNotYetValid):
+		return "not-yet-valid", "the code is not valid yet; check the device clock"
+	case errors.Is(err, servicepass.ErrClockBack):
+		return "clock-back", "the device clock was turned back; set it right"
+	case errors.Is(err, servicepass.ErrMode):
+		return "mode", "the code's actions are not allowed in this device's activation mode"
+	case errors.Is(err, servicepass.ErrReplay):
+		return "replay", "the code was already used"
+	}
+	return "error", "the code could not be checked"
+}

@@ -1,0 +1,417 @@
+// Command issuer is an administrator's command line for service passwords:
+// it makes a site's master key, derives a device's key file for its agent,
+// and issues service passwords with every option of the console's panel.
+//
+// Usage:
+//
+//	issuer masterkey -out master.keys [-id 1] [-rotate]
+//	issuer devicekey -master master.keys -device ID -out device.keys
+//	issuer issue -master master.keys -device ID -mode MODE -actions LIST -admin EMAIL [options]
+//
+// masterkey writes a new master key file (mode 0600; it refuses to overwrite
+// one). With -rotate it adds a new key with the given ID to an existing file:
+// that key issues from then on, and devicekey then gives devices a keyring
+// holding both, so codes made before the rotation still verify.
+//
+// devicekey derives the keyring of one device from the master key file and
+// writes it as the device key file the device agent reads (see
+// examples/deviceagent). The formats of both files are documented in
+// examples/internal/provision.
+//
+// issue makes a service password and prints it grouped for reading aloud.
+// Its options are those of the console's panel:
+//
+//	-device ID          the device (required)
+//	-mode MODE          its activation mode: device-owner or cope (required)
+//	-actions LIST       comma-separated actions (required): unlock, disable-kiosk,
+//	                    remove-network-restrictions, allow-developer-options,
+//	                    allow-deactivation, allow-factory-reset,
+//	                    emergency-database-reset, set-password
+//	-valid DURATION     how long the code is valid, 5m to 720h (default 24h)
+//	-expires DATETIME   or the expiry as "2006-01-02 15:04" in -tz
+//	-date DATE          COPE set-password only: the last valid day, "2006-01-02", in -tz
+//	-tz ZONE            the device's IANA time zone for -expires, -date and the email (default UTC)
+//	-qr FILE            write the QR code as a PNG file
+//	-qr-terminal        print the QR code in the terminal
+//	-email ADDRESS      mail the code to this address ...
+//	-lang TAG           ... in this language (en, pl, de, fr, es, it; default en) ...
+//	-outbox DIR         ... through the development outbox: one .eml file in DIR
+//	-from ADDRESS       the sender of the email (default mdm@localhost)
+//	-admin EMAIL        the acting administrator, for the audit log (required)
+//	-now TIME           the current time as RFC 3339 instead of the clock (tests, demos)
+//
+// Exit status: 0 on success, 1 when the request breaks a rule (the message
+// says which) or the email fails, 2 on a usage or file error.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mdmcred/mdmcred/examples/internal/provision"
+	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/qr"
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitRule  = 1
+	exitUsage = 2
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// usage is printed for a missing or unknown subcommand.
+const usage = `usage:
+  issuer masterkey -out FILE [-id N] [-rotate]
+  issuer devicekey -master FILE -device ID -out FILE
+  issuer issue -master FILE -device ID -mode MODE -actions LIST -admin EMAIL [options]
+run "issuer <command> -h" for a command's flags.
+`
+
+// run is the whole program, returning the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch args[0] {
+	case "masterkey":
+		return masterKey(args[1:], stdout, stderr)
+	case "devicekey":
+		return deviceKey(args[1:], stdout, stderr)
+	case "issue":
+		return issue(args[1:], stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "issuer: unknown command %q\n%s", args[0], usage)
+	return exitUsage
+}
+
+// failf prints an error and returns status.
+func failf(stderr io.Writer, status int, format string, a ...any) int {
+	fmt.Fprintf(stderr, "issuer: "+format+"\n", a...)
+	return status
+}
+
+// newFlags returns a flag set for a subcommand that prints to stderr.
+func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("issuer "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	return fs
+}
+
+// parseFlags parses args and refuses positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "issuer %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return false
+	}
+	return true
+}
+
+func masterKey(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("masterkey", stderr)
+	out := fs.String("out", "", "master key `file` to write (required)")
+	id := fs.Uint("id", 1, "key `ID`, 0 to 255, carried in every code")
+	rotate := fs.Bool("rotate", false, "add a new key to an existing file instead of creating one")
+	if !parseFlags(fs, args, stderr) {
+		return exitUsage
+	}
+	if *out == "" {
+		return failf(stderr, exitUsage, "masterkey: -out is required")
+	}
+	if *id > 255 {
+		return failf(stderr, exitUsage, "masterkey: -id must be 0 to 255")
+	}
+	var keys []servicepass.MasterKey
+	if *rotate {
+		data, err := provision.ReadFile(*out)
+		if err != nil {
+			return failf(stderr, exitUsage, "masterkey: %v", err)
+		}
+		if keys, err = provision.ParseMasterKeys(data); err != nil {
+			return failf(stderr, exitUsage, "masterkey: %s: %v", *out, err)
+		}
+		for _, k := range keys {
+			if k.ID() == uint8(*id) {
+				return failf(stderr, exitUsage, "masterkey: key ID %d is already in %s; choose a new -id", *id, *out)
+			}
+		}
+	}
+	k, err := servicepass.GenerateMasterKey(uint8(*id), nil)
+	if err != nil {
+		return failf(stderr, exitUsage, "masterkey: %v", err)
+	}
+	keys = append(keys, k)
+	if err := provision.WriteFile(*out, provision.MarshalMasterKeys(keys), *rotate); err != nil {
+		return failf(stderr, exitUsage, "masterkey: %v", err)
+	}
+	if *rotate {
+		fmt.Fprintf(stdout, "added master key %d to %s (it issues from now on; %d keys)\n", k.ID(), *out, len(keys))
+	} else {
+		fmt.Fprintf(stdout, "wrote master key %d to %s\n", k.ID(), *out)
+	}
+	return exitOK
+}
+
+// loadMaster reads a master key file.
+func loadMaster(path string) ([]servicepass.MasterKey, error) {
+	if path == "" {
+		return nil, errors.New("-master is required")
+	}
+	data, err := provision.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := provision.ParseMasterKeys(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return keys, nil
+}
+
+func deviceKey(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("devicekey", stderr)
+	master := fs.String("master", "", "master key `file` (required)")
+	device := fs.String("device", "", "device `ID`, exactly as its agent knows it (required)")
+	out := fs.String("out", "", "device key `file` to write (required; replaced if it exists)")
+	if !parseFlags(fs, args, stderr) {
+		return exitUsage
+	}
+	if *device == "" || *out == "" {
+		return failf(stderr, exitUsage, "devicekey: -device and -out are required")
+	}
+	keys, err := loadMaster(*master)
+	if err != nil {
+		return failf(stderr, exitUsage, "devicekey: %v", err)
+	}
+	is, err := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: keys})
+	if err != nil {
+		return failf(stderr, exitUsage, "devicekey: %v", err)
+	}
+	ring, err := is.DeviceKeys(*device)
+	if err != nil {
+		return failf(stderr, exitUsage, "devicekey: %v", err)
+	}
+	if err := provision.WriteFile(*out, provision.MarshalDeviceKeys(*device, ring), true); err != nil {
+		return failf(stderr, exitUsage, "devicekey: %v", err)
+	}
+	ids := make([]string, len(ring))
+	for i, k := range ring {
+		ids[i] = fmt.Sprint(k.ID())
+	}
+	fmt.Fprintf(stdout, "wrote the keyring of %q (key IDs %s) to %s\n", *device, strings.Join(ids, ", "), *out)
+	return exitOK
+}
+
+// issueFlags are the issue subcommand's options.
+type issueFlags struct {
+	master, device, mode, actions, admin string
+	valid                                time.Duration
+	expires, date, tz                    string
+	qrPath                               string
+	qrTerminal                           bool
+	email, lang, outbox, from            string
+	now                                  string
+}
+
+func issue(args []string, stdout, stderr io.Writer) int {
+	var f issueFlags
+	fs := newFlags("issue", stderr)
+	fs.StringVar(&f.master, "master", "", "master key `file` (required)")
+	fs.StringVar(&f.device, "device", "", "device `ID` (required)")
+	fs.StringVar(&f.mode, "mode", "", "activation `mode`: device-owner or cope (required)")
+	fs.StringVar(&f.actions, "actions", "", "comma-separated `actions` (required): "+provision.ActionNames())
+	fs.StringVar(&f.admin, "admin", "", "acting administrator's `email`, for the audit log (required)")
+	fs.DurationVar(&f.valid, "valid", 0, "validity `duration`, 5m to 720h (default 24h)")
+	fs.StringVar(&f.expires, "expires", "", "expiry `\"YYYY-MM-DD hh:mm\"` in -tz, instead of -valid")
+	fs.StringVar(&f.date, "date", "", "COPE set-password: last valid `day` YYYY-MM-DD in -tz")
+	fs.StringVar(&f.tz, "tz", "", "device's IANA time `zone` for -expires, -date and the email (default UTC)")
+	fs.StringVar(&f.qrPath, "qr", "", "write the QR code to this PNG `file`")
+	fs.BoolVar(&f.qrTerminal, "qr-terminal", false, "print the QR code in the terminal")
+	fs.StringVar(&f.email, "email", "", "mail the code to this `address`")
+	fs.StringVar(&f.lang, "lang", "", "email `language`: en, pl, de, fr, es, it (default en)")
+	fs.StringVar(&f.outbox, "outbox", "", "development outbox `dir` the email is written to (required with -email)")
+	fs.StringVar(&f.from, "from", "mdm@localhost", "sender `address` of the email")
+	fs.StringVar(&f.now, "now", "", "current `time` as RFC 3339 instead of the clock")
+	if !parseFlags(fs, args, stderr) {
+		return exitUsage
+	}
+	return f.run(stdout, stderr)
+}
+
+func (f *issueFlags) run(stdout, stderr io.Writer) int {
+	usageErr := func(format string, a ...any) int { return failf(stderr, exitUsage, "issue: "+format, a...) }
+	if f.device == "" || f.mode == "" || f.actions == "" || f.admin == "" {
+		return usageErr("-device, -mode, -actions and -admin are required")
+	}
+	keys, err := loadMaster(f.master)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	mode, err := provision.ParseMode(f.mode)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	actions, err := provision.ParseActions(f.actions)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	loc := time.UTC
+	if f.tz != "" {
+		if loc, err = time.LoadLocation(f.tz); err != nil {
+			return usageErr("-tz: %v", err)
+		}
+	}
+	now := time.Now()
+	if f.now != "" {
+		if now, err = time.Parse(time.RFC3339, f.now); err != nil {
+			return usageErr("-now: %v", err)
+		}
+	}
+
+	req := servicepass.Request{
+		DeviceID: f.device,
+		Mode:     mode,
+		Actions:  actions,
+		WantQR:   f.qrPath != "" || f.qrTerminal,
+		Admin:    f.admin,
+	}
+	set := 0
+	for _, s := range []bool{f.valid != 0, f.expires != "", f.date != ""} {
+		if s {
+			set++
+		}
+	}
+	if set > 1 {
+		return usageErr("choose one of -valid, -expires and -date")
+	}
+	switch {
+	case f.valid != 0:
+		req.ExpiresAt = now.Add(f.valid)
+	case f.expires != "":
+		t, err := time.ParseInLocation("2006-01-02 15:04", f.expires, loc)
+		if err != nil {
+			return usageErr("-expires: want \"YYYY-MM-DD hh:mm\": %v", err)
+		}
+		req.ExpiresAt = t
+	case f.date != "":
+		t, err := time.Parse("2006-01-02", f.date)
+		if err != nil {
+			return usageErr("-date: want YYYY-MM-DD: %v", err)
+		}
+		req.ExpiryDate = servicepass.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
+		req.Location = loc
+	}
+
+	cfg := servicepass.IssuerConfig{
+		Keys: keys,
+		QR:   qr.PNGEncoder{},
+		Now:  func() time.Time { return now },
+	}
+	var outbox *notify.Outbox
+	if f.email != "" {
+		if f.outbox == "" {
+			return usageErr("-email needs -outbox (this example delivers to the development outbox)")
+		}
+		req.SendEmail, req.EmailTo, req.Language = true, f.email, f.lang
+		outbox, err = notify.NewOutbox(notify.OutboxConfig{Dir: f.outbox, From: f.from})
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: outbox})
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		cfg.Mailer = notify.ServicePassMailer{Notifier: n, TimeZone: loc}
+	} else if f.lang != "" {
+		return usageErr("-lang goes with -email")
+	}
+	is, err := servicepass.NewIssuer(cfg)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+
+	before := listEML(f.outbox)
+	issued, err := is.Issue(context.Background(), req)
+	var rule *servicepass.RuleError
+	switch {
+	case errors.As(err, &rule):
+		return failf(stderr, exitRule, "issue refused: %v", err)
+	case err != nil && !errors.Is(err, servicepass.ErrMail):
+		return failf(stderr, exitRule, "issue: %v", err)
+	}
+	mailErr := err
+
+	fmt.Fprintf(stdout, "Service password for %q (%s)\n", f.device, mode)
+	fmt.Fprintf(stdout, "  actions: %s\n", actions)
+	fmt.Fprintf(stdout, "  code:    %s\n", issued.Display.Reveal())
+	if issued.DayValid {
+		fmt.Fprintf(stdout, "  valid:   through %s (device calendar, %s), once per day\n", issued.ExpiryDate, loc)
+	} else {
+		fmt.Fprintf(stdout, "  expires: %s\n", issued.ExpiresAt.In(loc).Format("2006-01-02 15:04 MST"))
+	}
+	fmt.Fprintf(stdout, "  serial:  %06x (key %d)\n", issued.Serial, issued.KeyID)
+	if f.qrPath != "" {
+		if err := provision.WriteFile(f.qrPath, issued.QRPNG, true); err != nil {
+			return failf(stderr, exitUsage, "issue: writing the QR code: %v", err)
+		}
+		fmt.Fprintf(stdout, "  qr:      %s\n", f.qrPath)
+	}
+	if f.qrTerminal {
+		term, err := qr.Terminal(issued.Display.Reveal(), qr.Options{HalfBlocks: true})
+		if err != nil {
+			return failf(stderr, exitUsage, "issue: %v", err)
+		}
+		fmt.Fprint(stdout, term)
+	}
+	if req.SendEmail {
+		if mailErr != nil {
+			return failf(stderr, exitRule, "issue: the code above was issued but not mailed: %v", mailErr)
+		}
+		fmt.Fprintf(stdout, "  email:   to %s", f.email)
+		for _, name := range listEML(f.outbox) {
+			if !slices.Contains(before, name) {
+				fmt.Fprintf(stdout, ", %s", filepath.Join(outbox.Dir(), name))
+			}
+		}
+		fmt.Fprintln(stdout)
+	}
+	return exitOK
+}
+
+// listEML lists the .eml files in dir (none when dir is empty or missing).
+func listEML(dir string) []string {
+	if dir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".eml") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
