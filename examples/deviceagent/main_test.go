@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mdmcred/mdmcred/examples/internal/provision"
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+// TestStandardLibraryOnly checks that the agent links nothing but the
+// standard library and this module's own standard-library-only packages.
+func TestStandardLibraryOnly(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	allowed := func(p string) bool {
+		return p == "github.com/mdmcred/mdmcred/examples/deviceagent" ||
+			p == "github.com/mdmcred/mdmcred/examples/internal/provision" ||
+			p == "github.com/mdmcred/mdmcred/servicepass" ||
+			strings.HasPrefix(p, "github.com/mdmcred/mdmcred/internal/")
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 3 {
+		t.Fatalf("go list found only %v", deps)
+	}
+	for _, p := range deps {
+		if !allowed(p) {
+			t.Errorf("deviceagent depends on %s", p)
+		}
+	}
+}
+
+// site is an issuer and a provisioned device at a fixed time.
+type site struct {
+	t      *testing.T
+	dir    string
+	now    time.Time
+	issuer *servicepass.Issuer
+	keys   string // device key file of "device-42"
+	state  string
+}
+
+var t0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	s := &site{t: t, dir: t.TempDir(), now: t0}
+	master, err := servicepass.NewMasterKey(7, bytes.Repeat([]byte{42}, servicepass.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.issuer, err = servicepass.NewIssuer(servicepass.IssuerConfig{
+		Keys: []servicepass.MasterKey{master},
+		Now:  func() time.Time { return s.now },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.keys = s.keyFile("device-42")
+	s.state = filepath.Join(s.dir, "agent.state")
+	return s
+}
+
+// keyFile writes the key file of device and returns its path.
+func (s *site) keyFile(device string) string {
+	ring, err := s.issuer.DeviceKeys(device)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	path := filepath.Join(s.dir, device+".keys")
+	if err := provision.WriteFile(path, provision.MarshalDeviceKeys(device, ring), true); err != nil {
+		s.t.Fatal(err)
+	}
+	return path
+}
+
+// issue makes a code for device.
+func (s *site) issue(r servicepass.Request) string {
+	if r.DeviceID == "" {
+		r.DeviceID = "device-42"
+	}
+	if r.Actions == 0 {
+		r.Actions = servicepass.Unlock | servicepass.DisableKiosk
+	}
+	r.Admin = "admin@example.com"
+	iss, err := s.issuer.Issue(context.Background(), r)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return iss.Display.Reveal()
+}
+
+// agent runs the program with the site's key and state files, the given
+// mode and device time, and extra arguments.
+func (s *site) agent(mode string, at time.Time, stdin string, extra ...string) (int, string, string) {
+	args := append([]string{"-keys", s.keys, "-mode", mode, "-state", s.state, "-now", at.Format(time.RFC3339)}, extra...)
+	var out, errOut bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func mistype(code string) string {
+	b := []byte(code)
+	if b[3] == 'A' {
+		b[3] = 'B'
+	} else {
+		b[3] = 'A'
+	}
+	return string(b)
+}
+
+func TestGrantAndRefusals(t *testing.T) {
+	s := newSite(t)
+	code := s.issue(servicepass.Request{ExpiresAt: t0.Add(2 * time.Hour)})
+	at := t0.Add(time.Minute)
+
+	steps := []struct {
+		name   string
+		mode   string
+		at     time.Time
+		stdin  string
+		args   []string
+		status int
+		want   []string
+	}{
+		{"typo first", "device-owner", at, "", []string{mistype(code)}, exitRefused, []string{"REFUSED typo:"}},
+		{"malformed", "device-owner", at, "", []string{"hello"}, exitRefused, []string{"REFUSED malformed:"}},
+		{"wrong mode", "cope", at, "", []string{code}, exitRefused, []string{"REFUSED mode:"}},
+		{"not yet valid", "device-owner", t0.Add(-40 * 24 * time.Hour), "", []string{code}, exitRefused, []string{"REFUSED not-yet-valid:"}},
+		{"grant, typed in lowercase groups", "device-owner", at, "", strings.Split(strings.ToLower(code), "-"), exitGranted, []string{
+			"GRANTED Unlock|DisableKiosk", "scope:        Device", "mode:         DeviceOwner",
+			"valid until:  2026-11-22T12:00:00Z", "window until: 2026-11-22T11:01:00Z", "then revert:  DisableKiosk",
+		}},
+		{"replay from stdin", "device-owner", at.Add(time.Minute), code + "\n", nil, exitRefused, []string{"REFUSED replay:", "error: servicepass: code already used"}},
+		{"clock turned back", "device-owner", t0.Add(-time.Hour), "", []string{s.issue(servicepass.Request{ExpiresAt: t0.Add(3 * time.Hour)})}, exitRefused, []string{"REFUSED clock-back:"}},
+		{"expired", "device-owner", t0.Add(3 * time.Hour), "", []string{code}, exitRefused, []string{"REFUSED expired:"}},
+	}
+	for _, st := range steps {
+		status, out, errOut := s.agent(st.mode, st.at, st.stdin, st.args...)
+		if status != st.status {
+			t.Errorf("%s: status %d, want %d\n%s%s", st.name, status, st.status, out, errOut)
+		}
+		for _, w := range st.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: output lacks %q:\n%s", st.name, w, out)
+			}
+		}
+		if strings.Contains(out, code) || strings.Contains(errOut, code) {
+			t.Errorf("%s: the code was echoed", st.name)
+		}
+	}
+}
+
+func TestWrongDeviceAndLockout(t *testing.T) {
+	s := newSite(t)
+	other := s.issue(servicepass.Request{DeviceID: "device-43"})
+	for i := range servicepass.DefaultLockout.Free {
+		status, out, _ := s.agent("do", t0, "", other)
+		if status != exitRefused || !strings.HasPrefix(out, "REFUSED invalid:") {
+			t.Fatalf("attempt %d: %d %s", i, status, out)
+		}
+	}
+	status, out, _ := s.agent("do", t0, "", other)
+	if status != exitRefused || !strings.HasPrefix(out, "REFUSED invalid:") {
+		t.Fatalf("fourth attempt: %d %s", status, out)
+	}
+	status, out, _ = s.agent("do", t0.Add(time.Second), "", s.issue(servicepass.Request{}))
+	if status != exitRefused || !strings.HasPrefix(out, "REFUSED locked-out: too many wrong codes; try again in 59s") {
+		t.Fatalf("during the back-off: %d %s", status, out)
+	}
+	status, out, _ = s.agent("do", t0.Add(2*time.Minute), "", s.issue(servicepass.Request{}))
+	if status != exitGranted {
+		t.Fatalf("after the back-off: %d %s", status, out)
+	}
+}
+
+func TestUnknownKey(t *testing.T) {
+	s := newSite(t)
+	code := s.issue(servicepass.Request{})
+	ring := provision.MarshalDeviceKeys("device-42", []servicepass.DeviceKey{mustDeviceKey(t, 3)})
+	if err := provision.WriteFile(s.keys, ring, true); err != nil {
+		t.Fatal(err)
+	}
+	status, out, _ := s.agent("do", t0, "", code)
+	if status != exitRefused || !strings.HasPrefix(out, "REFUSED unknown-key:") {
+		t.Fatalf("%d %s", status, out)
+	}
+}
+
+func mustDeviceKey(t *testing.T, id uint8) servicepass.DeviceKey {
+	k, err := servicepass.NewDeviceKey(id, make([]byte, servicepass.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestCOPEDayValid(t *testing.T) {
+	s := newSite(t)
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := s.issue(servicepass.Request{Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+		ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 24}, Location: paris})
+	status, out, _ := s.agent("cope", t0, "", "-tz", "Europe/Paris", code)
+	if status != exitGranted || !strings.Contains(out, "GRANTED SetPassword") ||
+		!strings.Contains(out, "valid until:  2026-11-25T00:00:00+01:00 (end of its day, once per day)") {
+		t.Fatalf("%d %s", status, out)
+	}
+	status, out, _ = s.agent("cope", t0.Add(time.Hour), "", "-tz", "Europe/Paris", code)
+	if status != exitRefused || !strings.HasPrefix(out, "REFUSED replay:") {
+		t.Fatalf("same day: %d %s", status, out)
+	}
+	status, out, _ = s.agent("cope", t0.Add(24*time.Hour), "", "-tz", "Europe/Paris", code)
+	if status != exitGranted {
+		t.Fatalf("next day: %d %s", status, out)
+	}
+}
+
+func TestWindowStatus(t *testing.T) {
+	s := newSite(t)
+	code := s.issue(servicepass.Request{Actions: servicepass.Unlock | servicepass.RemoveNetworkRestrictions})
+	steps := []struct {
+		at     time.Time
+		args   []string
+		status int
+		want   string
+	}{
+		{t0, []string{"-status"}, exitGranted, "WINDOW none\n"},
+		{t0, []string{code}, exitGranted, "lifted:       configure_mobile_networks roaming_data"},
+		{t0.Add(30 * time.Minute), []string{"-status"}, exitGranted, "WINDOW active Unlock|RemoveNetworkRestrictions until 2026-11-22T11:00:00Z\n"},
+		{t0.Add(30 * time.Minute), []string{"-status", "-clear"}, exitGranted, "WINDOW active"},
+		{t0.Add(2 * time.Hour), []string{"-status", "-clear"}, exitGranted, "WINDOW ended 2026-11-22T11:00:00Z; revert RemoveNetworkRestrictions\nWINDOW cleared\n"},
+		{t0.Add(2 * time.Hour), []string{"-status"}, exitGranted, "WINDOW none\n"},
+		{t0, []string{"-clear", code}, exitUsage, ""},
+	}
+	for i, st := range steps {
+		status, out, errOut := s.agent("do", st.at, "", st.args...)
+		if status != st.status || !strings.Contains(out, st.want) {
+			t.Errorf("step %d %v: %d %q %q, want %d %q", i, st.args, status, out, errOut, st.status, st.want)
+		}
+	}
+}
+
+func TestDamagedState(t *testing.T) {
+	s := newSite(t)
+	if err := os.WriteFile(s.state, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	status, out, _ := s.agent("do", t0, "", s.issue(servicepass.Request{}))
+	if status != exitGranted || !strings.Contains(out, "DEGRADED") {
+		t.Fatalf("%d %s", status, out)
+	}
+	if _, err := os.Stat(s.state + ".damaged"); err != nil {
+		t.Errorf("damaged file not kept aside: %v", err)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	s := newSite(t)
+	bad := filepath.Join(s.dir, "bad.keys")
+	if err := os.WriteFile(bad, []byte("nonsense\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no flags", nil, "usage: deviceagent"},
+		{"unknown flag", []string{"-x"}, "flag provided but not defined"},
+		{"no mode", []string{"-keys", s.keys, "-state", s.state}, "usage:"},
+		{"bad mode", []string{"-keys", s.keys, "-state", s.state, "-mode", "byod", "X"}, "unknown mode"},
+		{"missing keys", []string{"-keys", filepath.Join(s.dir, "none"), "-state", s.state, "-mode", "do", "X"}, "reading keys"},
+		{"bad keys", []string{"-keys", bad, "-state", s.state, "-mode", "do", "X"}, "malformed key file: line 1"},
+		{"other device", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-device", "device-43", "X"}, `key file is for device "device-42", not "device-43"`},
+		{"bad zone", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-tz", "Mars/Olympus", "X"}, "time zone"},
+		{"bad now", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-now", "yesterday", "X"}, "-now"},
+		{"no code", []string{"-keys", s.keys, "-state", s.state, "-mode", "do"}, "no code"},
+		{"state in a missing dir", []string{"-keys", s.keys, "-state", filepath.Join(s.dir, "no", "such", "state"), "-mode", "do", "-now", t0.Format(time.RFC3339), s.issue(servicepass.Request{})}, ""},
+	}
+	for _, tc := range cases {
+		var out, errOut bytes.Buffer
+		status := run(tc.args, strings.NewReader(""), &out, &errOut)
+		if tc.want == "" {
+			// An unwritable state file still grants, degraded, and says so.
+			if status != exitGranted || !strings.Contains(out.String(), "DEGRADED") {
+				t.Errorf("%s: %d %q %q", tc.name, status, out.String(), errOut.String())
+			}
+			continue
+		}
+		if status != exitUsage || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%s: status %d, stderr %q, want %d and %q", tc.name, status, errOut.String(), exitUsage, tc.want)
+		}
+	}
+}
+
+// TestBinary builds the program and runs it as a user would, checking the
+// exit statuses.
+func TestBinary(t *testing.T) {
+	s := newSite(t)
+	bin := filepath.Join(t.TempDir(), "deviceagent")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	code := s.issue(servicepass.Request{})
+	runBin := func(stdin string, args ...string) (int, string) {
+		cmd := exec.Command(bin, append([]string{"-keys", s.keys, "-mode", "device-owner", "-state", s.state, "-now", t0.Format(time.RFC3339)}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		out, err := cmd.Output()
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode(), string(out)
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return 0, string(out)
+	}
+	if status, out := runBin(code + "\n"); status != 0 || !strings.HasPrefix(out, "GRANTED Unlock|DisableKiosk\n") {
+		t.Fatalf("grant: %d %s", status, out)
+	}
+	if status, out := runBin("", code); status != 1 || !strings.HasPrefix(out, "REFUSED replay:") {
+		t.Fatalf("replay: %d %s", status, out)
+	}
+	if status, _ := runBin("", "-mode"); status != 2 {
+		t.Fatalf("usage: %d", status)
+	}
+}
