@@ -54,7 +54,7 @@ func encode(m Message, from string, now time.Time) (*gomail.Msg, error) {
 			name = in.ContentID
 		}
 		msg.EmbedReadSeeker(name, bytes.NewReader(in.Data),
-			gomail.WithFileContentID(in.ContentID),
+			gomail.WithFileContentID("<"+in.ContentID+">"),
 			gomail.WithFileContentType(gomail.ContentType(in.ContentType)),
 			gomail.WithFileEncoding(gomail.EncodingB64))
 	}

@@ -203,7 +203,12 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return &SendError{Via: "smtp", Err: err}
 	}
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
-		if cerr := ctx.Err(); cerr != nil {
+		// The connection's deadline may fire a moment before ctx's timer.
+		cerr := ctx.Err()
+		if cerr == nil && !time.Now().Before(deadline) {
+			cerr = context.DeadlineExceeded
+		}
+		if cerr != nil {
 			err = fmt.Errorf("%w: %w", cerr, err)
 		}
 		return &SendError{Via: "smtp", Err: err}
