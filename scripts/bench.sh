@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the side-by-side benchmarks (the nested benchmarks/ module: ours
+# against pquerna/otp, sethvargo/go-password, raw crypto/hmac and raw
+# go-qrcode) and the in-package benchmarks of servicepass and qr, then prints
+# the machine and a Markdown table of each ratio (ours / peer, medians over
+# COUNT runs, with the spread of the samples as a noise indicator).
+#
+# Usage: scripts/bench.sh [COUNT] [BENCHTIME]
+#   COUNT      runs of each benchmark (default 5)
+#   BENCHTIME  go test -benchtime (default 1s)
+# Environment: GO (default go), OUT (a file to keep the raw output; default
+# a temporary file, removed on exit).
+set -euo pipefail
+
+count="${1:-5}"
+benchtime="${2:-1s}"
+GO="${GO:-go}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+
+raw="${OUT:-}"
+if [[ -z "$raw" ]]; then
+	raw="$(mktemp)"
+	trap 'rm -f "$raw"' EXIT
+fi
+: >"$raw"
+
+bench() { # dir, packages...
+	local dir="$1"
+	shift
+	echo "== go test -bench in ${dir#"$root"/}: $* (count $count, benchtime $benchtime)" >&2
+	(cd "$dir" && "$GO" test -run '^$' -bench . -benchmem -count "$count" -benchtime "$benchtime" "$@") | tee -a "$raw" >&2
+}
+
+bench "$root/benchmarks" .
+bench "$root" ./servicepass ./qr
+
+cpu="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
+echo
+echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $("$GO" env GOOS)/$("$GO" env GOARCH), $("$GO" version | awk '{print $3}')"
+echo "Medians of $count runs of $benchtime each; ± is half the range of the runs over the median."
+echo
+(cd "$root/benchmarks" && "$GO" run ./cmd/ratios) <"$raw"
