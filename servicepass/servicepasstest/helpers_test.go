@@ -34,13 +34,13 @@ func shrinksHold(t *testing.T, g gopter.Gen, ok func(v any) bool) {
 	params := gopter.DefaultGenParameters()
 	params.Rng = rand.New(rand.NewSource(1))
 	walk := rand.New(rand.NewSource(2))
-	for range 30 {
+	for range 10 {
 		res := g(params)
 		v, okv := res.Retrieve()
 		if !okv {
 			continue
 		}
-		for depth := 0; depth < 40; depth++ {
+		for depth := 0; depth < 20; depth++ {
 			cands := res.Shrinker(v).Filter(res.Sieve).All()
 			for _, c := range cands {
 				if reflect.DeepEqual(c, v) {

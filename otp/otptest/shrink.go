@@ -1,0 +1,293 @@
+package otptest
+
+import (
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/leanovate/gopter"
+
+	"github.com/mdmcred/mdmcred/otp"
+)
+
+// shrinkerOf turns a function that lists a value's simpler candidates into
+// a gopter.Shrinker. Each candidate must be strictly simpler than the value
+// by a well-founded measure (shorter, fewer bits, nearer a target), so that
+// shrinking ends; gopter tries them in order and restarts from the first
+// that still falsifies the property.
+func shrinkerOf[T any](f func(T) []T) gopter.Shrinker {
+	return func(v any) gopter.Shrink {
+		t, ok := v.(T)
+		if !ok {
+			return gopter.NoShrink
+		}
+		c := f(t)
+		return func() (any, bool) {
+			if len(c) == 0 {
+				return nil, false
+			}
+			x := c[0]
+			c = c[1:]
+			return x, true
+		}
+	}
+}
+
+// shorter lists versions of s with fewer elements, down to min: prefixes
+// and suffixes of length min, halfway and one less, each single element
+// (when min is at most 1), then s without each one element. Each result is
+// a new slice.
+func shorter[E any](s []E, min int) [][]E {
+	n := len(s)
+	if n <= min {
+		return nil
+	}
+	var out [][]E
+	for _, m := range []int{min, (min + n) / 2, n - 1} {
+		out = append(out, slices.Clone(s[:m]), slices.Clone(s[n-m:]))
+	}
+	if min <= 1 && n > 1 {
+		for i := range s {
+			out = append(out, slices.Clone(s[i:i+1]))
+		}
+	}
+	for i := range s {
+		out = append(out, append(slices.Clone(s[:i]), s[i+1:]...))
+	}
+	return out
+}
+
+// toward lists values strictly between v and target, nearest target first,
+// with target itself at the head; none when v is target.
+func toward(v, target int64) []int64 {
+	if v == target {
+		return nil
+	}
+	out := []int64{target}
+	for h := (v - target) / 2; h != 0; h /= 2 {
+		out = append(out, v-h)
+	}
+	return out
+}
+
+func shrinkAlgorithm(a otp.Algorithm) []otp.Algorithm {
+	var out []otp.Algorithm
+	for b := otp.SHA1; b < a; b++ {
+		out = append(out, b)
+	}
+	return out
+}
+
+// shrinkParams moves each parameter toward SHA1, MinDigits and 1 s.
+func shrinkParams(p otp.Params) []otp.Params {
+	var out []otp.Params
+	for _, a := range shrinkAlgorithm(p.Algorithm) {
+		c := p
+		c.Algorithm = a
+		out = append(out, c)
+	}
+	for _, d := range toward(int64(p.Digits), otp.MinDigits) {
+		c := p
+		c.Digits = int(d)
+		out = append(out, c)
+	}
+	for _, s := range toward(int64(p.Period/time.Second), 1) {
+		c := p
+		c.Period = time.Duration(s) * time.Second
+		out = append(out, c)
+	}
+	return out
+}
+
+// shrinkSecret moves a secret toward MinSecretLen zero bytes: all zeros,
+// shorter, one byte zeroed.
+func shrinkSecret(b []byte) [][]byte {
+	var out [][]byte
+	zero := make([]byte, otp.MinSecretLen)
+	if !slices.Equal(b, zero) {
+		out = append(out, zero)
+	}
+	out = append(out, shorter(b, otp.MinSecretLen)...)
+	for i, c := range b {
+		if c != 0 {
+			z := slices.Clone(b)
+			z[i] = 0
+			out = append(out, z)
+		}
+	}
+	return out
+}
+
+// shrinkKey shrinks a key's secret, then its parameters.
+func shrinkKey(k *otp.Key) []*otp.Key {
+	if k == nil {
+		return nil
+	}
+	secret, err := otp.DecodeSecret(k.Secret().Reveal())
+	if err != nil {
+		return nil
+	}
+	p := k.Params()
+	var out []*otp.Key
+	add := func(s []byte, p otp.Params) {
+		if c, err := otp.NewKey(s, p); err == nil {
+			out = append(out, c)
+		}
+	}
+	for _, s := range shrinkSecret(secret) {
+		add(s, p)
+	}
+	for _, q := range shrinkParams(p) {
+		add(secret, q)
+	}
+	return out
+}
+
+// shrinkName shortens a name and replaces its runes with 'a', keeping it
+// a name GenName could make: 1 rune or more, no space at either end.
+func shrinkName(s string) []string {
+	r := []rune(s)
+	var out []string
+	add := func(c []rune) {
+		if len(c) > 0 && c[0] != ' ' && c[len(c)-1] != ' ' {
+			out = append(out, string(c))
+		}
+	}
+	for _, c := range shorter(r, 1) {
+		add(c)
+	}
+	for i, c := range r {
+		if c != 'a' {
+			x := slices.Clone(r)
+			x[i] = 'a'
+			add(x)
+		}
+	}
+	return out
+}
+
+// shrinkUser shortens a user name and replaces its bytes with 'a'.
+func shrinkUser(s string) []string {
+	var out []string
+	for _, c := range shorter([]byte(s), 1) {
+		out = append(out, string(c))
+	}
+	for i := range len(s) {
+		if s[i] != 'a' {
+			out = append(out, s[:i]+"a"+s[i+1:])
+		}
+	}
+	return out
+}
+
+// shrinkURI moves a URI toward TOTP with counter 0, no issuer, a short
+// account and a simple key.
+func shrinkURI(u otp.URI) []otp.URI {
+	var out []otp.URI
+	if u.Kind == otp.HOTPKind {
+		c := u
+		c.Kind, c.Counter = otp.TOTPKind, 0
+		out = append(out, c)
+		for _, n := range towardUint(u.Counter) {
+			c := u
+			c.Counter = n
+			out = append(out, c)
+		}
+	}
+	if u.Issuer != "" {
+		c := u
+		c.Issuer = ""
+		out = append(out, c)
+		for _, s := range shrinkName(u.Issuer) {
+			c := u
+			c.Issuer = s
+			out = append(out, c)
+		}
+	}
+	for _, s := range shrinkName(u.Account) {
+		c := u
+		c.Account = s
+		out = append(out, c)
+	}
+	for _, k := range shrinkKey(u.Key) {
+		c := u
+		c.Key = k
+		out = append(out, c)
+	}
+	return out
+}
+
+// towardUint lists values between 0 and v, 0 first.
+func towardUint(v uint64) []uint64 {
+	if v == 0 {
+		return nil
+	}
+	out := []uint64{0}
+	for h := v / 2; h != 0; h /= 2 {
+		out = append(out, v-h)
+	}
+	return out
+}
+
+// shrinkTime moves an instant toward the Unix epoch, in whole seconds.
+func shrinkTime(t time.Time) []time.Time {
+	var out []time.Time
+	for _, s := range toward(t.Unix(), 0) {
+		out = append(out, time.Unix(s, 0).UTC())
+	}
+	return out
+}
+
+// refusedFor reports whether NewKey refuses p for field.
+func refusedFor(p otp.Params, field string) bool {
+	_, err := otp.NewKey(make([]byte, otp.MinSecretLen), p)
+	var pe *otp.ParamError
+	return errors.As(err, &pe) && pe.Field == field
+}
+
+func shrinkInvalidParams(v InvalidParams) []InvalidParams {
+	p := v.Params
+	var cands []otp.Params
+	switch v.Field {
+	case "Algorithm":
+		for _, a := range toward(int64(p.Algorithm), 0) {
+			cands = append(cands, otp.Params{Algorithm: otp.Algorithm(a), Digits: p.Digits, Period: p.Period})
+		}
+	case "Digits":
+		for _, d := range toward(int64(p.Digits), 0) {
+			cands = append(cands, otp.Params{Algorithm: p.Algorithm, Digits: int(d), Period: p.Period})
+		}
+	case "Period":
+		for _, d := range toward(int64(p.Period), 0) {
+			cands = append(cands, otp.Params{Algorithm: p.Algorithm, Digits: p.Digits, Period: time.Duration(d)})
+		}
+	}
+	var out []InvalidParams
+	for _, c := range cands {
+		if refusedFor(c, v.Field) {
+			out = append(out, InvalidParams{c, v.Field})
+		}
+	}
+	return out
+}
+
+func shrinkInvalidSecret(s InvalidSecret) []InvalidSecret {
+	var out []InvalidSecret
+	if len(s) < otp.MinSecretLen {
+		for _, c := range shorter(s, 0) {
+			out = append(out, c)
+		}
+	} else {
+		for _, c := range shorter(s, otp.MaxSecretLen+1) {
+			out = append(out, c)
+		}
+	}
+	for i, c := range s {
+		if c != 0 {
+			z := slices.Clone(s)
+			z[i] = 0
+			out = append(out, z)
+		}
+	}
+	return out
+}
