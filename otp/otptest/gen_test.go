@@ -36,7 +36,9 @@ var contracts = []struct {
 	gen  gopter.Gen
 	ok   func(any) bool
 }{
-	{"GenAlgorithm", otptest.GenAlgorithm(), func(v any) bool { return validParams(otp.Params{Algorithm: v.(otp.Algorithm), Digits: 6, Period: time.Second}) }},
+	{"GenAlgorithm", otptest.GenAlgorithm(), func(v any) bool {
+		return validParams(otp.Params{Algorithm: v.(otp.Algorithm), Digits: 6, Period: time.Second})
+	}},
 	{"GenParams", otptest.GenParams(), func(v any) bool { return validParams(v.(otp.Params)) }},
 	{"GenSecret", otptest.GenSecret(), func(v any) bool {
 		b := v.([]byte)
