@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"sync"
 	"time"
 	_ "time/tzdata" // the fixtures need Europe/Warsaw on any machine
 )
@@ -12,17 +13,19 @@ import (
 // fixedExpiry is 10:00 CET in Europe/Warsaw on a winter day.
 var fixedExpiry = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
-func warsaw() *time.Location {
+// warsaw and testPNG are computed once, so benchmarks measure rendering
+// rather than the fixtures.
+var warsaw = sync.OnceValue(func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Warsaw")
 	if err != nil {
 		// time/tzdata is linked into the test binary: this cannot happen.
 		panic(err)
 	}
 	return loc
-}
+})
 
 // testPNG is a small two-colour PNG standing in for a QR symbol.
-func testPNG() []byte {
+var testPNG = sync.OnceValue(func() []byte {
 	img := image.NewGray(image.Rect(0, 0, 29, 29))
 	for y := 0; y < 29; y++ {
 		for x := 0; x < 29; x++ {
@@ -38,7 +41,7 @@ func testPNG() []byte {
 		panic(err)
 	}
 	return b.Bytes()
-}
+})
 
 // renderers returns one render call per notice variant, in lang.
 func renderers(lang string) map[string]func(*Catalog) (Message, error) {

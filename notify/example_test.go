@@ -1,0 +1,76 @@
+package notify_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mdmcred/mdmcred/notify"
+)
+
+func ExampleNegotiate() {
+	fmt.Println(notify.Negotiate("de-AT"))
+	fmt.Println(notify.Negotiate("pt-BR"))
+	fmt.Println(notify.Negotiate("ja, fr-CH;q=0.8, en;q=0.5"))
+	// Output:
+	// de
+	// en
+	// fr
+}
+
+func ExampleCatalog_ServicePassword() {
+	cat, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		panic(err)
+	}
+	warsaw := time.FixedZone("CET", 3600)
+	m, err := cat.ServicePassword(notify.ServicePassword{
+		To:         []string{"technik@example.pl"},
+		Language:   "pl-PL",
+		TimeZone:   warsaw,
+		DeviceName: "Skaner 7",
+		Actions:    []notify.Action{notify.ActionUnlock, notify.ActionDisableKiosk},
+		ExpiresAt:  time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+		Code:       notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
+	})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(m.Subject)
+	fmt.Println(m.Language)
+	fmt.Println(strings.Contains(m.Text, "Ważne do: 2026-11-23 10:00 CET"))
+	fmt.Println(strings.Contains(m.Text, "Wyjść z trybu kiosku"))
+	// Output:
+	// Hasło serwisowe dla Skaner 7
+	// pl
+	// true
+	// true
+}
+
+func ExampleRecorder() {
+	var rec notify.Recorder
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: &rec})
+	if err != nil {
+		panic(err)
+	}
+	pin := notify.OneTimePIN{
+		To: []string{"anna@example.com"}, Language: "it", User: "anna",
+		PIN: notify.NewSecret("03917254"), ExpiresAt: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
+	}
+	if err := n.SendOneTimePIN(context.Background(), pin); err != nil {
+		panic(err)
+	}
+	m, _ := rec.Last()
+	fmt.Println(rec.Len(), m.To[0], m.Subject)
+	fmt.Println(pin.PIN) // the notice never prints its PIN
+
+	rec.FailWith(errors.New("relay down"))
+	err = n.SendOneTimePIN(context.Background(), pin)
+	fmt.Println(errors.Is(err, notify.ErrSend), err)
+	// Output:
+	// 1 anna@example.com Il tuo PIN monouso
+	// [REDACTED]
+	// true notify: send failed (recorder): relay down
+}
