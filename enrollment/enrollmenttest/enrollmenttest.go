@@ -3,6 +3,14 @@
 // gopter generators of passcodes, malformed input, sites and admins for a
 // host's property tests.
 //
+// Start with [GenPasscode] and [GenMalformed] in a gopter property over
+// your enrollment form or API handler (well-formed passcodes reach the
+// service, malformed ones are refused with ErrMalformed), with
+// [GenSite] and [GenAdmin] for the rest of a request. A backend for the
+// passcode store calls [RunStore] from its own test. Every generator
+// shrinks: a failing property is reported with a small counterexample that
+// still meets the generator's contract.
+//
 // Import it only from _test.go files: it pulls in testing and gopter.
 package enrollmenttest
 

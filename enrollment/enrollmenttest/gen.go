@@ -46,27 +46,31 @@ func alnumString(minLen, maxLen int) gopter.Gen {
 // GenPasscode generates well-formed company passcodes, as strings: 12
 // characters from [0-9A-Za-z] with a digit, a lower- and an upper-case
 // letter. They are well-formed, not any site's passcode: use them to drive
-// ErrWrongPasscode paths and host form handling.
+// ErrWrongPasscode paths and host form handling. A passcode shrinks, staying
+// well-formed, by replacing characters with '0', 'A' or 'a'.
 func GenPasscode() gopter.Gen {
 	return gen.SliceOfN(enrollment.Length, alnumChar()).
 		Map(func(b []byte) string { return string(b) }).
-		SuchThat(ValidShape)
+		SuchThat(ValidShape).
+		WithShrinker(shrinkerOf(shrinkPasscode))
 }
 
 // GenPaddedPasscode generates a well-formed passcode with white space around
-// it (spaces, tabs, newlines), which Verify trims.
+// it (spaces, tabs, newlines), which Verify trims. It shrinks to less white
+// space and a simpler passcode.
 func GenPaddedPasscode() gopter.Gen {
 	space := gen.SliceOf(gen.OneConstOf(byte(' '), byte('\t'), byte('\n'), byte('\r'))).
 		Map(func(b []byte) string { return string(b) })
 	return gopter.CombineGens(space, GenPasscode(), space).Map(func(v []any) string {
 		return v[0].(string) + v[1].(string) + v[2].(string)
-	})
+	}).WithShrinker(shrinkerOf(shrinkPadded))
 }
 
 // GenMalformed generates inputs that are not company passcodes even after
 // trimming: wrong length, a character outside [0-9A-Za-z] inside, or a
 // missing class (no digit, no lower, no upper case). Verify answers them
-// with ErrMalformed.
+// with ErrMalformed. An input shrinks, staying malformed, to a shorter one
+// of '0's.
 func GenMalformed() gopter.Gen {
 	bad := gen.OneConstOf("-", "_", " ", "!", "é", "\x00", "\xff", "О" /* Cyrillic O */, "٣" /* Arabic-Indic 3 */)
 	return gen.OneGenOf(
@@ -82,18 +86,25 @@ func GenMalformed() gopter.Gen {
 		gen.SliceOfN(enrollment.Length, gen.OneConstOf(classBytes("0123456789abcdefghijklmnopqrstuvwxyz")...)).Map(bytesString),
 		gen.SliceOfN(enrollment.Length, gen.OneConstOf(classBytes("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")...)).Map(bytesString),
 		gen.SliceOfN(enrollment.Length, gen.OneConstOf(classBytes("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")...)).Map(bytesString),
-	).SuchThat(func(s string) bool { return !ValidShape(strings.TrimSpace(s)) })
+	).SuchThat(func(s string) bool { return !ValidShape(strings.TrimSpace(s)) }).
+		WithShrinker(shrinkerOf(shrinkMalformed))
 }
 
-// GenSite generates site identifiers the service accepts.
+// GenSite generates site identifiers the service accepts: identifiers (a
+// lower-case letter, then letters and digits). They shrink to shorter
+// identifiers of 'a's.
 func GenSite() gopter.Gen {
-	return gen.Identifier().SuchThat(func(s string) bool { return len(s) <= enrollment.MaxSiteLen })
+	return gen.Identifier().SuchThat(func(s string) bool { return len(s) <= enrollment.MaxSiteLen }).
+		WithShrinker(shrinkerOf(shrinkIdentifier))
 }
 
-// GenAdmin generates admin email addresses the service accepts.
+// GenAdmin generates admin email addresses the service accepts: an
+// identifier at example.com, corp.example or example.org. They shrink to a
+// shorter local part of 'a's at example.com.
 func GenAdmin() gopter.Gen {
 	return gopter.CombineGens(gen.Identifier(), gen.OneConstOf("example.com", "corp.example", "example.org")).
-		Map(func(v []any) string { return v[0].(string) + "@" + v[1].(string) })
+		Map(func(v []any) string { return v[0].(string) + "@" + v[1].(string) }).
+		WithShrinker(shrinkerOf(shrinkAdmin))
 }
 
 func classBytes(s string) []any {
