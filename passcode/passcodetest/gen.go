@@ -2,6 +2,18 @@
 // conformance suite every [passcode.Store] must pass, and gopter generators
 // for policies, the passcodes they admit, and devices.
 //
+// Start with [GenPolicy] (the policies an admin console may send) and
+// [GenPasscode] or [GenPolicyPasscode] (passcodes a policy admits) in a
+// gopter property over your policy form and MDM command path; [GenDevice]
+// and [GenResetRequest] drive Check and Service.Request, and
+// [GenInvalidPolicy] what Normalize must refuse. A backend for the reset
+// store calls [RunStore] from its own test.
+//
+// Every generator shrinks: a failing property is reported with a small
+// counterexample (a numeric 4-character policy, a short passcode of the
+// alphabet's first characters, a device with no flags) that still meets
+// the generator's contract.
+//
 // Import it only from _test.go files: it pulls in testing and gopter.
 package passcodetest
 
@@ -19,7 +31,8 @@ var Kinds = []passcode.Kind{passcode.Numeric, passcode.NumericComplex, passcode.
 	passcode.Alphanumeric, passcode.Complex, passcode.Readable}
 
 // GenPolicy generates valid normalized policies: any Kind, MinLength 4 to 12
-// and MaxLength up to 4 more.
+// and MaxLength up to 4 more. A policy shrinks toward Numeric, MinLength 4
+// and a fixed length.
 func GenPolicy() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
 		min := passcode.MinLength + gp.Rng.Intn(9)
@@ -28,12 +41,14 @@ func GenPolicy() gopter.Gen {
 			MinLength: min,
 			MaxLength: min + gp.Rng.Intn(5),
 		}
-		return gopter.NewGenResult(p, gopter.NoShrinker)
+		return gopter.NewGenResult(p, shrinkerOf(shrinkPolicy))
 	}
 }
 
 // GenPasscode generates passcodes that p admits, drawn with passcode.Generate
-// from the gopter seed. An invalid p makes the generator fail.
+// from the gopter seed. An invalid p makes the generator fail. A passcode
+// shrinks, staying valid under p, to a shorter one of the alphabet's first
+// characters.
 func GenPasscode(p passcode.Policy) gopter.Gen {
 	g, err := passcode.NewGenerator(p)
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
@@ -44,7 +59,9 @@ func GenPasscode(p passcode.Policy) gopter.Gen {
 		if gerr != nil {
 			return gopter.NewEmptyResult(reflect.TypeOf(passcode.Passcode{}))
 		}
-		return gopter.NewGenResult(pc, gopter.NoShrinker)
+		return gopter.NewGenResult(pc, shrinkerOf(func(pc passcode.Passcode) []passcode.Passcode {
+			return shrinkPasscode(p, pc)
+		}))
 	}
 }
 
@@ -55,18 +72,22 @@ type PolicyPasscode struct {
 }
 
 // GenPolicyPasscode generates a [GenPolicy] policy with a passcode it admits.
+// It shrinks the policy while it still admits the passcode (cut to the new
+// maximum length, characters outside the new alphabet replaced by its first
+// one), then the passcode.
 func GenPolicyPasscode() gopter.Gen {
 	return GenPolicy().FlatMap(func(v any) gopter.Gen {
 		p := v.(passcode.Policy)
 		return GenPasscode(p).Map(func(pc passcode.Passcode) PolicyPasscode {
 			return PolicyPasscode{Policy: p, Passcode: pc}
 		})
-	}, reflect.TypeOf(PolicyPasscode{}))
+	}, reflect.TypeOf(PolicyPasscode{})).WithShrinker(shrinkerOf(shrinkPolicyPasscode))
 }
 
 // GenDevice generates devices on every platform (and an unknown one), with
 // Android API levels 14 to 35, every combination of the token and passcode
-// flags, and either no policy or a [GenPolicy] one.
+// flags, and either no policy or a [GenPolicy] one. A device shrinks toward
+// no policy, the unknown platform, API level 14 and every flag false.
 func GenDevice() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
 		r := gp.Rng
@@ -83,12 +104,13 @@ func GenDevice() gopter.Gen {
 		if r.Intn(2) == 0 {
 			d.Policy = GenPolicy()(gp).Result.(passcode.Policy)
 		}
-		return gopter.NewGenResult(d, gopter.NoShrinker)
+		return gopter.NewGenResult(d, shrinkerOf(shrinkDevice))
 	}
 }
 
 // GenResetRequest generates admin reset requests for [GenDevice] devices,
-// with or without a notice to the user.
+// with or without a notice to the user. A request shrinks toward no notice
+// and a simpler device.
 func GenResetRequest() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
 		d := GenDevice()(gp).Result.(passcode.Device)
@@ -97,6 +119,37 @@ func GenResetRequest() gopter.Gen {
 			req.NotifyUser, req.UserEmail = true, d.Owner+"@example.com"
 			req.Language = []string{"en", "pl", "de", "fr", "es", "it"}[gp.Rng.Intn(6)]
 		}
-		return gopter.NewGenResult(req, gopter.NoShrinker)
+		return gopter.NewGenResult(req, shrinkerOf(shrinkResetRequest))
+	}
+}
+
+// InvalidPolicy is a policy Normalize (and so NewGenerator, Generate and
+// Validate) refuses, with the field its *passcode.PolicyError names.
+type InvalidPolicy struct {
+	Policy passcode.Policy
+	Field  string
+}
+
+// GenInvalidPolicy generates policies that break one rule, labelled with
+// the field Normalize names: an unknown kind ("Kind"), a MinLength below
+// passcode.MinLength ("MinLength"), a MaxLength above passcode.MaxLength or
+// below MinLength ("MaxLength"). A policy shrinks while Normalize refuses it
+// for the same field.
+func GenInvalidPolicy() gopter.Gen {
+	return func(gp *gopter.GenParameters) *gopter.GenResult {
+		r := gp.Rng
+		var v InvalidPolicy
+		switch r.Intn(4) {
+		case 0:
+			v = InvalidPolicy{passcode.Policy{Kind: []passcode.Kind{0, passcode.Readable + 1, 255}[r.Intn(3)], MinLength: 6}, "Kind"}
+		case 1:
+			v = InvalidPolicy{passcode.Policy{Kind: Kinds[r.Intn(len(Kinds))], MinLength: []int{-1, 1, passcode.MinLength - 1}[r.Intn(3)], MaxLength: 8}, "MinLength"}
+		case 2:
+			v = InvalidPolicy{passcode.Policy{Kind: Kinds[r.Intn(len(Kinds))], MinLength: 6, MaxLength: passcode.MaxLength + 1 + r.Intn(100)}, "MaxLength"}
+		default:
+			min := passcode.MinLength + 1 + r.Intn(20)
+			v = InvalidPolicy{passcode.Policy{Kind: Kinds[r.Intn(len(Kinds))], MinLength: min, MaxLength: passcode.MinLength + r.Intn(min-passcode.MinLength)}, "MaxLength"}
+		}
+		return gopter.NewGenResult(v, shrinkerOf(shrinkInvalidPolicy))
 	}
 }
