@@ -1,9 +1,18 @@
 // Package mdmcredtest holds what a host's tests share across every mdmcred
-// package: a fake clock. Each domain package has its own test kit next to it
-// (servicepass/servicepasstest, enrollment/enrollmenttest, ...) with gopter
-// generators and the conformance suite for its Store.
+// package: [Clock], a fake clock for every service's Now field, and
+// [Reader], a seeded io.Reader for a service's Rand field or a generator
+// inside a gopter generator. Call [NewClock] first and pass clock.Now to the
+// service (servicepass.IssuerConfig, enrollment.Config, passcode.Config,
+// otp.PINConfig); move time with [Clock.Advance].
 //
-// Import test kits only from _test.go files: they pull in gopter and testing.
+// Each domain package has its own test kit next to it
+// (servicepass/servicepasstest, enrollment/enrollmenttest,
+// passcode/passcodetest, otp/otptest) with gopter generators and the
+// conformance suite for its Store; docs/testkit.md documents them together.
+//
+// Import test kits only from _test.go files: they pull in gopter and
+// testing, and a test (deps_test.go) fails if a production package imports
+// them.
 package mdmcredtest
 
 import (
