@@ -56,19 +56,6 @@ func shorter[E any](s []E, min int) [][]E {
 	return out
 }
 
-// toward lists values strictly between v and target, nearest target first,
-// with target itself at the head; none when v is target.
-func toward(v, target int64) []int64 {
-	if v == target {
-		return nil
-	}
-	out := []int64{target}
-	for h := (v - target) / 2; h != 0; h /= 2 {
-		out = append(out, v-h)
-	}
-	return out
-}
-
 // shrinkPasscode replaces characters with the first digit, upper- and
 // lower-case letter of the alphabet ('0', 'A', 'a') when that comes earlier
 // in enrollment.Alphabet, keeping the passcode well-formed.

@@ -134,3 +134,7 @@ func TestShrinkToMinimalCounterexample(t *testing.T) {
 		}
 	}
 }
+
+func TestRunStoreMem(t *testing.T) {
+	passcodetest.RunStore(t, func(*testing.T) passcode.Store { return passcode.NewMemStore() })
+}

@@ -248,3 +248,8 @@ func TestInvalidRequestString(t *testing.T) {
 		t.Errorf("String() = %q", s)
 	}
 }
+
+func TestRunStoreMem(t *testing.T) {
+	servicepasstest.RunStore(t, func(*testing.T) servicepass.Store { return servicepass.NewMemStore() })
+	servicepasstest.RunDeviceStore(t, func(*testing.T) servicepass.DeviceStore { return servicepass.NewMemDeviceStore() })
+}
