@@ -7,6 +7,7 @@ import (
 	"github.com/leanovate/gopter/gen"
 
 	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/internal/gentest"
 )
 
 // ValidShape reports whether s, as is (untrimmed), is 12 characters from
@@ -52,7 +53,7 @@ func GenPasscode() gopter.Gen {
 	return gen.SliceOfN(enrollment.Length, alnumChar()).
 		Map(func(b []byte) string { return string(b) }).
 		SuchThat(ValidShape).
-		WithShrinker(shrinkerOf(shrinkPasscode))
+		WithShrinker(gentest.ShrinkerOf(shrinkPasscode))
 }
 
 // GenPaddedPasscode generates a well-formed passcode with white space around
@@ -63,7 +64,7 @@ func GenPaddedPasscode() gopter.Gen {
 		Map(func(b []byte) string { return string(b) })
 	return gopter.CombineGens(space, GenPasscode(), space).Map(func(v []any) string {
 		return v[0].(string) + v[1].(string) + v[2].(string)
-	}).WithShrinker(shrinkerOf(shrinkPadded))
+	}).WithShrinker(gentest.ShrinkerOf(shrinkPadded))
 }
 
 // GenMalformed generates inputs that are not company passcodes even after
@@ -87,7 +88,7 @@ func GenMalformed() gopter.Gen {
 		gen.SliceOfN(enrollment.Length, gen.OneConstOf(classBytes("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")...)).Map(bytesString),
 		gen.SliceOfN(enrollment.Length, gen.OneConstOf(classBytes("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")...)).Map(bytesString),
 	).SuchThat(func(s string) bool { return !ValidShape(strings.TrimSpace(s)) }).
-		WithShrinker(shrinkerOf(shrinkMalformed))
+		WithShrinker(gentest.ShrinkerOf(shrinkMalformed))
 }
 
 // GenSite generates site identifiers the service accepts: identifiers (a
@@ -95,7 +96,7 @@ func GenMalformed() gopter.Gen {
 // identifiers of 'a's.
 func GenSite() gopter.Gen {
 	return gen.Identifier().SuchThat(func(s string) bool { return len(s) <= enrollment.MaxSiteLen }).
-		WithShrinker(shrinkerOf(shrinkIdentifier))
+		WithShrinker(gentest.ShrinkerOf(shrinkIdentifier))
 }
 
 // GenAdmin generates admin email addresses the service accepts: an
@@ -104,7 +105,7 @@ func GenSite() gopter.Gen {
 func GenAdmin() gopter.Gen {
 	return gopter.CombineGens(gen.Identifier(), gen.OneConstOf("example.com", "corp.example", "example.org")).
 		Map(func(v []any) string { return v[0].(string) + "@" + v[1].(string) }).
-		WithShrinker(shrinkerOf(shrinkAdmin))
+		WithShrinker(gentest.ShrinkerOf(shrinkAdmin))
 }
 
 func classBytes(s string) []any {

@@ -4,57 +4,9 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/leanovate/gopter"
-
 	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/internal/gentest"
 )
-
-// shrinkerOf turns a function that lists a value's simpler candidates into
-// a gopter.Shrinker. Each candidate must be strictly simpler than the value
-// by a well-founded measure (shorter, fewer bits, nearer a target), so that
-// shrinking ends; gopter tries them in order and restarts from the first
-// that still falsifies the property.
-func shrinkerOf[T any](f func(T) []T) gopter.Shrinker {
-	return func(v any) gopter.Shrink {
-		t, ok := v.(T)
-		if !ok {
-			return gopter.NoShrink
-		}
-		c := f(t)
-		return func() (any, bool) {
-			if len(c) == 0 {
-				return nil, false
-			}
-			x := c[0]
-			c = c[1:]
-			return x, true
-		}
-	}
-}
-
-// shorter lists versions of s with fewer elements, down to min: prefixes
-// and suffixes of length min, halfway and one less, each single element
-// (when min is at most 1), then s without each one element. Each result is
-// a new slice.
-func shorter[E any](s []E, min int) [][]E {
-	n := len(s)
-	if n <= min {
-		return nil
-	}
-	var out [][]E
-	for _, m := range []int{min, (min + n) / 2, n - 1} {
-		out = append(out, slices.Clone(s[:m]), slices.Clone(s[n-m:]))
-	}
-	if min <= 1 && n > 1 {
-		for i := range s {
-			out = append(out, slices.Clone(s[i:i+1]))
-		}
-	}
-	for i := range s {
-		out = append(out, append(slices.Clone(s[:i]), s[i+1:]...))
-	}
-	return out
-}
 
 // shrinkPasscode replaces characters with the first digit, upper- and
 // lower-case letter of the alphabet ('0', 'A', 'a') when that comes earlier
@@ -80,10 +32,10 @@ func shrinkPadded(s string) []string {
 	i := strings.Index(s, core)
 	left, right := s[:i], s[i+len(core):]
 	var out []string
-	for _, l := range shorter([]byte(left), 0) {
+	for _, l := range gentest.Shorter([]byte(left), 0) {
 		out = append(out, string(l)+core+right)
 	}
-	for _, r := range shorter([]byte(right), 0) {
+	for _, r := range gentest.Shorter([]byte(right), 0) {
 		out = append(out, left+core+string(r))
 	}
 	for _, c := range shrinkPasscode(core) {
@@ -96,7 +48,7 @@ func shrinkPadded(s string) []string {
 // stays malformed.
 func shrinkMalformed(s string) []string {
 	var cands []string
-	for _, c := range shorter([]byte(s), 0) {
+	for _, c := range gentest.Shorter([]byte(s), 0) {
 		cands = append(cands, string(c))
 	}
 	for i := range len(s) {
@@ -129,7 +81,7 @@ func shrinkIdentifier(s string) []string {
 	}
 	b := []byte(s)
 	var out []string
-	for _, c := range shorter(b, 1) {
+	for _, c := range gentest.Shorter(b, 1) {
 		if ok(c) {
 			out = append(out, string(c))
 		}

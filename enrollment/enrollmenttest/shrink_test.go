@@ -9,6 +9,7 @@ import (
 
 	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/enrollment/enrollmenttest"
+	"github.com/mdmcred/mdmcred/internal/gentest"
 )
 
 func parses(v any) bool {
@@ -48,7 +49,7 @@ var contracts = []struct {
 
 func TestShrinksKeepTheContract(t *testing.T) {
 	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { shrinksHold(t, c.gen, c.ok) })
+		t.Run(c.name, func(t *testing.T) { gentest.ShrinksHold(t, c.gen, c.ok) })
 	}
 }
 
@@ -72,8 +73,8 @@ func TestShrinkToSimplest(t *testing.T) {
 		{"GenAdmin", enrollmenttest.GenAdmin(), func(v any) bool { return v == "a@example.com" }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, seed := range seeds {
-				if got := counterexample(t, seed, c.gen, never); !c.want(got) {
+			for _, seed := range gentest.Seeds {
+				if got := gentest.Counterexample(t, seed, c.gen, never); !c.want(got) {
 					t.Errorf("seed %d: shrunk to %q", seed, got)
 				}
 			}
@@ -84,17 +85,17 @@ func TestShrinkToSimplest(t *testing.T) {
 // Deliberately false properties: the reported counterexample is the
 // smallest value that falsifies each.
 func TestShrinkToMinimalCounterexample(t *testing.T) {
-	for _, seed := range seeds {
-		if got := counterexample(t, seed, enrollmenttest.GenMalformed(), func(s string) bool { return len(s) <= enrollment.Length }); got != strings.Repeat("0", enrollment.Length+1) {
+	for _, seed := range gentest.Seeds {
+		if got := gentest.Counterexample(t, seed, enrollmenttest.GenMalformed(), func(s string) bool { return len(s) <= enrollment.Length }); got != strings.Repeat("0", enrollment.Length+1) {
 			t.Errorf("seed %d: malformed input of at most 12 bytes: shrunk to %q", seed, got)
 		}
-		if got := counterexample(t, seed, enrollmenttest.GenPaddedPasscode(), func(s string) bool { return !strings.HasPrefix(s, "\t") }).(string); !strings.HasPrefix(got, "\t") || len(got) != enrollment.Length+1 {
+		if got := gentest.Counterexample(t, seed, enrollmenttest.GenPaddedPasscode(), func(s string) bool { return !strings.HasPrefix(s, "\t") }).(string); !strings.HasPrefix(got, "\t") || len(got) != enrollment.Length+1 {
 			t.Errorf("seed %d: no tab before a passcode: shrunk to %q", seed, got)
 		}
-		if got := counterexample(t, seed, enrollmenttest.GenSite(), func(s string) bool { return len(s) < 3 }); got != "aaa" {
-			t.Errorf("seed %d: site shorter than 3: shrunk to %q", seed, got)
+		if got := gentest.Counterexample(t, seed, enrollmenttest.GenSite(), func(s string) bool { return len(s) < 3 }); got != "aaa" {
+			t.Errorf("seed %d: site gentest.Shorter than 3: shrunk to %q", seed, got)
 		}
-		if got := counterexample(t, seed, enrollmenttest.GenPasscode(), func(s string) bool { return !strings.Contains(s, "z") }).(string); !strings.Contains(got, "z") || strings.Count(got, "0") != enrollment.Length-2 || !strings.Contains(got, "A") {
+		if got := gentest.Counterexample(t, seed, enrollmenttest.GenPasscode(), func(s string) bool { return !strings.Contains(s, "z") }).(string); !strings.Contains(got, "z") || strings.Count(got, "0") != enrollment.Length-2 || !strings.Contains(got, "A") {
 			t.Errorf("seed %d: no z in a passcode: shrunk to %q", seed, got)
 		}
 	}

@@ -23,12 +23,13 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/otp"
 )
 
 // GenAlgorithm generates SHA1, SHA256 and SHA512. It shrinks toward SHA1.
 func GenAlgorithm() gopter.Gen {
-	return gen.OneConstOf(otp.SHA1, otp.SHA256, otp.SHA512).WithShrinker(shrinkerOf(shrinkAlgorithm))
+	return gen.OneConstOf(otp.SHA1, otp.SHA256, otp.SHA512).WithShrinker(gentest.ShrinkerOf(shrinkAlgorithm))
 }
 
 // GenParams generates valid, fully specified parameters: any algorithm,
@@ -41,7 +42,7 @@ func GenParams() gopter.Gen {
 			Digits:    otp.MinDigits + gp.Rng.Intn(otp.MaxDigits-otp.MinDigits+1),
 			Period:    time.Duration(1+gp.Rng.Intn(300)) * time.Second,
 		}
-		return gopter.NewGenResult(p, shrinkerOf(shrinkParams))
+		return gopter.NewGenResult(p, gentest.ShrinkerOf(shrinkParams))
 	}
 }
 
@@ -52,7 +53,7 @@ func GenSecret() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
 		b := make([]byte, otp.MinSecretLen+gp.Rng.Intn(200-otp.MinSecretLen+1))
 		fill(gp.Rng, b)
-		return gopter.NewGenResult(b, shrinkerOf(shrinkSecret))
+		return gopter.NewGenResult(b, gentest.ShrinkerOf(shrinkSecret))
 	}
 }
 
@@ -65,7 +66,7 @@ func GenKey() gopter.Gen {
 			panic("otptest: generated key refused: " + err.Error())
 		}
 		return k
-	}).WithShrinker(shrinkerOf(shrinkKey))
+	}).WithShrinker(gentest.ShrinkerOf(shrinkKey))
 }
 
 // nameRunes mixes ASCII, spaces inside, punctuation that needs escaping in
@@ -88,7 +89,7 @@ func GenName() gopter.Gen {
 		if r[n-1] == ' ' {
 			r[n-1] = 'z'
 		}
-		return gopter.NewGenResult(string(r), shrinkerOf(shrinkName))
+		return gopter.NewGenResult(string(r), gentest.ShrinkerOf(shrinkName))
 	}
 }
 
@@ -111,7 +112,7 @@ func GenURI() gopter.Gen {
 			return gopter.NewEmptyResult(reflect.TypeOf(otp.URI{}))
 		}
 		u.Key = k.(*otp.Key)
-		return gopter.NewGenResult(u, shrinkerOf(shrinkURI))
+		return gopter.NewGenResult(u, gentest.ShrinkerOf(shrinkURI))
 	}
 }
 
@@ -124,7 +125,7 @@ func GenUser() gopter.Gen {
 		for i := range b {
 			b[i] = chars[gp.Rng.Intn(len(chars))]
 		}
-		return gopter.NewGenResult(string(b), shrinkerOf(shrinkUser))
+		return gopter.NewGenResult(string(b), gentest.ShrinkerOf(shrinkUser))
 	}
 }
 
@@ -132,7 +133,7 @@ func GenUser() gopter.Gen {
 // They shrink toward the Unix epoch.
 func GenTime() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
-		return gopter.NewGenResult(time.Unix(gp.Rng.Int63n(4102444800), 0).UTC(), shrinkerOf(shrinkTime))
+		return gopter.NewGenResult(time.Unix(gp.Rng.Int63n(4102444800), 0).UTC(), gentest.ShrinkerOf(shrinkTime))
 	}
 }
 
@@ -165,7 +166,7 @@ func GenInvalidParams() gopter.Gen {
 			Map(func(d int) otp.Params { return otp.Params{Digits: d} }).Map(withField("Digits")),
 		gen.OneConstOf(-time.Second, 1500*time.Millisecond, time.Nanosecond, otp.MaxPeriod+time.Second, 24*time.Hour).
 			Map(func(d time.Duration) otp.Params { return otp.Params{Period: d} }).Map(withField("Period")),
-	).WithShrinker(shrinkerOf(shrinkInvalidParams))
+	).WithShrinker(gentest.ShrinkerOf(shrinkInvalidParams))
 }
 
 // InvalidSecret is a raw secret NewKey refuses with otp.ErrSecret.
@@ -183,6 +184,6 @@ func GenInvalidSecret() gopter.Gen {
 		}
 		b := make([]byte, n)
 		fill(gp.Rng, b)
-		return gopter.NewGenResult(InvalidSecret(b), shrinkerOf(shrinkInvalidSecret))
+		return gopter.NewGenResult(InvalidSecret(b), gentest.ShrinkerOf(shrinkInvalidSecret))
 	}
 }

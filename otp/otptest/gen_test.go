@@ -10,6 +10,7 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
 
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/otp/otptest"
 )
@@ -91,7 +92,7 @@ func TestGeneratorsKeepTheirContract(t *testing.T) {
 
 func TestShrinksKeepTheContract(t *testing.T) {
 	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { shrinksHold(t, c.gen, c.ok) })
+		t.Run(c.name, func(t *testing.T) { gentest.ShrinksHold(t, c.gen, c.ok) })
 	}
 }
 
@@ -137,8 +138,8 @@ func TestShrinkToSimplest(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, seed := range seeds {
-				if got := counterexample(t, seed, c.gen, never); !c.want(got) {
+			for _, seed := range gentest.Seeds {
+				if got := gentest.Counterexample(t, seed, c.gen, never); !c.want(got) {
 					t.Errorf("seed %d: shrunk to %+v", seed, got)
 				}
 			}
@@ -149,20 +150,20 @@ func TestShrinkToSimplest(t *testing.T) {
 // Deliberately false properties: the reported counterexample is the
 // smallest value that falsifies each.
 func TestShrinkToMinimalCounterexample(t *testing.T) {
-	for _, seed := range seeds {
-		if got := counterexample(t, seed, otptest.GenParams(), func(p otp.Params) bool { return p.Digits < 8 }); got != (otp.Params{Digits: 8, Period: time.Second}) {
+	for _, seed := range gentest.Seeds {
+		if got := gentest.Counterexample(t, seed, otptest.GenParams(), func(p otp.Params) bool { return p.Digits < 8 }); got != (otp.Params{Digits: 8, Period: time.Second}) {
 			t.Errorf("seed %d: fewer than 8 digits: shrunk to %+v", seed, got)
 		}
-		if got := counterexample(t, seed, otptest.GenSecret(), func(b []byte) bool { return len(b) <= 64 }).([]byte); !bytes.Equal(got, make([]byte, 65)) {
+		if got := gentest.Counterexample(t, seed, otptest.GenSecret(), func(b []byte) bool { return len(b) <= 64 }).([]byte); !bytes.Equal(got, make([]byte, 65)) {
 			t.Errorf("seed %d: secrets of at most 64 bytes: shrunk to %x", seed, got)
 		}
-		if got := counterexample(t, seed, otptest.GenName(), func(s string) bool { return !strings.Contains(s, "é") }); got != "é" {
+		if got := gentest.Counterexample(t, seed, otptest.GenName(), func(s string) bool { return !strings.Contains(s, "é") }); got != "é" {
 			t.Errorf("seed %d: no é in names: shrunk to %q", seed, got)
 		}
-		if got := counterexample(t, seed, otptest.GenURI(), func(u otp.URI) bool { return u.Kind == otp.TOTPKind }).(otp.URI); got.Kind != otp.HOTPKind || got.Counter != 0 || got.Account != "a" || got.Issuer != "" {
+		if got := gentest.Counterexample(t, seed, otptest.GenURI(), func(u otp.URI) bool { return u.Kind == otp.TOTPKind }).(otp.URI); got.Kind != otp.HOTPKind || got.Counter != 0 || got.Account != "a" || got.Issuer != "" {
 			t.Errorf("seed %d: no HOTP URI: shrunk to %+v", seed, got)
 		}
-		if got := counterexample(t, seed, otptest.GenTime(), func(t time.Time) bool { return t.Year() < 2000 }).(time.Time); !got.Equal(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		if got := gentest.Counterexample(t, seed, otptest.GenTime(), func(t time.Time) bool { return t.Year() < 2000 }).(time.Time); !got.Equal(time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("seed %d: instants before 2000: shrunk to %v", seed, got)
 		}
 	}

@@ -5,70 +5,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/leanovate/gopter"
-
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/otp"
 )
-
-// shrinkerOf turns a function that lists a value's simpler candidates into
-// a gopter.Shrinker. Each candidate must be strictly simpler than the value
-// by a well-founded measure (shorter, fewer bits, nearer a target), so that
-// shrinking ends; gopter tries them in order and restarts from the first
-// that still falsifies the property.
-func shrinkerOf[T any](f func(T) []T) gopter.Shrinker {
-	return func(v any) gopter.Shrink {
-		t, ok := v.(T)
-		if !ok {
-			return gopter.NoShrink
-		}
-		c := f(t)
-		return func() (any, bool) {
-			if len(c) == 0 {
-				return nil, false
-			}
-			x := c[0]
-			c = c[1:]
-			return x, true
-		}
-	}
-}
-
-// shorter lists versions of s with fewer elements, down to min: prefixes
-// and suffixes of length min, halfway and one less, each single element
-// (when min is at most 1), then s without each one element. Each result is
-// a new slice.
-func shorter[E any](s []E, min int) [][]E {
-	n := len(s)
-	if n <= min {
-		return nil
-	}
-	var out [][]E
-	for _, m := range []int{min, (min + n) / 2, n - 1} {
-		out = append(out, slices.Clone(s[:m]), slices.Clone(s[n-m:]))
-	}
-	if min <= 1 && n > 1 {
-		for i := range s {
-			out = append(out, slices.Clone(s[i:i+1]))
-		}
-	}
-	for i := range s {
-		out = append(out, append(slices.Clone(s[:i]), s[i+1:]...))
-	}
-	return out
-}
-
-// toward lists values strictly between v and target, nearest target first,
-// with target itself at the head; none when v is target.
-func toward(v, target int64) []int64 {
-	if v == target {
-		return nil
-	}
-	out := []int64{target}
-	for h := (v - target) / 2; h != 0; h /= 2 {
-		out = append(out, v-h)
-	}
-	return out
-}
 
 func shrinkAlgorithm(a otp.Algorithm) []otp.Algorithm {
 	var out []otp.Algorithm
@@ -86,12 +25,12 @@ func shrinkParams(p otp.Params) []otp.Params {
 		c.Algorithm = a
 		out = append(out, c)
 	}
-	for _, d := range toward(int64(p.Digits), otp.MinDigits) {
+	for _, d := range gentest.Toward(int64(p.Digits), otp.MinDigits) {
 		c := p
 		c.Digits = int(d)
 		out = append(out, c)
 	}
-	for _, s := range toward(int64(p.Period/time.Second), 1) {
+	for _, s := range gentest.Toward(int64(p.Period/time.Second), 1) {
 		c := p
 		c.Period = time.Duration(s) * time.Second
 		out = append(out, c)
@@ -107,7 +46,7 @@ func shrinkSecret(b []byte) [][]byte {
 	if !slices.Equal(b, zero) {
 		out = append(out, zero)
 	}
-	out = append(out, shorter(b, otp.MinSecretLen)...)
+	out = append(out, gentest.Shorter(b, otp.MinSecretLen)...)
 	for i, c := range b {
 		if c != 0 {
 			z := slices.Clone(b)
@@ -153,7 +92,7 @@ func shrinkName(s string) []string {
 			out = append(out, string(c))
 		}
 	}
-	for _, c := range shorter(r, 1) {
+	for _, c := range gentest.Shorter(r, 1) {
 		add(c)
 	}
 	for i, c := range r {
@@ -169,7 +108,7 @@ func shrinkName(s string) []string {
 // shrinkUser shortens a user name and replaces its bytes with 'a'.
 func shrinkUser(s string) []string {
 	var out []string
-	for _, c := range shorter([]byte(s), 1) {
+	for _, c := range gentest.Shorter([]byte(s), 1) {
 		out = append(out, string(c))
 	}
 	for i := range len(s) {
@@ -232,7 +171,7 @@ func towardUint(v uint64) []uint64 {
 // shrinkTime moves an instant toward the Unix epoch, in whole seconds.
 func shrinkTime(t time.Time) []time.Time {
 	var out []time.Time
-	for _, s := range toward(t.Unix(), 0) {
+	for _, s := range gentest.Toward(t.Unix(), 0) {
 		out = append(out, time.Unix(s, 0).UTC())
 	}
 	return out
@@ -250,15 +189,15 @@ func shrinkInvalidParams(v InvalidParams) []InvalidParams {
 	var cands []otp.Params
 	switch v.Field {
 	case "Algorithm":
-		for _, a := range toward(int64(p.Algorithm), 0) {
+		for _, a := range gentest.Toward(int64(p.Algorithm), 0) {
 			cands = append(cands, otp.Params{Algorithm: otp.Algorithm(a), Digits: p.Digits, Period: p.Period})
 		}
 	case "Digits":
-		for _, d := range toward(int64(p.Digits), 0) {
+		for _, d := range gentest.Toward(int64(p.Digits), 0) {
 			cands = append(cands, otp.Params{Algorithm: p.Algorithm, Digits: int(d), Period: p.Period})
 		}
 	case "Period":
-		for _, d := range toward(int64(p.Period), 0) {
+		for _, d := range gentest.Toward(int64(p.Period), 0) {
 			cands = append(cands, otp.Params{Algorithm: p.Algorithm, Digits: p.Digits, Period: time.Duration(d)})
 		}
 	}
@@ -274,11 +213,11 @@ func shrinkInvalidParams(v InvalidParams) []InvalidParams {
 func shrinkInvalidSecret(s InvalidSecret) []InvalidSecret {
 	var out []InvalidSecret
 	if len(s) < otp.MinSecretLen {
-		for _, c := range shorter(s, 0) {
+		for _, c := range gentest.Shorter(s, 0) {
 			out = append(out, c)
 		}
 	} else {
-		for _, c := range shorter(s, otp.MaxSecretLen+1) {
+		for _, c := range gentest.Shorter(s, otp.MaxSecretLen+1) {
 			out = append(out, c)
 		}
 	}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/leanovate/gopter"
 
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/passcode"
 )
@@ -41,7 +42,7 @@ func GenPolicy() gopter.Gen {
 			MinLength: min,
 			MaxLength: min + gp.Rng.Intn(5),
 		}
-		return gopter.NewGenResult(p, shrinkerOf(shrinkPolicy))
+		return gopter.NewGenResult(p, gentest.ShrinkerOf(shrinkPolicy))
 	}
 }
 
@@ -59,7 +60,7 @@ func GenPasscode(p passcode.Policy) gopter.Gen {
 		if gerr != nil {
 			return gopter.NewEmptyResult(reflect.TypeOf(passcode.Passcode{}))
 		}
-		return gopter.NewGenResult(pc, shrinkerOf(func(pc passcode.Passcode) []passcode.Passcode {
+		return gopter.NewGenResult(pc, gentest.ShrinkerOf(func(pc passcode.Passcode) []passcode.Passcode {
 			return shrinkPasscode(p, pc)
 		}))
 	}
@@ -81,7 +82,7 @@ func GenPolicyPasscode() gopter.Gen {
 		return GenPasscode(p).Map(func(pc passcode.Passcode) PolicyPasscode {
 			return PolicyPasscode{Policy: p, Passcode: pc}
 		})
-	}, reflect.TypeOf(PolicyPasscode{})).WithShrinker(shrinkerOf(shrinkPolicyPasscode))
+	}, reflect.TypeOf(PolicyPasscode{})).WithShrinker(gentest.ShrinkerOf(shrinkPolicyPasscode))
 }
 
 // GenDevice generates devices on every platform (and an unknown one), with
@@ -104,7 +105,7 @@ func GenDevice() gopter.Gen {
 		if r.Intn(2) == 0 {
 			d.Policy = GenPolicy()(gp).Result.(passcode.Policy)
 		}
-		return gopter.NewGenResult(d, shrinkerOf(shrinkDevice))
+		return gopter.NewGenResult(d, gentest.ShrinkerOf(shrinkDevice))
 	}
 }
 
@@ -119,7 +120,7 @@ func GenResetRequest() gopter.Gen {
 			req.NotifyUser, req.UserEmail = true, d.Owner+"@example.com"
 			req.Language = []string{"en", "pl", "de", "fr", "es", "it"}[gp.Rng.Intn(6)]
 		}
-		return gopter.NewGenResult(req, shrinkerOf(shrinkResetRequest))
+		return gopter.NewGenResult(req, gentest.ShrinkerOf(shrinkResetRequest))
 	}
 }
 
@@ -150,6 +151,6 @@ func GenInvalidPolicy() gopter.Gen {
 			min := passcode.MinLength + 1 + r.Intn(20)
 			v = InvalidPolicy{passcode.Policy{Kind: Kinds[r.Intn(len(Kinds))], MinLength: min, MaxLength: passcode.MinLength + r.Intn(min-passcode.MinLength)}, "MaxLength"}
 		}
-		return gopter.NewGenResult(v, shrinkerOf(shrinkInvalidPolicy))
+		return gopter.NewGenResult(v, gentest.ShrinkerOf(shrinkInvalidPolicy))
 	}
 }

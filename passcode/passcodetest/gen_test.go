@@ -8,6 +8,7 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
 
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/passcode"
 	"github.com/mdmcred/mdmcred/passcode/passcodetest"
 )
@@ -64,7 +65,7 @@ func TestGeneratorsKeepTheirContract(t *testing.T) {
 
 func TestShrinksKeepTheContract(t *testing.T) {
 	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { shrinksHold(t, c.gen, c.ok) })
+		t.Run(c.name, func(t *testing.T) { gentest.ShrinksHold(t, c.gen, c.ok) })
 	}
 }
 
@@ -104,8 +105,8 @@ func TestShrinkToSimplest(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, seed := range seeds {
-				if got := counterexample(t, seed, c.gen, never); !c.want(got) {
+			for _, seed := range gentest.Seeds {
+				if got := gentest.Counterexample(t, seed, c.gen, never); !c.want(got) {
 					t.Errorf("seed %d: shrunk to %+v", seed, got)
 				}
 			}
@@ -116,17 +117,17 @@ func TestShrinkToSimplest(t *testing.T) {
 // Deliberately false properties: the reported counterexample is the
 // smallest value that falsifies each.
 func TestShrinkToMinimalCounterexample(t *testing.T) {
-	for _, seed := range seeds {
-		if got := counterexample(t, seed, passcodetest.GenPolicy(), func(p passcode.Policy) bool { return p.MaxLength < 10 }); got != (passcode.Policy{Kind: passcode.Numeric, MinLength: 6, MaxLength: 10}) {
+	for _, seed := range gentest.Seeds {
+		if got := gentest.Counterexample(t, seed, passcodetest.GenPolicy(), func(p passcode.Policy) bool { return p.MaxLength < 10 }); got != (passcode.Policy{Kind: passcode.Numeric, MinLength: 6, MaxLength: 10}) {
 			t.Errorf("seed %d: max length under 10: shrunk to %+v", seed, got)
 		}
-		if got := counterexample(t, seed, passcodetest.GenPolicyPasscode(), func(pp passcodetest.PolicyPasscode) bool {
+		if got := gentest.Counterexample(t, seed, passcodetest.GenPolicyPasscode(), func(pp passcodetest.PolicyPasscode) bool {
 			return !strings.ContainsAny(pp.Passcode.Reveal(), "9")
 		}).(passcodetest.PolicyPasscode); got.Policy.MinLength != passcode.MinLength || got.Passcode.Len() != passcode.MinLength ||
 			strings.Count(got.Passcode.Reveal(), "9") != 1 {
 			t.Errorf("seed %d: no 9 in a passcode: shrunk to %v %q", seed, got.Policy, got.Passcode.Reveal())
 		}
-		if got := counterexample(t, seed, passcodetest.GenDevice(), func(d passcode.Device) bool {
+		if got := gentest.Counterexample(t, seed, passcodetest.GenDevice(), func(d passcode.Device) bool {
 			_, err := passcode.Check(d)
 			return err == nil
 		}).(passcode.Device); got.Platform != 0 || got.APILevel != 14 || got.Policy != (passcode.Policy{}) {

@@ -5,71 +5,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/leanovate/gopter"
-
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/internal/secret"
 	"github.com/mdmcred/mdmcred/passcode"
 )
-
-// shrinkerOf turns a function that lists a value's simpler candidates into
-// a gopter.Shrinker. Each candidate must be strictly simpler than the value
-// by a well-founded measure (shorter, fewer bits, nearer a target), so that
-// shrinking ends; gopter tries them in order and restarts from the first
-// that still falsifies the property.
-func shrinkerOf[T any](f func(T) []T) gopter.Shrinker {
-	return func(v any) gopter.Shrink {
-		t, ok := v.(T)
-		if !ok {
-			return gopter.NoShrink
-		}
-		c := f(t)
-		return func() (any, bool) {
-			if len(c) == 0 {
-				return nil, false
-			}
-			x := c[0]
-			c = c[1:]
-			return x, true
-		}
-	}
-}
-
-// shorter lists versions of s with fewer elements, down to min: prefixes
-// and suffixes of length min, halfway and one less, each single element
-// (when min is at most 1), then s without each one element. Each result is
-// a new slice.
-func shorter[E any](s []E, min int) [][]E {
-	n := len(s)
-	if n <= min {
-		return nil
-	}
-	var out [][]E
-	for _, m := range []int{min, (min + n) / 2, n - 1} {
-		out = append(out, slices.Clone(s[:m]), slices.Clone(s[n-m:]))
-	}
-	if min <= 1 && n > 1 {
-		for i := range s {
-			out = append(out, slices.Clone(s[i:i+1]))
-		}
-	}
-	for i := range s {
-		out = append(out, append(slices.Clone(s[:i]), s[i+1:]...))
-	}
-	return out
-}
-
-// toward lists values strictly between v and target, nearest target first,
-// with target itself at the head; none when v is target.
-func toward(v, target int64) []int64 {
-	if v == target {
-		return nil
-	}
-	out := []int64{target}
-	for h := (v - target) / 2; h != 0; h /= 2 {
-		out = append(out, v-h)
-	}
-	return out
-}
 
 // shrinkPolicy moves a policy toward the first kind, MinLength 4 and a
 // fixed length, keeping MaxLength - MinLength at most 4. The measure is
@@ -85,13 +24,13 @@ func shrinkPolicy(p passcode.Policy) []passcode.Policy {
 		out = append(out, c)
 	}
 	spread := p.MaxLength - p.MinLength
-	for _, m := range toward(int64(p.MinLength), passcode.MinLength) {
+	for _, m := range gentest.Toward(int64(p.MinLength), passcode.MinLength) {
 		out = append(out, passcode.Policy{Kind: p.Kind, MinLength: int(m), MaxLength: int(m) + spread})
 	}
-	for _, m := range toward(int64(p.MinLength), int64(max(passcode.MinLength, p.MaxLength-4))) {
+	for _, m := range gentest.Toward(int64(p.MinLength), int64(max(passcode.MinLength, p.MaxLength-4))) {
 		out = append(out, passcode.Policy{Kind: p.Kind, MinLength: int(m), MaxLength: p.MaxLength})
 	}
-	for _, m := range toward(int64(p.MaxLength), int64(p.MinLength)) {
+	for _, m := range gentest.Toward(int64(p.MaxLength), int64(p.MinLength)) {
 		c := p
 		c.MaxLength = int(m)
 		out = append(out, c)
@@ -113,7 +52,7 @@ func shrinkPasscode(p passcode.Policy, pc passcode.Passcode) []passcode.Passcode
 		}
 		return false
 	}
-	for _, c := range shorter(s, max(p.MinLength, 1)) {
+	for _, c := range gentest.Shorter(s, max(p.MinLength, 1)) {
 		add(c)
 	}
 	for i, c := range s {
@@ -178,12 +117,12 @@ func shrinkDevice(d passcode.Device) []passcode.Device {
 			out = append(out, c)
 		}
 	}
-	for _, p := range toward(int64(d.Platform), 0) {
+	for _, p := range gentest.Toward(int64(d.Platform), 0) {
 		c := d
 		c.Platform = passcode.Platform(p)
 		out = append(out, c)
 	}
-	for _, l := range toward(int64(d.APILevel), 14) {
+	for _, l := range gentest.Toward(int64(d.APILevel), 14) {
 		c := d
 		c.APILevel = int(l)
 		out = append(out, c)
@@ -257,17 +196,17 @@ func policyField(p passcode.Policy) string {
 func shrinkInvalidPolicy(v InvalidPolicy) []InvalidPolicy {
 	p := v.Policy
 	var cands []passcode.Policy
-	for _, k := range toward(int64(p.Kind), 0) {
+	for _, k := range gentest.Toward(int64(p.Kind), 0) {
 		c := p
 		c.Kind = passcode.Kind(k)
 		cands = append(cands, c)
 	}
-	for _, m := range toward(int64(p.MinLength), 0) {
+	for _, m := range gentest.Toward(int64(p.MinLength), 0) {
 		c := p
 		c.MinLength = int(m)
 		cands = append(cands, c)
 	}
-	for _, m := range toward(int64(p.MaxLength), 0) {
+	for _, m := range gentest.Toward(int64(p.MaxLength), 0) {
 		c := p
 		c.MaxLength = int(m)
 		cands = append(cands, c)

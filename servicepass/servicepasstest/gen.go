@@ -25,6 +25,7 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
@@ -47,7 +48,7 @@ func ValidActionSets(m servicepass.Mode) []servicepass.Actions {
 // shrinks by removing actions one at a time.
 func GenActions() gopter.Gen {
 	return gen.UInt8().Map(func(v uint8) servicepass.Actions { return servicepass.Actions(v) }).
-		WithShrinker(shrinkerOf(shrinkActions))
+		WithShrinker(gentest.ShrinkerOf(shrinkActions))
 }
 
 // GenValidActions generates action sets allowed in m, uniformly. It shrinks
@@ -59,7 +60,7 @@ func GenValidActions(m servicepass.Mode) gopter.Gen {
 	for i, s := range sets {
 		vals[i] = s
 	}
-	return gen.OneConstOf(vals...).WithShrinker(shrinkerOf(func(a servicepass.Actions) []servicepass.Actions {
+	return gen.OneConstOf(vals...).WithShrinker(gentest.ShrinkerOf(func(a servicepass.Actions) []servicepass.Actions {
 		return shrinkValidActions(m, a)
 	}))
 }
@@ -67,7 +68,7 @@ func GenValidActions(m servicepass.Mode) gopter.Gen {
 // GenMode generates the two activation modes. COPE shrinks to Device Owner.
 func GenMode() gopter.Gen {
 	return gen.OneConstOf(servicepass.DeviceOwner, servicepass.COPE).
-		WithShrinker(shrinkerOf(func(m servicepass.Mode) []servicepass.Mode {
+		WithShrinker(gentest.ShrinkerOf(func(m servicepass.Mode) []servicepass.Mode {
 			if m == servicepass.DeviceOwner {
 				return nil
 			}
@@ -91,7 +92,7 @@ func GenDeviceID() gopter.Gen {
 			}
 			return string(b)
 		}),
-	).WithShrinker(shrinkerOf(shrinkDeviceID))
+	).WithShrinker(gentest.ShrinkerOf(shrinkDeviceID))
 }
 
 // GenValidity generates validity periods that Issue accepts: the exact
@@ -264,9 +265,9 @@ func GenExpiryDate(now time.Time, loc *time.Location) gopter.Gen {
 	first, last := dayBounds(now, loc)
 	return gen.OneGenOf(gen.OneConstOf(first, last, first+1, last-1), gen.IntRange(first, last)).
 		Map(func(k int) servicepass.Date { return dateAt(k, now, loc) }).
-		WithShrinker(shrinkerOf(func(d servicepass.Date) []servicepass.Date {
+		WithShrinker(gentest.ShrinkerOf(func(d servicepass.Date) []servicepass.Date {
 			var out []servicepass.Date
-			for _, k := range toward(int64(dayOffset(d, now, loc)), int64(first)) {
+			for _, k := range gentest.Toward(int64(dayOffset(d, now, loc)), int64(first)) {
 				out = append(out, dateAt(int(k), now, loc))
 			}
 			return out
@@ -296,7 +297,7 @@ func GenInvalidExpiryDate(now time.Time, loc *time.Location) gopter.Gen {
 		servicepass.Date{Year: y + 1, Month: time.April, Day: 31}, servicepass.Date{Year: y + 1, Month: 13, Day: 1},
 		servicepass.Date{Year: y + 1, Month: time.January, Day: 0}).
 		Map(func(d servicepass.Date) InvalidDate { return InvalidDate{d, servicepass.ErrExpiryDate} })
-	return gen.OneGenOf(short, long, notOnCalendar).WithShrinker(shrinkerOf(func(v InvalidDate) []InvalidDate {
+	return gen.OneGenOf(short, long, notOnCalendar).WithShrinker(gentest.ShrinkerOf(func(v InvalidDate) []InvalidDate {
 		target := first - 1
 		switch v.Rule {
 		case servicepass.ErrValidityLong:
@@ -306,7 +307,7 @@ func GenInvalidExpiryDate(now time.Time, loc *time.Location) gopter.Gen {
 			return nil
 		}
 		var out []InvalidDate
-		for _, k := range toward(int64(dayOffset(v.Date, now, loc)), int64(target)) {
+		for _, k := range gentest.Toward(int64(dayOffset(v.Date, now, loc)), int64(target)) {
 			out = append(out, InvalidDate{dateAt(int(k), now, loc), v.Rule})
 		}
 		return out

@@ -9,6 +9,7 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
 
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/servicepass"
 	"github.com/mdmcred/mdmcred/servicepass/servicepasstest"
 )
@@ -100,7 +101,7 @@ func TestGeneratorsKeepTheirContract(t *testing.T) {
 
 func TestShrinksKeepTheContract(t *testing.T) {
 	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { shrinksHold(t, c.gen, c.ok) })
+		t.Run(c.name, func(t *testing.T) { gentest.ShrinksHold(t, c.gen, c.ok) })
 	}
 }
 
@@ -167,8 +168,8 @@ func TestShrinkToSimplest(t *testing.T) {
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			for _, seed := range seeds {
-				if got := counterexample(t, seed, c.gen, never); !c.want(got) {
+			for _, seed := range gentest.Seeds {
+				if got := gentest.Counterexample(t, seed, c.gen, never); !c.want(got) {
 					t.Errorf("seed %d: shrunk to %+v", seed, got)
 				}
 			}
@@ -192,42 +193,42 @@ func dateBefore(r servicepass.Request) servicepass.Date {
 // Deliberately false properties: the reported counterexample is the
 // smallest value that falsifies each.
 func TestShrinkToMinimalCounterexample(t *testing.T) {
-	for _, seed := range seeds {
-		if got := counterexample(t, seed, servicepasstest.GenDeviceID(), func(id string) bool { return len(id) < 3 }); got != "aaa" {
-			t.Errorf("seed %d: device ID shorter than 3: shrunk to %q, want aaa", seed, got)
+	for _, seed := range gentest.Seeds {
+		if got := gentest.Counterexample(t, seed, servicepasstest.GenDeviceID(), func(id string) bool { return len(id) < 3 }); got != "aaa" {
+			t.Errorf("seed %d: device ID gentest.Shorter than 3: shrunk to %q, want aaa", seed, got)
 		}
-		if got := counterexample(t, seed, servicepasstest.GenActions(), func(a servicepass.Actions) bool {
+		if got := gentest.Counterexample(t, seed, servicepasstest.GenActions(), func(a servicepass.Actions) bool {
 			return !a.Has(servicepass.AllowFactoryReset)
 		}); got != servicepass.AllowFactoryReset {
 			t.Errorf("seed %d: no set has AllowFactoryReset: shrunk to %v", seed, got)
 		}
-		if got := counterexample(t, seed, servicepasstest.GenValidActions(servicepass.DeviceOwner), func(a servicepass.Actions) bool {
+		if got := gentest.Counterexample(t, seed, servicepasstest.GenValidActions(servicepass.DeviceOwner), func(a servicepass.Actions) bool {
 			return a.Count() < 2
 		}).(servicepass.Actions); got.Count() != 2 || servicepass.CheckRules(servicepass.DeviceOwner, got) != nil {
 			t.Errorf("seed %d: fewer than 2 actions: shrunk to %v", seed, got)
 		}
-		if got := counterexample(t, seed, servicepasstest.GenValidity(), func(d time.Duration) bool { return d < time.Hour }); got != time.Hour {
+		if got := gentest.Counterexample(t, seed, servicepasstest.GenValidity(), func(d time.Duration) bool { return d < time.Hour }); got != time.Hour {
 			t.Errorf("seed %d: validity under an hour: shrunk to %v", seed, got)
 		}
 		want := servicepass.Request{DeviceID: "a", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock,
 			Admin: servicepasstest.Admin, ExpiresAt: now.Add(servicepass.MinValidity)}
-		if got := counterexample(t, seed, servicepasstest.GenAnyRequest(now, warsaw), func(r servicepass.Request) bool {
+		if got := gentest.Counterexample(t, seed, servicepasstest.GenAnyRequest(now, warsaw), func(r servicepass.Request) bool {
 			return !r.Actions.Has(servicepass.Unlock)
 		}); got != want {
 			t.Errorf("seed %d: no request has Unlock: shrunk to %+v", seed, got)
 		}
-		if got := counterexample(t, seed, servicepasstest.GenRequest(servicepass.COPE, now, warsaw), func(r servicepass.Request) bool {
+		if got := gentest.Counterexample(t, seed, servicepasstest.GenRequest(servicepass.COPE, now, warsaw), func(r servicepass.Request) bool {
 			return r.Actions != servicepass.SetPassword || dayOffset(r) < 3
 		}).(servicepass.Request); got.Actions != servicepass.SetPassword || dayOffset(got) != 3 || got.DeviceID != "a" {
 			t.Errorf("seed %d: no set password code beyond 2 days: shrunk to %+v", seed, got)
 		}
-		ir := counterexample(t, seed, servicepasstest.GenInvalidRequest(now, warsaw), func(ir servicepasstest.InvalidRequest) bool {
+		ir := gentest.Counterexample(t, seed, servicepasstest.GenInvalidRequest(now, warsaw), func(ir servicepasstest.InvalidRequest) bool {
 			return ir.Rule != servicepass.ErrValidityLong
 		}).(servicepasstest.InvalidRequest)
 		if ir.Rule != servicepass.ErrValidityLong || !ir.Request.ExpiresAt.Equal(now.Add(servicepass.MaxValidity+1)) || ir.Request.DeviceID != "d" {
 			t.Errorf("seed %d: no validity too long: shrunk to %v", seed, ir)
 		}
-		ir = counterexample(t, seed, servicepasstest.GenInvalidRequest(now, warsaw), func(ir servicepasstest.InvalidRequest) bool {
+		ir = gentest.Counterexample(t, seed, servicepasstest.GenInvalidRequest(now, warsaw), func(ir servicepasstest.InvalidRequest) bool {
 			return ir.Rule != servicepass.ErrLanguage
 		}).(servicepasstest.InvalidRequest)
 		if ir.Rule != servicepass.ErrLanguage || len(ir.Request.Language) != 1 {

@@ -7,72 +7,13 @@ import (
 
 	"github.com/leanovate/gopter"
 
+	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
-// shrinkerOf turns a function that lists a value's simpler candidates into
-// a gopter.Shrinker. Each candidate must be strictly simpler than the value
-// by a well-founded measure (shorter, fewer bits, nearer a target), so that
-// shrinking ends; gopter tries them in order and restarts from the first
-// that still falsifies the property.
-func shrinkerOf[T any](f func(T) []T) gopter.Shrinker {
-	return func(v any) gopter.Shrink {
-		t, ok := v.(T)
-		if !ok {
-			return gopter.NoShrink
-		}
-		c := f(t)
-		return func() (any, bool) {
-			if len(c) == 0 {
-				return nil, false
-			}
-			x := c[0]
-			c = c[1:]
-			return x, true
-		}
-	}
-}
-
-// shorter lists versions of s with fewer elements, down to min: prefixes
-// and suffixes of length min, halfway and one less, each single element
-// (when min is at most 1), then s without each one element. Each result is
-// a new slice.
-func shorter[E any](s []E, min int) [][]E {
-	n := len(s)
-	if n <= min {
-		return nil
-	}
-	var out [][]E
-	for _, m := range []int{min, (min + n) / 2, n - 1} {
-		out = append(out, slices.Clone(s[:m]), slices.Clone(s[n-m:]))
-	}
-	if min <= 1 && n > 1 {
-		for i := range s {
-			out = append(out, slices.Clone(s[i:i+1]))
-		}
-	}
-	for i := range s {
-		out = append(out, append(slices.Clone(s[:i]), s[i+1:]...))
-	}
-	return out
-}
-
-// toward lists values strictly between v and target, nearest target first,
-// with target itself at the head; none when v is target.
-func toward(v, target int64) []int64 {
-	if v == target {
-		return nil
-	}
-	out := []int64{target}
-	for h := (v - target) / 2; h != 0; h /= 2 {
-		out = append(out, v-h)
-	}
-	return out
-}
-
 func towardDuration(d, target time.Duration) []time.Duration {
 	var out []time.Duration
-	for _, v := range toward(int64(d), int64(target)) {
+	for _, v := range gentest.Toward(int64(d), int64(target)) {
 		out = append(out, time.Duration(v))
 	}
 	return out
@@ -112,7 +53,7 @@ func shrinkValidActions(m servicepass.Mode, a servicepass.Actions) []servicepass
 func shrinkDeviceID(id string) []string {
 	r := []rune(id)
 	var out []string
-	for _, s := range shorter(r, 1) {
+	for _, s := range gentest.Shorter(r, 1) {
 		out = append(out, string(s))
 	}
 	for i, c := range r {
@@ -142,7 +83,7 @@ func dateAt(k int, now time.Time, loc *time.Location) servicepass.Date {
 // Owner (when anyMode), fewer actions, a shorter device ID, a validity nearer
 // MinValidity, an expiry date nearer tomorrow.
 func requestShrinker(now time.Time, loc *time.Location, anyMode bool) gopter.Shrinker {
-	return shrinkerOf(func(r servicepass.Request) []servicepass.Request {
+	return gentest.ShrinkerOf(func(r servicepass.Request) []servicepass.Request {
 		var out []servicepass.Request
 		if anyMode && r.Mode != servicepass.DeviceOwner && servicepass.CheckRules(servicepass.DeviceOwner, r.Actions) == nil {
 			c := r
@@ -166,7 +107,7 @@ func requestShrinker(now time.Time, loc *time.Location, anyMode bool) gopter.Shr
 			out = append(out, c)
 		}
 		if servicepass.DayValid(r.Mode, r.Actions) {
-			for _, k := range toward(int64(dayOffset(r.ExpiryDate, now, loc)), 1) {
+			for _, k := range gentest.Toward(int64(dayOffset(r.ExpiryDate, now, loc)), 1) {
 				c := r
 				c.ExpiryDate = dateAt(int(k), now, loc)
 				out = append(out, c)
@@ -194,7 +135,7 @@ var actionRules = []error{servicepass.ErrUnknownMode, servicepass.ErrNoActions, 
 // rules, a validity nearer zero (or MaxValidity + 1 ns); a shorter address
 // or language for the email rules.
 func invalidRequestShrinker(now time.Time) gopter.Shrinker {
-	return shrinkerOf(func(ir InvalidRequest) []InvalidRequest {
+	return gentest.ShrinkerOf(func(ir InvalidRequest) []InvalidRequest {
 		r, rule := ir.Request, ir.Rule
 		var cands []servicepass.Request
 		if slices.Contains(actionRules, rule) {
@@ -204,7 +145,7 @@ func invalidRequestShrinker(now time.Time) gopter.Shrinker {
 				cands = append(cands, c)
 			}
 			if !r.Mode.Valid() {
-				for _, m := range toward(int64(r.Mode), 2) {
+				for _, m := range gentest.Toward(int64(r.Mode), 2) {
 					c := r
 					c.Mode = servicepass.Mode(m)
 					cands = append(cands, c)
@@ -220,20 +161,20 @@ func invalidRequestShrinker(now time.Time) gopter.Shrinker {
 		if rule == servicepass.ErrDeviceID {
 			minID = 0
 		}
-		for _, s := range shorter([]byte(r.DeviceID), minID) {
+		for _, s := range gentest.Shorter([]byte(r.DeviceID), minID) {
 			c := r
 			c.DeviceID = string(s)
 			cands = append(cands, c)
 		}
 		switch rule {
 		case servicepass.ErrEmailAddress:
-			for _, s := range shorter([]byte(r.EmailTo), 0) {
+			for _, s := range gentest.Shorter([]byte(r.EmailTo), 0) {
 				c := r
 				c.EmailTo = string(s)
 				cands = append(cands, c)
 			}
 		case servicepass.ErrLanguage:
-			for _, s := range shorter([]byte(r.Language), 0) {
+			for _, s := range gentest.Shorter([]byte(r.Language), 0) {
 				c := r
 				c.Language = string(s)
 				cands = append(cands, c)
@@ -256,13 +197,13 @@ func invalidRequestShrinker(now time.Time) gopter.Shrinker {
 }
 
 // validityShrinker shrinks a valid validity toward MinValidity.
-var validityShrinker = shrinkerOf(func(d time.Duration) []time.Duration {
+var validityShrinker = gentest.ShrinkerOf(func(d time.Duration) []time.Duration {
 	return towardDuration(d, servicepass.MinValidity)
 })
 
 // invalidValidityShrinker shrinks a validity that is too short toward zero
 // and one that is too long toward MaxValidity + 1 ns, keeping the rule.
-var invalidValidityShrinker = shrinkerOf(invalidValidityShrinks)
+var invalidValidityShrinker = gentest.ShrinkerOf(invalidValidityShrinks)
 
 func invalidValidityShrinks(v Validity) []Validity {
 	target := time.Duration(0)
