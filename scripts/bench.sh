@@ -37,6 +37,7 @@ bench "$root" ./servicepass ./qr
 cpu="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || true)"
 echo
 echo "Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, $("$GO" env GOOS)/$("$GO" env GOARCH), $("$GO" version | awk '{print $3}')"
-echo "Medians of $count runs of $benchtime each; ± is half the range of the runs over the median."
+echo "Medians of $count runs of $benchtime each; ± is half the range of the runs over the median;"
+echo "the \"fastest runs\" ratio compares the minimums, which other load on a shared machine disturbs least."
 echo
 (cd "$root/benchmarks" && "$GO" run ./cmd/ratios) <"$raw"
