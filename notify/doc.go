@@ -14,11 +14,14 @@
 //	err := n.SendServicePassword(ctx, notify.ServicePassword{...})
 //
 // The domain packages (servicepass, enrollment, passcode, otp) do not
-// import notify: each defines its own narrow mail port, and the host's glue
-// converts the domain's notice to the matching type here
-// ([ServicePassword], [PasscodeReset], [CompanyPasscodeAlert],
-// [OneTimePIN]). Credentials travel as [Secret] (the same type as the
-// domain packages' secret aliases), which never prints its value.
+// import notify: each defines its own narrow mail port. The adapters
+// [ServicePassMailer] (servicepass.Mailer), [EnrollmentAlerter]
+// (enrollment.Alerter) and [PasscodeMailer] (passcode.Mailer) plug a
+// Notifier into those ports, converting each domain notice to the matching
+// type here ([ServicePassword], [CompanyPasscodeAlert], [PasscodeReset]);
+// the portal sends [OneTimePIN] itself. Credentials travel as [Secret] (the
+// same type as the domain packages' secret aliases), which never prints its
+// value.
 //
 // # Languages and time
 //
