@@ -267,11 +267,13 @@ func (k *Key) LogValue() slog.Value {
 
 var pow10 = [...]uint32{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 0}
 
+// usable reports whether k was made by a constructor; a zero Key fails
+// closed.
+func (k *Key) usable() bool { return k != nil && len(k.inner) != 0 }
+
 // value returns the RFC 4226 HOTP value for counter: HMAC, dynamic
 // truncation to 31 bits, reduced modulo 10^digits (not reduced at 10 digits,
 // where the 31-bit value already fits).
-func (k *Key) usable() bool { return k != nil && len(k.inner) != 0 }
-
 func (k *Key) value(counter uint64) uint32 {
 	var sum [sha512.Size]byte
 	mac := k.mac(counter, &sum)
