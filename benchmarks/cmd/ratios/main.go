@@ -212,14 +212,15 @@ func All(w io.Writer, res map[string]*Result) {
 }
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stdout); err != nil {
+	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "ratios:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, in io.Reader, out io.Writer) error {
+func run(args []string, in io.Reader, out, errOut io.Writer) error {
 	fs := flag.NewFlagSet("ratios", flag.ContinueOnError)
+	fs.SetOutput(errOut)
 	all := fs.Bool("all", false, "also list every benchmark's medians")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"math"
 	"strings"
 	"testing"
@@ -119,17 +120,17 @@ func TestTable(t *testing.T) {
 
 func TestRun(t *testing.T) {
 	var out bytes.Buffer
-	if err := run([]string{"-all"}, strings.NewReader(sample), &out); err != nil {
+	if err := run([]string{"-all"}, strings.NewReader(sample), &out, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "| HOTP generate vs pquerna/otp | 500 ns ±20% | 2000 ns ±0% | 0.25× |") ||
 		!strings.Contains(out.String(), "| benchmarks.NoMem | 12.5 ns | n/a | n/a | 1 |") {
 		t.Errorf("output:\n%s", out.String())
 	}
-	if err := run(nil, strings.NewReader("PASS\n"), &out); err == nil {
+	if err := run(nil, strings.NewReader("PASS\n"), &out, io.Discard); err == nil {
 		t.Error("no results: no error")
 	}
-	if err := run([]string{"-bogus"}, strings.NewReader(sample), &out); err == nil {
+	if err := run([]string{"-bogus"}, strings.NewReader(sample), &out, io.Discard); err == nil {
 		t.Error("bad flag: no error")
 	}
 }
