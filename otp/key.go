@@ -1,6 +1,7 @@
 package otp
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -136,6 +137,7 @@ type Key struct {
 	mod    uint32
 	inner  []byte // marshaled hash state after absorbing key XOR ipad
 	outer  []byte // marshaled hash state after absorbing key XOR opad
+	fast   bool   // the prepared-state path agrees with crypto/hmac
 }
 
 // NewKey returns a Key for a decoded secret of MinSecretLen to MaxSecretLen
@@ -177,6 +179,7 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 	k.outer = marshalState(k.alg, pad)
 	clear(block)
 	clear(pad)
+	k.fast = fastPathAgrees(k)
 	return k, nil
 }
 
@@ -288,7 +291,18 @@ func (k *Key) value(counter uint64) uint32 {
 // mac computes HMAC(secret, counter) from the prepared states. Each hash
 // has its own function so that the compiler sees the concrete type, inlines
 // New and keeps the state on the stack: no allocation.
+//
+// Those functions pad the final block themselves (the message lengths are
+// fixed) and read the chaining value, which after the last block is the
+// digest, from the hash's binary state: one block function call per hash and
+// none of Sum's copying. The binary state layout (4 magic bytes, then the
+// chaining value big-endian) is the standard library's; NewKey checks the
+// result against crypto/hmac once and, should the layout ever differ, the Key
+// falls back to crypto/hmac on every call (slower, allocating, still right).
 func (k *Key) mac(counter uint64, sum *[sha512.Size]byte) []byte {
+	if !k.fast {
+		return k.macStd(counter, sum)
+	}
 	var msg [8]byte
 	putUint64(msg[:], counter)
 	switch k.alg {
@@ -300,37 +314,89 @@ func (k *Key) mac(counter uint64, sum *[sha512.Size]byte) []byte {
 	return mac1(k.inner, k.outer, msg[:], sum)
 }
 
+// macStd is the fallback through crypto/hmac. It copies into sum so that
+// the fast path's buffers stay on the stack.
+func (k *Key) macStd(counter uint64, sum *[sha512.Size]byte) []byte {
+	msg := make([]byte, 8)
+	putUint64(msg, counter)
+	m := hmac.New(k.alg.newHash, k.secret)
+	m.Write(msg)
+	return sum[:copy(sum[:], m.Sum(nil))]
+}
+
+// stateOffset is where the chaining value starts in a marshaled state.
+const stateOffset = 4
+
 func mac1(inner, outer, msg []byte, sum *[sha512.Size]byte) []byte {
+	var blk [sha1.BlockSize]byte
+	var st [256]byte
 	h := sha1.New()
-	u := h.(encoding.BinaryUnmarshaler)
+	u, a := h.(encoding.BinaryUnmarshaler), h.(encoding.BinaryAppender)
 	_ = u.UnmarshalBinary(inner)
-	h.Write(msg)
-	in := h.Sum(sum[:0])
+	h.Write(lastBlock(blk[:], msg))
+	s, _ := a.AppendBinary(st[:0])
 	_ = u.UnmarshalBinary(outer)
-	h.Write(in)
-	return h.Sum(sum[:0])
+	h.Write(lastBlock(blk[:], s[stateOffset:stateOffset+sha1.Size]))
+	s, _ = a.AppendBinary(st[:0])
+	return sum[:copy(sum[:], s[stateOffset:stateOffset+sha1.Size])]
 }
 
 func mac256(inner, outer, msg []byte, sum *[sha512.Size]byte) []byte {
+	var blk [sha256.BlockSize]byte
+	var st [256]byte
 	h := sha256.New()
-	u := h.(encoding.BinaryUnmarshaler)
+	u, a := h.(encoding.BinaryUnmarshaler), h.(encoding.BinaryAppender)
 	_ = u.UnmarshalBinary(inner)
-	h.Write(msg)
-	in := h.Sum(sum[:0])
+	h.Write(lastBlock(blk[:], msg))
+	s, _ := a.AppendBinary(st[:0])
 	_ = u.UnmarshalBinary(outer)
-	h.Write(in)
-	return h.Sum(sum[:0])
+	h.Write(lastBlock(blk[:], s[stateOffset:stateOffset+sha256.Size]))
+	s, _ = a.AppendBinary(st[:0])
+	return sum[:copy(sum[:], s[stateOffset:stateOffset+sha256.Size])]
 }
 
 func mac512(inner, outer, msg []byte, sum *[sha512.Size]byte) []byte {
+	var blk [sha512.BlockSize]byte
+	var st [256]byte
 	h := sha512.New()
-	u := h.(encoding.BinaryUnmarshaler)
+	u, a := h.(encoding.BinaryUnmarshaler), h.(encoding.BinaryAppender)
 	_ = u.UnmarshalBinary(inner)
-	h.Write(msg)
-	in := h.Sum(sum[:0])
+	h.Write(lastBlock(blk[:], msg))
+	s, _ := a.AppendBinary(st[:0])
 	_ = u.UnmarshalBinary(outer)
-	h.Write(in)
-	return h.Sum(sum[:0])
+	h.Write(lastBlock(blk[:], s[stateOffset:stateOffset+sha512.Size]))
+	s, _ = a.AppendBinary(st[:0])
+	return sum[:copy(sum[:], s[stateOffset:stateOffset+sha512.Size])]
+}
+
+// lastBlock fills blk (one hash block) with data and the Merkle-Damgard
+// padding of a message made of one block already absorbed (the padded key)
+// followed by data: 0x80, zeros, and the message length in bits, big-endian,
+// in the last 8 bytes (SHA-1, SHA-256) or 16 bytes (SHA-512, whose upper 8
+// are zero here). data must leave room for the padding.
+func lastBlock(blk, data []byte) []byte {
+	clear(blk)
+	copy(blk, data)
+	blk[len(data)] = 0x80
+	bits := uint64(len(blk)+len(data)) * 8
+	putUint64(blk[len(blk)-8:], bits)
+	return blk
+}
+
+// fastPathAgrees reports whether the prepared-state functions give
+// crypto/hmac's answer for k, which they do whenever the standard library's
+// binary hash state has the layout they read.
+func fastPathAgrees(k *Key) bool {
+	var fast, std [sha512.Size]byte
+	for _, c := range []uint64{0, 1, 1 << 40} {
+		k.fast = true
+		got := k.mac(c, &fast)
+		if !hmac.Equal(got, k.macStd(c, &std)) {
+			k.fast = false
+			return false
+		}
+	}
+	return true
 }
 
 func putUint64(b []byte, v uint64) {
