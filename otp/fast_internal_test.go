@@ -1,6 +1,13 @@
 package otp
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+)
 
 func TestFastPathInUse(t *testing.T) {
 	for _, a := range []Algorithm{SHA1, SHA256, SHA512} {
@@ -12,4 +19,28 @@ func TestFastPathInUse(t *testing.T) {
 			t.Errorf("%v: the prepared-state path disagrees with crypto/hmac", a)
 		}
 	}
+}
+
+// TestPropertyFastEqualsStd checks the prepared-state HMAC against the
+// crypto/hmac fallback for any key (including keys longer than a block)
+// and counter, so both paths are known to give the RFC's codes.
+func TestPropertyFastEqualsStd(t *testing.T) {
+	p := gopter.NewProperties(gopter.DefaultTestParameters())
+	p.Property("fast path == crypto/hmac", prop.ForAll(
+		func(secret []byte, counter uint64, alg int) bool {
+			k, err := NewKey(secret, Params{Algorithm: []Algorithm{SHA1, SHA256, SHA512}[alg]})
+			if err != nil {
+				return false
+			}
+			var a, b [64]byte
+			fast := k.mac(counter, &a)
+			k.fast = false
+			std := k.mac(counter, &b)
+			return bytes.Equal(fast, std) && len(fast) == k.alg.Size()
+		},
+		gen.SliceOfN(200, gen.UInt8()).Map(func(b []byte) []byte { return b[:16+int(b[0])%184] }),
+		gen.UInt64(),
+		gen.IntRange(0, 2),
+	))
+	p.TestingRun(t)
 }
