@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -157,16 +158,23 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 		period: int64(p.Period / time.Second),
 		mod:    pow10[p.Digits],
 	}
-	// HMAC (RFC 2104): keys longer than a block are hashed first, then
-	// padded with zeros to a block and XORed with ipad and opad.
+	k.prepare()
+	k.fast = fastPathAgrees[k.alg]()
+	return k, nil
+}
+
+// prepare hashes the padded key blocks once (RFC 2104): keys longer than a
+// block are hashed first, then padded with zeros to a block and XORed with
+// ipad and opad.
+func (k *Key) prepare() {
 	bs := k.alg.blockSize()
 	block := make([]byte, bs)
-	if len(secret) > bs {
+	if len(k.secret) > bs {
 		h := k.alg.newHash()
-		h.Write(secret)
+		h.Write(k.secret)
 		h.Sum(block[:0])
 	} else {
-		copy(block, secret)
+		copy(block, k.secret)
 	}
 	pad := make([]byte, bs)
 	for i, b := range block {
@@ -179,8 +187,6 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 	k.outer = marshalState(k.alg, pad)
 	clear(block)
 	clear(pad)
-	k.fast = fastPathAgrees(k)
-	return k, nil
 }
 
 func marshalState(a Algorithm, pad []byte) []byte {
@@ -383,16 +389,30 @@ func lastBlock(blk, data []byte) []byte {
 	return blk
 }
 
-// fastPathAgrees reports whether the prepared-state functions give
-// crypto/hmac's answer for k, which they do whenever the standard library's
-// binary hash state has the layout they read.
-func fastPathAgrees(k *Key) bool {
+// fastPathAgrees reports, per algorithm, whether the prepared-state
+// functions give crypto/hmac's answer, which they do whenever the standard
+// library's binary hash state has the layout they read. It depends on the
+// hash implementation only, not on the key, so it is checked once per
+// algorithm (with a key longer than a block, so both key paths are covered)
+// and remembered.
+var fastPathAgrees = map[Algorithm]func() bool{
+	SHA1:   sync.OnceValue(func() bool { return agrees(SHA1) }),
+	SHA256: sync.OnceValue(func() bool { return agrees(SHA256) }),
+	SHA512: sync.OnceValue(func() bool { return agrees(SHA512) }),
+}
+
+func agrees(a Algorithm) bool {
+	secret := make([]byte, 200)
+	for i := range secret {
+		secret[i] = byte(i)
+	}
+	k := &Key{secret: secret, alg: a}
+	k.prepare()
 	var fast, std [sha512.Size]byte
 	for _, c := range []uint64{0, 1, 1 << 40} {
 		k.fast = true
 		got := k.mac(c, &fast)
 		if !hmac.Equal(got, k.macStd(c, &std)) {
-			k.fast = false
 			return false
 		}
 	}
