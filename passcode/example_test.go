@@ -71,7 +71,7 @@ func ExampleService_Request() {
 	// policy met: true
 	// second request refused: true
 	// admin sees it again: true
-	// 09:00 transition state(0)->requested admin@example.com
+	// 09:00 transition none->requested admin@example.com
 	// 09:00 notified requested->requested system
 	// 09:01 transition requested->pending mdm
 	// 09:02 transition pending->acknowledged mdm

@@ -21,9 +21,11 @@ import (
 // reset in the other three (its open reset).
 type State uint8
 
-// States. The zero State is invalid.
+// States. The zero State, None, means "no state yet": it is the From of a
+// reset's first event, and no reset is ever in it.
 const (
-	Requested State = iota + 1
+	None      State = 0
+	Requested State = iota
 	Pending
 	Acknowledged
 	Succeeded
@@ -31,12 +33,12 @@ const (
 	Expired
 )
 
-var stateNames = [...]string{"", "requested", "pending", "acknowledged", "succeeded", "failed", "expired"}
+var stateNames = [...]string{"none", "requested", "pending", "acknowledged", "succeeded", "failed", "expired"}
 
-// String returns the state's name ("pending"), or "state(N)" for an invalid
-// state.
+// String returns the state's name ("pending", "none" for the zero State),
+// or "state(N)" for an invalid state.
 func (s State) String() string {
-	if int(s) < len(stateNames) && s != 0 {
+	if int(s) < len(stateNames) {
 		return stateNames[s]
 	}
 	return fmt.Sprintf("state(%d)", uint8(s))

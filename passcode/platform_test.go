@@ -136,7 +136,7 @@ func TestNames(t *testing.T) {
 		{passcode.LockPIN.String(), "lock-pin"},
 		{passcode.Action(9).String(), "action(9)"},
 		{passcode.Acknowledged.String(), "acknowledged"},
-		{passcode.State(0).String(), "state(0)"},
+		{passcode.State(0).String(), "none"}, {passcode.State(9).String(), "state(9)"},
 		{passcode.EventViewDenied.String(), "view-denied"},
 		{passcode.EventKind(0).String(), "event(0)"},
 	} {

@@ -158,7 +158,7 @@ func TestAdminReset(t *testing.T) {
 		t.Fatalf("Transition out of Succeeded: %v, want ErrInvalidTransition", err)
 	}
 	want := []string{
-		"transition state(0)->requested by admin-1",
+		"transition none->requested by admin-1",
 		"viewed requested->requested by admin-1",
 		"view-denied requested->requested by admin-2",
 		"view-denied requested->requested by ",
@@ -227,9 +227,9 @@ func TestOneOpenResetPerDevice(t *testing.T) {
 		t.Fatalf("old reset %s, new %s", old.State, second.Reset.ID)
 	}
 	want := []string{
-		"transition state(0)->requested by admin-1",
+		"transition none->requested by admin-1",
 		"transition requested->expired by system",
-		"transition state(0)->requested by admin-2",
+		"transition none->requested by admin-2",
 	}
 	if got := f.events(t, passcode.EventQuery{DeviceID: "d1"}); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("device events %q, want %q", got, want)

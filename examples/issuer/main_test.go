@@ -120,7 +120,7 @@ func TestDeviceKey(t *testing.T) {
 	}
 }
 
-var codeLine = regexp.MustCompile(`(?m)^  code:    ([0-9A-Z]{5}(-[0-9A-Z]{5}){4})$`)
+var codeLine = regexp.MustCompile(`(?m)^  code:    ([0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}-[0-9A-HJKMNP-TV-Z]{4}[0-9A-HJKMNP-TV-Z*$U])$`)
 
 func TestIssue(t *testing.T) {
 	dir, path := master(t)

@@ -78,7 +78,7 @@ func TestRun(t *testing.T) {
 		}
 	}
 	patterns := []string{
-		`(?m)^code:     [0-9A-Z]{5}(-[0-9A-Z]{5}){4}$`,
+		`(?m)^code:     [0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){3}-[0-9A-HJKMNP-TV-Z]{4}[0-9A-HJKMNP-TV-Z*$U]$`,
 		`(?m)^serial:   [0-9a-f]{6} \(key 1\), QR PNG \d+ bytes$`,
 		`(?m)^site berlin, passcode [0-9A-Za-z]{12} \(shown once; 12 characters\)$`,
 		`(?m)^set-passcode on "Anna's Pixel": requested, new passcode [0-9A-Za-z]{8} \(policy alphanumeric 8\)$`,
