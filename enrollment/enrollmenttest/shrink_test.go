@@ -29,11 +29,8 @@ func identifier(s string) bool {
 	return true
 }
 
-var contracts = []struct {
-	name string
-	gen  gopter.Gen
-	ok   func(any) bool
-}{
+// contracts pairs each exported generator with what its values promise.
+var contracts = []gentest.Contract{
 	{"GenPasscode", enrollmenttest.GenPasscode(), func(v any) bool { return parses(v) && enrollmenttest.ValidShape(v.(string)) }},
 	{"GenPaddedPasscode", enrollmenttest.GenPaddedPasscode(), parses},
 	{"GenMalformed", enrollmenttest.GenMalformed(), func(v any) bool {
@@ -47,11 +44,7 @@ var contracts = []struct {
 	}},
 }
 
-func TestShrinksKeepTheContract(t *testing.T) {
-	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { gentest.ShrinksHold(t, c.gen, c.ok) })
-	}
-}
+func TestGeneratorContracts(t *testing.T) { gentest.CheckContracts(t, contracts) }
 
 // An always-false property shrinks each generator's values to its simplest.
 func TestShrinkToSimplest(t *testing.T) {

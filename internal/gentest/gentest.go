@@ -123,3 +123,28 @@ func ShrinksHold(t *testing.T, g gopter.Gen, ok func(v any) bool) {
 		}
 	}
 }
+
+// Contract pairs an exported generator with what its values promise (OK is
+// given the generated value). It is an alias of an unnamed struct so that
+// the kits' tables can list contracts positionally.
+type Contract = struct {
+	Name string
+	Gen  gopter.Gen
+	OK   func(any) bool
+}
+
+// CheckContracts checks, for each contract, that every generated value
+// meets it (a gopter property) and that every candidate its shrinker offers
+// meets it too ([ShrinksHold]), so a shrunk counterexample is still a value
+// the generator could have produced.
+func CheckContracts(t *testing.T, cs []Contract) {
+	t.Helper()
+	p := gopter.NewProperties(gopter.DefaultTestParameters())
+	for _, c := range cs {
+		p.Property(c.Name, prop.ForAll(c.OK, c.Gen))
+	}
+	p.TestingRun(t)
+	for _, c := range cs {
+		t.Run("shrinks/"+c.Name, func(t *testing.T) { ShrinksHold(t, c.Gen, c.OK) })
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/leanovate/gopter"
-	"github.com/leanovate/gopter/prop"
 
 	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/otp"
@@ -32,11 +31,8 @@ func secretOf(k *otp.Key) []byte {
 	return b
 }
 
-var contracts = []struct {
-	name string
-	gen  gopter.Gen
-	ok   func(any) bool
-}{
+// contracts pairs each exported generator with what its values promise.
+var contracts = []gentest.Contract{
 	{"GenAlgorithm", otptest.GenAlgorithm(), func(v any) bool {
 		return validParams(otp.Params{Algorithm: v.(otp.Algorithm), Digits: 6, Period: time.Second})
 	}},
@@ -82,19 +78,7 @@ var contracts = []struct {
 	}},
 }
 
-func TestGeneratorsKeepTheirContract(t *testing.T) {
-	p := gopter.NewProperties(gopter.DefaultTestParameters())
-	for _, c := range contracts {
-		p.Property(c.name, prop.ForAll(c.ok, c.gen))
-	}
-	p.TestingRun(t)
-}
-
-func TestShrinksKeepTheContract(t *testing.T) {
-	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { gentest.ShrinksHold(t, c.gen, c.ok) })
-	}
-}
+func TestGeneratorContracts(t *testing.T) { gentest.CheckContracts(t, contracts) }
 
 // An always-false property shrinks each generator's values to its simplest.
 func TestShrinkToSimplest(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/leanovate/gopter"
-	"github.com/leanovate/gopter/prop"
 
 	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/passcode"
@@ -25,11 +24,8 @@ func validDevice(d passcode.Device) bool {
 
 var fixed = passcode.Policy{Kind: passcode.Complex, MinLength: 6, MaxLength: 10}
 
-var contracts = []struct {
-	name string
-	gen  gopter.Gen
-	ok   func(any) bool
-}{
+// contracts pairs each exported generator with what its values promise.
+var contracts = []gentest.Contract{
 	{"GenPolicy", passcodetest.GenPolicy(), func(v any) bool {
 		p := v.(passcode.Policy)
 		_, err := passcode.NewGenerator(p)
@@ -55,19 +51,7 @@ var contracts = []struct {
 	}},
 }
 
-func TestGeneratorsKeepTheirContract(t *testing.T) {
-	p := gopter.NewProperties(gopter.DefaultTestParameters())
-	for _, c := range contracts {
-		p.Property(c.name, prop.ForAll(c.ok, c.gen))
-	}
-	p.TestingRun(t)
-}
-
-func TestShrinksKeepTheContract(t *testing.T) {
-	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { gentest.ShrinksHold(t, c.gen, c.ok) })
-	}
-}
+func TestGeneratorContracts(t *testing.T) { gentest.CheckContracts(t, contracts) }
 
 // An always-false property shrinks each generator's values to its simplest.
 func TestShrinkToSimplest(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/leanovate/gopter"
-	"github.com/leanovate/gopter/prop"
 
 	"github.com/mdmcred/mdmcred/internal/gentest"
 	"github.com/mdmcred/mdmcred/servicepass"
@@ -50,11 +49,7 @@ func datedRequest(d servicepass.Date) servicepass.Request {
 }
 
 // contracts pairs each exported generator with what its values promise.
-var contracts = []struct {
-	name string
-	gen  gopter.Gen
-	ok   func(any) bool
-}{
+var contracts = []gentest.Contract{
 	{"GenActions", servicepasstest.GenActions(), func(any) bool { return true }},
 	{"GenValidActions(DeviceOwner)", servicepasstest.GenValidActions(servicepass.DeviceOwner), func(v any) bool {
 		return servicepass.CheckRules(servicepass.DeviceOwner, v.(servicepass.Actions)) == nil
@@ -91,19 +86,7 @@ var contracts = []struct {
 	}},
 }
 
-func TestGeneratorsKeepTheirContract(t *testing.T) {
-	p := gopter.NewProperties(gopter.DefaultTestParameters())
-	for _, c := range contracts {
-		p.Property(c.name, prop.ForAll(c.ok, c.gen))
-	}
-	p.TestingRun(t)
-}
-
-func TestShrinksKeepTheContract(t *testing.T) {
-	for _, c := range contracts {
-		t.Run(c.name, func(t *testing.T) { gentest.ShrinksHold(t, c.gen, c.ok) })
-	}
-}
+func TestGeneratorContracts(t *testing.T) { gentest.CheckContracts(t, contracts) }
 
 func TestDatesCoverTheBounds(t *testing.T) {
 	// The day before the first date GenExpiryDate makes, and the day after
