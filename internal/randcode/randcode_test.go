@@ -136,83 +136,46 @@ func TestPropertyGeneratedCodesSatisfySpec(t *testing.T) {
 	p.TestingRun(t)
 }
 
-// TestUniformPerPosition is a chi-square test: with class constraints the
-// distribution per position is not flat over the alphabet (a digit is
-// slightly more likely than a given letter, because fewer strings lack a
-// digit), so the expected count comes from the exact count of satisfying
-// strings rather than 1/62.
-func TestUniformPerPosition(t *testing.T) {
-	const samples = 100000
-	g := MustNew(company)
-	var counts [12][256]int
+// TestUniformOverSatisfyingStrings is a chi-square test over whole strings:
+// with Require, every string that satisfies the spec must be equally likely
+// (no position forced, no class favoured). The spec is small enough to list
+// every satisfying string: 3 characters over "abc" with at least one 'a' and
+// one 'b' leave 12 of the 27 strings. The per-position test of the product's
+// 12-character passcodes is enrollment's TestUniformPerPosition.
+func TestUniformOverSatisfyingStrings(t *testing.T) {
+	const samples = 60000
+	g := MustNew(Spec{Alphabet: "abc", Length: 3, Require: []string{"a", "b"}})
+	counts := map[string]int{}
 	for i := 0; i < samples; i++ {
 		c, err := g.Generate(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for p := 0; p < len(c); p++ {
-			counts[p][c[p]]++
-		}
+		counts[c]++
 	}
-	// Exact probability of character class at a position: count of strings
-	// with that class at position 0 satisfying the rule, divided by the total.
-	pDigit, pLower, pUpper := classProbabilities(12)
-	for p := 0; p < 12; p++ {
-		chi := 0.0
-		for _, c := range []byte(Alnum) {
-			var e float64
-			switch {
-			case c <= '9':
-				e = pDigit / 10 * samples
-			case c >= 'a':
-				e = pLower / 26 * samples
-			default:
-				e = pUpper / 26 * samples
-			}
-			d := float64(counts[p][c]) - e
-			chi += d * d / e
-		}
-		// 61 degrees of freedom: p=0.0001 critical value is about 112.
-		if chi > 112 {
-			t.Errorf("position %d: chi-square %.1f over 61 d.o.f. (p < 0.0001)", p, chi)
-		}
-	}
-}
-
-// classProbabilities returns the probability that position 0 of a uniform
-// string satisfying the digit/lower/upper rule is a digit, lower or upper.
-func classProbabilities(n int) (digit, lower, upper float64) {
-	// Inclusion-exclusion over the classes missing from the other n-1 chars.
-	pow := func(b float64) float64 { return math.Pow(b, float64(n-1)) }
-	// strings of the remaining n-1 chars that contain all of the given classes.
-	withAll := func(needD, needL, needU bool) float64 {
-		sets := []struct {
-			size float64
-			need bool
-		}{{10, needD}, {26, needL}, {26, needU}}
-		total := 0.0
-		for mask := 0; mask < 8; mask++ {
-			size, sign, ok := 62.0, 1.0, true
-			for i, s := range sets {
-				if mask&(1<<i) != 0 {
-					if !s.need {
-						ok = false
-					}
-					size -= s.size
-					sign = -sign
+	var want []string
+	for _, x := range "abc" {
+		for _, y := range "abc" {
+			for _, z := range "abc" {
+				if s := string([]rune{x, y, z}); strings.Contains(s, "a") && strings.Contains(s, "b") {
+					want = append(want, s)
 				}
 			}
-			if ok {
-				total += sign * pow(size)
-			}
 		}
-		return total
 	}
-	d := 10 * withAll(false, true, true)
-	l := 26 * withAll(true, false, true)
-	u := 26 * withAll(true, true, false)
-	sum := d + l + u
-	return d / sum, l / sum, u / sum
+	if len(want) != 12 || len(counts) != len(want) {
+		t.Fatalf("drew %d distinct strings, want the %d satisfying ones: %v", len(counts), len(want), counts)
+	}
+	e := float64(samples) / float64(len(want))
+	chi := 0.0
+	for _, s := range want {
+		d := float64(counts[s]) - e
+		chi += d * d / e
+	}
+	// 11 degrees of freedom: the p = 0.0001 critical value is 35.6.
+	if chi > 35.6 {
+		t.Errorf("chi-square %.1f over 11 d.o.f. (p < 0.0001): %v", chi, counts)
+	}
 }
 
 // BenchmarkFloor is the crypto/rand rejection-sampling floor: one read and a
