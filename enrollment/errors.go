@@ -75,7 +75,9 @@ func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
 type AttemptError struct {
 	// Reason is why the attempt failed: a [*MalformedError],
 	// [ErrWrongPasscode], or [ErrLocked] for an attempt on a passcode that
-	// was already locked (which is counted but never compared).
+	// was already locked (which is counted but never compared) and for a
+	// well-formed attempt that another attempt's lock overtook between
+	// its comparison and its count, whether it was right or wrong.
 	Reason error
 	// Failures is the site's failure count including this attempt.
 	Failures int

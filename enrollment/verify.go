@@ -64,14 +64,19 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 	// another one locked it.
 	ctx = uncancelable(ctx)
 	now := s.now().UTC()
-	source = cleanSource(source)
 	switch err := s.store.RecordUse(ctx, site, rec.Digest, now); {
 	case errors.Is(err, ErrStale):
-		return ErrWrongPasscode // replaced since it was read: the input is the old passcode
+		// Replaced since it was read: the input is the old passcode, now a
+		// wrong one, and counted as such.
+		return s.fail(ctx, site, source, ErrWrongPasscode)
+	case errors.Is(err, ErrLocked):
+		// Locked since it was read: counted and answered like any attempt
+		// on a locked passcode, so that it says nothing about the input.
+		return s.fail(ctx, site, source, ErrLocked)
 	case err != nil:
 		return wrapStore("recording use", err)
 	}
-	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventUsed, At: now, Source: source}); err != nil {
+	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventUsed, At: now, Source: cleanSource(source)}); err != nil {
 		s.log.ErrorContext(ctx, "enrollment: recording used event", "site", site, "err", err)
 	}
 	return nil
@@ -86,6 +91,13 @@ func (s *Service) fail(ctx context.Context, site, source string, reason error) e
 	res, err := s.store.RecordFailure(ctx, site, now, source, s.threshold)
 	if err != nil {
 		return wrapStore("recording failure", err)
+	}
+	if res.Locked && !res.JustLocked && reason == ErrWrongPasscode {
+		// Another attempt locked the passcode after this one read it: answer
+		// as for any attempt on a locked passcode. A right passcode in the
+		// same window gets that answer too (see Verify), so racing guesses
+		// cannot tell which of them was right.
+		reason = ErrLocked
 	}
 	aerr := &AttemptError{Reason: reason, Failures: res.Failures, Locked: res.Locked, JustLocked: res.JustLocked}
 	if res.Locked && !res.JustLocked {

@@ -1,0 +1,96 @@
+package enrollment_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/mdmcred/mdmcred/enrollment"
+)
+
+// hookStore runs a hook before RecordUse or RecordFailure, to put another
+// request's change between Verify's read of the record and its atomic
+// update: the window that racing attempts hit.
+type hookStore struct {
+	*enrollment.MemStore
+	beforeUse, beforeFailure func()
+}
+
+func (s *hookStore) RecordUse(ctx context.Context, site string, d []byte, at time.Time) error {
+	if h := s.beforeUse; h != nil {
+		s.beforeUse = nil
+		h()
+	}
+	return s.MemStore.RecordUse(ctx, site, d, at)
+}
+
+func (s *hookStore) RecordFailure(ctx context.Context, site string, at time.Time, src string, threshold int) (enrollment.FailureResult, error) {
+	if h := s.beforeFailure; h != nil {
+		s.beforeFailure = nil
+		h()
+	}
+	return s.MemStore.RecordFailure(ctx, site, at, src, threshold)
+}
+
+// lockSite makes threshold failures directly in the store.
+func lockSite(t *testing.T, s *enrollment.MemStore, threshold int) func() {
+	return func() {
+		for range threshold {
+			if _, err := s.RecordFailure(context.Background(), "site", t0, "other", threshold); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
+
+// TestLockRaceIsNoOracle: an attempt read before the lock and updated after
+// it gets the same answer whether its passcode was right or wrong (an
+// attempt on a locked passcode, counted), so racing guesses cannot tell
+// which of them was right once the passcode has locked.
+func TestLockRaceIsNoOracle(t *testing.T) {
+	const threshold = 3
+	var got [2]*enrollment.AttemptError
+	for i, right := range []bool{true, false} {
+		hs := &hookStore{MemStore: enrollment.NewMemStore()}
+		f := newFixture(t, func(c *enrollment.Config) { c.Store = hs; c.Threshold = threshold })
+		code := f.generate(t, "site")
+		input := code
+		if right {
+			hs.beforeUse = lockSite(t, hs.MemStore, threshold)
+		} else {
+			input = wrong(code)
+			hs.beforeFailure = lockSite(t, hs.MemStore, threshold)
+		}
+		err := f.svc.Verify(context.Background(), "site", input, "10.0.0.9")
+		var ae *enrollment.AttemptError
+		if !errors.As(err, &ae) || !errors.Is(err, enrollment.ErrLocked) {
+			t.Fatalf("right=%v: Verify = %v, want a counted AttemptError matching ErrLocked", right, err)
+		}
+		got[i] = ae
+		if st, _ := f.svc.Status(context.Background(), "site"); st.FailedAttempts != threshold+1 || st.Uses != 0 {
+			t.Fatalf("right=%v: %d failures and %d uses, want %d and 0", right, st.FailedAttempts, st.Uses, threshold+1)
+		}
+	}
+	r, w := got[0], got[1]
+	if r.Reason != w.Reason || r.Failures != w.Failures || r.Locked != w.Locked || r.JustLocked != w.JustLocked || r.Error() != w.Error() {
+		t.Fatalf("right and wrong passcodes racing the lock answer differently:\n right %#v (%v)\n wrong %#v (%v)", r, r, w, w)
+	}
+}
+
+// TestReplacedDuringVerifyIsCounted: a passcode replaced between Verify's
+// read and its update is now a wrong passcode, and counted as one.
+func TestReplacedDuringVerifyIsCounted(t *testing.T) {
+	hs := &hookStore{MemStore: enrollment.NewMemStore()}
+	f := newFixture(t, func(c *enrollment.Config) { c.Store = hs })
+	code := f.generate(t, "site")
+	hs.beforeUse = func() { f.generate(t, "site") }
+	err := f.svc.Verify(context.Background(), "site", code, "10.0.0.9")
+	var ae *enrollment.AttemptError
+	if !errors.As(err, &ae) || !errors.Is(err, enrollment.ErrWrongPasscode) || ae.Failures != 1 {
+		t.Fatalf("Verify = %v, want a counted AttemptError matching ErrWrongPasscode", err)
+	}
+	if st, _ := f.svc.Status(context.Background(), "site"); st.FailedAttempts != 1 || st.LastSource != "10.0.0.9" {
+		t.Fatalf("status %+v", st)
+	}
+}
