@@ -68,7 +68,9 @@ type Config struct {
 	SealKeys  map[uint8][]byte
 	SealKeyID uint8
 	// RevealFor is how long after generation the sealed copy can be
-	// opened. Zero means for as long as the passcode exists.
+	// opened. Zero means for as long as the passcode exists. The limit is
+	// sealed into each copy and the current one is checked as well, so
+	// shortening it also applies to passcodes generated before.
 	RevealFor time.Duration
 
 	// Threshold is the number of failed attempts that locks the passcode.
@@ -280,6 +282,11 @@ func (s *Service) Reveal(ctx context.Context, site, viewer string) (Passcode, er
 		return Passcode{}, fmt.Errorf("%w: no sealed copy", ErrNoReveal)
 	}
 	now := s.now().UTC()
+	if s.revealFor > 0 && now.After(rec.GeneratedAt.Add(s.revealFor)) {
+		// The limit sealed into the copy is the one configured when it was
+		// made; the current one holds too, should the host have shortened it.
+		return Passcode{}, fmt.Errorf("%w: retention limit passed", ErrNoReveal)
+	}
 	pt, err := s.sealer.Open(rec.Sealed, sealAD(site, rec.Digest), now)
 	switch {
 	case errors.Is(err, seal.ErrExpired):
