@@ -28,8 +28,9 @@ type DeviceState struct {
 	// Window is the privileged window, zero when none is open.
 	Window WindowState `json:"window,omitzero"`
 	// DamagedAt is when the verifier found the state damaged and started
-	// afresh; zero if never. Grants for codes that may have been used before
-	// then are marked degraded.
+	// afresh, moved forward to the latest device time seen until the first
+	// grant after the damage; zero if never. Grants for codes that may have
+	// been used before then are marked degraded.
 	DamagedAt time.Time `json:"damaged_at,omitzero"`
 	// Damaged is set by a store that could not read its persisted state and
 	// hands out a fresh one instead. The verifier records DamagedAt and
@@ -43,7 +44,8 @@ type Use struct {
 	// twice the clock skew, after which the high-water mark alone refuses it.
 	Forget time.Time `json:"forget"`
 	// Day is, for a day-valid code, the calendar day (days since Epoch in the
-	// device's location) of its latest use.
+	// device's location) of its latest use; the code is refused on that day
+	// and on any earlier one.
 	Day int32 `json:"day,omitempty"`
 }
 

@@ -21,8 +21,10 @@ const fileMagic = "mdmcred servicepass device state v1\n"
 // file, and the directory synced, so that a crash leaves either the old or
 // the new state. The file holds a magic line, the hex SHA-256 of the body,
 // and the body (JSON). A file that fails the checksum or does not parse is
-// damaged: it is moved aside to path + ".damaged" and the verifier starts
-// afresh in degraded mode (see docs/servicepass-format.md).
+// damaged: it is copied aside to path + ".damaged" and the verifier starts
+// afresh in degraded mode (see docs/servicepass-format.md). The damaged file
+// stays in place until the fresh state replaces it, so that a process that
+// stops before then finds it damaged again on the next start.
 //
 // One FileStore value must own the file: it keeps the state in memory after
 // the first read. It is safe for concurrent use.
@@ -71,8 +73,11 @@ func (f *FileStore) load() DeviceState {
 		if s, err = decodeState(data); err == nil {
 			return s
 		}
+		// Keep a copy for inspection. The file itself is not moved: if it
+		// were, a restart before the next save would find no file, a fresh
+		// state, and forget the damage (and with it the degraded flag).
+		_ = os.WriteFile(f.path+".damaged", data, 0o600)
 	}
-	_ = os.Rename(f.path, f.path+".damaged")
 	return DeviceState{Damaged: true}
 }
 

@@ -229,6 +229,9 @@ func buildVectors(t *testing.T) vectorFile {
 	add("day-valid-set-password", "COPE Set Password valid through 2026-11-24 in Europe/Warsaw: once per calendar day, then expired.",
 		vecCOPE, servicepass.COPE, one,
 		st{day, local(22, 12, 0)}, st{day, local(22, 23, 30)}, st{day, local(23, 0, 30)}, st{day, local(24, 23, 50)}, st{day, local(25, 0, 10)})
+	add("day-valid-midnight-skew", "The same day-valid code used at 00:01: stepping the clock back over midnight (inside the 5-minute skew) and forward again gives no second use that day.",
+		vecCOPE, servicepass.COPE, one,
+		st{day, local(23, 0, 1)}, st{day, local(22, 23, 58)}, st{day, local(23, 0, 2)}, st{day, local(24, 0, 0)})
 
 	base := issue("base", one, req(vecDO, servicepass.DeviceOwner, servicepass.Unlock), vecT0)
 	add("replayed", "The same code twice: the second use is refused.", vecDO, servicepass.DeviceOwner, one, st{base, at}, st{base, at.Add(time.Minute)})

@@ -258,6 +258,14 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		s.HighWater = now.UTC()
 		changed = true
 	}
+	// Until the first grant after a damage (the damage emptied Used, and
+	// every grant leaves its own record), DamagedAt follows the latest
+	// device time, so that a clock set back when the damage was found
+	// cannot make a replay of a code used before it look undamaged.
+	if !s.DamagedAt.IsZero() && len(s.Used) == 0 && now.After(s.DamagedAt) {
+		s.DamagedAt = now.UTC()
+		changed = true
+	}
 	if !op.macOK {
 		r := v.policy.Fail(as, now.UTC())
 		s.Failures, s.LastFailure, s.LockedUntil = r.State.Failures, r.State.LastFailure, r.State.LockedUntil
@@ -309,7 +317,10 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 	}
 	forget := expiry.Add(2 * v.skew).UTC()
 	if p.DayValid {
-		if u, used := s.Used[key]; used && u.Day == today {
+		// Refuse a day on or before the latest use: the clock skew lets
+		// the device time step back over midnight, and alternating between
+		// two days must not give a second use on either.
+		if u, used := s.Used[key]; used && today <= u.Day {
 			op.err = ErrReplay
 			return changed
 		}

@@ -387,3 +387,88 @@ func TestBrokenStore(t *testing.T) {
 		t.Fatalf("ClearWindow = %v", err)
 	}
 }
+
+// TestDayValidOnceAcrossMidnightSkew: the clock skew lets the device time go
+// back a few minutes past midnight; that must not let a day-valid code
+// succeed again by alternating between the two calendar days.
+func TestDayValidOnceAcrossMidnightSkew(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, "cope", servicepass.COPE, nil)
+	iss := f.issue(t, servicepass.Request{DeviceID: "cope", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+		ExpiryDate: servicepass.Date{Year: 2026, Month: 11, Day: 24}, Location: warsaw})
+	at := func(day, h, m int) time.Time { return time.Date(2026, 11, day, h, m, 0, 0, warsaw) }
+	steps := []struct {
+		now  time.Time
+		want error
+	}{
+		{at(23, 0, 1), nil},
+		{at(22, 23, 58), servicepass.ErrReplay}, // back within the skew, on the previous day
+		{at(23, 0, 2), servicepass.ErrReplay},
+		{at(22, 23, 59), servicepass.ErrReplay},
+		{at(24, 0, 0), nil},
+	}
+	for _, s := range steps {
+		if _, err := v.Verify(iss.Code.Reveal(), s.now); !errors.Is(err, s.want) {
+			t.Fatalf("at %v: %v; want %v", s.now, err, s.want)
+		}
+	}
+}
+
+// TestDamagedStateSurvivesRestart: a damaged state file found by an update
+// that saves nothing (Window), or by a process that stops before it saves,
+// must still count as damaged on the next start.
+func TestDamagedStateSurvivesRestart(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "state")
+	open := func() *servicepass.Verifier {
+		fs, _ := servicepass.OpenFileStore(path)
+		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
+	}
+	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 20); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := open().Window(t0.Add(time.Minute)); err != nil { // reads the damaged file, saves nothing
+		t.Fatal(err)
+	}
+	g, err := open().Verify(iss.Code.Reveal(), t0.Add(2*time.Minute)) // after a restart
+	if err != nil || !g.Degraded {
+		t.Fatalf("replay after damage and restart: %+v, %v; want a degraded grant", g, err)
+	}
+}
+
+// TestDamagedAtClockSetBack: setting the device clock back when the damage
+// is found (any code that reaches the MAC check will do) must not make a
+// later replay of a code used before the damage look undamaged.
+func TestDamagedAtClockSetBack(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "state")
+	open := func() *servicepass.Verifier {
+		fs, _ := servicepass.OpenFileStore(path)
+		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
+	}
+	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	v := open()
+	// A forged code (wrong MAC) at a device time set far back.
+	p, err := servicepass.Decode(iss.Code.Reveal())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.MAC ^= 1
+	if _, err := v.Verify(p.Canonical(), servicepass.Epoch); !errors.Is(err, servicepass.ErrInvalid) {
+		t.Fatalf("forged code: %v", err)
+	}
+	g, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Minute))
+	if err != nil || !g.Degraded {
+		t.Fatalf("replay after damage found at a clock set back: %+v, %v; want a degraded grant", g, err)
+	}
+}

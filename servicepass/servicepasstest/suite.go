@@ -41,6 +41,7 @@ func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.Device
 			Used:       map[uint64]servicepass.Use{1: {Forget: t0.Add(time.Hour)}, 1 << 63: {Forget: t0.Add(2 * time.Hour), Day: 325}},
 			NextForget: t0.Add(time.Hour),
 			Window:     servicepass.WindowState{Actions: servicepass.Unlock | servicepass.DisableKiosk, Start: t0, End: t0.Add(time.Hour)},
+			DamagedAt:  t0.Add(-time.Hour),
 		}
 		mustUpdate(t, s, func(st *servicepass.DeviceState) bool { *st = want.Clone(); return true })
 		mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
@@ -54,6 +55,17 @@ func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.Device
 		mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
 			if _, ok := st.Used[1]; ok || len(st.Used) != 2 || !st.Used[7].Forget.Equal(t0) {
 				t.Errorf("Used = %v after delete and insert", st.Used)
+			}
+			return false
+		})
+	})
+
+	t.Run("DamagedIsNotPersisted", func(t *testing.T) {
+		s := newStore(t)
+		mustUpdate(t, s, func(st *servicepass.DeviceState) bool { st.Damaged, st.Failures = true, 1; return true })
+		mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
+			if st.Damaged || st.Failures != 1 {
+				t.Errorf("after an update that set Damaged: %+v", st)
 			}
 			return false
 		})
@@ -136,7 +148,7 @@ func mustUpdate(t *testing.T, s servicepass.DeviceStore, fn func(*servicepass.De
 
 func sameState(got, want *servicepass.DeviceState) error {
 	if got.Failures != want.Failures || !got.LastFailure.Equal(want.LastFailure) || !got.LockedUntil.Equal(want.LockedUntil) ||
-		!got.HighWater.Equal(want.HighWater) || !got.NextForget.Equal(want.NextForget) ||
+		!got.HighWater.Equal(want.HighWater) || !got.NextForget.Equal(want.NextForget) || !got.DamagedAt.Equal(want.DamagedAt) ||
 		got.Window.Actions != want.Window.Actions || !got.Window.Start.Equal(want.Window.Start) || !got.Window.End.Equal(want.Window.End) {
 		return fmt.Errorf("state = %+v, want %+v", *got, *want)
 	}
