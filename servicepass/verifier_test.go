@@ -472,3 +472,25 @@ func TestDamagedAtClockSetBack(t *testing.T) {
 		t.Fatalf("replay after damage found at a clock set back: %+v, %v; want a degraded grant", g, err)
 	}
 }
+
+// TestWindowClockTurnedBack: once the device has seen a time past the end
+// of the privileged window, turning the clock back must not reopen it, also
+// after a restart.
+func TestWindowClockTurnedBack(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "state")
+	open := func() *servicepass.Verifier {
+		fs, _ := servicepass.OpenFileStore(path)
+		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
+	}
+	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.DisableKiosk})
+	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := open().Window(t0.Add(2 * time.Hour)); err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
+		t.Fatalf("after the end: %+v %v", st, err)
+	}
+	if st, err := open().Window(t0.Add(30 * time.Minute)); err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
+		t.Fatalf("clock turned back into the window: %+v %v; want it ended", st, err)
+	}
+}
