@@ -95,6 +95,9 @@ func (u URI) Build() (KeyURI, error) {
 	if u.Key == nil {
 		return KeyURI{}, &URIError{Field: "secret", Reason: "no key"}
 	}
+	if !u.Key.usable() {
+		return KeyURI{}, &URIError{Field: "secret", Reason: "zero key", Err: errZeroKey}
+	}
 	if u.Kind != TOTPKind && u.Kind != HOTPKind {
 		return KeyURI{}, &URIError{Field: "type", Reason: "unknown kind " + u.Kind.String()}
 	}
