@@ -44,3 +44,35 @@ func TestPropertyFastEqualsStd(t *testing.T) {
 	))
 	p.TestingRun(t)
 }
+
+// TestFastPathEveryKeyLength compares the prepared-state HMAC with
+// crypto/hmac for every accepted key length (around both block sizes, and
+// the hashed long-key path up to MaxSecretLen) and counters at the edges,
+// for each algorithm: the once-per-algorithm check in NewKey stands for
+// all of them.
+func TestFastPathEveryKeyLength(t *testing.T) {
+	counters := []uint64{0, 1, 1<<32 - 1, 1 << 32, 1<<63 - 1, 1 << 63, ^uint64(0)}
+	for _, a := range []Algorithm{SHA1, SHA256, SHA512} {
+		for n := MinSecretLen; n <= MaxSecretLen; n++ {
+			secret := make([]byte, n)
+			for i := range secret {
+				secret[i] = byte(n*7 + i*13)
+			}
+			k, err := NewKey(secret, Params{Algorithm: a})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !k.fast {
+				t.Fatalf("%v: fast path off", a)
+			}
+			for _, c := range counters {
+				var f, s [64]byte
+				fast := k.mac(c, &f)
+				std := k.macStd(c, &s)
+				if !bytes.Equal(fast, std) || len(fast) != a.Size() {
+					t.Fatalf("%v key of %d bytes, counter %d: fast %x, crypto/hmac %x", a, n, c, fast, std)
+				}
+			}
+		}
+	}
+}

@@ -392,9 +392,11 @@ func lastBlock(blk, data []byte) []byte {
 // fastPathAgrees reports, per algorithm, whether the prepared-state
 // functions give crypto/hmac's answer, which they do whenever the standard
 // library's binary hash state has the layout they read. It depends on the
-// hash implementation only, not on the key, so it is checked once per
-// algorithm (with a key longer than a block, so both key paths are covered)
-// and remembered.
+// hash implementation only, not on the key (prepare's two key paths, hash
+// a long key or zero-pad a short one, do not touch the layout), so it is
+// checked once per algorithm, with a key shorter than a block and one
+// longer, and remembered. TestFastPathEveryKeyLength checks every
+// accepted key length.
 var fastPathAgrees = map[Algorithm]func() bool{
 	SHA1:   sync.OnceValue(func() bool { return agrees(SHA1) }),
 	SHA256: sync.OnceValue(func() bool { return agrees(SHA256) }),
@@ -402,18 +404,20 @@ var fastPathAgrees = map[Algorithm]func() bool{
 }
 
 func agrees(a Algorithm) bool {
-	secret := make([]byte, 200)
-	for i := range secret {
-		secret[i] = byte(i)
-	}
-	k := &Key{secret: secret, alg: a}
-	k.prepare()
-	var fast, std [sha512.Size]byte
-	for _, c := range []uint64{0, 1, 1 << 40} {
-		k.fast = true
-		got := k.mac(c, &fast)
-		if !hmac.Equal(got, k.macStd(c, &std)) {
-			return false
+	for _, n := range []int{MinSecretLen, 200} {
+		secret := make([]byte, n)
+		for i := range secret {
+			secret[i] = byte(i)
+		}
+		k := &Key{secret: secret, alg: a}
+		k.prepare()
+		var fast, std [sha512.Size]byte
+		for _, c := range []uint64{0, 1, 1 << 40} {
+			k.fast = true
+			got := k.mac(c, &fast)
+			if !hmac.Equal(got, k.macStd(c, &std)) {
+				return false
+			}
 		}
 	}
 	return true
