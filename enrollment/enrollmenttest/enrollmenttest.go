@@ -208,6 +208,28 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			t.Fatal("a refused RecordUse counted")
 		}
 	})
+	t.Run("RecordUsePrecedence", func(t *testing.T) {
+		// ErrStale, then ErrDisabled, then ErrLocked, as Store.RecordUse
+		// documents.
+		s := newStore(t)
+		mustPut(t, s, record("site-a", 1))
+		if _, err := s.RecordFailure(ctx, "site-a", t0, "", 1); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.RecordUse(ctx, "site-a", digest(1), t0); !errors.Is(err, enrollment.ErrLocked) {
+			t.Fatalf("RecordUse locked: %v, want ErrLocked", err)
+		}
+		mustNoErr(t, s.Disable(ctx, "site-a", "b@example.com", t0))
+		if err := s.RecordUse(ctx, "site-a", digest(1), t0); !errors.Is(err, enrollment.ErrDisabled) || errors.Is(err, enrollment.ErrLocked) {
+			t.Fatalf("RecordUse disabled and locked: %v, want ErrDisabled", err)
+		}
+		if err := s.RecordUse(ctx, "site-a", digest(2), t0); !errors.Is(err, enrollment.ErrStale) {
+			t.Fatalf("RecordUse replaced, disabled and locked: %v, want ErrStale", err)
+		}
+		if got, _ := s.Get(ctx, "site-a"); got.Uses != 0 {
+			t.Fatalf("refused RecordUse calls counted %d uses", got.Uses)
+		}
+	})
 	t.Run("Events", func(t *testing.T) {
 		s := newStore(t)
 		kinds := []enrollment.EventKind{enrollment.EventGenerated, enrollment.EventFailed, enrollment.EventLocked, enrollment.EventAlertSent, enrollment.EventRegenerated}
