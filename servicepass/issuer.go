@@ -75,6 +75,40 @@ func DateOf(t time.Time) Date {
 	return Date{y, m, d}
 }
 
+// endOfDate returns the first instant of the day after y-m-d in loc: the end
+// of that date on loc's calendar. time.Date is not enough when loc's clocks
+// skip midnight (a DST change at 00:00): it may return an instant that is
+// still on the date itself, so this searches the few hours around it for the
+// first instant whose local date is the next one.
+func endOfDate(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+	ny, nm, nd := time.Date(y, m, d+1, 12, 0, 0, 0, time.UTC).Date() // the next date, normalized
+	before := func(u time.Time) bool {
+		uy, um, ud := u.In(loc).Date()
+		if uy != ny {
+			return uy < ny
+		}
+		if um != nm {
+			return um < nm
+		}
+		return ud < nd
+	}
+	if !before(t) && before(t.Add(-time.Second)) {
+		return t
+	}
+	// Binary search over whole seconds in [t-3h, t+3h]: before(lo), !before(hi).
+	lo, hi := t.Unix()-3*3600, t.Unix()+3*3600
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if before(time.Unix(mid, 0)) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return time.Unix(hi, 0).In(loc)
+}
+
 // Request asks for one service password.
 type Request struct {
 	// DeviceID is the device's ID, exactly as its agent was provisioned.
@@ -247,7 +281,7 @@ func (r *Request) plan(now time.Time) (plan, error) {
 			return plan{}, &RuleError{Rule: ErrExpiryDate, Field: "ExpiryDate", Detail: "not a calendar date"}
 		}
 		pl.date = d
-		pl.expiresAt = time.Date(d.Year, d.Month, d.Day+1, 0, 0, 0, 0, r.Location).UTC()
+		pl.expiresAt = endOfDate(d.Year, d.Month, d.Day, r.Location).UTC()
 		days := start.Sub(Epoch) / (24 * time.Hour)
 		if err := checkValidity(pl.expiresAt.Sub(now)); err != nil {
 			return plan{}, err

@@ -277,7 +277,7 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 	var today int32
 	if p.DayValid {
 		y, m, d := Epoch.AddDate(0, 0, int(p.Expiry)).Date()
-		expiry = time.Date(y, m, d+1, 0, 0, 0, 0, v.loc)
+		expiry = endOfDate(y, m, d, v.loc)
 		today = dayNumber(now.In(v.loc))
 		if int64(p.Expiry)-int64(today) > int64(MaxValidity/(24*time.Hour))+1 {
 			op.err = ErrNotYetValid

@@ -494,3 +494,34 @@ func TestWindowClockTurnedBack(t *testing.T) {
 		t.Fatalf("clock turned back into the window: %+v %v; want it ended", st, err)
 	}
 }
+
+// TestDayValidMidnightGap: in a zone whose clocks skip midnight (Santiago
+// springs forward from 00:00 to 01:00), a day-valid code is still valid in
+// the last hour of its date, and expires when the next date begins.
+func TestDayValidMidnightGap(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	f := newFixture(t)
+	f.clock.Set(time.Date(2026, 9, 1, 12, 0, 0, 0, santiago))
+	keys, _ := f.is.DeviceKeys("cope")
+	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "cope", Mode: servicepass.COPE, Keys: keys, Location: santiago, Skew: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss := f.issue(t, servicepass.Request{DeviceID: "cope", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+		ExpiryDate: servicepass.Date{Year: 2026, Month: 9, Day: 5}, Location: santiago})
+	end := time.Date(2026, 9, 6, 4, 0, 0, 0, time.UTC) // 2026-09-06 01:00 -03, the first instant of the 6th
+	if !iss.ExpiresAt.Equal(end) {
+		t.Errorf("Issued.ExpiresAt = %v, want %v", iss.ExpiresAt, end)
+	}
+	lastHour := time.Date(2026, 9, 5, 23, 30, 0, 0, santiago)
+	g, err := v.Verify(iss.Code.Reveal(), lastHour)
+	if err != nil || !g.Expiry.Equal(end) {
+		t.Fatalf("at %v: %+v, %v; want a grant expiring at %v", lastHour, g, err, end)
+	}
+	if _, err := v.Verify(iss.Code.Reveal(), end); !errors.Is(err, servicepass.ErrExpired) {
+		t.Fatalf("at %v: %v; want expired", end, err)
+	}
+}

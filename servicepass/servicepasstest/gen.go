@@ -243,14 +243,17 @@ func GenInvalidRequest(now time.Time, loc *time.Location) gopter.Gen {
 func IsRule(err, rule error) bool { return errors.Is(err, rule) }
 
 // dayBounds returns the first and last day offsets from now's date in loc
-// whose end (midnight after, in loc) lies within the validity bounds from
-// now: the dates a day-valid request may carry.
+// whose end (the first instant of the next date, in loc) lies within the
+// validity bounds from now: the dates a day-valid request may carry. It asks
+// Request.Check, so that it agrees with the issuer also where a DST change
+// skips midnight.
 func dayBounds(now time.Time, loc *time.Location) (first, last int) {
 	first, last = 1<<30, -1<<30
 	for k := -2; k <= 40; k++ {
 		t := now.In(loc)
-		end := time.Date(t.Year(), t.Month(), t.Day()+k+1, 0, 0, 0, 0, loc)
-		if d := end.Sub(now); d >= servicepass.MinValidity && d <= servicepass.MaxValidity {
+		r := servicepass.Request{DeviceID: "bounds", Mode: servicepass.COPE, Actions: servicepass.SetPassword, Admin: Admin,
+			ExpiryDate: servicepass.DateOf(time.Date(t.Year(), t.Month(), t.Day()+k, 12, 0, 0, 0, time.UTC)), Location: loc}
+		if r.Check(now) == nil {
 			first, last = min(first, k), max(last, k)
 		}
 	}

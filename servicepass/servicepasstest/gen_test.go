@@ -237,3 +237,23 @@ func TestRunStoreMem(t *testing.T) {
 	servicepasstest.RunStore(t, func(*testing.T) servicepass.Store { return servicepass.NewMemStore() })
 	servicepasstest.RunDeviceStore(t, func(*testing.T) servicepass.DeviceStore { return servicepass.NewMemDeviceStore() })
 }
+
+// TestDatesAgreeWithIssuerAcrossMidnightGap: where a DST change skips
+// midnight (Santiago, 2026-09-06 00:00 -> 01:00), the end of 2026-09-05 is
+// 04:00Z, not 03:00Z; every generated date must still pass Request.Check.
+func TestDatesAgreeWithIssuerAcrossMidnightGap(t *testing.T) {
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	at := time.Date(2026, 9, 6, 4, 0, 0, 0, time.UTC).Add(-servicepass.MaxValidity - 30*time.Minute)
+	params := gopter.DefaultGenParameters()
+	for range 300 {
+		d := servicepasstest.GenExpiryDate(at, santiago)(params).Result.(servicepass.Date)
+		r := servicepass.Request{DeviceID: "d", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+			Admin: servicepasstest.Admin, ExpiryDate: d, Location: santiago}
+		if err := r.Check(at); err != nil {
+			t.Fatalf("generated %v at %v: %v", d, at, err)
+		}
+	}
+}
