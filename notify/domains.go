@@ -24,8 +24,10 @@ var (
 type ServicePassMailer struct {
 	// Notifier renders and sends. Required.
 	Notifier *Notifier
-	// TimeZone is where the recipient reads times. Zero: the issue's
-	// Location for day-valid codes, otherwise the catalog's default.
+	// TimeZone is where the recipient reads times. Zero: the catalog's
+	// default. A day-valid code always shows its expiry date on the
+	// device's calendar (the ExpiryDate in its Location), not in
+	// TimeZone.
 	TimeZone *time.Location
 	// Window is the privileged window the device opens on use, mentioned
 	// in the mail. Zero: servicepass.DefaultWindow.
@@ -38,18 +40,27 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 		return fmt.Errorf("%w: ServicePassMailer has no Notifier", ErrConfig)
 	}
 	zone := a.TimeZone
-	if zone == nil && e.DayValid {
-		zone = e.Location
-	}
 	window := a.Window
 	if window == 0 {
 		window = servicepass.DefaultWindow
 	}
 	expires := e.ExpiresAt
 	if e.DayValid {
-		// ExpiresAt is the instant the day ends; the notice shows the date
-		// of any instant within the last valid day.
-		expires = expires.Add(-time.Second)
+		// The notice shows the date of ExpiresAt in TimeZone. A day-valid
+		// code ends with its date on the device's calendar, whatever zone
+		// the recipient reads times in: show that date, never the date the
+		// day-end instant falls on in the recipient's zone.
+		switch {
+		case !e.ExpiryDate.IsZero():
+			d := e.ExpiryDate
+			expires, zone = time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC), time.UTC
+		case e.Location != nil:
+			// ExpiresAt is the instant the day ends; any earlier instant
+			// of the last valid day gives its date.
+			expires, zone = expires.Add(-time.Second), e.Location
+		default:
+			expires = expires.Add(-time.Second)
+		}
 	}
 	return a.Notifier.SendServicePassword(ctx, ServicePassword{
 		To:        []string{e.To},

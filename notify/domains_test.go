@@ -187,3 +187,37 @@ func TestPasscodeMailerThroughService(t *testing.T) {
 		t.Fatalf("cleared mail = %v", m)
 	}
 }
+
+// A day-valid code is valid until the end of its date on the device's
+// calendar; the mail must show that date even when the recipient reads times
+// in a zone where the day-end instant already falls on the next date.
+func TestServicePassMailerDayValidShowsDeviceDate(t *testing.T) {
+	n, rec := newNotifier(t)
+	clock := mdmcredtest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	master, _ := servicepass.NewMasterKey(1, bytes.Repeat([]byte{7}, servicepass.KeySize))
+	warsaw, _ := time.LoadLocation("Europe/Warsaw")
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	honolulu, _ := time.LoadLocation("Pacific/Honolulu")
+	for _, zone := range []*time.Location{nil, tokyo, honolulu, time.UTC} {
+		issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
+			Keys:   []servicepass.MasterKey{master},
+			Mailer: notify.ServicePassMailer{Notifier: n, TimeZone: zone},
+			Now:    clock.Now,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Reset()
+		_, err = issuer.Issue(context.Background(), servicepass.Request{DeviceID: "cope-1", Mode: servicepass.COPE,
+			Actions: servicepass.SetPassword, ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 30},
+			Location: warsaw, SendEmail: true, EmailTo: "ops@example.com", Admin: "admin@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, ok := rec.Last()
+		if !ok || !strings.Contains(m.Text, "2026-11-30") || strings.Contains(m.Text, "2026-12-01") ||
+			!strings.Contains(m.HTML, "2026-11-30") {
+			t.Errorf("recipient zone %v: day-valid mail does not show 2026-11-30:\n%s", zone, m.Text)
+		}
+	}
+}
