@@ -170,7 +170,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 	remaining := time.Until(deadline)
-	if err := ctx.Err(); err != nil || remaining <= 0 {
+	if err := ctx.Err(); err != nil {
+		return &SendError{Via: "smtp", Err: err}
+	}
+	if remaining <= 0 {
 		return &SendError{Via: "smtp", Err: context.DeadlineExceeded}
 	}
 

@@ -622,3 +622,18 @@ func TestNewSMTPConfig(t *testing.T) {
 		}
 	}
 }
+
+// A context cancelled before Send is reported as cancelled, not as a
+// deadline that passed.
+func TestSMTPAlreadyCancelled(t *testing.T) {
+	s, err := notify.NewSMTP(notify.SMTPConfig{Host: "127.0.0.1", Port: 1, TLS: notify.NoTLS, From: "mdm@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = s.Send(ctx, polishServicePassword(t, nil))
+	if !errors.Is(err, notify.ErrSend) || !errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want ErrSend and context.Canceled", err)
+	}
+}
