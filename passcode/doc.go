@@ -54,8 +54,9 @@
 // # Secrets
 //
 // Passcodes are [Passcode] values, which print as [REDACTED]. At rest the
-// passcode is sealed with XChaCha20-Poly1305, bound to the reset ID, with a
-// retention limit ([Config.Retention], default 48 h). Only the requesting
+// passcode is sealed with XChaCha20-Poly1305, bound to the reset (its ID,
+// device, requester, owner and self-service flag, so a rewritten row does
+// not open), with a retention limit ([Config.Retention], default 48 h). Only the requesting
 // admin, or the device's own user in the portal signed in again within 5
 // minutes, may reveal it; every view and every refusal is an Event. No
 // error, log line or event holds a passcode.

@@ -184,8 +184,9 @@ type Reset struct {
 	// StaleAt is when an open reset expires (RequestedAt + StaleAfter).
 	StaleAt time.Time
 	// Sealed is the new passcode sealed with XChaCha20-Poly1305, bound to
-	// ID and carrying its own retention limit; nil for ClearPasscode. It is
-	// opaque to the Store.
+	// ID, DeviceID, RequestedBy, Owner and SelfService (none of which may
+	// change after Create) and carrying its own retention limit; nil for
+	// ClearPasscode. It is opaque to the Store.
 	Sealed []byte
 	// RetainUntil is when Sealed can no longer be opened.
 	RetainUntil time.Time

@@ -3,6 +3,7 @@ package passcode
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -294,7 +295,7 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 		}
 		r.RetainUntil = now.Add(s.retention)
 		pt := []byte(pc.Reveal())
-		r.Sealed, err = s.sealer.Seal(pt, []byte(id), r.RetainUntil)
+		r.Sealed, err = s.sealer.Seal(pt, sealAD(r), r.RetainUntil)
 		clear(pt)
 		if err != nil {
 			return Result{}, fmt.Errorf("passcode: sealing: %w", err)
@@ -371,6 +372,25 @@ func (s *Service) notify(ctx context.Context, r Reset, req ResetRequest, pc Pass
 	return nil
 }
 
+// sealAD is the associated data a reset's passcode is sealed with: the
+// reset ID and every field Reveal decides access on (device, requester,
+// owner, self-service), none of which changes after Create. A stored row
+// whose fields were rewritten, or which carries another reset's sealed
+// passcode, then fails to open instead of showing the passcode to someone
+// else. Each field is length-prefixed so that no two resets share an AD.
+func sealAD(r Reset) []byte {
+	fields := []string{"passcode-reset-v1", r.ID, r.DeviceID, r.RequestedBy, r.Owner}
+	var ad []byte
+	for _, f := range fields {
+		ad = binary.BigEndian.AppendUint32(ad, uint32(len(f)))
+		ad = append(ad, f...)
+	}
+	if r.SelfService {
+		return append(ad, 1)
+	}
+	return append(ad, 0)
+}
+
 // Viewer is who asks to see a reset's passcode.
 type Viewer struct {
 	// ID is the admin's or user's ID.
@@ -418,7 +438,7 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 	if r.Sealed == nil {
 		return Passcode{}, ErrNoPasscode
 	}
-	pt, err := s.sealer.Open(r.Sealed, []byte(r.ID), now)
+	pt, err := s.sealer.Open(r.Sealed, sealAD(r), now)
 	switch {
 	case errors.Is(err, seal.ErrExpired):
 		return Passcode{}, ErrRetentionPassed

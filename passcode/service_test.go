@@ -526,3 +526,53 @@ func TestRequestProperties(t *testing.T) {
 	))
 	props.TestingRun(t)
 }
+
+// tamperStore rewrites the fields Reveal decides access on, as a database
+// writer without the seal key could.
+type tamperStore struct {
+	*passcode.MemStore
+	edit func(*passcode.Reset)
+}
+
+func (s *tamperStore) Get(ctx context.Context, id string) (passcode.Reset, error) {
+	r, err := s.MemStore.Get(ctx, id)
+	if err == nil && s.edit != nil {
+		s.edit(&r)
+	}
+	return r, err
+}
+
+// The sealed passcode is bound to who may see it: rewriting the requester,
+// the owner, the self-service flag or the device of a stored reset does not
+// let anyone else reveal it.
+func TestSealedPasscodeIsBoundToItsViewers(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		edit func(*passcode.Reset)
+		v    passcode.Viewer
+	}{
+		{"requester", func(r *passcode.Reset) { r.RequestedBy = "mallory" }, passcode.Viewer{ID: "mallory"}},
+		{"owner", func(r *passcode.Reset) { r.Owner = "mallory" },
+			passcode.Viewer{ID: "mallory", SelfService: true, SignedInAt: start}},
+		{"self-service flag", func(r *passcode.Reset) { r.SelfService, r.RequestedBy = false, "mallory" },
+			passcode.Viewer{ID: "mallory"}},
+		{"device", func(r *passcode.Reset) { r.DeviceID = "d9" }, passcode.Viewer{ID: "admin-1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := &tamperStore{MemStore: passcode.NewMemStore()}
+			f := newFixture(t, func(c *passcode.Config) { c.Store = ts })
+			res, err := f.svc.Request(ctx, passcode.ResetRequest{Device: pixel("d1"), Actor: "admin-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.svc.Reveal(ctx, res.Reset.ID, passcode.Viewer{ID: "admin-1"}); err != nil {
+				t.Fatalf("untampered Reveal: %v", err)
+			}
+			ts.edit = tc.edit
+			if pc, err := f.svc.Reveal(ctx, res.Reset.ID, tc.v); err == nil || !pc.IsZero() {
+				t.Fatalf("Reveal of a tampered reset by %s succeeded", tc.v.ID)
+			}
+		})
+	}
+}

@@ -9,7 +9,9 @@ import (
 // an implementation must be safe for concurrent use. Run
 // passcodetest.RunStore against a new implementation.
 //
-// A Store never interprets Reset.Sealed; it stores and returns the bytes.
+// A Store never interprets Reset.Sealed; it stores and returns the bytes,
+// and returns every other field as it was created (only State and
+// UpdatedAt change): the sealed passcode is bound to them.
 // Returned values must not share memory with the store (copy Sealed). A
 // method called with a canceled context returns an error and changes
 // nothing.
