@@ -576,3 +576,50 @@ func TestSealedPasscodeIsBoundToItsViewers(t *testing.T) {
 		})
 	}
 }
+
+// 32 concurrent requests for a device whose open reset is stale: the stale
+// reset is expired once, exactly one new reset opens, and every other
+// request gets an *InProgressError naming it.
+func TestConcurrentRequestsOverStaleReset(t *testing.T) {
+	ctx := context.Background()
+	for round := range 20 {
+		f := newFixture(t, func(c *passcode.Config) { c.Rand = nil })
+		old, err := f.svc.Request(ctx, passcode.ResetRequest{Device: pixel("d1"), Actor: "admin-0"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(passcode.DefaultStaleAfter)
+		var wg sync.WaitGroup
+		errs := make([]error, passcodetest.Racers)
+		ids := make([]string, passcodetest.Racers)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res, err := f.svc.Request(ctx, passcode.ResetRequest{Device: pixel("d1"), Actor: fmt.Sprintf("admin-%d", i+1)})
+				errs[i], ids[i] = err, res.Reset.ID
+			}()
+		}
+		wg.Wait()
+		won := ""
+		for i, err := range errs {
+			var ip *passcode.InProgressError
+			switch {
+			case err == nil && won == "":
+				won = ids[i]
+			case err == nil:
+				t.Fatalf("round %d: two requests opened a reset", round)
+			case !errors.As(err, &ip):
+				t.Fatalf("round %d: request %d: %v, want *InProgressError", round, i, err)
+			}
+		}
+		open, err := f.store.Open(ctx, "d1")
+		if won == "" || err != nil || open.ID != won {
+			t.Fatalf("round %d: winner %q, open %q, %v", round, won, open.ID, err)
+		}
+		evs := f.events(t, passcode.EventQuery{ResetID: old.Reset.ID})
+		if len(evs) != 2 || evs[1] != "transition requested->expired by system" {
+			t.Fatalf("round %d: stale reset events %q", round, evs)
+		}
+	}
+}
