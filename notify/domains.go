@@ -160,6 +160,7 @@ func (a PasscodeMailer) SendPasscode(ctx context.Context, d passcode.Delivery) e
 		Language:    d.Language,
 		TimeZone:    a.TimeZone,
 		DeviceName:  d.DeviceName,
+		DeviceID:    d.DeviceID,
 		NewPasscode: d.Passcode,
 		Cleared:     d.Cleared,
 		ExpiresAt:   d.ExpiresAt,

@@ -221,3 +221,26 @@ func TestServicePassMailerDayValidShowsDeviceDate(t *testing.T) {
 		}
 	}
 }
+
+// A device with no display name is named by its ID: the user is still told.
+func TestPasscodeMailerNamelessDevice(t *testing.T) {
+	n, rec := newNotifier(t)
+	svc, err := passcode.New(passcode.Config{
+		Store:    passcode.NewMemStore(),
+		SealKeys: map[uint8][]byte{1: bytes.Repeat([]byte{2}, 32)}, SealKeyID: 1,
+		Mailer: notify.PasscodeMailer{Notifier: n},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Request(context.Background(), passcode.ResetRequest{
+		Device: passcode.Device{ID: "SN-4711", Platform: passcode.AndroidDeviceOwner, APILevel: 33, ResetTokenActive: true},
+		Actor:  "admin@example.com", NotifyUser: true, UserEmail: "anna@example.com",
+	})
+	if err != nil {
+		t.Fatalf("Request for a nameless device: %v", err)
+	}
+	if m, ok := rec.Last(); !ok || !strings.Contains(m.Text, "SN-4711") {
+		t.Fatalf("mail = %v", m)
+	}
+}

@@ -87,8 +87,10 @@ type Delivery struct {
 	To         string // the user's email address
 	Language   string // BCP 47 tag of the user's language ("pl", "de-AT"); the mailer falls back to English
 	DeviceName string
-	ResetID    string
-	Action     Action
+	// DeviceID names the device when DeviceName is empty.
+	DeviceID string
+	ResetID  string
+	Action   Action
 	// Passcode is the new passcode or lock PIN; zero when Cleared.
 	Passcode Passcode
 	// Cleared: the passcode was removed; the user must set a new one on
@@ -350,7 +352,7 @@ func (s *Service) expire(ctx context.Context, r Reset, now time.Time) error {
 }
 
 func (s *Service) notify(ctx context.Context, r Reset, req ResetRequest, pc Passcode) error {
-	d := Delivery{To: req.UserEmail, Language: req.Language, DeviceName: req.Device.Name, ResetID: r.ID,
+	d := Delivery{To: req.UserEmail, Language: req.Language, DeviceName: req.Device.Name, DeviceID: r.DeviceID, ResetID: r.ID,
 		Action: r.Action, Passcode: pc, ExpiresAt: r.StaleAt}
 	if r.Action == ClearPasscode {
 		d.Cleared = true

@@ -335,7 +335,7 @@ func TestClearPasscodeAndNotify(t *testing.T) {
 	if _, err := f.svc.Reveal(ctx, res.Reset.ID, passcode.Viewer{ID: "admin-1"}); !errors.Is(err, passcode.ErrNoPasscode) {
 		t.Fatalf("Reveal of a clear: %v, want ErrNoPasscode", err)
 	}
-	want := passcode.Delivery{To: "ben@example.com", Language: "pl", DeviceName: "Ben's iPhone", ResetID: res.Reset.ID,
+	want := passcode.Delivery{To: "ben@example.com", Language: "pl", DeviceName: "Ben's iPhone", DeviceID: "d1", ResetID: res.Reset.ID,
 		Action: passcode.ClearPasscode, Cleared: true, SetNewBy: start.Add(time.Hour), ExpiresAt: start.Add(24 * time.Hour)}
 	if len(f.mail.sent) != 1 || f.mail.sent[0] != want {
 		t.Fatalf("sent %+v, want %+v", f.mail.sent, want)
