@@ -165,8 +165,14 @@ func checkAddress(s string) error {
 	if strings.ContainsFunc(s, isControl) {
 		return errors.New("control character in address")
 	}
-	if _, err := mail.ParseAddress(s); err != nil {
+	a, err := mail.ParseAddress(s)
+	if err != nil {
 		return errors.New("not an RFC 5322 address")
+	}
+	// ParseAddress decodes RFC 2047 encoded-words: a display name can
+	// spell a line break or a bidi override that the raw text does not show.
+	if strings.ContainsFunc(a.Name, isControl) || strings.ContainsFunc(a.Address, isControl) {
+		return errors.New("control character in address")
 	}
 	return nil
 }

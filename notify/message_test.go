@@ -311,3 +311,23 @@ func TestActionsDeduplicatedInOrder(t *testing.T) {
 		t.Errorf("HTML lists %d actions, want 2", strings.Count(m.HTML, "<li>"))
 	}
 }
+
+// A display name given as an RFC 2047 encoded-word is checked once decoded:
+// "evil\r\nBcc: x@evil.com" is a control character however it is spelled.
+func TestValidateDecodedDisplayName(t *testing.T) {
+	for _, addr := range []string{
+		"=?utf-8?b?ZXZpbA0KQmNjOiB4QGV2aWwuY29t?= <a@example.com>",
+		"=?utf-8?q?evil=0ABcc=3A_x=40evil=2Ecom?= <a@example.com>",
+	} {
+		m := validMessage()
+		m.To = []string{addr}
+		if err := m.Validate(); !errors.Is(err, notify.ErrInvalidMessage) {
+			t.Errorf("To %q: Validate = %v, want ErrInvalidMessage", addr, err)
+		}
+		m = validMessage()
+		m.From = addr
+		if err := m.Validate(); !errors.Is(err, notify.ErrInvalidMessage) {
+			t.Errorf("From %q: Validate = %v, want ErrInvalidMessage", addr, err)
+		}
+	}
+}
