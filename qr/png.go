@@ -18,8 +18,12 @@ var (
 )
 
 // geometry returns the pixels per module and the margin before the first
-// module, for an image of Options.Size pixels.
+// module, for an image of Options.Size pixels. The zero Code, which holds
+// no symbol, gives ErrEmpty.
 func (c *Code) geometry() (scale, offset int, err error) {
+	if c.n == 0 {
+		return 0, 0, ErrEmpty
+	}
 	size, m := c.opts.size(), c.Modules()
 	if size < m {
 		return 0, 0, &OptionError{Field: "Size", Value: size,

@@ -459,3 +459,21 @@ func TestOneShotHelpers(t *testing.T) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// The zero Code holds no symbol: its drawing methods return ErrEmpty rather
+// than divide by zero.
+func TestZeroCodeDoesNotPanic(t *testing.T) {
+	var c qr.Code
+	if _, err := c.PNG(); !errors.Is(err, qr.ErrEmpty) {
+		t.Errorf("zero Code PNG: %v, want ErrEmpty", err)
+	}
+	if _, err := c.Image(); !errors.Is(err, qr.ErrEmpty) {
+		t.Errorf("zero Code Image: %v, want ErrEmpty", err)
+	}
+	if _, err := c.DataURI(); !errors.Is(err, qr.ErrEmpty) {
+		t.Errorf("zero Code DataURI: %v, want ErrEmpty", err)
+	}
+	_ = c.SVG()
+	_ = c.Terminal()
+	_ = c.Bitmap()
+}
