@@ -56,8 +56,9 @@
 // Passcodes are [Passcode] values, which print as [REDACTED]. At rest the
 // passcode is sealed with XChaCha20-Poly1305, bound to the reset (its ID,
 // device, requester, owner and self-service flag, so a rewritten row does
-// not open), with a retention limit ([Config.Retention], default 48 h). Only the requesting
-// admin, or the device's own user in the portal signed in again within 5
-// minutes, may reveal it; every view and every refusal is an Event. No
-// error, log line or event holds a passcode.
+// not open), with a retention limit ([Config.Retention], default 48 h).
+// Only the requesting admin (for an admin reset) or the device's own user in
+// the portal, signed in again within 5 minutes (for their self-service
+// reset), may reveal it; every view and every refusal is an Event. No error,
+// log line or event holds a passcode.
 package passcode

@@ -405,7 +405,10 @@ type Viewer struct {
 
 // Reveal opens the reset's sealed passcode for v and records the view. Only
 // the admin who requested an admin reset, or the device's own user in the
-// portal (signed in again within the window), may see it; anyone else gets
+// portal (signed in again within the window) for a self-service reset, may
+// see it: an admin reset reaches the user only by the email the admin chose
+// to send, so a user whose access an admin is revoking cannot read the new
+// passcode in the portal. Anyone else gets
 // [ErrNotAllowed] (or [ErrReauthRequired]) and the refusal is recorded too.
 // A reset that cleared the passcode gives [ErrNoPasscode]; one past its
 // retention, [ErrRetentionPassed]. The passcode stays viewable after the
@@ -421,7 +424,7 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 	switch {
 	case v.ID == "":
 		deny = ErrNotAllowed
-	case v.SelfService && (r.Owner == "" || v.ID != r.Owner):
+	case v.SelfService && (!r.SelfService || r.Owner == "" || v.ID != r.Owner):
 		deny = ErrNotAllowed
 	case v.SelfService && !s.recent(v.SignedInAt):
 		deny = ErrReauthRequired
