@@ -67,6 +67,19 @@ func (f *fixture) issue(t testing.TB, r servicepass.Request) servicepass.Issued 
 	return iss
 }
 
+// fileVerifier returns a function that opens a Device Owner verifier for
+// deviceID on the state file at path, as an agent does at each start.
+func (f *fixture) fileVerifier(t testing.TB, deviceID, path string) func() *servicepass.Verifier {
+	return func() *servicepass.Verifier {
+		t.Helper()
+		fs, err := servicepass.OpenFileStore(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.verifier(t, deviceID, servicepass.DeviceOwner, fs)
+	}
+}
+
 func (f *fixture) verifier(t testing.TB, deviceID string, mode servicepass.Mode, store servicepass.DeviceStore) *servicepass.Verifier {
 	t.Helper()
 	keys, err := f.is.DeviceKeys(deviceID)

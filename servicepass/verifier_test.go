@@ -126,13 +126,7 @@ func TestLockout(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state")
-	open := func() *servicepass.Verifier {
-		fs, err := servicepass.OpenFileStore(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
-	}
+	open := f.fileVerifier(t, "dev", path)
 	v := open()
 	good := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
 	other := f.issue(t, servicepass.Request{DeviceID: "other", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
@@ -223,10 +217,7 @@ func TestDayValidOncePerDay(t *testing.T) {
 func TestWindow(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "state")
-	open := func() *servicepass.Verifier {
-		fs, _ := servicepass.OpenFileStore(path)
-		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
-	}
+	open := f.fileVerifier(t, "dev", path)
 	v := open()
 	if st, err := v.Window(t0); err != nil || st != (servicepass.WindowStatus{}) {
 		t.Fatalf("no window: %+v %v", st, err)
@@ -319,10 +310,7 @@ func TestDamagedState(t *testing.T) {
 		t.Run(damage.name, func(t *testing.T) {
 			f := newFixture(t)
 			path := filepath.Join(t.TempDir(), "state")
-			open := func() *servicepass.Verifier {
-				fs, _ := servicepass.OpenFileStore(path)
-				return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
-			}
+			open := f.fileVerifier(t, "dev", path)
 			iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
 			if g, err := open().Verify(iss.Code.Reveal(), t0); err != nil || g.Degraded {
 				t.Fatal(g, err)
@@ -420,10 +408,7 @@ func TestDayValidOnceAcrossMidnightSkew(t *testing.T) {
 func TestDamagedStateSurvivesRestart(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "state")
-	open := func() *servicepass.Verifier {
-		fs, _ := servicepass.OpenFileStore(path)
-		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
-	}
+	open := f.fileVerifier(t, "dev", path)
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
 	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
 		t.Fatal(err)
@@ -446,10 +431,7 @@ func TestDamagedStateSurvivesRestart(t *testing.T) {
 func TestDamagedAtClockSetBack(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "state")
-	open := func() *servicepass.Verifier {
-		fs, _ := servicepass.OpenFileStore(path)
-		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
-	}
+	open := f.fileVerifier(t, "dev", path)
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
 	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
 		t.Fatal(err)
@@ -479,10 +461,7 @@ func TestDamagedAtClockSetBack(t *testing.T) {
 func TestWindowClockTurnedBack(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "state")
-	open := func() *servicepass.Verifier {
-		fs, _ := servicepass.OpenFileStore(path)
-		return f.verifier(t, "dev", servicepass.DeviceOwner, fs)
-	}
+	open := f.fileVerifier(t, "dev", path)
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.DisableKiosk})
 	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
 		t.Fatal(err)
