@@ -1,7 +1,7 @@
 # The one command that runs everything CI runs: `make test`.
 GO ?= go
 
-.PHONY: test check unit fuzz bench
+.PHONY: test check unit fuzz fuzz-all bench
 
 test: check unit
 
@@ -18,8 +18,12 @@ unit:
 	$(GO) test -count=1 -run 'Allocs' ./...
 	cd benchmarks && $(GO) vet ./... && $(GO) test -race -count=1 -run . -bench . -benchtime 1x ./...
 
-# Short fuzzing of every parser; not part of `make test`.
+# Short fuzzing of every parser (10 s each, PostgreSQL included); not part
+# of `make test`.
 fuzz:
+	scripts/with-postgres.sh $(MAKE) --no-print-directory fuzz-all
+
+fuzz-all:
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 10s $$pkg || exit 1; \
