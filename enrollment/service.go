@@ -344,7 +344,15 @@ func cleanSource(src string) string {
 	if len(src) > MaxSourceLen {
 		src = src[:MaxSourceLen]
 	}
-	return strings.ToValidUTF8(src, "\uFFFD")
+	// The label reaches logs, events and the plain-text alert: drop control
+	// and bidirectional formatting characters, which could forge a line or
+	// reverse the text an admin reads.
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(src, "\uFFFD"))
 }
 
 // wrapStore keeps the sentinels a Store returns matchable and adds context

@@ -600,6 +600,24 @@ func TestSourceIsCut(t *testing.T) {
 	}
 }
 
+func TestSourceIsCleaned(t *testing.T) {
+	for in, want := range map[string]string{
+		"203.0.113.9":                    "203.0.113.9",
+		"10.0.0.1\r\nFailed attempts: 0": "10.0.0.1Failed attempts: 0",
+		"ip\u202egnp.exe":                "ipgnp.exe",
+		"tab\there\x00":                  "tabhere",
+		"bad\xffutf8":                    "bad\uFFFDutf8",
+	} {
+		f := newFixture(t, nil)
+		f.generate(t, "site")
+		_ = f.svc.Verify(context.Background(), "site", "x", in)
+		st, _ := f.svc.Status(context.Background(), "site")
+		if st.LastSource != want {
+			t.Errorf("source %q stored as %q, want %q", in, st.LastSource, want)
+		}
+	}
+}
+
 func TestEventKindString(t *testing.T) {
 	for k, want := range map[enrollment.EventKind]string{
 		enrollment.EventGenerated: "generated", enrollment.EventLocked: "locked", enrollment.EventViewed: "viewed",

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/mdmcred/mdmcred/internal/secret"
@@ -78,6 +79,11 @@ func checkName(field, s string, required bool) error {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
 			return &URIError{Field: field, Reason: "contains a control character"}
+		}
+		// A bidirectional override could make an authenticator app show
+		// an issuer that reads like another.
+		if unicode.Is(unicode.Bidi_Control, r) {
+			return &URIError{Field: field, Reason: "contains a bidirectional formatting character"}
 		}
 	}
 	return nil

@@ -33,6 +33,7 @@ func TestBuildURI(t *testing.T) {
 		{"colon in issuer", otp.URI{Issuer: "a:b", Account: "c", Key: k}, "", "issuer"},
 		{"colon in account", otp.URI{Account: "c:d", Key: k}, "", "account"},
 		{"control character", otp.URI{Account: "c\nd", Key: k}, "", "account"},
+		{"bidi override in issuer", otp.URI{Issuer: "Bank\u202eknaB", Account: "c", Key: k}, "", "issuer"},
 		{"leading space", otp.URI{Account: " c", Key: k}, "", "account"},
 		{"bad kind", otp.URI{Kind: 9, Account: "c", Key: k}, "", "type"},
 	}
@@ -102,6 +103,7 @@ var parseTests = []struct {
 	{"bad query escape", "otpauth://totp/Ex:bob?secret=%zz", "", "", 0, 0, otp.Params{}, "query", nil},
 	{"port", "otpauth://totp:80/Ex:bob?secret=" + rfcB32, "", "", 0, 0, otp.Params{}, "uri", nil},
 	{"control char in account", "otpauth://totp/Ex:b%0Aob?secret=" + rfcB32, "", "", 0, 0, otp.Params{}, "account", nil},
+	{"bidi isolate in account", "otpauth://totp/Ex:b%E2%81%A6ob?secret=" + rfcB32, "", "", 0, 0, otp.Params{}, "account", nil},
 	{"too long", "otpauth://totp/Ex:bob?secret=" + strings.Repeat("A", 5000), "", "", 0, 0, otp.Params{}, "uri", nil},
 }
 
