@@ -76,32 +76,16 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 	})
 }
 
-// ServicePassActions names a service password's actions for a notice. On
-// COPE, Unlock opens the work profile, and the notice says so.
+// ServicePassActions names a service password's actions for a notice. The
+// notice actions carry servicepass's names (ParseAction reads them); on COPE,
+// Unlock opens the work profile, and the notice says so.
 func ServicePassActions(mode servicepass.Mode, actions servicepass.Actions) []Action {
 	var out []Action
 	for _, a := range actions.List() {
-		switch a {
-		case servicepass.Unlock:
-			if mode == servicepass.COPE {
-				out = append(out, ActionUnlockWorkProfile)
-			} else {
-				out = append(out, ActionUnlock)
-			}
-		case servicepass.DisableKiosk:
-			out = append(out, ActionDisableKiosk)
-		case servicepass.RemoveNetworkRestrictions:
-			out = append(out, ActionRemoveNetworkRestrictions)
-		case servicepass.AllowDeveloperOptions:
-			out = append(out, ActionAllowDeveloperOptions)
-		case servicepass.AllowDeactivation:
-			out = append(out, ActionAllowDeactivation)
-		case servicepass.AllowFactoryReset:
-			out = append(out, ActionAllowFactoryReset)
-		case servicepass.EmergencyDatabaseReset:
-			out = append(out, ActionEmergencyDatabaseReset)
-		case servicepass.SetPassword:
-			out = append(out, ActionSetPassword)
+		if a == servicepass.Unlock && mode == servicepass.COPE {
+			out = append(out, ActionUnlockWorkProfile)
+		} else if na, ok := ParseAction(a.String()); ok {
+			out = append(out, na)
 		}
 	}
 	return out

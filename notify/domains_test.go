@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -96,8 +97,11 @@ func TestServicePassActions(t *testing.T) {
 		servicepass.AllowDeveloperOptions | servicepass.AllowDeactivation | servicepass.AllowFactoryReset |
 		servicepass.EmergencyDatabaseReset | servicepass.SetPassword
 	got := notify.ServicePassActions(servicepass.DeviceOwner, all)
-	if len(got) != 8 {
-		t.Fatalf("got %v", got)
+	want := []notify.Action{notify.ActionUnlock, notify.ActionDisableKiosk, notify.ActionRemoveNetworkRestrictions,
+		notify.ActionAllowDeveloperOptions, notify.ActionAllowDeactivation, notify.ActionAllowFactoryReset,
+		notify.ActionEmergencyDatabaseReset, notify.ActionSetPassword}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 	for _, a := range got {
 		if _, ok := notify.ParseAction(string(a)); !ok {

@@ -189,28 +189,49 @@ func TestClockBack(t *testing.T) {
 	}
 }
 
+// TestDayValidOncePerDay: a COPE Set Password code succeeds at most once
+// per calendar day of the device until its date ends, also when the clock
+// skew lets the device time go back a few minutes past midnight (which must
+// not let the code succeed again by alternating between the two days).
 func TestDayValidOncePerDay(t *testing.T) {
-	f := newFixture(t)
-	v := f.verifier(t, "cope", servicepass.COPE, nil)
-	iss := f.issue(t, servicepass.Request{DeviceID: "cope", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
-		ExpiryDate: servicepass.Date{Year: 2026, Month: 11, Day: 24}, Location: warsaw})
 	at := func(day, h, m int) time.Time { return time.Date(2026, 11, day, h, m, 0, 0, warsaw) }
-	steps := []struct {
+	type step struct {
 		now  time.Time
 		want error
-	}{
-		{at(22, 11, 0), nil},
-		{at(22, 23, 59), servicepass.ErrReplay},
-		{at(23, 0, 0), nil},
-		{at(23, 18, 0), servicepass.ErrReplay},
-		{at(24, 23, 59), nil},
-		{at(25, 0, 10), servicepass.ErrExpired},
 	}
-	for _, s := range steps {
-		g, err := v.Verify(iss.Code.Reveal(), s.now)
-		if !errors.Is(err, s.want) || (err == nil && (!g.DayValid || g.Actions != servicepass.SetPassword || !g.Expiry.Equal(at(25, 0, 0)))) {
-			t.Fatalf("at %v: %+v, %v; want %v", s.now, g, err, s.want)
-		}
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"days", []step{
+			{at(22, 11, 0), nil},
+			{at(22, 23, 59), servicepass.ErrReplay},
+			{at(23, 0, 0), nil},
+			{at(23, 18, 0), servicepass.ErrReplay},
+			{at(24, 23, 59), nil},
+			{at(25, 0, 10), servicepass.ErrExpired},
+		}},
+		{"midnight within the skew", []step{
+			{at(23, 0, 1), nil},
+			{at(22, 23, 58), servicepass.ErrReplay}, // back within the skew, on the previous day
+			{at(23, 0, 2), servicepass.ErrReplay},
+			{at(22, 23, 59), servicepass.ErrReplay},
+			{at(24, 0, 0), nil},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			v := f.verifier(t, "cope", servicepass.COPE, nil)
+			iss := f.issue(t, servicepass.Request{DeviceID: "cope", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+				ExpiryDate: servicepass.Date{Year: 2026, Month: 11, Day: 24}, Location: warsaw})
+			for _, s := range tt.steps {
+				g, err := v.Verify(iss.Code.Reveal(), s.now)
+				if !errors.Is(err, s.want) || (err == nil && (!g.DayValid || g.Actions != servicepass.SetPassword || !g.Expiry.Equal(at(25, 0, 0)))) {
+					t.Fatalf("at %v: %+v, %v; want %v", s.now, g, err, s.want)
+				}
+			}
+		})
 	}
 }
 
@@ -376,32 +397,6 @@ func TestBrokenStore(t *testing.T) {
 	}
 }
 
-// TestDayValidOnceAcrossMidnightSkew: the clock skew lets the device time go
-// back a few minutes past midnight; that must not let a day-valid code
-// succeed again by alternating between the two calendar days.
-func TestDayValidOnceAcrossMidnightSkew(t *testing.T) {
-	f := newFixture(t)
-	v := f.verifier(t, "cope", servicepass.COPE, nil)
-	iss := f.issue(t, servicepass.Request{DeviceID: "cope", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
-		ExpiryDate: servicepass.Date{Year: 2026, Month: 11, Day: 24}, Location: warsaw})
-	at := func(day, h, m int) time.Time { return time.Date(2026, 11, day, h, m, 0, 0, warsaw) }
-	steps := []struct {
-		now  time.Time
-		want error
-	}{
-		{at(23, 0, 1), nil},
-		{at(22, 23, 58), servicepass.ErrReplay}, // back within the skew, on the previous day
-		{at(23, 0, 2), servicepass.ErrReplay},
-		{at(22, 23, 59), servicepass.ErrReplay},
-		{at(24, 0, 0), nil},
-	}
-	for _, s := range steps {
-		if _, err := v.Verify(iss.Code.Reveal(), s.now); !errors.Is(err, s.want) {
-			t.Fatalf("at %v: %v; want %v", s.now, err, s.want)
-		}
-	}
-}
-
 // TestDamagedStateSurvivesRestart: a damaged state file found by an update
 // that saves nothing (Window), or by a process that stops before it saves,
 // must still count as damaged on the next start.
@@ -478,10 +473,7 @@ func TestWindowClockTurnedBack(t *testing.T) {
 // springs forward from 00:00 to 01:00), a day-valid code is still valid in
 // the last hour of its date, and expires when the next date begins.
 func TestDayValidMidnightGap(t *testing.T) {
-	santiago, err := time.LoadLocation("America/Santiago")
-	if err != nil {
-		t.Skip("no tzdata:", err)
-	}
+	santiago := mustLoc("America/Santiago")
 	f := newFixture(t)
 	f.clock.Set(time.Date(2026, 9, 1, 12, 0, 0, 0, santiago))
 	keys, _ := f.is.DeviceKeys("cope")
