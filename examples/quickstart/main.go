@@ -14,9 +14,10 @@
 // Run it with
 //
 //	go run ./examples/quickstart
+//	go run ./examples/quickstart -keep   # keep the emails (.eml) and device state
 //
 // Emails are written as .eml files into a temporary directory whose path is
-// printed. Keys and peppers are drawn from crypto/rand at start, as a host
+// printed; the directory is removed at the end unless -keep is given. Keys and peppers are drawn from crypto/rand at start, as a host
 // would load them from its secret store; the clock is fixed so the times
 // shown are the same on every run.
 package main
@@ -25,6 +26,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -42,7 +44,9 @@ import (
 )
 
 func main() {
-	if err := run(os.Stdout); err != nil {
+	keep := flag.Bool("keep", false, "keep the outbox (.eml files) and device state instead of removing them at exit")
+	flag.Parse()
+	if err := run(os.Stdout, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
@@ -70,11 +74,19 @@ type demo struct {
 	mail   *notify.Notifier
 }
 
-// run runs every section, writing to w.
-func run(w io.Writer) error {
+// run runs every section, writing to w. The scratch directory is removed
+// at the end unless keep is set.
+func run(w io.Writer, keep bool) (err error) {
 	dir, err := os.MkdirTemp("", "mdmcred-quickstart-")
 	if err != nil {
 		return err
+	}
+	if !keep {
+		defer func() {
+			if rerr := os.RemoveAll(dir); rerr != nil && err == nil {
+				err = rerr
+			}
+		}()
 	}
 	zone, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -103,7 +115,11 @@ func run(w io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(w, "\n%d emails in %s\n", d.sent.Len(), d.outbox.Dir())
+	if keep {
+		fmt.Fprintf(w, "\n%d emails in %s (kept)\n", d.sent.Len(), d.outbox.Dir())
+	} else {
+		fmt.Fprintf(w, "\n%d emails sent; %s removed (run with -keep to keep them)\n", d.sent.Len(), d.outbox.Dir())
+	}
 	return nil
 }
 

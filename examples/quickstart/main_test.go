@@ -14,7 +14,7 @@ import (
 func TestRun(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir()) // the outbox goes under the test's directory
 	var b bytes.Buffer
-	if err := run(&b); err != nil {
+	if err := run(&b, true); err != nil {
 		t.Fatalf("run: %v\n%s", err, b.String())
 	}
 	out := b.String()
@@ -86,7 +86,7 @@ func TestRun(t *testing.T) {
 		`(?m)^PIN for anna@example.com: \d{8} \(8 digits\), valid until 2026-11-24 14:00 CET$`,
 		`(?m)^app shows \d{6} at 2026-11-23 15:00 CET$`,
 		`(?m)^emails are written to .+/outbox$`,
-		`(?m)^3 emails in .+/outbox$`,
+		`(?m)^3 emails in .+/outbox \(kept\)$`,
 		`▀`, // the QR code, in half blocks
 	}
 	for _, p := range patterns {
@@ -125,5 +125,26 @@ func TestRun(t *testing.T) {
 	}
 	if !found {
 		t.Error("no email holds the service password")
+	}
+}
+
+// TestRunCleansUp: without -keep the quickstart leaves nothing in the
+// temporary directory (issue 14: it left its outbox in /tmp on every run).
+func TestRunCleansUp(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var b bytes.Buffer
+	if err := run(&b, false); err != nil {
+		t.Fatalf("run: %v\n%s", err, b.String())
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("quickstart left %d entries in TMPDIR: %v", len(left), left)
+	}
+	if !regexp.MustCompile(`(?m)^3 emails sent; .+ removed \(run with -keep to keep them\)$`).MatchString(b.String()) {
+		t.Errorf("no line says the outbox was removed:\n%s", b.String())
 	}
 }
