@@ -146,7 +146,7 @@ func checkMessages(msgs []map[string]string) error {
 				problems = append(problems, lang+": empty "+k)
 			case !equalStrings(placeholders(v), placeholders(w)):
 				problems = append(problems, lang+": placeholders of "+k+" differ from en")
-			case strings.ContainsAny(w, "<>&") || strings.ContainsFunc(w, isControl):
+			case strings.ContainsAny(w, "<>&") || strings.ContainsFunc(w, hidden) || strings.Contains(w, "=?"):
 				problems = append(problems, lang+": markup or control character in "+k)
 			}
 		}
@@ -246,11 +246,26 @@ type view struct {
 
 	msgs map[string]string
 	args map[string]string
+	// subject holds the subject-line forms of the names in args, cut to
+	// MaxSubjectName.
+	subject map[string]string
 }
 
 // T returns the message key in the view's language with its placeholders
 // filled in.
 func (v *view) T(key string) (string, error) { return expand(v.msgs, key, v.args) }
+
+// name sanitizes a name that a user or device controls and fills the
+// placeholder key with it: cut to MaxName in the bodies, to MaxSubjectName
+// in the subject. It returns the body form ("" when nothing is left).
+func (v *view) name(key, raw string) string {
+	s := sanitize(raw, MaxName)
+	if s != "" {
+		v.args[key] = s
+		v.subject[key] = sanitize(raw, MaxSubjectName)
+	}
+	return s
+}
 
 func (v *view) row(key, value string) error {
 	l, err := v.T(key)
@@ -264,7 +279,7 @@ func (v *view) row(key, value string) error {
 // begin negotiates the language and starts a view.
 func (c *Catalog) begin(pref string) *view {
 	tag := Negotiate(pref)
-	return &view{Lang: tag.String(), msgs: c.msgs[langIndex(tag)], args: map[string]string{}}
+	return &view{Lang: tag.String(), msgs: c.msgs[langIndex(tag)], args: map[string]string{}, subject: map[string]string{}}
 }
 
 func (c *Catalog) zone(loc *time.Location) *time.Location {
@@ -276,10 +291,20 @@ func (c *Catalog) zone(loc *time.Location) *time.Location {
 
 // finish renders the subject and both bodies and checks the message.
 func (c *Catalog) finish(k kind, v *view, to []string, inline []Inline) (Message, error) {
-	subject, err := v.T(kindKey(k) + ".subject")
+	args := make(map[string]string, len(v.args))
+	for key, val := range v.args {
+		args[key] = val
+	}
+	for key, val := range v.subject {
+		args[key] = val
+	}
+	subject, err := expand(v.msgs, kindKey(k)+".subject", args)
 	if err != nil {
 		return Message{}, err
 	}
+	// The names are sanitized already; a "=?" cannot form where a name
+	// meets the message text either.
+	subject = breakEncodedWords(subject)
 	v.Subject = subject
 	var tb, hb bytes.Buffer
 	if err := c.text[k].ExecuteTemplate(&tb, "layout", v); err != nil {
@@ -310,14 +335,15 @@ func invalid(notice, why string) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalidNotice, notice, why)
 }
 
-// device fills {device} and the device rows.
+// device fills {device} (the name, else the ID) and the device rows.
 func (v *view) device(name, id string) error {
-	name, id = clean(name), clean(id)
+	rawName, rawID := name, id
+	name, id = sanitize(name, MaxName), sanitize(id, MaxName)
 	switch {
 	case name != "":
-		v.args["device"] = name
+		v.name("device", rawName)
 	case id != "":
-		v.args["device"] = id
+		v.name("device", rawID)
 	default:
 		return errors.New("no DeviceName or DeviceID")
 	}
@@ -357,7 +383,7 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	for i, a := range n.Actions {
 		j := actionIndex(string(a))
 		if j < 0 {
-			return Message{}, fmt.Errorf("%w: Actions[%d] = %q", ErrUnknownAction, i, clean(string(a)))
+			return Message{}, fmt.Errorf("%w: Actions[%d] = %q", ErrUnknownAction, i, sanitize(string(a), MaxSubjectName))
 		}
 		granted[j] = true
 	}
@@ -443,17 +469,16 @@ func (c *Catalog) PasscodeReset(n PasscodeReset) (Message, error) {
 // passcode: the site, the attempts, and what the admins should do.
 func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) {
 	const what = "company passcode alert"
-	site := clean(n.Site)
 	switch {
 	case len(n.To) == 0:
 		return Message{}, invalid(what, "no recipient")
-	case site == "":
+	case sanitize(n.Site, MaxName) == "":
 		return Message{}, invalid(what, "no Site")
 	case n.Attempts < 0:
 		return Message{}, invalid(what, "negative Attempts")
 	}
 	v := c.begin(n.Language)
-	v.args["site"] = site
+	site := v.name("site", n.Site)
 	if err := v.row("label.site", site); err != nil {
 		return Message{}, err
 	}
@@ -465,7 +490,7 @@ func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) 
 			return Message{}, err
 		}
 	}
-	if src := clean(n.LastSource); src != "" {
+	if src := sanitize(n.LastSource, MaxName); src != "" {
 		if err := v.row("ca.last_source", src); err != nil {
 			return Message{}, err
 		}
@@ -476,11 +501,10 @@ func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) 
 // OneTimePIN renders the portal one-time-PIN email.
 func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
 	const what = "one-time PIN"
-	user := clean(n.User)
 	switch {
 	case len(n.To) == 0:
 		return Message{}, invalid(what, "no recipient")
-	case user == "":
+	case sanitize(n.User, MaxName) == "":
 		return Message{}, invalid(what, "no User")
 	case n.PIN.IsZero():
 		return Message{}, invalid(what, "no PIN")
@@ -488,7 +512,7 @@ func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
 		return Message{}, invalid(what, "no ExpiresAt")
 	}
 	v := c.begin(n.Language)
-	v.args["user"] = user
+	v.name("user", n.User)
 	if err := v.row("label.valid_until", n.ExpiresAt.In(c.zone(n.TimeZone)).Format(timeLayout)); err != nil {
 		return Message{}, err
 	}

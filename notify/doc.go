@@ -33,12 +33,31 @@
 //
 // # Safety of the rendered mail
 //
-// The HTML body comes from html/template and every host-supplied value is
-// escaped, so a device named "<script>alert(1)</script>" shows as text.
-// Names are also reduced to one line: control characters and Unicode
-// bidirectional overrides are removed (no forged lines, no reversed text),
-// and long names are cut. Subjects never contain the credential. A
-// [Message] prints (fmt, log/slog) without its bodies, which hold it.
+// Every name a user or device controls (device name and ID, site, user
+// name, the source of a failed attempt) goes through one sanitizer before
+// it reaches the subject or a body, in every notice:
+//
+//   - it becomes one line: line breaks, tabs and other white space become
+//     one space; C0 and C1 controls (NUL included) are removed;
+//   - characters that do not show as themselves are removed: Unicode format
+//     characters (zero-width space and joiners, soft hyphen, BOM, tag
+//     characters), bidi controls (no reversed "gnp.exe"), noncharacters and
+//     invisible fillers;
+//   - RFC 2047 encoded-words are broken ("=?" becomes "= ?"), so no mail
+//     client decodes a name into a bidi override or a line break;
+//   - URLs and host names are defanged ("https://example.com" reads
+//     "hxxps[:]//example[.]com", "www.example.org" reads
+//     "www[.]example[.]org"), so no client makes them a link; the HTML body
+//     comes from html/template, so a name is always text, never markup or
+//     a link ("<script>" shows as text);
+//   - it is cut, ending in "…", to [MaxSubjectName] characters in subjects
+//     and [MaxName] in bodies.
+//
+// [Message.Validate], which every adapter runs, refuses a subject or a
+// decoded From or To display name that holds a control or invisible
+// character, and a subject holding "=?". Subjects never contain the
+// credential. A [Message] prints (fmt, log/slog) without its bodies, which
+// hold it.
 //
 // # Adapters
 //

@@ -72,7 +72,8 @@ type Inline struct {
 var (
 	// ErrInvalidMessage reports a Message that cannot be sent as it is: no
 	// recipient, an unparsable address, a subject with a line break, an
-	// inline part without Content-ID, no body.
+	// invisible character or an RFC 2047 encoded-word, an inline part
+	// without Content-ID, no body.
 	ErrInvalidMessage = errors.New("notify: invalid message")
 	// ErrInvalidNotice reports a notice that lacks what its email needs (no
 	// recipient, no code, no expiry).
@@ -133,8 +134,13 @@ func (m Message) Validate() error {
 			return fmt.Errorf("%w: From: %v", ErrInvalidMessage, err)
 		}
 	}
-	if !utf8.ValidString(m.Subject) || strings.ContainsFunc(m.Subject, isControl) {
-		return fmt.Errorf("%w: Subject holds a control character or invalid UTF-8", ErrInvalidMessage)
+	if !utf8.ValidString(m.Subject) || strings.ContainsFunc(m.Subject, hidden) {
+		return fmt.Errorf("%w: Subject holds a control or invisible formatting character, or invalid UTF-8", ErrInvalidMessage)
+	}
+	if strings.Contains(m.Subject, "=?") {
+		// Sent as it is, a client would decode it as an RFC 2047
+		// encoded-word, into any character the check above refuses.
+		return fmt.Errorf("%w: Subject holds \"=?\", which mail clients decode as an RFC 2047 encoded-word", ErrInvalidMessage)
 	}
 	if m.Text == "" && m.HTML == "" {
 		return fmt.Errorf("%w: no body", ErrInvalidMessage)
@@ -162,17 +168,18 @@ func (m Message) Validate() error {
 }
 
 func checkAddress(s string) error {
-	if strings.ContainsFunc(s, isControl) {
-		return errors.New("control character in address")
+	if strings.ContainsFunc(s, hidden) {
+		return errors.New("control or invisible formatting character in address")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
 		return errors.New("not an RFC 5322 address")
 	}
 	// ParseAddress decodes RFC 2047 encoded-words: a display name can
-	// spell a line break or a bidi override that the raw text does not show.
-	if strings.ContainsFunc(a.Name, isControl) || strings.ContainsFunc(a.Address, isControl) {
-		return errors.New("control character in address")
+	// spell a line break, a bidi override or a zero-width character that
+	// the raw text does not show.
+	if strings.ContainsFunc(a.Name, hidden) || strings.ContainsFunc(a.Address, hidden) {
+		return errors.New("control or invisible formatting character in address")
 	}
 	return nil
 }

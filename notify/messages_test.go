@@ -180,26 +180,6 @@ func TestNoPlaceholderSurvivesRendering(t *testing.T) {
 	}
 }
 
-func TestCleanTable(t *testing.T) {
-	long := strings.Repeat("ab", maxField)
-	cases := []struct{ in, want string }{
-		{"Pixel 8", "Pixel 8"},
-		{"  spaced\t\tout  ", "spaced out"},
-		{"line\r\nBcc: evil@example.com", "line Bcc: evil@example.com"},
-		{"abc\u202Egpj.exe", "abc gpj.exe"},
-		{"nul\x00byte", "nul byte"},
-		{"bad\xffutf8", "bad\ufffdutf8"},
-		{"\u2066iso\u2069", "iso"},
-		{long, long[:maxField] + "…"},
-		{"", ""},
-	}
-	for _, tc := range cases {
-		if got := clean(tc.in); got != tc.want {
-			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestErrorsAreDistinct(t *testing.T) {
 	all := []error{ErrInvalidMessage, ErrInvalidNotice, ErrUnknownAction, ErrSend, ErrConfig}
 	for i, a := range all {

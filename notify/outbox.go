@@ -41,7 +41,7 @@ func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: Outbox Dir", ErrConfig)
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, isControl) {
+	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, hidden) {
 		return nil, fmt.Errorf("%w: Outbox From is not an RFC 5322 address", ErrConfig)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {

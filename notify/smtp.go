@@ -118,7 +118,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	case cfg.Username == "" && !cfg.Password.IsZero():
 		return nil, fmt.Errorf("%w: SMTP Password without Username", ErrConfig)
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, isControl) {
+	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, hidden) {
 		return nil, fmt.Errorf("%w: SMTP From is not an RFC 5322 address", ErrConfig)
 	}
 	switch cfg.Auth {
