@@ -346,4 +346,3 @@ func TestValidateRefusesHiddenHeaders(t *testing.T) {
 		}
 	}
 }
-
