@@ -13,6 +13,8 @@ import (
 	"strings"
 	ttemplate "text/template"
 	"time"
+
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 //go:embed templates/*.tmpl locales/*.json
@@ -125,7 +127,43 @@ func loadMessages() ([]map[string]string, error) {
 	if err := checkMessages(out); err != nil {
 		return nil, err
 	}
+	if err := checkPolicies(out[0]); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// policyModes are the activation modes whose network policies a service
+// password email may list.
+var policyModes = [...]servicepass.Mode{servicepass.DeviceOwner, servicepass.COPE}
+
+// policyKey is the message key naming a servicepass network policy.
+func policyKey(p servicepass.NetworkPolicy) string { return "policy." + p.ID }
+
+// checkPolicies reports a servicepass network policy of any mode that en
+// has no words for, and a policy message no policy uses (the other
+// languages are checked against en).
+func checkPolicies(en map[string]string) error {
+	known := map[string]bool{}
+	var problems []string
+	for _, mode := range policyModes {
+		for _, p := range servicepass.NetworkPolicies(mode) {
+			known[policyKey(p)] = true
+			if _, ok := en[policyKey(p)]; !ok {
+				problems = append(problems, "en: missing "+policyKey(p))
+			}
+		}
+	}
+	for k := range en {
+		if strings.HasPrefix(k, "policy.") && !known[k] {
+			problems = append(problems, "en: "+k+" is no servicepass network policy")
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("notify: message catalog: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // checkMessages reports a language that lacks a key English has, has a key
@@ -229,6 +267,13 @@ func expand(msgs map[string]string, key string, args map[string]string) (string,
 // row is one "label value" line of a message.
 type row struct{ Label, Value string }
 
+// item is one granted action in words, with the details it covers (the
+// network policies that RemoveNetworkRestrictions lifts).
+type item struct {
+	Text    string
+	Details []string
+}
+
 // view is what the templates see. Every string in it is plain text; the
 // HTML template escapes each one where it is used.
 type view struct {
@@ -237,7 +282,7 @@ type view struct {
 	CodeLabel string
 	Code      string
 	Rows      []row
-	Actions   []string
+	Actions   []item
 	Window    bool
 	Cleared   bool
 	HasTime   bool
@@ -359,7 +404,8 @@ func (v *view) device(name, id string) error {
 }
 
 // ServicePassword renders the service-password email: the code, the device,
-// the actions in words, the expiry in the recipient's zone, and the QR inline
+// the actions in words (for RemoveNetworkRestrictions, the network policies
+// servicepass.NetworkPolicies lists for the notice's Mode), the expiry in the recipient's zone, and the QR inline
 // when QRPNG is set.
 func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	const what = "service password"
@@ -374,6 +420,8 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		return Message{}, invalid(what, "no Actions")
 	case n.Window < 0:
 		return Message{}, invalid(what, "negative Window")
+	case !n.Mode.Valid():
+		return Message{}, invalid(what, "unknown Mode")
 	}
 	v := c.begin(n.Language)
 	if err := v.device(n.DeviceName, n.DeviceID); err != nil {
@@ -395,7 +443,18 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		if err != nil {
 			return Message{}, err
 		}
-		v.Actions = append(v.Actions, s)
+		it := item{Text: s}
+		if actions[j].a == ActionRemoveNetworkRestrictions {
+			// Exactly what the device lifts in its mode.
+			for _, p := range servicepass.NetworkPolicies(n.Mode) {
+				d, err := v.T(policyKey(p))
+				if err != nil {
+					return Message{}, err
+				}
+				it.Details = append(it.Details, d)
+			}
+		}
+		v.Actions = append(v.Actions, it)
 	}
 	loc := c.zone(n.TimeZone)
 	valid := n.ExpiresAt.In(loc).Format(timeLayout)

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // TestEveryLanguageHasEveryMessage loads the embedded catalog and checks it
@@ -82,7 +84,16 @@ func TestEveryMessageIsUsed(t *testing.T) {
 		src.Write(b)
 	}
 	all := src.String()
+	policies := map[string]bool{}
+	for _, mode := range policyModes {
+		for _, p := range servicepass.NetworkPolicies(mode) {
+			policies[policyKey(p)] = true
+		}
+	}
 	for k := range msgs[0] {
+		if policies[k] {
+			continue // built as policyKey(p) for servicepass's policies
+		}
 		suffix := strings.TrimPrefix(k, "sp.")
 		used := strings.Contains(all, `"`+k+`"`) ||
 			// subjects are built as kindKey(k) + ".subject"
@@ -191,5 +202,30 @@ func TestErrorsAreDistinct(t *testing.T) {
 		if !strings.HasPrefix(a.Error(), "notify: ") {
 			t.Errorf("%v is not prefixed", a)
 		}
+	}
+}
+
+// TestCheckPolicies: the catalog refuses to load without words for every
+// servicepass network policy, or with words for a policy that is none.
+func TestCheckPolicies(t *testing.T) {
+	msgs, err := loadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := map[string]string{}
+	for k, v := range msgs[0] {
+		en[k] = v
+	}
+	if err := checkPolicies(en); err != nil {
+		t.Fatal(err)
+	}
+	delete(en, "policy.private_dns")
+	if err := checkPolicies(en); err == nil || !strings.Contains(err.Error(), "missing policy.private_dns") {
+		t.Errorf("missing policy: %v", err)
+	}
+	en["policy.private_dns"] = "Private DNS"
+	en["policy.bluetooth"] = "Bluetooth"
+	if err := checkPolicies(en); err == nil || !strings.Contains(err.Error(), "policy.bluetooth is no servicepass network policy") {
+		t.Errorf("unknown policy: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/secret"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // Secret is a credential carried by a notice (a service password, a new
@@ -34,7 +35,8 @@ const (
 	ActionUnlockWorkProfile Action = "unlock-work-profile"
 	// ActionDisableKiosk leaves kiosk mode.
 	ActionDisableKiosk Action = "disable-kiosk"
-	// ActionRemoveNetworkRestrictions lifts the network policies.
+	// ActionRemoveNetworkRestrictions lifts the network policies of the
+	// device's mode (see ServicePassword.Mode).
 	ActionRemoveNetworkRestrictions Action = "remove-network-restrictions"
 	// ActionAllowDeveloperOptions allows the developer options.
 	ActionAllowDeveloperOptions Action = "allow-developer-options"
@@ -130,6 +132,11 @@ type ServicePassword struct {
 	// Actions lists what the password allows. Required; each must be known
 	// to [ParseAction].
 	Actions []Action
+	// Mode is the device's activation mode. It decides which network
+	// policies the email lists under [ActionRemoveNetworkRestrictions]:
+	// exactly those servicepass.NetworkPolicies(Mode) returns (private DNS
+	// only on COPE). Zero: servicepass.DeviceOwner.
+	Mode servicepass.Mode
 	// ExpiresAt is when the password stops working. Required. For a
 	// day-valid code (DayValid), the date shown is ExpiresAt's calendar date
 	// in TimeZone: pass any instant within the last valid day.
