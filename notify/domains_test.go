@@ -267,7 +267,7 @@ func TestServicePassMailerNetworkPoliciesPerMode(t *testing.T) {
 	for _, mode := range []servicepass.Mode{servicepass.DeviceOwner, servicepass.COPE} {
 		rec.Reset()
 		_, err = issuer.Issue(context.Background(), servicepass.Request{DeviceID: "dev-1", Mode: mode,
-			Actions: servicepass.RemoveNetworkRestrictions,
+			Actions:   servicepass.RemoveNetworkRestrictions,
 			SendEmail: true, EmailTo: "ops@example.com", Admin: "admin@example.com"})
 		if err != nil {
 			t.Fatal(err)
