@@ -28,7 +28,10 @@
 // Messages exist in English, Polish, German, French, Spanish and Italian
 // ([Languages]). A notice's Language is a BCP 47 tag or an Accept-Language
 // list; [Negotiate] maps it to the best of those ("de-AT" -> German) and
-// falls back to English ("pt-BR" -> English). Times are shown in the
+// falls back to English ("pt-BR" -> English). [Resolve] also reports the
+// fallback, so a program can tell its user that the email will be in
+// English; a [Notifier] logs a note for it through
+// [NotifierConfig.Logger]. Times are shown in the
 // notice's TimeZone with the zone's abbreviation ("2026-11-23 10:00 CET").
 //
 // # Safety of the rendered mail

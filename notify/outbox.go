@@ -60,6 +60,9 @@ func (o *Outbox) Dir() string { return o.dir }
 // [Message.Validate] is refused ([ErrInvalidMessage]); a failure to write
 // is returned as a [*SendError] and leaves no file behind.
 func (o *Outbox) Send(ctx context.Context, m Message) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := ctx.Err(); err != nil {
 		return &SendError{Via: "outbox", Err: err}
 	}

@@ -20,6 +20,9 @@ var _ Mailer = (*Recorder)(nil)
 // adapter ([ErrInvalidMessage]), and when told to fail ([Recorder.FailWith])
 // or when ctx is done it records nothing and returns a [*SendError].
 func (r *Recorder) Send(ctx context.Context, m Message) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := ctx.Err(); err != nil {
 		return &SendError{Via: "recorder", Err: err}
 	}

@@ -159,6 +159,9 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 // returned as a [*SendError] that matches [ErrSend] and wraps the cause. The
 // whole exchange, not just the dial, ends by ctx's deadline (or Timeout).
 func (s *SMTP) Send(ctx context.Context, m Message) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := m.Validate(); err != nil {
 		return err
 	}
