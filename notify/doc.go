@@ -59,8 +59,18 @@
 // [Message.Validate], which every adapter runs, refuses a subject or a
 // decoded From or To display name that holds a control or invisible
 // character, and a subject holding "=?". Subjects never contain the
-// credential. A [Message] prints (fmt, log/slog) without its bodies, which
-// hold it.
+// credential.
+//
+// # Printing and logging
+//
+// Every type here that holds a credential or reveals one redacts it under
+// every fmt verb, in log/slog (text and JSON) and in encoding/json, also
+// when reached through a pointer or a struct field: [SMTPConfig] and [SMTP]
+// (the password), [Notifier] (names its Mailer's type only), [Message]
+// (the bodies and inline data), [Inline] (the data, which may be a QR
+// image of a code), [ServicePassword] (the code and its QR image),
+// [Recorder] (the recorded messages) and the [Secret] fields of the
+// notices. Log any of them freely; never log a Message's Text or HTML.
 //
 // # Adapters
 //

@@ -36,8 +36,9 @@ func (f MailerFunc) Send(ctx context.Context, m Message) error { return f(ctx, m
 //
 // Text and HTML are alternatives of the same content; Inline images are
 // referenced from HTML as "cid:<ContentID>". Both bodies of a rendered notice
-// contain the credential, so a Message formats itself (fmt, log/slog) without
-// its bodies: log a Message freely, never its Text or HTML.
+// contain the credential (and a QR image shows it), so a Message prints
+// itself (fmt under every verb, log/slog, encoding/json) without its bodies
+// and inline data: log a Message freely, never its Text or HTML.
 type Message struct {
 	// From is the sender address. Zero: the adapter's configured sender.
 	From string
@@ -214,31 +215,56 @@ func (m Message) clone() Message {
 	return m
 }
 
-// String describes m without its bodies, which hold the credential.
-func (m Message) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "notify.Message{To: %q, Subject: %q, Language: %q, Text: %d bytes, HTML: %d bytes, Inline: [",
-		m.To, m.Subject, m.Language, len(m.Text), len(m.HTML))
+func (m Message) describe() description {
+	inline := make([]string, len(m.Inline))
 	for i, in := range m.Inline {
-		if i > 0 {
-			b.WriteString(" ")
-		}
-		fmt.Fprintf(&b, "%s %s %d bytes", in.ContentID, in.ContentType, len(in.Data))
+		inline[i] = in.describe().String()
 	}
-	b.WriteString("]}")
-	return b.String()
+	return description{name: "notify.Message", fields: []slog.Attr{
+		slog.String("From", m.From),
+		slog.Any("To", append([]string{}, m.To...)),
+		slog.String("Subject", m.Subject),
+		slog.String("Language", m.Language),
+		slog.String("Text", redacted(m.Text != "")),
+		slog.String("HTML", redacted(m.HTML != "")),
+		slog.Any("Inline", inline),
+	}}
 }
+
+// String describes m without its bodies, which hold the credential, and
+// without the inline images' data (a QR image shows it too).
+func (m Message) String() string { return m.describe().String() }
 
 // Format implements fmt.Formatter: every verb prints [Message.String], so
 // neither body reaches a log by accident.
-func (m Message) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(m.String())) }
+func (m Message) Format(f fmt.State, verb rune) { m.describe().format(f, verb) }
 
 // LogValue implements slog.LogValuer without the bodies.
-func (m Message) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.Any("to", m.To),
-		slog.String("subject", m.Subject),
-		slog.String("language", m.Language),
-		slog.Int("inline", len(m.Inline)),
-	)
+func (m Message) LogValue() slog.Value { return m.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler without the bodies and the inline
+// data, like [Message.String]: the JSON form is for logs, not for queuing
+// a message (use [WriteMessage] for that).
+func (m Message) MarshalJSON() ([]byte, error) { return m.describe().marshalJSON() }
+
+func (in Inline) describe() description {
+	return description{name: "notify.Inline", fields: []slog.Attr{
+		slog.String("ContentID", in.ContentID),
+		slog.String("ContentType", in.ContentType),
+		slog.String("Filename", in.Filename),
+		slog.Int("Size", len(in.Data)),
+	}}
 }
+
+// String describes in without its data, which may be a QR image of a
+// credential.
+func (in Inline) String() string { return in.describe().String() }
+
+// Format implements fmt.Formatter: every verb prints [Inline.String].
+func (in Inline) Format(f fmt.State, verb rune) { in.describe().format(f, verb) }
+
+// LogValue implements slog.LogValuer without the data.
+func (in Inline) LogValue() slog.Value { return in.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler without the data.
+func (in Inline) MarshalJSON() ([]byte, error) { return in.describe().marshalJSON() }

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -220,3 +222,45 @@ type OneTimePIN struct {
 	// ExpiresAt is when the PIN stops working. Required.
 	ExpiresAt time.Time
 }
+
+func (n ServicePassword) describe() description {
+	acts := make([]string, len(n.Actions))
+	for i, a := range n.Actions {
+		acts[i] = string(a)
+	}
+	zone := ""
+	if n.TimeZone != nil {
+		zone = n.TimeZone.String()
+	}
+	expires := ""
+	if !n.ExpiresAt.IsZero() {
+		expires = n.ExpiresAt.Format(time.RFC3339)
+	}
+	return description{name: "notify.ServicePassword", fields: []slog.Attr{
+		slog.Any("To", append([]string{}, n.To...)),
+		slog.String("Language", n.Language),
+		slog.String("TimeZone", zone),
+		slog.String("DeviceName", n.DeviceName),
+		slog.String("DeviceID", n.DeviceID),
+		slog.Any("Actions", acts),
+		slog.String("Mode", n.Mode.String()),
+		slog.String("ExpiresAt", expires),
+		slog.Bool("DayValid", n.DayValid),
+		slog.String("Window", n.Window.String()),
+		slog.String("Code", redacted(!n.Code.IsZero())),
+		slog.String("QRPNG", redacted(len(n.QRPNG) > 0)),
+	}}
+}
+
+// String describes n with its Code and QRPNG (an image of the code)
+// redacted.
+func (n ServicePassword) String() string { return n.describe().String() }
+
+// Format implements fmt.Formatter: every verb prints [ServicePassword.String].
+func (n ServicePassword) Format(f fmt.State, verb rune) { n.describe().format(f, verb) }
+
+// LogValue implements slog.LogValuer with the Code and QRPNG redacted.
+func (n ServicePassword) LogValue() slog.Value { return n.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler with the Code and QRPNG redacted.
+func (n ServicePassword) MarshalJSON() ([]byte, error) { return n.describe().marshalJSON() }

@@ -97,3 +97,20 @@ func (n *Notifier) SendOneTimePIN(ctx context.Context, p OneTimePIN) error {
 	m, err := n.catalog.OneTimePIN(p)
 	return n.send(ctx, "one-time PIN", p.Language, m, err)
 }
+
+func (n Notifier) describe() description {
+	return description{name: "notify.Notifier", fields: []slog.Attr{slog.String("Mailer", typeName(n.mailer))}}
+}
+
+// String names the Notifier's Mailer by its type only: the Mailer may hold
+// credentials (an [SMTP] password, a host adapter's API key).
+func (n Notifier) String() string { return n.describe().String() }
+
+// Format implements fmt.Formatter: every verb prints [Notifier.String].
+func (n Notifier) Format(f fmt.State, verb rune) { n.describe().format(f, verb) }
+
+// LogValue implements slog.LogValuer like [Notifier.String].
+func (n Notifier) LogValue() slog.Value { return n.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler like [Notifier.String].
+func (n Notifier) MarshalJSON() ([]byte, error) { return n.describe().marshalJSON() }

@@ -2,6 +2,8 @@ package notify
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"sync"
 )
 
@@ -9,9 +11,24 @@ import (
 // can be told to fail. The zero value is ready to use and safe for
 // concurrent use.
 type Recorder struct {
-	mu   sync.Mutex
+	mu sync.Mutex
+	// st is behind a pointer so that a Recorder reached by fmt as a value
+	// (a struct field, a copy) shows an address, not the recorded bodies:
+	// fmt does not follow pointers inside structs.
+	st *recorded
+}
+
+type recorded struct {
 	msgs []Message
 	fail error
+}
+
+// state returns the recorded state, creating it; r.mu must be held.
+func (r *Recorder) state() *recorded {
+	if r.st == nil {
+		r.st = &recorded{}
+	}
+	return r.st
 }
 
 var _ Mailer = (*Recorder)(nil)
@@ -31,10 +48,11 @@ func (r *Recorder) Send(ctx context.Context, m Message) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.fail != nil {
-		return &SendError{Via: "recorder", Err: r.fail}
+	st := r.state()
+	if st.fail != nil {
+		return &SendError{Via: "recorder", Err: st.fail}
 	}
-	r.msgs = append(r.msgs, m.clone())
+	st.msgs = append(st.msgs, m.clone())
 	return nil
 }
 
@@ -43,15 +61,16 @@ func (r *Recorder) Send(ctx context.Context, m Message) error {
 func (r *Recorder) FailWith(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.fail = err
+	r.state().fail = err
 }
 
 // Messages returns copies of the recorded messages, oldest first.
 func (r *Recorder) Messages() []Message {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]Message, len(r.msgs))
-	for i, m := range r.msgs {
+	msgs := r.state().msgs
+	out := make([]Message, len(msgs))
+	for i, m := range msgs {
 		out[i] = m.clone()
 	}
 	return out
@@ -61,22 +80,42 @@ func (r *Recorder) Messages() []Message {
 func (r *Recorder) Len() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return len(r.msgs)
+	return len(r.state().msgs)
 }
 
 // Last returns a copy of the latest message, and false when there is none.
 func (r *Recorder) Last() (Message, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.msgs) == 0 {
+	msgs := r.state().msgs
+	if len(msgs) == 0 {
 		return Message{}, false
 	}
-	return r.msgs[len(r.msgs)-1].clone(), true
+	return msgs[len(msgs)-1].clone(), true
 }
 
 // Reset forgets the recorded messages (not the failure set by FailWith).
 func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.msgs = nil
+	r.state().msgs = nil
 }
+
+func (r *Recorder) describe() description {
+	if r == nil {
+		return description{name: "notify.Recorder(nil)"}
+	}
+	return description{name: "notify.Recorder", fields: []slog.Attr{slog.Int("Messages", r.Len())}}
+}
+
+// String reports how many messages r holds, never their content.
+func (r *Recorder) String() string { return r.describe().String() }
+
+// Format implements fmt.Formatter: every verb prints [Recorder.String].
+func (r *Recorder) Format(f fmt.State, verb rune) { r.describe().format(f, verb) }
+
+// LogValue implements slog.LogValuer like [Recorder.String].
+func (r *Recorder) LogValue() slog.Value { return r.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler like [Recorder.String].
+func (r *Recorder) MarshalJSON() ([]byte, error) { return r.describe().marshalJSON() }
