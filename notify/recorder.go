@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 )
 
 // Recorder is a [Mailer] for tests: it keeps every message it is given and
@@ -12,10 +13,12 @@ import (
 // concurrent use.
 type Recorder struct {
 	mu sync.Mutex
-	// st is behind a pointer so that a Recorder reached by fmt as a value
-	// (a struct field, a copy) shows an address, not the recorded bodies:
-	// fmt does not follow pointers inside structs.
-	st *recorded
+	// st is behind an atomic.Pointer (an unsafe.Pointer inside) so that a
+	// Recorder that fmt reaches as a value, where its Format does not
+	// apply (a struct field, a copy), shows an address and never the
+	// recorded bodies: fmt dereferences a plain pointer under a bad verb
+	// ("%!s(*T=&{...})"), never an unsafe.Pointer.
+	st atomic.Pointer[recorded]
 }
 
 type recorded struct {
@@ -25,10 +28,12 @@ type recorded struct {
 
 // state returns the recorded state, creating it; r.mu must be held.
 func (r *Recorder) state() *recorded {
-	if r.st == nil {
-		r.st = &recorded{}
+	st := r.st.Load()
+	if st == nil {
+		st = &recorded{}
+		r.st.Store(st)
 	}
-	return r.st
+	return st
 }
 
 var _ Mailer = (*Recorder)(nil)

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -46,7 +47,9 @@ func leaks(out string) string {
 func secretHolders(t *testing.T) map[string]any {
 	t.Helper()
 	cfg := notify.SMTPConfig{Host: "smtp.example.com", Username: "mdm", Password: notify.NewSecret(passwordMarker),
-		From: "mdm@example.com", TLS: notify.StartTLSMandatory}
+		From: "mdm@example.com", TLS: notify.StartTLSMandatory,
+		// A client certificate's private key is key material too.
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{{PrivateKey: []byte(passwordMarker)}}}}
 	smtp, err := notify.NewSMTP(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +66,12 @@ func secretHolders(t *testing.T) map[string]any {
 	}
 	sp := notify.ServicePassword{To: []string{"a@example.com"}, DeviceName: "d", Actions: []notify.Action{notify.ActionUnlock},
 		ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Code: notify.NewSecret(codeMarker), QRPNG: []byte(qrMarker)}
+	// A Recorder held by value in a host's struct, reached by fmt as a
+	// value: its messages are behind a pointer fmt does not follow.
+	host := &struct{ R notify.Recorder }{}
+	if err := host.R.Send(t.Context(), msg); err != nil {
+		t.Fatal(err)
+	}
 	type hostConfig struct {
 		SMTP     notify.SMTPConfig
 		Adapter  *notify.SMTP
@@ -92,6 +101,7 @@ func secretHolders(t *testing.T) map[string]any {
 		"OneTimePIN":               notify.OneTimePIN{PIN: notify.NewSecret(codeMarker)},
 		"PasscodeReset":            notify.PasscodeReset{NewPasscode: notify.NewSecret(codeMarker)},
 		"struct with Recorder ptr": struct{ R *notify.Recorder }{rec},
+		"struct with Recorder":     host,
 	}
 }
 
