@@ -8,6 +8,7 @@ import (
 	"fmt"
 	htemplate "html/template"
 	"image/png"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -168,8 +169,9 @@ func checkPolicies(en map[string]string) error {
 
 // checkMessages reports a language that lacks a key English has, has a key
 // English lacks, uses other placeholders than English, holds an empty or
-// untranslated-looking message, or holds markup or control characters
-// (messages are plain text: HTML escaping must see all of them).
+// untranslated-looking message, or holds markup, control or invisible
+// characters or "=?" (messages are plain text: HTML escaping must see all
+// of them, and a subject must not hold an RFC 2047 encoded-word).
 func checkMessages(msgs []map[string]string) error {
 	en := msgs[0]
 	var problems []string
@@ -185,7 +187,7 @@ func checkMessages(msgs []map[string]string) error {
 			case !equalStrings(placeholders(v), placeholders(w)):
 				problems = append(problems, lang+": placeholders of "+k+" differ from en")
 			case strings.ContainsAny(w, "<>&") || strings.ContainsFunc(w, hidden) || strings.Contains(w, "=?"):
-				problems = append(problems, lang+": markup or control character in "+k)
+				problems = append(problems, lang+`: markup, a control or invisible character, or "=?" in `+k)
 			}
 		}
 		for k := range m {
@@ -336,13 +338,8 @@ func (c *Catalog) zone(loc *time.Location) *time.Location {
 
 // finish renders the subject and both bodies and checks the message.
 func (c *Catalog) finish(k kind, v *view, to []string, inline []Inline) (Message, error) {
-	args := make(map[string]string, len(v.args))
-	for key, val := range v.args {
-		args[key] = val
-	}
-	for key, val := range v.subject {
-		args[key] = val
-	}
+	args := maps.Clone(v.args)
+	maps.Copy(args, v.subject)
 	subject, err := expand(v.msgs, kindKey(k)+".subject", args)
 	if err != nil {
 		return Message{}, err

@@ -117,8 +117,10 @@ func TestCheckMessagesRejects(t *testing.T) {
 		{"empty", map[string]string{"a": "Cześć {user}", "b": "  "}, "pl: empty b"},
 		{"renamed placeholder", map[string]string{"a": "Cześć {uzytkownik}", "b": "Pa"}, "placeholders of a"},
 		{"dropped placeholder", map[string]string{"a": "Cześć", "b": "Pa"}, "placeholders of a"},
-		{"markup", map[string]string{"a": "Cześć <b>{user}</b>", "b": "Pa"}, "markup or control character in a"},
-		{"control", map[string]string{"a": "Cześć {user}\r\nBcc: x", "b": "Pa"}, "markup or control character in a"},
+		{"markup", map[string]string{"a": "Cześć <b>{user}</b>", "b": "Pa"}, `markup, a control or invisible character, or "=?" in a`},
+		{"control", map[string]string{"a": "Cześć {user}\r\nBcc: x", "b": "Pa"}, `markup, a control or invisible character, or "=?" in a`},
+		{"zero-width", map[string]string{"a": "Cześć\u200b {user}", "b": "Pa"}, `markup, a control or invisible character, or "=?" in a`},
+		{"encoded-word", map[string]string{"a": "=?UTF-8?B?4oCu?= {user}", "b": "Pa"}, `markup, a control or invisible character, or "=?" in a`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

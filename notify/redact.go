@@ -22,7 +22,7 @@ import (
 // inside an SMTP adapter.
 
 // description is a type's printable form: its name and its showable
-// fields, in order.
+// fields, in order, each a string, a number, a bool or a []string.
 type description struct {
 	name   string
 	fields []slog.Attr
@@ -55,8 +55,6 @@ func writeFields(b *strings.Builder, attrs []slog.Attr) {
 		switch v := a.Value; v.Kind() {
 		case slog.KindString:
 			b.WriteString(strconv.Quote(v.String()))
-		case slog.KindGroup:
-			writeFields(b, v.Group())
 		case slog.KindAny:
 			fmt.Fprintf(b, "%q", v.Any()) // a []string: quoted elements
 		default:
@@ -96,12 +94,6 @@ func writeJSON(b *bytes.Buffer, attrs []slog.Attr) error {
 		k, _ := json.Marshal(a.Key)
 		b.Write(k)
 		b.WriteByte(':')
-		if a.Value.Kind() == slog.KindGroup {
-			if err := writeJSON(b, a.Value.Group()); err != nil {
-				return err
-			}
-			continue
-		}
 		v, err := json.Marshal(a.Value.Any())
 		if err != nil {
 			return err
@@ -114,9 +106,4 @@ func writeJSON(b *bytes.Buffer, attrs []slog.Attr) error {
 
 // typeName names a value's dynamic type without printing the value (a
 // host's Mailer may hold its own secrets).
-func typeName(v any) string {
-	if v == nil {
-		return "<nil>"
-	}
-	return fmt.Sprintf("%T", v)
-}
+func typeName(v any) string { return fmt.Sprintf("%T", v) }
