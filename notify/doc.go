@@ -30,9 +30,13 @@
 // list; [Negotiate] maps it to the best of those ("de-AT" -> German) and
 // falls back to English ("pt-BR" -> English). [Resolve] also reports the
 // fallback, so a program can tell its user that the email will be in
-// English; a [Notifier] logs a note for it through
-// [NotifierConfig.Logger]. Times are shown in the
-// notice's TimeZone with the zone's abbreviation ("2026-11-23 10:00 CET").
+// English; a [Notifier] logs a note for it through [NotifierConfig.Logger].
+// Times are shown in the notice's TimeZone with the zone's abbreviation
+// ("2026-11-23 10:00 CET").
+//
+// A service-password email for [ActionRemoveNetworkRestrictions] lists
+// exactly the policies servicepass.NetworkPolicies returns for the notice's
+// Mode (private DNS only on COPE), in every language.
 //
 // # Safety of the rendered mail
 //
@@ -70,7 +74,10 @@
 // (the bodies and inline data), [Inline] (the data, which may be a QR
 // image of a code), [ServicePassword] (the code and its QR image),
 // [Recorder] (the recorded messages) and the [Secret] fields of the
-// notices. Log any of them freely; never log a Message's Text or HTML.
+// notices. Log any of them freely; never log a Message's Text or HTML. (fmt
+// calls no method of a value it reaches through an unexported field, so a
+// host's own struct that keeps one of these in an unexported field must
+// format itself.)
 //
 // # Adapters
 //
