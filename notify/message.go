@@ -218,7 +218,7 @@ func (m Message) clone() Message {
 func (m Message) describe() description {
 	inline := make([]string, len(m.Inline))
 	for i, in := range m.Inline {
-		inline[i] = in.describe().String()
+		inline[i] = fmt.Sprintf("%s %s %d bytes", in.ContentID, in.ContentType, len(in.Data))
 	}
 	return description{name: "notify.Message", fields: []slog.Attr{
 		slog.String("From", m.From),

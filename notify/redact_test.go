@@ -143,7 +143,7 @@ func TestRedactedDescriptions(t *testing.T) {
 		{"*SMTP", []string{"notify.SMTP{", `Host: "smtp.example.com"`, `Username: "mdm"`, `Password: "[REDACTED]"`, "Port: 587"}},
 		{"SMTPConfig", []string{"notify.SMTPConfig{", `Password: "[REDACTED]"`}},
 		{"*Notifier", []string{`notify.Notifier{Mailer: "*notify.SMTP"}`}},
-		{"Message", []string{`To: ["a@example.com"]`, `Text: "[REDACTED]"`, `Subject: "s"`, "Size: 20"}},
+		{"Message", []string{`To: ["a@example.com"]`, `Text: "[REDACTED]"`, `Subject: "s"`, `Inline: ["qr@mdmcred image/png 20 bytes"]`}},
 		{"*Recorder", []string{"notify.Recorder{Messages: 1}"}},
 		{"ServicePassword", []string{`Code: "[REDACTED]"`, `QRPNG: "[REDACTED]"`, `Actions: ["unlock"]`, `Mode: "DeviceOwner"`}},
 	}
