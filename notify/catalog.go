@@ -8,11 +8,14 @@ import (
 	"fmt"
 	htemplate "html/template"
 	"image/png"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
 	ttemplate "text/template"
 	"time"
+
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 //go:embed templates/*.tmpl locales/*.json
@@ -125,13 +128,50 @@ func loadMessages() ([]map[string]string, error) {
 	if err := checkMessages(out); err != nil {
 		return nil, err
 	}
+	if err := checkPolicies(out[0]); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// policyModes are the activation modes whose network policies a service
+// password email may list.
+var policyModes = [...]servicepass.Mode{servicepass.DeviceOwner, servicepass.COPE}
+
+// policyKey is the message key naming a servicepass network policy.
+func policyKey(p servicepass.NetworkPolicy) string { return "policy." + p.ID }
+
+// checkPolicies reports a servicepass network policy of any mode that en
+// has no words for, and a policy message no policy uses (the other
+// languages are checked against en).
+func checkPolicies(en map[string]string) error {
+	known := map[string]bool{}
+	var problems []string
+	for _, mode := range policyModes {
+		for _, p := range servicepass.NetworkPolicies(mode) {
+			known[policyKey(p)] = true
+			if _, ok := en[policyKey(p)]; !ok {
+				problems = append(problems, "en: missing "+policyKey(p))
+			}
+		}
+	}
+	for k := range en {
+		if strings.HasPrefix(k, "policy.") && !known[k] {
+			problems = append(problems, "en: "+k+" is no servicepass network policy")
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("notify: message catalog: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // checkMessages reports a language that lacks a key English has, has a key
 // English lacks, uses other placeholders than English, holds an empty or
-// untranslated-looking message, or holds markup or control characters
-// (messages are plain text: HTML escaping must see all of them).
+// untranslated-looking message, or holds markup, control or invisible
+// characters or "=?" (messages are plain text: HTML escaping must see all
+// of them, and a subject must not hold an RFC 2047 encoded-word).
 func checkMessages(msgs []map[string]string) error {
 	en := msgs[0]
 	var problems []string
@@ -146,8 +186,8 @@ func checkMessages(msgs []map[string]string) error {
 				problems = append(problems, lang+": empty "+k)
 			case !equalStrings(placeholders(v), placeholders(w)):
 				problems = append(problems, lang+": placeholders of "+k+" differ from en")
-			case strings.ContainsAny(w, "<>&") || strings.ContainsFunc(w, isControl):
-				problems = append(problems, lang+": markup or control character in "+k)
+			case strings.ContainsAny(w, "<>&") || strings.ContainsFunc(w, hidden) || strings.Contains(w, "=?"):
+				problems = append(problems, lang+`: markup, a control or invisible character, or "=?" in `+k)
 			}
 		}
 		for k := range m {
@@ -229,6 +269,13 @@ func expand(msgs map[string]string, key string, args map[string]string) (string,
 // row is one "label value" line of a message.
 type row struct{ Label, Value string }
 
+// item is one granted action in words, with the details it covers (the
+// network policies that RemoveNetworkRestrictions lifts).
+type item struct {
+	Text    string
+	Details []string
+}
+
 // view is what the templates see. Every string in it is plain text; the
 // HTML template escapes each one where it is used.
 type view struct {
@@ -237,7 +284,7 @@ type view struct {
 	CodeLabel string
 	Code      string
 	Rows      []row
-	Actions   []string
+	Actions   []item
 	Window    bool
 	Cleared   bool
 	HasTime   bool
@@ -246,11 +293,26 @@ type view struct {
 
 	msgs map[string]string
 	args map[string]string
+	// subject holds the subject-line forms of the names in args, cut to
+	// MaxSubjectName.
+	subject map[string]string
 }
 
 // T returns the message key in the view's language with its placeholders
 // filled in.
 func (v *view) T(key string) (string, error) { return expand(v.msgs, key, v.args) }
+
+// name sanitizes a name that a user or device controls and fills the
+// placeholder key with it: cut to MaxName in the bodies, to MaxSubjectName
+// in the subject. It returns the body form ("" when nothing is left).
+func (v *view) name(key, raw string) string {
+	s := sanitize(raw, MaxName)
+	if s != "" {
+		v.args[key] = s
+		v.subject[key] = sanitize(raw, MaxSubjectName)
+	}
+	return s
+}
 
 func (v *view) row(key, value string) error {
 	l, err := v.T(key)
@@ -264,7 +326,7 @@ func (v *view) row(key, value string) error {
 // begin negotiates the language and starts a view.
 func (c *Catalog) begin(pref string) *view {
 	tag := Negotiate(pref)
-	return &view{Lang: tag.String(), msgs: c.msgs[langIndex(tag)], args: map[string]string{}}
+	return &view{Lang: tag.String(), msgs: c.msgs[langIndex(tag)], args: map[string]string{}, subject: map[string]string{}}
 }
 
 func (c *Catalog) zone(loc *time.Location) *time.Location {
@@ -276,10 +338,15 @@ func (c *Catalog) zone(loc *time.Location) *time.Location {
 
 // finish renders the subject and both bodies and checks the message.
 func (c *Catalog) finish(k kind, v *view, to []string, inline []Inline) (Message, error) {
-	subject, err := v.T(kindKey(k) + ".subject")
+	args := maps.Clone(v.args)
+	maps.Copy(args, v.subject)
+	subject, err := expand(v.msgs, kindKey(k)+".subject", args)
 	if err != nil {
 		return Message{}, err
 	}
+	// The names are sanitized already; a "=?" cannot form where a name
+	// meets the message text either.
+	subject = breakEncodedWords(subject)
 	v.Subject = subject
 	var tb, hb bytes.Buffer
 	if err := c.text[k].ExecuteTemplate(&tb, "layout", v); err != nil {
@@ -310,14 +377,15 @@ func invalid(notice, why string) error {
 	return fmt.Errorf("%w: %s: %s", ErrInvalidNotice, notice, why)
 }
 
-// device fills {device} and the device rows.
+// device fills {device} (the name, else the ID) and the device rows.
 func (v *view) device(name, id string) error {
-	name, id = clean(name), clean(id)
+	rawName, rawID := name, id
+	name, id = sanitize(name, MaxName), sanitize(id, MaxName)
 	switch {
 	case name != "":
-		v.args["device"] = name
+		v.name("device", rawName)
 	case id != "":
-		v.args["device"] = id
+		v.name("device", rawID)
 	default:
 		return errors.New("no DeviceName or DeviceID")
 	}
@@ -333,7 +401,8 @@ func (v *view) device(name, id string) error {
 }
 
 // ServicePassword renders the service-password email: the code, the device,
-// the actions in words, the expiry in the recipient's zone, and the QR inline
+// the actions in words (for RemoveNetworkRestrictions, the network policies
+// servicepass.NetworkPolicies lists for the notice's Mode), the expiry in the recipient's zone, and the QR inline
 // when QRPNG is set.
 func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	const what = "service password"
@@ -348,6 +417,8 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		return Message{}, invalid(what, "no Actions")
 	case n.Window < 0:
 		return Message{}, invalid(what, "negative Window")
+	case !n.Mode.Valid():
+		return Message{}, invalid(what, "unknown Mode")
 	}
 	v := c.begin(n.Language)
 	if err := v.device(n.DeviceName, n.DeviceID); err != nil {
@@ -357,7 +428,7 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	for i, a := range n.Actions {
 		j := actionIndex(string(a))
 		if j < 0 {
-			return Message{}, fmt.Errorf("%w: Actions[%d] = %q", ErrUnknownAction, i, clean(string(a)))
+			return Message{}, fmt.Errorf("%w: Actions[%d] = %q", ErrUnknownAction, i, sanitize(string(a), MaxSubjectName))
 		}
 		granted[j] = true
 	}
@@ -369,7 +440,18 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		if err != nil {
 			return Message{}, err
 		}
-		v.Actions = append(v.Actions, s)
+		it := item{Text: s}
+		if actions[j].a == ActionRemoveNetworkRestrictions {
+			// Exactly what the device lifts in its mode.
+			for _, p := range servicepass.NetworkPolicies(n.Mode) {
+				d, err := v.T(policyKey(p))
+				if err != nil {
+					return Message{}, err
+				}
+				it.Details = append(it.Details, d)
+			}
+		}
+		v.Actions = append(v.Actions, it)
 	}
 	loc := c.zone(n.TimeZone)
 	valid := n.ExpiresAt.In(loc).Format(timeLayout)
@@ -443,17 +525,16 @@ func (c *Catalog) PasscodeReset(n PasscodeReset) (Message, error) {
 // passcode: the site, the attempts, and what the admins should do.
 func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) {
 	const what = "company passcode alert"
-	site := clean(n.Site)
 	switch {
 	case len(n.To) == 0:
 		return Message{}, invalid(what, "no recipient")
-	case site == "":
+	case sanitize(n.Site, MaxName) == "":
 		return Message{}, invalid(what, "no Site")
 	case n.Attempts < 0:
 		return Message{}, invalid(what, "negative Attempts")
 	}
 	v := c.begin(n.Language)
-	v.args["site"] = site
+	site := v.name("site", n.Site)
 	if err := v.row("label.site", site); err != nil {
 		return Message{}, err
 	}
@@ -465,7 +546,7 @@ func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) 
 			return Message{}, err
 		}
 	}
-	if src := clean(n.LastSource); src != "" {
+	if src := sanitize(n.LastSource, MaxName); src != "" {
 		if err := v.row("ca.last_source", src); err != nil {
 			return Message{}, err
 		}
@@ -476,11 +557,10 @@ func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) 
 // OneTimePIN renders the portal one-time-PIN email.
 func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
 	const what = "one-time PIN"
-	user := clean(n.User)
 	switch {
 	case len(n.To) == 0:
 		return Message{}, invalid(what, "no recipient")
-	case user == "":
+	case sanitize(n.User, MaxName) == "":
 		return Message{}, invalid(what, "no User")
 	case n.PIN.IsZero():
 		return Message{}, invalid(what, "no PIN")
@@ -488,7 +568,7 @@ func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
 		return Message{}, invalid(what, "no ExpiresAt")
 	}
 	v := c.begin(n.Language)
-	v.args["user"] = user
+	v.name("user", n.User)
 	if err := v.row("label.valid_until", n.ExpiresAt.In(c.zone(n.TimeZone)).Format(timeLayout)); err != nil {
 		return Message{}, err
 	}

@@ -28,17 +28,56 @@
 // Messages exist in English, Polish, German, French, Spanish and Italian
 // ([Languages]). A notice's Language is a BCP 47 tag or an Accept-Language
 // list; [Negotiate] maps it to the best of those ("de-AT" -> German) and
-// falls back to English ("pt-BR" -> English). Times are shown in the
-// notice's TimeZone with the zone's abbreviation ("2026-11-23 10:00 CET").
+// falls back to English ("pt-BR" -> English). [Resolve] also reports the
+// fallback, so a program can tell its user that the email will be in
+// English; a [Notifier] logs a note for it through [NotifierConfig.Logger].
+// Times are shown in the notice's TimeZone with the zone's abbreviation
+// ("2026-11-23 10:00 CET").
+//
+// A service-password email for [ActionRemoveNetworkRestrictions] lists
+// exactly the policies servicepass.NetworkPolicies returns for the notice's
+// Mode (private DNS only on COPE), in every language.
 //
 // # Safety of the rendered mail
 //
-// The HTML body comes from html/template and every host-supplied value is
-// escaped, so a device named "<script>alert(1)</script>" shows as text.
-// Names are also reduced to one line: control characters and Unicode
-// bidirectional overrides are removed (no forged lines, no reversed text),
-// and long names are cut. Subjects never contain the credential. A
-// [Message] prints (fmt, log/slog) without its bodies, which hold it.
+// Every name a user or device controls (device name and ID, site, user
+// name, the source of a failed attempt) goes through one sanitizer before
+// it reaches the subject or a body, in every notice:
+//
+//   - it becomes one line: line breaks, tabs and other white space become
+//     one space; C0 and C1 controls (NUL included) are removed;
+//   - characters that do not show as themselves are removed: Unicode format
+//     characters (zero-width space and joiners, soft hyphen, BOM, tag
+//     characters), bidi controls (no reversed "gnp.exe"), noncharacters and
+//     invisible fillers;
+//   - RFC 2047 encoded-words are broken ("=?" becomes "= ?"), so no mail
+//     client decodes a name into a bidi override or a line break;
+//   - URLs and host names are defanged ("https://example.com" reads
+//     "hxxps[:]//example[.]com", "www.example.org" reads
+//     "www[.]example[.]org"), so no client makes them a link; the HTML body
+//     comes from html/template, so a name is always text, never markup or
+//     a link ("<script>" shows as text);
+//   - it is cut, ending in "…", to [MaxSubjectName] characters in subjects
+//     and [MaxName] in bodies.
+//
+// [Message.Validate], which every adapter runs, refuses a subject or a
+// decoded From or To display name that holds a control or invisible
+// character, and a subject holding "=?". Subjects never contain the
+// credential.
+//
+// # Printing and logging
+//
+// Every type here that holds a credential or reveals one redacts it under
+// every fmt verb, in log/slog (text and JSON) and in encoding/json, also
+// when reached through a pointer or a struct field: [SMTPConfig] and [SMTP]
+// (the password), [Notifier] (names its Mailer's type only), [Message]
+// (the bodies and inline data), [Inline] (the data, which may be a QR
+// image of a code), [ServicePassword] (the code and its QR image),
+// [Recorder] (the recorded messages) and the [Secret] fields of the
+// notices. Log any of them freely; never log a Message's Text or HTML. (fmt
+// calls no method of a value it reaches through an unexported field, so a
+// host's own struct that keeps one of these in an unexported field must
+// format itself.)
 //
 // # Adapters
 //

@@ -67,6 +67,7 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 		Language:  e.Language,
 		TimeZone:  zone,
 		DeviceID:  e.DeviceID,
+		Mode:      e.Mode,
 		Actions:   ServicePassActions(e.Mode, e.Actions),
 		ExpiresAt: expires,
 		DayValid:  e.DayValid,

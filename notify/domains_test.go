@@ -248,3 +248,40 @@ func TestPasscodeMailerNamelessDevice(t *testing.T) {
 		t.Fatalf("mail = %v", m)
 	}
 }
+
+// The issuer's Mode reaches the mail: through servicepass.Issuer, a Device
+// Owner code lifting the network restrictions lists six policies (no private
+// DNS), a COPE code seven.
+func TestServicePassMailerNetworkPoliciesPerMode(t *testing.T) {
+	n, rec := newNotifier(t)
+	clock := mdmcredtest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	master, _ := servicepass.NewMasterKey(1, bytes.Repeat([]byte{7}, servicepass.KeySize))
+	issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
+		Keys:   []servicepass.MasterKey{master},
+		Mailer: notify.ServicePassMailer{Notifier: n},
+		Now:    clock.Now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []servicepass.Mode{servicepass.DeviceOwner, servicepass.COPE} {
+		rec.Reset()
+		_, err = issuer.Issue(context.Background(), servicepass.Request{DeviceID: "dev-1", Mode: mode,
+			Actions:   servicepass.RemoveNetworkRestrictions,
+			SendEmail: true, EmailTo: "ops@example.com", Admin: "admin@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, ok := rec.Last()
+		if !ok {
+			t.Fatal("no mail")
+		}
+		want := len(servicepass.NetworkPolicies(mode))
+		if got := strings.Count(m.Text, "\n      - "); got != want {
+			t.Errorf("%v: %d policies listed, want %d:\n%s", mode, got, want, m.Text)
+		}
+		if dns := strings.Contains(m.Text, "Private DNS"); dns != (mode == servicepass.COPE) {
+			t.Errorf("%v: private DNS listed = %v:\n%s", mode, dns, m.Text)
+		}
+	}
+}

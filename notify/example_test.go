@@ -20,6 +20,43 @@ func ExampleNegotiate() {
 	// fr
 }
 
+// A program that takes a language from its user tells them when the email
+// will be in English instead.
+func ExampleResolve() {
+	for _, lang := range []string{"de-AT", "pt-BR", ""} {
+		tag, fallback := notify.Resolve(lang)
+		if fallback {
+			fmt.Printf("%q: not available, the email is in %v\n", lang, tag)
+		} else {
+			fmt.Printf("%q: %v\n", lang, tag)
+		}
+	}
+	// Output:
+	// "de-AT": de
+	// "pt-BR": not available, the email is in en
+	// "": en
+}
+
+// An SMTP adapter, its configuration and a Notifier print and log without
+// the password.
+func ExampleSMTP_String() {
+	smtp, err := notify.NewSMTP(notify.SMTPConfig{
+		Host: "smtp.example.com", Username: "mdm", Password: notify.NewSecret("hunter2"), From: "mdm@example.com",
+	})
+	if err != nil {
+		panic(err)
+	}
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: smtp})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%+v\n", smtp)
+	fmt.Printf("%x\n", n)
+	// Output:
+	// notify.SMTP{Host: "smtp.example.com", Port: 587, TLS: "starttls", TLSConfig: false, Username: "mdm", Password: "[REDACTED]", Auth: "PLAIN", HELO: "localhost", From: "mdm@example.com", Timeout: "30s"}
+	// notify.Notifier{Mailer: "*notify.SMTP"}
+}
+
 func ExampleCatalog_ServicePassword() {
 	cat, err := notify.NewCatalog(notify.CatalogConfig{})
 	if err != nil {

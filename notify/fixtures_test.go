@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 	_ "time/tzdata" // the fixtures need Europe/Warsaw on any machine
+
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // fixedExpiry is 10:00 CET in Europe/Warsaw on a winter day.
@@ -51,10 +53,21 @@ func renderers(lang string) map[string]func(*Catalog) (Message, error) {
 			return c.ServicePassword(ServicePassword{
 				To: to, Language: lang, TimeZone: warsaw(),
 				DeviceName: "Warehouse scanner 7", DeviceID: "R58N91XYZ",
+				Mode:      servicepass.DeviceOwner,
 				Actions:   []Action{ActionDisableKiosk, ActionUnlock, ActionRemoveNetworkRestrictions},
 				ExpiresAt: fixedExpiry, Window: time.Hour,
 				Code:  NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
 				QRPNG: testPNG(),
+			})
+		},
+		"service_password_cope": func(c *Catalog) (Message, error) {
+			return c.ServicePassword(ServicePassword{
+				To: to, Language: lang, TimeZone: warsaw(),
+				DeviceName: "Field tablet 12", DeviceID: "R52T30ABC",
+				Mode:      servicepass.COPE,
+				Actions:   []Action{ActionUnlockWorkProfile, ActionRemoveNetworkRestrictions},
+				ExpiresAt: fixedExpiry, Window: 30 * time.Minute,
+				Code: NewSecret("9QWE-RT2Y-UP3A-SD4F-G"),
 			})
 		},
 		"service_password_day": func(c *Catalog) (Message, error) {

@@ -35,21 +35,52 @@ func Languages() []language.Tag {
 // ("fr-CH, fr;q=0.9, en;q=0.8"), earlier arguments first. Regional and
 // script variants fall to their base language ("de-AT" -> de); anything the
 // catalog lacks, including empty or malformed input, falls back to English
-// ("pt-BR" -> en). The result is always one of [Languages].
+// ("pt-BR" -> en). The result is always one of [Languages]. [Resolve] also
+// says whether it fell back.
 func Negotiate(preferences ...string) language.Tag {
+	tag, _ := Resolve(preferences...)
+	return tag
+}
+
+// Resolve is [Negotiate] that also reports whether it fell back to English
+// because nothing the preferences ask for is in [Languages]: fallback is
+// true for "pt-BR", "xx", "not a tag" or "en;q=0", and false for "de-AT",
+// "ja, it;q=0.5", "*" and "en". Blank preferences ask for nothing: English,
+// the documented default, without a fallback.
+//
+// A program that takes a language from its user (the issuer's -lang, a
+// portal's Accept-Language) calls it to tell the user that the email will
+// be in English; a [Notifier] logs the same note itself.
+func Resolve(preferences ...string) (tag language.Tag, fallback bool) {
 	var want []language.Tag
+	asked := false
 	for _, p := range preferences {
+		if strings.TrimSpace(p) != "" {
+			asked = true
+		}
 		want = append(want, parsePreference(p)...)
 	}
 	if len(want) == 0 {
-		return supported[0]
+		return supported[0], asked
 	}
 	_, i, conf := matcher.Match(want...)
-	if conf == language.No || i < 0 || i >= len(supported) {
-		return supported[0]
+	got := supported[0]
+	if conf != language.No && i >= 0 && i < len(supported) {
+		got = supported[i]
 	}
-	return supported[i]
+	base, _ := got.Base()
+	for _, w := range want {
+		// "*" (mul) accepts any language; otherwise the match must be
+		// a language asked for, not the matcher's guess from a script.
+		if wb, _ := w.Base(); w == anyLanguage || conf != language.No && wb == base {
+			return got, false
+		}
+	}
+	return got, true
 }
+
+// anyLanguage is what the Accept-Language wildcard "*" parses to.
+var anyLanguage = language.MustParse("mul")
 
 // parsePreference reads one tag or Accept-Language list, dropping what it
 // cannot parse rather than failing the whole list.

@@ -1,8 +1,13 @@
 package notify_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
@@ -111,4 +116,128 @@ func FuzzNegotiate(f *testing.F) {
 			t.Fatalf("Negotiate(%q) = %v, not supported", s, got)
 		}
 	})
+}
+
+var resolveCases = []struct {
+	in       []string
+	want     language.Tag
+	fallback bool
+}{
+	{nil, language.English, false},
+	{[]string{""}, language.English, false},
+	{[]string{"  "}, language.English, false},
+	{[]string{"en"}, language.English, false},
+	{[]string{"en-GB"}, language.English, false},
+	{[]string{"de-AT"}, language.German, false},
+	{[]string{"ja, it;q=0.5"}, language.Italian, false},
+	{[]string{"*"}, language.English, false},
+	{[]string{"pt", "fr"}, language.French, false},
+	{[]string{"xx-invalid-!!, pl"}, language.Polish, false},
+	{[]string{"pt-BR"}, language.English, true},
+	{[]string{"xx"}, language.English, true},
+	{[]string{"ja"}, language.English, true},
+	{[]string{"not a tag"}, language.English, true},
+	{[]string{"en;q=0"}, language.English, true},
+	{[]string{"i-klingon"}, language.English, true},
+	{[]string{"", "zh-Hant"}, language.English, true},
+}
+
+// TestResolve: the tag is Negotiate's, and fallback says whether English
+// was chosen because nothing asked for exists.
+func TestResolve(t *testing.T) {
+	for _, tc := range resolveCases {
+		got, fb := notify.Resolve(tc.in...)
+		if got != tc.want || fb != tc.fallback {
+			t.Errorf("Resolve(%q) = %v, %v; want %v, %v", tc.in, got, fb, tc.want, tc.fallback)
+		}
+		if n := notify.Negotiate(tc.in...); n != got {
+			t.Errorf("Negotiate(%q) = %v, Resolve says %v", tc.in, n, got)
+		}
+	}
+}
+
+// FuzzResolve: Resolve agrees with Negotiate, and a fallback is always
+// English.
+func FuzzResolve(f *testing.F) {
+	for _, tc := range resolveCases {
+		f.Add(strings.Join(tc.in, ","))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, fb := notify.Resolve(s)
+		if got != notify.Negotiate(s) || fb && got != language.English || !isSupported(got) {
+			t.Fatalf("Resolve(%q) = %v, %v; Negotiate = %v", s, got, fb, notify.Negotiate(s))
+		}
+	})
+}
+
+// TestNotifierLogsLanguageFallback: a notice in a language the catalog
+// lacks is sent in English with one note through the configured logger;
+// a supported or blank language logs nothing.
+func TestNotifierLogsLanguageFallback(t *testing.T) {
+	var buf bytes.Buffer
+	rec := &notify.Recorder{}
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: rec, Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	send := func(lang string) {
+		t.Helper()
+		err := n.SendOneTimePIN(context.Background(), notify.OneTimePIN{To: []string{"a@example.com"}, Language: lang,
+			User: "u", PIN: notify.NewSecret("99"), ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, lang := range []string{"", "de-AT", "en", "*"} {
+		send(lang)
+	}
+	if buf.Len() != 0 {
+		t.Fatalf("supported languages logged: %s", buf.String())
+	}
+	send("pt-BR")
+	var rec1 map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec1); err != nil {
+		t.Fatalf("%v: %s", err, buf.String())
+	}
+	want := map[string]any{"level": "INFO", "msg": "notify: language not available, sent in English",
+		"notice": "one-time PIN", "requested": "pt-BR", "sent": "en"}
+	for k, v := range want {
+		if rec1[k] != v {
+			t.Errorf("log %s = %v, want %v (%s)", k, rec1[k], v, buf.String())
+		}
+	}
+	if m, _ := rec.Last(); m.Language != "en" {
+		t.Errorf("sent in %q", m.Language)
+	}
+	// The requested value is the user's: it is logged sanitized and cut.
+	buf.Reset()
+	send("xx\u202e" + strings.Repeat("y", 500))
+	if strings.Contains(buf.String(), "\u202e") || strings.Contains(buf.String(), `\u202e`) || buf.Len() > 400 {
+		t.Errorf("hostile language logged raw: %s", buf.String())
+	}
+}
+
+// TestNilContext: a nil ctx is treated as context.Background, not a panic.
+func TestNilContext(t *testing.T) {
+	rec := &notify.Recorder{}
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	//lint:ignore SA1012 a nil context is the input under test
+	err = n.SendOneTimePIN(nil, notify.OneTimePIN{To: []string{"a@example.com"},
+		User: "u", PIN: notify.NewSecret("99"), ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil || rec.Len() != 1 {
+		t.Errorf("nil ctx: %v, %d sent", err, rec.Len())
+	}
+	dir := t.TempDir()
+	o, err := notify.NewOutbox(notify.OutboxConfig{Dir: dir, From: "mdm@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := rec.Last()
+	//lint:ignore SA1012 a nil context is the input under test
+	if err := o.Send(nil, m); err != nil {
+		t.Errorf("outbox nil ctx: %v", err)
+	}
 }

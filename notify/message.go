@@ -36,8 +36,9 @@ func (f MailerFunc) Send(ctx context.Context, m Message) error { return f(ctx, m
 //
 // Text and HTML are alternatives of the same content; Inline images are
 // referenced from HTML as "cid:<ContentID>". Both bodies of a rendered notice
-// contain the credential, so a Message formats itself (fmt, log/slog) without
-// its bodies: log a Message freely, never its Text or HTML.
+// contain the credential (and a QR image shows it), so a Message prints
+// itself (fmt under every verb, log/slog, encoding/json) without its bodies
+// and inline data: log a Message freely, never its Text or HTML.
 type Message struct {
 	// From is the sender address. Zero: the adapter's configured sender.
 	From string
@@ -72,7 +73,8 @@ type Inline struct {
 var (
 	// ErrInvalidMessage reports a Message that cannot be sent as it is: no
 	// recipient, an unparsable address, a subject with a line break, an
-	// inline part without Content-ID, no body.
+	// invisible character or an RFC 2047 encoded-word, an inline part
+	// without Content-ID, no body.
 	ErrInvalidMessage = errors.New("notify: invalid message")
 	// ErrInvalidNotice reports a notice that lacks what its email needs (no
 	// recipient, no code, no expiry).
@@ -133,8 +135,13 @@ func (m Message) Validate() error {
 			return fmt.Errorf("%w: From: %v", ErrInvalidMessage, err)
 		}
 	}
-	if !utf8.ValidString(m.Subject) || strings.ContainsFunc(m.Subject, isControl) {
-		return fmt.Errorf("%w: Subject holds a control character or invalid UTF-8", ErrInvalidMessage)
+	if !utf8.ValidString(m.Subject) || strings.ContainsFunc(m.Subject, hidden) {
+		return fmt.Errorf("%w: Subject holds a control or invisible formatting character, or invalid UTF-8", ErrInvalidMessage)
+	}
+	if strings.Contains(m.Subject, "=?") {
+		// Sent as it is, a client would decode it as an RFC 2047
+		// encoded-word, into any character the check above refuses.
+		return fmt.Errorf("%w: Subject holds \"=?\", which mail clients decode as an RFC 2047 encoded-word", ErrInvalidMessage)
 	}
 	if m.Text == "" && m.HTML == "" {
 		return fmt.Errorf("%w: no body", ErrInvalidMessage)
@@ -162,17 +169,18 @@ func (m Message) Validate() error {
 }
 
 func checkAddress(s string) error {
-	if strings.ContainsFunc(s, isControl) {
-		return errors.New("control character in address")
+	if strings.ContainsFunc(s, hidden) {
+		return errors.New("control or invisible formatting character in address")
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
 		return errors.New("not an RFC 5322 address")
 	}
 	// ParseAddress decodes RFC 2047 encoded-words: a display name can
-	// spell a line break or a bidi override that the raw text does not show.
-	if strings.ContainsFunc(a.Name, isControl) || strings.ContainsFunc(a.Address, isControl) {
-		return errors.New("control character in address")
+	// spell a line break, a bidi override or a zero-width character that
+	// the raw text does not show.
+	if strings.ContainsFunc(a.Name, hidden) || strings.ContainsFunc(a.Address, hidden) {
+		return errors.New("control or invisible formatting character in address")
 	}
 	return nil
 }
@@ -207,31 +215,56 @@ func (m Message) clone() Message {
 	return m
 }
 
-// String describes m without its bodies, which hold the credential.
-func (m Message) String() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "notify.Message{To: %q, Subject: %q, Language: %q, Text: %d bytes, HTML: %d bytes, Inline: [",
-		m.To, m.Subject, m.Language, len(m.Text), len(m.HTML))
+func (m Message) describe() description {
+	inline := make([]string, len(m.Inline))
 	for i, in := range m.Inline {
-		if i > 0 {
-			b.WriteString(" ")
-		}
-		fmt.Fprintf(&b, "%s %s %d bytes", in.ContentID, in.ContentType, len(in.Data))
+		inline[i] = fmt.Sprintf("%s %s %d bytes", in.ContentID, in.ContentType, len(in.Data))
 	}
-	b.WriteString("]}")
-	return b.String()
+	return description{name: "notify.Message", fields: []slog.Attr{
+		slog.String("From", m.From),
+		slog.Any("To", append([]string{}, m.To...)),
+		slog.String("Subject", m.Subject),
+		slog.String("Language", m.Language),
+		slog.String("Text", redacted(m.Text != "")),
+		slog.String("HTML", redacted(m.HTML != "")),
+		slog.Any("Inline", inline),
+	}}
 }
+
+// String describes m without its bodies, which hold the credential, and
+// without the inline images' data (a QR image shows it too).
+func (m Message) String() string { return m.describe().String() }
 
 // Format implements fmt.Formatter: every verb prints [Message.String], so
 // neither body reaches a log by accident.
-func (m Message) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(m.String())) }
+func (m Message) Format(f fmt.State, verb rune) { m.describe().format(f, verb) }
 
 // LogValue implements slog.LogValuer without the bodies.
-func (m Message) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.Any("to", m.To),
-		slog.String("subject", m.Subject),
-		slog.String("language", m.Language),
-		slog.Int("inline", len(m.Inline)),
-	)
+func (m Message) LogValue() slog.Value { return m.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler without the bodies and the inline
+// data, like [Message.String]: the JSON form is for logs, not for queuing
+// a message (use [WriteMessage] for that).
+func (m Message) MarshalJSON() ([]byte, error) { return m.describe().marshalJSON() }
+
+func (in Inline) describe() description {
+	return description{name: "notify.Inline", fields: []slog.Attr{
+		slog.String("ContentID", in.ContentID),
+		slog.String("ContentType", in.ContentType),
+		slog.String("Filename", in.Filename),
+		slog.Int("Size", len(in.Data)),
+	}}
 }
+
+// String describes in without its data, which may be a QR image of a
+// credential.
+func (in Inline) String() string { return in.describe().String() }
+
+// Format implements fmt.Formatter: every verb prints [Inline.String].
+func (in Inline) Format(f fmt.State, verb rune) { in.describe().format(f, verb) }
+
+// LogValue implements slog.LogValuer without the data.
+func (in Inline) LogValue() slog.Value { return in.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler without the data.
+func (in Inline) MarshalJSON() ([]byte, error) { return in.describe().marshalJSON() }

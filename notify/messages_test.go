@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // TestEveryLanguageHasEveryMessage loads the embedded catalog and checks it
@@ -82,7 +84,16 @@ func TestEveryMessageIsUsed(t *testing.T) {
 		src.Write(b)
 	}
 	all := src.String()
+	policies := map[string]bool{}
+	for _, mode := range policyModes {
+		for _, p := range servicepass.NetworkPolicies(mode) {
+			policies[policyKey(p)] = true
+		}
+	}
 	for k := range msgs[0] {
+		if policies[k] {
+			continue // built as policyKey(p) for servicepass's policies
+		}
 		suffix := strings.TrimPrefix(k, "sp.")
 		used := strings.Contains(all, `"`+k+`"`) ||
 			// subjects are built as kindKey(k) + ".subject"
@@ -106,8 +117,10 @@ func TestCheckMessagesRejects(t *testing.T) {
 		{"empty", map[string]string{"a": "Cześć {user}", "b": "  "}, "pl: empty b"},
 		{"renamed placeholder", map[string]string{"a": "Cześć {uzytkownik}", "b": "Pa"}, "placeholders of a"},
 		{"dropped placeholder", map[string]string{"a": "Cześć", "b": "Pa"}, "placeholders of a"},
-		{"markup", map[string]string{"a": "Cześć <b>{user}</b>", "b": "Pa"}, "markup or control character in a"},
-		{"control", map[string]string{"a": "Cześć {user}\r\nBcc: x", "b": "Pa"}, "markup or control character in a"},
+		{"markup", map[string]string{"a": "Cześć <b>{user}</b>", "b": "Pa"}, `markup, a control or invisible character, or "=?" in a`},
+		{"control", map[string]string{"a": "Cześć {user}\r\nBcc: x", "b": "Pa"}, `markup, a control or invisible character, or "=?" in a`},
+		{"zero-width", map[string]string{"a": "Cześć\u200b {user}", "b": "Pa"}, `markup, a control or invisible character, or "=?" in a`},
+		{"encoded-word", map[string]string{"a": "=?UTF-8?B?4oCu?= {user}", "b": "Pa"}, `markup, a control or invisible character, or "=?" in a`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -180,26 +193,6 @@ func TestNoPlaceholderSurvivesRendering(t *testing.T) {
 	}
 }
 
-func TestCleanTable(t *testing.T) {
-	long := strings.Repeat("ab", maxField)
-	cases := []struct{ in, want string }{
-		{"Pixel 8", "Pixel 8"},
-		{"  spaced\t\tout  ", "spaced out"},
-		{"line\r\nBcc: evil@example.com", "line Bcc: evil@example.com"},
-		{"abc\u202Egpj.exe", "abc gpj.exe"},
-		{"nul\x00byte", "nul byte"},
-		{"bad\xffutf8", "bad\ufffdutf8"},
-		{"\u2066iso\u2069", "iso"},
-		{long, long[:maxField] + "…"},
-		{"", ""},
-	}
-	for _, tc := range cases {
-		if got := clean(tc.in); got != tc.want {
-			t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestErrorsAreDistinct(t *testing.T) {
 	all := []error{ErrInvalidMessage, ErrInvalidNotice, ErrUnknownAction, ErrSend, ErrConfig}
 	for i, a := range all {
@@ -211,5 +204,30 @@ func TestErrorsAreDistinct(t *testing.T) {
 		if !strings.HasPrefix(a.Error(), "notify: ") {
 			t.Errorf("%v is not prefixed", a)
 		}
+	}
+}
+
+// TestCheckPolicies: the catalog refuses to load without words for every
+// servicepass network policy, or with words for a policy that is none.
+func TestCheckPolicies(t *testing.T) {
+	msgs, err := loadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := map[string]string{}
+	for k, v := range msgs[0] {
+		en[k] = v
+	}
+	if err := checkPolicies(en); err != nil {
+		t.Fatal(err)
+	}
+	delete(en, "policy.private_dns")
+	if err := checkPolicies(en); err == nil || !strings.Contains(err.Error(), "missing policy.private_dns") {
+		t.Errorf("missing policy: %v", err)
+	}
+	en["policy.private_dns"] = "Private DNS"
+	en["policy.bluetooth"] = "Bluetooth"
+	if err := checkPolicies(en); err == nil || !strings.Contains(err.Error(), "policy.bluetooth is no servicepass network policy") {
+		t.Errorf("unknown policy: %v", err)
 	}
 }

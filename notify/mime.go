@@ -22,7 +22,7 @@ func encode(m Message, from string, now time.Time) (*gomail.Msg, error) {
 		from = m.From
 	}
 	addr, err := mail.ParseAddress(from)
-	if err != nil || strings.ContainsFunc(from, isControl) {
+	if err != nil || strings.ContainsFunc(from, hidden) {
 		return nil, fmt.Errorf("%w: From is not an RFC 5322 address", ErrInvalidMessage)
 	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())

@@ -1,10 +1,13 @@
 package notify
 
 import (
+	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/secret"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // Secret is a credential carried by a notice (a service password, a new
@@ -34,7 +37,8 @@ const (
 	ActionUnlockWorkProfile Action = "unlock-work-profile"
 	// ActionDisableKiosk leaves kiosk mode.
 	ActionDisableKiosk Action = "disable-kiosk"
-	// ActionRemoveNetworkRestrictions lifts the network policies.
+	// ActionRemoveNetworkRestrictions lifts the network policies of the
+	// device's mode (see ServicePassword.Mode).
 	ActionRemoveNetworkRestrictions Action = "remove-network-restrictions"
 	// ActionAllowDeveloperOptions allows the developer options.
 	ActionAllowDeveloperOptions Action = "allow-developer-options"
@@ -130,6 +134,11 @@ type ServicePassword struct {
 	// Actions lists what the password allows. Required; each must be known
 	// to [ParseAction].
 	Actions []Action
+	// Mode is the device's activation mode. It decides which network
+	// policies the email lists under [ActionRemoveNetworkRestrictions]:
+	// exactly those servicepass.NetworkPolicies(Mode) returns (private DNS
+	// only on COPE). Zero: servicepass.DeviceOwner.
+	Mode servicepass.Mode
 	// ExpiresAt is when the password stops working. Required. For a
 	// day-valid code (DayValid), the date shown is ExpiresAt's calendar date
 	// in TimeZone: pass any instant within the last valid day.
@@ -213,3 +222,45 @@ type OneTimePIN struct {
 	// ExpiresAt is when the PIN stops working. Required.
 	ExpiresAt time.Time
 }
+
+func (n ServicePassword) describe() description {
+	acts := make([]string, len(n.Actions))
+	for i, a := range n.Actions {
+		acts[i] = string(a)
+	}
+	zone := ""
+	if n.TimeZone != nil {
+		zone = n.TimeZone.String()
+	}
+	expires := ""
+	if !n.ExpiresAt.IsZero() {
+		expires = n.ExpiresAt.Format(time.RFC3339)
+	}
+	return description{name: "notify.ServicePassword", fields: []slog.Attr{
+		slog.Any("To", append([]string{}, n.To...)),
+		slog.String("Language", n.Language),
+		slog.String("TimeZone", zone),
+		slog.String("DeviceName", n.DeviceName),
+		slog.String("DeviceID", n.DeviceID),
+		slog.Any("Actions", acts),
+		slog.String("Mode", n.Mode.String()),
+		slog.String("ExpiresAt", expires),
+		slog.Bool("DayValid", n.DayValid),
+		slog.String("Window", n.Window.String()),
+		slog.String("Code", redacted(!n.Code.IsZero())),
+		slog.String("QRPNG", redacted(len(n.QRPNG) > 0)),
+	}}
+}
+
+// String describes n with its Code and QRPNG (an image of the code)
+// redacted.
+func (n ServicePassword) String() string { return n.describe().String() }
+
+// Format implements fmt.Formatter: every verb prints [ServicePassword.String].
+func (n ServicePassword) Format(f fmt.State, verb rune) { n.describe().format(f, verb) }
+
+// LogValue implements slog.LogValuer with the Code and QRPNG redacted.
+func (n ServicePassword) LogValue() slog.Value { return n.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler with the Code and QRPNG redacted.
+func (n ServicePassword) MarshalJSON() ([]byte, error) { return n.describe().marshalJSON() }

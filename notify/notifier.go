@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"fmt"
+	"log/slog"
 )
 
 // NotifierConfig configures a [Notifier].
@@ -11,6 +12,11 @@ type NotifierConfig struct {
 	Catalog *Catalog
 	// Mailer delivers them. Required.
 	Mailer Mailer
+	// Logger receives the notes a Notifier logs: a notice whose Language
+	// the catalog lacks, sent in English instead (level Info, message
+	// "notify: language not available, sent in English", attributes notice,
+	// requested and sent). Zero: slog.Default().
+	Logger *slog.Logger
 }
 
 // Notifier renders a notice with a [Catalog] and sends it with a [Mailer]:
@@ -25,6 +31,7 @@ type NotifierConfig struct {
 type Notifier struct {
 	catalog *Catalog
 	mailer  Mailer
+	log     *slog.Logger
 }
 
 // NewNotifier checks cfg and returns the notifier.
@@ -39,12 +46,29 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 		}
 		cfg.Catalog = c
 	}
-	return &Notifier{catalog: cfg.Catalog, mailer: cfg.Mailer}, nil
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Notifier{catalog: cfg.Catalog, mailer: cfg.Mailer, log: cfg.Logger}, nil
 }
 
-func (n *Notifier) send(ctx context.Context, m Message, err error) error {
+// maxLoggedLanguage bounds the requested language a note repeats.
+const maxLoggedLanguage = 64
+
+// send delivers m unless rendering failed, first logging a note when the
+// notice's language preference fell back to English.
+func (n *Notifier) send(ctx context.Context, notice, language string, m Message, err error) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err != nil {
 		return err
+	}
+	if tag, fallback := Resolve(language); fallback {
+		n.log.LogAttrs(ctx, slog.LevelInfo, "notify: language not available, sent in English",
+			slog.String("notice", notice),
+			slog.String("requested", sanitize(language, maxLoggedLanguage)),
+			slog.String("sent", tag.String()))
 	}
 	return sendError("", n.mailer.Send(ctx, m))
 }
@@ -52,24 +76,41 @@ func (n *Notifier) send(ctx context.Context, m Message, err error) error {
 // SendServicePassword renders and sends a service-password email.
 func (n *Notifier) SendServicePassword(ctx context.Context, sp ServicePassword) error {
 	m, err := n.catalog.ServicePassword(sp)
-	return n.send(ctx, m, err)
+	return n.send(ctx, "service password", sp.Language, m, err)
 }
 
 // SendPasscodeReset renders and sends a passcode-reset email.
 func (n *Notifier) SendPasscodeReset(ctx context.Context, pr PasscodeReset) error {
 	m, err := n.catalog.PasscodeReset(pr)
-	return n.send(ctx, m, err)
+	return n.send(ctx, "passcode reset", pr.Language, m, err)
 }
 
 // SendCompanyPasscodeAlert renders and sends a company-passcode security
 // alert.
 func (n *Notifier) SendCompanyPasscodeAlert(ctx context.Context, a CompanyPasscodeAlert) error {
 	m, err := n.catalog.CompanyPasscodeAlert(a)
-	return n.send(ctx, m, err)
+	return n.send(ctx, "company passcode alert", a.Language, m, err)
 }
 
 // SendOneTimePIN renders and sends a one-time-PIN email.
 func (n *Notifier) SendOneTimePIN(ctx context.Context, p OneTimePIN) error {
 	m, err := n.catalog.OneTimePIN(p)
-	return n.send(ctx, m, err)
+	return n.send(ctx, "one-time PIN", p.Language, m, err)
 }
+
+func (n Notifier) describe() description {
+	return description{name: "notify.Notifier", fields: []slog.Attr{slog.String("Mailer", typeName(n.mailer))}}
+}
+
+// String names the Notifier's Mailer by its type only: the Mailer may hold
+// credentials (an [SMTP] password, a host adapter's API key).
+func (n Notifier) String() string { return n.describe().String() }
+
+// Format implements fmt.Formatter: every verb prints [Notifier.String].
+func (n Notifier) Format(f fmt.State, verb rune) { n.describe().format(f, verb) }
+
+// LogValue implements slog.LogValuer like [Notifier.String].
+func (n Notifier) LogValue() slog.Value { return n.describe().logValue() }
+
+// MarshalJSON implements json.Marshaler like [Notifier.String].
+func (n Notifier) MarshalJSON() ([]byte, error) { return n.describe().marshalJSON() }

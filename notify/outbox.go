@@ -41,7 +41,7 @@ func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 	if cfg.Dir == "" {
 		return nil, fmt.Errorf("%w: Outbox Dir", ErrConfig)
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, isControl) {
+	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, hidden) {
 		return nil, fmt.Errorf("%w: Outbox From is not an RFC 5322 address", ErrConfig)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
@@ -60,6 +60,9 @@ func (o *Outbox) Dir() string { return o.dir }
 // [Message.Validate] is refused ([ErrInvalidMessage]); a failure to write
 // is returned as a [*SendError] and leaves no file behind.
 func (o *Outbox) Send(ctx context.Context, m Message) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := ctx.Err(); err != nil {
 		return &SendError{Via: "outbox", Err: err}
 	}

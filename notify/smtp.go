@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/mail"
 	"strings"
@@ -118,7 +119,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	case cfg.Username == "" && !cfg.Password.IsZero():
 		return nil, fmt.Errorf("%w: SMTP Password without Username", ErrConfig)
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, isControl) {
+	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, hidden) {
 		return nil, fmt.Errorf("%w: SMTP From is not an RFC 5322 address", ErrConfig)
 	}
 	switch cfg.Auth {
@@ -159,6 +160,9 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 // returned as a [*SendError] that matches [ErrSend] and wraps the cause. The
 // whole exchange, not just the dial, ends by ctx's deadline (or Timeout).
 func (s *SMTP) Send(ctx context.Context, m Message) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := m.Validate(); err != nil {
 		return err
 	}
@@ -296,3 +300,44 @@ func (c *ctxConn) Close() error {
 	c.once.Do(func() { c.stop() })
 	return c.Conn.Close()
 }
+
+func (c SMTPConfig) describe(name string) description {
+	return description{name: name, fields: []slog.Attr{
+		slog.String("Host", c.Host),
+		slog.Int("Port", c.Port),
+		slog.String("TLS", c.TLS.String()),
+		slog.Bool("TLSConfig", c.TLSConfig != nil),
+		slog.String("Username", c.Username),
+		slog.String("Password", redacted(!c.Password.IsZero())),
+		slog.String("Auth", string(c.Auth)),
+		slog.String("HELO", c.HELO),
+		slog.String("From", c.From),
+		slog.String("Timeout", c.Timeout.String()),
+	}}
+}
+
+// String describes c with its Password redacted.
+func (c SMTPConfig) String() string { return c.describe("notify.SMTPConfig").String() }
+
+// Format implements fmt.Formatter: every verb prints [SMTPConfig.String].
+func (c SMTPConfig) Format(f fmt.State, verb rune) { c.describe("notify.SMTPConfig").format(f, verb) }
+
+// LogValue implements slog.LogValuer with the Password redacted.
+func (c SMTPConfig) LogValue() slog.Value { return c.describe("").logValue() }
+
+// MarshalJSON implements json.Marshaler with the Password redacted (TLSConfig
+// and Now are reported as whether they are set, or left out).
+func (c SMTPConfig) MarshalJSON() ([]byte, error) { return c.describe("").marshalJSON() }
+
+// String describes the adapter's configuration, its password redacted.
+func (s SMTP) String() string { return s.cfg.describe("notify.SMTP").String() }
+
+// Format implements fmt.Formatter: every verb prints [SMTP.String], so the
+// password never reaches a log through a printed adapter.
+func (s SMTP) Format(f fmt.State, verb rune) { s.cfg.describe("notify.SMTP").format(f, verb) }
+
+// LogValue implements slog.LogValuer with the password redacted.
+func (s SMTP) LogValue() slog.Value { return s.cfg.describe("").logValue() }
+
+// MarshalJSON implements json.Marshaler with the password redacted.
+func (s SMTP) MarshalJSON() ([]byte, error) { return s.cfg.describe("").marshalJSON() }
