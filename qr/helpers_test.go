@@ -75,21 +75,6 @@ func decodeImage(img image.Image, invert bool) (decoded, error) {
 	return d, nil
 }
 
-// rasterize draws a module grid (true = dark) as a positive image with scale
-// pixels per module.
-func rasterize(grid [][]bool, scale int) image.Image {
-	n := len(grid)
-	img := image.NewGray(image.Rect(0, 0, n*scale, n*scale))
-	for y := range img.Bounds().Dy() {
-		for x := range img.Bounds().Dx() {
-			if !grid[y/scale][x/scale] {
-				img.Pix[img.PixOffset(x, y)] = 0xff
-			}
-		}
-	}
-	return img
-}
-
 // gridFromImage reads the modules of a PNG drawn by Code.Image: modules
 // per side, scale pixels each, centred in an image of side pixels. Every
 // pixel must be ink or paper, the margin around the modules paper, and each
