@@ -468,6 +468,7 @@ func TestUTF8(t *testing.T) {
 		{"ok\xc0\x80", 2},   // overlong NUL
 		{"\xf0\x9f\x98", 0}, // truncated
 		{"Zaż\xf3łć", 4},
+		{"\ufffd\xff", 3}, // a real U+FFFD before the bad byte
 	} {
 		_, err := qr.New(tc.text, qr.Options{})
 		require.ErrorIs(t, err, qr.ErrUTF8, "%q", tc.text)
