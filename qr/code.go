@@ -2,6 +2,8 @@ package qr
 
 import (
 	"fmt"
+	"image/color"
+	"unicode/utf8"
 
 	"github.com/skip2/go-qrcode"
 )
@@ -13,21 +15,31 @@ type Code struct {
 	opts    Options // validated
 	version int
 	mode    Mode
-	qz      int      // quiet zone in modules
-	n       int      // modules per side without the quiet zone
-	dark    [][]bool // [y][x], n×n, without the quiet zone
+	qz      int         // quiet zone in modules
+	n       int         // modules per side without the quiet zone
+	dark    [][]bool    // [y][x], n×n, without the quiet zone
+	side    int         // PNG width and height in pixels
+	scale   int         // pixels per module, at least MinPixelsPerModule
+	ink     color.NRGBA // colour of the dark modules, after Invert
+	paper   color.NRGBA // colour of the light modules and margin, after Invert
 }
 
 // New encodes text in the smallest QR Code that holds it at opts.Level. It
-// returns [ErrEmpty] for an empty text, an [*OptionError] for invalid
-// options and a [*TooLargeError] when the text does not fit. Neither the
-// text nor any part of it appears in an error.
+// returns [ErrEmpty] for an empty text, a [*UTF8Error] for a text that is
+// not valid UTF-8, a [*TooLargeError] when the text does not fit, and an
+// [*OptionError] for invalid options, including a Size or PixelsPerModule
+// that does not suit the symbol's module count. Neither the text nor any
+// part of it appears in an error.
 func New(text string, opts Options) (c *Code, err error) {
-	if err := opts.Validate(); err != nil {
+	fg, bg, err := opts.validate(true)
+	if err != nil {
 		return nil, err
 	}
 	if text == "" {
 		return nil, ErrEmpty
+	}
+	if !utf8.ValidString(text) {
+		return nil, &UTF8Error{Offset: invalidUTF8(text)}
 	}
 	mode := ModeOf(text)
 	// The numeric capacity bounds every text the encoder could accept;
@@ -52,14 +64,39 @@ func New(text string, opts Options) (c *Code, err error) {
 	}
 	q.DisableBorder = true
 	dark := q.Bitmap() // Bitmap encodes; call it once only
+	qz := opts.quietZone()
+	side, scale, err := opts.layout(len(dark) + 2*qz)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Invert {
+		fg, bg = bg, fg
+	}
 	return &Code{
 		opts:    opts,
 		version: q.VersionNumber,
 		mode:    mode,
-		qz:      opts.quietZone(),
+		qz:      qz,
 		n:       len(dark),
 		dark:    dark,
+		side:    side,
+		scale:   scale,
+		ink:     fg,
+		paper:   bg,
 	}, nil
+}
+
+// invalidUTF8 returns the offset of the first byte of s that does not start
+// a valid UTF-8 sequence, or len(s).
+func invalidUTF8(s string) int {
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, n := utf8.DecodeRuneInString(s[i:]); n == 1 {
+				return i
+			}
+		}
+	}
+	return len(s)
 }
 
 func tooLarge(text string, l Level, m Mode) error {
@@ -100,10 +137,10 @@ func (c *Code) Bitmap() [][]bool {
 	return out
 }
 
-// at reports whether the module at (x, y) of the grid with quiet zone is
-// dark; coordinates outside the symbol are light.
-func (c *Code) at(x, y int) bool {
-	x, y = x-c.qz, y-c.qz
+// at reports whether the module at (x, y) of a grid with a quiet zone of qz
+// modules is dark; coordinates outside the symbol are light.
+func (c *Code) at(x, y, qz int) bool {
+	x, y = x-qz, y-qz
 	if x < 0 || y < 0 || x >= c.n || y >= c.n {
 		return false
 	}

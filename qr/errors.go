@@ -17,6 +17,11 @@ var ErrTooLarge = errors.New("qr: text too large")
 // range.
 var ErrInvalidOptions = errors.New("qr: invalid options")
 
+// ErrUTF8 matches a [*UTF8Error]: the text is not valid UTF-8. QR Codes
+// declare no character set here, so decoders read byte-mode text as UTF-8
+// (or guess) and would rewrite other bytes.
+var ErrUTF8 = errors.New("qr: text is not valid UTF-8")
+
 // ErrEncode is returned if the underlying encoder fails in a way it
 // documents as a bug. It is never expected; it exists so that no input can
 // make this package panic.
@@ -50,8 +55,12 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 type OptionError struct {
 	// Field is the name of the Options field, e.g. "Size".
 	Field string
-	// Value is the rejected value.
+	// Value is the rejected value (for a colour, its contrast in percent).
 	Value int
+	// Min and Max are the accepted range of Value when one applies: for a
+	// Size too small for the symbol, Min is the smallest Size it accepts.
+	// Both are zero when the field has no numeric range.
+	Min, Max int
 	// Reason says which bound was crossed.
 	Reason string
 }
@@ -63,3 +72,19 @@ func (e *OptionError) Error() string {
 
 // Is reports whether target is [ErrInvalidOptions].
 func (e *OptionError) Is(target error) bool { return target == ErrInvalidOptions }
+
+// UTF8Error reports a text that is not valid UTF-8. It matches [ErrUTF8]
+// with errors.Is and gives only the position, never the bytes.
+type UTF8Error struct {
+	// Offset is the index of the first byte that does not start a valid
+	// UTF-8 sequence.
+	Offset int
+}
+
+// Error implements error.
+func (e *UTF8Error) Error() string {
+	return fmt.Sprintf("qr: text is not valid UTF-8: invalid byte at offset %d", e.Offset)
+}
+
+// Is reports whether target is [ErrUTF8].
+func (e *UTF8Error) Is(target error) bool { return target == ErrUTF8 }

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"testing"
+	"unicode/utf8"
 
 	"github.com/makiuchi-d/gozxing"
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
@@ -35,7 +37,8 @@ func decodeImage(img image.Image, invert bool) (decoded, error) {
 	}
 	canvas := image.NewGray(image.Rect(0, 0, b.Dx()+2*margin, b.Dy()+2*margin))
 	draw.Draw(canvas, canvas.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src)
-	draw.Draw(canvas, b.Sub(b.Min).Add(image.Pt(margin, margin)), img, b.Min, draw.Src)
+	// Over: a transparent background shows the white page.
+	draw.Draw(canvas, b.Sub(b.Min).Add(image.Pt(margin, margin)), img, b.Min, draw.Over)
 	if invert {
 		inner := b.Sub(b.Min).Add(image.Pt(margin, margin))
 		for y := inner.Min.Y; y < inner.Max.Y; y++ {
@@ -72,78 +75,86 @@ func decodeImage(img image.Image, invert bool) (decoded, error) {
 	return d, nil
 }
 
-// rasterize draws a module grid (true = dark) as a positive image with scale
-// pixels per module.
-func rasterize(grid [][]bool, scale int) image.Image {
-	n := len(grid)
-	img := image.NewGray(image.Rect(0, 0, n*scale, n*scale))
-	for y := range img.Bounds().Dy() {
-		for x := range img.Bounds().Dx() {
-			if !grid[y/scale][x/scale] {
-				img.Pix[img.PixOffset(x, y)] = 0xff
-			}
+// gridFromImage reads the modules of a PNG drawn by Code.Image: modules
+// per side, scale pixels each, centred in an image of side pixels. Every
+// pixel must be ink or paper, the margin around the modules paper, and each
+// module's pixels all one colour; a module is dark where it is ink.
+func gridFromImage(img image.Image, modules, side, scale int, ink, paper color.Color) ([][]bool, error) {
+	if got := img.Bounds(); got.Dx() != side || got.Dy() != side {
+		return nil, fmt.Errorf("image is %v, want %d×%d", got, side, side)
+	}
+	if scale < qr.MinPixelsPerModule || scale*modules > side {
+		return nil, fmt.Errorf("%d modules of %d pixels do not fit %d", modules, scale, side)
+	}
+	off := (side - scale*modules) / 2
+	inkC, paperC := color.NRGBAModel.Convert(ink), color.NRGBAModel.Convert(paper)
+	isInk := func(x, y int) (bool, error) {
+		switch color.NRGBAModel.Convert(img.At(x, y)) {
+		case inkC:
+			return true, nil
+		case paperC:
+			return false, nil
 		}
-	}
-	return img
-}
-
-// gridFromImage samples the centre of every module of a PNG drawn by
-// Code.Image, checking that each module's pixels are all one colour.
-func gridFromImage(img image.Image, modules, size int, invert bool) ([][]bool, error) {
-	if got := img.Bounds(); got.Dx() != size || got.Dy() != size {
-		return nil, fmt.Errorf("image is %v, want %d×%d", got, size, size)
-	}
-	scale := size / modules
-	off := (size - scale*modules) / 2
-	isDark := func(x, y int) bool {
-		g := color.GrayModel.Convert(img.At(x, y)).(color.Gray)
-		return (g.Y < 0x80) != invert
+		return false, fmt.Errorf("pixel (%d,%d) is %v, neither ink %v nor paper %v", x, y, img.At(x, y), inkC, paperC)
 	}
 	if p, ok := img.(*image.Paletted); ok {
 		// Fast path: read the palette once.
-		dark := make([]bool, len(p.Palette))
+		kind := make([]int, len(p.Palette)) // 0 other, 1 ink, 2 paper
 		for i, c := range p.Palette {
-			dark[i] = (color.GrayModel.Convert(c).(color.Gray).Y < 0x80) != invert
-		}
-		isDark = func(x, y int) bool { return dark[p.Pix[p.PixOffset(x, y)]] }
-	}
-	// The margin outside the modules is the background.
-	for y := range size {
-		for x := range size {
-			in := x >= off && y >= off && x < off+scale*modules && y < off+scale*modules
-			if !in && isDark(x, y) {
-				return nil, fmt.Errorf("margin pixel (%d,%d) is not background", x, y)
+			switch color.NRGBAModel.Convert(c) {
+			case inkC:
+				kind[i] = 1
+			case paperC:
+				kind[i] = 2
 			}
+		}
+		isInk = func(x, y int) (bool, error) {
+			switch kind[p.Pix[p.PixOffset(x, y)]] {
+			case 1:
+				return true, nil
+			case 2:
+				return false, nil
+			}
+			return false, fmt.Errorf("pixel (%d,%d) is neither ink nor paper", x, y)
 		}
 	}
 	grid := make([][]bool, modules)
-	for my := range modules {
-		grid[my] = make([]bool, modules)
-		for mx := range modules {
-			v := isDark(off+mx*scale, off+my*scale)
-			for py := range scale {
-				for px := range scale {
-					if isDark(off+mx*scale+px, off+my*scale+py) != v {
-						return nil, fmt.Errorf("module (%d,%d) is not uniform", mx, my)
-					}
-				}
+	for i := range grid {
+		grid[i] = make([]bool, modules)
+	}
+	for y := range side {
+		for x := range side {
+			v, err := isInk(x, y)
+			if err != nil {
+				return nil, err
 			}
-			grid[my][mx] = v
+			mx, my := (x-off)/scale, (y-off)/scale
+			if x < off || y < off || mx >= modules || my >= modules {
+				if v {
+					return nil, fmt.Errorf("margin pixel (%d,%d) is not paper", x, y)
+				}
+				continue
+			}
+			if (x-off)%scale == 0 && (y-off)%scale == 0 {
+				grid[my][mx] = v
+			} else if grid[my][mx] != v {
+				return nil, fmt.Errorf("module (%d,%d) is not uniform", mx, my)
+			}
 		}
 	}
 	return grid, nil
 }
 
 var (
-	svgViewBox = regexp.MustCompile(`^<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="(\d+)" height="(\d+)" viewBox="0 0 (\d+) (\d+)" shape-rendering="crispEdges"><rect width="(\d+)" height="(\d+)" fill="(#[0-9a-f]{3})"/><path fill="(#[0-9a-f]{3})" d="([^"]*)"/></svg>$`)
+	svgViewBox = regexp.MustCompile(`^<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="(\d+)" height="(\d+)" viewBox="0 0 (\d+) (\d+)" shape-rendering="crispEdges"><rect width="(\d+)" height="(\d+)" (fill="#[0-9a-f]{6}"(?: fill-opacity="[01](?:\.\d{1,3})?")?)/><path (fill="#[0-9a-f]{6}"(?: fill-opacity="[01](?:\.\d{1,3})?")?) d="([^"]*)"/></svg>$`)
 	svgRun     = regexp.MustCompile(`^M(\d+) (\d+)h(\d+)v1h-(\d+)z`)
 )
 
 // svg is an SVG document from Code.SVG, parsed back.
 type svg struct {
 	Width, Height int
-	Background    string
-	Foreground    string
+	Background    string   // the rectangle's fill attributes
+	Foreground    string   // the path's fill attributes
 	Grid          [][]bool // true where the path paints
 }
 
@@ -290,3 +301,132 @@ func crop(grid [][]bool, qz int) [][]bool {
 	}
 	return out
 }
+
+// wantLayout is the PNG side and pixels per module the documentation
+// promises for a symbol of modules per side, computed independently of the
+// package: Size as given (largest whole scale that fits), or modules times
+// PixelsPerModule, or 256 unless that leaves under 2 pixels per module.
+func wantLayout(o qr.Options, modules int) (side, scale int) {
+	switch {
+	case o.PixelsPerModule != 0:
+		return modules * o.PixelsPerModule, o.PixelsPerModule
+	case o.Size != 0:
+		return o.Size, o.Size / modules
+	}
+	side = max(256, 2*modules)
+	return side, side / modules
+}
+
+// wantColors returns the ink (dark modules) and paper (light modules and
+// margin) the options promise for the PNG and SVG.
+func wantColors(o qr.Options) (ink, paper color.Color) {
+	ink, paper = color.Black, color.White
+	if o.Foreground != nil {
+		ink = o.Foreground
+	}
+	if o.Background != nil {
+		paper = o.Background
+	}
+	if o.Invert {
+		ink, paper = paper, ink
+	}
+	return ink, paper
+}
+
+// fillAttr is the SVG fill attribute of a colour: #rrggbb of its
+// non-premultiplied value, and an opacity when it is not opaque.
+func fillAttr(c color.Color) string {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	s := fmt.Sprintf(`fill="#%02x%02x%02x"`, n.R, n.G, n.B)
+	if n.A != 0xff {
+		s += fmt.Sprintf(` fill-opacity="%s"`, strconv.FormatFloat(float64(int(n.A)*1000/255)/1000, 'f', -1, 64))
+	}
+	return s
+}
+
+// pad surrounds a grid with k light modules on every side.
+func pad(grid [][]bool, k int) [][]bool {
+	n := len(grid) + 2*k
+	out := make([][]bool, n)
+	for y := range out {
+		out[y] = make([]bool, n)
+		if y >= k && y < n-k {
+			copy(out[y][k:], grid[y-k])
+		}
+	}
+	return out
+}
+
+// rasterizeSVG draws a parsed SVG at its stated width and height the way a
+// renderer does with shape-rendering="crispEdges": a pixel takes the colour
+// of the module under its centre, the viewBox stretched over the width. At
+// a width that is not a whole multiple of the modules, modules come out
+// uneven, which is what the width rule prevents.
+func rasterizeSVG(s svg) image.Image {
+	n := len(s.Grid)
+	img := image.NewGray(image.Rect(0, 0, s.Width, s.Height))
+	for py := range s.Height {
+		my := (2*py + 1) * n / (2 * s.Height)
+		for px := range s.Width {
+			mx := (2*px + 1) * n / (2 * s.Width)
+			if !s.Grid[my][mx] {
+				img.Pix[img.PixOffset(px, py)] = 0xff
+			}
+		}
+	}
+	return img
+}
+
+// screenshot draws the output of Code.Terminal as a terminal shows it: a
+// character cell is 4×8 pixels for full blocks (a module is "██", 8×8) and
+// 8×16 for half blocks (▀ ▄ each half a cell, a module 8×8 again), the
+// block characters in the foreground colour, everything else, including a
+// 16-pixel border of window around the text, in the background colour. A
+// light terminal has dark text; a dark one (invert) light text.
+func screenshot(t testing.TB, s string, half, invert bool) *image.Gray {
+	t.Helper()
+	fgY, bgY := uint8(0x00), uint8(0xff)
+	if invert {
+		fgY, bgY = bgY, fgY
+	}
+	cw, ch := 4, 8
+	if half {
+		cw, ch = 8, 16
+	}
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	cols := 0
+	for _, l := range lines {
+		cols = max(cols, utf8.RuneCountInString(l))
+	}
+	const border = 16
+	img := image.NewGray(image.Rect(0, 0, cols*cw+2*border, len(lines)*ch+2*border))
+	for i := range img.Pix {
+		img.Pix[i] = bgY
+	}
+	fill := func(x0, y0, w, h int) {
+		for y := y0; y < y0+h; y++ {
+			for x := x0; x < x0+w; x++ {
+				img.Pix[img.PixOffset(border+x, border+y)] = fgY
+			}
+		}
+	}
+	for row, l := range lines {
+		for col, r := range []rune(l) {
+			x, y := col*cw, row*ch
+			switch r {
+			case '█':
+				fill(x, y, cw, ch)
+			case '▀':
+				fill(x, y, cw, ch/2)
+			case '▄':
+				fill(x, y+ch/2, cw, ch/2)
+			case ' ':
+			default:
+				t.Fatalf("terminal: unexpected %q", r)
+			}
+		}
+	}
+	return img
+}
+
+func validUTF8(s string) bool { return utf8.ValidString(s) }

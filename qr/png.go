@@ -6,48 +6,24 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"sync"
 )
 
 // DataURIPrefix starts every string [Code.DataURI] returns.
 const DataURIPrefix = "data:image/png;base64,"
 
-var (
-	light = color.Gray{Y: 0xff}
-	dark  = color.Gray{Y: 0x00}
-)
-
-// geometry returns the pixels per module and the margin before the first
-// module, for an image of Options.Size pixels. The zero Code, which holds
-// no symbol, gives ErrEmpty.
-func (c *Code) geometry() (scale, offset int, err error) {
-	if c.n == 0 {
-		return 0, 0, ErrEmpty
-	}
-	size, m := c.opts.size(), c.Modules()
-	if size < m {
-		return 0, 0, &OptionError{Field: "Size", Value: size,
-			Reason: "smaller than the symbol with its quiet zone, which needs one pixel per module"}
-	}
-	scale = size / m
-	return scale, (size - scale*m) / 2, nil
-}
-
-// Image draws the code as a two-colour paletted image of Options.Size
-// pixels square, every module the same whole number of pixels. It returns an
-// [*OptionError] when Size leaves less than one pixel per module.
+// Image draws the code as a two-colour paletted image of [Code.Size]
+// pixels square, every module [Code.PixelsPerModule] pixels, the pixels
+// left over split evenly into the margin. The zero Code gives [ErrEmpty].
 func (c *Code) Image() (*image.Paletted, error) {
-	scale, offset, err := c.geometry()
-	if err != nil {
-		return nil, err
+	if c.n == 0 {
+		return nil, ErrEmpty
 	}
-	size := c.opts.size()
+	scale, size := c.scale, c.side
+	offset := (size - scale*c.Modules()) / 2
 	// Index 0 is the background, so the zeroed Pix is already the margin.
-	pal := color.Palette{light, dark}
-	if c.opts.Invert {
-		pal = color.Palette{dark, light}
-	}
-	img := image.NewPaletted(image.Rect(0, 0, size, size), pal)
+	img := image.NewPaletted(image.Rect(0, 0, size, size), color.Palette{c.paper, c.ink})
 	qzPix := c.qz * scale
 	for y, row := range c.dark {
 		top := offset + qzPix + y*scale
@@ -70,16 +46,22 @@ func (c *Code) Image() (*image.Paletted, error) {
 
 // PNG returns the code as a 1-bit PNG image ([Code.Image]).
 func (c *Code) PNG() ([]byte, error) {
-	img, err := c.Image()
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression, BufferPool: encoderBuffers{}}
-	if err := enc.Encode(&buf, img); err != nil {
+	if err := c.WritePNG(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// WritePNG writes [Code.PNG] to w, returning w's first error. Nothing is
+// written when the code cannot be drawn.
+func (c *Code) WritePNG(w io.Writer) error {
+	img, err := c.Image()
+	if err != nil {
+		return err
+	}
+	enc := png.Encoder{CompressionLevel: png.BestCompression, BufferPool: encoderBuffers{}}
+	return enc.Encode(w, img)
 }
 
 // encoderBuffers reuses the PNG encoder's compressor between images: at

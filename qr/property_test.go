@@ -1,6 +1,7 @@
 package qr_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -39,15 +40,18 @@ func genUnicode() gopter.Gen {
 	})
 }
 
-// genOptions: every valid combination except Size, which the raster tests
-// set so that it fits.
+// genOptions: every valid combination except Size (which depends on the
+// symbol; TestPropertySizeScale covers it) and the colours: the default
+// size or 2 to 4 pixels per module.
 func genOptions() gopter.Gen {
 	return gopter.CombineGens(
 		gen.IntRange(int(qr.Medium), int(qr.High)),
 		gen.IntRange(qr.NoQuietZone, qr.MaxQuietZone),
 		gen.Bool(), gen.Bool(),
+		gen.OneConstOf(0, 2, 3, 4),
 	).Map(func(v []interface{}) qr.Options {
-		return qr.Options{Level: qr.Level(v[0].(int)), QuietZone: v[1].(int), Invert: v[2].(bool), HalfBlocks: v[3].(bool)}
+		return qr.Options{Level: qr.Level(v[0].(int)), QuietZone: v[1].(int), Invert: v[2].(bool), HalfBlocks: v[3].(bool),
+			PixelsPerModule: v[4].(int)}
 	})
 }
 
@@ -88,8 +92,9 @@ func TestPropertyGrids(t *testing.T) {
 		if err != nil || sameGrid(s.Grid, bitmap) != nil {
 			return false
 		}
-		term, err := parseTerminal(c.Terminal(), o, c.Modules())
-		if err != nil || sameGrid(term, bitmap) != nil {
+		extra := terminalQuietZone(o) - quietZone(o)
+		term, err := parseTerminal(c.Terminal(), o, c.Modules()+2*extra)
+		if err != nil || sameGrid(term, pad(bitmap, extra)) != nil {
 			return false
 		}
 		ref, err := goQRCodeBitmap(text, o.Level)
@@ -136,5 +141,34 @@ func TestPropertyModeOf(t *testing.T) {
 		}) >= 0 || !utf8.ValidString(s)
 		return (qr.ModeOf(s) == qr.Byte) == outside
 	}, gen.AnyString()))
+	p.TestingRun(t)
+}
+
+// For all texts and sizes: Size is refused exactly when it leaves under 2
+// pixels a module, with the minimum in the error; otherwise the scale is
+// the largest whole number of pixels per module that fits, the PNG is Size
+// pixels and the SVG the modules times the scale.
+func TestPropertySizeScale(t *testing.T) {
+	p := gopter.NewProperties(params(300))
+	p.Property("largest whole scale, at least 2", prop.ForAll(func(text string, size, qz int) bool {
+		o := qr.Options{Size: size, QuietZone: qz}
+		ref, err := qr.New(text, qr.Options{QuietZone: qz})
+		if err != nil {
+			return false
+		}
+		m := ref.Modules()
+		c, err := qr.New(text, o)
+		if size < 2*m {
+			var oe *qr.OptionError
+			return errors.As(err, &oe) && oe.Field == "Size" && oe.Min == 2*m && oe.Value == size
+		}
+		if err != nil {
+			return false
+		}
+		s, err := parseSVG(c.SVG())
+		k := c.PixelsPerModule()
+		return err == nil && c.Size() == size && k >= 2 && k*m <= size && (k+1)*m > size &&
+			s.Width == k*m && s.Height == k*m
+	}, gen.OneGenOf(genAlphanumeric(), genUnicode()), gen.IntRange(qr.MinSize, 1024), gen.IntRange(qr.NoQuietZone, qr.MaxQuietZone)))
 	p.TestingRun(t)
 }

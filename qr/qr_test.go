@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"image/color"
 	"image/png"
 	"strings"
 	"testing"
@@ -30,17 +31,21 @@ var roundTripTexts = []struct {
 	{"astral planes", "\U0009f04a\U000fc8d5\U0010da48\U0009b633\U00046235\U0006a354\U000d104c\U000bee66𩂇\U00107590\U00041639", qr.Byte},
 }
 
-// optionCases span every level, quiet zone and invert setting; sizes, which
-// only the raster forms use, rotate through the cases so each is met with
-// every level.
+// optionCases span every level, quiet zone and invert setting; the raster
+// settings (default size, a Size, the smallest PixelsPerModule, a larger
+// one) and the colours (default, dark blue on transparent) rotate through
+// the cases so each is met with every level.
 func optionCases() []qr.Options {
-	sizes := []int{0, 117, 333}
+	raster := []qr.Options{{}, {Size: 333}, {PixelsPerModule: qr.MinPixelsPerModule}, {PixelsPerModule: 5}}
+	colours := []qr.Options{{}, {Foreground: color.RGBA{0x00, 0x00, 0x8b, 0xff}, Background: color.Transparent}}
 	var out []qr.Options
 	for _, l := range []qr.Level{qr.Low, qr.Medium, qr.Quartile, qr.High} {
 		for _, qz := range []int{0, qr.NoQuietZone, 1, qr.MaxQuietZone} {
 			for _, inv := range []bool{false, true} {
-				size := sizes[len(out)%len(sizes)]
-				out = append(out, qr.Options{Level: l, Size: size, QuietZone: qz, Invert: inv})
+				r, c := raster[len(out)%len(raster)], colours[len(out)/3%len(colours)]
+				out = append(out, qr.Options{Level: l, QuietZone: qz, Invert: inv,
+					Size: r.Size, PixelsPerModule: r.PixelsPerModule,
+					Foreground: c.Foreground, Background: c.Background})
 			}
 		}
 	}
@@ -57,22 +62,45 @@ func quietZone(o qr.Options) int {
 	return o.QuietZone
 }
 
-func pixels(o qr.Options) int {
-	if o.Size == 0 {
-		return qr.DefaultSize
+// terminalQuietZone is the quiet zone the terminal form promises: at least
+// 2 modules when inverted.
+func terminalQuietZone(o qr.Options) int {
+	if o.Invert {
+		return max(quietZone(o), 2)
 	}
-	return o.Size
+	return quietZone(o)
 }
 
 // TestRoundTrip decodes every output form back to the text, for every
 // option combination, and checks each form's grid against Code.Bitmap and
-// go-qrcode's own bitmap.
+// go-qrcode's own bitmap. A Size too small for the symbol must be refused
+// with the minimum, which then renders.
 func TestRoundTrip(t *testing.T) {
 	for _, tc := range roundTripTexts {
 		for _, o := range optionCases() {
-			name := fmt.Sprintf("%s/%s/size=%d/qz=%d/invert=%v", tc.name, o.Level, o.Size, o.QuietZone, o.Invert)
+			name := fmt.Sprintf("%s/%s/size=%d/ppm=%d/qz=%d/invert=%v/colour=%v", tc.name, o.Level, o.Size, o.PixelsPerModule, o.QuietZone, o.Invert, o.Foreground != nil)
 			t.Run(name, func(t *testing.T) {
 				c, err := qr.New(tc.text, o)
+				var oe *qr.OptionError
+				if errors.As(err, &oe) {
+					// Only a size the symbol is too large for may be refused.
+					ref, rerr := qr.New(tc.text, qr.Options{Level: o.Level, QuietZone: o.QuietZone})
+					require.NoError(t, rerr)
+					m := ref.Modules()
+					switch oe.Field {
+					case "Size":
+						require.Less(t, o.Size, 2*m)
+						require.Equal(t, 2*m, oe.Min)
+						o.Size = oe.Min
+					case "PixelsPerModule":
+						require.Greater(t, o.PixelsPerModule*m, qr.MaxSize)
+						require.Equal(t, qr.MaxSize/m, oe.Max)
+						o.PixelsPerModule = oe.Max
+					default:
+						t.Fatalf("unexpected %v", err)
+					}
+					c, err = qr.New(tc.text, o)
+				}
 				require.NoError(t, err)
 				qz := quietZone(o)
 				require.Equal(t, tc.mode, c.Mode())
@@ -93,12 +121,18 @@ func TestRoundTrip(t *testing.T) {
 					}
 				}
 
-				// PNG: pixel-exact modules, and gozxing reads it.
+				// PNG: pixel-exact modules of at least 2 pixels, in the
+				// promised colours, and gozxing reads it.
+				side, scale := wantLayout(o, c.Modules())
+				require.Equal(t, side, c.Size())
+				require.Equal(t, scale, c.PixelsPerModule())
+				require.GreaterOrEqual(t, scale, qr.MinPixelsPerModule)
+				ink, paper := wantColors(o)
 				b, err := c.PNG()
 				require.NoError(t, err)
 				img, err := png.Decode(bytes.NewReader(b))
 				require.NoError(t, err)
-				grid, err := gridFromImage(img, c.Modules(), pixels(o), o.Invert)
+				grid, err := gridFromImage(img, c.Modules(), side, scale, ink, paper)
 				require.NoError(t, err)
 				require.NoError(t, sameGrid(grid, bitmap))
 				got, err := decodeImage(img, o.Invert)
@@ -106,6 +140,9 @@ func TestRoundTrip(t *testing.T) {
 				require.Equal(t, tc.text, got.Text)
 				require.Equal(t, o.Level.String(), got.Level)
 				require.Equal(t, tc.mode == qr.Byte, got.Bytes, "byte segment present")
+				var w bytes.Buffer
+				require.NoError(t, c.WritePNG(&w))
+				require.Equal(t, b, w.Bytes())
 
 				// Data URI: the same PNG.
 				uri, err := c.DataURI()
@@ -115,32 +152,40 @@ func TestRoundTrip(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, b, raw)
 
-				// SVG: parse the path back into modules.
-				s, err := parseSVG(c.SVG())
+				// SVG: whole pixels per module at its stated size; parse the
+				// path back into modules.
+				doc := c.SVG()
+				s, err := parseSVG(doc)
 				require.NoError(t, err)
-				require.Equal(t, pixels(o), s.Width)
-				require.Equal(t, pixels(o), s.Height)
-				bg, fg := "#fff", "#000"
-				if o.Invert {
-					bg, fg = fg, bg
-				}
-				require.Equal(t, bg, s.Background)
-				require.Equal(t, fg, s.Foreground)
+				require.Equal(t, scale*c.Modules(), s.Width)
+				require.Equal(t, scale*c.Modules(), s.Height)
+				require.LessOrEqual(t, s.Width, side)
+				require.Equal(t, fillAttr(paper), s.Background)
+				require.Equal(t, fillAttr(ink), s.Foreground)
 				require.NoError(t, sameGrid(s.Grid, bitmap))
-				got, err = decodeImage(rasterize(s.Grid, 4), false)
+				got, err = decodeImage(rasterizeSVG(s), false)
 				require.NoError(t, err)
 				require.Equal(t, tc.text, got.Text)
+				w.Reset()
+				require.NoError(t, c.WriteSVG(&w))
+				require.Equal(t, doc, w.String())
 
-				// Terminal, full and half blocks.
+				// Terminal, full and half blocks: the bitmap, with the quiet
+				// zone raised to 2 modules when inverted.
 				for _, half := range []bool{false, true} {
 					to := o
 					to.HalfBlocks = half
 					tc2, err := qr.New(tc.text, to)
 					require.NoError(t, err)
-					grid, err := parseTerminal(tc2.Terminal(), to, c.Modules())
+					tqz := terminalQuietZone(to)
+					require.Equal(t, tqz, tc2.TerminalQuietZone())
+					term := tc2.Terminal()
+					grid, err := parseTerminal(term, to, c.Modules()-2*qz+2*tqz)
 					require.NoError(t, err, "half=%v", half)
-					// Equal to the SVG's grid, which decoded above.
-					require.NoError(t, sameGrid(grid, bitmap), "half=%v", half)
+					require.NoError(t, sameGrid(grid, pad(bitmap, tqz-qz)), "half=%v", half)
+					w.Reset()
+					require.NoError(t, tc2.WriteTerminal(&w))
+					require.Equal(t, term, w.String())
 				}
 			})
 		}
@@ -272,7 +317,7 @@ func TestEmpty(t *testing.T) {
 	require.ErrorIs(t, err, qr.ErrEmpty)
 }
 
-// optionErrorCases are rejected by Validate and by New.
+// optionErrorCases are rejected by Validate and by New, whatever the text.
 var optionErrorCases = []struct {
 	opts  qr.Options
 	field string
@@ -280,9 +325,21 @@ var optionErrorCases = []struct {
 	{qr.Options{Level: qr.High + 1}, "Level"},
 	{qr.Options{Level: 255}, "Level"},
 	{qr.Options{Size: -1}, "Size"},
+	{qr.Options{Size: 1}, "Size"},
+	{qr.Options{Size: qr.MinSize - 1}, "Size"},
 	{qr.Options{Size: qr.MaxSize + 1}, "Size"},
+	{qr.Options{PixelsPerModule: -1}, "PixelsPerModule"},
+	{qr.Options{PixelsPerModule: 1}, "PixelsPerModule"},
+	{qr.Options{PixelsPerModule: qr.MaxPixelsPerModule + 1}, "PixelsPerModule"},
+	{qr.Options{PixelsPerModule: 4, Size: 256}, "PixelsPerModule"},
 	{qr.Options{QuietZone: qr.NoQuietZone - 1}, "QuietZone"},
 	{qr.Options{QuietZone: qr.MaxQuietZone + 1}, "QuietZone"},
+	{qr.Options{Foreground: color.White}, "Background"},
+	{qr.Options{Background: color.Black}, "Background"},
+	{qr.Options{Foreground: color.Gray{Y: 0xaa}}, "Background"},
+	{qr.Options{Foreground: color.Transparent}, "Background"},
+	{qr.Options{Foreground: (*color.RGBA)(nil)}, "Foreground"},
+	{qr.Options{Background: (*color.Gray)(nil)}, "Background"},
 }
 
 func TestOptionErrors(t *testing.T) {
@@ -293,17 +350,57 @@ func TestOptionErrors(t *testing.T) {
 			var oe *qr.OptionError
 			require.ErrorAs(t, err, &oe)
 			require.Equal(t, tc.field, oe.Field)
-			_, err = qr.New("ABC", tc.opts)
-			require.ErrorIs(t, err, qr.ErrInvalidOptions)
+			require.True(t, strings.HasPrefix(err.Error(), "qr: invalid options: "+tc.field+" "), err.Error())
+			if oe.Max != 0 {
+				require.False(t, oe.Value >= oe.Min && oe.Value <= oe.Max && oe.Field != "PixelsPerModule",
+					"%d is inside the range it was refused for", oe.Value)
+			}
+			for _, text := range []string{"A", "ABC", strings.Repeat("x", 2000)} {
+				_, err = qr.New(text, tc.opts)
+				require.ErrorIs(t, err, qr.ErrInvalidOptions)
+			}
 		})
 	}
-	for _, o := range []qr.Options{{}, {Level: qr.High}, {Size: qr.MaxSize}, {Size: 1}, {QuietZone: qr.NoQuietZone}, {QuietZone: qr.MaxQuietZone}} {
+	for _, o := range []qr.Options{{}, {Level: qr.High}, {Size: qr.MaxSize}, {Size: qr.MinSize},
+		{PixelsPerModule: qr.MinPixelsPerModule}, {PixelsPerModule: qr.MaxPixelsPerModule},
+		{QuietZone: qr.NoQuietZone}, {QuietZone: qr.MaxQuietZone},
+		{Foreground: color.White, Background: color.Black}, {Background: color.Transparent},
+		{Foreground: color.RGBA{0xff, 0, 0, 0xff}}, {Foreground: color.Gray{Y: 0x99}}} {
 		require.NoError(t, o.Validate(), "%+v", o)
 	}
 }
 
-// TestSizeTooSmall: a raster needs one pixel per module; exactly that is
-// accepted, one pixel less is refused. SVG and terminal ignore Size.
+// TestContrast: the colour rule is the luminance difference over white,
+// MinContrast percent at least, in either direction.
+func TestContrast(t *testing.T) {
+	for _, tc := range []struct {
+		fg, bg color.Color
+		pct    int // BT.601 luma difference, computed by hand
+	}{
+		{color.Gray{Y: 0x99}, nil, 40}, // (255-153)/255
+		{color.Gray{Y: 0x9a}, nil, 39}, // 101/255
+		{nil, color.Gray{Y: 0x66}, 40}, // 102/255
+		{nil, color.Gray{Y: 0x65}, 39},
+		{color.RGBA{0xff, 0, 0, 0xff}, nil, 70}, // red: luma 76.2
+		{color.NRGBA{0, 0, 0, 0x80}, nil, 50},   // half-transparent black over white
+		{color.Black, color.Transparent, 100},
+	} {
+		err := qr.Options{Foreground: tc.fg, Background: tc.bg}.Validate()
+		if tc.pct >= qr.MinContrast {
+			require.NoError(t, err, "%v on %v", tc.fg, tc.bg)
+			continue
+		}
+		var oe *qr.OptionError
+		require.ErrorAs(t, err, &oe, "%v on %v", tc.fg, tc.bg)
+		require.Equal(t, tc.pct, oe.Value)
+		require.Equal(t, qr.MinContrast, oe.Min)
+		require.Contains(t, err.Error(), fmt.Sprintf("%d%%", tc.pct))
+	}
+}
+
+// TestSizeTooSmall: a raster needs two pixels per module; exactly that is
+// accepted, one pixel less is refused by New (for every form, SVG
+// included) with the minimum in the error.
 func TestSizeTooSmall(t *testing.T) {
 	c, err := qr.New("HELLO", qr.Options{})
 	require.NoError(t, err)
@@ -311,27 +408,84 @@ func TestSizeTooSmall(t *testing.T) {
 	for _, tc := range []struct {
 		size int
 		ok   bool
-	}{{m - 1, false}, {m, true}, {m + 1, true}, {1, false}} {
+	}{{2*m - 1, false}, {2 * m, true}, {2*m + 1, true}, {qr.MinSize, false}} {
 		c, err := qr.New("HELLO", qr.Options{Size: tc.size})
-		require.NoError(t, err)
-		_, errPNG := c.PNG()
-		_, errURI := c.DataURI()
-		_, errImg := c.Image()
-		for _, err := range []error{errPNG, errURI, errImg} {
-			if tc.ok {
-				require.NoError(t, err, "size %d", tc.size)
-			} else {
-				require.ErrorIs(t, err, qr.ErrInvalidOptions, "size %d", tc.size)
+		if !tc.ok {
+			var oe *qr.OptionError
+			require.ErrorAs(t, err, &oe, "size %d", tc.size)
+			require.Equal(t, qr.OptionError{Field: "Size", Value: tc.size, Min: 2 * m, Max: qr.MaxSize,
+				Reason: fmt.Sprintf("below %d, the minimum for %d modules at 2 pixels each", 2*m, m)}, *oe)
+			require.EqualError(t, err, fmt.Sprintf("qr: invalid options: Size %d: below %d, the minimum for %d modules at 2 pixels each", tc.size, 2*m, m))
+			for _, err := range []error{second(qr.PNG("HELLO", qr.Options{Size: tc.size})), second(qr.SVG("HELLO", qr.Options{Size: tc.size})),
+				second(qr.DataURI("HELLO", qr.Options{Size: tc.size}))} {
+				require.ErrorIs(t, err, qr.ErrInvalidOptions)
 			}
+			continue
 		}
-		_, err = parseSVG(c.SVG())
-		require.NoError(t, err)
+		require.NoError(t, err, "size %d", tc.size)
+		require.Equal(t, tc.size, c.Size())
+		require.Equal(t, 2, c.PixelsPerModule())
 	}
-	_, err = qr.PNG("HELLO", qr.Options{Size: m - 1})
+	// The default grows for a symbol too large for 256 pixels at 2 each.
+	big, err := qr.New(strings.Repeat("k", qr.Capacity(qr.Medium, qr.Byte)), qr.Options{QuietZone: qr.MaxQuietZone})
+	require.NoError(t, err)
+	require.Equal(t, 177+32, big.Modules())
+	require.Equal(t, 2*big.Modules(), big.Size())
+	// PixelsPerModule must keep the image within MaxSize.
+	_, err = qr.New(strings.Repeat("k", qr.Capacity(qr.Medium, qr.Byte)), qr.Options{PixelsPerModule: 23})
 	var oe *qr.OptionError
 	require.ErrorAs(t, err, &oe)
-	require.Equal(t, "Size", oe.Field)
-	require.Equal(t, m-1, oe.Value)
+	require.Equal(t, "PixelsPerModule", oe.Field)
+	require.Equal(t, qr.MaxSize/185, oe.Max)
+}
+
+// TestPixelsPerModule: the image is exactly the modules times the scale.
+func TestPixelsPerModule(t *testing.T) {
+	for _, ppm := range []int{2, 3, 7, 10} {
+		c, err := qr.New("20870-75K60-V7AW7-6XC92-456RR", qr.Options{PixelsPerModule: ppm})
+		require.NoError(t, err)
+		require.Equal(t, 33*ppm, c.Size())
+		img, err := c.Image()
+		require.NoError(t, err)
+		grid, err := gridFromImage(img, 33, 33*ppm, ppm, color.Black, color.White)
+		require.NoError(t, err)
+		require.NoError(t, sameGrid(grid, c.Bitmap()))
+	}
+}
+
+// TestUTF8: a text that is not valid UTF-8 is refused with the offset of
+// the first bad byte, never the bytes; valid UTF-8, astral planes included,
+// is accepted.
+func TestUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		text   string
+		offset int
+	}{
+		{"\xff", 0},
+		{"ABC\xff", 3},
+		{"caf\xe9", 3},      // Latin-1
+		{"\xed\xa0\x80", 0}, // a UTF-16 surrogate in UTF-8 form
+		{"ok\xc0\x80", 2},   // overlong NUL
+		{"\xf0\x9f\x98", 0}, // truncated
+		{"Zaż\xf3łć", 4},
+		{"\ufffd\xff", 3}, // a real U+FFFD before the bad byte
+	} {
+		_, err := qr.New(tc.text, qr.Options{})
+		require.ErrorIs(t, err, qr.ErrUTF8, "%q", tc.text)
+		var ue *qr.UTF8Error
+		require.ErrorAs(t, err, &ue)
+		require.Equal(t, tc.offset, ue.Offset, "%q", tc.text)
+		require.Equal(t, fmt.Sprintf("qr: text is not valid UTF-8: invalid byte at offset %d", tc.offset), err.Error())
+		require.False(t, errors.Is(err, qr.ErrInvalidOptions) || errors.Is(err, qr.ErrEmpty) || errors.Is(err, qr.ErrTooLarge))
+		for _, err := range []error{second(qr.PNG(tc.text, qr.Options{})), second(qr.SVG(tc.text, qr.Options{})),
+			second(qr.Terminal(tc.text, qr.Options{})), second(qr.DataURI(tc.text, qr.Options{}))} {
+			require.ErrorIs(t, err, qr.ErrUTF8)
+		}
+	}
+	for _, text := range []string{"\u00e9", "\U0010ffff", "\ufffd", "a\x00b"} {
+		_, err := qr.New(text, qr.Options{})
+		require.NoError(t, err, "%q", text)
+	}
 }
 
 func TestModeOf(t *testing.T) {
@@ -473,7 +627,30 @@ func TestZeroCodeDoesNotPanic(t *testing.T) {
 	if _, err := c.DataURI(); !errors.Is(err, qr.ErrEmpty) {
 		t.Errorf("zero Code DataURI: %v, want ErrEmpty", err)
 	}
-	_ = c.SVG()
-	_ = c.Terminal()
+	var w bytes.Buffer
+	for name, err := range map[string]error{"WritePNG": c.WritePNG(&w), "WriteSVG": c.WriteSVG(&w), "WriteTerminal": c.WriteTerminal(&w)} {
+		if !errors.Is(err, qr.ErrEmpty) {
+			t.Errorf("zero Code %s: %v, want ErrEmpty", name, err)
+		}
+	}
+	if w.Len() != 0 || c.SVG() != "" || c.Terminal() != "" || c.Size() != 0 || c.PixelsPerModule() != 0 {
+		t.Errorf("zero Code drew something: %d bytes written, SVG %q, terminal %q, size %d", w.Len(), c.SVG(), c.Terminal(), c.Size())
+	}
 	_ = c.Bitmap()
+}
+
+// failingWriter fails every write, like a closed connection.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errWrite }
+
+var errWrite = errors.New("write failed")
+
+// TestWriteErrors: a writer's error is returned as it is.
+func TestWriteErrors(t *testing.T) {
+	c, err := qr.New("HELLO", qr.Options{})
+	require.NoError(t, err)
+	require.ErrorIs(t, c.WritePNG(failingWriter{}), errWrite)
+	require.ErrorIs(t, c.WriteSVG(failingWriter{}), errWrite)
+	require.ErrorIs(t, c.WriteTerminal(failingWriter{}), errWrite)
 }

@@ -1,33 +1,43 @@
 package qr
 
 import (
+	"image/color"
+	"io"
 	"strconv"
-	"strings"
 )
 
 // SVG returns the code as a standalone SVG document: a viewBox of one unit
 // per module (quiet zone included), a background rectangle, and the dark
-// modules as a single path of horizontal runs, drawn with
-// shape-rendering="crispEdges". Options.Invert swaps the two colours (white
-// modules on black), as in the PNG. Its width and height
-// attributes are Options.Size pixels; the drawing scales to any size.
+// modules as a single path of whole-unit horizontal runs, drawn with
+// shape-rendering="crispEdges". Its width and height attributes are
+// [Code.Modules] times [Code.PixelsPerModule] pixels, so that at its stated
+// size every module is the same whole number of pixels (at most
+// Options.Size); scaled by a whole factor it stays exact. Options.Invert
+// swaps the two colours, as in the PNG; a colour that is not opaque gets a
+// fill-opacity. The zero Code gives "".
 func (c *Code) SVG() string {
-	m := c.Modules()
-	ms := strconv.Itoa(m)
-	bg, fg := "#fff", "#000"
-	if c.opts.Invert {
-		bg, fg = fg, bg
+	if c.n == 0 {
+		return ""
 	}
-	var b strings.Builder
-	b.Grow(256 + c.n*c.n*3)
-	b.WriteString(`<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="`)
-	b.WriteString(strconv.Itoa(c.opts.size()))
-	b.WriteString(`" height="`)
-	b.WriteString(strconv.Itoa(c.opts.size()))
-	b.WriteString(`" viewBox="0 0 ` + ms + " " + ms + `" shape-rendering="crispEdges">`)
-	b.WriteString(`<rect width="` + ms + `" height="` + ms + `" fill="` + bg + `"/>`)
-	b.WriteString(`<path fill="` + fg + `" d="`)
-	var num [20]byte
+	m := c.Modules()
+	b := make([]byte, 0, 320+c.n*c.n*3)
+	b = append(b, `<svg xmlns="http://www.w3.org/2000/svg" version="1.1" width="`...)
+	b = strconv.AppendInt(b, int64(m*c.scale), 10)
+	b = append(b, `" height="`...)
+	b = strconv.AppendInt(b, int64(m*c.scale), 10)
+	b = append(b, `" viewBox="0 0 `...)
+	b = strconv.AppendInt(b, int64(m), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(m), 10)
+	b = append(b, `" shape-rendering="crispEdges"><rect width="`...)
+	b = strconv.AppendInt(b, int64(m), 10)
+	b = append(b, `" height="`...)
+	b = strconv.AppendInt(b, int64(m), 10)
+	b = append(b, '"')
+	b = appendFill(b, c.paper)
+	b = append(b, `/><path`...)
+	b = appendFill(b, c.ink)
+	b = append(b, ` d="`...)
 	for y, row := range c.dark {
 		for x := 0; x < len(row); {
 			if !row[x] {
@@ -39,20 +49,44 @@ func (c *Code) SVG() string {
 				run++
 			}
 			// M x y h w v1 h-w z: a rectangle one module tall.
-			b.WriteByte('M')
-			b.Write(strconv.AppendInt(num[:0], int64(x+c.qz), 10))
-			b.WriteByte(' ')
-			b.Write(strconv.AppendInt(num[:0], int64(y+c.qz), 10))
-			b.WriteByte('h')
-			b.Write(strconv.AppendInt(num[:0], int64(run-x), 10))
-			b.WriteString("v1h-")
-			b.Write(strconv.AppendInt(num[:0], int64(run-x), 10))
-			b.WriteByte('z')
+			b = append(b, 'M')
+			b = strconv.AppendInt(b, int64(x+c.qz), 10)
+			b = append(b, ' ')
+			b = strconv.AppendInt(b, int64(y+c.qz), 10)
+			b = append(b, 'h')
+			b = strconv.AppendInt(b, int64(run-x), 10)
+			b = append(b, "v1h-"...)
+			b = strconv.AppendInt(b, int64(run-x), 10)
+			b = append(b, 'z')
 			x = run
 		}
 	}
-	b.WriteString(`"/></svg>`)
-	return b.String()
+	b = append(b, `"/></svg>`...)
+	return string(b)
+}
+
+// appendFill appends ` fill="#rrggbb"`, and a fill-opacity when c is not
+// opaque.
+func appendFill(b []byte, c color.NRGBA) []byte {
+	b = append(b, ` fill="`...)
+	b = appendHex(b, c)
+	b = append(b, '"')
+	if c.A != 0xff {
+		b = append(b, ` fill-opacity="`...)
+		b = appendOpacity(b, c)
+		b = append(b, '"')
+	}
+	return b
+}
+
+// WriteSVG writes [Code.SVG] to w, returning w's error. The zero Code gives
+// [ErrEmpty] and writes nothing.
+func (c *Code) WriteSVG(w io.Writer) error {
+	if c.n == 0 {
+		return ErrEmpty
+	}
+	_, err := io.WriteString(w, c.SVG())
+	return err
 }
 
 // SVG encodes text with opts and returns [Code.SVG].
