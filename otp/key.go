@@ -140,13 +140,16 @@ func (p Params) withDefaults() (Params, error) {
 // Key has no secret: validation refuses it with a [*ParamError] (it fails
 // closed) and generation appends nothing.
 type Key struct {
-	m      *keyMaterial
+	m      keyRef
 	alg    Algorithm
 	digits int
 	period int64 // seconds
 	mod    uint32
 	fast   bool // the prepared-state path agrees with crypto/hmac
 }
+
+// keyRef hides a Key's material from fmt's reflection.
+type keyRef func() *keyMaterial
 
 // keyMaterial is a Key's secret and the HMAC states derived from it.
 type keyMaterial struct {
@@ -172,7 +175,7 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 		return nil, &SecretError{Offset: -1, Reason: reason + ": " + strconv.Itoa(len(secret)) + " bytes, must be " + strconv.Itoa(MinSecretLen) + " to " + strconv.Itoa(MaxSecretLen)}
 	}
 	k := &Key{
-		m:      &keyMaterial{secret: append([]byte(nil), secret...)},
+		m:      refTo(&keyMaterial{secret: append([]byte(nil), secret...)}),
 		alg:    p.Algorithm,
 		digits: p.Digits,
 		period: int64(p.Period / time.Second),
@@ -189,25 +192,27 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 func (k *Key) prepare() {
 	bs := k.alg.blockSize()
 	block := make([]byte, bs)
-	if len(k.m.secret) > bs {
+	if len(k.m().secret) > bs {
 		h := k.alg.newHash()
-		h.Write(k.m.secret)
+		h.Write(k.m().secret)
 		h.Sum(block[:0])
 	} else {
-		copy(block, k.m.secret)
+		copy(block, k.m().secret)
 	}
 	pad := make([]byte, bs)
 	for i, b := range block {
 		pad[i] = b ^ 0x36
 	}
-	k.m.inner = marshalState(k.alg, pad)
+	k.m().inner = marshalState(k.alg, pad)
 	for i, b := range block {
 		pad[i] = b ^ 0x5c
 	}
-	k.m.outer = marshalState(k.alg, pad)
+	k.m().outer = marshalState(k.alg, pad)
 	clear(block)
 	clear(pad)
 }
+
+func refTo(m *keyMaterial) keyRef { return func() *keyMaterial { return m } }
 
 func marshalState(a Algorithm, pad []byte) []byte {
 	h := a.newHash()
@@ -260,14 +265,14 @@ func (k *Key) Secret() Secret {
 	if !k.usable() {
 		return Secret{}
 	}
-	return EncodeSecret(k.m.secret)
+	return EncodeSecret(k.m().secret)
 }
 
 // Weak reports whether the secret is shorter than StrongSecretLen (128
 // bits, RFC 4226 §4): an imported legacy key, such as the 80-bit keys of
 // older Google Authenticator enrollments. It still works; plan to replace
 // it with [GenerateKey] at the user's next enrollment.
-func (k *Key) Weak() bool { return k.usable() && len(k.m.secret) < StrongSecretLen }
+func (k *Key) Weak() bool { return k.usable() && len(k.m().secret) < StrongSecretLen }
 
 // Equal reports whether k and o have the same secret and parameters,
 // comparing the secrets in constant time.
@@ -279,7 +284,7 @@ func (k *Key) Equal(o *Key) bool {
 		return !k.usable() && !o.usable() && k.alg == o.alg && k.digits == o.digits && k.period == o.period
 	}
 	return k.alg == o.alg && k.digits == o.digits && k.period == o.period &&
-		subtle.ConstantTimeCompare(k.m.secret, o.m.secret) == 1
+		subtle.ConstantTimeCompare(k.m().secret, o.m().secret) == 1
 }
 
 // String describes the key without its secret. It has a value receiver so
@@ -326,7 +331,7 @@ var pow10 = [...]uint32{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 1000
 
 // usable reports whether k was made by a constructor; a zero Key fails
 // closed.
-func (k *Key) usable() bool { return k != nil && k.m != nil && len(k.m.inner) != 0 }
+func (k *Key) usable() bool { return k != nil && k.m != nil && len(k.m().inner) != 0 }
 
 // value returns the RFC 4226 HOTP value for counter: HMAC, dynamic
 // truncation to 31 bits, reduced modulo 10^digits (not reduced at 10 digits,
@@ -359,13 +364,14 @@ func (k *Key) mac(counter uint64, sum *[sha512.Size]byte) []byte {
 	}
 	var msg [8]byte
 	putUint64(msg[:], counter)
+	m := k.m()
 	switch k.alg {
 	case SHA256:
-		return mac256(k.m.inner, k.m.outer, msg[:], sum)
+		return mac256(m.inner, m.outer, msg[:], sum)
 	case SHA512:
-		return mac512(k.m.inner, k.m.outer, msg[:], sum)
+		return mac512(m.inner, m.outer, msg[:], sum)
 	}
-	return mac1(k.m.inner, k.m.outer, msg[:], sum)
+	return mac1(m.inner, m.outer, msg[:], sum)
 }
 
 // macStd is the fallback through crypto/hmac. It copies into sum so that
@@ -373,7 +379,7 @@ func (k *Key) mac(counter uint64, sum *[sha512.Size]byte) []byte {
 func (k *Key) macStd(counter uint64, sum *[sha512.Size]byte) []byte {
 	msg := make([]byte, 8)
 	putUint64(msg, counter)
-	m := hmac.New(k.alg.newHash, k.m.secret)
+	m := hmac.New(k.alg.newHash, k.m().secret)
 	m.Write(msg)
 	return sum[:copy(sum[:], m.Sum(nil))]
 }
@@ -457,7 +463,7 @@ func agrees(a Algorithm) bool {
 		for i := range secret {
 			secret[i] = byte(i)
 		}
-		k := &Key{m: &keyMaterial{secret: secret}, alg: a}
+		k := &Key{m: refTo(&keyMaterial{secret: secret}), alg: a}
 		k.prepare()
 		var fast, std [sha512.Size]byte
 		for _, c := range []uint64{0, 1, 1 << 40} {
