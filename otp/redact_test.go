@@ -133,4 +133,3 @@ func TestPINConfigNeverPrintsPeppers(t *testing.T) {
 		t.Errorf("PINConfig prints %q, want the pepper IDs and [REDACTED]", got)
 	}
 }
-
