@@ -296,6 +296,16 @@ func (s *TOTPService) precheck(subject string, key *Key, code string) error {
 func (s *TOTPService) finish(ctx context.Context, op, subject string, res TOTPResult, result, err error) error {
 	if err != nil {
 		err = fmt.Errorf("otp: TOTP store: %w", err)
+	}
+	if !s.log.Enabled(ctx, slog.LevelInfo) {
+		// Building the attributes costs allocations even for a discarding
+		// handler; Verify is a hot path.
+		if err != nil {
+			return err
+		}
+		return result
+	}
+	if err != nil {
 		s.log.InfoContext(ctx, "otp: TOTP "+op+" failed", slog.String("subject", subject), slog.String("reason", err.Error()))
 		return err
 	}
