@@ -7,7 +7,9 @@ import (
 
 // MemStore is an in-memory [Store] and [TOTPStore] for tests, demos and
 // single-process hosts. It keeps one record per user and one TOTP state
-// per subject, in maps guarded by one mutex.
+// per subject, in maps guarded by one mutex. Records are never deleted: a
+// user's record outlives the PIN (it holds the failure count and the
+// issue window).
 type MemStore struct {
 	mu   sync.Mutex
 	recs map[string]PINRecord

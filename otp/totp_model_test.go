@@ -120,6 +120,10 @@ func (m totpModel) resync(off int) totpModel {
 	return m.fail(otp.ErrInvalid)
 }
 
+func (m totpModel) forget() totpModel {
+	return totpModel{now: m.now}
+}
+
 func (m totpModel) reset() totpModel {
 	m.fails, m.lastFail, m.blocked, m.drift = 0, time.Time{}, false, 0
 	m.want = outcome{}
@@ -210,6 +214,17 @@ var resetCmd = &commands.ProtoCommand{
 	PostConditionFunc: func(st commands.State, r commands.Result) *gopter.PropResult { return check(st.(totpModel), r) },
 }
 
+var forgetCmd = &commands.ProtoCommand{
+	Name: "Forget",
+	RunFunc: func(s commands.SystemUnderTest) commands.Result {
+		sut := s.(*totpSUT)
+		err := sut.svc.Forget(context.Background(), subject, "admin")
+		return observe(sut, otp.TOTPResult{}, err)
+	},
+	NextStateFunc:     func(st commands.State) commands.State { return st.(totpModel).forget() },
+	PostConditionFunc: func(st commands.State, r commands.Result) *gopter.PropResult { return check(st.(totpModel), r) },
+}
+
 func advanceCmd(d time.Duration) commands.Command {
 	return &commands.ProtoCommand{
 		Name: "Advance(" + d.String() + ")",
@@ -247,6 +262,7 @@ var totpCommands = &commands.ProtoCommands{
 			{Weight: 3, Gen: gen.Const(verifyCmd(0, true))},
 			{Weight: 2, Gen: gen.IntRange(-7, 7).Map(func(o int) commands.Command { return resyncCmd(o) })},
 			{Weight: 1, Gen: gen.Const(resetCmd)},
+			{Weight: 1, Gen: gen.Const(forgetCmd)},
 			{Weight: 3, Gen: gen.OneConstOf(time.Second, 29*time.Second, 30*time.Second, 90*time.Second, 5*time.Minute, mCool, mCool+time.Second).
 				Map(func(d time.Duration) commands.Command { return advanceCmd(d) })},
 		})

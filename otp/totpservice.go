@@ -233,7 +233,8 @@ func matchPair(k *Key, w1, w2 uint32, cur uint64, window int, minStep uint64) (n
 // Reset is the administrator's unlock for subject: it clears the failure
 // count (and so any block) and the recorded drift, and logs actor. The
 // replay record (NextStep) is kept: a reset never makes a used code
-// acceptable again. Call it too when the subject's key is replaced.
+// acceptable again. When the subject's key is replaced, call
+// [TOTPService.Forget] instead.
 func (s *TOTPService) Reset(ctx context.Context, subject, actor string) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -256,6 +257,36 @@ func (s *TOTPService) Reset(ctx context.Context, subject, actor string) error {
 		return fmt.Errorf("otp: TOTP store: %w", err)
 	}
 	s.log.InfoContext(ctx, "otp: TOTP failures reset", slog.String("subject", subject), slog.String("actor", actor))
+	return nil
+}
+
+// Forget clears everything recorded for subject, the replay record
+// included, and logs actor. Call it when the subject's key is replaced
+// (re-enrollment): the old key's steps mean nothing for the new one, and a
+// new key with a longer period would otherwise find its steps below the
+// old NextStep and be refused as replays.
+func (s *TOTPService) Forget(ctx context.Context, subject, actor string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := checkID("subject", subject); err != nil {
+		return err
+	}
+	if err := checkID("actor", actor); err != nil {
+		return err
+	}
+	now := s.now()
+	err := s.store.UpdateTOTP(ctx, subject, func(st *TOTPState) bool {
+		if *st == (TOTPState{Subject: st.Subject}) {
+			return false
+		}
+		*st = st.transition(s.lockout, evForget, now, 0, 0)
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("otp: TOTP store: %w", err)
+	}
+	s.log.InfoContext(ctx, "otp: TOTP state forgotten", slog.String("subject", subject), slog.String("actor", actor))
 	return nil
 }
 

@@ -176,3 +176,27 @@ func ExampleGenerate() {
 	// otp.Key{SHA1, 6 digits, 30s, secret [REDACTED]}
 	// otpauth://totp/ACME:alice%40example.com?secret=IJBEEQSCIJBEEQSCIJBEEQSCIJBEEQSC&issuer=ACME&algorithm=SHA1&digits=6&period=30
 }
+
+// TestTOTPForgetAfterKeyChange: a key with a longer period has lower step
+// numbers; after Forget its codes verify, before it they are replays.
+func TestTOTPForgetAfterKeyChange(t *testing.T) {
+	svc, clock, _, k := newTOTPEnv(t)
+	ctx := context.Background()
+	if _, err := svc.Verify(ctx, "alice", k, otp.TOTP(k, clock.Now()).Reveal()); err != nil {
+		t.Fatal(err)
+	}
+	k2, _ := otp.NewKey(rfcKey[:16], otp.Params{Period: time.Hour})
+	code := otp.TOTP(k2, clock.Now()).Reveal()
+	if _, err := svc.Verify(ctx, "alice", k2, code); !errors.Is(err, otp.ErrReplay) {
+		t.Fatalf("new key before Forget: %v, want ErrReplay", err)
+	}
+	if err := svc.Forget(ctx, "alice", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Verify(ctx, "alice", k2, code); err != nil {
+		t.Fatalf("new key after Forget: %v", err)
+	}
+	if err := svc.Forget(ctx, "alice", "bad\x00actor"); !errors.Is(err, otp.ErrID) {
+		t.Fatalf("bad actor: %v", err)
+	}
+}

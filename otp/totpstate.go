@@ -56,7 +56,8 @@ type TOTPStore interface {
 //	Blocked   --cool-down-->   Probation  (time passes; nothing written)
 //	Probation --accept-->      Open
 //	Probation --fail-->        Blocked    (for another cool-down)
-//	any       --reset-->       Open       (administrator)
+//	any       --reset-->       Open       (administrator; NextStep kept)
+//	any       --forget-->      Open       (key replaced; everything cleared)
 //
 // A Blocked subject's attempts are refused with a [*BlockedError] and
 // change nothing.
@@ -89,15 +90,16 @@ const (
 	evAccept totpEvent = iota
 	evFail
 	evReset
+	evForget
 )
 
 // totpMoves is the table of allowed moves; transition is checked against it
 // by TestTOTPTransitionsFollowTable. The cool-down (Blocked to Probation)
 // is the passage of time, not an event.
 var totpMoves = map[TOTPPhase]map[totpEvent][]TOTPPhase{
-	TOTPOpen:      {evAccept: {TOTPOpen}, evFail: {TOTPOpen, TOTPBlocked}, evReset: {TOTPOpen}},
-	TOTPBlocked:   {evReset: {TOTPOpen}},
-	TOTPProbation: {evAccept: {TOTPOpen}, evFail: {TOTPBlocked}, evReset: {TOTPOpen}},
+	TOTPOpen:      {evAccept: {TOTPOpen}, evFail: {TOTPOpen, TOTPBlocked}, evReset: {TOTPOpen}, evForget: {TOTPOpen}},
+	TOTPBlocked:   {evReset: {TOTPOpen}, evForget: {TOTPOpen}},
+	TOTPProbation: {evAccept: {TOTPOpen}, evFail: {TOTPBlocked}, evReset: {TOTPOpen}, evForget: {TOTPOpen}},
 }
 
 func (st *TOTPState) lockState() attempt.State {
@@ -133,6 +135,8 @@ func (st TOTPState) transition(p attempt.Policy, ev totpEvent, now time.Time, st
 		ls := p.Reset(st.lockState())
 		st.Failures, st.LastFailure, st.Blocked = ls.Failures, ls.LastFailure, ls.Locked
 		st.Drift = 0 // NextStep stays: a reset never reopens a used code
+	case evForget:
+		st = TOTPState{Subject: st.Subject}
 	}
 	return st
 }

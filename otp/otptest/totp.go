@@ -240,11 +240,13 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 		svc := service(t, s, mdmcredtest.NewClock(at), otp.TOTPConfig{})
 		for id, reason := range BadIDs {
 			for name, err := range map[string]error{
-				"Verify":     func() error { _, err := svc.Verify(ctx, id, key, code(cur)); return err }(),
-				"Resync":     func() error { _, err := svc.Resync(ctx, id, key, code(cur), code(cur+1)); return err }(),
-				"State":      func() error { _, _, err := svc.State(ctx, id); return err }(),
-				"Reset":      svc.Reset(ctx, id, "admin"),
-				"ResetActor": svc.Reset(ctx, "alice", id),
+				"Verify":      func() error { _, err := svc.Verify(ctx, id, key, code(cur)); return err }(),
+				"Resync":      func() error { _, err := svc.Resync(ctx, id, key, code(cur), code(cur+1)); return err }(),
+				"State":       func() error { _, _, err := svc.State(ctx, id); return err }(),
+				"Reset":       svc.Reset(ctx, id, "admin"),
+				"ResetActor":  svc.Reset(ctx, "alice", id),
+				"Forget":      svc.Forget(ctx, id, "admin"),
+				"ForgetActor": svc.Forget(ctx, "alice", id),
 			} {
 				var ie *otp.IDError
 				if !errors.As(err, &ie) || !errors.Is(err, otp.ErrID) || !errors.Is(err, reason) {
