@@ -3,6 +3,7 @@ package otp_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -141,4 +142,32 @@ func TestPINServiceNilContext(t *testing.T) {
 	if err := e.svc.Verify(nil, "alice", pin.Reveal()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// An administrator lifts a user's block after too many wrong PINs.
+func ExamplePINService_ResetFailures() {
+	ctx := context.Background()
+	svc, err := otp.NewPINService(otp.PINConfig{
+		Store:          otp.NewMemStore(),
+		Peppers:        map[uint8][]byte{1: []byte("a 32-byte server-held pepper....")},
+		PepperID:       1,
+		MaxConsecutive: 3, // default and maximum: 100
+		Now:            func() time.Time { return time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	pin, _, _ := svc.Issue(ctx, "alice")
+	for range 3 {
+		_ = svc.Verify(ctx, "alice", wrongPIN(pin.Reveal()))
+	}
+	_, _, err = svc.Issue(ctx, "alice")
+	fmt.Println(err)
+	fmt.Println(svc.ResetFailures(ctx, "alice", "admin@example.com"))
+	_, _, err = svc.Issue(ctx, "alice")
+	fmt.Println(err)
+	// Output:
+	// otp: blocked after 3 consecutive failures until 2026-01-06T09:00:00Z or an administrator resets it
+	// <nil>
+	// <nil>
 }
