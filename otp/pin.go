@@ -261,7 +261,9 @@ func (s *PINService) Issue(ctx context.Context, user string) (PIN, time.Time, er
 			refused = err
 			return false
 		}
-		if rec.IssueWindow.IsZero() || !now.Before(rec.IssueWindow.Add(s.issueWin)) || now.Before(rec.IssueWindow) {
+		// A clock turned back leaves the window as it is (it then lasts
+		// longer), rather than opening a new one.
+		if rec.IssueWindow.IsZero() || !now.Before(rec.IssueWindow.Add(s.issueWin)) {
 			rec.IssueWindow, rec.Issued = now, 0
 		}
 		if rec.Issued >= s.issueLimit {

@@ -171,3 +171,21 @@ func ExamplePINService_ResetFailures() {
 	// <nil>
 	// <nil>
 }
+
+func TestPINRateLimitClockBack(t *testing.T) {
+	ctx := context.Background()
+	e := newPINEnv(t, nil)
+	for range otp.DefaultPINIssueLimit {
+		if _, _, err := e.svc.Issue(ctx, "alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Advance(-2 * time.Hour)
+	if _, _, err := e.svc.Issue(ctx, "alice"); !errors.Is(err, otp.ErrRateLimited) {
+		t.Fatalf("Issue with the clock turned back: %v, want ErrRateLimited", err)
+	}
+	e.clock.Advance(2*time.Hour + otp.DefaultPINIssueWindow)
+	if _, _, err := e.svc.Issue(ctx, "alice"); err != nil {
+		t.Fatalf("Issue in the next window: %v", err)
+	}
+}
