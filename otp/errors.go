@@ -152,6 +152,7 @@ type IDError struct {
 	Err   error  // the identifier rule's reason
 }
 
+// Error names the field and the reason, never the value.
 func (e *IDError) Error() string { return "otp: invalid " + e.Field + ": " + e.Err.Error() }
 
 // Is reports whether target is [ErrID], or [ErrUser] for a user name.
@@ -170,6 +171,7 @@ type BlockedError struct {
 	Until    time.Time
 }
 
+// Error says how many failures and until when.
 func (e *BlockedError) Error() string {
 	msg := "otp: blocked after " + strconv.Itoa(e.Failures) + " consecutive failures"
 	if e.Until.IsZero() {
@@ -188,6 +190,7 @@ type RateLimitError struct {
 	Until time.Time
 }
 
+// Error says the limit and when the next PIN may be issued.
 func (e *RateLimitError) Error() string {
 	return "otp: too many PINs issued: " + strconv.Itoa(e.Limit) + " per window, next at " + e.Until.UTC().Format(time.RFC3339)
 }
