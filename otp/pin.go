@@ -48,7 +48,10 @@ const pinDomain = "otp/pin"
 
 // PINConfig configures a [PINService]. Zero values are documented per field.
 // It holds peppers, so it prints without them: every fmt verb, log/slog and
-// encoding/json show [REDACTED] in their place.
+// encoding/json show [REDACTED] in their place, for a PINConfig, a pointer
+// to one and an exported field holding one. An unexported field is beyond
+// any type's reach (fmt reads it by reflection without calling methods):
+// do not print a host struct that keeps a PINConfig unexported.
 type PINConfig struct {
 	// Store keeps one record per user. Required.
 	Store Store
