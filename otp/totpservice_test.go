@@ -200,3 +200,35 @@ func TestTOTPForgetAfterKeyChange(t *testing.T) {
 		t.Fatalf("bad actor: %v", err)
 	}
 }
+
+type failingStore struct{ err error }
+
+func (f failingStore) UpdateTOTP(context.Context, string, func(*otp.TOTPState) bool) error {
+	return f.err
+}
+
+func TestTOTPStoreErrorsAreWrapped(t *testing.T) {
+	boom := errors.New("disk on fire")
+	logs := new(bytes.Buffer)
+	svc, err := otp.NewTOTPService(otp.TOTPConfig{Store: failingStore{boom}, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := otp.NewKey(rfcKey, otp.Params{})
+	ctx := context.Background()
+	code := otp.TOTP(k, time.Now()).Reveal()
+	_, verr := svc.Verify(ctx, "alice", k, code)
+	_, rerr := svc.Resync(ctx, "alice", k, code, code)
+	_, _, serr := svc.State(ctx, "alice")
+	for name, err := range map[string]error{
+		"Verify": verr, "Resync": rerr, "State": serr,
+		"Reset": svc.Reset(ctx, "alice", "admin"), "Forget": svc.Forget(ctx, "alice", "admin"),
+	} {
+		if !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "otp: TOTP store: ") {
+			t.Errorf("%s: %v, want the store's error wrapped", name, err)
+		}
+	}
+	if !strings.Contains(logs.String(), "disk on fire") || strings.Contains(logs.String(), code) {
+		t.Errorf("log: %s", logs.String())
+	}
+}
