@@ -4,21 +4,34 @@
 //
 // # Authenticator codes (TOTP, HOTP)
 //
-// Start with [GenerateKey] (a new key; if unsure, keep the zero [Params]:
-// SHA1, 6 digits, 30 s, which every authenticator app supports) or
-// [ParseKey] / [NewKey] (an existing secret). Show the key to the user with
-// [URI.Build] (the qr package renders the result) and keep [Key.Secret]
-// sealed at rest. Then:
+// To enroll a user, call [Generate] with your issuer name and the user's
+// account: it draws a new key (if unsure, keep the zero [Params]: SHA1,
+// 6 digits, 30 s, which every authenticator app supports) and returns its
+// otpauth:// URI for the qr package to render. Keep [Key.Secret] sealed at
+// rest. To import an existing key use [ParseURI] or [ParseKey]: they accept
+// what pquerna/otp and Google Authenticator accept, including 80-bit
+// secrets (marked [Key.Weak]; [GenerateKey] never makes one) and partial
+// Base32 padding, and every refusal says why in its message.
 //
-//	step, err := otp.ValidateTOTP(key, code, time.Now(), otp.ValidateOpts{Past: 1, MinStep: last + 1})
-//	// on success persist step as last: the same code is then refused with ErrReplay
+// Then verify codes with a [TOTPService] (if unsure, use it): built with
+// [NewTOTPService] on a [TOTPStore] ([NewMemStore], or store/postgres for
+// several instances), its Verify accepts each code at most once per
+// subject, counts consecutive failures against the same cap as PINs
+// ([MaxConsecutiveFailures]), and tracks each subject's clock drift,
+// re-centring the window on it; Resync takes two consecutive codes for a
+// clock that drifted further. Its states are the [TOTPPhase] machine.
 //
-// [ValidateTOTP] has separate past and future skews, returns the matched step
-// and an error that says why a code failed ([ErrFormat], [ErrInvalid],
-// [ErrReplay]), never a bare bool. It computes every candidate step and
-// compares in constant time with no early exit, so its timing does not
-// depend on which step (if any) matched. [ValidateHOTP] does the same over an
-// RFC 4226 look-ahead window.
+//	svc, _ := otp.NewTOTPService(otp.TOTPConfig{Store: otp.NewMemStore()})
+//	res, err := svc.Verify(ctx, userID, key, code) // ErrReplay the second time
+//
+// [ValidateTOTP] is the stateless check underneath, for hosts that keep the
+// state themselves: separate past and future skews (or a symmetric Skew),
+// the matched step, and an error that says why a code failed ([ErrFormat],
+// [ErrInvalid], [ErrReplay]), never a bare bool. Persist the step and pass
+// it plus one as MinStep next time, or a code can be replayed. It computes
+// every candidate step and compares in constant time with no early exit, so
+// its timing does not depend on which step (if any) matched.
+// [ValidateHOTP] does the same over an RFC 4226 look-ahead window.
 //
 // # Performance
 //
@@ -39,6 +52,12 @@
 // "nothing used yet". Validation returns the matched step or counter and an
 // error, never a bool; a zero [Key] fails closed.
 //
+// Past the failure cap, a cool-down lifts a block for one more attempt at a
+// time rather than restarting the count: a failure after it blocks again,
+// so an attacker gets one guess per cool-down, while a user whose count an
+// administrator resets gets the full allowance back. The cap rule is
+// internal/attempt's Policy, shared with enrollment.
+//
 // # Portal one-time PIN
 //
 // [NewPINService] takes a [PINConfig] (a [Store] such as [NewMemStore], and
@@ -47,11 +66,26 @@
 // (HMAC-SHA256 under a pepper, bound to the user name) is stored.
 // [PINService.Verify] consumes it in one atomic [Store.Update]: of many
 // concurrent correct attempts exactly one succeeds; after 5 wrong ones
-// (default) the PIN is void. Before offering the option, call
-// [Eligibility.Check]: it lists every missing requirement (role, license,
-// policy) so the portal can explain why the option is hidden.
+// (default) the PIN is void. Wrong PINs are also counted per user across
+// re-issued PINs: at 100 in a row (the default and the maximum, NIST SP
+// 800-63B §5.2.2) Issue and Verify return a [*BlockedError] until the
+// cool-down ([DefaultCooldown], 24 h) passes or an administrator calls
+// [PINService.ResetFailures]. Issue is rate limited per user
+// ([DefaultPINIssueLimit] PINs per [DefaultPINIssueWindow]). Before
+// offering the option, call [Eligibility.Check]: it lists every missing
+// requirement (role, license, policy) so the portal can explain why the
+// option is hidden.
+//
+// # Identifiers
+//
+// Every user, subject and actor name is checked once at the service
+// boundary (UTF-8, 1 to [MaxUserLen] bytes, no control or invisible
+// formatting character) and refused with an [*IDError], so every Store
+// backend accepts and refuses the same names.
 //
 // Codes, PINs, secrets and key URIs are [secret.String] aliases ([Code],
 // [PIN], [Secret], [KeyURI]): they print as [REDACTED] and reach their value
-// only through Reveal. A [Key] prints its parameters, never its secret.
+// only through Reveal. A [Key] prints its parameters, never its secret, as
+// a value, a pointer or a struct field; a [PINConfig] prints without its
+// peppers.
 package otp

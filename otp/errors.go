@@ -3,6 +3,7 @@ package otp
 import (
 	"errors"
 	"strconv"
+	"time"
 )
 
 // Sentinel errors. Each rejection reason has its own; match with [errors.Is].
@@ -40,8 +41,19 @@ var (
 	// ErrPINLocked means the PIN is void after too many wrong attempts; the
 	// user needs a new one.
 	ErrPINLocked = errors.New("otp: PIN void after too many wrong attempts")
-	// ErrUser means an empty or oversized user name was given.
+	// ErrUser is matched by an [*IDError] about a user name.
 	ErrUser = errors.New("otp: invalid user")
+	// ErrID is matched by every [*IDError]: a user, subject or actor name
+	// that is empty, too long, not UTF-8, or holds a control or invisible
+	// formatting character. Every Store backend sees only names that pass.
+	ErrID = errors.New("otp: invalid identifier")
+
+	// ErrBlocked is matched by every [*BlockedError]: too many consecutive
+	// failures for one user or subject (see [MaxConsecutiveFailures]).
+	ErrBlocked = errors.New("otp: blocked after too many consecutive failures")
+	// ErrRateLimited is matched by every [*RateLimitError]: too many PINs
+	// issued to one user in the issue window.
+	ErrRateLimited = errors.New("otp: too many PINs issued")
 
 	// ErrIneligible is matched by every [*IneligibleError].
 	ErrIneligible = errors.New("otp: one-time PIN not available")
@@ -86,7 +98,32 @@ type URIError struct {
 	Err    error // the underlying *SecretError or *ParamError, if any
 }
 
-func (e *URIError) Error() string { return "otp: invalid key URI: " + e.Field + ": " + e.Reason }
+// Error says which part is wrong and why, including the underlying
+// reason (for the secret: "too short: 8 bytes, must be 10 to 256"), so a
+// log line or a user-facing message needs no errors.Unwrap.
+func (e *URIError) Error() string {
+	msg := "otp: invalid key URI: " + e.Field + ": " + e.Reason
+	if d := detail(e.Err); d != "" {
+		msg += ": " + d
+	}
+	return msg
+}
+
+// detail is an underlying error's reason without its package prefix.
+func detail(err error) string {
+	switch e := err.(type) {
+	case nil:
+		return ""
+	case *SecretError:
+		if e.Offset < 0 {
+			return e.Reason
+		}
+		return e.Reason + " at offset " + strconv.Itoa(e.Offset)
+	case *ParamError:
+		return e.Field + ": " + e.Reason
+	}
+	return err.Error()
+}
 
 // Is reports whether target is [ErrURI].
 func (e *URIError) Is(target error) bool { return target == ErrURI }
@@ -106,3 +143,57 @@ func (e *PINAttemptError) Error() string {
 
 // Is reports whether target is [ErrPINInvalid].
 func (e *PINAttemptError) Is(target error) bool { return target == ErrPINInvalid }
+
+// IDError says which identifier was refused and why. It never holds the
+// identifier (it may be hostile or long). It matches [ErrID], [ErrUser]
+// when Field is "user", and through Unwrap the internal/ident reason.
+type IDError struct {
+	Field string // "user", "subject" or "actor"
+	Err   error  // the identifier rule's reason
+}
+
+// Error names the field and the reason, never the value.
+func (e *IDError) Error() string { return "otp: invalid " + e.Field + ": " + e.Err.Error() }
+
+// Is reports whether target is [ErrID], or [ErrUser] for a user name.
+func (e *IDError) Is(target error) bool {
+	return target == ErrID || (target == ErrUser && e.Field == "user")
+}
+
+// Unwrap returns the identifier rule's reason.
+func (e *IDError) Unwrap() error { return e.Err }
+
+// BlockedError reports a user or subject blocked by the consecutive-failure
+// cap. Until is when one more attempt is allowed, zero when only an
+// administrator's reset lifts the block. It matches [ErrBlocked].
+type BlockedError struct {
+	Failures int
+	Until    time.Time
+}
+
+// Error says how many failures and until when.
+func (e *BlockedError) Error() string {
+	msg := "otp: blocked after " + strconv.Itoa(e.Failures) + " consecutive failures"
+	if e.Until.IsZero() {
+		return msg + " until an administrator resets it"
+	}
+	return msg + " until " + e.Until.UTC().Format(time.RFC3339) + " or an administrator resets it"
+}
+
+// Is reports whether target is [ErrBlocked].
+func (e *BlockedError) Is(target error) bool { return target == ErrBlocked }
+
+// RateLimitError reports a PIN refused by the per-user issue limit and
+// when the next one may be issued. It matches [ErrRateLimited].
+type RateLimitError struct {
+	Limit int
+	Until time.Time
+}
+
+// Error says the limit and when the next PIN may be issued.
+func (e *RateLimitError) Error() string {
+	return "otp: too many PINs issued: " + strconv.Itoa(e.Limit) + " per window, next at " + e.Until.UTC().Format(time.RFC3339)
+}
+
+// Is reports whether target is [ErrRateLimited].
+func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }

@@ -75,9 +75,14 @@ func (a Algorithm) blockSize() int {
 
 // Bounds on key parameters.
 const (
-	// MinSecretLen is the shortest secret accepted: 128 bits, the minimum of
-	// RFC 4226 §4 (R6).
-	MinSecretLen = 16
+	// MinSecretLen is the shortest secret accepted: 80 bits, the length
+	// Google Authenticator's documentation and many existing deployments
+	// use. Keys shorter than StrongSecretLen are accepted on import only and
+	// marked weak ([Key.Weak]); [GenerateKey] never makes one.
+	MinSecretLen = 10
+	// StrongSecretLen is the shortest secret that is not weak: 128 bits,
+	// the minimum of RFC 4226 §4 (R6).
+	StrongSecretLen = 16
 	// MaxSecretLen bounds the secret length so that parsing untrusted input
 	// does bounded work.
 	MaxSecretLen = 256
@@ -124,35 +129,53 @@ func (p Params) withDefaults() (Params, error) {
 // Key is a decoded OTP key with its HMAC state prepared: the inner and outer
 // padded keys are hashed once in [NewKey], so each code costs two hash
 // blocks and no allocation. A Key is immutable and safe for concurrent use.
-// It never prints its secret: every fmt verb and log/slog show only the
-// parameters.
 //
-// Make a Key with [NewKey], [ParseKey] or [GenerateKey]. A zero Key has no
-// secret: validation refuses it with a [*ParamError] (it fails closed) and
-// generation appends nothing.
+// A Key never prints its secret: a Key value, a *Key, and a Key reached as
+// a struct field (even an unexported one, which fmt walks by reflection
+// without calling any method) show only the parameters under every fmt
+// verb, log/slog and encoding/json. The key keyMaterial sits behind a pointer
+// to an unexported type, which fmt prints as an address at any depth.
+//
+// Make a Key with [NewKey], [ParseKey], [GenerateKey] or [Generate]. A zero
+// Key has no secret: validation refuses it with a [*ParamError] (it fails
+// closed) and generation appends nothing.
 type Key struct {
-	secret []byte
+	m      keyRef
 	alg    Algorithm
 	digits int
 	period int64 // seconds
 	mod    uint32
+	fast   bool // the prepared-state path agrees with crypto/hmac
+}
+
+// keyRef hides a Key's material from fmt's reflection.
+type keyRef func() *keyMaterial
+
+// keyMaterial is a Key's secret and the HMAC states derived from it.
+type keyMaterial struct {
+	secret []byte
 	inner  []byte // marshaled hash state after absorbing key XOR ipad
 	outer  []byte // marshaled hash state after absorbing key XOR opad
-	fast   bool   // the prepared-state path agrees with crypto/hmac
 }
 
 // NewKey returns a Key for a decoded secret of MinSecretLen to MaxSecretLen
-// bytes. The secret is copied.
+// bytes. The secret is copied. A secret shorter than StrongSecretLen is
+// accepted (existing 80-bit keys must be importable) and the Key reports
+// [Key.Weak].
 func NewKey(secret []byte, p Params) (*Key, error) {
 	p, err := p.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	if len(secret) < MinSecretLen || len(secret) > MaxSecretLen {
-		return nil, &SecretError{Offset: -1, Reason: "length must be " + strconv.Itoa(MinSecretLen) + " to " + strconv.Itoa(MaxSecretLen) + " bytes, got " + strconv.Itoa(len(secret))}
+		reason := "too long"
+		if len(secret) < MinSecretLen {
+			reason = "too short"
+		}
+		return nil, &SecretError{Offset: -1, Reason: reason + ": " + strconv.Itoa(len(secret)) + " bytes, must be " + strconv.Itoa(MinSecretLen) + " to " + strconv.Itoa(MaxSecretLen)}
 	}
 	k := &Key{
-		secret: append([]byte(nil), secret...),
+		m:      refTo(&keyMaterial{secret: append([]byte(nil), secret...)}),
 		alg:    p.Algorithm,
 		digits: p.Digits,
 		period: int64(p.Period / time.Second),
@@ -169,25 +192,27 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 func (k *Key) prepare() {
 	bs := k.alg.blockSize()
 	block := make([]byte, bs)
-	if len(k.secret) > bs {
+	if len(k.m().secret) > bs {
 		h := k.alg.newHash()
-		h.Write(k.secret)
+		h.Write(k.m().secret)
 		h.Sum(block[:0])
 	} else {
-		copy(block, k.secret)
+		copy(block, k.m().secret)
 	}
 	pad := make([]byte, bs)
 	for i, b := range block {
 		pad[i] = b ^ 0x36
 	}
-	k.inner = marshalState(k.alg, pad)
+	k.m().inner = marshalState(k.alg, pad)
 	for i, b := range block {
 		pad[i] = b ^ 0x5c
 	}
-	k.outer = marshalState(k.alg, pad)
+	k.m().outer = marshalState(k.alg, pad)
 	clear(block)
 	clear(pad)
 }
+
+func refTo(m *keyMaterial) keyRef { return func() *keyMaterial { return m } }
 
 func marshalState(a Algorithm, pad []byte) []byte {
 	h := a.newHash()
@@ -236,7 +261,18 @@ func (k *Key) Params() Params {
 
 // Secret returns the secret in unpadded upper-case Base32, the form
 // authenticator apps accept for manual entry. Keep it sealed at rest.
-func (k *Key) Secret() Secret { return EncodeSecret(k.secret) }
+func (k *Key) Secret() Secret {
+	if !k.usable() {
+		return Secret{}
+	}
+	return EncodeSecret(k.m().secret)
+}
+
+// Weak reports whether the secret is shorter than StrongSecretLen (128
+// bits, RFC 4226 §4): an imported legacy key, such as the 80-bit keys of
+// older Google Authenticator enrollments. It still works; plan to replace
+// it with [GenerateKey] at the user's next enrollment.
+func (k *Key) Weak() bool { return k.usable() && len(k.m().secret) < StrongSecretLen }
 
 // Equal reports whether k and o have the same secret and parameters,
 // comparing the secrets in constant time.
@@ -244,41 +280,58 @@ func (k *Key) Equal(o *Key) bool {
 	if k == nil || o == nil {
 		return k == o
 	}
-	return k.alg == o.alg && k.digits == o.digits && k.period == o.period &&
-		subtle.ConstantTimeCompare(k.secret, o.secret) == 1
-}
-
-// String describes the key without its secret.
-func (k *Key) String() string {
-	if k == nil {
-		return "otp.Key(nil)"
+	if !k.usable() || !o.usable() {
+		return !k.usable() && !o.usable() && k.alg == o.alg && k.digits == o.digits && k.period == o.period
 	}
-	return "otp.Key{" + k.alg.String() + ", " + strconv.Itoa(k.digits) + " digits, " + k.Period().String() + ", secret " + redacted + "}"
+	return k.alg == o.alg && k.digits == o.digits && k.period == o.period &&
+		subtle.ConstantTimeCompare(k.m().secret, o.m().secret) == 1
 }
 
-// Format implements fmt.Formatter so that every verb prints [Key.String].
-func (k *Key) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, k.String()) }
+// String describes the key without its secret. It has a value receiver so
+// that a dereferenced Key, or a Key field, prints the same.
+func (k Key) String() string {
+	weak := ""
+	if k.Weak() {
+		weak = ", weak"
+	}
+	return "otp.Key{" + k.alg.String() + ", " + strconv.Itoa(k.digits) + " digits, " + k.Period().String() + weak + ", secret " + redacted + "}"
+}
+
+// Format implements fmt.Formatter so that every verb and flag prints
+// [Key.String]. A nil *Key prints as fmt prints any nil pointer.
+func (k Key) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		_, _ = io.WriteString(f, strconv.Quote(k.String()))
+		return
+	}
+	_, _ = io.WriteString(f, k.String())
+}
 
 // GoString implements fmt.GoStringer.
-func (k *Key) GoString() string { return k.String() }
+func (k Key) GoString() string { return k.String() }
 
 // LogValue implements slog.LogValuer: the parameters, never the secret.
-func (k *Key) LogValue() slog.Value {
-	if k == nil {
-		return slog.StringValue("nil")
-	}
+func (k Key) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("algorithm", k.alg.String()),
 		slog.Int("digits", k.digits),
 		slog.Duration("period", k.Period()),
+		slog.Bool("weak", k.Weak()),
 	)
+}
+
+// MarshalJSON implements json.Marshaler: the parameters, never the secret.
+// A Key is not meant to be stored as JSON; store [Key.Secret] sealed.
+func (k Key) MarshalJSON() ([]byte, error) {
+	return []byte(`{"algorithm":"` + k.alg.String() + `","digits":` + strconv.Itoa(k.digits) +
+		`,"period":` + strconv.FormatInt(k.period, 10) + `,"weak":` + strconv.FormatBool(k.Weak()) + `,"secret":"` + redacted + `"}`), nil
 }
 
 var pow10 = [...]uint32{1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 0}
 
 // usable reports whether k was made by a constructor; a zero Key fails
 // closed.
-func (k *Key) usable() bool { return k != nil && len(k.inner) != 0 }
+func (k *Key) usable() bool { return k != nil && k.m != nil && len(k.m().inner) != 0 }
 
 // value returns the RFC 4226 HOTP value for counter: HMAC, dynamic
 // truncation to 31 bits, reduced modulo 10^digits (not reduced at 10 digits,
@@ -311,13 +364,14 @@ func (k *Key) mac(counter uint64, sum *[sha512.Size]byte) []byte {
 	}
 	var msg [8]byte
 	putUint64(msg[:], counter)
+	m := k.m()
 	switch k.alg {
 	case SHA256:
-		return mac256(k.inner, k.outer, msg[:], sum)
+		return mac256(m.inner, m.outer, msg[:], sum)
 	case SHA512:
-		return mac512(k.inner, k.outer, msg[:], sum)
+		return mac512(m.inner, m.outer, msg[:], sum)
 	}
-	return mac1(k.inner, k.outer, msg[:], sum)
+	return mac1(m.inner, m.outer, msg[:], sum)
 }
 
 // macStd is the fallback through crypto/hmac. It copies into sum so that
@@ -325,7 +379,7 @@ func (k *Key) mac(counter uint64, sum *[sha512.Size]byte) []byte {
 func (k *Key) macStd(counter uint64, sum *[sha512.Size]byte) []byte {
 	msg := make([]byte, 8)
 	putUint64(msg, counter)
-	m := hmac.New(k.alg.newHash, k.secret)
+	m := hmac.New(k.alg.newHash, k.m().secret)
 	m.Write(msg)
 	return sum[:copy(sum[:], m.Sum(nil))]
 }
@@ -409,7 +463,7 @@ func agrees(a Algorithm) bool {
 		for i := range secret {
 			secret[i] = byte(i)
 		}
-		k := &Key{secret: secret, alg: a}
+		k := &Key{m: refTo(&keyMaterial{secret: secret}), alg: a}
 		k.prepare()
 		var fast, std [sha512.Size]byte
 		for _, c := range []uint64{0, 1, 1 << 40} {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,7 +31,15 @@ const (
 	MaxPINTTL             = 30 * 24 * time.Hour
 	DefaultPINMaxAttempts = 5
 	MaxPINMaxAttempts     = 20
-	// MaxUserLen bounds a user name.
+	// DefaultPINIssueLimit PINs may be issued to one user per
+	// DefaultPINIssueWindow, unless PINConfig says otherwise: enough for a
+	// user who lost a few, too few to turn Issue into a guessing oracle
+	// (each PIN gets MaxAttempts guesses).
+	DefaultPINIssueLimit  = 5
+	MaxPINIssueLimit      = 100
+	DefaultPINIssueWindow = time.Hour
+	MaxPINIssueWindow     = 30 * 24 * time.Hour
+	// MaxUserLen bounds a user, subject or actor name in bytes.
 	MaxUserLen = 256
 )
 
@@ -38,8 +47,13 @@ const (
 const pinDomain = "otp/pin"
 
 // PINConfig configures a [PINService]. Zero values are documented per field.
+// It holds peppers, so it prints without them: every fmt verb, log/slog and
+// encoding/json show [REDACTED] in their place, for a PINConfig, a pointer
+// to one and an exported field holding one. An unexported field is beyond
+// any type's reach (fmt reads it by reflection without calling methods):
+// do not print a host struct that keeps a PINConfig unexported.
 type PINConfig struct {
-	// Store keeps one outstanding PIN per user. Required.
+	// Store keeps one record per user. Required.
 	Store Store
 	// Peppers are the HMAC keys for PIN digests, by ID: each at least 32
 	// random bytes, held by the server and never stored with the records.
@@ -55,9 +69,26 @@ type PINConfig struct {
 	// TTL is how long a PIN stays valid, MinPINTTL to MaxPINTTL. Zero
 	// means DefaultPINTTL (24 h).
 	TTL time.Duration
-	// MaxAttempts is the number of wrong PINs after which the PIN is void,
-	// 1 to MaxPINMaxAttempts. Zero means DefaultPINMaxAttempts (5).
+	// MaxAttempts is the number of wrong tries after which one PIN is
+	// void, 1 to MaxPINMaxAttempts. Zero means DefaultPINMaxAttempts (5).
 	MaxAttempts int
+	// MaxConsecutive caps the wrong PINs per user in a row, counted across
+	// re-issued PINs until a success or [PINService.ResetFailures]; at the
+	// cap Issue and Verify return a [*BlockedError]. 1 to
+	// MaxConsecutiveFailures; zero means MaxConsecutiveFailures (100).
+	MaxConsecutive int
+	// Cooldown is how long a block lasts after the latest failure; then
+	// one more attempt is allowed (see [DefaultCooldown]). Zero means
+	// DefaultCooldown (24 h); NoCooldown means only ResetFailures lifts it.
+	Cooldown time.Duration
+	// IssueLimit is the number of PINs one user may be issued per
+	// IssueWindow (a fixed window starting at the first issue in it), 1 to
+	// MaxPINIssueLimit; beyond it Issue returns a [*RateLimitError]. Zero
+	// means DefaultPINIssueLimit (5).
+	IssueLimit int
+	// IssueWindow is the rate-limit window, 1 min to MaxPINIssueWindow.
+	// Zero means DefaultPINIssueWindow (1 h).
+	IssueWindow time.Duration
 	// Now is the clock. Zero means time.Now.
 	Now func() time.Time
 	// Rand is the randomness for PINs. Zero means crypto/rand.Reader.
@@ -67,19 +98,53 @@ type PINConfig struct {
 	Logger *slog.Logger
 }
 
+// String describes the config without its peppers.
+func (c PINConfig) String() string {
+	ids := make([]int, 0, len(c.Peppers))
+	for id := range c.Peppers {
+		ids = append(ids, int(id))
+	}
+	slices.Sort(ids)
+	return fmt.Sprintf("otp.PINConfig{Peppers: %v %s, PepperID: %d, Length: %d, TTL: %v, MaxAttempts: %d, MaxConsecutive: %d, Cooldown: %v, IssueLimit: %d, IssueWindow: %v}",
+		ids, redacted, c.PepperID, c.Length, c.TTL, c.MaxAttempts, c.MaxConsecutive, c.Cooldown, c.IssueLimit, c.IssueWindow)
+}
+
+// Format implements fmt.Formatter: every verb prints [PINConfig.String].
+func (c PINConfig) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		_, _ = io.WriteString(f, strconv.Quote(c.String()))
+		return
+	}
+	_, _ = io.WriteString(f, c.String())
+}
+
+// GoString implements fmt.GoStringer.
+func (c PINConfig) GoString() string { return c.String() }
+
+// LogValue implements slog.LogValuer, without the peppers.
+func (c PINConfig) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
+// MarshalJSON implements json.Marshaler, without the peppers.
+func (c PINConfig) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.Quote(c.String())), nil
+}
+
 // PINService issues and verifies portal one-time PINs. It is safe for
 // concurrent use; all state is in the Store.
 type PINService struct {
-	store   Store
-	hasher  *keyedhash.Hasher
-	gen     *randcode.Generator
-	length  int
-	ttl     time.Duration
-	policy  attempt.Policy
-	now     func() time.Time
-	rand    io.Reader
-	log     *slog.Logger
-	maxFail int
+	store      Store
+	hasher     *keyedhash.Hasher
+	gen        *randcode.Generator
+	length     int
+	ttl        time.Duration
+	maxFail    int
+	perPIN     attempt.Policy // wrong tries on one PIN
+	lockout    attempt.Policy // wrong PINs in a row per user
+	issueLimit int
+	issueWin   time.Duration
+	now        func() time.Time
+	rand       io.Reader
+	log        *slog.Logger
 }
 
 // NewPINService validates cfg and returns the service. Errors are
@@ -97,6 +162,12 @@ func NewPINService(cfg PINConfig) (*PINService, error) {
 	if cfg.MaxAttempts == 0 {
 		cfg.MaxAttempts = DefaultPINMaxAttempts
 	}
+	if cfg.IssueLimit == 0 {
+		cfg.IssueLimit = DefaultPINIssueLimit
+	}
+	if cfg.IssueWindow == 0 {
+		cfg.IssueWindow = DefaultPINIssueWindow
+	}
 	switch {
 	case cfg.Length < MinPINLength || cfg.Length > MaxPINLength:
 		return nil, &ParamError{Field: "Length", Reason: "must be 6 to 12, got " + strconv.Itoa(cfg.Length)}
@@ -104,6 +175,14 @@ func NewPINService(cfg PINConfig) (*PINService, error) {
 		return nil, &ParamError{Field: "TTL", Reason: "must be 1 min to 30 days, got " + cfg.TTL.String()}
 	case cfg.MaxAttempts < 1 || cfg.MaxAttempts > MaxPINMaxAttempts:
 		return nil, &ParamError{Field: "MaxAttempts", Reason: "must be 1 to 20, got " + strconv.Itoa(cfg.MaxAttempts)}
+	case cfg.IssueLimit < 1 || cfg.IssueLimit > MaxPINIssueLimit:
+		return nil, &ParamError{Field: "IssueLimit", Reason: "must be 1 to 100, got " + strconv.Itoa(cfg.IssueLimit)}
+	case cfg.IssueWindow < time.Minute || cfg.IssueWindow > MaxPINIssueWindow:
+		return nil, &ParamError{Field: "IssueWindow", Reason: "must be 1 min to 30 days, got " + cfg.IssueWindow.String()}
+	}
+	lockout, err := lockoutPolicy("MaxConsecutive", cfg.MaxConsecutive, cfg.Cooldown)
+	if err != nil {
+		return nil, err
 	}
 	h, err := keyedhash.New(cfg.PepperID, cfg.Peppers)
 	if err != nil {
@@ -111,16 +190,19 @@ func NewPINService(cfg PINConfig) (*PINService, error) {
 		return nil, &ParamError{Field: "Peppers", Reason: err.Error()}
 	}
 	s := &PINService{
-		store:   cfg.Store,
-		hasher:  h,
-		gen:     randcode.MustNew(randcode.Spec{Alphabet: randcode.Digits, Length: cfg.Length}),
-		length:  cfg.Length,
-		ttl:     cfg.TTL,
-		policy:  attempt.Policy{Threshold: cfg.MaxAttempts},
-		now:     cfg.Now,
-		rand:    cfg.Rand,
-		log:     cfg.Logger,
-		maxFail: cfg.MaxAttempts,
+		store:      cfg.Store,
+		hasher:     h,
+		gen:        randcode.MustNew(randcode.Spec{Alphabet: randcode.Digits, Length: cfg.Length}),
+		length:     cfg.Length,
+		ttl:        cfg.TTL,
+		maxFail:    cfg.MaxAttempts,
+		perPIN:     attempt.Policy{Threshold: cfg.MaxAttempts},
+		lockout:    lockout,
+		issueLimit: cfg.IssueLimit,
+		issueWin:   cfg.IssueWindow,
+		now:        cfg.Now,
+		rand:       cfg.Rand,
+		log:        cfg.Logger,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -134,24 +216,39 @@ func NewPINService(cfg PINConfig) (*PINService, error) {
 	return s, nil
 }
 
-func checkUser(user string) error {
-	if user == "" || len(user) > MaxUserLen {
-		return ErrUser
-	}
-	return nil
-}
-
 // material binds the PIN to the user name: a record moved to another user
 // in the store does not verify. The length prefix keeps it unambiguous.
 func material(user, pin string) string {
 	return strconv.Itoa(len(user)) + ":" + user + pin
 }
 
+func (r *PINRecord) lockState() attempt.State {
+	return attempt.State{Failures: r.Consecutive, LastFailure: r.LastFailure, Locked: r.Blocked}
+}
+
+func (r *PINRecord) setLockState(st attempt.State) {
+	r.Consecutive, r.LastFailure, r.Blocked = st.Failures, st.LastFailure, st.Locked
+}
+
+// clearPIN drops the outstanding PIN, keeping the counts that outlive it.
+func (r *PINRecord) clearPIN() {
+	r.Digest, r.IssuedAt, r.ExpiresAt, r.Failures, r.Void = nil, time.Time{}, time.Time{}, 0, false
+}
+
 // Issue draws a new PIN for user, stores its keyed hash (voiding any PIN
 // issued before) and returns the PIN and when it expires. Show the PIN to
 // the user once; it cannot be read back.
+//
+// The user's count of consecutive wrong PINs survives: a new PIN does not
+// reset it. Errors: an [*IDError] matching [ErrUser], a [*BlockedError]
+// (the count reached PINConfig.MaxConsecutive), a [*RateLimitError] (more
+// than IssueLimit PINs in IssueWindow), or the store's error. A refused
+// Issue changes nothing.
 func (s *PINService) Issue(ctx context.Context, user string) (PIN, time.Time, error) {
-	if err := checkUser(user); err != nil {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := checkID("user", user); err != nil {
 		return PIN{}, time.Time{}, err
 	}
 	pin, err := s.gen.Generate(s.rand)
@@ -159,17 +256,37 @@ func (s *PINService) Issue(ctx context.Context, user string) (PIN, time.Time, er
 		return PIN{}, time.Time{}, fmt.Errorf("otp: drawing PIN: %w", err)
 	}
 	now := s.now().UTC()
-	rec := PINRecord{
-		User:      user,
-		Digest:    s.hasher.Sum(pinDomain, material(user, pin)),
-		IssuedAt:  now,
-		ExpiresAt: now.Add(s.ttl),
-	}
-	if err := s.store.Put(ctx, rec); err != nil {
+	digest := s.hasher.Sum(pinDomain, material(user, pin))
+	expires := now.Add(s.ttl)
+	var refused error
+	err = s.store.Update(ctx, user, func(rec *PINRecord) bool {
+		if err := blocked(s.lockout, rec.lockState(), now); err != nil {
+			refused = err
+			return false
+		}
+		// A clock turned back leaves the window as it is (it then lasts
+		// longer), rather than opening a new one.
+		if rec.IssueWindow.IsZero() || !now.Before(rec.IssueWindow.Add(s.issueWin)) {
+			rec.IssueWindow, rec.Issued = now, 0
+		}
+		if rec.Issued >= s.issueLimit {
+			refused = &RateLimitError{Limit: s.issueLimit, Until: rec.IssueWindow.Add(s.issueWin)}
+			return false
+		}
+		rec.Issued++
+		rec.Digest, rec.IssuedAt, rec.ExpiresAt, rec.Failures, rec.Void = digest, now, expires, 0, false
+		refused = nil
+		return true
+	})
+	if err != nil {
 		return PIN{}, time.Time{}, fmt.Errorf("otp: storing PIN: %w", err)
 	}
-	s.log.InfoContext(ctx, "otp: PIN issued", slog.String("user", user), slog.Time("expires", rec.ExpiresAt))
-	return secret.New(pin), rec.ExpiresAt, nil
+	if refused != nil {
+		s.log.InfoContext(ctx, "otp: PIN not issued", slog.String("user", user), slog.String("reason", refused.Error()))
+		return PIN{}, time.Time{}, refused
+	}
+	s.log.InfoContext(ctx, "otp: PIN issued", slog.String("user", user), slog.Time("expires", expires))
+	return secret.New(pin), expires, nil
 }
 
 // normalizePIN drops ASCII spaces and checks the length and digits.
@@ -200,14 +317,22 @@ func (s *PINService) normalizePIN(pin string) (string, bool) {
 // Verify calls with the right PIN, exactly one returns nil. Every check and
 // state change happens in one atomic Store.Update.
 //
-// Errors: [ErrUser], [ErrPINFormat] (not counted as an attempt: it reveals
-// nothing), [ErrPINNotFound] (none outstanding, already used, or replaced),
-// [ErrPINExpired], [ErrPINLocked] (void after MaxAttempts wrong PINs), a
-// [*PINAttemptError] matching [ErrPINInvalid] for a wrong PIN, or the
-// store's error. Show the user one generic message for all of them; the
-// distinctions are for logs and support.
+// A wrong PIN counts against the PIN (void after MaxAttempts) and against
+// the user (blocked after MaxConsecutive in a row, across PINs); the right
+// one resets the user's count.
+//
+// Errors: an [*IDError] matching [ErrUser], [ErrPINFormat] (not counted as
+// an attempt: it reveals nothing), [ErrPINNotFound] (none outstanding,
+// already used, or replaced), [ErrPINExpired], [ErrPINLocked] (void after
+// MaxAttempts wrong PINs), a [*BlockedError], a [*PINAttemptError] matching
+// [ErrPINInvalid] for a wrong PIN, or the store's error. Show the user one
+// generic message for all of them; the distinctions are for logs and
+// support.
 func (s *PINService) Verify(ctx context.Context, user, pin string) error {
-	if err := checkUser(user); err != nil {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := checkID("user", user); err != nil {
 		return err
 	}
 	p, ok := s.normalizePIN(pin)
@@ -218,37 +343,53 @@ func (s *PINService) Verify(ctx context.Context, user, pin string) error {
 	now := s.now().UTC()
 	var result error
 	err := s.store.Update(ctx, user, func(rec *PINRecord) bool {
+		if !rec.HasPIN() {
+			result = ErrPINNotFound
+			return false
+		}
 		if !now.Before(rec.ExpiresAt) {
+			rec.clearPIN()
 			result = ErrPINExpired
 			return true
+		}
+		if err := blocked(s.lockout, rec.lockState(), now); err != nil {
+			result = err
+			return false
 		}
 		if rec.Void || rec.Failures >= s.maxFail {
 			rec.Void = true
 			result = ErrPINLocked
-			return false
+			return true
 		}
 		match, _, herr := s.hasher.Verify(pinDomain, m, rec.Digest)
 		if herr != nil {
 			// Made under a pepper no longer configured, or corrupt: it can
 			// never verify.
+			rec.clearPIN()
 			result = fmt.Errorf("%w: stored digest unusable", ErrPINNotFound)
 			return true
 		}
 		if match {
+			rec.clearPIN()
+			rec.setLockState(s.lockout.Succeed(rec.lockState()))
 			result = nil
 			return true
 		}
-		r := s.policy.Fail(attempt.State{Failures: rec.Failures, LastFailure: rec.LastFailure, Locked: rec.Void}, now)
-		rec.Failures = r.State.Failures
-		rec.LastFailure = now
-		rec.Void = r.State.Locked
-		result = &PINAttemptError{Remaining: max(0, s.maxFail-rec.Failures)}
-		return false
+		pr := s.perPIN.Fail(attempt.State{Failures: rec.Failures, Locked: rec.Void}, now)
+		rec.Failures, rec.Void = pr.State.Failures, pr.State.Locked
+		r := s.lockout.Fail(rec.lockState(), now)
+		rec.setLockState(r.State)
+		remaining := max(0, s.maxFail-rec.Failures)
+		if r.State.Locked {
+			remaining = 0
+		} else {
+			remaining = min(remaining, s.lockout.Threshold-rec.Consecutive)
+		}
+		result = &PINAttemptError{Remaining: remaining}
+		return true
 	})
 	if err != nil {
-		if !errors.Is(err, ErrPINNotFound) {
-			err = fmt.Errorf("otp: PIN store: %w", err)
-		}
+		err = fmt.Errorf("otp: PIN store: %w", err)
 		s.log.InfoContext(ctx, "otp: PIN refused", slog.String("user", user), slog.String("reason", err.Error()))
 		return err
 	}
@@ -260,15 +401,97 @@ func (s *PINService) Verify(ctx context.Context, user, pin string) error {
 	return nil
 }
 
-// Revoke voids user's outstanding PIN. It returns [ErrPINNotFound] if there
-// is none.
+// Revoke voids user's outstanding PIN, keeping the failure count. It
+// returns [ErrPINNotFound] if there is none.
 func (s *PINService) Revoke(ctx context.Context, user string) error {
-	if err := checkUser(user); err != nil {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := checkID("user", user); err != nil {
 		return err
 	}
-	err := s.store.Update(ctx, user, func(*PINRecord) bool { return true })
-	if err == nil {
-		s.log.InfoContext(ctx, "otp: PIN revoked", slog.String("user", user))
+	found := false
+	err := s.store.Update(ctx, user, func(rec *PINRecord) bool {
+		found = rec.HasPIN()
+		rec.clearPIN()
+		return found
+	})
+	switch {
+	case err != nil:
+		return fmt.Errorf("otp: PIN store: %w", err)
+	case !found:
+		return ErrPINNotFound
 	}
-	return err
+	s.log.InfoContext(ctx, "otp: PIN revoked", slog.String("user", user))
+	return nil
+}
+
+// PINStatus is a user's standing, for an administrator's console.
+type PINStatus struct {
+	// Outstanding is true while a PIN is issued and not used, revoked or
+	// expired; ExpiresAt is then when it expires.
+	Outstanding bool
+	ExpiresAt   time.Time
+	// Consecutive is the count of wrong PINs in a row, LastFailure the
+	// latest.
+	Consecutive int
+	LastFailure time.Time
+	// Blocked is true while Issue and Verify refuse the user; Until is when
+	// the block lifts by itself (zero: only ResetFailures lifts it).
+	Blocked bool
+	Until   time.Time
+}
+
+// Status returns user's standing without changing it.
+func (s *PINService) Status(ctx context.Context, user string) (PINStatus, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := checkID("user", user); err != nil {
+		return PINStatus{}, err
+	}
+	now := s.now().UTC()
+	var st PINStatus
+	err := s.store.Update(ctx, user, func(rec *PINRecord) bool {
+		st = PINStatus{Outstanding: rec.HasPIN() && now.Before(rec.ExpiresAt), Consecutive: rec.Consecutive, LastFailure: rec.LastFailure}
+		if st.Outstanding {
+			st.ExpiresAt = rec.ExpiresAt
+		}
+		var be *BlockedError
+		if err := blocked(s.lockout, rec.lockState(), now); errors.As(err, &be) {
+			st.Blocked, st.Until = true, be.Until
+		}
+		return false
+	})
+	if err != nil {
+		return PINStatus{}, fmt.Errorf("otp: PIN store: %w", err)
+	}
+	return st, nil
+}
+
+// ResetFailures is the administrator's unlock: it clears user's count of
+// consecutive wrong PINs (and so any block) and logs actor as the one who
+// did it. The outstanding PIN, if any, and the issue rate limit are kept.
+func (s *PINService) ResetFailures(ctx context.Context, user, actor string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := checkID("user", user); err != nil {
+		return err
+	}
+	if err := checkID("actor", actor); err != nil {
+		return err
+	}
+	err := s.store.Update(ctx, user, func(rec *PINRecord) bool {
+		if rec.Consecutive == 0 && !rec.Blocked && rec.LastFailure.IsZero() {
+			return false
+		}
+		rec.setLockState(s.lockout.Reset(rec.lockState()))
+		return true
+	})
+	if err != nil {
+		return fmt.Errorf("otp: PIN store: %w", err)
+	}
+	s.log.InfoContext(ctx, "otp: PIN failures reset", slog.String("user", user), slog.String("actor", actor))
+	return nil
 }

@@ -2,6 +2,7 @@ package otp
 
 import (
 	"encoding/base32"
+	"strconv"
 
 	"github.com/mdmcred/mdmcred/internal/secret"
 )
@@ -25,8 +26,11 @@ func EncodeSecret(b []byte) Secret {
 
 // DecodeSecret decodes a Base32 secret leniently, as people and other
 // issuers write it: lower case is accepted, spaces, tabs and hyphens are
-// ignored, and trailing '=' padding is optional. The result is not checked
-// against [MinSecretLen]; [ParseKey] does that.
+// ignored, and trailing '=' padding is optional and may be partial: "=="
+// after a 52-character secret is accepted, as pquerna/otp and the npm
+// otpauth library accept it (they complete the padding before decoding).
+// More '=' than the last 8-character group needs is refused. The result is
+// not checked against [MinSecretLen]; [ParseKey] does that.
 //
 // Errors are [*SecretError] (matching [ErrSecret]) and carry the offset of
 // the offending character, never the character.
@@ -60,15 +64,16 @@ func DecodeSecret(s string) ([]byte, error) {
 		return nil, &SecretError{Offset: -1, Reason: "empty"}
 	}
 	if pad >= 0 {
-		// Padding, when present, must complete the last 8-character group.
+		// Padding, when present, may complete the last 8-character group
+		// or fall short of it, but not go past it.
 		n := 0
 		for i := pad; i < len(s); i++ {
 			if s[i] == '=' {
 				n++
 			}
 		}
-		if (len(buf)+n)%8 != 0 || n > 6 {
-			return nil, &SecretError{Offset: pad, Reason: "wrong padding"}
+		if need := (8 - len(buf)%8) % 8; n > need {
+			return nil, &SecretError{Offset: pad, Reason: "too much padding: " + strconv.Itoa(n) + " '=', the last group needs at most " + strconv.Itoa(need)}
 		}
 	}
 	switch len(buf) % 8 {

@@ -49,6 +49,11 @@ type ValidateOpts struct {
 	// Future is the number of steps after the current one accepted, for a
 	// device clock ahead. Zero means none. At most MaxWindow.
 	Future int
+	// Skew is a symmetric shorthand: that many steps before and after the
+	// current one are accepted, as pquerna/otp's Skew. It cannot be
+	// combined with Past or Future (a [*ParamError]). Zero means unset. At
+	// most MaxWindow.
+	Skew int
 	// MinStep is the lowest step that may still be used: pass the step the
 	// last successful validation for this key returned, plus one (the
 	// caller or a store persists it). A code that matches only earlier
@@ -68,8 +73,21 @@ type ValidateOpts struct {
 //
 // Errors: [ErrFormat] (not Digits digits; spaces are ignored) before any MAC
 // work, [ErrReplay], [ErrInvalid], and [*ParamError] for a skew outside 0 to
-// MaxWindow.
+// MaxWindow or Skew combined with Past or Future.
+//
+// ValidateTOTP is stateless: replay protection needs the caller to persist
+// the step. [TOTPService] does that (and failure limiting and clock-drift
+// tracking) through a store; prefer it unless you already keep that state.
 func ValidateTOTP(k *Key, code string, now time.Time, opts ValidateOpts) (uint64, error) {
+	if opts.Skew != 0 {
+		if opts.Skew < 0 || opts.Skew > MaxWindow {
+			return 0, &ParamError{Field: "Skew", Reason: "must be 0 to 100"}
+		}
+		if opts.Past != 0 || opts.Future != 0 {
+			return 0, &ParamError{Field: "Skew", Reason: "cannot be combined with Past or Future"}
+		}
+		opts.Past, opts.Future = opts.Skew, opts.Skew
+	}
 	if opts.Past < 0 || opts.Past > MaxWindow {
 		return 0, &ParamError{Field: "Past", Reason: "must be 0 to 100"}
 	}

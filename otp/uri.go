@@ -123,7 +123,7 @@ func (u URI) Build() (KeyURI, error) {
 	}
 	b.WriteString(escape(u.Account))
 	b.WriteString("?secret=")
-	b.WriteString(b32.EncodeToString(u.Key.secret))
+	b.WriteString(b32.EncodeToString(u.Key.m().secret))
 	if u.Issuer != "" {
 		b.WriteString("&issuer=")
 		b.WriteString(escape(u.Issuer))

@@ -47,6 +47,12 @@ type Policy struct {
 	Backoff time.Duration
 	// MaxBackoff caps the delay. Zero means 24 hours.
 	MaxBackoff time.Duration
+	// Cooldown, when non-zero, lifts a Threshold lock by itself Cooldown
+	// after the latest failure. The count is kept (Locked stays set), so
+	// the next failure locks again for another Cooldown: past the
+	// threshold one attempt per Cooldown is allowed, until a success or
+	// [Policy.Reset]. Zero means only Reset lifts it.
+	Cooldown time.Duration
 }
 
 // State is what a store persists per guarded thing. The zero State has no
@@ -70,7 +76,12 @@ type Result struct {
 // Check returns a [LockedError] if s refuses an attempt at now.
 func (p Policy) Check(s State, now time.Time) error {
 	if s.Locked {
-		return &LockedError{}
+		if p.Cooldown <= 0 {
+			return &LockedError{}
+		}
+		if until := s.LastFailure.Add(p.Cooldown); now.Before(until) {
+			return &LockedError{RetryAfter: until.Sub(now), Until: until}
+		}
 	}
 	if now.Before(s.LockedUntil) {
 		return &LockedError{RetryAfter: s.LockedUntil.Sub(now), Until: s.LockedUntil}
@@ -116,8 +127,9 @@ func (p Policy) Delay(failures int) time.Duration {
 
 // Succeed returns the state after a successful attempt: a success forgets
 // back-off failures but not a permanent lock (Check refuses before that).
+// With a Cooldown a success after the lock lifted clears it too.
 func (p Policy) Succeed(s State) State {
-	if s.Locked {
+	if s.Locked && p.Cooldown <= 0 {
 		return s
 	}
 	return State{}

@@ -1,12 +1,15 @@
-// Package otptest is the test kit for package otp: [RunStore], the
-// conformance suite every [otp.Store] must pass, and gopter generators for
+// Package otptest is the test kit for package otp: [RunStore] and
+// [RunTOTPStore], the conformance suites every [otp.Store] and
+// [otp.TOTPStore] must pass (with races, the failure cap, and the
+// identifier rule over [BadIDs] and [GoodIDs]), and gopter generators for
 // key parameters, keys, key URIs and user names.
 //
 // Start with [GenKey] (keys with any valid parameters) and [GenTime] in a
 // gopter property over your code that stores or shows keys; [GenURI] and
 // [GenUser] cover key URIs and portal users, [GenInvalidParams] and
 // [GenInvalidSecret] what NewKey must refuse. A backend for the portal PIN
-// store calls [RunStore] from its own test.
+// store calls [RunStore] from its own test, one for the TOTP verifier's
+// state [RunTOTPStore].
 //
 // Every generator shrinks: a failing property is reported with a small
 // counterexample (SHA1, 6 digits, 1 s, a 16-byte zero secret, a one-letter

@@ -6,19 +6,62 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/ident"
+	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/otp"
 )
 
 // Racers is the number of goroutines RunStore races against one record.
 const Racers = 32
 
-// RunStore runs the conformance suite against stores made by newStore, one
-// fresh, empty store per subtest. A backend that passes it can be given to
+// BadIDs are identifiers every otp service refuses with the same
+// *otp.IDError on every backend, before the store sees them: NUL, C0 and C1
+// controls, DEL, invisible formatting characters, invalid UTF-8, empty and
+// over-long values. The value is the reason ident reports.
+var BadIDs = map[string]error{
+	"":                                    ident.ErrEmpty,
+	"ali\x00ce":                           ident.ErrControl,
+	"alice\n":                             ident.ErrControl,
+	"al\x7fice":                           ident.ErrControl,
+	"al\u0085ice":                         ident.ErrControl, // C1 NEL
+	"al\u009bice":                         ident.ErrControl, // C1 CSI
+	"al\u202eice":                         ident.ErrFormat,  // right-to-left override
+	"al\u200bice":                         ident.ErrFormat,  // zero width space
+	"al\xffice":                           ident.ErrUTF8,
+	strings.Repeat("a", otp.MaxUserLen+1): ident.ErrTooLong,
+}
+
+// GoodIDs are unusual identifiers every store must keep apart and return
+// unchanged: the longest allowed, non-ASCII, quotes and SQL.
+var GoodIDs = []string{
+	strings.Repeat("a", otp.MaxUserLen),
+	"zoë@example.com",
+	"中文用户",
+	"o'brien\"; DROP TABLE mdmcred_otp_pin; --",
+	"a b",
+	"A", "a",
+}
+
+func newPepper(t *testing.T) map[uint8][]byte {
+	t.Helper()
+	p := make([]byte, 32)
+	if _, err := rand.Read(p); err != nil {
+		t.Fatal(err)
+	}
+	return map[uint8][]byte{1: p}
+}
+
+// RunStore runs the conformance suite against PIN stores made by newStore,
+// one fresh, empty store per subtest: the store's own contract, then the
+// PIN service's rules on top of it (exactly-once use under races, the
+// per-user failure cap that survives re-issue, the issue rate limit and the
+// identifier rule). A backend that passes it can be given to
 // otp.NewPINService.
 func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	t.Helper()
@@ -26,13 +69,17 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	at := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 	rec := func(user string, d byte) otp.PINRecord {
 		return otp.PINRecord{
-			User:      user,
-			Digest:    bytes.Repeat([]byte{d}, 34),
-			IssuedAt:  at,
-			ExpiresAt: at.Add(24 * time.Hour),
+			User: user, Digest: bytes.Repeat([]byte{d}, 34), IssuedAt: at, ExpiresAt: at.Add(24 * time.Hour),
+			Failures: 1, Consecutive: 7, LastFailure: at.Add(time.Minute), IssueWindow: at, Issued: 3,
 		}
 	}
-	get := func(t *testing.T, s otp.Store, user string) (otp.PINRecord, error) {
+	put := func(t *testing.T, s otp.Store, r otp.PINRecord) {
+		t.Helper()
+		if err := s.Update(ctx, r.User, func(p *otp.PINRecord) bool { *p = r; return true }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	get := func(t *testing.T, s otp.Store, user string) otp.PINRecord {
 		t.Helper()
 		var got otp.PINRecord
 		err := s.Update(ctx, user, func(r *otp.PINRecord) bool {
@@ -40,174 +87,103 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 			got.Digest = bytes.Clone(r.Digest)
 			return false
 		})
-		return got, err
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
 	}
 	same := func(t *testing.T, got, want otp.PINRecord) {
 		t.Helper()
 		if got.User != want.User || !bytes.Equal(got.Digest, want.Digest) ||
 			!got.IssuedAt.Equal(want.IssuedAt) || !got.ExpiresAt.Equal(want.ExpiresAt) ||
-			got.Failures != want.Failures || !got.LastFailure.Equal(want.LastFailure) || got.Void != want.Void {
+			got.Failures != want.Failures || got.Void != want.Void ||
+			got.Consecutive != want.Consecutive || !got.LastFailure.Equal(want.LastFailure) || got.Blocked != want.Blocked ||
+			!got.IssueWindow.Equal(want.IssueWindow) || got.Issued != want.Issued {
 			t.Fatalf("record = %+v, want %+v", got, want)
 		}
 	}
-
-	t.Run("MissingUser", func(t *testing.T) {
-		s := newStore(t)
-		called := false
-		err := s.Update(ctx, "nobody", func(*otp.PINRecord) bool { called = true; return false })
-		if !errors.Is(err, otp.ErrPINNotFound) || called {
-			t.Fatalf("Update on a missing user = %v (fn called: %v), want ErrPINNotFound without calling fn", err, called)
+	newService := func(t *testing.T, s otp.Store, clock *mdmcredtest.Clock, cfg otp.PINConfig) *otp.PINService {
+		t.Helper()
+		cfg.Store, cfg.Peppers, cfg.PepperID = s, newPepper(t), 1
+		if clock != nil {
+			cfg.Now = clock.Now
 		}
-	})
-
-	t.Run("PutThenUpdateSeesRecord", func(t *testing.T) {
-		s := newStore(t)
-		want := rec("alice", 1)
-		want.Failures, want.LastFailure = 2, at.Add(time.Minute)
-		if err := s.Put(ctx, want); err != nil {
-			t.Fatal(err)
-		}
-		got, err := get(t, s, "alice")
+		svc, err := otp.NewPINService(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		same(t, got, want)
+		return svc
+	}
+
+	t.Run("MissingUserIsZeroAndNotCreated", func(t *testing.T) {
+		s := newStore(t)
+		var seen otp.PINRecord
+		called := 0
+		if err := s.Update(ctx, "nobody", func(r *otp.PINRecord) bool { called++; seen = *r; return false }); err != nil {
+			t.Fatal(err)
+		}
+		if called != 1 || seen.User != "nobody" || seen.HasPIN() || seen.Consecutive != 0 || seen.Issued != 0 {
+			t.Fatalf("fn called %d times with %+v, want once with a zero record for nobody", called, seen)
+		}
+		// fn made a change but returned false: nothing may be written.
+		_ = s.Update(ctx, "nobody", func(r *otp.PINRecord) bool { r.Consecutive = 9; return false })
+		if got := get(t, s, "nobody"); got.Consecutive != 0 {
+			t.Fatalf("an unsaved change was written: %+v", got)
+		}
+	})
+
+	t.Run("SaveThenRead", func(t *testing.T) {
+		s := newStore(t)
+		want := rec("alice", 1)
+		want.Blocked, want.Void = true, true
+		put(t, s, want)
+		same(t, get(t, s, "alice"), want)
 	})
 
 	t.Run("StoreKeepsItsOwnDigest", func(t *testing.T) {
 		s := newStore(t)
 		r := rec("alice", 1)
-		if err := s.Put(ctx, r); err != nil {
-			t.Fatal(err)
-		}
+		put(t, s, r)
 		r.Digest[0] = 99
-		got, err := get(t, s, "alice")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Digest[0] != 1 {
+		if got := get(t, s, "alice"); got.Digest[0] != 1 {
 			t.Fatal("the store shares the caller's Digest slice")
 		}
 	})
 
-	t.Run("PutReplaces", func(t *testing.T) {
+	t.Run("SaveClearsDigest", func(t *testing.T) {
 		s := newStore(t)
-		old := rec("alice", 1)
-		old.Failures, old.Void = 4, true
-		if err := s.Put(ctx, old); err != nil {
+		put(t, s, rec("alice", 1))
+		if err := s.Update(ctx, "alice", func(r *otp.PINRecord) bool { r.Digest = nil; return true }); err != nil {
 			t.Fatal(err)
 		}
-		fresh := rec("alice", 2)
-		if err := s.Put(ctx, fresh); err != nil {
-			t.Fatal(err)
-		}
-		got, err := get(t, s, "alice")
-		if err != nil {
-			t.Fatal(err)
-		}
-		same(t, got, fresh)
-	})
-
-	t.Run("UpdateSavesChanges", func(t *testing.T) {
-		s := newStore(t)
-		if err := s.Put(ctx, rec("alice", 1)); err != nil {
-			t.Fatal(err)
-		}
-		err := s.Update(ctx, "alice", func(r *otp.PINRecord) bool {
-			r.Failures, r.LastFailure, r.Void = 5, at.Add(time.Hour), true
-			return false
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := rec("alice", 1)
-		want.Failures, want.LastFailure, want.Void = 5, at.Add(time.Hour), true
-		got, err := get(t, s, "alice")
-		if err != nil {
-			t.Fatal(err)
-		}
-		same(t, got, want)
-	})
-
-	t.Run("UpdateRemoves", func(t *testing.T) {
-		s := newStore(t)
-		if err := s.Put(ctx, rec("alice", 1)); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Update(ctx, "alice", func(*otp.PINRecord) bool { return true }); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := get(t, s, "alice"); !errors.Is(err, otp.ErrPINNotFound) {
-			t.Fatalf("after removal: %v, want ErrPINNotFound", err)
+		got := get(t, s, "alice")
+		if got.HasPIN() || got.Consecutive != 7 {
+			t.Fatalf("after clearing the PIN: %+v", got)
 		}
 	})
 
-	t.Run("UsersAreIsolated", func(t *testing.T) {
+	t.Run("UsersAreIsolatedAndKeptVerbatim", func(t *testing.T) {
 		s := newStore(t)
-		a, b := rec("alice", 1), rec("bob", 2)
-		for _, r := range []otp.PINRecord{a, b} {
-			if err := s.Put(ctx, r); err != nil {
-				t.Fatal(err)
-			}
+		for i, u := range GoodIDs {
+			put(t, s, rec(u, byte(i+1)))
 		}
-		if err := s.Update(ctx, "alice", func(*otp.PINRecord) bool { return true }); err != nil {
-			t.Fatal(err)
+		for i, u := range GoodIDs {
+			same(t, get(t, s, u), rec(u, byte(i+1)))
 		}
-		got, err := get(t, s, "bob")
-		if err != nil {
-			t.Fatal(err)
-		}
-		same(t, got, b)
 	})
 
-	t.Run("RaceRemoveExactlyOnce", func(t *testing.T) {
+	t.Run("RaceCountsEveryChange", func(t *testing.T) {
 		s := newStore(t)
-		if err := s.Put(ctx, rec("alice", 1)); err != nil {
-			t.Fatal(err)
-		}
-		var removed atomic.Int32
 		race(t, func(int) error {
-			var mine bool
-			err := s.Update(ctx, "alice", func(*otp.PINRecord) bool { mine = true; return true })
-			if errors.Is(err, otp.ErrPINNotFound) {
-				return nil
-			}
-			if err == nil && mine {
-				removed.Add(1)
-			}
-			return err
+			return s.Update(ctx, "alice", func(r *otp.PINRecord) bool { r.Consecutive++; return true })
 		})
-		if n := removed.Load(); n != 1 {
-			t.Fatalf("%d racing Updates removed the record %d times, want exactly 1", Racers, n)
-		}
-	})
-
-	t.Run("RaceCountsEveryFailure", func(t *testing.T) {
-		s := newStore(t)
-		if err := s.Put(ctx, rec("alice", 1)); err != nil {
-			t.Fatal(err)
-		}
-		race(t, func(int) error {
-			return s.Update(ctx, "alice", func(r *otp.PINRecord) bool { r.Failures++; return false })
-		})
-		got, err := get(t, s, "alice")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Failures != Racers {
-			t.Fatalf("%d racing increments counted %d", Racers, got.Failures)
+		if got := get(t, s, "alice"); got.Consecutive != Racers {
+			t.Fatalf("%d racing increments on a new user counted %d", Racers, got.Consecutive)
 		}
 	})
 
 	t.Run("RaceVerifyExactlyOneSuccess", func(t *testing.T) {
-		pepper := make([]byte, 32)
-		if _, err := rand.Read(pepper); err != nil {
-			t.Fatal(err)
-		}
-		svc, err := otp.NewPINService(otp.PINConfig{Store: newStore(t), Peppers: map[uint8][]byte{1: pepper}, PepperID: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc := newService(t, newStore(t), nil, otp.PINConfig{})
 		pin, _, err := svc.Issue(ctx, "alice")
 		if err != nil {
 			t.Fatal(err)
@@ -229,21 +205,14 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	})
 
 	t.Run("RaceWrongPINsVoidOnce", func(t *testing.T) {
-		pepper := make([]byte, 32)
-		if _, err := rand.Read(pepper); err != nil {
-			t.Fatal(err)
-		}
-		svc, err := otp.NewPINService(otp.PINConfig{Store: newStore(t), Peppers: map[uint8][]byte{1: pepper}, PepperID: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc := newService(t, newStore(t), nil, otp.PINConfig{})
 		pin, _, err := svc.Issue(ctx, "alice")
 		if err != nil {
 			t.Fatal(err)
 		}
 		wrong := []byte(pin.Reveal())
 		wrong[0] = '0' + (wrong[0]-'0'+1)%10
-		var counted, locked atomic.Int32
+		var counted, void atomic.Int32
 		race(t, func(int) error {
 			err := svc.Verify(ctx, "alice", string(wrong))
 			var ae *otp.PINAttemptError
@@ -251,30 +220,180 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 			case errors.As(err, &ae):
 				counted.Add(1)
 			case errors.Is(err, otp.ErrPINLocked):
-				locked.Add(1)
+				void.Add(1)
 			default:
 				return fmt.Errorf("wrong PIN: %v", err)
 			}
 			return nil
 		})
-		if counted.Load() != otp.DefaultPINMaxAttempts || locked.Load() != Racers-otp.DefaultPINMaxAttempts {
+		if counted.Load() != otp.DefaultPINMaxAttempts || void.Load() != Racers-otp.DefaultPINMaxAttempts {
 			t.Fatalf("counted %d wrong attempts and refused %d as void, want %d and %d",
-				counted.Load(), locked.Load(), otp.DefaultPINMaxAttempts, Racers-otp.DefaultPINMaxAttempts)
+				counted.Load(), void.Load(), otp.DefaultPINMaxAttempts, Racers-otp.DefaultPINMaxAttempts)
 		}
 		if err := svc.Verify(ctx, "alice", pin.Reveal()); !errors.Is(err, otp.ErrPINLocked) {
 			t.Fatalf("right PIN after the limit: %v, want ErrPINLocked", err)
 		}
 	})
+
+	t.Run("FailureCapSurvivesReissue", func(t *testing.T) {
+		clock := mdmcredtest.NewClock(at)
+		svc := newService(t, newStore(t), clock, otp.PINConfig{IssueLimit: otp.MaxPINIssueLimit, IssueWindow: time.Minute})
+		wrongs := 0
+		for wrongs < otp.MaxConsecutiveFailures {
+			pin, _, err := svc.Issue(ctx, "alice")
+			if err != nil {
+				t.Fatalf("Issue after %d wrong PINs: %v", wrongs, err)
+			}
+			for range otp.DefaultPINMaxAttempts {
+				if err := svc.Verify(ctx, "alice", wrongPIN(pin.Reveal())); !errors.Is(err, otp.ErrPINInvalid) {
+					t.Fatalf("wrong PIN %d: %v", wrongs+1, err)
+				}
+				wrongs++
+			}
+			clock.Advance(time.Second)
+		}
+		_, _, err := svc.Issue(ctx, "alice")
+		var be *otp.BlockedError
+		if !errors.As(err, &be) || be.Failures != otp.MaxConsecutiveFailures || !errors.Is(err, otp.ErrBlocked) {
+			t.Fatalf("Issue after %d wrong PINs in a row: %v, want a BlockedError", wrongs, err)
+		}
+		if st, err := svc.Status(ctx, "alice"); err != nil || !st.Blocked || st.Consecutive != otp.MaxConsecutiveFailures {
+			t.Fatalf("Status = %+v, %v", st, err)
+		}
+		// The cool-down lifts it.
+		clock.Set(be.Until)
+		pin, _, err := svc.Issue(ctx, "alice")
+		if err != nil {
+			t.Fatalf("Issue after the cool-down: %v", err)
+		}
+		if err := svc.Verify(ctx, "alice", pin.Reveal()); err != nil {
+			t.Fatalf("right PIN after the cool-down: %v", err)
+		}
+	})
+
+	t.Run("ProbationFailureBlocksAgainAndAdminResets", func(t *testing.T) {
+		clock := mdmcredtest.NewClock(at)
+		svc := newService(t, newStore(t), clock, otp.PINConfig{MaxConsecutive: 3, MaxAttempts: 5, TTL: 2 * otp.DefaultCooldown})
+		pin, _, err := svc.Issue(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			_ = svc.Verify(ctx, "alice", wrongPIN(pin.Reveal()))
+		}
+		if err := svc.Verify(ctx, "alice", pin.Reveal()); !errors.Is(err, otp.ErrBlocked) {
+			t.Fatalf("right PIN while blocked: %v, want ErrBlocked", err)
+		}
+		clock.Advance(otp.DefaultCooldown)
+		if err := svc.Verify(ctx, "alice", wrongPIN(pin.Reveal())); !errors.Is(err, otp.ErrPINInvalid) {
+			t.Fatalf("wrong PIN after the cool-down: %v", err)
+		}
+		if _, _, err := svc.Issue(ctx, "alice"); !errors.Is(err, otp.ErrBlocked) {
+			t.Fatalf("Issue after a failure on probation: %v, want ErrBlocked", err)
+		}
+		if err := svc.ResetFailures(ctx, "alice", "admin@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Issue(ctx, "alice"); err != nil {
+			t.Fatalf("Issue after the admin reset: %v", err)
+		}
+	})
+
+	t.Run("IssueRateLimit", func(t *testing.T) {
+		clock := mdmcredtest.NewClock(at)
+		svc := newService(t, newStore(t), clock, otp.PINConfig{})
+		for i := range otp.DefaultPINIssueLimit {
+			if _, _, err := svc.Issue(ctx, "alice"); err != nil {
+				t.Fatalf("Issue %d: %v", i+1, err)
+			}
+		}
+		_, _, err := svc.Issue(ctx, "alice")
+		var re *otp.RateLimitError
+		if !errors.As(err, &re) || !re.Until.Equal(at.Add(otp.DefaultPINIssueWindow)) {
+			t.Fatalf("Issue %d in the window: %v, want a RateLimitError until %v", otp.DefaultPINIssueLimit+1, err, at.Add(otp.DefaultPINIssueWindow))
+		}
+		if _, _, err := svc.Issue(ctx, "bob"); err != nil {
+			t.Fatalf("another user is limited too: %v", err)
+		}
+		clock.Set(re.Until)
+		if _, _, err := svc.Issue(ctx, "alice"); err != nil {
+			t.Fatalf("Issue in the next window: %v", err)
+		}
+	})
+
+	t.Run("RaceIssueRateLimitExact", func(t *testing.T) {
+		svc := newService(t, newStore(t), mdmcredtest.NewClock(at), otp.PINConfig{})
+		var ok, limited atomic.Int32
+		race(t, func(int) error {
+			_, _, err := svc.Issue(ctx, "alice")
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, otp.ErrRateLimited):
+				limited.Add(1)
+			default:
+				return err
+			}
+			return nil
+		})
+		if ok.Load() != otp.DefaultPINIssueLimit || limited.Load() != Racers-otp.DefaultPINIssueLimit {
+			t.Fatalf("%d racing Issues: %d issued, %d limited; want %d and %d", Racers, ok.Load(), limited.Load(), otp.DefaultPINIssueLimit, Racers-otp.DefaultPINIssueLimit)
+		}
+	})
+
+	t.Run("BadIdentifiersRefusedBeforeTheStore", func(t *testing.T) {
+		s := newStore(t)
+		svc := newService(t, s, nil, otp.PINConfig{})
+		for id, reason := range BadIDs {
+			for name, err := range map[string]error{
+				"Issue":         func() error { _, _, err := svc.Issue(ctx, id); return err }(),
+				"Verify":        svc.Verify(ctx, id, "12345678"),
+				"Revoke":        svc.Revoke(ctx, id),
+				"Status":        func() error { _, err := svc.Status(ctx, id); return err }(),
+				"ResetFailures": svc.ResetFailures(ctx, id, "admin"),
+				"ResetActor":    svc.ResetFailures(ctx, "alice", id),
+			} {
+				var ie *otp.IDError
+				if !errors.As(err, &ie) || !errors.Is(err, otp.ErrID) || !errors.Is(err, reason) {
+					t.Errorf("%s(%q) = %v, want an IDError for %v", name, id, err, reason)
+				}
+				if name != "ResetActor" && !errors.Is(err, otp.ErrUser) {
+					t.Errorf("%s(%q) = %v, want ErrUser", name, id, err)
+				}
+			}
+		}
+		for _, id := range GoodIDs {
+			pin, _, err := svc.Issue(ctx, id)
+			if err != nil {
+				t.Fatalf("Issue(%q): %v", id, err)
+			}
+			if err := svc.Verify(ctx, id, pin.Reveal()); err != nil {
+				t.Fatalf("Verify(%q): %v", id, err)
+			}
+		}
+	})
+}
+
+// wrongPIN changes the first digit of pin.
+func wrongPIN(pin string) string {
+	b := []byte(pin)
+	b[0] = '0' + (b[0]-'0'+1)%10
+	return string(b)
 }
 
 // race runs f in Racers goroutines released together and fails t with the
 // first error.
 func race(t *testing.T, f func(i int) error) {
 	t.Helper()
+	raceN(t, Racers, f)
+}
+
+func raceN(t *testing.T, n int, f func(i int) error) {
+	t.Helper()
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	errs := make(chan error, Racers)
-	for i := range Racers {
+	errs := make(chan error, n)
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

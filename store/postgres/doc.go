@@ -1,6 +1,7 @@
 // Package postgres keeps the state of every mdmcred server-side store in
 // PostgreSQL, so that several MDM server instances can share it: one-time
-// PINs ([OTPStore], an otp.Store), company enrollment passcodes
+// PINs and the TOTP verifier's per-subject state ([OTPStore], an otp.Store
+// and an otp.TOTPStore), company enrollment passcodes
 // ([EnrollmentStore], an enrollment.Store), passcode resets
 // ([PasscodeStore], a passcode.Store) and the service-password issuer's
 // audit log ([ServicepassStore], a servicepass.Store).
@@ -12,7 +13,7 @@
 //	db, err := sql.Open("pgx", "postgres://mdm@db.internal/mdm?sslmode=verify-full")
 //	...
 //	if err := postgres.Migrate(ctx, db); err != nil { ... } // once, at start
-//	pins := postgres.NewOTPStore(db)                      // otp.PINConfig.Store
+//	pins := postgres.NewOTPStore(db)                      // otp.PINConfig.Store and otp.TOTPConfig.Store
 //	sites := postgres.NewEnrollmentStore(db)              // enrollment.Config.Store
 //	resets := postgres.NewPasscodeStore(db)               // passcode.Config.Store
 //	audit := postgres.NewServicepassStore(db)             // servicepass.IssuerConfig.Store

@@ -43,9 +43,11 @@ func migrations() ([]migration, error) {
 		ms = append(ms, migration{version: v, name: e.Name(), sql: string(body)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i := range ms {
-		if ms[i].version != i+1 {
-			return nil, fmt.Errorf("postgres: migration versions must run 1, 2, 3...: %s", ms[i].name)
+	// Versions increase strictly. A gap is allowed (branches that each add a
+	// migration number theirs in advance), a repeated number is not.
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			return nil, fmt.Errorf("postgres: two migrations numbered %d: %s and %s", ms[i].version, ms[i-1].name, ms[i].name)
 		}
 	}
 	return ms, nil
@@ -87,10 +89,13 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM mdmcred_schema_version`).Scan(&current); err != nil {
 		return fmt.Errorf("postgres: migrate: read version: %w", err)
 	}
-	if current > len(ms) {
-		return fmt.Errorf("%w: database has %d, this code knows %d", ErrSchemaTooNew, current, len(ms))
+	if last := ms[len(ms)-1].version; current > last {
+		return fmt.Errorf("%w: database has %d, this code knows %d", ErrSchemaTooNew, current, last)
 	}
-	for _, m := range ms[current:] {
+	for _, m := range ms {
+		if m.version <= current {
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			return fmt.Errorf("postgres: migrate: %s: %w", m.name, err)
 		}

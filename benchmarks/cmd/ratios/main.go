@@ -47,6 +47,7 @@ var comparisons = []Comparison{
 	{"TOTP validate, current step, vs pquerna/otp", "benchmarks.TOTPValidate/CurrentStep/Ours", "benchmarks.TOTPValidate/CurrentStep/Pquerna"},
 	{"TOTP validate, previous step, vs pquerna/otp", "benchmarks.TOTPValidate/PreviousStep/Ours", "benchmarks.TOTPValidate/PreviousStep/Pquerna"},
 	{"TOTP validate, wrong code, vs pquerna/otp", "benchmarks.TOTPValidate/Wrong/Ours", "benchmarks.TOTPValidate/Wrong/Pquerna"},
+	{"TOTP stateful verify (TOTPService, memory store round trip) vs pquerna/otp stateless validate", "benchmarks.TOTPVerifyStateful/OursMemStore", "benchmarks.TOTPVerifyStateful/PquernaStateless"},
 	{"12-char company passcode (enrollment) vs go-password", "benchmarks.Password12/Ours/Enrollment", "benchmarks.Password12/Sethvargo"},
 	{"12-char alphanumeric (passcode) vs go-password", "benchmarks.Password12/Ours/PasscodeAlnum", "benchmarks.Password12/Sethvargo"},
 	{"12-char company passcode vs crypto/rand.Read(12 bytes)", "benchmarks.Password12/Ours/Enrollment", "benchmarks.Password12/Floor/Read12"},
