@@ -31,6 +31,9 @@ func TestNewConfigErrors(t *testing.T) {
 		{"current pepper missing", func(c *enrollment.Config) { c.PepperID = 2 }},
 		{"short pepper", func(c *enrollment.Config) { c.Peppers[1] = make([]byte, 31) }},
 		{"negative threshold", func(c *enrollment.Config) { c.Threshold = -1 }},
+		{"threshold above the NIST bound", func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold + 1 }},
+		{"threshold of a million", func(c *enrollment.Config) { c.Threshold = 1_000_000 }},
+		{"negative alert timeout", func(c *enrollment.Config) { c.AlertTimeout = -time.Second }},
 		{"negative retention", func(c *enrollment.Config) { c.RevealFor = -time.Second }},
 		{"bad seal key", func(c *enrollment.Config) { c.SealKeys = map[uint8][]byte{0: make([]byte, 16)} }},
 		{"current seal key missing", func(c *enrollment.Config) { c.SealKeys = map[uint8][]byte{1: make([]byte, 32)} }},
@@ -39,10 +42,19 @@ func TestNewConfigErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := good()
 			tt.mod(&cfg)
-			if _, err := enrollment.New(cfg); !errors.Is(err, enrollment.ErrConfig) {
-				t.Fatalf("New = %v, want ErrConfig", err)
+			_, err := enrollment.New(cfg)
+			var ce *enrollment.ConfigError
+			if !errors.Is(err, enrollment.ErrConfig) || !errors.As(err, &ce) || ce.Field == "" {
+				t.Fatalf("New = %v, want a *ConfigError matching ErrConfig", err)
 			}
 		})
+	}
+	for _, th := range []int{1, enrollment.MaxThreshold} {
+		cfg := good()
+		cfg.Threshold = th
+		if svc, err := enrollment.New(cfg); err != nil || svc.Threshold() != th {
+			t.Fatalf("Threshold %d: %v", th, err)
+		}
 	}
 	svc, err := enrollment.New(good())
 	if err != nil || svc.Threshold() != enrollment.DefaultThreshold {
@@ -328,10 +340,10 @@ func TestCancelledCallerStillCountedAndAlerted(t *testing.T) {
 }
 
 // TestRaceVerifyAlertsOnce: 64 goroutines x 100 wrong attempts through
-// Verify against a threshold of 1,000 count exactly 6,400 and send exactly
-// one alert.
+// Verify against the largest threshold (100) count exactly 6,400 and send
+// exactly one alert.
 func TestRaceVerifyAlertsOnce(t *testing.T) {
-	f := newFixture(t, func(c *enrollment.Config) { c.Threshold = enrollmenttest.RaceThreshold })
+	f := newFixture(t, func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold })
 	code := f.generate(t, "site")
 	bad := wrong(code)
 	var just, other atomic.Int64
@@ -363,7 +375,7 @@ func TestRaceVerifyAlertsOnce(t *testing.T) {
 		t.Fatalf("JustLocked %d, alerts %d, count %d (want 1, 1, %d), non-attempt errors %d, state %v",
 			just.Load(), len(f.alert.sent()), st.FailedAttempts, n, other.Load(), st.State)
 	}
-	if a := f.alert.sent()[0]; a.Failures != enrollmenttest.RaceThreshold {
+	if a := f.alert.sent()[0]; a.Failures != enrollment.MaxThreshold {
 		t.Fatalf("alert at %d failures", a.Failures)
 	}
 	// Failures after the lock are counted, not logged one by one.
@@ -634,8 +646,16 @@ func TestEventKindString(t *testing.T) {
 	}
 }
 
+// neverLocks is a Store whose failures never reach a threshold, so that a
+// fuzz run can go on guessing.
+type neverLocks struct{ enrollment.Store }
+
+func (s neverLocks) RecordFailure(ctx context.Context, site string, at time.Time, source string, _ int) (enrollment.FailureResult, error) {
+	return s.Store.RecordFailure(ctx, site, at, source, 0)
+}
+
 func FuzzVerify(f *testing.F) {
-	fx := newFixture(f, func(c *enrollment.Config) { c.Threshold = 1 << 30 })
+	fx := newFixture(f, func(c *enrollment.Config) { c.Store = neverLocks{c.Store} })
 	code := fx.generate(f, "site")
 	for _, tt := range parseTests {
 		f.Add(tt.in)
