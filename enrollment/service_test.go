@@ -66,7 +66,9 @@ func TestArgumentChecks(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	f.generate(t, "site")
-	sites := []string{"", strings.Repeat("s", enrollment.MaxSiteLen+1), "a\x00b", "a\nb", "\xff"}
+	// The old rule let through invisible formatting characters; ident refuses them.
+	sites := []string{"", strings.Repeat("s", enrollment.MaxSiteLen+1), "a\x00b", "a\nb", "\xff", "a\u0085b",
+		"site\u202etxt.exe", "a\u200bb", "\ufeffsite", "a\u00adb", "a\U000E0041b", "a\uffffb"}
 	for _, site := range sites {
 		if _, err := f.svc.Generate(ctx, site, "a@example.com"); !errors.Is(err, enrollment.ErrSite) {
 			t.Errorf("Generate(%q): %v", site, err)
