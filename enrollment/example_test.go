@@ -26,7 +26,7 @@ func newExampleService(threshold int) *enrollment.Service {
 			return []string{"it@example.com"}, nil
 		},
 		// A real host loads 32+ random bytes from its secret store.
-		Peppers:   map[uint8][]byte{1: []byte("example pepper, 32 bytes or more!")},
+		Peppers:   enrollment.NewKeys(map[uint8][]byte{1: []byte("example pepper, 32 bytes or more!")}),
 		PepperID:  1,
 		Threshold: threshold,
 		Now:       mdmcredtest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)).Now,

@@ -67,17 +67,15 @@ type Config struct {
 	// resolve, so a pepper can rotate: add the new one and make it
 	// current, regenerate the passcodes whose [Status].StalePepper is set,
 	// then drop the old one.
-	//
-	// Keys prints as its key IDs only under fmt, log/slog and
-	// encoding/json, so a Config can be logged; a map[uint8][]byte literal
-	// assigns to it.
+	// Build it with [NewKeys]; it prints as its key IDs only.
 	Peppers  Keys
 	PepperID uint8
 
 	// SealKeys, when set, keeps an XChaCha20-Poly1305 sealed copy of each
 	// new passcode so that [Service.Reveal] can show it again; keys are 32
-	// bytes, by ID, with SealKeyID the current one. Nil (the default)
-	// keeps only the keyed hash: a passcode is shown once, when generated.
+	// bytes, by ID, with SealKeyID the current one. The zero Keys (the
+	// default) keeps only the keyed hash: a passcode is shown once, when
+	// generated.
 	SealKeys  Keys
 	SealKeyID uint8
 	// RevealFor is how long after generation the sealed copy can be
@@ -136,7 +134,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.AlertTimeout < 0 {
 		return nil, &ConfigError{Field: "AlertTimeout", Reason: "negative"}
 	}
-	h, err := keyedhash.New(cfg.PepperID, cfg.Peppers)
+	peppers := cfg.Peppers.Reveal()
+	defer clearKeys(peppers)
+	h, err := keyedhash.New(cfg.PepperID, peppers)
 	if err != nil {
 		return nil, &ConfigError{Field: "Peppers", Err: err}
 	}
@@ -160,8 +160,10 @@ func New(cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.SealKeys != nil {
-		if s.sealer, err = seal.New(cfg.SealKeyID, cfg.SealKeys, s.rand); err != nil {
+	if !cfg.SealKeys.IsZero() {
+		keys := cfg.SealKeys.Reveal()
+		defer clearKeys(keys)
+		if s.sealer, err = seal.New(cfg.SealKeyID, keys, s.rand); err != nil {
 			return nil, &ConfigError{Field: "SealKeys", Err: err}
 		}
 	}

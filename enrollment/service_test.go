@@ -19,7 +19,7 @@ import (
 
 func TestNewConfigErrors(t *testing.T) {
 	good := func() enrollment.Config {
-		return enrollment.Config{Store: enrollment.NewMemStore(), Alerter: &recorder{}, Peppers: map[uint8][]byte{1: pepper(1)}, PepperID: 1}
+		return enrollment.Config{Store: enrollment.NewMemStore(), Alerter: &recorder{}, Peppers: enrollment.NewKeys(map[uint8][]byte{1: pepper(1)}), PepperID: 1}
 	}
 	tests := []struct {
 		name string
@@ -27,16 +27,16 @@ func TestNewConfigErrors(t *testing.T) {
 	}{
 		{"no store", func(c *enrollment.Config) { c.Store = nil }},
 		{"no alerter", func(c *enrollment.Config) { c.Alerter = nil }},
-		{"no peppers", func(c *enrollment.Config) { c.Peppers = nil }},
+		{"no peppers", func(c *enrollment.Config) { c.Peppers = enrollment.Keys{} }},
 		{"current pepper missing", func(c *enrollment.Config) { c.PepperID = 2 }},
-		{"short pepper", func(c *enrollment.Config) { c.Peppers[1] = make([]byte, 31) }},
+		{"short pepper", func(c *enrollment.Config) { c.Peppers = enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 31)}) }},
 		{"negative threshold", func(c *enrollment.Config) { c.Threshold = -1 }},
 		{"threshold above the NIST bound", func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold + 1 }},
 		{"threshold of a million", func(c *enrollment.Config) { c.Threshold = 1_000_000 }},
 		{"negative alert timeout", func(c *enrollment.Config) { c.AlertTimeout = -time.Second }},
 		{"negative retention", func(c *enrollment.Config) { c.RevealFor = -time.Second }},
-		{"bad seal key", func(c *enrollment.Config) { c.SealKeys = map[uint8][]byte{0: make([]byte, 16)} }},
-		{"current seal key missing", func(c *enrollment.Config) { c.SealKeys = map[uint8][]byte{1: make([]byte, 32)} }},
+		{"bad seal key", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{0: make([]byte, 16)}) }},
+		{"current seal key missing", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 32)}) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -424,7 +424,7 @@ func TestRaceSuccessAgainstLock(t *testing.T) {
 }
 
 func TestRevealSealedCopy(t *testing.T) {
-	sealKeys := map[uint8][]byte{3: pepper(9)}
+	sealKeys := enrollment.NewKeys(map[uint8][]byte{3: pepper(9)})
 	f := newFixture(t, func(c *enrollment.Config) { c.SealKeys, c.SealKeyID, c.RevealFor = sealKeys, 3, 24*time.Hour })
 	ctx := context.Background()
 	code := f.generate(t, "site")
@@ -509,7 +509,7 @@ func TestPepperRotation(t *testing.T) {
 	ctx := context.Background()
 
 	rotated := newFixture(t, func(c *enrollment.Config) {
-		c.Store, c.Peppers, c.PepperID = store, map[uint8][]byte{1: pepper(1), 2: pepper(2)}, 2
+		c.Store, c.Peppers, c.PepperID = store, enrollment.NewKeys(map[uint8][]byte{1: pepper(1), 2: pepper(2)}), 2
 	})
 	if err := rotated.svc.Verify(ctx, "site", code, ""); err != nil {
 		t.Fatalf("Verify under the old pepper: %v", err)
@@ -522,7 +522,7 @@ func TestPepperRotation(t *testing.T) {
 	}
 	// Without the old pepper the passcode can never match.
 	retired := newFixture(t, func(c *enrollment.Config) {
-		c.Store, c.Peppers, c.PepperID = store, map[uint8][]byte{2: pepper(2)}, 2
+		c.Store, c.Peppers, c.PepperID = store, enrollment.NewKeys(map[uint8][]byte{2: pepper(2)}), 2
 	})
 	if err := retired.svc.Verify(ctx, "site", code, ""); !errors.Is(err, enrollment.ErrRetiredPepper) {
 		t.Fatalf("Verify with the pepper retired: %v", err)
@@ -562,7 +562,7 @@ func TestGenerateKeepsPasscodesUnique(t *testing.T) {
 	}
 	// Under a rotated pepper the index of the old one is consulted too.
 	h := newFixture(t, func(c *enrollment.Config) {
-		c.Store, c.Peppers, c.PepperID = f.store, map[uint8][]byte{1: pepper(1), 2: pepper(2)}, 2
+		c.Store, c.Peppers, c.PepperID = f.store, enrollment.NewKeys(map[uint8][]byte{1: pepper(1), 2: pepper(2)}), 2
 		c.Rand = replayReader{io.MultiReader(bytes.NewReader(tape.Bytes()), rand.Reader)}
 	})
 	if c := h.generate(t, "site-c"); c == a {
@@ -575,7 +575,7 @@ func TestSecretsStayOut(t *testing.T) {
 	f := newFixture(t, func(c *enrollment.Config) {
 		c.Threshold = 2
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		c.SealKeys = map[uint8][]byte{0: pepper(7)}
+		c.SealKeys = enrollment.NewKeys(map[uint8][]byte{0: pepper(7)})
 	})
 	ctx := context.Background()
 	code := f.generate(t, "site")

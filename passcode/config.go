@@ -28,10 +28,14 @@ func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
 // Unwrap returns Err.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
-// Keys is a set of keys by key ID ([Config.SealKeys]). A map[uint8][]byte
-// literal assigns to it. Under every fmt verb, in log/slog and in
-// encoding/json it shows only the key IDs (map[1:[REDACTED]]), so a Config
-// can be printed or logged; fmt cannot call its methods when it reaches it
-// through an unexported struct field, so hold a Config by pointer if it must
-// sit in one.
+// Keys is a set of keys by key ID ([Config.SealKeys]). Build it with
+// [NewKeys]. Under every fmt verb (through pointers and struct fields,
+// exported or not), in log/slog and in encoding/json it shows only the key
+// IDs (map[1:[REDACTED]]), so a Config can be printed or logged.
 type Keys = secret.Keys
+
+// NewKeys copies m (key ID to key bytes) into a [Keys]; the caller may
+// clear m afterwards.
+//
+//	cfg.SealKeys = passcode.NewKeys(map[uint8][]byte{1: key})
+func NewKeys(m map[uint8][]byte) Keys { return secret.NewKeys(m) }

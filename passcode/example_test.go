@@ -21,7 +21,7 @@ func (printMailer) SendPasscode(_ context.Context, d passcode.Delivery) error {
 func newExampleService(clock *mdmcredtest.Clock) *passcode.Service {
 	svc, err := passcode.New(passcode.Config{
 		Store:     passcode.NewMemStore(),
-		SealKeys:  map[uint8][]byte{1: make([]byte, 32)}, // load a real 32-byte key from your secret store
+		SealKeys:  passcode.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), // load a real 32-byte key from your secret store
 		SealKeyID: 1,
 		Mailer:    printMailer{},
 		Now:       clock.Now,

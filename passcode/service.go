@@ -109,8 +109,8 @@ type Config struct {
 	Store Store
 	// SealKeys are 32-byte XChaCha20-Poly1305 keys by key ID, under which
 	// passcodes are sealed at rest; keep old keys until their passcodes'
-	// retention has passed. Required. A map[uint8][]byte literal assigns
-	// to it; fmt, log/slog and encoding/json show only its key IDs.
+	// retention has passed. Required; build it with [NewKeys]. It prints
+	// as its key IDs only.
 	SealKeys Keys
 	// SealKeyID names the key in SealKeys new passcodes are sealed under.
 	SealKeyID uint8
@@ -160,7 +160,11 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	sealer, err := seal.New(cfg.SealKeyID, cfg.SealKeys, cfg.Rand)
+	keys := cfg.SealKeys.Reveal()
+	sealer, err := seal.New(cfg.SealKeyID, keys, cfg.Rand)
+	for _, k := range keys {
+		clear(k) // the Sealer keeps its own copy
+	}
 	if err != nil {
 		return nil, &ConfigError{Field: "SealKeys", Err: err}
 	}

@@ -64,8 +64,8 @@ func boundaryService(t *testing.T, s enrollment.Store) *enrollment.Service {
 	t.Helper()
 	svc, err := enrollment.New(enrollment.Config{
 		Store: s, Alerter: nopAlerter{},
-		Peppers: map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}, PepperID: 1,
-		SealKeys: map[uint8][]byte{1: bytes.Repeat([]byte{9}, 32)}, SealKeyID: 1,
+		Peppers: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), PepperID: 1,
+		SealKeys: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{9}, 32)}), SealKeyID: 1,
 		Now: func() time.Time { return t0 },
 	})
 	if err != nil {

@@ -5,17 +5,18 @@
 // enrollment.Passcode, enrollment.Keys) with a type alias, so one
 // implementation guards every secret the SDK hands out or takes in.
 //
-// # What fmt can and cannot be stopped from printing
+// # Why the value sits behind a pointer
 //
 // fmt calls a value's Format, String or GoString method only while it can
-// reach the value as an interface: at the top level, through a pointer, and
-// in exported struct fields, slice elements and map entries. A value it
-// reaches through an unexported struct field is printed by reflection, with
-// no method called. [String] therefore keeps its text behind a pointer,
-// which fmt prints as an address below the top level, so even that path
-// shows nothing. [Keys] is a plain map type (so that a map literal can be
-// assigned to a Config field) and has no such protection: hold a struct
-// with a Keys field by pointer in an unexported field, or not at all.
+// reach the value as an interface. A value it reaches through an unexported
+// struct field is printed by reflection with no method called, and so is
+// everything below a pointer printed under a verb the pointer does not take
+// (%s or %q of a struct holding a *Config: fmt then prints "%!s(...)" with
+// all methods off, dereferencing a pointer to a map, slice or struct once).
+// Both types therefore keep their contents behind a pointer that fmt prints
+// as an address on every such path (a *string; for Keys a pointer to a
+// pointer), so no path through fmt shows them; the methods cover the top
+// level, exported fields, log/slog and encoding/json.
 package secret
 
 import (
@@ -92,22 +93,76 @@ func (String) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 func (String) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
 
 // Keys is a set of keys by key ID (peppers, sealing keys), as a host
-// configures them. It is a map type so that a map[uint8][]byte literal
-// assigns to it; every fmt verb, log/slog and encoding/json show only the
-// key IDs and [Redacted] (map[1:[REDACTED] 2:[REDACTED]]), never a key
-// byte. See the package comment for the one path fmt cannot be kept from.
-type Keys map[uint8][]byte
+// configures them: build it with [NewKeys]. Every fmt verb, log/slog and
+// encoding/json show only the key IDs and [Redacted]
+// (map[1:[REDACTED] 2:[REDACTED]]), never a key byte; like [String] it
+// keeps the keys behind a pointer, so fmt walking a struct by reflection
+// prints an address.
+//
+// The zero value holds no keys.
+type Keys struct {
+	// p points at a pointer to the map: fmt's error path for a verb a
+	// pointer does not take (%!s(...)) dereferences a pointer to a map,
+	// slice or struct and prints it with every method off, but prints a
+	// pointer to a pointer as an address.
+	p **map[uint8][]byte
+}
 
-// redacted returns the key IDs in order, each mapped to [Redacted], for
-// display.
-func (k Keys) redacted() string {
-	ids := make([]int, 0, len(k))
-	for id := range k {
+// NewKeys copies m (the map and every key) into a Keys. A nil m gives the
+// zero Keys; an empty non-nil m gives a Keys that is not zero but holds no
+// key, so that a service can tell "not configured" from "configured empty".
+func NewKeys(m map[uint8][]byte) Keys {
+	if m == nil {
+		return Keys{}
+	}
+	c := make(map[uint8][]byte, len(m))
+	for id, k := range m {
+		c[id] = append([]byte(nil), k...)
+	}
+	pc := &c
+	return Keys{p: &pc}
+}
+
+// IsZero reports whether k was never set (the zero Keys, or NewKeys(nil)).
+func (k Keys) IsZero() bool { return k.p == nil }
+
+// Len returns the number of keys.
+func (k Keys) Len() int {
+	if k.p == nil {
+		return 0
+	}
+	return len(**k.p)
+}
+
+// Reveal returns a copy of the keys (nil for the zero Keys), for the
+// mechanism that uses them (an HMAC, an AEAD); never print it.
+func (k Keys) Reveal() map[uint8][]byte {
+	if k.p == nil {
+		return nil
+	}
+	c := make(map[uint8][]byte, len(**k.p))
+	for id, key := range **k.p {
+		c[id] = append([]byte(nil), key...)
+	}
+	return c
+}
+
+func (k Keys) ids() []int {
+	if k.p == nil {
+		return nil
+	}
+	ids := make([]int, 0, len(**k.p))
+	for id := range **k.p {
 		ids = append(ids, int(id))
 	}
 	sort.Ints(ids)
+	return ids
+}
+
+// redacted returns the key IDs in order, each mapped to [Redacted].
+func (k Keys) redacted() string {
 	b := []byte("map[")
-	for i, id := range ids {
+	for i, id := range k.ids() {
 		if i > 0 {
 			b = append(b, ' ')
 		}
@@ -133,13 +188,8 @@ func (k Keys) LogValue() slog.Value { return slog.StringValue(k.redacted()) }
 // MarshalJSON implements json.Marshaler: an object of key IDs, each
 // "[REDACTED]".
 func (k Keys) MarshalJSON() ([]byte, error) {
-	ids := make([]int, 0, len(k))
-	for id := range k {
-		ids = append(ids, int(id))
-	}
-	sort.Ints(ids)
 	b := []byte{'{'}
-	for i, id := range ids {
+	for i, id := range k.ids() {
 		if i > 0 {
 			b = append(b, ',')
 		}

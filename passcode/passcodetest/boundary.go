@@ -72,7 +72,7 @@ func runBoundary(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 	ctx := context.Background()
 	newService := func(t *testing.T, s passcode.Store) *passcode.Service {
 		svc, err := passcode.New(passcode.Config{Store: s, Mailer: nopMailer{},
-			SealKeys: map[uint8][]byte{1: bytes.Repeat([]byte{5}, 32)}, SealKeyID: 1,
+			SealKeys: passcode.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{5}, 32)}), SealKeyID: 1,
 			Now: func() time.Time { return t0 }})
 		if err != nil {
 			t.Fatal(err)
