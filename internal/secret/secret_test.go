@@ -176,3 +176,22 @@ func TestZeroString(t *testing.T) {
 		t.Fatal("zero String")
 	}
 }
+
+// BenchmarkNew measures wrapping a value: one allocation for the pointer
+// that keeps the value out of reflection-walked output.
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	var s String
+	for b.Loop() {
+		s = New(value)
+	}
+	_ = s.Reveal()
+}
+
+func BenchmarkNewKeys(b *testing.B) {
+	b.ReportAllocs()
+	m := map[uint8][]byte{1: make([]byte, 32), 2: make([]byte, 32)}
+	for b.Loop() {
+		_ = NewKeys(m)
+	}
+}
