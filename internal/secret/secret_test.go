@@ -195,3 +195,31 @@ func BenchmarkNewKeys(b *testing.B) {
 		_ = NewKeys(m)
 	}
 }
+
+func TestPropertyKeysNeverLeak(t *testing.T) {
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 300
+	p := gopter.NewProperties(params)
+	p.Property("no verb, handler or JSON prints a key's bytes", prop.ForAll(
+		func(key []byte, id uint8) bool {
+			k := NewKeys(map[uint8][]byte{id: key})
+			type host struct{ k Keys }
+			var outs []string
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+				outs = append(outs, fmt.Sprintf(verb, k), fmt.Sprintf(verb, &k), fmt.Sprintf(verb, host{k}), fmt.Sprintf(verb, struct{ P *host }{&host{k}}))
+			}
+			j, _ := json.Marshal(struct{ K Keys }{k})
+			outs = append(outs, string(j))
+			all := strings.Join(outs, "\n")
+			for _, enc := range []string{fmt.Sprintf("%x", key), fmt.Sprintf("%X", key), strings.Trim(fmt.Sprint(key), "[]"), string(key)} {
+				if strings.Contains(all, enc) {
+					return false
+				}
+			}
+			return bytes.Equal(k.Reveal()[id], key)
+		},
+		gen.SliceOfN(32, gen.UInt8()),
+		gen.UInt8(),
+	))
+	p.TestingRun(t)
+}
