@@ -56,14 +56,22 @@ func (g *guardedStore) Events(ctx context.Context, site string) ([]enrollment.Ev
 	return g.Store.Events(ctx, site)
 }
 
-type nopAlerter struct{}
+type countingAlerter struct{ n atomic.Int64 }
 
-func (nopAlerter) SendLockAlert(context.Context, enrollment.Alert) error { return nil }
+func (a *countingAlerter) SendLockAlert(context.Context, enrollment.Alert) error {
+	a.n.Add(1)
+	return nil
+}
 
 func boundaryService(t *testing.T, s enrollment.Store) *enrollment.Service {
 	t.Helper()
+	return boundaryServiceWith(t, s, &countingAlerter{}, 0)
+}
+
+func boundaryServiceWith(t *testing.T, s enrollment.Store, a enrollment.Alerter, threshold int) *enrollment.Service {
+	t.Helper()
 	svc, err := enrollment.New(enrollment.Config{
-		Store: s, Alerter: nopAlerter{},
+		Store: s, Alerter: a, Threshold: threshold,
 		Peppers: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), PepperID: 1,
 		SealKeys: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{9}, 32)}), SealKeyID: 1,
 		Now: func() time.Time { return t0 },
@@ -125,6 +133,47 @@ func runBoundary(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		g.armed.Store(false)
 		if st, err := svc.Status(ctx, "site-a"); err != nil || st.State != enrollment.StateActive || st.FailedAttempts != 0 {
 			t.Fatalf("site-a after refused calls: %+v, %v", st, err)
+		}
+	})
+	t.Run("ThresholdBound", func(t *testing.T) {
+		// Above NIST SP 800-63B's 100 consecutive failures is a config
+		// error; at 100, the 100th failure locks and alerts once.
+		s := newStore(t)
+		_, err := enrollment.New(enrollment.Config{Store: s, Alerter: &countingAlerter{},
+			Peppers: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), PepperID: 1,
+			Threshold: enrollment.MaxThreshold + 1})
+		var ce *enrollment.ConfigError
+		if !errors.Is(err, enrollment.ErrConfig) || !errors.As(err, &ce) || ce.Field != "Threshold" {
+			t.Fatalf("New with Threshold %d = %v, want a *ConfigError on Threshold", enrollment.MaxThreshold+1, err)
+		}
+		alerts := &countingAlerter{}
+		svc := boundaryServiceWith(t, s, alerts, enrollment.MaxThreshold)
+		pc, err := svc.Generate(ctx, "site-a", admin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrong := []byte(pc.Reveal())
+		// Another character of the same class: well-formed, but wrong.
+		switch c := wrong[0]; {
+		case c >= '0' && c <= '9':
+			wrong[0] = '0' + (c-'0'+1)%10
+		case c >= 'a' && c <= 'z':
+			wrong[0] = 'a' + (c-'a'+1)%26
+		default:
+			wrong[0] = 'A' + (c-'A'+1)%26
+		}
+		for i := 1; i <= enrollment.MaxThreshold+1; i++ {
+			err := svc.Verify(ctx, "site-a", string(wrong), "10.0.0.1")
+			var ae *enrollment.AttemptError
+			if !errors.As(err, &ae) || ae.Failures != i || ae.Locked != (i >= enrollment.MaxThreshold) || ae.JustLocked != (i == enrollment.MaxThreshold) {
+				t.Fatalf("attempt %d: %v (%+v)", i, err, ae)
+			}
+		}
+		if err := svc.Verify(ctx, "site-a", pc.Reveal(), "10.0.0.1"); !errors.Is(err, enrollment.ErrLocked) {
+			t.Fatalf("the right passcode after the lock: %v", err)
+		}
+		if alerts.n.Load() != 1 {
+			t.Fatalf("%d alerts, want 1", alerts.n.Load())
 		}
 	})
 	t.Run("KeepsGoodIdentifiers", func(t *testing.T) {
