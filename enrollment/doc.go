@@ -5,7 +5,9 @@
 // # Getting started
 //
 // Build a [Service] with [New] from a [Config] holding a [Store]
-// ([NewMemStore] for tests), an [Alerter] and the host's pepper. Then:
+// ([NewMemStore] for tests), an [Alerter] and the host's pepper
+// ([NewKeys]; keys print as their IDs only, so a Config can be logged).
+// Then:
 //
 //   - the admin console calls [Service.Generate] (or [Service.Regenerate])
 //     and shows the returned [Passcode] once, and [Service.Status] for the
@@ -36,7 +38,8 @@
 // # Lockout and alert
 //
 // Every failure is counted by one atomic [Store.RecordFailure], which also
-// locks at the threshold (Config.Threshold, default [DefaultThreshold])
+// locks at the threshold (Config.Threshold, default [DefaultThreshold], at
+// most [MaxThreshold] = 100 as NIST SP 800-63B §5.2.2 allows)
 // and reports JustLocked to exactly one caller; that caller, and only it,
 // sends the alert. A success is confirmed by the atomic [Store.RecordUse],
 // so no attempt succeeds once another has locked the passcode. Failures are
@@ -57,6 +60,12 @@
 // attacker from growing it. Attempts on a disabled passcode are neither
 // compared nor counted. [Service.ResolveSite] treats a locked or disabled
 // passcode as unknown, so it cannot be used to guess past a lock.
+//
+// Site identifiers and admin addresses are checked once, at the Service
+// boundary and before any Store call, with one rule for every backend (1
+// to [MaxSiteLen] bytes of valid UTF-8, no control, invisible formatting
+// or noncharacter rune; admins are bare email addresses); a refusal is an
+// [*IdentError] matching [ErrSite] or [ErrActor].
 //
 // A host's own Store backend runs the conformance suite in
 // enrollment/enrollmenttest, which also has gopter generators of valid and

@@ -38,12 +38,16 @@ var (
 	// ErrNotLocked: ResendAlert was called for a passcode that is not locked.
 	ErrNotLocked = errors.New("enrollment: passcode not locked")
 	// ErrSite: a site identifier is empty, longer than [MaxSiteLen] bytes,
-	// not UTF-8 or holds a control character.
+	// not UTF-8, or holds a control character (C0, DEL, C1), an invisible
+	// formatting character (Unicode Cf: zero-width, bidi controls, soft
+	// hyphen) or a noncharacter. Returned as an [*IdentError].
 	ErrSite = errors.New("enrollment: invalid site identifier")
 	// ErrActor: an admin identity (generated-by, disabled-by, viewer) is not
-	// a bare email address.
+	// a bare email address of at most [MaxActorLen] bytes that passes the
+	// same identifier rule as a site. Returned as an [*IdentError].
 	ErrActor = errors.New("enrollment: actor is not an email address")
-	// ErrConfig: New was given an unusable Config.
+	// ErrConfig: New was given an unusable Config. Returned as a
+	// [*ConfigError].
 	ErrConfig = errors.New("enrollment: invalid config")
 
 	// ErrDuplicate is returned by [Store.Put] when the digest already
@@ -113,3 +117,59 @@ func (e *AttemptError) Unwrap() []error {
 	}
 	return []error{e.Reason}
 }
+
+// IdentError says why an identifier was refused at the service boundary,
+// the same on every Store backend (the check runs before the Store is
+// called). It matches [ErrSite] or [ErrActor], by Field, and never holds
+// the identifier (which may be hostile or huge), only why and where.
+type IdentError struct {
+	// Field is "site" or "actor".
+	Field string
+	// Reason is why: "empty", "too long: 300 bytes, at most 256",
+	// "holds a control character at byte 3", "not an email address" ...
+	Reason string
+	err    error
+}
+
+// Error implements error.
+func (e *IdentError) Error() string {
+	if e.Field == "actor" {
+		return ErrActor.Error() + ": " + e.Reason
+	}
+	return ErrSite.Error() + ": " + e.Reason
+}
+
+// Is reports whether target is [ErrSite] (for Field "site") or [ErrActor]
+// (for Field "actor").
+func (e *IdentError) Is(target error) bool {
+	return (target == ErrSite && e.Field == "site") || (target == ErrActor && e.Field == "actor")
+}
+
+// Unwrap returns the identifier rule's own reason, if any.
+func (e *IdentError) Unwrap() error { return e.err }
+
+// ConfigError names the [Config] field [New] refused and why. It matches
+// [ErrConfig] and unwraps to the underlying key-set error, if any.
+type ConfigError struct {
+	Field  string
+	Reason string
+	Err    error
+}
+
+// Error implements error.
+func (e *ConfigError) Error() string {
+	s := ErrConfig.Error() + ": " + e.Field
+	if e.Reason != "" {
+		s += ": " + e.Reason
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Is reports whether target is [ErrConfig].
+func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
+
+// Unwrap returns Err.
+func (e *ConfigError) Unwrap() error { return e.Err }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -26,7 +27,7 @@ func newExampleService(threshold int) *enrollment.Service {
 			return []string{"it@example.com"}, nil
 		},
 		// A real host loads 32+ random bytes from its secret store.
-		Peppers:   map[uint8][]byte{1: []byte("example pepper, 32 bytes or more!")},
+		Peppers:   enrollment.NewKeys(map[uint8][]byte{1: []byte("example pepper, 32 bytes or more!")}),
 		PepperID:  1,
 		Threshold: threshold,
 		Now:       mdmcredtest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)).Now,
@@ -137,4 +138,49 @@ func ExampleNewPasscode() {
 	_, err = enrollment.ParsePasscode(code.Reveal())
 	fmt.Println(code.Len(), err)
 	// Output: 12 <nil>
+}
+
+// A Config can be logged: its peppers and sealing keys show as key IDs only,
+// however it is printed.
+func ExampleNewKeys() {
+	cfg := enrollment.Config{
+		Peppers:  enrollment.NewKeys(map[uint8][]byte{1: []byte("old pepper, 32 bytes or more....."), 2: []byte("new pepper, 32 bytes or more.....")}),
+		PepperID: 2,
+	}
+	fmt.Println(cfg.Peppers)
+	fmt.Printf("%#v\n", cfg.Peppers)
+	type server struct{ cfg enrollment.Config } // even through an unexported field,
+	out := fmt.Sprintf("%+v", server{cfg})      // where fmt calls no method
+	pepperBytes := strings.Trim(fmt.Sprint([]byte("pepper")), "[]")
+	fmt.Println(strings.Contains(out, pepperBytes))
+	// Output:
+	// map[1:[REDACTED] 2:[REDACTED]]
+	// secret.Keys(map[1:[REDACTED] 2:[REDACTED]])
+	// false
+}
+
+// Identifiers are checked once, at the service boundary, with one rule for
+// every Store backend; the error says why without echoing the value.
+func ExampleIdentError() {
+	svc := newExampleService(0)
+	_, err := svc.Generate(context.Background(), "berlin\u202eexe.pdf", "admin@example.com")
+	var ie *enrollment.IdentError
+	fmt.Println(errors.Is(err, enrollment.ErrSite), errors.As(err, &ie), ie.Field)
+	fmt.Println(err)
+	// Output:
+	// true true site
+	// enrollment: invalid site identifier: holds an invisible formatting character at byte 6
+}
+
+// The lock threshold is bounded by NIST SP 800-63B's 100 consecutive
+// failures.
+func ExampleConfigError() {
+	_, err := enrollment.New(enrollment.Config{
+		Store: enrollment.NewMemStore(), Alerter: printAlerter{},
+		Peppers: enrollment.NewKeys(map[uint8][]byte{1: []byte("example pepper, 32 bytes or more!")}), PepperID: 1,
+		Threshold: 1_000_000,
+	})
+	fmt.Println(errors.Is(err, enrollment.ErrConfig), err)
+	// Output:
+	// true enrollment: invalid config: Threshold: 1000000 is outside 0 to 100
 }

@@ -58,7 +58,7 @@ func newFixture(t testing.TB, mod func(*enrollment.Config)) fixture {
 	f := fixture{store: enrollment.NewMemStore(), alert: &recorder{}, clock: mdmcredtest.NewClock(t0)}
 	cfg := enrollment.Config{
 		Store: f.store, Alerter: f.alert, Now: f.clock.Now,
-		Peppers: map[uint8][]byte{1: pepper(1)}, PepperID: 1,
+		Peppers: enrollment.NewKeys(map[uint8][]byte{1: pepper(1)}), PepperID: 1,
 		Admins: func(_ context.Context, site string) ([]string, error) {
 			return []string{"admin@" + site + ".example"}, nil
 		},

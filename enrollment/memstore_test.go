@@ -127,7 +127,10 @@ func TestStoreErrorsPropagate(t *testing.T) {
 		for _, m := range methods {
 			t.Run(op+"/"+m, func(t *testing.T) {
 				fs := &faultyStore{MemStore: enrollment.NewMemStore()}
-				f := newFixture(t, func(c *enrollment.Config) { c.Store = fs; c.SealKeys = map[uint8][]byte{0: pepper(3)} })
+				f := newFixture(t, func(c *enrollment.Config) {
+					c.Store = fs
+					c.SealKeys = enrollment.NewKeys(map[uint8][]byte{0: pepper(3)})
+				})
 				code := f.generate(t, "site")
 				fs.fail = m
 				if err := ops[op](f, code); !errors.Is(err, errBoom) {

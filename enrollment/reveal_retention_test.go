@@ -15,7 +15,7 @@ import (
 // before, not only for new ones.
 func TestRevealForAppliesToOlderCopies(t *testing.T) {
 	ctx := context.Background()
-	keys := map[uint8][]byte{1: pepper(5)}
+	keys := enrollment.NewKeys(map[uint8][]byte{1: pepper(5)})
 	unlimited := newFixture(t, func(c *enrollment.Config) { c.SealKeys, c.SealKeyID = keys, 1 })
 	unlimited.generate(t, "site")
 

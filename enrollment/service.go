@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
+	"github.com/mdmcred/mdmcred/internal/ident"
 	"github.com/mdmcred/mdmcred/internal/keyedhash"
 	"github.com/mdmcred/mdmcred/internal/seal"
 	"github.com/mdmcred/mdmcred/internal/secret"
@@ -24,11 +24,20 @@ import (
 // trying, early, while tolerating a few typos from employees.
 const DefaultThreshold = 10
 
+// MaxThreshold is the largest Config.Threshold: NIST SP 800-63B §5.2.2
+// allows at most 100 consecutive failed attempts on one account, and a
+// larger threshold would only delay the alert.
+const MaxThreshold = 100
+
 // DefaultAlertTimeout bounds one lock alert when Config.AlertTimeout is zero.
 const DefaultAlertTimeout = 30 * time.Second
 
 // MaxSiteLen bounds a site identifier, in bytes.
-const MaxSiteLen = 256
+const MaxSiteLen = ident.MaxLen
+
+// MaxActorLen bounds an admin's email address, in bytes (RFC 5321's 64-byte
+// local part, "@" and 255-byte domain).
+const MaxActorLen = 320
 
 // MaxSourceLen bounds a source label; a longer one is cut.
 const MaxSourceLen = 128
@@ -58,14 +67,16 @@ type Config struct {
 	// resolve, so a pepper can rotate: add the new one and make it
 	// current, regenerate the passcodes whose [Status].StalePepper is set,
 	// then drop the old one.
-	Peppers  map[uint8][]byte
+	// Build it with [NewKeys]; it prints as its key IDs only.
+	Peppers  Keys
 	PepperID uint8
 
 	// SealKeys, when set, keeps an XChaCha20-Poly1305 sealed copy of each
 	// new passcode so that [Service.Reveal] can show it again; keys are 32
-	// bytes, by ID, with SealKeyID the current one. Nil (the default)
-	// keeps only the keyed hash: a passcode is shown once, when generated.
-	SealKeys  map[uint8][]byte
+	// bytes, by ID, with SealKeyID the current one. The zero Keys (the
+	// default) keeps only the keyed hash: a passcode is shown once, when
+	// generated.
+	SealKeys  Keys
 	SealKeyID uint8
 	// RevealFor is how long after generation the sealed copy can be
 	// opened. Zero means for as long as the passcode exists. The limit is
@@ -74,7 +85,8 @@ type Config struct {
 	RevealFor time.Duration
 
 	// Threshold is the number of failed attempts that locks the passcode.
-	// Zero means [DefaultThreshold]; negative is an error.
+	// Zero means [DefaultThreshold]; negative or above [MaxThreshold] is a
+	// [*ConfigError].
 	Threshold int
 	// AlertTimeout bounds one alert. Zero means [DefaultAlertTimeout].
 	AlertTimeout time.Duration
@@ -108,20 +120,25 @@ type Service struct {
 // New checks cfg and returns a Service.
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
-		return nil, fmt.Errorf("%w: Store is required", ErrConfig)
+		return nil, &ConfigError{Field: "Store", Reason: "required"}
 	}
 	if cfg.Alerter == nil {
-		return nil, fmt.Errorf("%w: Alerter is required", ErrConfig)
+		return nil, &ConfigError{Field: "Alerter", Reason: "required"}
 	}
-	if cfg.Threshold < 0 {
-		return nil, fmt.Errorf("%w: Threshold %d is negative", ErrConfig, cfg.Threshold)
+	if cfg.Threshold < 0 || cfg.Threshold > MaxThreshold {
+		return nil, &ConfigError{Field: "Threshold", Reason: fmt.Sprintf("%d is outside 0 to %d", cfg.Threshold, MaxThreshold)}
 	}
-	if cfg.RevealFor < 0 || cfg.AlertTimeout < 0 {
-		return nil, fmt.Errorf("%w: negative duration", ErrConfig)
+	if cfg.RevealFor < 0 {
+		return nil, &ConfigError{Field: "RevealFor", Reason: "negative"}
 	}
-	h, err := keyedhash.New(cfg.PepperID, cfg.Peppers)
+	if cfg.AlertTimeout < 0 {
+		return nil, &ConfigError{Field: "AlertTimeout", Reason: "negative"}
+	}
+	peppers := cfg.Peppers.Reveal()
+	defer clearKeys(peppers)
+	h, err := keyedhash.New(cfg.PepperID, peppers)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, &ConfigError{Field: "Peppers", Err: err}
 	}
 	s := &Service{
 		store: cfg.Store, alerter: cfg.Alerter, admins: cfg.Admins, hasher: h,
@@ -143,9 +160,11 @@ func New(cfg Config) (*Service, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if cfg.SealKeys != nil {
-		if s.sealer, err = seal.New(cfg.SealKeyID, cfg.SealKeys, s.rand); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	if !cfg.SealKeys.IsZero() {
+		keys := cfg.SealKeys.Reveal()
+		defer clearKeys(keys)
+		if s.sealer, err = seal.New(cfg.SealKeyID, keys, s.rand); err != nil {
+			return nil, &ConfigError{Field: "SealKeys", Err: err}
 		}
 	}
 	return s, nil
@@ -320,22 +339,25 @@ func sealAD(site string, digest []byte) []byte {
 	return append(ad, digest...)
 }
 
+// checkSite applies the SDK's one identifier rule (internal/ident) to a
+// site, at every service entry point, before any Store call.
 func checkSite(site string) error {
-	if site == "" || len(site) > MaxSiteLen || !utf8.ValidString(site) || strings.IndexFunc(site, unicode.IsControl) >= 0 {
-		return ErrSite
+	if err := ident.Check(site, MaxSiteLen); err != nil {
+		return &IdentError{Field: "site", Reason: err.Error(), err: err}
 	}
 	return nil
 }
 
-// checkActor accepts a bare address ("admin@example.com"), not a display
-// name form, so that audit records compare equal.
+// checkActor applies the identifier rule and then accepts only a bare
+// address ("admin@example.com"), not a display name form, so that audit
+// records compare equal.
 func checkActor(who string) error {
-	if len(who) > 320 {
-		return ErrActor
+	if err := ident.Check(who, MaxActorLen); err != nil {
+		return &IdentError{Field: "actor", Reason: err.Error(), err: err}
 	}
 	a, err := mail.ParseAddress(who)
 	if err != nil || a.Name != "" || a.Address != who {
-		return ErrActor
+		return &IdentError{Field: "actor", Reason: "not a bare email address"}
 	}
 	return nil
 }

@@ -19,7 +19,7 @@ import (
 
 func TestNewConfigErrors(t *testing.T) {
 	good := func() enrollment.Config {
-		return enrollment.Config{Store: enrollment.NewMemStore(), Alerter: &recorder{}, Peppers: map[uint8][]byte{1: pepper(1)}, PepperID: 1}
+		return enrollment.Config{Store: enrollment.NewMemStore(), Alerter: &recorder{}, Peppers: enrollment.NewKeys(map[uint8][]byte{1: pepper(1)}), PepperID: 1}
 	}
 	tests := []struct {
 		name string
@@ -27,22 +27,34 @@ func TestNewConfigErrors(t *testing.T) {
 	}{
 		{"no store", func(c *enrollment.Config) { c.Store = nil }},
 		{"no alerter", func(c *enrollment.Config) { c.Alerter = nil }},
-		{"no peppers", func(c *enrollment.Config) { c.Peppers = nil }},
+		{"no peppers", func(c *enrollment.Config) { c.Peppers = enrollment.Keys{} }},
 		{"current pepper missing", func(c *enrollment.Config) { c.PepperID = 2 }},
-		{"short pepper", func(c *enrollment.Config) { c.Peppers[1] = make([]byte, 31) }},
+		{"short pepper", func(c *enrollment.Config) { c.Peppers = enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 31)}) }},
 		{"negative threshold", func(c *enrollment.Config) { c.Threshold = -1 }},
+		{"threshold above the NIST bound", func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold + 1 }},
+		{"threshold of a million", func(c *enrollment.Config) { c.Threshold = 1_000_000 }},
+		{"negative alert timeout", func(c *enrollment.Config) { c.AlertTimeout = -time.Second }},
 		{"negative retention", func(c *enrollment.Config) { c.RevealFor = -time.Second }},
-		{"bad seal key", func(c *enrollment.Config) { c.SealKeys = map[uint8][]byte{0: make([]byte, 16)} }},
-		{"current seal key missing", func(c *enrollment.Config) { c.SealKeys = map[uint8][]byte{1: make([]byte, 32)} }},
+		{"bad seal key", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{0: make([]byte, 16)}) }},
+		{"current seal key missing", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 32)}) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := good()
 			tt.mod(&cfg)
-			if _, err := enrollment.New(cfg); !errors.Is(err, enrollment.ErrConfig) {
-				t.Fatalf("New = %v, want ErrConfig", err)
+			_, err := enrollment.New(cfg)
+			var ce *enrollment.ConfigError
+			if !errors.Is(err, enrollment.ErrConfig) || !errors.As(err, &ce) || ce.Field == "" {
+				t.Fatalf("New = %v, want a *ConfigError matching ErrConfig", err)
 			}
 		})
+	}
+	for _, th := range []int{1, enrollment.MaxThreshold} {
+		cfg := good()
+		cfg.Threshold = th
+		if svc, err := enrollment.New(cfg); err != nil || svc.Threshold() != th {
+			t.Fatalf("Threshold %d: %v", th, err)
+		}
 	}
 	svc, err := enrollment.New(good())
 	if err != nil || svc.Threshold() != enrollment.DefaultThreshold {
@@ -54,7 +66,9 @@ func TestArgumentChecks(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	f.generate(t, "site")
-	sites := []string{"", strings.Repeat("s", enrollment.MaxSiteLen+1), "a\x00b", "a\nb", "\xff"}
+	// The old rule let through invisible formatting characters; ident refuses them.
+	sites := []string{"", strings.Repeat("s", enrollment.MaxSiteLen+1), "a\x00b", "a\nb", "\xff", "a\u0085b",
+		"site\u202etxt.exe", "a\u200bb", "\ufeffsite", "a\u00adb", "a\U000E0041b", "a\uffffb"}
 	for _, site := range sites {
 		if _, err := f.svc.Generate(ctx, site, "a@example.com"); !errors.Is(err, enrollment.ErrSite) {
 			t.Errorf("Generate(%q): %v", site, err)
@@ -328,10 +342,10 @@ func TestCancelledCallerStillCountedAndAlerted(t *testing.T) {
 }
 
 // TestRaceVerifyAlertsOnce: 64 goroutines x 100 wrong attempts through
-// Verify against a threshold of 1,000 count exactly 6,400 and send exactly
-// one alert.
+// Verify against the largest threshold (100) count exactly 6,400 and send
+// exactly one alert.
 func TestRaceVerifyAlertsOnce(t *testing.T) {
-	f := newFixture(t, func(c *enrollment.Config) { c.Threshold = enrollmenttest.RaceThreshold })
+	f := newFixture(t, func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold })
 	code := f.generate(t, "site")
 	bad := wrong(code)
 	var just, other atomic.Int64
@@ -363,7 +377,7 @@ func TestRaceVerifyAlertsOnce(t *testing.T) {
 		t.Fatalf("JustLocked %d, alerts %d, count %d (want 1, 1, %d), non-attempt errors %d, state %v",
 			just.Load(), len(f.alert.sent()), st.FailedAttempts, n, other.Load(), st.State)
 	}
-	if a := f.alert.sent()[0]; a.Failures != enrollmenttest.RaceThreshold {
+	if a := f.alert.sent()[0]; a.Failures != enrollment.MaxThreshold {
 		t.Fatalf("alert at %d failures", a.Failures)
 	}
 	// Failures after the lock are counted, not logged one by one.
@@ -410,7 +424,7 @@ func TestRaceSuccessAgainstLock(t *testing.T) {
 }
 
 func TestRevealSealedCopy(t *testing.T) {
-	sealKeys := map[uint8][]byte{3: pepper(9)}
+	sealKeys := enrollment.NewKeys(map[uint8][]byte{3: pepper(9)})
 	f := newFixture(t, func(c *enrollment.Config) { c.SealKeys, c.SealKeyID, c.RevealFor = sealKeys, 3, 24*time.Hour })
 	ctx := context.Background()
 	code := f.generate(t, "site")
@@ -495,7 +509,7 @@ func TestPepperRotation(t *testing.T) {
 	ctx := context.Background()
 
 	rotated := newFixture(t, func(c *enrollment.Config) {
-		c.Store, c.Peppers, c.PepperID = store, map[uint8][]byte{1: pepper(1), 2: pepper(2)}, 2
+		c.Store, c.Peppers, c.PepperID = store, enrollment.NewKeys(map[uint8][]byte{1: pepper(1), 2: pepper(2)}), 2
 	})
 	if err := rotated.svc.Verify(ctx, "site", code, ""); err != nil {
 		t.Fatalf("Verify under the old pepper: %v", err)
@@ -508,7 +522,7 @@ func TestPepperRotation(t *testing.T) {
 	}
 	// Without the old pepper the passcode can never match.
 	retired := newFixture(t, func(c *enrollment.Config) {
-		c.Store, c.Peppers, c.PepperID = store, map[uint8][]byte{2: pepper(2)}, 2
+		c.Store, c.Peppers, c.PepperID = store, enrollment.NewKeys(map[uint8][]byte{2: pepper(2)}), 2
 	})
 	if err := retired.svc.Verify(ctx, "site", code, ""); !errors.Is(err, enrollment.ErrRetiredPepper) {
 		t.Fatalf("Verify with the pepper retired: %v", err)
@@ -548,7 +562,7 @@ func TestGenerateKeepsPasscodesUnique(t *testing.T) {
 	}
 	// Under a rotated pepper the index of the old one is consulted too.
 	h := newFixture(t, func(c *enrollment.Config) {
-		c.Store, c.Peppers, c.PepperID = f.store, map[uint8][]byte{1: pepper(1), 2: pepper(2)}, 2
+		c.Store, c.Peppers, c.PepperID = f.store, enrollment.NewKeys(map[uint8][]byte{1: pepper(1), 2: pepper(2)}), 2
 		c.Rand = replayReader{io.MultiReader(bytes.NewReader(tape.Bytes()), rand.Reader)}
 	})
 	if c := h.generate(t, "site-c"); c == a {
@@ -561,7 +575,7 @@ func TestSecretsStayOut(t *testing.T) {
 	f := newFixture(t, func(c *enrollment.Config) {
 		c.Threshold = 2
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		c.SealKeys = map[uint8][]byte{0: pepper(7)}
+		c.SealKeys = enrollment.NewKeys(map[uint8][]byte{0: pepper(7)})
 	})
 	ctx := context.Background()
 	code := f.generate(t, "site")
@@ -634,8 +648,16 @@ func TestEventKindString(t *testing.T) {
 	}
 }
 
+// neverLocks is a Store whose failures never reach a threshold, so that a
+// fuzz run can go on guessing.
+type neverLocks struct{ enrollment.Store }
+
+func (s neverLocks) RecordFailure(ctx context.Context, site string, at time.Time, source string, _ int) (enrollment.FailureResult, error) {
+	return s.Store.RecordFailure(ctx, site, at, source, 0)
+}
+
 func FuzzVerify(f *testing.F) {
-	fx := newFixture(f, func(c *enrollment.Config) { c.Threshold = 1 << 30 })
+	fx := newFixture(f, func(c *enrollment.Config) { c.Store = neverLocks{c.Store} })
 	code := fx.generate(f, "site")
 	for _, tt := range parseTests {
 		f.Add(tt.in)

@@ -35,8 +35,8 @@ func ExampleClock_everyService() {
 	// enrollment: a passcode that can be shown again for an hour.
 	enroll, _ := enrollment.New(enrollment.Config{
 		Store: enrollment.NewMemStore(), Alerter: nopAlerter{},
-		Peppers: map[uint8][]byte{1: key}, PepperID: 1,
-		SealKeys: map[uint8][]byte{1: key}, SealKeyID: 1, RevealFor: time.Hour,
+		Peppers: enrollment.NewKeys(map[uint8][]byte{1: key}), PepperID: 1,
+		SealKeys: enrollment.NewKeys(map[uint8][]byte{1: key}), SealKeyID: 1, RevealFor: time.Hour,
 		Now: clock.Now,
 	})
 	_, _ = enroll.Generate(ctx, "site-1", "admin@example.com")
@@ -44,7 +44,7 @@ func ExampleClock_everyService() {
 	fmt.Println("enrollment reveal before:", err == nil)
 
 	// passcode: a reset that goes stale after 24 h.
-	resets, _ := passcode.New(passcode.Config{Store: passcode.NewMemStore(), SealKeys: map[uint8][]byte{1: key}, SealKeyID: 1, Now: clock.Now})
+	resets, _ := passcode.New(passcode.Config{Store: passcode.NewMemStore(), SealKeys: passcode.NewKeys(map[uint8][]byte{1: key}), SealKeyID: 1, Now: clock.Now})
 	_, err = resets.Request(ctx, passcode.ResetRequest{Actor: "admin-1", Device: passcode.Device{
 		ID: "device-1", Platform: passcode.AndroidDeviceOwner, APILevel: 30, ResetTokenActive: true}})
 	fmt.Println("reset requested:", err == nil)

@@ -119,7 +119,7 @@ func TestEnrollmentAlerterThroughService(t *testing.T) {
 	svc, err := enrollment.New(enrollment.Config{
 		Store:     enrollment.NewMemStore(),
 		Alerter:   notify.EnrollmentAlerter{Notifier: n, Fallback: []string{"security@example.com"}, Language: "fr"},
-		Peppers:   map[uint8][]byte{1: bytes.Repeat([]byte{1}, 32)},
+		Peppers:   enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{1}, 32)}),
 		PepperID:  1,
 		Threshold: 3,
 		Now:       clock.Now,
@@ -157,7 +157,7 @@ func TestPasscodeMailerThroughService(t *testing.T) {
 	clock := mdmcredtest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	svc, err := passcode.New(passcode.Config{
 		Store:    passcode.NewMemStore(),
-		SealKeys: map[uint8][]byte{1: bytes.Repeat([]byte{2}, 32)}, SealKeyID: 1,
+		SealKeys: passcode.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{2}, 32)}), SealKeyID: 1,
 		Mailer: notify.PasscodeMailer{Notifier: n},
 		Now:    clock.Now,
 	})
@@ -231,7 +231,7 @@ func TestPasscodeMailerNamelessDevice(t *testing.T) {
 	n, rec := newNotifier(t)
 	svc, err := passcode.New(passcode.Config{
 		Store:    passcode.NewMemStore(),
-		SealKeys: map[uint8][]byte{1: bytes.Repeat([]byte{2}, 32)}, SealKeyID: 1,
+		SealKeys: passcode.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{2}, 32)}), SealKeyID: 1,
 		Mailer: notify.PasscodeMailer{Notifier: n},
 	})
 	if err != nil {

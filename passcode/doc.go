@@ -26,8 +26,19 @@
 // 6-digit PIN; Windows Phone 8.1 takes a numeric passcode; Windows desktops
 // have no MDM passcode reset. Resets on Android, by an admin or through the
 // portal, use an 8-character alphanumeric passcode unless the device's own
-// policy says otherwise. A refusal is an *UnsupportedError saying why,
-// matching [ErrUnsupported].
+// policy says otherwise; a device policy allowing more than
+// [AndroidMaxLength] (16) characters, which Android's lock screen refuses,
+// is unsupported. A refusal is an *UnsupportedError saying why, matching
+// [ErrUnsupported].
+//
+// # Identifiers
+//
+// Device, user, actor, viewer and reset IDs and the user's email address are
+// checked once, at the Service boundary and before any Store call, with one
+// rule for every backend: 1 to [MaxIDLen] bytes of valid UTF-8 with no
+// control, invisible formatting or noncharacter rune. A refusal is an
+// [*IdentError] matching [ErrInvalidRequest]; the conformance suite in
+// passcode/passcodetest checks that every backend gives the same answer.
 //
 // # Generators
 //
@@ -53,7 +64,9 @@
 //
 // # Secrets
 //
-// Passcodes are [Passcode] values, which print as [REDACTED]. At rest the
+// Passcodes are [Passcode] values, which print as [REDACTED]; the sealing
+// keys are [Keys] ([NewKeys]), which print as their key IDs, so a Config
+// can be logged. At rest the
 // passcode is sealed with XChaCha20-Poly1305, bound to the reset (its ID,
 // device, requester, owner and self-service flag, so a rewritten row does
 // not open), with a retention limit ([Config.Retention], default 48 h).

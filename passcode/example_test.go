@@ -21,7 +21,7 @@ func (printMailer) SendPasscode(_ context.Context, d passcode.Delivery) error {
 func newExampleService(clock *mdmcredtest.Clock) *passcode.Service {
 	svc, err := passcode.New(passcode.Config{
 		Store:     passcode.NewMemStore(),
-		SealKeys:  map[uint8][]byte{1: make([]byte, 32)}, // load a real 32-byte key from your secret store
+		SealKeys:  passcode.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), // load a real 32-byte key from your secret store
 		SealKeyID: 1,
 		Mailer:    printMailer{},
 		Now:       clock.Now,
@@ -140,4 +140,18 @@ func ExampleGenerate() {
 	}
 	fmt.Println(pc, pc.Len(), passcode.IsNumericComplex(pc.Reveal()))
 	// Output: [REDACTED] 6 true
+}
+
+// Android's lock screen takes at most 16 characters, so a device policy
+// that allows longer passcodes is refused before any reset is recorded.
+func ExampleCheck_androidMaxLength() {
+	_, err := passcode.Check(passcode.Device{
+		Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true,
+		Policy: passcode.Policy{Kind: passcode.Alphanumeric, MinLength: 20},
+	})
+	fmt.Println(errors.Is(err, passcode.ErrUnsupported))
+	fmt.Println(err)
+	// Output:
+	// true
+	// passcode: reset unsupported on android-device-owner: Android accepts passcodes of at most 16 characters (DevicePolicyManager.getPasswordMaximumLength), device policy allows 20
 }

@@ -70,9 +70,10 @@ const (
 	// MinLength is the shortest passcode any policy allows: every supported
 	// platform refuses fewer than 4 characters.
 	MinLength = 4
-	// MaxLength is the longest passcode any policy allows (Android accepts
-	// up to 16 by default and 64 at most, iOS longer; 64 covers every
-	// platform's limit that matters for a reset).
+	// MaxLength is the longest passcode any policy allows. Android's lock
+	// screen takes at most [AndroidMaxLength] (16), which [Check] enforces
+	// for Android devices; 64 covers the other platforms' limits that
+	// matter for a reset.
 	MaxLength = 64
 )
 

@@ -91,7 +91,7 @@ func BenchmarkIsNumericComplex(b *testing.B) {
 // then closing it so the next iteration may start one.
 func BenchmarkRequest(b *testing.B) {
 	ctx := context.Background()
-	svc, err := passcode.New(passcode.Config{Store: passcode.NewMemStore(), SealKeys: map[uint8][]byte{1: make([]byte, 32)}, SealKeyID: 1})
+	svc, err := passcode.New(passcode.Config{Store: passcode.NewMemStore(), SealKeys: passcode.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), SealKeyID: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

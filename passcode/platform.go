@@ -52,6 +52,16 @@ const (
 // a ClearPasscode command, when the passcode policy requires one.
 const IOSGrace = 60 * time.Minute
 
+// AndroidMaxLength is the longest passcode the Android lock screen accepts.
+// Source: AOSP frameworks/base, DevicePolicyManager.getPasswordMaximumLength
+// (documented as "the maximum password length that the device supports",
+// returning 16 for every quality) and PasswordMetrics.validatePasswordMetrics,
+// which refuses a longer credential with PasswordValidationError TOO_LONG
+// (DevicePolicyManager.MAX_PASSWORD_LENGTH = 16). resetPasswordWithToken and
+// resetPassword then fail on the device, so [Check] refuses such a policy
+// before the reset is recorded.
+const AndroidMaxLength = 16
+
 // MacOSPINLength is the length of a macOS DeviceLock PIN.
 const MacOSPINLength = 6
 
@@ -154,7 +164,9 @@ var (
 // it cannot be done:
 //
 //   - AndroidDeviceOwner: sets a new passcode (default [AndroidPolicy]); needs
-//     API 26 and an active reset password token.
+//     API 26 and an active reset password token. A device policy that
+//     allows passcodes longer than [AndroidMaxLength] is unsupported, as on
+//     AndroidDeviceAdmin.
 //   - AndroidDeviceAdmin: sets a new passcode; unsupported on Android 8.0+
 //     (API 26), and on Android 7.x (API 24-25) when a passcode is already
 //     set, because resetPassword can then only set one where none exists.
@@ -214,6 +226,9 @@ func Check(d Device) (Capability, error) {
 		p, err := d.Policy.Normalize()
 		if err != nil {
 			return unsupported("device policy cannot be met: " + err.Error())
+		}
+		if (d.Platform == AndroidDeviceOwner || d.Platform == AndroidDeviceAdmin) && p.MaxLength > AndroidMaxLength {
+			return unsupported(fmt.Sprintf("Android accepts passcodes of at most %d characters (DevicePolicyManager.getPasswordMaximumLength), device policy allows %d", AndroidMaxLength, p.MaxLength))
 		}
 		c.Policy = p
 	}

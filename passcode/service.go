@@ -37,9 +37,11 @@ const (
 
 // Service errors.
 var (
-	// ErrConfig: New was given an unusable Config.
+	// ErrConfig: New was given an unusable Config. Returned as a
+	// [*ConfigError].
 	ErrConfig = errors.New("passcode: invalid config")
-	// ErrInvalidRequest: a required request field is missing.
+	// ErrInvalidRequest: a required request field is missing, or an
+	// identifier is refused (then as an [*IdentError]).
 	ErrInvalidRequest = errors.New("passcode: invalid request")
 	// ErrNotOwner: a self-service user asked to reset a device that is
 	// not theirs.
@@ -107,8 +109,9 @@ type Config struct {
 	Store Store
 	// SealKeys are 32-byte XChaCha20-Poly1305 keys by key ID, under which
 	// passcodes are sealed at rest; keep old keys until their passcodes'
-	// retention has passed. Required.
-	SealKeys map[uint8][]byte
+	// retention has passed. Required; build it with [NewKeys]. It prints
+	// as its key IDs only.
+	SealKeys Keys
 	// SealKeyID names the key in SealKeys new passcodes are sealed under.
 	SealKeyID uint8
 	// Mailer sends notices to device users. Zero: none; a request with
@@ -152,14 +155,18 @@ type Service struct {
 // New validates cfg and returns a Service.
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
-		return nil, fmt.Errorf("%w: Store is required", ErrConfig)
+		return nil, &ConfigError{Field: "Store", Reason: "required"}
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	sealer, err := seal.New(cfg.SealKeyID, cfg.SealKeys, cfg.Rand)
+	keys := cfg.SealKeys.Reveal()
+	sealer, err := seal.New(cfg.SealKeyID, keys, cfg.Rand)
+	for _, k := range keys {
+		clear(k) // the Sealer keeps its own copy
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: SealKeys: %w", ErrConfig, err)
+		return nil, &ConfigError{Field: "SealKeys", Err: err}
 	}
 	s := &Service{store: cfg.Store, sealer: sealer, mailer: cfg.Mailer, now: cfg.Now, rand: cfg.Rand,
 		log: cfg.Logger, reauth: cfg.ReauthWindow, staleAfter: cfg.StaleAfter, retention: cfg.Retention}
@@ -179,10 +186,12 @@ func New(cfg Config) (*Service, error) {
 		s.retention = max(DefaultRetention, s.staleAfter)
 	}
 	switch {
-	case s.reauth < 0 || s.staleAfter < 0:
-		return nil, fmt.Errorf("%w: negative duration", ErrConfig)
+	case s.reauth < 0:
+		return nil, &ConfigError{Field: "ReauthWindow", Reason: "negative"}
+	case s.staleAfter < 0:
+		return nil, &ConfigError{Field: "StaleAfter", Reason: "negative"}
 	case s.retention < s.staleAfter:
-		return nil, fmt.Errorf("%w: Retention %s is shorter than StaleAfter %s", ErrConfig, s.retention, s.staleAfter)
+		return nil, &ConfigError{Field: "Retention", Reason: fmt.Sprintf("%s is shorter than StaleAfter %s", s.retention, s.staleAfter)}
 	}
 	return s, nil
 }
@@ -221,6 +230,9 @@ func (s *Service) Request(ctx context.Context, req ResetRequest) (Result, error)
 	if req.Actor == "" {
 		return Result{}, fmt.Errorf("%w: Actor is required", ErrInvalidRequest)
 	}
+	if err := checkID("Actor", req.Actor); err != nil {
+		return Result{}, err
+	}
 	return s.request(ctx, req, false)
 }
 
@@ -243,7 +255,13 @@ type SelfServiceRequest struct {
 // [Config.ReauthWindow]; otherwise it behaves like [Service.Request] with the
 // user as actor. The user may then [Service.Reveal] the passcode.
 func (s *Service) SelfService(ctx context.Context, req SelfServiceRequest) (Result, error) {
-	if req.User == "" || req.Device.Owner != req.User {
+	if req.User == "" {
+		return Result{}, ErrNotOwner
+	}
+	if err := checkID("User", req.User); err != nil {
+		return Result{}, err
+	}
+	if req.Device.Owner != req.User {
 		return Result{}, ErrNotOwner
 	}
 	if !s.recent(req.SignedInAt) {
@@ -270,12 +288,23 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 	if req.Device.ID == "" {
 		return Result{}, fmt.Errorf("%w: Device.ID is required", ErrInvalidRequest)
 	}
+	if err := checkID("Device.ID", req.Device.ID); err != nil {
+		return Result{}, err
+	}
+	if req.Device.Owner != "" {
+		if err := checkID("Device.Owner", req.Device.Owner); err != nil {
+			return Result{}, err
+		}
+	}
 	if req.NotifyUser {
 		if s.mailer == nil {
 			return Result{}, ErrNoMailer
 		}
 		if req.UserEmail == "" {
 			return Result{}, fmt.Errorf("%w: UserEmail is required to notify the user", ErrInvalidRequest)
+		}
+		if err := checkID("UserEmail", req.UserEmail); err != nil {
+			return Result{}, err
 		}
 	}
 	c, err := Check(req.Device)
@@ -415,6 +444,16 @@ type Viewer struct {
 // reset ends (a device offline past the stale deadline may still apply the
 // queued command), until the retention limit.
 func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcode, error) {
+	if err := checkID("reset ID", resetID); err != nil {
+		return Passcode{}, err
+	}
+	if v.ID != "" {
+		// An empty viewer is refused below, and the refusal recorded; a
+		// malformed one never reaches the audit log.
+		if err := checkID("Viewer.ID", v.ID); err != nil {
+			return Passcode{}, err
+		}
+	}
 	r, err := s.store.Get(ctx, resetID)
 	if err != nil {
 		return Passcode{}, err
@@ -469,6 +508,12 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 func (s *Service) Transition(ctx context.Context, resetID string, to State, actor string) (Reset, error) {
 	if actor == "" {
 		return Reset{}, fmt.Errorf("%w: actor is required", ErrInvalidRequest)
+	}
+	if err := checkID("reset ID", resetID); err != nil {
+		return Reset{}, err
+	}
+	if err := checkID("actor", actor); err != nil {
+		return Reset{}, err
 	}
 	for try := 0; try < 3; try++ {
 		r, err := s.store.Get(ctx, resetID)
@@ -530,14 +575,26 @@ func (s *Service) ExpireStale(ctx context.Context) (int, error) {
 
 // Get returns the reset with that ID, or [ErrNotFound].
 func (s *Service) Get(ctx context.Context, resetID string) (Reset, error) {
+	if err := checkID("reset ID", resetID); err != nil {
+		return Reset{}, err
+	}
 	return s.store.Get(ctx, resetID)
 }
 
 // Events returns the audit trail of one reset (q.ResetID) or one device
 // (q.DeviceID), oldest first.
 func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
-	if q.ResetID == "" && q.DeviceID == "" {
+	switch {
+	case q.ResetID == "" && q.DeviceID == "":
 		return nil, fmt.Errorf("%w: EventQuery needs ResetID or DeviceID", ErrInvalidRequest)
+	case q.ResetID != "":
+		if err := checkID("ResetID", q.ResetID); err != nil {
+			return nil, err
+		}
+	default:
+		if err := checkID("DeviceID", q.DeviceID); err != nil {
+			return nil, err
+		}
 	}
 	return s.store.Events(ctx, q)
 }

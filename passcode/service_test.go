@@ -50,7 +50,7 @@ func newFixture(t *testing.T, edit func(*passcode.Config)) *fixture {
 	f := &fixture{clock: mdmcredtest.NewClock(start), store: passcode.NewMemStore(), mail: &recorder{}, log: &bytes.Buffer{}}
 	cfg := passcode.Config{
 		Store:     f.store,
-		SealKeys:  map[uint8][]byte{1: bytes.Repeat([]byte{0x42}, 32)},
+		SealKeys:  passcode.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{0x42}, 32)}),
 		SealKeyID: 1,
 		Mailer:    f.mail,
 		Now:       f.clock.Now,
@@ -91,11 +91,11 @@ func (f *fixture) events(t *testing.T, q passcode.EventQuery) []string {
 }
 
 func TestNewConfig(t *testing.T) {
-	key := map[uint8][]byte{1: make([]byte, 32)}
+	key := passcode.NewKeys(map[uint8][]byte{1: make([]byte, 32)})
 	for _, cfg := range []passcode.Config{
 		{SealKeys: key, SealKeyID: 1},
 		{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 2},
-		{Store: passcode.NewMemStore(), SealKeys: map[uint8][]byte{1: make([]byte, 16)}, SealKeyID: 1},
+		{Store: passcode.NewMemStore(), SealKeys: passcode.NewKeys(map[uint8][]byte{1: make([]byte, 16)}), SealKeyID: 1},
 		{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, StaleAfter: 72 * time.Hour, Retention: time.Hour},
 		{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, ReauthWindow: -time.Second},
 	} {

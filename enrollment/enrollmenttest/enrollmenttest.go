@@ -59,9 +59,17 @@ func record(site string, n int) enrollment.Record {
 // including the sentinels, and races: [Goroutines] x [PerGoroutine]
 // failures against a threshold of [RaceThreshold] must count exactly
 // Goroutines*PerGoroutine and lock exactly once; racing Puts of one digest
-// for different sites must let exactly one through.
+// for different sites must let exactly one through. Through an
+// [enrollment.Service] over the store it checks that identifiers are
+// refused at the service boundary with the same [*enrollment.IdentError] on
+// every backend (empty, over-long, NUL, C0 and C1 controls, broken UTF-8,
+// invisible formatting characters) without the store being called, that
+// the longest and most unusual valid ones round-trip byte for byte, and
+// that a Threshold above [enrollment.MaxThreshold] is refused while one of
+// exactly MaxThreshold locks at the 100th failure with one alert.
 func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 	ctx := context.Background()
+	t.Run("ServiceBoundary", func(t *testing.T) { runBoundary(t, newStore) })
 	t.Run("GetMissing", func(t *testing.T) {
 		s := newStore(t)
 		if _, err := s.Get(ctx, "nosuch"); !errors.Is(err, enrollment.ErrNoPasscode) {

@@ -28,7 +28,7 @@ func TestGenerators(t *testing.T) {
 	p.Property("GenSite and GenAdmin are accepted", prop.ForAll(func(site, admin string) bool {
 		svc, err := enrollment.New(enrollment.Config{
 			Store: enrollment.NewMemStore(), Alerter: nopAlerter{},
-			Peppers: map[uint8][]byte{1: make([]byte, 32)}, PepperID: 1,
+			Peppers: enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), PepperID: 1,
 		})
 		if err != nil {
 			return false

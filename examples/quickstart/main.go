@@ -273,7 +273,7 @@ func (d *demo) companyPasscode() error {
 		Admins: func(context.Context, string) ([]string, error) {
 			return []string{"it-security@example.com"}, nil
 		},
-		Peppers:   map[uint8][]byte{1: randomKey(32)},
+		Peppers:   enrollment.NewKeys(map[uint8][]byte{1: randomKey(32)}),
 		PepperID:  1,
 		Threshold: threshold,
 		Now:       d.clock.Now,
@@ -313,7 +313,7 @@ func (d *demo) passcodeReset() error {
 	d.clock.Set(start.Add(3 * time.Hour))
 	svc, err := passcode.New(passcode.Config{
 		Store:     passcode.NewMemStore(),
-		SealKeys:  map[uint8][]byte{1: randomKey(32)},
+		SealKeys:  passcode.NewKeys(map[uint8][]byte{1: randomKey(32)}),
 		SealKeyID: 1,
 		Mailer:    notify.PasscodeMailer{Notifier: d.mail, TimeZone: d.zone},
 		Now:       d.clock.Now,

@@ -102,3 +102,124 @@ func BenchmarkFormat(b *testing.B) {
 		_ = fmt.Sprintf("%v", s)
 	}
 }
+
+// hidden holds secrets where fmt calls none of their methods: in unexported
+// fields, and below a pointer printed under a verb pointers do not take
+// (%s, %q), which fmt prints as %!s(...) with every method off.
+type hidden struct {
+	s  String
+	k  Keys
+	ps *String
+	pk *Keys
+	w  *wrapper
+}
+
+func TestRedactedWhereFmtCallsNoMethod(t *testing.T) {
+	s := New(value)
+	k := NewKeys(map[uint8][]byte{1: []byte(value), 7: []byte(value)})
+	w := wrapper{Code: s, Ptr: &s}
+	h := hidden{s: s, k: k, ps: &s, pk: &k, w: &w}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10s"} {
+		for _, arg := range []any{h, &h, struct{ h hidden }{h}, []hidden{h}, map[int]hidden{1: h}} {
+			out := fmt.Sprintf(verb, arg)
+			if strings.Contains(out, value) || strings.Contains(out, fmt.Sprint([]byte(value))[1:20]) ||
+				strings.Contains(out, fmt.Sprintf("%x", value)) || strings.Contains(out, fmt.Sprintf("%X", value)) {
+				t.Errorf("Sprintf(%q, %T) leaked the secret: %s", verb, arg, out)
+			}
+		}
+	}
+}
+
+func TestKeys(t *testing.T) {
+	m := map[uint8][]byte{2: []byte(value), 1: []byte("other key")}
+	k := NewKeys(m)
+	m[2][0] = 'X' // NewKeys copied the bytes
+	got := k.Reveal()
+	if k.IsZero() || k.Len() != 2 || string(got[2]) != value || string(got[1]) != "other key" {
+		t.Fatalf("Reveal = %q, Len %d", got, k.Len())
+	}
+	got[1][0] = 'Y' // and Reveal hands out a copy
+	if string(k.Reveal()[1]) != "other key" {
+		t.Fatal("Reveal shares memory with the Keys")
+	}
+	for verb, want := range map[string]string{
+		"%v": "map[1:[REDACTED] 2:[REDACTED]]", "%s": "map[1:[REDACTED] 2:[REDACTED]]",
+		"%#v": "secret.Keys(map[1:[REDACTED] 2:[REDACTED]])", "%q": `"map[1:[REDACTED] 2:[REDACTED]]"`,
+		"%x": "map[1:[REDACTED] 2:[REDACTED]]", "%d": "map[1:[REDACTED] 2:[REDACTED]]",
+	} {
+		if out := fmt.Sprintf(verb, k); out != want {
+			t.Errorf("Sprintf(%q) = %q, want %q", verb, out, want)
+		}
+	}
+	b, err := json.Marshal(struct{ K Keys }{k})
+	if err != nil || string(b) != `{"K":{"1":"[REDACTED]","2":"[REDACTED]"}}` {
+		t.Fatalf("json = %s, %v", b, err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("m", "k", k)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("m", "k", k, "p", &k)
+	if strings.Contains(buf.String(), value) || !strings.Contains(buf.String(), Redacted) {
+		t.Fatalf("slog: %s", buf.String())
+	}
+	var zero Keys
+	if !zero.IsZero() || zero.Len() != 0 || zero.Reveal() != nil || !NewKeys(nil).IsZero() || NewKeys(map[uint8][]byte{}).IsZero() {
+		t.Fatal("zero Keys")
+	}
+	if fmt.Sprint(zero) != "map[]" {
+		t.Fatalf("zero Keys prints %q", fmt.Sprint(zero))
+	}
+}
+
+func TestZeroString(t *testing.T) {
+	var z String
+	if !z.IsZero() || z.Reveal() != "" || z.Len() != 0 || !z.Equal("") || !New("").IsZero() {
+		t.Fatal("zero String")
+	}
+}
+
+// BenchmarkNew measures wrapping a value: one allocation for the pointer
+// that keeps the value out of reflection-walked output.
+func BenchmarkNew(b *testing.B) {
+	b.ReportAllocs()
+	var s String
+	for b.Loop() {
+		s = New(value)
+	}
+	_ = s.Reveal()
+}
+
+func BenchmarkNewKeys(b *testing.B) {
+	b.ReportAllocs()
+	m := map[uint8][]byte{1: make([]byte, 32), 2: make([]byte, 32)}
+	for b.Loop() {
+		_ = NewKeys(m)
+	}
+}
+
+func TestPropertyKeysNeverLeak(t *testing.T) {
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 300
+	p := gopter.NewProperties(params)
+	p.Property("no verb, handler or JSON prints a key's bytes", prop.ForAll(
+		func(key []byte, id uint8) bool {
+			k := NewKeys(map[uint8][]byte{id: key})
+			type host struct{ k Keys }
+			var outs []string
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+				outs = append(outs, fmt.Sprintf(verb, k), fmt.Sprintf(verb, &k), fmt.Sprintf(verb, host{k}), fmt.Sprintf(verb, struct{ P *host }{&host{k}}))
+			}
+			j, _ := json.Marshal(struct{ K Keys }{k})
+			outs = append(outs, string(j))
+			all := strings.Join(outs, "\n")
+			for _, enc := range []string{fmt.Sprintf("%x", key), fmt.Sprintf("%X", key), strings.Trim(fmt.Sprint(key), "[]"), string(key)} {
+				if strings.Contains(all, enc) {
+					return false
+				}
+			}
+			return bytes.Equal(k.Reveal()[id], key)
+		},
+		gen.SliceOfN(32, gen.UInt8()),
+		gen.UInt8(),
+	))
+	p.TestingRun(t)
+}

@@ -37,9 +37,15 @@ func transitionEvent(r passcode.Reset, from, to passcode.State, at time.Time) pa
 // must return an empty store for each call. It checks the contract written
 // on [passcode.Store], including that of [Racers] concurrent requests for
 // one device exactly one opens a reset, and of Racers concurrent moves from
-// one state exactly one wins.
+// one state exactly one wins. Through a [passcode.Service] over the store it
+// checks that identifiers are refused at the service boundary with the same
+// [*passcode.IdentError] on every backend (over-long, NUL, C0 and C1
+// controls, broken UTF-8, invisible formatting characters) without the
+// store being called, and that the longest and most unusual valid ones
+// round-trip byte for byte.
 func RunStore(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 	ctx := context.Background()
+	t.Run("ServiceBoundary", func(t *testing.T) { runBoundary(t, newStore) })
 	mustCreate := func(t *testing.T, s passcode.Store, id, device string, at time.Time) passcode.Reset {
 		t.Helper()
 		r, ev := newReset(id, device, at)

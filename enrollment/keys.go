@@ -1,0 +1,24 @@
+package enrollment
+
+import "github.com/mdmcred/mdmcred/internal/secret"
+
+// Keys is a set of keys by key ID: [Config.Peppers] and [Config.SealKeys].
+// Build it with [NewKeys]. Under every fmt verb (through pointers and
+// struct fields, exported or not), in log/slog and in encoding/json it
+// shows only the key IDs (map[1:[REDACTED]]), so a Config can be printed or
+// logged.
+type Keys = secret.Keys
+
+// NewKeys copies m (key ID to key bytes) into a [Keys]; the caller may
+// clear m afterwards.
+//
+//	cfg.Peppers = enrollment.NewKeys(map[uint8][]byte{1: pepper})
+func NewKeys(m map[uint8][]byte) Keys { return secret.NewKeys(m) }
+
+// clearKeys overwrites the copies of the keys New handed to the mechanisms
+// (which keep their own).
+func clearKeys(m map[uint8][]byte) {
+	for _, k := range m {
+		clear(k)
+	}
+}
