@@ -7,24 +7,25 @@
 //
 // Usage:
 //
-//	deviceagent -keys device.keys -mode device-owner -state agent.state [flags] [CODE]
+//	deviceagent -keys device.keys -state agent.state [-mode device-owner] [flags] [CODE]
 //
 // The code is taken from the arguments (joined with spaces, so a code typed
 // in groups works) or, without arguments, from the first line of standard
 // input. Hyphens, spaces, case and the look-alikes O/I/L do not matter.
 //
-// The key file is the one "issuer devicekey" writes: the format is
-// documented in examples/internal/provision ("mdmcred device keys v1", a
-// quoted device ID, then "key <id> <hex>" lines). It holds the device ID the
-// keys were derived for; -device, if given, must match it.
+// The key file is the device's provisioning file, which "issuer devicekey"
+// writes (servicepass.Provisioning, specified in docs/servicepass-format.md
+// §10): the device ID the keys were derived for, the keyring, the time zone
+// the issuer uses for the device and, if recorded, the activation mode.
+// -device and -mode, if given, must match it.
 //
 // Flags:
 //
-//	-keys FILE    device key file (required)
-//	-mode MODE    activation mode: device-owner or cope (required)
+//	-keys FILE    provisioning file (required)
+//	-mode MODE    activation mode: device-owner or cope (required unless the file records it)
 //	-state FILE   state file (required); created on first use
 //	-device ID    device ID, checked against the key file
-//	-tz ZONE      device time zone for day-valid codes (default: local)
+//	-tz ZONE      device time zone for day-valid codes (default: the provisioning file's)
 //	-now TIME     device time as RFC 3339 instead of the system clock (tests, demos)
 //	-status       print the privileged window instead of verifying a code
 //	-clear        with -status: forget an ended window after reverting its actions
@@ -68,16 +69,16 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("deviceagent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	keysPath := fs.String("keys", "", "device key `file` (from \"issuer devicekey\")")
-	modeName := fs.String("mode", "", "activation `mode`: device-owner or cope")
+	keysPath := fs.String("keys", "", "provisioning `file` (from \"issuer devicekey\")")
+	modeName := fs.String("mode", "", "activation `mode`: device-owner or cope (default: the provisioning file's)")
 	statePath := fs.String("state", "", "state `file`, created on first use")
 	deviceID := fs.String("device", "", "device `ID`, checked against the key file (default: the key file's)")
-	tzName := fs.String("tz", "", "device time `zone` for day-valid codes (default: local)")
+	tzName := fs.String("tz", "", "device time `zone` for day-valid codes (default: the provisioning file's)")
 	nowText := fs.String("now", "", "device `time` as RFC 3339 instead of the system clock")
 	status := fs.Bool("status", false, "print the privileged window instead of verifying")
 	clearWin := fs.Bool("clear", false, "with -status: forget an ended window after reverting it")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: deviceagent -keys FILE -mode MODE -state FILE [flags] [CODE]")
+		fmt.Fprintln(stderr, "usage: deviceagent -keys FILE -state FILE [-mode MODE] [flags] [CODE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -87,26 +88,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "deviceagent: "+format+"\n", a...)
 		return exitUsage
 	}
-	if *keysPath == "" || *modeName == "" || *statePath == "" {
+	if *keysPath == "" || *statePath == "" {
 		fs.Usage()
 		return exitUsage
 	}
-	mode, err := provision.ParseMode(*modeName)
-	if err != nil {
-		return fail("%v", err)
-	}
-	data, err := provision.ReadFile(*keysPath)
-	if err != nil {
-		return fail("reading keys: %v", err)
-	}
-	fileDevice, keys, err := provision.ParseDeviceKeys(data)
+	prov, err := servicepass.ReadProvisioningFile(*keysPath)
 	if err != nil {
 		return fail("%s: %v", *keysPath, err)
+	}
+	fileDevice, keys, mode := prov.DeviceID, prov.Keys, prov.Mode
+	if *modeName != "" {
+		if mode, err = provision.ParseMode(*modeName); err != nil {
+			return fail("%v", err)
+		}
+		if prov.HasMode && mode != prov.Mode {
+			return fail("the provisioning file is for a %s device, not %s", prov.Mode, mode)
+		}
+	} else if !prov.HasMode {
+		return fail("-mode is required: the provisioning file does not record the mode")
 	}
 	if *deviceID != "" && *deviceID != fileDevice {
 		return fail("the key file is for device %q, not %q", fileDevice, *deviceID)
 	}
-	loc := time.Local
+	loc := prov.Location
 	if *tzName != "" {
 		if loc, err = time.LoadLocation(*tzName); err != nil {
 			return fail("time zone: %v", err)

@@ -139,9 +139,14 @@ func (d *demo) servicePassword() error {
 	if err != nil {
 		return err
 	}
-	// At enrollment the agent of device-42 was given its keyring.
-	keys, err := issuer.DeviceKeys("device-42")
+	// At enrollment the agent of device-42 was given its provisioning file:
+	// its keyring, mode and time zone.
+	prov, err := issuer.Provision("device-42", servicepass.DeviceOwner, d.zone)
 	if err != nil {
+		return err
+	}
+	provPath := filepath.Join(d.dir, "device-42.provisioning")
+	if err := servicepass.WriteProvisioningFile(provPath, prov); err != nil {
 		return err
 	}
 
@@ -175,12 +180,16 @@ func (d *demo) servicePassword() error {
 	}
 
 	d.heading("2. Device agent: verify the code offline")
+	dev, err := servicepass.ReadProvisioningFile(provPath)
+	if err != nil {
+		return err
+	}
 	agent, err := servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID: "device-42",
-		Mode:     servicepass.DeviceOwner,
-		Keys:     keys,
+		DeviceID: dev.DeviceID,
+		Mode:     dev.Mode,
+		Keys:     dev.Keys,
 		Store:    mustFileStore(filepath.Join(d.dir, "device-42.state")),
-		Location: d.zone,
+		Location: dev.Location,
 	})
 	if err != nil {
 		return err
