@@ -112,6 +112,8 @@ type Verifier struct {
 	loc      *time.Location
 	policy   attempt.Policy
 	ops      sync.Pool // *verifyOp
+	// challenge is the outstanding challenge (challenge.go).
+	challenge challengeSlot
 }
 
 // NewVerifier checks cfg and returns a Verifier.

@@ -72,7 +72,9 @@ func (p Policy) Check(s State, now time.Time) error {
 	if s.Locked {
 		return &LockedError{}
 	}
-	if now.Before(s.LockedUntil) {
+	// A zero LockedUntil is no back-off, also for a clock that reads a
+	// time before year 1 (a device clock can say anything).
+	if !s.LockedUntil.IsZero() && now.Before(s.LockedUntil) {
 		return &LockedError{RetryAfter: s.LockedUntil.Sub(now), Until: s.LockedUntil}
 	}
 	return nil
