@@ -36,6 +36,14 @@
 // success the [Grant] says what to do; poll [Verifier.Window] to learn when
 // the privileged window ends and what to revert.
 //
+// # Challenge-bound codes
+//
+// Where the device clock or state cannot be trusted, the device shows a
+// challenge ([Verifier.NewChallenge]), the help desk answers it with
+// [Issuer.Respond], and the user types the response on the device
+// ([Verifier.VerifyResponse]). A response works once, for that challenge
+// only, at any device time and whatever happened to the state.
+//
 // This package imports the Go standard library only (and internal packages
 // that do likewise), so a device agent can link it alone; a test enforces it.
 package servicepass
