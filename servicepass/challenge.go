@@ -64,7 +64,7 @@ var (
 
 // Challenge is what a device shows to ask for a challenge-bound code: 45
 // random bits. It is not secret. Its text is 9 Crockford Base32 symbols and
-// a check symbol, displayed in two groups of five (K7Q2M-9XJ4T).
+// a check symbol, displayed in two groups of five (K7Q2M-9XJ4G).
 type Challenge struct {
 	v uint64
 }

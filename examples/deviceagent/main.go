@@ -29,6 +29,14 @@
 //	-now TIME     device time as RFC 3339 instead of the system clock (tests, demos)
 //	-status       print the privileged window instead of verifying a code
 //	-clear        with -status: forget an ended window after reverting its actions
+//	-challenge    show a challenge, then read the response to it from standard input
+//
+// With -challenge the agent prints "CHALLENGE XXXXX-XXXXX", which the user
+// reads to the help desk ("issuer respond"), and waits for the response on
+// standard input; it then grants or refuses as for a code. The challenge
+// lives in this process only (docs/servicepass-format.md §11: its lifetime
+// runs on the monotonic clock, which does not survive a restart), so the
+// same run takes the response.
 //
 // On a grant it prints "GRANTED <actions>" and the details (scope, expiry,
 // the end of the privileged window, network policies lifted) and exits 0. On a
@@ -77,6 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	nowText := fs.String("now", "", "device `time` as RFC 3339 instead of the system clock")
 	status := fs.Bool("status", false, "print the privileged window instead of verifying")
 	clearWin := fs.Bool("clear", false, "with -status: forget an ended window after reverting it")
+	challenge := fs.Bool("challenge", false, "show a challenge, then read the response from standard input")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: deviceagent -keys FILE -state FILE [-mode MODE] [flags] [CODE]")
 		fs.PrintDefaults()
@@ -143,6 +152,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *clearWin {
 		return fail("-clear goes with -status")
 	}
+	if *challenge {
+		if fs.NArg() > 0 {
+			return fail("-challenge reads the response from standard input, not the arguments")
+		}
+		return answerChallenge(v, now, loc, stdin, stdout, stderr)
+	}
 
 	code := strings.Join(fs.Args(), " ")
 	if code == "" {
@@ -167,15 +182,44 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitGranted
 }
 
+// answerChallenge shows a new challenge and verifies the response read from
+// stdin.
+func answerChallenge(v *servicepass.Verifier, now time.Time, loc *time.Location, stdin io.Reader, stdout, stderr io.Writer) int {
+	c, err := v.NewChallenge(servicepass.ChallengeOptions{})
+	if err != nil {
+		fmt.Fprintf(stderr, "deviceagent: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "CHALLENGE %s\n", c)
+	fmt.Fprintf(stdout, "  read it to the help desk, then type the response (valid %s)\n", servicepass.DefaultChallengeLifetime)
+	line, err := bufio.NewReader(io.LimitReader(stdin, maxInput)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintf(stderr, "deviceagent: reading the response: %v\n", err)
+		return exitUsage
+	}
+	g, err := v.VerifyResponse(strings.TrimSpace(line), now)
+	if err != nil {
+		reason, why := explain(err)
+		fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
+		fmt.Fprintf(stdout, "  error: %v\n", err)
+		return exitRefused
+	}
+	printGrant(stdout, g, loc)
+	return exitGranted
+}
+
 // printGrant prints what the agent does for g.
 func printGrant(w io.Writer, g servicepass.Grant, loc *time.Location) {
 	fmt.Fprintf(w, "GRANTED %s\n", g.Actions)
 	fmt.Fprintf(w, "  scope:        %s\n", g.Scope)
 	fmt.Fprintf(w, "  mode:         %s\n", g.Mode)
-	fmt.Fprintf(w, "  code:         key %d, serial %06x\n", g.KeyID, g.Serial)
-	if g.DayValid {
+	if g.Expiry.IsZero() {
+		fmt.Fprintf(w, "  response:     key %d, once, for the challenge shown\n", g.KeyID)
+	} else if g.DayValid {
+		fmt.Fprintf(w, "  code:         key %d, serial %06x\n", g.KeyID, g.Serial)
 		fmt.Fprintf(w, "  valid until:  %s (end of its day, once per day)\n", g.Expiry.In(loc).Format(time.RFC3339))
 	} else {
+		fmt.Fprintf(w, "  code:         key %d, serial %06x\n", g.KeyID, g.Serial)
 		fmt.Fprintf(w, "  valid until:  %s\n", g.Expiry.In(loc).Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, "  window until: %s\n", g.WindowEnd.In(loc).Format(time.RFC3339))
@@ -250,6 +294,8 @@ func explain(err error) (reason, why string) {
 		return "mode", "the code's actions are not allowed in this device's activation mode"
 	case errors.Is(err, servicepass.ErrReplay):
 		return "replay", "the code was already used"
+	case errors.Is(err, servicepass.ErrNoChallenge), errors.Is(err, servicepass.ErrChallengeVoid), errors.Is(err, servicepass.ErrChallengeExpired):
+		return "challenge", "the challenge is no longer outstanding; show a new one"
 	}
 	return "error", "the code could not be checked"
 }

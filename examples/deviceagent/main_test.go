@@ -375,3 +375,23 @@ func TestProvisioningModeAndZone(t *testing.T) {
 		t.Fatalf("%d %q %q", status, out.String(), errOut.String())
 	}
 }
+
+// TestChallengeFlag: -challenge shows a challenge and refuses what is not
+// the response to it; arguments are a usage error (the response comes on
+// standard input, after the challenge is shown).
+func TestChallengeFlag(t *testing.T) {
+	s := newSite(t)
+	var out, errOut bytes.Buffer
+	status := run([]string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-challenge"}, strings.NewReader("0000-0000-0000-0000\n"), &out, &errOut)
+	if status != exitRefused || !strings.HasPrefix(out.String(), "CHALLENGE ") || !strings.Contains(out.String(), "REFUSED ") {
+		t.Fatalf("%d %q %q", status, out.String(), errOut.String())
+	}
+	c := strings.Fields(out.String())[1]
+	if _, err := servicepass.ParseChallenge(c); err != nil {
+		t.Errorf("the shown challenge %q does not parse: %v", c, err)
+	}
+	out.Reset()
+	if status := run([]string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-challenge", "X"}, strings.NewReader(""), &out, &errOut); status != exitUsage {
+		t.Errorf("-challenge with an argument: %d", status)
+	}
+}

@@ -9,6 +9,7 @@
 //	issuer retire -master master.keys -id N
 //	issuer devicekey -master master.keys -device ID -out device.keys [-mode MODE] [-tz ZONE]
 //	issuer issue -master master.keys -device ID -mode MODE -actions LIST -admin EMAIL [options]
+//	issuer respond -master master.keys -device ID -challenge CHALLENGE -mode MODE -actions LIST -admin EMAIL [-key-ids LIST]
 //
 // masterkey writes a new master key file (mode 0600; it refuses to overwrite
 // one). With -rotate it adds a new key with the given ID to an existing file;
@@ -52,6 +53,13 @@
 // An email language the catalog lacks falls back to English, with a note on
 // standard error.
 //
+// respond answers the challenge a device shows (deviceagent -challenge)
+// with a challenge-bound code: 16 symbols, valid once for that challenge
+// only, at any device time (docs/servicepass-format.md §11). A mistyped
+// challenge is refused before anything is made. Make sure the caller is at
+// the device and entitled to the actions first: the response is made on
+// demand.
+//
 // Exit status: 0 on success, 1 when the request breaks a rule (the message
 // says which) or the email fails, 2 on a usage or file error.
 package main
@@ -94,6 +102,7 @@ const usage = `usage:
   issuer retire -master FILE -id N
   issuer devicekey -master FILE -device ID -out FILE [-mode MODE] [-tz ZONE]
   issuer issue -master FILE -device ID -mode MODE -actions LIST -admin EMAIL [options]
+  issuer respond -master FILE -device ID -challenge XXXXX-XXXXX -mode MODE -actions LIST -admin EMAIL [-key-ids LIST]
 run "issuer <command> -h" for a command's flags.
 `
 
@@ -112,6 +121,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return deviceKey(args[1:], stdout, stderr)
 	case "issue":
 		return issue(args[1:], stdout, stderr)
+	case "respond":
+		return respond(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -522,4 +533,56 @@ func languageNote(lang string) string {
 		names = append(names, t.String())
 	}
 	return fmt.Sprintf("no messages in %q; the email is in English (languages: %s)", lang, strings.Join(names, ", "))
+}
+
+func respond(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("respond", stderr)
+	master := fs.String("master", "", "master key `file` (required)")
+	device := fs.String("device", "", "device `ID` (required)")
+	challenge := fs.String("challenge", "", "the `challenge` the device shows, e.g. K7Q2M-9XJ4G (required)")
+	modeName := fs.String("mode", "", "activation `mode`: device-owner or cope (required)")
+	actionList := fs.String("actions", "", "comma-separated `actions` (required): "+provision.ActionNames())
+	admin := fs.String("admin", "", "acting administrator's `email`, for the audit log (required)")
+	keyIDs := fs.String("key-ids", "", "comma-separated key `IDs` the device holds (default: the newest master key)")
+	if !parseFlags(fs, args, stderr) {
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int { return failf(stderr, exitUsage, "respond: "+format, a...) }
+	if *device == "" || *challenge == "" || *modeName == "" || *actionList == "" || *admin == "" {
+		return usageErr("-device, -challenge, -mode, -actions and -admin are required")
+	}
+	mf, err := loadMaster(*master)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	mode, err := provision.ParseMode(*modeName)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	actions, err := provision.ParseActions(*actionList)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	held, err := parseKeyIDs(*keyIDs)
+	if err != nil {
+		return usageErr("-key-ids: %v", err)
+	}
+	is, err := newIssuer(mf, servicepass.IssuerConfig{})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	r, err := is.Respond(context.Background(), servicepass.ResponseRequest{
+		DeviceID: *device, Challenge: *challenge, Mode: mode, Actions: actions, KeyIDs: held, Admin: *admin,
+	})
+	switch {
+	case errors.Is(err, servicepass.ErrChallengeTypo):
+		return failf(stderr, exitRule, "respond refused: %v; ask the user to read the challenge again", err)
+	case err != nil:
+		return failf(stderr, exitRule, "respond refused: %v", err)
+	}
+	fmt.Fprintf(stdout, "Response for %q (%s), challenge %s\n", *device, mode, r.Challenge)
+	fmt.Fprintf(stdout, "  actions:  %s\n", actions)
+	fmt.Fprintf(stdout, "  response: %s\n", r.Display.Reveal())
+	fmt.Fprintf(stdout, "  key:      %d; valid once, for this challenge only\n", r.KeyID)
+	return exitOK
 }

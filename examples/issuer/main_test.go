@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -456,5 +457,102 @@ func TestMessages(t *testing.T) {
 		if got := strings.Contains(errOut, "the email is in English"); got != tc.note {
 			t.Errorf("-lang %s: note %v, want %v: %q", tc.lang, got, tc.note, errOut)
 		}
+	}
+}
+
+var responseLine = regexp.MustCompile(`(?m)^  response: ([0-9A-Z*~$=]{4}-[0-9A-Z*~$=]{4}-[0-9A-Z*~$=]{4}-[0-9A-Z*~$=]{4})$`)
+
+// TestChallengeRoundTrip runs the challenge flow across real processes: the
+// device agent shows a challenge, the issuer answers it, and the agent,
+// still waiting, grants the response once.
+func TestChallengeRoundTrip(t *testing.T) {
+	dir, path := master(t)
+	agent := filepath.Join(t.TempDir(), "deviceagent")
+	if out, err := exec.Command("go", "build", "-o", agent, "../deviceagent").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	prov := filepath.Join(dir, "device.prov")
+	if status, _, errOut := runCLI("devicekey", "-master", path, "-device", "device-42", "-mode", "cope", "-out", prov); status != exitOK {
+		t.Fatal(errOut)
+	}
+	run := func(answer func(challenge string) string) (int, string) {
+		// A wild device clock: a response does not care.
+		cmd := exec.Command(agent, "-keys", prov, "-state", filepath.Join(dir, "agent.state"), "-challenge", "-now", "2099-01-01T00:00:00Z")
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		buf := make([]byte, 256)
+		for !strings.Contains(out.String(), "\n  read it") {
+			n, err := stdout.Read(buf)
+			out.Write(buf[:n])
+			if err != nil {
+				t.Fatalf("agent output %q: %v", out.String(), err)
+			}
+		}
+		m := regexp.MustCompile(`CHALLENGE ([0-9A-Z*~$=]{5}-[0-9A-Z*~$=]{5})`).FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatalf("no challenge in %q", out.String())
+		}
+		_, _ = stdin.Write([]byte(answer(m[1]) + "\n"))
+		stdin.Close()
+		rest, _ := io.ReadAll(stdout)
+		err := cmd.Wait()
+		status := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			status = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return status, out.String() + string(rest)
+	}
+	respond := func(device, challenge string) string {
+		status, out, errOut := runCLI("respond", "-master", path, "-device", device, "-challenge", strings.ToLower(challenge), "-mode", "cope", "-actions", "set-password", "-admin", "helpdesk@example.com")
+		m := responseLine.FindStringSubmatch(out)
+		if status != exitOK || m == nil {
+			t.Fatalf("respond: %d %s %s", status, out, errOut)
+		}
+		return m[1]
+	}
+	status, out := run(func(c string) string { return respond("device-42", c) })
+	if status != 0 || !strings.Contains(out, "GRANTED SetPassword") || !strings.Contains(out, "once, for the challenge shown") || strings.Contains(out, "DEGRADED") {
+		t.Fatalf("%d %s", status, out)
+	}
+	// A response made for another device, and one for an earlier challenge.
+	status, out = run(func(c string) string { return respond("device-43", c) })
+	if status != 1 || !strings.Contains(out, "REFUSED invalid:") {
+		t.Errorf("other device: %d %s", status, out)
+	}
+	var earlier string
+	run(func(c string) string { earlier = respond("device-42", c); return "" })
+	status, out = run(func(string) string { return earlier })
+	if status != 1 || !strings.Contains(out, "REFUSED invalid:") {
+		t.Errorf("earlier challenge: %d %s", status, out)
+	}
+}
+
+func TestRespondFlags(t *testing.T) {
+	_, path := master(t)
+	base := []string{"respond", "-master", path, "-device", "d", "-mode", "do", "-actions", "unlock", "-admin", "a@example.com"}
+	if status, _, errOut := runCLI(append(base, "-challenge", "K7Q2M-9XJ4Z")...); status != exitRule || !strings.Contains(errOut, "challenge mistyped") || !strings.Contains(errOut, "read the challenge again") {
+		t.Errorf("typo: %d %s", status, errOut)
+	}
+	if status, _, errOut := runCLI(append(base, "-challenge", "K7Q2M")...); status != exitRule || !strings.Contains(errOut, "malformed challenge") {
+		t.Errorf("short: %d %s", status, errOut)
+	}
+	for _, args := range [][]string{
+		{"respond", "-master", path, "-device", "d"},
+		append(append([]string{}, base...), "-challenge", "K7Q2M-9XJ4G", "-mode", "byod"),
+		append(append([]string{}, base...), "-challenge", "K7Q2M-9XJ4G", "-key-ids", "x"),
+		append(append([]string{}, base...), "-challenge", "K7Q2M-9XJ4G", "extra"),
+	} {
+		if status, _, _ := runCLI(args...); status != exitUsage {
+			t.Errorf("%v: status %d", args, status)
+		}
+	}
+	if status, _, errOut := runCLI(append(base, "-challenge", "K7Q2M-9XJ4G", "-actions", "set-password")...); status != exitRule || !strings.Contains(errOut, "only on COPE") {
+		t.Errorf("rules: %d %s", status, errOut)
 	}
 }
