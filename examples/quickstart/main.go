@@ -232,6 +232,27 @@ func (d *demo) servicePassword() error {
 		_, err := agent.Verify(try.code, d.clock.Now())
 		fmt.Fprintf(d.w, "%-19s REFUSED: %v\n", try.what+":", err)
 	}
+
+	// When the device clock or its state cannot be trusted: the device
+	// shows a challenge, the help desk answers it, the response works once.
+	challenge, err := agent.NewChallenge(servicepass.ChallengeOptions{})
+	if err != nil {
+		return err
+	}
+	resp, err := issuer.Respond(d.ctx, servicepass.ResponseRequest{DeviceID: "device-42", Challenge: challenge.String(),
+		Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: "helpdesk@example.com"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "challenge shown:    %s, response %s\n", challenge, resp.Display.Reveal())
+	// The device clock is years off: a response does not care.
+	g, err := agent.VerifyResponse(resp.Display.Reveal(), d.clock.Now().AddDate(-5, 0, 0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "response:           GRANTED %s (degraded: %v)\n", g.Actions, g.Degraded)
+	_, err = agent.VerifyResponse(resp.Display.Reveal(), d.clock.Now())
+	fmt.Fprintf(d.w, "response again:     REFUSED: %v\n", err)
 	return nil
 }
 
