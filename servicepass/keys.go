@@ -64,6 +64,7 @@ type KeyError struct {
 	Detail string
 }
 
+// Error implements error.
 func (e *KeyError) Error() string {
 	s := e.Reason.Error()
 	if e.KeyID >= 0 {

@@ -320,3 +320,7 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// A Request stays comparable with the key choice in it (KeyIDSet is an
+// array, not a slice), so hosts that compare or map requests keep working.
+var _ = servicepass.Request{KeyIDs: servicepass.KeyIDsOf(1)} == servicepass.Request{}

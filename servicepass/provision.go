@@ -48,6 +48,7 @@ type ProvisioningError struct {
 	Err    error // the underlying refusal, if any
 }
 
+// Error implements error.
 func (e *ProvisioningError) Error() string {
 	s := ErrProvisioning.Error()
 	if e.Line > 0 {
