@@ -26,7 +26,7 @@ func ExampleClock_everyService() {
 	key := make([]byte, 32)
 
 	// servicepass: a code issued now with the default validity (24 h).
-	master, _ := servicepass.NewMasterKey(1, key)
+	master, _ := servicepass.GenerateMasterKey(1, nil) // an all-zero key would be refused
 	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: clock.Now})
 	issued, _ := issuer.Issue(ctx, servicepass.Request{DeviceID: "device-1", Actions: servicepass.Unlock, Admin: "admin@example.com"})
 	keys, _ := issuer.DeviceKeys("device-1")

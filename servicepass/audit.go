@@ -66,6 +66,9 @@ func NewMemStore() *MemStore { return &MemStore{} }
 
 // Record implements Store.
 func (m *MemStore) Record(ctx context.Context, e Event) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -77,6 +80,9 @@ func (m *MemStore) Record(ctx context.Context, e Event) error {
 
 // Events implements Store.
 func (m *MemStore) Events(ctx context.Context, deviceID string) ([]Event, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

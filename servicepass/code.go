@@ -227,12 +227,16 @@ type macState struct {
 }
 
 // macPrefix returns label || len(deviceID) || deviceID || zero bytes up to
-// a multiple of the SHA-256 block size.
-func macPrefix(deviceID string) []byte {
-	n := len(macLabel) + 1 + len(deviceID)
+// a multiple of the SHA-256 block size, with the code's label.
+func macPrefix(deviceID string) []byte { return labeledPrefix(macLabel, deviceID) }
+
+// labeledPrefix is macPrefix under any domain label (challenge responses
+// use their own).
+func labeledPrefix(label, deviceID string) []byte {
+	n := len(label) + 1 + len(deviceID)
 	n += (sha256.BlockSize - n%sha256.BlockSize) % sha256.BlockSize
 	in := make([]byte, 0, n)
-	in = append(in, macLabel...)
+	in = append(in, label...)
 	in = append(in, byte(len(deviceID)))
 	in = append(in, deviceID...)
 	return in[:n]
@@ -246,6 +250,12 @@ func macInput(deviceID string, b *[payloadBytes]byte) []byte {
 }
 
 func newMACState(key *[KeySize]byte, deviceID string) *macState {
+	return newLabeledMACState(key, macLabel, deviceID)
+}
+
+// newLabeledMACState is newMACState for MAC inputs that start with
+// labeledPrefix(label, deviceID).
+func newLabeledMACState(key *[KeySize]byte, label, deviceID string) *macState {
 	var ipad, opad [sha256.BlockSize]byte
 	copy(ipad[:], key[:])
 	copy(opad[:], key[:])
@@ -257,7 +267,7 @@ func newMACState(key *[KeySize]byte, deviceID string) *macState {
 	m.innerU = m.inner.(encoding.BinaryUnmarshaler)
 	m.outerU = m.outer.(encoding.BinaryUnmarshaler)
 	m.inner.Write(ipad[:])
-	m.inner.Write(macPrefix(deviceID))
+	m.inner.Write(labeledPrefix(label, deviceID))
 	m.outer.Write(opad[:])
 	// sha256 digests always marshal; an error here is impossible.
 	m.innerMid, _ = m.inner.(encoding.BinaryMarshaler).MarshalBinary()
@@ -271,13 +281,19 @@ func newMACState(key *[KeySize]byte, deviceID string) *macState {
 func (m *macState) tag(b *[payloadBytes]byte) uint64 {
 	copy(m.last[:], b[:9])
 	m.last[8] &= 0xFC // bits 70 and 71 belong to the MAC
+	return m.first64(m.last[:]) >> (64 - MACBits)
+}
+
+// first64 returns the first 64 bits of the HMAC of the prefix followed by
+// msg.
+func (m *macState) first64(msg []byte) uint64 {
 	_ = m.innerU.UnmarshalBinary(m.innerMid)
-	m.inner.Write(m.last[:])
+	m.inner.Write(msg)
 	s := m.inner.Sum(m.sum[:0])
 	_ = m.outerU.UnmarshalBinary(m.outMid)
 	m.outer.Write(s)
 	s = m.outer.Sum(m.sum[:0])
-	return binary.BigEndian.Uint64(s) >> (64 - MACBits)
+	return binary.BigEndian.Uint64(s)
 }
 
 // macEqual compares two tags in constant time.

@@ -16,17 +16,33 @@
 // checked first; each broken rule is a [*RuleError] matching its own
 // sentinel. QR rendering and email go through the [QREncoder] and [Mailer]
 // ports, and every code is recorded in the audit [Store] (never the code
-// itself). At enrollment, provision the device with [Issuer.DeviceKeys].
+// itself). At enrollment, and after each key rotation, give the device its
+// [Provisioning] ([Issuer.Provision], written with [WriteProvisioningFile]):
+// its keyring, mode and time zone. Record the key IDs the agent confirms
+// and pass them in [Request.KeyIDs], so that a device that missed a
+// rotation still gets codes it can verify. Every key is checked: the zero
+// or a constant key is refused ([ErrKeyUnusable]), and a retired key ID is
+// never given to a new key ([IssuerConfig.Retired], [ErrKeyIDReused]).
 //
 // # Device side
 //
-// Create a [Verifier] with [NewVerifier] from the device ID, its activation
-// [Mode], its keyring of [DeviceKey] values and a [DeviceStore] (use
+// Read the device's provisioning file with [ReadProvisioningFile] (a
+// missing one is [ErrNotProvisioned]) and create a [Verifier] with
+// [NewVerifier] from its device ID, activation [Mode], keyring of
+// [DeviceKey] values and zone, and a [DeviceStore] (use
 // [OpenFileStore] on a device, [MemDeviceStore] in tests), then call
 // [Verifier.Verify] with what the user typed and the device clock. Each
 // rejection matches one sentinel (ErrTypo, ErrExpired, ErrReplay, ...). On
 // success the [Grant] says what to do; poll [Verifier.Window] to learn when
 // the privileged window ends and what to revert.
+//
+// # Challenge-bound codes
+//
+// Where the device clock or state cannot be trusted, the device shows a
+// challenge ([Verifier.NewChallenge]), the help desk answers it with
+// [Issuer.Respond], and the user types the response on the device
+// ([Verifier.VerifyResponse]). A response works once, for that challenge
+// only, at any device time and whatever happened to the state.
 //
 // This package imports the Go standard library only (and internal packages
 // that do likewise), so a device agent can link it alone; a test enforces it.

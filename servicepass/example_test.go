@@ -84,7 +84,7 @@ func ExampleIssuer_Issue_dayValid() {
 }
 
 func ExampleVerifier_Verify() {
-	master, _ := servicepass.NewMasterKey(1, make([]byte, servicepass.KeySize))
+	master, _ := servicepass.GenerateMasterKey(1, nil) // in production, load it from the server's secret store
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: func() time.Time { return now }})
 	issued, _ := issuer.Issue(context.Background(), servicepass.Request{
@@ -120,4 +120,33 @@ func ExampleVerifier_Verify() {
 	// Unlock|RemoveNetworkRestrictions WorkProfile
 	// configure_mobile_networks roaming_data tethering_and_hotspots edit_wifi_configuration wifi_sleep_setting remove_added_wifi_networks private_dns
 	// false RemoveNetworkRestrictions
+}
+
+// At enrollment the host writes the device's provisioning file; the agent
+// reads it at every start and builds its verifier from it. The host keeps
+// the key IDs the agent confirms and passes them with every request, so that
+// codes verify on a device that missed a key rotation.
+func ExampleProvisioning() {
+	master, _ := servicepass.GenerateMasterKey(1, nil) // in production, load it from the server's secret store
+	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}})
+	warsaw, _ := time.LoadLocation("Europe/Warsaw")
+	p, _ := issuer.Provision("device-42", servicepass.COPE, warsaw)
+	text, _ := p.Encode() // or servicepass.WriteProvisioningFile(path, p)
+
+	// On the device:
+	got, err := servicepass.ParseProvisioning(text)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, err = servicepass.NewVerifier(servicepass.VerifierConfig{
+		DeviceID: got.DeviceID, Mode: got.Mode, Keys: got.Keys, Location: got.Location,
+	})
+	fmt.Println(err)
+	fmt.Println(got) // the keys never print
+	fmt.Println(got.KeyIDs())
+	// Output:
+	// <nil>
+	// servicepass.Provisioning(device "device-42", mode COPE, zone Europe/Warsaw, key IDs {1}, [REDACTED])
+	// {1}
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -24,6 +25,10 @@ var ErrMail = errors.New("servicepass: email not sent")
 
 // ErrAdmin is the rule that every request names its acting administrator.
 var ErrAdmin = errors.New("servicepass: acting administrator missing")
+
+// ErrNilContext is returned by every function of this package that takes a
+// context when it is given a nil one.
+var ErrNilContext = errors.New("servicepass: nil context")
 
 // QREncoder renders text as a QR code PNG. The host wires it to the qr
 // package; servicepass gives it only Crockford symbols and hyphens, which
@@ -117,9 +122,10 @@ type Request struct {
 	Mode Mode
 	// Actions to grant; see [CheckRules].
 	Actions Actions
-	// ExpiresAt is when the code stops verifying: between MinValidity and
-	// MaxValidity from now, both inclusive; it is rounded down to the
-	// minute. Zero: now + DefaultValidity. Not used for a day-valid code.
+	// ExpiresAt is when the code stops verifying, rounded down to the
+	// minute: at most MaxValidity from now, and once rounded at least
+	// MinValidity from now (both inclusive). Zero: now + DefaultValidity.
+	// Not used for a day-valid code.
 	ExpiresAt time.Time
 	// ExpiryDate is, for a COPE SetPassword code only (and required there),
 	// the last calendar day the code is valid, in Location. The end of that
@@ -137,6 +143,15 @@ type Request struct {
 	Language string
 	// Admin is the acting administrator, for the audit log. Required.
 	Admin string
+	// KeyIDs are the key IDs the device is known to hold: the keyring it
+	// confirmed after its last provisioning ([Provisioning.KeyIDs]), which
+	// the host keeps per device. The code is made under the newest of the
+	// issuer's master keys among them, so a device that has not received a
+	// rotated keyring (an offline device, the one that needs a code) still
+	// verifies it. None of them among the issuer's keys: [ErrKeyNotHeld].
+	// Empty: the newest master key, for a device known to hold the current
+	// keyring.
+	KeyIDs KeyIDSet
 }
 
 // Issued is a new service password.
@@ -156,11 +171,22 @@ type Issued struct {
 	QRPNG []byte
 }
 
-// IssuerConfig configures an [Issuer]. Keys is required.
+// IssuerConfig configures an [Issuer]. Keys is required. It prints and
+// logs its keys redacted ([MasterKey] redacts itself).
 type IssuerConfig struct {
-	// Keys are the site's master keys. The last one issues; the others
-	// remain so that DeviceKeys can provision keyrings during rotation.
+	// Keys are the site's master keys, oldest first. A request issues under
+	// the newest key the device holds (see [Request.KeyIDs]); by default the
+	// last one. All of them go into the keyrings [Issuer.DeviceKeys] and
+	// [Issuer.Provision] make, so that devices hold a new key before codes
+	// are made under it. Each key ID appears once and no key may be
+	// unusable ([ErrKeyUnusable]).
 	Keys []MasterKey
+	// Retired lists key IDs used before and since retired (removed from
+	// Keys). A key in Keys under one of them is refused with
+	// [ErrKeyIDReused]: a device that still holds the retired key would
+	// count genuine codes made under the new key as failed attempts. Keep
+	// every ID the site ever used either here or in Keys.
+	Retired []uint8
 	// Store is the audit log. Zero: a new MemStore.
 	Store Store
 	// QR renders QR codes. Zero: requests with WantQR are refused.
@@ -177,7 +203,8 @@ type IssuerConfig struct {
 }
 
 // Issuer makes service passwords on the server. Create it with [NewIssuer];
-// it is safe for concurrent use.
+// it is safe for concurrent use. It holds the site's master keys, so it
+// prints, logs and marshals to JSON only its key IDs.
 type Issuer struct {
 	keys   []MasterKey
 	prks   []*sync.Pool // HMAC keyed by each master key's HKDF-Extract output
@@ -189,24 +216,37 @@ type Issuer struct {
 	log    *slog.Logger
 }
 
-// NewIssuer checks cfg and returns an Issuer.
+// NewIssuer checks cfg and returns an Issuer. Key problems return a
+// [*KeyError] matching [ErrKey] and its reason: no keys ([ErrNoKeys]), a key
+// ID twice ([ErrKeyIDTwice]), a retired key ID in use again
+// ([ErrKeyIDReused]), an unusable key such as the zero MasterKey
+// ([ErrKeyUnusable]).
 func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if len(cfg.Keys) == 0 {
-		return nil, fmt.Errorf("%w: no master keys", ErrKey)
+		return nil, &KeyError{Reason: ErrNoKeys, KeyID: -1, Detail: "no master keys"}
 	}
-	seen := map[uint8]bool{}
+	var seen, retired [256]bool
+	for _, id := range cfg.Retired {
+		retired[id] = true
+	}
 	for _, k := range cfg.Keys {
-		if seen[k.id] {
-			return nil, fmt.Errorf("%w: key ID %d twice", ErrKey, k.id)
+		switch {
+		case seen[k.id]:
+			return nil, &KeyError{Reason: ErrKeyIDTwice, KeyID: int(k.id)}
+		case retired[k.id]:
+			return nil, &KeyError{Reason: ErrKeyIDReused, KeyID: int(k.id), Detail: "the key ID was retired; choose an ID never used before"}
 		}
 		seen[k.id] = true
+		if err := checkKey(k.id, k.raw(), "master key"); err != nil {
+			return nil, err
+		}
 	}
 	is := &Issuer{
 		keys: append([]MasterKey(nil), cfg.Keys...), store: cfg.Store, qr: cfg.QR,
 		mailer: cfg.Mailer, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 	}
 	for _, k := range is.keys {
-		prk, err := hkdf.Extract(sha256.New, k.key[:], []byte(deviceKeySalt))
+		prk, err := hkdf.Extract(sha256.New, k.raw()[:], []byte(deviceKeySalt))
 		if err != nil {
 			return nil, fmt.Errorf("servicepass: deriving device key: %w", err)
 		}
@@ -227,8 +267,39 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	return is, nil
 }
 
+// KeyIDs returns the IDs of the issuer's master keys, oldest first.
+func (is *Issuer) KeyIDs() []uint8 {
+	ids := make([]uint8, len(is.keys))
+	for i, k := range is.keys {
+		ids[i] = k.id
+	}
+	return ids
+}
+
+// String describes the issuer by its key IDs; it never shows key material.
+func (is Issuer) String() string {
+	return fmt.Sprintf("servicepass.Issuer(key IDs %v, %s)", is.KeyIDs(), redacted)
+}
+
+// Format prints [Issuer.String] under every verb, so that fmt never reaches
+// the master keys (it would print them raw through the unexported field).
+func (is Issuer) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, is.String()) }
+
+// LogValue shows only the key IDs in log/slog.
+func (is Issuer) LogValue() slog.Value {
+	return slog.GroupValue(slog.Any("key_ids", is.KeyIDs()), slog.String("keys", redacted))
+}
+
+// MarshalJSON shows only the key IDs in encoding/json.
+func (is Issuer) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		KeyIDs []int  `json:"key_ids"`
+		Keys   string `json:"keys"`
+	}{ints(is.KeyIDs()), redacted})
+}
+
 // DeviceKeys returns the keyring to provision on deviceID: its device key
-// under every master key, the issuing one last.
+// under every master key, the newest last.
 func (is *Issuer) DeviceKeys(deviceID string) ([]DeviceKey, error) {
 	out := make([]DeviceKey, 0, len(is.keys))
 	for _, m := range is.keys {
@@ -239,6 +310,39 @@ func (is *Issuer) DeviceKeys(deviceID string) ([]DeviceKey, error) {
 		out = append(out, k)
 	}
 	return out, nil
+}
+
+// Provision returns what to install on deviceID at enrollment or after a
+// key rotation: its keyring under every master key, its activation mode
+// and the time zone the issuer uses for its calendar (day-valid) codes,
+// which the agent gives its [Verifier]. Write it with
+// [WriteProvisioningFile] or [Provisioning.Encode]; loc must be a named zone
+// (see [Provisioning.Location]).
+func (is *Issuer) Provision(deviceID string, mode Mode, loc *time.Location) (*Provisioning, error) {
+	keys, err := is.DeviceKeys(deviceID)
+	if err != nil {
+		return nil, err
+	}
+	p := &Provisioning{DeviceID: deviceID, Mode: mode, HasMode: true, Keys: keys, Location: loc}
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// issuingKey returns the index of the master key a request issues under:
+// the newest one whose ID is in held (the newest of all when held is
+// empty).
+func (is *Issuer) issuingKey(held KeyIDSet) (int, error) {
+	if held.IsEmpty() {
+		return len(is.keys) - 1, nil
+	}
+	for i := len(is.keys) - 1; i >= 0; i-- {
+		if held.Has(is.keys[i].id) {
+			return i, nil
+		}
+	}
+	return 0, &RuleError{Rule: ErrKeyNotHeld, Field: "KeyIDs", Detail: fmt.Sprintf("the device holds key IDs %v, the issuer has %v", held, is.KeyIDs())}
 }
 
 // plan is a validated request: what goes into the code.
@@ -266,6 +370,9 @@ func (r *Request) plan(now time.Time) (plan, error) {
 	if err := CheckRules(r.Mode, r.Actions); err != nil {
 		return plan{}, err
 	}
+	if now.Before(Epoch) || now.After(formatEnd) {
+		return plan{}, &RuleError{Rule: ErrClockRange, Field: "now", Detail: fmt.Sprintf("the issuer's clock reads %s; the code format covers %s", now.UTC().Format("2006-01-02 15:04 MST"), formatRange)}
+	}
 	var pl plan
 	if DayValid(r.Mode, r.Actions) {
 		pl.dayValid = true
@@ -280,14 +387,14 @@ func (r *Request) plan(now time.Time) (plan, error) {
 		if DateOf(start) != d {
 			return plan{}, &RuleError{Rule: ErrExpiryDate, Field: "ExpiryDate", Detail: "not a calendar date"}
 		}
+		days := start.Sub(Epoch) / (24 * time.Hour)
+		if start.Before(Epoch) || days > field24 {
+			return plan{}, &RuleError{Rule: ErrExpiryRange, Field: "ExpiryDate", Detail: "outside the code format's range (" + formatRange + ")"}
+		}
 		pl.date = d
 		pl.expiresAt = endOfDate(d.Year, d.Month, d.Day, r.Location).UTC()
-		days := start.Sub(Epoch) / (24 * time.Hour)
 		if err := checkValidity(pl.expiresAt.Sub(now)); err != nil {
 			return plan{}, err
-		}
-		if days < 0 || days > field24 {
-			return plan{}, &RuleError{Rule: ErrExpiryDate, Field: "ExpiryDate", Detail: "outside the code format's range"}
 		}
 		pl.expiry = uint32(days)
 	} else {
@@ -298,15 +405,22 @@ func (r *Request) plan(now time.Time) (plan, error) {
 		if exp.IsZero() {
 			exp = now.Add(DefaultValidity)
 		}
+		mins := exp.Sub(Epoch) / time.Minute
+		if exp.Before(Epoch) || mins > field24 {
+			return plan{}, &RuleError{Rule: ErrExpiryRange, Field: "ExpiresAt", Detail: "outside the code format's range (" + formatRange + ")"}
+		}
+		// The code expires at the start of the encoded minute, which is up
+		// to a minute before the instant asked for: the minimum holds for
+		// the rounded instant (what the device will enforce), the maximum
+		// for the one asked for (rounding only shortens).
+		pl.expiry = uint32(mins)
+		pl.expiresAt = Epoch.Add(mins * time.Minute)
 		if err := checkValidity(exp.Sub(now)); err != nil {
 			return plan{}, err
 		}
-		mins := exp.Sub(Epoch) / time.Minute
-		if exp.Before(Epoch) || mins > field24 {
-			return plan{}, &RuleError{Rule: ErrValidityLong, Field: "ExpiresAt", Detail: "outside the code format's range (2026 to 2057)"}
+		if err := checkValidity(pl.expiresAt.Sub(now)); err != nil {
+			return plan{}, err
 		}
-		pl.expiry = uint32(mins)
-		pl.expiresAt = Epoch.Add(mins * time.Minute)
 	}
 	if r.WantQR && pl.dayValid {
 		return plan{}, &RuleError{Rule: ErrQRNotAllowed, Field: "WantQR"}
@@ -322,12 +436,25 @@ func (r *Request) plan(now time.Time) (plan, error) {
 	return pl, nil
 }
 
+// formatEnd is the last instant the expiry field can encode, and
+// formatRange says the range in words.
+var formatEnd = Epoch.Add(field24 * time.Minute)
+
+const formatRange = "2026-01-01 00:00 to 2057-11-24 20:15 UTC"
+
 func checkValidity(d time.Duration) error {
+	// Messages show whole seconds (an expiry is kept to the minute, so
+	// nanoseconds say nothing), rounded away from the bound so that the
+	// shown value is still on the wrong side of it.
 	if d < MinValidity {
-		return &RuleError{Rule: ErrValidityShort, Field: "ExpiresAt", Detail: fmt.Sprintf("valid for %s, minimum %s", d, MinValidity)}
+		return &RuleError{Rule: ErrValidityShort, Field: "ExpiresAt", Detail: fmt.Sprintf("valid for %s, minimum %s", d.Truncate(time.Second), MinValidity)}
 	}
 	if d > MaxValidity {
-		return &RuleError{Rule: ErrValidityLong, Field: "ExpiresAt", Detail: fmt.Sprintf("valid for %s, maximum %s", d, MaxValidity)}
+		up := d.Truncate(time.Second)
+		if up < d {
+			up += time.Second
+		}
+		return &RuleError{Rule: ErrValidityLong, Field: "ExpiresAt", Detail: fmt.Sprintf("valid for %s, maximum %s", up, MaxValidity)}
 	}
 	return nil
 }
@@ -367,11 +494,15 @@ func validLanguage(s string) bool {
 	return true
 }
 
-// Issue validates r, makes the code under the newest master key, renders the
+// Issue validates r, makes the code under the newest master key the device
+// holds (see [Request.KeyIDs]), renders the
 // QR code if asked, records the audit event, and mails the code if asked. A
 // broken rule returns a [*RuleError]. If only the email fails, Issue returns
 // the Issued code together with an error matching [ErrMail].
 func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
+	if ctx == nil {
+		return Issued{}, ErrNilContext
+	}
 	now := is.now()
 	pl, err := r.plan(now)
 	if err != nil {
@@ -387,17 +518,21 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 	if lang == "" {
 		lang = "en"
 	}
+	ki, err := is.issuingKey(r.KeyIDs)
+	if err != nil {
+		return Issued{}, err
+	}
 	// DeriveDeviceKey in two steps: the extract step depends on the master
 	// key only and was done in NewIssuer.
-	master := is.keys[len(is.keys)-1]
-	dk := DeviceKey{id: master.id}
-	pool := is.prks[len(is.prks)-1]
+	master := is.keys[ki]
+	var dk [KeySize]byte
+	pool := is.prks[ki]
 	ex := pool.Get().(*expander)
-	ex.expand(&dk.key, r.DeviceID)
+	ex.expand(&dk, r.DeviceID)
 	pool.Put(ex)
 	p := Payload{Version: Version, KeyID: master.id, Actions: r.Actions, Mode: r.Mode, DayValid: pl.dayValid, Expiry: pl.expiry}
 	canonical, err := makeCode(&p, &dk, r.DeviceID, is.rand)
-	clear(dk.key[:])
+	clear(dk[:])
 	if err != nil {
 		return Issued{}, err
 	}
@@ -451,8 +586,8 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 
 // makeCode draws the serial and computes the MAC, redrawing the serial while
 // the check symbol would be '~' or '=', which QR alphanumeric mode lacks.
-func makeCode(p *Payload, dk *DeviceKey, deviceID string, r io.Reader) (string, error) {
-	ms := newMACState(&dk.key, deviceID)
+func makeCode(p *Payload, dk *[KeySize]byte, deviceID string, r io.Reader) (string, error) {
+	ms := newMACState(dk, deviceID)
 	var rnd [3]byte
 	for try := 0; try < 1000; try++ {
 		if _, err := io.ReadFull(r, rnd[:]); err != nil {

@@ -249,3 +249,61 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("GenerateMasterKey = %v, %v", k, err)
 	}
 }
+
+// TestMinimumAfterRounding: the expiry is rounded down to the minute before
+// the minimum is checked, so a code asked for at hh:mm:59 for exactly the
+// minimum is refused instead of being valid 4 min 1 s (issue 13, finding
+// 10).
+func TestMinimumAfterRounding(t *testing.T) {
+	now := t0.Add(59 * time.Second)
+	f := newFixture(t)
+	f.clock.Set(now)
+	tests := []struct {
+		exp  time.Time
+		want error
+	}{
+		{now.Add(servicepass.MinValidity), servicepass.ErrValidityShort},                  // rounds to 4m1s
+		{now.Add(servicepass.MinValidity + time.Second), nil},                             // rounds to exactly 5m
+		{now.Add(servicepass.MaxValidity), nil},                                           // rounds to 30d minus 59 s
+		{now.Add(servicepass.MaxValidity + time.Nanosecond), servicepass.ErrValidityLong}, // asked for more than the maximum
+	}
+	for _, tt := range tests {
+		iss, err := f.is.Issue(context.Background(), servicepass.Request{DeviceID: "d", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: tt.exp, Admin: "a"})
+		if !errors.Is(err, tt.want) || (tt.want == nil && err != nil) {
+			t.Errorf("ExpiresAt now+%s: err = %v, want %v", tt.exp.Sub(now), err, tt.want)
+			continue
+		}
+		if err == nil && iss.ExpiresAt.Sub(now) < servicepass.MinValidity {
+			t.Errorf("issued a code valid %s", iss.ExpiresAt.Sub(now))
+		}
+		if err != nil && strings.Contains(err.Error(), ".") {
+			t.Errorf("the message shows a fraction of a second: %v", err)
+		}
+	}
+}
+
+// TestIssuerClockOutOfRange: an issuer clock outside the code format's
+// range says so, instead of "validity longer than the maximum" (issue 14,
+// finding 6).
+func TestIssuerClockOutOfRange(t *testing.T) {
+	for _, now := range []time.Time{time.Unix(0, 0), servicepass.Epoch.Add(-time.Minute), time.Date(2058, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		f := newFixture(t)
+		f.clock.Set(now)
+		for _, r := range []servicepass.Request{
+			{DeviceID: "d", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: "a"},
+			{DeviceID: "d", Mode: servicepass.COPE, Actions: servicepass.SetPassword, ExpiryDate: servicepass.DateOf(now.Add(48 * time.Hour)), Location: time.UTC, Admin: "a"},
+		} {
+			_, err := f.is.Issue(context.Background(), r)
+			if !errors.Is(err, servicepass.ErrClockRange) || errors.Is(err, servicepass.ErrValidityLong) {
+				t.Errorf("clock %s: err = %v, want ErrClockRange", now, err)
+			}
+		}
+	}
+	// Near the end of the range the clock is fine but the expiry is not.
+	f := newFixture(t)
+	f.clock.Set(time.Date(2057, 11, 20, 0, 0, 0, 0, time.UTC))
+	_, err := f.is.Issue(context.Background(), servicepass.Request{DeviceID: "d", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: "a", ExpiresAt: time.Date(2057, 12, 1, 0, 0, 0, 0, time.UTC)})
+	if !errors.Is(err, servicepass.ErrExpiryRange) {
+		t.Errorf("expiry past the range: %v", err)
+	}
+}

@@ -7,7 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"unicode/utf8"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/mdmcred/mdmcred/internal/ident"
 )
 
 // KeySize is the size in bytes of master and device keys.
@@ -21,24 +25,100 @@ const MaxDeviceIDLen = 255
 // is never equal to a key derived from the same master for another purpose.
 const deviceKeySalt = "mdmcred/servicepass/v1/device-key"
 
-// ErrKey is returned for a key of the wrong size or a duplicate key ID.
+// redacted is what key material prints as.
+const redacted = "[REDACTED]"
+
+// ErrKey is matched by every error about key material or a keyring; the
+// error is a [*KeyError] that also matches one of the reasons below.
 var ErrKey = errors.New("servicepass: invalid key")
 
-// MasterKey is a site's secret from which every device key is derived, with
-// the ID that rotation uses. It prints as [REDACTED] under every fmt verb;
-// [MasterKey.Bytes] reaches the key for storage.
-type MasterKey struct {
-	id  uint8
-	key [KeySize]byte
+// The reasons a key or a keyring is refused. Each comes in a [*KeyError],
+// which matches both the reason and [ErrKey].
+var (
+	// ErrKeySize: key material that is not KeySize bytes.
+	ErrKeySize = errors.New("servicepass: key is not 32 bytes")
+	// ErrKeyUnusable: all-zero key material (the zero MasterKey or
+	// DeviceKey, or a key store that returned nothing) or all 0xFF (erased
+	// storage). Anyone could forge codes under such a key.
+	ErrKeyUnusable = errors.New("servicepass: unusable key (all zero or all 0xFF bytes)")
+	// ErrNoKeys: an empty keyring.
+	ErrNoKeys = errors.New("servicepass: no keys")
+	// ErrKeyIDTwice: one key ID twice in a keyring.
+	ErrKeyIDTwice = errors.New("servicepass: key ID twice in a keyring")
+	// ErrKeyIDReused: a key ID that was retired, or that a device holds
+	// for other key material, given to a different key. A device that
+	// still holds the old key would count every genuine code made under
+	// the new one as a failed attempt.
+	ErrKeyIDReused = errors.New("servicepass: key ID reused for a different key")
+	// ErrKeyNotHeld: the request's key IDs name none of the issuer's
+	// master keys, so no code could verify on the device. Issue returns
+	// it in a [*RuleError] (Field "KeyIDs").
+	ErrKeyNotHeld = errors.New("servicepass: the device holds none of the issuer's key IDs")
+)
+
+// KeyError says which key was refused and why. It matches its Reason and
+// [ErrKey] with errors.Is. It never holds key material.
+type KeyError struct {
+	Reason error // one of ErrKeySize, ErrKeyUnusable, ErrNoKeys, ErrKeyIDTwice, ErrKeyIDReused
+	KeyID  int   // the key ID at fault, or -1
+	Detail string
 }
 
-// NewMasterKey wraps KeySize bytes of key material under id.
+// Error implements error.
+func (e *KeyError) Error() string {
+	s := e.Reason.Error()
+	if e.KeyID >= 0 {
+		s += fmt.Sprintf(" (key ID %d)", e.KeyID)
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// Is reports whether target is [ErrKey] or e.Reason.
+func (e *KeyError) Is(target error) bool { return target == ErrKey || target == e.Reason }
+
+// Unwrap returns e.Reason.
+func (e *KeyError) Unwrap() error { return e.Reason }
+
+// checkKey refuses key material no one may use.
+func checkKey(id uint8, key *[KeySize]byte, what string) error {
+	var or, and byte = 0, 0xff
+	for _, b := range key {
+		or |= b
+		and &= b
+	}
+	if or == 0 || and == 0xff {
+		return &KeyError{Reason: ErrKeyUnusable, KeyID: int(id), Detail: what}
+	}
+	return nil
+}
+
+// MasterKey is a site's secret from which every device key is derived, with
+// the ID that rotation uses. It prints as [REDACTED] under every fmt verb,
+// in log/slog and in encoding/json; [MasterKey.Bytes] reaches the key for
+// storage. The zero MasterKey is unusable: [NewIssuer] refuses it.
+type MasterKey struct {
+	id uint8
+	// key is behind two pointers so that fmt, which prints a host's struct
+	// that reaches a MasterKey through an unexported field without calling
+	// Format, shows an address, never the bytes (fmt prints what one
+	// pointer to an array points to, also in its bad-verb form).
+	key **[KeySize]byte
+}
+
+// NewMasterKey wraps KeySize bytes of key material under id. It refuses
+// material of the wrong size ([ErrKeySize]) and all-zero or all-0xFF
+// material ([ErrKeyUnusable]).
 func NewMasterKey(id uint8, key []byte) (MasterKey, error) {
 	if len(key) != KeySize {
-		return MasterKey{}, fmt.Errorf("%w: master key has %d bytes, want %d", ErrKey, len(key), KeySize)
+		return MasterKey{}, &KeyError{Reason: ErrKeySize, KeyID: int(id), Detail: fmt.Sprintf("master key has %d bytes", len(key))}
 	}
-	m := MasterKey{id: id}
-	copy(m.key[:], key)
+	m := MasterKey{id: id, key: boxKey(key)}
+	if err := checkKey(id, m.raw(), "master key"); err != nil {
+		return MasterKey{}, err
+	}
 	return m, nil
 }
 
@@ -48,58 +128,88 @@ func GenerateMasterKey(id uint8, r io.Reader) (MasterKey, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	var b [KeySize]byte
+	b := new([KeySize]byte)
 	if _, err := io.ReadFull(r, b[:]); err != nil {
 		return MasterKey{}, fmt.Errorf("servicepass: reading randomness: %w", err)
 	}
-	return MasterKey{id: id, key: b}, nil
+	if err := checkKey(id, b, "the randomness source returned a constant"); err != nil {
+		return MasterKey{}, err
+	}
+	return MasterKey{id: id, key: &b}, nil
 }
 
 // ID returns the key ID carried in every code the key makes.
 func (m MasterKey) ID() uint8 { return m.id }
 
 // Bytes returns a copy of the key material, for the host's key storage.
-func (m MasterKey) Bytes() []byte { return append([]byte(nil), m.key[:]...) }
+func (m MasterKey) Bytes() []byte { return append([]byte(nil), m.raw()[:]...) }
+
+// raw returns the key material; the zero MasterKey has all-zero material.
+func (m MasterKey) raw() *[KeySize]byte {
+	if m.key == nil {
+		return &zeroKey
+	}
+	return *m.key
+}
+
+// Equal reports whether m and o are the same key under the same ID.
+func (m MasterKey) Equal(o MasterKey) bool { return m.id == o.id && keyEqual(m.raw(), o.raw()) }
 
 // String redacts the key.
 func (m MasterKey) String() string {
-	return fmt.Sprintf("servicepass.MasterKey(id=%d, [REDACTED])", m.id)
+	return fmt.Sprintf("servicepass.MasterKey(id=%d, %s)", m.id, redacted)
 }
 
 // Format redacts the key under every verb.
 func (m MasterKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, m.String()) }
 
+// LogValue redacts the key in log/slog.
+func (m MasterKey) LogValue() slog.Value { return slog.StringValue(m.String()) }
+
+// MarshalJSON redacts the key in encoding/json.
+func (m MasterKey) MarshalJSON() ([]byte, error) { return redactedJSON(m.id), nil }
+
 // DeviceKey is the key one device verifies codes with:
 // HKDF-SHA256(master, salt = "mdmcred/servicepass/v1/device-key", info =
 // device ID), 32 bytes, with the master key's ID. The host hands it to the
-// agent at enrollment; the agent keeps it outside its app database. It prints
-// as [REDACTED].
+// agent at enrollment (see [Provisioning]); the agent keeps it outside its
+// app database. It prints as [REDACTED] under every fmt verb, in log/slog and
+// in encoding/json. The zero DeviceKey is unusable: [NewVerifier] refuses
+// it.
 type DeviceKey struct {
 	id  uint8
-	key [KeySize]byte
+	key **[KeySize]byte // behind two pointers, as in MasterKey
 }
 
-// NewDeviceKey wraps provisioned key material under id.
+// NewDeviceKey wraps provisioned key material under id. It refuses material
+// of the wrong size ([ErrKeySize]) and all-zero or all-0xFF material
+// ([ErrKeyUnusable]).
 func NewDeviceKey(id uint8, key []byte) (DeviceKey, error) {
 	if len(key) != KeySize {
-		return DeviceKey{}, fmt.Errorf("%w: device key has %d bytes, want %d", ErrKey, len(key), KeySize)
+		return DeviceKey{}, &KeyError{Reason: ErrKeySize, KeyID: int(id), Detail: fmt.Sprintf("device key has %d bytes", len(key))}
 	}
-	d := DeviceKey{id: id}
-	copy(d.key[:], key)
+	d := DeviceKey{id: id, key: boxKey(key)}
+	if err := checkKey(id, d.raw(), "device key"); err != nil {
+		return DeviceKey{}, err
+	}
 	return d, nil
 }
 
-// DeriveDeviceKey derives the device key of deviceID from master.
+// DeriveDeviceKey derives the device key of deviceID from master. It refuses
+// an unusable master key ([ErrKeyUnusable]) and an invalid device ID
+// ([ErrDeviceID]).
 func DeriveDeviceKey(master MasterKey, deviceID string) (DeviceKey, error) {
+	if err := checkKey(master.id, master.raw(), "master key"); err != nil {
+		return DeviceKey{}, err
+	}
 	if err := checkDeviceID(deviceID); err != nil {
 		return DeviceKey{}, err
 	}
-	k, err := hkdf.Key(sha256.New, master.key[:], []byte(deviceKeySalt), deviceID, KeySize)
+	k, err := hkdf.Key(sha256.New, master.raw()[:], []byte(deviceKeySalt), deviceID, KeySize)
 	if err != nil {
 		return DeviceKey{}, fmt.Errorf("servicepass: deriving device key: %w", err)
 	}
-	d := DeviceKey{id: master.id}
-	copy(d.key[:], k)
+	d := DeviceKey{id: master.id, key: boxKey(k)}
 	clear(k)
 	return d, nil
 }
@@ -108,29 +218,136 @@ func DeriveDeviceKey(master MasterKey, deviceID string) (DeviceKey, error) {
 func (d DeviceKey) ID() uint8 { return d.id }
 
 // Bytes returns a copy of the key material, for provisioning the device.
-func (d DeviceKey) Bytes() []byte { return append([]byte(nil), d.key[:]...) }
+func (d DeviceKey) Bytes() []byte { return append([]byte(nil), d.raw()[:]...) }
+
+// raw returns the key material; the zero DeviceKey has all-zero material.
+func (d DeviceKey) raw() *[KeySize]byte {
+	if d.key == nil {
+		return &zeroKey
+	}
+	return *d.key
+}
+
+// zeroKey is the material of the zero keys. Nothing writes to it.
+var zeroKey [KeySize]byte
+
+// boxKey copies KeySize bytes of b into a new key box.
+func boxKey(b []byte) **[KeySize]byte {
+	k := new([KeySize]byte)
+	copy(k[:], b)
+	return &k
+}
+
+// Equal reports whether d and o are the same key under the same ID.
+func (d DeviceKey) Equal(o DeviceKey) bool { return d.id == o.id && keyEqual(d.raw(), o.raw()) }
 
 // String redacts the key.
 func (d DeviceKey) String() string {
-	return fmt.Sprintf("servicepass.DeviceKey(id=%d, [REDACTED])", d.id)
+	return fmt.Sprintf("servicepass.DeviceKey(id=%d, %s)", d.id, redacted)
 }
 
 // Format redacts the key under every verb.
 func (d DeviceKey) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, d.String()) }
 
-// checkDeviceID accepts 1 to MaxDeviceIDLen bytes of UTF-8 without control
-// characters.
-func checkDeviceID(id string) error {
-	if id == "" || len(id) > MaxDeviceIDLen {
-		return &RuleError{Rule: ErrDeviceID, Field: "DeviceID", Detail: fmt.Sprintf("length %d, want 1 to %d bytes", len(id), MaxDeviceIDLen)}
+// LogValue redacts the key in log/slog.
+func (d DeviceKey) LogValue() slog.Value { return slog.StringValue(d.String()) }
+
+// MarshalJSON redacts the key in encoding/json.
+func (d DeviceKey) MarshalJSON() ([]byte, error) { return redactedJSON(d.id), nil }
+
+func redactedJSON(id uint8) []byte {
+	return fmt.Appendf(nil, `{"id":%d,"key":%q}`, id, redacted)
+}
+
+// keyEqual compares key material in constant time.
+func keyEqual(a, b *[KeySize]byte) bool {
+	var d byte
+	for i := range a {
+		d |= a[i] ^ b[i]
 	}
-	if !utf8.ValidString(id) {
-		return &RuleError{Rule: ErrDeviceID, Field: "DeviceID", Detail: "not UTF-8"}
+	return d == 0
+}
+
+// KeyIDSet is a set of key IDs: the keyring a device is known to hold, as
+// the host records it (see [Request.KeyIDs]). The zero value is the empty
+// set. It is comparable, so a [Request] stays comparable.
+type KeyIDSet [4]uint64
+
+// KeyIDsOf returns the set of ids.
+func KeyIDsOf(ids ...uint8) KeyIDSet {
+	var s KeyIDSet
+	for _, id := range ids {
+		s.Add(id)
 	}
-	for _, r := range id {
-		if r < 0x20 || r == 0x7f {
-			return &RuleError{Rule: ErrDeviceID, Field: "DeviceID", Detail: "holds a control character"}
+	return s
+}
+
+// Add puts id in s.
+func (s *KeyIDSet) Add(id uint8) { s[id>>6] |= 1 << (id & 63) }
+
+// Has reports whether id is in s.
+func (s KeyIDSet) Has(id uint8) bool { return s[id>>6]&(1<<(id&63)) != 0 }
+
+// IsEmpty reports whether s holds no ID.
+func (s KeyIDSet) IsEmpty() bool { return s == KeyIDSet{} }
+
+// List returns the IDs in s in increasing order.
+func (s KeyIDSet) List() []uint8 {
+	var out []uint8
+	for id := 0; id < 256; id++ {
+		if s.Has(uint8(id)) {
+			out = append(out, uint8(id))
 		}
+	}
+	return out
+}
+
+// String returns the IDs as "{1, 2}".
+func (s KeyIDSet) String() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, id := range s.List() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(int(id)))
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// checkKeyring refuses an empty keyring, a key ID twice and unusable keys.
+func checkKeyring(keys []DeviceKey) error {
+	if len(keys) == 0 {
+		return &KeyError{Reason: ErrNoKeys, KeyID: -1, Detail: "no device keys"}
+	}
+	var seen [256]bool
+	for _, k := range keys {
+		if seen[k.id] {
+			return &KeyError{Reason: ErrKeyIDTwice, KeyID: int(k.id)}
+		}
+		seen[k.id] = true
+		if err := checkKey(k.id, k.raw(), "device key"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CheckDeviceID reports whether id is a valid device ID (see
+// docs/servicepass-format.md §1): nil or a [*RuleError] matching
+// [ErrDeviceID]. Hosts call it when they enroll a device, so that a device
+// whose ID the issuer would refuse is never provisioned.
+func CheckDeviceID(id string) error { return checkDeviceID(id) }
+
+// checkDeviceID applies the project's identifier rule (internal/ident) with
+// a bound of MaxDeviceIDLen bytes: 1 to 255 bytes of valid UTF-8 with no
+// control character (C0, DEL, C1), no format character (Unicode Cf, the bidi
+// controls included) and no noncharacter. docs/servicepass-format.md states
+// the same rule.
+func checkDeviceID(id string) error {
+	if err := ident.Check(id, MaxDeviceIDLen); err != nil {
+		return &RuleError{Rule: ErrDeviceID, Field: "DeviceID", Detail: err.Error()}
 	}
 	return nil
 }

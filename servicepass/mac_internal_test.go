@@ -42,7 +42,10 @@ func TestMACStateMatchesHMAC(t *testing.T) {
 // TestExpanderMatchesHKDF checks the issuer's HKDF-Expand shortcut against
 // crypto/hkdf.Key through DeriveDeviceKey.
 func TestExpanderMatchesHKDF(t *testing.T) {
-	m, _ := NewMasterKey(7, make([]byte, KeySize))
+	m, err := GenerateMasterKey(7, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	is, err := NewIssuer(IssuerConfig{Keys: []MasterKey{m}})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +55,7 @@ func TestExpanderMatchesHKDF(t *testing.T) {
 		var got [KeySize]byte
 		ex := is.prks[0].Get().(*expander)
 		ex.expand(&got, id)
-		if got != want.key {
+		if got != *want.raw() {
 			t.Fatalf("expand(%q) differs from hkdf.Key", id)
 		}
 	}

@@ -27,6 +27,8 @@ var (
 	ErrDeviceID      = errors.New("servicepass: invalid device ID")
 	ErrValidityShort = errors.New("servicepass: validity shorter than the minimum")
 	ErrValidityLong  = errors.New("servicepass: validity longer than the maximum")
+	ErrExpiryRange   = errors.New("servicepass: expiry outside the code format's range")
+	ErrClockRange    = errors.New("servicepass: issuer clock outside the code format's range")
 	ErrExpiryDate    = errors.New("servicepass: expiration date misused")
 	ErrQRNotAllowed  = errors.New("servicepass: no QR code for a COPE set password code")
 	ErrEmailAddress  = errors.New("servicepass: invalid email address")

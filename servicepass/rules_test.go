@@ -176,7 +176,7 @@ func TestErrorStrings(t *testing.T) {
 	if le.Error() != "servicepass: locked out after failed attempts, retry after 1m30s" || !errors.Is(le, servicepass.ErrLockedOut) {
 		t.Errorf("LockedOutError = %q", le.Error())
 	}
-	dk, _ := servicepass.NewDeviceKey(7, make([]byte, servicepass.KeySize))
+	dk, _ := servicepass.NewDeviceKey(7, testMaster(9).Bytes())
 	if dk.ID() != 7 || len(dk.Bytes()) != servicepass.KeySize {
 		t.Error("DeviceKey accessors")
 	}

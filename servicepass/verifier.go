@@ -112,6 +112,8 @@ type Verifier struct {
 	loc      *time.Location
 	policy   attempt.Policy
 	ops      sync.Pool // *verifyOp
+	// challenge is the outstanding challenge (challenge.go).
+	challenge challengeSlot
 }
 
 // NewVerifier checks cfg and returns a Verifier.
@@ -122,8 +124,8 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if !cfg.Mode.Valid() {
 		return nil, &RuleError{Rule: ErrUnknownMode, Field: "Mode"}
 	}
-	if len(cfg.Keys) == 0 {
-		return nil, fmt.Errorf("%w: no device keys", ErrKey)
+	if err := checkKeyring(cfg.Keys); err != nil {
+		return nil, err
 	}
 	v := &Verifier{
 		deviceID: cfg.DeviceID,
@@ -134,10 +136,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		loc:      cfg.Location,
 	}
 	for _, k := range cfg.Keys {
-		if v.keys[k.id] != nil {
-			return nil, fmt.Errorf("%w: key ID %d twice", ErrKey, k.id)
-		}
-		v.keys[k.id] = &keyEntry{index: v.nkeys, key: k.key}
+		v.keys[k.id] = &keyEntry{index: v.nkeys, key: *k.raw()}
 		v.nkeys++
 	}
 	if v.store == nil {

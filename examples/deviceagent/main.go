@@ -7,27 +7,36 @@
 //
 // Usage:
 //
-//	deviceagent -keys device.keys -mode device-owner -state agent.state [flags] [CODE]
+//	deviceagent -keys device.keys -state agent.state [-mode device-owner] [flags] [CODE]
 //
 // The code is taken from the arguments (joined with spaces, so a code typed
 // in groups works) or, without arguments, from the first line of standard
 // input. Hyphens, spaces, case and the look-alikes O/I/L do not matter.
 //
-// The key file is the one "issuer devicekey" writes: the format is
-// documented in examples/internal/provision ("mdmcred device keys v1", a
-// quoted device ID, then "key <id> <hex>" lines). It holds the device ID the
-// keys were derived for; -device, if given, must match it.
+// The key file is the device's provisioning file, which "issuer devicekey"
+// writes (servicepass.Provisioning, specified in docs/servicepass-format.md
+// §10): the device ID the keys were derived for, the keyring, the time zone
+// the issuer uses for the device and, if recorded, the activation mode.
+// -device and -mode, if given, must match it.
 //
 // Flags:
 //
-//	-keys FILE    device key file (required)
-//	-mode MODE    activation mode: device-owner or cope (required)
+//	-keys FILE    provisioning file (required)
+//	-mode MODE    activation mode: device-owner or cope (required unless the file records it)
 //	-state FILE   state file (required); created on first use
 //	-device ID    device ID, checked against the key file
-//	-tz ZONE      device time zone for day-valid codes (default: local)
+//	-tz ZONE      device time zone for day-valid codes (default: the provisioning file's)
 //	-now TIME     device time as RFC 3339 instead of the system clock (tests, demos)
 //	-status       print the privileged window instead of verifying a code
 //	-clear        with -status: forget an ended window after reverting its actions
+//	-challenge    show a challenge, then read the response to it from standard input
+//
+// With -challenge the agent prints "CHALLENGE XXXXX-XXXXX", which the user
+// reads to the help desk ("issuer respond"), and waits for the response on
+// standard input; it then grants or refuses as for a code. The challenge
+// lives in this process only (docs/servicepass-format.md §11: its lifetime
+// runs on the monotonic clock, which does not survive a restart), so the
+// same run takes the response.
 //
 // On a grant it prints "GRANTED <actions>" and the details (scope, expiry,
 // the end of the privileged window, network policies lifted) and exits 0. On a
@@ -68,16 +77,17 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("deviceagent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	keysPath := fs.String("keys", "", "device key `file` (from \"issuer devicekey\")")
-	modeName := fs.String("mode", "", "activation `mode`: device-owner or cope")
+	keysPath := fs.String("keys", "", "provisioning `file` (from \"issuer devicekey\")")
+	modeName := fs.String("mode", "", "activation `mode`: device-owner or cope (default: the provisioning file's)")
 	statePath := fs.String("state", "", "state `file`, created on first use")
 	deviceID := fs.String("device", "", "device `ID`, checked against the key file (default: the key file's)")
-	tzName := fs.String("tz", "", "device time `zone` for day-valid codes (default: local)")
+	tzName := fs.String("tz", "", "device time `zone` for day-valid codes (default: the provisioning file's)")
 	nowText := fs.String("now", "", "device `time` as RFC 3339 instead of the system clock")
 	status := fs.Bool("status", false, "print the privileged window instead of verifying")
 	clearWin := fs.Bool("clear", false, "with -status: forget an ended window after reverting it")
+	challenge := fs.Bool("challenge", false, "show a challenge, then read the response from standard input")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: deviceagent -keys FILE -mode MODE -state FILE [flags] [CODE]")
+		fmt.Fprintln(stderr, "usage: deviceagent -keys FILE -state FILE [-mode MODE] [flags] [CODE]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -87,26 +97,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "deviceagent: "+format+"\n", a...)
 		return exitUsage
 	}
-	if *keysPath == "" || *modeName == "" || *statePath == "" {
+	if *keysPath == "" || *statePath == "" {
 		fs.Usage()
 		return exitUsage
 	}
-	mode, err := provision.ParseMode(*modeName)
-	if err != nil {
-		return fail("%v", err)
-	}
-	data, err := provision.ReadFile(*keysPath)
-	if err != nil {
-		return fail("reading keys: %v", err)
-	}
-	fileDevice, keys, err := provision.ParseDeviceKeys(data)
+	prov, err := servicepass.ReadProvisioningFile(*keysPath)
 	if err != nil {
 		return fail("%s: %v", *keysPath, err)
+	}
+	fileDevice, keys, mode := prov.DeviceID, prov.Keys, prov.Mode
+	if *modeName != "" {
+		if mode, err = provision.ParseMode(*modeName); err != nil {
+			return fail("%v", err)
+		}
+		if prov.HasMode && mode != prov.Mode {
+			return fail("the provisioning file is for a %s device, not %s", prov.Mode, mode)
+		}
+	} else if !prov.HasMode {
+		return fail("-mode is required: the provisioning file does not record the mode")
 	}
 	if *deviceID != "" && *deviceID != fileDevice {
 		return fail("the key file is for device %q, not %q", fileDevice, *deviceID)
 	}
-	loc := time.Local
+	loc := prov.Location
 	if *tzName != "" {
 		if loc, err = time.LoadLocation(*tzName); err != nil {
 			return fail("time zone: %v", err)
@@ -139,6 +152,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *clearWin {
 		return fail("-clear goes with -status")
 	}
+	if *challenge {
+		if fs.NArg() > 0 {
+			return fail("-challenge reads the response from standard input, not the arguments")
+		}
+		return answerChallenge(v, now, loc, stdin, stdout, stderr)
+	}
 
 	code := strings.Join(fs.Args(), " ")
 	if code == "" {
@@ -163,15 +182,44 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitGranted
 }
 
+// answerChallenge shows a new challenge and verifies the response read from
+// stdin.
+func answerChallenge(v *servicepass.Verifier, now time.Time, loc *time.Location, stdin io.Reader, stdout, stderr io.Writer) int {
+	c, err := v.NewChallenge(servicepass.ChallengeOptions{})
+	if err != nil {
+		fmt.Fprintf(stderr, "deviceagent: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "CHALLENGE %s\n", c)
+	fmt.Fprintf(stdout, "  read it to the help desk, then type the response (valid %s)\n", servicepass.DefaultChallengeLifetime)
+	line, err := bufio.NewReader(io.LimitReader(stdin, maxInput)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintf(stderr, "deviceagent: reading the response: %v\n", err)
+		return exitUsage
+	}
+	g, err := v.VerifyResponse(strings.TrimSpace(line), now)
+	if err != nil {
+		reason, why := explain(err)
+		fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
+		fmt.Fprintf(stdout, "  error: %v\n", err)
+		return exitRefused
+	}
+	printGrant(stdout, g, loc)
+	return exitGranted
+}
+
 // printGrant prints what the agent does for g.
 func printGrant(w io.Writer, g servicepass.Grant, loc *time.Location) {
 	fmt.Fprintf(w, "GRANTED %s\n", g.Actions)
 	fmt.Fprintf(w, "  scope:        %s\n", g.Scope)
 	fmt.Fprintf(w, "  mode:         %s\n", g.Mode)
-	fmt.Fprintf(w, "  code:         key %d, serial %06x\n", g.KeyID, g.Serial)
-	if g.DayValid {
+	if g.Expiry.IsZero() {
+		fmt.Fprintf(w, "  response:     key %d, once, for the challenge shown\n", g.KeyID)
+	} else if g.DayValid {
+		fmt.Fprintf(w, "  code:         key %d, serial %06x\n", g.KeyID, g.Serial)
 		fmt.Fprintf(w, "  valid until:  %s (end of its day, once per day)\n", g.Expiry.In(loc).Format(time.RFC3339))
 	} else {
+		fmt.Fprintf(w, "  code:         key %d, serial %06x\n", g.KeyID, g.Serial)
 		fmt.Fprintf(w, "  valid until:  %s\n", g.Expiry.In(loc).Format(time.RFC3339))
 	}
 	fmt.Fprintf(w, "  window until: %s\n", g.WindowEnd.In(loc).Format(time.RFC3339))
@@ -246,6 +294,8 @@ func explain(err error) (reason, why string) {
 		return "mode", "the code's actions are not allowed in this device's activation mode"
 	case errors.Is(err, servicepass.ErrReplay):
 		return "replay", "the code was already used"
+	case errors.Is(err, servicepass.ErrNoChallenge), errors.Is(err, servicepass.ErrChallengeVoid), errors.Is(err, servicepass.ErrChallengeExpired):
+		return "challenge", "the challenge is no longer outstanding; show a new one"
 	}
 	return "error", "the code could not be checked"
 }

@@ -196,7 +196,7 @@ func TestUnknownKey(t *testing.T) {
 }
 
 func mustDeviceKey(t *testing.T, id uint8) servicepass.DeviceKey {
-	k, err := servicepass.NewDeviceKey(id, make([]byte, servicepass.KeySize))
+	k, err := servicepass.NewDeviceKey(id, bytes.Repeat([]byte{id + 1}, servicepass.KeySize))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,10 +278,11 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"no flags", nil, "usage: deviceagent"},
 		{"unknown flag", []string{"-x"}, "flag provided but not defined"},
-		{"no mode", []string{"-keys", s.keys, "-state", s.state}, "usage:"},
+		{"no mode", []string{"-keys", s.keys, "-state", s.state}, "-mode is required"},
+		{"mode against the file", []string{"-keys", s.copeFile(), "-state", s.state, "-mode", "do", "X"}, "provisioning file is for a COPE device"},
 		{"bad mode", []string{"-keys", s.keys, "-state", s.state, "-mode", "byod", "X"}, "unknown mode"},
-		{"missing keys", []string{"-keys", filepath.Join(s.dir, "none"), "-state", s.state, "-mode", "do", "X"}, "reading keys"},
-		{"bad keys", []string{"-keys", bad, "-state", s.state, "-mode", "do", "X"}, "malformed key file: line 1"},
+		{"missing keys", []string{"-keys", filepath.Join(s.dir, "none"), "-state", s.state, "-mode", "do", "X"}, "device not provisioned"},
+		{"bad keys", []string{"-keys", bad, "-state", s.state, "-mode", "do", "X"}, "malformed provisioning file: line 1"},
 		{"other device", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-device", "device-43", "X"}, `key file is for device "device-42", not "device-43"`},
 		{"bad zone", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-tz", "Mars/Olympus", "X"}, "time zone"},
 		{"bad now", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-now", "yesterday", "X"}, "-now"},
@@ -332,5 +333,65 @@ func TestBinary(t *testing.T) {
 	}
 	if status, _ := runBin("", "-mode"); status != 2 {
 		t.Fatalf("usage: %d", status)
+	}
+}
+
+// copeFile writes a provisioning file of "device-42" that records the COPE
+// mode and the Paris zone.
+func (s *site) copeFile() string {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	p, err := s.issuer.Provision("device-42", servicepass.COPE, paris)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	path := filepath.Join(s.dir, "cope.prov")
+	if err := servicepass.WriteProvisioningFile(path, p); err != nil {
+		s.t.Fatal(err)
+	}
+	return path
+}
+
+// TestProvisioningModeAndZone: without -mode and -tz the agent takes the
+// provisioning file's mode and zone, so a COPE Set Password code ends at
+// midnight in the issuer's zone for the device.
+func TestProvisioningModeAndZone(t *testing.T) {
+	s := newSite(t)
+	paris, _ := time.LoadLocation("Europe/Paris")
+	code := s.issue(servicepass.Request{Mode: servicepass.COPE, Actions: servicepass.SetPassword, ExpiryDate: servicepass.Date{Year: 2026, Month: 11, Day: 22}, Location: paris})
+	// 22:30 UTC is 23:30 in Paris, still the code's date; 23:30 UTC is
+	// 00:30 on the 23rd in Paris: expired there, though not in UTC.
+	late := time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC)
+	var out, errOut bytes.Buffer
+	status := run([]string{"-keys", s.copeFile(), "-state", s.state, "-now", late.Add(-time.Hour).Format(time.RFC3339), code}, strings.NewReader(""), &out, &errOut)
+	if status != exitGranted || !strings.HasPrefix(out.String(), "GRANTED SetPassword") || !strings.Contains(out.String(), "mode:         COPE") {
+		t.Fatalf("%d %q %q", status, out.String(), errOut.String())
+	}
+	out.Reset()
+	status = run([]string{"-keys", s.copeFile(), "-state", s.state, "-now", late.Format(time.RFC3339), code}, strings.NewReader(""), &out, &errOut)
+	if status != exitRefused || !strings.HasPrefix(out.String(), "REFUSED expired:") {
+		t.Fatalf("%d %q %q", status, out.String(), errOut.String())
+	}
+}
+
+// TestChallengeFlag: -challenge shows a challenge and refuses what is not
+// the response to it; arguments are a usage error (the response comes on
+// standard input, after the challenge is shown).
+func TestChallengeFlag(t *testing.T) {
+	s := newSite(t)
+	var out, errOut bytes.Buffer
+	status := run([]string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-challenge"}, strings.NewReader("0000-0000-0000-0000\n"), &out, &errOut)
+	if status != exitRefused || !strings.HasPrefix(out.String(), "CHALLENGE ") || !strings.Contains(out.String(), "REFUSED ") {
+		t.Fatalf("%d %q %q", status, out.String(), errOut.String())
+	}
+	c := strings.Fields(out.String())[1]
+	if _, err := servicepass.ParseChallenge(c); err != nil {
+		t.Errorf("the shown challenge %q does not parse: %v", c, err)
+	}
+	out.Reset()
+	if status := run([]string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-challenge", "X"}, strings.NewReader(""), &out, &errOut); status != exitUsage {
+		t.Errorf("-challenge with an argument: %d", status)
 	}
 }

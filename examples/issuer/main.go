@@ -1,22 +1,30 @@
 // Command issuer is an administrator's command line for service passwords:
-// it makes a site's master key, derives a device's key file for its agent,
-// and issues service passwords with every option of the console's panel.
+// it makes a site's master key, writes a device's provisioning file for its
+// agent, and issues service passwords with every option of the console's
+// panel.
 //
 // Usage:
 //
 //	issuer masterkey -out master.keys [-id 1] [-rotate]
-//	issuer devicekey -master master.keys -device ID -out device.keys
+//	issuer retire -master master.keys -id N
+//	issuer devicekey -master master.keys -device ID -out device.keys [-mode MODE] [-tz ZONE]
 //	issuer issue -master master.keys -device ID -mode MODE -actions LIST -admin EMAIL [options]
+//	issuer respond -master master.keys -device ID -challenge CHALLENGE -mode MODE -actions LIST -admin EMAIL [-key-ids LIST]
 //
 // masterkey writes a new master key file (mode 0600; it refuses to overwrite
-// one). With -rotate it adds a new key with the given ID to an existing file:
-// that key issues from then on, and devicekey then gives devices a keyring
-// holding both, so codes made before the rotation still verify.
+// one). With -rotate it adds a new key with the given ID to an existing file;
+// the ID must never have been used in the file (current or retired). The
+// new key issues to devices known to hold it (see -key-ids); devicekey
+// gives devices a keyring holding every current key, so codes made before
+// the rotation still verify. retire removes a key and records its ID as
+// retired, so that it is never reused. docs/servicepass-format.md §1 has the
+// rotation runbook.
 //
 // devicekey derives the keyring of one device from the master key file and
-// writes it as the device key file the device agent reads (see
-// examples/deviceagent). The formats of both files are documented in
-// examples/internal/provision.
+// writes the device's provisioning file (servicepass.Provisioning, specified
+// in docs/servicepass-format.md §10) that the device agent reads (see
+// examples/deviceagent), with the device's mode and time zone. The master
+// key file is documented in examples/internal/provision.
 //
 // issue makes a service password and prints it grouped for reading aloud.
 // Its options are those of the console's panel:
@@ -38,7 +46,19 @@
 //	-outbox DIR         ... through the development outbox: one .eml file in DIR
 //	-from ADDRESS       the sender of the email (default mdm@localhost)
 //	-admin EMAIL        the acting administrator, for the audit log (required)
+//	-key-ids LIST       the key IDs the device is known to hold, e.g. 1,2: the code is made
+//	                    under the newest of them (default: the newest master key)
 //	-now TIME           the current time as RFC 3339 instead of the clock (tests, demos)
+//
+// An email language the catalog lacks falls back to English, with a note on
+// standard error.
+//
+// respond answers the challenge a device shows (deviceagent -challenge)
+// with a challenge-bound code: 16 symbols, valid once for that challenge
+// only, at any device time (docs/servicepass-format.md §11). A mistyped
+// challenge is refused before anything is made. Make sure the caller is at
+// the device and entitled to the actions first: the response is made on
+// demand.
 //
 // Exit status: 0 on success, 1 when the request breaks a rule (the message
 // says which) or the email fails, 2 on a usage or file error.
@@ -53,8 +73,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/language"
 
 	"github.com/mdmcred/mdmcred/examples/internal/provision"
 	"github.com/mdmcred/mdmcred/notify"
@@ -76,8 +99,10 @@ func main() {
 // usage is printed for a missing or unknown subcommand.
 const usage = `usage:
   issuer masterkey -out FILE [-id N] [-rotate]
-  issuer devicekey -master FILE -device ID -out FILE
+  issuer retire -master FILE -id N
+  issuer devicekey -master FILE -device ID -out FILE [-mode MODE] [-tz ZONE]
   issuer issue -master FILE -device ID -mode MODE -actions LIST -admin EMAIL [options]
+  issuer respond -master FILE -device ID -challenge XXXXX-XXXXX -mode MODE -actions LIST -admin EMAIL [-key-ids LIST]
 run "issuer <command> -h" for a command's flags.
 `
 
@@ -90,10 +115,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "masterkey":
 		return masterKey(args[1:], stdout, stderr)
+	case "retire":
+		return retire(args[1:], stdout, stderr)
 	case "devicekey":
 		return deviceKey(args[1:], stdout, stderr)
 	case "issue":
 		return issue(args[1:], stdout, stderr)
+	case "respond":
+		return respond(args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
@@ -121,7 +150,7 @@ func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
 		return false
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "issuer %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0)) // fs.Name() is "issuer <command>"
 		return false
 	}
 	return true
@@ -141,31 +170,26 @@ func masterKey(args []string, stdout, stderr io.Writer) int {
 	if *id > 255 {
 		return failf(stderr, exitUsage, "masterkey: -id must be 0 to 255")
 	}
-	var keys []servicepass.MasterKey
+	var mf provision.MasterFile
 	if *rotate {
-		data, err := provision.ReadFile(*out)
-		if err != nil {
+		var err error
+		if mf, err = loadMaster(*out); err != nil {
 			return failf(stderr, exitUsage, "masterkey: %v", err)
 		}
-		if keys, err = provision.ParseMasterKeys(data); err != nil {
-			return failf(stderr, exitUsage, "masterkey: %s: %v", *out, err)
-		}
-		for _, k := range keys {
-			if k.ID() == uint8(*id) {
-				return failf(stderr, exitUsage, "masterkey: key ID %d is already in %s; choose a new -id", *id, *out)
-			}
+		if mf.Used(uint8(*id)) {
+			return failf(stderr, exitUsage, "masterkey: key ID %d is already in %s (current or retired); choose a new -id", *id, *out)
 		}
 	}
 	k, err := servicepass.GenerateMasterKey(uint8(*id), nil)
 	if err != nil {
 		return failf(stderr, exitUsage, "masterkey: %v", err)
 	}
-	keys = append(keys, k)
-	if err := provision.WriteFile(*out, provision.MarshalMasterKeys(keys), *rotate); err != nil {
+	mf.Keys = append(mf.Keys, k)
+	if err := provision.WriteFile(*out, provision.MarshalMasterFile(mf), *rotate); err != nil {
 		return failf(stderr, exitUsage, "masterkey: %v", err)
 	}
 	if *rotate {
-		fmt.Fprintf(stdout, "added master key %d to %s (it issues from now on; %d keys)\n", k.ID(), *out, len(keys))
+		fmt.Fprintf(stdout, "added master key %d to %s (%d keys); provision devices with it, then issue with -key-ids once they confirm\n", k.ID(), *out, len(mf.Keys))
 	} else {
 		fmt.Fprintf(stdout, "wrote master key %d to %s\n", k.ID(), *out)
 	}
@@ -173,52 +197,101 @@ func masterKey(args []string, stdout, stderr io.Writer) int {
 }
 
 // loadMaster reads a master key file.
-func loadMaster(path string) ([]servicepass.MasterKey, error) {
+func loadMaster(path string) (provision.MasterFile, error) {
 	if path == "" {
-		return nil, errors.New("-master is required")
+		return provision.MasterFile{}, errors.New("-master is required")
 	}
 	data, err := provision.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return provision.MasterFile{}, err
 	}
-	keys, err := provision.ParseMasterKeys(data)
+	defer clear(data)
+	mf, err := provision.ParseMasterFile(data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return provision.MasterFile{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return keys, nil
+	return mf, nil
+}
+
+// newIssuer makes an Issuer from a master key file.
+func newIssuer(mf provision.MasterFile, cfg servicepass.IssuerConfig) (*servicepass.Issuer, error) {
+	cfg.Keys, cfg.Retired = mf.Keys, mf.Retired
+	return servicepass.NewIssuer(cfg)
+}
+
+func retire(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("retire", stderr)
+	master := fs.String("master", "", "master key `file` (required)")
+	id := fs.Int("id", -1, "key `ID` to retire (required)")
+	if !parseFlags(fs, args, stderr) {
+		return exitUsage
+	}
+	if *id < 0 || *id > 255 {
+		return failf(stderr, exitUsage, "retire: -id must be 0 to 255")
+	}
+	mf, err := loadMaster(*master)
+	if err != nil {
+		return failf(stderr, exitUsage, "retire: %v", err)
+	}
+	i := slices.IndexFunc(mf.Keys, func(k servicepass.MasterKey) bool { return k.ID() == uint8(*id) })
+	switch {
+	case i < 0:
+		return failf(stderr, exitUsage, "retire: %s holds no key %d", *master, *id)
+	case len(mf.Keys) == 1:
+		return failf(stderr, exitUsage, "retire: key %d is the only key; add a new one first (masterkey -rotate)", *id)
+	}
+	mf.Keys = slices.Delete(mf.Keys, i, i+1)
+	mf.Retired = append(mf.Retired, uint8(*id))
+	if err := provision.WriteFile(*master, provision.MarshalMasterFile(mf), true); err != nil {
+		return failf(stderr, exitUsage, "retire: %v", err)
+	}
+	fmt.Fprintf(stdout, "retired master key %d in %s; re-provision devices so they drop it\n", *id, *master)
+	return exitOK
 }
 
 func deviceKey(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("devicekey", stderr)
 	master := fs.String("master", "", "master key `file` (required)")
 	device := fs.String("device", "", "device `ID`, exactly as its agent knows it (required)")
-	out := fs.String("out", "", "device key `file` to write (required; replaced if it exists)")
+	out := fs.String("out", "", "provisioning `file` to write (required; replaced if it exists)")
+	modeName := fs.String("mode", "", "the device's activation `mode`, recorded in the file: device-owner or cope")
+	tz := fs.String("tz", "UTC", "the device's IANA time `zone`, which day-valid codes use on both sides")
 	if !parseFlags(fs, args, stderr) {
 		return exitUsage
 	}
 	if *device == "" || *out == "" {
 		return failf(stderr, exitUsage, "devicekey: -device and -out are required")
 	}
-	keys, err := loadMaster(*master)
+	mf, err := loadMaster(*master)
 	if err != nil {
 		return failf(stderr, exitUsage, "devicekey: %v", err)
 	}
-	is, err := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: keys})
+	loc, err := time.LoadLocation(*tz)
+	if err != nil || *tz == "" || *tz == "Local" {
+		return failf(stderr, exitUsage, "devicekey: -tz: want an IANA zone name such as Europe/Warsaw or UTC")
+	}
+	is, err := newIssuer(mf, servicepass.IssuerConfig{})
 	if err != nil {
 		return failf(stderr, exitUsage, "devicekey: %v", err)
 	}
-	ring, err := is.DeviceKeys(*device)
+	p, err := is.Provision(*device, servicepass.DeviceOwner, loc)
 	if err != nil {
 		return failf(stderr, exitUsage, "devicekey: %v", err)
 	}
-	if err := provision.WriteFile(*out, provision.MarshalDeviceKeys(*device, ring), true); err != nil {
+	p.HasMode = *modeName != ""
+	if p.HasMode {
+		if p.Mode, err = provision.ParseMode(*modeName); err != nil {
+			return failf(stderr, exitUsage, "devicekey: %v", err)
+		}
+	}
+	if err := servicepass.WriteProvisioningFile(*out, p); err != nil {
 		return failf(stderr, exitUsage, "devicekey: %v", err)
 	}
-	ids := make([]string, len(ring))
-	for i, k := range ring {
+	ids := make([]string, len(p.Keys))
+	for i, k := range p.Keys {
 		ids[i] = fmt.Sprint(k.ID())
 	}
-	fmt.Fprintf(stdout, "wrote the keyring of %q (key IDs %s) to %s\n", *device, strings.Join(ids, ", "), *out)
+	fmt.Fprintf(stdout, "wrote the provisioning of %q (key IDs %s, zone %s) to %s\n", *device, strings.Join(ids, ", "), loc, *out)
 	return exitOK
 }
 
@@ -230,6 +303,7 @@ type issueFlags struct {
 	qrPath                               string
 	qrTerminal                           bool
 	email, lang, outbox, from            string
+	keyIDs                               string
 	now                                  string
 }
 
@@ -251,6 +325,7 @@ func issue(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.lang, "lang", "", "email `language`: en, pl, de, fr, es, it (default en)")
 	fs.StringVar(&f.outbox, "outbox", "", "development outbox `dir` the email is written to (required with -email)")
 	fs.StringVar(&f.from, "from", "mdm@localhost", "sender `address` of the email")
+	fs.StringVar(&f.keyIDs, "key-ids", "", "comma-separated key `IDs` the device holds (default: the newest master key)")
 	fs.StringVar(&f.now, "now", "", "current `time` as RFC 3339 instead of the clock")
 	if !parseFlags(fs, args, stderr) {
 		return exitUsage
@@ -263,9 +338,13 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 	if f.device == "" || f.mode == "" || f.actions == "" || f.admin == "" {
 		return usageErr("-device, -mode, -actions and -admin are required")
 	}
-	keys, err := loadMaster(f.master)
+	mf, err := loadMaster(f.master)
 	if err != nil {
 		return usageErr("%v", err)
+	}
+	held, err := parseKeyIDs(f.keyIDs)
+	if err != nil {
+		return usageErr("-key-ids: %v", err)
 	}
 	mode, err := provision.ParseMode(f.mode)
 	if err != nil {
@@ -294,6 +373,7 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 		Actions:  actions,
 		WantQR:   f.qrPath != "" || f.qrTerminal,
 		Admin:    f.admin,
+		KeyIDs:   held,
 	}
 	set := 0
 	for _, s := range []bool{f.valid != 0, f.expires != "", f.date != ""} {
@@ -323,9 +403,8 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 	}
 
 	cfg := servicepass.IssuerConfig{
-		Keys: keys,
-		QR:   qr.PNGEncoder{},
-		Now:  func() time.Time { return now },
+		QR:  qr.PNGEncoder{},
+		Now: func() time.Time { return now },
 	}
 	var outbox *notify.Outbox
 	if f.email != "" {
@@ -333,6 +412,9 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 			return usageErr("-email needs -outbox (this example delivers to the development outbox)")
 		}
 		req.SendEmail, req.EmailTo, req.Language = true, f.email, f.lang
+		if note := languageNote(f.lang); note != "" {
+			fmt.Fprintf(stderr, "issuer: issue: %s\n", note)
+		}
 		outbox, err = notify.NewOutbox(notify.OutboxConfig{Dir: f.outbox, From: f.from})
 		if err != nil {
 			return usageErr("%v", err)
@@ -345,7 +427,7 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 	} else if f.lang != "" {
 		return usageErr("-lang goes with -email")
 	}
-	is, err := servicepass.NewIssuer(cfg)
+	is, err := newIssuer(mf, cfg)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -414,4 +496,93 @@ func listEML(dir string) []string {
 		}
 	}
 	return names
+}
+
+// parseKeyIDs parses a comma-separated list of key IDs; empty is the empty
+// set.
+func parseKeyIDs(s string) (servicepass.KeyIDSet, error) {
+	var set servicepass.KeyIDSet
+	for _, word := range strings.Split(s, ",") {
+		word = strings.TrimSpace(word)
+		if word == "" {
+			continue
+		}
+		id, err := strconv.ParseUint(word, 10, 8)
+		if err != nil {
+			return set, fmt.Errorf("%q is not a key ID from 0 to 255", word)
+		}
+		set.Add(uint8(id))
+	}
+	return set, nil
+}
+
+// languageNote says, for an email language the catalog lacks, that the
+// email falls back to English; "" when the language is served.
+func languageNote(lang string) string {
+	if lang == "" {
+		return ""
+	}
+	if tag, err := language.Parse(lang); err == nil {
+		want, _ := tag.Base()
+		if have, _ := notify.Negotiate(lang).Base(); have == want {
+			return ""
+		}
+	}
+	var names []string
+	for _, t := range notify.Languages() {
+		names = append(names, t.String())
+	}
+	return fmt.Sprintf("no messages in %q; the email is in English (languages: %s)", lang, strings.Join(names, ", "))
+}
+
+func respond(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("respond", stderr)
+	master := fs.String("master", "", "master key `file` (required)")
+	device := fs.String("device", "", "device `ID` (required)")
+	challenge := fs.String("challenge", "", "the `challenge` the device shows, e.g. K7Q2M-9XJ4G (required)")
+	modeName := fs.String("mode", "", "activation `mode`: device-owner or cope (required)")
+	actionList := fs.String("actions", "", "comma-separated `actions` (required): "+provision.ActionNames())
+	admin := fs.String("admin", "", "acting administrator's `email`, for the audit log (required)")
+	keyIDs := fs.String("key-ids", "", "comma-separated key `IDs` the device holds (default: the newest master key)")
+	if !parseFlags(fs, args, stderr) {
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int { return failf(stderr, exitUsage, "respond: "+format, a...) }
+	if *device == "" || *challenge == "" || *modeName == "" || *actionList == "" || *admin == "" {
+		return usageErr("-device, -challenge, -mode, -actions and -admin are required")
+	}
+	mf, err := loadMaster(*master)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	mode, err := provision.ParseMode(*modeName)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	actions, err := provision.ParseActions(*actionList)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	held, err := parseKeyIDs(*keyIDs)
+	if err != nil {
+		return usageErr("-key-ids: %v", err)
+	}
+	is, err := newIssuer(mf, servicepass.IssuerConfig{})
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	r, err := is.Respond(context.Background(), servicepass.ResponseRequest{
+		DeviceID: *device, Challenge: *challenge, Mode: mode, Actions: actions, KeyIDs: held, Admin: *admin,
+	})
+	switch {
+	case errors.Is(err, servicepass.ErrChallengeTypo):
+		return failf(stderr, exitRule, "respond refused: %v; ask the user to read the challenge again", err)
+	case err != nil:
+		return failf(stderr, exitRule, "respond refused: %v", err)
+	}
+	fmt.Fprintf(stdout, "Response for %q (%s), challenge %s\n", *device, mode, r.Challenge)
+	fmt.Fprintf(stdout, "  actions:  %s\n", actions)
+	fmt.Fprintf(stdout, "  response: %s\n", r.Display.Reveal())
+	fmt.Fprintf(stdout, "  key:      %d; valid once, for this challenge only\n", r.KeyID)
+	return exitOK
 }

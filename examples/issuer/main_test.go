@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,24 +81,24 @@ func readMaster(t *testing.T, path string) []servicepass.MasterKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys, err := provision.ParseMasterKeys(data)
+	mf, err := provision.ParseMasterFile(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return keys
+	return mf.Keys
 }
 
 func TestDeviceKey(t *testing.T) {
 	dir, path := master(t)
 	out := filepath.Join(dir, "d.keys")
-	if status, stdout, errOut := runCLI("devicekey", "-master", path, "-device", "device 42", "-out", out); status != exitOK || !strings.Contains(stdout, `"device 42" (key IDs 1)`) {
+	if status, stdout, errOut := runCLI("devicekey", "-master", path, "-device", "device 42", "-out", out); status != exitOK || !strings.Contains(stdout, `"device 42" (key IDs 1, zone UTC)`) {
 		t.Fatalf("%d %s %s", status, stdout, errOut)
 	}
-	data, _ := os.ReadFile(out)
-	dev, ring, err := provision.ParseDeviceKeys(data)
-	if err != nil || dev != "device 42" || len(ring) != 1 {
-		t.Fatalf("%q %v %v", dev, ring, err)
+	p, err := servicepass.ReadProvisioningFile(out)
+	if err != nil || p.DeviceID != "device 42" || len(p.Keys) != 1 || p.HasMode || p.Location.String() != "UTC" {
+		t.Fatalf("%v %v", p, err)
 	}
+	ring := p.Keys
 	want, _ := servicepass.DeriveDeviceKey(readMaster(t, path)[0], "device 42")
 	if !bytes.Equal(ring[0].Bytes(), want.Bytes()) {
 		t.Error("device key is not the HKDF derivation")
@@ -107,7 +108,18 @@ func TestDeviceKey(t *testing.T) {
 	if status, stdout, _ := runCLI("devicekey", "-master", path, "-device", "device 42", "-out", out); status != exitOK || !strings.Contains(stdout, "key IDs 1, 9") {
 		t.Fatalf("after rotation: %d %s", status, stdout)
 	}
+	// The mode and zone go into the provisioning file.
+	if status, stdout, errOut := runCLI("devicekey", "-master", path, "-device", "c", "-out", out, "-mode", "cope", "-tz", "Europe/Warsaw"); status != exitOK || !strings.Contains(stdout, "zone Europe/Warsaw") {
+		t.Fatalf("%d %s %s", status, stdout, errOut)
+	}
+	if p, err := servicepass.ReadProvisioningFile(out); err != nil || !p.HasMode || p.Mode != servicepass.COPE || p.Location.String() != "Europe/Warsaw" {
+		t.Fatalf("%v %v", p, err)
+	}
 	for _, args := range [][]string{
+		{"devicekey", "-master", path, "-device", "d", "-out", out, "-tz", "Local"},
+		{"devicekey", "-master", path, "-device", "d", "-out", out, "-tz", "Nowhere/City"},
+		{"devicekey", "-master", path, "-device", "d", "-out", out, "-mode", "byod"},
+		{"devicekey", "-master", path, "-device", "a\u0085b", "-out", out},
 		{"devicekey", "-master", path, "-out", out},
 		{"devicekey", "-master", path, "-device", "d"},
 		{"devicekey", "-device", "d", "-out", out},
@@ -323,12 +335,11 @@ func TestRotationRoundTrip(t *testing.T) {
 	runCLI("masterkey", "-out", path, "-rotate", "-id", "2")
 	keys := filepath.Join(dir, "d.keys")
 	runCLI("devicekey", "-master", path, "-device", "d", "-out", keys)
-	data, _ := os.ReadFile(keys)
-	dev, ring, err := provision.ParseDeviceKeys(data)
+	p, err := servicepass.ReadProvisioningFile(keys)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: dev, Mode: servicepass.DeviceOwner, Keys: ring})
+	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: p.DeviceID, Mode: servicepass.DeviceOwner, Keys: p.Keys, Location: p.Location})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,5 +349,210 @@ func TestRotationRoundTrip(t *testing.T) {
 	_, out, _ = runCLI("issue", "-master", path, "-device", "d", "-mode", "do", "-actions", "unlock", "-admin", "a@example.com")
 	if !strings.Contains(out, "(key 2)") {
 		t.Errorf("new codes are not made under the new key:\n%s", out)
+	}
+}
+
+// TestRotationRunbook walks docs/servicepass-format.md's runbook: add a key,
+// keep issuing under the old one to a device that has not confirmed the new
+// keyring, retire the old key, and never reuse its ID.
+func TestRotationRunbook(t *testing.T) {
+	dir, path := master(t)
+	old := filepath.Join(dir, "old.prov")
+	runCLI("devicekey", "-master", path, "-device", "d", "-out", old)
+	if status, out, errOut := runCLI("masterkey", "-out", path, "-rotate", "-id", "2"); status != exitOK || !strings.Contains(out, "added master key 2") {
+		t.Fatalf("add: %d %s %s", status, out, errOut)
+	}
+	p, err := servicepass.ReadProvisioningFile(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.DeviceOwner, Keys: p.Keys, Location: p.Location})
+	if err != nil {
+		t.Fatal(err)
+	}
+	issue := func(extra ...string) (int, string, string) {
+		return runCLI(append([]string{"issue", "-master", path, "-device", "d", "-mode", "do", "-actions", "unlock", "-admin", "a@example.com"}, extra...)...)
+	}
+	// The device confirmed only key 1: the code is made under key 1 and
+	// verifies on the device that never got key 2.
+	status, out, errOut := issue("-key-ids", "1")
+	m := codeLine.FindStringSubmatch(out)
+	if status != exitOK || m == nil || !strings.Contains(out, "(key 1)") {
+		t.Fatalf("%d %s %s", status, out, errOut)
+	}
+	if _, err := v.Verify(m[1], time.Now()); err != nil {
+		t.Fatalf("the offline device refused: %v", err)
+	}
+	if status, out, _ := issue("-key-ids", "1, 2"); status != exitOK || !strings.Contains(out, "(key 2)") {
+		t.Errorf("confirmed keyring: %d %s", status, out)
+	}
+	if status, _, errOut := issue("-key-ids", "7"); status != exitRule || !strings.Contains(errOut, "holds none of the issuer's key IDs") {
+		t.Errorf("unknown key IDs: %d %s", status, errOut)
+	}
+	if status, _, errOut := issue("-key-ids", "1,x"); status != exitUsage || !strings.Contains(errOut, "-key-ids") {
+		t.Errorf("bad key IDs: %d %s", status, errOut)
+	}
+	// Retire key 1: it no longer issues, and its ID is never reused.
+	if status, out, errOut := runCLI("retire", "-master", path, "-id", "1"); status != exitOK || !strings.Contains(out, "retired master key 1") {
+		t.Fatalf("retire: %d %s %s", status, out, errOut)
+	}
+	if status, _, errOut := issue("-key-ids", "1"); status != exitRule || !strings.Contains(errOut, "holds none") {
+		t.Errorf("issuing under a retired key: %d %s", status, errOut)
+	}
+	if status, _, errOut := runCLI("masterkey", "-out", path, "-rotate", "-id", "1"); status != exitUsage || !strings.Contains(errOut, "retired") {
+		t.Errorf("reusing a retired ID: %d %s", status, errOut)
+	}
+	for _, args := range [][]string{
+		{"retire", "-master", path, "-id", "2"}, // the only key left
+		{"retire", "-master", path, "-id", "9"}, // no such key
+		{"retire", "-master", path},
+		{"retire", "-id", "2"},
+	} {
+		if status, _, _ := runCLI(args...); status != exitUsage {
+			t.Errorf("%v: status %d", args, status)
+		}
+	}
+	// A hand-edited file that gives a retired ID to a key is refused.
+	data, _ := os.ReadFile(path)
+	edited := strings.Replace(string(data), "key 2 ", "key 1 ", 1)
+	if err := os.WriteFile(path, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, errOut := issue(); status != exitUsage || !strings.Contains(errOut, "appears twice") {
+		t.Errorf("reused ID in the file: %d %s", status, errOut)
+	}
+}
+
+// TestMessages: the command-line messages of issue 14 (finding 6).
+func TestMessages(t *testing.T) {
+	dir, path := master(t)
+	// The command name appears once.
+	if _, _, errOut := runCLI("masterkey", "-out", filepath.Join(dir, "x"), "extra"); !strings.HasPrefix(errOut, "issuer masterkey: unexpected argument \"extra\"") {
+		t.Errorf("unexpected argument: %q", errOut)
+	}
+	base := []string{"issue", "-master", path, "-device", "d", "-mode", "do", "-actions", "unlock", "-admin", "a@example.com"}
+	// A clock outside the format's range says so.
+	status, _, errOut := runCLI(append(base, "-now", "1970-01-01T00:00:00Z")...)
+	if status != exitRule || !strings.Contains(errOut, "clock outside the code format's range") || strings.Contains(errOut, "longer than the maximum") {
+		t.Errorf("1970 clock: %d %s", status, errOut)
+	}
+	// Durations in whole seconds.
+	status, _, errOut = runCLI(append(base, "-now", "2026-11-22T10:00:30.123456789Z", "-valid", "5m")...)
+	if status != exitRule || !strings.Contains(errOut, "valid for 4m29s, minimum 5m0s") {
+		t.Errorf("duration: %d %s", status, errOut)
+	}
+	status, _, errOut = runCLI(append(base, "-now", "2026-11-22T10:00:00Z", "-valid", "720h0m0.25s")...)
+	if status != exitRule || !strings.Contains(errOut, "valid for 720h0m1s, maximum 720h0m0s") {
+		t.Errorf("duration: %d %s", status, errOut)
+	}
+	// An unknown email language is served in English, and the CLI says so.
+	for _, tc := range []struct {
+		lang string
+		note bool
+	}{{"xx", true}, {"pt-BR", true}, {"de", false}, {"de-AT", false}, {"en", false}} {
+		status, out, errOut := runCLI(append(base, "-now", now, "-email", "u@example.com", "-outbox", filepath.Join(dir, "ob"), "-lang", tc.lang)...)
+		if status != exitOK {
+			t.Fatalf("-lang %s: %d %s %s", tc.lang, status, out, errOut)
+		}
+		if got := strings.Contains(errOut, "the email is in English"); got != tc.note {
+			t.Errorf("-lang %s: note %v, want %v: %q", tc.lang, got, tc.note, errOut)
+		}
+	}
+}
+
+var responseLine = regexp.MustCompile(`(?m)^  response: ([0-9A-Z*~$=]{4}-[0-9A-Z*~$=]{4}-[0-9A-Z*~$=]{4}-[0-9A-Z*~$=]{4})$`)
+
+// TestChallengeRoundTrip runs the challenge flow across real processes: the
+// device agent shows a challenge, the issuer answers it, and the agent,
+// still waiting, grants the response once.
+func TestChallengeRoundTrip(t *testing.T) {
+	dir, path := master(t)
+	agent := filepath.Join(t.TempDir(), "deviceagent")
+	if out, err := exec.Command("go", "build", "-o", agent, "../deviceagent").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	prov := filepath.Join(dir, "device.prov")
+	if status, _, errOut := runCLI("devicekey", "-master", path, "-device", "device-42", "-mode", "cope", "-out", prov); status != exitOK {
+		t.Fatal(errOut)
+	}
+	run := func(answer func(challenge string) string) (int, string) {
+		// A wild device clock: a response does not care.
+		cmd := exec.Command(agent, "-keys", prov, "-state", filepath.Join(dir, "agent.state"), "-challenge", "-now", "2099-01-01T00:00:00Z")
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		buf := make([]byte, 256)
+		for !strings.Contains(out.String(), "\n  read it") {
+			n, err := stdout.Read(buf)
+			out.Write(buf[:n])
+			if err != nil {
+				t.Fatalf("agent output %q: %v", out.String(), err)
+			}
+		}
+		m := regexp.MustCompile(`CHALLENGE ([0-9A-Z*~$=]{5}-[0-9A-Z*~$=]{5})`).FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatalf("no challenge in %q", out.String())
+		}
+		_, _ = stdin.Write([]byte(answer(m[1]) + "\n"))
+		stdin.Close()
+		rest, _ := io.ReadAll(stdout)
+		err := cmd.Wait()
+		status := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			status = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return status, out.String() + string(rest)
+	}
+	respond := func(device, challenge string) string {
+		status, out, errOut := runCLI("respond", "-master", path, "-device", device, "-challenge", strings.ToLower(challenge), "-mode", "cope", "-actions", "set-password", "-admin", "helpdesk@example.com")
+		m := responseLine.FindStringSubmatch(out)
+		if status != exitOK || m == nil {
+			t.Fatalf("respond: %d %s %s", status, out, errOut)
+		}
+		return m[1]
+	}
+	status, out := run(func(c string) string { return respond("device-42", c) })
+	if status != 0 || !strings.Contains(out, "GRANTED SetPassword") || !strings.Contains(out, "once, for the challenge shown") || strings.Contains(out, "DEGRADED") {
+		t.Fatalf("%d %s", status, out)
+	}
+	// A response made for another device, and one for an earlier challenge.
+	status, out = run(func(c string) string { return respond("device-43", c) })
+	if status != 1 || !strings.Contains(out, "REFUSED invalid:") {
+		t.Errorf("other device: %d %s", status, out)
+	}
+	var earlier string
+	run(func(c string) string { earlier = respond("device-42", c); return "" })
+	status, out = run(func(string) string { return earlier })
+	if status != 1 || !strings.Contains(out, "REFUSED invalid:") {
+		t.Errorf("earlier challenge: %d %s", status, out)
+	}
+}
+
+func TestRespondFlags(t *testing.T) {
+	_, path := master(t)
+	base := []string{"respond", "-master", path, "-device", "d", "-mode", "do", "-actions", "unlock", "-admin", "a@example.com"}
+	if status, _, errOut := runCLI(append(base, "-challenge", "K7Q2M-9XJ4Z")...); status != exitRule || !strings.Contains(errOut, "challenge mistyped") || !strings.Contains(errOut, "read the challenge again") {
+		t.Errorf("typo: %d %s", status, errOut)
+	}
+	if status, _, errOut := runCLI(append(base, "-challenge", "K7Q2M")...); status != exitRule || !strings.Contains(errOut, "malformed challenge") {
+		t.Errorf("short: %d %s", status, errOut)
+	}
+	for _, args := range [][]string{
+		{"respond", "-master", path, "-device", "d"},
+		append(append([]string{}, base...), "-challenge", "K7Q2M-9XJ4G", "-mode", "byod"),
+		append(append([]string{}, base...), "-challenge", "K7Q2M-9XJ4G", "-key-ids", "x"),
+		append(append([]string{}, base...), "-challenge", "K7Q2M-9XJ4G", "extra"),
+	} {
+		if status, _, _ := runCLI(args...); status != exitUsage {
+			t.Errorf("%v: status %d", args, status)
+		}
+	}
+	if status, _, errOut := runCLI(append(base, "-challenge", "K7Q2M-9XJ4G", "-actions", "set-password")...); status != exitRule || !strings.Contains(errOut, "only on COPE") {
+		t.Errorf("rules: %d %s", status, errOut)
 	}
 }

@@ -155,9 +155,14 @@ func (d *demo) servicePassword() error {
 	if err != nil {
 		return err
 	}
-	// At enrollment the agent of device-42 was given its keyring.
-	keys, err := issuer.DeviceKeys("device-42")
+	// At enrollment the agent of device-42 was given its provisioning file:
+	// its keyring, mode and time zone.
+	prov, err := issuer.Provision("device-42", servicepass.DeviceOwner, d.zone)
 	if err != nil {
+		return err
+	}
+	provPath := filepath.Join(d.dir, "device-42.provisioning")
+	if err := servicepass.WriteProvisioningFile(provPath, prov); err != nil {
 		return err
 	}
 
@@ -191,12 +196,16 @@ func (d *demo) servicePassword() error {
 	}
 
 	d.heading("2. Device agent: verify the code offline")
+	dev, err := servicepass.ReadProvisioningFile(provPath)
+	if err != nil {
+		return err
+	}
 	agent, err := servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID: "device-42",
-		Mode:     servicepass.DeviceOwner,
-		Keys:     keys,
+		DeviceID: dev.DeviceID,
+		Mode:     dev.Mode,
+		Keys:     dev.Keys,
 		Store:    mustFileStore(filepath.Join(d.dir, "device-42.state")),
-		Location: d.zone,
+		Location: dev.Location,
 	})
 	if err != nil {
 		return err
@@ -239,6 +248,27 @@ func (d *demo) servicePassword() error {
 		_, err := agent.Verify(try.code, d.clock.Now())
 		fmt.Fprintf(d.w, "%-19s REFUSED: %v\n", try.what+":", err)
 	}
+
+	// When the device clock or its state cannot be trusted: the device
+	// shows a challenge, the help desk answers it, the response works once.
+	challenge, err := agent.NewChallenge(servicepass.ChallengeOptions{})
+	if err != nil {
+		return err
+	}
+	resp, err := issuer.Respond(d.ctx, servicepass.ResponseRequest{DeviceID: "device-42", Challenge: challenge.String(),
+		Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: "helpdesk@example.com"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "challenge shown:    %s, response %s\n", challenge, resp.Display.Reveal())
+	// The device clock is years off: a response does not care.
+	g, err := agent.VerifyResponse(resp.Display.Reveal(), d.clock.Now().AddDate(-5, 0, 0))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.w, "response:           GRANTED %s (degraded: %v)\n", g.Actions, g.Degraded)
+	_, err = agent.VerifyResponse(resp.Display.Reveal(), d.clock.Now())
+	fmt.Fprintf(d.w, "response again:     REFUSED: %v\n", err)
 	return nil
 }
 

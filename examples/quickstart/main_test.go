@@ -36,6 +36,8 @@ func TestRun(t *testing.T) {
 		"typo:               REFUSED: servicepass: code mistyped (check symbol mismatch)",
 		"code for device-43: REFUSED: servicepass: invalid code",
 		"replay:             REFUSED: servicepass: code already used",
+		"response:           GRANTED Unlock (degraded: false)",
+		"response again:     REFUSED: servicepass: no outstanding challenge; show a new one",
 
 		"== 4. Admin: company passcode, failed into lockout ==",
 		"employee enrolls with it: ok",

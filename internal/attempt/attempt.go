@@ -83,7 +83,9 @@ func (p Policy) Check(s State, now time.Time) error {
 			return &LockedError{RetryAfter: until.Sub(now), Until: until}
 		}
 	}
-	if now.Before(s.LockedUntil) {
+	// A zero LockedUntil is no back-off, also for a clock that reads a
+	// time before year 1 (a device clock can say anything).
+	if !s.LockedUntil.IsZero() && now.Before(s.LockedUntil) {
 		return &LockedError{RetryAfter: s.LockedUntil.Sub(now), Until: s.LockedUntil}
 	}
 	return nil

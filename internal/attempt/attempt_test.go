@@ -161,3 +161,14 @@ func BenchmarkFail(b *testing.B) {
 		}
 	}
 }
+
+// TestCheckBeforeYearOne: no back-off means no back-off, whatever the
+// clock says (a device clock before year 1 read as locked out).
+func TestCheckBeforeYearOne(t *testing.T) {
+	p := Policy{Free: 1, Backoff: time.Minute}
+	for _, now := range []time.Time{time.Time{}.Add(-time.Hour), time.Date(-5000, 1, 1, 0, 0, 0, 0, time.UTC), time.Unix(0, 0)} {
+		if err := p.Check(State{}, now); err != nil {
+			t.Errorf("Check(zero state, %s) = %v", now, err)
+		}
+	}
+}

@@ -18,7 +18,7 @@ import (
 // console handler where issuer.Issue is called.
 func Example_hostProperty() {
 	clock := mdmcredtest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
-	master, _ := servicepass.NewMasterKey(1, make([]byte, servicepass.KeySize))
+	master, _ := servicepass.GenerateMasterKey(1, nil) // in production, load it from the server's secret store
 	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{
 		Keys: []servicepass.MasterKey{master},
 		Now:  clock.Now,

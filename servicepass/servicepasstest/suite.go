@@ -100,7 +100,7 @@ func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.Device
 	})
 
 	t.Run("OneOfManyVerifiesSucceeds", func(t *testing.T) {
-		master, _ := servicepass.NewMasterKey(1, make([]byte, servicepass.KeySize))
+		master, _ := servicepass.GenerateMasterKey(1, nil)
 		is, err := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: func() time.Time { return t0 }})
 		if err != nil {
 			t.Fatal(err)
@@ -236,7 +236,10 @@ func RunStore(t *testing.T, newStore func(t *testing.T) servicepass.Store) {
 
 	t.Run("IssuerNeverRecordsTheCode", func(t *testing.T) {
 		s := newStore(t)
-		master, _ := servicepass.NewMasterKey(3, make([]byte, servicepass.KeySize))
+		master, err := servicepass.GenerateMasterKey(3, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		is, err := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Store: s, Now: func() time.Time { return t0 }})
 		if err != nil {
 			t.Fatal(err)

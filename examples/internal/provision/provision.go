@@ -1,31 +1,29 @@
-// Package provision reads and writes the files the example programs share:
-// a site's master key file (written by the issuer CLI) and a device key file
-// (derived from it for one device, installed on the device for its agent),
-// and parses the names of modes and actions used on their command lines.
+// Package provision reads and writes the files the example programs share
+// besides the device's provisioning file (whose format is public API:
+// servicepass.Provisioning, specified in docs/servicepass-format.md §10): a
+// site's master key file, written by the issuer CLI, and the names of modes
+// and actions used on the command lines.
 //
 // It imports the standard library and servicepass only, so that the device
 // agent stays standard-library only.
 //
-// # File formats
+// # Master key file
 //
-// Both files are UTF-8 text, one record per line; blank lines and lines
-// starting with '#' are ignored. The first record names the file's kind and
-// version:
+// UTF-8 text, one record per line; blank lines and lines starting with '#'
+// are ignored. The first record names the file's kind and version:
 //
 //	mdmcred master keys v1
+//	retired 0
 //	key 1 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 //	key 2 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
 //
-//	mdmcred device keys v1
-//	device "device-42"
-//	key 1 0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0
-//
 // A key line holds the key ID (0 to 255, decimal) and the 32 key bytes in
-// lowercase or uppercase hex. Key IDs are unique within a file. In a master
-// key file the last key is the one that issues, the others remain for
-// rotation. A device key file holds the device ID as a Go quoted string
-// (strconv.Quote) and the device's keyring. Files are written with mode 0600
-// and should stay readable only by their owner.
+// lowercase or uppercase hex; all-zero and all-0xFF keys are refused. Keys
+// are oldest first; the last one issues to devices known to hold it. A
+// retired line records a key ID that was used and retired: it may never be
+// given to a new key (servicepass.ErrKeyIDReused). Every key ID appears at
+// most once in the file. The file is written with mode 0600 and should stay
+// readable only by its owner.
 package provision
 
 import (
@@ -39,27 +37,26 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
-// File headers: the first record of each kind of file.
-const (
-	MasterHeader = "mdmcred master keys v1"
-	DeviceHeader = "mdmcred device keys v1"
-)
+// MasterHeader is the first record of a master key file.
+const MasterHeader = "mdmcred master keys v1"
 
 // MaxFileSize bounds a key file: 256 keys take well under 32 KiB.
 const MaxFileSize = 64 << 10
 
-// ErrFormat is matched by every error about a key file's content.
+// ErrFormat is matched by every error about a master key file's content.
 var ErrFormat = errors.New("provision: malformed key file")
 
 // FormatError says which line of a key file is wrong. It never holds key
-// material.
+// material. It wraps the servicepass error that refused a key, if any.
 type FormatError struct {
 	Line   int // 1-based; 0 for the file as a whole
 	Reason string
+	Err    error
 }
 
 // Error implements error.
@@ -73,24 +70,37 @@ func (e *FormatError) Error() string {
 // Is reports whether target is ErrFormat.
 func (e *FormatError) Is(target error) bool { return target == ErrFormat }
 
-// keyLine is one parsed "key" record.
-type keyLine struct {
-	id  uint8
-	key []byte
+// Unwrap returns the servicepass error that refused a key, if any.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// MasterFile is the content of a master key file.
+type MasterFile struct {
+	// Keys are the master keys, oldest first.
+	Keys []servicepass.MasterKey
+	// Retired are the key IDs used before and retired.
+	Retired []uint8
 }
 
-// parsed is the content of a key file.
-type parsed struct {
-	device    string
-	hasDevice bool
-	keys      []keyLine
+// Used reports whether id is a current or retired key ID of f.
+func (f MasterFile) Used(id uint8) bool {
+	for _, k := range f.Keys {
+		if k.ID() == id {
+			return true
+		}
+	}
+	for _, r := range f.Retired {
+		if r == id {
+			return true
+		}
+	}
+	return false
 }
 
-// parse reads a key file of the given header.
-func parse(data []byte, header string) (parsed, error) {
-	var p parsed
+// ParseMasterFile parses a master key file.
+func ParseMasterFile(data []byte) (MasterFile, error) {
+	var f MasterFile
 	if len(data) > MaxFileSize {
-		return p, &FormatError{Reason: fmt.Sprintf("larger than %d bytes", MaxFileSize)}
+		return f, &FormatError{Reason: fmt.Sprintf("larger than %d bytes", MaxFileSize)}
 	}
 	seen := make(map[uint8]bool)
 	sawHeader := false
@@ -102,118 +112,88 @@ func parse(data []byte, header string) (parsed, error) {
 			continue
 		}
 		if !sawHeader {
-			if line != header {
-				return p, &FormatError{Line: n, Reason: fmt.Sprintf("want the header %q", header)}
+			if line != MasterHeader {
+				return f, &FormatError{Line: n, Reason: fmt.Sprintf("want the header %q", MasterHeader)}
 			}
 			sawHeader = true
 			continue
 		}
 		word, rest, _ := strings.Cut(line, " ")
 		rest = strings.TrimSpace(rest)
-		switch {
-		case word == "key":
-			idText, hexText, ok := strings.Cut(rest, " ")
-			if !ok {
-				return p, &FormatError{Line: n, Reason: "want: key <id> <hex>"}
-			}
-			id, err := strconv.ParseUint(idText, 10, 8)
-			if err != nil {
-				return p, &FormatError{Line: n, Reason: "key ID is not a number from 0 to 255"}
-			}
-			key, err := hex.DecodeString(strings.TrimSpace(hexText))
-			if err != nil || len(key) != servicepass.KeySize {
-				return p, &FormatError{Line: n, Reason: fmt.Sprintf("key is not %d bytes of hex", servicepass.KeySize)}
-			}
-			if seen[uint8(id)] {
-				return p, &FormatError{Line: n, Reason: fmt.Sprintf("key ID %d appears twice", id)}
-			}
-			seen[uint8(id)] = true
-			p.keys = append(p.keys, keyLine{id: uint8(id), key: key})
-		case word == "device" && header == DeviceHeader:
-			if p.hasDevice {
-				return p, &FormatError{Line: n, Reason: "device appears twice"}
-			}
-			id, err := strconv.Unquote(rest)
-			if err != nil || id == "" || len(id) > servicepass.MaxDeviceIDLen {
-				return p, &FormatError{Line: n, Reason: "device ID is not a quoted string of 1 to 255 bytes"}
-			}
-			p.device, p.hasDevice = id, true
-		default:
-			return p, &FormatError{Line: n, Reason: "unknown record"}
+		idText, hexText, _ := strings.Cut(rest, " ")
+		if word != "key" && word != "retired" {
+			return f, &FormatError{Line: n, Reason: "unknown record"}
 		}
+		id, err := strconv.ParseUint(idText, 10, 8)
+		if err != nil {
+			return f, &FormatError{Line: n, Reason: "key ID is not a number from 0 to 255"}
+		}
+		if seen[uint8(id)] {
+			return f, &FormatError{Line: n, Reason: fmt.Sprintf("key ID %d appears twice", id)}
+		}
+		seen[uint8(id)] = true
+		if word == "retired" {
+			if hexText != "" {
+				return f, &FormatError{Line: n, Reason: "want: retired <id>"}
+			}
+			f.Retired = append(f.Retired, uint8(id))
+			continue
+		}
+		key, err := hex.DecodeString(strings.TrimSpace(hexText))
+		if err != nil || len(key) != servicepass.KeySize {
+			return f, &FormatError{Line: n, Reason: fmt.Sprintf("key is not %d bytes of hex", servicepass.KeySize)}
+		}
+		m, err := servicepass.NewMasterKey(uint8(id), key)
+		clear(key)
+		if err != nil {
+			return f, &FormatError{Line: n, Reason: err.Error(), Err: err}
+		}
+		f.Keys = append(f.Keys, m)
 	}
 	if err := sc.Err(); err != nil {
-		return p, &FormatError{Reason: err.Error()}
+		return f, &FormatError{Reason: err.Error()}
 	}
 	if !sawHeader {
-		return p, &FormatError{Reason: fmt.Sprintf("empty file, want the header %q", header)}
+		return f, &FormatError{Reason: fmt.Sprintf("empty file, want the header %q", MasterHeader)}
 	}
-	if len(p.keys) == 0 {
-		return p, &FormatError{Reason: "no key"}
+	if len(f.Keys) == 0 {
+		return f, &FormatError{Reason: "no key"}
 	}
-	if header == DeviceHeader && !p.hasDevice {
-		return p, &FormatError{Reason: "no device record"}
-	}
-	return p, nil
+	return f, nil
 }
 
-// ParseMasterKeys parses a master key file. The last key is the one that
-// issues.
-func ParseMasterKeys(data []byte) ([]servicepass.MasterKey, error) {
-	p, err := parse(data, MasterHeader)
-	if err != nil {
-		return nil, err
+// MarshalMasterFile returns the text of a master key file.
+func MarshalMasterFile(f MasterFile) []byte {
+	var b bytes.Buffer
+	b.WriteString("# mdmcred site master keys: keep secret. Oldest first; retired IDs are never reused.\n")
+	b.WriteString(MasterHeader + "\n")
+	for _, id := range f.Retired {
+		fmt.Fprintf(&b, "retired %d\n", id)
 	}
-	keys := make([]servicepass.MasterKey, 0, len(p.keys))
-	for _, k := range p.keys {
-		m, err := servicepass.NewMasterKey(k.id, k.key)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, m)
+	for _, k := range f.Keys {
+		fmt.Fprintf(&b, "key %d %s\n", k.ID(), hex.EncodeToString(k.Bytes()))
 	}
-	return keys, nil
+	return b.Bytes()
 }
 
-// ParseDeviceKeys parses a device key file and returns the device ID it was
-// derived for and the keyring.
+// MarshalDeviceKeys returns a provisioning file (servicepass format) for
+// deviceID with keys, in UTC and without a mode: a shorthand for the
+// examples' tests. Programs build a [servicepass.Provisioning] with the
+// device's zone instead. It returns nil when the provisioning is invalid.
+func MarshalDeviceKeys(deviceID string, keys []servicepass.DeviceKey) []byte {
+	b, _ := (&servicepass.Provisioning{DeviceID: deviceID, Keys: keys, Location: time.UTC}).Encode()
+	return b
+}
+
+// ParseDeviceKeys parses a provisioning file and returns its device ID and
+// keyring: a shorthand for [servicepass.ParseProvisioning], which also gives
+// the zone and the mode.
 func ParseDeviceKeys(data []byte) (deviceID string, keys []servicepass.DeviceKey, err error) {
-	p, err := parse(data, DeviceHeader)
+	p, err := servicepass.ParseProvisioning(data)
 	if err != nil {
 		return "", nil, err
 	}
-	keys = make([]servicepass.DeviceKey, 0, len(p.keys))
-	for _, k := range p.keys {
-		d, err := servicepass.NewDeviceKey(k.id, k.key)
-		if err != nil {
-			return "", nil, err
-		}
-		keys = append(keys, d)
-	}
-	return p.device, keys, nil
-}
-
-// MarshalMasterKeys returns the text of a master key file holding keys.
-func MarshalMasterKeys(keys []servicepass.MasterKey) []byte {
-	var b bytes.Buffer
-	b.WriteString("# mdmcred site master keys: keep secret. The last key issues.\n")
-	b.WriteString(MasterHeader + "\n")
-	for _, k := range keys {
-		fmt.Fprintf(&b, "key %d %s\n", k.ID(), hex.EncodeToString(k.Bytes()))
-	}
-	return b.Bytes()
-}
-
-// MarshalDeviceKeys returns the text of a device key file for deviceID.
-func MarshalDeviceKeys(deviceID string, keys []servicepass.DeviceKey) []byte {
-	var b bytes.Buffer
-	b.WriteString("# mdmcred device keyring: install on the device, outside the agent's database.\n")
-	b.WriteString(DeviceHeader + "\n")
-	fmt.Fprintf(&b, "device %s\n", strconv.Quote(deviceID))
-	for _, k := range keys {
-		fmt.Fprintf(&b, "key %d %s\n", k.ID(), hex.EncodeToString(k.Bytes()))
-	}
-	return b.Bytes()
+	return p.DeviceID, p.Keys, nil
 }
 
 // ReadFile reads a key file of at most MaxFileSize bytes.

@@ -2,7 +2,9 @@ package provision
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,54 +19,57 @@ import (
 
 const hexKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
-var deviceFiles = []struct {
-	name   string
-	text   string
-	device string
-	ids    []uint8
-	line   int // 0: valid; -1: whole-file error; n: error on line n
+var masterFiles = []struct {
+	name    string
+	text    string
+	ids     []uint8
+	retired []uint8
+	line    int // 0: valid; -1: whole-file error; n: error on line n
 }{
-	{"minimal", DeviceHeader + "\ndevice \"d\"\nkey 1 " + hexKey + "\n", "d", []uint8{1}, 0},
-	{"comments and blanks", "# c\n\n" + DeviceHeader + "\n  # x\ndevice \"dev 42\\n\"\nkey 0 " + strings.ToUpper(hexKey) + "\nkey 255 " + hexKey + "\n", "dev 42\n", []uint8{0, 255}, 0},
-	{"no trailing newline", DeviceHeader + "\ndevice \"d\"\nkey 1 " + hexKey, "d", []uint8{1}, 0},
-	{"crlf", DeviceHeader + "\r\ndevice \"d\"\r\nkey 1 " + hexKey + "\r\n", "d", []uint8{1}, 0},
-	{"empty", "", "", nil, -1},
-	{"only comments", "# nothing\n", "", nil, -1},
-	{"master header", MasterHeader + "\nkey 1 " + hexKey + "\n", "", nil, 1},
-	{"no key", DeviceHeader + "\ndevice \"d\"\n", "", nil, -1},
-	{"no device", DeviceHeader + "\nkey 1 " + hexKey + "\n", "", nil, -1},
-	{"two devices", DeviceHeader + "\ndevice \"d\"\ndevice \"e\"\n", "", nil, 3},
-	{"unquoted device", DeviceHeader + "\ndevice d\n", "", nil, 2},
-	{"empty device", DeviceHeader + "\ndevice \"\"\n", "", nil, 2},
-	{"long device", DeviceHeader + "\ndevice \"" + strings.Repeat("x", 256) + "\"\n", "", nil, 2},
-	{"short key", DeviceHeader + "\ndevice \"d\"\nkey 1 " + hexKey[:62] + "\n", "", nil, 3},
-	{"long key", DeviceHeader + "\ndevice \"d\"\nkey 1 " + hexKey + "00\n", "", nil, 3},
-	{"not hex", DeviceHeader + "\ndevice \"d\"\nkey 1 " + strings.Repeat("zz", 32) + "\n", "", nil, 3},
-	{"id 256", DeviceHeader + "\ndevice \"d\"\nkey 256 " + hexKey + "\n", "", nil, 3},
-	{"negative id", DeviceHeader + "\ndevice \"d\"\nkey -1 " + hexKey + "\n", "", nil, 3},
-	{"no hex", DeviceHeader + "\ndevice \"d\"\nkey 1\n", "", nil, 3},
-	{"duplicate id", DeviceHeader + "\ndevice \"d\"\nkey 1 " + hexKey + "\nkey 1 " + hexKey + "\n", "", nil, 4},
-	{"unknown record", DeviceHeader + "\nfoo bar\n", "", nil, 2},
-	{"too large", DeviceHeader + "\n" + strings.Repeat("#\n", MaxFileSize), "", nil, -1},
+	{"minimal", MasterHeader + "\nkey 1 " + hexKey + "\n", []uint8{1}, nil, 0},
+	{"comments, retired, upper case", "# c\n\n" + MasterHeader + "\n  # x\nretired 0\nkey 3 " + strings.ToUpper(hexKey) + "\nretired 7\nkey 255 " + hexKey + "\n", []uint8{3, 255}, []uint8{0, 7}, 0},
+	{"no trailing newline", MasterHeader + "\nkey 1 " + hexKey, []uint8{1}, nil, 0},
+	{"crlf", MasterHeader + "\r\nkey 1 " + hexKey + "\r\n", []uint8{1}, nil, 0},
+	{"empty", "", nil, nil, -1},
+	{"only comments", "# nothing\n", nil, nil, -1},
+	{"provisioning header", servicepass.ProvisioningHeader + "\nkey 1 " + hexKey + "\n", nil, nil, 1},
+	{"no key", MasterHeader + "\n", nil, nil, -1},
+	{"only retired", MasterHeader + "\nretired 1\n", nil, nil, -1},
+	{"device record", MasterHeader + "\ndevice \"d\"\nkey 1 " + hexKey + "\n", nil, nil, 2},
+	{"short key", MasterHeader + "\nkey 1 " + hexKey[:62] + "\n", nil, nil, 2},
+	{"zero key", MasterHeader + "\nkey 1 " + strings.Repeat("00", 32) + "\n", nil, nil, 2},
+	{"not hex", MasterHeader + "\nkey 1 " + strings.Repeat("zz", 32) + "\n", nil, nil, 2},
+	{"id 256", MasterHeader + "\nkey 256 " + hexKey + "\n", nil, nil, 2},
+	{"no hex", MasterHeader + "\nkey 1\n", nil, nil, 2},
+	{"duplicate id", MasterHeader + "\nkey 1 " + hexKey + "\nkey 1 " + hexKey + "\n", nil, nil, 3},
+	{"retired id in use", MasterHeader + "\nretired 1\nkey 1 " + hexKey + "\n", nil, nil, 3},
+	{"retired with a key", MasterHeader + "\nretired 1 " + hexKey + "\n", nil, nil, 2},
+	{"unknown record", MasterHeader + "\nfoo bar\n", nil, nil, 2},
+	{"too large", MasterHeader + "\n" + strings.Repeat("#\n", MaxFileSize), nil, nil, -1},
 }
 
-func TestParseDeviceKeys(t *testing.T) {
-	for _, tc := range deviceFiles {
+func TestParseMasterFile(t *testing.T) {
+	for _, tc := range masterFiles {
 		t.Run(tc.name, func(t *testing.T) {
-			dev, keys, err := ParseDeviceKeys([]byte(tc.text))
+			f, err := ParseMasterFile([]byte(tc.text))
 			if tc.line == 0 {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if dev != tc.device || len(keys) != len(tc.ids) {
-					t.Fatalf("got %q with %d keys, want %q with %d", dev, len(keys), tc.device, len(tc.ids))
+				if len(f.Keys) != len(tc.ids) || fmt.Sprint(f.Retired) != fmt.Sprint(tc.retired) {
+					t.Fatalf("got %v retired %v", f.Keys, f.Retired)
 				}
-				for i, k := range keys {
-					if k.ID() != tc.ids[i] {
-						t.Errorf("key %d: ID %d, want %d", i, k.ID(), tc.ids[i])
+				for i, k := range f.Keys {
+					if k.ID() != tc.ids[i] || hex.EncodeToString(k.Bytes()) != hexKey {
+						t.Errorf("key %d: ID %d", i, k.ID())
 					}
-					if hexOf(k.Bytes()) != hexKey {
-						t.Errorf("key %d: wrong bytes", i)
+					if !f.Used(k.ID()) {
+						t.Errorf("Used(%d) = false", k.ID())
+					}
+				}
+				for _, r := range tc.retired {
+					if !f.Used(r) {
+						t.Errorf("Used(%d) = false", r)
 					}
 				}
 				return
@@ -73,81 +78,91 @@ func TestParseDeviceKeys(t *testing.T) {
 			if !errors.As(err, &fe) || !errors.Is(err, ErrFormat) {
 				t.Fatalf("err = %v, want a *FormatError", err)
 			}
-			want := tc.line
-			if want < 0 {
-				want = 0
-			}
-			if fe.Line != want {
-				t.Errorf("line %d, want %d (%v)", fe.Line, want, err)
+			if fe.Line != max(tc.line, 0) {
+				t.Errorf("line %d, want %d (%v)", fe.Line, tc.line, err)
 			}
 			if strings.Contains(err.Error(), hexKey[:16]) {
 				t.Errorf("error %q holds key material", err)
 			}
 		})
 	}
-}
-
-func TestParseMasterKeys(t *testing.T) {
-	keys, err := ParseMasterKeys([]byte(MasterHeader + "\nkey 3 " + hexKey + "\nkey 4 " + hexKey + "\n"))
-	if err != nil || len(keys) != 2 || keys[0].ID() != 3 || keys[1].ID() != 4 {
-		t.Fatalf("keys %v, err %v", keys, err)
-	}
-	for _, bad := range []string{
-		DeviceHeader + "\ndevice \"d\"\nkey 1 " + hexKey + "\n", // a device file
-		MasterHeader + "\ndevice \"d\"\nkey 1 " + hexKey + "\n", // no device record in a master file
-		MasterHeader + "\n",
-	} {
-		if _, err := ParseMasterKeys([]byte(bad)); !errors.Is(err, ErrFormat) {
-			t.Errorf("%q: err = %v, want ErrFormat", bad, err)
-		}
+	if _, err := ParseMasterFile([]byte(MasterHeader + "\nkey 1 " + strings.Repeat("00", 32) + "\n")); !errors.Is(err, servicepass.ErrKeyUnusable) {
+		t.Errorf("zero key: %v, want servicepass.ErrKeyUnusable", err)
 	}
 }
 
-// TestRoundTrip: for all device IDs and keyrings, parsing what Marshal
-// wrote gives them back.
+// TestRoundTrip: for all master key files, parsing what Marshal wrote gives
+// them back.
 func TestRoundTrip(t *testing.T) {
 	params := gopter.DefaultTestParameters()
 	params.MinSuccessfulTests = 200
 	p := gopter.NewProperties(params)
-	p.Property("device key files round-trip", prop.ForAll(
-		func(device string, ids []uint8, seed []byte) bool {
-			var ring []servicepass.DeviceKey
+	p.Property("master key files round-trip", prop.ForAll(
+		func(ids []uint8, nretired int, b byte) bool {
+			var f MasterFile
 			seen := map[uint8]bool{}
 			for i, id := range ids {
 				if seen[id] {
 					continue
 				}
 				seen[id] = true
-				k, err := servicepass.NewDeviceKey(id, bytes.Repeat([]byte{byte(i) ^ seed[0]}, servicepass.KeySize))
+				if i < nretired {
+					f.Retired = append(f.Retired, id)
+					continue
+				}
+				m, err := servicepass.NewMasterKey(id, bytes.Repeat([]byte{b | 1, byte(i)}, servicepass.KeySize/2))
 				if err != nil {
 					return false
 				}
-				ring = append(ring, k)
+				f.Keys = append(f.Keys, m)
 			}
-			gotDev, got, err := ParseDeviceKeys(MarshalDeviceKeys(device, ring))
-			if err != nil || gotDev != device || len(got) != len(ring) {
+			if len(f.Keys) == 0 {
+				return true
+			}
+			got, err := ParseMasterFile(MarshalMasterFile(f))
+			if err != nil || len(got.Keys) != len(f.Keys) || fmt.Sprint(got.Retired) != fmt.Sprint(f.Retired) {
 				return false
 			}
-			for i := range got {
-				if got[i].ID() != ring[i].ID() || !bytes.Equal(got[i].Bytes(), ring[i].Bytes()) {
+			for i := range got.Keys {
+				if !got.Keys[i].Equal(f.Keys[i]) {
 					return false
 				}
 			}
 			return true
 		},
-		gen.AnyString().SuchThat(func(s string) bool { return s != "" && len(s) <= servicepass.MaxDeviceIDLen }),
-		gen.SliceOfN(4, gen.UInt8()).SuchThat(func(ids []uint8) bool { return len(ids) > 0 }),
-		gen.SliceOfN(1, gen.UInt8()),
-	))
-	p.Property("master key files round-trip", prop.ForAll(
-		func(id uint8, b byte) bool {
-			m, _ := servicepass.NewMasterKey(id, bytes.Repeat([]byte{b}, servicepass.KeySize))
-			got, err := ParseMasterKeys(MarshalMasterKeys([]servicepass.MasterKey{m}))
-			return err == nil && len(got) == 1 && got[0].ID() == id && bytes.Equal(got[0].Bytes(), m.Bytes())
-		},
-		gen.UInt8(), gen.UInt8(),
+		gen.SliceOfN(6, gen.UInt8()), gen.IntRange(0, 6), gen.UInt8(),
 	))
 	p.TestingRun(t)
+}
+
+// TestDeviceKeysWrappers: the deprecated device key helpers write and read
+// the servicepass provisioning format.
+func TestDeviceKeysWrappers(t *testing.T) {
+	m, _ := servicepass.NewMasterKey(1, mustHex(hexKey))
+	dk, _ := servicepass.DeriveDeviceKey(m, "d")
+	text := MarshalDeviceKeys("d", []servicepass.DeviceKey{dk})
+	p, err := servicepass.ParseProvisioning(text)
+	if err != nil || p.DeviceID != "d" || p.Location.String() != "UTC" {
+		t.Fatalf("%v %v", p, err)
+	}
+	dev, keys, err := ParseDeviceKeys(text)
+	if err != nil || dev != "d" || len(keys) != 1 || !keys[0].Equal(dk) {
+		t.Fatalf("%q %v %v", dev, keys, err)
+	}
+	if _, _, err := ParseDeviceKeys([]byte("junk")); !errors.Is(err, servicepass.ErrProvisioning) {
+		t.Errorf("junk: %v", err)
+	}
+	if MarshalDeviceKeys("", nil) != nil {
+		t.Error("an invalid provisioning was written")
+	}
+}
+
+func mustHex(s string) []byte {
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func TestWriteFile(t *testing.T) {
@@ -243,54 +258,23 @@ func TestNames(t *testing.T) {
 	}
 }
 
-func FuzzParseDeviceKeys(f *testing.F) {
-	for _, tc := range deviceFiles {
+func FuzzParseMasterFile(f *testing.F) {
+	for _, tc := range masterFiles {
 		if len(tc.text) < 4096 {
 			f.Add([]byte(tc.text))
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dev, keys, err := ParseDeviceKeys(data)
+		mf, err := ParseMasterFile(data)
 		if err != nil {
 			if !errors.Is(err, ErrFormat) {
 				t.Fatalf("error %v does not match ErrFormat", err)
 			}
 			return
 		}
-		// What parses, marshals and parses back the same.
-		dev2, keys2, err := ParseDeviceKeys(MarshalDeviceKeys(dev, keys))
-		if err != nil || dev2 != dev || len(keys2) != len(keys) {
-			t.Fatalf("round trip: %q %d %v", dev2, len(keys2), err)
+		back, err := ParseMasterFile(MarshalMasterFile(mf))
+		if err != nil || len(back.Keys) != len(mf.Keys) || fmt.Sprint(back.Retired) != fmt.Sprint(mf.Retired) {
+			t.Fatalf("round trip: %v %v", back, err)
 		}
 	})
-}
-
-func FuzzParseMasterKeys(f *testing.F) {
-	f.Add([]byte(MasterHeader + "\nkey 1 " + hexKey + "\n"))
-	for _, tc := range deviceFiles {
-		if len(tc.text) < 4096 {
-			f.Add([]byte(strings.Replace(tc.text, DeviceHeader, MasterHeader, 1)))
-		}
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		keys, err := ParseMasterKeys(data)
-		if err != nil {
-			if !errors.Is(err, ErrFormat) {
-				t.Fatalf("error %v does not match ErrFormat", err)
-			}
-			return
-		}
-		if _, err := ParseMasterKeys(MarshalMasterKeys(keys)); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
-func hexOf(b []byte) string {
-	const digits = "0123456789abcdef"
-	out := make([]byte, 0, 2*len(b))
-	for _, c := range b {
-		out = append(out, digits[c>>4], digits[c&15])
-	}
-	return string(out)
 }

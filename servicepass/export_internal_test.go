@@ -1,0 +1,16 @@
+package servicepass
+
+// ForgeResponse makes a response text for challenge text c with any
+// header fields, for tests and vectors of what only a key holder can make
+// (a response whose actions break the rules). It panics on a bad challenge.
+func ForgeResponse(dk DeviceKey, deviceID, c string, version uint8, keyID uint8, a Actions, m Mode) (text string, macInput []byte) {
+	ch, err := ParseChallenge(c)
+	if err != nil {
+		panic(err)
+	}
+	in := responseMACInput(deviceID, ch.v, keyID, a, m)
+	in[len(in)-4] = version
+	tag := newLabeledMACState(dk.raw(), responseLabel, deviceID).first64(in[len(in)-10:]) >> (64 - ResponseMACBits)
+	header := uint64(version&3)<<17 | uint64(keyID)<<9 | uint64(a)<<1 | uint64(m&1)
+	return encodeResponse(header, tag), in
+}
