@@ -250,13 +250,13 @@ func (s *sdk) issue(ctx context.Context, d Device, f issueForm, admin string) (s
 		WantQR: f.WantQR, SendEmail: f.SendEmail, EmailTo: f.Email, Language: f.Language,
 		Admin: admin,
 	}
-	if servicepass.DayValid(d.Mode, f.Actions) {
-		req.ExpiryDate, req.Location = f.Date, d.Zone
-	} else if f.HasTime {
+	// A date alone goes to the SDK as an expiration date, which it takes
+	// only for a COPE Set Password code; that code takes the date part of
+	// a date and time too (a browser without the panel's script sends one).
+	if f.HasTime && !servicepass.DayValid(d.Mode, f.Actions) {
 		req.ExpiresAt = f.ExpiresAt
 	} else if !f.Date.IsZero() {
-		return servicepass.Issued{}, &servicepass.RuleError{Rule: servicepass.ErrExpiryDate, Field: "ExpiresAt",
-			Detail: "give a time as well: only a COPE Set Password code expires at the end of a date"}
+		req.ExpiryDate, req.Location = f.Date, d.Zone
 	}
 	return s.issuer.Issue(ctx, req)
 }
