@@ -52,7 +52,7 @@ func TestServicePasswordPanelFollowsTheMode(t *testing.T) {
 	} {
 		body := c.get("/admin/devices/" + tc.device).Body
 		for _, a := range tc.disabled {
-			if !regexp.MustCompile(`id="act-` + a + `"[^>]* disabled`).MatchString(body) || text(body, "why-"+a) == "" {
+			if !regexp.MustCompile(`id="act-`+a+`"[^>]* disabled`).MatchString(body) || text(body, "why-"+a) == "" {
 				t.Errorf("%s: %s not disabled with a reason", tc.device, a)
 			}
 		}

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // issueCode issues a code in the console and returns it from the dialog.
