@@ -152,7 +152,7 @@ func TestServicePasswordDialog(t *testing.T) {
 		t.Fatal("dialog heading missing")
 	}
 	code := text(p.Body, "code")
-	if !regexp.MustCompile(`^[0-9A-Z]{5}(-[0-9A-Z]{5}){4}$`).MatchString(code) {
+	if !regexp.MustCompile(`^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}-[0-9A-Z]{4}[0-9A-Z*~$=]$`).MatchString(code) {
 		t.Fatalf("code %q not grouped", code)
 	}
 	if !strings.Contains(p.Body, `data-copy="code"`) {

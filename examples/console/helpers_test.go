@@ -60,7 +60,7 @@ func newConsole(t *testing.T) *console {
 	c := &console{t: t, clock: &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}, mail: &notify.Recorder{},
 		logs: &bytes.Buffer{}, zone: zone}
 	logger := slog.New(slog.NewTextHandler(lockedWriter{w: c.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := newSDK(context.Background(), sdkConfig{Mailer: c.mail, Zone: zone, Now: c.clock.Now, Logger: logger})
+	s, err := newSDK(context.Background(), sdkConfig{Mailer: c.mail, Zone: zone, Now: c.clock.Now, Logger: logger, DB: testDB(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

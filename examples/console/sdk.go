@@ -385,11 +385,6 @@ func (s *sdk) queue(ctx context.Context, res passcode.Result, err error) (passco
 	return res, err
 }
 
-// revealOwn shows a self-service user their own reset's passcode.
-func (s *sdk) revealOwn(ctx context.Context, resetID, user string, signedInAt time.Time) (passcode.Passcode, error) {
-	return s.resets.Reveal(ctx, resetID, passcode.Viewer{ID: user, SelfService: true, SignedInAt: signedInAt})
-}
-
 // deviceReports is the device answering a reset command.
 func (s *sdk) deviceReports(ctx context.Context, resetID string, to passcode.State) (passcode.Reset, error) {
 	return s.resets.Transition(ctx, resetID, to, channel)

@@ -13,9 +13,13 @@ package browsertest
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"database/sql"
 	"encoding/base64"
+	"encoding/hex"
 	"flag"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,6 +30,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	_ "github.com/jackc/pgx/v5/stdlib" // for the schema of the console's stores
 )
 
 var screenshots = flag.String("screenshots", "", "directory to write the screens' PNG screenshots to (default: the test's temporary directory)")
@@ -58,7 +63,11 @@ func startConsole(t *testing.T) consoleProcess {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-outbox", t.TempDir())
+	args := []string{"-addr", "127.0.0.1:0", "-outbox", t.TempDir()}
+	if dsn := postgresDSN(t); dsn != "" {
+		args = append(args, "-postgres", dsn)
+	}
+	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +98,40 @@ func startConsole(t *testing.T) consoleProcess {
 		}
 	}()
 	return cp
+}
+
+// postgresDSN is, when MDMCRED_POSTGRES_DSN is set (make unit sets it), a
+// DSN for a fresh schema on that server, dropped when t ends; the console
+// then keeps every server-side store there.
+func postgresDSN(t *testing.T) string {
+	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
+	if dsn == "" {
+		return ""
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	schema := "console_browser_" + hex.EncodeToString(b[:])
+	if _, err := db.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop schema: %v", err)
+		}
+		db.Close()
+	})
+	u, err := url.Parse(dsn)
+	if err != nil || !strings.Contains(dsn, "://") {
+		return dsn + " search_path=" + schema
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // browser is one headless Chromium tab.
@@ -193,10 +236,12 @@ func (b *browser) shot(name string) {
 
 // The selectors find controls the way a person does: by their label or
 // their visible name.
-func field(label string) string  { return fmt.Sprintf(`//*[@id=//label[normalize-space()=%q]/@for]`, label) }
-func label(text string) string   { return fmt.Sprintf(`//label[normalize-space()=%q]`, text) }
-func button(name string) string  { return fmt.Sprintf(`//button[normalize-space()=%q]`, name) }
-func link(name string) string    { return fmt.Sprintf(`//a[normalize-space()=%q]`, name) }
+func field(label string) string {
+	return fmt.Sprintf(`//*[@id=//label[normalize-space()=%q]/@for]`, label)
+}
+func label(text string) string  { return fmt.Sprintf(`//label[normalize-space()=%q]`, text) }
+func button(name string) string { return fmt.Sprintf(`//button[normalize-space()=%q]`, name) }
+func link(name string) string   { return fmt.Sprintf(`//a[normalize-space()=%q]`, name) }
 func (b *browser) typeIn(l, s string) {
 	b.t.Helper()
 	_ = b.attr(l, `value = ""`) // clear what the field holds
@@ -219,7 +264,7 @@ func (b *browser) attr(l, js string) string {
 	return eval[string](b, fmt.Sprintf(`String(document.getElementById(document.evaluate(%q, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue.htmlFor).%s)`, label(l), js))
 }
 
-var codeRe = regexp.MustCompile(`^[0-9A-Z]{5}(-[0-9A-Z]{5}){4}$`)
+var codeRe = regexp.MustCompile(`^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}-[0-9A-Z]{4}[0-9A-Z*~$=]$`)
 
 func TestConsoleInChromium(t *testing.T) {
 	cp := startConsole(t)
@@ -443,7 +488,7 @@ func TestPanelIsKeyboardReachable(t *testing.T) {
 	b.open("/admin/devices/dev-do-1")
 	want := eval[[]string](b, `[...document.querySelectorAll("#sp-form input:not([type=hidden]):not([disabled]), #sp-form select, #sp-form button")].map(e => e.id || e.textContent.trim())`)
 	seen := map[string]bool{}
-	for range 60 {
+	for range len(want) + 12 { // the header's links and buttons come first
 		b.do(chromedp.KeyEvent(kb.Tab))
 		seen[eval[string](b, `document.activeElement.id || document.activeElement.textContent.trim()`)] = true
 	}
