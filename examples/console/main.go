@@ -63,12 +63,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	outbox := fl.String("outbox", "", "directory for the dev outbox's .eml files; empty means a new temporary directory")
 	zoneName := fl.String("zone", "Europe/Berlin", "time zone of the demo devices and admins")
 	reauth := fl.Duration("reauth", 0, "portal re-authentication window for a passcode reset; zero means the SDK's default (5 minutes)")
+	tlsCert := fl.String("tls-cert", "", "TLS certificate file (PEM); with -tls-key, serve HTTPS (session cookies are then Secure)")
+	tlsKey := fl.String("tls-key", "", "TLS private key file (PEM)")
 	verbose := fl.Bool("v", false, "log every request (method and path only) and the SDK's records")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if fl.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q", fl.Arg(0))
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("-tls-cert and -tls-key go together")
 	}
 	zone, err := time.LoadLocation(*zoneName)
 	if err != nil {
@@ -123,10 +128,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "mdmcred console on http://%s/\n", ln.Addr())
+	scheme := "http"
+	if *tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(out, "mdmcred console on %s://%s/\n", scheme, ln.Addr())
 	fmt.Fprintf(out, "admin:  %s  password %s\n", adminID, adminPass)
 	fmt.Fprintf(out, "portal: anna@example.com, ben@example.com  password %s\n", portalPass)
-	fmt.Fprintf(out, "device simulator: http://%s/device/\n", ln.Addr())
+	fmt.Fprintf(out, "device simulator: %s://%s/device/\n", scheme, ln.Addr())
 	fmt.Fprintln(out, where)
 
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
@@ -136,7 +145,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	if *tlsCert != "" {
+		err = srv.ServeTLS(ln, *tlsCert, *tlsKey)
+	} else {
+		err = srv.Serve(ln)
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image"
@@ -160,9 +161,24 @@ func refusal(err error) string {
 	return "The service password could not be checked. Try again."
 }
 
+// maxPixels bounds a picture's size before it is decoded: a small PNG can
+// claim a huge image.
+const maxPixels = 40_000_000
+
+// errPicture refuses a picture too large to decode.
+var errPicture = errors.New("console: picture too large")
+
 // readQR decodes the QR code in a PNG or JPEG picture, with gozxing.
 func readQR(r io.Reader) (string, error) {
-	img, _, err := image.Decode(r)
+	var head bytes.Buffer
+	cfg, _, err := image.DecodeConfig(io.TeeReader(r, &head))
+	if err != nil {
+		return "", err
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxPixels/cfg.Height {
+		return "", errPicture
+	}
+	img, _, err := image.Decode(io.MultiReader(&head, r))
 	if err != nil {
 		return "", err
 	}

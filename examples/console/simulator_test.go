@@ -2,6 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/draw"
@@ -165,5 +168,22 @@ func TestSimulatorReadsTheQRCode(t *testing.T) {
 	p = c.postFile("/device/", "/device/verify", map[string]string{"device": "dev-do-1"}, "qr", blank.Bytes())
 	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(text(p.Body, "refusal"), "No QR code could be read") {
 		t.Fatalf("blank picture: %d %s", p.Status, text(p.Body, "refusal"))
+	}
+}
+
+// A PNG that claims a huge image is refused before it is decoded.
+func TestReadQRRefusesHugePictures(t *testing.T) {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	raw := b.Bytes()
+	// Rewrite the IHDR width and height to 100000 x 100000, and its CRC.
+	for _, off := range []int{16, 20} {
+		raw[off], raw[off+1], raw[off+2], raw[off+3] = 0x00, 0x01, 0x86, 0xa0
+	}
+	binary.BigEndian.PutUint32(raw[29:], crc32.ChecksumIEEE(raw[12:29]))
+	if _, err := readQR(bytes.NewReader(raw)); !errors.Is(err, errPicture) {
+		t.Fatalf("huge picture: %v", err)
 	}
 }
