@@ -51,7 +51,10 @@ const (
 	testPortalPass = "portal-pass-5678"
 )
 
-func newConsole(t *testing.T) *console {
+func newConsole(t *testing.T) *console { t.Helper(); return newConsoleWith(t, sdkConfig{}) }
+
+// newConsoleWith starts a console whose SDK wiring takes cfg's options.
+func newConsoleWith(t *testing.T, cfg sdkConfig) *console {
 	t.Helper()
 	zone, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
@@ -60,7 +63,8 @@ func newConsole(t *testing.T) *console {
 	c := &console{t: t, clock: &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}, mail: &notify.Recorder{},
 		logs: &bytes.Buffer{}, zone: zone}
 	logger := slog.New(slog.NewTextHandler(lockedWriter{w: c.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := newSDK(context.Background(), sdkConfig{Mailer: c.mail, Zone: zone, Now: c.clock.Now, Logger: logger, DB: testDB(t)})
+	cfg.Mailer, cfg.Zone, cfg.Now, cfg.Logger, cfg.DB = c.mail, zone, c.clock.Now, logger, testDB(t)
+	s, err := newSDK(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

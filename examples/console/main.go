@@ -62,6 +62,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	smtpURL := fl.String("smtp", "", "SMTP server as smtp://user:pass@host:587?from=addr (STARTTLS), smtps:// (TLS) or smtp+plain:// (no TLS, loopback relays); empty writes emails to -outbox")
 	outbox := fl.String("outbox", "", "directory for the dev outbox's .eml files; empty means a new temporary directory")
 	zoneName := fl.String("zone", "Europe/Berlin", "time zone of the demo devices and admins")
+	reveal := fl.Bool("reveal", false, "keep a sealed copy of each company passcode so that admins can show it again (default: shown once)")
 	reauth := fl.Duration("reauth", 0, "portal re-authentication window for a passcode reset; zero means the SDK's default (5 minutes)")
 	tlsCert := fl.String("tls-cert", "", "TLS certificate file (PEM); with -tls-key, serve HTTPS (session cookies are then Secure)")
 	tlsKey := fl.String("tls-key", "", "TLS private key file (PEM)")
@@ -113,7 +114,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer db.Close()
 	}
-	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth})
+	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth, RevealPasscodes: *reveal})
 	if err != nil {
 		return err
 	}

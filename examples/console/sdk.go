@@ -35,6 +35,9 @@ type sdkConfig struct {
 	// Now is the clock; zero means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// RevealPasscodes keeps a sealed copy of each company passcode, so that
+	// an admin can have it shown again; otherwise it is shown once.
+	RevealPasscodes bool
 	// ReauthWindow is the portal's re-authentication window; zero means
 	// the passcode package's default.
 	ReauthWindow time.Duration
@@ -121,9 +124,16 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 	if err != nil {
 		return nil, err
 	}
+	var sealKeys map[uint8][]byte // nil: a passcode is shown once
+	var sealID uint8
+	if cfg.RevealPasscodes {
+		sealKeys, sealID = map[uint8][]byte{1: newKey()}, 1
+	}
 	s.sites, err = enrollment.New(enrollment.Config{
-		Store:   siteStore,
-		Alerter: notify.EnrollmentAlerter{Notifier: mail, TimeZone: cfg.Zone, Fallback: []string{"it-security@example.com"}},
+		SealKeys:  sealKeys,
+		SealKeyID: sealID,
+		Store:     siteStore,
+		Alerter:   notify.EnrollmentAlerter{Notifier: mail, TimeZone: cfg.Zone, Fallback: []string{"it-security@example.com"}},
 		Admins: func(context.Context, string) ([]string, error) {
 			return []string{"it-security@example.com"}, nil
 		},
@@ -331,6 +341,11 @@ func (s *sdk) generatePasscode(ctx context.Context, site, admin string) (enrollm
 		return s.sites.Generate(ctx, site, admin)
 	}
 	return s.sites.Regenerate(ctx, site, admin)
+}
+
+// revealPasscode shows a site's passcode again, where sealing is on.
+func (s *sdk) revealPasscode(ctx context.Context, site, admin string) (enrollment.Passcode, error) {
+	return s.sites.Reveal(ctx, site, admin)
 }
 
 func (s *sdk) disableEnrollment(ctx context.Context, site, admin string) error {

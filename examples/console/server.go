@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -134,6 +135,7 @@ func (a *app) routes() {
 	m.HandleFunc("GET /admin/sites/{site}", a.adminOnly(a.sitePage))
 	m.HandleFunc("POST /admin/sites/{site}/generate", a.adminOnly(a.generateSitePasscode))
 	m.HandleFunc("POST /admin/sites/{site}/disable", a.adminOnly(a.disableSite))
+	m.HandleFunc("POST /admin/sites/{site}/reveal", a.adminOnly(a.revealSitePasscode))
 	m.HandleFunc("GET /admin/outbox", a.adminOnly(a.outboxPage))
 
 	// User portal.
@@ -242,11 +244,14 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, s *session, status 
 	default:
 		v.Area = "admin"
 	}
+	var buf bytes.Buffer // a template error must not leave half a page
+	if err := t.Execute(&buf, v); err != nil {
+		a.fail(w, err)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := t.Execute(w, v); err != nil {
-		a.log.Error("render", "page", name, "err", err)
-	}
+	_, _ = buf.WriteTo(w)
 }
 
 // notFound answers an unknown device, site or reset.

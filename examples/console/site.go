@@ -80,6 +80,20 @@ func (a *app) generateSitePasscode(w http.ResponseWriter, r *http.Request, s *se
 	})
 }
 
+func (a *app) revealSitePasscode(w http.ResponseWriter, r *http.Request, s *session) {
+	a.siteAnswer(w, r, s, func(v *siteView) error {
+		pc, err := a.sdk.revealPasscode(r.Context(), r.PathValue("site"), s.User)
+		if errors.Is(err, enrollment.ErrNoReveal) || errors.Is(err, enrollment.ErrNoPasscode) {
+			v.Notice = "This passcode cannot be shown again; generate a new one if it is lost."
+			return nil
+		}
+		if err == nil {
+			v.Passcode = pc.Reveal()
+		}
+		return err
+	})
+}
+
 func (a *app) disableSite(w http.ResponseWriter, r *http.Request, s *session) {
 	a.siteAnswer(w, r, s, func(v *siteView) error {
 		err := a.sdk.disableEnrollment(r.Context(), r.PathValue("site"), s.User)

@@ -83,3 +83,25 @@ func TestSelfServiceEnrollment(t *testing.T) {
 		t.Fatalf("unknown site: %d", p.Status)
 	}
 }
+
+func TestCompanyPasscodeRevealWhereSealingIsOn(t *testing.T) {
+	for _, sealed := range []bool{false, true} {
+		c := newConsoleWith(t, sdkConfig{RevealPasscodes: sealed})
+		c.signInAdmin()
+		pc := text(c.post("/admin/sites/berlin", "/admin/sites/berlin/generate", nil).Body, "company-passcode")
+		body := c.get("/admin/sites/berlin").Body
+		if strings.Contains(body, "Show passcode") != sealed || strings.Contains(body, pc) {
+			t.Fatalf("sealed=%v: Show passcode offered %v", sealed, !sealed)
+		}
+		p := c.post("/admin/sites/berlin", "/admin/sites/berlin/reveal", nil)
+		if got := text(p.Body, "company-passcode"); (got == pc) != sealed {
+			t.Fatalf("sealed=%v: revealed %q", sealed, got)
+		}
+		if !sealed && !strings.Contains(p.Body, "cannot be shown again") {
+			t.Fatal("no explanation")
+		}
+		if sealed && !strings.Contains(c.get("/admin/sites/berlin").Body, "<td>viewed</td><td>"+adminID) {
+			t.Fatal("the view is not in the events")
+		}
+	}
+}
