@@ -63,7 +63,9 @@ func startConsole(t *testing.T) consoleProcess {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	args := []string{"-addr", "127.0.0.1:0", "-outbox", t.TempDir()}
+	// A short re-authentication window, so that the test sees the portal
+	// ask for a fresh sign-in.
+	args := []string{"-addr", "127.0.0.1:0", "-outbox", t.TempDir(), "-reauth", reauth.String()}
 	if dsn := postgresDSN(t); dsn != "" {
 		args = append(args, "-postgres", dsn)
 	}
@@ -133,6 +135,9 @@ func postgresDSN(t *testing.T) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// reauth is the console's portal re-authentication window in the test.
+const reauth = 8 * time.Second
 
 // browser is one headless Chromium tab.
 type browser struct {
@@ -443,6 +448,15 @@ func TestConsoleInChromium(t *testing.T) {
 
 	// Screen 4: the portal reset through its states, and a one-time PIN.
 	b.signIn("/portal/signin", "anna@example.com", cp.portalPass)
+	b.do(chromedp.Sleep(reauth + time.Second))
+	b.submit(`//form[@action="/portal/devices/dev-cope-1/reset"]/button`)
+	if !strings.Contains(b.text(`//div[@id="reauth"]`), "sign out and sign in again") {
+		t.Fatalf("stale sign-in not asked to sign in again: %s", b.page())
+	}
+	b.submit(button("Sign out and sign in again"))
+	b.typeIn("Email", "anna@example.com")
+	b.typeIn("Password", cp.portalPass)
+	b.submit(button("Sign in"))
 	b.submit(`//form[@action="/portal/devices/dev-cope-1/reset"]/button`)
 	if b.text(`//strong[@id="reset-state"]`) != "pending" || b.text(`//output[@id="new-passcode"]`) == "" {
 		t.Fatalf("portal reset: %s", b.page())
