@@ -24,6 +24,11 @@ func TestServicePasswordPanelLabels(t *testing.T) {
 			t.Errorf("label %q missing", label)
 		}
 	}
+	// The expiry field is bounded to 5 minutes .. 30 days ahead on the device's clock.
+	now := c.clock.Now().In(c.zone)
+	if !strings.Contains(body, `min="`+now.Add(5*time.Minute).Format(localLayout)+`" max="`+now.Add(30*24*time.Hour).Format(localLayout)+`"`) {
+		t.Error("expiry bounds missing")
+	}
 	// Every input and select has a label.
 	ids := regexp.MustCompile(`<(?:input|select)[^>]* id="([^"]+)"`).FindAllStringSubmatch(body, -1)
 	if len(ids) < 12 {

@@ -9,7 +9,9 @@
 //	go run ./examples/console -smtp 'smtp://user:pass@mail.example.com:587?from=mdm@example.com'
 //
 // It prints its address, the demo admin's password and the demo portal
-// users' password, both drawn at random on every start.
+// users' password, both drawn at random on every start. -tls-cert and
+// -tls-key serve HTTPS; -reveal keeps sealed company passcodes that admins
+// can show again; -v logs requests (method and path) and the SDK's records.
 //
 // Screens: the device card's Service password panel (/admin/devices/…), a
 // site's Self-service enrollment (/admin/sites/…), a device's Reset passcode
