@@ -11,6 +11,7 @@ import (
 	"database/sql"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -230,10 +231,7 @@ func choices(mode servicepass.Mode, checked servicepass.Actions) []actionChoice 
 // ruleText is a rule error for people: the SDK's wording without the
 // package prefix, plus its detail.
 func ruleText(re *servicepass.RuleError) string {
-	s := re.Rule.Error()
-	if i := len("servicepass: "); len(s) > i && s[:i] == "servicepass: " {
-		s = s[i:]
-	}
+	s := strings.TrimPrefix(re.Rule.Error(), "servicepass: ")
 	if re.Detail != "" {
 		s += ": " + re.Detail
 	}
