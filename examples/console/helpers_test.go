@@ -36,7 +36,7 @@ func (c *fakeClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.
 
 // console is one console under test, with a browser-like client.
 type console struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *httptest.Server
 	app    *app
 	clock  *fakeClock
@@ -51,10 +51,10 @@ const (
 	testPortalPass = "portal-pass-5678"
 )
 
-func newConsole(t *testing.T) *console { t.Helper(); return newConsoleWith(t, sdkConfig{}) }
+func newConsole(t testing.TB) *console { t.Helper(); return newConsoleWith(t, sdkConfig{}) }
 
 // newConsoleWith starts a console whose SDK wiring takes cfg's options.
-func newConsoleWith(t *testing.T, cfg sdkConfig) *console {
+func newConsoleWith(t testing.TB, cfg sdkConfig) *console {
 	t.Helper()
 	zone, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {

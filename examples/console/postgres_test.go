@@ -21,7 +21,7 @@ const dsnEnv = "MDMCRED_POSTGRES_DSN"
 var onPostgres bool
 
 // testDB is nil (memory stores), or a fresh schema on the test server.
-func testDB(t *testing.T) *sql.DB {
+func testDB(t testing.TB) *sql.DB {
 	if !onPostgres {
 		return nil
 	}
