@@ -61,11 +61,15 @@ func (a *app) portalHome(w http.ResponseWriter, r *http.Request, s *session) {
 
 func (a *app) portalReset(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
-	if !ok || d.Owner != s.User {
-		a.notFound(w) // another user's device is not named to this one
+	if !ok {
+		a.notFound(w)
 		return
 	}
 	res, err := a.sdk.selfServiceReset(r.Context(), d, s.User, s.SignedInAt)
+	if errors.Is(err, passcode.ErrNotOwner) {
+		a.notFound(w) // another user's device is not even named to this one
+		return
+	}
 	v, verr := a.newPortalView(r, s)
 	if verr != nil {
 		a.fail(w, verr)
