@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +211,31 @@ func TestUnknownThingsAreNotFound(t *testing.T) {
 	p := c.post("/admin/", "/admin/devices/nope/servicepass", url.Values{"action": {"Unlock"}})
 	if p.Status != http.StatusNotFound {
 		t.Fatalf("issue for unknown device: %d", p.Status)
+	}
+}
+
+// Every visible input and select on every screen has a <label for> naming it.
+func TestEveryInputHasALabel(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	c.signInPortal("anna@example.com")
+	pages := map[string]string{}
+	for _, path := range []string{"/admin/signin", "/admin/devices/dev-do-1", "/admin/devices/dev-cope-1",
+		"/admin/devices/dev-do-1/reset", "/admin/sites/berlin", "/portal/signin", "/portal/", "/device/", "/device/enroll"} {
+		pages[path] = c.get(path).Body
+	}
+	pages["dialog"] = c.issue("dev-do-1", url.Values{"action": {"Unlock"}, "qr": {"on"}}).Body
+	input := regexp.MustCompile(`<(?:input|select)\b[^>]*>`)
+	id := regexp.MustCompile(`\bid="([^"]+)"`)
+	for path, body := range pages {
+		for _, tag := range input.FindAllString(body, -1) {
+			if strings.Contains(tag, `type="hidden"`) {
+				continue
+			}
+			m := id.FindStringSubmatch(tag)
+			if m == nil || !strings.Contains(body, `<label for="`+m[1]+`">`) {
+				t.Errorf("%s: %s has no label", path, tag)
+			}
+		}
 	}
 }
