@@ -17,6 +17,8 @@ unit:
 	# Allocation counts are only meaningful without the race detector.
 	$(GO) test -count=1 -run 'Allocs' ./...
 	cd benchmarks && $(GO) vet ./... && $(GO) test -race -count=1 -run . -bench . -benchtime 1x ./...
+	# The console in headless Chromium (a nested module, for chromedp), its stores in PostgreSQL.
+	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 ./...'
 
 # Short fuzzing of every parser (10 s each, PostgreSQL included); not part
 # of `make test`.

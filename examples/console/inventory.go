@@ -1,0 +1,94 @@
+package main
+
+import (
+	"slices"
+	"time"
+
+	"github.com/mdmcred/mdmcred/otp"
+	"github.com/mdmcred/mdmcred/passcode"
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+// The inventory is the host's own data, not the SDK's: devices, users and
+// sites as an MDM server would hold them. The console keeps a fixed demo set.
+
+// Device is one managed device.
+type Device struct {
+	ID   string
+	Name string
+	// Mode is the Android activation mode, which decides the service
+	// password rules.
+	Mode servicepass.Mode
+	// Zone is the device's time zone (its calendar for day-valid codes).
+	Zone *time.Location
+	// Platform is what the passcode reset needs to know (ID, Name and Owner
+	// are filled from the fields here).
+	Platform passcode.Device
+	// Owner is the ID of the device's user in the portal.
+	Owner string
+}
+
+// User is a portal user.
+type User struct {
+	ID      string // email address
+	Name    string
+	Subject otp.Subject // roles, licenses and policy, for the one-time PIN
+}
+
+// inventory is the demo data.
+type inventory struct {
+	Devices []Device
+	Users   []User
+	Sites   []string
+}
+
+func (inv *inventory) device(id string) (Device, bool) {
+	i := slices.IndexFunc(inv.Devices, func(d Device) bool { return d.ID == id })
+	if i < 0 {
+		return Device{}, false
+	}
+	return inv.Devices[i], true
+}
+
+func (inv *inventory) user(id string) (User, bool) {
+	i := slices.IndexFunc(inv.Users, func(u User) bool { return u.ID == id })
+	if i < 0 {
+		return User{}, false
+	}
+	return inv.Users[i], true
+}
+
+func (inv *inventory) devicesOf(user string) []Device {
+	var out []Device
+	for _, d := range inv.Devices {
+		if d.Owner == user {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (inv *inventory) hasSite(site string) bool { return slices.Contains(inv.Sites, site) }
+
+// demoInventory is the seeded data: a Device Owner device and a COPE
+// device, a device whose platform cannot be reset, an eligible and an
+// ineligible portal user, and one site.
+func demoInventory(zone *time.Location) *inventory {
+	return &inventory{
+		Devices: []Device{
+			{ID: "dev-do-1", Name: "Warehouse scanner 7", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "anna@example.com",
+				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true, PasscodeSet: true}},
+			{ID: "dev-cope-1", Name: "Anna's work phone", Mode: servicepass.COPE, Zone: zone, Owner: "anna@example.com",
+				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 33, ResetTokenActive: true, PasscodeSet: true}},
+			{ID: "dev-legacy-1", Name: "Ben's old tablet", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "ben@example.com",
+				Platform: passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 28, PasscodeSet: true}},
+		},
+		Users: []User{
+			{ID: "anna@example.com", Name: "Anna Nowak", Subject: otp.Subject{Roles: []string{"passcode-reset"}, Licenses: []string{"E5"},
+				Policy: &otp.Policy{RequiresPasscode: true, AllowsRecovery: true}}},
+			{ID: "ben@example.com", Name: "Ben Weber", Subject: otp.Subject{Roles: []string{"passcode-reset"},
+				Policy: &otp.Policy{RequiresPasscode: true}}},
+		},
+		Sites: []string{"berlin"},
+	}
+}

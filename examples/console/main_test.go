@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRunRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"extra"},
+		{"-zone", "Mars/Olympus"},
+		{"-tls-cert", "cert.pem"},
+		{"-smtp", "http://mail.example.com"},
+		{"-smtp", "smtp://mail.example.com:notaport"},
+		{"-addr", "256.0.0.1:80"},
+		{"-nosuchflag"},
+	} {
+		if err := run(context.Background(), args, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+}
+
+// run prints the address and the demo passwords, serves, and stops with its
+// context.
+func TestRunServes(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-outbox", t.TempDir()}, pw); pw.Close() }()
+	sc := bufio.NewScanner(pr)
+	var base, pass string
+	for sc.Scan() {
+		line := sc.Text()
+		if rest, ok := strings.CutPrefix(line, "mdmcred console on "); ok {
+			base = strings.TrimSuffix(rest, "/")
+		}
+		if strings.HasPrefix(line, "admin:") {
+			f := strings.Fields(line)
+			pass = f[len(f)-1]
+		}
+		if strings.HasPrefix(line, "emails are written to ") {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if base == "" || len(pass) != 16 {
+		t.Fatalf("start-up lines: base %q, password %q", base, pass)
+	}
+	resp, err := http.Get(base + "/admin/signin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not stop")
+	}
+}
+
+func TestSMTPURL(t *testing.T) {
+	for _, tc := range []struct {
+		url string
+		ok  bool
+	}{
+		{"smtp://user:pass@mail.example.com:587?from=mdm@example.com", true},
+		{"smtps://mail.example.com", true},
+		{"smtp+plain://127.0.0.1:2525", true},
+		{"smtp://", false},
+		{"ftp://mail.example.com", false},
+		{"smtp://mail.example.com:x", false},
+		{"smtp://mail.example.com?from=not-an-address", false},
+	} {
+		_, err := smtpMailer(tc.url)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: %v", tc.url, err)
+		}
+		if err != nil && !tc.ok && strings.Contains(err.Error(), "pass") {
+			t.Errorf("%s: password in the error", tc.url)
+		}
+	}
+}

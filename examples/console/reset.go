@@ -1,0 +1,118 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/mdmcred/mdmcred/passcode"
+)
+
+// resetView is the Reset passcode wizard of one device.
+type resetView struct {
+	Device      Device
+	Owner       User
+	Capability  passcode.Capability
+	Unsupported string // the platform's reason, when it cannot be reset
+	Open        *passcode.Reset
+	NotifyUser  bool
+	Result      *passcode.Result
+	Passcode    string // the new passcode, shown once in the response to Reset
+	Error       string
+}
+
+func (v resetView) title() string { return "Reset passcode: " + v.Device.Name }
+
+func (a *app) newResetView(r *http.Request, d Device) (resetView, error) {
+	v := resetView{Device: d}
+	v.Owner, _ = a.inv.user(d.Owner)
+	c, err := capability(d)
+	var ue *passcode.UnsupportedError
+	if errors.As(err, &ue) {
+		v.Unsupported = ue.Reason
+	} else if err != nil {
+		v.Unsupported = err.Error()
+	}
+	v.Capability = c
+	rs, ok, err := a.sdk.latestReset(r.Context(), d.ID)
+	if err != nil {
+		return v, err
+	}
+	if ok && rs.State.Open() {
+		v.Open = &rs
+	}
+	return v, nil
+}
+
+func (a *app) resetPage(w http.ResponseWriter, r *http.Request, s *session) {
+	d, ok := a.inv.device(r.PathValue("id"))
+	if !ok {
+		a.notFound(w)
+		return
+	}
+	v, err := a.newResetView(r, d)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	a.render(w, r, s, http.StatusOK, "reset.html", v)
+}
+
+func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) {
+	d, ok := a.inv.device(r.PathValue("id"))
+	if !ok {
+		a.notFound(w)
+		return
+	}
+	notifyUser := r.PostFormValue("notify_user") == "on"
+	res, err := a.sdk.resetPasscode(r.Context(), d, s.User, notifyUser, d.Owner)
+	v, verr := a.newResetView(r, d)
+	if verr != nil {
+		a.fail(w, verr)
+		return
+	}
+	v.NotifyUser = notifyUser
+	var ue *passcode.UnsupportedError
+	var ip *passcode.InProgressError
+	switch {
+	case err == nil, errors.Is(err, passcode.ErrDelivery):
+		v.Result = &res
+		if !res.Passcode.IsZero() {
+			v.Passcode = res.Passcode.Reveal()
+		}
+		if err != nil {
+			v.Error = "The reset was made, but the email to the device user could not be sent."
+		}
+		a.render(w, r, s, http.StatusOK, "reset.html", v)
+		return
+	case errors.As(err, &ue):
+		v.Error = "This device cannot be reset: " + ue.Reason
+	case errors.As(err, &ip), errors.Is(err, passcode.ErrResetInProgress):
+		v.Error = "A reset of this device is already in progress; wait for its outcome."
+	default:
+		a.fail(w, err)
+		return
+	}
+	a.render(w, r, s, http.StatusUnprocessableEntity, "reset.html", v)
+}
+
+// eventsView is a device's Events view: every reset's states and actors.
+type eventsView struct {
+	Device Device
+	Events []passcode.Event
+}
+
+func (v eventsView) title() string { return "Events: " + v.Device.Name }
+
+func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
+	d, ok := a.inv.device(r.PathValue("id"))
+	if !ok {
+		a.notFound(w)
+		return
+	}
+	events, err := a.sdk.resetEvents(r.Context(), d.ID)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events})
+}

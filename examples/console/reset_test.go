@@ -1,0 +1,78 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestResetPasscodeWizardAndEvents(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	body := c.get("/admin/devices/dev-do-1/reset").Body
+	for _, want := range []string{"Warehouse scanner 7", "Anna Nowak (anna@example.com)", "Send new passcode also to device user", ">Reset<"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("wizard lacks %q", want)
+		}
+	}
+	p := c.post("/admin/devices/dev-do-1/reset", "/admin/devices/dev-do-1/reset", url.Values{"notify_user": {"on"}})
+	pc := text(p.Body, "new-passcode")
+	if p.Status != http.StatusOK || pc == "" || text(p.Body, "reset-state") != "pending" {
+		t.Fatalf("reset: %d %q %q", p.Status, pc, text(p.Body, "error"))
+	}
+	if m, ok := c.mail.Last(); !ok || m.To[0] != "anna@example.com" {
+		t.Fatal("device user not mailed")
+	}
+	if strings.Contains(c.logText(), pc) || strings.Contains(c.get("/admin/devices/dev-do-1/reset").Body, pc) {
+		t.Fatal("passcode logged or shown on GET")
+	}
+	// A second reset meanwhile is refused.
+	p = c.post("/admin/devices/dev-do-1/reset", "/admin/devices/dev-do-1/reset", nil)
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(text(p.Body, "error"), "already in progress") {
+		t.Fatalf("second reset: %d %q", p.Status, text(p.Body, "error"))
+	}
+	// The device acknowledges and reports success in the simulator.
+	sim := c.get("/device/?device=dev-do-1").Body
+	id := regexp.MustCompile(`action="/device/reset/([^"]+)"`).FindStringSubmatch(sim)
+	if id == nil {
+		t.Fatal("no reset command on the device")
+	}
+	for _, to := range []string{"acknowledged", "succeeded"} {
+		c.clock.Advance(time.Minute)
+		p := c.post("/device/", "/device/reset/"+id[1], url.Values{"device": {"dev-do-1"}, "to": {to}})
+		if p.Status != http.StatusOK {
+			t.Fatalf("report %s: %d %s", to, p.Status, text(p.Body, "error"))
+		}
+	}
+	if p := c.post("/device/", "/device/reset/"+id[1], url.Values{"device": {"dev-do-1"}, "to": {"failed"}}); p.Status != http.StatusConflict {
+		t.Fatalf("report on a finished reset: %d", p.Status) // the lifecycle refuses it
+	}
+	events := c.get("/admin/devices/dev-do-1/events").Body
+	for _, want := range []string{"<td>requested</td><td>" + adminID + "</td>", "<td>requested</td><td>pending</td><td>mdm-channel</td>",
+		"<td>pending</td><td>acknowledged</td>", "<td>acknowledged</td><td>succeeded</td>", "notified"} {
+		if !strings.Contains(events, want) {
+			t.Errorf("events lack %q", want)
+		}
+	}
+}
+
+func TestResetRefusedWithThePlatformsReason(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	body := c.get("/admin/devices/dev-legacy-1/reset").Body
+	reason := text(body, "unsupported")
+	if reason == "" || strings.Contains(body, ">Reset<") {
+		t.Fatal("unsupported platform offered a reset")
+	}
+	// The server refuses too, with the SDK's reason.
+	p := c.post("/admin/devices/dev-legacy-1/reset", "/admin/devices/dev-legacy-1/reset", nil)
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(text(p.Body, "error"), "cannot be reset") {
+		t.Fatalf("forced reset: %d %q", p.Status, text(p.Body, "error"))
+	}
+	if !strings.Contains(text(p.Body, "error"), strings.TrimPrefix(reason, "This device's passcode cannot be reset: ")) {
+		t.Fatalf("reason %q not %q", text(p.Body, "error"), reason)
+	}
+}
