@@ -92,7 +92,9 @@ func ExampleVerifier_Verify() {
 		ExpiresAt: now.Add(time.Hour), Admin: "admin@example.com",
 	})
 	keys, _ := issuer.DeviceKeys("device-42")
-	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.COPE, Keys: keys})
+	// A COPE verifier needs the device's zone (from the provisioning file).
+	zone, _ := time.LoadLocation("Europe/Warsaw")
+	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.COPE, Keys: keys, Location: zone})
 
 	// A typo is reported as such, and does not count toward the lockout.
 	typed := []byte(issued.Code.Reveal())
@@ -112,12 +114,15 @@ func ExampleVerifier_Verify() {
 	}
 	fmt.Println(strings.Join(ids, " "))
 
-	// When the window ends, the agent reverts what it must.
+	// When the window ends, the agent reverts what it must, then
+	// acknowledges exactly that.
 	w, _ := verifier.Window(grant.WindowEnd)
 	fmt.Println(w.Active, w.Revert)
+	fmt.Println(verifier.ClearWindow(w))
 	// Output:
 	// servicepass: code mistyped (check symbol mismatch)
 	// Unlock|RemoveNetworkRestrictions WorkProfile
 	// configure_mobile_networks roaming_data tethering_and_hotspots edit_wifi_configuration wifi_sleep_setting remove_added_wifi_networks private_dns
 	// false RemoveNetworkRestrictions
+	// <nil>
 }
