@@ -48,7 +48,9 @@ func TestProvisionedMissingState(t *testing.T) {
 	if err := servicepass.InitState(openFile(t, path)); err != nil {
 		t.Fatal(err)
 	}
-	open := func() *servicepass.Verifier { return f.provisioned(t, "dev", servicepass.DeviceOwner, openFile(t, path), 0) }
+	open := func() *servicepass.Verifier {
+		return f.provisioned(t, "dev", servicepass.DeviceOwner, openFile(t, path), 0)
+	}
 	code := f.do(t, servicepass.Unlock|servicepass.DisableKiosk, t0.Add(2*time.Hour))
 	if g, err := open().Verify(code, t0); err != nil || g.Degraded {
 		t.Fatalf("first use: %+v %v", g, err)
@@ -61,7 +63,7 @@ func TestProvisionedMissingState(t *testing.T) {
 		t.Fatalf("replay after the state file was deleted: %+v, %v; want a degraded grant", g, err)
 	}
 	st, err := open().Window(t0.Add(2 * time.Minute))
-	if !errors.Is(err, servicepass.ErrStateLost) || st.Revert != servicepass.Reversible &^ servicepass.DisableKiosk || !st.Active {
+	if !errors.Is(err, servicepass.ErrStateLost) || st.Revert != servicepass.Reversible&^servicepass.DisableKiosk || !st.Active {
 		t.Fatalf("window after the loss: %+v %v", st, err)
 	}
 	// InitState on an existing state keeps it.
