@@ -122,7 +122,7 @@ func (a *agentSim) lose() {
 	a.failures, a.mark = 0, time.Time{}
 }
 
-var wild = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+
 
 type simCmd struct {
 	name string
