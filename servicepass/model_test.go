@@ -122,8 +122,6 @@ func (a *agentSim) lose() {
 	a.failures, a.mark = 0, time.Time{}
 }
 
-
-
 type simCmd struct {
 	name string
 	run  func(a *agentSim) simResult

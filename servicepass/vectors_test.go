@@ -327,7 +327,6 @@ func buildVectors(t *testing.T) vectorFile {
 		st{tampered, at}, st{tampered, at}, st{tampered, at}, st{tampered, at}, st{base, at.Add(20 * time.Second)}, st{mistype(base), at.Add(30 * time.Second)},
 		st{base, at.Add(time.Minute)})
 
-
 	// Issue 13: no unauthenticated input moves the clock mark.
 	add("clock-mark-wrong-mac-wild-time", "A forged code (wrong MAC) at a device time in 2100 does not move the clock mark: a genuine code at the real time is accepted.",
 		vecDO, servicepass.DeviceOwner, one, st{code: tampered, now: wild}, st{code: base, now: at})
