@@ -60,6 +60,9 @@ func runChild(t *testing.T) {
 	for _, i := range order {
 		_, err := v.Verify(codes[i], procNow)
 		fmt.Fprintf(w, "R %d %s\n", i, resultName(err))
+		if err := w.Flush(); err != nil { // a killed child has reported all it did
+			t.Fatal(err)
+		}
 	}
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
@@ -185,4 +188,78 @@ func readState(t *testing.T, path string, fn func(*servicepass.DeviceState)) err
 		fn(s)
 		return false
 	})
+}
+
+// TestFileStoreKill kills processes with SIGKILL at random moments while
+// they verify codes on one state file: the file is never damaged, leftover
+// temporary files are removed by the next process, no code is granted
+// twice, and no grant a process reported is forgotten.
+func TestFileStoreKill(t *testing.T) {
+	if os.Getenv(childState) != "" {
+		return // the child side is TestFileStoreProcesses's
+	}
+	const kills, ncodes = 40, 300
+	f := newFixture(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state")
+	codes := make([]string, ncodes)
+	for i := range codes {
+		codes[i] = f.issue(t, servicepass.Request{DeviceID: procDevice, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock}).Code.Reveal()
+	}
+	codesFile := filepath.Join(t.TempDir(), "codes")
+	if err := os.WriteFile(codesFile, []byte(strings.Join(codes, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	granted := make([]int, ncodes)
+	count := func(out string) {
+		for _, line := range strings.Split(out, "\n") {
+			var idx int
+			var res string
+			if _, err := fmt.Sscanf(line, "R %d %s", &idx, &res); err == nil && res == "ok" {
+				granted[idx]++
+			}
+		}
+	}
+	rng := rand.New(rand.NewPCG(13, 13))
+	for k := range kills {
+		c := exec.Command(os.Args[0], "-test.run=^TestFileStoreProcesses$", "-test.count=1")
+		c.Env = append(os.Environ(), childState+"="+state, childCodes+"="+codesFile, childSeed+"="+strconv.Itoa(k), childFree+"=0")
+		var out bytes.Buffer
+		c.Stdout = &out
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(20+rng.IntN(200)) * time.Millisecond)
+		_ = c.Process.Kill()
+		_ = c.Wait()
+		count(out.String())
+		if err := readState(t, state, func(*servicepass.DeviceState) {}); err != nil {
+			t.Fatal(err)
+		}
+		if left, _ := filepath.Glob(state + ".tmp*"); len(left) != 0 {
+			t.Fatalf("after kill %d and a load: temporary files left %v", k, left)
+		}
+	}
+	// A last process tries every code: a code a killed process reported
+	// granted must be a replay now (the grant was saved before it was
+	// reported); one it did not report may have been granted just before
+	// the kill, and then is a replay too.
+	final := runChildren(t, 1, state, codes, 0)
+	reported := 0
+	for i, r := range final {
+		if granted[i] > 0 && r["replay"] != 1 {
+			t.Errorf("code %d, reported granted before a kill, is now %v", i, r)
+		}
+		reported += granted[i]
+		granted[i] += r["ok"]
+		if granted[i] > 1 {
+			t.Errorf("code %d granted %d times", i, granted[i])
+		}
+	}
+	if reported == 0 {
+		t.Fatal("no process reported a grant before it was killed: the kills came too early to test anything")
+	}
+	if _, err := os.Stat(state + ".damaged"); err == nil {
+		t.Error("the state file was damaged by a kill")
+	}
 }
