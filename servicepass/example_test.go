@@ -126,3 +126,46 @@ func ExampleVerifier_Verify() {
 	// false RemoveNetworkRestrictions
 	// <nil>
 }
+
+// The agent's start-up routine: poll the window, re-apply an active
+// window's actions, revert what is reported, and acknowledge exactly that.
+func ExampleVerifier_Window() {
+	master, _ := servicepass.NewMasterKey(1, []byte("an example master key, 32 bytes"+"!"))
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: func() time.Time { return now }})
+	issue := func(a servicepass.Actions) string {
+		iss, _ := issuer.Issue(context.Background(), servicepass.Request{DeviceID: "device-42", Mode: servicepass.DeviceOwner,
+			Actions: a, ExpiresAt: now.Add(3 * time.Hour), Admin: "admin@example.com"})
+		return iss.Code.Reveal()
+	}
+	keys, _ := issuer.DeviceKeys("device-42")
+	store := servicepass.NewMemDeviceStore()
+	_ = servicepass.InitState(store) // at provisioning
+	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.DeviceOwner,
+		Keys: keys, Store: store, Provisioned: true})
+
+	startUp := func(at time.Time) {
+		st, err := verifier.Window(at)
+		if errors.Is(err, servicepass.ErrStateLost) {
+			fmt.Println("state lost")
+		}
+		if st.Active {
+			fmt.Println("re-apply", st.Actions, "until", st.End.Format("15:04"))
+		}
+		if st.Revert != 0 {
+			fmt.Println("revert", st.Revert)
+		}
+		fmt.Println("acknowledged:", verifier.ClearWindow(st))
+	}
+	_, _ = verifier.Verify(issue(servicepass.DisableKiosk), now)
+	startUp(now.Add(30 * time.Minute))
+	// A later Unlock opens a new window; the kiosk duty is reported.
+	_, _ = verifier.Verify(issue(servicepass.Unlock), now.Add(2*time.Hour))
+	startUp(now.Add(2*time.Hour + time.Minute))
+	// Output:
+	// re-apply DisableKiosk until 11:00
+	// acknowledged: <nil>
+	// re-apply Unlock until 13:00
+	// revert DisableKiosk
+	// acknowledged: <nil>
+}
