@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -97,6 +98,49 @@ func BenchmarkIssue(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := f.is.Issue(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyFileStore is BenchmarkVerify on a FileStore: lock, read,
+// decode, decide, encode, write a temporary file, fsync it, rename it and
+// fsync the directory, per grant. Measured, not asserted: it depends on the
+// disk.
+func BenchmarkVerifyFileStore(b *testing.B) {
+	f := newFixture(b)
+	fs, err := servicepass.OpenFileStore(filepath.Join(b.TempDir(), "state"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fs.Close()
+	v := f.verifier(b, benchDevice, servicepass.DeviceOwner, fs)
+	codes := make([]string, 256)
+	now := t0
+	refill := func() {
+		now = now.Add(time.Hour)
+		f.clock.Set(now)
+		seen := make(map[string]bool, len(codes))
+		for i := 0; i < len(codes); {
+			c := f.issue(b, servicepass.Request{DeviceID: benchDevice, Mode: servicepass.DeviceOwner,
+				Actions: servicepass.Unlock, ExpiresAt: now.Add(servicepass.MinValidity)}).Code.Reveal()
+			if !seen[c] {
+				seen[c] = true
+				codes[i] = c
+				i++
+			}
+		}
+	}
+	refill()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%len(codes) == 0 && i > 0 {
+			b.StopTimer()
+			refill()
+			b.StartTimer()
+		}
+		if _, err := v.Verify(codes[i%len(codes)], now); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -421,7 +421,7 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 	responseMessage(&op.msg, sl.value, op.keyID, op.actions, op.mode)
 	tag := ms.first64(op.msg[:]) >> (64 - ResponseMACBits)
 	op.macOK, op.now, op.ran, op.grant, op.err = macEqual(tag, mac), now, false, Grant{}, nil
-	_ = v.store.Update(op.fn) // a failed save still leaves the change in memory
+	serr := v.store.Update(op.fn) // a failed save still leaves the change in memory
 	if !op.ran {
 		// The store broke its contract: decide on a fresh state, so that
 		// the outstanding challenge alone stands between a guess and a
@@ -431,6 +431,17 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 	}
 	g, err := op.grant, op.err
 	op.err = nil
+	if serr != nil && op.ran {
+		// Never silent: the grant or refusal says the state was not saved.
+		// A response grant stays non-degraded (a response cannot be
+		// replayed, whatever the state remembers).
+		ns := &NotSavedError{Err: serr}
+		if err != nil {
+			err = fmt.Errorf("%w; %w", err, ns)
+		} else {
+			g.StateError = ns
+		}
+	}
 	switch {
 	case errors.Is(err, ErrInvalid):
 		if sl.failures++; sl.failures >= ChallengeFailures {
@@ -447,15 +458,15 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 // It reads and writes the lockout (Failures, LastFailure, LockedUntil) and
 // the privileged window exactly as Verify does; it never touches the clock
 // high-water mark or the use records (a response has no expiry and cannot
-// be replayed). When the device-state rework lands, this is the one place
-// to re-wire: the lockout check and failure count, the damage reset, and
-// the window opening should call the same helpers as Verify.
+// be replayed). A damaged or lost state is recovered as Verify recovers it
+// (the revert duty of every reversible action included), and the grant
+// opens the window through the same openWindow as a code's grant.
 func (op *responseOp) apply(s *DeviceState) bool {
 	op.ran = true
 	v, now := op.v, op.now
 	changed := false
-	if s.Damaged {
-		*s = DeviceState{DamagedAt: now.UTC()}
+	if v.lost(s) {
+		v.recoverDamage(s, now)
 		changed = true
 	}
 	as := attempt.State{Failures: s.Failures, LastFailure: s.LastFailure, LockedUntil: s.LockedUntil}
@@ -483,14 +494,7 @@ func (op *responseOp) apply(s *DeviceState) bool {
 		return changed
 	}
 	s.Failures, s.LastFailure, s.LockedUntil = 0, time.Time{}, time.Time{}
-	end := now.Add(v.window).UTC()
-	if s.Window.Actions == 0 {
-		s.Window.Start = now.UTC()
-	}
-	s.Window.Actions |= op.actions
-	if end.After(s.Window.End) {
-		s.Window.End = end
-	}
+	v.openWindow(s, op.actions, now)
 	op.grant = Grant{
 		Actions:   op.actions,
 		Scope:     ScopeOf(op.mode, op.actions),

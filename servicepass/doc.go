@@ -27,14 +27,23 @@
 // # Device side
 //
 // Read the device's provisioning file with [ReadProvisioningFile] (a
-// missing one is [ErrNotProvisioned]) and create a [Verifier] with
-// [NewVerifier] from its device ID, activation [Mode], keyring of
-// [DeviceKey] values and zone, and a [DeviceStore] (use
-// [OpenFileStore] on a device, [MemDeviceStore] in tests), then call
-// [Verifier.Verify] with what the user typed and the device clock. Each
-// rejection matches one sentinel (ErrTypo, ErrExpired, ErrReplay, ...). On
-// success the [Grant] says what to do; poll [Verifier.Window] to learn when
-// the privileged window ends and what to revert.
+// missing one is [ErrNotProvisioned]; the file is also the marker that the
+// device was provisioned) and create a [Verifier] with [NewVerifier] from its
+// device ID, activation [Mode], keyring of [DeviceKey] values and zone
+// (required on COPE), [VerifierConfig.Provisioned] (true once the keyring is
+// installed) and a [DeviceStore] (use [OpenFileStore] on a device — it is
+// safe to share between processes — and [MemDeviceStore] in tests). The
+// provisioning step calls [InitState] once. Then call [Verifier.Verify] with
+// what the user typed and the device clock. Each rejection matches one
+// sentinel (ErrTypo, ErrExpired, ErrReplay, ...). On success the [Grant] says
+// what to do, and whether it is degraded or could not be saved
+// ([Grant.StateError]).
+//
+// At start-up and while a window is active, the agent polls
+// [Verifier.Window]: it re-applies an active window's actions, reverts what
+// Revert reports (every reversible action after [ErrStateLost]) and
+// acknowledges exactly that status with [Verifier.ClearWindow]. It uploads
+// [Verifier.UseLog] when online and acknowledges with [Verifier.AckUseLog].
 //
 // # Challenge-bound codes
 //

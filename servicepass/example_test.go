@@ -92,7 +92,9 @@ func ExampleVerifier_Verify() {
 		ExpiresAt: now.Add(time.Hour), Admin: "admin@example.com",
 	})
 	keys, _ := issuer.DeviceKeys("device-42")
-	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.COPE, Keys: keys})
+	// A COPE verifier needs the device's zone (from the provisioning file).
+	zone, _ := time.LoadLocation("Europe/Warsaw")
+	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.COPE, Keys: keys, Location: zone})
 
 	// A typo is reported as such, and does not count toward the lockout.
 	typed := []byte(issued.Code.Reveal())
@@ -112,14 +114,60 @@ func ExampleVerifier_Verify() {
 	}
 	fmt.Println(strings.Join(ids, " "))
 
-	// When the window ends, the agent reverts what it must.
+	// When the window ends, the agent reverts what it must, then
+	// acknowledges exactly that.
 	w, _ := verifier.Window(grant.WindowEnd)
 	fmt.Println(w.Active, w.Revert)
+	fmt.Println(verifier.ClearWindow(w))
 	// Output:
 	// servicepass: code mistyped (check symbol mismatch)
 	// Unlock|RemoveNetworkRestrictions WorkProfile
 	// configure_mobile_networks roaming_data tethering_and_hotspots edit_wifi_configuration wifi_sleep_setting remove_added_wifi_networks private_dns
 	// false RemoveNetworkRestrictions
+	// <nil>
+}
+
+// The agent's start-up routine: poll the window, re-apply an active
+// window's actions, revert what is reported, and acknowledge exactly that.
+func ExampleVerifier_Window() {
+	master, _ := servicepass.NewMasterKey(1, []byte("an example master key, 32 bytes"+"!"))
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: func() time.Time { return now }})
+	issue := func(a servicepass.Actions) string {
+		iss, _ := issuer.Issue(context.Background(), servicepass.Request{DeviceID: "device-42", Mode: servicepass.DeviceOwner,
+			Actions: a, ExpiresAt: now.Add(3 * time.Hour), Admin: "admin@example.com"})
+		return iss.Code.Reveal()
+	}
+	keys, _ := issuer.DeviceKeys("device-42")
+	store := servicepass.NewMemDeviceStore()
+	_ = servicepass.InitState(store) // at provisioning
+	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.DeviceOwner,
+		Keys: keys, Store: store, Provisioned: true})
+
+	startUp := func(at time.Time) {
+		st, err := verifier.Window(at)
+		if errors.Is(err, servicepass.ErrStateLost) {
+			fmt.Println("state lost")
+		}
+		if st.Active {
+			fmt.Println("re-apply", st.Actions, "until", st.End.Format("15:04"))
+		}
+		if st.Revert != 0 {
+			fmt.Println("revert", st.Revert)
+		}
+		fmt.Println("acknowledged:", verifier.ClearWindow(st))
+	}
+	_, _ = verifier.Verify(issue(servicepass.DisableKiosk), now)
+	startUp(now.Add(30 * time.Minute))
+	// A later Unlock opens a new window; the kiosk duty is reported.
+	_, _ = verifier.Verify(issue(servicepass.Unlock), now.Add(2*time.Hour))
+	startUp(now.Add(2*time.Hour + time.Minute))
+	// Output:
+	// re-apply DisableKiosk until 11:00
+	// acknowledged: <nil>
+	// re-apply Unlock until 13:00
+	// revert DisableKiosk
+	// acknowledged: <nil>
 }
 
 // At enrollment the host writes the device's provisioning file; the agent

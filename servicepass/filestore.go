@@ -10,35 +10,53 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
+	"time"
 )
 
 // fileMagic is the first line of a state file.
 const fileMagic = "mdmcred servicepass device state v1\n"
 
-// FileStore is a crash-safe DeviceStore in one file. Each change is written
-// to a temporary file in the same directory, synced, renamed over the state
-// file, and the directory synced, so that a crash leaves either the old or
-// the new state. The file holds a magic line, the hex SHA-256 of the body,
-// and the body (JSON). A file that fails the checksum or does not parse is
-// damaged: it is copied aside to path + ".damaged" and the verifier starts
-// afresh in degraded mode (see docs/servicepass-format.md). The damaged file
-// stays in place until the fresh state replaces it, so that a process that
-// stops before then finds it damaged again on the next start.
+// FileStore is a crash-safe DeviceStore in one file that several processes
+// may share. Each change is written to a temporary file in the same
+// directory, synced, renamed over the state file, and the directory synced,
+// so that a crash leaves either the old or the new state. The file holds a
+// magic line, the hex SHA-256 of the body, and the body (JSON). A file that
+// fails the checksum or does not parse is damaged: it is copied aside to
+// path + ".damaged" and the verifier starts afresh in degraded mode (see
+// docs/servicepass-format.md). The damaged file stays in place until the
+// fresh state replaces it, so that a process that stops before then finds
+// it damaged again on the next start.
 //
-// One FileStore value must own the file: it keeps the state in memory after
-// the first read. It is safe for concurrent use.
+// Every Update holds an exclusive OS lock on path + ".lock" (flock on Unix,
+// LockFileEx on Windows) across reading the file, running the update and
+// writing it back, and reads the file afresh, so that an update sees what
+// any other process last wrote and codes are granted exactly once across
+// processes. On the first Update, temporary files a crash left behind are
+// removed. Where this package has no file lock (platforms other than Linux,
+// Android, the BSDs, macOS, iOS and Windows) every save fails.
+//
+// If a save fails, the state stays in memory and later Updates of the same
+// FileStore value start from it (merged with the file's state if another
+// process has saved since), so that the replay guard and the lockout hold
+// while the process runs. It is safe for concurrent use.
 type FileStore struct {
-	path   string
-	mu     sync.Mutex
-	loaded bool
-	state  DeviceState
+	path  string
+	mu    sync.Mutex
+	lock  *os.File // path + ".lock", opened on first use
+	swept bool     // leftover temporary files removed
+
+	// unsaved is the state whose save failed, read from a file whose
+	// SHA-256 was base (the hash of no bytes when it was missing).
+	unsaved *DeviceState
+	base    [sha256.Size]byte
 }
 
 var _ DeviceStore = (*FileStore)(nil)
 
 // OpenFileStore returns a FileStore for path. The file need not exist; it is
-// read on first use, so a damaged file is not an error here.
+// read on each Update, so a damaged file is not an error here.
 func OpenFileStore(path string) (*FileStore, error) {
 	if path == "" {
 		return nil, errors.New("servicepass: empty state file path")
@@ -46,25 +64,94 @@ func OpenFileStore(path string) (*FileStore, error) {
 	return &FileStore{path: path}, nil
 }
 
+// Close releases the lock file. The store must not be used after.
+func (f *FileStore) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.lock == nil {
+		return nil
+	}
+	err := f.lock.Close()
+	f.lock = nil
+	return err
+}
+
 // Update implements DeviceStore.
 func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.loaded {
-		f.state = f.load()
-		f.loaded = true
+	lerr := f.acquire()
+	if lerr == nil {
+		defer func() { _ = unlockFile(f.lock) }()
+		if !f.swept {
+			f.sweep()
+			f.swept = true
+		}
 	}
-	if !fn(&f.state) {
+	data, rerr := os.ReadFile(f.path)
+	sum := sha256.Sum256(data)
+	var s DeviceState
+	if f.unsaved != nil && sum == f.base && (rerr == nil || errors.Is(rerr, fs.ErrNotExist)) {
+		s = *f.unsaved // nobody saved since: the unsaved state is the latest
+	} else {
+		s = f.decode(data, rerr)
+		if f.unsaved != nil {
+			s.merge(f.unsaved)
+		}
+	}
+	if !fn(&s) {
+		if f.unsaved != nil {
+			f.unsaved = &s
+		}
 		return nil
 	}
-	f.state.Damaged = false
-	return f.save()
+	s.Damaged = false
+	err := lerr
+	if err == nil {
+		err = f.save(&s)
+	}
+	if err != nil {
+		f.unsaved, f.base = &s, sum
+		return err
+	}
+	f.unsaved = nil
+	return nil
 }
 
-// load reads the state file; a missing file is a fresh state and anything
-// unreadable a fresh state marked Damaged.
-func (f *FileStore) load() DeviceState {
-	data, err := os.ReadFile(f.path)
+// acquire opens the lock file if needed and locks it.
+func (f *FileStore) acquire() error {
+	if f.lock == nil {
+		l, err := os.OpenFile(f.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("servicepass: locking device state: %w", err)
+		}
+		f.lock = l
+	}
+	if err := lockFile(f.lock); err != nil {
+		return fmt.Errorf("servicepass: locking device state: %w", err)
+	}
+	return nil
+}
+
+// sweep removes the temporary files of saves a crash interrupted. It runs
+// under the lock, so no other process is writing one.
+func (f *FileStore) sweep() {
+	dir, prefix := filepath.Dir(f.path), filepath.Base(f.path)+".tmp"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), prefix) && e.Type().IsRegular() {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// decode turns what reading the state file gave into a state: a missing
+// file is a fresh state and anything unreadable a fresh state marked
+// Damaged.
+func (f *FileStore) decode(data []byte, err error) DeviceState {
 	if errors.Is(err, fs.ErrNotExist) {
 		return DeviceState{}
 	}
@@ -79,6 +166,55 @@ func (f *FileStore) load() DeviceState {
 		_ = os.WriteFile(f.path+".damaged", data, 0o600)
 	}
 	return DeviceState{Damaged: true}
+}
+
+// merge folds into s (read from the file another process saved) what o (this
+// process's unsaved state) knows that guards: use records, failures, the
+// clock mark, windows and revert duties. Nothing it adds can grant a code
+// twice or hide a revert; a use log entry of o may be lost (its grant
+// reported StateError).
+func (s *DeviceState) merge(o *DeviceState) {
+	s.Provisioned = s.Provisioned || o.Provisioned
+	s.Failures = max(s.Failures, o.Failures)
+	s.LastFailure = later(s.LastFailure, o.LastFailure)
+	s.LockedUntil = later(s.LockedUntil, o.LockedUntil)
+	s.HighWater = later(s.HighWater, o.HighWater)
+	if o.MaxSkew > s.MaxSkew {
+		s.growSkew(o.MaxSkew)
+	}
+	for k, u := range o.Used {
+		if s.Used == nil {
+			s.Used = make(map[uint64]Use)
+		}
+		c := s.Used[k]
+		s.Used[k] = Use{Forget: later(c.Forget, u.Forget), Day: max(c.Day, u.Day)}
+		if s.NextForget.IsZero() || u.Forget.Before(s.NextForget) {
+			s.NextForget = u.Forget
+		}
+	}
+	s.PrunedExpiry = later(s.PrunedExpiry, o.PrunedExpiry)
+	if o.Window.Actions != 0 {
+		if s.Window.Actions == 0 || o.Window.Start.Before(s.Window.Start) {
+			s.Window.Start = o.Window.Start
+		}
+		s.Window.Actions |= o.Window.Actions
+		s.Window.End = later(s.Window.End, o.Window.End)
+	}
+	if o.Revert.Actions != 0 || o.Revert.Lost {
+		s.Revert.Actions |= o.Revert.Actions
+		s.Revert.Ended = later(s.Revert.Ended, o.Revert.Ended)
+		s.Revert.Lost = s.Revert.Lost || o.Revert.Lost
+		s.Revert.Seq = max(s.Revert.Seq, o.Revert.Seq) + 1
+	}
+	s.DamagedAt = later(s.DamagedAt, o.DamagedAt)
+	s.DamageFound = later(s.DamageFound, o.DamageFound)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 var errStateFile = errors.New("servicepass: damaged state file")
@@ -116,8 +252,8 @@ func encodeState(s *DeviceState) ([]byte, error) {
 	return append(out, body...), nil
 }
 
-func (f *FileStore) save() error {
-	data, err := encodeState(&f.state)
+func (f *FileStore) save(s *DeviceState) error {
+	data, err := encodeState(s)
 	if err != nil {
 		return fmt.Errorf("servicepass: encoding device state: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -65,13 +66,53 @@ type lockoutJSON struct {
 }
 
 type step struct {
-	Code        string       `json:"code"`
-	Now         string       `json:"now"`
+	// Op is what the step does: empty to verify Code at Now; "window" to
+	// poll the privileged window at Now; "clear" to acknowledge the status
+	// of step AckStep; "lose_state" to make the device state unreadable
+	// (damaged) before the next step.
+	Op          string       `json:"op,omitempty"`
+	AckStep     int          `json:"ack_step,omitempty"`
+	Code        string       `json:"code,omitempty"`
+	Now         string       `json:"now,omitempty"`
 	Decoded     *decodedJSON `json:"decoded,omitempty"`
 	DecodeError string       `json:"decode_error,omitempty"`
 	Result      string       `json:"result"`
 	RetryAfter  int          `json:"retry_after_seconds,omitempty"`
 	Grant       *grantJSON   `json:"grant,omitempty"`
+	Window      *windowJSON  `json:"window,omitempty"`
+}
+
+type windowJSON struct {
+	Active  bool   `json:"active"`
+	Actions uint8  `json:"actions"`
+	Start   string `json:"start,omitempty"`
+	End     string `json:"end,omitempty"`
+	Revert  uint8  `json:"revert"`
+	Ended   string `json:"ended,omitempty"`
+}
+
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// vecStore is a memory store that can lose its state: after lose, the next
+// update sees a damaged state until one saves.
+type vecStore struct {
+	s    servicepass.DeviceState
+	lost bool
+}
+
+func (v *vecStore) Update(fn func(*servicepass.DeviceState) bool) error {
+	if v.lost {
+		v.s = servicepass.DeviceState{Damaged: true}
+	}
+	if fn(&v.s) {
+		v.lost, v.s.Damaged = false, false
+	}
+	return nil
 }
 
 type decodedJSON struct {
@@ -97,6 +138,9 @@ type grantJSON struct {
 	WindowEnd string `json:"window_end"`
 	DayValid  bool   `json:"day_valid"`
 	Degraded  bool   `json:"degraded"`
+	// ClockReset is set when an Emergency Database Reset code moved the
+	// clock mark back.
+	ClockReset bool `json:"clock_reset,omitempty"`
 }
 
 // detRand is a deterministic byte stream: SHA-256(seed || counter) blocks.
@@ -125,6 +169,7 @@ var resultNames = []struct {
 	{servicepass.ErrUnknownKey, "unknown_key"}, {servicepass.ErrInvalid, "invalid"}, {servicepass.ErrExpired, "expired"},
 	{servicepass.ErrNotYetValid, "not_yet_valid"}, {servicepass.ErrMode, "mode"}, {servicepass.ErrReplay, "replay"},
 	{servicepass.ErrLockedOut, "locked_out"}, {servicepass.ErrClockBack, "clock_back"},
+	{servicepass.ErrStateLost, "state_lost"}, {servicepass.ErrWindowChanged, "window_changed"},
 }
 
 func resultName(err error) string {
@@ -144,7 +189,10 @@ const (
 	vecCOPE = "R58M42ABCDE"
 )
 
-var vecT0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+var (
+	vecT0 = time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	wild  = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
 
 func modeName(m servicepass.Mode) string { return m.String() }
 
@@ -184,6 +232,8 @@ func buildVectors(t *testing.T) vectorFile {
 		fn(&p)
 		return servicepass.Display(p.Canonical())
 	}
+	// A step's code may instead name an op: "op:window", "op:lose_state"
+	// or "op:clear:<step>".
 	type st struct {
 		code string
 		now  time.Time
@@ -196,7 +246,15 @@ func buildVectors(t *testing.T) vectorFile {
 			v.Keyring = append(v.Keyring, vectorKey{id, hex.EncodeToString(mustDeviceKey(t, testMaster(id), dev).Bytes())})
 		}
 		for _, s := range steps {
-			v.Steps = append(v.Steps, step{Code: s.code, Now: s.now.UTC().Format(time.RFC3339)})
+			if op, ok := strings.CutPrefix(s.code, "op:"); ok {
+				ack := 0
+				if n, ok := strings.CutPrefix(op, "clear:"); ok {
+					op, ack = "clear", atoi(t, n)
+				}
+				v.Steps = append(v.Steps, step{Op: op, AckStep: ack, Now: timeText(s.now)})
+				continue
+			}
+			v.Steps = append(v.Steps, step{Code: s.code, Now: timeText(s.now)})
 		}
 		vf.Vectors = append(vf.Vectors, v)
 	}
@@ -269,11 +327,51 @@ func buildVectors(t *testing.T) vectorFile {
 		st{tampered, at}, st{tampered, at}, st{tampered, at}, st{tampered, at}, st{base, at.Add(20 * time.Second)}, st{mistype(base), at.Add(30 * time.Second)},
 		st{base, at.Add(time.Minute)})
 
+	// Issue 13: no unauthenticated input moves the clock mark.
+	add("clock-mark-wrong-mac-wild-time", "A forged code (wrong MAC) at a device time in 2100 does not move the clock mark: a genuine code at the real time is accepted.",
+		vecDO, servicepass.DeviceOwner, one, st{code: tampered, now: wild}, st{code: base, now: at})
+	add("clock-mark-expired-wild-time", "A genuine code used, expired, at a device time in 2100 does not move the clock mark.",
+		vecDO, servicepass.DeviceOwner, one, st{code: base, now: wild}, st{code: later, now: at})
+	kiosk := issue("kiosk", one, req(vecDO, servicepass.DeviceOwner, servicepass.DisableKiosk), vecT0)
+	add("clock-mark-window-poll", "A window poll at a device time in 2100 ends the window (its actions are to be reverted) but does not move the clock mark.",
+		vecDO, servicepass.DeviceOwner, one, st{code: kiosk, now: at}, st{code: "op:window", now: wild}, st{code: base, now: at.Add(time.Minute)})
+	long := issue("long", one, servicepass.Request{DeviceID: vecDO, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: vecT0.Add(servicepass.MaxValidity)}, vecT0)
+	edr := issue("edr", one, req(vecDO, servicepass.DeviceOwner, servicepass.EmergencyDatabaseReset), vecT0)
+	add("clock-reset-by-database-reset", "A genuine code used while the clock was 29 days ahead moves the mark; with the clock set right codes are refused as clock_back until an Emergency Database Reset code resets the mark (clock_reset).",
+		vecDO, servicepass.DeviceOwner, one, st{code: long, now: vecT0.Add(29 * 24 * time.Hour)}, st{code: base, now: at}, st{code: edr, now: at.Add(time.Minute)},
+		st{code: base, now: at.Add(2 * time.Minute)})
+	// Issue 13: privileged windows.
+	unlock2 := issue("unlock2", one, servicepass.Request{DeviceID: vecDO, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: vecT0.Add(4 * time.Hour)}, vecT0)
+	add("window-new-after-end", "A use after the window ended opens a new window; the ended window's DisableKiosk is to be reverted, not revived.",
+		vecDO, servicepass.DeviceOwner, one, st{code: kiosk, now: at}, st{code: unlock2, now: at.Add(2 * time.Hour)}, st{code: "op:window", now: at.Add(2*time.Hour + time.Minute)})
+	reset := issue("factory", one, servicepass.Request{DeviceID: vecDO, Mode: servicepass.DeviceOwner, Actions: servicepass.AllowFactoryReset, ExpiresAt: vecT0.Add(4 * time.Hour)}, vecT0)
+	add("window-compare-and-clear", "An acknowledgement of a status older than the latest change clears nothing (window_changed); the current one clears the duty.",
+		vecDO, servicepass.DeviceOwner, one, st{code: kiosk, now: at}, st{code: "op:window", now: at.Add(61 * time.Minute)},
+		st{code: reset, now: at.Add(62 * time.Minute)}, st{code: "op:window", now: at.Add(3 * time.Hour)},
+		st{code: "op:clear:1"}, st{code: "op:window", now: at.Add(3 * time.Hour)}, st{code: "op:clear:5"}, st{code: "op:window", now: at.Add(3 * time.Hour)})
+	add("lost-state", "The state is lost during a window: the poll says state_lost and reports every reversible action until acknowledged; the replay is granted, degraded.",
+		vecDO, servicepass.DeviceOwner, one, st{code: kiosk, now: at}, st{code: "op:lose_state"}, st{code: "op:window", now: at.Add(time.Minute)},
+		st{code: kiosk, now: at.Add(2 * time.Minute)}, st{code: "op:window", now: at.Add(3 * time.Minute)}, st{code: "op:clear:4"}, st{code: "op:window", now: at.Add(4 * time.Minute)})
+	// Issue 13: the degraded flag uses the 31-day bound day-valid codes are accepted by.
+	dayFar := issue("day-far", one, servicepass.Request{DeviceID: vecCOPE, Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+		ExpiryDate: servicepass.Date{Year: 2026, Month: 12, Day: 21}, Location: warsaw}, time.Date(2026, 11, 22, 0, 30, 0, 0, warsaw))
+	behind := time.Date(2026, 11, 20, 12, 0, 0, 0, warsaw)
+	add("day-valid-degraded-bound", "A day-valid code 31 days ahead of a device clock two days behind: after the state is lost, the same-day reuse is granted degraded.",
+		vecCOPE, servicepass.COPE, one, st{code: dayFar, now: behind}, st{code: "op:lose_state"}, st{code: dayFar, now: behind.Add(5 * time.Minute)})
+
 	// Fill in the expected results by running the reference implementation.
 	for i := range vf.Vectors {
 		runVector(t, &vf.Vectors[i], true)
 	}
 	return vf
+}
+
+func atoi(t *testing.T, s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // mistype mistypes the first data symbol of code.
@@ -304,7 +402,9 @@ func runVector(t *testing.T, v *vector, fill bool) {
 		}
 		keys = append(keys, dk)
 	}
-	ver, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: v.DeviceID, Mode: mode, Keys: keys, Location: loc,
+	store := &vecStore{}
+	statuses := map[int]servicepass.WindowStatus{}
+	ver, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: v.DeviceID, Mode: mode, Keys: keys, Location: loc, Store: store,
 		Skew: time.Duration(v.SkewSeconds) * time.Second, Window: time.Duration(v.WindowSeconds) * time.Second,
 		Lockout: servicepass.Lockout{Free: v.Lockout.Free, Backoff: time.Duration(v.Lockout.BackoffSeconds) * time.Second,
 			MaxBackoff: time.Duration(v.Lockout.MaxBackoffSeconds) * time.Second}})
@@ -313,11 +413,40 @@ func runVector(t *testing.T, v *vector, fill bool) {
 	}
 	for i := range v.Steps {
 		s := &v.Steps[i]
-		now, err := time.Parse(time.RFC3339, s.Now)
-		if err != nil {
-			t.Fatal(err)
+		var now time.Time
+		if s.Now != "" {
+			if now, err = time.Parse(time.RFC3339, s.Now); err != nil {
+				t.Fatal(err)
+			}
 		}
-		got := step{Code: s.Code, Now: s.Now}
+		got := step{Op: s.Op, AckStep: s.AckStep, Code: s.Code, Now: s.Now}
+		if s.Op != "" {
+			switch s.Op {
+			case "lose_state":
+				store.lost = true
+				got.Result = "ok"
+			case "window":
+				st, err := ver.Window(now)
+				statuses[i] = st
+				got.Result = resultName(err)
+				got.Window = &windowJSON{Active: st.Active, Actions: uint8(st.Actions), Start: timeText(st.Start), End: timeText(st.End),
+					Revert: uint8(st.Revert), Ended: timeText(st.Ended)}
+			case "clear":
+				got.Result = resultName(ver.ClearWindow(statuses[s.AckStep]))
+			default:
+				t.Fatalf("%s step %d: unknown op %q", v.Name, i, s.Op)
+			}
+			if fill {
+				*s = got
+				continue
+			}
+			want, _ := json.Marshal(s)
+			have, _ := json.Marshal(got)
+			if !bytes.Equal(want, have) {
+				t.Errorf("%s step %d:\n got %s\nwant %s", v.Name, i, have, want)
+			}
+			continue
+		}
 		if p, err := servicepass.Decode(s.Code); err != nil {
 			got.DecodeError = resultName(err)
 		} else {
@@ -343,7 +472,8 @@ func runVector(t *testing.T, v *vector, fill bool) {
 		}
 		if err == nil {
 			got.Grant = &grantJSON{Actions: uint8(g.Actions), Scope: g.Scope.String(), Serial: g.Serial,
-				Expiry: g.Expiry.Format(time.RFC3339), WindowEnd: g.WindowEnd.Format(time.RFC3339), DayValid: g.DayValid, Degraded: g.Degraded}
+				Expiry: g.Expiry.Format(time.RFC3339), WindowEnd: g.WindowEnd.Format(time.RFC3339), DayValid: g.DayValid, Degraded: g.Degraded,
+				ClockReset: g.ClockReset}
 		}
 		if err == nil {
 			// The documented MAC: HMAC-SHA256(device key, MAC input),
@@ -428,7 +558,8 @@ func TestVectors(t *testing.T) {
 			seen[s.Result] = true
 		}
 	}
-	for _, r := range append([]string{"ok"}, "typo", "malformed", "version", "unknown_key", "invalid", "expired", "not_yet_valid", "mode", "replay", "locked_out", "clock_back") {
+	for _, r := range append([]string{"ok"}, "typo", "malformed", "version", "unknown_key", "invalid", "expired", "not_yet_valid", "mode", "replay", "locked_out", "clock_back",
+		"state_lost", "window_changed") {
 		if !seen[r] {
 			t.Errorf("no vector has result %s", r)
 		}

@@ -24,6 +24,33 @@ var DefaultLockout = Lockout{Free: 3, Backoff: time.Minute, MaxBackoff: 24 * tim
 // run the update).
 var ErrState = errors.New("servicepass: device state unavailable")
 
+// ErrNotSaved is matched by a [*NotSavedError]: the verifier decided, but the
+// device state could not be persisted.
+var ErrNotSaved = errors.New("servicepass: device state not saved")
+
+// ErrLocation is the rule a COPE [VerifierConfig] without a Location breaks.
+var ErrLocation = errors.New("servicepass: device time zone required")
+
+// NotSavedError says the device state could not be saved, and why. The
+// verifier still decided (and keeps the change in memory for the rest of
+// the process): a refusal wraps it next to the reason for the refusal, a
+// grant carries it in [Grant.StateError]. It matches [ErrNotSaved] and
+// unwraps to the store's error.
+type NotSavedError struct {
+	Err error
+}
+
+func (e *NotSavedError) Error() string { return ErrNotSaved.Error() + ": " + e.Err.Error() }
+
+// Is reports whether target is [ErrNotSaved].
+func (e *NotSavedError) Is(target error) bool { return target == ErrNotSaved }
+
+// Unwrap returns the store's error.
+func (e *NotSavedError) Unwrap() error { return e.Err }
+
+// stateError is the error of an update the store did not run.
+func stateError(err error) error { return fmt.Errorf("%w: %w", ErrState, err) }
+
 // Lockout is the back-off after codes that fail the MAC. Typos (check symbol
 // mismatches) do not count: they carry no information about the key.
 type Lockout struct {
@@ -37,7 +64,8 @@ type Lockout struct {
 }
 
 // VerifierConfig configures a [Verifier]. Zero fields take the documented
-// defaults; DeviceID, Mode and Keys are required.
+// defaults; DeviceID, Mode and Keys are required, and Location on a COPE
+// device.
 type VerifierConfig struct {
 	// DeviceID is this device's ID, exactly as the issuer knows it.
 	DeviceID string
@@ -49,6 +77,14 @@ type VerifierConfig struct {
 	// Store keeps the device state. Zero: a new MemDeviceStore (state lost
 	// on restart).
 	Store DeviceStore
+	// Provisioned says the device was provisioned: its keyring was
+	// installed (the keyring file is the marker; an agent that has loaded
+	// its keyring sets this) and the provisioning step called [InitState].
+	// A missing state is then damage, handled like a corrupt one: grants are
+	// degraded and every reversible action is reported for revert. False
+	// (the default, for tests and agents without provisioning) treats a
+	// missing state as a fresh install.
+	Provisioned bool
 	// Skew is the clock skew tolerated around expiry and high-water checks.
 	// Zero: DefaultSkew (5 minutes). Negative: no tolerance.
 	Skew time.Duration
@@ -56,7 +92,10 @@ type VerifierConfig struct {
 	// (60 minutes).
 	Window time.Duration
 	// Location is the device's time zone, which decides calendar days for
-	// day-valid codes. Zero: time.Local.
+	// day-valid codes. Required on a COPE device (the zone the issuer used
+	// for the device, from the provisioning file): there is no time.Local
+	// default, because Go fixes time.Local to UTC on Android and iOS. A
+	// Device Owner device has no day-valid codes; nil means UTC there.
 	Location *time.Location
 	// Lockout is the MAC-failure back-off. Zero: DefaultLockout.
 	Lockout Lockout
@@ -89,9 +128,21 @@ type Grant struct {
 	DayValid bool
 	// WindowEnd is the end of the privileged window; see [Verifier.Window].
 	WindowEnd time.Time
-	// Degraded says the device state was damaged or could not be saved, so
-	// that the replay guard or the lockout may have lost history.
+	// Degraded says this code may have been used before without the device
+	// knowing: the device state was damaged or lost since the code could
+	// have been used, its use record may have been dropped under a smaller
+	// clock skew or a wrong clock mark, or the state could not be saved
+	// (then StateError says why). The agent reports degraded grants (see
+	// [Verifier.UseLog]).
 	Degraded bool
+	// StateError is a [*NotSavedError] when the grant could not be
+	// persisted: the replay guard holds only while this process runs, and
+	// the use is not in the persisted use log.
+	StateError error
+	// ClockReset says this grant, an Emergency Database Reset code, moved
+	// the clock high-water mark back to the device time: the mark was ahead
+	// of the clock (see docs/servicepass-format.md §7).
+	ClockReset bool
 }
 
 type keyEntry struct {
@@ -102,16 +153,17 @@ type keyEntry struct {
 // Verifier checks service passwords on the device, offline. Create it with
 // [NewVerifier]; it is safe for concurrent use.
 type Verifier struct {
-	deviceID string
-	mode     Mode
-	keys     [256]*keyEntry
-	nkeys    int
-	store    DeviceStore
-	skew     time.Duration
-	window   time.Duration
-	loc      *time.Location
-	policy   attempt.Policy
-	ops      sync.Pool // *verifyOp
+	deviceID    string
+	mode        Mode
+	keys        [256]*keyEntry
+	nkeys       int
+	store       DeviceStore
+	provisioned bool
+	skew        time.Duration
+	window      time.Duration
+	loc         *time.Location
+	policy      attempt.Policy
+	ops         sync.Pool // *verifyOp
 	// challenge is the outstanding challenge (challenge.go).
 	challenge challengeSlot
 }
@@ -128,12 +180,13 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		return nil, err
 	}
 	v := &Verifier{
-		deviceID: cfg.DeviceID,
-		mode:     cfg.Mode,
-		store:    cfg.Store,
-		skew:     cfg.Skew,
-		window:   cfg.Window,
-		loc:      cfg.Location,
+		deviceID:    cfg.DeviceID,
+		mode:        cfg.Mode,
+		store:       cfg.Store,
+		provisioned: cfg.Provisioned,
+		skew:        cfg.Skew,
+		window:      cfg.Window,
+		loc:         cfg.Location,
 	}
 	for _, k := range cfg.Keys {
 		v.keys[k.id] = &keyEntry{index: v.nkeys, key: *k.raw()}
@@ -151,7 +204,7 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		v.window = DefaultWindow
 	}
 	if v.loc == nil {
-		v.loc = time.Local
+		v.loc = time.UTC
 	}
 	l := cfg.Lockout
 	if l == (Lockout{}) {
@@ -159,6 +212,9 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	if l.Backoff <= 0 || l.Free < 0 || l.MaxBackoff < 0 {
 		return nil, fmt.Errorf("servicepass: invalid lockout %+v", l)
+	}
+	if cfg.Location == nil && cfg.Mode == COPE {
+		return nil, &RuleError{Rule: ErrLocation, Field: "Location", Detail: "a COPE device needs the zone its day-valid codes are issued in"}
 	}
 	v.policy = attempt.Policy{Free: l.Free, Backoff: l.Backoff, MaxBackoff: l.MaxBackoff}
 	v.ops.New = func() any {
@@ -185,8 +241,8 @@ type verifyOp struct {
 }
 
 // Verify checks code at the device time now and, if it grants, records its
-// use and opens the privileged window. It checks in this order, returning
-// the first failure:
+// use, opens (or extends) the privileged window and appends to the use log.
+// It checks in this order, returning the first failure:
 //
 //  1. shape: [ErrMalformed] (wrong length or characters);
 //  2. check symbol: [ErrTypo] (not counted as a failed attempt);
@@ -194,12 +250,18 @@ type verifyOp struct {
 //  4. lockout: [*LockedOutError] matching [ErrLockedOut];
 //  5. MAC, in constant time: [ErrInvalid], which counts toward the lockout;
 //  6. validity with the clock skew: [ErrExpired], [ErrNotYetValid];
-//  7. clock high-water mark: [ErrClockBack];
+//  7. clock high-water mark: [ErrClockBack] (an Emergency Database Reset
+//     code instead resets the mark, see [Grant.ClockReset]);
 //  8. mode rules: [ErrMode] (also matching the broken rule's sentinel);
 //  9. single use: [ErrReplay] (a day-valid code: once per calendar day).
 //
-// A damaged device state does not stop verification; see [Grant.Degraded]
-// and docs/servicepass-format.md.
+// Only a grant moves the clock mark: no unauthenticated input (a wrong MAC,
+// an expired code, a window poll) can lock genuine codes out.
+//
+// A damaged or lost device state does not stop verification; see
+// [Grant.Degraded] and docs/servicepass-format.md. A state that cannot be
+// saved does not either: a refusal then also matches [ErrNotSaved], and a
+// grant carries the reason in [Grant.StateError].
 func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
 	var b [payloadBytes]byte
 	if err := parse(code, &b); err != nil {
@@ -225,12 +287,52 @@ func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
 	op.err = nil
 	v.ops.Put(op)
 	if !ran {
-		return Grant{}, fmt.Errorf("%w: %w", ErrState, serr)
+		return Grant{}, stateError(serr)
 	}
-	if serr != nil && err == nil {
-		g.Degraded = true
+	if serr != nil {
+		ns := &NotSavedError{Err: serr}
+		if err != nil {
+			return Grant{}, fmt.Errorf("%w; %w", err, ns)
+		}
+		g.Degraded, g.StateError = true, ns
 	}
 	return g, err
+}
+
+// DamageGrace is how long, in device time after a damaged or lost state is
+// found, [DeviceState.DamagedAt] keeps following the latest device time a
+// verification shows: a clock that read early when the damage was found
+// (set back, or not yet set) must not hide a replay of a code used before
+// the damage. It is the longest a day-valid code is accepted ahead plus a
+// day.
+const DamageGrace = maxDaysAheadDuration + 24*time.Hour
+
+// maxDaysAhead is how many calendar days after the device's today the date
+// of a day-valid code may lie: a genuine code ends at most 30 days after it
+// was issued, plus a day for the issuer's and device's zones and clocks.
+const maxDaysAhead = int64(MaxValidity/(24*time.Hour)) + 1
+
+const maxDaysAheadDuration = time.Duration(maxDaysAhead) * 24 * time.Hour
+
+// recoverDamage starts a fresh state after damage (or a lost state on a
+// provisioned device) found at now: the grants that follow are degraded and
+// every reversible action is to be reverted.
+func (v *Verifier) recoverDamage(s *DeviceState, now time.Time) {
+	now = now.UTC()
+	// The lost state's sequence is gone: start from the time, so that an
+	// acknowledgement of a status from before the loss does not match.
+	seq := uint64(now.UnixNano())
+	*s = DeviceState{
+		Provisioned: v.provisioned,
+		DamagedAt:   now,
+		DamageFound: now,
+		Revert:      RevertState{Actions: Reversible, Seq: seq + 1, Lost: true},
+	}
+}
+
+// lost reports whether s is damaged or, on a provisioned device, missing.
+func (v *Verifier) lost(s *DeviceState) bool {
+	return s.Damaged || (v.provisioned && !s.Provisioned)
 }
 
 // apply is the atomic part of Verify, run under the store's lock.
@@ -238,8 +340,8 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 	op.ran = true
 	v, p, now := op.v, &op.p, op.now
 	changed := false
-	if s.Damaged {
-		*s = DeviceState{DamagedAt: now.UTC()}
+	if v.lost(s) {
+		v.recoverDamage(s, now)
 		changed = true
 	}
 	as := attempt.State{Failures: s.Failures, LastFailure: s.LastFailure, LockedUntil: s.LockedUntil}
@@ -252,16 +354,11 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		}
 		return changed
 	}
-	highWater := s.HighWater
-	if now.After(s.HighWater) {
-		s.HighWater = now.UTC()
-		changed = true
-	}
-	// Until the first grant after a damage (the damage emptied Used, and
-	// every grant leaves its own record), DamagedAt follows the latest
-	// device time, so that a clock set back when the damage was found
-	// cannot make a replay of a code used before it look undamaged.
-	if !s.DamagedAt.IsZero() && len(s.Used) == 0 && now.After(s.DamagedAt) {
+	// After a damage, DamagedAt follows the latest device time seen for
+	// DamageGrace, so that a clock that read early when the damage was
+	// found cannot hide a replay. Moving it forward only marks more grants
+	// degraded, so an unauthenticated attempt may do it.
+	if !s.DamagedAt.IsZero() && now.After(s.DamagedAt) && now.Before(s.DamageFound.Add(DamageGrace)) {
 		s.DamagedAt = now.UTC()
 		changed = true
 	}
@@ -278,7 +375,7 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		y, m, d := Epoch.AddDate(0, 0, int(p.Expiry)).Date()
 		expiry = endOfDate(y, m, d, v.loc)
 		today = dayNumber(now.In(v.loc))
-		if int64(p.Expiry)-int64(today) > int64(MaxValidity/(24*time.Hour))+1 {
+		if int64(p.Expiry)-int64(today) > maxDaysAhead {
 			op.err = ErrNotYetValid
 			return changed
 		}
@@ -293,9 +390,25 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		op.err = ErrExpired
 		return changed
 	}
-	if now.Before(highWater.Add(-v.skew)) {
-		op.err = ErrClockBack
-		return changed
+	// A genuine code valid at now bounds now by the real time (a code is
+	// issued at most 30 days before its expiry), so until the first grant
+	// after a damage DamagedAt follows it beyond DamageGrace too: a damage
+	// found at a clock set far back must not hide a replay.
+	if !s.DamagedAt.IsZero() && s.HighWater.IsZero() && now.After(s.DamagedAt) {
+		s.DamagedAt = now.UTC()
+		changed = true
+	}
+	clockReset := false
+	if now.Before(s.HighWater.Add(-v.skew)) {
+		// The mark is moved only by grants, so it is ahead of this clock
+		// only if a genuine code was used at a wrong (later) device time,
+		// or this clock is turned back. An Emergency Database Reset code,
+		// which an administrator issues for a device in trouble, resets it.
+		if p.Actions != EmergencyDatabaseReset || p.Mode != v.mode {
+			op.err = ErrClockBack
+			return changed
+		}
+		clockReset = true
 	}
 	if p.Mode != v.mode {
 		op.err = fmt.Errorf("%w: code is for %v, device is %v", ErrMode, p.Mode, v.mode)
@@ -310,11 +423,16 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		return changed
 	}
 
+	if v.skew > s.MaxSkew {
+		s.growSkew(v.skew)
+		changed = true
+	}
 	key := UseKey(*p)
 	if s.Used == nil {
 		s.Used = make(map[uint64]Use)
 	}
-	forget := expiry.Add(2 * v.skew).UTC()
+	forget := expiry.Add(2 * s.MaxSkew).UTC()
+	_, recorded := s.Used[key]
 	if p.DayValid {
 		// Refuse a day on or before the latest use: the clock skew lets
 		// the device time step back over midnight, and alternating between
@@ -334,6 +452,9 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 			return changed
 		}
 	}
+	if clockReset || now.After(s.HighWater) {
+		s.HighWater = now.UTC()
+	}
 	if s.NextForget.IsZero() || forget.Before(s.NextForget) {
 		s.NextForget = forget
 	}
@@ -341,27 +462,43 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		s.prune()
 	}
 	s.Failures, s.LastFailure, s.LockedUntil = 0, time.Time{}, time.Time{}
+	v.openWindow(s, p.Actions, now)
 
-	end := now.Add(v.window).UTC()
-	if s.Window.Actions == 0 {
-		s.Window.Start = now.UTC()
+	degraded := !recorded && !expiry.After(s.PrunedExpiry)
+	if !s.DamagedAt.IsZero() {
+		if p.DayValid {
+			degraded = degraded || int64(p.Expiry)-maxDaysAhead <= int64(dayNumber(s.DamagedAt.Add(s.MaxSkew).In(v.loc)))
+		} else {
+			degraded = degraded || !expiry.Add(-MaxValidity).After(s.DamagedAt.Add(s.MaxSkew))
+		}
 	}
-	s.Window.Actions |= p.Actions
-	if end.After(s.Window.End) {
-		s.Window.End = end
-	}
+	s.logUse(UseEntry{KeyID: p.KeyID, Serial: p.Serial, At: now.UTC(), Degraded: degraded})
 	op.grant = Grant{
-		Actions:   p.Actions,
-		Scope:     ScopeOf(p.Mode, p.Actions),
-		Mode:      p.Mode,
-		KeyID:     p.KeyID,
-		Serial:    p.Serial,
-		Expiry:    expiry.UTC(),
-		DayValid:  p.DayValid,
-		WindowEnd: s.Window.End,
-		Degraded:  !s.DamagedAt.IsZero() && !expiry.Add(-MaxValidity-24*time.Hour).After(s.DamagedAt.Add(v.skew)),
+		Actions:    p.Actions,
+		Scope:      ScopeOf(p.Mode, p.Actions),
+		Mode:       p.Mode,
+		KeyID:      p.KeyID,
+		Serial:     p.Serial,
+		Expiry:     expiry.UTC(),
+		DayValid:   p.DayValid,
+		WindowEnd:  s.Window.End,
+		Degraded:   degraded,
+		ClockReset: clockReset,
 	}
 	return true
+}
+
+// growSkew keeps every use record for twice the larger skew.
+func (s *DeviceState) growSkew(skew time.Duration) {
+	d := 2 * (skew - s.MaxSkew)
+	for k, u := range s.Used {
+		u.Forget = u.Forget.Add(d)
+		s.Used[k] = u
+	}
+	if !s.NextForget.IsZero() {
+		s.NextForget = s.NextForget.Add(d)
+	}
+	s.MaxSkew = skew
 }
 
 // prune drops the use records the high-water mark alone now refuses.
@@ -369,6 +506,9 @@ func (s *DeviceState) prune() {
 	var next time.Time
 	for k, u := range s.Used {
 		if s.HighWater.After(u.Forget) {
+			if e := u.Forget.Add(-2 * s.MaxSkew); e.After(s.PrunedExpiry) {
+				s.PrunedExpiry = e
+			}
 			delete(s.Used, k)
 		} else if next.IsZero() || u.Forget.Before(next) {
 			next = u.Forget

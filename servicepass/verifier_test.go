@@ -260,13 +260,13 @@ func TestWindow(t *testing.T) {
 		t.Fatalf("active window: %+v %v", st, err)
 	}
 	st, _ = open().Window(t0.Add(90 * time.Minute))
-	if st.Active || st.Revert != servicepass.DisableKiosk|servicepass.AllowDeveloperOptions {
+	if st.Active || st.Revert != servicepass.DisableKiosk|servicepass.AllowDeveloperOptions || !st.Ended.Equal(t0.Add(90*time.Minute)) {
 		t.Fatalf("ended window: %+v", st)
 	}
-	if err := v.ClearWindow(); err != nil {
+	if err := v.ClearWindow(st); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := open().Window(t0.Add(2 * time.Hour)); st != (servicepass.WindowStatus{}) {
+	if st, _ := open().Window(t0.Add(2 * time.Hour)); st.Active || st.Revert != 0 {
 		t.Fatalf("after ClearWindow: %+v", st)
 	}
 }
@@ -353,7 +353,10 @@ func TestDamagedState(t *testing.T) {
 				t.Fatalf("after recovery: %v", err)
 			}
 			// Codes issued long after the damage are not degraded.
-			f.clock.Set(t0.Add(32 * 24 * time.Hour))
+			// (Within DamageGrace of device time after the damage was found,
+			// every grant is degraded: the device clock cannot be trusted to
+			// say when the damage happened.)
+			f.clock.Set(t0.Add(servicepass.DamageGrace + time.Hour))
 			late := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: f.clock.Now().Add(servicepass.MaxValidity)})
 			if g, err := open().Verify(late.Code.Reveal(), f.clock.Now()); err != nil || g.Degraded {
 				t.Fatalf("late code: %+v %v", g, err)
@@ -392,7 +395,7 @@ func TestBrokenStore(t *testing.T) {
 	if _, err := v.Window(t0); !errors.Is(err, servicepass.ErrState) {
 		t.Fatalf("Window = %v", err)
 	}
-	if err := v.ClearWindow(); !errors.Is(err, servicepass.ErrState) {
+	if err := v.ClearWindow(servicepass.WindowStatus{}); !errors.Is(err, servicepass.ErrState) {
 		t.Fatalf("ClearWindow = %v", err)
 	}
 }
@@ -411,8 +414,9 @@ func TestDamagedStateSurvivesRestart(t *testing.T) {
 	if err := os.Truncate(path, 20); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := open().Window(t0.Add(time.Minute)); err != nil { // reads the damaged file, saves nothing
-		t.Fatal(err)
+	// Window finds the damage and reports the lost revert duty.
+	if st, err := open().Window(t0.Add(time.Minute)); !errors.Is(err, servicepass.ErrStateLost) || st.Revert != servicepass.Reversible {
+		t.Fatalf("Window on a damaged state: %+v, %v", st, err)
 	}
 	g, err := open().Verify(iss.Code.Reveal(), t0.Add(2*time.Minute)) // after a restart
 	if err != nil || !g.Degraded {

@@ -1,80 +1,164 @@
 package servicepass
 
 import (
-	"fmt"
+	"errors"
 	"time"
 )
 
+// ErrStateLost is returned by [Verifier.Window] while the duty to revert
+// comes from a device state that was damaged or lost (on a provisioned
+// device, missing): what the lost state's window granted is unknown, so every
+// reversible action is reported for revert.
+var ErrStateLost = errors.New("servicepass: device state lost; revert every reversible action")
+
+// ErrWindowChanged is returned by [Verifier.ClearWindow] when the revert duty
+// is no longer the one the agent acted on (a grant or an ending window
+// changed it meanwhile): nothing was cleared; poll [Verifier.Window] again.
+var ErrWindowChanged = errors.New("servicepass: privileged window changed; poll it again")
+
 // WindowStatus is the privileged window as the agent should act on it.
 type WindowStatus struct {
-	// Active is true until End: until the device time, or the latest
-	// device time seen (the clock high-water mark), reaches End.
+	// Active is true while a window is open: from a grant until the device
+	// time reaches End. A window also ends, for good, when the device time
+	// is found more than the clock skew before its Start (a clock turned
+	// back cannot stretch it).
 	Active bool
-	// Actions are the actions granted during the window.
+	// Actions are the actions granted during the active window; the agent
+	// (re-)applies them, for example after a restart.
 	Actions Actions
-	Start   time.Time
-	End     time.Time
-	// Revert, once the window has ended, holds the actions the agent must
-	// undo to return the device to its policy-required state (the
-	// [Reversible] ones); then it calls [Verifier.ClearWindow].
+	// Start and End bound the active window.
+	Start, End time.Time
+	// Revert holds the [Reversible] actions of ended windows (or, after a
+	// lost state, all of them) that the agent must undo to return the
+	// device to its policy-required state, and has not yet acknowledged
+	// with ClearWindow. It never holds an action of the active window.
 	Revert Actions
+	// Ended is the end of the latest window whose actions are in Revert
+	// (zero when the duty comes only from a lost state).
+	Ended time.Time
+	// RevertSeq identifies the revert duty; ClearWindow clears the duty
+	// only while it is still this one.
+	RevertSeq uint64
 }
 
-// Window reports the privileged window at now. With no window open (or
-// after ClearWindow) it returns the zero WindowStatus. While a window is
-// recorded, now also moves the clock high-water mark forward, and a window
-// ends for good once the device has seen a time past its end: turning the
-// clock back does not reopen it.
+// openWindow records a grant of actions at now: a window that has ended
+// hands its reversible actions to the revert duty, then the grant opens a
+// new window or extends the active one. The actions granted leave the revert
+// duty: the window that now holds them reverts them when it ends.
+func (v *Verifier) openWindow(s *DeviceState, actions Actions, now time.Time) {
+	v.endWindow(s, now)
+	end := now.Add(v.window).UTC()
+	if s.Window.Actions == 0 {
+		s.Window = WindowState{Start: now.UTC(), End: end}
+	} else if end.After(s.Window.End) {
+		s.Window.End = end
+	}
+	s.Window.Actions |= actions
+	if s.Revert.Actions&actions != 0 {
+		s.Revert.Actions &^= actions
+		s.Revert.Seq++
+	}
+}
+
+// endWindow closes the window if it has ended at now (or the clock reads
+// before its start), moving its reversible actions to the revert duty. It
+// reports whether the state changed.
+func (v *Verifier) endWindow(s *DeviceState, now time.Time) bool {
+	w := s.Window
+	if w.Actions == 0 || (now.Before(w.End) && !now.Before(w.Start.Add(-v.skew))) {
+		return false
+	}
+	s.Window = WindowState{}
+	if r := w.Actions & Reversible; r != 0 {
+		s.Revert.Actions |= r
+		if w.End.After(s.Revert.Ended) {
+			s.Revert.Ended = w.End
+		}
+		s.Revert.Seq++
+	}
+	return true
+}
+
+func (v *Verifier) status(s *DeviceState) WindowStatus {
+	st := WindowStatus{Revert: s.Revert.Actions, RevertSeq: s.Revert.Seq}
+	if s.Revert.Actions != 0 {
+		st.Ended = s.Revert.Ended
+	}
+	if s.Window.Actions != 0 {
+		st.Active, st.Actions, st.Start, st.End = true, s.Window.Actions, s.Window.Start, s.Window.End
+	}
+	return st
+}
+
+// Window reports the privileged window at the device time now: the active
+// window, if any, and the revert duty left by ended ones. A window that has
+// ended at now is closed for good (persisted), so a clock turned back later
+// does not reopen it; now moves nothing else (not the clock mark).
+//
+// When the device state was found damaged or lost, Window returns, with
+// the status, an error matching [ErrStateLost] until the agent acknowledges
+// the duty with ClearWindow: Revert then holds every reversible action.
+// The agent's start-up routine is: call Window; re-apply Actions if Active;
+// revert Revert; call ClearWindow with the status; on [ErrWindowChanged]
+// start again. See docs/servicepass-format.md §7.
 func (v *Verifier) Window(now time.Time) (WindowStatus, error) {
-	var w WindowState
-	var latest time.Time
-	ran := false
+	var st WindowStatus
+	lost, ran := false, false
 	err := v.store.Update(func(s *DeviceState) bool {
 		ran = true
-		if s.Damaged {
-			// A fresh state, with no window; only Verify records the damage.
-			return false
+		changed := false
+		if v.lost(s) {
+			v.recoverDamage(s, now)
+			changed = true
 		}
-		w, latest = s.Window, s.HighWater
-		if w.Actions != 0 && now.After(s.HighWater) {
-			s.HighWater = now.UTC()
-			return true
+		if v.endWindow(s, now) {
+			changed = true
 		}
-		return false
+		st, lost = v.status(s), s.Revert.Lost
+		return changed
 	})
 	if !ran {
-		return WindowStatus{}, fmt.Errorf("%w: %w", ErrState, err)
+		return WindowStatus{}, stateError(err)
 	}
-	if w.Actions == 0 {
-		return WindowStatus{}, nil
+	if err != nil {
+		err = &NotSavedError{Err: err}
 	}
-	if now.After(latest) {
-		latest = now
+	if lost {
+		return st, errors.Join(ErrStateLost, err)
 	}
-	st := WindowStatus{Actions: w.Actions, Start: w.Start, End: w.End}
-	if latest.Before(w.End) {
-		st.Active = true
-	} else {
-		st.Revert = w.Actions & Reversible
-	}
-	return st, nil
+	return st, err
 }
 
-// ClearWindow forgets the privileged window: the agent calls it after it
-// has reverted the actions Window reported (or to end a window early, after
-// reverting).
-func (v *Verifier) ClearWindow() error {
+// ClearWindow acknowledges that the agent reverted what st (a status from
+// [Verifier.Window]) reported in Revert. It clears the revert duty only if it
+// is still exactly that one (compare and clear); otherwise it returns
+// [ErrWindowChanged] and clears nothing, so a grant or an ending window the
+// agent has not seen is never erased. It never ends an active window. A
+// status with nothing to revert is acknowledged trivially.
+func (v *Verifier) ClearWindow(st WindowStatus) error {
 	ran := false
+	changed := false
 	err := v.store.Update(func(s *DeviceState) bool {
 		ran = true
-		if s.Window == (WindowState{}) {
+		if v.lost(s) || s.Revert.Seq != st.RevertSeq || s.Revert.Actions != st.Revert {
 			return false
 		}
-		s.Window = WindowState{}
+		if s.Revert == (RevertState{Seq: s.Revert.Seq}) {
+			changed = true
+			return false
+		}
+		s.Revert = RevertState{Seq: s.Revert.Seq + 1}
+		changed = true
 		return true
 	})
 	if !ran {
-		return fmt.Errorf("%w: %w", ErrState, err)
+		return stateError(err)
 	}
-	return err
+	if err != nil {
+		return &NotSavedError{Err: err}
+	}
+	if !changed {
+		return ErrWindowChanged
+	}
+	return nil
 }

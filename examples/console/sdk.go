@@ -316,7 +316,11 @@ func (s *sdk) endWindow(d Device) error {
 	if err != nil {
 		return err
 	}
-	return v.ClearWindow()
+	st, err := v.Window(s.now())
+	if err != nil && !errors.Is(err, servicepass.ErrStateLost) {
+		return err
+	}
+	return v.ClearWindow(st)
 }
 
 // siteStatus is a site's company passcode status; ok is false when none was

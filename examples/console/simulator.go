@@ -81,16 +81,21 @@ func (a *app) simulatorPage(r *http.Request, _ *session) any {
 
 func (a *app) newSimView(r *http.Request, d Device) simView {
 	v := simView{Devices: a.inv.Devices, Device: d, Users: a.inv.Users}
-	if ws, err := a.sdk.window(d); err == nil && !ws.End.IsZero() {
-		wv := &windowView{Active: ws.Active, End: ws.End, Actions: actionNames(ws.Actions), Revert: actionNames(ws.Actions & servicepass.Reversible)}
+	ws, err := a.sdk.window(d)
+	if err != nil {
+		// After a lost state the status still says what to revert.
+		v.Error = "The device state could not be read: " + err.Error()
+	}
+	if (err == nil || errors.Is(err, servicepass.ErrStateLost)) && (ws.Active || ws.Revert != 0) {
+		// Revert: what the agent undoes when the active window ends, plus
+		// the duty left by ended (or lost) windows.
+		wv := &windowView{Active: ws.Active, End: ws.End, Actions: actionNames(ws.Actions), Revert: actionNames(ws.Actions&servicepass.Reversible | ws.Revert)}
 		if ws.Active {
 			wv.Left = ws.End.Sub(a.now()).Round(time.Second).String()
 		} else {
-			wv.Revert = actionNames(ws.Revert)
+			wv.End = ws.Ended
 		}
 		v.Window = wv
-	} else if err != nil {
-		v.Error = "The device state could not be read: " + err.Error()
 	}
 	if rs, ok, err := a.sdk.latestReset(r.Context(), d.ID); err == nil && ok && rs.State.Open() {
 		v.Reset = &rs

@@ -25,10 +25,16 @@
 //	-mode MODE    activation mode: device-owner or cope (required unless the file records it)
 //	-state FILE   state file (required); created on first use
 //	-device ID    device ID, checked against the key file
-//	-tz ZONE      device time zone for day-valid codes (default: the provisioning file's)
+//	-tz ZONE      device time zone for day-valid codes (default: the provisioning
+//	              file's; there is no local default: Go reads UTC as local on Android and iOS)
 //	-now TIME     device time as RFC 3339 instead of the system clock (tests, demos)
-//	-status       print the privileged window instead of verifying a code
-//	-clear        with -status: forget an ended window after reverting its actions
+//	-init         provisioning: create the state file (once, when the key file is
+//	              installed); after that a missing state file is damage
+//	-status       print the privileged window and the revert duty instead of verifying
+//	-clear        with -status: acknowledge the revert duty after reverting it
+//	              (refused while only an active window is open: it holds until its end);
+//	              with -log: acknowledge the use log entries printed
+//	-log          print the use log (key ID, serial, device time, degraded) to upload
 //	-challenge    show a challenge, then read the response to it from standard input
 //
 // With -challenge the agent prints "CHALLENGE XXXXX-XXXXX", which the user
@@ -38,10 +44,18 @@
 // runs on the monotonic clock, which does not survive a restart), so the
 // same run takes the response.
 //
+// The agent runs as a provisioned device: the key file is the marker, so a
+// state file that is missing (deleted, or a mistyped -state) is damage: the
+// grant is degraded and every reversible action is reported for revert.
+// Several agents may run at once on one state file: the file store locks it.
+//
 // On a grant it prints "GRANTED <actions>" and the details (scope, expiry,
 // the end of the privileged window, network policies lifted) and exits 0. On a
 // refusal it prints "REFUSED <reason>" with an explanation and the error and
-// exits 1. A usage or configuration error exits 2.
+// exits 1. A usage or configuration error exits 2. When the state could not
+// be saved it prints "STATE NOT SAVED" with the reason after the grant or
+// refusal and exits 3: the use or failed attempt is not remembered. -status
+// on a lost state prints "WINDOW lost" and exits 4.
 package main
 
 import (
@@ -63,6 +77,8 @@ const (
 	exitGranted = 0
 	exitRefused = 1
 	exitUsage   = 2
+	exitUnsaved = 3
+	exitLost    = 4
 )
 
 // maxInput bounds what is read from standard input: a code is 29 characters.
@@ -84,7 +100,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	tzName := fs.String("tz", "", "device time `zone` for day-valid codes (default: the provisioning file's)")
 	nowText := fs.String("now", "", "device `time` as RFC 3339 instead of the system clock")
 	status := fs.Bool("status", false, "print the privileged window instead of verifying")
-	clearWin := fs.Bool("clear", false, "with -status: forget an ended window after reverting it")
+	clearWin := fs.Bool("clear", false, "with -status: acknowledge the revert duty after reverting; with -log: acknowledge the entries")
+	initState := fs.Bool("init", false, "provisioning: create the state file")
+	showLog := fs.Bool("log", false, "print the use log")
 	challenge := fs.Bool("challenge", false, "show a challenge, then read the response from standard input")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: deviceagent -keys FILE -state FILE [-mode MODE] [flags] [CODE]")
@@ -124,6 +142,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if loc, err = time.LoadLocation(*tzName); err != nil {
 			return fail("time zone: %v", err)
 		}
+	} else if loc == nil && mode == servicepass.COPE {
+		return fail("-tz is required with -mode cope when the provisioning file records no zone (the zone the issuer uses for this device)")
 	}
 	now := time.Now()
 	if *nowText != "" {
@@ -135,22 +155,37 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("state: %v", err)
 	}
+	defer store.Close()
+	if *initState {
+		if err := servicepass.InitState(store); err != nil {
+			return fail("initializing the state: %v", err)
+		}
+		fmt.Fprintln(stdout, "STATE initialized")
+		return exitGranted
+	}
 	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID: fileDevice,
-		Mode:     mode,
-		Keys:     keys,
-		Store:    store,
-		Location: loc,
+		DeviceID:    fileDevice,
+		Mode:        mode,
+		Keys:        keys,
+		Store:       store,
+		Provisioned: true, // the key file is the provisioning marker
+		Location:    loc,
 	})
 	if err != nil {
 		return fail("%v", err)
 	}
 
+	if *status && *showLog {
+		return fail("-status and -log are separate")
+	}
 	if *status {
 		return printWindow(v, now, *clearWin, stdout, stderr)
 	}
+	if *showLog {
+		return printLog(v, *clearWin, stdout, stderr)
+	}
 	if *clearWin {
-		return fail("-clear goes with -status")
+		return fail("-clear goes with -status or -log")
 	}
 	if *challenge {
 		if fs.NArg() > 0 {
@@ -176,9 +211,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		reason, why := explain(err)
 		fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
 		fmt.Fprintf(stdout, "  error: %v\n", err)
+		var ns *servicepass.NotSavedError
+		if errors.As(err, &ns) {
+			fmt.Fprintf(stdout, "STATE NOT SAVED: %v\n  this attempt is not remembered (a failed one does not count toward the lockout)\n", ns.Err)
+			return exitUnsaved
+		}
 		return exitRefused
 	}
-	printGrant(stdout, g, loc)
+	printGrant(stdout, g, cmpLoc(loc))
+	var ns *servicepass.NotSavedError
+	if errors.As(g.StateError, &ns) {
+		fmt.Fprintf(stdout, "STATE NOT SAVED: %v\n  this use is not remembered: the same code may be accepted again; fix the state file\n", ns.Err)
+		return exitUnsaved
+	}
 	return exitGranted
 }
 
@@ -204,8 +249,16 @@ func answerChallenge(v *servicepass.Verifier, now time.Time, loc *time.Location,
 		fmt.Fprintf(stdout, "  error: %v\n", err)
 		return exitRefused
 	}
-	printGrant(stdout, g, loc)
+	printGrant(stdout, g, cmpLoc(loc))
 	return exitGranted
+}
+
+// cmpLoc is the zone times are printed in: the device's, or UTC.
+func cmpLoc(loc *time.Location) *time.Location {
+	if loc == nil {
+		return time.UTC
+	}
+	return loc
 }
 
 // printGrant prints what the agent does for g.
@@ -233,37 +286,82 @@ func printGrant(w io.Writer, g servicepass.Grant, loc *time.Location) {
 		}
 		fmt.Fprintf(w, "  lifted:       %s\n", strings.Join(ids, " "))
 	}
-	if g.Degraded {
-		fmt.Fprintln(w, "  DEGRADED: the device state was damaged or could not be saved; the replay guard may have lost history")
+	if g.ClockReset {
+		fmt.Fprintln(w, "  CLOCK MARK RESET: the clock mark was ahead of the device clock and now follows it")
+	}
+	if g.Degraded && g.StateError == nil {
+		fmt.Fprintln(w, "  DEGRADED: the device state was damaged or lost since this code could have been used, or its use record may be gone; report this use")
 	}
 }
 
-// printWindow prints the privileged window and, with clear, forgets an ended
-// one.
+// printWindow prints the privileged window and the revert duty and, with
+// clear, acknowledges the duty (the caller has reverted it).
 func printWindow(v *servicepass.Verifier, now time.Time, clear bool, stdout, stderr io.Writer) int {
 	st, err := v.Window(now)
-	if err != nil {
+	lost := errors.Is(err, servicepass.ErrStateLost)
+	if err != nil && !lost {
 		fmt.Fprintf(stderr, "deviceagent: window: %v\n", err)
-		return exitUsage
+		return exitUnsaved
+	}
+	if st.Active {
+		fmt.Fprintf(stdout, "WINDOW active %s until %s\n", st.Actions, st.End.Format(time.RFC3339))
 	}
 	switch {
-	case st.End.IsZero():
+	case lost:
+		fmt.Fprintf(stdout, "WINDOW lost: the device state was lost; revert %s\n", st.Revert)
+	case st.Revert != 0:
+		fmt.Fprintf(stdout, "WINDOW ended %s; revert %s\n", st.Ended.Format(time.RFC3339), st.Revert)
+	case !st.Active:
 		fmt.Fprintln(stdout, "WINDOW none")
-	case st.Active:
-		fmt.Fprintf(stdout, "WINDOW active %s until %s\n", st.Actions, st.End.Format(time.RFC3339))
-	default:
-		if st.Revert != 0 {
-			fmt.Fprintf(stdout, "WINDOW ended %s; revert %s\n", st.End.Format(time.RFC3339), st.Revert)
-		} else {
-			fmt.Fprintf(stdout, "WINDOW ended %s; nothing to revert\n", st.End.Format(time.RFC3339))
+	}
+	if !clear {
+		if lost {
+			return exitLost
 		}
-		if clear {
-			if err := v.ClearWindow(); err != nil {
-				fmt.Fprintf(stderr, "deviceagent: clearing the window: %v\n", err)
-				return exitUsage
-			}
-			fmt.Fprintln(stdout, "WINDOW cleared")
+		return exitGranted
+	}
+	if st.Revert == 0 {
+		if st.Active {
+			fmt.Fprintf(stdout, "WINDOW not cleared: the window is active; its actions hold until %s\n", st.End.Format(time.RFC3339))
+			return exitRefused
 		}
+		fmt.Fprintln(stdout, "WINDOW nothing to clear")
+		return exitGranted
+	}
+	if err := v.ClearWindow(st); err != nil {
+		fmt.Fprintf(stdout, "WINDOW not cleared: %v\n", err)
+		if errors.Is(err, servicepass.ErrWindowChanged) {
+			return exitRefused
+		}
+		return exitUnsaved
+	}
+	fmt.Fprintf(stdout, "WINDOW cleared revert %s\n", st.Revert)
+	return exitGranted
+}
+
+// printLog prints the use log and, with clear, acknowledges what it printed.
+func printLog(v *servicepass.Verifier, clear bool, stdout, stderr io.Writer) int {
+	entries, dropped, err := v.UseLog()
+	if err != nil {
+		fmt.Fprintf(stderr, "deviceagent: use log: %v\n", err)
+		return exitUnsaved
+	}
+	for _, e := range entries {
+		d := ""
+		if e.Degraded {
+			d = " degraded"
+		}
+		fmt.Fprintf(stdout, "USE %d key %d serial %06x at %s%s\n", e.Seq, e.KeyID, e.Serial, e.At.Format(time.RFC3339), d)
+	}
+	if dropped > 0 {
+		fmt.Fprintf(stdout, "USE %d older entries dropped unacknowledged\n", dropped)
+	}
+	if clear && len(entries) > 0 {
+		if err := v.AckUseLog(entries[len(entries)-1].Seq); err != nil {
+			fmt.Fprintf(stderr, "deviceagent: acknowledging the use log: %v\n", err)
+			return exitUnsaved
+		}
+		fmt.Fprintln(stdout, "USE acknowledged")
 	}
 	return exitGranted
 }

@@ -66,6 +66,10 @@ func newSite(t *testing.T) *site {
 	}
 	s.keys = s.keyFile("device-42")
 	s.state = filepath.Join(s.dir, "agent.state")
+	// Provisioning: the key file is installed and the state created.
+	if status, out, errOut := s.agent("do", t0, "", "-init"); status != exitGranted || out != "STATE initialized\n" {
+		t.Fatalf("-init: %d %q %q", status, out, errOut)
+	}
 	return s
 }
 
@@ -133,7 +137,7 @@ func TestGrantAndRefusals(t *testing.T) {
 	}{
 		{"typo first", "device-owner", at, "", []string{mistype(code)}, exitRefused, []string{"REFUSED typo:"}},
 		{"malformed", "device-owner", at, "", []string{"hello"}, exitRefused, []string{"REFUSED malformed:"}},
-		{"wrong mode", "cope", at, "", []string{code}, exitRefused, []string{"REFUSED mode:"}},
+		{"wrong mode", "cope", at, "", []string{"-tz", "UTC", code}, exitRefused, []string{"REFUSED mode:"}},
 		{"not yet valid", "device-owner", t0.Add(-40 * 24 * time.Hour), "", []string{code}, exitRefused, []string{"REFUSED not-yet-valid:"}},
 		{"grant, typed in lowercase groups", "device-owner", at, "", strings.Split(strings.ToLower(code), "-"), exitGranted, []string{
 			"GRANTED Unlock|DisableKiosk", "scope:        Device", "mode:         DeviceOwner",
@@ -238,30 +242,84 @@ func TestWindowStatus(t *testing.T) {
 		{t0, []string{"-status"}, exitGranted, "WINDOW none\n"},
 		{t0, []string{code}, exitGranted, "lifted:       configure_mobile_networks roaming_data"},
 		{t0.Add(30 * time.Minute), []string{"-status"}, exitGranted, "WINDOW active Unlock|RemoveNetworkRestrictions until 2026-11-22T11:00:00Z\n"},
-		{t0.Add(30 * time.Minute), []string{"-status", "-clear"}, exitGranted, "WINDOW active"},
-		{t0.Add(2 * time.Hour), []string{"-status", "-clear"}, exitGranted, "WINDOW ended 2026-11-22T11:00:00Z; revert RemoveNetworkRestrictions\nWINDOW cleared\n"},
+		// -clear on an active window says why it does nothing (issue 14).
+		{t0.Add(30 * time.Minute), []string{"-status", "-clear"}, exitRefused, "WINDOW active Unlock|RemoveNetworkRestrictions until 2026-11-22T11:00:00Z\nWINDOW not cleared: the window is active; its actions hold until 2026-11-22T11:00:00Z\n"},
+		{t0.Add(2 * time.Hour), []string{"-status"}, exitGranted, "WINDOW ended 2026-11-22T11:00:00Z; revert RemoveNetworkRestrictions\n"},
+		{t0.Add(2 * time.Hour), []string{"-status", "-clear"}, exitGranted, "WINDOW ended 2026-11-22T11:00:00Z; revert RemoveNetworkRestrictions\nWINDOW cleared revert RemoveNetworkRestrictions\n"},
 		{t0.Add(2 * time.Hour), []string{"-status"}, exitGranted, "WINDOW none\n"},
+		{t0.Add(2 * time.Hour), []string{"-status", "-clear"}, exitGranted, "WINDOW none\nWINDOW nothing to clear\n"},
 		{t0, []string{"-clear", code}, exitUsage, ""},
+		{t0, []string{"-log"}, exitGranted, "USE 0 key 7 serial"},
+		{t0, []string{"-log", "-clear"}, exitGranted, "USE acknowledged\n"},
+		{t0, []string{"-log"}, exitGranted, ""},
 	}
 	for i, st := range steps {
 		status, out, errOut := s.agent("do", st.at, "", st.args...)
-		if status != st.status || !strings.Contains(out, st.want) {
+		if status != st.status || !strings.Contains(out, st.want) || (st.want == "" && out != "") {
 			t.Errorf("step %d %v: %d %q %q, want %d %q", i, st.args, status, out, errOut, st.status, st.want)
 		}
 	}
 }
 
 func TestDamagedState(t *testing.T) {
+	for _, damage := range []struct {
+		name string
+		fn   func(path string) error
+	}{
+		{"garbage", func(p string) error { return os.WriteFile(p, []byte("garbage"), 0o600) }},
+		// The device is provisioned (it holds its key file): a deleted
+		// state file is damage, not a fresh install (issue 13 finding 2).
+		{"deleted", os.Remove},
+	} {
+		t.Run(damage.name, func(t *testing.T) {
+			s := newSite(t)
+			code := s.issue(servicepass.Request{})
+			if status, out, _ := s.agent("do", t0, "", code); status != exitGranted || strings.Contains(out, "DEGRADED") {
+				t.Fatalf("before the damage: %d %s", status, out)
+			}
+			if err := damage.fn(s.state); err != nil {
+				t.Fatal(err)
+			}
+			status, out, _ := s.agent("do", t0.Add(time.Minute), "", "-status")
+			if status != exitLost || !strings.Contains(out, "WINDOW lost: the device state was lost; revert "+servicepass.Reversible.String()+"\n") {
+				t.Fatalf("status after the damage: %d %s", status, out)
+			}
+			status, out, _ = s.agent("do", t0.Add(2*time.Minute), "", code)
+			if status != exitGranted || !strings.Contains(out, "DEGRADED") {
+				t.Fatalf("replay after the damage: %d %s", status, out)
+			}
+			status, out, _ = s.agent("do", t0.Add(3*time.Minute), "", "-status", "-clear")
+			if status != exitGranted || !strings.Contains(out, "WINDOW cleared revert") {
+				t.Fatalf("acknowledging the lost duty: %d %s", status, out)
+			}
+		})
+	}
 	s := newSite(t)
 	if err := os.WriteFile(s.state, []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	status, out, _ := s.agent("do", t0, "", s.issue(servicepass.Request{}))
-	if status != exitGranted || !strings.Contains(out, "DEGRADED") {
-		t.Fatalf("%d %s", status, out)
+	if status, _, _ := s.agent("do", t0, "", s.issue(servicepass.Request{})); status != exitGranted {
+		t.Fatal(status)
 	}
 	if _, err := os.Stat(s.state + ".damaged"); err != nil {
 		t.Errorf("damaged file not kept aside: %v", err)
+	}
+}
+
+// TestUnsavedState: a state that cannot be saved is never silent (issue 13
+// finding 6): the agent says why and exits 3, for a grant and a refusal.
+func TestUnsavedState(t *testing.T) {
+	s := newSite(t)
+	s.state = filepath.Join(s.dir, "no", "such", "state")
+	code := s.issue(servicepass.Request{})
+	status, out, _ := s.agent("do", t0, "", code)
+	if status != exitUnsaved || !strings.HasPrefix(out, "GRANTED") || !strings.Contains(out, "STATE NOT SAVED: servicepass: locking device state: open ") ||
+		!strings.Contains(out, "no such file or directory") {
+		t.Fatalf("grant: %d %s", status, out)
+	}
+	status, out, _ = s.agent("do", t0, "", s.issue(servicepass.Request{DeviceID: "device-43"}))
+	if status != exitUnsaved || !strings.HasPrefix(out, "REFUSED invalid:") || !strings.Contains(out, "STATE NOT SAVED:") {
+		t.Fatalf("refusal: %d %s", status, out)
 	}
 }
 
@@ -285,20 +343,13 @@ func TestUsageErrors(t *testing.T) {
 		{"bad keys", []string{"-keys", bad, "-state", s.state, "-mode", "do", "X"}, "malformed provisioning file: line 1"},
 		{"other device", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-device", "device-43", "X"}, `key file is for device "device-42", not "device-43"`},
 		{"bad zone", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-tz", "Mars/Olympus", "X"}, "time zone"},
+		{"status and log", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-status", "-log"}, "separate"},
 		{"bad now", []string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-now", "yesterday", "X"}, "-now"},
 		{"no code", []string{"-keys", s.keys, "-state", s.state, "-mode", "do"}, "no code"},
-		{"state in a missing dir", []string{"-keys", s.keys, "-state", filepath.Join(s.dir, "no", "such", "state"), "-mode", "do", "-now", t0.Format(time.RFC3339), s.issue(servicepass.Request{})}, ""},
 	}
 	for _, tc := range cases {
 		var out, errOut bytes.Buffer
 		status := run(tc.args, strings.NewReader(""), &out, &errOut)
-		if tc.want == "" {
-			// An unwritable state file still grants, degraded, and says so.
-			if status != exitGranted || !strings.Contains(out.String(), "DEGRADED") {
-				t.Errorf("%s: %d %q %q", tc.name, status, out.String(), errOut.String())
-			}
-			continue
-		}
 		if status != exitUsage || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%s: status %d, stderr %q, want %d and %q", tc.name, status, errOut.String(), exitUsage, tc.want)
 		}
@@ -333,6 +384,36 @@ func TestBinary(t *testing.T) {
 	}
 	if status, _ := runBin("", "-mode"); status != 2 {
 		t.Fatalf("usage: %d", status)
+	}
+
+	// Agents started at once on one state file grant a code exactly once
+	// (issue 13 finding 1: the file store locks the file).
+	const procs = 8
+	for round := range 5 {
+		code := s.issue(servicepass.Request{ExpiresAt: t0.Add(time.Hour + time.Duration(round)*time.Minute)})
+		cmds := make([]*exec.Cmd, procs)
+		outs := make([]bytes.Buffer, procs)
+		for i := range cmds {
+			cmds[i] = exec.Command(bin, "-keys", s.keys, "-mode", "device-owner", "-state", s.state, "-now", t0.Format(time.RFC3339), code)
+			cmds[i].Stdout = &outs[i]
+			if err := cmds[i].Start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		granted := 0
+		for i, c := range cmds {
+			err := c.Wait()
+			switch {
+			case err == nil && strings.HasPrefix(outs[i].String(), "GRANTED"):
+				granted++
+			case err != nil && strings.HasPrefix(outs[i].String(), "REFUSED replay:"):
+			default:
+				t.Errorf("round %d agent %d: %v %s", round, i, err, outs[i].String())
+			}
+		}
+		if granted != 1 {
+			t.Fatalf("round %d: %d of %d concurrent agents granted the same code", round, granted, procs)
+		}
 	}
 }
 

@@ -294,7 +294,8 @@ func TestRoundTrip(t *testing.T) {
 	}
 	code := issue("device-42")
 	verify := func(code string) (int, string) {
-		cmd := exec.Command(agent, "-keys", keys, "-mode", "cope", "-state", filepath.Join(dir, "agent.state"), code)
+		// A COPE agent needs the device zone (issue 13: no local default).
+		cmd := exec.Command(agent, "-keys", keys, "-mode", "cope", "-tz", "UTC", "-state", filepath.Join(dir, "agent.state"), code)
 		out, err := cmd.Output()
 		if ee, ok := err.(*exec.ExitError); ok {
 			return ee.ExitCode(), string(out)

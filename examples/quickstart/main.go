@@ -231,7 +231,7 @@ func (d *demo) servicePassword() error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(d.w, "at %s the window ends: revert %s\n", d.at(ws.End), ws.Revert)
+	fmt.Fprintf(d.w, "at %s the window ends: revert %s\n", d.at(ws.Ended), ws.Revert)
 
 	d.heading("3. Device agent: refusals")
 	other, err := issuer.Issue(d.ctx, servicepass.Request{DeviceID: "device-43", Mode: servicepass.DeviceOwner,

@@ -1,6 +1,7 @@
 package servicepasstest_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"time"
@@ -36,7 +37,7 @@ func Example_hostProperty() {
 			}
 			keys, _ := issuer.DeviceKeys(req.DeviceID)
 			device, _ := servicepass.NewVerifier(servicepass.VerifierConfig{
-				DeviceID: req.DeviceID, Mode: req.Mode, Keys: keys,
+				DeviceID: req.DeviceID, Mode: req.Mode, Keys: keys, Location: cmp.Or(req.Location, warsaw),
 			})
 			grant, err := device.Verify(issued.Display.Reveal(), clock.Now().Add(time.Minute))
 			return err == nil && grant.Actions == req.Actions

@@ -24,7 +24,8 @@ func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.Device
 		runs := 0
 		err := s.Update(func(st *servicepass.DeviceState) bool {
 			runs++
-			if st.Failures != 0 || len(st.Used) != 0 || !st.HighWater.IsZero() || st.Window != (servicepass.WindowState{}) || st.Damaged {
+			if st.Failures != 0 || len(st.Used) != 0 || !st.HighWater.IsZero() || st.Window != (servicepass.WindowState{}) || st.Damaged ||
+				st.Provisioned || st.Revert != (servicepass.RevertState{}) || len(st.Log) != 0 {
 				t.Errorf("fresh state is not zero: %+v", st)
 			}
 			return false
@@ -42,6 +43,11 @@ func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.Device
 			NextForget: t0.Add(time.Hour),
 			Window:     servicepass.WindowState{Actions: servicepass.Unlock | servicepass.DisableKiosk, Start: t0, End: t0.Add(time.Hour)},
 			DamagedAt:  t0.Add(-time.Hour),
+			// Fields added for issue 13.
+			Provisioned: true, MaxSkew: time.Hour, PrunedExpiry: t0.Add(-2 * time.Hour), DamageFound: t0.Add(-3 * time.Hour),
+			Revert:  servicepass.RevertState{Actions: servicepass.AllowFactoryReset, Ended: t0.Add(-time.Minute), Seq: 1 << 62, Lost: true},
+			Log:     []servicepass.UseEntry{{Seq: 4, KeyID: 2, Serial: 0xABCDEF, At: t0, Degraded: true}, {Seq: 5, KeyID: 1, Serial: 1, At: t0.Add(time.Second)}},
+			LogNext: 6, LogDropped: 3,
 		}
 		mustUpdate(t, s, func(st *servicepass.DeviceState) bool { *st = want.Clone(); return true })
 		mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
@@ -149,8 +155,19 @@ func mustUpdate(t *testing.T, s servicepass.DeviceStore, fn func(*servicepass.De
 func sameState(got, want *servicepass.DeviceState) error {
 	if got.Failures != want.Failures || !got.LastFailure.Equal(want.LastFailure) || !got.LockedUntil.Equal(want.LockedUntil) ||
 		!got.HighWater.Equal(want.HighWater) || !got.NextForget.Equal(want.NextForget) || !got.DamagedAt.Equal(want.DamagedAt) ||
-		got.Window.Actions != want.Window.Actions || !got.Window.Start.Equal(want.Window.Start) || !got.Window.End.Equal(want.Window.End) {
+		got.Window.Actions != want.Window.Actions || !got.Window.Start.Equal(want.Window.Start) || !got.Window.End.Equal(want.Window.End) ||
+		got.Provisioned != want.Provisioned || got.MaxSkew != want.MaxSkew || !got.PrunedExpiry.Equal(want.PrunedExpiry) ||
+		!got.DamageFound.Equal(want.DamageFound) || got.Revert.Actions != want.Revert.Actions || !got.Revert.Ended.Equal(want.Revert.Ended) ||
+		got.Revert.Seq != want.Revert.Seq || got.Revert.Lost != want.Revert.Lost || got.LogNext != want.LogNext || got.LogDropped != want.LogDropped {
 		return fmt.Errorf("state = %+v, want %+v", *got, *want)
+	}
+	if len(got.Log) != len(want.Log) {
+		return fmt.Errorf("use log %v, want %v", got.Log, want.Log)
+	}
+	for i, w := range want.Log {
+		if g := got.Log[i]; g.Seq != w.Seq || g.KeyID != w.KeyID || g.Serial != w.Serial || !g.At.Equal(w.At) || g.Degraded != w.Degraded {
+			return fmt.Errorf("use log entry %d is %+v, want %+v", i, g, w)
+		}
 	}
 	if len(got.Used) != len(want.Used) {
 		return fmt.Errorf("used records %v, want %v", got.Used, want.Used)

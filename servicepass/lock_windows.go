@@ -1,0 +1,38 @@
+//go:build windows
+
+package servicepass
+
+import (
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// LockFileEx and UnlockFileEx are in kernel32 but not in package syscall.
+var (
+	kernel32         = syscall.NewLazyDLL("kernel32.dll")
+	procLockFileEx   = kernel32.NewProc("LockFileEx")
+	procUnlockFileEx = kernel32.NewProc("UnlockFileEx")
+)
+
+const lockfileExclusiveLock = 0x2 // LOCKFILE_EXCLUSIVE_LOCK
+
+// lockFile takes an exclusive LockFileEx lock on the first byte of f,
+// waiting for it; it is released by unlockFile or when the process dies.
+func lockFile(f *os.File) error {
+	var ol syscall.Overlapped
+	r, _, err := procLockFileEx.Call(f.Fd(), lockfileExclusiveLock, 0, 1, 0, uintptr(unsafe.Pointer(&ol)))
+	if r == 0 {
+		return err
+	}
+	return nil
+}
+
+func unlockFile(f *os.File) error {
+	var ol syscall.Overlapped
+	r, _, err := procUnlockFileEx.Call(f.Fd(), 0, 1, 0, uintptr(unsafe.Pointer(&ol)))
+	if r == 0 {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,301 @@
+package servicepass_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/commands"
+	"github.com/leanovate/gopter/gen"
+
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+// agentSim is the system under test of TestModelDeviceState: a provisioned
+// agent on a file store, driven like a real one, with the reference
+// bookkeeping the properties are checked against: how often each code was
+// granted, which reversible actions the agent has applied, the failures
+// since the state last forgot them, and the latest device time of a grant
+// (the only thing allowed to move the clock mark).
+type agentSim struct {
+	t       *testing.T
+	f       *fixture
+	path    string
+	v       *servicepass.Verifier
+	store   *servicepass.FileStore
+	skew    time.Duration
+	now     time.Time     // true time
+	offset  time.Duration // device clock minus true time
+	codes   []string
+	granted []int
+	// applied are the reversible actions the agent has applied and not
+	// reverted.
+	applied servicepass.Actions
+	// lastGrant is the device time of the latest grant of each reversible
+	// action: no action may stay in an active window longer than the
+	// window's length after it.
+	lastGrant map[servicepass.Actions]time.Time
+	failures  int // wrong MACs counted since the last grant or state loss
+	// seen is the status of the latest poll, which a slow agent
+	// acknowledges late (after other commands ran).
+	seen servicepass.WindowStatus
+	mark time.Time // device time of the latest grant since the last state loss or clock reset
+}
+
+func (a *agentSim) device() time.Time { return a.now.Add(a.offset) }
+
+func (a *agentSim) open() {
+	if a.store != nil {
+		_ = a.store.Close()
+	}
+	a.store = openFile(a.t, a.path)
+	a.v = a.f.provisioned(a.t, "dev", servicepass.DeviceOwner, a.store, a.skew)
+}
+
+// simResult is what a command reports: empty when every property held.
+type simResult string
+
+func (a *agentSim) verify(i int, at time.Time) simResult {
+	g, err := a.v.Verify(a.codes[i], at)
+	switch {
+	case err == nil:
+		if a.granted[i] > 0 && !g.Degraded {
+			return simResult(fmt.Sprintf("code %d granted a second time without Degraded", i))
+		}
+		a.granted[i]++
+		a.applied |= g.Actions & servicepass.Reversible
+		for _, x := range (g.Actions & servicepass.Reversible).List() {
+			a.lastGrant[x] = at
+		}
+		a.failures = 0
+		if g.ClockReset || at.After(a.mark) {
+			a.mark = at
+		}
+	case errors.Is(err, servicepass.ErrInvalid):
+		a.failures++
+	}
+	return ""
+}
+
+func (a *agentSim) issue(actions servicepass.Actions, validity time.Duration) int {
+	a.f.clock.Set(a.now)
+	a.codes = append(a.codes, a.f.issue(a.t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: actions,
+		ExpiresAt: a.now.Add(validity)}).Code.Reveal())
+	a.granted = append(a.granted, 0)
+	return len(a.codes) - 1
+}
+
+// poll is the agent's routine: read the window, revert what it reports,
+// re-apply the active window's actions, acknowledge. Every reversible action
+// the agent holds must then belong to the active window.
+func (a *agentSim) poll(at time.Time) simResult {
+	st, err := a.v.Window(at)
+	if err != nil && !errors.Is(err, servicepass.ErrStateLost) {
+		return simResult(fmt.Sprintf("Window: %v", err))
+	}
+	a.applied &^= st.Revert
+	var active servicepass.Actions
+	if st.Active {
+		active = st.Actions & servicepass.Reversible
+	}
+	for _, x := range active.List() {
+		if g, ok := a.lastGrant[x]; !ok || !at.Before(g.Add(servicepass.DefaultWindow)) {
+			return simResult(fmt.Sprintf("%v still active at %v, last granted at %v", x, at, g))
+		}
+	}
+	if left := a.applied &^ active; left != 0 {
+		return simResult(fmt.Sprintf("%v applied but not reported for revert (status %+v)", left, st))
+	}
+	a.applied |= active
+	a.seen = st
+	if err := a.v.ClearWindow(st); err != nil && !errors.Is(err, servicepass.ErrWindowChanged) {
+		return simResult(fmt.Sprintf("ClearWindow: %v", err))
+	}
+	return ""
+}
+
+func (a *agentSim) lose() {
+	a.failures, a.mark = 0, time.Time{}
+}
+
+type simCmd struct {
+	name string
+	run  func(a *agentSim) simResult
+}
+
+func (c simCmd) Run(sut commands.SystemUnderTest) commands.Result { return c.run(sut.(*agentSim)) }
+func (c simCmd) NextState(s commands.State) commands.State        { return s }
+func (c simCmd) PreCondition(commands.State) bool                 { return true }
+func (c simCmd) String() string                                   { return c.name }
+func (c simCmd) PostCondition(_ commands.State, r commands.Result) *gopter.PropResult {
+	if r.(simResult) != "" {
+		return &gopter.PropResult{Status: gopter.PropFalse, Labels: []string{string(r.(simResult))}}
+	}
+	return &gopter.PropResult{Status: gopter.PropTrue}
+}
+
+var simActions = []servicepass.Actions{
+	servicepass.Unlock, servicepass.DisableKiosk, servicepass.AllowFactoryReset | servicepass.Unlock,
+	servicepass.RemoveNetworkRestrictions | servicepass.AllowDeveloperOptions, servicepass.EmergencyDatabaseReset,
+}
+
+var simValidity = []time.Duration{servicepass.MinValidity, time.Hour, 24 * time.Hour, servicepass.MaxValidity}
+
+func genSimCommand(commands.State) gopter.Gen {
+	return gen.OneGenOf(
+		gen.IntRange(0, 1<<20).Map(func(i int) commands.Command {
+			return simCmd{fmt.Sprintf("replay(%d)", i), func(a *agentSim) simResult {
+				if len(a.codes) == 0 {
+					return ""
+				}
+				return a.verify(i%len(a.codes), a.device())
+			}}
+		}),
+		gen.IntRange(0, len(simActions)*len(simValidity)-1).Map(func(i int) commands.Command {
+			act, val := simActions[i%len(simActions)], simValidity[i/len(simActions)]
+			return simCmd{fmt.Sprintf("fresh(%v, %v)", act, val), func(a *agentSim) simResult {
+				return a.verify(a.issue(act, val), a.device())
+			}}
+		}),
+		gen.Bool().Map(func(w bool) commands.Command {
+			return simCmd{fmt.Sprintf("forged(wild=%v)", w), func(a *agentSim) simResult {
+				p, _ := servicepass.Decode(a.codes[a.issue(servicepass.Unlock, time.Hour)])
+				a.granted = a.granted[:len(a.granted)-1]
+				a.codes = a.codes[:len(a.codes)-1]
+				p.MAC ^= 1
+				at := a.device()
+				if w {
+					at = wild
+				}
+				if _, err := a.v.Verify(p.Canonical(), at); errors.Is(err, servicepass.ErrInvalid) {
+					a.failures++
+				}
+				return ""
+			}}
+		}),
+		gen.Bool().Map(func(w bool) commands.Command {
+			return simCmd{fmt.Sprintf("poll(wild=%v)", w), func(a *agentSim) simResult {
+				if w {
+					return a.poll(wild)
+				}
+				return a.poll(a.device())
+			}}
+		}),
+		gen.Const(0).Map(func(int) commands.Command {
+			return simCmd{"clearStale", func(a *agentSim) simResult {
+				// A slow agent acknowledges the status it saw before the
+				// commands since; it reverted that status's duty.
+				a.applied &^= a.seen.Revert
+				if err := a.v.ClearWindow(a.seen); err != nil && !errors.Is(err, servicepass.ErrWindowChanged) {
+					return simResult(fmt.Sprintf("ClearWindow: %v", err))
+				}
+				return ""
+			}}
+		}),
+		gen.OneConstOf(time.Minute, 5*time.Minute, time.Hour).Map(func(skew time.Duration) commands.Command {
+			return simCmd{fmt.Sprintf("restart(skew=%v)", skew), func(a *agentSim) simResult {
+				a.skew = skew
+				a.open()
+				return ""
+			}}
+		}),
+		gen.Bool().Map(func(del bool) commands.Command {
+			return simCmd{fmt.Sprintf("lose(delete=%v)", del), func(a *agentSim) simResult {
+				var err error
+				if del {
+					err = os.Remove(a.path)
+				} else {
+					err = os.WriteFile(a.path, []byte("garbage"), 0o600)
+				}
+				if err != nil && !errors.Is(err, os.ErrNotExist) {
+					return simResult(err.Error())
+				}
+				a.lose()
+				return ""
+			}}
+		}),
+		gen.OneConstOf(time.Minute, 20*time.Minute, 2*time.Hour, 26*time.Hour).Map(func(d time.Duration) commands.Command {
+			return simCmd{fmt.Sprintf("advance(%v)", d), func(a *agentSim) simResult {
+				a.now = a.now.Add(d)
+				return ""
+			}}
+		}),
+		gen.OneConstOf(time.Duration(0), -48*time.Hour, -time.Hour, 10*time.Minute, 24*time.Hour).Map(func(o time.Duration) commands.Command {
+			return simCmd{fmt.Sprintf("setClock(%v)", o), func(a *agentSim) simResult {
+				a.offset = o
+				return ""
+			}}
+		}),
+		gen.IntRange(0, 2).Map(func(kind int) commands.Command {
+			return simCmd{fmt.Sprintf("wildThenGenuine(%d)", kind), func(a *agentSim) simResult {
+				// Only where nothing authenticated or counted could refuse a
+				// genuine code at the true time.
+				if a.failures >= servicepass.DefaultLockout.Free || a.now.Before(a.mark.Add(-a.skew)) {
+					return ""
+				}
+				switch kind {
+				case 0:
+					p, _ := servicepass.Decode(a.codes[a.issue(servicepass.Unlock, time.Hour)])
+					p.MAC ^= 1
+					if _, err := a.v.Verify(p.Canonical(), wild); errors.Is(err, servicepass.ErrInvalid) {
+						a.failures++
+					}
+				case 1:
+					a.verify(a.issue(servicepass.Unlock, time.Hour), wild) // expired there
+				case 2:
+					if r := a.poll(wild); r != "" {
+						return r
+					}
+				}
+				i := a.issue(servicepass.Unlock, time.Hour)
+				if _, err := a.v.Verify(a.codes[i], a.now); err != nil {
+					return simResult(fmt.Sprintf("genuine code at the true time refused after one unauthenticated reading at %v: %v", wild, err))
+				}
+				a.granted[i]++
+				a.failures, a.mark = 0, later(a.mark, a.now)
+				return ""
+			}}
+		}),
+	)
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// TestModelDeviceState drives a provisioned agent through random sequences
+// of verifications (fresh codes, replays, forged codes, at wild times),
+// window polls with the agent's revert routine, restarts with another
+// skew, corrupted and deleted state, clock jumps and wrong device clocks.
+// It never grants a code twice without Degraded, never leaves a reversible
+// action the agent applied unreported, and never locks out a genuine code
+// after a single unauthenticated reading.
+func TestModelDeviceState(t *testing.T) {
+	cmds := &commands.ProtoCommands{
+		NewSystemUnderTestFunc: func(commands.State) commands.SystemUnderTest {
+			f := newFixture(t)
+			a := &agentSim{t: t, f: f, path: filepath.Join(t.TempDir(), "state"), skew: servicepass.DefaultSkew, now: t0,
+				lastGrant: map[servicepass.Actions]time.Time{}}
+			if err := servicepass.InitState(openFile(t, a.path)); err != nil {
+				t.Fatal(err)
+			}
+			a.open()
+			return a
+		},
+		DestroySystemUnderTestFunc: func(sut commands.SystemUnderTest) { _ = sut.(*agentSim).store.Close() },
+		InitialStateGen:            gen.Const(0),
+		GenCommandFunc:             genSimCommand,
+	}
+	p := params(13, 250)
+	p.MaxSize = 50
+	props := gopter.NewProperties(p)
+	props.Property("device state model", commands.Prop(cmds))
+	props.TestingRun(t)
+}

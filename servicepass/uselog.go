@@ -1,0 +1,88 @@
+package servicepass
+
+import (
+	"slices"
+	"time"
+)
+
+// UseLogSize is the number of entries the use log keeps; when it is full,
+// the oldest entry is dropped (and counted in [DeviceState.LogDropped]).
+const UseLogSize = 64
+
+// UseEntry is one grant in the use log: enough for the server, which knows
+// every code it issued by key ID and serial, to reconcile uses the device
+// could not tell apart (a degraded grant, a replay after a lost state).
+type UseEntry struct {
+	// Seq numbers the entries of one state, from 0.
+	Seq      uint64    `json:"seq"`
+	KeyID    uint8     `json:"key_id"`
+	Serial   uint32    `json:"serial"`
+	At       time.Time `json:"at"` // device time of the grant, UTC
+	Degraded bool      `json:"degraded,omitempty"`
+}
+
+// logUse appends e to the use log, dropping the oldest entry when full. Once
+// the log has grown to its size it does not allocate.
+func (s *DeviceState) logUse(e UseEntry) {
+	e.Seq = s.LogNext
+	s.LogNext++
+	if len(s.Log) >= UseLogSize {
+		n := copy(s.Log, s.Log[len(s.Log)-UseLogSize+1:])
+		s.LogDropped += uint64(len(s.Log) - n)
+		s.Log = s.Log[:n]
+	}
+	if s.Log == nil {
+		s.Log = make([]UseEntry, 0, UseLogSize)
+	}
+	s.Log = append(s.Log, e)
+}
+
+// UseLog returns the use log, oldest first, and how many entries were
+// dropped unacknowledged because it was full. The agent uploads the
+// entries when it can and then calls [Verifier.AckUseLog]. A damaged or lost
+// state loses its log with the rest; the server sees the gap in the serials
+// it issued, and the first grants after it are degraded.
+func (v *Verifier) UseLog() (entries []UseEntry, dropped uint64, err error) {
+	ran := false
+	err = v.store.Update(func(s *DeviceState) bool {
+		ran = true
+		if !v.lost(s) {
+			entries, dropped = slices.Clone(s.Log), s.LogDropped
+		}
+		return false
+	})
+	if !ran {
+		return nil, 0, stateError(err)
+	}
+	return entries, dropped, err
+}
+
+// AckUseLog drops the use log entries up to and including sequence number
+// through (the last one the agent uploaded) and resets the dropped count.
+// Entries logged since are kept.
+func (v *Verifier) AckUseLog(through uint64) error {
+	ran := false
+	err := v.store.Update(func(s *DeviceState) bool {
+		ran = true
+		if v.lost(s) {
+			return false
+		}
+		i := 0
+		for i < len(s.Log) && s.Log[i].Seq <= through {
+			i++
+		}
+		if i == 0 && s.LogDropped == 0 {
+			return false
+		}
+		s.Log = s.Log[:copy(s.Log, s.Log[i:])]
+		s.LogDropped = 0
+		return true
+	})
+	if !ran {
+		return stateError(err)
+	}
+	if err != nil {
+		return &NotSavedError{Err: err}
+	}
+	return nil
+}
