@@ -415,7 +415,7 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 	}
 	ms := sl.macs[e.index]
 	if ms == nil {
-		ms = newLabeledMACState(&e.key, responseLabel, v.deviceID)
+		ms = newLabeledMACState(e.key, responseLabel, v.deviceID)
 		sl.macs[e.index] = ms
 	}
 	responseMessage(&op.msg, sl.value, op.keyID, op.actions, op.mode)

@@ -219,11 +219,20 @@ const pow64mod37 = (1 << 63 % 37) * 2 % 37
 // a tag then costs two SHA-256 compressions. TestMACStateMatchesHMAC checks
 // it against crypto/hmac.
 type macState struct {
-	inner, outer     hash.Hash
-	innerU, outerU   encoding.BinaryUnmarshaler
-	innerMid, outMid []byte
-	last             [9]byte
-	sum              [sha256.Size]byte
+	inner, outer   hash.Hash
+	innerU, outerU encoding.BinaryUnmarshaler
+	// mid holds the marshaled inner and outer HMAC states, which are as good
+	// as the key: behind a pointer so that fmt reaching a macState by
+	// reflection prints an address, never the bytes.
+	mid  *macMids
+	last [9]byte
+}
+
+// macMids are a key's prepared HMAC-SHA256 midstates, and the scratch the
+// latest MAC is computed in.
+type macMids struct {
+	inner, outer []byte
+	sum          [sha256.Size]byte
 }
 
 // macPrefix returns label || len(deviceID) || deviceID || zero bytes up to
@@ -270,8 +279,9 @@ func newLabeledMACState(key *[KeySize]byte, label, deviceID string) *macState {
 	m.inner.Write(labeledPrefix(label, deviceID))
 	m.outer.Write(opad[:])
 	// sha256 digests always marshal; an error here is impossible.
-	m.innerMid, _ = m.inner.(encoding.BinaryMarshaler).MarshalBinary()
-	m.outMid, _ = m.outer.(encoding.BinaryMarshaler).MarshalBinary()
+	m.mid = new(macMids)
+	m.mid.inner, _ = m.inner.(encoding.BinaryMarshaler).MarshalBinary()
+	m.mid.outer, _ = m.outer.(encoding.BinaryMarshaler).MarshalBinary()
 	clear(ipad[:])
 	clear(opad[:])
 	return m
@@ -287,12 +297,12 @@ func (m *macState) tag(b *[payloadBytes]byte) uint64 {
 // first64 returns the first 64 bits of the HMAC of the prefix followed by
 // msg.
 func (m *macState) first64(msg []byte) uint64 {
-	_ = m.innerU.UnmarshalBinary(m.innerMid)
+	_ = m.innerU.UnmarshalBinary(m.mid.inner)
 	m.inner.Write(msg)
-	s := m.inner.Sum(m.sum[:0])
-	_ = m.outerU.UnmarshalBinary(m.outMid)
+	s := m.inner.Sum(m.mid.sum[:0])
+	_ = m.outerU.UnmarshalBinary(m.mid.outer)
 	m.outer.Write(s)
-	s = m.outer.Sum(m.sum[:0])
+	s = m.outer.Sum(m.mid.sum[:0])
 	return binary.BigEndian.Uint64(s)
 }
 

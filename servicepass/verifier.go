@@ -147,7 +147,11 @@ type Grant struct {
 
 type keyEntry struct {
 	index int // position in the keyring, and in verifyOp.macs
-	key   [KeySize]byte
+	// key is behind a pointer so that fmt, which prints a struct it reaches
+	// through an unexported field by reflection (and dereferences one level
+	// under a verb it cannot apply, %!s(...)), shows an address, never the
+	// key bytes.
+	key *[KeySize]byte
 }
 
 // Verifier checks service passwords on the device, offline. Create it with
@@ -189,7 +193,8 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		loc:         cfg.Location,
 	}
 	for _, k := range cfg.Keys {
-		v.keys[k.id] = &keyEntry{index: v.nkeys, key: *k.raw()}
+		kb := *k.raw()
+		v.keys[k.id] = &keyEntry{index: v.nkeys, key: &kb}
 		v.nkeys++
 	}
 	if v.store == nil {
@@ -277,7 +282,7 @@ func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
 	// in parallel; it is consulted only after the lockout check.
 	ms := op.macs[e.index]
 	if ms == nil {
-		ms = newMACState(&e.key, v.deviceID)
+		ms = newMACState(e.key, v.deviceID)
 		op.macs[e.index] = ms
 	}
 	tag := ms.tag(&b)
