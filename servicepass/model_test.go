@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -44,6 +45,9 @@ type agentSim struct {
 	// acknowledges late (after other commands ran).
 	seen servicepass.WindowStatus
 	mark time.Time // device time of the latest grant since the last state loss or clock reset
+	// responses are the challenge responses made so far (issue 18), each
+	// of which may grant at most once, whatever happens to the state.
+	responses []string
 }
 
 func (a *agentSim) device() time.Time { return a.now.Add(a.offset) }
@@ -67,11 +71,7 @@ func (a *agentSim) verify(i int, at time.Time) simResult {
 			return simResult(fmt.Sprintf("code %d granted a second time without Degraded", i))
 		}
 		a.granted[i]++
-		a.applied |= g.Actions & servicepass.Reversible
-		for _, x := range (g.Actions & servicepass.Reversible).List() {
-			a.lastGrant[x] = at
-		}
-		a.failures = 0
+		a.granted1(g, at)
 		if g.ClockReset || at.After(a.mark) {
 			a.mark = at
 		}
@@ -118,6 +118,58 @@ func (a *agentSim) poll(at time.Time) simResult {
 	return ""
 }
 
+// granted1 records a grant in the reference bookkeeping.
+func (a *agentSim) granted1(g servicepass.Grant, at time.Time) {
+	a.applied |= g.Actions & servicepass.Reversible
+	for _, x := range (g.Actions & servicepass.Reversible).List() {
+		a.lastGrant[x] = at
+	}
+	a.failures = 0
+}
+
+// challenge is the help-desk round trip: the device shows a challenge, the
+// issuer answers it, the device verifies the answer at device time at (any
+// time: a response needs no clock). A genuine response grants, never
+// degraded, unless earlier wrong codes engaged the lockout.
+func (a *agentSim) challenge(act servicepass.Actions, at time.Time) simResult {
+	c, err := a.v.NewChallenge(servicepass.ChallengeOptions{})
+	if err != nil {
+		return simResult(fmt.Sprintf("NewChallenge: %v", err))
+	}
+	r, err := a.f.is.Respond(context.Background(), servicepass.ResponseRequest{DeviceID: "dev", Challenge: c.String(), Mode: servicepass.DeviceOwner, Actions: act, Admin: "a"})
+	if err != nil {
+		return simResult(fmt.Sprintf("Respond: %v", err))
+	}
+	a.responses = append(a.responses, r.Code.Reveal())
+	g, err := a.v.VerifyResponse(r.Code.Reveal(), at)
+	switch {
+	case err == nil:
+		if g.Degraded {
+			return "a response grant is degraded"
+		}
+		a.granted1(g, at)
+	case a.failures < servicepass.DefaultLockout.Free:
+		return simResult(fmt.Sprintf("genuine response refused at %v: %v", at, err))
+	}
+	return ""
+}
+
+// replayResponse sends an earlier response again: it never grants a second
+// time (its challenge is used, replaced, or gone with a restart).
+func (a *agentSim) replayResponse(i int) simResult {
+	if len(a.responses) == 0 {
+		return ""
+	}
+	_, err := a.v.VerifyResponse(a.responses[i%len(a.responses)], a.device())
+	switch {
+	case err == nil:
+		return simResult(fmt.Sprintf("response %d granted a second time", i%len(a.responses)))
+	case errors.Is(err, servicepass.ErrInvalid):
+		a.failures++
+	}
+	return ""
+}
+
 func (a *agentSim) lose() {
 	a.failures, a.mark = 0, time.Time{}
 }
@@ -147,6 +199,18 @@ var simValidity = []time.Duration{servicepass.MinValidity, time.Hour, 24 * time.
 
 func genSimCommand(commands.State) gopter.Gen {
 	return gen.OneGenOf(
+		gen.IntRange(0, 2*len(simActions)-1).Map(func(i int) commands.Command {
+			act, w := simActions[i%len(simActions)], i >= len(simActions)
+			return simCmd{fmt.Sprintf("challenge(%v, wild=%v)", act, w), func(a *agentSim) simResult {
+				if w {
+					return a.challenge(act, wild)
+				}
+				return a.challenge(act, a.device())
+			}}
+		}),
+		gen.IntRange(0, 1<<20).Map(func(i int) commands.Command {
+			return simCmd{fmt.Sprintf("replayResponse(%d)", i), func(a *agentSim) simResult { return a.replayResponse(i) }}
+		}),
 		gen.IntRange(0, 1<<20).Map(func(i int) commands.Command {
 			return simCmd{fmt.Sprintf("replay(%d)", i), func(a *agentSim) simResult {
 				if len(a.codes) == 0 {
@@ -276,7 +340,10 @@ func later(a, b time.Time) time.Time {
 // skew, corrupted and deleted state, clock jumps and wrong device clocks.
 // It never grants a code twice without Degraded, never leaves a reversible
 // action the agent applied unreported, and never locks out a genuine code
-// after a single unauthenticated reading.
+// after a single unauthenticated reading. Challenge round trips (issue 18)
+// run among them, at true and wild device times: a genuine response grants,
+// never degraded, whatever happened to the state, and no response ever
+// grants twice, even with the state deleted between the steps.
 func TestModelDeviceState(t *testing.T) {
 	cmds := &commands.ProtoCommands{
 		NewSystemUnderTestFunc: func(commands.State) commands.SystemUnderTest {
