@@ -52,6 +52,21 @@
 // violations are recognized through the driver error's SQLState method,
 // which pgx and lib/pq provide.
 //
-// Audit and event tables grow without bound: prune them by age (column at)
-// if your retention policy requires it.
+// # Retention
+//
+// Audit and event tables grow with traffic. Every store implements its
+// package's optional purge capability ([servicepass.EventPurger],
+// [enrollment.EventPurger], [passcode.Purger], [otp.ExpiredPurger]); run
+// the package functions from a periodic job on one instance (running it on
+// several is safe, only wasteful):
+//
+//	servicepass.PurgeEvents(ctx, audit, time.Now(), 0) // events older than 400 days
+//	enrollment.PurgeEvents(ctx, sites, time.Now(), 0)  // events older than 400 days
+//	passcode.Purge(ctx, resets, time.Now(), 0)         // finished resets and events older than 400 days
+//	otp.PurgeExpired(ctx, pins, time.Now(), 0)         // PINs expired over a day ago, without failures
+//
+// Each deletes at most 1,000 rows per statement, oldest first through an
+// index, with FOR UPDATE SKIP LOCKED: no statement holds locks for longer
+// than one small batch, none waits for rows that traffic is using, and the
+// purge can run while the hosts serve requests.
 package postgres
