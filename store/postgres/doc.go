@@ -52,6 +52,32 @@
 // violations are recognized through the driver error's SQLState method,
 // which pgx and lib/pq provide.
 //
+// # PgBouncer
+//
+// The stores work through PgBouncer in transaction pooling mode, the mode
+// most deployments put in front of PostgreSQL (the tests run every
+// conformance suite and every multi-instance race through it). Two things
+// are needed:
+//
+//   - No named prepared statements: a transaction pooler hands each
+//     transaction a different server connection, where a statement
+//     prepared on another does not exist. pgx prepares and caches by
+//     default; set default_query_exec_mode=exec in the connection string
+//     (or simple_protocol). PgBouncer 1.21 and later can track prepared
+//     statements itself (max_prepared_statements), which makes this
+//     unnecessary there.
+//   - No session state: every operation here is one statement or one
+//     transaction, and no store uses session-level advisory locks, SET, or
+//     temporary tables. Runtime parameters in the connection string (such
+//     as search_path) are not passed through by PgBouncer before 1.20
+//     (track_extra_parameters): put mdmcred's schema first in the role's
+//     search_path on the server instead (ALTER ROLE ... SET search_path).
+//
+// [Migrate] is one transaction under a transaction-scoped advisory lock,
+// so it also runs through a transaction pooler; statement pooling allows no
+// transaction of several statements, and PgBouncer refuses it with its own
+// error.
+//
 // # Retention
 //
 // Audit and event tables grow with traffic. Every store implements its

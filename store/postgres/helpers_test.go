@@ -20,10 +20,14 @@ import (
 const dsnEnv = "MDMCRED_POSTGRES_DSN"
 
 // serverDSN returns the test server's DSN, or skips tb: these tests need a
-// real server, and this is the only reason a test here may skip.
+// real server, and this is the only reason a test here may skip. Under
+// CI=true it fails tb instead.
 func serverDSN(tb testing.TB) string {
 	tb.Helper()
 	dsn := os.Getenv(dsnEnv)
+	if dsn == "" && inCI() {
+		tb.Fatal(dsnEnv + " is not set under CI=true: a PostgreSQL test may not skip in CI; run the tests with scripts/with-postgres.sh")
+	}
 	if dsn == "" {
 		tb.Skip(dsnEnv + " is not set, so there is no PostgreSQL server to test against: " +
 			"run scripts/with-postgres.sh go test ./store/postgres/... (or make unit), which starts a throwaway " +

@@ -21,6 +21,11 @@ import (
 // enrollment.PurgeEvents, passcode.Purge and otp.PurgeExpired call these
 // in batches of 1,000 until the old rows are gone.
 
+// finalStates is the SQL list of the final states (Succeeded, Failed,
+// Expired), those of the resets a purge may delete; migration 0002's
+// partial index uses the same list.
+const finalStates = "(4, 5, 6)"
+
 var (
 	_ servicepass.EventPurger = (*ServicepassStore)(nil)
 	_ enrollment.EventPurger  = (*EnrollmentStore)(nil)
@@ -73,7 +78,7 @@ func (s *PasscodeStore) PurgeResets(ctx context.Context, before time.Time, limit
 	return purge(ctx, s.db, "passcode purge resets", `
 		WITH gone AS (
 			DELETE FROM mdmcred_passcode_reset WHERE id = ANY (ARRAY(
-				SELECT id FROM mdmcred_passcode_reset WHERE state IN (4, 5, 6) AND updated_at < $1
+				SELECT id FROM mdmcred_passcode_reset WHERE state IN `+finalStates+` AND updated_at < $1
 				ORDER BY updated_at LIMIT $2 FOR UPDATE SKIP LOCKED))
 			RETURNING id),
 		events AS (

@@ -14,24 +14,29 @@ import (
 	"github.com/mdmcred/mdmcred/store/postgres"
 )
 
-// The retention conformance suites, each subtest on its own fresh schema.
+// The retention conformance suites, on every route, each subtest on its
+// own fresh schema or database.
 
 func TestServicepassStorePurger(t *testing.T) {
-	serverDSN(t)
-	servicepasstest.RunEventPurger(t, func(t *testing.T) servicepass.Store { return postgres.NewServicepassStore(migrated(t)) })
+	forRoutes(t, func(t *testing.T, r route) {
+		servicepasstest.RunEventPurger(t, func(t *testing.T) servicepass.Store { return postgres.NewServicepassStore(migratedOn(t, r)) })
+	})
 }
 
 func TestEnrollmentStorePurger(t *testing.T) {
-	serverDSN(t)
-	enrollmenttest.RunEventPurger(t, func(t *testing.T) enrollment.Store { return postgres.NewEnrollmentStore(migrated(t)) })
+	forRoutes(t, func(t *testing.T, r route) {
+		enrollmenttest.RunEventPurger(t, func(t *testing.T) enrollment.Store { return postgres.NewEnrollmentStore(migratedOn(t, r)) })
+	})
 }
 
 func TestPasscodeStorePurger(t *testing.T) {
-	serverDSN(t)
-	passcodetest.RunPurger(t, func(t *testing.T) passcode.Store { return postgres.NewPasscodeStore(migrated(t)) })
+	forRoutes(t, func(t *testing.T, r route) {
+		passcodetest.RunPurger(t, func(t *testing.T) passcode.Store { return postgres.NewPasscodeStore(migratedOn(t, r)) })
+	})
 }
 
 func TestOTPStorePurger(t *testing.T) {
-	serverDSN(t)
-	otptest.RunExpiredPurger(t, func(t *testing.T) otp.Store { return postgres.NewOTPStore(migrated(t)) })
+	forRoutes(t, func(t *testing.T, r route) {
+		otptest.RunExpiredPurger(t, func(t *testing.T) otp.Store { return postgres.NewOTPStore(migratedOn(t, r)) })
+	})
 }
