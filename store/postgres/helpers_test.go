@@ -106,18 +106,3 @@ func migrated(tb testing.TB) *sql.DB {
 	}
 	return db
 }
-
-// instances returns n pools on one fresh, migrated schema: n instances of
-// a host sharing a database.
-func instances(tb testing.TB, n int) []*sql.DB {
-	tb.Helper()
-	dsn := newSchema(tb)
-	dbs := make([]*sql.DB, n)
-	for i := range dbs {
-		dbs[i] = open(tb, dsn)
-	}
-	if err := postgres.Migrate(context.Background(), dbs[0]); err != nil {
-		tb.Fatalf("Migrate: %v", err)
-	}
-	return dbs
-}
