@@ -52,6 +52,74 @@
 // violations are recognized through the driver error's SQLState method,
 // which pgx and lib/pq provide.
 //
+// # Pools, timeouts and isolation
+//
+// Every operation is one statement or one short transaction at READ
+// COMMITTED, the server default; none needs REPEATABLE READ or
+// SERIALIZABLE, and none retries on serialization failures. Do not raise
+// the pool's default isolation level (default_transaction_isolation): the
+// stores pass nil TxOptions and rely on READ COMMITTED's re-check of a
+// locked row (a conditional UPDATE that waited sees the committed row).
+//
+//	operation                              statements              row locks held
+//	OTPStore.Put                           1 upsert                 the user's row, for the statement
+//	OTPStore.Update (PIN verify, consume)  1 transaction: SELECT    the user's row, until commit
+//	                                       FOR UPDATE, UPDATE or
+//	                                       DELETE
+//	EnrollmentStore.RecordFailure          1 UPDATE ... RETURNING   the site's row, for the statement
+//	EnrollmentStore.Put, RecordUse,        1 statement each         the site's row, for the statement
+//	Disable, AppendEvent; Get, Lookup,
+//	Events                                 (reads take none)
+//	PasscodeStore.Create, Transition       1 transaction: INSERT or the reset's row, until commit
+//	                                       UPDATE, event INSERT
+//	PasscodeStore.Append, Get, Open,       1 statement each
+//	Events, Stale
+//	ServicepassStore.Record, Events        1 statement each
+//	purges (retention)                     1 DELETE of <= 1,000     the batch's rows, SKIP LOCKED
+//	Migrate                                1 transaction            an advisory transaction lock
+//
+// Pool size: each operation holds one connection for one statement or one
+// transaction of two or three statements (a few milliseconds on a local
+// network), so a pool of 2 to 4 connections per CPU core of the database
+// server, shared by every instance, serves the load; beyond that
+// connections only queue inside PostgreSQL. With n instances, give each
+// *sql.DB SetMaxOpenConns(total/n) and the same SetMaxIdleConns, keep the
+// total under the server's max_connections (or PgBouncer's
+// default_pool_size) with room for maintenance, and set
+// SetConnMaxLifetime (say 30 minutes) so that connections move to a
+// replacement server after a failover. These are starting points to
+// measure from, not measured optima. The tests run two pools of 24
+// connections against one server.
+//
+// Timeouts follow the caller's context: give every call a deadline (the
+// request's). With pgx's default, a context that ends closes the
+// connection; the server may still be waiting (on a row lock) and finish
+// the statement later. To make the server stop the statement at the
+// caller's deadline too, have pgx send a cancel request:
+//
+//	cfg, _ := pgx.ParseConfig(dsn)
+//	cfg.BuildContextWatcherHandler = func(c *pgconn.PgConn) ctxwatch.Handler {
+//		return &pgconn.CancelRequestContextWatcherHandler{Conn: c, DeadlineDelay: time.Second}
+//	}
+//	db := stdlib.OpenDB(*cfg)
+//
+// (not through PgBouncer 1.18, which crashes when a cancel request's client
+// hangs up early, as the tests observed; there keep pgx's default and set
+// PgBouncer's query_timeout as a backstop). As a server-side backstop for
+// callers without a deadline, set statement_timeout and
+// idle_in_transaction_session_timeout on the role (ALTER ROLE ... SET),
+// a few seconds each.
+//
+// A server restart (pg_ctl restart -m fast or -m immediate, a failover)
+// makes the operations in flight fail with the driver's error within
+// their deadline; the pool drops the broken connections and the next
+// operations reconnect, with no restart of the host. An operation whose
+// commit was in flight may have been applied although it reported an
+// error: exactly-once holds (a PIN is consumed at most once, a lock alerts
+// at most once, a device has at most one open reset) and counts never
+// lose a failure that reported success. The tests restart the server
+// under 32 workers to check this.
+//
 // # PgBouncer
 //
 // The stores work through PgBouncer in transaction pooling mode, the mode
