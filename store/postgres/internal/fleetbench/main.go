@@ -264,7 +264,7 @@ func siteDigest(i int) []byte {
 // measure runs n calls of every hot operation on random existing keys and
 // records p50 and p99.
 func measure(ctx context.Context, db *sql.DB, lv float64, n int, out map[string][2]time.Duration) error {
-	devices, sites, users, rdevices := int(lv*fullDevices), int(lv*fullSites), int(lv*fullUsers), int(lv*fullResetDevices)
+	devices, sites, rdevices := int(lv*fullDevices), int(lv*fullSites), int(lv*fullResetDevices)
 	sites, rdevices = max(sites, 1), max(rdevices, 1)
 	sp, en, pins, pc := postgres.NewServicepassStore(db), postgres.NewEnrollmentStore(db), postgres.NewOTPStore(db), postgres.NewPasscodeStore(db)
 	rng := rand.New(rand.NewPCG(1, uint64(lv*1e6)))
@@ -303,11 +303,13 @@ func measure(ctx context.Context, db *sql.DB, lv float64, n int, out map[string]
 			_, err := en.RecordFailure(ctx, "site-"+strconv.Itoa(rng.IntN(sites)), now, "192.0.2.7", 0)
 			return err
 		}},
+		// A PIN is issued to, then consumed by, a user of its own, in a
+		// table of lv*fullUsers others.
 		{"PIN issue", func(i int) error {
-			return pins.Put(ctx, otp.PINRecord{User: fmt.Sprintf("user-%d", (i*7919)%users), Digest: []byte("digest"), IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour)})
+			return pins.Put(ctx, otp.PINRecord{User: "puser-" + tag + "-" + strconv.Itoa(i), Digest: []byte("digest"), IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour)})
 		}},
 		{"PIN consume", func(i int) error {
-			return pins.Update(ctx, fmt.Sprintf("user-%d", (i*7919)%users), func(*otp.PINRecord) bool { return true })
+			return pins.Update(ctx, "puser-"+tag+"-"+strconv.Itoa(i), func(*otp.PINRecord) bool { return true })
 		}},
 		{"reset request", func(i int) error {
 			id, dev := "b-"+tag+"-"+strconv.Itoa(i), "bdev-"+tag+"-"+strconv.Itoa(i)
