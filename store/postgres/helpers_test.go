@@ -33,6 +33,7 @@ func serverDSN(tb testing.TB) string {
 		tb.Fatal(dsnEnv + " is not set under CI=true: a PostgreSQL test may not skip in CI; run the tests with scripts/with-postgres.sh")
 	}
 	if dsn == "" {
+		skipped.Add(1)
 		tb.Skip(dsnEnv + " is not set, so there is no PostgreSQL server to test against: " +
 			"run scripts/with-postgres.sh go test ./store/postgres/... (or make unit), which starts a throwaway " +
 			"server, or set " + dsnEnv + " to a server where the tests may create and drop schemas")
