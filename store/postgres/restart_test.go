@@ -81,7 +81,8 @@ func TestStatementStopsAtTheCallersDeadline(t *testing.T) {
 // pools; and the invariants must hold after: no PIN consumed twice, failure
 // counts at least the successful RecordFailures and at most those plus
 // the failed ones, at most one JustLocked per lock, at most one open reset
-// per device.
+// per device. It runs directly and through PgBouncer, which reconnects to
+// the restarted server.
 func TestRestartUnderLoad(t *testing.T) {
 	serverDSN(t)
 	pgctl := os.Getenv(pgCtlEnv)
@@ -91,7 +92,11 @@ func TestRestartUnderLoad(t *testing.T) {
 		}
 		t.Skip(pgCtlEnv + " is not set: run the tests with scripts/with-postgres.sh to restart a throwaway server")
 	}
-	dbs := instancesOn(t, direct, 2)
+	forRoutes(t, func(t *testing.T, r route) { testRestartUnderLoad(t, r, pgctl) })
+}
+
+func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
+	dbs := instancesOn(t, r, 2)
 	ctx := context.Background()
 	pepper := make([]byte, 32)
 	_, _ = rand.Read(pepper)
