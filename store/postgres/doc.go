@@ -136,9 +136,9 @@
 //     unnecessary there.
 //   - No session state: every operation here is one statement or one
 //     transaction, and no store uses session-level advisory locks, SET, or
-//     temporary tables. Runtime parameters in the connection string (such
-//     as search_path) are not passed through by PgBouncer before 1.20
-//     (track_extra_parameters): put mdmcred's schema first in the role's
+//     temporary tables. PgBouncer 1.18 (Debian 12) refuses a search_path
+//     in the connection string ("unsupported startup parameter"; 1.20 adds
+//     track_extra_parameters): put mdmcred's schema first in the role's
 //     search_path on the server instead (ALTER ROLE ... SET search_path).
 //
 // [Migrate] is one transaction under a transaction-scoped advisory lock,

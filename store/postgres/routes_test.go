@@ -29,8 +29,8 @@ type route struct {
 var direct = route{name: "direct", fresh: func(tb testing.TB) string { return newSchema(tb) }}
 
 // bouncer reaches the server through PgBouncer, each test in a database
-// of its own while it runs: PgBouncer 1.18 passes no search_path to the
-// server, so a schema cannot tell tests apart there.
+// of its own while it runs: PgBouncer 1.18 refuses a search_path startup
+// parameter, so a schema cannot tell tests apart there.
 var bouncer = route{name: "pgbouncer", fresh: newDatabase}
 
 // routes returns the routes the tests run every store through: direct, and
