@@ -108,7 +108,7 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 		}
 		pins[i] = svc
 	}
-	const sites, threshold, devices = 4, 200, 16
+	const sites, threshold, devices = 4, 40, 16
 	for i := range sites {
 		if err := postgres.NewEnrollmentStore(dbs[0]).Put(ctx, enrollment.Record{Site: fmt.Sprintf("site-%d", i), Digest: []byte{byte(i)}}); err != nil {
 			t.Fatal(err)
@@ -224,6 +224,7 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 	restart("fast")
 	time.Sleep(time.Second)
 	restart("immediate")
+	dropIdleConnections()
 	phase.Store(2)
 	time.Sleep(3 * time.Second)
 	stop.Store(true)
@@ -241,6 +242,7 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 			t.Errorf("the PIN of %s was consumed %d times", user, n)
 		}
 	}
+	locks := 0
 	for i := range sites {
 		rec, err := postgres.NewEnrollmentStore(dbs[1]).Get(ctx, fmt.Sprintf("site-%d", i))
 		if err != nil {
@@ -250,12 +252,22 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 		if int64(rec.Failures) < lo || int64(rec.Failures) > hi {
 			t.Errorf("site-%d: %d failures counted; %d calls succeeded and %d failed", i, rec.Failures, lo, hi-lo)
 		}
-		if n := justLocked[i].Load(); n > 1 || (n == 1) != (rec.Locked && lo >= threshold) && n == 1 {
+		// One alert per lock: at most one JustLocked, and none without
+		// a lock. (The locking call may be one whose commit was in
+		// flight and reported an error: then none saw JustLocked.)
+		if n := justLocked[i].Load(); n > 1 || (n == 1 && !rec.Locked) {
 			t.Errorf("site-%d: JustLocked %d times (locked %v at %d failures)", i, n, rec.Locked, rec.Failures)
+		}
+		if rec.Locked {
+			locks++
 		}
 		if rec.Locked != (rec.Failures >= threshold) {
 			t.Errorf("site-%d: locked %v at %d failures, threshold %d", i, rec.Locked, rec.Failures, threshold)
 		}
+	}
+	t.Logf("%d of %d sites locked", locks, sites)
+	if locks == 0 {
+		t.Error("no site reached the threshold: the lock invariant was not exercised")
 	}
 	var doubled int
 	if err := dbs[0].QueryRowContext(ctx, `SELECT count(*) FROM (SELECT device_id FROM mdmcred_passcode_reset

@@ -150,3 +150,22 @@ func instancesOn(tb testing.TB, r route, n int) []*sql.DB {
 // inCI reports whether the tests run under CI (CI=true), where a missing
 // server or pooler is a failure, not a reason to skip.
 func inCI() bool { return os.Getenv("CI") == "true" }
+
+// dropIdleConnections closes the idle connections of the tests' own pools
+// (the admin pool and those of the reused databases), which a server
+// restart has broken, so that the tests after a restart start on new ones.
+func dropIdleConnections() {
+	pools := []*sql.DB{}
+	if db, err := admin(); err == nil {
+		pools = append(pools, db)
+	}
+	databases.Lock()
+	for _, d := range databases.free {
+		pools = append(pools, d.direct)
+	}
+	databases.Unlock()
+	for _, db := range pools {
+		db.SetMaxIdleConns(0) // closes the idle ones
+		db.SetMaxIdleConns(2) // database/sql's default
+	}
+}
