@@ -142,9 +142,9 @@
 //     search_path on the server instead (ALTER ROLE ... SET search_path).
 //
 // [Migrate] is one transaction under a transaction-scoped advisory lock,
-// so it also runs through a transaction pooler; statement pooling allows no
-// transaction of several statements, and PgBouncer refuses it with its own
-// error.
+// so it also runs through a transaction pooler (tested, with instances
+// racing to migrate). Statement pooling allows no transaction of several
+// statements: neither Migrate nor the stores work through it.
 //
 // # Retention
 //
