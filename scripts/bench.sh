@@ -5,11 +5,19 @@
 # the machine and a Markdown table of each ratio (ours / peer, medians over
 # COUNT runs, with the spread of the samples as a noise indicator).
 #
+# Then, unless FLEET=0, the PostgreSQL fleet-scale benchmark
+# (store/postgres/internal/fleetbench) under a throwaway server: it
+# bulk-loads the volumes of issue 16 with COPY and prints p50/p99 of every
+# hot store operation at each level (FLEET_LEVELS, default 0.001,0.1,1:
+# 1,000 devices, 100,000 and the full 1,000,000; the full load takes a
+# while on a small machine).
+#
 # Usage: scripts/bench.sh [COUNT] [BENCHTIME]
 #   COUNT      runs of each benchmark (default 5)
 #   BENCHTIME  go test -benchtime (default 1s)
 # Environment: GO (default go), OUT (a file to keep the raw output; default
-# a temporary file, removed on exit).
+# a temporary file, removed on exit), FLEET, FLEET_LEVELS, FLEET_N (calls of
+# each operation per level, default 2000).
 set -euo pipefail
 
 count="${1:-5}"
@@ -41,3 +49,10 @@ echo "Medians of $count runs of $benchtime each; ± is half the range of the run
 echo "the \"fastest runs\" ratio compares the minimums, which other load on a shared machine disturbs least."
 echo
 (cd "$root/benchmarks" && "$GO" run ./cmd/ratios) <"$raw"
+
+if [[ "${FLEET:-1}" != 0 ]]; then
+	echo
+	echo "== PostgreSQL fleet scale (levels ${FLEET_LEVELS:-0.001,0.1,1})" >&2
+	(cd "$root" && scripts/with-postgres.sh "$GO" run ./store/postgres/internal/fleetbench \
+		-levels "${FLEET_LEVELS:-0.001,0.1,1}" -n "${FLEET_N:-2000}")
+fi

@@ -67,6 +67,7 @@ func TestStdlibOnly(t *testing.T) {
 		"github.com/mdmcred/mdmcred/internal/attempt":   true,
 		"github.com/mdmcred/mdmcred/internal/secret":    true,
 		"github.com/mdmcred/mdmcred/internal/ident":     true,
+		"github.com/mdmcred/mdmcred/internal/retention": true,
 	}
 	for _, p := range strings.Fields(string(out)) {
 		if !allowed[p] {

@@ -15,24 +15,28 @@ import (
 )
 
 // Each conformance suite runs every subtest against a store on its own
-// fresh schema.
+// fresh schema (directly) or database (through PgBouncer), on every route.
 
 func TestOTPStoreConformance(t *testing.T) {
-	serverDSN(t)
-	otptest.RunStore(t, func(t *testing.T) otp.Store { return postgres.NewOTPStore(migrated(t)) })
+	forRoutes(t, func(t *testing.T, r route) {
+		otptest.RunStore(t, func(t *testing.T) otp.Store { return postgres.NewOTPStore(migratedOn(t, r)) })
+	})
 }
 
 func TestEnrollmentStoreConformance(t *testing.T) {
-	serverDSN(t)
-	enrollmenttest.RunStore(t, func(t *testing.T) enrollment.Store { return postgres.NewEnrollmentStore(migrated(t)) })
+	forRoutes(t, func(t *testing.T, r route) {
+		enrollmenttest.RunStore(t, func(t *testing.T) enrollment.Store { return postgres.NewEnrollmentStore(migratedOn(t, r)) })
+	})
 }
 
 func TestPasscodeStoreConformance(t *testing.T) {
-	serverDSN(t)
-	passcodetest.RunStore(t, func(t *testing.T) passcode.Store { return postgres.NewPasscodeStore(migrated(t)) })
+	forRoutes(t, func(t *testing.T, r route) {
+		passcodetest.RunStore(t, func(t *testing.T) passcode.Store { return postgres.NewPasscodeStore(migratedOn(t, r)) })
+	})
 }
 
 func TestServicepassStoreConformance(t *testing.T) {
-	serverDSN(t)
-	servicepasstest.RunStore(t, func(t *testing.T) servicepass.Store { return postgres.NewServicepassStore(migrated(t)) })
+	forRoutes(t, func(t *testing.T, r route) {
+		servicepasstest.RunStore(t, func(t *testing.T) servicepass.Store { return postgres.NewServicepassStore(migratedOn(t, r)) })
+	})
 }

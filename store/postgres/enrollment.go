@@ -17,7 +17,8 @@ import (
 // the passcode. Every method is one statement; a unique index on the digest
 // makes it unique across sites, and RecordFailure counts, locks and tells
 // the one locking caller in a single UPDATE, so the lock alert goes out
-// exactly once however many instances race. It keeps every audit event.
+// exactly once however many instances race. It keeps every audit event
+// until [EnrollmentStore.PurgeEvents] deletes it.
 // Safe for concurrent use.
 type EnrollmentStore struct {
 	db *sql.DB
@@ -218,8 +219,8 @@ func (s *EnrollmentStore) AppendEvent(ctx context.Context, e enrollment.Event) e
 }
 
 // Events implements [enrollment.Store.Events]: all of the site's events,
-// oldest first. This store keeps every event; prune the table
-// mdmcred_enrollment_event by age if it must not grow without bound.
+// oldest first. This store keeps every event until a purge
+// ([EnrollmentStore.PurgeEvents]) deletes it.
 func (s *EnrollmentStore) Events(ctx context.Context, site string) ([]enrollment.Event, error) {
 	if err := checkText("site", site); err != nil {
 		return nil, err

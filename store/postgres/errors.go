@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -16,7 +17,29 @@ var (
 	// column cannot store. The store refuses it before it reaches the
 	// server and changes nothing.
 	ErrText = errors.New("postgres: text is not valid UTF-8 or holds a NUL byte")
+	// ErrServerTooOld: the server is older than [MinServerVersion]. Every
+	// [*ServerVersionError] matches it.
+	ErrServerTooOld = errors.New("postgres: server is older than the oldest supported PostgreSQL release")
 )
+
+// ServerVersionError is [Migrate]'s refusal of a server older than
+// [MinServerVersion]; it matches [ErrServerTooOld].
+type ServerVersionError struct {
+	Version int // the server's server_version_num, e.g. 140011 for 14.11
+}
+
+// Error implements error.
+func (e *ServerVersionError) Error() string {
+	release := fmt.Sprintf("%d.%d", e.Version/10000, e.Version%10000)
+	if e.Version < 100000 { // before 10: major.minor.patch as XXYYZZ
+		release = fmt.Sprintf("%d.%d.%d", e.Version/10000, e.Version/100%100, e.Version%100)
+	}
+	return fmt.Sprintf("%s: server is PostgreSQL %s, the oldest supported release is %d: upgrade the server",
+		ErrServerTooOld.Error(), release, MinServerVersion/10000)
+}
+
+// Is reports whether target is [ErrServerTooOld].
+func (e *ServerVersionError) Is(target error) bool { return target == ErrServerTooOld }
 
 // TextError names the field that [ErrText] refused. It never holds the
 // value.

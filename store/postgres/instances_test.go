@@ -43,165 +43,173 @@ func raceInstances(dbs []*sql.DB, f func(db *sql.DB, g int)) {
 }
 
 func TestInstancesConsumePINOnce(t *testing.T) {
-	dbs := instances(t, 2)
-	ctx := context.Background()
-	pepper := make([]byte, 32)
-	_, _ = rand.Read(pepper)
-	svcs := map[*sql.DB]*otp.PINService{}
-	for _, db := range dbs {
-		svc, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: map[uint8][]byte{1: pepper}, PepperID: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		svcs[db] = svc
-	}
-	for round := range 5 {
-		user := fmt.Sprintf("user-%d", round)
-		pin, _, err := svcs[dbs[round%2]].Issue(ctx, user)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ok, gone, other atomic.Int32
-		raceInstances(dbs, func(db *sql.DB, _ int) {
-			switch err := svcs[db].Verify(ctx, user, pin.Reveal()); {
-			case err == nil:
-				ok.Add(1)
-			case errors.Is(err, otp.ErrPINNotFound):
-				gone.Add(1)
-			default:
-				other.Add(1)
-				t.Errorf("Verify: %v", err)
+	forRoutes(t, func(t *testing.T, r route) {
+		dbs := instancesOn(t, r, 2)
+		ctx := context.Background()
+		pepper := make([]byte, 32)
+		_, _ = rand.Read(pepper)
+		svcs := map[*sql.DB]*otp.PINService{}
+		for _, db := range dbs {
+			svc, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: map[uint8][]byte{1: pepper}, PepperID: 1})
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
-		if ok.Load() != 1 || gone.Load() != 2*perInstance-1 {
-			t.Fatalf("round %d: %d verifiers on 2 instances: %d consumed the PIN, %d found it gone; want 1 and %d",
-				round, 2*perInstance, ok.Load(), gone.Load(), 2*perInstance-1)
+			svcs[db] = svc
 		}
-	}
+		for round := range 5 {
+			user := fmt.Sprintf("user-%d", round)
+			pin, _, err := svcs[dbs[round%2]].Issue(ctx, user)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ok, gone, other atomic.Int32
+			raceInstances(dbs, func(db *sql.DB, _ int) {
+				switch err := svcs[db].Verify(ctx, user, pin.Reveal()); {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, otp.ErrPINNotFound):
+					gone.Add(1)
+				default:
+					other.Add(1)
+					t.Errorf("Verify: %v", err)
+				}
+			})
+			if ok.Load() != 1 || gone.Load() != 2*perInstance-1 {
+				t.Fatalf("round %d: %d verifiers on 2 instances: %d consumed the PIN, %d found it gone; want 1 and %d",
+					round, 2*perInstance, ok.Load(), gone.Load(), 2*perInstance-1)
+			}
+		}
+	})
 }
 
 func TestInstancesCountFailuresLockOnce(t *testing.T) {
-	dbs := instances(t, 2)
-	ctx := context.Background()
-	const each, threshold = 25, 300
-	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	if err := postgres.NewEnrollmentStore(dbs[0]).Put(ctx, enrollment.Record{Site: "site-a", Digest: []byte("digest-a"), GeneratedAt: t0}); err != nil {
-		t.Fatal(err)
-	}
-	var just, errs atomic.Int32
-	var lockedAt atomic.Int64
-	raceInstances(dbs, func(db *sql.DB, g int) {
-		s := postgres.NewEnrollmentStore(db)
-		for i := range each {
-			res, err := s.RecordFailure(ctx, "site-a", t0.Add(time.Duration(g*each+i)*time.Millisecond), fmt.Sprintf("g%d", g), threshold)
-			if err != nil {
-				errs.Add(1)
-				continue
-			}
-			if res.JustLocked {
-				just.Add(1)
-				lockedAt.Store(int64(g*each + i))
-				if res.Failures != threshold {
-					t.Errorf("JustLocked at count %d, want %d", res.Failures, threshold)
+	forRoutes(t, func(t *testing.T, r route) {
+		dbs := instancesOn(t, r, 2)
+		ctx := context.Background()
+		const each, threshold = 25, 300
+		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		if err := postgres.NewEnrollmentStore(dbs[0]).Put(ctx, enrollment.Record{Site: "site-a", Digest: []byte("digest-a"), GeneratedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		var just, errs atomic.Int32
+		var lockedAt atomic.Int64
+		raceInstances(dbs, func(db *sql.DB, g int) {
+			s := postgres.NewEnrollmentStore(db)
+			for i := range each {
+				res, err := s.RecordFailure(ctx, "site-a", t0.Add(time.Duration(g*each+i)*time.Millisecond), fmt.Sprintf("g%d", g), threshold)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				if res.JustLocked {
+					just.Add(1)
+					lockedAt.Store(int64(g*each + i))
+					if res.Failures != threshold {
+						t.Errorf("JustLocked at count %d, want %d", res.Failures, threshold)
+					}
+				}
+				if res.Locked != (res.Failures >= threshold) {
+					t.Errorf("count %d with Locked=%v", res.Failures, res.Locked)
 				}
 			}
-			if res.Locked != (res.Failures >= threshold) {
-				t.Errorf("count %d with Locked=%v", res.Failures, res.Locked)
-			}
+		})
+		got, err := postgres.NewEnrollmentStore(dbs[1]).Get(ctx, "site-a")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs.Load() != 0 || just.Load() != 1 || got.Failures != 2*perInstance*each || !got.Locked {
+			t.Fatalf("%d errors, JustLocked %d times, count %d, locked %v; want 0, 1, %d, true",
+				errs.Load(), just.Load(), got.Failures, got.Locked, 2*perInstance*each)
+		}
+		if want := t0.Add(time.Duration(lockedAt.Load()) * time.Millisecond); !got.LockedAt.Equal(want) {
+			t.Fatalf("LockedAt = %v, want the locking failure's time %v", got.LockedAt, want)
 		}
 	})
-	got, err := postgres.NewEnrollmentStore(dbs[1]).Get(ctx, "site-a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if errs.Load() != 0 || just.Load() != 1 || got.Failures != 2*perInstance*each || !got.Locked {
-		t.Fatalf("%d errors, JustLocked %d times, count %d, locked %v; want 0, 1, %d, true",
-			errs.Load(), just.Load(), got.Failures, got.Locked, 2*perInstance*each)
-	}
-	if want := t0.Add(time.Duration(lockedAt.Load()) * time.Millisecond); !got.LockedAt.Equal(want) {
-		t.Fatalf("LockedAt = %v, want the locking failure's time %v", got.LockedAt, want)
-	}
 }
 
 func TestInstancesPutDigestOnce(t *testing.T) {
-	dbs := instances(t, 2)
-	ctx := context.Background()
-	var ok, dup atomic.Int32
-	raceInstances(dbs, func(db *sql.DB, g int) {
-		switch err := postgres.NewEnrollmentStore(db).Put(ctx, enrollment.Record{Site: fmt.Sprintf("site-%d", g), Digest: []byte("same")}); {
-		case err == nil:
-			ok.Add(1)
-		case errors.Is(err, enrollment.ErrDuplicate):
-			dup.Add(1)
-		default:
-			t.Errorf("Put: %v", err)
+	forRoutes(t, func(t *testing.T, r route) {
+		dbs := instancesOn(t, r, 2)
+		ctx := context.Background()
+		var ok, dup atomic.Int32
+		raceInstances(dbs, func(db *sql.DB, g int) {
+			switch err := postgres.NewEnrollmentStore(db).Put(ctx, enrollment.Record{Site: fmt.Sprintf("site-%d", g), Digest: []byte("same")}); {
+			case err == nil:
+				ok.Add(1)
+			case errors.Is(err, enrollment.ErrDuplicate):
+				dup.Add(1)
+			default:
+				t.Errorf("Put: %v", err)
+			}
+		})
+		if ok.Load() != 1 || dup.Load() != 2*perInstance-1 {
+			t.Fatalf("%d Puts of one digest: %d stored, %d refused; want 1 and %d", 2*perInstance, ok.Load(), dup.Load(), 2*perInstance-1)
 		}
 	})
-	if ok.Load() != 1 || dup.Load() != 2*perInstance-1 {
-		t.Fatalf("%d Puts of one digest: %d stored, %d refused; want 1 and %d", 2*perInstance, ok.Load(), dup.Load(), 2*perInstance-1)
-	}
 }
 
 func TestInstancesOneOpenResetPerDevice(t *testing.T) {
-	dbs := instances(t, 2)
-	ctx := context.Background()
-	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
-	for round := range 3 {
-		device := fmt.Sprintf("device-%d", round)
-		var won atomic.Value
-		var wins, busy atomic.Int32
-		raceInstances(dbs, func(db *sql.DB, g int) {
-			id := fmt.Sprintf("r%d-%d", round, g)
-			r := passcode.Reset{ID: id, DeviceID: device, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
-				State: passcode.Requested, RequestedAt: t0, UpdatedAt: t0, StaleAt: t0.Add(time.Hour), Sealed: []byte{1, 2, 3}}
-			ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, To: passcode.Requested, At: t0}
-			switch err := postgres.NewPasscodeStore(db).Create(ctx, r, ev); {
-			case err == nil:
-				wins.Add(1)
-				won.Store(id)
-			case errors.Is(err, passcode.ErrResetInProgress):
-				busy.Add(1)
-			default:
-				t.Errorf("Create: %v", err)
+	forRoutes(t, func(t *testing.T, r route) {
+		dbs := instancesOn(t, r, 2)
+		ctx := context.Background()
+		t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+		for round := range 3 {
+			device := fmt.Sprintf("device-%d", round)
+			var won atomic.Value
+			var wins, busy atomic.Int32
+			raceInstances(dbs, func(db *sql.DB, g int) {
+				id := fmt.Sprintf("r%d-%d", round, g)
+				r := passcode.Reset{ID: id, DeviceID: device, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
+					State: passcode.Requested, RequestedAt: t0, UpdatedAt: t0, StaleAt: t0.Add(time.Hour), Sealed: []byte{1, 2, 3}}
+				ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, To: passcode.Requested, At: t0}
+				switch err := postgres.NewPasscodeStore(db).Create(ctx, r, ev); {
+				case err == nil:
+					wins.Add(1)
+					won.Store(id)
+				case errors.Is(err, passcode.ErrResetInProgress):
+					busy.Add(1)
+				default:
+					t.Errorf("Create: %v", err)
+				}
+			})
+			if wins.Load() != 1 || busy.Load() != 2*perInstance-1 {
+				t.Fatalf("%d Creates for one device: %d opened a reset, %d refused; want 1 and %d", 2*perInstance, wins.Load(), busy.Load(), 2*perInstance-1)
 			}
-		})
-		if wins.Load() != 1 || busy.Load() != 2*perInstance-1 {
-			t.Fatalf("%d Creates for one device: %d opened a reset, %d refused; want 1 and %d", 2*perInstance, wins.Load(), busy.Load(), 2*perInstance-1)
-		}
-		id := won.Load().(string)
-		// Both instances race to move it on; exactly one wins, and then
-		// the device is free for a new reset.
-		var moved, changed atomic.Int32
-		raceInstances(dbs, func(db *sql.DB, g int) {
-			to := []passcode.State{passcode.Pending, passcode.Failed, passcode.Expired}[g%3]
-			ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, From: passcode.Requested, To: to, At: t0}
-			switch err := postgres.NewPasscodeStore(db).Transition(ctx, id, passcode.Requested, to, t0, ev); {
-			case err == nil:
-				moved.Add(1)
-			case errors.Is(err, passcode.ErrStateChanged):
-				changed.Add(1)
-			default:
-				t.Errorf("Transition: %v", err)
+			id := won.Load().(string)
+			// Both instances race to move it on; exactly one wins, and then
+			// the device is free for a new reset.
+			var moved, changed atomic.Int32
+			raceInstances(dbs, func(db *sql.DB, g int) {
+				to := []passcode.State{passcode.Pending, passcode.Failed, passcode.Expired}[g%3]
+				ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, From: passcode.Requested, To: to, At: t0}
+				switch err := postgres.NewPasscodeStore(db).Transition(ctx, id, passcode.Requested, to, t0, ev); {
+				case err == nil:
+					moved.Add(1)
+				case errors.Is(err, passcode.ErrStateChanged):
+					changed.Add(1)
+				default:
+					t.Errorf("Transition: %v", err)
+				}
+			})
+			if moved.Load() != 1 || changed.Load() != 2*perInstance-1 {
+				t.Fatalf("%d transitions from Requested: %d won; want 1", 2*perInstance, moved.Load())
 			}
-		})
-		if moved.Load() != 1 || changed.Load() != 2*perInstance-1 {
-			t.Fatalf("%d transitions from Requested: %d won; want 1", 2*perInstance, moved.Load())
-		}
-		s := postgres.NewPasscodeStore(dbs[round%2])
-		if r, err := s.Get(ctx, id); err == nil && r.State.Open() {
-			// Moved to Pending: close it so the next round's device
-			// check starts clean.
-			ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, From: r.State, To: passcode.Failed, At: t0}
-			if err := s.Transition(ctx, id, r.State, passcode.Failed, t0, ev); err != nil {
-				t.Fatal(err)
+			s := postgres.NewPasscodeStore(dbs[round%2])
+			if r, err := s.Get(ctx, id); err == nil && r.State.Open() {
+				// Moved to Pending: close it so the next round's device
+				// check starts clean.
+				ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, From: r.State, To: passcode.Failed, At: t0}
+				if err := s.Transition(ctx, id, r.State, passcode.Failed, t0, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Open(ctx, device); !errors.Is(err, passcode.ErrNotFound) {
+				t.Fatalf("Open after close: %v, want ErrNotFound", err)
+			}
+			evs, err := s.Events(ctx, passcode.EventQuery{ResetID: id})
+			if err != nil || len(evs) < 2 || len(evs) > 3 || !bytes.Equal([]byte(evs[0].ResetID), []byte(id)) {
+				t.Fatalf("events of %s: %d, %v", id, len(evs), err)
 			}
 		}
-		if _, err := s.Open(ctx, device); !errors.Is(err, passcode.ErrNotFound) {
-			t.Fatalf("Open after close: %v, want ErrNotFound", err)
-		}
-		evs, err := s.Events(ctx, passcode.EventQuery{ResetID: id})
-		if err != nil || len(evs) < 2 || len(evs) > 3 || !bytes.Equal([]byte(evs[0].ResetID), []byte(id)) {
-			t.Fatalf("events of %s: %d, %v", id, len(evs), err)
-		}
-	}
+	})
 }

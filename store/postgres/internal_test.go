@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -26,6 +27,25 @@ func TestOpenStatesMatchPasscode(t *testing.T) {
 	}
 	if !strings.Contains(ms[0].sql, "WHERE state IN "+openStates) {
 		t.Fatal("the migration's partial indexes do not use the open states")
+	}
+}
+
+func TestFinalStatesMatchPasscode(t *testing.T) {
+	var final []string
+	for s := range 256 {
+		if passcode.State(s).Final() {
+			final = append(final, string(rune('0'+s)))
+		}
+	}
+	if want := "(" + strings.Join(final, ", ") + ")"; want != finalStates {
+		t.Fatalf("finalStates = %s, passcode says %s", finalStates, want)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(ms[1].sql, "WHERE state IN "+finalStates) {
+		t.Fatal("migration 0002's partial index does not use the final states")
 	}
 }
 
@@ -64,3 +84,35 @@ type stateErr string
 
 func (e stateErr) Error() string    { return "sqlstate " + string(e) }
 func (e stateErr) SQLState() string { return string(e) }
+
+func TestCheckServerVersion(t *testing.T) {
+	tests := []struct {
+		num     int
+		wantErr bool
+		msg     string
+	}{
+		{90624, true, "postgres: server is older than the oldest supported PostgreSQL release: server is PostgreSQL 9.6.24, the oldest supported release is 15: upgrade the server"},
+		{140011, true, "postgres: server is older than the oldest supported PostgreSQL release: server is PostgreSQL 14.11, the oldest supported release is 15: upgrade the server"},
+		{149999, true, ""},
+		{MinServerVersion, false, ""},
+		{150014, false, ""},
+		{180001, false, ""},
+	}
+	for _, tt := range tests {
+		err := checkServerVersion(tt.num)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("checkServerVersion(%d) = %v, want error %v", tt.num, err, tt.wantErr)
+			continue
+		}
+		if err == nil {
+			continue
+		}
+		var ve *ServerVersionError
+		if !errors.Is(err, ErrServerTooOld) || !errors.As(err, &ve) || ve.Version != tt.num {
+			t.Errorf("checkServerVersion(%d) = %#v, want a *ServerVersionError matching ErrServerTooOld", tt.num, err)
+		}
+		if tt.msg != "" && err.Error() != tt.msg {
+			t.Errorf("message %q, want %q", err.Error(), tt.msg)
+		}
+	}
+}

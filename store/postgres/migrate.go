@@ -62,10 +62,32 @@ func SchemaVersion() int {
 	return ms[len(ms)-1].version
 }
 
+// MinServerVersion is the oldest PostgreSQL release [Migrate] accepts, as
+// server_version_num: 15, the oldest release the PostgreSQL project still
+// supports (14 reached its end of life in November 2026).
+const MinServerVersion = 150000
+
+// checkServerVersion returns a *ServerVersionError for a server_version_num
+// below MinServerVersion.
+func checkServerVersion(num int) error {
+	if num < MinServerVersion {
+		return &ServerVersionError{Version: num}
+	}
+	return nil
+}
+
 // Migrate brings the schema in the connection's search_path up to
 // [SchemaVersion]. It is idempotent, and safe when several instances call it
 // at once: each runs in one transaction under a transaction-scoped advisory
 // lock, so one applies the migrations and the others then find nothing to do.
+//
+// It needs no session state beyond that one transaction, so it also runs
+// through PgBouncer in transaction pooling mode (with the driver set up as
+// the package documentation says). Statement pooling allows no transaction
+// of several statements: neither Migrate nor the stores (OTPStore.Update,
+// PasscodeStore.Create and Transition are transactions) work through it.
+// A server older than [MinServerVersion] gives a [*ServerVersionError]
+// (matching [ErrServerTooOld]) before anything is changed.
 func Migrate(ctx context.Context, db *sql.DB) error {
 	ms, err := migrations()
 	if err != nil {
@@ -76,6 +98,17 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
+	var version string
+	if err := tx.QueryRowContext(ctx, `SELECT current_setting('server_version_num')`).Scan(&version); err != nil {
+		return fmt.Errorf("postgres: migrate: server version: %w", err)
+	}
+	num, err := strconv.Atoi(version)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: server version %q is not a number", version)
+	}
+	if err := checkServerVersion(num); err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(migrationLockKey)); err != nil {
 		return fmt.Errorf("postgres: migrate: lock: %w", err)
 	}

@@ -56,8 +56,12 @@ func TestMigrateIdempotent(t *testing.T) {
 // Two instances, each with several goroutines, migrate one empty schema at
 // once: all succeed and each migration is applied once.
 func TestMigrateRace(t *testing.T) {
+	forRoutes(t, testMigrateRace)
+}
+
+func testMigrateRace(t *testing.T, r route) {
 	for range 3 {
-		dsn := newSchema(t)
+		dsn := r.fresh(t)
 		dbs := []*sql.DB{open(t, dsn), open(t, dsn)}
 		var wg sync.WaitGroup
 		errs := make(chan error, 8)

@@ -17,9 +17,12 @@ import (
 
 // TestInstancesAcceptTOTPCodeOnce races one code from goroutines of two
 // instances (two pools) in each of otptest.TOTPTrials trials: exactly one
-// acceptance per trial.
+// acceptance per trial, directly and through PgBouncer.
 func TestInstancesAcceptTOTPCodeOnce(t *testing.T) {
-	dbs := instances(t, 2)
+	forRoutes(t, func(t *testing.T, r route) { testInstancesAcceptTOTPCodeOnce(t, instancesOn(t, r, 2)) })
+}
+
+func testInstancesAcceptTOTPCodeOnce(t *testing.T, dbs []*sql.DB) {
 	ctx := context.Background()
 	clock := mdmcredtest.NewClock(time.Date(2026, 3, 1, 9, 0, 10, 0, time.UTC))
 	key := otptest.TOTPKey()
@@ -55,7 +58,10 @@ func TestInstancesAcceptTOTPCodeOnce(t *testing.T) {
 // TestInstancesPINFailureCapAcrossReissue: wrong PINs from two instances,
 // across re-issued PINs, stop at the cap exactly.
 func TestInstancesPINFailureCapAcrossReissue(t *testing.T) {
-	dbs := instances(t, 2)
+	forRoutes(t, func(t *testing.T, r route) { testInstancesPINFailureCapAcrossReissue(t, instancesOn(t, r, 2)) })
+}
+
+func testInstancesPINFailureCapAcrossReissue(t *testing.T, dbs []*sql.DB) {
 	ctx := context.Background()
 	clock := mdmcredtest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	pepper := map[uint8][]byte{1: make([]byte, 32)}

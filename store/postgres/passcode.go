@@ -60,8 +60,9 @@ func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcod
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("postgres: passcode create: %w", err)
 	} else if n == 0 {
-		// Resets are never deleted: if the ID exists now it existed at
-		// the insert; otherwise the device's open reset blocked it.
+		// Only purges delete resets, and only finished ones long
+		// unchanged: if the ID exists now it existed at the insert;
+		// otherwise the device's open reset blocked it.
 		var exists bool
 		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1)`, r.ID).Scan(&exists); err != nil {
 			return fmt.Errorf("postgres: passcode create: %w", err)

@@ -1,0 +1,92 @@
+package otp
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/mdmcred/mdmcred/internal/retention"
+)
+
+// DefaultExpiredRetention is how long after its last activity [PurgeExpired]
+// keeps a PIN record when the caller gives no age: one day, so that a user
+// who tries a PIN just after it expired is told it expired rather than that
+// none was issued, and so that the default issue rate-limit window (one
+// hour) has always passed. A shorter age than PINConfig.IssueWindow lets a
+// purge forget a user's issue count.
+const DefaultExpiredRetention = 24 * time.Hour
+
+// ErrRetentionAge: a purge was asked to keep records for a negative age.
+var ErrRetentionAge = errors.New("otp: negative retention age")
+
+// ExpiredPurger is the optional capability of a [Store] that can delete PIN
+// records of users with no recent activity: expired PINs, and the records
+// a used PIN leaves behind (a user's record outlives the PIN, see
+// [PINRecord]). [MemStore] and the PostgreSQL store implement it.
+type ExpiredPurger interface {
+	// PurgeExpired deletes at most limit records that are [Purgeable]
+	// before before, and returns how many it deleted. Records with
+	// failures are kept: they are what limits guessing (they hold the
+	// consecutive-failure count that must survive), and they are bounded
+	// by the number of users, not by time. One call is one short atomic
+	// operation; a limit below one deletes nothing.
+	PurgeExpired(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// Purgeable reports whether a purge with cutoff before may delete rec: it
+// carries no failure (Failures and Consecutive zero, neither Void nor
+// Blocked) and its latest activity (the outstanding PIN's expiry, the
+// start of its issue window, its last failure) is set and before before.
+// A record with no activity at all is kept.
+func Purgeable(rec *PINRecord, before time.Time) bool {
+	if rec.Failures != 0 || rec.Void || rec.Consecutive != 0 || rec.Blocked {
+		return false
+	}
+	last := rec.ExpiresAt
+	for _, t := range []time.Time{rec.IssueWindow, rec.LastFailure} {
+		if t.After(last) {
+			last = t
+		}
+	}
+	return !last.IsZero() && last.Before(before)
+}
+
+// PurgeExpired deletes every PIN record whose latest activity is more than
+// maxAge before now ([DefaultExpiredRetention] when maxAge is zero) and that
+// carries no failure ([Purgeable]), in batches of at most 1,000 records, each its own store
+// operation, so that it can run while users sign in. It returns how many
+// it deleted, also when it stops on an error or a done context.
+func PurgeExpired(ctx context.Context, p ExpiredPurger, now time.Time, maxAge time.Duration) (int, error) {
+	if maxAge < 0 {
+		return 0, ErrRetentionAge
+	}
+	if maxAge == 0 {
+		maxAge = DefaultExpiredRetention
+	}
+	before := now.Add(-maxAge)
+	return retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
+		return p.PurgeExpired(ctx, before, limit)
+	})
+}
+
+var _ ExpiredPurger = (*MemStore)(nil)
+
+// PurgeExpired implements [ExpiredPurger].
+func (m *MemStore) PurgeExpired(ctx context.Context, before time.Time, limit int) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for user, rec := range m.recs {
+		if n >= limit {
+			break
+		}
+		if Purgeable(&rec, before) {
+			delete(m.recs, user)
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,344 @@
+// Command fleetbench measures the PostgreSQL stores at fleet scale: it
+// bulk-loads (COPY) the volumes of issue 16 in steps — at full size
+// 1,000,000 devices' service-password audit records, 100,000 sites'
+// enrollment records with their events, 1,000,000 users' PIN records,
+// 100,000 devices' passcode resets with their events, 10,000,000 audit
+// events in all — and after each step reports p50 and p99 of every hot
+// operation. scripts/bench.sh runs it; make test does not.
+//
+// Usage (against a server where it may create a schema):
+//
+//	MDMCRED_POSTGRES_DSN=... go run ./store/postgres/internal/fleetbench [-levels 0.001,0.1,1] [-n 2000]
+//
+// A level is a fraction of the full volumes: 0.001 is 1,000 devices and
+// users (the "1,000 rows" point), 0.1 is 100,000, 1 is full size.
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/otp"
+	"github.com/mdmcred/mdmcred/passcode"
+	"github.com/mdmcred/mdmcred/servicepass"
+	"github.com/mdmcred/mdmcred/store/postgres"
+)
+
+// Full volumes, and events per key (so that an events page is the same
+// size at every level).
+const (
+	fullDevices      = 1_000_000 // service-password devices
+	fullSites        = 100_000
+	fullUsers        = 1_000_000
+	fullResetDevices = 100_000
+	spEventsPer      = 6  // per device: 6,000,000
+	enEventsPer      = 20 // per site:   2,000,000
+	resetsPer        = 4  // per reset device: 400,000 resets
+	pcEventsPer      = 5  // per reset:  2,000,000 (10,000,000 events in all)
+)
+
+func main() {
+	levelsFlag := flag.String("levels", "0.001,0.1,1", "comma-separated fractions of the full volumes, ascending")
+	n := flag.Int("n", 2000, "calls of each operation per level")
+	keep := flag.Bool("keep", false, "keep the schema (mdmcred_fleetbench) afterwards")
+	flag.Parse()
+	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
+	if dsn == "" {
+		fmt.Fprintln(os.Stderr, "fleetbench: MDMCRED_POSTGRES_DSN is not set (run it under scripts/with-postgres.sh)")
+		os.Exit(2)
+	}
+	var levels []float64
+	for _, f := range strings.Split(*levelsFlag, ",") {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || v <= 0 || v > 1 || (len(levels) > 0 && v <= levels[len(levels)-1]) {
+			fmt.Fprintf(os.Stderr, "fleetbench: bad level %q (want ascending fractions in (0, 1])\n", f)
+			os.Exit(2)
+		}
+		levels = append(levels, v)
+	}
+	if err := run(context.Background(), dsn, levels, *n, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "fleetbench:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	level    float64
+	rows     int64
+	loadTime time.Duration
+	p        map[string][2]time.Duration // op -> p50, p99
+}
+
+var ops = []string{"issue audit", "enrollment verify", "enrollment failure", "PIN issue", "PIN consume",
+	"reset request", "reset transition", "events page (servicepass)", "events page (enrollment)", "events page (passcode)"}
+
+func run(ctx context.Context, dsn string, levels []float64, n int, keep bool) error {
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return err
+	}
+	defer admin.Close()
+	const schema = "mdmcred_fleetbench"
+	if _, err := admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE; CREATE SCHEMA `+schema); err != nil {
+		return err
+	}
+	if !keep {
+		defer admin.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return err
+	}
+	cfg.RuntimeParams["search_path"] = schema
+	db := stdlib.OpenDB(*cfg)
+	defer db.Close()
+	db.SetMaxOpenConns(4)
+	if err := postgres.Migrate(ctx, db); err != nil {
+		return err
+	}
+	var version string
+	_ = db.QueryRowContext(ctx, `SHOW server_version`).Scan(&version)
+
+	var results []result
+	loaded := 0.0
+	for _, lv := range levels {
+		start := time.Now()
+		if err := load(ctx, db, loaded, lv); err != nil {
+			return fmt.Errorf("load to %g: %w", lv, err)
+		}
+		if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+			return err
+		}
+		res := result{level: lv, loadTime: time.Since(start), p: map[string][2]time.Duration{}}
+		_ = db.QueryRowContext(ctx, `SELECT
+			(SELECT count(*) FROM mdmcred_servicepass_event) + (SELECT count(*) FROM mdmcred_enrollment_passcode) +
+			(SELECT count(*) FROM mdmcred_enrollment_event) + (SELECT count(*) FROM mdmcred_otp_pin) +
+			(SELECT count(*) FROM mdmcred_passcode_reset) + (SELECT count(*) FROM mdmcred_passcode_event)`).Scan(&res.rows)
+		fmt.Fprintf(os.Stderr, "fleetbench: level %g: %d rows, loaded in %v; measuring\n", lv, res.rows, res.loadTime.Round(time.Second))
+		if err := measure(ctx, db, lv, n, res.p); err != nil {
+			return fmt.Errorf("measure at %g: %w", lv, err)
+		}
+		results = append(results, res)
+		loaded = lv
+		// The table so far, so that an interrupted run keeps its figures.
+		report(results, version, n)
+	}
+
+	return nil
+}
+
+func report(results []result, version string, n int) {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(l, ":", 2)[1])
+				break
+			}
+		}
+	}
+	fmt.Printf("Machine: %d CPUs, %s, %s/%s, %s; PostgreSQL %s; %d calls per operation per level, one caller.\n\n",
+		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, runtime.Version(), version, n)
+	fmt.Print("| operation |")
+	for _, r := range results {
+		fmt.Printf(" p50 @ %s | p99 @ %s |", levelName(r.level), levelName(r.level))
+	}
+	fmt.Println(" p99 last / p99 first |")
+	fmt.Print("|---|")
+	for range results {
+		fmt.Print("---:|---:|")
+	}
+	fmt.Println("---:|")
+	for _, op := range ops {
+		fmt.Printf("| %s |", op)
+		for _, r := range results {
+			fmt.Printf(" %s | %s |", ms(r.p[op][0]), ms(r.p[op][1]))
+		}
+		first, last := results[0].p[op][1], results[len(results)-1].p[op][1]
+		fmt.Printf(" %.2f |\n", float64(last)/float64(first))
+	}
+	fmt.Println()
+	for _, r := range results {
+		fmt.Printf("Level %s: %d rows in all, loaded (COPY) and analyzed in %v.\n", levelName(r.level), r.rows, r.loadTime.Round(time.Second))
+	}
+}
+
+func levelName(lv float64) string {
+	return fmt.Sprintf("%d", int(lv*fullDevices))
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+// load adds the rows between level from and level to.
+func load(ctx context.Context, db *sql.DB, from, to float64) error {
+	span := func(full int) (int, int) { return int(from * float64(full)), int(to * float64(full)) }
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c := dc.(*stdlib.Conn).Conn()
+		at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		copyRows := func(table string, cols []string, lo, hi, per int, row func(i, j int) []any) error {
+			i, j := lo, 0
+			_, err := c.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
+				if i >= hi {
+					return nil, nil
+				}
+				r := row(i, j)
+				if j++; j == per {
+					i, j = i+1, 0
+				}
+				return r, nil
+			}))
+			return err
+		}
+		lo, hi := span(fullDevices)
+		if err := copyRows("mdmcred_servicepass_event", []string{"type", "at", "admin", "device_id", "mode", "actions", "key_id", "serial", "expires_at"},
+			lo, hi, spEventsPer, func(i, j int) []any {
+				t := at.Add(time.Duration(i*spEventsPer+j) * time.Second)
+				return []any{"issued", t, "admin@example.com", "dev-" + strconv.Itoa(i), int16(1), int16(1), int16(1), int64(i*spEventsPer + j), t.Add(24 * time.Hour)}
+			}); err != nil {
+			return err
+		}
+		lo, hi = span(fullSites)
+		if err := copyRows("mdmcred_enrollment_passcode", []string{"site", "digest", "generated_at", "generated_by"}, lo, hi, 1, func(i, _ int) []any {
+			return []any{"site-" + strconv.Itoa(i), siteDigest(i), at, "admin@example.com"}
+		}); err != nil {
+			return err
+		}
+		if err := copyRows("mdmcred_enrollment_event", []string{"site", "kind", "at", "source", "failures"}, lo, hi, enEventsPer, func(i, j int) []any {
+			return []any{"site-" + strconv.Itoa(i), int16(enrollment.EventFailed), at.Add(time.Duration(i*enEventsPer+j) * time.Second), "192.0.2.1", int64(j)}
+		}); err != nil {
+			return err
+		}
+		lo, hi = span(fullUsers)
+		if err := copyRows("mdmcred_otp_pin", []string{"user_name", "digest", "issued_at", "expires_at"}, lo, hi, 1, func(i, _ int) []any {
+			d := sha256.Sum256([]byte("user-" + strconv.Itoa(i)))
+			return []any{"user-" + strconv.Itoa(i), d[:], at, at.Add(time.Duration(i%48) * time.Hour)}
+		}); err != nil {
+			return err
+		}
+		lo, hi = span(fullResetDevices)
+		if err := copyRows("mdmcred_passcode_reset", []string{"id", "device_id", "platform", "action", "state", "requested_by", "requested_at", "updated_at", "stale_at"},
+			lo, hi, resetsPer, func(i, j int) []any {
+				state := int16(passcode.Succeeded) + int16(j%3) // succeeded, failed, expired
+				if j == resetsPer-1 && i%10 == 0 {
+					state = int16(passcode.Pending) // 10% of devices have an open reset
+				}
+				t := at.Add(time.Duration(i*resetsPer+j) * time.Minute)
+				return []any{fmt.Sprintf("r-%d-%d", i, j), "rdev-" + strconv.Itoa(i), int16(passcode.AndroidDeviceOwner), int16(passcode.SetPasscode),
+					state, "admin@example.com", t, t, t.Add(24 * time.Hour)}
+			}); err != nil {
+			return err
+		}
+		return copyRows("mdmcred_passcode_event", []string{"kind", "reset_id", "device_id", "from_state", "to_state", "at", "actor"},
+			lo*resetsPer, hi*resetsPer, pcEventsPer, func(k, j int) []any {
+				i := k / resetsPer
+				return []any{int16(passcode.EventTransition), fmt.Sprintf("r-%d-%d", i, k%resetsPer), "rdev-" + strconv.Itoa(i),
+					int16(j % 3), int16(j%3 + 1), at.Add(time.Duration(k*pcEventsPer+j) * time.Second), "mdm"}
+			})
+	})
+}
+
+func siteDigest(i int) []byte {
+	d := sha256.Sum256([]byte("site-" + strconv.Itoa(i)))
+	return d[:]
+}
+
+// measure runs n calls of every hot operation on random existing keys and
+// records p50 and p99.
+func measure(ctx context.Context, db *sql.DB, lv float64, n int, out map[string][2]time.Duration) error {
+	devices, sites, rdevices := int(lv*fullDevices), int(lv*fullSites), int(lv*fullResetDevices)
+	sites, rdevices = max(sites, 1), max(rdevices, 1)
+	sp, en, pins, pc := postgres.NewServicepassStore(db), postgres.NewEnrollmentStore(db), postgres.NewOTPStore(db), postgres.NewPasscodeStore(db)
+	rng := rand.New(rand.NewPCG(1, uint64(lv*1e6)))
+	now := time.Now().UTC()
+	tag := strconv.Itoa(int(lv * 1e6))
+	timeIt := func(op string, f func(i int) error) error {
+		ds := make([]time.Duration, n)
+		for i := range n {
+			start := time.Now()
+			if err := f(i); err != nil {
+				return fmt.Errorf("%s: %w", op, err)
+			}
+			ds[i] = time.Since(start)
+		}
+		slices.Sort(ds)
+		out[op] = [2]time.Duration{ds[n/2], ds[n*99/100]}
+		return nil
+	}
+	steps := []struct {
+		op string
+		f  func(i int) error
+	}{
+		{"issue audit", func(i int) error {
+			return sp.Record(ctx, servicepass.Event{Type: servicepass.EventIssued, At: now, Admin: "admin@example.com",
+				DeviceID: "dev-" + strconv.Itoa(rng.IntN(devices)), Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, KeyID: 1, Serial: uint32(i)})
+		}},
+		{"enrollment verify", func(int) error {
+			s := rng.IntN(sites)
+			site, err := en.Lookup(ctx, siteDigest(s))
+			if err != nil {
+				return err
+			}
+			return en.RecordUse(ctx, site, siteDigest(s), now)
+		}},
+		{"enrollment failure", func(int) error {
+			_, err := en.RecordFailure(ctx, "site-"+strconv.Itoa(rng.IntN(sites)), now, "192.0.2.7", 0)
+			return err
+		}},
+		// A PIN is issued to, then consumed by, a user of its own, in a
+		// table of lv*fullUsers others.
+		{"PIN issue", func(i int) error {
+			return pins.Put(ctx, otp.PINRecord{User: "puser-" + tag + "-" + strconv.Itoa(i), Digest: []byte("digest"), IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour)})
+		}},
+		{"PIN consume", func(i int) error {
+			return pins.Update(ctx, "puser-"+tag+"-"+strconv.Itoa(i), func(*otp.PINRecord) bool { return true })
+		}},
+		{"reset request", func(i int) error {
+			id, dev := "b-"+tag+"-"+strconv.Itoa(i), "bdev-"+tag+"-"+strconv.Itoa(i)
+			return pc.Create(ctx, passcode.Reset{ID: id, DeviceID: dev, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
+				State: passcode.Requested, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour)},
+				passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: dev, To: passcode.Requested, At: now})
+		}},
+		{"reset transition", func(i int) error {
+			id, dev := "b-"+tag+"-"+strconv.Itoa(i), "bdev-"+tag+"-"+strconv.Itoa(i)
+			return pc.Transition(ctx, id, passcode.Requested, passcode.Pending, now,
+				passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: dev, From: passcode.Requested, To: passcode.Pending, At: now})
+		}},
+		{"events page (servicepass)", func(int) error {
+			_, err := sp.Events(ctx, "dev-"+strconv.Itoa(rng.IntN(devices)))
+			return err
+		}},
+		{"events page (enrollment)", func(int) error {
+			_, err := en.Events(ctx, "site-"+strconv.Itoa(rng.IntN(sites)))
+			return err
+		}},
+		{"events page (passcode)", func(int) error {
+			_, err := pc.Events(ctx, passcode.EventQuery{DeviceID: "rdev-" + strconv.Itoa(rng.IntN(rdevices))})
+			return err
+		}},
+	}
+	for _, s := range steps {
+		if err := timeIt(s.op, s.f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
