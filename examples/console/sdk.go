@@ -344,8 +344,11 @@ func (s *sdk) shownChallenge(d Device) (servicepass.Challenge, bool) {
 }
 
 // verifyResponse runs the device's check of a typed response against its
-// outstanding challenge. When the challenge is used up or gone (granted,
-// voided, expired, or none outstanding), the screen stops showing it.
+// outstanding challenge. When the Verifier says the challenge is used up or
+// gone (granted, refused for the mode, void, expired, or none outstanding),
+// the screen stops showing it. The wrong response that voids a challenge is
+// reported as wrong (servicepass.ErrInvalid); the screen learns it is void
+// from the next attempt, as a device agent would.
 func (s *sdk) verifyResponse(d Device, response string) (servicepass.Grant, error) {
 	v, err := s.verifier(d)
 	if err != nil {
