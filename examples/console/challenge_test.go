@@ -8,7 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/prop"
+
 	"github.com/mdmcred/mdmcred/servicepass"
+	"github.com/mdmcred/mdmcred/servicepass/servicepasstest"
 )
 
 // showChallenge has the simulated device show a new challenge and returns
@@ -316,4 +320,43 @@ func FuzzChallengeForm(f *testing.F) {
 			t.Fatalf("simulator %q: status %d", response, resp.StatusCode)
 		}
 	})
+}
+
+// For every action set a mode allows, the panel in challenge mode issues a
+// response that the device grants, exactly those actions; for every
+// mistyped challenge, the panel shows the error beside the field and
+// issues nothing (gopter, with the test kit's generators).
+func TestChallengeModeProperties(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 40
+	p := gopter.NewProperties(params)
+	for _, d := range []struct {
+		id   string
+		mode servicepass.Mode
+	}{{"dev-do-1", servicepass.DeviceOwner}, {"dev-cope-1", servicepass.COPE}} {
+		p.Property("every allowed action set is granted on "+d.id, prop.ForAll(func(a servicepass.Actions) bool {
+			ch := c.showChallenge(d.id)
+			var names []string
+			for _, x := range a.List() {
+				names = append(names, x.String())
+			}
+			code := c.respondCode(d.id, ch, names...)
+			g := c.enterResponse(d.id, code)
+			if g.Status != http.StatusOK {
+				return false
+			}
+			grant := g.Body[strings.Index(g.Body, `id="grant"`):]
+			grant = grant[:strings.Index(grant, "</section>")]
+			return strings.Count(grant, "<li>") == a.Count()
+		}, servicepasstest.GenValidActions(d.mode)))
+	}
+	p.Property("a mistyped challenge is caught before anything is issued", prop.ForAll(func(m servicepasstest.MistypedChallenge) bool {
+		logged := strings.Count(c.logText(), "challenge response made")
+		r := c.respond("dev-do-1", m.Text, "Unlock")
+		return r.Status == http.StatusUnprocessableEntity && fieldError(r.Body, "challenge") != "" && text(r.Body, "code") == "" &&
+			strings.Count(c.logText(), "challenge response made") == logged
+	}, servicepasstest.GenMistypedChallenge()))
+	p.TestingRun(t)
 }
