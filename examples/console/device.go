@@ -36,8 +36,13 @@ type deviceView struct {
 	Email     string
 	Language  string
 	Languages []string
+	// Challenge is true in the "Device shows a challenge" mode: the
+	// panel makes the response to the challenge typed in ChallengeText
+	// instead of a code with an expiry.
+	Challenge     bool
+	ChallengeText string
 	// Errors are the rule errors by form field: actions, expires, qr,
-	// email, lang, or form for the rest.
+	// email, lang, challenge, or form for the rest.
 	Errors map[string]string
 	Issued *issuedView
 }
@@ -46,11 +51,12 @@ func (v deviceView) title() string { return v.Device.Name }
 
 // issuedView is the dialog "Service password generated for device".
 type issuedView struct {
-	Code    string
-	Expiry  string
-	QR      template.URL // a data: URI, or empty
-	Emailed string       // the address the code was mailed to
-	MailErr bool
+	Code      string
+	Expiry    string
+	Challenge string       // for a response: the challenge it answers
+	QR        template.URL // a data: URI, or empty
+	Emailed   string       // the address the code was mailed to
+	MailErr   bool
 }
 
 // localLayout is how an <input type="datetime-local"> writes a time.
@@ -97,6 +103,10 @@ func (a *app) issueServicePassword(w http.ResponseWriter, r *http.Request, s *se
 		}
 		f.Actions |= act
 	}
+	if r.PostFormValue("kind") == "challenge" {
+		a.respondToChallenge(w, r, s, d, f.Actions, badAction)
+		return
+	}
 	f.WantQR = r.PostFormValue("qr") == "on"
 	f.SendEmail = r.PostFormValue("send_email") == "on"
 	f.Email = strings.TrimSpace(r.PostFormValue("email"))
@@ -140,6 +150,51 @@ func (a *app) issueServicePassword(w http.ResponseWriter, r *http.Request, s *se
 		iv.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(issued.QRPNG))
 	}
 	v.Issued = iv
+	a.render(w, r, s, http.StatusOK, "device.html", v)
+}
+
+// respondToChallenge is the panel in its "Device shows a challenge" mode:
+// the SDK parses the typed challenge (its check symbol catches a typing
+// mistake before anything is issued), checks the mode rules and makes the
+// response. A response has no expiry and is read out, not scanned or
+// mailed, so the panel refuses those options rather than drop them.
+func (a *app) respondToChallenge(w http.ResponseWriter, r *http.Request, s *session, d Device, actions servicepass.Actions, badAction bool) {
+	v := a.newDeviceView(d, actions)
+	v.DayValid = false // a response has no expiry date, COPE Set Password included
+	v.Challenge, v.ChallengeText, v.Language = true, r.PostFormValue("challenge"), r.PostFormValue("lang")
+	v.Expires = a.now().Add(servicepass.DefaultValidity).In(d.Zone).Format(localLayout)
+	if badAction {
+		v.Errors["actions"] = "unknown action"
+	}
+	if r.PostFormValue("qr") == "on" {
+		v.Errors["qr"] = "A response to a challenge is read out to the device's user: no QR code."
+	}
+	if r.PostFormValue("send_email") == "on" {
+		v.Errors["email"] = "A response to a challenge is read out to the device's user, not sent by email."
+	}
+	if len(v.Errors) > 0 {
+		a.render(w, r, s, http.StatusUnprocessableEntity, "device.html", v)
+		return
+	}
+	resp, err := a.sdk.respond(r.Context(), d, v.ChallengeText, actions, s.User)
+	var re *servicepass.RuleError
+	switch {
+	case errors.Is(err, servicepass.ErrChallengeTypo):
+		v.Errors["challenge"] = "The challenge has a typing mistake (its last character does not match). Ask the user to read it again; nothing was issued."
+	case errors.Is(err, servicepass.ErrChallengeMalformed):
+		v.Errors["challenge"] = "Not a challenge: type the 10 characters the device shows, like K7Q2M-9XJ4T."
+	case errors.As(err, &re):
+		v.Errors[formField(re.Field)] = ruleText(re)
+	case err != nil:
+		a.fail(w, err)
+		return
+	}
+	if len(v.Errors) > 0 {
+		a.render(w, r, s, http.StatusUnprocessableEntity, "device.html", v)
+		return
+	}
+	v.ChallengeText = resp.Challenge
+	v.Issued = &issuedView{Code: resp.Display.Reveal(), Challenge: resp.Challenge}
 	a.render(w, r, s, http.StatusOK, "device.html", v)
 }
 

@@ -59,6 +59,10 @@ type sdk struct {
 
 	mu        sync.Mutex
 	verifiers map[string]*servicepass.Verifier // the simulated device agents
+	// shown is the challenge each simulated device shows on its screen.
+	// Whether it is still outstanding is the Verifier's to say; this is
+	// only what the screen displays.
+	shown map[string]servicepass.Challenge
 }
 
 // channel is the actor the host's MDM command channel records in the
@@ -79,7 +83,7 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &sdk{sent: &notify.Recorder{}, now: cfg.Now, verifiers: map[string]*servicepass.Verifier{}, reauthWindow: cfg.ReauthWindow}
+	s := &sdk{sent: &notify.Recorder{}, now: cfg.Now, verifiers: map[string]*servicepass.Verifier{}, shown: map[string]servicepass.Challenge{}, reauthWindow: cfg.ReauthWindow}
 	if s.reauthWindow == 0 {
 		s.reauthWindow = passcode.DefaultReauthWindow
 	}
@@ -269,6 +273,17 @@ func (s *sdk) issue(ctx context.Context, d Device, f issueForm, admin string) (s
 	return s.issuer.Issue(ctx, req)
 }
 
+// respond asks the issuer for the response to the challenge a device
+// shows (a challenge-bound code). The SDK parses the challenge first, so
+// that its check symbol catches a mistyped one before anything is issued
+// (servicepass.ErrChallengeTypo or ErrChallengeMalformed); a broken rule is
+// a *servicepass.RuleError, as for issue.
+func (s *sdk) respond(ctx context.Context, d Device, challenge string, actions servicepass.Actions, admin string) (servicepass.Response, error) {
+	return s.issuer.Respond(ctx, servicepass.ResponseRequest{
+		DeviceID: d.ID, Challenge: challenge, Mode: d.Mode, Actions: actions, Admin: admin,
+	})
+}
+
 // verifier returns the simulated agent of device d, provisioned with its
 // keyring the first time (as enrollment would).
 func (s *sdk) verifier(d Device) (*servicepass.Verifier, error) {
@@ -299,6 +314,54 @@ func (s *sdk) verify(d Device, code string) (servicepass.Grant, error) {
 		return servicepass.Grant{}, err
 	}
 	return v.Verify(code, s.now())
+}
+
+// newChallenge has device d's agent make a challenge (replacing any earlier
+// one) and show it on its screen.
+func (s *sdk) newChallenge(d Device) (servicepass.Challenge, error) {
+	v, err := s.verifier(d)
+	if err != nil {
+		return servicepass.Challenge{}, err
+	}
+	// The lifetime is measured on the console's clock (time.Now, with its
+	// monotonic reading, unless a test sets another).
+	c, err := v.NewChallenge(servicepass.ChallengeOptions{Clock: s.now})
+	if err != nil {
+		return servicepass.Challenge{}, err
+	}
+	s.mu.Lock()
+	s.shown[d.ID] = c
+	s.mu.Unlock()
+	return c, nil
+}
+
+// shownChallenge is the challenge device d shows, if any.
+func (s *sdk) shownChallenge(d Device) (servicepass.Challenge, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.shown[d.ID]
+	return c, ok
+}
+
+// verifyResponse runs the device's check of a typed response against its
+// outstanding challenge. When the Verifier says the challenge is used up or
+// gone (granted, refused for the mode, void, expired, or none outstanding),
+// the screen stops showing it. The wrong response that voids a challenge is
+// reported as wrong (servicepass.ErrInvalid); the screen learns it is void
+// from the next attempt, as a device agent would.
+func (s *sdk) verifyResponse(d Device, response string) (servicepass.Grant, error) {
+	v, err := s.verifier(d)
+	if err != nil {
+		return servicepass.Grant{}, err
+	}
+	g, err := v.VerifyResponse(response, s.now())
+	if err == nil || errors.Is(err, servicepass.ErrMode) || errors.Is(err, servicepass.ErrChallengeVoid) ||
+		errors.Is(err, servicepass.ErrChallengeExpired) || errors.Is(err, servicepass.ErrNoChallenge) {
+		s.mu.Lock()
+		delete(s.shown, d.ID)
+		s.mu.Unlock()
+	}
+	return g, err
 }
 
 // window is the device's privileged window now.

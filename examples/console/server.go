@@ -149,6 +149,8 @@ func (a *app) routes() {
 	// The device side: what a device's agent and its user see.
 	m.HandleFunc("GET /device/{$}", a.page(a.device, "simulator.html", a.simulatorPage))
 	m.HandleFunc("POST /device/verify", a.post(a.device, a.simulatorVerify))
+	m.HandleFunc("POST /device/challenge", a.post(a.device, a.simulatorChallenge))
+	m.HandleFunc("POST /device/respond", a.post(a.device, a.simulatorRespond))
 	m.HandleFunc("POST /device/window/end", a.post(a.device, a.simulatorEndWindow))
 	m.HandleFunc("POST /device/reset/{id}", a.post(a.device, a.simulatorReport))
 	m.HandleFunc("POST /device/pin", a.post(a.device, a.simulatorPIN))

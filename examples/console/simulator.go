@@ -33,6 +33,9 @@ type simView struct {
 	Reset   *passcode.Reset // the device's open reset command, if any
 	Notice  string          // the outcome of a reset report or a PIN
 	Error   string
+	// Challenge is the challenge the device shows for a challenge-bound
+	// code, in display form, or empty.
+	Challenge string
 }
 
 func (simView) title() string { return "Device simulator" }
@@ -81,6 +84,9 @@ func (a *app) simulatorPage(r *http.Request, _ *session) any {
 
 func (a *app) newSimView(r *http.Request, d Device) simView {
 	v := simView{Devices: a.inv.Devices, Device: d, Users: a.inv.Users}
+	if c, ok := a.sdk.shownChallenge(d); ok {
+		v.Challenge = c.String()
+	}
 	ws, err := a.sdk.window(d)
 	if err != nil {
 		// After a lost state the status still says what to revert.
@@ -130,6 +136,58 @@ func (a *app) simulatorVerify(w http.ResponseWriter, r *http.Request, s *session
 	}
 	v.Grant = &grantView{Actions: actionNames(grant.Actions), Scope: scopeText(grant.Scope), Degraded: grant.Degraded}
 	a.render(w, r, s, http.StatusOK, "simulator.html", v)
+}
+
+// simulatorChallenge is the device agent showing a new challenge, which
+// replaces any earlier one.
+func (a *app) simulatorChallenge(w http.ResponseWriter, r *http.Request, s *session) {
+	d, ok := a.simDevice(r)
+	if !ok {
+		a.notFound(w)
+		return
+	}
+	if _, err := a.sdk.newChallenge(d); err != nil {
+		a.fail(w, err)
+		return
+	}
+	a.render(w, r, s, http.StatusOK, "simulator.html", a.newSimView(r, d))
+}
+
+// simulatorRespond is the device agent taking the response to the
+// challenge it shows.
+func (a *app) simulatorRespond(w http.ResponseWriter, r *http.Request, s *session) {
+	d, ok := a.simDevice(r)
+	if !ok {
+		a.notFound(w)
+		return
+	}
+	grant, err := a.sdk.verifyResponse(d, r.PostFormValue("response"))
+	v := a.newSimView(r, d)
+	if err != nil {
+		v.Refusal = responseRefusal(err)
+		a.render(w, r, s, http.StatusUnprocessableEntity, "simulator.html", v)
+		return
+	}
+	v.Grant = &grantView{Actions: actionNames(grant.Actions), Scope: scopeText(grant.Scope), Degraded: grant.Degraded}
+	a.render(w, r, s, http.StatusOK, "simulator.html", v)
+}
+
+// responseRefusal words a refused response for the device's user; what it
+// shares with a code is worded as for a code.
+func responseRefusal(err error) string {
+	switch {
+	case errors.Is(err, servicepass.ErrNoChallenge):
+		return "This device shows no challenge now. Tap \"Show a challenge\" and read the new one to your administrator."
+	case errors.Is(err, servicepass.ErrChallengeExpired):
+		return "The challenge has expired. Tap \"Show a challenge\" and read the new one to your administrator."
+	case errors.Is(err, servicepass.ErrChallengeVoid):
+		return "Too many wrong responses: this challenge no longer works. Tap \"Show a challenge\" and read the new one to your administrator."
+	case errors.Is(err, servicepass.ErrTypo), errors.Is(err, servicepass.ErrMalformed):
+		return "That response has a typing mistake. Check each character and type it again (this does not count as a wrong attempt)."
+	case errors.Is(err, servicepass.ErrInvalid), errors.Is(err, servicepass.ErrUnknownKey):
+		return "This response does not answer the challenge this device shows. Check that it was made for this device and this challenge."
+	}
+	return refusal(err)
 }
 
 // scopeText says what a granted Unlock opened.

@@ -7,7 +7,10 @@
 // requests to your console's issuing path in a gopter property, with a
 // [github.com/mdmcred/mdmcred/mdmcredtest.Clock] reading the same now as the service's Now. Use
 // [GenInvalidRequest] to check that your console refuses what Issue
-// refuses, with the same rule. A backend for the audit log or the device
+// refuses, with the same rule. For challenge-bound codes, [GenChallenge],
+// [GenTypedChallenge] and [GenMistypedChallenge] feed a console's challenge
+// field, and [GenResponseRequest] and [GenInvalidResponseRequest] its calls
+// to [servicepass.Issuer.Respond]. A backend for the audit log or the device
 // state calls [RunStore] or [RunDeviceStore] from its own test.
 //
 // Every generator shrinks: a failing property is reported with a small

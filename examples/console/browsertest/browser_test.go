@@ -269,7 +269,11 @@ func (b *browser) attr(l, js string) string {
 	return eval[string](b, fmt.Sprintf(`String(document.getElementById(document.evaluate(%q, document, null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue.htmlFor).%s)`, label(l), js))
 }
 
-var codeRe = regexp.MustCompile(`^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}-[0-9A-Z]{4}[0-9A-Z*~$=]$`)
+var (
+	codeRe      = regexp.MustCompile(`^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}-[0-9A-Z]{4}[0-9A-Z*~$=]$`)
+	challengeRe = regexp.MustCompile(`^[0-9A-Z]{5}-[0-9A-Z]{4}[0-9A-Z*~$=U]$`)
+	responseRe  = regexp.MustCompile(`^[0-9A-Z]{4}(-[0-9A-Z]{4}){2}-[0-9A-Z]{3}[0-9A-Z*~$=U]$`)
+)
 
 func TestConsoleInChromium(t *testing.T) {
 	cp := startConsole(t)
@@ -363,6 +367,60 @@ func TestConsoleInChromium(t *testing.T) {
 	b.do(chromedp.WaitVisible(chromedp.ID("grant")))
 	if got := b.text(`//section[@id="grant"]`); !strings.Contains(got, "Unlock device") || !strings.Contains(got, "Disable Kiosk") {
 		t.Fatalf("QR grant: %q", got)
+	}
+
+	// Screen 1 in "Device shows a challenge" mode: the simulator shows a
+	// challenge, the admin types it into the panel (a mistyped one is
+	// caught before anything is issued), and the response typed back on
+	// the device grants.
+	b.open("/device/?device=dev-do-1")
+	b.submit(button("Show a challenge"))
+	challenge := b.text(`//output[@id="shown-challenge"]`)
+	if !challengeRe.MatchString(challenge) {
+		t.Fatalf("challenge %q", challenge)
+	}
+	b.open("/admin/devices/dev-do-1")
+	if !eval[bool](b, `document.getElementById("challenge").closest("p").hidden`) {
+		t.Fatal("challenge field shown in the code mode")
+	}
+	b.do(chromedp.Click(chromedp.Search(label("Device shows a challenge"))))
+	if b.attr("Service password expiration date (on device)", "disabled") != "true" || b.attr("Generate QR code", "disabled") != "true" ||
+		b.attr("Challenge shown on the device", "disabled") != "false" {
+		t.Fatal("the challenge mode keeps the expiry and QR fields, or has no challenge field")
+	}
+	mistyped := []byte(challenge)
+	if mistyped[0] == 'X' { // another first symbol: the check symbol catches it
+		mistyped[0] = 'Y'
+	} else {
+		mistyped[0] = 'X'
+	}
+	b.typeIn("Challenge shown on the device", string(mistyped))
+	b.do(chromedp.Click(chromedp.Search(label("Unlock device"))), chromedp.Click(chromedp.Search(label("Disable Kiosk"))))
+	b.submit(button("Generate"))
+	if e := b.text(`//span[@id="err-challenge"]`); !strings.Contains(e, "typing mistake") || eval[bool](b, `document.getElementById("issued") !== null`) {
+		t.Fatalf("mistyped challenge: %q", e)
+	}
+	if !b.checked("Device shows a challenge") || !b.checked("Unlock device") || !b.checked("Disable Kiosk") {
+		t.Fatal("the panel lost its choices after the error")
+	}
+	b.typeIn("Challenge shown on the device", strings.ToLower(challenge))
+	b.submit(button("Generate"))
+	b.do(chromedp.WaitVisible(chromedp.ID("issued")))
+	response := b.text(`//output[@id="code"]`)
+	if !responseRe.MatchString(response) || b.text(`//span[@id="answers"]`) != challenge {
+		t.Fatalf("response %q for %q", response, b.text(`//span[@id="answers"]`))
+	}
+	b.shot("1-service-password-challenge")
+	b.open("/device/?device=dev-do-1")
+	if got := b.text(`//output[@id="shown-challenge"]`); got != challenge {
+		t.Fatalf("the device shows %q, not %q", got, challenge)
+	}
+	b.typeIn("Response", response)
+	b.shot("5-device-simulator-challenge")
+	b.submit(button("Check response"))
+	b.do(chromedp.WaitVisible(chromedp.ID("grant")))
+	if got := b.text(`//section[@id="grant"]`); !strings.Contains(got, "Unlock device") || !strings.Contains(got, "Disable Kiosk") {
+		t.Fatalf("response grant: %q", got)
 	}
 
 	// Screen 1, COPE: Disable Kiosk disabled, Set Password by date only, no QR.
@@ -500,7 +558,9 @@ func TestPanelIsKeyboardReachable(t *testing.T) {
 	b := newBrowser(t, cp.base)
 	b.signIn("/admin/signin", "admin@example.com", cp.adminPass)
 	b.open("/admin/devices/dev-do-1")
-	want := eval[[]string](b, `[...document.querySelectorAll("#sp-form input:not([type=hidden]):not([disabled]), #sp-form select, #sp-form button")].map(e => e.id || e.textContent.trim())`)
+	// A radio group is one Tab stop, its checked radio; the arrow keys
+	// move within it (checked below).
+	want := eval[[]string](b, `[...document.querySelectorAll("#sp-form input:not([type=hidden]):not([disabled]):not([type=radio]:not(:checked)), #sp-form select, #sp-form button")].map(e => e.id || e.textContent.trim())`)
 	seen := map[string]bool{}
 	for range len(want) + 12 { // the header's links and buttons come first
 		b.do(chromedp.KeyEvent(kb.Tab))
@@ -514,6 +574,17 @@ func TestPanelIsKeyboardReachable(t *testing.T) {
 	if len(want) < 12 {
 		t.Fatalf("only %d controls", len(want))
 	}
+	// The arrow key moves to "Device shows a challenge", whose challenge
+	// field is then reachable.
+	b.do(chromedp.Focus(chromedp.ID("kind-code")), chromedp.KeyEvent(kb.ArrowDown))
+	if !b.checked("Device shows a challenge") || eval[string](b, `document.activeElement.id`) != "kind-challenge" {
+		t.Fatal("the arrow key does not move to Device shows a challenge")
+	}
+	b.do(chromedp.KeyEvent(kb.Tab))
+	if id := eval[string](b, `document.activeElement.id`); id != "challenge" {
+		t.Fatalf("Tab after the challenge mode reaches %q, not the challenge field", id)
+	}
+	b.do(chromedp.Focus(chromedp.ID("kind-challenge")), chromedp.KeyEvent(kb.ArrowUp))
 	// Space toggles a focused checkbox.
 	b.do(chromedp.Focus(chromedp.ID("act-Unlock")), chromedp.KeyEvent(" "))
 	if !b.checked("Unlock device") {

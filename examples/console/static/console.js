@@ -47,8 +47,21 @@ function servicePasswordPanel(form) {
   const qr = form.querySelector("#qr");
   const send = form.querySelector("#send_email");
   const email = form.querySelector("#email");
+  const kind = form.querySelector("#kind-challenge");
 
   const update = () => {
+    // "Device shows a challenge": the challenge field instead of the
+    // expiry, QR and email, which a response does not have.
+    const challenge = kind.checked;
+    for (const el of form.querySelectorAll(".code-only")) {
+      el.hidden = challenge;
+      for (const i of el.querySelectorAll("input, select")) i.disabled = challenge;
+    }
+    for (const el of form.querySelectorAll(".challenge-only")) {
+      el.hidden = !challenge;
+      for (const i of el.querySelectorAll("input")) i.disabled = !challenge;
+    }
+    if (challenge) return;
     const dayValid = boxes.some((b) => b.checked && b.hasAttribute("data-day-valid"));
     // A COPE Set Password code expires at the end of a date: no time, no QR.
     const want = dayValid ? "date" : "datetime-local";
@@ -79,5 +92,6 @@ function servicePasswordPanel(form) {
     });
   }
   send.addEventListener("change", update);
+  for (const r of form.querySelectorAll("input[name=kind]")) r.addEventListener("change", update);
   update();
 }
