@@ -235,8 +235,8 @@ func (is *Issuer) Respond(ctx context.Context, r ResponseRequest) (Response, err
 	if ctx == nil {
 		return Response{}, ErrNilContext
 	}
-	if r.Admin == "" {
-		return Response{}, &RuleError{Rule: ErrAdmin, Field: "Admin"}
+	if err := checkAdmin(r.Admin); err != nil {
+		return Response{}, err
 	}
 	if err := checkDeviceID(r.DeviceID); err != nil {
 		return Response{}, err

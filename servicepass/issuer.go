@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/ident"
 	"github.com/mdmcred/mdmcred/internal/secret"
 )
 
@@ -23,8 +24,22 @@ import (
 // the email could not be sent; the Issued value is valid in that case.
 var ErrMail = errors.New("servicepass: email not sent")
 
-// ErrAdmin is the rule that every request names its acting administrator.
-var ErrAdmin = errors.New("servicepass: acting administrator missing")
+// ErrAdmin is the rule that every request names its acting administrator,
+// as an identifier (internal/ident's rule, at most [MaxAdminLen] bytes).
+var ErrAdmin = errors.New("servicepass: acting administrator missing or invalid")
+
+// MaxAdminLen bounds the acting administrator's name, in bytes (an email
+// address is at most 320).
+const MaxAdminLen = 320
+
+// checkAdmin applies the identifier rule to a request's acting
+// administrator, so that the audit log of every backend accepts it.
+func checkAdmin(admin string) error {
+	if err := ident.Check(admin, MaxAdminLen); err != nil {
+		return &RuleError{Rule: ErrAdmin, Field: "Admin", Detail: err.Error()}
+	}
+	return nil
+}
 
 // ErrNilContext is returned by every function of this package that takes a
 // context when it is given a nil one.
@@ -361,8 +376,8 @@ func (r *Request) Check(now time.Time) error {
 }
 
 func (r *Request) plan(now time.Time) (plan, error) {
-	if r.Admin == "" {
-		return plan{}, &RuleError{Rule: ErrAdmin, Field: "Admin"}
+	if err := checkAdmin(r.Admin); err != nil {
+		return plan{}, err
 	}
 	if err := checkDeviceID(r.DeviceID); err != nil {
 		return plan{}, err
