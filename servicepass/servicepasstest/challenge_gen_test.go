@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/prop"
@@ -216,7 +217,7 @@ func TestGeneratedResponseRequestsVerify(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: r.DeviceID, Mode: r.Mode, Keys: keys})
+		v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: r.DeviceID, Mode: r.Mode, Keys: keys, Location: time.UTC})
 		if err != nil {
 			return false
 		}
