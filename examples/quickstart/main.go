@@ -401,7 +401,7 @@ func (d *demo) oneTimePIN() error {
 	d.clock.Set(start.Add(4 * time.Hour))
 	svc, err := otp.NewPINService(otp.PINConfig{
 		Store:    otp.NewMemStore(),
-		Peppers:  map[uint8][]byte{1: randomKey(32)},
+		Peppers:  otp.NewKeys(map[uint8][]byte{1: randomKey(32)}),
 		PepperID: 1,
 		Now:      d.clock.Now,
 	})
