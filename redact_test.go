@@ -37,10 +37,16 @@ import (
 // type information of every production package from the compiler's export
 // data (go list -export, read with go/importer: standard library only) and
 // walks every exported named type's structure, unexported fields included.
-// A type is secret-bearing if it reaches, other than through an interface
-// or a function, a secret.String or secret.Keys (every domain alias of
-// them), a byte slice or array, or a string field whose name says it holds
-// a secret. Each such type must be listed in redactCases, or the test fails
+// A type is secret-bearing if it reaches a secret.String, secret.Bytes or
+// secret.Keys (every domain alias of them), a byte slice or array, or a
+// string field whose name says it holds a secret. It reaches what its
+// fields, pointers, slices, arrays and maps hold, what a sync/atomic.Pointer
+// points at, and what a function value returns: a type may hide material
+// behind a closure (otp.Key does) or an atomic pointer (notify.Recorder
+// does), which fmt prints as an address, and the guard must still plant a
+// marker there and see that nothing prints it. Interfaces and channels hold
+// nothing the type system can see; a function's captured variables are
+// seen only through its results. Each such type must be listed in redactCases, or the test fails
 // and names it, so a type added later cannot slip through. (Generic types
 // are skipped, as reflection cannot instantiate them; the SDK exports none
 // that hold a secret.)
@@ -63,6 +69,10 @@ var notSecret = map[string]string{
 	module + "/enrollment.Record.Sealed": "AEAD ciphertext under the host's sealing key, stored at rest",
 	module + "/passcode.Reset.Sealed":    "AEAD ciphertext under the host's sealing key, stored at rest",
 	module + "/otp.PINRecord.Digest":     "keyed hash (HMAC-SHA256 under the host's pepper), stored at rest",
+	// Not a secret at all: []uint8 is []byte to the type system.
+	module + "/servicepass.IssuerConfig.Retired": "retired key IDs, not key material",
+	// The device state file holds used serials, counters and times, no key.
+	module + "/servicepass.FileStore.base": "SHA-256 of the state file last read (its checksum), not key material",
 }
 
 // secretName matches the names of string fields that hold a secret.
@@ -210,7 +220,7 @@ func reaches(t types.Type, field, owner string, seen map[types.Type]bool) string
 			return ""
 		}
 		p := obj.Pkg().Path()
-		if p == module+"/internal/secret" && (obj.Name() == "String" || obj.Name() == "Keys") {
+		if p == module+"/internal/secret" && (obj.Name() == "String" || obj.Name() == "Bytes" || obj.Name() == "Keys") {
 			return "a secret." + obj.Name() + " (" + owner + ")"
 		}
 		if isBytes(t.Underlying()) {
@@ -218,6 +228,9 @@ func reaches(t types.Type, field, owner string, seen map[types.Type]bool) string
 				return ""
 			}
 			return "bytes in " + owner
+		}
+		if p == "sync/atomic" && obj.Name() == "Pointer" && t.TypeArgs().Len() == 1 {
+			return reaches(types.NewPointer(t.TypeArgs().At(0)), field, owner, seen)
 		}
 		if p != module && !strings.HasPrefix(p, module+"/") {
 			return "" // a type of another module or the standard library
@@ -261,8 +274,14 @@ func reaches(t types.Type, field, owner string, seen map[types.Type]bool) string
 			return why
 		}
 		return reaches(t.Elem(), field, owner, seen)
+	case *types.Signature:
+		for i := 0; i < t.Results().Len(); i++ {
+			if why := reaches(t.Results().At(i).Type(), field, owner, seen); why != "" {
+				return why + ", returned by a function value"
+			}
+		}
 	}
-	return "" // interfaces, functions and channels hold nothing fmt prints
+	return "" // interfaces and channels hold nothing the type system shows
 }
 
 func isBytes(t types.Type) bool {
@@ -282,6 +301,7 @@ func isBytes(t types.Type) bool {
 var (
 	secretString = reflect.TypeFor[secret.String]()
 	secretKeys   = reflect.TypeFor[secret.Keys]()
+	secretBytes  = reflect.TypeFor[secret.Bytes]()
 )
 
 // plant sets every secret-bearing field reachable from v (which must be
@@ -299,6 +319,19 @@ func plant(v reflect.Value, field, owner string, depth int) int {
 	case t == secretKeys:
 		v.Set(reflect.ValueOf(secret.NewKeys(map[uint8][]byte{1: []byte(marker), 2: []byte(marker)})))
 		return 1
+	case t == secretBytes:
+		v.Set(reflect.ValueOf(secret.NewBytes([]byte(marker))))
+		return 1
+	case t.PkgPath() == "sync/atomic" && strings.HasPrefix(t.Name(), "Pointer["):
+		// Plant in a new *T and Store it: fmt sees only the atomic
+		// pointer's unsafe.Pointer.
+		store := v.Addr().MethodByName("Store")
+		p := reflect.New(store.Type().In(0).Elem())
+		n := plant(p.Elem(), field, owner, depth+1)
+		if n > 0 {
+			store.Call([]reflect.Value{p})
+		}
+		return n
 	}
 	if t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8 {
 		if _, ok := notSecret[owner]; ok {
@@ -349,6 +382,16 @@ func plant(v reflect.Value, field, owner string, depth int) int {
 	case reflect.Array:
 		for i := 0; i < v.Len(); i++ {
 			n += plant(v.Index(i), field, owner, depth+1)
+		}
+	case reflect.Func:
+		// A function value returning secret material (a closure over it):
+		// plant in what it returns and make it return that.
+		if t.NumIn() != 0 || t.NumOut() != 1 {
+			return 0
+		}
+		out := reflect.New(t.Out(0)).Elem()
+		if n = plant(out, field, owner, depth+1); n > 0 {
+			v.Set(reflect.MakeFunc(t, func([]reflect.Value) []reflect.Value { return []reflect.Value{out} }))
 		}
 	case reflect.Map:
 		k, e := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
@@ -491,6 +534,8 @@ func otherCases() []redactCase {
 		add[servicepass.Issuer](),
 		add[servicepass.IssuerConfig](),
 		add[servicepass.MasterKey](),
+		add[servicepass.Provisioning](),
+		add[servicepass.Response](),
 		add[servicepass.Verifier](),
 		add[servicepass.VerifierConfig](),
 	}

@@ -50,7 +50,7 @@ func ExampleClock_everyService() {
 	fmt.Println("reset requested:", err == nil)
 
 	// otp: a portal PIN valid for 24 h.
-	pins, _ := otp.NewPINService(otp.PINConfig{Store: otp.NewMemStore(), Peppers: map[uint8][]byte{1: key}, PepperID: 1, Now: clock.Now})
+	pins, _ := otp.NewPINService(otp.PINConfig{Store: otp.NewMemStore(), Peppers: otp.NewKeys(map[uint8][]byte{1: key}), PepperID: 1, Now: clock.Now})
 	pin, _, _ := pins.Issue(ctx, "user-1")
 
 	clock.Advance(25 * time.Hour)

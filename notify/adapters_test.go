@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/mail"
@@ -136,10 +137,12 @@ func TestRecorder(t *testing.T) {
 	// change them.
 	got := r.Messages()
 	got[0].To[0] = "changed@example.com"
-	got[0].Inline[0].Data[0] ^= 0xff
+	got[0].Inline[0].Data.Reveal()[0] ^= 0xff // Reveal hands out a copy
+	got[0].Inline[0].ContentID = "changed"
 	m.To[0] = "changed@example.com"
 	last, ok := r.Last()
-	if !ok || last.To[0] != "Jan Kowalski <jan@example.com>" || r.Messages()[0].Inline[0].Data[0] != qrPNG(t)[0] {
+	if !ok || last.To[0] != "Jan Kowalski <jan@example.com>" || r.Messages()[0].Inline[0].ContentID != "qr@mdmcred" ||
+		!bytes.Equal(r.Messages()[0].Inline[0].Data.Reveal(), qrPNG(t)) {
 		t.Error("records share memory with callers")
 	}
 

@@ -471,8 +471,8 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		v.args["minutes"] = strconv.FormatInt(int64((n.Window+time.Minute-1)/time.Minute), 10)
 	}
 	var inline []Inline
-	if len(n.QRPNG) > 0 {
-		cfg, err := png.DecodeConfig(bytes.NewReader(n.QRPNG))
+	if !n.QRPNG.IsZero() {
+		cfg, err := png.DecodeConfig(bytes.NewReader(n.QRPNG.Reveal()))
 		if err != nil {
 			return Message{}, invalid(what, "QRPNG is not a PNG image")
 		}
@@ -481,7 +481,7 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 			ContentID:   QRContentID,
 			ContentType: "image/png",
 			Filename:    "qr.png",
-			Data:        append([]byte(nil), n.QRPNG...),
+			Data:        n.QRPNG,
 		}}
 	}
 	label, err := v.T("sp.code")

@@ -73,11 +73,13 @@
 // (the password), [Notifier] (names its Mailer's type only), [Message]
 // (the bodies and inline data), [Inline] (the data, which may be a QR
 // image of a code), [ServicePassword] (the code and its QR image),
-// [Recorder] (the recorded messages) and the [Secret] fields of the
-// notices. Log any of them freely; never log a Message's Text or HTML. (fmt
-// calls no method of a value it reaches through an unexported field, so a
-// host's own struct that keeps one of these in an unexported field must
-// format itself.)
+// [Recorder] (the recorded messages) and the [Secret] and [SecretBytes]
+// fields of the notices. Log any of them freely; never log a Message's Text
+// or HTML. [Secret] and [SecretBytes] keep their value behind a pointer, so
+// even a struct that fmt walks by reflection (an unexported field, where it
+// calls no method) shows an address in their place. A Message's Text and
+// HTML are plain strings, though: a host's own struct that keeps a Message
+// in an unexported field must format itself.
 //
 // # Adapters
 //

@@ -57,7 +57,7 @@ func renderers(lang string) map[string]func(*Catalog) (Message, error) {
 				Actions:   []Action{ActionDisableKiosk, ActionUnlock, ActionRemoveNetworkRestrictions},
 				ExpiresAt: fixedExpiry, Window: time.Hour,
 				Code:  NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
-				QRPNG: testPNG(),
+				QRPNG: NewSecretBytes(testPNG()),
 			})
 		},
 		"service_password_cope": func(c *Catalog) (Message, error) {

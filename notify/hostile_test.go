@@ -17,7 +17,7 @@ func hostileNotice(name string) ServicePassword {
 		Actions:   []Action{ActionUnlock},
 		ExpiresAt: fixedExpiry,
 		Code:      NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
-		QRPNG:     testPNG(),
+		QRPNG:     NewSecretBytes(testPNG()),
 	}
 }
 

@@ -65,8 +65,9 @@ type Inline struct {
 	ContentType string
 	// Filename is the name a mail client shows for the part ("qr.png").
 	Filename string
-	// Data is the raw content.
-	Data []byte
+	// Data is the raw content (Reveal gives the bytes). It never prints:
+	// an inline image may show a credential (a QR code).
+	Data SecretBytes
 }
 
 // Errors returned by this package. Match them with errors.Is.
@@ -160,7 +161,7 @@ func (m Message) Validate() error {
 			return fmt.Errorf("%w: Inline[%d]: ContentType is not a MIME type", ErrInvalidMessage, i)
 		case in.Filename != "" && !isToken(in.Filename):
 			return fmt.Errorf("%w: Inline[%d]: Filename not a plain token", ErrInvalidMessage, i)
-		case len(in.Data) == 0:
+		case in.Data.IsZero():
 			return fmt.Errorf("%w: Inline[%d]: no data", ErrInvalidMessage, i)
 		}
 		seen[in.ContentID] = true
@@ -205,12 +206,9 @@ func isToken(s string) bool {
 func (m Message) clone() Message {
 	m.To = append([]string(nil), m.To...)
 	if m.Inline != nil {
-		in := make([]Inline, len(m.Inline))
-		for i, p := range m.Inline {
-			p.Data = append([]byte(nil), p.Data...)
-			in[i] = p
-		}
-		m.Inline = in
+		// Inline.Data is immutable (SecretBytes): copying the parts is
+		// enough.
+		m.Inline = append([]Inline(nil), m.Inline...)
 	}
 	return m
 }
@@ -218,7 +216,7 @@ func (m Message) clone() Message {
 func (m Message) describe() description {
 	inline := make([]string, len(m.Inline))
 	for i, in := range m.Inline {
-		inline[i] = fmt.Sprintf("%s %s %d bytes", in.ContentID, in.ContentType, len(in.Data))
+		inline[i] = fmt.Sprintf("%s %s %d bytes", in.ContentID, in.ContentType, in.Data.Len())
 	}
 	return description{name: "notify.Message", fields: []slog.Attr{
 		slog.String("From", m.From),
@@ -252,7 +250,7 @@ func (in Inline) describe() description {
 		slog.String("ContentID", in.ContentID),
 		slog.String("ContentType", in.ContentType),
 		slog.String("Filename", in.Filename),
-		slog.Int("Size", len(in.Data)),
+		slog.Int("Size", in.Data.Len()),
 	}}
 }
 

@@ -21,7 +21,7 @@ func validMessage() notify.Message {
 		Language: "pl",
 		Text:     "code SECRET-CODE",
 		HTML:     "<p>code SECRET-CODE</p>",
-		Inline:   []notify.Inline{{ContentID: "qr@mdmcred", ContentType: "image/png", Filename: "qr.png", Data: []byte{1}}},
+		Inline:   []notify.Inline{{ContentID: "qr@mdmcred", ContentType: "image/png", Filename: "qr.png", Data: notify.NewSecretBytes([]byte{1})}},
 	}
 }
 
@@ -50,7 +50,7 @@ func TestMessageValidate(t *testing.T) {
 		{"cid duplicate", func(m *notify.Message) { m.Inline = append(m.Inline, m.Inline[0]) }, false},
 		{"content type", func(m *notify.Message) { m.Inline[0].ContentType = "png" }, false},
 		{"filename with quote", func(m *notify.Message) { m.Inline[0].Filename = `a".png` }, false},
-		{"no data", func(m *notify.Message) { m.Inline[0].Data = nil }, false},
+		{"no data", func(m *notify.Message) { m.Inline[0].Data = notify.SecretBytes{} }, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -226,7 +226,7 @@ func TestInvalidNotices(t *testing.T) {
 		{"sp unknown action", sp(func(n *notify.ServicePassword) { n.Actions = []notify.Action{"format-disk"} }), notify.ErrUnknownAction},
 		{"sp no device", sp(func(n *notify.ServicePassword) { n.DeviceName = "\r\n\t" }), notify.ErrInvalidNotice},
 		{"sp negative window", sp(func(n *notify.ServicePassword) { n.Window = -time.Minute }), notify.ErrInvalidNotice},
-		{"sp QR not a PNG", sp(func(n *notify.ServicePassword) { n.QRPNG = []byte("GIF89a") }), notify.ErrInvalidNotice},
+		{"sp QR not a PNG", sp(func(n *notify.ServicePassword) { n.QRPNG = notify.NewSecretBytes([]byte("GIF89a")) }), notify.ErrInvalidNotice},
 		{"pr valid cleared", pr(func(n *notify.PasscodeReset) { n.NewPasscode = notify.Secret{}; n.Cleared = true }), nil},
 		{"pr both", pr(func(n *notify.PasscodeReset) { n.Cleared = true }), notify.ErrInvalidNotice},
 		{"pr neither", pr(func(n *notify.PasscodeReset) { n.NewPasscode = notify.Secret{} }), notify.ErrInvalidNotice},

@@ -53,7 +53,7 @@ func encode(m Message, from string, now time.Time) (*gomail.Msg, error) {
 		if name == "" {
 			name = in.ContentID
 		}
-		msg.EmbedReadSeeker(name, bytes.NewReader(in.Data),
+		msg.EmbedReadSeeker(name, bytes.NewReader(in.Data.Reveal()),
 			gomail.WithFileContentID("<"+in.ContentID+">"),
 			gomail.WithFileContentType(gomail.ContentType(in.ContentType)),
 			gomail.WithFileEncoding(gomail.EncodingB64))

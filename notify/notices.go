@@ -20,6 +20,17 @@ type Secret = secret.String
 // NewSecret wraps a credential's text.
 func NewSecret(s string) Secret { return secret.New(s) }
 
+// SecretBytes is raw data that shows a credential or may: the PNG of a
+// code's QR symbol ([ServicePassword.QRPNG]), an inline part's data
+// ([Inline.Data]). It prints as [REDACTED] under fmt (%#v adds the length),
+// log/slog and JSON; Reveal returns a copy of the bytes, Len their number.
+// It is the same type as servicepass.QRImage, so an issued QR image assigns
+// directly.
+type SecretBytes = secret.Bytes
+
+// NewSecretBytes copies b into a [SecretBytes].
+func NewSecretBytes(b []byte) SecretBytes { return secret.NewBytes(b) }
+
 // Action names a service-password action in a [ServicePassword] notice; the
 // catalog renders it in words in the recipient's language.
 //
@@ -153,7 +164,7 @@ type ServicePassword struct {
 	Code Secret
 	// QRPNG is a PNG of the code's QR symbol, embedded inline and shown in
 	// the HTML body. Zero: no QR.
-	QRPNG []byte
+	QRPNG SecretBytes
 }
 
 // PasscodeReset is the email that tells the acting admin or the device user
@@ -248,7 +259,7 @@ func (n ServicePassword) describe() description {
 		slog.Bool("DayValid", n.DayValid),
 		slog.String("Window", n.Window.String()),
 		slog.String("Code", redacted(!n.Code.IsZero())),
-		slog.String("QRPNG", redacted(len(n.QRPNG) > 0)),
+		slog.String("QRPNG", redacted(!n.QRPNG.IsZero())),
 	}}
 }
 

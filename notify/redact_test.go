@@ -63,13 +63,13 @@ func secretHolders(t *testing.T) map[string]any {
 		t.Fatal(err)
 	}
 	msg := notify.Message{To: []string{"a@example.com"}, Subject: "s", Text: bodyMarker, HTML: "<p>" + bodyMarker + "</p>",
-		Inline: []notify.Inline{{ContentID: "qr@mdmcred", ContentType: "image/png", Data: []byte(qrMarker)}}}
+		Inline: []notify.Inline{{ContentID: "qr@mdmcred", ContentType: "image/png", Data: notify.NewSecretBytes([]byte(qrMarker))}}}
 	rec := &notify.Recorder{}
 	if err := rec.Send(t.Context(), msg); err != nil {
 		t.Fatal(err)
 	}
 	sp := notify.ServicePassword{To: []string{"a@example.com"}, DeviceName: "d", Actions: []notify.Action{notify.ActionUnlock},
-		ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Code: notify.NewSecret(codeMarker), QRPNG: []byte(qrMarker)}
+		ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Code: notify.NewSecret(codeMarker), QRPNG: notify.NewSecretBytes([]byte(qrMarker))}
 	// A Recorder held by value in a host's struct, reached by fmt as a
 	// value: its messages are behind a pointer fmt does not follow.
 	host := &struct{ R notify.Recorder }{}

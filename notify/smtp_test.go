@@ -242,7 +242,7 @@ func polishServicePassword(t *testing.T, qr []byte) notify.Message {
 	m, err := c.ServicePassword(notify.ServicePassword{
 		To: []string{"Jan Kowalski <jan@example.com>"}, Language: "pl-PL",
 		DeviceName: "Skaner magazynowy 7", Actions: []notify.Action{notify.ActionUnlock},
-		ExpiresAt: sendTime.Add(24 * time.Hour), Code: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: qr,
+		ExpiresAt: sendTime.Add(24 * time.Hour), Code: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: notify.NewSecretBytes(qr),
 	})
 	if err != nil {
 		t.Fatal(err)

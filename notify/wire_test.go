@@ -60,7 +60,7 @@ func hostileRenders() []hostileRender {
 		{"service password name", func(c *Catalog, s string) (Message, error) {
 			return c.ServicePassword(ServicePassword{To: to, DeviceName: s, DeviceID: "R58N91XYZ",
 				Actions: []Action{ActionUnlock, ActionRemoveNetworkRestrictions}, ExpiresAt: fixedExpiry,
-				Code: NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: testPNG()})
+				Code: NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: NewSecretBytes(testPNG())})
 		}},
 		{"service password id", func(c *Catalog, s string) (Message, error) {
 			return c.ServicePassword(ServicePassword{To: to, DeviceID: s, Language: "pl",

@@ -91,7 +91,7 @@ func BenchmarkNewKey(b *testing.B) {
 
 func BenchmarkPINVerify(b *testing.B) {
 	ctx := context.Background()
-	svc, _ := otp.NewPINService(otp.PINConfig{Store: otp.NewMemStore(), Peppers: map[uint8][]byte{1: pepper1}, PepperID: 1, MaxAttempts: 20})
+	svc, _ := otp.NewPINService(otp.PINConfig{Store: otp.NewMemStore(), Peppers: otp.NewKeys(map[uint8][]byte{1: pepper1}), PepperID: 1, MaxAttempts: 20})
 	b.ReportAllocs()
 	for b.Loop() {
 		pin, _, err := svc.Issue(ctx, "alice")

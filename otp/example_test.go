@@ -94,7 +94,7 @@ func ExamplePINService() {
 	clock := mdmcredtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 	svc, err := otp.NewPINService(otp.PINConfig{
 		Store:    otp.NewMemStore(),
-		Peppers:  map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}, // use 32 random bytes from a vault
+		Peppers:  otp.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), // use 32 random bytes from a vault
 		PepperID: 1,
 		Now:      clock.Now,
 	})

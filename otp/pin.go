@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"strconv"
 	"time"
 
@@ -48,18 +47,17 @@ const pinDomain = "otp/pin"
 
 // PINConfig configures a [PINService]. Zero values are documented per field.
 // It holds peppers, so it prints without them: every fmt verb, log/slog and
-// encoding/json show [REDACTED] in their place, for a PINConfig, a pointer
-// to one and an exported field holding one. An unexported field is beyond
-// any type's reach (fmt reads it by reflection without calling methods):
-// do not print a host struct that keeps a PINConfig unexported.
+// encoding/json show only the pepper IDs and [REDACTED], for a PINConfig, a
+// pointer to one and a struct field holding one (exported or not: [Keys]
+// keeps the bytes behind a pointer that fmt prints as an address).
 type PINConfig struct {
 	// Store keeps one record per user. Required.
 	Store Store
 	// Peppers are the HMAC keys for PIN digests, by ID: each at least 32
 	// random bytes, held by the server and never stored with the records.
 	// Keep a retired pepper here until the PINs made under it have expired
-	// (TTL). Required.
-	Peppers map[uint8][]byte
+	// (TTL). Build it with [NewKeys]. Required.
+	Peppers Keys
 	// PepperID names the pepper new PINs are hashed under. It must be in
 	// Peppers.
 	PepperID uint8
@@ -100,13 +98,8 @@ type PINConfig struct {
 
 // String describes the config without its peppers.
 func (c PINConfig) String() string {
-	ids := make([]int, 0, len(c.Peppers))
-	for id := range c.Peppers {
-		ids = append(ids, int(id))
-	}
-	slices.Sort(ids)
-	return fmt.Sprintf("otp.PINConfig{Peppers: %v %s, PepperID: %d, Length: %d, TTL: %v, MaxAttempts: %d, MaxConsecutive: %d, Cooldown: %v, IssueLimit: %d, IssueWindow: %v}",
-		ids, redacted, c.PepperID, c.Length, c.TTL, c.MaxAttempts, c.MaxConsecutive, c.Cooldown, c.IssueLimit, c.IssueWindow)
+	return fmt.Sprintf("otp.PINConfig{Peppers: %v, PepperID: %d, Length: %d, TTL: %v, MaxAttempts: %d, MaxConsecutive: %d, Cooldown: %v, IssueLimit: %d, IssueWindow: %v}",
+		c.Peppers, c.PepperID, c.Length, c.TTL, c.MaxAttempts, c.MaxConsecutive, c.Cooldown, c.IssueLimit, c.IssueWindow)
 }
 
 // Format implements fmt.Formatter: every verb prints [PINConfig.String].
@@ -184,7 +177,9 @@ func NewPINService(cfg PINConfig) (*PINService, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := keyedhash.New(cfg.PepperID, cfg.Peppers)
+	peppers := cfg.Peppers.Reveal()
+	defer clearKeys(peppers)
+	h, err := keyedhash.New(cfg.PepperID, peppers)
 	if err != nil {
 		// The keyedhash error names IDs and lengths, never pepper bytes.
 		return nil, &ParamError{Field: "Peppers", Reason: err.Error()}

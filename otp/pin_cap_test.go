@@ -97,12 +97,12 @@ func TestPINLockoutConfig(t *testing.T) {
 		"short window":      {IssueWindow: time.Second},
 		"long issue window": {IssueWindow: otp.MaxPINIssueWindow + time.Second},
 	} {
-		c.Store, c.Peppers, c.PepperID = otp.NewMemStore(), map[uint8][]byte{1: pepper1}, 1
+		c.Store, c.Peppers, c.PepperID = otp.NewMemStore(), otp.NewKeys(map[uint8][]byte{1: pepper1}), 1
 		if _, err := otp.NewPINService(c); !errors.Is(err, otp.ErrParams) {
 			t.Errorf("%s: %v, want ErrParams", name, err)
 		}
 	}
-	c := otp.PINConfig{Store: otp.NewMemStore(), Peppers: map[uint8][]byte{1: pepper1}, PepperID: 1, MaxConsecutive: 100, Cooldown: otp.NoCooldown}
+	c := otp.PINConfig{Store: otp.NewMemStore(), Peppers: otp.NewKeys(map[uint8][]byte{1: pepper1}), PepperID: 1, MaxConsecutive: 100, Cooldown: otp.NoCooldown}
 	if _, err := otp.NewPINService(c); err != nil {
 		t.Fatalf("cap 100 without cool-down: %v", err)
 	}
@@ -149,7 +149,7 @@ func ExamplePINService_ResetFailures() {
 	ctx := context.Background()
 	svc, err := otp.NewPINService(otp.PINConfig{
 		Store:          otp.NewMemStore(),
-		Peppers:        map[uint8][]byte{1: []byte("a 32-byte server-held pepper....")},
+		Peppers:        otp.NewKeys(map[uint8][]byte{1: []byte("a 32-byte server-held pepper....")}),
 		PepperID:       1,
 		MaxConsecutive: 3, // default and maximum: 100
 		Now:            func() time.Time { return time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC) },

@@ -28,7 +28,7 @@ func newPINEnv(t *testing.T, mod func(*otp.PINConfig)) pinEnv {
 	e := pinEnv{store: otp.NewMemStore(), clock: mdmcredtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)), logs: new(bytes.Buffer)}
 	cfg := otp.PINConfig{
 		Store:    e.store,
-		Peppers:  map[uint8][]byte{1: pepper1},
+		Peppers:  otp.NewKeys(map[uint8][]byte{1: pepper1}),
 		PepperID: 1,
 		Now:      e.clock.Now,
 		Rand:     mdmcredtest.Reader(rand.New(rand.NewSource(1))),
@@ -53,7 +53,7 @@ func wrongPIN(pin string) string {
 
 func TestPINConfig(t *testing.T) {
 	store := otp.NewMemStore()
-	peppers := map[uint8][]byte{1: pepper1}
+	peppers := otp.NewKeys(map[uint8][]byte{1: pepper1})
 	tests := []struct {
 		name  string
 		cfg   otp.PINConfig
@@ -65,7 +65,7 @@ func TestPINConfig(t *testing.T) {
 		{"no store", otp.PINConfig{Peppers: peppers, PepperID: 1}, "Store"},
 		{"no peppers", otp.PINConfig{Store: store}, "Peppers"},
 		{"unknown pepper ID", otp.PINConfig{Store: store, Peppers: peppers, PepperID: 2}, "Peppers"},
-		{"short pepper", otp.PINConfig{Store: store, Peppers: map[uint8][]byte{1: make([]byte, 31)}, PepperID: 1}, "Peppers"},
+		{"short pepper", otp.PINConfig{Store: store, Peppers: otp.NewKeys(map[uint8][]byte{1: make([]byte, 31)}), PepperID: 1}, "Peppers"},
 		{"length 5", otp.PINConfig{Store: store, Peppers: peppers, PepperID: 1, Length: 5}, "Length"},
 		{"length 13", otp.PINConfig{Store: store, Peppers: peppers, PepperID: 1, Length: 13}, "Length"},
 		{"TTL too short", otp.PINConfig{Store: store, Peppers: peppers, PepperID: 1, TTL: time.Minute - 1}, "TTL"},
@@ -225,14 +225,14 @@ func TestPINPepperRotation(t *testing.T) {
 	ctx := context.Background()
 	store := otp.NewMemStore()
 	pepper2 := bytes.Repeat([]byte{2}, 32)
-	old, _ := otp.NewPINService(otp.PINConfig{Store: store, Peppers: map[uint8][]byte{1: pepper1}, PepperID: 1})
+	old, _ := otp.NewPINService(otp.PINConfig{Store: store, Peppers: otp.NewKeys(map[uint8][]byte{1: pepper1}), PepperID: 1})
 	pinA, _, _ := old.Issue(ctx, "alice")
 	pinB, _, _ := old.Issue(ctx, "bob")
-	rotated, _ := otp.NewPINService(otp.PINConfig{Store: store, Peppers: map[uint8][]byte{1: pepper1, 2: pepper2}, PepperID: 2})
+	rotated, _ := otp.NewPINService(otp.PINConfig{Store: store, Peppers: otp.NewKeys(map[uint8][]byte{1: pepper1, 2: pepper2}), PepperID: 2})
 	if err := rotated.Verify(ctx, "alice", pinA.Reveal()); err != nil {
 		t.Fatalf("PIN under the previous pepper: %v", err)
 	}
-	retired, _ := otp.NewPINService(otp.PINConfig{Store: store, Peppers: map[uint8][]byte{2: pepper2}, PepperID: 2})
+	retired, _ := otp.NewPINService(otp.PINConfig{Store: store, Peppers: otp.NewKeys(map[uint8][]byte{2: pepper2}), PepperID: 2})
 	if err := retired.Verify(ctx, "bob", pinB.Reveal()); !errors.Is(err, otp.ErrPINNotFound) {
 		t.Fatalf("PIN under a retired pepper: %v, want ErrPINNotFound", err)
 	}

@@ -133,7 +133,7 @@ func TestProperties(t *testing.T) {
 	ps.Property("a PIN verifies once for its user and never for another", prop.ForAll(
 		func(user, other string, seed int64) bool {
 			ctx := context.Background()
-			svc, err := otp.NewPINService(otp.PINConfig{Store: otp.NewMemStore(), Peppers: map[uint8][]byte{1: pepper1}, PepperID: 1,
+			svc, err := otp.NewPINService(otp.PINConfig{Store: otp.NewMemStore(), Peppers: otp.NewKeys(map[uint8][]byte{1: pepper1}), PepperID: 1,
 				Rand: mdmcredtest.Reader(rand.New(rand.NewSource(seed)))})
 			if err != nil {
 				return false

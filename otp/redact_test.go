@@ -46,6 +46,8 @@ type hostWithKey struct {
 type hostWithConfig struct {
 	PIN    otp.PINConfig
 	PINPtr *otp.PINConfig
+	pin    otp.PINConfig
+	pinPtr *otp.PINConfig
 }
 
 // printAll prints v under every verb, through slog's text and JSON
@@ -120,16 +122,16 @@ func TestKeyNeverPrintsSecretUnderAnyVerb(t *testing.T) {
 }
 
 func TestPINConfigNeverPrintsPeppers(t *testing.T) {
-	cfg := otp.PINConfig{Store: otp.NewMemStore(), Peppers: map[uint8][]byte{1: pepperMarker, 2: pepperMarker}, PepperID: 1}
+	cfg := otp.PINConfig{Store: otp.NewMemStore(), Peppers: otp.NewKeys(map[uint8][]byte{1: pepperMarker, 2: pepperMarker}), PepperID: 1}
 	for name, v := range map[string]any{
 		"PINConfig":  cfg,
 		"*PINConfig": &cfg,
-		"struct":     hostWithConfig{PIN: cfg, PINPtr: &cfg},
-		"*struct":    &hostWithConfig{PIN: cfg, PINPtr: &cfg},
+		"struct":     hostWithConfig{PIN: cfg, PINPtr: &cfg, pin: cfg, pinPtr: &cfg},
+		"*struct":    &hostWithConfig{PIN: cfg, PINPtr: &cfg, pin: cfg, pinPtr: &cfg},
 	} {
 		assertNoLeak(t, name, printAll(t, v), pepperMarker)
 	}
-	if got := fmt.Sprint(cfg); !strings.Contains(got, "[1 2] [REDACTED]") {
+	if got := fmt.Sprint(cfg); !strings.Contains(got, "Peppers: map[1:[REDACTED] 2:[REDACTED]]") {
 		t.Errorf("PINConfig prints %q, want the pepper IDs and [REDACTED]", got)
 	}
 }

@@ -17,6 +17,12 @@ import (
 // in log/slog and in JSON; Reveal returns the text to show the admin.
 type Code = secret.String
 
+// QRImage is the PNG of a code's QR symbol ([Issued.QRPNG], [Email.QRPNG]).
+// The image shows the code, so it redacts itself like a [Code]: every fmt
+// verb, log/slog and JSON print [REDACTED] (%#v adds the length); Reveal
+// returns a copy of the PNG bytes, Len their number.
+type QRImage = secret.Bytes
+
 // Format constants; docs/servicepass-format.md is the specification.
 const (
 	// Version is the code format version this package writes and reads.

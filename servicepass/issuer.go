@@ -58,7 +58,8 @@ type Mailer interface {
 	SendServicePassword(ctx context.Context, e Email) error
 }
 
-// Email is what the Mailer gets.
+// Email is what the Mailer gets. Its Code and QRPNG redact themselves, so
+// an Email may be printed or logged (fmt, log/slog, encoding/json).
 type Email struct {
 	To       string
 	Language string
@@ -72,8 +73,10 @@ type Email struct {
 	ExpiryDate Date
 	Location   *time.Location
 	// Code is the display form (grouped with hyphens).
-	Code  Code
-	QRPNG []byte
+	Code Code
+	// QRPNG is the QR code of Code when the request asked for one (zero
+	// otherwise); Reveal gives the PNG bytes.
+	QRPNG QRImage
 }
 
 // Date is a calendar day, for the expiry of a day-valid code.
@@ -182,8 +185,9 @@ type Issued struct {
 	ExpiryDate Date
 	Serial     uint32
 	KeyID      uint8
-	// QRPNG is the QR code, when asked for.
-	QRPNG []byte
+	// QRPNG is the QR code of Display, when asked for (zero otherwise);
+	// Reveal gives the PNG bytes.
+	QRPNG QRImage
 }
 
 // IssuerConfig configures an [Issuer]. Keys is required. It prints and
@@ -561,7 +565,7 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 		if err != nil {
 			return Issued{}, fmt.Errorf("servicepass: rendering QR code: %w", err)
 		}
-		out.QRPNG = png
+		out.QRPNG = secret.NewBytes(png)
 	}
 	ev := Event{
 		Type: EventIssued, At: now.UTC(), Admin: r.Admin, DeviceID: r.DeviceID, Mode: r.Mode,

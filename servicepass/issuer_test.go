@@ -147,7 +147,7 @@ func TestIssueQRAndEmail(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(qr.texts) != 1 || qr.texts[0] != iss.Display.Reveal() || string(iss.QRPNG) != "PNG:"+iss.Display.Reveal() {
+	if len(qr.texts) != 1 || qr.texts[0] != iss.Display.Reveal() || string(iss.QRPNG.Reveal()) != "PNG:"+iss.Display.Reveal() {
 		t.Fatalf("QR got %q", qr.texts)
 	}
 	for _, c := range iss.Display.Reveal() {
@@ -160,7 +160,7 @@ func TestIssueQRAndEmail(t *testing.T) {
 	}
 	m := mailer.sent[0]
 	if m.To != "ops@example.com" || m.Language != "pl" || m.Code.Reveal() != iss.Display.Reveal() || m.DeviceID != "d1" ||
-		m.Actions != req.Actions || !m.ExpiresAt.Equal(iss.ExpiresAt) || string(m.QRPNG) != string(iss.QRPNG) {
+		m.Actions != req.Actions || !m.ExpiresAt.Equal(iss.ExpiresAt) || string(m.QRPNG.Reveal()) != string(iss.QRPNG.Reveal()) {
 		t.Fatalf("mail = %+v", m)
 	}
 	ev, _ := audit.Events(ctx, "d1")

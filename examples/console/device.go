@@ -146,8 +146,8 @@ func (a *app) issueServicePassword(w http.ResponseWriter, r *http.Request, s *se
 	if f.SendEmail && err == nil {
 		iv.Emailed = f.Email
 	}
-	if len(issued.QRPNG) > 0 {
-		iv.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(issued.QRPNG))
+	if !issued.QRPNG.IsZero() {
+		iv.QR = template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(issued.QRPNG.Reveal()))
 	}
 	v.Issued = iv
 	a.render(w, r, s, http.StatusOK, "device.html", v)

@@ -164,7 +164,7 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 	}
 	s.pins, err = otp.NewPINService(otp.PINConfig{
 		Store:    pinStore,
-		Peppers:  map[uint8][]byte{1: newKey()},
+		Peppers:  otp.NewKeys(map[uint8][]byte{1: newKey()}),
 		PepperID: 1,
 		Now:      cfg.Now,
 		Logger:   cfg.Logger,

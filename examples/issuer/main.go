@@ -453,7 +453,7 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "  serial:  %06x (key %d)\n", issued.Serial, issued.KeyID)
 	if f.qrPath != "" {
-		if err := provision.WriteFile(f.qrPath, issued.QRPNG, true); err != nil {
+		if err := provision.WriteFile(f.qrPath, issued.QRPNG.Reveal(), true); err != nil {
 			return failf(stderr, exitUsage, "issue: writing the QR code: %v", err)
 		}
 		fmt.Fprintf(stdout, "  qr:      %s\n", f.qrPath)

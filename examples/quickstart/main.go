@@ -185,7 +185,7 @@ func (d *demo) servicePassword() error {
 	fmt.Fprintf(d.w, "actions:  %s\n", actions)
 	fmt.Fprintf(d.w, "expires:  %s\n", d.at(issued.ExpiresAt))
 	fmt.Fprintf(d.w, "code:     %s\n", issued.Display.Reveal()) // shown once to the admin
-	fmt.Fprintf(d.w, "serial:   %06x (key %d), QR PNG %d bytes\n", issued.Serial, issued.KeyID, len(issued.QRPNG))
+	fmt.Fprintf(d.w, "serial:   %06x (key %d), QR PNG %d bytes\n", issued.Serial, issued.KeyID, issued.QRPNG.Len())
 	term, err := qr.Terminal(issued.Display.Reveal(), qr.Options{HalfBlocks: true})
 	if err != nil {
 		return err
@@ -401,7 +401,7 @@ func (d *demo) oneTimePIN() error {
 	d.clock.Set(start.Add(4 * time.Hour))
 	svc, err := otp.NewPINService(otp.PINConfig{
 		Store:    otp.NewMemStore(),
-		Peppers:  map[uint8][]byte{1: randomKey(32)},
+		Peppers:  otp.NewKeys(map[uint8][]byte{1: randomKey(32)}),
 		PepperID: 1,
 		Now:      d.clock.Now,
 	})

@@ -1,4 +1,4 @@
-// Package secret provides [String] and [Keys], values that redact
+// Package secret provides [String], [Bytes] and [Keys], values that redact
 // themselves wherever they might be printed or logged.
 //
 // Public packages re-export them under a domain name (for example
@@ -13,9 +13,9 @@
 // everything below a pointer printed under a verb the pointer does not take
 // (%s or %q of a struct holding a *Config: fmt then prints "%!s(...)" with
 // all methods off, dereferencing a pointer to a map, slice or struct once).
-// Both types therefore keep their contents behind a pointer that fmt prints
-// as an address on every such path (a *string; for Keys a pointer to a
-// pointer), so no path through fmt shows them; the methods cover the top
+// All three types therefore keep their contents behind a pointer that fmt
+// prints as an address on every such path (a *string; for Bytes and Keys a
+// pointer to a pointer), so no path through fmt shows them; the methods cover the top
 // level, exported fields, log/slog and encoding/json.
 package secret
 
@@ -91,6 +91,73 @@ func (String) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 
 // MarshalJSON implements json.Marshaler; it never emits the value.
 func (String) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
+
+// Bytes holds secret raw bytes: an image that shows a credential (the PNG
+// of a code's QR symbol), or data a message carries that may. Every fmt
+// verb, log/slog and encoding/json see only [Redacted] (%#v adds the
+// length: secret.Bytes(len=123, [REDACTED])); the bytes are reached only
+// through [Bytes.Reveal].
+//
+// A Bytes is immutable: [NewBytes] copies its argument and [Bytes.Reveal]
+// returns a copy, so neither the caller's slice nor a revealed one aliases
+// the held bytes. The zero value holds no bytes.
+type Bytes struct {
+	// p points at a pointer to the slice, for the reason given on Keys.p.
+	p **[]byte
+}
+
+// NewBytes copies b into a Bytes. An empty b gives the zero Bytes.
+func NewBytes(b []byte) Bytes {
+	if len(b) == 0 {
+		return Bytes{}
+	}
+	c := append([]byte(nil), b...)
+	pc := &c
+	return Bytes{p: &pc}
+}
+
+// Reveal returns a copy of the bytes (nil for the zero Bytes). Call it only
+// where the bytes must be handed on: attached to the mail for the person
+// they are for, written to the file asked for.
+func (b Bytes) Reveal() []byte {
+	if b.p == nil {
+		return nil
+	}
+	return append([]byte(nil), (**b.p)...)
+}
+
+// Len returns the number of bytes, which is not itself secret (it is shown
+// as the size of a mail attachment).
+func (b Bytes) Len() int {
+	if b.p == nil {
+		return 0
+	}
+	return len(**b.p)
+}
+
+// IsZero reports whether b holds no bytes.
+func (b Bytes) IsZero() bool { return b.Len() == 0 }
+
+// String implements fmt.Stringer.
+func (Bytes) String() string { return Redacted }
+
+// GoString implements fmt.GoStringer.
+func (b Bytes) GoString() string {
+	return "secret.Bytes(len=" + strconv.Itoa(b.Len()) + ", " + Redacted + ")"
+}
+
+// Format implements fmt.Formatter so that every verb and flag prints
+// [Redacted] (the length too under %#v).
+func (b Bytes) Format(f fmt.State, verb rune) { format(f, verb, b.GoString()) }
+
+// LogValue implements slog.LogValuer.
+func (Bytes) LogValue() slog.Value { return slog.StringValue(Redacted) }
+
+// MarshalText implements encoding.TextMarshaler; it never emits the bytes.
+func (Bytes) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
+
+// MarshalJSON implements json.Marshaler; it never emits the bytes.
+func (Bytes) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }
 
 // Keys is a set of keys by key ID (peppers, sealing keys), as a host
 // configures them: build it with [NewKeys]. Every fmt verb, log/slog and

@@ -109,16 +109,19 @@ func BenchmarkFormat(b *testing.B) {
 type hidden struct {
 	s  String
 	k  Keys
+	b  Bytes
 	ps *String
 	pk *Keys
+	pb *Bytes
 	w  *wrapper
 }
 
 func TestRedactedWhereFmtCallsNoMethod(t *testing.T) {
 	s := New(value)
 	k := NewKeys(map[uint8][]byte{1: []byte(value), 7: []byte(value)})
+	b := NewBytes([]byte(value))
 	w := wrapper{Code: s, Ptr: &s}
-	h := hidden{s: s, k: k, ps: &s, pk: &k, w: &w}
+	h := hidden{s: s, k: k, b: b, ps: &s, pk: &k, pb: &b, w: &w}
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10s"} {
 		for _, arg := range []any{h, &h, struct{ h hidden }{h}, []hidden{h}, map[int]hidden{1: h}} {
 			out := fmt.Sprintf(verb, arg)
@@ -168,6 +171,86 @@ func TestKeys(t *testing.T) {
 	if fmt.Sprint(zero) != "map[]" {
 		t.Fatalf("zero Keys prints %q", fmt.Sprint(zero))
 	}
+}
+
+func TestBytes(t *testing.T) {
+	in := []byte(value)
+	b := NewBytes(in)
+	in[0] = 'X' // NewBytes copied the bytes
+	got := b.Reveal()
+	if b.IsZero() || b.Len() != len(value) || string(got) != value {
+		t.Fatalf("Reveal = %q, Len %d", got, b.Len())
+	}
+	got[0] = 'Y' // and Reveal hands out a copy
+	if string(b.Reveal()) != value {
+		t.Fatal("Reveal shares memory with the Bytes")
+	}
+	want := map[string]string{
+		"%v": Redacted, "%+v": Redacted, "%s": Redacted, "%x": Redacted, "%X": Redacted, "%d": Redacted,
+		"% x": Redacted, "%10v": Redacted, "%q": `"` + Redacted + `"`,
+		"%#v": "secret.Bytes(len=14, [REDACTED])",
+	}
+	for verb, w := range want {
+		if out := fmt.Sprintf(verb, b); out != w {
+			t.Errorf("Sprintf(%q) = %q, want %q", verb, out, w)
+		}
+		if out := fmt.Sprintf(verb, &b); out != w {
+			t.Errorf("Sprintf(%q, pointer) = %q, want %q", verb, out, w)
+		}
+	}
+	j, err := json.Marshal(struct {
+		B Bytes
+		P *Bytes
+	}{b, &b})
+	if err != nil || string(j) != `{"B":"[REDACTED]","P":"[REDACTED]"}` {
+		t.Fatalf("json = %s, %v", j, err)
+	}
+	if txt, err := b.MarshalText(); err != nil || string(txt) != Redacted {
+		t.Fatalf("MarshalText = %q, %v", txt, err)
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("m", "b", b, "p", &b)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("m", "b", b, "p", &b)
+	if strings.Contains(buf.String(), value) || strings.Count(buf.String(), Redacted) != 4 {
+		t.Fatalf("slog: %s", buf.String())
+	}
+	var zero Bytes
+	if !zero.IsZero() || zero.Len() != 0 || zero.Reveal() != nil || !NewBytes(nil).IsZero() || !NewBytes([]byte{}).IsZero() {
+		t.Fatal("zero Bytes")
+	}
+	if fmt.Sprintf("%#v", zero) != "secret.Bytes(len=0, [REDACTED])" {
+		t.Fatalf("zero Bytes prints %#v", zero)
+	}
+}
+
+func TestPropertyBytesNeverLeak(t *testing.T) {
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 300
+	p := gopter.NewProperties(params)
+	p.Property("no verb, handler or JSON prints the bytes, and Reveal gives them back", prop.ForAll(
+		func(raw []byte) bool {
+			b := NewBytes(raw)
+			type host struct{ b Bytes }
+			var outs []string
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+				outs = append(outs, fmt.Sprintf(verb, b), fmt.Sprintf(verb, &b), fmt.Sprintf(verb, host{b}),
+					fmt.Sprintf(verb, struct{ P *host }{&host{b}}), fmt.Sprintf(verb, struct{ p *Bytes }{&b}))
+			}
+			j, _ := json.Marshal(struct{ B Bytes }{b})
+			var buf bytes.Buffer
+			slog.New(slog.NewTextHandler(&buf, nil)).Info("m", "b", b, "h", host{b})
+			outs = append(outs, string(j), buf.String())
+			all := strings.Join(outs, "\n")
+			for _, enc := range []string{fmt.Sprintf("%x", raw), fmt.Sprintf("%X", raw), strings.Trim(fmt.Sprint(raw), "[]"), string(raw)} {
+				if strings.Contains(all, enc) {
+					return false
+				}
+			}
+			return bytes.Equal(b.Reveal(), raw)
+		},
+		gen.SliceOfN(24, gen.UInt8()),
+	))
+	p.TestingRun(t)
 }
 
 func TestZeroString(t *testing.T) {

@@ -48,13 +48,13 @@ var GoodIDs = []string{
 	"A", "a",
 }
 
-func newPepper(t *testing.T) map[uint8][]byte {
+func newPepper(t *testing.T) otp.Keys {
 	t.Helper()
 	p := make([]byte, 32)
 	if _, err := rand.Read(p); err != nil {
 		t.Fatal(err)
 	}
-	return map[uint8][]byte{1: p}
+	return otp.NewKeys(map[uint8][]byte{1: p})
 }
 
 // RunStore runs the conformance suite against PIN stores made by newStore,

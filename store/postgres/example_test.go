@@ -32,7 +32,7 @@ func Example() {
 	}
 	pins, err := otp.NewPINService(otp.PINConfig{
 		Store:    postgres.NewOTPStore(db), // shared by every instance
-		Peppers:  map[uint8][]byte{1: pepper},
+		Peppers:  otp.NewKeys(map[uint8][]byte{1: pepper}),
 		PepperID: 1,
 	})
 	if err != nil {

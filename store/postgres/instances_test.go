@@ -50,7 +50,7 @@ func TestInstancesConsumePINOnce(t *testing.T) {
 		_, _ = rand.Read(pepper)
 		svcs := map[*sql.DB]*otp.PINService{}
 		for _, db := range dbs {
-			svc, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: map[uint8][]byte{1: pepper}, PepperID: 1})
+			svc, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: otp.NewKeys(map[uint8][]byte{1: pepper}), PepperID: 1})
 			if err != nil {
 				t.Fatal(err)
 			}

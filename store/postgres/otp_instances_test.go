@@ -64,7 +64,7 @@ func TestInstancesPINFailureCapAcrossReissue(t *testing.T) {
 func testInstancesPINFailureCapAcrossReissue(t *testing.T, dbs []*sql.DB) {
 	ctx := context.Background()
 	clock := mdmcredtest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
-	pepper := map[uint8][]byte{1: make([]byte, 32)}
+	pepper := otp.NewKeys(map[uint8][]byte{1: make([]byte, 32)})
 	svcs := map[*sql.DB]*otp.PINService{}
 	for _, db := range dbs {
 		svc, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: pepper, PepperID: 1,

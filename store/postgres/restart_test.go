@@ -102,7 +102,7 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 	_, _ = rand.Read(pepper)
 	pins := make([]*otp.PINService, 2)
 	for i, db := range dbs {
-		svc, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: map[uint8][]byte{1: pepper}, PepperID: 1})
+		svc, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: otp.NewKeys(map[uint8][]byte{1: pepper}), PepperID: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
