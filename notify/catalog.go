@@ -359,8 +359,8 @@ func (c *Catalog) finish(k kind, v *view, to []string, inline []Inline) (Message
 		To:       append([]string(nil), to...),
 		Subject:  subject,
 		Language: v.Lang,
-		Text:     tb.String(),
-		HTML:     hb.String(),
+		Text:     NewSecret(tb.String()),
+		HTML:     NewSecret(hb.String()),
 		Inline:   inline,
 	}
 	if err := m.Validate(); err != nil {

@@ -74,7 +74,7 @@ func TestServicePassMailerThroughIssuer(t *testing.T) {
 			if m.To[0] != "ops@example.com" {
 				t.Errorf("To = %v", m.To)
 			}
-			if !strings.Contains(m.Text, issued.Display.Reveal()) || !strings.Contains(m.HTML, issued.Display.Reveal()) {
+			if !strings.Contains(m.Text.Reveal(), issued.Display.Reveal()) || !strings.Contains(m.HTML.Reveal(), issued.Display.Reveal()) {
 				t.Error("the code is not in both bodies")
 			}
 			if strings.Contains(m.Subject, issued.Code.Reveal()) || strings.Contains(m.Subject, issued.Display.Reveal()) {
@@ -84,7 +84,7 @@ func TestServicePassMailerThroughIssuer(t *testing.T) {
 				t.Errorf("Subject = %q, want it to hold %q", m.Subject, tt.subject)
 			}
 			for _, s := range tt.contains {
-				if !strings.Contains(m.Text, s) {
+				if !strings.Contains(m.Text.Reveal(), s) {
 					t.Errorf("text lacks %q:\n%s", s, m.Text)
 				}
 			}
@@ -138,7 +138,7 @@ func TestEnrollmentAlerterThroughService(t *testing.T) {
 		t.Fatalf("sent %d alerts, want 1", rec.Len())
 	}
 	m, _ := rec.Last()
-	if m.To[0] != "security@example.com" || !strings.Contains(m.Text, "Warsaw HQ") || !strings.Contains(m.Text, "203.0.113.9") {
+	if m.To[0] != "security@example.com" || !strings.Contains(m.Text.Reveal(), "Warsaw HQ") || !strings.Contains(m.Text.Reveal(), "203.0.113.9") {
 		t.Errorf("alert = %v\n%s", m, m.Text)
 	}
 
@@ -174,7 +174,7 @@ func TestPasscodeMailerThroughService(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, ok := rec.Last()
-	if !ok || !strings.Contains(m.Text, res.Passcode.Reveal()) || !strings.Contains(m.Text, "Anna's phone") {
+	if !ok || !strings.Contains(m.Text.Reveal(), res.Passcode.Reveal()) || !strings.Contains(m.Text.Reveal(), "Anna's phone") {
 		t.Fatalf("mail = %v\n%s", m, m.Text)
 	}
 
@@ -219,8 +219,8 @@ func TestServicePassMailerDayValidShowsDeviceDate(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, ok := rec.Last()
-		if !ok || !strings.Contains(m.Text, "2026-11-30") || strings.Contains(m.Text, "2026-12-01") ||
-			!strings.Contains(m.HTML, "2026-11-30") {
+		if !ok || !strings.Contains(m.Text.Reveal(), "2026-11-30") || strings.Contains(m.Text.Reveal(), "2026-12-01") ||
+			!strings.Contains(m.HTML.Reveal(), "2026-11-30") {
 			t.Errorf("recipient zone %v: day-valid mail does not show 2026-11-30:\n%s", zone, m.Text)
 		}
 	}
@@ -244,7 +244,7 @@ func TestPasscodeMailerNamelessDevice(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Request for a nameless device: %v", err)
 	}
-	if m, ok := rec.Last(); !ok || !strings.Contains(m.Text, "SN-4711") {
+	if m, ok := rec.Last(); !ok || !strings.Contains(m.Text.Reveal(), "SN-4711") {
 		t.Fatalf("mail = %v", m)
 	}
 }
@@ -277,10 +277,10 @@ func TestServicePassMailerNetworkPoliciesPerMode(t *testing.T) {
 			t.Fatal("no mail")
 		}
 		want := len(servicepass.NetworkPolicies(mode))
-		if got := strings.Count(m.Text, "\n      - "); got != want {
+		if got := strings.Count(m.Text.Reveal(), "\n      - "); got != want {
 			t.Errorf("%v: %d policies listed, want %d:\n%s", mode, got, want, m.Text)
 		}
-		if dns := strings.Contains(m.Text, "Private DNS"); dns != (mode == servicepass.COPE) {
+		if dns := strings.Contains(m.Text.Reveal(), "Private DNS"); dns != (mode == servicepass.COPE) {
 			t.Errorf("%v: private DNS listed = %v:\n%s", mode, dns, m.Text)
 		}
 	}

@@ -77,8 +77,8 @@ func ExampleCatalog_ServicePassword() {
 	}
 	fmt.Println(m.Subject)
 	fmt.Println(m.Language)
-	fmt.Println(strings.Contains(m.Text, "Ważne do: 2026-11-23 10:00 CET"))
-	fmt.Println(strings.Contains(m.Text, "Wyjść z trybu kiosku"))
+	fmt.Println(strings.Contains(m.Text.Reveal(), "Ważne do: 2026-11-23 10:00 CET"))
+	fmt.Println(strings.Contains(m.Text.Reveal(), "Wyjść z trybu kiosku"))
 	// Output:
 	// Hasło serwisowe dla Skaner 7
 	// pl

@@ -40,9 +40,9 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				txt := "Subject: " + m.Subject + "\n\n" + m.Text
+				txt := "Subject: " + m.Subject + "\n\n" + m.Text.Reveal()
 				compareGolden(t, filepath.Join(dir, name+"."+lang+".txt"), txt)
-				compareGolden(t, filepath.Join(dir, name+"."+lang+".html"), m.HTML)
+				compareGolden(t, filepath.Join(dir, name+"."+lang+".html"), m.HTML.Reveal())
 			})
 		}
 	}

@@ -49,17 +49,17 @@ func TestHostileDeviceName(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, bad := range tc.notInHTML {
-				if strings.Contains(m.HTML, bad) {
+				if strings.Contains(m.HTML.Reveal(), bad) {
 					t.Errorf("HTML contains %q:\n%s", bad, m.HTML)
 				}
 			}
-			if !strings.Contains(m.HTML, tc.wantInHTML) {
+			if !strings.Contains(m.HTML.Reveal(), tc.wantInHTML) {
 				t.Errorf("HTML lacks the escaped name %q:\n%s", tc.wantInHTML, m.HTML)
 			}
 			if strings.ContainsFunc(m.Subject, hidden) {
 				t.Errorf("subject %q holds a control character", m.Subject)
 			}
-			if strings.Contains(m.Text, "\nBcc:") || strings.ContainsRune(m.Text, '\r') {
+			if strings.Contains(m.Text.Reveal(), "\nBcc:") || strings.ContainsRune(m.Text.Reveal(), '\r') {
 				t.Errorf("text has a forged line:\n%s", m.Text)
 			}
 			if err := m.Validate(); err != nil {
@@ -84,7 +84,7 @@ func TestHostileNameProperty(t *testing.T) {
 	markup := func(s string) [3]int {
 		return [3]int{strings.Count(s, "<"), strings.Count(s, ">"), strings.Count(s, `"`)}
 	}
-	lines := strings.Count(base.Text, "\n")
+	lines := strings.Count(base.Text.Reveal(), "\n")
 	params := gopter.DefaultTestParameters()
 	params.MinSuccessfulTests = 300
 	properties := gopter.NewProperties(params)
@@ -102,9 +102,9 @@ func TestHostileNameProperty(t *testing.T) {
 			if err != nil {
 				return false
 			}
-			return markup(m.HTML) == markup(base.HTML) &&
+			return markup(m.HTML.Reveal()) == markup(base.HTML.Reveal()) &&
 				!strings.ContainsFunc(m.Subject, hidden) &&
-				strings.Count(m.Text, "\n") == lines &&
+				strings.Count(m.Text.Reveal(), "\n") == lines &&
 				m.Validate() == nil
 		},
 		nameGen,

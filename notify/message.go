@@ -48,10 +48,11 @@ type Message struct {
 	Subject string
 	// Language is the BCP 47 tag of the content (sent as Content-Language).
 	Language string
-	// Text is the plain-text body.
-	Text string
-	// HTML is the HTML body; zero means a text-only message.
-	HTML string
+	// Text is the plain-text body (Reveal gives it). It never prints: a
+	// rendered notice's body holds the credential.
+	Text Secret
+	// HTML is the HTML body, likewise; zero means a text-only message.
+	HTML Secret
 	// Inline lists images shown inside HTML, referenced by Content-ID.
 	Inline []Inline
 }
@@ -144,7 +145,7 @@ func (m Message) Validate() error {
 		// encoded-word, into any character the check above refuses.
 		return fmt.Errorf("%w: Subject holds \"=?\", which mail clients decode as an RFC 2047 encoded-word", ErrInvalidMessage)
 	}
-	if m.Text == "" && m.HTML == "" {
+	if m.Text.IsZero() && m.HTML.IsZero() {
 		return fmt.Errorf("%w: no body", ErrInvalidMessage)
 	}
 	if m.Language != "" && !isToken(m.Language) {
@@ -223,8 +224,8 @@ func (m Message) describe() description {
 		slog.Any("To", append([]string{}, m.To...)),
 		slog.String("Subject", m.Subject),
 		slog.String("Language", m.Language),
-		slog.String("Text", redacted(m.Text != "")),
-		slog.String("HTML", redacted(m.HTML != "")),
+		slog.String("Text", redacted(!m.Text.IsZero())),
+		slog.String("HTML", redacted(!m.HTML.IsZero())),
 		slog.Any("Inline", inline),
 	}}
 }

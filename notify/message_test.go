@@ -19,8 +19,8 @@ func validMessage() notify.Message {
 		To:       []string{"jan@example.com"},
 		Subject:  "Hasło serwisowe",
 		Language: "pl",
-		Text:     "code SECRET-CODE",
-		HTML:     "<p>code SECRET-CODE</p>",
+		Text:     notify.NewSecret("code SECRET-CODE"),
+		HTML:     notify.NewSecret("<p>code SECRET-CODE</p>"),
 		Inline:   []notify.Inline{{ContentID: "qr@mdmcred", ContentType: "image/png", Filename: "qr.png", Data: notify.NewSecretBytes([]byte{1})}},
 	}
 }
@@ -33,8 +33,8 @@ func TestMessageValidate(t *testing.T) {
 	}{
 		{"valid", func(*notify.Message) {}, true},
 		{"display name", func(m *notify.Message) { m.To = []string{"Jan Kowalski <jan@example.com>"} }, true},
-		{"text only", func(m *notify.Message) { m.HTML = ""; m.Inline = nil }, true},
-		{"html only", func(m *notify.Message) { m.Text = "" }, true},
+		{"text only", func(m *notify.Message) { m.HTML = notify.Secret{}; m.Inline = nil }, true},
+		{"html only", func(m *notify.Message) { m.Text = notify.Secret{} }, true},
 		{"from", func(m *notify.Message) { m.From = "MDM <mdm@example.com>" }, true},
 		{"no recipient", func(m *notify.Message) { m.To = nil }, false},
 		{"bad address", func(m *notify.Message) { m.To = []string{"not an address"} }, false},
@@ -43,7 +43,7 @@ func TestMessageValidate(t *testing.T) {
 		{"bad from", func(m *notify.Message) { m.From = "nobody" }, false},
 		{"subject CRLF", func(m *notify.Message) { m.Subject = "Hi\r\nBcc: x@example.com" }, false},
 		{"subject invalid UTF-8", func(m *notify.Message) { m.Subject = "\xff" }, false},
-		{"no body", func(m *notify.Message) { m.Text, m.HTML = "", "" }, false},
+		{"no body", func(m *notify.Message) { m.Text, m.HTML = notify.Secret{}, notify.Secret{} }, false},
 		{"bad language", func(m *notify.Message) { m.Language = "pl\r\nX: y" }, false},
 		{"cid empty", func(m *notify.Message) { m.Inline[0].ContentID = "" }, false},
 		{"cid with brackets", func(m *notify.Message) { m.Inline[0].ContentID = "<qr>" }, false},
@@ -282,7 +282,7 @@ func TestTimesInRecipientZone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(m.Text, tc.want) || !strings.Contains(html.UnescapeString(m.HTML), tc.want) {
+		if !strings.Contains(m.Text.Reveal(), tc.want) || !strings.Contains(html.UnescapeString(m.HTML.Reveal()), tc.want) {
 			t.Errorf("zone %v/%v: want %q in:\n%s", tc.cat, tc.loc, tc.want, m.Text)
 		}
 	}
@@ -304,11 +304,11 @@ func TestActionsDeduplicatedInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "  - Unlock the device (leave Lost Mode)\n  - Allow a factory reset\n"
-	if !strings.Contains(m.Text, want) {
+	if !strings.Contains(m.Text.Reveal(), want) {
 		t.Errorf("text lacks %q:\n%s", want, m.Text)
 	}
-	if strings.Count(m.HTML, "<li>") != 2 {
-		t.Errorf("HTML lists %d actions, want 2", strings.Count(m.HTML, "<li>"))
+	if strings.Count(m.HTML.Reveal(), "<li>") != 2 {
+		t.Errorf("HTML lists %d actions, want 2", strings.Count(m.HTML.Reveal(), "<li>"))
 	}
 }
 

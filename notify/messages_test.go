@@ -181,7 +181,7 @@ func TestNoPlaceholderSurvivesRendering(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s %s: %v", tag, name, err)
 			}
-			for part, s := range map[string]string{"subject": m.Subject, "text": m.Text, "html": m.HTML} {
+			for part, s := range map[string]string{"subject": m.Subject, "text": m.Text.Reveal(), "html": m.HTML.Reveal()} {
 				if loc := leftover.FindString(s); loc != "" {
 					t.Errorf("%s %s %s: placeholder %s left", tag, name, part, loc)
 				}

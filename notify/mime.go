@@ -40,13 +40,13 @@ func encode(m Message, from string, now time.Time) (*gomail.Msg, error) {
 		msg.SetGenHeader(gomail.HeaderContentLang, m.Language)
 	}
 	switch {
-	case m.Text != "" && m.HTML != "":
-		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
-		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
-	case m.HTML != "":
-		msg.SetBodyString(gomail.TypeTextHTML, m.HTML)
+	case !m.Text.IsZero() && !m.HTML.IsZero():
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text.Reveal())
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML.Reveal())
+	case !m.HTML.IsZero():
+		msg.SetBodyString(gomail.TypeTextHTML, m.HTML.Reveal())
 	default:
-		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+		msg.SetBodyString(gomail.TypeTextPlain, m.Text.Reveal())
 	}
 	for _, in := range m.Inline {
 		name := in.Filename

@@ -36,10 +36,10 @@ func TestNetworkPoliciesPerMode(t *testing.T) {
 					list += "\n<li>" + msgs[policyKey(p)] + "</li>"
 				}
 				list += "\n</ul></li>"
-				if !strings.Contains(m.Text, block) {
+				if !strings.Contains(m.Text.Reveal(), block) {
 					t.Errorf("text lacks\n%s\nin:\n%s", block, m.Text)
 				}
-				body := html.UnescapeString(m.HTML)
+				body := html.UnescapeString(m.HTML.Reveal())
 				if !strings.Contains(body, list) {
 					t.Errorf("HTML lacks\n%s\nin:\n%s", list, m.HTML)
 				}
@@ -48,7 +48,7 @@ func TestNetworkPoliciesPerMode(t *testing.T) {
 					listed[p.ID] = true
 				}
 				for _, p := range all {
-					if n := strings.Count(m.Text, msgs[policyKey(p)]); listed[p.ID] != (n == 1) {
+					if n := strings.Count(m.Text.Reveal(), msgs[policyKey(p)]); listed[p.ID] != (n == 1) {
 						t.Errorf("policy %s appears %d times in the text", p.ID, n)
 					}
 					if n := strings.Count(body, msgs[policyKey(p)]); listed[p.ID] != (n == 1) {
@@ -76,7 +76,7 @@ func TestDeviceOwnerMailHasNoPrivateDNS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(m.Text, "DNS") || strings.Contains(m.HTML, "DNS") {
+		if strings.Contains(m.Text.Reveal(), "DNS") || strings.Contains(m.HTML.Reveal(), "DNS") {
 			t.Errorf("%s: Device Owner mail mentions DNS:\n%s", tag, m.Text)
 		}
 	}

@@ -62,7 +62,7 @@ func secretHolders(t *testing.T) map[string]any {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg := notify.Message{To: []string{"a@example.com"}, Subject: "s", Text: bodyMarker, HTML: "<p>" + bodyMarker + "</p>",
+	msg := notify.Message{To: []string{"a@example.com"}, Subject: "s", Text: notify.NewSecret(bodyMarker), HTML: notify.NewSecret("<p>" + bodyMarker + "</p>"),
 		Inline: []notify.Inline{{ContentID: "qr@mdmcred", ContentType: "image/png", Data: notify.NewSecretBytes([]byte(qrMarker))}}}
 	rec := &notify.Recorder{}
 	if err := rec.Send(t.Context(), msg); err != nil {
@@ -230,5 +230,18 @@ func TestEveryExportedTypeClassified(t *testing.T) {
 	}
 	if found < 15 {
 		t.Fatalf("found %d exported struct types: is the test reading the package?", found)
+	}
+}
+
+// TestMessageBodiesThroughUnexportedField: a Message held in a host's
+// unexported field (where fmt calls no method) does not print its bodies,
+// which hold the credential.
+func TestMessageBodiesThroughUnexportedField(t *testing.T) {
+	m := notify.Message{Subject: "s", Text: notify.NewSecret("BODY-CODE-123"), HTML: notify.NewSecret("<p>BODY-CODE-123</p>")}
+	host := struct{ m notify.Message }{m}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+		if out := fmt.Sprintf(verb, host); strings.Contains(out, "BODY-CODE") {
+			t.Errorf("%s printed the body: %s", verb, out)
+		}
 	}
 }

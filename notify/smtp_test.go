@@ -409,9 +409,9 @@ func checkRawMessage(t *testing.T, raw []byte, want notify.Message, qr []byte) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantBody := want.Text
+		wantBody := want.Text.Reveal()
 		if wantType == "text/html" {
-			wantBody = want.HTML
+			wantBody = want.HTML.Reveal()
 		}
 		// SMTP carries lines ending in CRLF.
 		if got := strings.ReplaceAll(string(body), "\r\n", "\n"); got != wantBody {
@@ -421,7 +421,7 @@ func checkRawMessage(t *testing.T, raw []byte, want notify.Message, qr []byte) {
 	if _, err := alternatives.NextPart(); err != io.EOF {
 		t.Errorf("more than two alternatives: %v", err)
 	}
-	if !strings.Contains(want.HTML, `src="cid:`+notify.QRContentID+`"`) {
+	if !strings.Contains(want.HTML.Reveal(), `src="cid:`+notify.QRContentID+`"`) {
 		t.Errorf("HTML does not reference cid:%s", notify.QRContentID)
 	}
 

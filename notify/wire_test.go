@@ -313,7 +313,7 @@ func TestSubjectNameCap(t *testing.T) {
 	if m.Subject != wantSubject || !strings.HasSuffix(m.Subject, "…") {
 		t.Errorf("Subject = %q, want %q", m.Subject, wantSubject)
 	}
-	if body := sanitize(long, MaxName); !strings.Contains(m.Text, body) || utf8.RuneCountInString(body) != MaxName {
+	if body := sanitize(long, MaxName); !strings.Contains(m.Text.Reveal(), body) || utf8.RuneCountInString(body) != MaxName {
 		t.Errorf("text lacks the %d-character name %q:\n%s", MaxName, body, m.Text)
 	}
 }
@@ -321,7 +321,7 @@ func TestSubjectNameCap(t *testing.T) {
 // TestValidateRefusesHiddenHeaders: a Message a host builds itself cannot
 // carry what the catalog keeps out of headers either.
 func TestValidateRefusesHiddenHeaders(t *testing.T) {
-	ok := Message{To: []string{"a@example.com"}, Subject: "Hello", Text: "x"}
+	ok := Message{To: []string{"a@example.com"}, Subject: "Hello", Text: NewSecret("x")}
 	cases := []struct {
 		name   string
 		change func(*Message)

@@ -171,7 +171,7 @@ func TestServicePasswordDialog(t *testing.T) {
 		t.Error("QR asked for but not shown")
 	}
 	m, ok := c.mail.Last()
-	if !ok || m.To[0] != "tech@example.com" || !strings.Contains(m.Text, code) {
+	if !ok || m.To[0] != "tech@example.com" || !strings.Contains(m.Text.Reveal(), code) {
 		t.Fatalf("email: %v %v", ok, m)
 	}
 	// Without asking, no QR.

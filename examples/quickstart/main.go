@@ -333,7 +333,7 @@ func (d *demo) companyPasscode() error {
 		return errors.New("no alert email")
 	}
 	fmt.Fprintf(d.w, "alert email to %s\nSubject: %s\n", strings.Join(m.To, ", "), m.Subject)
-	fmt.Fprintln(d.w, indent(m.Text))
+	fmt.Fprintln(d.w, indent(m.Text.Reveal()))
 	return nil
 }
 
