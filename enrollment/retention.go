@@ -32,14 +32,12 @@ type EventPurger interface {
 // 1,000 events, each its own store operation, so that it can run while the
 // service runs. It returns how many events it deleted, also when it stops
 // on an error or a done context.
+// A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
 func PurgeEvents(ctx context.Context, p EventPurger, now time.Time, maxAge time.Duration) (int, error) {
-	if maxAge < 0 {
-		return 0, ErrRetentionAge
+	before, err := retention.Cutoff(p, now, maxAge, DefaultEventRetention, ErrRetentionAge)
+	if err != nil {
+		return 0, err
 	}
-	if maxAge == 0 {
-		maxAge = DefaultEventRetention
-	}
-	before := now.Add(-maxAge)
 	return retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
 		return p.PurgeEvents(ctx, before, limit)
 	})

@@ -56,14 +56,12 @@ func Purgeable(rec *PINRecord, before time.Time) bool {
 // carries no failure ([Purgeable]), in batches of at most 1,000 records, each its own store
 // operation, so that it can run while users sign in. It returns how many
 // it deleted, also when it stops on an error or a done context.
+// A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
 func PurgeExpired(ctx context.Context, p ExpiredPurger, now time.Time, maxAge time.Duration) (int, error) {
-	if maxAge < 0 {
-		return 0, ErrRetentionAge
+	before, err := retention.Cutoff(p, now, maxAge, DefaultExpiredRetention, ErrRetentionAge)
+	if err != nil {
+		return 0, err
 	}
-	if maxAge == 0 {
-		maxAge = DefaultExpiredRetention
-	}
-	before := now.Add(-maxAge)
 	return retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
 		return p.PurgeExpired(ctx, before, limit)
 	})

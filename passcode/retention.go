@@ -47,16 +47,13 @@ type PurgeResult struct {
 // rows, each its own store operation, so that it can run while resets run.
 // It returns what it deleted, also when it stops on an error or a done
 // context.
+// A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
 func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (PurgeResult, error) {
 	var res PurgeResult
-	if maxAge < 0 {
-		return res, ErrRetentionAge
+	before, err := retention.Cutoff(p, now, maxAge, DefaultHistoryRetention, ErrRetentionAge)
+	if err != nil {
+		return res, err
 	}
-	if maxAge == 0 {
-		maxAge = DefaultHistoryRetention
-	}
-	before := now.Add(-maxAge)
-	var err error
 	res.Resets, err = retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
 		return p.PurgeResets(ctx, before, limit)
 	})

@@ -10,14 +10,18 @@
 # bulk-loads the volumes of issue 16 with COPY and prints p50/p99 of every
 # hot store operation at each level (FLEET_LEVELS, default 0.001,0.1,1:
 # 1,000 devices, 100,000 and the full 1,000,000; the full load takes a
-# while on a small machine).
+# while on a small machine). The throwaway server keeps PostgreSQL's
+# defaults (shared_buffers of 128 MB, a twentieth of the full database)
+# unless FLEET_PG_OPTS gives it options.
 #
 # Usage: scripts/bench.sh [COUNT] [BENCHTIME]
 #   COUNT      runs of each benchmark (default 5)
 #   BENCHTIME  go test -benchtime (default 1s)
 # Environment: GO (default go), OUT (a file to keep the raw output; default
 # a temporary file, removed on exit), FLEET, FLEET_LEVELS, FLEET_N (calls of
-# each operation per level, default 2000).
+# each operation per round, default 2000), FLEET_ROUNDS (rounds per level,
+# default 5), FLEET_PG_OPTS (server options, for example
+# "-c shared_buffers=4GB").
 set -euo pipefail
 
 count="${1:-5}"
@@ -53,6 +57,6 @@ echo
 if [[ "${FLEET:-1}" != 0 ]]; then
 	echo
 	echo "== PostgreSQL fleet scale (levels ${FLEET_LEVELS:-0.001,0.1,1})" >&2
-	(cd "$root" && scripts/with-postgres.sh "$GO" run ./store/postgres/internal/fleetbench \
-		-levels "${FLEET_LEVELS:-0.001,0.1,1}" -n "${FLEET_N:-2000}")
+	(cd "$root" && MDMCRED_POSTGRES_OPTS="${FLEET_PG_OPTS:-}" scripts/with-postgres.sh "$GO" run ./store/postgres/internal/fleetbench \
+		-levels "${FLEET_LEVELS:-0.001,0.1,1}" -n "${FLEET_N:-2000}" -rounds "${FLEET_ROUNDS:-5}")
 fi

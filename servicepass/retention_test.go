@@ -88,3 +88,10 @@ func TestPropertyPurgeKeepsExactlyTheNewerEvents(t *testing.T) {
 	}, gen.SliceOf(gen.IntRange(-50, 50)), gen.IntRange(-60, 60), gen.IntRange(1, 10)))
 	props.TestingRun(t)
 }
+
+// A purge of a nil store is an error, not a panic.
+func TestPurgeEventsOfNilStore(t *testing.T) {
+	if _, err := servicepass.PurgeEvents(context.Background(), nil, time.Now(), 0); err == nil {
+		t.Error("PurgeEvents(nil store): no error")
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/mdmcred/mdmcred/internal/citest"
 )
 
 // dsnEnv points the tests at a PostgreSQL server (scripts/with-postgres.sh
@@ -64,10 +66,7 @@ func withSearchPath(dsn, schema string) string {
 // Every screen test again, with every server-side store in PostgreSQL.
 func TestScreensOnPostgreSQL(t *testing.T) {
 	if os.Getenv(dsnEnv) == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(dsnEnv + " is not set under CI=true")
-		}
-		t.Skip(dsnEnv + " is not set: run scripts/with-postgres.sh go test ./examples/console (or make unit)")
+		citest.Missing(t, dsnEnv+" is not set", "run scripts/with-postgres.sh go test ./examples/console (or make unit)")
 	}
 	onPostgres = true
 	defer func() { onPostgres = false }()

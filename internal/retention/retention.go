@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Batch is the most rows one step deletes: small enough that a PostgreSQL
@@ -20,6 +21,26 @@ const Batch = 1000
 
 // ErrNilContext: a purge was called with a nil context.
 var ErrNilContext = errors.New("retention: nil context")
+
+// ErrNilStore: a purge was given a nil store.
+var ErrNilStore = errors.New("retention: purge of a nil store")
+
+// Cutoff checks a purge's arguments and returns the moment before which
+// it deletes: maxAge before now, or def before now when maxAge is zero.
+// store is the caller's store (its interface value), so that a nil one is
+// [ErrNilStore] rather than a panic; a negative maxAge is errAge, the
+// calling package's own error.
+func Cutoff(store any, now time.Time, maxAge, def time.Duration, errAge error) (time.Time, error) {
+	switch {
+	case store == nil:
+		return time.Time{}, ErrNilStore
+	case maxAge < 0:
+		return time.Time{}, errAge
+	case maxAge == 0:
+		maxAge = def
+	}
+	return now.Add(-maxAge), nil
+}
 
 // ErrBadCount: a store's step reported a count below zero or above the
 // limit it was given, which would make [Run] loop or stop early.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestRun(t *testing.T) {
@@ -63,5 +64,33 @@ func TestRunStopsWhenCanceledBetweenBatches(t *testing.T) {
 	})
 	if !errors.Is(err, context.Canceled) || calls != 1 || total != Batch {
 		t.Errorf("Run = %d, %v after %d calls; want %d, context.Canceled after 1", total, err, calls, Batch)
+	}
+}
+
+func TestCutoff(t *testing.T) {
+	errAge := errors.New("negative age")
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	var nilStore interface{ Purge() } // a nil interface value, as a caller passes it
+	tests := []struct {
+		name    string
+		store   any
+		maxAge  time.Duration
+		want    time.Time
+		wantErr error
+	}{
+		{"an age", struct{}{}, time.Hour, now.Add(-time.Hour), nil},
+		{"zero is the default", struct{}{}, 0, now.Add(-24 * time.Hour), nil},
+		{"one nanosecond", struct{}{}, 1, now.Add(-1), nil},
+		{"negative", struct{}{}, -time.Nanosecond, time.Time{}, errAge},
+		{"nil store", nilStore, time.Hour, time.Time{}, ErrNilStore},
+		{"nil store and negative age", nil, -time.Hour, time.Time{}, ErrNilStore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Cutoff(tt.store, now, tt.maxAge, 24*time.Hour, errAge)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) || !got.Equal(tt.want) {
+				t.Errorf("Cutoff = %v, %v; want %v, %v", got, err, tt.want, tt.wantErr)
+			}
+		})
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mdmcred/mdmcred/internal/citest"
 )
 
 // skipped counts the tests that serverDSN skipped.
@@ -26,7 +28,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(dsnEnv) != "" {
 		os.Exit(m.Run())
 	}
-	if inCI() {
+	if citest.On() {
 		// serverDSN fails every test that needs the server; a run that
 		// selects none (go test -run Allocs) still passes.
 		fmt.Fprintln(os.Stderr, "store/postgres: "+dsnEnv+" is not set and CI=true: failing instead of skipping every test that needs a PostgreSQL server.")

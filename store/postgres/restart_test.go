@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/internal/citest"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/passcode"
 	"github.com/mdmcred/mdmcred/servicepass"
@@ -87,10 +88,7 @@ func TestRestartUnderLoad(t *testing.T) {
 	serverDSN(t)
 	pgctl := os.Getenv(pgCtlEnv)
 	if pgctl == "" {
-		if inCI() {
-			t.Fatal(pgCtlEnv + " is not set under CI=true: run the tests with scripts/with-postgres.sh")
-		}
-		t.Skip(pgCtlEnv + " is not set: run the tests with scripts/with-postgres.sh to restart a throwaway server")
+		citest.Missing(t, pgCtlEnv+" is not set", "run the tests with scripts/with-postgres.sh to restart a throwaway server")
 	}
 	forRoutes(t, func(t *testing.T, r route) { testRestartUnderLoad(t, r, pgctl) })
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/mdmcred/mdmcred/internal/citest"
 	"github.com/mdmcred/mdmcred/store/postgres"
 )
 
@@ -39,7 +40,7 @@ func routes(tb testing.TB) []route {
 	tb.Helper()
 	serverDSN(tb)
 	if os.Getenv(bouncerEnv) == "" {
-		if inCI() {
+		if citest.On() {
 			tb.Fatal(bouncerEnv + " is not set under CI=true: run the tests with scripts/with-postgres.sh, which starts PgBouncer")
 		}
 		return []route{direct}
@@ -146,10 +147,6 @@ func instancesOn(tb testing.TB, r route, n int) []*sql.DB {
 	}
 	return dbs
 }
-
-// inCI reports whether the tests run under CI (CI=true), where a missing
-// server or pooler is a failure, not a reason to skip.
-func inCI() bool { return os.Getenv("CI") == "true" }
 
 // dropIdleConnections closes the idle connections of the tests' own pools
 // (the admin pool and those of the reused databases), which a server

@@ -8,10 +8,18 @@
 //
 // Usage (against a server where it may create a schema):
 //
-//	MDMCRED_POSTGRES_DSN=... go run ./store/postgres/internal/fleetbench [-levels 0.001,0.1,1] [-n 2000]
+//	MDMCRED_POSTGRES_DSN=... go run ./store/postgres/internal/fleetbench [-levels 0.001,0.1,1] [-n 2000] [-rounds 5]
 //
 // A level is a fraction of the full volumes: 0.001 is 1,000 devices and
 // users (the "1,000 rows" point), 0.1 is 100,000, 1 is full size.
+//
+// After each load it runs VACUUM ANALYZE and a CHECKPOINT, so that the
+// load's own write-back does not land in the measurement, and a warm-up
+// round of n/4 calls of every operation that is not measured (new
+// connections, the server's catalog caches). It then measures in rounds: each round makes n calls of every operation in turn; a
+// level's p50 is over all its calls, its p99 is the median of the rounds'
+// p99s, so that one stall of the machine (another process, an autovacuum)
+// moves one round and not the figure.
 package main
 
 import (
@@ -53,7 +61,8 @@ const (
 
 func main() {
 	levelsFlag := flag.String("levels", "0.001,0.1,1", "comma-separated fractions of the full volumes, ascending")
-	n := flag.Int("n", 2000, "calls of each operation per level")
+	n := flag.Int("n", 2000, "calls of each operation per round")
+	rounds := flag.Int("rounds", 5, "rounds of measurement per level (p99 is the median of the rounds' p99s)")
 	keep := flag.Bool("keep", false, "keep the schema (mdmcred_fleetbench) afterwards")
 	flag.Parse()
 	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
@@ -70,7 +79,11 @@ func main() {
 		}
 		levels = append(levels, v)
 	}
-	if err := run(context.Background(), dsn, levels, *n, *keep); err != nil {
+	if *n < 100 || *rounds < 1 {
+		fmt.Fprintln(os.Stderr, "fleetbench: -n must be at least 100 and -rounds at least 1")
+		os.Exit(2)
+	}
+	if err := run(context.Background(), dsn, levels, *n, *rounds, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetbench:", err)
 		os.Exit(1)
 	}
@@ -80,13 +93,14 @@ type result struct {
 	level    float64
 	rows     int64
 	loadTime time.Duration
+	size     string                      // the database's size on disk after the load
 	p        map[string][2]time.Duration // op -> p50, p99
 }
 
 var ops = []string{"issue audit", "enrollment verify", "enrollment failure", "PIN issue", "PIN consume",
 	"reset request", "reset transition", "events page (servicepass)", "events page (enrollment)", "events page (passcode)"}
 
-func run(ctx context.Context, dsn string, levels []float64, n int, keep bool) error {
+func run(ctx context.Context, dsn string, levels []float64, n, rounds int, keep bool) error {
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return err
@@ -110,8 +124,10 @@ func run(ctx context.Context, dsn string, levels []float64, n int, keep bool) er
 	if err := postgres.Migrate(ctx, db); err != nil {
 		return err
 	}
-	var version string
+	var version, buffers string
 	_ = db.QueryRowContext(ctx, `SHOW server_version`).Scan(&version)
+	_ = db.QueryRowContext(ctx, `SHOW shared_buffers`).Scan(&buffers)
+	version += ", shared_buffers " + buffers
 
 	var results []result
 	loaded := 0.0
@@ -123,25 +139,30 @@ func run(ctx context.Context, dsn string, levels []float64, n int, keep bool) er
 		if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
 			return err
 		}
+		if _, err := db.ExecContext(ctx, `CHECKPOINT`); err != nil {
+			// CHECKPOINT needs superuser or pg_checkpoint; measure anyway.
+			fmt.Fprintln(os.Stderr, "fleetbench: CHECKPOINT:", err)
+		}
 		res := result{level: lv, loadTime: time.Since(start), p: map[string][2]time.Duration{}}
 		_ = db.QueryRowContext(ctx, `SELECT
 			(SELECT count(*) FROM mdmcred_servicepass_event) + (SELECT count(*) FROM mdmcred_enrollment_passcode) +
 			(SELECT count(*) FROM mdmcred_enrollment_event) + (SELECT count(*) FROM mdmcred_otp_pin) +
 			(SELECT count(*) FROM mdmcred_passcode_reset) + (SELECT count(*) FROM mdmcred_passcode_event)`).Scan(&res.rows)
+		_ = db.QueryRowContext(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&res.size)
 		fmt.Fprintf(os.Stderr, "fleetbench: level %g: %d rows, loaded in %v; measuring\n", lv, res.rows, res.loadTime.Round(time.Second))
-		if err := measure(ctx, db, lv, n, res.p); err != nil {
+		if err := measure(ctx, db, lv, n, rounds, res.p); err != nil {
 			return fmt.Errorf("measure at %g: %w", lv, err)
 		}
 		results = append(results, res)
 		loaded = lv
 		// The table so far, so that an interrupted run keeps its figures.
-		report(results, version, n)
+		report(results, version, n, rounds)
 	}
 
 	return nil
 }
 
-func report(results []result, version string, n int) {
+func report(results []result, version string, n, rounds int) {
 	cpu := "unknown CPU"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -151,8 +172,8 @@ func report(results []result, version string, n int) {
 			}
 		}
 	}
-	fmt.Printf("Machine: %d CPUs, %s, %s/%s, %s; PostgreSQL %s; %d calls per operation per level, one caller.\n\n",
-		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, runtime.Version(), version, n)
+	fmt.Printf("Machine: %d CPUs, %s, %s/%s, %s; PostgreSQL %s; %d rounds of %d calls per operation per level, one caller; p99 is the median of the rounds' p99s.\n\n",
+		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, runtime.Version(), version, rounds, n)
 	fmt.Print("| operation |")
 	for _, r := range results {
 		fmt.Printf(" p50 @ %s | p99 @ %s |", levelName(r.level), levelName(r.level))
@@ -173,7 +194,7 @@ func report(results []result, version string, n int) {
 	}
 	fmt.Println()
 	for _, r := range results {
-		fmt.Printf("Level %s: %d rows in all, loaded (COPY) and analyzed in %v.\n", levelName(r.level), r.rows, r.loadTime.Round(time.Second))
+		fmt.Printf("Level %s: %d rows in all (database %s), loaded (COPY) and analyzed in %v.\n", levelName(r.level), r.rows, r.size, r.loadTime.Round(time.Second))
 	}
 }
 
@@ -261,26 +282,36 @@ func siteDigest(i int) []byte {
 	return d[:]
 }
 
-// measure runs n calls of every hot operation on random existing keys and
-// records p50 and p99.
-func measure(ctx context.Context, db *sql.DB, lv float64, n int, out map[string][2]time.Duration) error {
+// measure runs rounds of n calls of every hot operation on random existing
+// keys and records p50 (over all calls) and p99 (the median of the rounds'
+// p99s).
+func measure(ctx context.Context, db *sql.DB, lv float64, n, rounds int, out map[string][2]time.Duration) error {
 	devices, sites, rdevices := int(lv*fullDevices), int(lv*fullSites), int(lv*fullResetDevices)
 	sites, rdevices = max(sites, 1), max(rdevices, 1)
 	sp, en, pins, pc := postgres.NewServicepassStore(db), postgres.NewEnrollmentStore(db), postgres.NewOTPStore(db), postgres.NewPasscodeStore(db)
 	rng := rand.New(rand.NewPCG(1, uint64(lv*1e6)))
 	now := time.Now().UTC()
 	tag := strconv.Itoa(int(lv * 1e6))
-	timeIt := func(op string, f func(i int) error) error {
-		ds := make([]time.Duration, n)
-		for i := range n {
+	all := map[string][]time.Duration{}
+	p99s := map[string][]time.Duration{}
+	// timeIt makes count calls, numbered from base so that every call of
+	// every round has keys of its own, and records them unless this is the
+	// warm-up.
+	timeIt := func(op string, base, count int, warmUp bool, f func(i int) error) error {
+		ds := make([]time.Duration, count)
+		for i := range count {
 			start := time.Now()
-			if err := f(i); err != nil {
+			if err := f(base + i); err != nil {
 				return fmt.Errorf("%s: %w", op, err)
 			}
 			ds[i] = time.Since(start)
 		}
+		if warmUp {
+			return nil
+		}
+		all[op] = append(all[op], ds...)
 		slices.Sort(ds)
-		out[op] = [2]time.Duration{ds[n/2], ds[n*99/100]}
+		p99s[op] = append(p99s[op], ds[count*99/100])
 		return nil
 	}
 	steps := []struct {
@@ -336,9 +367,21 @@ func measure(ctx context.Context, db *sql.DB, lv float64, n int, out map[string]
 		}},
 	}
 	for _, s := range steps {
-		if err := timeIt(s.op, s.f); err != nil {
+		if err := timeIt(s.op, rounds*n, n/4, true, s.f); err != nil {
 			return err
 		}
+	}
+	for r := range rounds {
+		for _, s := range steps {
+			if err := timeIt(s.op, r*n, n, false, s.f); err != nil {
+				return err
+			}
+		}
+	}
+	for op, ds := range all {
+		slices.Sort(ds)
+		slices.Sort(p99s[op])
+		out[op] = [2]time.Duration{ds[len(ds)/2], p99s[op][len(p99s[op])/2]}
 	}
 	return nil
 }
