@@ -437,15 +437,19 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		s.Used = make(map[uint64]Use)
 	}
 	forget := expiry.Add(2 * s.MaxSkew).UTC()
-	_, recorded := s.Used[key]
+	// recorded: the code has a use record. Past the replay check below,
+	// only a day-valid code (used on an earlier day) can have one.
+	recorded := false
 	if p.DayValid {
 		// Refuse a day on or before the latest use: the clock skew lets
 		// the device time step back over midnight, and alternating between
 		// two days must not give a second use on either.
-		if u, used := s.Used[key]; used && today <= u.Day {
+		u, used := s.Used[key]
+		if used && today <= u.Day {
 			op.err = ErrReplay
 			return changed
 		}
+		recorded = used
 		s.Used[key] = Use{Forget: forget, Day: today}
 	} else {
 		// One map operation: if the insert did not grow the map, the code

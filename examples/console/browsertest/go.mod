@@ -7,6 +7,7 @@ replace github.com/mdmcred/mdmcred => ../../..
 require (
 	github.com/chromedp/chromedp v0.23.1
 	github.com/jackc/pgx/v5 v5.12.0
+	github.com/mdmcred/mdmcred v0.0.0-00010101000000-000000000000
 )
 
 require (
