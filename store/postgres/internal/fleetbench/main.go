@@ -16,10 +16,11 @@
 // After each load it runs VACUUM ANALYZE and a CHECKPOINT, so that the
 // load's own write-back does not land in the measurement, and a warm-up
 // round of n/4 calls of every operation that is not measured (new
-// connections, the server's catalog caches). It then measures in rounds: each round makes n calls of every operation in turn; a
-// level's p50 is over all its calls, its p99 is the median of the rounds'
-// p99s, so that one stall of the machine (another process, an autovacuum)
-// moves one round and not the figure.
+// connections, the server's catalog caches). It then measures in rounds:
+// each round makes n calls of every operation in turn; a level's p50 is
+// over all its calls, its p99 is the median of the rounds' p99s, so that
+// one stall of the machine (another process, an autovacuum) moves one
+// round and not the figure.
 package main
 
 import (
