@@ -71,7 +71,9 @@
 // 800-63B §5.2.2) Issue and Verify return a [*BlockedError] until the
 // cool-down ([DefaultCooldown], 24 h) passes or an administrator calls
 // [PINService.ResetFailures]. Issue is rate limited per user
-// ([DefaultPINIssueLimit] PINs per [DefaultPINIssueWindow]). Before
+// ([DefaultPINIssueLimit] PINs per [DefaultPINIssueWindow]); run
+// [PINService.Purge] from a periodic job to delete records of users with
+// no recent activity without forgetting an open window's count. Before
 // offering the option, call [Eligibility.Check]: it lists every missing
 // requirement (role, license, policy) so the portal can explain why the
 // option is hidden.

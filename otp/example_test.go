@@ -114,6 +114,32 @@ func ExamplePINService() {
 	// otp: no PIN outstanding
 }
 
+// ExamplePINService_Purge deletes the records of users with no recent
+// activity, from a periodic job.
+func ExamplePINService_Purge() {
+	ctx := context.Background()
+	clock := mdmcredtest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
+	svc, _ := otp.NewPINService(otp.PINConfig{
+		Store:    otp.NewMemStore(), // the PostgreSQL store implements the purge too
+		Peppers:  otp.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}),
+		PepperID: 1,
+		Now:      clock.Now,
+	})
+	pin, _, _ := svc.Issue(ctx, "alice@example.com")
+	_ = svc.Verify(ctx, "alice@example.com", pin.Reveal())
+	_, _, _ = svc.Issue(ctx, "bob@example.com") // bob's PIN is never used
+
+	clock.Advance(24*time.Hour + time.Minute)
+	n, err := svc.Purge(ctx, 0) // the default age, one day after the latest activity
+	fmt.Println(n, err)         // alice's record (a used PIN); bob's expired only a minute ago
+	clock.Advance(24 * time.Hour)
+	n, err = svc.Purge(ctx, 0)
+	fmt.Println(n, err)
+	// Output:
+	// 1 <nil>
+	// 1 <nil>
+}
+
 func ExampleEligibility_Check() {
 	rule := otp.Eligibility{Role: "passcode-reset", Licenses: []string{"E3", "E5"}}
 	user := otp.Subject{Roles: []string{"user"}, Licenses: []string{"E5"}, Policy: &otp.Policy{RequiresPasscode: true}}

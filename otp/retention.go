@@ -13,7 +13,7 @@ import (
 // who tries a PIN just after it expired is told it expired rather than that
 // none was issued, and so that the default issue rate-limit window (one
 // hour) has always passed. A shorter age than PINConfig.IssueWindow lets a
-// purge forget a user's issue count.
+// purge forget a user's issue count; [PINService.Purge] never uses one.
 const DefaultExpiredRetention = 24 * time.Hour
 
 // ErrRetentionAge: a purge was asked to keep records for a negative age.
@@ -65,6 +65,31 @@ func PurgeExpired(ctx context.Context, p ExpiredPurger, now time.Time, maxAge ti
 	return retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
 		return p.PurgeExpired(ctx, before, limit)
 	})
+}
+
+// ErrNotPurger: [PINService.Purge] was called on a service whose Store
+// does not implement [ExpiredPurger].
+var ErrNotPurger = errors.New("otp: the PIN store does not implement ExpiredPurger")
+
+// Purge is [PurgeExpired] on the service's own store and clock, with an age
+// of at least the service's PINConfig.IssueWindow: a record is never
+// purged while its issue rate-limit window is open, so a purge cannot
+// forget how many PINs a user was issued and let a new burst through
+// (which [PurgeExpired] with a shorter age can). maxAge zero is
+// [DefaultExpiredRetention]; a negative one is [ErrRetentionAge]; a store
+// without the capability is [ErrNotPurger].
+func (s *PINService) Purge(ctx context.Context, maxAge time.Duration) (int, error) {
+	p, ok := s.store.(ExpiredPurger)
+	if !ok {
+		return 0, ErrNotPurger
+	}
+	if maxAge == 0 {
+		maxAge = DefaultExpiredRetention
+	}
+	if maxAge > 0 {
+		maxAge = max(maxAge, s.issueWin)
+	}
+	return PurgeExpired(ctx, p, s.now(), maxAge)
 }
 
 var _ ExpiredPurger = (*MemStore)(nil)

@@ -158,7 +158,11 @@
 //	servicepass.PurgeEvents(ctx, audit, time.Now(), 0) // events older than 400 days
 //	enrollment.PurgeEvents(ctx, sites, time.Now(), 0)  // events older than 400 days
 //	passcode.Purge(ctx, resets, time.Now(), 0)         // finished resets and events older than 400 days
-//	otp.PurgeExpired(ctx, pins, time.Now(), 0)         // PINs expired over a day ago, without failures
+//	pinService.Purge(ctx, 0)                           // PINs expired over a day ago, without failures
+//
+// (PINService.Purge is otp.PurgeExpired on the service's store, with an age
+// of at least its issue rate-limit window, so a purge never forgets how
+// many PINs a user was issued.)
 //
 // Each deletes at most 1,000 rows per statement, oldest first through an
 // index, with FOR UPDATE SKIP LOCKED: no statement holds locks for longer
