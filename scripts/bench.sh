@@ -40,7 +40,7 @@ bench() { # dir, packages...
 	local dir="$1"
 	shift
 	echo "== go test -bench in ${dir#"$root"/}: $* (count $count, benchtime $benchtime)" >&2
-	(cd "$dir" && "$GO" test -run '^$' -bench . -benchmem -count "$count" -benchtime "$benchtime" "$@") | tee -a "$raw" >&2
+	(cd "$dir" && "$GO" test -run '^$' -bench . -benchmem -count "$count" -benchtime "$benchtime" -timeout 60m "$@") | tee -a "$raw" >&2
 }
 
 bench "$root/benchmarks" .
