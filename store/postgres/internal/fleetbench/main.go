@@ -4,7 +4,8 @@
 // enrollment records with their events, 1,000,000 users' PIN records,
 // 100,000 devices' passcode resets with their events, 10,000,000 audit
 // events in all — and after each step reports p50 and p99 of every hot
-// operation. scripts/bench.sh runs it; make test does not.
+// operation. scripts/bench.sh runs it; make test runs only TestRunSmall,
+// the two smallest levels with few calls, so that it cannot rot.
 //
 // Usage (against a server where it may create a schema):
 //
@@ -29,6 +30,7 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -74,8 +76,8 @@ func main() {
 	var levels []float64
 	for _, f := range strings.Split(*levelsFlag, ",") {
 		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || v <= 0 || v > 1 || (len(levels) > 0 && v <= levels[len(levels)-1]) {
-			fmt.Fprintf(os.Stderr, "fleetbench: bad level %q (want ascending fractions in (0, 1])\n", f)
+		if err != nil || v < minLevel || v > 1 || (len(levels) > 0 && v <= levels[len(levels)-1]) {
+			fmt.Fprintf(os.Stderr, "fleetbench: bad level %q (want ascending fractions from %g to 1)\n", f, minLevel)
 			os.Exit(2)
 		}
 		levels = append(levels, v)
@@ -84,7 +86,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "fleetbench: -n must be at least 100 and -rounds at least 1")
 		os.Exit(2)
 	}
-	if err := run(context.Background(), dsn, levels, *n, *rounds, *keep); err != nil {
+	if err := run(context.Background(), os.Stdout, dsn, "mdmcred_fleetbench", levels, *n, *rounds, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetbench:", err)
 		os.Exit(1)
 	}
@@ -101,13 +103,18 @@ type result struct {
 var ops = []string{"issue audit", "enrollment verify", "enrollment failure", "PIN issue", "PIN consume",
 	"reset request", "reset transition", "events page (servicepass)", "events page (enrollment)", "events page (passcode)"}
 
-func run(ctx context.Context, dsn string, levels []float64, n, rounds int, keep bool) error {
+// minLevel is the smallest level: one passcode-reset device (the scarcest
+// key) at least.
+const minLevel = 1.0 / fullResetDevices
+
+// run loads and measures levels in schema (dropped first, and afterwards
+// unless keep), and writes the report to out after each level.
+func run(ctx context.Context, out io.Writer, dsn, schema string, levels []float64, n, rounds int, keep bool) error {
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return err
 	}
 	defer admin.Close()
-	const schema = "mdmcred_fleetbench"
 	if _, err := admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE; CREATE SCHEMA `+schema); err != nil {
 		return err
 	}
@@ -157,13 +164,13 @@ func run(ctx context.Context, dsn string, levels []float64, n, rounds int, keep 
 		results = append(results, res)
 		loaded = lv
 		// The table so far, so that an interrupted run keeps its figures.
-		report(results, version, n, rounds)
+		report(out, results, version, n, rounds)
 	}
 
 	return nil
 }
 
-func report(results []result, version string, n, rounds int) {
+func report(out io.Writer, results []result, version string, n, rounds int) {
 	cpu := "unknown CPU"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -173,29 +180,29 @@ func report(results []result, version string, n, rounds int) {
 			}
 		}
 	}
-	fmt.Printf("Machine: %d CPUs, %s, %s/%s, %s; PostgreSQL %s; %d rounds of %d calls per operation per level, one caller; p99 is the median of the rounds' p99s.\n\n",
+	fmt.Fprintf(out, "Machine: %d CPUs, %s, %s/%s, %s; PostgreSQL %s; %d rounds of %d calls per operation per level, one caller; p99 is the median of the rounds' p99s.\n\n",
 		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, runtime.Version(), version, rounds, n)
-	fmt.Print("| operation |")
+	fmt.Fprint(out, "| operation |")
 	for _, r := range results {
-		fmt.Printf(" p50 @ %s | p99 @ %s |", levelName(r.level), levelName(r.level))
+		fmt.Fprintf(out, " p50 @ %s | p99 @ %s |", levelName(r.level), levelName(r.level))
 	}
-	fmt.Println(" p99 last / p99 first |")
-	fmt.Print("|---|")
+	fmt.Fprintln(out, " p99 last / p99 first |")
+	fmt.Fprint(out, "|---|")
 	for range results {
-		fmt.Print("---:|---:|")
+		fmt.Fprint(out, "---:|---:|")
 	}
-	fmt.Println("---:|")
+	fmt.Fprintln(out, "---:|")
 	for _, op := range ops {
-		fmt.Printf("| %s |", op)
+		fmt.Fprintf(out, "| %s |", op)
 		for _, r := range results {
-			fmt.Printf(" %s | %s |", ms(r.p[op][0]), ms(r.p[op][1]))
+			fmt.Fprintf(out, " %s | %s |", ms(r.p[op][0]), ms(r.p[op][1]))
 		}
 		first, last := results[0].p[op][1], results[len(results)-1].p[op][1]
-		fmt.Printf(" %.2f |\n", float64(last)/float64(first))
+		fmt.Fprintf(out, " %.2f |\n", float64(last)/float64(first))
 	}
-	fmt.Println()
+	fmt.Fprintln(out)
 	for _, r := range results {
-		fmt.Printf("Level %s: %d rows in all (database %s), loaded (COPY) and analyzed in %v.\n", levelName(r.level), r.rows, r.size, r.loadTime.Round(time.Second))
+		fmt.Fprintf(out, "Level %s: %d rows in all (database %s), loaded (COPY) and analyzed in %v.\n", levelName(r.level), r.rows, r.size, r.loadTime.Round(time.Second))
 	}
 }
 
