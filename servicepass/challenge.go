@@ -12,7 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mdmcred/mdmcred/internal/attempt"
 	"github.com/mdmcred/mdmcred/internal/crockford"
 	"github.com/mdmcred/mdmcred/internal/secret"
 )
@@ -469,19 +468,12 @@ func (op *responseOp) apply(s *DeviceState) bool {
 		v.recoverDamage(s, now)
 		changed = true
 	}
-	as := attempt.State{Failures: s.Failures, LastFailure: s.LastFailure, LockedUntil: s.LockedUntil}
-	if err := v.policy.Check(as, now); err != nil {
-		var le *attempt.LockedError
-		if errors.As(err, &le) {
-			op.err = &LockedOutError{RetryAfter: le.RetryAfter, Until: le.Until}
-		} else {
-			op.err = &LockedOutError{}
-		}
+	if err := v.lockout(s, now); err != nil {
+		op.err = err
 		return changed
 	}
 	if !op.macOK {
-		r := v.policy.Fail(as, now.UTC())
-		s.Failures, s.LastFailure, s.LockedUntil = r.State.Failures, r.State.LastFailure, r.State.LockedUntil
+		v.fail(s, now)
 		op.err = ErrInvalid
 		return true
 	}

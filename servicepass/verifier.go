@@ -340,6 +340,35 @@ func (v *Verifier) lost(s *DeviceState) bool {
 	return s.Damaged || (v.provisioned && !s.Provisioned)
 }
 
+// lockout returns the refusal of an attempt at now during a back-off (a
+// [*LockedOutError]), or nil. Codes and challenge responses share it.
+func (v *Verifier) lockout(s *DeviceState, now time.Time) error {
+	if err := v.policy.Check(s.attempts(), now); err != nil {
+		return lockedOut(err)
+	}
+	return nil
+}
+
+// lockedOut is the [*LockedOutError] for an attempt.Policy refusal.
+func lockedOut(err error) error {
+	var le *attempt.LockedError
+	if errors.As(err, &le) {
+		return &LockedOutError{RetryAfter: le.RetryAfter, Until: le.Until}
+	}
+	return &LockedOutError{}
+}
+
+// attempts is s's lockout state.
+func (s *DeviceState) attempts() attempt.State {
+	return attempt.State{Failures: s.Failures, LastFailure: s.LastFailure, LockedUntil: s.LockedUntil}
+}
+
+// fail counts a wrong MAC at now toward the lockout.
+func (v *Verifier) fail(s *DeviceState, now time.Time) {
+	r := v.policy.Fail(s.attempts(), now.UTC())
+	s.Failures, s.LastFailure, s.LockedUntil = r.State.Failures, r.State.LastFailure, r.State.LockedUntil
+}
+
 // apply is the atomic part of Verify, run under the store's lock.
 func (op *verifyOp) apply(s *DeviceState) bool {
 	op.ran = true
@@ -349,14 +378,8 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		v.recoverDamage(s, now)
 		changed = true
 	}
-	as := attempt.State{Failures: s.Failures, LastFailure: s.LastFailure, LockedUntil: s.LockedUntil}
-	if err := v.policy.Check(as, now); err != nil {
-		var le *attempt.LockedError
-		if errors.As(err, &le) {
-			op.err = &LockedOutError{RetryAfter: le.RetryAfter, Until: le.Until}
-		} else {
-			op.err = &LockedOutError{}
-		}
+	if err := v.lockout(s, now); err != nil {
+		op.err = err
 		return changed
 	}
 	// After a damage, DamagedAt follows the latest device time seen for
@@ -368,8 +391,7 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		changed = true
 	}
 	if !op.macOK {
-		r := v.policy.Fail(as, now.UTC())
-		s.Failures, s.LastFailure, s.LockedUntil = r.State.Failures, r.State.LastFailure, r.State.LockedUntil
+		v.fail(s, now)
 		op.err = ErrInvalid
 		return true
 	}

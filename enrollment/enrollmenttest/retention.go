@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/internal/retention/retentiontest"
 )
 
 // RunEventPurger runs the conformance suite for a store's
@@ -137,44 +136,15 @@ func RunEventPurger(t *testing.T, newStore func(t *testing.T) enrollment.Store) 
 		for i := range old {
 			record(t, s, event(fmt.Sprintf("s%d", i%writers), t0.Add(-time.Hour-time.Duration(i)*time.Second), i))
 		}
-		var deleted atomic.Int64
-		var wg sync.WaitGroup
-		errs := make(chan error, writers+2)
-		for w := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range perWriter {
-					if err := s.AppendEvent(ctx, event(fmt.Sprintf("s%d", w), t0, 1000+i)); err != nil {
-						errs <- err
-						return
-					}
+		got := retentiontest.UnderTraffic(t, writers, func(w int) error {
+			for i := range perWriter {
+				if err := s.AppendEvent(ctx, event(fmt.Sprintf("s%d", w), t0, 1000+i)); err != nil {
+					return err
 				}
-			}()
-		}
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					n, err := p.PurgeEvents(ctx, t0, 7)
-					if err != nil {
-						errs <- err
-						return
-					}
-					deleted.Add(int64(n))
-					if n == 0 {
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		if got := deleted.Load(); got != old {
+			}
+			return nil
+		}, func() (int, error) { return p.PurgeEvents(ctx, t0, 7) })
+		if got != old {
 			t.Errorf("purgers deleted %d events, want %d", got, old)
 		}
 		for w := range writers {

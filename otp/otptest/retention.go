@@ -5,11 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/retention/retentiontest"
 	"github.com/mdmcred/mdmcred/otp"
 )
 
@@ -146,42 +145,15 @@ func RunExpiredPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 		for i := range users {
 			put(t, s, fmt.Sprintf("u%d", i), t0.Add(-time.Hour), 0, false)
 		}
-		var deleted atomic.Int64
-		var wg sync.WaitGroup
-		errs := make(chan error, 4)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		got := retentiontest.UnderTraffic(t, 1, func(int) error {
 			for i := 0; i < users; i += 2 {
 				rec := otp.PINRecord{User: fmt.Sprintf("u%d", i), Digest: []byte{1}, IssuedAt: t0, ExpiresAt: t0.Add(time.Hour), IssueWindow: t0, Issued: 1}
 				if err := s.Update(ctx, rec.User, func(r *otp.PINRecord) bool { *r = rec; return true }); err != nil {
-					errs <- err
-					return
+					return err
 				}
 			}
-		}()
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					n, err := p.PurgeExpired(ctx, t0, 5)
-					if err != nil {
-						errs <- err
-						return
-					}
-					deleted.Add(int64(n))
-					if n == 0 {
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
+			return nil
+		}, func() (int, error) { return p.PurgeExpired(ctx, t0, 5) })
 		// Odd users were never reissued: all are deleted. Even users
 		// end with their new PIN, whether a purger deleted the expired
 		// record before the Put or not.
@@ -190,7 +162,7 @@ func RunExpiredPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 				t.Errorf("u%d exists = %v, want %v", i, got, want)
 			}
 		}
-		if got := deleted.Load(); got < users/2 || got > users {
+		if got < users/2 || got > users {
 			t.Errorf("purgers deleted %d records, want between %d and %d", got, users/2, users)
 		}
 	})

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/retention/retentiontest"
 	"github.com/mdmcred/mdmcred/passcode"
 )
 
@@ -188,47 +187,15 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		for i := range devices {
 			reset(t, s, fmt.Sprintf("old%d", i), fmt.Sprintf("d%d", i), t0, passcode.Failed)
 		}
-		var deleted atomic.Int64
-		var wg sync.WaitGroup
-		errs := make(chan error, devices+2)
-		for i := range devices {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				id, device, at := fmt.Sprintf("new%d", i), fmt.Sprintf("d%d", i), cutoff.Add(time.Hour)
-				r, ev := newReset(id, device, at)
-				if err := s.Create(ctx, r, ev); err != nil {
-					errs <- err
-					return
-				}
-				if err := s.Transition(ctx, id, passcode.Requested, passcode.Pending, at, transitionEvent(r, passcode.Requested, passcode.Pending, at)); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					n, err := p.PurgeResets(ctx, cutoff, 3)
-					if err != nil {
-						errs <- err
-						return
-					}
-					deleted.Add(int64(n))
-					if n == 0 {
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		if got := deleted.Load(); got != devices {
+		got := retentiontest.UnderTraffic(t, devices, func(i int) error {
+			id, device, at := fmt.Sprintf("new%d", i), fmt.Sprintf("d%d", i), cutoff.Add(time.Hour)
+			r, ev := newReset(id, device, at)
+			if err := s.Create(ctx, r, ev); err != nil {
+				return err
+			}
+			return s.Transition(ctx, id, passcode.Requested, passcode.Pending, at, transitionEvent(r, passcode.Requested, passcode.Pending, at))
+		}, func() (int, error) { return p.PurgeResets(ctx, cutoff, 3) })
+		if got != devices {
 			t.Errorf("purgers deleted %d resets, want %d", got, devices)
 		}
 		for i := range devices {

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/retention/retentiontest"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
@@ -138,44 +137,15 @@ func RunEventPurger(t *testing.T, newStore func(t *testing.T) servicepass.Store)
 		for i := range old {
 			record(t, s, event(fmt.Sprintf("d%d", i%7), t0.Add(-time.Hour-time.Duration(i)*time.Second), uint32(i)))
 		}
-		var deleted atomic.Int64
-		var wg sync.WaitGroup
-		errs := make(chan error, writers+2)
-		for w := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range perWriter {
-					if err := s.Record(ctx, event(fmt.Sprintf("d%d", w), t0, uint32(1000+w*perWriter+i))); err != nil {
-						errs <- err
-						return
-					}
+		got := retentiontest.UnderTraffic(t, writers, func(w int) error {
+			for i := range perWriter {
+				if err := s.Record(ctx, event(fmt.Sprintf("d%d", w), t0, uint32(1000+w*perWriter+i))); err != nil {
+					return err
 				}
-			}()
-		}
-		for range 2 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for {
-					n, err := p.PurgeEvents(ctx, t0, 7)
-					if err != nil {
-						errs <- err
-						return
-					}
-					deleted.Add(int64(n))
-					if n == 0 {
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		if got := deleted.Load(); got != old {
+			}
+			return nil
+		}, func() (int, error) { return p.PurgeEvents(ctx, t0, 7) })
+		if got != old {
 			t.Errorf("purgers deleted %d events, want %d", got, old)
 		}
 		evs, err := s.Events(ctx, "")
