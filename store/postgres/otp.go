@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 
@@ -129,10 +130,22 @@ func (s *OTPStore) UpdateTOTP(ctx context.Context, subject string, fn func(st *o
 // errNoSave tells locked that fn saved nothing: roll back.
 var errNoSave = fmt.Errorf("postgres: nothing to save")
 
+// lockAttempts bounds how often locked runs ensure again because the row
+// was deleted before body could lock it.
+const lockAttempts = 8
+
 // locked runs body in a transaction after ensure (an INSERT ... ON CONFLICT
 // DO NOTHING of key) has made the row exist, so that body's SELECT ... FOR
 // UPDATE always has a row to lock: two callers on a new key serialize on
 // the insert instead of both seeing nothing.
+//
+// An ensure that finds the row takes no lock on it, so a purge can delete
+// the row before body's SELECT locks it (the SELECT then waits for the
+// purge and finds nothing). body's first statement is that SELECT, and a
+// sql.ErrNoRows out of body means exactly this: locked runs ensure again in
+// the same transaction, which inserts the row afresh (invisible to a purge
+// until commit), and then body. fn, which body calls after the SELECT, is
+// still called once.
 func (s *OTPStore) locked(ctx context.Context, op, ensure, key string, body func(tx *sql.Tx) error) error {
 	if ctx == nil {
 		ctx = context.Background()
@@ -142,14 +155,23 @@ func (s *OTPStore) locked(ctx context.Context, op, ensure, key string, body func
 		return fmt.Errorf("postgres: %s: %w", op, err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, ensure, key); err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
-	}
-	switch err := body(tx); {
-	case err == errNoSave:
-		return nil // the deferred rollback drops a row ensure created
-	case err != nil:
-		return fmt.Errorf("postgres: %s: %w", op, err)
+	for attempt := 1; ; attempt++ {
+		if _, err := tx.ExecContext(ctx, ensure, key); err != nil {
+			return fmt.Errorf("postgres: %s: %w", op, err)
+		}
+		err := body(tx)
+		if errors.Is(err, sql.ErrNoRows) && attempt < lockAttempts {
+			continue // deleted between ensure and the lock
+		}
+		switch {
+		case err == errNoSave:
+			return nil // the deferred rollback drops a row ensure created
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("postgres: %s: row deleted before it could be locked, %d times", op, attempt)
+		case err != nil:
+			return fmt.Errorf("postgres: %s: %w", op, err)
+		}
+		break
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("postgres: %s: commit: %w", op, err)
