@@ -34,9 +34,18 @@ func NewPasscodeStore(db *sql.DB) *PasscodeStore { return &PasscodeStore{db: db}
 const resetColumns = `id, device_id, platform, action, state, requested_by, self_service, owner,
 	requested_at, updated_at, stale_at, sealed, retain_until, grace_ns`
 
+// createTries bounds how often Create inserts again because the row that
+// refused its insert was gone by the time it looked.
+const createTries = 3
+
 // Create implements [passcode.Store.Create] in one transaction: the reset
 // row (INSERT ... ON CONFLICT DO NOTHING, which the primary key and the
-// one-open-per-device index both arbitrate) and its event.
+// one-open-per-device index both arbitrate) and its event. When the insert
+// changes nothing, one read says which row refused it: the ID's
+// ([passcode.ErrDuplicateID]) or the device's open reset
+// ([passcode.ErrResetInProgress]). If neither is there any more (a purge
+// deleted a finished reset with this ID in between), the insert is tried
+// again.
 func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcode.Event) error {
 	if err := checkText("reset ID", r.ID, "device ID", r.DeviceID, "requested by", r.RequestedBy, "owner", r.Owner); err != nil {
 		return err
@@ -49,28 +58,36 @@ func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcod
 		return fmt.Errorf("postgres: passcode create: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	res, err := tx.ExecContext(ctx, `INSERT INTO mdmcred_passcode_reset (`+resetColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		ON CONFLICT DO NOTHING`,
-		r.ID, r.DeviceID, int16(r.Platform), int16(r.Action), int16(r.State), r.RequestedBy, r.SelfService, r.Owner,
-		tsArg(r.RequestedAt), tsArg(r.UpdatedAt), tsArg(r.StaleAt), r.Sealed, tsArg(r.RetainUntil), int64(r.Grace))
-	if err != nil {
-		return fmt.Errorf("postgres: passcode create: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("postgres: passcode create: %w", err)
-	} else if n == 0 {
-		// Only purges delete resets, and only finished ones long
-		// unchanged: if the ID exists now it existed at the insert;
-		// otherwise the device's open reset blocked it.
-		var exists bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1)`, r.ID).Scan(&exists); err != nil {
+	for try := 1; ; try++ {
+		res, err := tx.ExecContext(ctx, `INSERT INTO mdmcred_passcode_reset (`+resetColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT DO NOTHING`,
+			r.ID, r.DeviceID, int16(r.Platform), int16(r.Action), int16(r.State), r.RequestedBy, r.SelfService, r.Owner,
+			tsArg(r.RequestedAt), tsArg(r.UpdatedAt), tsArg(r.StaleAt), r.Sealed, tsArg(r.RetainUntil), int64(r.Grace))
+		if err != nil {
 			return fmt.Errorf("postgres: passcode create: %w", err)
 		}
-		if exists {
-			return passcode.ErrDuplicateID
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fmt.Errorf("postgres: passcode create: %w", err)
 		}
-		return passcode.ErrResetInProgress
+		if n == 1 {
+			break
+		}
+		var sameID, open bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1),
+			EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE device_id = $2 AND state IN `+openStates+`)`,
+			r.ID, r.DeviceID).Scan(&sameID, &open); err != nil {
+			return fmt.Errorf("postgres: passcode create: %w", err)
+		}
+		switch {
+		case sameID:
+			return passcode.ErrDuplicateID
+		case open:
+			return passcode.ErrResetInProgress
+		case try == createTries:
+			return fmt.Errorf("postgres: passcode create: the conflicting reset was deleted before it could be read, %d times", try)
+		}
 	}
 	if err := insertEvent(ctx, tx, ev); err != nil {
 		return fmt.Errorf("postgres: passcode create: %w", err)
