@@ -44,6 +44,14 @@
 //     state = from) committed with their event;
 //   - recording a service-password audit event: one INSERT.
 //
+// Two transactions run a statement again, and only when a purge deleted a
+// row between two of their statements: [OTPStore.Update] (and UpdateTOTP)
+// when the row its insert-if-missing found was gone before its SELECT ...
+// FOR UPDATE could lock it (it inserts the row afresh and locks that), and
+// [PasscodeStore.Create] when the finished reset whose ID refused its
+// insert was gone before it could say so (it inserts again). Neither calls
+// the service's callback more than once.
+//
 // No secret reaches the database: the domain packages hand the stores keyed
 // hashes (digests) and AEAD-sealed blobs only. Instants are stored as
 // timestamptz, truncated to the microsecond, the zero time as NULL, and are
