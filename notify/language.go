@@ -71,12 +71,15 @@ func Resolve(preferences ...string) (tag language.Tag, fallback bool) {
 	base, _ := got.Base()
 	for _, w := range want {
 		// "*" (mul) accepts any language; otherwise the match must be
-		// a language asked for, not the matcher's guess from a script.
+		// a language asked for, not the matcher's guess from a script
+		// or a neighbouring language ("ay", Aymara, gets Spanish).
 		if wb, _ := w.Base(); w == anyLanguage || conf != language.No && wb == base {
 			return got, false
 		}
 	}
-	return got, true
+	// The matcher guessed (it prefers any language asked for that the
+	// catalog has over a guess): English.
+	return supported[0], true
 }
 
 // anyLanguage is what the Accept-Language wildcard "*" parses to.

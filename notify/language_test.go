@@ -140,6 +140,12 @@ var resolveCases = []struct {
 	{[]string{"en;q=0"}, language.English, true},
 	{[]string{"i-klingon"}, language.English, true},
 	{[]string{"", "zh-Hant"}, language.English, true},
+	// The matcher guesses Spanish for Aymara (fuzzing found it): a guess
+	// is not a language asked for, so English, unless a preference the
+	// catalog has comes with it.
+	{[]string{"AY"}, language.English, true},
+	{[]string{"ay, fr;q=0.5"}, language.French, false},
+	{[]string{"ay", "it"}, language.Italian, false},
 }
 
 // TestResolve: the tag is Negotiate's, and fallback says whether English
