@@ -77,8 +77,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/text/language"
-
 	"github.com/mdmcred/mdmcred/examples/internal/provision"
 	"github.com/mdmcred/mdmcred/notify"
 	"github.com/mdmcred/mdmcred/qr"
@@ -522,11 +520,8 @@ func languageNote(lang string) string {
 	if lang == "" {
 		return ""
 	}
-	if tag, err := language.Parse(lang); err == nil {
-		want, _ := tag.Base()
-		if have, _ := notify.Negotiate(lang).Base(); have == want {
-			return ""
-		}
+	if _, fallback := notify.Resolve(lang); !fallback {
+		return ""
 	}
 	var names []string
 	for _, t := range notify.Languages() {

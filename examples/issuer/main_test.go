@@ -450,7 +450,7 @@ func TestMessages(t *testing.T) {
 	for _, tc := range []struct {
 		lang string
 		note bool
-	}{{"xx", true}, {"pt-BR", true}, {"de", false}, {"de-AT", false}, {"en", false}} {
+	}{{"xx", true}, {"pt-BR", true}, {"ay", true}, {"de", false}, {"de-AT", false}, {"en", false}} {
 		status, out, errOut := runCLI(append(base, "-now", now, "-email", "u@example.com", "-outbox", filepath.Join(dir, "ob"), "-lang", tc.lang)...)
 		if status != exitOK {
 			t.Fatalf("-lang %s: %d %s %s", tc.lang, status, out, errOut)
