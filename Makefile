@@ -20,15 +20,17 @@ unit:
 	# The console in headless Chromium (a nested module, for chromedp), its stores in PostgreSQL.
 	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 ./...'
 
-# Short fuzzing of every parser (10 s each, PostgreSQL included); not part
-# of `make test`.
+# Short fuzzing of every parser (FUZZTIME each, 10 s unless set:
+# `make fuzz FUZZTIME=1m`; PostgreSQL included); not part of `make test`.
+FUZZTIME ?= 10s
+
 fuzz:
 	scripts/with-postgres.sh $(MAKE) --no-print-directory fuzz-all
 
 fuzz-all:
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 10s $$pkg || exit 1; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 
