@@ -106,7 +106,7 @@ func TestOTPStoreUpdateRowDeletedWhileLocking(t *testing.T) {
 			calls := 0
 			done := make(chan error, 1)
 			go func() { done <- tc.update(s, &calls) }()
-			waitBlockedBehind(t, db, pid)
+			waitBlockedBehind(t, db, pid, done)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+tc.table+` WHERE `+tc.key+` = 'alice'`); err != nil {
 				t.Fatal(err)
 			}
@@ -127,8 +127,10 @@ func TestOTPStoreUpdateRowDeletedWhileLocking(t *testing.T) {
 }
 
 // waitBlockedBehind returns once some backend waits for a lock that the
-// backend pid holds.
-func waitBlockedBehind(t *testing.T, db *sql.DB, pid int) {
+// backend pid holds. It fails t if done delivers first: the operation under
+// test ended without waiting for the lock, so the interleaving the test is
+// about never happened.
+func waitBlockedBehind(t *testing.T, db *sql.DB, pid int, done <-chan error) {
 	t.Helper()
 	for {
 		var n int
@@ -138,6 +140,10 @@ func waitBlockedBehind(t *testing.T, db *sql.DB, pid int) {
 		if n > 0 {
 			return
 		}
-		time.Sleep(5 * time.Millisecond)
+		select {
+		case err := <-done:
+			t.Fatalf("the operation ended (%v) without waiting for the lock", err)
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }

@@ -55,7 +55,7 @@ func TestPasscodeStoreCreateIDPurgedMeanwhile(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- s.Create(ctx, reset(passcode.Requested), ev) }()
-	waitBlockedBehind(t, db, pid)
+	waitBlockedBehind(t, db, pid, done)
 	if _, err := db.ExecContext(ctx, `DELETE FROM mdmcred_passcode_event WHERE reset_id = 'r-1'`); err != nil {
 		t.Fatal(err)
 	}
