@@ -20,11 +20,11 @@ func push(notificationType, data string) string {
 }
 
 var pushCases = []struct {
-	name  string
-	body  string
-	typ   string
-	state passcode.State // of the operation, at the creation time; 0 for no operation
-	code  string
+	name   string
+	body   string
+	typ    string
+	state  passcode.State // of the operation, at the creation time; 0 for no operation
+	reason string
 }{
 	{"command done", push("COMMAND", opJSON(true, "", "")), "COMMAND", passcode.Succeeded, ""},
 	{"command failed", push("COMMAND", opJSON(true, "", `"errorCode":"INVALID_VALUE"`)), "COMMAND", passcode.Failed, "INVALID_VALUE"},
@@ -51,8 +51,8 @@ func TestParsePush(t *testing.T) {
 				}
 				return
 			}
-			if o := n.Operation.Outcome(created); o.State != tc.state || o.Code != tc.code {
-				t.Fatalf("outcome %+v, want %s %q", o, tc.state, tc.code)
+			if o := n.Operation.Outcome(created); o.State != tc.state || o.Reason != tc.reason {
+				t.Fatalf("outcome %+v, want %s %q", o, tc.state, tc.reason)
 			}
 		})
 	}

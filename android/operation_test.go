@@ -45,23 +45,23 @@ var operationCases = []struct {
 	{"done", opJSON(true, "", ""), android.Outcome{State: passcode.Succeeded}, passcode.Succeeded},
 	{"done with flags echoed", opJSON(true, "", `"resetPasswordFlags":["REQUIRE_ENTRY","LOCK_NOW"],"newPassword":"`+planted+`"`), android.Outcome{State: passcode.Succeeded}, passcode.Succeeded},
 	{"unspecified error code", opJSON(true, "", `"errorCode":"COMMAND_ERROR_CODE_UNSPECIFIED"`), android.Outcome{State: passcode.Succeeded}, passcode.Succeeded},
-	{"API_LEVEL", opJSON(true, "", `"errorCode":"API_LEVEL"`), android.Outcome{State: passcode.Failed, Code: "API_LEVEL"}, passcode.Failed},
-	{"MANAGEMENT_MODE", opJSON(true, "", `"errorCode":"MANAGEMENT_MODE"`), android.Outcome{State: passcode.Failed, Code: "MANAGEMENT_MODE"}, passcode.Failed},
-	{"INVALID_VALUE", opJSON(true, `{"code":3,"message":"Invalid value"}`, `"errorCode":"INVALID_VALUE"`), android.Outcome{State: passcode.Failed, Code: "INVALID_VALUE"}, passcode.Failed},
-	{"UNSUPPORTED", opJSON(true, "", `"errorCode":"UNSUPPORTED"`), android.Outcome{State: passcode.Failed, Code: "UNSUPPORTED"}, passcode.Failed},
-	{"UNKNOWN", opJSON(true, "", `"errorCode":"UNKNOWN"`), android.Outcome{State: passcode.Failed, Code: "UNKNOWN"}, passcode.Failed},
-	{"future error code", opJSON(true, "", `"errorCode":"SOMETHING_NEW"`), android.Outcome{State: passcode.Failed, Code: "SOMETHING_NEW"}, passcode.Failed},
-	{"cancelled", opJSON(true, `{"code":1,"message":"cancelled by caller"}`, ""), android.Outcome{State: passcode.Failed, Code: "CANCELLED"}, passcode.Failed},
-	{"rpc error without metadata code", opJSON(true, `{"code":13}`, ""), android.Outcome{State: passcode.Failed, Code: "INTERNAL"}, passcode.Failed},
-	{"unknown rpc code", opJSON(true, `{"code":99}`, ""), android.Outcome{State: passcode.Failed, Code: "rpc-99"}, passcode.Failed},
+	{"API_LEVEL", opJSON(true, "", `"errorCode":"API_LEVEL"`), android.Outcome{State: passcode.Failed, Reason: "API_LEVEL"}, passcode.Failed},
+	{"MANAGEMENT_MODE", opJSON(true, "", `"errorCode":"MANAGEMENT_MODE"`), android.Outcome{State: passcode.Failed, Reason: "MANAGEMENT_MODE"}, passcode.Failed},
+	{"INVALID_VALUE", opJSON(true, `{"code":3,"message":"Invalid value"}`, `"errorCode":"INVALID_VALUE"`), android.Outcome{State: passcode.Failed, Reason: "INVALID_VALUE"}, passcode.Failed},
+	{"UNSUPPORTED", opJSON(true, "", `"errorCode":"UNSUPPORTED"`), android.Outcome{State: passcode.Failed, Reason: "UNSUPPORTED"}, passcode.Failed},
+	{"UNKNOWN", opJSON(true, "", `"errorCode":"UNKNOWN"`), android.Outcome{State: passcode.Failed, Reason: "UNKNOWN"}, passcode.Failed},
+	{"future error code", opJSON(true, "", `"errorCode":"SOMETHING_NEW"`), android.Outcome{State: passcode.Failed, Reason: "SOMETHING_NEW"}, passcode.Failed},
+	{"cancelled", opJSON(true, `{"code":1,"message":"cancelled by caller"}`, ""), android.Outcome{State: passcode.Failed, Reason: "CANCELLED"}, passcode.Failed},
+	{"rpc error without metadata code", opJSON(true, `{"code":13}`, ""), android.Outcome{State: passcode.Failed, Reason: "INTERNAL"}, passcode.Failed},
+	{"unknown rpc code", opJSON(true, `{"code":99}`, ""), android.Outcome{State: passcode.Failed, Reason: "rpc-99"}, passcode.Failed},
 	{"error code 0 is no error", opJSON(true, `{"code":0}`, ""), android.Outcome{State: passcode.Succeeded}, passcode.Succeeded},
 	{"lost mode started", opJSON(true, "", `"type":"START_LOST_MODE","startLostModeStatus":{"status":"SUCCESS"}`), android.Outcome{State: passcode.Succeeded}, passcode.Succeeded},
-	{"already in lost mode", opJSON(true, "", `"type":"START_LOST_MODE","startLostModeStatus":{"status":"ALREADY_IN_LOST_MODE"}`), android.Outcome{State: passcode.Failed, Code: "ALREADY_IN_LOST_MODE"}, passcode.Failed},
-	{"reset password recently", opJSON(true, "", `"type":"START_LOST_MODE","startLostModeStatus":{"status":"RESET_PASSWORD_RECENTLY"}`), android.Outcome{State: passcode.Failed, Code: "RESET_PASSWORD_RECENTLY"}, passcode.Failed},
-	{"user exit lost mode recently", opJSON(true, "", `"type":"START_LOST_MODE","startLostModeStatus":{"status":"USER_EXIT_LOST_MODE_RECENTLY"}`), android.Outcome{State: passcode.Failed, Code: "USER_EXIT_LOST_MODE_RECENTLY"}, passcode.Failed},
-	{"lost mode status wins over error code", opJSON(true, "", `"type":"START_LOST_MODE","errorCode":"UNKNOWN","startLostModeStatus":{"status":"ALREADY_IN_LOST_MODE"}`), android.Outcome{State: passcode.Failed, Code: "ALREADY_IN_LOST_MODE"}, passcode.Failed},
+	{"already in lost mode", opJSON(true, "", `"type":"START_LOST_MODE","startLostModeStatus":{"status":"ALREADY_IN_LOST_MODE"}`), android.Outcome{State: passcode.Failed, Reason: "ALREADY_IN_LOST_MODE"}, passcode.Failed},
+	{"reset password recently", opJSON(true, "", `"type":"START_LOST_MODE","startLostModeStatus":{"status":"RESET_PASSWORD_RECENTLY"}`), android.Outcome{State: passcode.Failed, Reason: "RESET_PASSWORD_RECENTLY"}, passcode.Failed},
+	{"user exit lost mode recently", opJSON(true, "", `"type":"START_LOST_MODE","startLostModeStatus":{"status":"USER_EXIT_LOST_MODE_RECENTLY"}`), android.Outcome{State: passcode.Failed, Reason: "USER_EXIT_LOST_MODE_RECENTLY"}, passcode.Failed},
+	{"lost mode status wins over error code", opJSON(true, "", `"type":"START_LOST_MODE","errorCode":"UNKNOWN","startLostModeStatus":{"status":"ALREADY_IN_LOST_MODE"}`), android.Outcome{State: passcode.Failed, Reason: "ALREADY_IN_LOST_MODE"}, passcode.Failed},
 	{"lost mode stopped", opJSON(true, "", `"type":"STOP_LOST_MODE","stopLostModeStatus":{"status":"SUCCESS"}`), android.Outcome{State: passcode.Succeeded}, passcode.Succeeded},
-	{"not in lost mode", opJSON(true, "", `"type":"STOP_LOST_MODE","stopLostModeStatus":{"status":"NOT_IN_LOST_MODE"}`), android.Outcome{State: passcode.Failed, Code: "NOT_IN_LOST_MODE"}, passcode.Failed},
+	{"not in lost mode", opJSON(true, "", `"type":"STOP_LOST_MODE","stopLostModeStatus":{"status":"NOT_IN_LOST_MODE"}`), android.Outcome{State: passcode.Failed, Reason: "NOT_IN_LOST_MODE"}, passcode.Failed},
 	{"unspecified lost mode status", opJSON(true, "", `"type":"STOP_LOST_MODE","stopLostModeStatus":{"status":"STATUS_UNSPECIFIED"}`), android.Outcome{State: passcode.Succeeded}, passcode.Succeeded},
 	{"lock pending", opJSON(false, "", `"type":"LOCK","duration":"3600s"`), android.Outcome{State: passcode.Pending}, passcode.Pending},
 	{"fractional duration", opJSON(false, "", `"duration":"600.000000001s"`), android.Outcome{State: passcode.Pending}, passcode.Pending},
@@ -165,12 +165,12 @@ func FuzzParseOperation(f *testing.F) {
 		for _, now := range []time.Time{{}, created, created.Add(24 * time.Hour), op.Command.Deadline()} {
 			switch o := op.Outcome(now); o.State {
 			case passcode.Failed:
-				if o.Code == "" {
+				if o.Reason == "" {
 					t.Fatal("failed without a code")
 				}
 			case passcode.Pending, passcode.Succeeded, passcode.Expired:
-				if o.Code != "" {
-					t.Fatalf("%s with code %q", o.State, o.Code)
+				if o.Reason != "" {
+					t.Fatalf("%s with code %q", o.State, o.Reason)
 				}
 			default:
 				t.Fatalf("outcome %s", o.State)

@@ -14,11 +14,11 @@ type Outcome struct {
 	// State is Pending (still waiting for the device), Succeeded, Failed
 	// or Expired.
 	State passcode.State
-	// Code says why a Failed outcome failed, as a stable string: the Lost
+	// Reason says why a Failed outcome failed, as a stable string: the Lost
 	// Mode status ("ALREADY_IN_LOST_MODE"), else the command's errorCode
 	// ("INVALID_VALUE"), else the operation's google.rpc code ("CANCELLED",
 	// "rpc-13"). Empty otherwise.
-	Code string
+	Reason string
 }
 
 var rpcCodes = [...]string{"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
@@ -38,7 +38,7 @@ func rpcCode(c int) string {
 //     than SUCCESS (ALREADY_IN_LOST_MODE and NOT_IN_LOST_MODE too: the
 //     device is as asked, but the command did nothing), then the command's
 //     errorCode, then the operation's error (a cancelled command has only
-//     this) -> Failed with that Code;
+//     this) -> Failed with that Reason;
 //   - done with none of those -> Succeeded;
 //   - not done, and now at or past the command's [Command.Deadline] ->
 //     Expired: the device never ran it and never will;
@@ -50,11 +50,11 @@ func (op Operation) Outcome(now time.Time) Outcome {
 	c := op.Command
 	switch {
 	case c.LostModeStatus != "" && c.LostModeStatus != StatusSuccess:
-		return Outcome{State: passcode.Failed, Code: string(c.LostModeStatus)}
+		return Outcome{State: passcode.Failed, Reason: string(c.LostModeStatus)}
 	case c.ErrorCode != "":
-		return Outcome{State: passcode.Failed, Code: string(c.ErrorCode)}
+		return Outcome{State: passcode.Failed, Reason: string(c.ErrorCode)}
 	case op.Error != nil && op.Error.Code != 0:
-		return Outcome{State: passcode.Failed, Code: rpcCode(op.Error.Code)}
+		return Outcome{State: passcode.Failed, Reason: rpcCode(op.Error.Code)}
 	case op.Done:
 		return Outcome{State: passcode.Succeeded}
 	}

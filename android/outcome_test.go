@@ -93,7 +93,7 @@ func TestApply(t *testing.T) {
 			clock := mdmcredtest.NewClock(created)
 			svc := newService(t, clock)
 			res, err := svc.Request(ctx, passcode.ResetRequest{Actor: "admin",
-				Device: passcode.Device{ID: "dev-1", Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true}})
+				Device: passcode.Device{ID: "dev-1", Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 34}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestApplyStale(t *testing.T) {
 	clock := mdmcredtest.NewClock(created)
 	svc := newService(t, clock)
 	res, err := svc.Request(ctx, passcode.ResetRequest{Actor: "admin",
-		Device: passcode.Device{ID: "dev-1", Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true}})
+		Device: passcode.Device{ID: "dev-1", Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 34}})
 	if err != nil {
 		t.Fatal(err)
 	}

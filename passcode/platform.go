@@ -29,9 +29,21 @@ const (
 	WindowsPhone81
 	// Windows: Windows 10 and later desktops; no remote passcode reset.
 	Windows
+	// AndroidEnterpriseFullyManaged: a fully managed (company-owned)
+	// Android Enterprise device run by Google's Android Device Policy,
+	// reset through the Android Management API's RESET_PASSWORD command
+	// (package android).
+	AndroidEnterpriseFullyManaged
+	// AndroidEnterpriseWorkProfile: an Android Enterprise work profile run
+	// by Android Device Policy, on a personally-owned device or, with
+	// [Device.CompanyOwned], a company-owned one; RESET_PASSWORD sets the
+	// work profile's challenge (the device's lock when the profile has no
+	// separate one).
+	AndroidEnterpriseWorkProfile
 )
 
-var platformNames = [...]string{"", "android-device-owner", "android-device-admin", "ios", "ipados", "macos", "windows-phone-8.1", "windows"}
+var platformNames = [...]string{"", "android-device-owner", "android-device-admin", "ios", "ipados", "macos", "windows-phone-8.1", "windows",
+	"android-enterprise-fully-managed", "android-enterprise-work-profile"}
 
 // String returns the platform's name ("android-device-owner"), or
 // "platform(N)" for an unknown one.
@@ -44,9 +56,17 @@ func (p Platform) String() string {
 
 // Android API levels the rules depend on.
 const (
-	APINougat = 24 // Android 7.0
-	APIOreo   = 26 // Android 8.0
+	APINougat   = 24 // Android 7.0
+	APIOreo     = 26 // Android 8.0
+	APIR        = 30 // Android 11
+	APITiramisu = 33 // Android 13
+	APIU        = 34 // Android 14
 )
+
+// Android14NumericMin is the shortest numeric passcode Android 14 (API 34)
+// and later take from the Android Management API: RESET_PASSWORD with a
+// shorter numeric newPassword fails with INVALID_VALUE.
+const Android14NumericMin = 6
 
 // IOSGrace is how long an iOS or iPadOS user has to set a new passcode after
 // a ClearPasscode command, when the passcode policy requires one.
@@ -91,6 +111,11 @@ type Device struct {
 	// Owner is the ID of the device's enrolled user, who may reset it in
 	// self-service; empty for a device with no user.
 	Owner string
+	// CompanyOwned reports whether an AndroidEnterpriseWorkProfile device is
+	// company-owned (a work profile on a company-owned device, COPE), which
+	// Lost Mode needs. A fully managed device is company-owned whatever
+	// this says; other platforms ignore it.
+	CompanyOwned bool
 }
 
 // Action is what a reset does on the device.
@@ -133,16 +158,30 @@ type Capability struct {
 // passcode reset. Returned as an *UnsupportedError that says why.
 var ErrUnsupported = errors.New("passcode: reset unsupported")
 
-// UnsupportedError says why a device cannot be reset. It matches
-// [ErrUnsupported].
+// UnsupportedError says why a device cannot be reset (or, from
+// [CheckLostMode], put into Lost Mode). It matches [ErrUnsupported].
 type UnsupportedError struct {
 	Platform Platform
-	Reason   string
+	// Rule names the rule that refused, a stable identifier a caller may
+	// branch on or count: "api-level", "reset-token", "device-admin-8",
+	// "device-admin-7-passcode-set", "unlock-token", "windows-desktop",
+	// "unknown-platform", "device-policy", "max-length", "android14-numeric-min",
+	// "lost-mode-company-owned", "lost-mode-api-level", "lost-mode-platform".
+	Rule string
+	// Reason says why in words.
+	Reason string
+	// Feature is "lost-mode" for a [CheckLostMode] refusal, empty for a
+	// passcode reset.
+	Feature string
 }
 
 // Error implements error.
 func (e *UnsupportedError) Error() string {
-	return "passcode: reset unsupported on " + e.Platform.String() + ": " + e.Reason
+	feature := "reset"
+	if e.Feature != "" {
+		feature = e.Feature
+	}
+	return "passcode: " + feature + " unsupported on " + e.Platform.String() + ": " + e.Reason
 }
 
 // Is reports whether target is [ErrUnsupported].
@@ -179,35 +218,41 @@ var (
 //     NumericComplex.
 //   - Windows: unsupported; Windows desktops have no MDM passcode reset (use
 //     a Windows Hello PIN reset).
+//   - AndroidEnterpriseFullyManaged, AndroidEnterpriseWorkProfile: sets a
+//     new passcode through AMAPI's RESET_PASSWORD (default
+//     [AndroidPolicy]); needs API 26. On Android 14 (API 34) and later a
+//     numeric policy's minimum is raised to [Android14NumericMin] (6), and a
+//     numeric policy that cannot reach 6 digits is unsupported, because
+//     AMAPI refuses a shorter numeric password with INVALID_VALUE.
 //
 // A device policy that is itself invalid is unsupported too.
 func Check(d Device) (Capability, error) {
-	unsupported := func(reason string) (Capability, error) {
-		return Capability{}, &UnsupportedError{Platform: d.Platform, Reason: reason}
+	unsupported := func(rule, reason string) (Capability, error) {
+		return Capability{}, &UnsupportedError{Platform: d.Platform, Rule: rule, Reason: reason}
 	}
 	c := Capability{Platform: d.Platform, Action: SetPasscode}
 	switch d.Platform {
 	case AndroidDeviceOwner:
 		if d.APILevel < APIOreo {
-			return unsupported(fmt.Sprintf("a reset password token needs Android 8.0 (API %d), device has API %d", APIOreo, d.APILevel))
+			return unsupported("api-level", fmt.Sprintf("a reset password token needs Android 8.0 (API %d), device has API %d", APIOreo, d.APILevel))
 		}
 		if !d.ResetTokenActive {
-			return unsupported("no active reset password token")
+			return unsupported("reset-token", "no active reset password token")
 		}
 		c.Policy = AndroidPolicy
 	case AndroidDeviceAdmin:
 		switch {
 		case d.APILevel >= APIOreo:
-			return unsupported("the legacy device admin API cannot reset the passcode on Android 8.0 and later; enroll as device owner")
+			return unsupported("device-admin-8", "the legacy device admin API cannot reset the passcode on Android 8.0 and later; enroll as device owner")
 		case d.APILevel >= APINougat && d.PasscodeSet:
-			return unsupported("on Android 7.x the legacy device admin API can only set a passcode when none is set")
+			return unsupported("device-admin-7-passcode-set", "on Android 7.x the legacy device admin API can only set a passcode when none is set")
 		case d.APILevel <= 0:
-			return unsupported("unknown Android API level")
+			return unsupported("api-level", "unknown Android API level")
 		}
 		c.Policy = AndroidPolicy
 	case IOS, IPadOS:
 		if !d.UnlockTokenEscrowed {
-			return unsupported("no escrowed unlock token; it is only available for supervised or MDM-enrolled devices that escrowed it at enrollment")
+			return unsupported("unlock-token", "no escrowed unlock token; it is only available for supervised or MDM-enrolled devices that escrowed it at enrollment")
 		}
 		return Capability{Platform: d.Platform, Action: ClearPasscode, Grace: IOSGrace}, nil
 	case MacOS:
@@ -215,22 +260,81 @@ func Check(d Device) (Capability, error) {
 	case WindowsPhone81:
 		c.Policy = WindowsPhonePolicy
 		if d.Policy != (Policy{}) && d.Policy.Kind != Numeric && d.Policy.Kind != NumericComplex {
-			return unsupported(fmt.Sprintf("Windows Phone 8.1 takes a numeric passcode, device policy is %s", d.Policy.Kind))
+			return unsupported("device-policy", fmt.Sprintf("Windows Phone 8.1 takes a numeric passcode, device policy is %s", d.Policy.Kind))
 		}
+	case AndroidEnterpriseFullyManaged, AndroidEnterpriseWorkProfile:
+		switch {
+		case d.APILevel <= 0:
+			return unsupported("api-level", "unknown Android API level")
+		case d.APILevel < APIOreo:
+			return unsupported("api-level", fmt.Sprintf("Android Device Policy resets the passcode with a reset password token, which needs Android 8.0 (API %d), device has API %d; on older releases the legacy device admin rules apply", APIOreo, d.APILevel))
+		}
+		c.Policy = AndroidPolicy
 	case Windows:
-		return unsupported("Windows desktops have no MDM passcode reset")
+		return unsupported("windows-desktop", "Windows desktops have no MDM passcode reset")
 	default:
-		return unsupported("unknown platform")
+		return unsupported("unknown-platform", "unknown platform")
 	}
 	if d.Policy != (Policy{}) {
 		p, err := d.Policy.Normalize()
 		if err != nil {
-			return unsupported("device policy cannot be met: " + err.Error())
+			return unsupported("device-policy", "device policy cannot be met: "+err.Error())
 		}
-		if (d.Platform == AndroidDeviceOwner || d.Platform == AndroidDeviceAdmin) && p.MaxLength > AndroidMaxLength {
-			return unsupported(fmt.Sprintf("Android accepts passcodes of at most %d characters (DevicePolicyManager.getPasswordMaximumLength), device policy allows %d", AndroidMaxLength, p.MaxLength))
+		if d.Platform.android() && p.MaxLength > AndroidMaxLength {
+			return unsupported("max-length", fmt.Sprintf("Android accepts passcodes of at most %d characters (DevicePolicyManager.getPasswordMaximumLength), device policy allows %d", AndroidMaxLength, p.MaxLength))
 		}
 		c.Policy = p
 	}
+	if d.Platform.enterprise() && d.APILevel >= APIU && (c.Policy.Kind == Numeric || c.Policy.Kind == NumericComplex) && c.Policy.MinLength < Android14NumericMin {
+		if c.Policy.MaxLength < Android14NumericMin {
+			return unsupported("android14-numeric-min", fmt.Sprintf("Android 14 (API %d) and later refuse a numeric passcode shorter than %d digits from the Android Management API (INVALID_VALUE), device policy allows at most %d", APIU, Android14NumericMin, c.Policy.MaxLength))
+		}
+		c.Policy.MinLength = Android14NumericMin
+	}
 	return c, nil
+}
+
+// android reports whether p is one of the Android platforms, whose lock
+// screen takes at most [AndroidMaxLength] characters.
+func (p Platform) android() bool {
+	return p == AndroidDeviceOwner || p == AndroidDeviceAdmin || p.enterprise()
+}
+
+// enterprise reports whether p is managed through the Android Management
+// API.
+func (p Platform) enterprise() bool {
+	return p == AndroidEnterpriseFullyManaged || p == AndroidEnterpriseWorkProfile
+}
+
+// CheckLostMode reports whether d can be put into Lost Mode through the
+// Android Management API (START_LOST_MODE), or an *UnsupportedError with
+// Feature "lost-mode" saying why not. Call it before sending the command:
+// on a device outside these rules AMAPI reports the command done while the
+// device ignores it, so the refusal must come first.
+//
+//   - AndroidEnterpriseFullyManaged: Android 11 (API 30) or later.
+//   - AndroidEnterpriseWorkProfile: only on a company-owned device
+//     ([Device.CompanyOwned]) with Android 13 (API 33) or later; never on a
+//     personally-owned device, whose owner's privacy Lost Mode would break.
+//   - Every other platform: unsupported (no AMAPI Lost Mode).
+func CheckLostMode(d Device) error {
+	refuse := func(rule, reason string) error {
+		return &UnsupportedError{Platform: d.Platform, Rule: rule, Reason: reason, Feature: "lost-mode"}
+	}
+	switch d.Platform {
+	case AndroidEnterpriseFullyManaged:
+		if d.APILevel < APIR {
+			return refuse("lost-mode-api-level", fmt.Sprintf("Lost Mode on a fully managed device needs Android 11 (API %d), device has API %d", APIR, d.APILevel))
+		}
+	case AndroidEnterpriseWorkProfile:
+		if !d.CompanyOwned {
+			return refuse("lost-mode-company-owned", "Lost Mode works only on company-owned devices; this work profile is on a personally-owned device")
+		}
+		if d.APILevel < APITiramisu {
+			return refuse("lost-mode-api-level", fmt.Sprintf("Lost Mode on a work profile of a company-owned device needs Android 13 (API %d), device has API %d", APITiramisu, d.APILevel))
+		}
+	default:
+		return refuse("lost-mode-platform", "Lost Mode through the Android Management API needs an Android Enterprise device (fully managed, or a work profile on a company-owned device)")
+	}
+	return nil
 }

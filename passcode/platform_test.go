@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
 
 	"github.com/mdmcred/mdmcred/passcode"
@@ -71,6 +72,28 @@ func TestCheck(t *testing.T) {
 			0, passcode.Policy{}, "numeric passcode"},
 		{"windows", passcode.Device{Platform: passcode.Windows},
 			0, passcode.Policy{}, "Windows desktops"},
+		{"amapi fully managed", passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 34},
+			passcode.SetPasscode, passcode.AndroidPolicy, ""},
+		{"amapi work profile", passcode.Device{Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 26},
+			passcode.SetPasscode, passcode.AndroidPolicy, ""},
+		{"amapi work profile API 25", passcode.Device{Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 25},
+			0, passcode.Policy{}, "API 26"},
+		{"amapi unknown API", passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged},
+			0, passcode.Policy{}, "API level"},
+		{"amapi policy of 17", passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 30, Policy: passcode.Policy{Kind: passcode.Alphanumeric, MinLength: 17}},
+			0, passcode.Policy{}, "at most 16 characters"},
+		{"amapi Android 14 numeric 4 raised to 6", passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 34, Policy: passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 8}},
+			passcode.SetPasscode, passcode.Policy{Kind: passcode.Numeric, MinLength: 6, MaxLength: 8}, ""},
+		{"amapi Android 15 numeric-complex 4-6 raised to 6", passcode.Device{Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 35, Policy: passcode.Policy{Kind: passcode.NumericComplex, MinLength: 4, MaxLength: 6}},
+			passcode.SetPasscode, passcode.Policy{Kind: passcode.NumericComplex, MinLength: 6, MaxLength: 6}, ""},
+		{"amapi Android 14 numeric 4 only", passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 34, Policy: passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 5}},
+			0, passcode.Policy{}, "shorter than 6 digits"},
+		{"amapi Android 13 numeric 4 stays", passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 33, Policy: passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 4}},
+			passcode.SetPasscode, passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 4}, ""},
+		{"amapi Android 14 alphanumeric 4 stays", passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 34, Policy: passcode.Policy{Kind: passcode.Alphanumeric, MinLength: 4, MaxLength: 4}},
+			passcode.SetPasscode, passcode.Policy{Kind: passcode.Alphanumeric, MinLength: 4, MaxLength: 4}, ""},
+		{"own DPC Android 14 numeric 4 stays", passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true, Policy: passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 4}},
+			passcode.SetPasscode, passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 4}, ""},
 		{"unknown", passcode.Device{Platform: 0},
 			0, passcode.Policy{}, "unknown platform"},
 		{"out of range", passcode.Device{Platform: 200},
@@ -110,7 +133,7 @@ func TestCheckProperties(t *testing.T) {
 			if err != nil {
 				var ue *passcode.UnsupportedError
 				return errors.As(err, &ue) && errors.Is(err, passcode.ErrUnsupported) && ue.Reason != "" &&
-					ue.Platform == d.Platform && c == passcode.Capability{}
+					ue.Rule != "" && ue.Feature == "" && ue.Platform == d.Platform && c == passcode.Capability{}
 			}
 			switch c.Action {
 			case passcode.ClearPasscode:
@@ -119,7 +142,8 @@ func TestCheckProperties(t *testing.T) {
 				return d.Platform == passcode.MacOS && c.Policy == passcode.MacOSPolicy
 			case passcode.SetPasscode:
 				pc, gerr := passcode.Generate(c.Policy, seeded(3))
-				android := d.Platform == passcode.AndroidDeviceOwner || d.Platform == passcode.AndroidDeviceAdmin
+				android := d.Platform == passcode.AndroidDeviceOwner || d.Platform == passcode.AndroidDeviceAdmin ||
+					d.Platform == passcode.AndroidEnterpriseFullyManaged || d.Platform == passcode.AndroidEnterpriseWorkProfile
 				return gerr == nil && passcode.Validate(c.Policy, pc) == nil &&
 					(android || d.Platform == passcode.WindowsPhone81)
 			}
@@ -138,11 +162,108 @@ func TestCheckProperties(t *testing.T) {
 	props.TestingRun(t)
 }
 
+func TestCheckLostMode(t *testing.T) {
+	fm, wp := passcode.AndroidEnterpriseFullyManaged, passcode.AndroidEnterpriseWorkProfile
+	tests := []struct {
+		name string
+		d    passcode.Device
+		rule string // "" when allowed
+	}{
+		{"fully managed Android 11", passcode.Device{Platform: fm, APILevel: 30}, ""},
+		{"fully managed Android 10", passcode.Device{Platform: fm, APILevel: 29}, "lost-mode-api-level"},
+		{"fully managed company-owned flag ignored", passcode.Device{Platform: fm, APILevel: 34, CompanyOwned: false}, ""},
+		{"company-owned work profile Android 13", passcode.Device{Platform: wp, APILevel: 33, CompanyOwned: true}, ""},
+		{"company-owned work profile Android 12L", passcode.Device{Platform: wp, APILevel: 32, CompanyOwned: true}, "lost-mode-api-level"},
+		{"personal work profile Android 14", passcode.Device{Platform: wp, APILevel: 34}, "lost-mode-company-owned"},
+		{"personal work profile Android 10", passcode.Device{Platform: wp, APILevel: 29}, "lost-mode-company-owned"},
+		{"own DPC", passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 34, CompanyOwned: true}, "lost-mode-platform"},
+		{"device admin", passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 34}, "lost-mode-platform"},
+		{"ios", passcode.Device{Platform: passcode.IOS}, "lost-mode-platform"},
+		{"unknown", passcode.Device{}, "lost-mode-platform"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := passcode.CheckLostMode(tc.d)
+			if tc.rule == "" {
+				if err != nil {
+					t.Fatalf("CheckLostMode: %v", err)
+				}
+				return
+			}
+			var ue *passcode.UnsupportedError
+			if !errors.As(err, &ue) || !errors.Is(err, passcode.ErrUnsupported) || ue.Rule != tc.rule ||
+				ue.Feature != "lost-mode" || ue.Platform != tc.d.Platform || !strings.HasPrefix(err.Error(), "passcode: lost-mode unsupported on ") {
+				t.Fatalf("CheckLostMode = %v, want rule %s", err, tc.rule)
+			}
+		})
+	}
+}
+
+func TestAndroidEnterpriseProperties(t *testing.T) {
+	params := gopter.DefaultTestParametersWithSeed(25)
+	params.MinSuccessfulTests = 500
+	props := gopter.NewProperties(params)
+	enterprise := func(d passcode.Device) bool {
+		return d.Platform == passcode.AndroidEnterpriseFullyManaged || d.Platform == passcode.AndroidEnterpriseWorkProfile
+	}
+	props.Property("Lost Mode is allowed exactly on company-owned Android Enterprise devices of the right API level", prop.ForAll(
+		func(d passcode.Device) bool {
+			err := passcode.CheckLostMode(d)
+			allowed := (d.Platform == passcode.AndroidEnterpriseFullyManaged && d.APILevel >= passcode.APIR) ||
+				(d.Platform == passcode.AndroidEnterpriseWorkProfile && d.CompanyOwned && d.APILevel >= passcode.APITiramisu)
+			if allowed {
+				return err == nil
+			}
+			var ue *passcode.UnsupportedError
+			return errors.As(err, &ue) && errors.Is(err, passcode.ErrUnsupported) && ue.Feature == "lost-mode" && ue.Rule != "" && ue.Reason != ""
+		},
+		passcodetest.GenDevice(),
+	))
+	props.Property("Lost Mode is never allowed on a personally-owned work profile", prop.ForAll(
+		func(d passcode.Device) bool {
+			d.Platform, d.CompanyOwned = passcode.AndroidEnterpriseWorkProfile, false
+			var ue *passcode.UnsupportedError
+			return errors.As(passcode.CheckLostMode(d), &ue) && ue.Rule == "lost-mode-company-owned"
+		},
+		passcodetest.GenDevice(),
+	))
+	props.Property("on Android 14 and later AMAPI never gets a numeric passcode shorter than 6", prop.ForAll(
+		func(d passcode.Device, seed uint8) bool {
+			if !enterprise(d) {
+				d.Platform = passcode.AndroidEnterpriseFullyManaged
+			}
+			c, err := passcode.Check(d)
+			if err != nil {
+				var ue *passcode.UnsupportedError
+				return errors.As(err, &ue) && ue.Rule != ""
+			}
+			pc, err := passcode.Generate(c.Policy, seeded(seed))
+			if err != nil || passcode.Validate(c.Policy, pc) != nil {
+				return false
+			}
+			numeric := strings.Trim(pc.Reveal(), "0123456789") == ""
+			return d.APILevel < passcode.APIU || !numeric || pc.Len() >= passcode.Android14NumericMin
+		},
+		passcodetest.GenDevice(), gen.UInt8(),
+	))
+	props.Property("AMAPI resets need Android 8.0", prop.ForAll(
+		func(d passcode.Device) bool {
+			_, err := passcode.Check(d)
+			return !enterprise(d) || d.APILevel >= passcode.APIOreo || errors.Is(err, passcode.ErrUnsupported)
+		},
+		passcodetest.GenDevice(),
+	))
+	props.TestingRun(t)
+}
+
 func TestNames(t *testing.T) {
 	for _, tc := range []struct{ got, want string }{
 		{passcode.AndroidDeviceOwner.String(), "android-device-owner"},
 		{passcode.WindowsPhone81.String(), "windows-phone-8.1"},
 		{passcode.Platform(0).String(), "platform(0)"},
+		{passcode.AndroidEnterpriseFullyManaged.String(), "android-enterprise-fully-managed"},
+		{passcode.AndroidEnterpriseWorkProfile.String(), "android-enterprise-work-profile"},
+		{(passcode.AndroidEnterpriseWorkProfile + 1).String(), "platform(10)"},
 		{passcode.LockPIN.String(), "lock-pin"},
 		{passcode.Action(9).String(), "action(9)"},
 		{passcode.Acknowledged.String(), "acknowledged"},

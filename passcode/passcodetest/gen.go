@@ -86,8 +86,8 @@ func GenPolicyPasscode() gopter.Gen {
 }
 
 // GenDevice generates devices on every platform (and an unknown one), with
-// Android API levels 14 to 35, every combination of the token and passcode
-// flags, and either no policy or a [GenPolicy] one. A device shrinks toward
+// Android API levels 14 to 35, every combination of the token, passcode and
+// company-owned flags, and either no policy or a [GenPolicy] one. A device shrinks toward
 // no policy, the unknown platform, API level 14 and every flag false.
 func GenDevice() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
@@ -95,12 +95,13 @@ func GenDevice() gopter.Gen {
 		d := passcode.Device{
 			ID:                  "dev-" + string(rune('a'+r.Intn(26))),
 			Name:                "Test device",
-			Platform:            passcode.Platform(r.Intn(int(passcode.Windows) + 2)),
+			Platform:            passcode.Platform(r.Intn(int(passcode.AndroidEnterpriseWorkProfile) + 2)),
 			APILevel:            14 + r.Intn(22),
 			PasscodeSet:         r.Intn(2) == 0,
 			ResetTokenActive:    r.Intn(2) == 0,
 			UnlockTokenEscrowed: r.Intn(2) == 0,
 			Owner:               "user-" + string(rune('a'+r.Intn(26))),
+			CompanyOwned:        r.Intn(2) == 0,
 		}
 		if r.Intn(2) == 0 {
 			d.Policy = GenPolicy()(gp).Result.(passcode.Policy)

@@ -18,7 +18,7 @@ func validPolicy(p passcode.Policy) bool {
 }
 
 func validDevice(d passcode.Device) bool {
-	return d.Platform <= passcode.Windows+1 && d.APILevel >= 14 && d.APILevel <= 35 &&
+	return d.Platform <= passcode.AndroidEnterpriseWorkProfile+1 && d.APILevel >= 14 && d.APILevel <= 35 &&
 		(d.Policy == passcode.Policy{} || validPolicy(d.Policy))
 }
 

@@ -131,6 +131,7 @@ func shrinkDevice(d passcode.Device) []passcode.Device {
 		func(d *passcode.Device) *bool { return &d.PasscodeSet },
 		func(d *passcode.Device) *bool { return &d.ResetTokenActive },
 		func(d *passcode.Device) *bool { return &d.UnlockTokenEscrowed },
+		func(d *passcode.Device) *bool { return &d.CompanyOwned },
 	} {
 		if c := d; *f(&c) {
 			*f(&c) = false
