@@ -26,7 +26,7 @@
 //     status or error code) or Expired (past createTime + duration without
 //     a result).
 //   - Record it: [Apply] takes the reset through the lifecycle moves
-//     ([Steps]) with a [Transitioner] such as *passcode.Service.
+//     ([Steps]) through a [Lifecycle] such as *passcode.Service.
 //
 // If unsure: request the reset with passcode.Service, send
 // ResetPasswordCommand(res.Passcode, 0, Options{}), and Apply the Outcome of

@@ -65,21 +65,29 @@ func ExampleOperation_Outcome() {
 	// {failed INVALID_VALUE}
 }
 
-// printTransitioner stands in for *passcode.Service.
-type printTransitioner struct{}
+// printLifecycle stands in for *passcode.Service: one reset, Pending.
+type printLifecycle struct{ state passcode.State }
 
-func (printTransitioner) Transition(_ context.Context, id string, to passcode.State, actor string) (passcode.Reset, error) {
+func (l *printLifecycle) Get(_ context.Context, id string) (passcode.Reset, error) {
+	return passcode.Reset{ID: id, State: l.state}, nil
+}
+
+func (l *printLifecycle) Transition(_ context.Context, id string, to passcode.State, actor string) (passcode.Reset, error) {
 	fmt.Println(id, "->", to, "by", actor)
-	return passcode.Reset{}, nil
+	l.state = to
+	return passcode.Reset{ID: id, State: to}, nil
 }
 
 // A command reported done takes a pending reset through acknowledged to
-// succeeded.
+// succeeded; the same report again changes nothing.
 func ExampleApply() {
-	s, err := android.Apply(context.Background(), printTransitioner{}, "r-1", passcode.Pending, android.Outcome{State: passcode.Succeeded})
-	fmt.Println(s, err)
+	l := &printLifecycle{state: passcode.Pending}
+	done := android.Outcome{State: passcode.Succeeded}
+	fmt.Println(android.Apply(context.Background(), l, "r-1", done))
+	fmt.Println(android.Apply(context.Background(), l, "r-1", done))
 	// Output:
 	// r-1 -> acknowledged by amapi
 	// r-1 -> succeeded by amapi
+	// succeeded <nil>
 	// succeeded <nil>
 }

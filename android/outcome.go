@@ -2,6 +2,7 @@ package android
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -89,29 +90,51 @@ func Steps(from, to passcode.State) []passcode.State {
 	return out
 }
 
-// Transitioner moves a reset along the lifecycle; *passcode.Service is one.
-type Transitioner interface {
+// Lifecycle reads a reset and moves it along the lifecycle;
+// *passcode.Service is one.
+type Lifecycle interface {
+	Get(ctx context.Context, resetID string) (passcode.Reset, error)
 	Transition(ctx context.Context, resetID string, to passcode.State, actor string) (passcode.Reset, error)
 }
 
 // Actor is the actor of the lifecycle events [Apply] records.
 const Actor = "amapi"
 
-// Apply records o on the reset: it makes the [Steps] from the reset's
-// state from to o.State through t, as [Actor], and returns the state
-// reached. An outcome that does not move the reset (Pending for a Pending
-// reset, anything for a final one) records nothing. The first refused move
-// stops it, with the state reached so far and the error (a concurrent
-// report moved the reset first: passcode.ErrStateChanged or
-// passcode.ErrInvalidTransition; the reset went stale:
-// passcode.ErrResetExpired).
-func Apply(ctx context.Context, t Transitioner, resetID string, from passcode.State, o Outcome) (passcode.State, error) {
-	s := from
-	for _, to := range Steps(from, o.State) {
-		if _, err := t.Transition(ctx, resetID, to, Actor); err != nil {
+// applyTries bounds how often Apply starts again after another report of
+// the same command (a poll and a push racing) moved the reset first.
+const applyTries = 4
+
+// Apply records o on reset resetID: it reads the reset's state and makes
+// the [Steps] from there to o.State through l, as [Actor], and returns the
+// state reached. An outcome that does not move the reset (Pending for a
+// Pending reset, anything for a final one) records nothing, so the same
+// Operation may be applied any number of times, from the issueCommand
+// answer, polls and pushes, in any order and concurrently: each move is
+// recorded once. When another report moves the reset between two steps,
+// Apply reads it again and goes on from there. Other errors stop it, with
+// the state reached so far (the reset went stale: passcode.ErrResetExpired).
+func Apply(ctx context.Context, l Lifecycle, resetID string, o Outcome) (passcode.State, error) {
+	var s passcode.State
+	for try := 0; try < applyTries; try++ {
+		r, err := l.Get(ctx, resetID)
+		if err != nil {
 			return s, err
 		}
-		s = to
+		s = r.State
+		raced := false
+		for _, to := range Steps(s, o.State) {
+			if _, err := l.Transition(ctx, resetID, to, Actor); err != nil {
+				if errors.Is(err, passcode.ErrInvalidTransition) || errors.Is(err, passcode.ErrStateChanged) {
+					raced = true
+					break
+				}
+				return s, err
+			}
+			s = to
+		}
+		if !raced {
+			return s, nil
+		}
 	}
-	return s, nil
+	return s, passcode.ErrStateChanged
 }

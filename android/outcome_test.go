@@ -103,11 +103,11 @@ func TestApply(t *testing.T) {
 			}
 			o := op.Outcome(clock.Now())
 			// issueCommand answered: the command is queued.
-			s, err := android.Apply(ctx, svc, res.Reset.ID, passcode.Requested, android.Outcome{State: passcode.Pending})
+			s, err := android.Apply(ctx, svc, res.Reset.ID, android.Outcome{State: passcode.Pending})
 			if err != nil || s != passcode.Pending {
 				t.Fatalf("Apply pending = %s, %v", s, err)
 			}
-			s, err = android.Apply(ctx, svc, res.Reset.ID, s, o)
+			s, err = android.Apply(ctx, svc, res.Reset.ID, o)
 			if err != nil || s != tc.want.State {
 				t.Fatalf("Apply(%+v) = %s, %v", o, s, err)
 			}
@@ -121,7 +121,7 @@ func TestApply(t *testing.T) {
 			}
 			// A second report of the same outcome (a push after a poll)
 			// records nothing more.
-			s2, err := android.Apply(ctx, svc, res.Reset.ID, s, o)
+			s2, err := android.Apply(ctx, svc, res.Reset.ID, o)
 			evs2, _ := svc.Events(ctx, passcode.EventQuery{ResetID: res.Reset.ID})
 			if err != nil || s2 != s || len(evs2) != len(evs) {
 				t.Fatalf("repeated Apply = %s, %v, %d events (was %d)", s2, err, len(evs2), len(evs))
@@ -140,8 +140,44 @@ func TestApplyStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(passcode.DefaultStaleAfter + time.Minute)
-	s, err := android.Apply(ctx, svc, res.Reset.ID, passcode.Requested, android.Outcome{State: passcode.Succeeded})
+	s, err := android.Apply(ctx, svc, res.Reset.ID, android.Outcome{State: passcode.Succeeded})
 	if !errors.Is(err, passcode.ErrResetExpired) || s != passcode.Requested {
 		t.Fatalf("Apply on a stale reset = %s, %v", s, err)
+	}
+}
+
+// TestApplyRacing reports the same outcome from many goroutines at once (a
+// poll and pushes delivered more than once): every move is recorded
+// exactly once and all of them end in the outcome's state.
+func TestApplyRacing(t *testing.T) {
+	ctx := context.Background()
+	for _, want := range []passcode.State{passcode.Succeeded, passcode.Failed, passcode.Expired} {
+		clock := mdmcredtest.NewClock(created)
+		svc := newService(t, clock)
+		res, err := svc.Request(ctx, passcode.ResetRequest{Actor: "admin",
+			Device: passcode.Device{ID: "dev-1", Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 34}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 16
+		states := make(chan passcode.State, n)
+		errs := make(chan error, n)
+		for i := 0; i < n; i++ {
+			go func() {
+				s, err := android.Apply(ctx, svc, res.Reset.ID, android.Outcome{State: want})
+				states <- s
+				errs <- err
+			}()
+		}
+		for i := 0; i < n; i++ {
+			if s, err := <-states, <-errs; s != want || err != nil {
+				t.Fatalf("%s: Apply = %s, %v", want, s, err)
+			}
+		}
+		evs, _ := svc.Events(ctx, passcode.EventQuery{ResetID: res.Reset.ID})
+		wantEvents := len(android.Steps(passcode.Requested, want)) + 1
+		if len(evs) != wantEvents || evs[len(evs)-1].To != want {
+			t.Fatalf("%s: %d events %+v, want %d", want, len(evs), evs, wantEvents)
+		}
 	}
 }
