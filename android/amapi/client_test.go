@@ -76,7 +76,9 @@ var goldenRequests = []struct {
 	build func(pw passcode.Passcode) (android.Body, error)
 }{
 	{"lock", func(passcode.Passcode) (android.Body, error) { return android.LockCommand(android.Options{}) }},
-	{"lock-1h", func(passcode.Passcode) (android.Body, error) { return android.LockCommand(android.Options{Duration: time.Hour}) }},
+	{"lock-1h", func(passcode.Passcode) (android.Body, error) {
+		return android.LockCommand(android.Options{Duration: time.Hour})
+	}},
 	{"reset-password", func(pw passcode.Passcode) (android.Body, error) {
 		return android.ResetPasswordCommand(pw, 0, android.Options{})
 	}},
