@@ -155,3 +155,26 @@ func ExampleCheck_androidMaxLength() {
 	// true
 	// passcode: reset unsupported on android-device-owner: Android accepts passcodes of at most 16 characters (DevicePolicyManager.getPasswordMaximumLength), device policy allows 20
 }
+
+// Lost Mode through the Android Management API is checked before the
+// command is sent: only company-owned devices of the right Android release.
+func ExampleCheckLostMode() {
+	for _, d := range []passcode.Device{
+		{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 30},
+		{Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 34, CompanyOwned: true},
+		{Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 34},
+		{Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 32, CompanyOwned: true},
+	} {
+		var ue *passcode.UnsupportedError
+		if err := passcode.CheckLostMode(d); errors.As(err, &ue) {
+			fmt.Println(d.Platform, d.APILevel, "refused:", ue.Rule)
+			continue
+		}
+		fmt.Println(d.Platform, d.APILevel, "allowed")
+	}
+	// Output:
+	// android-enterprise-fully-managed 30 allowed
+	// android-enterprise-work-profile 34 allowed
+	// android-enterprise-work-profile 34 refused: lost-mode-company-owned
+	// android-enterprise-work-profile 32 refused: lost-mode-api-level
+}
