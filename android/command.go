@@ -75,8 +75,8 @@ func (f ResetFlags) String() string {
 
 // Body is the JSON body of one devices.issueCommand request. It may hold
 // the new password of a RESET_PASSWORD, so it prints as [REDACTED] under
-// every fmt verb, slog and encoding/json; only [secret.Bytes.Reveal] gives
-// the bytes, to write to the HTTP request. Do not store or log it: build it
+// every fmt verb, slog and encoding/json; only its Reveal method gives the
+// bytes, to write to the HTTP request. Do not store or log it: build it
 // right before the call and drop it after.
 type Body = secret.Bytes
 

@@ -19,7 +19,7 @@
 //     passcode.Service.Request, [LockCommand], [StartLostModeCommand],
 //     [StopLostModeCommand]. Each takes [Options] (the command's validity,
 //     10 minutes by default). The [Body] is a redacting type: send its
-//     bytes ([secret.Bytes.Reveal]) and drop it.
+//     bytes (its Reveal method) and drop it.
 //   - Read the answer: [ParseOperation] for the JSON of an Operation,
 //     [ParsePush] for a Pub/Sub push request. [Operation.Outcome] says where
 //     the reset stands at a given time: Pending, Succeeded, Failed (with the

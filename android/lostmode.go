@@ -2,6 +2,7 @@ package android
 
 import (
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -107,32 +108,36 @@ func (m Message) encode(field string) (*userFacingMessage, error) {
 }
 
 // wellFormedTag checks the shape of a BCP 47 tag (RFC 5646 section 2.1):
-// a primary language subtag of 2-3 or 5-8 letters (or "i"/"x" for the
-// grandfathered and private-use forms), then subtags of 1-8 letters or
-// digits separated by hyphens. It checks syntax only, not the registry.
+// hyphen-separated subtags of 1 to 8 ASCII letters or digits, the first of
+// them letters only and 2-3 or 5-8 long, or the single letter "x"
+// (private use) or "i" (grandfathered). It checks syntax only, not the
+// registry.
 func wellFormedTag(tag string) bool {
-	if len(tag) == 0 || len(tag) > 64 {
+	if len(tag) > 64 {
 		return false
 	}
-	start := 0
-	for i := 0; i <= len(tag); i++ {
-		if i < len(tag) && tag[i] != '-' {
-			c := tag[i] | 0x20
-			letter := c >= 'a' && c <= 'z'
-			digit := tag[i] >= '0' && tag[i] <= '9'
-			if !letter && !digit || (start == 0 && !letter) {
+	for i, sub := range strings.Split(tag, "-") {
+		if len(sub) < 1 || len(sub) > 8 {
+			return false
+		}
+		letters := true
+		for j := 0; j < len(sub); j++ {
+			c := sub[j] | 0x20 // lower case for letters
+			switch {
+			case c >= 'a' && c <= 'z':
+			case sub[j] >= '0' && sub[j] <= '9':
+				letters = false
+			default:
 				return false
 			}
-			continue
 		}
-		n := i - start
-		if n < 1 || n > 8 {
-			return false
+		if i == 0 {
+			n := len(sub)
+			single := n == 1 && (sub[0]|0x20 == 'x' || sub[0]|0x20 == 'i')
+			if !letters || !(single || n == 2 || n == 3 || n >= 5) {
+				return false
+			}
 		}
-		if start == 0 && n != 2 && n != 3 && !(n >= 5 && n <= 8) && tag[:1] != "x" && tag[:1] != "i" && tag[:1] != "X" && tag[:1] != "I" {
-			return false
-		}
-		start = i + 1
 	}
 	return true
 }
