@@ -173,24 +173,31 @@ func (c *Client) Cancel(ctx context.Context, name string) error {
 // (*passcode.Service): Pending once AMAPI holds the command, or Failed
 // when AMAPI refuses it (then with the *Error). When no answer comes (a
 // timeout), the reset is left as it was: AMAPI may hold the command, and
-// the reset expires if nothing more is heard of it. Follow it with [Client.Await]
-// or a push subscription ([Client.PushHandler]) for the device's answer.
-// Check the device with passcode.Check first: it applies Android 14's
-// 6-digit rule and the platform's limits.
+// the reset expires if nothing more is heard of it. A passcode the command
+// cannot carry (an *android.Error) or a malformed device name fails the
+// reset without a call. Follow it with [Client.Await] or a push
+// subscription ([Client.PushHandler]) for the device's answer. The reset
+// must be for an Android Enterprise platform, whose passcode.Check applies
+// Android 14's 6-digit rule and the platform's limits.
 func (c *Client) ResetPassword(ctx context.Context, lc android.Lifecycle, res passcode.Result, device string, flags android.ResetFlags, o android.Options) (android.Operation, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	body, err := android.ResetPasswordCommand(res.Passcode, flags, o)
-	if err != nil {
-		return android.Operation{}, err
+	if p := res.Reset.Platform; p != passcode.AndroidEnterpriseFullyManaged && p != passcode.AndroidEnterpriseWorkProfile {
+		return android.Operation{}, &Error{Call: "issueCommand", Name: device,
+			Message: "reset " + res.Reset.ID + " is for platform " + p.String() + ", not an Android Enterprise (AMAPI) one"}
 	}
-	return c.deliver(ctx, lc, res.Reset.ID, device, body)
+	body, err := android.ResetPasswordCommand(res.Passcode, flags, o)
+	return c.deliver(ctx, lc, res.Reset.ID, device, body, err)
 }
 
-func (c *Client) deliver(ctx context.Context, lc android.Lifecycle, resetID, device string, body android.Body) (android.Operation, error) {
-	reason := "invalid device name"
-	err := checkName("issueCommand", device, false)
+// deliver sends body (or records buildErr, the reason there is none) and
+// records the answer on the reset.
+func (c *Client) deliver(ctx context.Context, lc android.Lifecycle, resetID, device string, body android.Body, buildErr error) (android.Operation, error) {
+	reason, err := "invalid command", buildErr
+	if err == nil {
+		reason, err = "invalid device name", checkName("issueCommand", device, false)
+	}
 	var op android.Operation
 	if err == nil {
 		op, err = c.Issue(ctx, device, body)

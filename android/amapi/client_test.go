@@ -326,3 +326,46 @@ func passcodeOf(t *testing.T, s string) passcode.Passcode {
 	t.Helper()
 	return secret.New(s)
 }
+
+func TestResetPasswordRefusedBeforeTheCall(t *testing.T) {
+	clock := mdmcredtest.NewClock(start)
+	f := newFakeAMAPI(t, clock.Now)
+	c := newClient(t, f, clock.Now, nil)
+	ps := newPasscodeService(t, passcode.NewMemStore(), clock.Now, nil)
+	ctx := context.Background()
+
+	owner := passcode.Device{ID: "own-dpc", Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true}
+	res, err := ps.Request(ctx, passcode.ResetRequest{Device: owner, Actor: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e *amapi.Error
+	if _, err := c.ResetPassword(ctx, ps, res, device, 0, android.Options{}); !errors.As(err, &e) || !strings.Contains(e.Message, "android-device-owner") {
+		t.Fatalf("ResetPassword of an own-DPC reset = %v", err)
+	}
+
+	res, err = ps.Request(ctx, passcode.ResetRequest{Device: phone, Actor: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ResetPassword(ctx, ps, res, "enterprises/LC1/devices/../x", 0, android.Options{}); !errors.As(err, &e) {
+		t.Fatalf("ResetPassword to a bad name = %v", err)
+	}
+	if trail := states(t, ps, res.Reset.ID); !reflect.DeepEqual(trail, []passcode.State{passcode.Requested, passcode.Failed}) {
+		t.Fatalf("events %v", trail)
+	}
+
+	res, err = ps.Request(ctx, passcode.ResetRequest{Device: phone, Actor: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ResetPassword(ctx, ps, res, device, 1<<6, android.Options{}); !errors.Is(err, android.ErrInvalid) {
+		t.Fatalf("ResetPassword with an unknown flag = %v", err)
+	}
+	if trail := states(t, ps, res.Reset.ID); !reflect.DeepEqual(trail, []passcode.State{passcode.Requested, passcode.Failed}) {
+		t.Fatalf("events %v", trail)
+	}
+	if n := len(f.received()); n != 0 {
+		t.Fatalf("%d requests reached the server", n)
+	}
+}
