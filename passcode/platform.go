@@ -56,11 +56,11 @@ func (p Platform) String() string {
 
 // Android API levels the rules depend on.
 const (
-	APINougat   = 24 // Android 7.0
-	APIOreo     = 26 // Android 8.0
-	APIR        = 30 // Android 11
-	APITiramisu = 33 // Android 13
-	APIU        = 34 // Android 14
+	APINougat         = 24 // Android 7.0
+	APIOreo           = 26 // Android 8.0
+	APIR              = 30 // Android 11
+	APITiramisu       = 33 // Android 13
+	APIUpsideDownCake = 34 // Android 14
 )
 
 // Android14NumericMin is the shortest numeric passcode Android 14 (API 34)
@@ -285,9 +285,9 @@ func Check(d Device) (Capability, error) {
 		}
 		c.Policy = p
 	}
-	if d.Platform.enterprise() && d.APILevel >= APIU && (c.Policy.Kind == Numeric || c.Policy.Kind == NumericComplex) && c.Policy.MinLength < Android14NumericMin {
+	if d.Platform.enterprise() && d.APILevel >= APIUpsideDownCake && (c.Policy.Kind == Numeric || c.Policy.Kind == NumericComplex) && c.Policy.MinLength < Android14NumericMin {
 		if c.Policy.MaxLength < Android14NumericMin {
-			return unsupported("android14-numeric-min", fmt.Sprintf("Android 14 (API %d) and later refuse a numeric passcode shorter than %d digits from the Android Management API (INVALID_VALUE), device policy allows at most %d", APIU, Android14NumericMin, c.Policy.MaxLength))
+			return unsupported("android14-numeric-min", fmt.Sprintf("Android 14 (API %d) and later refuse a numeric passcode shorter than %d digits from the Android Management API (INVALID_VALUE), device policy allows at most %d", APIUpsideDownCake, Android14NumericMin, c.Policy.MaxLength))
 		}
 		c.Policy.MinLength = Android14NumericMin
 	}

@@ -242,7 +242,7 @@ func TestAndroidEnterpriseProperties(t *testing.T) {
 				return false
 			}
 			numeric := strings.Trim(pc.Reveal(), "0123456789") == ""
-			return d.APILevel < passcode.APIU || !numeric || pc.Len() >= passcode.Android14NumericMin
+			return d.APILevel < passcode.APIUpsideDownCake || !numeric || pc.Len() >= passcode.Android14NumericMin
 		},
 		passcodetest.GenDevice(), gen.UInt8(),
 	))
