@@ -47,14 +47,6 @@ func (w *plistWriter) data(k string, d []byte) {
 	w.key(k)
 	w.text("data", base64.StdEncoding.EncodeToString(d))
 }
-func (w *plistWriter) boolean(k string, v bool) {
-	w.key(k)
-	if v {
-		w.b.WriteString("<true/>\n")
-	} else {
-		w.b.WriteString("<false/>\n")
-	}
-}
 func (w *plistWriter) beginDict(k string) {
 	if k != "" {
 		w.key(k)
@@ -62,11 +54,6 @@ func (w *plistWriter) beginDict(k string) {
 	w.b.WriteString("<dict>\n")
 }
 func (w *plistWriter) endDict() { w.b.WriteString("</dict>\n") }
-func (w *plistWriter) beginArray(k string) {
-	w.key(k)
-	w.b.WriteString("<array>\n")
-}
-func (w *plistWriter) endArray() { w.b.WriteString("</array>\n") }
 
 func (w *plistWriter) bytes() []byte {
 	w.b.WriteString("</plist>\n")
