@@ -27,8 +27,8 @@ func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupport
 
 // Error is the package's error for everything but a capability refusal: an
 // invalid builder argument, a template that cannot be filled, a result
-// plist that cannot be parsed. It names the field and the rule broken and
-// never holds a secret or the input's bytes.
+// plist that cannot be parsed, a sealed value that cannot be opened. It
+// names the field and the rule broken and never holds a secret.
 type Error struct {
 	// Field is the argument, plist key or secret concerned ("Message",
 	// "PIN", "ErrorChain[0].ErrorCode", "plist").
@@ -38,6 +38,8 @@ type Error struct {
 	// Offset is the byte offset in a parsed input where it went wrong, or
 	// -1.
 	Offset int64
+	// Err is a sentinel the error matches ([ErrSealed]), or nil.
+	Err error
 }
 
 // Error implements error.
@@ -48,5 +50,8 @@ func (e *Error) Error() string {
 	}
 	return s
 }
+
+// Unwrap returns Err.
+func (e *Error) Unwrap() error { return e.Err }
 
 func fieldError(field, rule string) error { return &Error{Field: field, Rule: rule, Offset: -1} }
