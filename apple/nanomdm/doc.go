@@ -9,17 +9,17 @@
 //
 // # Where to start
 //
-// Wrap NanoMDM's service with [New], in front of certauth, and serve it
+// Wrap NanoMDM's service with [New], put certauth in front, and serve it
 // with NanoMDM's own HTTP handlers:
 //
-//	core := certauth.New(nanomdm.New(store), store)
-//	svc, err := mdmnanomdm.New(core, mdmnanomdm.Config{
+//	mw, err := mdmnanomdm.New(nanomdm.New(store), mdmnanomdm.Config{
 //		Source: escrow,                       // a SecretSource: PINs, Recovery Lock passwords
 //		Tokens: tokens,                       // a TokenStore: sealed UnlockTokens
 //		Sealer: sealer,                       // apple.NewSealer(keys, id, nil)
 //		Lifecycle: resets,                    // a *passcode.Service
-//		ResetOf: func(ctx context.Context, commandUUID string) (string, bool) { ... },
+//		ResetOf: func(ctx context.Context, enrollmentID, commandUUID string) (string, bool) { ... },
 //	})
+//	svc := certauth.New(mw, store)
 //	mux.Handle("/mdm", httpmdm.CheckinAndCommandHandler(svc, logger))
 //
 // To send a credential: build the command with the apple package, give its

@@ -22,16 +22,17 @@ func Example() {
 		panic(err)
 	}
 	escrow := nanomdm.NewMemSource(sealer, nil)
-	svc, err := nanomdm.New(certauth.New(nmservice.New(store), store), nanomdm.Config{
+	mw, err := nanomdm.New(nmservice.New(store), nanomdm.Config{
 		Source: escrow, Tokens: nanomdm.NewMemTokenStore(), Sealer: sealer,
 	})
 	if err != nil {
 		panic(err)
 	}
+	svc := certauth.New(mw, store)
 	_ = svc // serve it with httpmdm.CheckinAndCommandHandler(svc, logger)
 
 	lock, _ := apple.NewDeviceLock("6E1A9C2B-7D3F-4A5B-8C9D-0E1F2A3B4C5D", apple.Lock{Message: "Call IT", PIN: true})
-	if err := escrow.Put(lock.UUID, apple.Secrets{PIN: apple.NewSecret("504213")}, time.Time{}); err != nil {
+	if err := escrow.Put("MAC-UDID-1", lock.UUID, apple.Secrets{PIN: apple.NewSecret("504213")}, time.Time{}); err != nil {
 		panic(err)
 	}
 	fmt.Println(nanomdm.Enqueue(context.Background(), store, lock, "MAC-UDID-1"))

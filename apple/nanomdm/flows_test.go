@@ -2,8 +2,11 @@ package nanomdm_test
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/hex"
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -298,6 +301,87 @@ func TestFlows(t *testing.T) {
 		}
 	})
 
+	t.Run("another device cannot answer for a command; a repeated report changes nothing", func(t *testing.T) {
+		token := []byte("UNLOCK-" + randHex(24))
+		p.tokens = append(p.tokens, token)
+		phone := h.enroll("iPhone", token)
+		other := h.enroll("iPhone", nil)
+		res, err := h.resets.Request(ctx, passcode.ResetRequest{Device: passcode.Device{ID: phone.udid, Platform: passcode.IOS, UnlockTokenEscrowed: true}, Actor: "admin"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clear, _ := apple.NewClearPasscode(newUUID(t))
+		h.queue(phone, clear, res.Reset.ID, apple.Secrets{})
+		// The other device, enrolled and authenticated, claims the result.
+		if got := other.report("Acknowledged", clear.UUID, nil); got != nil {
+			t.Fatalf("other device got %+v", got)
+		}
+		if s := h.state(res.Reset.ID); s != passcode.Pending || len(h.source.Outcomes(clear.UUID)) != 0 {
+			t.Fatalf("a foreign report moved the reset to %s / outcomes %v", s, h.source.Outcomes(clear.UUID))
+		}
+		// Nor does the other device receive it.
+		if got := other.poll(); got != nil {
+			t.Fatalf("other device got %+v", got)
+		}
+		cmd := phone.poll()
+		if cmd == nil || cmd.UUID != clear.UUID {
+			t.Fatalf("device got %+v", cmd)
+		}
+		phone.report("Acknowledged", cmd.UUID, nil)
+		before := transitions(t, h, res.Reset.ID)
+		phone.report("Acknowledged", cmd.UUID, nil) // a retried report
+		if s := h.state(res.Reset.ID); s != passcode.Succeeded || len(transitions(t, h, res.Reset.ID)) != len(before) {
+			t.Errorf("after a repeated report: %s, %v", s, transitions(t, h, res.Reset.ID))
+		}
+	})
+
+	t.Run("devices in parallel", func(t *testing.T) {
+		const n = 6
+		var wg sync.WaitGroup
+		errs := make(chan string, n)
+		type job struct {
+			dev     *device
+			resetID string
+			cmd     apple.Command
+		}
+		jobs := make([]job, n)
+		for i := range jobs {
+			token := []byte("UNLOCK-" + randHex(24))
+			p.tokens = append(p.tokens, token)
+			d := h.enroll("iPhone", token)
+			res, err := h.resets.Request(ctx, passcode.ResetRequest{Device: passcode.Device{ID: d.udid, Platform: passcode.IOS, UnlockTokenEscrowed: true}, Actor: "admin"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, _ := apple.NewClearPasscode(newUUID(t))
+			h.queue(d, c, res.Reset.ID, apple.Secrets{})
+			d.unlockToken = token
+			jobs[i] = job{d, res.Reset.ID, c}
+		}
+		for _, j := range jobs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cmd := j.dev.poll()
+				if cmd == nil || cmd.UUID != j.cmd.UUID || !bytes.Equal(cmd.Body["UnlockToken"].([]byte), j.dev.unlockToken) {
+					errs <- "wrong command or token for " + j.dev.udid
+					return
+				}
+				j.dev.report("Acknowledged", cmd.UUID, nil)
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Error(e)
+		}
+		for _, j := range jobs {
+			if s := h.state(j.resetID); s != passcode.Succeeded {
+				t.Errorf("%s: %s", j.dev.udid, s)
+			}
+		}
+	})
+
 	t.Run("check-out forgets the unlock token", func(t *testing.T) {
 		token := []byte("UNLOCK-" + randHex(24))
 		p.tokens = append(p.tokens, token)
@@ -341,5 +425,28 @@ func TestScanFindsSecretsWithoutMiddleware(t *testing.T) {
 	}
 	if len(hits(hay, []byte(pin))) == 0 {
 		t.Error("the scan does not find the PIN queued in clear")
+	}
+}
+
+// The scanner itself: every form is found, a PIN inside a timestamp is not.
+func TestHits(t *testing.T) {
+	tok := []byte("UNLOCK-0123456789abcdef")
+	for _, tt := range []struct {
+		hay    string
+		secret []byte
+		want   bool
+	}{
+		{"<string>730194</string>", []byte("730194"), true},
+		{"last_seen_at=1765064412730194", []byte("730194"), false},
+		{"x 730194", []byte("730194"), true},
+		{"<data>" + base64.StdEncoding.EncodeToString(tok) + "</data>", tok, true},
+		{"<data>" + base64.StdEncoding.EncodeToString(append([]byte("ab"), tok...)) + "</data>", tok, true},
+		{"<data>" + base64.StdEncoding.EncodeToString(append([]byte("a"), tok...)) + "</data>", tok, true},
+		{"hex " + hex.EncodeToString(tok), tok, true},
+		{"nothing here", tok, false},
+	} {
+		if got := len(hits([][]byte{[]byte(tt.hay)}, tt.secret)) > 0; got != tt.want {
+			t.Errorf("hits(%q, %q) = %v", tt.hay, tt.secret, got)
+		}
 	}
 }

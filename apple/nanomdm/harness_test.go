@@ -71,7 +71,7 @@ type harness struct {
 	resets  *passcode.Service
 
 	mu      sync.Mutex
-	resetOf map[string]string // CommandUUID -> reset ID
+	resetOf map[string]resetRef // CommandUUID -> reset
 }
 
 func newHarness(t *testing.T) *harness { return newServer(t, false) }
@@ -80,7 +80,7 @@ func newHarness(t *testing.T) *harness { return newServer(t, false) }
 // alone), for the control test of the secret scan.
 func newServer(t *testing.T, bare bool) *harness {
 	t.Helper()
-	h := &harness{t: t, logs: &syncBuffer{}, resetOf: map[string]string{}}
+	h := &harness{t: t, logs: &syncBuffer{}, resetOf: map[string]resetRef{}}
 	// inmem.New, with the buckets kept so the test can read every byte.
 	var b [6]*nlkv.KVMap
 	for i := range b {
@@ -105,7 +105,7 @@ func newServer(t *testing.T, bare bool) *harness {
 	}
 	h.source = nanomdm.NewMemSource(sealer, nil)
 
-	core := certauth.New(nmservice.New(h.store, nmservice.WithLogger(nlog)), h.store, certauth.WithLogger(nlog))
+	core := nmservice.New(h.store, nmservice.WithLogger(nlog))
 	h.mw, err = nanomdm.New(core, nanomdm.Config{
 		Source: h.source, Tokens: nanomdm.NewMemTokenStore(), Sealer: sealer,
 		Lifecycle: h.resets, ResetOf: h.reset, Logger: slogger,
@@ -113,9 +113,11 @@ func newServer(t *testing.T, bare bool) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var svc service.CheckinAndCommandService = h.mw
+	// certauth in front, so that the middleware sees only messages whose
+	// signing certificate belongs to the enrollment they name.
+	var svc service.CheckinAndCommandService = certauth.New(h.mw, h.store, certauth.WithLogger(nlog))
 	if bare {
-		svc = core
+		svc = certauth.New(core, h.store, certauth.WithLogger(nlog))
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/mdm", httpmdm.CertExtractMdmSignatureMiddleware(
@@ -128,11 +130,18 @@ func newServer(t *testing.T, bare bool) *harness {
 
 func key(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 
-func (h *harness) reset(_ context.Context, commandUUID string) (string, bool) {
+// resetRef is the host's record of which reset a command serves, on which
+// device.
+type resetRef struct{ enrollmentID, resetID string }
+
+func (h *harness) reset(_ context.Context, enrollmentID, commandUUID string) (string, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	id, ok := h.resetOf[commandUUID]
-	return id, ok
+	ref, ok := h.resetOf[commandUUID]
+	if !ok || ref.enrollmentID != enrollmentID {
+		return "", false
+	}
+	return ref.resetID, true
 }
 
 // queue queues c for dev, remembering which reset (if any) it serves and
@@ -140,12 +149,12 @@ func (h *harness) reset(_ context.Context, commandUUID string) (string, bool) {
 // outcomes are recorded.
 func (h *harness) queue(dev *device, c apple.Command, resetID string, sec apple.Secrets) {
 	h.t.Helper()
-	if err := h.source.Put(c.UUID, sec, time.Time{}); err != nil {
+	if err := h.source.Put(dev.udid, c.UUID, sec, time.Time{}); err != nil {
 		h.t.Fatal(err)
 	}
 	if resetID != "" {
 		h.mu.Lock()
-		h.resetOf[c.UUID] = resetID
+		h.resetOf[c.UUID] = resetRef{dev.udid, resetID}
 		h.mu.Unlock()
 		if _, err := h.resets.Transition(context.Background(), resetID, passcode.Pending, nanomdm.Actor); err != nil {
 			h.t.Fatal(err)
@@ -297,11 +306,16 @@ func errorChain(code int, domain, desc string) map[string]any {
 		"ErrorCode": code, "ErrorDomain": domain, "LocalizedDescription": desc, "USEnglishDescription": desc}}}
 }
 
-// forms are the ways a secret could be written down: as is, base64 (both
-// alphabets, padded or not, at every alignment the plist may put it in),
-// and hex.
+// forms are the ways a secret could be written down: as is, hex, base64
+// (both alphabets, padded or not) of the secret alone, and the base64 of the
+// secret inside longer data at every alignment (the characters it alone
+// decides, when there are at least 8 of them: shorter fragments occur by
+// chance in other base64 data).
 func forms(secret []byte) [][]byte {
 	f := [][]byte{secret, []byte(hex.EncodeToString(secret)), []byte(strings.ToUpper(hex.EncodeToString(secret)))}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		f = append(f, []byte(enc.EncodeToString(secret)))
+	}
 	for shift := 0; shift < 3; shift++ {
 		pre := append(make([]byte, shift), secret...)
 		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
@@ -310,7 +324,7 @@ func forms(secret []byte) [][]byte {
 			// last block's padding.
 			start := (shift*8 + 5) / 6
 			end := len(strings.TrimRight(s, "=")) - 3
-			if end > start+4 {
+			if end-start >= 8 {
 				f = append(f, []byte(s[start:end]))
 			}
 		}
@@ -318,13 +332,28 @@ func forms(secret []byte) [][]byte {
 	return f
 }
 
+// hits lists where a form of secret occurs in hay. A secret made of digits
+// only (a PIN) counts only where no digit touches it: inside a longer run of
+// digits (a microsecond timestamp) it is chance, not a leak.
 func hits(hay [][]byte, secret []byte) []string {
+	digits := len(secret) > 0 && len(bytes.Trim(secret, "0123456789")) == 0
+	isDigit := func(h []byte, i int) bool { return i >= 0 && i < len(h) && h[i] >= '0' && h[i] <= '9' }
 	var out []string
 	for _, form := range forms(secret) {
 		for _, h := range hay {
-			if i := bytes.Index(h, form); i >= 0 {
+			for off := 0; ; {
+				i := bytes.Index(h[off:], form)
+				if i < 0 {
+					break
+				}
+				i += off
+				off = i + 1
+				if digits && bytes.Equal(form, secret) && (isDigit(h, i-1) || isDigit(h, i+len(form))) {
+					continue
+				}
 				lo, hi := max(0, i-40), min(len(h), i+len(form)+40)
 				out = append(out, fmt.Sprintf("%q in %q", form, h[lo:hi]))
+				break
 			}
 		}
 	}

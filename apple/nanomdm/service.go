@@ -30,9 +30,11 @@ type Config struct {
 	// Lifecycle is the passcode reset lifecycle (a *passcode.Service) that
 	// results move, for commands ResetOf maps to a reset. Zero: none.
 	Lifecycle apple.Lifecycle
-	// ResetOf says which passcode reset a command belongs to (false when
-	// none). Zero: no command moves a reset.
-	ResetOf func(ctx context.Context, commandUUID string) (resetID string, ok bool)
+	// ResetOf says which passcode reset command commandUUID, reported by
+	// enrollment enrollmentID, belongs to; false when none, or when the
+	// command was not queued for that enrollment. Zero: no command moves a
+	// reset.
+	ResetOf func(ctx context.Context, enrollmentID, commandUUID string) (resetID string, ok bool)
 	// Now is the clock. Zero: time.Now.
 	Now func() time.Time
 	// Logger receives a line per recorded token, filled command and
@@ -40,8 +42,9 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Service is a NanoMDM service middleware: it wraps the next
-// CheckinAndCommandService (nanomdm's own, usually behind certauth) and
+// Service is a NanoMDM service middleware. Put it between certauth and
+// NanoMDM's own service (certauth.New(New(nanomdm.New(store), cfg), store)),
+// so that every message it acts on comes from the enrollment it names. It
 //
 //   - on TokenUpdate, takes the UnlockToken out of the message before the
 //     next service (and so nanomdm's storage) sees it, and records it sealed
@@ -191,7 +194,7 @@ func (s *Service) CommandAndReportResults(r *mdm.Request, results *mdm.CommandRe
 		res, err := apple.ParseResult(results.Raw)
 		if err != nil {
 			s.log.WarnContext(ctx, "unreadable command result", "err", err)
-		} else if err := s.feed(ctx, res.Outcome()); err != nil {
+		} else if err := s.feed(ctx, deviceID(&results.Enrollment), res.Outcome()); err != nil {
 			return nil, err
 		}
 	}
@@ -215,24 +218,25 @@ func (s *Service) CommandAndReportResults(r *mdm.Request, results *mdm.CommandRe
 	}
 }
 
-// feed tells the escrow and the lifecycle about an outcome.
-func (s *Service) feed(ctx context.Context, o apple.Outcome) error {
-	if o.Kind == apple.NoResult {
+// feed tells the escrow and the lifecycle about an outcome enrollment id
+// reported.
+func (s *Service) feed(ctx context.Context, id string, o apple.Outcome) error {
+	if o.Kind == apple.NoResult || id == "" {
 		return nil
 	}
-	err := s.cfg.Source.Result(ctx, o.CommandUUID, o)
+	err := s.cfg.Source.Result(ctx, id, o.CommandUUID, o)
 	if err != nil && !errors.Is(err, ErrUnknownCommand) {
 		return fmt.Errorf("nanomdm: escrow result: %w", err)
 	}
 	if s.cfg.Lifecycle != nil && s.cfg.ResetOf != nil {
-		if id, ok := s.cfg.ResetOf(ctx, o.CommandUUID); ok {
-			rs, err := apple.Apply(ctx, s.cfg.Lifecycle, id, Actor, o)
+		if resetID, ok := s.cfg.ResetOf(ctx, id, o.CommandUUID); ok {
+			rs, err := apple.Apply(ctx, s.cfg.Lifecycle, resetID, Actor, o)
 			if err != nil {
 				// A result the lifecycle cannot take (the reset expired
 				// meanwhile) is logged; the device's report still stands.
-				s.log.WarnContext(ctx, "result not applied to reset", "command", o.CommandUUID, "reset", id, "err", err)
+				s.log.WarnContext(ctx, "result not applied to reset", "command", o.CommandUUID, "reset", resetID, "err", err)
 			} else {
-				s.log.InfoContext(ctx, "reset moved by result", "command", o.CommandUUID, "reset", id, "state", rs.State.String())
+				s.log.InfoContext(ctx, "reset moved by result", "command", o.CommandUUID, "reset", resetID, "state", rs.State.String())
 			}
 		}
 	}
@@ -247,19 +251,22 @@ func (s *Service) fill(ctx context.Context, results *mdm.CommandResults, cmd *md
 	if need == 0 {
 		return cmd, nil
 	}
+	id := ""
+	if results != nil {
+		id = deviceID(&results.Enrollment)
+	}
+	if id == "" {
+		return nil, errors.New("a command with secrets on a user channel")
+	}
 	var sec apple.Secrets
 	if need&^apple.FillUnlockToken != 0 {
 		var err error
-		if sec, err = s.cfg.Source.Plaintext(ctx, cmd.CommandUUID); err != nil {
+		if sec, err = s.cfg.Source.Plaintext(ctx, id, cmd.CommandUUID); err != nil {
 			return nil, fmt.Errorf("secrets for %s: %w", need, err)
 		}
 		sec.UnlockToken = apple.UnlockToken{}
 	}
 	if need&apple.FillUnlockToken != 0 {
-		id := ""
-		if results != nil {
-			id = deviceID(&results.Enrollment)
-		}
 		sealed, _, err := s.cfg.Tokens.Token(ctx, id)
 		if err != nil {
 			return nil, err
@@ -301,7 +308,7 @@ func (s *Service) refuse(ctx context.Context, prev *mdm.CommandResults, cmd *mdm
 		return nil, err
 	}
 	o := res.Outcome()
-	if err := s.feed(ctx, o); err != nil {
+	if err := s.feed(ctx, deviceID(&rep.Enrollment), o); err != nil {
 		return nil, err
 	}
 	_ = cause // logged by the caller; never sent, it may name a field

@@ -69,30 +69,37 @@ func TestMemSource(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	src := nanomdm.NewMemSource(sealer, func() time.Time { return now })
 	ctx := context.Background()
-	if _, err := src.Plaintext(ctx, "C1"); !errors.Is(err, nanomdm.ErrUnknownCommand) {
+	if _, err := src.Plaintext(ctx, "U1", "C1"); !errors.Is(err, nanomdm.ErrUnknownCommand) {
 		t.Fatal(err)
 	}
-	if err := src.Result(ctx, "C1", apple.Outcome{Kind: apple.Succeeded}); !errors.Is(err, nanomdm.ErrUnknownCommand) {
+	if err := src.Result(ctx, "U1", "C1", apple.Outcome{Kind: apple.Succeeded}); !errors.Is(err, nanomdm.ErrUnknownCommand) {
 		t.Fatal(err)
 	}
-	if err := src.Put("C1", apple.Secrets{PIN: apple.NewSecret("123456")}, now.Add(time.Hour)); err != nil {
+	if err := src.Put("U1", "C1", apple.Secrets{PIN: apple.NewSecret("123456")}, now.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	s, err := src.Plaintext(ctx, "C1")
+	s, err := src.Plaintext(ctx, "U1", "C1")
 	if err != nil || s.PIN.Reveal() != "123456" || src.State("C1") != nanomdm.EscrowPending {
 		t.Fatalf("Plaintext = %v, state %s", err, src.State("C1"))
 	}
 	for _, k := range []apple.OutcomeKind{apple.StillPending, apple.Succeeded, apple.Failed} {
-		if err := src.Result(ctx, "C1", apple.Outcome{Kind: k}); err != nil {
+		if err := src.Result(ctx, "U1", "C1", apple.Outcome{Kind: k}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// Another enrollment neither sees nor reports the command.
+	if _, err := src.Plaintext(ctx, "U2", "C1"); !errors.Is(err, nanomdm.ErrUnknownCommand) {
+		t.Errorf("other enrollment's Plaintext: %v", err)
+	}
+	if err := src.Result(ctx, "U2", "C1", apple.Outcome{Kind: apple.Failed}); !errors.Is(err, nanomdm.ErrUnknownCommand) {
+		t.Errorf("other enrollment's Result: %v", err)
 	}
 	// The first final outcome decides; a later one is recorded, not applied.
 	if src.State("C1") != nanomdm.EscrowActive || len(src.Outcomes("C1")) != 3 || src.State("C9") != "" || src.Outcomes("C9") != nil {
 		t.Errorf("state %s, outcomes %v", src.State("C1"), src.Outcomes("C1"))
 	}
 	now = now.Add(2 * time.Hour)
-	if _, err := src.Plaintext(ctx, "C1"); !errors.Is(err, apple.ErrSealed) {
+	if _, err := src.Plaintext(ctx, "U1", "C1"); !errors.Is(err, apple.ErrSealed) {
 		t.Errorf("past retention: %v", err)
 	}
 }

@@ -16,17 +16,23 @@ var ErrUnknownCommand = errors.New("nanomdm: no secrets escrowed for this comman
 // SecretSource is the escrow the [Service] asks for a command's secrets
 // when nanomdm delivers it, and tells every result the device reports. The
 // escrow package implements it; [MemSource] is an in-memory one.
+//
+// enrollmentID is the device-channel enrollment (the UDID, as NanoMDM
+// normalizes it) whose request this is, authenticated by certauth when the
+// Service sits behind it. A command escrowed for another enrollment must be
+// answered with ErrUnknownCommand: one enrolled device must not be able to
+// report (or fetch) another device's command.
 type SecretSource interface {
 	// Plaintext returns the secrets command commandUUID takes (the PIN, the
 	// Recovery Lock passwords; never the UnlockToken, which the Service
 	// holds), or ErrUnknownCommand. Called once per delivery.
-	Plaintext(ctx context.Context, commandUUID string) (apple.Secrets, error)
+	Plaintext(ctx context.Context, enrollmentID, commandUUID string) (apple.Secrets, error)
 	// Result is told the outcome of every result the device reports for a
 	// command (NotNow included), possibly more than once for the same
 	// report: it must be idempotent. It returns ErrUnknownCommand for a
 	// command it does not know, which the Service ignores; any other error
 	// makes the Service refuse the report, and the device sends it again.
-	Result(ctx context.Context, commandUUID string, o apple.Outcome) error
+	Result(ctx context.Context, enrollmentID, commandUUID string, o apple.Outcome) error
 }
 
 // Escrow states a [MemSource] reports for a command's secrets.
@@ -53,6 +59,7 @@ type MemSource struct {
 }
 
 type memCmd struct {
+	owner    string
 	sealed   []byte
 	state    string
 	outcomes []apple.Outcome
@@ -69,23 +76,26 @@ func NewMemSource(s *apple.Sealer, now func() time.Time) *MemSource {
 	return &MemSource{sealer: s, now: now, cmds: map[string]*memCmd{}}
 }
 
-// Put escrows the secrets command commandUUID will take, sealed, until
-// notAfter (zero: no limit).
-func (m *MemSource) Put(commandUUID string, s apple.Secrets, notAfter time.Time) error {
+// Put escrows the secrets command commandUUID will take on enrollment
+// enrollmentID, sealed, until notAfter (zero: no limit). Register a command
+// with no secret (Lost Mode) with zero Secrets to have its outcomes
+// recorded.
+func (m *MemSource) Put(enrollmentID, commandUUID string, s apple.Secrets, notAfter time.Time) error {
 	sealed, err := m.sealer.SealSecrets(commandUUID, s, notAfter)
 	if err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.cmds[commandUUID] = &memCmd{sealed: sealed, state: EscrowPending}
+	m.cmds[commandUUID] = &memCmd{owner: enrollmentID, sealed: sealed, state: EscrowPending}
 	return nil
 }
 
 // Plaintext implements SecretSource.
-func (m *MemSource) Plaintext(ctx context.Context, commandUUID string) (apple.Secrets, error) {
+func (m *MemSource) Plaintext(_ context.Context, enrollmentID, commandUUID string) (apple.Secrets, error) {
 	m.mu.Lock()
 	c, ok := m.cmds[commandUUID]
+	ok = ok && c.owner == enrollmentID
 	var sealed []byte
 	if ok {
 		sealed = c.sealed
@@ -99,11 +109,11 @@ func (m *MemSource) Plaintext(ctx context.Context, commandUUID string) (apple.Se
 
 // Result implements SecretSource: Succeeded makes the secret active, Failed
 // failed; NotNow leaves it pending.
-func (m *MemSource) Result(_ context.Context, commandUUID string, o apple.Outcome) error {
+func (m *MemSource) Result(_ context.Context, enrollmentID, commandUUID string, o apple.Outcome) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.cmds[commandUUID]
-	if !ok {
+	if !ok || c.owner != enrollmentID {
 		return ErrUnknownCommand
 	}
 	c.outcomes = append(c.outcomes, o)
