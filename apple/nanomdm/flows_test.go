@@ -2,9 +2,9 @@ package nanomdm_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"context"
 	"errors"
 	"sync"
 	"testing"
