@@ -1,10 +1,11 @@
 package apple
 
 import (
+	"errors"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/osversion"
 	"github.com/mdmcred/mdmcred/passcode"
 )
 
@@ -42,7 +43,8 @@ type Capability struct {
 //   - ClearPasscode: iOS or iPadOS with an escrowed UnlockToken (the same
 //     rule as [passcode.Check]); the Capability says how old the token is.
 //   - DeviceLock: iOS, iPadOS or macOS; a PIN only on macOS; a Mac with Apple
-//     silicon needs macOS 11.5+ (an earlier one is deactivated by the lock).
+//     silicon needs macOS 11.5+ (an earlier one is deactivated by the lock),
+//     the rule [passcode.Check] applies to a Mac's passcode reset.
 //   - EnableLostMode, DisableLostMode: supervised iOS or iPadOS 9.3+.
 //   - SetRecoveryLock: macOS 11.5+ on Apple silicon.
 //   - SetAutoAdminPassword: macOS 10.11+ enrolled through Automated Device
@@ -76,8 +78,15 @@ func Check(d Device, c Command, now time.Time) (Capability, error) {
 		if c.Fills&FillPIN != 0 && !mac {
 			return no("a DeviceLock PIN is macOS only; iOS and iPadOS lock with their own passcode")
 		}
-		if mac && d.AppleSilicon && !atLeast(d.OSVersion, 11, 5) {
-			return no("a Mac with Apple silicon before macOS 11.5 (has " + version(d.OSVersion) + ") is deactivated by DeviceLock")
+		if mac {
+			// The passcode platform matrix holds the macOS lock rule.
+			if _, err := passcode.Check(passcode.Device{Platform: passcode.MacOS, AppleSilicon: d.AppleSilicon, OSVersion: d.OSVersion}); err != nil {
+				var ue *passcode.UnsupportedError
+				if errors.As(err, &ue) {
+					return no(ue.Reason)
+				}
+				return no(err.Error())
+			}
 		}
 		return ok, nil
 	case EnableLostMode, DisableLostMode:
@@ -87,7 +96,7 @@ func Check(d Device, c Command, now time.Time) (Capability, error) {
 		if !d.Supervised {
 			return no("Lost Mode needs a supervised device")
 		}
-		if !atLeast(d.OSVersion, 9, 3) {
+		if !osversion.AtLeast(d.OSVersion, 9, 3) {
 			return no("Lost Mode needs iOS 9.3 or later (has " + version(d.OSVersion) + ")")
 		}
 		return ok, nil
@@ -95,7 +104,7 @@ func Check(d Device, c Command, now time.Time) (Capability, error) {
 		if !mac || !d.AppleSilicon {
 			return no("Recovery Lock needs a Mac with Apple silicon")
 		}
-		if !atLeast(d.OSVersion, 11, 5) {
+		if !osversion.AtLeast(d.OSVersion, 11, 5) {
 			return no("Recovery Lock needs macOS 11.5 or later (has " + version(d.OSVersion) + ")")
 		}
 		return ok, nil
@@ -106,7 +115,7 @@ func Check(d Device, c Command, now time.Time) (Capability, error) {
 		if !d.AutomatedEnrollment {
 			return no("SetAutoAdminPassword needs a Mac enrolled through Automated Device Enrollment")
 		}
-		if !atLeast(d.OSVersion, 10, 11) {
+		if !osversion.AtLeast(d.OSVersion, 10, 11) {
 			return no("SetAutoAdminPassword needs macOS 10.11 or later (has " + version(d.OSVersion) + ")")
 		}
 		return ok, nil
@@ -119,22 +128,4 @@ func version(v string) string {
 		return "unknown version"
 	}
 	return strconv.Quote(truncate(v))
-}
-
-// atLeast reports whether dotted version v is at least major.minor. An
-// unreadable version is not.
-func atLeast(v string, major, minor int) bool {
-	parts := strings.Split(v, ".")
-	if len(parts) < 1 || len(parts) > 3 {
-		return false
-	}
-	var n [3]int
-	for i, p := range parts {
-		x, err := strconv.Atoi(p)
-		if err != nil || x < 0 || x > 999 || p != strconv.Itoa(x) {
-			return false
-		}
-		n[i] = x
-	}
-	return n[0] > major || n[0] == major && n[1] >= minor
 }

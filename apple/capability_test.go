@@ -56,7 +56,8 @@ func TestCheck(t *testing.T) {
 		{"Intel Mac lock PIN", intel, lockPIN, ""},
 		{"iPhone lock PIN", iphone, lockPIN, "macOS only"},
 		{"iPhone lock", iphone, lock, ""},
-		{"Apple silicon 11.4 lock", oldM1, lockPIN, "deactivated"},
+		{"Apple silicon 11.4 lock", oldM1, lockPIN, "deactivates"},
+		{"Apple silicon 11.4 lock, no PIN", oldM1, lock, "deactivates"},
 		{"Apple silicon 11.5 lock", m1115, lockPIN, ""},
 		{"supervised Lost Mode", iphone, lost, ""},
 		{"supervised Lost Mode off", iphone, found, ""},
@@ -116,14 +117,13 @@ func TestCheckAgreesWithPasscodeMatrix(t *testing.T) {
 			if token {
 				d.UnlockTokenAt = now
 			}
-			pc, perr := passcode.Check(passcode.Device{ID: "d", Platform: d.Platform, UnlockTokenEscrowed: token})
+			pc, perr := passcode.Check(passcode.Device{ID: "d", Platform: d.Platform, UnlockTokenEscrowed: token, AppleSilicon: silicon, OSVersion: d.OSVersion})
 			_, cerr := apple.Check(d, clear, now)
 			if (cerr == nil) != (perr == nil && pc.Action == passcode.ClearPasscode) {
 				return false
 			}
 			_, lerr := apple.Check(d, lockPIN, now)
-			macOK := perr == nil && pc.Action == passcode.LockPIN && (!silicon || major >= 12)
-			return (lerr == nil) == macOK
+			return (lerr == nil) == (perr == nil && pc.Action == passcode.LockPIN)
 		},
 		gen.UInt8Range(0, 9), gen.Bool(), gen.Bool(), gen.IntRange(10, 15),
 	))

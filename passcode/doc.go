@@ -23,8 +23,10 @@
 // legacy Android device admin is refused on Android 8+ and on 7.x when a
 // passcode is set; iOS and iPadOS clear the passcode (escrowed UnlockToken
 // required) and the user has 60 minutes to set one; macOS locks with a
-// 6-digit PIN; Windows Phone 8.1 takes a numeric passcode; Windows desktops
-// have no MDM passcode reset. Resets on Android, by an admin or through the
+// 6-digit PIN (on Apple silicon, from macOS 11.5); Windows Phone 8.1 takes
+// a numeric passcode; Windows desktops have no MDM passcode reset. The
+// package apple builds these Apple commands and gates the others (Lost
+// Mode, Recovery Lock). Resets on Android, by an admin or through the
 // portal, use an 8-character alphanumeric passcode unless the device's own
 // policy says otherwise; a device policy allowing more than
 // [AndroidMaxLength] (16) characters, which Android's lock screen refuses,
