@@ -55,7 +55,8 @@ type Result struct {
 
 // ParseResult reads a command result plist. It checks what the lifecycle
 // depends on: a known Status, a CommandUUID unless Idle, a well-formed
-// ErrorChain and MessageResult; other keys are ignored. Any input gives a
+// ErrorChain; MessageResult is kept as a string (the constants name the
+// values Apple documents); other keys are ignored. Any input gives a
 // Result or an *Error, never a panic.
 func ParseResult(b []byte) (Result, error) {
 	v, err := decodePlist(b)
@@ -92,12 +93,10 @@ func ParseResult(b []byte) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	// A value Apple adds later is kept as it came: the message is
+	// informational, and refusing the result would leave the command's
+	// lifecycle stuck.
 	r.MessageResult = MessageResult(mr)
-	switch r.MessageResult {
-	case "", MessageSuccess, MessageDeviceInLostMode, MessageNoPasscodeSet, MessageUnknown:
-	default:
-		return Result{}, fieldError("MessageResult", "unknown value "+strconv.Quote(truncate(mr)))
-	}
 	if ec, ok := m["ErrorChain"]; ok {
 		a, ok := ec.([]any)
 		if !ok {
