@@ -45,11 +45,12 @@ const (
 	LostModeRefused
 )
 
-// Lost Mode error codes (MDM error domain).
+// Lost Mode error codes (MDM error domain), as LostModeState classifies
+// them.
 const (
-	CodeNotInLostMode    = 12067
-	CodeLostModeRefused  = 12069
-	CodeLostModeRefused2 = 12078
+	codeNotInLostMode   = 12067
+	codeLostModeRefused = 12069
+	codeLostModeOther   = 12078
 )
 
 // Outcome is a result typed for the lifecycle: what happened, and the
@@ -82,9 +83,9 @@ func (r Result) Outcome() Outcome {
 	}
 	for _, e := range r.ErrorChain {
 		switch e.ErrorCode {
-		case CodeNotInLostMode:
+		case codeNotInLostMode:
 			o.LostMode = NotInLostMode
-		case CodeLostModeRefused, CodeLostModeRefused2:
+		case codeLostModeRefused, codeLostModeOther:
 			o.LostMode = LostModeRefused
 		}
 		if o.LostMode != LostModeNoError {
