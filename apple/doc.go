@@ -40,4 +40,11 @@
 // sends a SALTED-SHA512-PBKDF2 [ShadowHash] (128 bytes of PBKDF2-HMAC-SHA512
 // from a 32-byte salt, iterations from [CalibrateIterations]), never the
 // password.
+//
+// Between enrollment and delivery the server holds secrets: the UnlockToken
+// from TokenUpdate, the escrowed PIN or passwords. A [Sealer] (built with
+// [NewSealer] from the host's [Keys]) keeps them sealed with
+// XChaCha20-Poly1305, each bound to its enrollment ID or CommandUUID, for a
+// host without an escrow of its own and for the nested module, which cannot
+// import this module's internal packages.
 package apple
