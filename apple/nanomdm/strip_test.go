@@ -3,8 +3,13 @@ package nanomdm
 import (
 	"bytes"
 	"testing"
+	"time"
 
+	"github.com/micromdm/nanomdm/mdm"
+	"github.com/micromdm/nanomdm/service"
 	"howett.net/plist"
+
+	"github.com/mdmcred/mdmcred/apple"
 )
 
 func tokenUpdate(t testing.TB, token []byte) []byte {
@@ -59,4 +64,44 @@ func FuzzStripUnlockToken(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzCommandReport: any report body, through the Service with a next
+// service that hands out a command waiting for a PIN, gives a command or an
+// error and never panics; a PIN that is not in the escrow is never sent.
+func FuzzCommandReport(f *testing.F) {
+	f.Add([]byte(`<plist version="1.0"><dict><key>Status</key><string>Acknowledged</string><key>CommandUUID</key><string>C1</string></dict></plist>`), "Acknowledged")
+	f.Add([]byte(`<plist version="1.0"><dict><key>Status</key><string>Error</string><key>CommandUUID</key><string>C1</string><key>ErrorChain</key><array><dict><key>ErrorCode</key><integer>12067</integer></dict></array></dict></plist>`), "Error")
+	f.Add([]byte("not a plist"), "Idle")
+	f.Add([]byte{}, "NotNow")
+	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), 1, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	lock, _ := apple.NewDeviceLock("L1", apple.Lock{PIN: true})
+	f.Fuzz(func(t *testing.T, body []byte, status string) {
+		src := NewMemSource(sealer, nil)
+		_ = src.Put("U1", "C1", apple.Secrets{}, time.Time{})
+		s, err := New(&queueOf{raw: lock.Template, uuid: lock.UUID}, Config{Source: src, Tokens: NewMemTokenStore(), Sealer: sealer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd, err := s.CommandAndReportResults(nil, &mdm.CommandResults{Enrollment: mdm.Enrollment{UDID: "U1"}, Status: status, Raw: body})
+		if err == nil && cmd != nil && apple.Placeholders(cmd.Raw) == 0 && bytes.Contains(cmd.Raw, []byte("<key>PIN</key>")) {
+			t.Fatalf("a lock without its PIN was filled: %s", cmd.Raw)
+		}
+	})
+}
+
+// queueOf is a next service that always hands out one command.
+type queueOf struct {
+	service.NopService
+	raw  []byte
+	uuid string
+}
+
+func (q *queueOf) CommandAndReportResults(*mdm.Request, *mdm.CommandResults) (*mdm.Command, error) {
+	c := &mdm.Command{CommandUUID: q.uuid, Raw: q.raw}
+	c.Command.RequestType = "DeviceLock"
+	return c, nil
 }
