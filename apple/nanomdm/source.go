@@ -117,15 +117,32 @@ func (m *MemSource) Result(_ context.Context, enrollmentID, commandUUID string, 
 		return ErrUnknownCommand
 	}
 	c.outcomes = append(c.outcomes, o)
-	if c.state == EscrowPending {
-		switch o.Kind {
-		case apple.Succeeded:
-			c.state = EscrowActive
-		case apple.Failed:
-			c.state = EscrowFailed
-		}
-	}
+	c.state = escrowNext(c.state, o.Kind)
 	return nil
+}
+
+// escrowNext is the escrow state machine, the only writer of a command's
+// state:
+//
+//	state     Succeeded  StillPending  Failed  NoResult
+//	pending   active     pending       failed  pending
+//	active    active     active        active  active
+//	failed    failed     failed        failed  failed
+//
+// The first final outcome decides; a secret never goes from active back to
+// pending, nor from failed to active (a late Acknowledged for a command
+// already failed off the queue does not make its secret the one in force).
+func escrowNext(state string, k apple.OutcomeKind) string {
+	if state != EscrowPending {
+		return state
+	}
+	switch k {
+	case apple.Succeeded:
+		return EscrowActive
+	case apple.Failed:
+		return EscrowFailed
+	}
+	return EscrowPending
 }
 
 // State returns the escrow state of commandUUID's secrets ("" when
