@@ -19,6 +19,12 @@
 //     security alert.
 //   - [github.com/mdmcred/mdmcred/passcode]: remote device passcode reset:
 //     platform rules, policy-compliant generators, a tracked lifecycle.
+//   - [github.com/mdmcred/mdmcred/apple]: Apple MDM commands that deliver
+//     these credentials (ClearPasscode, DeviceLock with a PIN, Lost Mode,
+//     Recovery Lock, the local admin password), with secrets filled in only
+//     at delivery, and the device's results typed for the reset lifecycle;
+//     the nested module apple/nanomdm plugs it into a NanoMDM server. See
+//     docs/apple.md.
 //   - [github.com/mdmcred/mdmcred/otp]: RFC 4226 HOTP, RFC 6238 TOTP, and
 //     single-use portal PINs with an eligibility check.
 //   - [github.com/mdmcred/mdmcred/qr]: QR rendering to PNG, SVG, terminal

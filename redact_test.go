@@ -20,6 +20,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/mdmcred/mdmcred/apple"
 	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/secret"
 	"github.com/mdmcred/mdmcred/notify"
@@ -71,6 +72,12 @@ var notSecret = map[string]string{
 	module + "/otp.PINRecord.Digest":     "keyed hash (HMAC-SHA256 under the host's pepper), stored at rest",
 	// Not a secret at all: []uint8 is []byte to the type system.
 	module + "/servicepass.IssuerConfig.Retired": "retired key IDs, not key material",
+	// Apple MDM: the queued template holds placeholders, never a secret
+	// (apple.Fill puts the secrets in only at delivery).
+	module + "/apple.Command.Template": "MDM command plist with placeholders where secrets go, queued by design",
+	// SetAutoAdminPassword sends the salted hash instead of the password.
+	module + "/apple.ShadowHash.Entropy": "salted PBKDF2-HMAC-SHA512 output, sent to the Mac in place of the password",
+	module + "/apple.ShadowHash.Salt":    "random salt of the hash, public by design",
 	// The device state file holds used serials, counters and times, no key.
 	module + "/servicepass.FileStore.base": "SHA-256 of the state file last read (its checksum), not key material",
 }
@@ -517,6 +524,7 @@ func must(b []byte, err error) []byte {
 // enrollment and passcode.
 func otherCases() []redactCase {
 	return []redactCase{
+		add[apple.Secrets](),
 		add[notify.Inline](),
 		add[notify.Message](),
 		add[notify.OneTimePIN](),

@@ -23,8 +23,10 @@
 // legacy Android device admin is refused on Android 8+ and on 7.x when a
 // passcode is set; iOS and iPadOS clear the passcode (escrowed UnlockToken
 // required) and the user has 60 minutes to set one; macOS locks with a
-// 6-digit PIN; Windows Phone 8.1 takes a numeric passcode; Windows desktops
-// have no MDM passcode reset. Android Enterprise devices run by Google's
+// 6-digit PIN (on Apple silicon, from macOS 11.5); Windows Phone 8.1 takes
+// a numeric passcode; Windows desktops have no MDM passcode reset. The
+// package apple builds these Apple commands and gates the others (Lost
+// Mode, Recovery Lock). Android Enterprise devices run by Google's
 // Android Device Policy (fully managed, or a work profile) are reset through
 // the Android Management API (package android) from Android 8.0 on; on
 // Android 14 and later a numeric passcode there has at least 6 digits
@@ -34,8 +36,8 @@
 // an admin or through the portal, use an 8-character alphanumeric passcode
 // unless the device's own policy says otherwise; a device policy allowing
 // more than [AndroidMaxLength] (16) characters, which Android's lock screen
-// refuses, is unsupported. A refusal is an *UnsupportedError naming the rule and
-// saying why, matching [ErrUnsupported].
+// refuses, is unsupported. A refusal is an *UnsupportedError naming the rule
+// and saying why, matching [ErrUnsupported].
 //
 // # Identifiers
 //

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mdmcred/mdmcred/internal/osversion"
 )
 
 // Platform is a device's management platform: which MDM channel the reset
@@ -85,6 +87,16 @@ const AndroidMaxLength = 16
 // MacOSPINLength is the length of a macOS DeviceLock PIN.
 const MacOSPINLength = 6
 
+// The first macOS version a Mac with Apple silicon can be locked remotely
+// on. Source: Apple's DeviceLock schema (github.com/apple/device-management,
+// mdm/commands/device.lock.yaml): "Sending this command to a Mac computer
+// with Apple silicon running a version of macOS before 11.5 deactivates the
+// Mac."
+const (
+	siliconLockMajor = 11
+	siliconLockMinor = 5
+)
+
 // Device is what the capability check needs to know about a device. The
 // host fills it from its inventory.
 type Device struct {
@@ -105,6 +117,12 @@ type Device struct {
 	// UnlockTokenEscrowed reports whether the host holds the iOS/iPadOS
 	// UnlockToken escrowed at enrollment, which ClearPasscode needs.
 	UnlockTokenEscrowed bool
+	// AppleSilicon reports whether a Mac has Apple silicon (not Intel);
+	// ignored on other platforms.
+	AppleSilicon bool
+	// OSVersion is the OS version the device reports ("14.4"); read for a
+	// Mac with Apple silicon, where DeviceLock needs macOS 11.5.
+	OSVersion string
 	// Policy is the passcode policy the device enforces, when the host
 	// knows it; the zero Policy means the platform default.
 	Policy Policy
@@ -212,7 +230,8 @@ var (
 //   - IOS, IPadOS: clears the passcode; needs the escrowed UnlockToken; the
 //     user has [IOSGrace] to set a new one.
 //   - MacOS: locks with a 6-digit PIN; a device policy is ignored, the PIN
-//     format is fixed.
+//     format is fixed. A Mac with Apple silicon needs macOS 11.5
+//     (DeviceLock deactivates an earlier one).
 //   - WindowsPhone81: sets a new numeric passcode (default
 //     [WindowsPhonePolicy]); a device policy must be Numeric or
 //     NumericComplex.
@@ -256,6 +275,13 @@ func Check(d Device) (Capability, error) {
 		}
 		return Capability{Platform: d.Platform, Action: ClearPasscode, Grace: IOSGrace}, nil
 	case MacOS:
+		if d.AppleSilicon && !osversion.AtLeast(d.OSVersion, siliconLockMajor, siliconLockMinor) {
+			v := d.OSVersion
+			if v == "" {
+				v = "unknown"
+			}
+			return unsupported("macos-silicon-11.5", fmt.Sprintf("DeviceLock deactivates a Mac with Apple silicon before macOS 11.5 (device has %q)", v))
+		}
 		return Capability{Platform: d.Platform, Action: LockPIN, Policy: MacOSPolicy}, nil
 	case WindowsPhone81:
 		c.Policy = WindowsPhonePolicy

@@ -85,10 +85,16 @@ func GenPolicyPasscode() gopter.Gen {
 	}, reflect.TypeOf(PolicyPasscode{})).WithShrinker(gentest.ShrinkerOf(shrinkPolicyPasscode))
 }
 
+// osVersions are the OS versions GenDevice draws from: none, unreadable,
+// and either side of the Apple silicon lock minimum (macOS 11.5).
+var osVersions = []string{"", "x", "10.15.7", "11.4", "11.5", "14.4.1", "17.4"}
+
 // GenDevice generates devices on every platform (and an unknown one), with
 // Android API levels 14 to 35, every combination of the token, passcode and
-// company-owned flags, and either no policy or a [GenPolicy] one. A device shrinks toward
-// no policy, the unknown platform, API level 14 and every flag false.
+// company-owned and Apple silicon flags, an OS version around macOS 11.5
+// (or none), and either no policy or a [GenPolicy] one. A device shrinks
+// toward no policy, the unknown platform, API level 14, no OS version and
+// every flag false.
 func GenDevice() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
 		r := gp.Rng
@@ -106,6 +112,10 @@ func GenDevice() gopter.Gen {
 		if r.Intn(2) == 0 {
 			d.Policy = GenPolicy()(gp).Result.(passcode.Policy)
 		}
+		// Drawn last, so that the fields above are what they were before
+		// these two existed for the same seed.
+		d.AppleSilicon = r.Intn(2) == 0
+		d.OSVersion = osVersions[r.Intn(len(osVersions))]
 		return gopter.NewGenResult(d, gentest.ShrinkerOf(shrinkDevice))
 	}
 }

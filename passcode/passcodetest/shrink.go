@@ -132,11 +132,17 @@ func shrinkDevice(d passcode.Device) []passcode.Device {
 		func(d *passcode.Device) *bool { return &d.ResetTokenActive },
 		func(d *passcode.Device) *bool { return &d.UnlockTokenEscrowed },
 		func(d *passcode.Device) *bool { return &d.CompanyOwned },
+		func(d *passcode.Device) *bool { return &d.AppleSilicon },
 	} {
 		if c := d; *f(&c) {
 			*f(&c) = false
 			out = append(out, c)
 		}
+	}
+	if d.OSVersion != "" {
+		c := d
+		c.OSVersion = ""
+		out = append(out, c)
 	}
 	if d.ID != "dev-a" {
 		c := d

@@ -1,0 +1,116 @@
+package apple
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/mdmcred/mdmcred/internal/seal"
+	"github.com/mdmcred/mdmcred/internal/secret"
+)
+
+// Keys are 32-byte sealing keys by key ID. They print as their key IDs
+// only.
+type Keys = secret.Keys
+
+// NewKeys copies m into Keys.
+func NewKeys(m map[uint8][]byte) Keys { return secret.NewKeys(m) }
+
+// ErrSealed: a sealed value cannot be opened (wrong key, tampered, bound to
+// another enrollment or command, or past its retention). Returned wrapped
+// in an *Error.
+var ErrSealed = errors.New("apple: sealed value cannot be opened")
+
+// Sealer keeps the secrets an MDM server holds between enrollment and
+// delivery sealed at rest with XChaCha20-Poly1305 under the host's keys:
+// UnlockTokens bound to their enrollment ID, escrowed [Secrets] bound to
+// their CommandUUID. A value sealed for one enrollment or command does not
+// open for another. It is safe for concurrent use.
+type Sealer struct {
+	s *seal.Sealer
+}
+
+// NewSealer returns a Sealer that seals under keys[current] and opens under
+// any key in keys (keep retired keys until their values are gone). r
+// supplies nonces (crypto/rand.Reader when nil).
+func NewSealer(keys Keys, current uint8, r io.Reader) (*Sealer, error) {
+	s, err := seal.New(current, keys.Reveal(), r)
+	if err != nil {
+		return nil, fieldError("Keys", err.Error())
+	}
+	return &Sealer{s: s}, nil
+}
+
+func tokenAD(enrollmentID string) []byte {
+	return []byte("mdmcred apple UnlockToken\x00" + enrollmentID)
+}
+func secretsAD(commandUUID string) []byte {
+	return []byte("mdmcred apple Secrets\x00" + commandUUID)
+}
+
+// SealToken seals an UnlockToken for enrollmentID, with no retention limit
+// (the token is valid until the device re-enrolls).
+func (s *Sealer) SealToken(enrollmentID string, t UnlockToken) ([]byte, error) {
+	if t.IsZero() {
+		return nil, fieldError("UnlockToken", "is empty")
+	}
+	pt := t.Reveal()
+	defer clear(pt)
+	return s.s.Seal(pt, tokenAD(enrollmentID), time.Time{})
+}
+
+// OpenToken opens a value made by SealToken for the same enrollmentID.
+func (s *Sealer) OpenToken(enrollmentID string, sealed []byte) (UnlockToken, error) {
+	pt, err := s.s.Open(sealed, tokenAD(enrollmentID), time.Now())
+	if err != nil {
+		return UnlockToken{}, sealErr("UnlockToken", err)
+	}
+	defer clear(pt)
+	return NewUnlockToken(pt), nil
+}
+
+// SealSecrets seals the secrets a command will take at delivery, bound to
+// its CommandUUID, to be opened no later than notAfter (zero: no limit).
+func (s *Sealer) SealSecrets(commandUUID string, sec Secrets, notAfter time.Time) ([]byte, error) {
+	var pt []byte
+	for _, f := range [][]byte{sec.UnlockToken.Reveal(), []byte(sec.PIN.Reveal()), []byte(sec.CurrentPassword.Reveal()), []byte(sec.NewPassword.Reveal())} {
+		pt = binary.BigEndian.AppendUint32(pt, uint32(len(f)))
+		pt = append(pt, f...)
+		clear(f)
+	}
+	defer clear(pt)
+	return s.s.Seal(pt, secretsAD(commandUUID), notAfter)
+}
+
+// OpenSecrets opens a value made by SealSecrets for the same commandUUID, at
+// time now.
+func (s *Sealer) OpenSecrets(commandUUID string, sealed []byte, now time.Time) (Secrets, error) {
+	pt, err := s.s.Open(sealed, secretsAD(commandUUID), now)
+	if err != nil {
+		return Secrets{}, sealErr("Secrets", err)
+	}
+	defer clear(pt)
+	var parts [4][]byte
+	rest := pt
+	for i := range parts {
+		if len(rest) < 4 || uint64(binary.BigEndian.Uint32(rest)) > uint64(len(rest)-4) {
+			return Secrets{}, sealErr("Secrets", seal.ErrFormat)
+		}
+		n := binary.BigEndian.Uint32(rest)
+		parts[i], rest = rest[4:4+n], rest[4+n:]
+	}
+	if len(rest) != 0 {
+		return Secrets{}, sealErr("Secrets", seal.ErrFormat)
+	}
+	return Secrets{
+		UnlockToken:     NewUnlockToken(parts[0]),
+		PIN:             NewSecret(string(parts[1])),
+		CurrentPassword: NewSecret(string(parts[2])),
+		NewPassword:     NewSecret(string(parts[3])),
+	}, nil
+}
+
+func sealErr(field string, err error) error {
+	return &Error{Field: field, Rule: "sealed value cannot be opened: " + err.Error(), Offset: -1, Err: ErrSealed}
+}
