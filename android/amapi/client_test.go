@@ -369,3 +369,30 @@ func TestResetPasswordRefusedBeforeTheCall(t *testing.T) {
 		t.Fatalf("%d requests reached the server", n)
 	}
 }
+
+// A call cut short by its context says so to errors.Is, whichever layer of
+// Google's client noticed: Await's deadline test depended on the timer
+// firing before the request (it failed under load when the request saw
+// the deadline first).
+func TestErrorKeepsContextCause(t *testing.T) {
+	clock := mdmcredtest.NewClock(start)
+	f := newFakeAMAPI(t, clock.Now)
+	c := newClient(t, f, clock.Now, nil)
+	for _, tc := range []struct {
+		ctx  func() (context.Context, context.CancelFunc)
+		want error
+	}{
+		{func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, context.Canceled},
+		{func() (context.Context, context.CancelFunc) {
+			return context.WithDeadline(context.Background(), time.Unix(1, 0))
+		}, context.DeadlineExceeded},
+	} {
+		ctx, cancel := tc.ctx()
+		cancel()
+		_, err := c.Get(ctx, device+"/operations/1")
+		var e *amapi.Error
+		if !errors.Is(err, tc.want) || !errors.As(err, &e) {
+			t.Fatalf("Get with a dead context = %v, want an *amapi.Error matching %v", err, tc.want)
+		}
+	}
+}

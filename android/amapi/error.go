@@ -1,6 +1,7 @@
 package amapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -27,7 +28,15 @@ type Error struct {
 	Status int
 	// Message is Google's error message.
 	Message string
+	// ctx is context.Canceled or context.DeadlineExceeded when the call
+	// ended because its context did, so that errors.Is finds it.
+	ctx error
 }
+
+// Unwrap returns context.Canceled or context.DeadlineExceeded when the
+// call ended with its context, and nil otherwise: Google's own error is not
+// kept (see Error).
+func (e *Error) Unwrap() error { return e.ctx }
 
 // Error implements error.
 func (e *Error) Error() string {
@@ -42,6 +51,11 @@ func (e *Error) Error() string {
 // cut out of every text it keeps.
 func callError(call, name string, err error, secret string) *Error {
 	e := &Error{Call: call, Name: name}
+	for _, c := range []error{context.Canceled, context.DeadlineExceeded} {
+		if errors.Is(err, c) {
+			e.ctx = c
+		}
+	}
 	var g *googleapi.Error
 	if errors.As(err, &g) {
 		e.Status = g.Code
