@@ -163,7 +163,7 @@ func New(cfg Config) (*Service, error) {
 	if !cfg.SealKeys.IsZero() {
 		keys := cfg.SealKeys.Reveal()
 		defer clearKeys(keys)
-		if s.sealer, err = seal.New(cfg.SealKeyID, keys, s.rand); err != nil {
+		if s.sealer, err = seal.New(cfg.SealKeyID, keys); err != nil {
 			return nil, &ConfigError{Field: "SealKeys", Err: err}
 		}
 	}
@@ -217,9 +217,7 @@ func (s *Service) generate(ctx context.Context, site, by string, kind EventKind)
 			if s.revealFor > 0 {
 				notAfter = now.Add(s.revealFor)
 			}
-			if rec.Sealed, err = s.sealer.Seal([]byte(code), sealAD(site, rec.Digest), notAfter); err != nil {
-				return Passcode{}, fmt.Errorf("enrollment: sealing passcode: %w", err)
-			}
+			rec.Sealed = s.sealer.Seal([]byte(code), sealAD(site, rec.Digest), notAfter)
 		}
 		switch err := s.store.Put(ctx, rec); {
 		case errors.Is(err, ErrDuplicate):

@@ -161,7 +161,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Rand = rand.Reader
 	}
 	keys := cfg.SealKeys.Reveal()
-	sealer, err := seal.New(cfg.SealKeyID, keys, cfg.Rand)
+	sealer, err := seal.New(cfg.SealKeyID, keys)
 	for _, k := range keys {
 		clear(k) // the Sealer keeps its own copy
 	}
@@ -326,11 +326,8 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 		}
 		r.RetainUntil = now.Add(s.retention)
 		pt := []byte(pc.Reveal())
-		r.Sealed, err = s.sealer.Seal(pt, sealAD(r), r.RetainUntil)
+		r.Sealed = s.sealer.Seal(pt, sealAD(r), r.RetainUntil)
 		clear(pt)
-		if err != nil {
-			return Result{}, fmt.Errorf("passcode: sealing: %w", err)
-		}
 	}
 	ev := Event{Kind: EventTransition, ResetID: id, DeviceID: r.DeviceID, To: Requested, At: now, Actor: req.Actor}
 	if err := s.create(ctx, r, ev, now); err != nil {
