@@ -176,15 +176,15 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkFIPS(p.Algorithm, len(secret)); err != nil {
-		return nil, err
-	}
 	if len(secret) < MinSecretLen || len(secret) > MaxSecretLen {
 		reason := "too long"
 		if len(secret) < MinSecretLen {
 			reason = "too short"
 		}
 		return nil, &SecretError{Offset: -1, Reason: reason + ": " + strconv.Itoa(len(secret)) + " bytes, must be " + strconv.Itoa(MinSecretLen) + " to " + strconv.Itoa(MaxSecretLen)}
+	}
+	if err := checkFIPS(p.Algorithm, len(secret)); err != nil {
+		return nil, err
 	}
 	k := &Key{
 		m:      refTo(&keyMaterial{secret: append([]byte(nil), secret...)}),
