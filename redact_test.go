@@ -20,6 +20,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/mdmcred/mdmcred/custody"
 	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/secret"
 	"github.com/mdmcred/mdmcred/notify"
@@ -517,6 +518,7 @@ func must(b []byte, err error) []byte {
 // enrollment and passcode.
 func otherCases() []redactCase {
 	return []redactCase{
+		add[custody.LocalKey](),
 		add[notify.Inline](),
 		add[notify.Message](),
 		add[notify.OneTimePIN](),

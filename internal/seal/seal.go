@@ -101,17 +101,17 @@ func (e *ResealError) Is(target error) bool { return target == ErrReseal }
 type Sealer struct {
 	current uint8
 	aeads   map[uint8]cipher.AEAD // AES-256-GCM with random nonces
-	keys    map[uint8][]byte      // for format 1, outside FIPS mode only
+	legacy  map[uint8]cipher.AEAD // XChaCha20-Poly1305, outside FIPS mode only
 }
 
-// New returns a Sealer. keys maps key IDs to 32-byte keys (copied); current
+// New returns a Sealer. keys maps key IDs to 32-byte keys; current
 // names the one new values are sealed under. Nonces come from the Go
 // Cryptographic Module's random generator.
 func New(current uint8, keys map[uint8][]byte) (*Sealer, error) {
 	if _, ok := keys[current]; !ok {
 		return nil, fmt.Errorf("%w: current key %d is not in the set", ErrKey, current)
 	}
-	s := &Sealer{current: current, aeads: make(map[uint8]cipher.AEAD, len(keys)), keys: make(map[uint8][]byte, len(keys))}
+	s := &Sealer{current: current, aeads: make(map[uint8]cipher.AEAD, len(keys)), legacy: make(map[uint8]cipher.AEAD, len(keys))}
 	for id, k := range keys {
 		if len(k) != KeySize {
 			return nil, fmt.Errorf("%w: key %d: want %d bytes", ErrKey, id, KeySize)
@@ -125,7 +125,14 @@ func New(current uint8, keys map[uint8][]byte) (*Sealer, error) {
 			return nil, fmt.Errorf("%w: key %d: %v", ErrKey, id, err)
 		}
 		s.aeads[id] = a
-		s.keys[id] = append([]byte(nil), k...)
+		// The Go Cryptographic Module refuses XChaCha20-Poly1305 in FIPS
+		// mode (x/crypto's NewX fails under fips140=only), and format 1
+		// values do not open there.
+		if !fips140.Enabled() {
+			if s.legacy[id], err = chacha20poly1305.NewX(k); err != nil {
+				return nil, fmt.Errorf("%w: key %d: %v", ErrKey, id, err)
+			}
+		}
 	}
 	return s, nil
 }
@@ -197,13 +204,9 @@ func (s *Sealer) open(sealed, ad []byte) ([]byte, int64, error) {
 		if fips140.Enabled() {
 			return nil, 0, &ResealError{Format: FormatXChaCha}
 		}
-		k, ok := s.keys[sealed[1]]
+		a, ok := s.legacy[sealed[1]]
 		if !ok {
 			return nil, 0, ErrUnknownKey
-		}
-		a, kerr := chacha20poly1305.NewX(k)
-		if kerr != nil {
-			return nil, 0, fmt.Errorf("%w: key %d: %v", ErrKey, sealed[1], kerr)
 		}
 		nonce := sealed[headerLen : headerLen+chacha20poly1305.NonceSizeX]
 		pt, err = a.Open(nil, nonce, sealed[headerLen+len(nonce):], fullAD(header, ad))
