@@ -23,6 +23,7 @@ import (
 	"github.com/mdmcred/mdmcred/custody"
 	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/secret"
+	"github.com/mdmcred/mdmcred/keyfile"
 	"github.com/mdmcred/mdmcred/notify"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/passcode"
@@ -69,9 +70,13 @@ var notSecret = map[string]string{
 	module + "/enrollment.Record.Digest": "keyed hash (HMAC-SHA256 under the host's pepper), stored at rest",
 	module + "/enrollment.Record.Sealed": "AEAD ciphertext under the host's sealing key, stored at rest",
 	module + "/passcode.Reset.Sealed":    "AEAD ciphertext under the host's sealing key, stored at rest",
+	module + "/keyfile.entry.wrapped":    "a key wrapped by a custodian's key (envelope encryption), kept in the key file",
 	module + "/otp.PINRecord.Digest":     "keyed hash (HMAC-SHA256 under the host's pepper), stored at rest",
 	// Not a secret at all: []uint8 is []byte to the type system.
 	module + "/servicepass.IssuerConfig.Retired": "retired key IDs, not key material",
+	module + "/keyfile.Set.Retired":              "retired key IDs, not key material",
+	module + "/keyfile.set.retired":              "retired key IDs, not key material",
+	module + "/keyfile.Ring.retired":             "retired key IDs, not key material",
 	// The device state file holds used serials, counters and times, no key.
 	module + "/servicepass.FileStore.base": "SHA-256 of the state file last read (its checksum), not key material",
 }
@@ -519,6 +524,9 @@ func must(b []byte, err error) []byte {
 func otherCases() []redactCase {
 	return []redactCase{
 		add[custody.LocalKey](),
+		add[keyfile.File](),
+		add[keyfile.Ring](),
+		add[keyfile.Set](),
 		add[notify.Inline](),
 		add[notify.Message](),
 		add[notify.OneTimePIN](),
