@@ -190,6 +190,21 @@ func (f *File) AddHeld(id uint8, ref string) error {
 	return nil
 }
 
+// AddRetired records id as a retired ID of set name with no key: for
+// importing the history of keys kept elsewhere before, so that the file
+// never gives those IDs to a new key.
+func (f *File) AddRetired(name string, id uint8) error {
+	s, err := f.setOrNew(name)
+	if err != nil {
+		return err
+	}
+	if s.used(id) {
+		return &Error{Set: name, KeyID: int(id), Reason: "key ID already used in the set (current or retired)", Err: ErrKeyID}
+	}
+	s.retired = append(s.retired, id)
+	return nil
+}
+
 // SetCurrent makes id, a key of set name, the one new values are sealed or
 // hashed under. The Master set has no current key (its newest issues).
 func (f *File) SetCurrent(name string, id uint8) error {
