@@ -71,7 +71,7 @@ type Config struct {
 	Peppers  Keys
 	PepperID uint8
 
-	// SealKeys, when set, keeps an XChaCha20-Poly1305 sealed copy of each
+	// SealKeys, when set, keeps an AES-256-GCM sealed copy (docs/sealed-format.md) of each
 	// new passcode so that [Service.Reveal] can show it again; keys are 32
 	// bytes, by ID, with SealKeyID the current one. The zero Keys (the
 	// default) keeps only the keyed hash: a passcode is shown once, when

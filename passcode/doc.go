@@ -67,7 +67,7 @@
 // Passcodes are [Passcode] values, which print as [REDACTED]; the sealing
 // keys are [Keys] ([NewKeys]), which print as their key IDs, so a Config
 // can be logged. At rest the
-// passcode is sealed with XChaCha20-Poly1305, bound to the reset (its ID,
+// passcode is sealed with AES-256-GCM, bound to the reset (its ID,
 // device, requester, owner and self-service flag, so a rewritten row does
 // not open), with a retention limit ([Config.Retention], default 48 h).
 // Only the requesting admin (for an admin reset) or the device's own user in

@@ -107,7 +107,7 @@ type Delivery struct {
 type Config struct {
 	// Store keeps resets and events. Required.
 	Store Store
-	// SealKeys are 32-byte XChaCha20-Poly1305 keys by key ID, under which
+	// SealKeys are 32-byte AES-256-GCM keys by key ID, under which
 	// passcodes are sealed at rest; keep old keys until their passcodes'
 	// retention has passed. Required; build it with [NewKeys]. It prints
 	// as its key IDs only.
