@@ -17,12 +17,14 @@ import (
 type Resealer interface {
 	// ResealRecords visits at most limit records with a sealed copy
 	// (Sealed not nil) whose site sorts after after (byte order), in site
-	// order. For each it calls reseal; when reseal returns a value (not
-	// nil) it replaces the record's Sealed with it, changing nothing else,
-	// in one atomic operation that applies only if the site's record still
-	// has the same Digest and Sealed reseal saw. It returns the last site
-	// visited, how many records it visited and how many it changed. reseal
-	// is called outside any lock or transaction of the store's.
+	// order. For each it calls reseal with the record (at least its Site,
+	// Digest and Sealed, what the copy is bound to); when reseal returns a
+	// value (not nil) it replaces the record's Sealed with it, changing
+	// nothing else, in one atomic operation that applies only if the
+	// site's record still has the same Digest and Sealed reseal saw. It
+	// returns the last site visited, how many records it visited and how
+	// many it changed. reseal is called outside any lock or transaction of
+	// the store's.
 	ResealRecords(ctx context.Context, after string, limit int, reseal func(Record) []byte) (last string, visited, changed int, err error)
 }
 
