@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/chacha20poly1305"
+
+	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/seal"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/servicepass"
@@ -73,6 +76,10 @@ func TestFIPSProfile(t *testing.T) {
 			return err
 		}, seal.ErrReseal, "re-seal"},
 
+		{"enrollment: reveal a copy sealed with XChaCha20-Poly1305 (format 1)", func() error {
+			return revealFormat1(t)
+		}, enrollment.ErrReseal, "re-sealed"},
+
 		{"otp: import a 112-bit SHA256 key", func() error {
 			_, err := otp.NewKey(seq(otp.FIPSMinSecretLen, 1), otp.Params{Algorithm: otp.SHA256})
 			return err
@@ -123,6 +130,49 @@ func TestFIPSProfile(t *testing.T) {
 		})
 	}
 }
+
+// revealFormat1 stores a site's passcode copy sealed in format 1 as an
+// earlier release did (docs/sealed-format.md) and reveals it.
+func revealFormat1(t *testing.T) error {
+	ctx := context.Background()
+	key := seq(32, 1)
+	store := enrollment.NewMemStore()
+	svc, err := enrollment.New(enrollment.Config{Store: store, Alerter: nopAlerter{},
+		Peppers: enrollment.NewKeys(map[uint8][]byte{1: seq(32, 9)}), PepperID: 1,
+		SealKeys: enrollment.NewKeys(map[uint8][]byte{1: key}), SealKeyID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := svc.Generate(ctx, "berlin", "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, _ := store.Get(ctx, "berlin")
+	header := append([]byte{1, 1}, make([]byte, 8)...)
+	nonce := seq(24, 3)
+	if fips140.Enabled() {
+		rec.Sealed = append(append(header, nonce...), make([]byte, 28)...)
+	} else {
+		a, err := chacha20poly1305.NewX(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad := append(append(bytes.Clone(header), "mdmcred/enrollment/passcode/v1\x00berlin\x00"...), rec.Digest...)
+		rec.Sealed = a.Seal(append(bytes.Clone(header), nonce...), nonce, []byte(pc.Reveal()), ad)
+	}
+	if err := store.Put(ctx, rec); err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Reveal(ctx, "berlin", "admin@example.com")
+	if err == nil && !got.Equal(pc.Reveal()) {
+		return errors.New("wrong passcode")
+	}
+	return err
+}
+
+type nopAlerter struct{}
+
+func (nopAlerter) SendLockAlert(context.Context, enrollment.Alert) error { return nil }
 
 func seq(n int, start byte) []byte {
 	b := bytes.Repeat([]byte{0}, n)

@@ -308,6 +308,8 @@ func (s *Service) Reveal(ctx context.Context, site, viewer string) (Passcode, er
 	switch {
 	case errors.Is(err, seal.ErrExpired):
 		return Passcode{}, fmt.Errorf("%w: retention limit passed", ErrNoReveal)
+	case errors.Is(err, seal.ErrReseal):
+		return Passcode{}, fmt.Errorf("%w: %w", ErrNoReveal, ErrReseal)
 	case err != nil:
 		return Passcode{}, fmt.Errorf("%w: %w", ErrNoReveal, err)
 	}

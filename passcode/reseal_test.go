@@ -125,3 +125,37 @@ func TestResealFailures(t *testing.T) {
 
 // storeOnly hides MemStore's optional capabilities.
 type storeOnly struct{ Store }
+
+// TestRevealFormat1: a passcode sealed in format 1 (built here from
+// docs/sealed-format.md) shows outside FIPS mode; in FIPS mode Reveal
+// refuses it with ErrReseal.
+func TestRevealFormat1(t *testing.T) {
+	ctx := context.Background()
+	key := bytes.Repeat([]byte{1}, 32)
+	store := NewMemStore()
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	svc, err := New(Config{Store: store, SealKeys: NewKeys(map[uint8][]byte{1: key}), SealKeyID: 1, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev := Device{ID: "d", Platform: AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true, Owner: "anna"}
+	res, err := svc.Request(ctx, ResetRequest{Device: dev, Actor: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := store.resets[res.Reset.ID]
+	if fips140.Enabled() {
+		// The header alone decides: FIPS mode refuses format 1 before any
+		// decryption (x/crypto's XChaCha20-Poly1305 is refused there).
+		r.Sealed = append([]byte{seal.FormatXChaCha, 1}, make([]byte, 48+8)...)
+	} else {
+		r.Sealed = sealFormat1(t, key, 1, *r, res.Passcode.Reveal())
+	}
+	pc, err := svc.Reveal(ctx, res.Reset.ID, Viewer{ID: "admin"})
+	switch {
+	case fips140.Enabled() && !errors.Is(err, ErrReseal):
+		t.Fatalf("FIPS mode: %v, want ErrReseal", err)
+	case !fips140.Enabled() && (err != nil || !pc.Equal(res.Passcode.Reveal())):
+		t.Fatalf("outside FIPS mode: %v", err)
+	}
+}

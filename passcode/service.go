@@ -55,6 +55,10 @@ var (
 	ErrNoPasscode = errors.New("passcode: reset has no passcode to show")
 	// ErrRetentionPassed: the sealed passcode is past its retention limit.
 	ErrRetentionPassed = errors.New("passcode: passcode no longer available")
+	// ErrReseal: the passcode was sealed with XChaCha20-Poly1305 by an
+	// earlier release (docs/sealed-format.md, format 1), which FIPS 140-3
+	// mode does not open: run [Service.Reseal] outside FIPS mode first.
+	ErrReseal = errors.New("passcode: sealed passcode must be re-sealed (Service.Reseal) to open in FIPS 140-3 mode")
 	// ErrResetExpired: the reset went stale; it is now Expired.
 	ErrResetExpired = errors.New("passcode: reset expired")
 	// ErrNoMailer: the user was to be notified but Config.Mailer is nil.
@@ -483,6 +487,8 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 	switch {
 	case errors.Is(err, seal.ErrExpired):
 		return Passcode{}, ErrRetentionPassed
+	case errors.Is(err, seal.ErrReseal):
+		return Passcode{}, ErrReseal
 	case err != nil:
 		return Passcode{}, fmt.Errorf("passcode: opening sealed passcode: %w", err)
 	}
