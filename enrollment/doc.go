@@ -33,7 +33,9 @@
 // password hash would add nothing against 71 bits and cost every
 // verification. When the host sets Config.SealKeys, an AES-256-GCM
 // sealed copy, bound to the site and digest, lets admins see the passcode
-// again with [Service.Reveal]; each view is an audit event.
+// again with [Service.Reveal]; each view is an audit event. After a
+// sealing key rotation, [Service.Reseal] re-seals every copy under the new
+// key in batches, over a Store that implements [Resealer] (docs/keys.md).
 //
 // # Lockout and alert
 //

@@ -74,4 +74,11 @@
 // the portal, signed in again within 5 minutes (for their self-service
 // reset), may reveal it; every view and every refusal is an Event. No error,
 // log line or event holds a passcode.
+//
+// To rotate the sealing key, make a new key current (keep the old one in
+// SealKeys) and run [Service.Reseal] from a job: it re-seals every stored
+// passcode under the new key in batches, with a progress report, over a
+// Store that implements [Resealer] (MemStore and store/postgres do); then
+// drop the old key. docs/keys.md has the runbook, and package keyfile keeps
+// the keys wrapped by a KMS or HSM key.
 package passcode
