@@ -1,9 +1,9 @@
 # The one command that runs everything CI runs: `make test`.
 GO ?= go
 
-.PHONY: test check unit fuzz fuzz-all bench
+.PHONY: test check unit fips fuzz fuzz-all bench
 
-test: check unit
+test: check unit fips
 
 check:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -23,6 +23,16 @@ unit:
 	cd apple/nanomdm && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 	# The console in headless Chromium (a nested module, for chromedp), its stores in PostgreSQL.
 	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 ./...'
+
+# The whole suite of the main module a second time with the Go
+# Cryptographic Module in FIPS 140-3 only mode (docs/keys.md, "The FIPS
+# 140-3 profile"): refused algorithms panic or fail, and the tests assert
+# each mode's behaviour. Without -race, to keep CI time down (the race pass
+# above runs the same code); so the allocation tests run here too, and
+# assert FIPS mode's counts. The nested modules (benchmarks against peer
+# libraries that use SHA-1, the browser test) run in the default mode only.
+fips:
+	scripts/with-postgres.sh env GODEBUG=fips140=only $(GO) test -count=1 ./...
 
 # Short fuzzing of every parser (FUZZTIME each, 10 s unless set:
 # `make fuzz FUZZTIME=1m`; PostgreSQL included); not part of `make test`.

@@ -34,6 +34,14 @@
 //     adapters that plug it into the domain packages' mail ports.
 //   - [github.com/mdmcred/mdmcred/store/postgres]: a PostgreSQL backend for
 //     every server-side Store, for hosts that run several instances.
+//   - [github.com/mdmcred/mdmcred/keyfile]: the key file of master, sealing
+//     and pepper keys, with key IDs and retirement, in clear or wrapped by a
+//     KMS or HSM key and unwrapped once at start.
+//   - [github.com/mdmcred/mdmcred/custody]: the port for keys an HSM or KMS
+//     holds (a master key's PRK, a wrapping key); backends in nested modules.
+//
+// docs/keys.md says where each key lives, how each rotates, and what the
+// FIPS 140-3 profile (GODEBUG=fips140=on) changes.
 //
 // Test kits, imported only from _test.go files: each domain package has one
 // beside it (servicepass/servicepasstest, enrollment/enrollmenttest,

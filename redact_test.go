@@ -21,8 +21,10 @@ import (
 	"unsafe"
 
 	"github.com/mdmcred/mdmcred/apple"
+	"github.com/mdmcred/mdmcred/custody"
 	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/secret"
+	"github.com/mdmcred/mdmcred/keyfile"
 	"github.com/mdmcred/mdmcred/notify"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/passcode"
@@ -69,6 +71,7 @@ var notSecret = map[string]string{
 	module + "/enrollment.Record.Digest": "keyed hash (HMAC-SHA256 under the host's pepper), stored at rest",
 	module + "/enrollment.Record.Sealed": "AEAD ciphertext under the host's sealing key, stored at rest",
 	module + "/passcode.Reset.Sealed":    "AEAD ciphertext under the host's sealing key, stored at rest",
+	module + "/keyfile.entry.wrapped":    "a key wrapped by a custodian's key (envelope encryption), kept in the key file",
 	module + "/otp.PINRecord.Digest":     "keyed hash (HMAC-SHA256 under the host's pepper), stored at rest",
 	// Not a secret at all: []uint8 is []byte to the type system.
 	module + "/servicepass.IssuerConfig.Retired": "retired key IDs, not key material",
@@ -78,6 +81,9 @@ var notSecret = map[string]string{
 	// SetAutoAdminPassword sends the salted hash instead of the password.
 	module + "/apple.ShadowHash.Entropy": "salted PBKDF2-HMAC-SHA512 output, sent to the Mac in place of the password",
 	module + "/apple.ShadowHash.Salt":    "random salt of the hash, public by design",
+	module + "/keyfile.Set.Retired":      "retired key IDs, not key material",
+	module + "/keyfile.set.retired":      "retired key IDs, not key material",
+	module + "/keyfile.Ring.retired":     "retired key IDs, not key material",
 	// The device state file holds used serials, counters and times, no key.
 	module + "/servicepass.FileStore.base": "SHA-256 of the state file last read (its checksum), not key material",
 }
@@ -525,6 +531,10 @@ func must(b []byte, err error) []byte {
 func otherCases() []redactCase {
 	return []redactCase{
 		add[apple.Secrets](),
+		add[custody.LocalKey](),
+		add[keyfile.File](),
+		add[keyfile.Ring](),
+		add[keyfile.Set](),
 		add[notify.Inline](),
 		add[notify.Message](),
 		add[notify.OneTimePIN](),

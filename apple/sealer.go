@@ -3,7 +3,6 @@ package apple
 import (
 	"encoding/binary"
 	"errors"
-	"io"
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/seal"
@@ -23,7 +22,7 @@ func NewKeys(m map[uint8][]byte) Keys { return secret.NewKeys(m) }
 var ErrSealed = errors.New("apple: sealed value cannot be opened")
 
 // Sealer keeps the secrets an MDM server holds between enrollment and
-// delivery sealed at rest with XChaCha20-Poly1305 under the host's keys:
+// delivery sealed at rest with AES-256-GCM (the project's sealed format, docs/sealed-format.md) under the host's keys:
 // UnlockTokens bound to their enrollment ID, escrowed [Secrets] bound to
 // their CommandUUID. A value sealed for one enrollment or command does not
 // open for another. It is safe for concurrent use.
@@ -32,10 +31,9 @@ type Sealer struct {
 }
 
 // NewSealer returns a Sealer that seals under keys[current] and opens under
-// any key in keys (keep retired keys until their values are gone). r
-// supplies nonces (crypto/rand.Reader when nil).
-func NewSealer(keys Keys, current uint8, r io.Reader) (*Sealer, error) {
-	s, err := seal.New(current, keys.Reveal(), r)
+// any key in keys (keep retired keys until their values are gone).
+func NewSealer(keys Keys, current uint8) (*Sealer, error) {
+	s, err := seal.New(current, keys.Reveal())
 	if err != nil {
 		return nil, fieldError("Keys", err.Error())
 	}
@@ -57,7 +55,7 @@ func (s *Sealer) SealToken(enrollmentID string, t UnlockToken) ([]byte, error) {
 	}
 	pt := t.Reveal()
 	defer clear(pt)
-	return s.s.Seal(pt, tokenAD(enrollmentID), time.Time{})
+	return s.s.Seal(pt, tokenAD(enrollmentID), time.Time{}), nil
 }
 
 // OpenToken opens a value made by SealToken for the same enrollmentID.
@@ -80,7 +78,7 @@ func (s *Sealer) SealSecrets(commandUUID string, sec Secrets, notAfter time.Time
 		clear(f)
 	}
 	defer clear(pt)
-	return s.s.Seal(pt, secretsAD(commandUUID), notAfter)
+	return s.s.Seal(pt, secretsAD(commandUUID), notAfter), nil
 }
 
 // OpenSecrets opens a value made by SealSecrets for the same commandUUID, at

@@ -9,11 +9,11 @@ import (
 
 func TestSealer(t *testing.T) {
 	keys := NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{1}, 32), 2: bytes.Repeat([]byte{2}, 32)})
-	s1, err := NewSealer(keys, 1, nil)
+	s1, err := NewSealer(keys, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s2, _ := NewSealer(keys, 2, nil)
+	s2, _ := NewSealer(keys, 2)
 	tok := []byte("unlock-token-bytes\x00\xff")
 	sealed, err := s1.SealToken("udid-1", NewUnlockToken(tok))
 	if err != nil || bytes.Contains(sealed, tok) {
@@ -50,10 +50,10 @@ func TestSealer(t *testing.T) {
 	if _, err := s1.OpenSecrets("CMD-1", ss, now); !errors.Is(err, ErrSealed) {
 		t.Errorf("tampered: %v", err)
 	}
-	if _, err := NewSealer(keys, 3, nil); err == nil {
+	if _, err := NewSealer(keys, 3); err == nil {
 		t.Error("unknown current key accepted")
 	}
-	if _, err := NewSealer(NewKeys(map[uint8][]byte{1: {1}}), 1, nil); err == nil {
+	if _, err := NewSealer(NewKeys(map[uint8][]byte{1: {1}}), 1); err == nil {
 		t.Error("short key accepted")
 	}
 }

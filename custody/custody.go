@@ -20,7 +20,9 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"log/slog"
 )
 
 // Key is an HMAC-SHA256 key held by a custodian. HMAC returns the 32-byte
@@ -55,8 +57,10 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// LocalKey is a [Key] held in process memory. It prints as redacted.
-type LocalKey struct{ key []byte }
+// LocalKey is a [Key] held in process memory. It prints as redacted under
+// every fmt verb, also as a value or through an unexported field (the key
+// sits behind a function, which fmt prints as an address).
+type LocalKey struct{ key func() []byte }
 
 // NewLocalKey returns a LocalKey over a copy of key, which must be at least
 // 32 bytes (HMAC-SHA256's output size, and the FIPS 140-3 floor of 112 bits
@@ -65,21 +69,34 @@ func NewLocalKey(key []byte) (*LocalKey, error) {
 	if len(key) < sha256.Size {
 		return nil, &Error{Backend: "local", Op: "import", Err: fmt.Errorf("key has %d bytes, want at least %d", len(key), sha256.Size)}
 	}
-	return &LocalKey{key: append([]byte(nil), key...)}, nil
+	k := append([]byte(nil), key...)
+	return &LocalKey{key: func() []byte { return k }}, nil
 }
 
 // HMAC implements [Key].
 func (k *LocalKey) HMAC(ctx context.Context, msg []byte) ([]byte, error) {
+	if ctx == nil {
+		return nil, &Error{Backend: "local", Op: "hmac", Err: errors.New("nil context")}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Backend: "local", Op: "hmac", Err: err}
 	}
-	m := hmac.New(sha256.New, k.key)
+	if k == nil || k.key == nil {
+		return nil, &Error{Backend: "local", Op: "hmac", Err: errors.New("zero LocalKey: make it with NewLocalKey")}
+	}
+	m := hmac.New(sha256.New, k.key())
 	m.Write(msg)
 	return m.Sum(nil), nil
 }
 
 // String redacts the key.
-func (k *LocalKey) String() string { return "custody.LocalKey([REDACTED])" }
+func (k LocalKey) String() string { return "custody.LocalKey([REDACTED])" }
 
 // Format redacts the key under every fmt verb.
-func (k *LocalKey) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
+func (k LocalKey) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(k.String())) }
+
+// LogValue redacts the key in log/slog.
+func (k LocalKey) LogValue() slog.Value { return slog.StringValue(k.String()) }
+
+// MarshalJSON redacts the key in encoding/json.
+func (k LocalKey) MarshalJSON() ([]byte, error) { return []byte(`"[REDACTED]"`), nil }

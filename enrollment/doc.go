@@ -31,9 +31,11 @@
 // pepper with a pepper ID (so the pepper can rotate), which is also the
 // index ResolveSite uses (passcodes are unique across sites). A slow
 // password hash would add nothing against 71 bits and cost every
-// verification. When the host sets Config.SealKeys, an XChaCha20-Poly1305
+// verification. When the host sets Config.SealKeys, an AES-256-GCM
 // sealed copy, bound to the site and digest, lets admins see the passcode
-// again with [Service.Reveal]; each view is an audit event.
+// again with [Service.Reveal]; each view is an audit event. After a
+// sealing key rotation, [Service.Reseal] re-seals every copy under the new
+// key in batches, over a Store that implements [Resealer] (docs/keys.md).
 //
 // # Lockout and alert
 //

@@ -29,6 +29,10 @@ var (
 	// configured, the passcode was generated before it was, or its
 	// retention limit has passed.
 	ErrNoReveal = errors.New("enrollment: passcode cannot be shown again")
+	// ErrReseal: the sealed copy was sealed with XChaCha20-Poly1305 by an
+	// earlier release (docs/sealed-format.md, format 1), which FIPS 140-3
+	// mode does not open: run [Service.Reseal] outside FIPS mode first.
+	ErrReseal = errors.New("enrollment: sealed copy must be re-sealed (Service.Reseal) to open in FIPS 140-3 mode")
 	// ErrAlert: a passcode locked but the security alert could not be sent.
 	// The lock stands; see [Service.ResendAlert].
 	ErrAlert = errors.New("enrollment: lock alert not sent")

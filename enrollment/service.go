@@ -71,7 +71,7 @@ type Config struct {
 	Peppers  Keys
 	PepperID uint8
 
-	// SealKeys, when set, keeps an XChaCha20-Poly1305 sealed copy of each
+	// SealKeys, when set, keeps an AES-256-GCM sealed copy (docs/sealed-format.md) of each
 	// new passcode so that [Service.Reveal] can show it again; keys are 32
 	// bytes, by ID, with SealKeyID the current one. The zero Keys (the
 	// default) keeps only the keyed hash: a passcode is shown once, when
@@ -163,7 +163,7 @@ func New(cfg Config) (*Service, error) {
 	if !cfg.SealKeys.IsZero() {
 		keys := cfg.SealKeys.Reveal()
 		defer clearKeys(keys)
-		if s.sealer, err = seal.New(cfg.SealKeyID, keys, s.rand); err != nil {
+		if s.sealer, err = seal.New(cfg.SealKeyID, keys); err != nil {
 			return nil, &ConfigError{Field: "SealKeys", Err: err}
 		}
 	}
@@ -217,9 +217,7 @@ func (s *Service) generate(ctx context.Context, site, by string, kind EventKind)
 			if s.revealFor > 0 {
 				notAfter = now.Add(s.revealFor)
 			}
-			if rec.Sealed, err = s.sealer.Seal([]byte(code), sealAD(site, rec.Digest), notAfter); err != nil {
-				return Passcode{}, fmt.Errorf("enrollment: sealing passcode: %w", err)
-			}
+			rec.Sealed = s.sealer.Seal([]byte(code), sealAD(site, rec.Digest), notAfter)
 		}
 		switch err := s.store.Put(ctx, rec); {
 		case errors.Is(err, ErrDuplicate):
@@ -310,6 +308,8 @@ func (s *Service) Reveal(ctx context.Context, site, viewer string) (Passcode, er
 	switch {
 	case errors.Is(err, seal.ErrExpired):
 		return Passcode{}, fmt.Errorf("%w: retention limit passed", ErrNoReveal)
+	case errors.Is(err, seal.ErrReseal):
+		return Passcode{}, fmt.Errorf("%w: %w", ErrNoReveal, ErrReseal)
 	case err != nil:
 		return Passcode{}, fmt.Errorf("%w: %w", ErrNoReveal, err)
 	}

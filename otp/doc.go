@@ -33,6 +33,19 @@
 // its timing does not depend on which step (if any) matched.
 // [ValidateHOTP] does the same over an RFC 4226 look-ahead window.
 //
+// # FIPS 140-3 mode
+//
+// When the Go Cryptographic Module runs in FIPS 140-3 mode
+// (crypto/fips140.Enabled: GODEBUG=fips140=on or only), [NewKey] and so
+// every import and generation ([ParseKey], [ParseURI], [GenerateKey],
+// [Generate]) refuse HMAC-SHA-1 (the zero [Params]) and secrets shorter
+// than [FIPSMinSecretLen] (112 bits, NIST SP 800-131A) with a [*FIPSError]
+// naming the field and the rule (matching [ErrFIPS]): use SHA256, which
+// most authenticator apps accept, and [GenerateKey]'s full-length secrets.
+// Codes are then computed with crypto/hmac, inside the module, rather than
+// the prepared-state path below. PIN digests are HMAC-SHA256 in both modes.
+// docs/keys.md lists what the profile changes.
+//
 // # Performance
 //
 // A [Key] is decoded once and holds the HMAC state after the padded key

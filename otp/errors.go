@@ -55,6 +55,10 @@ var (
 	// issued to one user in the issue window.
 	ErrRateLimited = errors.New("otp: too many PINs issued")
 
+	// ErrFIPS is matched by every [*FIPSError]: a key FIPS 140-3 mode
+	// refuses (HMAC-SHA-1, or a secret under 112 bits).
+	ErrFIPS = errors.New("otp: not allowed in FIPS 140-3 mode")
+
 	// ErrIneligible is matched by every [*IneligibleError].
 	ErrIneligible = errors.New("otp: one-time PIN not available")
 )
@@ -121,6 +125,8 @@ func detail(err error) string {
 		return e.Reason + " at offset " + strconv.Itoa(e.Offset)
 	case *ParamError:
 		return e.Field + ": " + e.Reason
+	case *FIPSError:
+		return e.Field + ": " + e.Rule
 	}
 	return err.Error()
 }
@@ -197,3 +203,18 @@ func (e *RateLimitError) Error() string {
 
 // Is reports whether target is [ErrRateLimited].
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// FIPSError says which key parameter FIPS 140-3 mode refuses and the rule:
+// HMAC-SHA-1 (Field "Algorithm") or a secret shorter than
+// [FIPSMinSecretLen] (Field "Secret"). Outside FIPS mode such keys are
+// accepted. It never holds the secret. It matches [ErrFIPS].
+type FIPSError struct {
+	Field string
+	Rule  string
+}
+
+// Error names the field and the rule.
+func (e *FIPSError) Error() string { return "otp: " + e.Field + ": " + e.Rule }
+
+// Is reports whether target is [ErrFIPS].
+func (e *FIPSError) Is(target error) bool { return target == ErrFIPS }

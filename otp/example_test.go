@@ -12,9 +12,11 @@ import (
 )
 
 // A server enrolls a user's authenticator app and validates its codes,
-// refusing a code used before.
+// refusing a code used before. The examples use SHA256 (here the RFC 6238
+// SHA-256 seed), which FIPS 140-3 mode accepts; SHA1, the zero Params,
+// is refused there.
 func ExampleValidateTOTP() {
-	key, err := otp.ParseKey("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", otp.Params{})
+	key, err := otp.ParseKey("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA", otp.Params{Algorithm: otp.SHA256})
 	if err != nil {
 		panic(err)
 	}
@@ -29,31 +31,31 @@ func ExampleValidateTOTP() {
 	_, err = otp.ValidateTOTP(key, code, now.Add(10*time.Second), otp.ValidateOpts{Past: 1, MinStep: last + 1})
 	fmt.Println(err)
 	// Output:
-	// 081804 37037036 <nil>
+	// 084774 37037036 <nil>
 	// otp: code already used
 }
 
 func ExampleHOTP() {
-	key, _ := otp.NewKey([]byte("12345678901234567890"), otp.Params{})
+	key, _ := otp.NewKey([]byte("12345678901234567890123456789012"), otp.Params{Algorithm: otp.SHA256})
 	for c := range uint64(3) {
 		fmt.Println(otp.HOTP(key, c).Reveal())
 	}
 	// Output:
-	// 755224
-	// 287082
-	// 359152
+	// 920136
+	// 119246
+	// 882438
 }
 
 func ExampleAppendTOTP() {
-	key, _ := otp.NewKey([]byte("12345678901234567890"), otp.Params{Digits: 8})
+	key, _ := otp.NewKey([]byte("12345678901234567890123456789012"), otp.Params{Algorithm: otp.SHA256, Digits: 8})
 	buf := make([]byte, 0, otp.MaxDigits) // reuse: no allocation per code
 	buf = otp.AppendTOTP(buf[:0], key, time.Unix(59, 0))
 	fmt.Println(string(buf))
-	// Output: 94287082
+	// Output: 46119246
 }
 
 func ExampleURI_Build() {
-	key, _ := otp.NewKey([]byte("12345678901234567890"), otp.Params{})
+	key, _ := otp.NewKey([]byte("12345678901234567890123456789012"), otp.Params{Algorithm: otp.SHA256})
 	uri, err := otp.URI{Issuer: "Example Corp", Account: "alice@example.com", Key: key}.Build()
 	if err != nil {
 		panic(err)
@@ -62,11 +64,11 @@ func ExampleURI_Build() {
 	fmt.Println(uri.Reveal())
 	// Output:
 	// [REDACTED]
-	// otpauth://totp/Example%20Corp:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example%20Corp&algorithm=SHA1&digits=6&period=30
+	// otpauth://totp/Example%20Corp:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA&issuer=Example%20Corp&algorithm=SHA256&digits=6&period=30
 }
 
 func ExampleParseURI() {
-	u, err := otp.ParseURI("otpauth://totp/ACME:bob?secret=gezd gnbv gy3t qojq gezd gnbv gy3t qojq&digits=8")
+	u, err := otp.ParseURI("otpauth://totp/ACME:bob?secret=gezd gnbv gy3t qojq gezd gnbv gy3t qojq gezd gnbv gy3t qojq geza&algorithm=SHA256&digits=8")
 	if err != nil {
 		panic(err)
 	}
@@ -75,7 +77,7 @@ func ExampleParseURI() {
 	_, err = otp.ParseURI("otpauth://totp/ACME:bob?secret=GEZDGNBV")
 	fmt.Println(errors.Is(err, otp.ErrURI), errors.Is(err, otp.ErrSecret))
 	// Output:
-	// ACME bob otp.Key{SHA1, 8 digits, 30s, secret [REDACTED]}
+	// ACME bob otp.Key{SHA256, 8 digits, 30s, secret [REDACTED]}
 	// true true
 }
 

@@ -2,6 +2,7 @@ package otp
 
 import (
 	"bytes"
+	"crypto/fips140"
 	"testing"
 
 	"github.com/leanovate/gopter"
@@ -9,14 +10,33 @@ import (
 	"github.com/leanovate/gopter/prop"
 )
 
+// modeAlgs and modeMinLen are the algorithms and the shortest secret the
+// mode accepts: FIPS 140-3 mode refuses SHA1 and secrets under
+// FIPSMinSecretLen.
+func modeAlgs() []Algorithm {
+	if fips140.Enabled() {
+		return []Algorithm{SHA256, SHA512}
+	}
+	return []Algorithm{SHA1, SHA256, SHA512}
+}
+
+func modeMinLen() int {
+	if fips140.Enabled() {
+		return FIPSMinSecretLen
+	}
+	return MinSecretLen
+}
+
+// TestFastPathInUse: outside FIPS mode keys use the prepared-state path; in
+// FIPS mode every HMAC goes through crypto/hmac (the validated module).
 func TestFastPathInUse(t *testing.T) {
-	for _, a := range []Algorithm{SHA1, SHA256, SHA512} {
+	for _, a := range modeAlgs() {
 		k, err := NewKey(make([]byte, 20), Params{Algorithm: a})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !k.fast {
-			t.Errorf("%v: the prepared-state path disagrees with crypto/hmac", a)
+		if k.fast == fips140.Enabled() {
+			t.Errorf("%v: fast = %v in FIPS mode %v", a, k.fast, fips140.Enabled())
 		}
 	}
 }
@@ -28,17 +48,19 @@ func TestPropertyFastEqualsStd(t *testing.T) {
 	p := gopter.NewProperties(gopter.DefaultTestParameters())
 	p.Property("fast path == crypto/hmac", prop.ForAll(
 		func(secret []byte, counter uint64, alg int) bool {
-			k, err := NewKey(secret, Params{Algorithm: []Algorithm{SHA1, SHA256, SHA512}[alg]})
+			algs := modeAlgs()
+			k, err := NewKey(secret, Params{Algorithm: algs[alg%len(algs)]})
 			if err != nil {
 				return false
 			}
 			var a, b [64]byte
+			k.fast = true // also in FIPS mode, to compare the two paths
 			fast := k.mac(counter, &a)
 			k.fast = false
 			std := k.mac(counter, &b)
 			return bytes.Equal(fast, std) && len(fast) == k.alg.Size()
 		},
-		gen.SliceOfN(200, gen.UInt8()).Map(func(b []byte) []byte { return b[:MinSecretLen+int(b[0])%(200-MinSecretLen)] }),
+		gen.SliceOfN(200, gen.UInt8()).Map(func(b []byte) []byte { return b[:modeMinLen()+int(b[0])%(200-modeMinLen())] }),
 		gen.UInt64(),
 		gen.IntRange(0, 2),
 	))
@@ -52,8 +74,8 @@ func TestPropertyFastEqualsStd(t *testing.T) {
 // all of them.
 func TestFastPathEveryKeyLength(t *testing.T) {
 	counters := []uint64{0, 1, 1<<32 - 1, 1 << 32, 1<<63 - 1, 1 << 63, ^uint64(0)}
-	for _, a := range []Algorithm{SHA1, SHA256, SHA512} {
-		for n := MinSecretLen; n <= MaxSecretLen; n++ {
+	for _, a := range modeAlgs() {
+		for n := modeMinLen(); n <= MaxSecretLen; n++ {
 			secret := make([]byte, n)
 			for i := range secret {
 				secret[i] = byte(n*7 + i*13)
@@ -62,9 +84,7 @@ func TestFastPathEveryKeyLength(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !k.fast {
-				t.Fatalf("%v: fast path off", a)
-			}
+			k.fast = true // also in FIPS mode, to compare the two paths
 			for _, c := range counters {
 				var f, s [64]byte
 				fast := k.mac(c, &f)

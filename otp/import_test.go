@@ -2,6 +2,7 @@ package otp_test
 
 import (
 	"bytes"
+	"crypto/fips140"
 	"errors"
 	"strings"
 	"testing"
@@ -12,9 +13,17 @@ import (
 
 // Issue 15, otp 1: what a user moving from pquerna/otp imports.
 
+// In FIPS 140-3 mode the weak keys from 80 to 111 bits are refused
+// (FIPSError, field Secret), as is Google's SHA1 example; from 112 bits on
+// they import and those under 128 are still marked weak.
 func TestImportWeakKeys(t *testing.T) {
+	p := otp.Params{Algorithm: modeAlgorithms()[0]}
 	for n := otp.MinSecretLen; n <= otp.StrongSecretLen+4; n++ {
-		k, err := otp.NewKey(bytes.Repeat([]byte{7}, n), otp.Params{})
+		k, err := otp.NewKey(bytes.Repeat([]byte{7}, n), p)
+		if fips140.Enabled() && n < otp.FIPSMinSecretLen {
+			wantFIPS(t, err, "Secret")
+			continue
+		}
 		if err != nil {
 			t.Fatalf("%d-byte secret refused: %v", n, err)
 		}
@@ -23,6 +32,10 @@ func TestImportWeakKeys(t *testing.T) {
 		}
 	}
 	u, err := otp.ParseURI("otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME")
+	if fips140.Enabled() {
+		wantFIPS(t, err, "Algorithm")
+		return
+	}
 	if err != nil {
 		t.Fatalf("Google's 80-bit example: %v", err)
 	}
@@ -40,7 +53,7 @@ func TestImportWeakKeys(t *testing.T) {
 }
 
 func TestGeneratedKeysAreNeverWeak(t *testing.T) {
-	for _, a := range []otp.Algorithm{otp.SHA1, otp.SHA256, otp.SHA512} {
+	for _, a := range modeAlgorithms() {
 		for range 20 {
 			k, err := otp.GenerateKey(nil, otp.Params{Algorithm: a})
 			if err != nil {
@@ -87,7 +100,14 @@ func TestRefusalsSayWhy(t *testing.T) {
 // Issue 15, otp 3: one call makes a key with its URI; a symmetric skew.
 
 func TestGenerate(t *testing.T) {
-	k, uri, err := otp.Generate(otp.GenerateOpts{Issuer: "ACME Co", Account: "alice@example.com"})
+	// The zero Params are SHA1, which FIPS 140-3 mode refuses.
+	_, _, err := otp.Generate(otp.GenerateOpts{Issuer: "ACME Co", Account: "alice@example.com"})
+	if fips140.Enabled() {
+		wantFIPS(t, err, "Algorithm")
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	k, uri, err := otp.Generate(otp.GenerateOpts{Issuer: "ACME Co", Account: "alice@example.com", Params: otp.Params{Algorithm: otp.SHA256}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,9 +129,9 @@ func TestGenerate(t *testing.T) {
 		"no account":    {Issuer: "ACME"},
 		"colon":         {Issuer: "AC:ME", Account: "a"},
 		"bidi":          {Issuer: "ACME", Account: "a\u202eb"},
-		"bad kind":      {Account: "a", Kind: 7},
+		"bad kind":      {Account: "a", Kind: 7, Params: otp.Params{Algorithm: otp.SHA256}},
 		"bad params":    {Account: "a", Params: otp.Params{Digits: 4}},
-		"reader is dry": {Account: "a", Rand: strings.NewReader("short")},
+		"reader is dry": {Account: "a", Rand: strings.NewReader("short"), Params: otp.Params{Algorithm: otp.SHA256}},
 	} {
 		if _, _, err := otp.Generate(opts); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -120,13 +140,13 @@ func TestGenerate(t *testing.T) {
 	if _, _, err := otp.Generate(otp.GenerateOpts{Account: "a", Params: otp.Params{Digits: 4}}); !errors.Is(err, otp.ErrParams) {
 		t.Errorf("bad params: %v, want ErrParams", err)
 	}
-	if _, _, err := otp.Generate(otp.GenerateOpts{Account: ""}); !errors.Is(err, otp.ErrURI) {
+	if _, _, err := otp.Generate(otp.GenerateOpts{Account: "", Params: otp.Params{Algorithm: otp.SHA256}}); !errors.Is(err, otp.ErrURI) {
 		t.Errorf("no account: %v, want ErrURI", err)
 	}
 }
 
 func TestValidateSkew(t *testing.T) {
-	k, _ := otp.NewKey(rfcKey, otp.Params{})
+	k, _ := otp.NewKey(rfcKey, otp.Params{Algorithm: testAlg})
 	now := time.Unix(1_700_000_000, 0)
 	cur := k.Step(now)
 	for off := -3; off <= 3; off++ {

@@ -1,6 +1,7 @@
 package otp
 
 import (
+	"crypto/fips140"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha1"
@@ -83,6 +84,10 @@ const (
 	// StrongSecretLen is the shortest secret that is not weak: 128 bits,
 	// the minimum of RFC 4226 §4 (R6).
 	StrongSecretLen = 16
+	// FIPSMinSecretLen is the shortest secret accepted in FIPS 140-3 mode:
+	// 14 bytes, NIST SP 800-131A's 112-bit floor for HMAC keys, which the
+	// Go Cryptographic Module enforces. See [FIPSError].
+	FIPSMinSecretLen = 14
 	// MaxSecretLen bounds the secret length so that parsing untrusted input
 	// does bounded work.
 	MaxSecretLen = 256
@@ -162,6 +167,10 @@ type keyMaterial struct {
 // bytes. The secret is copied. A secret shorter than StrongSecretLen is
 // accepted (existing 80-bit keys must be importable) and the Key reports
 // [Key.Weak].
+//
+// In FIPS 140-3 mode (crypto/fips140.Enabled) it refuses SHA1 and secrets
+// shorter than FIPSMinSecretLen with a [*FIPSError]; every function that
+// makes a Key goes through it, so import and generation refuse them too.
 func NewKey(secret []byte, p Params) (*Key, error) {
 	p, err := p.withDefaults()
 	if err != nil {
@@ -174,6 +183,9 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 		}
 		return nil, &SecretError{Offset: -1, Reason: reason + ": " + strconv.Itoa(len(secret)) + " bytes, must be " + strconv.Itoa(MinSecretLen) + " to " + strconv.Itoa(MaxSecretLen)}
 	}
+	if err := checkFIPS(p.Algorithm, len(secret)); err != nil {
+		return nil, err
+	}
 	k := &Key{
 		m:      refTo(&keyMaterial{secret: append([]byte(nil), secret...)}),
 		alg:    p.Algorithm,
@@ -182,8 +194,27 @@ func NewKey(secret []byte, p Params) (*Key, error) {
 		mod:    pow10[p.Digits],
 	}
 	k.prepare()
-	k.fast = fastPathAgrees[k.alg]()
+	// In FIPS mode every HMAC goes through crypto/hmac, the validated
+	// module's implementation, rather than the prepared-state fast path,
+	// which computes the same function outside the module's boundary.
+	k.fast = !fips140.Enabled() && fastPathAgrees[k.alg]()
 	return k, nil
+}
+
+// checkFIPS applies the FIPS 140-3 profile's rules for HMAC keys when FIPS
+// mode is on: an approved hash (SHA-2) and at least 112 bits of key.
+func checkFIPS(a Algorithm, secretLen int) error {
+	if !fips140.Enabled() {
+		return nil
+	}
+	if a == SHA1 {
+		return &FIPSError{Field: "Algorithm", Rule: "HMAC-SHA-1 is not allowed in FIPS 140-3 mode; use SHA256 or SHA512"}
+	}
+	if secretLen < FIPSMinSecretLen {
+		return &FIPSError{Field: "Secret", Rule: "HMAC keys shorter than 112 bits (" + strconv.Itoa(FIPSMinSecretLen) +
+			" bytes) are not allowed in FIPS 140-3 mode; got " + strconv.Itoa(secretLen) + " bytes"}
+	}
+	return nil
 }
 
 // prepare hashes the padded key blocks once (RFC 2104): keys longer than a
@@ -458,7 +489,7 @@ var fastPathAgrees = map[Algorithm]func() bool{
 }
 
 func agrees(a Algorithm) bool {
-	for _, n := range []int{MinSecretLen, 200} {
+	for _, n := range []int{32, 200} {
 		secret := make([]byte, n)
 		for i := range secret {
 			secret[i] = byte(i)

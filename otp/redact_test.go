@@ -88,11 +88,11 @@ func assertNoLeak(t *testing.T, what string, outs []string, secret []byte) {
 }
 
 func TestKeyNeverPrintsSecretUnderAnyVerb(t *testing.T) {
-	k, err := otp.NewKey(keyMarker, otp.Params{})
+	k, err := otp.NewKey(keyMarker, otp.Params{Algorithm: testAlg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	weak, err := otp.NewKey(keyMarker[:10], otp.Params{})
+	weak, err := otp.NewKey(keyMarker[:otp.FIPSMinSecretLen], otp.Params{Algorithm: testAlg})
 	if err != nil {
 		t.Fatal(err)
 	}

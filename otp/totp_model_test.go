@@ -28,7 +28,7 @@ const (
 )
 
 var mKey = func() *otp.Key {
-	k, err := otp.NewKey([]byte("model-based-test-key"), otp.Params{Digits: 10})
+	k, err := otp.NewKey([]byte("model-based-test-key"), otp.Params{Algorithm: otp.SHA256, Digits: 10})
 	if err != nil {
 		panic(err)
 	}

@@ -53,7 +53,7 @@ func newTOTPEnv(t *testing.T) (*otp.TOTPService, *mdmcredtest.Clock, *bytes.Buff
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, _ := otp.NewKey(rfcKey, otp.Params{})
+	k, _ := otp.NewKey(rfcKey, otp.Params{Algorithm: testAlg})
 	return svc, clock, logs, k
 }
 
@@ -130,7 +130,7 @@ func ExampleTOTPService() {
 	if err != nil {
 		panic(err)
 	}
-	key, _ := otp.ParseKey("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", otp.Params{})
+	key, _ := otp.ParseKey("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA", otp.Params{Algorithm: otp.SHA256})
 	ctx := context.Background()
 	code := otp.TOTP(key, clock.Now()).Reveal() // what the user's app shows
 
@@ -165,7 +165,10 @@ func ExampleGenerate() {
 	key, uri, err := otp.Generate(otp.GenerateOpts{
 		Issuer:  "ACME",
 		Account: "alice@example.com",
-		Rand:    bytes.NewReader(bytes.Repeat([]byte{0x42}, 20)), // crypto/rand when nil
+		// SHA1, the zero Params, is what every app supports; FIPS 140-3
+		// mode refuses it, SHA256 works in both.
+		Params: otp.Params{Algorithm: otp.SHA256},
+		Rand:   bytes.NewReader(bytes.Repeat([]byte{0x42}, 32)), // crypto/rand when nil
 	})
 	if err != nil {
 		panic(err)
@@ -173,8 +176,8 @@ func ExampleGenerate() {
 	fmt.Println(key)
 	fmt.Println(uri.Reveal()) // render it as a QR code; keep key.Secret() sealed
 	// Output:
-	// otp.Key{SHA1, 6 digits, 30s, secret [REDACTED]}
-	// otpauth://totp/ACME:alice%40example.com?secret=IJBEEQSCIJBEEQSCIJBEEQSCIJBEEQSC&issuer=ACME&algorithm=SHA1&digits=6&period=30
+	// otp.Key{SHA256, 6 digits, 30s, secret [REDACTED]}
+	// otpauth://totp/ACME:alice%40example.com?secret=IJBEEQSCIJBEEQSCIJBEEQSCIJBEEQSCIJBEEQSCIJBEEQSCIJBA&issuer=ACME&algorithm=SHA256&digits=6&period=30
 }
 
 // TestTOTPForgetAfterKeyChange: a key with a longer period has lower step
@@ -185,7 +188,7 @@ func TestTOTPForgetAfterKeyChange(t *testing.T) {
 	if _, err := svc.Verify(ctx, "alice", k, otp.TOTP(k, clock.Now()).Reveal()); err != nil {
 		t.Fatal(err)
 	}
-	k2, _ := otp.NewKey(rfcKey[:16], otp.Params{Period: time.Hour})
+	k2, _ := otp.NewKey(rfcKey[:16], otp.Params{Algorithm: testAlg, Period: time.Hour})
 	code := otp.TOTP(k2, clock.Now()).Reveal()
 	if _, err := svc.Verify(ctx, "alice", k2, code); !errors.Is(err, otp.ErrReplay) {
 		t.Fatalf("new key before Forget: %v, want ErrReplay", err)
@@ -214,7 +217,7 @@ func TestTOTPStoreErrorsAreWrapped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, _ := otp.NewKey(rfcKey, otp.Params{})
+	k, _ := otp.NewKey(rfcKey, otp.Params{Algorithm: testAlg})
 	ctx := context.Background()
 	code := otp.TOTP(k, time.Now()).Reveal()
 	_, verr := svc.Verify(ctx, "alice", k, code)

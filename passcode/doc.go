@@ -75,11 +75,18 @@
 // Passcodes are [Passcode] values, which print as [REDACTED]; the sealing
 // keys are [Keys] ([NewKeys]), which print as their key IDs, so a Config
 // can be logged. At rest the
-// passcode is sealed with XChaCha20-Poly1305, bound to the reset (its ID,
+// passcode is sealed with AES-256-GCM, bound to the reset (its ID,
 // device, requester, owner and self-service flag, so a rewritten row does
 // not open), with a retention limit ([Config.Retention], default 48 h).
 // Only the requesting admin (for an admin reset) or the device's own user in
 // the portal, signed in again within 5 minutes (for their self-service
 // reset), may reveal it; every view and every refusal is an Event. No error,
 // log line or event holds a passcode.
+//
+// To rotate the sealing key, make a new key current (keep the old one in
+// SealKeys) and run [Service.Reseal] from a job: it re-seals every stored
+// passcode under the new key in batches, with a progress report, over a
+// Store that implements [Resealer] (MemStore and store/postgres do); then
+// drop the old key. docs/keys.md has the runbook, and package keyfile keeps
+// the keys wrapped by a KMS or HSM key.
 package passcode

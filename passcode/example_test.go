@@ -1,6 +1,7 @@
 package passcode_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -177,4 +178,25 @@ func ExampleCheckLostMode() {
 	// android-enterprise-work-profile 34 allowed
 	// android-enterprise-work-profile 34 refused: lost-mode-company-owned
 	// android-enterprise-work-profile 32 refused: lost-mode-api-level
+}
+
+// After a sealing key rotation, Reseal moves every sealed passcode to the
+// new key, in batches, while the service runs; then the old key can go.
+func ExampleService_Reseal() {
+	ctx := context.Background()
+	store := passcode.NewMemStore()
+	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32) // from your key file (package keyfile)
+	before, _ := passcode.New(passcode.Config{Store: store, SealKeys: passcode.NewKeys(map[uint8][]byte{1: oldKey}), SealKeyID: 1})
+	for _, dev := range []string{"dev-1", "dev-2", "dev-3"} {
+		_, _ = before.Request(ctx, passcode.ResetRequest{Actor: "admin@example.com",
+			Device: passcode.Device{ID: dev, Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true}})
+	}
+
+	// Key 2 is current; key 1 stays until the re-seal is done.
+	svc, _ := passcode.New(passcode.Config{Store: store, SealKeys: passcode.NewKeys(map[uint8][]byte{1: oldKey, 2: newKey}), SealKeyID: 2})
+	p, err := svc.Reseal(ctx, func(p passcode.ResealProgress) { fmt.Printf("progress: %+v\n", p) })
+	fmt.Println(p.Resealed, err)
+	// Output:
+	// progress: {Visited:3 Resealed:3 Failed:0}
+	// 3 <nil>
 }

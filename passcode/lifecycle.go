@@ -183,7 +183,7 @@ type Reset struct {
 	UpdatedAt   time.Time // UTC, last transition
 	// StaleAt is when an open reset expires (RequestedAt + StaleAfter).
 	StaleAt time.Time
-	// Sealed is the new passcode sealed with XChaCha20-Poly1305, bound to
+	// Sealed is the new passcode sealed with AES-256-GCM (docs/sealed-format.md), bound to
 	// ID, DeviceID, RequestedBy, Owner and SelfService (none of which may
 	// change after Create) and carrying its own retention limit; nil for
 	// ClearPasscode. It is opaque to the Store.

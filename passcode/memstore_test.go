@@ -10,3 +10,7 @@ import (
 func TestMemStore(t *testing.T) {
 	passcodetest.RunStore(t, func(*testing.T) passcode.Store { return passcode.NewMemStore() })
 }
+
+func TestMemStoreResealer(t *testing.T) {
+	passcodetest.RunResealer(t, func(*testing.T) passcode.Store { return passcode.NewMemStore() })
+}

@@ -55,6 +55,10 @@ var (
 	ErrNoPasscode = errors.New("passcode: reset has no passcode to show")
 	// ErrRetentionPassed: the sealed passcode is past its retention limit.
 	ErrRetentionPassed = errors.New("passcode: passcode no longer available")
+	// ErrReseal: the passcode was sealed with XChaCha20-Poly1305 by an
+	// earlier release (docs/sealed-format.md, format 1), which FIPS 140-3
+	// mode does not open: run [Service.Reseal] outside FIPS mode first.
+	ErrReseal = errors.New("passcode: sealed passcode must be re-sealed (Service.Reseal) to open in FIPS 140-3 mode")
 	// ErrResetExpired: the reset went stale; it is now Expired.
 	ErrResetExpired = errors.New("passcode: reset expired")
 	// ErrNoMailer: the user was to be notified but Config.Mailer is nil.
@@ -107,7 +111,7 @@ type Delivery struct {
 type Config struct {
 	// Store keeps resets and events. Required.
 	Store Store
-	// SealKeys are 32-byte XChaCha20-Poly1305 keys by key ID, under which
+	// SealKeys are 32-byte AES-256-GCM keys by key ID, under which
 	// passcodes are sealed at rest; keep old keys until their passcodes'
 	// retention has passed. Required; build it with [NewKeys]. It prints
 	// as its key IDs only.
@@ -161,7 +165,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Rand = rand.Reader
 	}
 	keys := cfg.SealKeys.Reveal()
-	sealer, err := seal.New(cfg.SealKeyID, keys, cfg.Rand)
+	sealer, err := seal.New(cfg.SealKeyID, keys)
 	for _, k := range keys {
 		clear(k) // the Sealer keeps its own copy
 	}
@@ -326,11 +330,8 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 		}
 		r.RetainUntil = now.Add(s.retention)
 		pt := []byte(pc.Reveal())
-		r.Sealed, err = s.sealer.Seal(pt, sealAD(r), r.RetainUntil)
+		r.Sealed = s.sealer.Seal(pt, sealAD(r), r.RetainUntil)
 		clear(pt)
-		if err != nil {
-			return Result{}, fmt.Errorf("passcode: sealing: %w", err)
-		}
 	}
 	ev := Event{Kind: EventTransition, ResetID: id, DeviceID: r.DeviceID, To: Requested, At: now, Actor: req.Actor}
 	if err := s.create(ctx, r, ev, now); err != nil {
@@ -486,6 +487,8 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 	switch {
 	case errors.Is(err, seal.ErrExpired):
 		return Passcode{}, ErrRetentionPassed
+	case errors.Is(err, seal.ErrReseal):
+		return Passcode{}, ErrReseal
 	case err != nil:
 		return Passcode{}, fmt.Errorf("passcode: opening sealed passcode: %w", err)
 	}

@@ -253,9 +253,9 @@ func (is *Issuer) Respond(ctx context.Context, r ResponseRequest) (Response, err
 	}
 	master := is.keys[ki]
 	var dk [KeySize]byte
-	ex := is.prks[ki].Get().(*expander)
-	ex.expand(&dk, r.DeviceID)
-	is.prks[ki].Put(ex)
+	if err := is.deviceKey(ctx, ki, r.DeviceID, &dk); err != nil {
+		return Response{}, err
+	}
 	h := hmac.New(sha256.New, dk[:])
 	clear(dk[:])
 	h.Write(responseMACInput(r.DeviceID, c.v, master.id, r.Actions, r.Mode))

@@ -198,7 +198,10 @@ type IssuerConfig struct {
 	// last one. All of them go into the keyrings [Issuer.DeviceKeys] and
 	// [Issuer.Provision] make, so that devices hold a new key before codes
 	// are made under it. Each key ID appears once and no key may be
-	// unusable ([ErrKeyUnusable]).
+	// unusable ([ErrKeyUnusable]). A key may be held by a custodian (an
+	// HSM, a KMS: [NewHeldMasterKey]); the issuer then derives device keys
+	// through it, one HMAC call with the request's context, and makes the
+	// same codes as from the key's bytes.
 	Keys []MasterKey
 	// Retired lists key IDs used before and since retired (removed from
 	// Keys). A key in Keys under one of them is refused with
@@ -226,7 +229,7 @@ type IssuerConfig struct {
 // prints, logs and marshals to JSON only its key IDs.
 type Issuer struct {
 	keys   []MasterKey
-	prks   []*sync.Pool // HMAC keyed by each master key's HKDF-Extract output
+	prks   []*sync.Pool // HMAC keyed by each in-memory master key's HKDF-Extract output; nil for a held key
 	store  Store
 	qr     QREncoder
 	mailer Mailer
@@ -256,6 +259,9 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 			return nil, &KeyError{Reason: ErrKeyIDReused, KeyID: int(k.id), Detail: "the key ID was retired; choose an ID never used before"}
 		}
 		seen[k.id] = true
+		if k.held != nil {
+			continue
+		}
 		if err := checkKey(k.id, k.raw(), "master key"); err != nil {
 			return nil, err
 		}
@@ -265,6 +271,10 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 		mailer: cfg.Mailer, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 	}
 	for _, k := range is.keys {
+		if k.held != nil {
+			is.prks = append(is.prks, nil)
+			continue
+		}
 		prk, err := hkdf.Extract(sha256.New, k.raw()[:], []byte(deviceKeySalt))
 		if err != nil {
 			return nil, fmt.Errorf("servicepass: deriving device key: %w", err)
@@ -318,17 +328,60 @@ func (is Issuer) MarshalJSON() ([]byte, error) {
 }
 
 // DeviceKeys returns the keyring to provision on deviceID: its device key
-// under every master key, the newest last.
+// under every master key, the newest last. It is
+// [Issuer.DeviceKeysContext] with context.Background().
 func (is *Issuer) DeviceKeys(deviceID string) ([]DeviceKey, error) {
+	return is.DeviceKeysContext(context.Background(), deviceID)
+}
+
+// DeviceKeysContext is [Issuer.DeviceKeys] with a context for the
+// custodians of held master keys ([NewHeldMasterKey]): one HMAC call per
+// held key. A custodian's failure matches [ErrCustody].
+func (is *Issuer) DeviceKeysContext(ctx context.Context, deviceID string) ([]DeviceKey, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
+	if err := checkDeviceID(deviceID); err != nil {
+		return nil, err
+	}
 	out := make([]DeviceKey, 0, len(is.keys))
-	for _, m := range is.keys {
-		k, err := DeriveDeviceKey(m, deviceID)
-		if err != nil {
+	for i, m := range is.keys {
+		var dk [KeySize]byte
+		if err := is.deviceKey(ctx, i, deviceID, &dk); err != nil {
 			return nil, err
 		}
-		out = append(out, k)
+		out = append(out, DeviceKey{id: m.id, key: boxKey(dk[:])})
+		clear(dk[:])
 	}
 	return out, nil
+}
+
+// deviceKey writes deviceID's device key under the issuer's master key ki
+// to dk: HKDF-Expand's one block, HMAC(PRK, deviceID || 0x01), with the
+// pooled HMAC of an in-memory key or one call to a held key's custodian.
+// deviceID has been checked.
+func (is *Issuer) deviceKey(ctx context.Context, ki int, deviceID string, dk *[KeySize]byte) error {
+	m := is.keys[ki]
+	if m.held == nil {
+		pool := is.prks[ki]
+		ex := pool.Get().(*expander)
+		ex.expand(dk, deviceID)
+		pool.Put(ex)
+		return nil
+	}
+	msg := make([]byte, 0, len(deviceID)+1)
+	msg = append(append(msg, deviceID...), 1)
+	mac, err := m.held.HMAC(ctx, msg)
+	if err != nil {
+		return fmt.Errorf("%w (key ID %d): %w", ErrCustody, m.id, err)
+	}
+	if len(mac) != KeySize {
+		clear(mac)
+		return fmt.Errorf("%w (key ID %d): the custodian returned %d bytes, want %d (an HMAC-SHA256)", ErrCustody, m.id, len(mac), KeySize)
+	}
+	copy(dk[:], mac)
+	clear(mac)
+	return checkKey(m.id, dk, "device key from the custodian")
 }
 
 // Provision returns what to install on deviceID at enrollment or after a
@@ -338,7 +391,13 @@ func (is *Issuer) DeviceKeys(deviceID string) ([]DeviceKey, error) {
 // [WriteProvisioningFile] or [Provisioning.Encode]; loc must be a named zone
 // (see [Provisioning.Location]).
 func (is *Issuer) Provision(deviceID string, mode Mode, loc *time.Location) (*Provisioning, error) {
-	keys, err := is.DeviceKeys(deviceID)
+	return is.ProvisionContext(context.Background(), deviceID, mode, loc)
+}
+
+// ProvisionContext is [Issuer.Provision] with a context for the custodians
+// of held master keys (see [Issuer.DeviceKeysContext]).
+func (is *Issuer) ProvisionContext(ctx context.Context, deviceID string, mode Mode, loc *time.Location) (*Provisioning, error) {
+	keys, err := is.DeviceKeysContext(ctx, deviceID)
 	if err != nil {
 		return nil, err
 	}
@@ -542,13 +601,12 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 		return Issued{}, err
 	}
 	// DeriveDeviceKey in two steps: the extract step depends on the master
-	// key only and was done in NewIssuer.
+	// key only and was done in NewIssuer (or by the custodian's import).
 	master := is.keys[ki]
 	var dk [KeySize]byte
-	pool := is.prks[ki]
-	ex := pool.Get().(*expander)
-	ex.expand(&dk, r.DeviceID)
-	pool.Put(ex)
+	if err := is.deviceKey(ctx, ki, r.DeviceID, &dk); err != nil {
+		return Issued{}, err
+	}
 	p := Payload{Version: Version, KeyID: master.id, Actions: r.Actions, Mode: r.Mode, DayValid: pl.dayValid, Expiry: pl.expiry}
 	canonical, err := makeCode(&p, &dk, r.DeviceID, is.rand)
 	clear(dk[:])

@@ -1,6 +1,7 @@
 package servicepass
 
 import (
+	"context"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -54,12 +56,23 @@ var (
 	// master keys, so no code could verify on the device. Issue returns
 	// it in a [*RuleError] (Field "KeyIDs").
 	ErrKeyNotHeld = errors.New("servicepass: the device holds none of the issuer's key IDs")
+	// ErrKeyInCustody: an operation that needs a master key's bytes
+	// (DeriveDeviceKey, ExtractPRK) given a key a custodian holds
+	// ([NewHeldMasterKey]); derive through the [Issuer] instead.
+	ErrKeyInCustody = errors.New("servicepass: the master key is held by a custodian")
 )
+
+// ErrCustody is matched by the error an [Issuer] returns when the custodian
+// of a held master key ([NewHeldMasterKey]) fails: an HSM or KMS error, a
+// timeout or cancellation of the context, an answer that is not 32 bytes.
+// The custodian's own error is wrapped too (errors.As reaches a
+// *custody.Error). It never holds key material.
+var ErrCustody = errors.New("servicepass: key custodian failed")
 
 // KeyError says which key was refused and why. It matches its Reason and
 // [ErrKey] with errors.Is. It never holds key material.
 type KeyError struct {
-	Reason error // one of ErrKeySize, ErrKeyUnusable, ErrNoKeys, ErrKeyIDTwice, ErrKeyIDReused
+	Reason error // one of ErrKeySize, ErrKeyUnusable, ErrNoKeys, ErrKeyIDTwice, ErrKeyIDReused, ErrKeyInCustody
 	KeyID  int   // the key ID at fault, or -1
 	Detail string
 }
@@ -96,9 +109,13 @@ func checkKey(id uint8, key *[KeySize]byte, what string) error {
 }
 
 // MasterKey is a site's secret from which every device key is derived, with
-// the ID that rotation uses. It prints as [REDACTED] under every fmt verb,
-// in log/slog and in encoding/json; [MasterKey.Bytes] reaches the key for
-// storage. The zero MasterKey is unusable: [NewIssuer] refuses it.
+// the ID that rotation uses. It is either key bytes in memory
+// ([NewMasterKey], [GenerateMasterKey]) or a key a custodian holds — an HSM,
+// a KMS — that the process never sees ([NewHeldMasterKey]); an [Issuer]
+// takes both and makes the same codes from the same key. It prints as
+// [REDACTED] under every fmt verb, in log/slog and in encoding/json;
+// [MasterKey.Bytes] reaches the bytes of an in-memory key for storage. The
+// zero MasterKey is unusable: [NewIssuer] refuses it.
 type MasterKey struct {
 	id uint8
 	// key is behind two pointers so that fmt, which prints a host's struct
@@ -106,7 +123,60 @@ type MasterKey struct {
 	// Format, shows an address, never the bytes (fmt prints what one
 	// pointer to an array points to, also in its bad-verb form).
 	key **[KeySize]byte
+	// held is the custodian of the key's PRK, for a held key (key is nil).
+	held HeldPRK
 }
+
+// HeldPRK is a master key's HKDF-SHA256 pseudorandom key (the PRK, see
+// [ExtractPRK]) in the hands of a custodian that computes HMAC-SHA256 under
+// it and never gives it out: HMAC returns the 32-byte HMAC-SHA256 of msg.
+// Every device key is one such HMAC, device key = HMAC(PRK, device ID ||
+// 0x01) (RFC 5869's HKDF-Expand for one block), so an HSM's or a KMS's HMAC
+// key derives the same device keys, codes and responses as the master key
+// in memory. custody.Key is this interface; its backends (PKCS#11, AWS
+// KMS, Vault Transit) live in nested modules, custody.LocalKey in memory.
+// Timeouts and retries are the context's. An error must not hold key
+// material.
+type HeldPRK interface {
+	HMAC(ctx context.Context, msg []byte) ([]byte, error)
+}
+
+// NewHeldMasterKey returns the master key under id whose PRK prk holds:
+// import [ExtractPRK] of an existing master key into the custodian to keep
+// the site's device keys, or create a new random 32-byte HMAC key there for
+// a new key ID. An [Issuer] derives every device key through prk, one HMAC
+// call with the request's context. [DeriveDeviceKey], [ExtractPRK] and
+// [MasterKey.Bytes] have no bytes to work with and refuse it
+// ([ErrKeyInCustody]). A nil prk is refused ([ErrKeyUnusable]).
+func NewHeldMasterKey(id uint8, prk HeldPRK) (MasterKey, error) {
+	if prk == nil || (reflect.ValueOf(prk).Kind() == reflect.Pointer && reflect.ValueOf(prk).IsNil()) {
+		return MasterKey{}, &KeyError{Reason: ErrKeyUnusable, KeyID: int(id), Detail: "no custodian"}
+	}
+	return MasterKey{id: id, held: prk}, nil
+}
+
+// ExtractPRK returns the HKDF-SHA256 pseudorandom key of an in-memory master
+// key, PRK = HMAC-SHA256(salt "mdmcred/servicepass/v1/device-key", master):
+// the 32 bytes to import into an HSM or a KMS as an HMAC-SHA256 key, so that
+// [NewHeldMasterKey] over it derives the same device keys (docs/keys.md).
+// Wipe the result once imported. It refuses an unusable key
+// ([ErrKeyUnusable]) and a held one ([ErrKeyInCustody]).
+func ExtractPRK(m MasterKey) ([]byte, error) {
+	if m.held != nil {
+		return nil, &KeyError{Reason: ErrKeyInCustody, KeyID: int(m.id)}
+	}
+	if err := checkKey(m.id, m.raw(), "master key"); err != nil {
+		return nil, err
+	}
+	prk, err := hkdf.Extract(sha256.New, m.raw()[:], []byte(deviceKeySalt))
+	if err != nil {
+		return nil, fmt.Errorf("servicepass: extracting the PRK: %w", err)
+	}
+	return prk, nil
+}
+
+// Held reports whether a custodian holds the key ([NewHeldMasterKey]).
+func (m MasterKey) Held() bool { return m.held != nil }
 
 // NewMasterKey wraps KeySize bytes of key material under id. It refuses
 // material of the wrong size ([ErrKeySize]) and all-zero or all-0xFF
@@ -141,8 +211,14 @@ func GenerateMasterKey(id uint8, r io.Reader) (MasterKey, error) {
 // ID returns the key ID carried in every code the key makes.
 func (m MasterKey) ID() uint8 { return m.id }
 
-// Bytes returns a copy of the key material, for the host's key storage.
-func (m MasterKey) Bytes() []byte { return append([]byte(nil), m.raw()[:]...) }
+// Bytes returns a copy of the key material, for the host's key storage;
+// nil for a held key, whose bytes the process never sees.
+func (m MasterKey) Bytes() []byte {
+	if m.held != nil {
+		return nil
+	}
+	return append([]byte(nil), m.raw()[:]...)
+}
 
 // raw returns the key material; the zero MasterKey has all-zero material.
 func (m MasterKey) raw() *[KeySize]byte {
@@ -152,11 +228,22 @@ func (m MasterKey) raw() *[KeySize]byte {
 	return *m.key
 }
 
-// Equal reports whether m and o are the same key under the same ID.
-func (m MasterKey) Equal(o MasterKey) bool { return m.id == o.id && keyEqual(m.raw(), o.raw()) }
+// Equal reports whether m and o are the same key under the same ID: equal
+// bytes, or for held keys the same custodian (compared with ==; a
+// custodian of a type that is not comparable equals no other).
+func (m MasterKey) Equal(o MasterKey) bool {
+	if m.held != nil || o.held != nil {
+		return m.id == o.id && m.held != nil && o.held != nil &&
+			reflect.TypeOf(m.held).Comparable() && reflect.TypeOf(m.held) == reflect.TypeOf(o.held) && m.held == o.held
+	}
+	return m.id == o.id && keyEqual(m.raw(), o.raw())
+}
 
 // String redacts the key.
 func (m MasterKey) String() string {
+	if m.held != nil {
+		return fmt.Sprintf("servicepass.MasterKey(id=%d, held by a custodian)", m.id)
+	}
 	return fmt.Sprintf("servicepass.MasterKey(id=%d, %s)", m.id, redacted)
 }
 
@@ -196,9 +283,12 @@ func NewDeviceKey(id uint8, key []byte) (DeviceKey, error) {
 }
 
 // DeriveDeviceKey derives the device key of deviceID from master. It refuses
-// an unusable master key ([ErrKeyUnusable]) and an invalid device ID
-// ([ErrDeviceID]).
+// an unusable master key ([ErrKeyUnusable]), a held one ([ErrKeyInCustody]:
+// use [Issuer.DeviceKeysContext]) and an invalid device ID ([ErrDeviceID]).
 func DeriveDeviceKey(master MasterKey, deviceID string) (DeviceKey, error) {
+	if master.held != nil {
+		return DeviceKey{}, &KeyError{Reason: ErrKeyInCustody, KeyID: int(master.id), Detail: "derive through the Issuer"}
+	}
 	if err := checkKey(master.id, master.raw(), "master key"); err != nil {
 		return DeviceKey{}, err
 	}

@@ -15,7 +15,7 @@
 //	mw, err := mdmnanomdm.New(nanomdm.New(store), mdmnanomdm.Config{
 //		Source: escrow,                       // a SecretSource: PINs, Recovery Lock passwords
 //		Tokens: tokens,                       // a TokenStore: sealed UnlockTokens
-//		Sealer: sealer,                       // apple.NewSealer(keys, id, nil)
+//		Sealer: sealer,                       // apple.NewSealer(keys, id)
 //		Lifecycle: resets,                    // a *passcode.Service
 //		ResetOf: func(ctx context.Context, enrollmentID, commandUUID string) (string, bool) { ... },
 //	})

@@ -17,7 +17,7 @@ import (
 // only the escrow holds.
 func Example() {
 	store := inmem.New()
-	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), 1, nil) // a real key in production
+	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), 1) // a real key in production
 	if err != nil {
 		panic(err)
 	}

@@ -99,7 +99,7 @@ func newServer(t *testing.T, bare bool) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key(2)}), 1, nil)
+	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key(2)}), 1)
 	if err != nil {
 		t.Fatal(err)
 	}

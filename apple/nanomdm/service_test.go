@@ -13,7 +13,7 @@ import (
 )
 
 func TestNewConfig(t *testing.T) {
-	sealer, _ := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key(1)}), 1, nil)
+	sealer, _ := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key(1)}), 1)
 	src := nanomdm.NewMemSource(sealer, nil)
 	tokens := nanomdm.NewMemTokenStore()
 	var next service.CheckinAndCommandService = &service.NopService{}
@@ -65,7 +65,7 @@ func TestMemTokenStore(t *testing.T) {
 }
 
 func TestMemSource(t *testing.T) {
-	sealer, _ := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key(1)}), 1, nil)
+	sealer, _ := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key(1)}), 1)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	src := nanomdm.NewMemSource(sealer, func() time.Time { return now })
 	ctx := context.Background()

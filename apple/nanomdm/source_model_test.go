@@ -82,7 +82,7 @@ func (r srcReport) PostCondition(s commands.State, res commands.Result) *gopter.
 func (r srcReport) String() string { return fmt.Sprintf("%s foreign=%v %s", r.cmd, r.foreign, r.kind) }
 
 func TestMemSourceModel(t *testing.T) {
-	sealer, _ := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key(1)}), 1, nil)
+	sealer, _ := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key(1)}), 1)
 	cmds := []string{"C1", "C2", "C3"}
 	proto := &commands.ProtoCommands{
 		NewSystemUnderTestFunc: func(commands.State) commands.SystemUnderTest {

@@ -74,7 +74,7 @@ func FuzzCommandReport(f *testing.F) {
 	f.Add([]byte(`<plist version="1.0"><dict><key>Status</key><string>Error</string><key>CommandUUID</key><string>C1</string><key>ErrorChain</key><array><dict><key>ErrorCode</key><integer>12067</integer></dict></array></dict></plist>`), "Error")
 	f.Add([]byte("not a plist"), "Idle")
 	f.Add([]byte{}, "NotNow")
-	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), 1, nil)
+	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), 1)
 	if err != nil {
 		f.Fatal(err)
 	}

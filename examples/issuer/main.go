@@ -24,7 +24,10 @@
 // writes the device's provisioning file (servicepass.Provisioning, specified
 // in docs/servicepass-format.md §10) that the device agent reads (see
 // examples/deviceagent), with the device's mode and time zone. The master
-// key file is documented in examples/internal/provision.
+// key file is a key file (package keyfile, docs/keyfile-format.md) with the
+// master keys in clear; files of the earlier "mdmcred master keys v1"
+// format are read too and rewritten in the key file format on the next
+// masterkey -rotate or retire.
 //
 // issue makes a service password and prints it grouped for reading aloud.
 // Its options are those of the console's panel:
@@ -78,6 +81,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/examples/internal/provision"
+	"github.com/mdmcred/mdmcred/keyfile"
 	"github.com/mdmcred/mdmcred/notify"
 	"github.com/mdmcred/mdmcred/qr"
 	"github.com/mdmcred/mdmcred/servicepass"
@@ -168,13 +172,13 @@ func masterKey(args []string, stdout, stderr io.Writer) int {
 	if *id > 255 {
 		return failf(stderr, exitUsage, "masterkey: -id must be 0 to 255")
 	}
-	var mf provision.MasterFile
+	mf := masterFile{file: keyfile.New()}
 	if *rotate {
 		var err error
 		if mf, err = loadMaster(*out); err != nil {
 			return failf(stderr, exitUsage, "masterkey: %v", err)
 		}
-		if mf.Used(uint8(*id)) {
+		if mf.file.Used(keyfile.Master, uint8(*id)) {
 			return failf(stderr, exitUsage, "masterkey: key ID %d is already in %s (current or retired); choose a new -id", *id, *out)
 		}
 	}
@@ -182,38 +186,84 @@ func masterKey(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return failf(stderr, exitUsage, "masterkey: %v", err)
 	}
-	mf.Keys = append(mf.Keys, k)
-	if err := provision.WriteFile(*out, provision.MarshalMasterFile(mf), *rotate); err != nil {
+	raw := k.Bytes()
+	err = mf.file.AddKey(context.Background(), keyfile.Master, k.ID(), raw, nil)
+	clear(raw)
+	if err != nil {
+		return failf(stderr, exitUsage, "masterkey: %v", err)
+	}
+	if err := provision.WriteFile(*out, mf.file.Marshal(), *rotate); err != nil {
 		return failf(stderr, exitUsage, "masterkey: %v", err)
 	}
 	if *rotate {
-		fmt.Fprintf(stdout, "added master key %d to %s (%d keys); provision devices with it, then issue with -key-ids once they confirm\n", k.ID(), *out, len(mf.Keys))
+		fmt.Fprintf(stdout, "added master key %d to %s (%d keys); provision devices with it, then issue with -key-ids once they confirm\n", k.ID(), *out, len(mf.keys)+1)
 	} else {
 		fmt.Fprintf(stdout, "wrote master key %d to %s\n", k.ID(), *out)
 	}
 	return exitOK
 }
 
-// loadMaster reads a master key file.
-func loadMaster(path string) (provision.MasterFile, error) {
+// masterFile is a key file (package keyfile, docs/keyfile-format.md) and
+// its master keys, unwrapped.
+type masterFile struct {
+	file    *keyfile.File
+	keys    []servicepass.MasterKey
+	retired []uint8
+}
+
+// loadMaster reads a key file. It also reads the CLI's earlier master key
+// file ("mdmcred master keys v1"), which it rewrites in the key file format
+// on its next change. The CLI keeps master keys in clear (mode 0600): a
+// file with wrapped or held keys needs a host that configures a
+// custody.Wrapper or resolver (keyfile.Options).
+func loadMaster(path string) (masterFile, error) {
 	if path == "" {
-		return provision.MasterFile{}, errors.New("-master is required")
+		return masterFile{}, errors.New("-master is required")
 	}
 	data, err := provision.ReadFile(path)
 	if err != nil {
-		return provision.MasterFile{}, err
+		return masterFile{}, err
 	}
 	defer clear(data)
-	mf, err := provision.ParseMasterFile(data)
+	if provision.IsMasterFile(data) {
+		old, err := provision.ParseMasterFile(data)
+		if err != nil {
+			return masterFile{}, fmt.Errorf("%s: %w", path, err)
+		}
+		f := keyfile.New()
+		for _, k := range old.Keys {
+			raw := k.Bytes()
+			err := f.AddKey(context.Background(), keyfile.Master, k.ID(), raw, nil)
+			clear(raw)
+			if err != nil {
+				return masterFile{}, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		for _, id := range old.Retired {
+			if err := f.AddRetired(keyfile.Master, id); err != nil {
+				return masterFile{}, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+		return masterFile{file: f, keys: old.Keys, retired: old.Retired}, nil
+	}
+	f, err := keyfile.Parse(data)
 	if err != nil {
-		return provision.MasterFile{}, fmt.Errorf("%s: %w", path, err)
+		return masterFile{}, fmt.Errorf("%s: %w", path, err)
+	}
+	ring, err := f.Unwrap(context.Background(), keyfile.Options{})
+	if err != nil {
+		return masterFile{}, fmt.Errorf("%s: %w", path, err)
+	}
+	mf := masterFile{file: f}
+	if mf.keys, mf.retired = ring.Master(); len(mf.keys) == 0 {
+		return masterFile{}, fmt.Errorf("%s: no master key", path)
 	}
 	return mf, nil
 }
 
-// newIssuer makes an Issuer from a master key file.
-func newIssuer(mf provision.MasterFile, cfg servicepass.IssuerConfig) (*servicepass.Issuer, error) {
-	cfg.Keys, cfg.Retired = mf.Keys, mf.Retired
+// newIssuer makes an Issuer from a key file's master keys.
+func newIssuer(mf masterFile, cfg servicepass.IssuerConfig) (*servicepass.Issuer, error) {
+	cfg.Keys, cfg.Retired = mf.keys, mf.retired
 	return servicepass.NewIssuer(cfg)
 }
 
@@ -231,16 +281,17 @@ func retire(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return failf(stderr, exitUsage, "retire: %v", err)
 	}
-	i := slices.IndexFunc(mf.Keys, func(k servicepass.MasterKey) bool { return k.ID() == uint8(*id) })
+	i := slices.IndexFunc(mf.keys, func(k servicepass.MasterKey) bool { return k.ID() == uint8(*id) })
 	switch {
 	case i < 0:
 		return failf(stderr, exitUsage, "retire: %s holds no key %d", *master, *id)
-	case len(mf.Keys) == 1:
+	case len(mf.keys) == 1:
 		return failf(stderr, exitUsage, "retire: key %d is the only key; add a new one first (masterkey -rotate)", *id)
 	}
-	mf.Keys = slices.Delete(mf.Keys, i, i+1)
-	mf.Retired = append(mf.Retired, uint8(*id))
-	if err := provision.WriteFile(*master, provision.MarshalMasterFile(mf), true); err != nil {
+	if err := mf.file.Retire(keyfile.Master, uint8(*id)); err != nil {
+		return failf(stderr, exitUsage, "retire: %v", err)
+	}
+	if err := provision.WriteFile(*master, mf.file.Marshal(), true); err != nil {
 		return failf(stderr, exitUsage, "retire: %v", err)
 	}
 	fmt.Fprintf(stdout, "retired master key %d in %s; re-provision devices so they drop it\n", *id, *master)

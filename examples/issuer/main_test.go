@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/hex"
 	"image/png"
 	"io"
 	"os"
@@ -16,6 +18,7 @@ import (
 	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/mdmcred/mdmcred/examples/internal/provision"
+	"github.com/mdmcred/mdmcred/keyfile"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
@@ -81,11 +84,46 @@ func readMaster(t *testing.T, path string) []servicepass.MasterKey {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mf, err := provision.ParseMasterFile(data)
+	f, err := keyfile.Parse(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mf.Keys
+	ring, err := f.Unwrap(context.Background(), keyfile.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := ring.Master()
+	return keys
+}
+
+// TestOldMasterFile: a master key file of the earlier format is read, and
+// rewritten as a key file (keys and retired IDs kept) on its next change.
+func TestOldMasterFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "old.keys")
+	k1 := bytes.Repeat([]byte{0x11}, 32)
+	k2 := bytes.Repeat([]byte{0x22}, 32)
+	old := "mdmcred master keys v1\nretired 0\nkey 1 " + hex.EncodeToString(k1) + "\nkey 2 " + hex.EncodeToString(k2) + "\n"
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "d.keys")
+	if status, stdout, errOut := runCLI("devicekey", "-master", path, "-device", "d1", "-out", out); status != exitOK || !strings.Contains(stdout, "key IDs 1, 2") {
+		t.Fatalf("devicekey on the old format: %d %s %s", status, stdout, errOut)
+	}
+	if status, _, errOut := runCLI("retire", "-master", path, "-id", "1"); status != exitOK {
+		t.Fatalf("retire: %d %s", status, errOut)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.Contains(string(data), keyfile.Header) || !strings.Contains(string(data), "master retired 0") || !strings.Contains(string(data), "master retired 1") {
+		t.Fatalf("not rewritten as a key file:\n%s", data)
+	}
+	if keys := readMaster(t, path); len(keys) != 1 || keys[0].ID() != 2 || !bytes.Equal(keys[0].Bytes(), k2) {
+		t.Fatalf("keys %v", keys)
+	}
+	if status, _, errOut := runCLI("masterkey", "-out", path, "-rotate", "-id", "0"); status != exitUsage || !strings.Contains(errOut, "key ID 0 is already") {
+		t.Fatalf("a retired ID reused: %d %s", status, errOut)
+	}
 }
 
 func TestDeviceKey(t *testing.T) {

@@ -426,7 +426,7 @@ func (d *demo) oneTimePIN() error {
 func (d *demo) totp() error {
 	d.heading("7. Authenticator app: TOTP")
 	d.clock.Set(start.Add(5 * time.Hour))
-	key, err := otp.GenerateKey(nil, otp.Params{})
+	key, err := otp.GenerateKey(nil, otp.Params{Algorithm: otp.SHA256}) // SHA256: FIPS 140-3 mode refuses SHA1
 	if err != nil {
 		return err
 	}

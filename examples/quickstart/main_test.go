@@ -96,7 +96,7 @@ func TestRun(t *testing.T) {
 			t.Errorf("no line matches %s", p)
 		}
 	}
-	if strings.Contains(out, "[REDACTED]") && !strings.Contains(out, "key: otp.Key{SHA1, 6 digits, 30s, secret [REDACTED]}") {
+	if strings.Contains(out, "[REDACTED]") && !strings.Contains(out, "key: otp.Key{SHA256, 6 digits, 30s, secret [REDACTED]}") {
 		t.Error("a value meant to be shown printed as [REDACTED]")
 	}
 	if t.Failed() {

@@ -12,13 +12,19 @@
 // state [RunTOTPStore].
 //
 // Every generator shrinks: a failing property is reported with a small
-// counterexample (SHA1, 6 digits, 1 s, a 16-byte zero secret, a one-letter
+// counterexample (SHA1, 6 digits, 1 s, a 10-byte zero secret, a one-letter
 // name) that still meets the generator's contract.
+//
+// In FIPS 140-3 mode (crypto/fips140.Enabled), where otp refuses SHA1 and
+// secrets under otp.FIPSMinSecretLen, the key generators draw only what the
+// mode accepts: SHA256 and SHA512, secrets of FIPSMinSecretLen bytes or
+// more; they shrink toward SHA256 and a FIPSMinSecretLen-byte zero secret.
 //
 // Import it only from _test.go files: it pulls in testing and gopter.
 package otptest
 
 import (
+	"crypto/fips140"
 	"math/rand"
 	"reflect"
 	"time"
@@ -30,18 +36,39 @@ import (
 	"github.com/mdmcred/mdmcred/otp"
 )
 
-// GenAlgorithm generates SHA1, SHA256 and SHA512. It shrinks toward SHA1.
+// GenAlgorithm generates SHA1, SHA256 and SHA512 (SHA1 outside FIPS mode
+// only). It shrinks toward SHA1 (SHA256 in FIPS mode).
 func GenAlgorithm() gopter.Gen {
+	if fips140.Enabled() {
+		return gen.OneConstOf(otp.SHA256, otp.SHA512).WithShrinker(gentest.ShrinkerOf(shrinkAlgorithm))
+	}
 	return gen.OneConstOf(otp.SHA1, otp.SHA256, otp.SHA512).WithShrinker(gentest.ShrinkerOf(shrinkAlgorithm))
 }
 
-// GenParams generates valid, fully specified parameters: any algorithm,
-// 6 to 10 digits, a period of 1 s to 5 min. They shrink toward SHA1,
-// 6 digits and 1 s.
+// minAlgorithm is the first algorithm the mode accepts.
+func minAlgorithm() otp.Algorithm {
+	if fips140.Enabled() {
+		return otp.SHA256
+	}
+	return otp.SHA1
+}
+
+// minSecretLen is the shortest secret the mode accepts.
+func minSecretLen() int {
+	if fips140.Enabled() {
+		return otp.FIPSMinSecretLen
+	}
+	return otp.MinSecretLen
+}
+
+// GenParams generates valid, fully specified parameters: any algorithm the
+// mode accepts, 6 to 10 digits, a period of 1 s to 5 min. They shrink
+// toward SHA1 (SHA256 in FIPS mode), 6 digits and 1 s.
 func GenParams() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
+		lo := int(minAlgorithm())
 		p := otp.Params{
-			Algorithm: otp.Algorithm(gp.Rng.Intn(3)),
+			Algorithm: otp.Algorithm(lo + gp.Rng.Intn(3-lo)),
 			Digits:    otp.MinDigits + gp.Rng.Intn(otp.MaxDigits-otp.MinDigits+1),
 			Period:    time.Duration(1+gp.Rng.Intn(300)) * time.Second,
 		}
@@ -49,12 +76,13 @@ func GenParams() gopter.Gen {
 	}
 }
 
-// GenSecret generates raw secrets of otp.MinSecretLen to 200 bytes, longer
-// than a hash block sometimes, so that both HMAC key paths are covered.
-// They shrink toward MinSecretLen zero bytes.
+// GenSecret generates raw secrets of otp.MinSecretLen (FIPSMinSecretLen in
+// FIPS mode) to 200 bytes, longer than a hash block sometimes, so that both
+// HMAC key paths are covered. They shrink toward the shortest, zero bytes.
 func GenSecret() gopter.Gen {
 	return func(gp *gopter.GenParameters) *gopter.GenResult {
-		b := make([]byte, otp.MinSecretLen+gp.Rng.Intn(200-otp.MinSecretLen+1))
+		lo := minSecretLen()
+		b := make([]byte, lo+gp.Rng.Intn(200-lo+1))
 		fill(gp.Rng, b)
 		return gopter.NewGenResult(b, gentest.ShrinkerOf(shrinkSecret))
 	}

@@ -2,6 +2,7 @@ package otptest_test
 
 import (
 	"bytes"
+	"crypto/fips140"
 	"errors"
 	"strings"
 	"testing"
@@ -14,8 +15,18 @@ import (
 	"github.com/mdmcred/mdmcred/otp/otptest"
 )
 
+// The smallest algorithm and secret the mode accepts: in FIPS 140-3 mode
+// otp refuses SHA1 and secrets under FIPSMinSecretLen, and the generators
+// draw only what the mode accepts.
+var minAlg, minLen = func() (otp.Algorithm, int) {
+	if fips140.Enabled() {
+		return otp.SHA256, otp.FIPSMinSecretLen
+	}
+	return otp.SHA1, otp.MinSecretLen
+}()
+
 func validParams(p otp.Params) bool {
-	_, err := otp.NewKey(make([]byte, otp.MinSecretLen), p)
+	_, err := otp.NewKey(make([]byte, minLen), p)
 	return err == nil && p.Digits >= otp.MinDigits && p.Period >= time.Second && p.Period <= 5*time.Minute
 }
 
@@ -39,12 +50,12 @@ var contracts = []gentest.Contract{
 	{"GenParams", otptest.GenParams(), func(v any) bool { return validParams(v.(otp.Params)) }},
 	{"GenSecret", otptest.GenSecret(), func(v any) bool {
 		b := v.([]byte)
-		_, err := otp.NewKey(b, otp.Params{})
+		_, err := otp.NewKey(b, otp.Params{Algorithm: minAlg})
 		return err == nil && len(b) <= 200
 	}},
 	{"GenKey", otptest.GenKey(), func(v any) bool {
 		k := v.(*otp.Key)
-		return k != nil && validParams(k.Params()) && len(secretOf(k)) >= otp.MinSecretLen
+		return k != nil && validParams(k.Params()) && len(secretOf(k)) >= minLen
 	}},
 	{"GenName", otptest.GenName(), func(v any) bool { return validName(v.(string)) }},
 	{"GenURI", otptest.GenURI(), func(v any) bool {
@@ -83,18 +94,18 @@ func TestGeneratorContracts(t *testing.T) { gentest.CheckContracts(t, contracts)
 // An always-false property shrinks each generator's values to its simplest.
 func TestShrinkToSimplest(t *testing.T) {
 	never := func(any) bool { return false }
-	zero := make([]byte, otp.MinSecretLen)
+	zero := make([]byte, minLen)
 	simpleKey := func(v any) bool {
 		k := v.(*otp.Key)
-		return bytes.Equal(secretOf(k), zero) && k.Params() == otp.Params{Digits: 6, Period: time.Second}
+		return bytes.Equal(secretOf(k), zero) && k.Params() == otp.Params{Algorithm: minAlg, Digits: 6, Period: time.Second}
 	}
 	for _, c := range []struct {
 		name string
 		gen  gopter.Gen
 		want func(any) bool
 	}{
-		{"GenAlgorithm", otptest.GenAlgorithm(), func(v any) bool { return v == otp.SHA1 }},
-		{"GenParams", otptest.GenParams(), func(v any) bool { return v == otp.Params{Digits: 6, Period: time.Second} }},
+		{"GenAlgorithm", otptest.GenAlgorithm(), func(v any) bool { return v == minAlg }},
+		{"GenParams", otptest.GenParams(), func(v any) bool { return v == otp.Params{Algorithm: minAlg, Digits: 6, Period: time.Second} }},
 		{"GenSecret", otptest.GenSecret(), func(v any) bool { return bytes.Equal(v.([]byte), zero) }},
 		{"GenKey", otptest.GenKey(), simpleKey},
 		{"GenName", otptest.GenName(), func(v any) bool { return v == "a" }},
@@ -135,7 +146,7 @@ func TestShrinkToSimplest(t *testing.T) {
 // smallest value that falsifies each.
 func TestShrinkToMinimalCounterexample(t *testing.T) {
 	for _, seed := range gentest.Seeds {
-		if got := gentest.Counterexample(t, seed, otptest.GenParams(), func(p otp.Params) bool { return p.Digits < 8 }); got != (otp.Params{Digits: 8, Period: time.Second}) {
+		if got := gentest.Counterexample(t, seed, otptest.GenParams(), func(p otp.Params) bool { return p.Digits < 8 }); got != (otp.Params{Algorithm: minAlg, Digits: 8, Period: time.Second}) {
 			t.Errorf("seed %d: fewer than 8 digits: shrunk to %+v", seed, got)
 		}
 		if got := gentest.Counterexample(t, seed, otptest.GenSecret(), func(b []byte) bool { return len(b) <= 64 }).([]byte); !bytes.Equal(got, make([]byte, 65)) {

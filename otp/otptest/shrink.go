@@ -11,13 +11,14 @@ import (
 
 func shrinkAlgorithm(a otp.Algorithm) []otp.Algorithm {
 	var out []otp.Algorithm
-	for b := otp.SHA1; b < a; b++ {
+	for b := minAlgorithm(); b < a; b++ {
 		out = append(out, b)
 	}
 	return out
 }
 
-// shrinkParams moves each parameter toward SHA1, MinDigits and 1 s.
+// shrinkParams moves each parameter toward the first algorithm the mode
+// accepts (SHA1, or SHA256 in FIPS mode), MinDigits and 1 s.
 func shrinkParams(p otp.Params) []otp.Params {
 	var out []otp.Params
 	for _, a := range shrinkAlgorithm(p.Algorithm) {
@@ -38,15 +39,15 @@ func shrinkParams(p otp.Params) []otp.Params {
 	return out
 }
 
-// shrinkSecret moves a secret toward MinSecretLen zero bytes: all zeros,
-// shorter, one byte zeroed.
+// shrinkSecret moves a secret toward the shortest the mode accepts, in zero
+// bytes: all zeros, shorter, one byte zeroed.
 func shrinkSecret(b []byte) [][]byte {
 	var out [][]byte
-	zero := make([]byte, otp.MinSecretLen)
+	zero := make([]byte, minSecretLen())
 	if !slices.Equal(b, zero) {
 		out = append(out, zero)
 	}
-	out = append(out, gentest.Shorter(b, otp.MinSecretLen)...)
+	out = append(out, gentest.Shorter(b, minSecretLen())...)
 	for i, c := range b {
 		if c != 0 {
 			z := slices.Clone(b)

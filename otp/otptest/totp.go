@@ -19,10 +19,10 @@ const (
 	TOTPTrials = 1000
 )
 
-// TOTPKey is the key RunTOTPStore verifies codes of: the RFC 6238 SHA-1
-// seed.
+// TOTPKey is the key RunTOTPStore verifies codes of: the RFC 6238 SHA-256
+// seed, which FIPS 140-3 mode accepts too.
 func TOTPKey() *otp.Key {
-	k, err := otp.NewKey([]byte("12345678901234567890"), otp.Params{})
+	k, err := otp.NewKey([]byte("12345678901234567890123456789012"), otp.Params{Algorithm: otp.SHA256})
 	if err != nil {
 		panic(err)
 	}

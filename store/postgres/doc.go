@@ -176,4 +176,14 @@
 // index, with FOR UPDATE SKIP LOCKED: no statement holds locks for longer
 // than one small batch, none waits for rows that traffic is using, and the
 // purge can run while the hosts serve requests.
+//
+// # Re-sealing
+//
+// PasscodeStore and EnrollmentStore implement the re-seal capability
+// ([passcode.Resealer], [enrollment.Resealer]) that
+// passcode.Service.Reseal and enrollment.Service.Reseal use after a
+// sealing key rotation (docs/keys.md): 1,000 rows per query in key order,
+// each changed value one conditional UPDATE of the sealed column alone, so
+// a re-seal runs while the hosts serve requests and loses none of their
+// writes.
 package postgres

@@ -1,8 +1,10 @@
 // Package provision reads and writes the files the example programs share
 // besides the device's provisioning file (whose format is public API:
 // servicepass.Provisioning, specified in docs/servicepass-format.md §10): a
-// site's master key file, written by the issuer CLI, and the names of modes
-// and actions used on the command lines.
+// site's master key file as earlier versions of the issuer CLI wrote it
+// (the CLI now writes the key file of package keyfile and reads this one
+// to convert it), and the names of modes and actions used on the command
+// lines.
 //
 // It imports the standard library and servicepass only, so that the device
 // agent stays standard-library only.
@@ -92,6 +94,22 @@ func (f MasterFile) Used(id uint8) bool {
 		if r == id {
 			return true
 		}
+	}
+	return false
+}
+
+// IsMasterFile reports whether data starts (after blank and comment
+// lines) with MasterHeader: a master key file, which the issuer CLI now
+// reads only to convert it to the key file format (package keyfile).
+func IsMasterFile(data []byte) bool {
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), MaxFileSize+1)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		return line == MasterHeader
 	}
 	return false
 }
