@@ -59,13 +59,13 @@ var bypassParseCases = []struct {
 	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA4", true},
 	{"3um43puyvyqyd1uvcchehjfka4", true},
 	{"3UM43 PUYVY QYD1 UVCC HEHJ FKA4", true},
-	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA", false},    // 25 symbols
-	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA44", false},  // 27 symbols
-	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA8", false},   // last symbol above 7
-	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKAZ", false},   // last symbol above 7
-	{"BUM43-PUYVY-QYD1-UVCC-HEHJ-FKA4", false},   // B is not in the alphabet
-	{"OUM43-PUYVY-QYD1-UVCC-HEHJ-FKA4", false},   // O neither
-	{"3UM43_PUYVY-QYD1-UVCC-HEHJ-FKA4", false},   // underscore
+	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA", false},   // 25 symbols
+	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA44", false}, // 27 symbols
+	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA8", false},  // last symbol above 7
+	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKAZ", false},  // last symbol above 7
+	{"BUM43-PUYVY-QYD1-UVCC-HEHJ-FKA4", false},  // B is not in the alphabet
+	{"OUM43-PUYVY-QYD1-UVCC-HEHJ-FKA4", false},  // O neither
+	{"3UM43_PUYVY-QYD1-UVCC-HEHJ-FKA4", false},  // underscore
 	{"", false},
 	{"-----", false},
 	{"3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA4\x00", false},
