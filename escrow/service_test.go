@@ -31,6 +31,14 @@ type fixture struct {
 
 func newFixture(t testing.TB, edit func(*escrow.Config)) *fixture {
 	t.Helper()
+	f, err := buildFixture(edit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func buildFixture(edit func(*escrow.Config)) (*fixture, error) {
 	f := &fixture{store: escrow.NewMemStore(), clock: mdmcredtest.NewClock(t0), log: &bytes.Buffer{}}
 	cfg := escrow.Config{
 		Store:     f.store,
@@ -44,11 +52,8 @@ func newFixture(t testing.TB, edit func(*escrow.Config)) *fixture {
 		edit(&cfg)
 	}
 	svc, err := escrow.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
 	f.svc = svc
-	return f
+	return f, err
 }
 
 // activate generates, sends and acknowledges a secret of kind on device.
