@@ -373,9 +373,10 @@ func (s *Service) Sent(ctx context.Context, recordID, commandID, actor string) (
 			return Record{}, err
 		}
 	}
-	if row, err := s.store.ByCommand(ctx, commandID); err == nil && !slices.Contains(row.RecordIDs, recordID) {
+	switch e, err := s.read(ctx, func(ctx context.Context) (Row, error) { return s.store.ByCommand(ctx, commandID) }); {
+	case err == nil && e.byCommand(commandID) != nil && e.byCommand(commandID).ID != recordID:
 		return Record{}, &Error{Field: "CommandID", Reason: "already carries another record"}
-	} else if err != nil && !errors.Is(err, ErrNotFound) {
+	case err != nil && !errors.Is(err, ErrNotFound):
 		return Record{}, err
 	}
 	return s.move(ctx, s.byRecord(recordID), func(e *entry) (*Record, error) {

@@ -43,7 +43,8 @@ type Row struct {
 // share no memory with the store. Run escrowtest.RunStore against a new
 // implementation.
 type Store interface {
-	// Load returns the row of a device and kind, or ErrNotFound.
+	// Load returns the row of a device and kind (its DeviceID, Kind, Rev
+	// and Data; the index fields need not be filled), or ErrNotFound.
 	Load(ctx context.Context, k Key) (Row, error)
 	// ByRecord returns the row whose RecordIDs hold id, or ErrNotFound.
 	ByRecord(ctx context.Context, id string) (Row, error)
