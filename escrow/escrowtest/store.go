@@ -34,6 +34,7 @@ var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 // concurrent views is recorded exactly once; and that a retention purge
 // deletes what is old and closed and keeps the rest.
 func RunStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
+	t.Run("ServiceBoundary", func(t *testing.T) { testBoundary(t, newStore(t)) })
 	t.Run("InsertLoad", func(t *testing.T) { testInsertLoad(t, newStore(t)) })
 	t.Run("InsertIfAbsent", func(t *testing.T) { testInsertIfAbsent(t, newStore(t)) })
 	t.Run("CompareAndSwap", func(t *testing.T) { testCompareAndSwap(t, newStore(t)) })
