@@ -13,11 +13,12 @@ import (
 	"github.com/mdmcred/mdmcred/escrow"
 )
 
-// EscrowStore is an [escrow.Store] in PostgreSQL (tables mdmcred_escrow and
-// mdmcred_escrow_event). Every write is one statement: the conditional
-// INSERT ... ON CONFLICT DO NOTHING, UPDATE ... WHERE rev = prev or
-// DELETE ... WHERE rev = prev of one row, with the events inserted in the
-// same statement only if that row was written. No transaction spans two
+// EscrowStore is an [escrow.Store] in PostgreSQL (tables mdmcred_escrow,
+// mdmcred_escrow_ref and mdmcred_escrow_event). Every write is one
+// statement: the conditional INSERT ... ON CONFLICT DO NOTHING, UPDATE ...
+// WHERE rev = prev or DELETE ... WHERE rev = prev of one row, with its
+// record and command IDs and its events written in the same statement only
+// if that row was. No transaction spans two
 // round trips, and no statement locks more than one escrow row, so
 // writers never deadlock and never wait on an idle transaction. Safe for
 // concurrent use.
@@ -52,7 +53,7 @@ func (s *EscrowStore) ByRecord(ctx context.Context, id string) (escrow.Row, erro
 	if err := checkText("record ID", id); err != nil {
 		return escrow.Row{}, err
 	}
-	return s.one(ctx, "escrow by record", `SELECT `+escrowColumns+` FROM mdmcred_escrow WHERE record_ids @> ARRAY[$1::text] LIMIT 1`, id)
+	return s.one(ctx, "escrow by record", byRef, "r"+id)
 }
 
 // ByCommand implements [escrow.Store.ByCommand].
@@ -60,8 +61,11 @@ func (s *EscrowStore) ByCommand(ctx context.Context, commandID string) (escrow.R
 	if err := checkText("command ID", commandID); err != nil {
 		return escrow.Row{}, err
 	}
-	return s.one(ctx, "escrow by command", `SELECT `+escrowColumns+` FROM mdmcred_escrow WHERE command_ids @> ARRAY[$1::text] LIMIT 1`, commandID)
+	return s.one(ctx, "escrow by command", byRef, "c"+commandID)
 }
+
+const byRef = `SELECT e.device_id, e.kind, e.rev, e.data FROM mdmcred_escrow_ref r
+	JOIN mdmcred_escrow e ON e.device_id = r.device_id AND e.kind = r.kind WHERE r.ref = $1`
 
 func (s *EscrowStore) one(ctx context.Context, what, query string, args ...any) (escrow.Row, error) {
 	var r escrow.Row
@@ -87,11 +91,7 @@ func (s *EscrowStore) Write(ctx context.Context, row escrow.Row, prev uint64, ev
 	if err := checkText("device ID", row.DeviceID, "kind", row.Kind); err != nil {
 		return err
 	}
-	ids, err := joinIDs("record ID", row.RecordIDs)
-	if err != nil {
-		return err
-	}
-	cmds, err := joinIDs("command ID", row.CommandIDs)
+	refs, err := joinRefs(row)
 	if err != nil {
 		return err
 	}
@@ -101,20 +101,25 @@ func (s *EscrowStore) Write(ctx context.Context, row escrow.Row, prev uint64, ev
 	case prev == 0 && row.Data == nil:
 		return escrow.ErrConflict // nothing to delete
 	case prev == 0:
-		write = `INSERT INTO mdmcred_escrow (device_id, kind, rev, data, record_ids, command_ids, due_at, closed_at)
-			VALUES ($1, $2, $3, $4, string_to_array($5, E'\n'), string_to_array($6, E'\n'), $7, $8)
-			ON CONFLICT DO NOTHING RETURNING 1`
-		args = append(args, int64(row.Rev), row.Data, ids, cmds, tsArg(row.DueAt), tsArg(row.ClosedAt))
+		write = `WITH w AS (INSERT INTO mdmcred_escrow (device_id, kind, rev, data, due_at, closed_at)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1),
+			refs AS (INSERT INTO mdmcred_escrow_ref (ref, device_id, kind)
+				SELECT r, $1, $2 FROM w, unnest(string_to_array($7, E'\n')) r ON CONFLICT (ref) DO NOTHING)`
+		args = append(args, int64(row.Rev), row.Data, tsArg(row.DueAt), tsArg(row.ClosedAt), refs)
 	case row.Data == nil:
-		write = `DELETE FROM mdmcred_escrow WHERE device_id = $1 AND kind = $2 AND rev = $3 RETURNING 1`
+		write = `WITH w AS (DELETE FROM mdmcred_escrow WHERE device_id = $1 AND kind = $2 AND rev = $3 RETURNING 1),
+			gone AS (DELETE FROM mdmcred_escrow_ref WHERE device_id = $1 AND kind = $2 AND EXISTS (SELECT 1 FROM w))`
 		args = append(args, int64(prev))
 	default:
-		write = `UPDATE mdmcred_escrow SET rev = $3, data = $4, record_ids = string_to_array($5, E'\n'),
-				command_ids = string_to_array($6, E'\n'), due_at = $7, closed_at = $8
-			WHERE device_id = $1 AND kind = $2 AND rev = $9 RETURNING 1`
-		args = append(args, int64(row.Rev), row.Data, ids, cmds, tsArg(row.DueAt), tsArg(row.ClosedAt), int64(prev))
+		write = `WITH w AS (UPDATE mdmcred_escrow SET rev = $3, data = $4, due_at = $5, closed_at = $6
+				WHERE device_id = $1 AND kind = $2 AND rev = $8 RETURNING 1),
+			gone AS (DELETE FROM mdmcred_escrow_ref WHERE device_id = $1 AND kind = $2
+				AND NOT (ref = ANY (string_to_array($7, E'\n'))) AND EXISTS (SELECT 1 FROM w)),
+			refs AS (INSERT INTO mdmcred_escrow_ref (ref, device_id, kind)
+				SELECT r, $1, $2 FROM w, unnest(string_to_array($7, E'\n')) r ON CONFLICT (ref) DO NOTHING)`
+		args = append(args, int64(row.Rev), row.Data, tsArg(row.DueAt), tsArg(row.ClosedAt), refs, int64(prev))
 	}
-	query := `WITH w AS (` + write + `)`
+	query := write
 	if len(events) > 0 {
 		var values []string
 		for i, ev := range events {
@@ -154,18 +159,26 @@ func (s *EscrowStore) Write(ctx context.Context, row escrow.Row, prev uint64, ev
 	return nil
 }
 
-// joinIDs joins ids with idSep for string_to_array, refusing an ID that
-// holds the separator or that a text column cannot store.
-func joinIDs(field string, ids []string) (string, error) {
-	for _, id := range ids {
-		if id == "" || strings.Contains(id, idSep) {
-			return "", &TextError{Field: field}
-		}
-		if err := checkText(field, id); err != nil {
-			return "", err
+// joinRefs joins a row's record IDs ('r' || ID) and command IDs ('c' ||
+// ID) with idSep for string_to_array, refusing an ID that holds the
+// separator or that a text column cannot store.
+func joinRefs(row escrow.Row) (string, error) {
+	refs := make([]string, 0, len(row.RecordIDs)+len(row.CommandIDs))
+	for _, f := range []struct {
+		field, prefix string
+		ids           []string
+	}{{"record ID", "r", row.RecordIDs}, {"command ID", "c", row.CommandIDs}} {
+		for _, id := range f.ids {
+			if id == "" || strings.Contains(id, idSep) {
+				return "", &TextError{Field: f.field}
+			}
+			if err := checkText(f.field, id); err != nil {
+				return "", err
+			}
+			refs = append(refs, f.prefix+id)
 		}
 	}
-	return strings.Join(ids, idSep), nil
+	return strings.Join(refs, idSep), nil
 }
 
 // Due implements [escrow.Store.Due].

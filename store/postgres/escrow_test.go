@@ -2,10 +2,15 @@ package postgres_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/mdmcred/mdmcred/escrow"
 	"github.com/mdmcred/mdmcred/store/postgres"
@@ -66,5 +71,102 @@ func TestEscrowText(t *testing.T) {
 	}
 	if _, err := s.Load(ctx, escrow.Key{DeviceID: "d", Kind: "k"}); !errors.Is(err, escrow.ErrNotFound) {
 		t.Errorf("a refused write wrote: %v", err)
+	}
+}
+
+// TestEscrowHotQueriesUseIndexes runs every escrow operation through a
+// Service on tables of explainRows rows and fails if PostgreSQL's plan for
+// any statement the store sent scans an mdmcred table sequentially.
+func TestEscrowHotQueriesUseIndexes(t *testing.T) {
+	dsn := newSchema(t)
+	db := open(t, dsn)
+	ctx := context.Background()
+	if err := postgres.Migrate(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO mdmcred_escrow (device_id, kind, rev, data, due_at, closed_at)
+			SELECT 'dev-' || g, 'admin-password', 1, '\x00',
+				CASE WHEN g % 10 = 0 THEN now() + (g % 100) * interval '1 minute' END,
+				CASE WHEN g % 7 = 0 THEN now() - (g % 100) * interval '1 day' END
+			FROM generate_series(1, $1) g`,
+		`INSERT INTO mdmcred_escrow_ref (ref, device_id, kind)
+			SELECT p || g, 'dev-' || g, 'admin-password' FROM generate_series(1, $1) g, unnest(ARRAY['rr-', 'rr2-', 'cc-']) p`,
+		`INSERT INTO mdmcred_escrow_event (type, record_id, device_id, kind, from_state, to_state, at, actor)
+			SELECT 1, 'r-' || (g % $1 + 1), 'dev-' || (g % $1 + 1), 'admin-password', 0, 1, now() - g * interval '1 minute', 'a'
+			FROM generate_series(1, 2 * $1) g`,
+	} {
+		if _, err := db.ExecContext(ctx, q, explainRows); err != nil {
+			t.Fatalf("load: %v\n%s", err, q)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `ANALYZE`); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Tracer = rec
+	traced := stdlib.OpenDB(*cfg)
+	defer traced.Close()
+
+	now := time.Now().UTC()
+	svc, err := escrow.New(escrow.Config{Store: postgres.NewEscrowStore(traced), Now: func() time.Time { return now },
+		SealKeys: escrow.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), SealKeyID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	r, err := svc.Generate(ctx, "dev-new", escrow.KindAdminPassword, "admin")
+	must("generate", err)
+	_, err = svc.Deliver(ctx, r.ID)
+	must("deliver", err)
+	_, err = svc.Sent(ctx, r.ID, "c-new", "mdm")
+	must("sent", err)
+	_, err = svc.Acknowledge(ctx, "c-new", "mdm")
+	must("acknowledge", err)
+	_, err = svc.Reveal(ctx, r.ID, "admin", netip.MustParseAddr("192.0.2.1"), "check")
+	must("reveal", err)
+	_, err = svc.History(ctx, "dev-new", escrow.KindAdminPassword)
+	must("history", err)
+	_, err = svc.Events(ctx, escrow.EventQuery{RecordID: r.ID})
+	must("events by record", err)
+	_, err = svc.Events(ctx, escrow.EventQuery{DeviceID: "dev-42"})
+	must("events by device", err)
+	st := postgres.NewEscrowStore(traced)
+	_, err = st.Due(ctx, now, 100)
+	must("due", err)
+	_, err = st.Purgeable(ctx, now.Add(-30*24*time.Hour), 1000)
+	must("purgeable", err)
+	_, err = st.PurgeEvents(ctx, now.Add(-30*24*time.Hour), 1000)
+	must("purge events", err)
+	_, err = st.ByRecord(ctx, "r2-42")
+	must("by record", err)
+	must("delete", st.Write(ctx, escrow.Row{DeviceID: "dev-42", Kind: "admin-password", Rev: 2}, 1, nil))
+
+	checked := 0
+	for _, s := range rec.stmts {
+		var plan string
+		if err := db.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+s.sql, s.args...).Scan(&plan); err != nil {
+			t.Fatalf("EXPLAIN: %v\n%s", err, s.sql)
+		}
+		var tree []struct{ Plan planNode }
+		if err := json.Unmarshal([]byte(plan), &tree); err != nil || len(tree) != 1 {
+			t.Fatalf("EXPLAIN output %q: %v", plan, err)
+		}
+		checked++
+		if rel := seqScan(tree[0].Plan); rel != "" {
+			t.Errorf("sequential scan of %s in:\n%s\nplan: %s", rel, s.sql, plan)
+		}
+	}
+	if checked < 12 {
+		t.Fatalf("only %d statements checked", checked)
 	}
 }
