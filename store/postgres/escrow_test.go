@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/mdmcred/mdmcred/escrow"
+	"github.com/mdmcred/mdmcred/escrow/escrowtest"
 	"github.com/mdmcred/mdmcred/store/postgres"
 )
 
@@ -169,4 +171,54 @@ func TestEscrowHotQueriesUseIndexes(t *testing.T) {
 	if checked < 12 {
 		t.Fatalf("only %d statements checked", checked)
 	}
+}
+
+// twoInstances sends each call to the next of several EscrowStores, each
+// on its own pool: instances of a host sharing one database.
+type twoInstances struct {
+	next   atomic.Uint64
+	stores []*postgres.EscrowStore
+}
+
+func (s *twoInstances) pick() *postgres.EscrowStore {
+	return s.stores[s.next.Add(1)%uint64(len(s.stores))]
+}
+
+func (s *twoInstances) Load(ctx context.Context, k escrow.Key) (escrow.Row, error) {
+	return s.pick().Load(ctx, k)
+}
+func (s *twoInstances) ByRecord(ctx context.Context, id string) (escrow.Row, error) {
+	return s.pick().ByRecord(ctx, id)
+}
+func (s *twoInstances) ByCommand(ctx context.Context, id string) (escrow.Row, error) {
+	return s.pick().ByCommand(ctx, id)
+}
+func (s *twoInstances) Write(ctx context.Context, r escrow.Row, prev uint64, evs []escrow.Event) error {
+	return s.pick().Write(ctx, r, prev, evs)
+}
+func (s *twoInstances) Due(ctx context.Context, now time.Time, limit int) ([]escrow.Key, error) {
+	return s.pick().Due(ctx, now, limit)
+}
+func (s *twoInstances) Events(ctx context.Context, q escrow.EventQuery) ([]escrow.Event, error) {
+	return s.pick().Events(ctx, q)
+}
+func (s *twoInstances) Purgeable(ctx context.Context, before time.Time, limit int) ([]escrow.Key, error) {
+	return s.pick().Purgeable(ctx, before, limit)
+}
+func (s *twoInstances) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
+	return s.pick().PurgeEvents(ctx, before, limit)
+}
+
+// The whole conformance suite, its races included, with every call going
+// to one of two pools in turn, on every route.
+func TestEscrowStoreTwoInstances(t *testing.T) {
+	forRoutes(t, func(t *testing.T, r route) {
+		escrowtest.RunStore(t, func(t *testing.T) escrow.Store {
+			s := &twoInstances{}
+			for _, db := range instancesOn(t, r, 2) {
+				s.stores = append(s.stores, postgres.NewEscrowStore(db))
+			}
+			return s
+		})
+	})
 }
