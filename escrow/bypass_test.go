@@ -3,8 +3,13 @@ package escrow
 import (
 	"encoding/hex"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 )
 
 // bypassVectors are micromdm/nanodep's albc vectors (raw bytes, code,
@@ -115,4 +120,19 @@ func FuzzParseBypassCode(f *testing.F) {
 			t.Fatalf("%q formats as %q", s, code)
 		}
 	})
+}
+
+// For all 16-byte strings: the code has Apple's shape and reads back to
+// the same bytes.
+func TestBypassRoundTripProperty(t *testing.T) {
+	shape := regexp.MustCompile(`^[0-9ACDEFGHJKLMNPQRTUVWXYZ]{5}-[0-9ACDEFGHJKLMNPQRTUVWXYZ]{5}(-[0-9ACDEFGHJKLMNPQRTUVWXYZ]{4}){3}-[0-9ACDEFGHJKLMNPQRTUVWXYZ]{3}[0-7]$`)
+	props := gopter.NewProperties(gopter.DefaultTestParametersWithSeed(41))
+	props.Property("parse(format(b)) = b", prop.ForAll(func(b []byte) bool {
+		var raw [16]byte
+		copy(raw[:], b)
+		code := formatBypassCode(raw)
+		back, err := parseBypassCode(code)
+		return err == nil && back == raw && shape.MatchString(code)
+	}, gen.SliceOfN(16, gen.UInt8())))
+	props.TestingRun(t)
 }
