@@ -33,7 +33,7 @@ const (
 	// aloud or typed from a screen: 0/O/o, 1/I/l.
 	Readable = randcode.Readable
 	// AdminSymbols are the specials of an admin password: none is a quote,
-	// a backslash, a space or a shell glob bracket.
+	// a backslash, a space or a bracket, which break scripts and forms.
 	AdminSymbols = randcode.Symbols
 )
 

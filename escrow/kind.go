@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/ident"
+	"github.com/mdmcred/mdmcred/internal/randcode"
 )
 
 // Names of the built-in kinds, as stored in every record.
@@ -103,13 +104,10 @@ func DefaultKinds() []Kind {
 // over all 10^6 values. Each lock command gets its own PIN and record; the
 // PIN is not rotated (a new one needs a new lock), so its Policy is Never.
 func DeviceLockPIN() Kind {
-	g := mustGenerator(Digits, 6, nil)
+	g := mustGenerator(randcode.Digits, 6, nil)
 	return Kind{Name: KindDeviceLockPIN, Generate: g.generate, Validate: g.validate,
 		Policy: Policy{RotateAfterView: Never}}
 }
-
-// Digits is the alphabet of [DeviceLockPIN].
-const Digits = "0123456789"
 
 // ActivationLockBypass is an Activation Lock bypass code in Apple's format
 // (see [NewBypassCode]); the device, or Apple's activation lock service,
