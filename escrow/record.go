@@ -13,34 +13,34 @@ import (
 // device and kind are kept together (one [Row]) until retention purges the
 // closed ones.
 type Record struct {
-	ID       string
-	DeviceID string
-	Kind     string
+	ID       string `json:"id"`
+	DeviceID string `json:"device_id"`
+	Kind     string `json:"kind"`
 	// Version numbers the device's secrets of this kind: 1, 2, 3 ... in
 	// the order they were generated or reported.
-	Version uint64
-	State   State
+	Version uint64 `json:"version"`
+	State   State  `json:"state"`
 	// CommandID is the MDM command that carries the secret, once Sent.
-	CommandID string
+	CommandID string `json:"command_id,omitzero"`
 	// CreatedBy is the actor who caused it (an admin, the MDM channel for
 	// a report, or ActorSystem for a rotation).
-	CreatedBy   string
-	CreatedAt   time.Time
-	UpdatedAt   time.Time // last transition
-	SentAt      time.Time
-	ActivatedAt time.Time
+	CreatedBy   string    `json:"created_by,omitzero"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"` // last transition
+	SentAt      time.Time `json:"sent_at,omitzero"`
+	ActivatedAt time.Time `json:"activated_at,omitzero"`
 	// StaleAt is when an open record expires.
-	StaleAt time.Time
+	StaleAt time.Time `json:"stale_at,omitzero"`
 	// FirstViewedAt is the first view's time; Views counts views.
-	FirstViewedAt time.Time
-	Views         int
+	FirstViewedAt time.Time `json:"first_viewed_at,omitzero"`
+	Views         int       `json:"views,omitzero"`
 	// RotateAt is when the Active secret's rotation falls due (zero:
 	// never), from the kind's [Policy].
-	RotateAt time.Time
+	RotateAt time.Time `json:"rotate_at,omitzero"`
 	// Sealed is the secret sealed with XChaCha20-Poly1305 under the host's
 	// key, bound to ID, DeviceID, Kind and Version: opaque to the Store,
 	// and useless without the key.
-	Sealed []byte
+	Sealed []byte `json:"sealed"`
 }
 
 // entryFormat is the first field of every encoded [Row.Data].
