@@ -1,6 +1,10 @@
 // Package escrowtest is the test kit of package escrow: [RunStore], the
 // conformance suite every [escrow.Store] backend runs (the SDK's own and a
-// host's), with its concurrency races and retention purge.
+// host's), with its concurrency races and retention purge; and gopter
+// generators for bypass codes ([GenBypassCode]) and admin password
+// policies ([GenAdminPolicy]), which shrink to the simplest value.
+//
+// Import it only from _test.go files: it pulls in testing and gopter.
 package escrowtest
 
 import (
