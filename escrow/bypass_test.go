@@ -86,7 +86,10 @@ func TestParseBypassCode(t *testing.T) {
 		if err != nil && !errors.Is(err, ErrBypassCode) {
 			t.Errorf("parse(%q): %v does not match ErrBypassCode", c.in, err)
 		}
-		if _, herr := BypassHash(NewSecret(c.in)); (herr == nil) != c.ok {
+		if c.ok {
+			continue // the vectors hash valid codes
+		}
+		if _, herr := BypassHash(NewSecret(c.in)); !errors.Is(herr, ErrBypassCode) {
 			t.Errorf("BypassHash(%q): %v", c.in, herr)
 		}
 	}

@@ -400,7 +400,7 @@ var escrowCommands = &commands.ProtoCommands{
 
 func TestLifecycleModel(t *testing.T) {
 	params := gopter.DefaultTestParametersWithSeed(31)
-	params.MinSuccessfulTests = 200
+	params.MinSuccessfulTests = 100
 	props := gopter.NewProperties(params)
 	props.Property("Service agrees with the lifecycle model", commands.Prop(escrowCommands))
 	props.TestingRun(t)
