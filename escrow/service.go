@@ -232,11 +232,7 @@ func (s *Service) byKey(k Key) func(context.Context) (Row, error) {
 // open secret past its stale deadline is expired instead and the new one
 // proceeds. Of N concurrent Generates for one device and kind, exactly one
 // succeeds.
-func (s *Service) Generate(ctx context.Context, deviceID, kind, actor string) (Record, error) {
-	return s.generate(ctx, deviceID, kind, actor, "")
-}
-
-func (s *Service) generate(ctx context.Context, deviceID, kindName, actor, reason string) (Record, error) {
+func (s *Service) Generate(ctx context.Context, deviceID, kindName, actor string) (Record, error) {
 	if err := checkID("DeviceID", deviceID); err != nil {
 		return Record{}, err
 	}
@@ -283,7 +279,6 @@ func (s *Service) generate(ctx context.Context, deviceID, kindName, actor, reaso
 			return decision{err: err}
 		}
 		r.StaleAt = now.Add(s.staleAfter)
-		ev.Reason = reason
 		e.Records = append(e.Records, r)
 		out = r
 		return decision{write: true, events: append(evs, ev)}
@@ -292,7 +287,7 @@ func (s *Service) generate(ctx context.Context, deviceID, kindName, actor, reaso
 		return Record{}, err
 	}
 	s.log.InfoContext(ctx, "escrow secret generated", "record", out.ID, "device", deviceID, "kind", k.Name,
-		"version", out.Version, "actor", actor, "reason", reason)
+		"version", out.Version, "actor", actor)
 	return out, nil
 }
 
