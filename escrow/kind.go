@@ -29,8 +29,9 @@ const Never time.Duration = -1
 const DefaultRotateAfterView = time.Hour
 
 // Policy says when the [Service] rotates a kind's Active secret. Rotation
-// needs a new secret, so it applies only to kinds with a generator; a
-// stored kind is never rotated by [Service.Due].
+// needs a new secret, so it applies only to kinds with a generator: a
+// stored kind's zero Policy means no rotation, and [New] refuses a stored
+// kind with a rotation period.
 type Policy struct {
 	// RotateAfterView: the secret is rotated this long after its first
 	// view (a later view does not move the deadline; every view counts,
@@ -72,6 +73,8 @@ func (k Kind) check() (Kind, error) {
 	switch {
 	case p.RotateAfterView < Never || p.RotateEvery < Never:
 		return k, &ConfigError{Field: "Kinds[" + k.Name + "].Policy", Reason: "negative duration other than Never"}
+	case k.Generate == nil && (p.RotateAfterView > 0 || p.RotateEvery > 0):
+		return k, &ConfigError{Field: "Kinds[" + k.Name + "].Policy", Reason: "a stored kind (no Generate) cannot be rotated"}
 	case k.Generate == nil:
 		p.RotateAfterView, p.RotateEvery = Never, Never
 	}

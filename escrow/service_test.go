@@ -288,6 +288,7 @@ func TestConfigErrors(t *testing.T) {
 		{"negative stale", escrow.Config{Store: escrow.NewMemStore(), SealKeys: good, SealKeyID: 1, StaleAfter: -time.Second}},
 		{"duplicate kind", escrow.Config{Store: escrow.NewMemStore(), SealKeys: good, SealKeyID: 1, Kinds: []escrow.Kind{escrow.DeviceLockPIN(), escrow.DeviceLockPIN()}}},
 		{"bad kind name", escrow.Config{Store: escrow.NewMemStore(), SealKeys: good, SealKeyID: 1, Kinds: []escrow.Kind{{Name: "a\tb"}}}},
+		{"stored kind rotated", escrow.Config{Store: escrow.NewMemStore(), SealKeys: good, SealKeyID: 1, Kinds: []escrow.Kind{{Name: "x", Policy: escrow.Policy{RotateEvery: time.Hour}}}}},
 		{"bad policy", escrow.Config{Store: escrow.NewMemStore(), SealKeys: good, SealKeyID: 1, Kinds: []escrow.Kind{{Name: "x", Policy: escrow.Policy{RotateEvery: -2}}}}},
 	} {
 		if _, err := escrow.New(c.cfg); !errors.Is(err, escrow.ErrConfig) {
