@@ -47,6 +47,9 @@ type Store interface {
 	// and Data; the index fields need not be filled), or ErrNotFound.
 	Load(ctx context.Context, k Key) (Row, error)
 	// ByRecord returns the row whose RecordIDs hold id, or ErrNotFound.
+	// Record and command IDs name one row each (record IDs are random,
+	// and the Service refuses a command ID another record carries); a
+	// store may answer either row for an ID two rows were given.
 	ByRecord(ctx context.Context, id string) (Row, error)
 	// ByCommand returns the row whose CommandIDs hold id, or ErrNotFound.
 	ByCommand(ctx context.Context, commandID string) (Row, error)

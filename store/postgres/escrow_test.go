@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"sync/atomic"
@@ -12,6 +13,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 
 	"github.com/mdmcred/mdmcred/escrow"
 	"github.com/mdmcred/mdmcred/escrow/escrowtest"
@@ -221,4 +225,86 @@ func TestEscrowStoreTwoInstances(t *testing.T) {
 			return s
 		})
 	})
+}
+
+// For every sequence of writes (inserts, compare-and-swaps and deletes
+// from any revision) and reads on a few devices, the PostgreSQL store
+// answers exactly as the reference MemStore does.
+func TestPropertyEscrowStoreMatchesMemStore(t *testing.T) {
+	pg := postgres.NewEscrowStore(migrated(t))
+	ctx := context.Background()
+	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	known := []error{escrow.ErrNotFound, escrow.ErrConflict}
+	rowString := func(r escrow.Row, err error) string {
+		return fmt.Sprintf("%s %s/%s rev %d %q", sentinel(err, known...), r.DeviceID, r.Kind, r.Rev, r.Data)
+	}
+	run := 0
+	properties := gopter.NewProperties(params())
+	properties.Property("same answers as MemStore", prop.ForAll(func(ops []uint32) string {
+		run++
+		mem := escrow.NewMemStore()
+		dev := func(op uint32) string { return fmt.Sprintf("r%d-dev-%d", run, op%3) }
+		// IDs are unique across rows, as the Store's contract assumes:
+		// each names its device.
+		id := func(d string, op uint32) string { return fmt.Sprintf("%s-rec-%d", d, op%3) }
+		cmd := func(d string, op uint32) string { return fmt.Sprintf("%s-cmd-%d", d, op%3) }
+		// Each run lives further in the past than the one before, so that
+		// the earlier runs' rows, which the PostgreSQL store still holds,
+		// are never due or purgeable at this run's instants.
+		base := t0.Add(-time.Duration(run) * 1000 * time.Hour)
+		for i, op := range ops {
+			at := base.Add(time.Duration(i) * time.Second)
+			d, arg := dev(op>>4), op>>6
+			var a, b string
+			switch op % 9 {
+			case 0, 1, 2:
+				prev := uint64(arg % 4)
+				row := escrow.Row{DeviceID: d, Kind: "k", Rev: prev + 1, Data: []byte(fmt.Sprint("v", i)),
+					RecordIDs: []string{id(d, arg)}, CommandIDs: []string{cmd(d, arg>>3)}}
+				if arg%3 == 0 {
+					row.DueAt = at
+				}
+				if arg%5 == 0 {
+					row.ClosedAt = at
+				}
+				if op%9 == 2 {
+					row.Data, row.RecordIDs, row.CommandIDs = nil, nil, nil
+				}
+				ev := []escrow.Event{{Type: escrow.EventViewed, RecordID: id(d, arg), DeviceID: d, Kind: "k", At: at, Actor: fmt.Sprint("a", i)}}
+				a, b = sentinel(mem.Write(ctx, row, prev, ev), known...), sentinel(pg.Write(ctx, row, prev, ev), known...)
+			case 3:
+				k := escrow.Key{DeviceID: d, Kind: "k"}
+				a, b = rowString(mem.Load(ctx, k)), rowString(pg.Load(ctx, k))
+			case 4:
+				a, b = rowString(mem.ByRecord(ctx, id(d, arg))), rowString(pg.ByRecord(ctx, id(d, arg)))
+			case 5:
+				a, b = rowString(mem.ByCommand(ctx, cmd(d, arg))), rowString(pg.ByCommand(ctx, cmd(d, arg)))
+			case 6, 7:
+				mk, merr := mem.Due(ctx, at, int(arg%4))
+				pk, perr := pg.Due(ctx, at, int(arg%4))
+				if op%9 == 7 {
+					mk, merr = mem.Purgeable(ctx, at, int(arg%4))
+					pk, perr = pg.Purgeable(ctx, at, int(arg%4))
+				}
+				a, b = fmt.Sprint(sentinel(merr, known...), mk), fmt.Sprint(sentinel(perr, known...), pk)
+			case 8:
+				me, merr := mem.Events(ctx, escrow.EventQuery{DeviceID: d})
+				pe, perr := pg.Events(ctx, escrow.EventQuery{DeviceID: d})
+				a, b = fmt.Sprint(sentinel(merr, known...), actors(me)), fmt.Sprint(sentinel(perr, known...), actors(pe))
+			}
+			if a != b {
+				return fmt.Sprintf("op %d (%d): MemStore %s, PostgreSQL %s", i, op%9, a, b)
+			}
+		}
+		return ""
+	}, gen.SliceOf(gen.UInt32())))
+	properties.TestingRun(t)
+}
+
+func actors(evs []escrow.Event) []string {
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Actor)
+	}
+	return out
 }
