@@ -27,6 +27,10 @@
 //     docs/apple.md.
 //   - [github.com/mdmcred/mdmcred/otp]: RFC 4226 HOTP, RFC 6238 TOTP, and
 //     single-use portal PINs with an eligibility check.
+//   - [github.com/mdmcred/mdmcred/escrow]: device-administration secrets
+//     shown again (macOS lock PIN, Recovery Lock and local admin passwords,
+//     Activation Lock bypass codes, FileVault keys): sealed, each view
+//     audited, rotated after view, tracked per MDM command.
 //   - [github.com/mdmcred/mdmcred/qr]: QR rendering to PNG, SVG, terminal
 //     text and data: URIs.
 //   - [github.com/mdmcred/mdmcred/notify]: the Mailer port, a message catalog
@@ -45,7 +49,7 @@
 //
 // Test kits, imported only from _test.go files: each domain package has one
 // beside it (servicepass/servicepasstest, enrollment/enrollmenttest,
-// passcode/passcodetest, otp/otptest) with gopter generators and the
+// passcode/passcodetest, otp/otptest, escrow/escrowtest) with gopter generators and the
 // conformance suite for its Store; [github.com/mdmcred/mdmcred/mdmcredtest]
 // holds the fake clock. See docs/testkit.md.
 //

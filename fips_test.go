@@ -13,6 +13,7 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 
 	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/escrow"
 	"github.com/mdmcred/mdmcred/internal/seal"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/servicepass"
@@ -79,6 +80,11 @@ func TestFIPSProfile(t *testing.T) {
 		{"enrollment: reveal a copy sealed with XChaCha20-Poly1305 (format 1)", func() error {
 			return revealFormat1(t)
 		}, enrollment.ErrReseal, "re-sealed"},
+
+		{"escrow: hash an Activation Lock bypass code (PBKDF2 with Apple's 4-byte salt)", func() error {
+			_, err := escrow.BypassHash(escrow.NewSecret("3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA4"))
+			return err
+		}, escrow.ErrFIPS, "4-byte salt"},
 
 		{"otp: import a 112-bit SHA256 key", func() error {
 			_, err := otp.NewKey(seq(otp.FIPSMinSecretLen, 1), otp.Params{Algorithm: otp.SHA256})

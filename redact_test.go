@@ -23,6 +23,7 @@ import (
 	"github.com/mdmcred/mdmcred/apple"
 	"github.com/mdmcred/mdmcred/custody"
 	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/escrow"
 	"github.com/mdmcred/mdmcred/internal/secret"
 	"github.com/mdmcred/mdmcred/keyfile"
 	"github.com/mdmcred/mdmcred/notify"
@@ -72,6 +73,8 @@ var notSecret = map[string]string{
 	module + "/enrollment.Record.Sealed": "AEAD ciphertext under the host's sealing key, stored at rest",
 	module + "/passcode.Reset.Sealed":    "AEAD ciphertext under the host's sealing key, stored at rest",
 	module + "/keyfile.entry.wrapped":    "a key wrapped by a custodian's key (envelope encryption), kept in the key file",
+	module + "/escrow.Record.Sealed":     "AEAD ciphertext under the host's sealing key, stored at rest",
+	module + "/escrow.Row.Data":          "encoded escrow records, whose secrets are sealed (escrow.Record.Sealed), stored at rest",
 	module + "/otp.PINRecord.Digest":     "keyed hash (HMAC-SHA256 under the host's pepper), stored at rest",
 	// Not a secret at all: []uint8 is []byte to the type system.
 	module + "/servicepass.IssuerConfig.Retired": "retired key IDs, not key material",
@@ -397,14 +400,16 @@ func plant(v reflect.Value, field, owner string, depth int) int {
 			n += plant(v.Index(i), field, owner, depth+1)
 		}
 	case reflect.Func:
-		// A function value returning secret material (a closure over it):
-		// plant in what it returns and make it return that.
-		if t.NumIn() != 0 || t.NumOut() != 1 {
-			return 0
+		// A function value returning secret material (a closure over it,
+		// or a generator such as escrow.Kind.Generate): plant in what it
+		// returns and make it return that, whatever its arguments.
+		outs := make([]reflect.Value, t.NumOut())
+		for i := range outs {
+			outs[i] = reflect.New(t.Out(i)).Elem()
+			n += plant(outs[i], field, owner, depth+1)
 		}
-		out := reflect.New(t.Out(0)).Elem()
-		if n = plant(out, field, owner, depth+1); n > 0 {
-			v.Set(reflect.MakeFunc(t, func([]reflect.Value) []reflect.Value { return []reflect.Value{out} }))
+		if n > 0 {
+			v.Set(reflect.MakeFunc(t, func([]reflect.Value) []reflect.Value { return outs }))
 		}
 	case reflect.Map:
 		k, e := reflect.New(t.Key()).Elem(), reflect.New(t.Elem()).Elem()
@@ -535,6 +540,9 @@ func otherCases() []redactCase {
 		add[keyfile.File](),
 		add[keyfile.Ring](),
 		add[keyfile.Set](),
+		add[escrow.Config](),
+		add[escrow.Kind](),
+		add[escrow.Service](),
 		add[notify.Inline](),
 		add[notify.Message](),
 		add[notify.OneTimePIN](),

@@ -5,6 +5,8 @@ import (
 
 	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/enrollment/enrollmenttest"
+	"github.com/mdmcred/mdmcred/escrow"
+	"github.com/mdmcred/mdmcred/escrow/escrowtest"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/otp/otptest"
 	"github.com/mdmcred/mdmcred/passcode"
@@ -38,5 +40,11 @@ func TestPasscodeStoreConformance(t *testing.T) {
 func TestServicepassStoreConformance(t *testing.T) {
 	forRoutes(t, func(t *testing.T, r route) {
 		servicepasstest.RunStore(t, func(t *testing.T) servicepass.Store { return postgres.NewServicepassStore(migratedOn(t, r)) })
+	})
+}
+
+func TestEscrowStoreConformance(t *testing.T) {
+	forRoutes(t, func(t *testing.T, r route) {
+		escrowtest.RunStore(t, func(t *testing.T) escrow.Store { return postgres.NewEscrowStore(migratedOn(t, r)) })
 	})
 }

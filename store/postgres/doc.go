@@ -3,8 +3,9 @@
 // PINs and the TOTP verifier's per-subject state ([OTPStore], an otp.Store
 // and an otp.TOTPStore), company enrollment passcodes
 // ([EnrollmentStore], an enrollment.Store), passcode resets
-// ([PasscodeStore], a passcode.Store) and the service-password issuer's
-// audit log ([ServicepassStore], a servicepass.Store).
+// ([PasscodeStore], a passcode.Store), escrowed device-administration
+// secrets ([EscrowStore], an escrow.Store) and the service-password
+// issuer's audit log ([ServicepassStore], a servicepass.Store).
 //
 // It uses database/sql only: the host brings its own driver. With pgx:
 //
@@ -17,6 +18,7 @@
 //	sites := postgres.NewEnrollmentStore(db)              // enrollment.Config.Store
 //	resets := postgres.NewPasscodeStore(db)               // passcode.Config.Store
 //	audit := postgres.NewServicepassStore(db)             // servicepass.IssuerConfig.Store
+//	escrowed := postgres.NewEscrowStore(db)               // escrow.Config.Store
 //
 // Call [Migrate] first, once per process start: it creates or upgrades the
 // tables (all named mdmcred_*) in the first schema of the connection's
@@ -42,7 +44,12 @@
 //   - opening a passcode reset: a partial unique index allows one open
 //     reset per device, and transitions are conditional updates (WHERE
 //     state = from) committed with their event;
-//   - recording a service-password audit event: one INSERT.
+//   - recording a service-password audit event: one INSERT;
+//   - any escrow change: [EscrowStore.Write] is one statement, the
+//     conditional INSERT ... ON CONFLICT DO NOTHING, UPDATE ... WHERE rev =
+//     prev or DELETE ... WHERE rev = prev of the device's row for the kind,
+//     with the events inserted from its RETURNING; package escrow decides
+//     the change in Go and, on a conflict, loads and decides again.
 //
 // Two transactions run a statement again, and only when a purge deleted a
 // row between two of their statements: [OTPStore.Update] (and UpdateTOTP)
@@ -84,6 +91,11 @@
 //	PasscodeStore.Append, Get, Open,       1 statement each
 //	Events, Stale
 //	ServicepassStore.Record, Events        1 statement each
+//	EscrowStore.Write                      1 statement: the row's   the device and kind's row, for the
+//	                                       conditional write and    statement
+//	                                       its event INSERT
+//	EscrowStore.Load, ByRecord, ByCommand, 1 statement each
+//	Due, Purgeable, Events
 //	purges (retention)                     1 DELETE of <= 1,000     the batch's rows, SKIP LOCKED
 //	Migrate                                1 transaction            an advisory transaction lock
 //
