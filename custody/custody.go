@@ -70,6 +70,9 @@ func NewLocalKey(key []byte) (*LocalKey, error) {
 
 // HMAC implements [Key].
 func (k *LocalKey) HMAC(ctx context.Context, msg []byte) ([]byte, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Backend: "local", Op: "hmac", Err: err}
 	}
