@@ -19,6 +19,8 @@ unit:
 	cd benchmarks && $(GO) vet ./... && $(GO) test -race -count=1 -run . -bench . -benchtime 1x ./...
 	# The console in headless Chromium (a nested module, for chromedp), its stores in PostgreSQL.
 	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 ./...'
+	# Key custody backends, each a nested module: PKCS#11 against SoftHSM2.
+	cd custody/pkcs11 && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 # Short fuzzing of every parser (FUZZTIME each, 10 s unless set:
 # `make fuzz FUZZTIME=1m`; PostgreSQL included); not part of `make test`.

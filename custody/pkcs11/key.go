@@ -12,8 +12,8 @@ import (
 // Key is an HMAC-SHA256 key on a token: a [custody.Key]. It holds a handle,
 // not key material; it prints as its label.
 type Key struct {
-	t      *Token
-	h      p11.ObjectHandle
+	t     *Token
+	h     p11.ObjectHandle
 	label string
 }
 
