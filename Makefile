@@ -21,6 +21,8 @@ unit:
 	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 ./...'
 	# Key custody backends, each a nested module: PKCS#11 against SoftHSM2.
 	cd custody/pkcs11 && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	# AWS KMS against nsmithuk/local-kms, in process on loopback.
+	cd custody/awskms && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 # Short fuzzing of every parser (FUZZTIME each, 10 s unless set:
 # `make fuzz FUZZTIME=1m`; PostgreSQL included); not part of `make test`.
