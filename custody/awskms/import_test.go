@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -83,6 +84,7 @@ func TestImportBadWrappingKey(t *testing.T) {
 // closed.
 func startStuck(t *testing.T, hang chan struct{}) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // so that the server sees the client go
 		select {
 		case <-hang:
 		case <-r.Context().Done():
