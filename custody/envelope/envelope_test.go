@@ -156,4 +156,3 @@ func TestErrorsAndRedaction(t *testing.T) {
 		}
 	}
 }
-
