@@ -6,19 +6,23 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	lkms "github.com/nsmithuk/local-kms/src"
 	"github.com/nsmithuk/local-kms/src/cmk"
 	"github.com/nsmithuk/local-kms/src/config"
 	"github.com/nsmithuk/local-kms/src/data"
+	"github.com/nsmithuk/local-kms/src/handler"
+	"github.com/sirupsen/logrus"
 	"gopkg.in/yaml.v2"
 )
 
@@ -56,7 +60,7 @@ func newEmulator() (*emulator, func(), error) {
 	}
 	db := data.NewDatabase(filepath.Join(dir, "db"))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lkms.HandleRequest(w, r, db)
+		serveKMS(w, r, db)
 	}))
 	stop := func() {
 		srv.Close()
@@ -134,4 +138,30 @@ func exampleSeed(e *emulator) string {
 		panic(err)
 	}
 	return id
+}
+
+// quiet is the emulator's logger: its request lines would fill the test
+// output.
+var quiet = func() *logrus.Logger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}()
+
+// serveKMS answers one KMS JSON request with local-kms's handler for the
+// operation the X-Amz-Target header names ("TrentService.<Operation>"),
+// as local-kms's own server does, with its log discarded.
+func serveKMS(w http.ResponseWriter, r *http.Request, db *data.Database) {
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+	h := handler.NewRequestHandler(r, quiet, db)
+	method := reflect.ValueOf(h).MethodByName(op)
+	if r.Method != http.MethodPost || !ok || !method.IsValid() {
+		w.WriteHeader(http.StatusNotImplemented)
+		fmt.Fprintf(w, "operation %q not implemented", op)
+		return
+	}
+	resp := method.Call(nil)[0].Interface().(handler.Response)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(resp.Code)
+	fmt.Fprint(w, resp.Body)
 }

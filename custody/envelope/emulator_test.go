@@ -2,18 +2,23 @@ package envelope_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	lkms "github.com/nsmithuk/local-kms/src"
 	"github.com/nsmithuk/local-kms/src/config"
 	"github.com/nsmithuk/local-kms/src/data"
+	"github.com/nsmithuk/local-kms/src/handler"
+	"github.com/sirupsen/logrus"
 )
 
 var configOnce sync.Once
@@ -31,7 +36,7 @@ func startKMS(t testing.TB) (*kms.Client, string) {
 	dir := t.TempDir()
 	db := data.NewDatabase(filepath.Join(dir, "db"))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lkms.HandleRequest(w, r, db)
+		serveKMS(w, r, db)
 	}))
 	t.Cleanup(func() {
 		srv.Close()
@@ -50,4 +55,30 @@ func startKMS(t testing.TB) (*kms.Client, string) {
 		t.Fatal(err)
 	}
 	return client, *out.KeyMetadata.KeyId
+}
+
+// quiet is the emulator's logger: its request lines would fill the test
+// output.
+var quiet = func() *logrus.Logger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}()
+
+// serveKMS answers one KMS JSON request with local-kms's handler for the
+// operation the X-Amz-Target header names ("TrentService.<Operation>"),
+// as local-kms's own server does, with its log discarded.
+func serveKMS(w http.ResponseWriter, r *http.Request, db *data.Database) {
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "TrentService.")
+	h := handler.NewRequestHandler(r, quiet, db)
+	method := reflect.ValueOf(h).MethodByName(op)
+	if r.Method != http.MethodPost || !ok || !method.IsValid() {
+		w.WriteHeader(http.StatusNotImplemented)
+		fmt.Fprintf(w, "operation %q not implemented", op)
+		return
+	}
+	resp := method.Call(nil)[0].Interface().(handler.Response)
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.WriteHeader(resp.Code)
+	fmt.Fprint(w, resp.Body)
 }
