@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/mdmcred/mdmcred/custody"
 	"github.com/mdmcred/mdmcred/custody/custodytest"
@@ -45,6 +47,13 @@ func TestMain(m *testing.M) {
 		defer os.RemoveAll(dir)
 		if err := setupSoftHSM(dir); err != nil {
 			softhsm.missing = err.Error()
+			// The examples need a token and cannot skip: outside CI, run
+			// the tests alone, which skip and say why (under CI=true they
+			// fail, and so do the examples).
+			flag.Parse()
+			if !citest.On() && flag.Lookup("test.run").Value.String() == "" {
+				flag.Set("test.run", "^Test")
+			}
 		}
 		return m.Run()
 	}())
@@ -354,4 +363,54 @@ func TestRedactionAndClose(t *testing.T) {
 	if strings.Contains(logs.String(), userPIN) {
 		t.Error("log shows the PIN")
 	}
+}
+
+// A call waits for a free session under its context: it ends with the
+// context when every session is busy, and runs once one is free again.
+// Close waits for the session held.
+func TestWaitForSession(t *testing.T) {
+	if softhsm.missing != "" {
+		citest.Missing(t, softhsm.missing, "apt-get install softhsm2")
+	}
+	tok, err := pkcs11.Open(context.Background(), pkcs11.Config{Module: softhsm.module, TokenLabel: tokenLabel, PIN: userPIN, Sessions: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prk := bytes.Repeat([]byte{0x11}, 32)
+	k, err := tok.ImportKey(context.Background(), newLabel("wait"), prk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := pkcs11.HoldSession(tok)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = k.HMAC(ctx, []byte("d\x01"))
+	custodytest.CheckError(t, err, "pkcs11", "hmac", context.DeadlineExceeded)
+
+	done := make(chan error, 1)
+	go func() { _, err := k.HMAC(context.Background(), []byte("d\x01")); done <- err }()
+	select {
+	case err := <-done:
+		t.Fatalf("call ran without a free session: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	release()
+	if err := <-done; err != nil {
+		t.Fatalf("call after the session was freed: %v", err)
+	}
+
+	release = pkcs11.HoldSession(tok)
+	closed := make(chan error, 1)
+	go func() { closed <- tok.Close() }()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned while a session was held: %v", err)
+	case <-time.After(20 * time.Millisecond):
+	}
+	release()
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	_, err = k.HMAC(context.Background(), []byte("d\x01"))
+	custodytest.CheckError(t, err, "pkcs11", "hmac", nil)
 }
