@@ -414,3 +414,23 @@ func TestWaitForSession(t *testing.T) {
 	_, err = k.HMAC(context.Background(), []byte("d\x01"))
 	custodytest.CheckError(t, err, "pkcs11", "hmac", nil)
 }
+
+// Two Tokens on one library: closing one leaves the other working
+// (C_Finalize is process-wide, so only the last Close calls it).
+func TestTwoTokens(t *testing.T) {
+	a, b := open(t, nil), open(t, nil)
+	ka, err := a.CreateKey(context.Background(), newLabel("two"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := b.FindKey(context.Background(), ka.Label())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kb.HMAC(context.Background(), []byte("d\x01")); err != nil {
+		t.Fatalf("the other token stopped working when one closed: %v", err)
+	}
+}

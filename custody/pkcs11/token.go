@@ -52,6 +52,7 @@ func (c Config) Format(f fmt.State, _ rune) {
 // Token is an open, logged-in PKCS#11 token. It is safe for concurrent use.
 type Token struct {
 	ctx      *p11.Ctx
+	module   string
 	sessions chan p11.SessionHandle
 	n        int
 	log      *slog.Logger
@@ -86,11 +87,11 @@ func Open(ctx context.Context, cfg Config) (*Token, error) {
 	if c == nil {
 		return nil, fail(fmt.Errorf("pkcs11: cannot load module %q", cfg.Module))
 	}
-	if err := c.Initialize(); err != nil && !errors.Is(err, p11.Error(p11.CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
+	if err := initialize(cfg.Module, c); err != nil {
 		c.Destroy()
 		return nil, fail(err)
 	}
-	t := &Token{ctx: c, sessions: make(chan p11.SessionHandle, n), n: n, log: log, done: make(chan struct{})}
+	t := &Token{ctx: c, module: cfg.Module, sessions: make(chan p11.SessionHandle, n), n: n, log: log, done: make(chan struct{})}
 	slot, err := t.findSlot(cfg.TokenLabel)
 	if err == nil {
 		err = t.openSessions(slot, n, cfg.PIN)
@@ -136,8 +137,9 @@ func (t *Token) openSessions(slot uint, n int, pin string) error {
 	return nil
 }
 
-// Close waits for calls under way, logs out and unloads the module. Calls
-// after Close fail.
+// Close waits for calls under way, closes the Token's sessions (the
+// token logs out with the last session of the process) and, with the last
+// Token on the library, finalizes it. Calls after Close fail.
 func (t *Token) Close() error {
 	t.mu.Lock()
 	if t.closed {
@@ -153,24 +155,24 @@ func (t *Token) Close() error {
 	return nil
 }
 
-// shutdown takes back every session (waiting for calls under way), logs
-// out and finalizes.
+// shutdown takes back every session (waiting for calls under way), closes
+// them and finalizes the library if this was its last Token.
 func (t *Token) shutdown() error {
 	var first error
 	opened := len(t.sessions)
 	if t.closed {
 		opened = t.n
 	}
+	// No C_Logout: the login belongs to the whole application, and other
+	// Tokens on the same token would lose it. The token logs the
+	// application out when its last session closes.
 	for i := 0; i < opened; i++ {
 		sh := <-t.sessions
-		if i == 0 {
-			_ = t.ctx.Logout(sh)
-		}
 		if err := t.ctx.CloseSession(sh); err != nil && first == nil {
 			first = err
 		}
 	}
-	if err := t.ctx.Finalize(); err != nil && first == nil {
+	if err := finalize(t.module, t.ctx); err != nil && first == nil {
 		first = err
 	}
 	t.ctx.Destroy()
@@ -219,4 +221,36 @@ func (t *Token) do(ctx context.Context, op string, fn func(p11.SessionHandle) er
 func (t *Token) fail(op string, err error) error {
 	t.log.Warn("custody: pkcs11 call failed", "op", op, "err", err.Error())
 	return &custody.Error{Backend: backend, Op: op, Err: err}
+}
+
+// A PKCS#11 library is initialized once per process (C_Initialize and
+// C_Finalize act on the whole process), so Tokens on one library count
+// their users: the first Open initializes it, the last Close finalizes it,
+// and closing one Token leaves the others' sessions open.
+var (
+	modulesMu sync.Mutex
+	modules   = map[string]int{}
+)
+
+func initialize(module string, c *p11.Ctx) error {
+	modulesMu.Lock()
+	defer modulesMu.Unlock()
+	if modules[module] == 0 {
+		if err := c.Initialize(); err != nil && !errors.Is(err, p11.Error(p11.CKR_CRYPTOKI_ALREADY_INITIALIZED)) {
+			return err
+		}
+	}
+	modules[module]++
+	return nil
+}
+
+func finalize(module string, c *p11.Ctx) error {
+	modulesMu.Lock()
+	defer modulesMu.Unlock()
+	modules[module]--
+	if modules[module] > 0 {
+		return nil
+	}
+	delete(modules, module)
+	return c.Finalize()
 }
