@@ -132,6 +132,7 @@ func (a *app) routes() {
 	m.HandleFunc("GET /admin/devices/{id}/reset", a.adminOnly(a.resetPage))
 	m.HandleFunc("POST /admin/devices/{id}/reset", a.adminOnly(a.resetPasscode))
 	m.HandleFunc("GET /admin/devices/{id}/events", a.adminOnly(a.eventsPage))
+	m.HandleFunc("POST /admin/devices/{id}/lock", a.adminOnly(a.lockDevice))
 	m.HandleFunc("GET /admin/sites/{site}", a.adminOnly(a.sitePage))
 	m.HandleFunc("POST /admin/sites/{site}/generate", a.adminOnly(a.generateSitePasscode))
 	m.HandleFunc("POST /admin/sites/{site}/disable", a.adminOnly(a.disableSite))
