@@ -125,7 +125,9 @@ var errNoAnswer = errors.New("the Android Management API did not answer")
 // amapiRefusal is AMAPI refusing a request: its google.rpc status name.
 type amapiRefusal struct{ Status string }
 
-func (e *amapiRefusal) Error() string { return "the Android Management API refused the command: " + e.Status }
+func (e *amapiRefusal) Error() string {
+	return "the Android Management API refused the command: " + e.Status
+}
 
 // call sends one request to AMAPI and reads the Operation it answers.
 // Only the status name of a refusal is kept: its message might repeat the
