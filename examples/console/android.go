@@ -221,16 +221,12 @@ func (c *amapiChannel) deliverReset(ctx context.Context, d Device, res passcode.
 	return c.resets.Get(ctx, res.Reset.ID)
 }
 
-// lock sends a LOCK to device d.
-func (c *amapiChannel) lock(ctx context.Context, d Device, admin string) (amapiCommand, error) {
-	body, err := android.LockCommand(android.Options{})
-	if err != nil {
-		return amapiCommand{}, err
-	}
-	cmd := c.issue(ctx, d, android.Lock, body, "", admin)
+// send sends a command other than a passcode reset to device d.
+func (c *amapiChannel) send(ctx context.Context, d Device, typ android.CommandType, body android.Body, actor string) amapiCommand {
+	cmd := c.issue(ctx, d, typ, body, "", actor)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return *cmd, nil
+	return *cmd
 }
 
 // refresh asks AMAPI for the operation of every pending command of device
@@ -282,38 +278,130 @@ func (c *amapiChannel) commands(deviceID string) []amapiCommand {
 	return out
 }
 
-// lockView is the answer to the device card's Lock button.
-type lockView struct {
+// answers explain the device's answers an admin may meet.
+var answers = map[string]string{
+	string(android.StatusResetPasswordRecently):    "not put into Lost Mode: its password was reset recently",
+	string(android.StatusUserExitLostModeRecently): "not put into Lost Mode: its user left Lost Mode recently",
+	string(android.StatusAlreadyInLostMode):        "already in Lost Mode",
+	string(android.StatusNotInLostMode):            "not in Lost Mode",
+	string(android.ErrorInvalidValue):              "a value was refused (on Android 14, a numeric passcode shorter than 6 digits)",
+	string(android.ErrorAPILevel):                  "its Android version does not support the command",
+	string(android.ErrorManagementMode):            "its management mode does not support the command",
+	string(android.ErrorUnsupported):               "it does not support the command",
+	"CANCELLED":                                    "the command was cancelled",
+}
+
+// Answer is the device's answer for people: the reason a command failed,
+// with what it means, or why AMAPI took none; "—" when there is none.
+func (c amapiCommand) Answer() string {
+	switch {
+	case c.Problem != "":
+		return c.Problem
+	case c.Outcome.Reason == "":
+		return "—"
+	case answers[c.Outcome.Reason] != "":
+		return c.Outcome.Reason + ": " + answers[c.Outcome.Reason]
+	}
+	return c.Outcome.Reason
+}
+
+// commandView is the answer to one of the device card's command buttons.
+type commandView struct {
 	Device  Device
+	Label   string // the button's label: Lock, Start Lost Mode, Stop Lost Mode
 	Command *amapiCommand
 	Error   string
 }
 
-func (v lockView) title() string { return "Lock: " + v.Device.Name }
+func (v commandView) title() string { return v.Label + ": " + v.Device.Name }
 
-// lockDevice sends a LOCK through AMAPI.
-func (a *app) lockDevice(w http.ResponseWriter, r *http.Request, s *session) {
-	d, ok := a.inv.device(r.PathValue("id"))
-	if !ok {
-		a.notFound(w)
-		return
+// LostMode is why Lost Mode is not available on d ("" when it is), as
+// passcode.CheckLostMode says.
+func (d Device) LostMode() string {
+	var ue *passcode.UnsupportedError
+	if err := passcode.CheckLostMode(passcodeDevice(d)); errors.As(err, &ue) {
+		return ue.Reason
+	} else if err != nil {
+		return err.Error()
 	}
-	v := lockView{Device: d}
-	if !d.AMAPI() {
-		v.Error = "This device is not managed through the Android Management API; it cannot be locked from here."
-		a.render(w, r, s, http.StatusUnprocessableEntity, "lock.html", v)
-		return
+	return ""
+}
+
+// deviceCommand is the handler of one command button of the device card:
+// build makes the command's body from the form, or says why not.
+func (a *app) deviceCommand(label string, typ android.CommandType, build func(*http.Request, Device) (android.Body, string)) handler {
+	return func(w http.ResponseWriter, r *http.Request, s *session) {
+		d, ok := a.inv.device(r.PathValue("id"))
+		if !ok {
+			a.notFound(w)
+			return
+		}
+		v := commandView{Device: d, Label: label}
+		if !d.AMAPI() {
+			v.Error = "This device is not managed through the Android Management API; " + label + " is not available here."
+			a.render(w, r, s, http.StatusUnprocessableEntity, "command.html", v)
+			return
+		}
+		body, refused := build(r, d)
+		if refused != "" {
+			v.Error = refused
+			a.render(w, r, s, http.StatusUnprocessableEntity, "command.html", v)
+			return
+		}
+		cmd := a.sdk.amapi.send(r.Context(), d, typ, body, s.User)
+		v.Command = &cmd
+		status := http.StatusOK
+		if cmd.Problem != "" {
+			v.Error = label + " was not sent: " + cmd.Problem + "."
+			status = http.StatusBadGateway
+		}
+		a.render(w, r, s, status, "command.html", v)
 	}
-	cmd, err := a.sdk.amapi.lock(r.Context(), d, s.User)
-	if err != nil {
-		a.fail(w, err)
-		return
-	}
-	v.Command = &cmd
-	status := http.StatusOK
-	if cmd.Problem != "" {
-		v.Error = "The lock was not sent: " + cmd.Problem + "."
-		status = http.StatusBadGateway
-	}
-	a.render(w, r, s, status, "lock.html", v)
+}
+
+// lockDevice sends a LOCK.
+func (a *app) lockDevice() handler {
+	return a.deviceCommand("Lock", android.Lock, func(*http.Request, Device) (android.Body, string) {
+		body, err := android.LockCommand(android.Options{})
+		if err != nil {
+			return android.Body{}, err.Error()
+		}
+		return body, ""
+	})
+}
+
+// startLostMode sends a START_LOST_MODE with the form's message and phone
+// number, where passcode.CheckLostMode allows it: on a device outside its
+// rules AMAPI reports the command done while the device ignores it, so the
+// refusal comes before any call.
+func (a *app) startLostMode() handler {
+	return a.deviceCommand("Start Lost Mode", android.StartLostMode, func(r *http.Request, d Device) (android.Body, string) {
+		if why := d.LostMode(); why != "" {
+			return android.Body{}, "Lost Mode is not available on this device: " + why
+		}
+		lm := android.LostMode{Message: android.Message{Default: r.PostFormValue("lost_message")},
+			PhoneNumber: android.Message{Default: r.PostFormValue("lost_phone")}}
+		body, err := android.StartLostModeCommand(lm, android.Options{})
+		var ae *android.Error
+		if errors.As(err, &ae) {
+			return android.Body{}, "Lost Mode needs a message or a phone number to show (" + ae.Field + ": " + ae.Rule + ")."
+		} else if err != nil {
+			return android.Body{}, err.Error()
+		}
+		return body, ""
+	})
+}
+
+// stopLostMode sends a STOP_LOST_MODE.
+func (a *app) stopLostMode() handler {
+	return a.deviceCommand("Stop Lost Mode", android.StopLostMode, func(_ *http.Request, d Device) (android.Body, string) {
+		if why := d.LostMode(); why != "" {
+			return android.Body{}, "Lost Mode is not available on this device: " + why
+		}
+		body, err := android.StopLostModeCommand(android.Options{})
+		if err != nil {
+			return android.Body{}, err.Error()
+		}
+		return body, ""
+	})
 }

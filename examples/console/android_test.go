@@ -176,8 +176,8 @@ func TestAndroidEnterpriseLock(t *testing.T) {
 		t.Fatal("Lock offered on a device outside AMAPI")
 	}
 	p := c.post("/admin/devices/"+aeDevice, "/admin/devices/"+aeDevice+"/lock", nil)
-	if p.Status != http.StatusOK || text(p.Body, "lock-state") != "pending" {
-		t.Fatalf("lock: %d %q %q", p.Status, text(p.Body, "lock-state"), text(p.Body, "error"))
+	if p.Status != http.StatusOK || text(p.Body, "command-state") != "pending" {
+		t.Fatalf("lock: %d %q %q", p.Status, text(p.Body, "command-state"), text(p.Body, "error"))
 	}
 	var cmd map[string]any
 	if reqs := c.wire.all(); len(reqs) != 1 || json.Unmarshal(reqs[0].Body, &cmd) != nil || cmd["type"] != "LOCK" {
@@ -220,7 +220,7 @@ func TestAndroidEnterpriseAnswers(t *testing.T) {
 			t.Fatalf("reset: %q %q", pc, text(p.Body, "reset-state"))
 		}
 		events := c.get("/admin/devices/" + aeDevice + "/events").Body
-		if !strings.Contains(events, eventRow("requested", "failed", "amapi")) || !strings.Contains(events, commandRow("RESET_PASSWORD", adminID, "failed", "INVALID_VALUE")) {
+		if !strings.Contains(events, eventRow("requested", "failed", "amapi")) || !strings.Contains(events, commandRow("RESET_PASSWORD", adminID, "failed", "INVALID_VALUE: a value was refused (on Android 14, a numeric passcode shorter than 6 digits)")) {
 			t.Fatalf("events:\n%s", events)
 		}
 	})
@@ -280,4 +280,81 @@ func TestAndroidEnterpriseAnswers(t *testing.T) {
 			t.Fatalf("events:\n%s", events)
 		}
 	})
+}
+
+// Lost Mode: refused before any call where passcode.CheckLostMode says no;
+// otherwise sent, and the device's statuses shown in the Events.
+func TestAndroidEnterpriseLostMode(t *testing.T) {
+	c := newAMAPIConsole(t, 0, nil)
+	c.signInAdmin()
+	lost := url.Values{"lost_message": {"This device is lost."}, "lost_phone": {"+49 30 1234567"}}
+	start := func(device string, form url.Values) page {
+		return c.post("/admin/devices/"+device, "/admin/devices/"+device+"/lostmode/start", form)
+	}
+	stop := func() page {
+		return c.post("/admin/devices/"+aeDevice, "/admin/devices/"+aeDevice+"/lostmode/stop", nil)
+	}
+
+	// The personally-owned work profile: no Lost Mode, and nothing sent.
+	card := c.get("/admin/devices/dev-ae-wp-1").Body
+	if !strings.Contains(text(card, "lost-mode-unavailable"), "company-owned") || strings.Contains(card, "Start Lost Mode") {
+		t.Fatalf("work profile card: %q", text(card, "lost-mode-unavailable"))
+	}
+	for _, p := range []page{start("dev-ae-wp-1", lost), c.post("/admin/devices/dev-ae-wp-1", "/admin/devices/dev-ae-wp-1/lostmode/stop", nil)} {
+		if p.Status != http.StatusUnprocessableEntity || !strings.Contains(text(p.Body, "error"), "Lost Mode is not available on this device") {
+			t.Fatalf("Lost Mode on a personal work profile: %d %q", p.Status, text(p.Body, "error"))
+		}
+	}
+	if p := start("dev-do-1", lost); p.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("Lost Mode outside AMAPI: %d", p.Status)
+	}
+	if p := start(aeDevice, url.Values{}); p.Status != http.StatusUnprocessableEntity || !strings.Contains(text(p.Body, "error"), "needs a message or a phone number") {
+		t.Fatalf("empty Lost Mode: %d %q", p.Status, text(p.Body, "error"))
+	}
+	if n := len(c.wire.all()); n != 0 {
+		t.Fatalf("%d requests sent for refused commands", n)
+	}
+
+	// Right after a passcode reset the device refuses; an hour later it
+	// takes it; again, it is already in Lost Mode; stopped twice.
+	if _, pc := c.resetAE(t); pc == "" {
+		t.Fatal("no reset")
+	}
+	c.clock.Advance(time.Minute)
+	for _, step := range []struct {
+		send    func() page
+		advance time.Duration
+		state   string
+		answer  string
+	}{
+		{func() page { return start(aeDevice, lost) }, time.Hour, "failed", "RESET_PASSWORD_RECENTLY: not put into Lost Mode: its password was reset recently"},
+		{func() page { return start(aeDevice, lost) }, time.Minute, "succeeded", ""},
+		{func() page { return start(aeDevice, lost) }, time.Minute, "failed", "ALREADY_IN_LOST_MODE: already in Lost Mode"},
+		{stop, time.Minute, "succeeded", ""},
+		{stop, time.Minute, "failed", "NOT_IN_LOST_MODE: not in Lost Mode"},
+	} {
+		p := step.send()
+		if p.Status != http.StatusOK || text(p.Body, "command-state") != step.state || text(p.Body, "command-answer") != step.answer {
+			t.Fatalf("%d %q %q, want %s %q", p.Status, text(p.Body, "command-state"), text(p.Body, "command-answer"), step.state, step.answer)
+		}
+		c.clock.Advance(step.advance)
+		c.signInAdmin() // the session may have lapsed meanwhile
+	}
+	var sent []string
+	for _, r := range c.wire.all() {
+		var cmd struct{ Type string }
+		if r.Method == http.MethodPost && json.Unmarshal(r.Body, &cmd) == nil {
+			sent = append(sent, cmd.Type)
+		}
+	}
+	if got := strings.Join(sent, " "); got != "RESET_PASSWORD START_LOST_MODE START_LOST_MODE START_LOST_MODE STOP_LOST_MODE STOP_LOST_MODE" {
+		t.Fatalf("sent %s", got)
+	}
+	events := c.get("/admin/devices/" + aeDevice + "/events").Body
+	for _, want := range []string{commandRow("START_LOST_MODE", adminID, "failed", "RESET_PASSWORD_RECENTLY: not put into Lost Mode: its password was reset recently"),
+		commandRow("START_LOST_MODE", adminID, "succeeded", "—"), commandRow("STOP_LOST_MODE", adminID, "failed", "NOT_IN_LOST_MODE: not in Lost Mode")} {
+		if !strings.Contains(events, want) {
+			t.Errorf("events lack %q", want)
+		}
+	}
 }

@@ -51,7 +51,7 @@ func TestAndroidEnterpriseInChromium(t *testing.T) {
 	b.open("/admin/")
 	b.submit(link("Sales Pixel 8"))
 	b.submit(button("Lock"))
-	if state := b.text(`//strong[@id="lock-state"]`); state != "pending" {
+	if state := b.text(`//strong[@id="command-state"]`); state != "pending" {
 		t.Fatalf("lock: %q: %s", state, b.page())
 	}
 	b.do(chromedp.Sleep(2500 * time.Millisecond))
