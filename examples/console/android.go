@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -303,6 +304,14 @@ func (c amapiCommand) Answer() string {
 		return c.Outcome.Reason + ": " + answers[c.Outcome.Reason]
 	}
 	return c.Outcome.Reason
+}
+
+// OperationID is the last segment of the Operation's name ("" when none).
+func (c amapiCommand) OperationID() string {
+	if c.Operation == "" {
+		return ""
+	}
+	return c.Operation[strings.LastIndexByte(c.Operation, '/')+1:]
 }
 
 // commandView is the answer to one of the device card's command buttons.

@@ -128,7 +128,7 @@ func TestAndroidEnterpriseResetThroughAMAPI(t *testing.T) {
 	events = c.get("/admin/devices/" + aeDevice + "/events").Body
 	for _, want := range []string{"<td>requested</td><td>" + adminID + "</td>", eventRow("requested", "pending", "amapi"),
 		eventRow("pending", "acknowledged", "amapi"), eventRow("acknowledged", "succeeded", "amapi"),
-		commandRow("RESET_PASSWORD", adminID, "succeeded", "—"), "/operations/"} {
+		commandRow("RESET_PASSWORD", adminID, "succeeded", "—"), "/operations/1700000000001\">1700000000001<"} {
 		if !strings.Contains(events, want) {
 			t.Errorf("events lack %q", want)
 		}

@@ -60,7 +60,30 @@ func TestAndroidEnterpriseInChromium(t *testing.T) {
 	if !regexp.MustCompile(`LOCK\s+admin@example.com\s+succeeded`).MatchString(commands) {
 		t.Fatalf("commands after the lock: %s", commands)
 	}
+
+	// Lost Mode right after the reset: the device refuses, and says why.
+	b.open("/admin/devices/dev-ae-1")
+	b.typeIn("Message shown on the device", "Found this phone? Call IT.")
+	b.submit(button("Start Lost Mode"))
+	if state := b.text(`//strong[@id="command-state"]`); state != "pending" {
+		t.Fatalf("Start Lost Mode: %q: %s", state, b.page())
+	}
+	b.do(chromedp.Sleep(2500 * time.Millisecond))
+	b.submit(link("Events"))
+	commands = b.text(`//table[@id="commands"]`)
+	if !regexp.MustCompile(`START_LOST_MODE\s+admin@example.com\s+failed\s+RESET_PASSWORD_RECENTLY: not put into Lost Mode: its password was reset recently`).MatchString(commands) {
+		t.Fatalf("commands after Start Lost Mode: %s", commands)
+	}
 	b.shot("6-android-enterprise-events")
+
+	// A personally-owned work profile: no Lost Mode, with the reason.
+	b.open("/admin/devices/dev-ae-wp-1")
+	if got := b.text(`//p[@id="lost-mode-unavailable"]`); !strings.Contains(got, "company-owned") {
+		t.Fatalf("work profile: %q", got)
+	}
+	if eval[bool](b, `[...document.querySelectorAll("button")].some(e => e.textContent.trim() === "Start Lost Mode")`) {
+		t.Fatal("Start Lost Mode offered on a personally-owned work profile")
+	}
 
 	// A device outside AMAPI has no Lock.
 	b.open("/admin/devices/dev-do-1")
