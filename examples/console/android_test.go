@@ -358,3 +358,26 @@ func TestAndroidEnterpriseLostMode(t *testing.T) {
 		}
 	}
 }
+
+// The device's user resets it from the portal: the same AMAPI delivery,
+// and the portal shows the device's answer.
+func TestAndroidEnterprisePortalReset(t *testing.T) {
+	c := newAMAPIConsole(t, 2*time.Second, nil)
+	c.signInPortal("anna@example.com")
+	p := c.post("/portal/", "/portal/devices/"+aeDevice+"/reset", nil)
+	if pc := text(p.Body, "new-passcode"); p.Status != http.StatusOK || len(pc) != 6 || text(p.Body, "reset-state") != "pending" {
+		t.Fatalf("portal reset: %d %q %q", p.Status, text(p.Body, "reset-state"), text(p.Body, "error"))
+	}
+	var cmd struct{ Type string }
+	if reqs := c.wire.all(); len(reqs) == 0 || json.Unmarshal(reqs[0].Body, &cmd) != nil || cmd.Type != "RESET_PASSWORD" {
+		t.Fatalf("requests: %+v", reqs)
+	}
+	c.clock.Advance(2 * time.Second)
+	if body := c.get("/portal/").Body; !strings.Contains(body, `data-device="`+aeDevice+`">succeeded<`) {
+		t.Fatal("the portal does not show the device's answer")
+	}
+	c.signInAdmin()
+	if events := c.get("/admin/devices/" + aeDevice + "/events").Body; !strings.Contains(events, commandRow("RESET_PASSWORD", "anna@example.com", "succeeded", "—")) {
+		t.Fatalf("events:\n%s", events)
+	}
+}
