@@ -381,3 +381,27 @@ func TestAndroidEnterprisePortalReset(t *testing.T) {
 		t.Fatalf("events:\n%s", events)
 	}
 }
+
+// The device simulator does not answer for an Android Enterprise device:
+// its fake AMAPI device does.
+func TestAndroidEnterpriseNotInSimulator(t *testing.T) {
+	c := newAMAPIConsole(t, time.Hour, nil)
+	c.signInAdmin()
+	if _, pc := c.resetAE(t); pc == "" {
+		t.Fatal("no reset")
+	}
+	rs, ok, err := c.app.sdk.latestReset(t.Context(), aeDevice)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if sim := c.get("/device/?device=" + aeDevice).Body; strings.Contains(sim, "/device/reset/") {
+		t.Fatal("the simulator offers to answer an AMAPI command")
+	}
+	p := c.post("/device/", "/device/reset/"+rs.ID, url.Values{"device": {aeDevice}, "to": {"succeeded"}})
+	if p.Status != http.StatusNotFound {
+		t.Fatalf("simulator report: %d", p.Status)
+	}
+	if rs, _, _ = c.app.sdk.latestReset(t.Context(), aeDevice); rs.State.String() != "pending" {
+		t.Fatalf("reset %s", rs.State)
+	}
+}
