@@ -147,6 +147,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "admin:  %s  password %s\n", adminID, adminPass)
 	fmt.Fprintf(out, "portal: anna@example.com, ben@example.com  password %s\n", portalPass)
 	fmt.Fprintf(out, "device simulator: %s://%s/device/\n", scheme, ln.Addr())
+	fmt.Fprintf(out, "fake Android Management API: %s/v1/\n", amapiURL)
 	fmt.Fprintln(out, where)
 
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
