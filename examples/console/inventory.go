@@ -71,7 +71,9 @@ func (inv *inventory) devicesOf(user string) []Device {
 func (inv *inventory) hasSite(site string) bool { return slices.Contains(inv.Sites, site) }
 
 // demoInventory is the seeded data: a Device Owner device and a COPE
-// device, a device whose platform cannot be reset, an eligible and an
+// device, a device whose platform cannot be reset, two Android Enterprise
+// devices managed through the Android Management API (fully managed, and a
+// personally-owned work profile), an eligible and an
 // ineligible portal user, and one site.
 func demoInventory(zone *time.Location) *inventory {
 	return &inventory{
@@ -82,6 +84,15 @@ func demoInventory(zone *time.Location) *inventory {
 				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 33, ResetTokenActive: true, PasscodeSet: true}},
 			{ID: "dev-legacy-1", Name: "Ben's old tablet", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "ben@example.com",
 				Platform: passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 28, PasscodeSet: true}},
+			// Android Enterprise through the Android Management API (android.go):
+			// Android 14 with a numeric policy, which the SDK raises to 6 digits.
+			{ID: "dev-ae-1", Name: "Sales Pixel 8", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "anna@example.com",
+				Platform: passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 34, PasscodeSet: true, CompanyOwned: true,
+					Policy: passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 6}}},
+			// A work profile on a personally-owned phone: Lost Mode is refused. (It
+			// runs no service password agent; Mode is only the card's.)
+			{ID: "dev-ae-wp-1", Name: "Ben's phone (work profile)", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "ben@example.com",
+				Platform: passcode.Device{Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 34, PasscodeSet: true}},
 		},
 		Users: []User{
 			{ID: "anna@example.com", Name: "Anna Nowak", Subject: otp.Subject{Roles: []string{"passcode-reset"}, Licenses: []string{"E5"},

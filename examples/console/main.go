@@ -15,7 +15,9 @@
 //
 // Screens: the device card's Service password panel (/admin/devices/…), a
 // site's Self-service enrollment (/admin/sites/…), a device's Reset passcode
-// wizard and Events (/admin/devices/…/reset, …/events), the user portal
+// wizard and Events (/admin/devices/…/reset, …/events), the Lock button of
+// an Android Enterprise device, whose commands go to a fake Android
+// Management API the console runs on loopback (android.go), the user portal
 // (/portal/) and the device simulator with the self-service enrollment page
 // (/device/, /device/enroll).
 //
@@ -116,12 +118,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer db.Close()
 	}
-	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth, RevealPasscodes: *reveal})
+	inv := demoInventory(zone)
+	amapiURL, err := startFakeAMAPI(ctx, inv, time.Now, fakeDeviceDelay)
+	if err != nil {
+		return err
+	}
+	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth, RevealPasscodes: *reveal,
+		AMAPIEndpoint: amapiURL})
 	if err != nil {
 		return err
 	}
 	adminPass, portalPass := randomToken()[:16], randomToken()[:16]
-	a, err := newApp(appConfig{SDK: s, Inventory: demoInventory(zone), Zone: zone, Logger: logger,
+	a, err := newApp(appConfig{SDK: s, Inventory: inv, Zone: zone, Logger: logger,
 		AdminPassword: adminPass, PortalPassword: portalPass})
 	if err != nil {
 		return err
@@ -139,6 +147,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "admin:  %s  password %s\n", adminID, adminPass)
 	fmt.Fprintf(out, "portal: anna@example.com, ben@example.com  password %s\n", portalPass)
 	fmt.Fprintf(out, "device simulator: %s://%s/device/\n", scheme, ln.Addr())
+	fmt.Fprintf(out, "fake Android Management API: %s/v1/\n", amapiURL)
 	fmt.Fprintln(out, where)
 
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}

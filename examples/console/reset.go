@@ -99,6 +99,9 @@ func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) 
 type eventsView struct {
 	Device Device
 	Events []passcode.Event
+	// Commands are the Android Management API commands sent to the
+	// device (android.go).
+	Commands []amapiCommand
 }
 
 func (v eventsView) title() string { return "Events: " + v.Device.Name }
@@ -114,5 +117,5 @@ func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, err)
 		return
 	}
-	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events})
+	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events, Commands: a.sdk.amapi.commands(d.ID)})
 }

@@ -103,7 +103,8 @@ func (a *app) newSimView(r *http.Request, d Device) simView {
 		}
 		v.Window = wv
 	}
-	if rs, ok, err := a.sdk.latestReset(r.Context(), d.ID); err == nil && ok && rs.State.Open() {
+	// An Android Enterprise device answers through AMAPI (android.go), not here.
+	if rs, ok, err := a.sdk.latestReset(r.Context(), d.ID); err == nil && ok && rs.State.Open() && !d.AMAPI() {
 		v.Reset = &rs
 	}
 	return v
@@ -299,7 +300,7 @@ func (a *app) simulatorReport(w http.ResponseWriter, r *http.Request, s *session
 		a.fail(w, err)
 		return
 	}
-	if !ok || rs.ID != r.PathValue("id") {
+	if !ok || rs.ID != r.PathValue("id") || d.AMAPI() {
 		a.notFound(w)
 		return
 	}
