@@ -468,9 +468,11 @@ func (op *responseOp) apply(s *DeviceState) bool {
 		v.recoverDamage(s, now)
 		changed = true
 	}
-	if err := v.lockout(s, now); err != nil {
+	if moved, err := v.lockout(s, now); err != nil {
 		op.err = err
-		return changed
+		return changed || moved
+	} else if moved {
+		changed = true
 	}
 	if !op.macOK {
 		v.fail(s, now)

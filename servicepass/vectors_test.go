@@ -340,6 +340,10 @@ func buildVectors(t *testing.T) vectorFile {
 	add("clock-reset-by-database-reset", "A genuine code used while the clock was 29 days ahead moves the mark; with the clock set right codes are refused as clock_back until an Emergency Database Reset code resets the mark (clock_reset).",
 		vecDO, servicepass.DeviceOwner, one, st{code: long, now: vecT0.Add(29 * 24 * time.Hour)}, st{code: base, now: at}, st{code: edr, now: at.Add(time.Minute)},
 		st{code: base, now: at.Add(2 * time.Minute)})
+	// Issue 22: a back-off never waits longer than its length from any device time.
+	add("lockout-far-future", "Three free MAC failures at the real time, a fourth typed while the clock reads 2100: its 1-minute back-off is re-anchored at the real time (it ended further away than its length), so a valid code waits 60 seconds, not until 2100.",
+		vecDO, servicepass.DeviceOwner, one, st{tampered, at}, st{tampered, at}, st{tampered, at}, st{tampered, wild},
+		st{base, at.Add(time.Minute)}, st{base, at.Add(90 * time.Second)}, st{base, at.Add(2 * time.Minute)})
 	// Issue 13: privileged windows.
 	unlock2 := issue("unlock2", one, servicepass.Request{DeviceID: vecDO, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: vecT0.Add(4 * time.Hour)}, vecT0)
 	add("window-new-after-end", "A use after the window ended opens a new window; the ended window's DisableKiosk is to be reverted, not revived.",

@@ -341,12 +341,29 @@ func (v *Verifier) lost(s *DeviceState) bool {
 }
 
 // lockout returns the refusal of an attempt at now during a back-off (a
-// [*LockedOutError]), or nil. Codes and challenge responses share it.
-func (v *Verifier) lockout(s *DeviceState, now time.Time) error {
-	if err := v.policy.Check(s.attempts(), now); err != nil {
-		return lockedOut(err)
+// [*LockedOutError]), or nil, and whether it changed s. Codes and challenge
+// responses share it.
+//
+// A back-off runs from the device time of the failure that started it. When
+// it ends further from now than its own length (the failure was typed at a
+// clock set ahead, or this clock is turned back), it is re-anchored at now
+// with its full length: no unauthenticated input at any device time keeps
+// an attempt waiting longer than the cap (a wrong code typed while the clock
+// read 2100 once locked everything out until 2100), and turning the clock
+// back does not escape a back-off either.
+func (v *Verifier) lockout(s *DeviceState, now time.Time) (changed bool, err error) {
+	if !s.LockedUntil.IsZero() {
+		d := v.policy.Delay(s.Failures)
+		if s.LockedUntil.Sub(now) > d {
+			now = now.UTC()
+			s.LastFailure, s.LockedUntil = now, now.Add(d)
+			changed = true
+		}
 	}
-	return nil
+	if err := v.policy.Check(s.attempts(), now); err != nil {
+		return changed, lockedOut(err)
+	}
+	return changed, nil
 }
 
 // lockedOut is the [*LockedOutError] for an attempt.Policy refusal.
@@ -378,9 +395,11 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		v.recoverDamage(s, now)
 		changed = true
 	}
-	if err := v.lockout(s, now); err != nil {
+	if moved, err := v.lockout(s, now); err != nil {
 		op.err = err
-		return changed
+		return changed || moved
+	} else if moved {
+		changed = true
 	}
 	// After a damage, DamagedAt follows the latest device time seen for
 	// DamageGrace, so that a clock that read early when the damage was
