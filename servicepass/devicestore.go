@@ -172,5 +172,8 @@ func InitState(store DeviceStore) error {
 	if !ran {
 		return stateError(err)
 	}
-	return err
+	if err != nil {
+		return &NotSavedError{Err: err}
+	}
+	return nil
 }
