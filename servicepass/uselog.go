@@ -58,8 +58,12 @@ func (v *Verifier) UseLog() (entries []UseEntry, dropped uint64, err error) {
 }
 
 // AckUseLog drops the use log entries up to and including sequence number
-// through (the last one the agent uploaded) and resets the dropped count.
-// Entries logged since are kept.
+// through (the last one the agent uploaded) and the count of entries dropped
+// before through (which the agent saw and reported). Entries logged since,
+// and entries dropped since that the agent never saw, stay. An
+// acknowledgement of a sequence number the log has not reached (one from
+// the log of a state that was lost since: a new state's log starts at a
+// random sequence number) deletes nothing.
 func (v *Verifier) AckUseLog(through uint64) error {
 	ran := false
 	err := v.store.Update(func(s *DeviceState) bool {
@@ -67,16 +71,7 @@ func (v *Verifier) AckUseLog(through uint64) error {
 		if v.lost(s) {
 			return false
 		}
-		i := 0
-		for i < len(s.Log) && s.Log[i].Seq <= through {
-			i++
-		}
-		if i == 0 && s.LogDropped == 0 {
-			return false
-		}
-		s.Log = s.Log[:copy(s.Log, s.Log[i:])]
-		s.LogDropped = 0
-		return true
+		return s.ackLog(through)
 	})
 	if !ran {
 		return stateError(err)
@@ -85,4 +80,34 @@ func (v *Verifier) AckUseLog(through uint64) error {
 		return &NotSavedError{Err: err}
 	}
 	return nil
+}
+
+// ackLog acknowledges the log through a sequence number; see
+// [Verifier.AckUseLog]. It reports whether s changed.
+func (s *DeviceState) ackLog(through uint64) bool {
+	if through >= s.LogNext {
+		return false
+	}
+	// The dropped entries are the LogDropped sequence numbers just before
+	// the first entry kept (or LogNext when none is).
+	first := s.LogNext
+	if len(s.Log) > 0 {
+		first = s.Log[0].Seq
+	}
+	i := 0
+	for i < len(s.Log) && s.Log[i].Seq <= through {
+		i++
+	}
+	dropped := s.LogDropped
+	if through+1 >= first {
+		dropped = 0
+	} else if unseen := first - (through + 1); unseen < dropped {
+		dropped = unseen
+	}
+	if i == 0 && dropped == s.LogDropped {
+		return false
+	}
+	s.Log = s.Log[:copy(s.Log, s.Log[i:])]
+	s.LogDropped = dropped
+	return true
 }

@@ -1,6 +1,8 @@
 package servicepass
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -324,15 +326,27 @@ const maxDaysAheadDuration = time.Duration(maxDaysAhead) * 24 * time.Hour
 // every reversible action is to be reverted.
 func (v *Verifier) recoverDamage(s *DeviceState, now time.Time) {
 	now = now.UTC()
-	// The lost state's sequence is gone: start from the time, so that an
-	// acknowledgement of a status from before the loss does not match.
-	seq := uint64(now.UnixNano())
+	// The lost state's sequence numbers are gone: start the revert duty's
+	// and the use log's afresh at random ones, so that an acknowledgement
+	// of a status or a log read before the loss matches nothing after it.
+	// (Started from the time, two losses at one device time shared a revert
+	// sequence number; started from 0, an old "through 4" deleted new
+	// entries.)
 	*s = DeviceState{
 		Provisioned: v.provisioned,
 		DamagedAt:   now,
 		DamageFound: now,
-		Revert:      RevertState{Actions: Reversible, Seq: seq + 1, Lost: true},
+		Revert:      RevertState{Actions: Reversible, Seq: randomSeq(), Lost: true},
+		LogNext:     randomSeq(),
 	}
+}
+
+// randomSeq returns a random sequence number below 2^62, so that counting
+// up from it never wraps.
+func randomSeq() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead)
+	return binary.BigEndian.Uint64(b[:]) >> 2
 }
 
 // lost reports whether s is damaged or, on a provisioned device, missing.
