@@ -1,12 +1,12 @@
 package servicepass
 
 import (
-	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,9 +14,6 @@ import (
 	"sync"
 	"time"
 )
-
-// fileMagic is the first line of a state file.
-const fileMagic = "mdmcred servicepass device state v1\n"
 
 // FileStore is a crash-safe DeviceStore in one file that several processes
 // may share. Each change is written to a temporary file in the same
@@ -33,8 +30,14 @@ const fileMagic = "mdmcred servicepass device state v1\n"
 // LockFileEx on Windows) across reading the file, running the update and
 // writing it back, and reads the file afresh, so that an update sees what
 // any other process last wrote and codes are granted exactly once across
-// processes. On the first Update, temporary files a crash left behind are
-// removed. Where this package has no file lock (platforms other than Linux,
+// processes. After taking the lock it checks that the locked file is still
+// the one at path + ".lock" (else it locks that one instead), and the state
+// file records a random token the lock file holds: a lock file deleted or
+// replaced while another process held it (so that two processes could each
+// hold "the" lock) shows as a state written under another token, which is
+// damage (grants degraded, every reversible action to revert), never a
+// silent double grant. On the first Update, temporary files a crash left
+// behind are removed. Where this package has no file lock (platforms other than Linux,
 // Android, the BSDs, macOS, iOS and Windows) every save fails.
 //
 // If a save fails, the state stays in memory and later Updates of the same
@@ -45,6 +48,7 @@ type FileStore struct {
 	path  string
 	mu    sync.Mutex
 	lock  *os.File // path + ".lock", opened on first use
+	token string   // the lock file's token, read under the lock
 	swept bool     // leftover temporary files removed
 
 	// unsaved is the state whose save failed, read from a file whose
@@ -72,7 +76,7 @@ func (f *FileStore) Close() error {
 		return nil
 	}
 	err := f.lock.Close()
-	f.lock = nil
+	f.lock, f.token = nil, ""
 	return err
 }
 
@@ -94,7 +98,7 @@ func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 	if f.unsaved != nil && sum == f.base && (rerr == nil || errors.Is(rerr, fs.ErrNotExist)) {
 		s = *f.unsaved // nobody saved since: the unsaved state is the latest
 	} else {
-		s = f.decode(data, rerr)
+		s = f.decode(data, rerr, lerr == nil)
 		if f.unsaved != nil {
 			s.merge(f.unsaved)
 		}
@@ -118,18 +122,56 @@ func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 	return nil
 }
 
-// acquire opens the lock file if needed and locks it.
+// acquire opens the lock file if needed, locks it and reads its token.
 func (f *FileStore) acquire() error {
-	if f.lock == nil {
-		l, err := os.OpenFile(f.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
+	// A lock file deleted (or replaced) since it was opened no longer
+	// excludes the processes that open the path now: lock the one at the
+	// path. Each round means another process replaced it meanwhile.
+	for range 16 {
+		if f.lock == nil {
+			l, err := os.OpenFile(f.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+			if err != nil {
+				return fmt.Errorf("servicepass: locking device state: %w", err)
+			}
+			f.lock, f.token = l, ""
+		}
+		if err := lockFile(f.lock); err != nil {
 			return fmt.Errorf("servicepass: locking device state: %w", err)
 		}
-		f.lock = l
+		held, err1 := f.lock.Stat()
+		at, err2 := os.Stat(f.path + ".lock")
+		if err1 == nil && err2 == nil && os.SameFile(held, at) {
+			return f.readToken()
+		}
+		_ = unlockFile(f.lock)
+		_ = f.lock.Close()
+		f.lock, f.token = nil, ""
 	}
-	if err := lockFile(f.lock); err != nil {
+	return errors.New("servicepass: locking device state: the lock file keeps being replaced")
+}
+
+// readToken reads the held lock file's token, writing a random one into a
+// new (empty) lock file first.
+func (f *FileStore) readToken() error {
+	if f.token != "" {
+		return nil
+	}
+	var buf [64]byte
+	n, err := f.lock.ReadAt(buf[:], 0)
+	if n == 0 && (err == nil || errors.Is(err, io.EOF)) {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		if _, err := f.lock.WriteAt(b[:], 0); err != nil {
+			return fmt.Errorf("servicepass: locking device state: %w", err)
+		}
+		if err := f.lock.Sync(); err != nil {
+			return fmt.Errorf("servicepass: locking device state: %w", err)
+		}
+		n = copy(buf[:], b[:])
+	} else if n == 0 {
 		return fmt.Errorf("servicepass: locking device state: %w", err)
 	}
+	f.token = hex.EncodeToString(buf[:n])
 	return nil
 }
 
@@ -150,14 +192,16 @@ func (f *FileStore) sweep() {
 
 // decode turns what reading the state file gave into a state: a missing
 // file is a fresh state and anything unreadable a fresh state marked
-// Damaged.
-func (f *FileStore) decode(data []byte, err error) DeviceState {
+// Damaged. With locked, a state written under another lock file's token is
+// damaged too: the lock file was deleted or replaced, so another process
+// may have decided on this state at the same time.
+func (f *FileStore) decode(data []byte, err error, locked bool) DeviceState {
 	if errors.Is(err, fs.ErrNotExist) {
 		return DeviceState{}
 	}
 	if err == nil {
-		var s DeviceState
-		if s, err = decodeState(data); err == nil {
+		s, lock, err := decodeState(data)
+		if err == nil && (!locked || lock == "" || lock == f.token) {
 			return s
 		}
 		// Keep a copy for inspection. The file itself is not moved: if it
@@ -217,43 +261,8 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-var errStateFile = errors.New("servicepass: damaged state file")
-
-func decodeState(data []byte) (DeviceState, error) {
-	rest, ok := bytes.CutPrefix(data, []byte(fileMagic))
-	if !ok || len(rest) < 2*sha256.Size+1 || rest[2*sha256.Size] != '\n' {
-		return DeviceState{}, errStateFile
-	}
-	var want [sha256.Size]byte
-	if _, err := hex.Decode(want[:], rest[:2*sha256.Size]); err != nil {
-		return DeviceState{}, errStateFile
-	}
-	body := rest[2*sha256.Size+1:]
-	if sha256.Sum256(body) != want {
-		return DeviceState{}, errStateFile
-	}
-	var s DeviceState
-	if err := json.Unmarshal(body, &s); err != nil {
-		return DeviceState{}, errStateFile
-	}
-	return s, nil
-}
-
-func encodeState(s *DeviceState) ([]byte, error) {
-	body, err := json.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(body)
-	out := make([]byte, 0, len(fileMagic)+2*sha256.Size+1+len(body))
-	out = append(out, fileMagic...)
-	out = hex.AppendEncode(out, sum[:])
-	out = append(out, '\n')
-	return append(out, body...), nil
-}
-
 func (f *FileStore) save(s *DeviceState) error {
-	data, err := encodeState(s)
+	data, err := encodeState(s, f.token)
 	if err != nil {
 		return fmt.Errorf("servicepass: encoding device state: %w", err)
 	}
