@@ -124,8 +124,8 @@ func toFile(s *DeviceState, lock string) fileState {
 		Lock: lock, Provisioned: s.Provisioned, Failures: s.Failures, LastFailure: stamp(s.LastFailure),
 		LockedUntil: stamp(s.LockedUntil), HighWater: stamp(s.HighWater), MaxSkew: s.MaxSkew,
 		NextForget: stamp(s.NextForget), PrunedExpiry: stamp(s.PrunedExpiry),
-		Window: fileWindow{Actions: s.Window.Actions, Start: stamp(s.Window.Start), End: stamp(s.Window.End)},
-		Revert: fileRevert{Actions: s.Revert.Actions, Ended: stamp(s.Revert.Ended), Seq: s.Revert.Seq, Lost: s.Revert.Lost},
+		Window:    fileWindow{Actions: s.Window.Actions, Start: stamp(s.Window.Start), End: stamp(s.Window.End)},
+		Revert:    fileRevert{Actions: s.Revert.Actions, Ended: stamp(s.Revert.Ended), Seq: s.Revert.Seq, Lost: s.Revert.Lost},
 		DamagedAt: stamp(s.DamagedAt), DamageFound: stamp(s.DamageFound), LogNext: s.LogNext, LogDropped: s.LogDropped,
 	}
 	if len(s.Used) > 0 {
