@@ -303,6 +303,7 @@ type challengeSlot struct {
 	void     bool // the last challenge was voided by failures
 	expired  bool // the last challenge expired unused
 	value    uint64
+	text     string // display form, for the use log
 	made     time.Time
 	lifetime time.Duration
 	clock    func() time.Time
@@ -344,8 +345,8 @@ func (v *Verifier) NewChallenge(opts ChallengeOptions) (Challenge, error) {
 		sl.op.v = v
 		sl.op.fn = sl.op.apply
 	}
-	sl.out, sl.void, sl.expired, sl.value, sl.made, sl.lifetime, sl.clock, sl.failures =
-		true, false, false, c.v, opts.Clock(), opts.Lifetime, opts.Clock, 0
+	sl.out, sl.void, sl.expired, sl.value, sl.text, sl.made, sl.lifetime, sl.clock, sl.failures =
+		true, false, false, c.v, c.String(), opts.Clock(), opts.Lifetime, opts.Clock, 0
 	return c, nil
 }
 
@@ -359,6 +360,7 @@ type responseOp struct {
 	actions Actions
 	mode    Mode
 	keyID   uint8
+	text    string // the challenge's display form
 	now     time.Time
 	ran     bool
 	grant   Grant
@@ -419,7 +421,7 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 	}
 	responseMessage(&op.msg, sl.value, op.keyID, op.actions, op.mode)
 	tag := ms.first64(op.msg[:]) >> (64 - ResponseMACBits)
-	op.macOK, op.now, op.ran, op.grant, op.err = macEqual(tag, mac), now, false, Grant{}, nil
+	op.macOK, op.text, op.now, op.ran, op.grant, op.err = macEqual(tag, mac), sl.text, now, false, Grant{}, nil
 	serr := v.store.Update(op.fn) // a failed save still leaves the change in memory
 	if !op.ran {
 		// The store broke its contract: decide on a fresh state, so that
@@ -454,10 +456,10 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 
 // apply is the atomic part of VerifyResponse, run under the store's lock.
 //
-// It reads and writes the lockout (Failures, LastFailure, LockedUntil) and
-// the privileged window exactly as Verify does; it never touches the clock
-// high-water mark or the use records (a response has no expiry and cannot
-// be replayed). A damaged or lost state is recovered as Verify recovers it
+// It reads and writes the lockout (Failures, LastFailure, LockedUntil),
+// the privileged window and the use log exactly as Verify does; it never
+// touches the clock high-water mark or the use records (a response has no
+// expiry and cannot be replayed). A damaged or lost state is recovered as Verify recovers it
 // (the revert duty of every reversible action included), and the grant
 // opens the window through the same openWindow as a code's grant.
 func (op *responseOp) apply(s *DeviceState) bool {
@@ -489,6 +491,7 @@ func (op *responseOp) apply(s *DeviceState) bool {
 	}
 	s.Failures, s.LastFailure, s.LockedUntil = 0, time.Time{}, time.Time{}
 	v.openWindow(s, op.actions, now)
+	s.logUse(UseEntry{KeyID: op.keyID, Challenge: op.text, At: now.UTC()})
 	op.grant = Grant{
 		Actions:   op.actions,
 		Scope:     ScopeOf(op.mode, op.actions),

@@ -112,11 +112,12 @@ type fileRevert struct {
 }
 
 type fileEntry struct {
-	Seq      uint64 `json:"seq"`
-	KeyID    uint8  `json:"key_id"`
-	Serial   uint32 `json:"serial"`
-	At       stamp  `json:"at"`
-	Degraded bool   `json:"degraded,omitempty"`
+	Seq       uint64 `json:"seq"`
+	KeyID     uint8  `json:"key_id"`
+	Serial    uint32 `json:"serial"`
+	Challenge string `json:"challenge,omitempty"`
+	At        stamp  `json:"at"`
+	Degraded  bool   `json:"degraded,omitempty"`
 }
 
 func toFile(s *DeviceState, lock string) fileState {
@@ -137,7 +138,7 @@ func toFile(s *DeviceState, lock string) fileState {
 	if len(s.Log) > 0 {
 		f.Log = make([]fileEntry, len(s.Log))
 		for i, e := range s.Log {
-			f.Log[i] = fileEntry{Seq: e.Seq, KeyID: e.KeyID, Serial: e.Serial, At: stamp(e.At), Degraded: e.Degraded}
+			f.Log[i] = fileEntry{Seq: e.Seq, KeyID: e.KeyID, Serial: e.Serial, Challenge: e.Challenge, At: stamp(e.At), Degraded: e.Degraded}
 		}
 	}
 	return f
@@ -167,7 +168,7 @@ func (f *fileState) state() DeviceState {
 	if len(f.Log) > 0 {
 		s.Log = make([]UseEntry, len(f.Log), max(len(f.Log), UseLogSize))
 		for i, e := range f.Log {
-			s.Log[i] = UseEntry{Seq: e.Seq, KeyID: e.KeyID, Serial: e.Serial, At: utc(e.At), Degraded: e.Degraded}
+			s.Log[i] = UseEntry{Seq: e.Seq, KeyID: e.KeyID, Serial: e.Serial, Challenge: e.Challenge, At: utc(e.At), Degraded: e.Degraded}
 		}
 	}
 	return s

@@ -13,12 +13,17 @@ const UseLogSize = 64
 // every code it issued by key ID and serial, to reconcile uses the device
 // could not tell apart (a degraded grant, a replay after a lost state).
 type UseEntry struct {
-	// Seq numbers the entries of one state, from 0.
-	Seq      uint64    `json:"seq"`
-	KeyID    uint8     `json:"key_id"`
-	Serial   uint32    `json:"serial"`
-	At       time.Time `json:"at"` // device time of the grant, UTC
-	Degraded bool      `json:"degraded,omitempty"`
+	// Seq numbers the entries of one state, consecutively (from 0, or
+	// from a random number after a lost state).
+	Seq    uint64 `json:"seq"`
+	KeyID  uint8  `json:"key_id"`
+	Serial uint32 `json:"serial"` // zero for a response
+	// Challenge is, for a challenge response's grant, the challenge it
+	// answered in display form (the issuer's EventResponded names it);
+	// empty for a code.
+	Challenge string    `json:"challenge,omitempty"`
+	At        time.Time `json:"at"` // device time of the grant, UTC
+	Degraded  bool      `json:"degraded,omitempty"`
 }
 
 // logUse appends e to the use log, dropping the oldest entry when full. Once

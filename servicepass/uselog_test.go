@@ -144,3 +144,28 @@ func TestRepeatedLossSameTime(t *testing.T) {
 		t.Fatalf("the second loss's duty was cleared: %+v %v", st, err)
 	}
 }
+
+// TestUseLogResponses (issue 22 defect 8): a response's grant is in the use
+// log, as every grant is, with the challenge it answered (which the
+// issuer's audit event records) and no serial.
+func TestUseLogResponses(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, "dev", servicepass.DeviceOwner, servicepass.NewMemDeviceStore())
+	c, r := respondFor(t, f, v, "dev", servicepass.DeviceOwner, servicepass.AllowFactoryReset, servicepass.ChallengeOptions{})
+	if _, err := v.VerifyResponse(r.Code.Reveal(), t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Verify(f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	entries, _, err := v.UseLog()
+	if err != nil || len(entries) != 2 {
+		t.Fatalf("%+v %v; want the response's grant and the code's", entries, err)
+	}
+	if e := entries[0]; e.Challenge != c.String() || e.KeyID != r.KeyID || e.Serial != 0 || !e.At.Equal(t0) || e.Degraded {
+		t.Errorf("response entry %+v", e)
+	}
+	if e := entries[1]; e.Challenge != "" || e.Serial == 0 || e.Seq != entries[0].Seq+1 {
+		t.Errorf("code entry %+v", e)
+	}
+}

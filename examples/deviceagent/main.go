@@ -34,7 +34,7 @@
 //	-clear        with -status: acknowledge the revert duty after reverting it
 //	              (refused while only an active window is open: it holds until its end);
 //	              with -log: acknowledge the use log entries printed
-//	-log          print the use log (key ID, serial, device time, degraded) to upload
+//	-log          print the use log (key ID, serial or challenge, device time, degraded) to upload
 //	-challenge    show a challenge, then read the response to it from standard input
 //
 // With -challenge the agent prints "CHALLENGE XXXXX-XXXXX", which the user
@@ -395,7 +395,11 @@ func printLog(v *servicepass.Verifier, clear bool, stdout, stderr io.Writer) int
 		if e.Degraded {
 			d = " degraded"
 		}
-		fmt.Fprintf(stdout, "USE %d key %d serial %06x at %s%s\n", e.Seq, e.KeyID, e.Serial, e.At.Format(time.RFC3339), d)
+		what := fmt.Sprintf("serial %06x", e.Serial)
+		if e.Challenge != "" {
+			what = "challenge " + e.Challenge
+		}
+		fmt.Fprintf(stdout, "USE %d key %d %s at %s%s\n", e.Seq, e.KeyID, what, e.At.Format(time.RFC3339), d)
 	}
 	if dropped > 0 {
 		fmt.Fprintf(stdout, "USE %d older entries dropped unacknowledged\n", dropped)
