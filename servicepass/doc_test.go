@@ -2,11 +2,15 @@ package servicepass_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"go/parser"
 	"go/token"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mdmcred/mdmcred/servicepass"
 )
@@ -44,5 +48,37 @@ func TestDocKeyRefusals(t *testing.T) {
 	}
 	if strings.Contains(doc, "constant key is refused") || strings.Contains(doc, "or a constant key") {
 		t.Error("the package doc says constant keys are refused; only all-0x00 and all-0xFF are")
+	}
+}
+
+// TestDecodeRedactsMAC (issue 22 defect 10): a decoded code prints no MAC
+// under any fmt verb, in log/slog or JSON, so printing a Payload does not
+// give away the working code (its Canonical form).
+func TestDecodeRedactsMAC(t *testing.T) {
+	f := newFixture(t)
+	code := f.do(t, servicepass.Unlock, t0.Add(time.Hour))
+	p, err := servicepass.Decode(code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac := p.MAC.Reveal()
+	if p.Canonical() != code {
+		t.Fatalf("Canonical = %s, want %s", p.Canonical(), code)
+	}
+	var outs []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%d", "%x", "%X", "%o", "%s"} {
+		outs = append(outs, fmt.Sprintf(verb, p), fmt.Sprintf(verb, &p), fmt.Sprintf(verb, struct{ p servicepass.Payload }{p}))
+	}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("m", "p", p)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("m", "p", p)
+	j, _ := json.Marshal(p)
+	outs = append(outs, buf.String(), string(j))
+	for _, out := range outs {
+		for _, enc := range []string{fmt.Sprint(mac), fmt.Sprintf("%x", mac), fmt.Sprintf("%X", mac), fmt.Sprintf("%o", mac)} {
+			if strings.Contains(out, enc) {
+				t.Fatalf("the MAC (%s) printed: %s", enc, out)
+			}
+		}
 	}
 }

@@ -45,11 +45,11 @@ import (
 // process has saved since), so that the replay guard and the lockout hold
 // while the process runs. It is safe for concurrent use.
 type FileStore struct {
-	path  string
-	mu    sync.Mutex
-	lock  *os.File // path + ".lock", opened on first use
-	token string   // the lock file's token, read under the lock
-	swept bool     // leftover temporary files removed
+	path   string
+	mu     sync.Mutex
+	lock   *os.File // path + ".lock", opened on first use
+	lockID string   // the lock file's token, read under the lock
+	swept  bool     // leftover temporary files removed
 
 	// unsaved is the state whose save failed, read from a file whose
 	// SHA-256 was base (the hash of no bytes when it was missing).
@@ -76,7 +76,7 @@ func (f *FileStore) Close() error {
 		return nil
 	}
 	err := f.lock.Close()
-	f.lock, f.token = nil, ""
+	f.lock, f.lockID = nil, ""
 	return err
 }
 
@@ -133,7 +133,7 @@ func (f *FileStore) acquire() error {
 			if err != nil {
 				return fmt.Errorf("servicepass: locking device state: %w", err)
 			}
-			f.lock, f.token = l, ""
+			f.lock, f.lockID = l, ""
 		}
 		if err := lockFile(f.lock); err != nil {
 			return fmt.Errorf("servicepass: locking device state: %w", err)
@@ -145,7 +145,7 @@ func (f *FileStore) acquire() error {
 		}
 		_ = unlockFile(f.lock)
 		_ = f.lock.Close()
-		f.lock, f.token = nil, ""
+		f.lock, f.lockID = nil, ""
 	}
 	return errors.New("servicepass: locking device state: the lock file keeps being replaced")
 }
@@ -153,7 +153,7 @@ func (f *FileStore) acquire() error {
 // readToken reads the held lock file's token, writing a random one into a
 // new (empty) lock file first.
 func (f *FileStore) readToken() error {
-	if f.token != "" {
+	if f.lockID != "" {
 		return nil
 	}
 	var buf [64]byte
@@ -171,7 +171,7 @@ func (f *FileStore) readToken() error {
 	} else if n == 0 {
 		return fmt.Errorf("servicepass: locking device state: %w", err)
 	}
-	f.token = hex.EncodeToString(buf[:n])
+	f.lockID = hex.EncodeToString(buf[:n])
 	return nil
 }
 
@@ -201,7 +201,7 @@ func (f *FileStore) decode(data []byte, err error, locked bool) DeviceState {
 	}
 	if err == nil {
 		s, lock, err := decodeState(data)
-		if err == nil && (!locked || lock == "" || lock == f.token) {
+		if err == nil && (!locked || lock == "" || lock == f.lockID) {
 			return s
 		}
 		// Keep a copy for inspection. The file itself is not moved: if it
@@ -262,7 +262,7 @@ func later(a, b time.Time) time.Time {
 }
 
 func (f *FileStore) save(s *DeviceState) error {
-	data, err := encodeState(s, f.token)
+	data, err := encodeState(s, f.lockID)
 	if err != nil {
 		return fmt.Errorf("servicepass: encoding device state: %w", err)
 	}

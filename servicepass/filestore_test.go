@@ -126,7 +126,7 @@ func TestFarFutureSaved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.MAC ^= 1
+	p.MAC = flipTag(p.MAC, 1)
 	bad := p.Canonical()
 	for _, at := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(123456, 7, 8, 9, 10, 11, 12, time.UTC), time.Date(-50, 1, 1, 0, 0, 0, 0, time.UTC)} {
 		path := filepath.Join(t.TempDir(), "state")

@@ -312,7 +312,7 @@ func buildVectors(t *testing.T) vectorFile {
 	add("typed-loosely", "Lower case, O for 0, I and L for 1, spaces: all read as the canonical code.", vecDO, servicepass.DeviceOwner, one,
 		st{strings.NewReplacer("0", "o", "1", "l", "-", " ").Replace(strings.ToLower(base)), at})
 	add("malformed", "Not 25 symbols.", vecDO, servicepass.DeviceOwner, one, st{base[:20], at}, st{base + "0", at}, st{"HELLO WORLD!", at})
-	tampered := retouch(base, func(p *servicepass.Payload) { p.MAC ^= 1 << 7 })
+	tampered := retouch(base, func(p *servicepass.Payload) { p.MAC = flipTag(p.MAC, 1<<7) })
 	add("tampered-mac", "One MAC bit flipped, check symbol recomputed: invalid.", vecDO, servicepass.DeviceOwner, one, st{tampered, at})
 	add("tampered-actions", "AllowFactoryReset added to the actions, check symbol recomputed: invalid.", vecDO, servicepass.DeviceOwner, one,
 		st{retouch(base, func(p *servicepass.Payload) { p.Actions |= servicepass.AllowFactoryReset }), at})
@@ -465,7 +465,7 @@ func runVector(t *testing.T, v *vector, fill bool) {
 			got.Decoded = &decodedJSON{
 				PayloadHex: hex.EncodeToString(pb), Version: p.Version, KeyID: p.KeyID, Actions: uint8(p.Actions),
 				ActionNames: p.Actions.String(), Mode: uint8(p.Mode), DayValid: p.DayValid, Expiry: p.Expiry, ExpiryText: expText,
-				Serial: p.Serial, MACHex: fmt.Sprintf("%013x", p.MAC), MACInputHex: hex.EncodeToString(docMACInput(v.DeviceID, pb)),
+				Serial: p.Serial, MACHex: fmt.Sprintf("%013x", p.MAC.Reveal()), MACInputHex: hex.EncodeToString(docMACInput(v.DeviceID, pb)),
 			}
 		}
 		g, err := ver.Verify(s.Code, now)

@@ -239,7 +239,8 @@ type verifyOp struct {
 	v     *Verifier
 	fn    func(*DeviceState) bool
 	macs  []*macState // by keyEntry.index, made on first use
-	p     Payload
+	p     Payload     // without its MAC
+	mac   uint64
 	macOK bool
 	now   time.Time
 	ran   bool
@@ -288,7 +289,8 @@ func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
 		op.macs[e.index] = ms
 	}
 	tag := ms.tag(&b)
-	op.p, op.macOK, op.now, op.ran, op.grant, op.err = p, macEqual(tag, p.MAC), now, false, Grant{}, nil
+	mac := macFromBytes(&b)
+	op.p, op.mac, op.macOK, op.now, op.ran, op.grant, op.err = p, mac, macEqual(tag, mac), now, false, Grant{}, nil
 	serr := v.store.Update(op.fn)
 	g, err, ran := op.grant, op.err, op.ran
 	op.err = nil
@@ -487,7 +489,7 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		s.growSkew(v.skew)
 		changed = true
 	}
-	key := UseKey(*p)
+	key := useKey(p, op.mac)
 	if s.Used == nil {
 		s.Used = make(map[uint64]Use)
 	}
