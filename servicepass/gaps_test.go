@@ -162,3 +162,47 @@ func TestGapChallengeOrder(t *testing.T) {
 		t.Fatalf("after a mode refusal: %v", err)
 	}
 }
+
+// damagingStore is a memory store whose next update finds its state damaged.
+type damagingStore struct {
+	servicepass.MemDeviceStore
+	damage bool
+}
+
+func (d *damagingStore) Update(fn func(*servicepass.DeviceState) bool) error {
+	return d.MemDeviceStore.Update(func(s *servicepass.DeviceState) bool {
+		if d.damage {
+			*s, d.damage = servicepass.DeviceState{Damaged: true}, false
+		}
+		return fn(s)
+	})
+}
+
+// TestGapDamageGraceBoundary: §12 G9. After a damage found at T, damaged_at
+// follows the device time of an attempt that reaches the MAC check while
+// that time is before T + DamageGrace, not at it.
+func TestGapDamageGraceBoundary(t *testing.T) {
+	f := newFixture(t)
+	p, _ := servicepass.Decode(f.do(t, servicepass.Unlock, t0.Add(time.Hour)))
+	p.MAC = flipTag(p.MAC, 1)
+	wrong := p.Canonical()
+	for _, tc := range []struct {
+		after time.Duration
+		moves bool
+	}{{servicepass.DamageGrace - time.Nanosecond, true}, {servicepass.DamageGrace, false}} {
+		store := &damagingStore{damage: true}
+		v := f.verifier(t, "dev", servicepass.DeviceOwner, store)
+		if _, err := v.Window(t0); !errors.Is(err, servicepass.ErrStateLost) {
+			t.Fatal(err)
+		}
+		at := t0.Add(tc.after)
+		if _, err := v.Verify(wrong, at); !errors.Is(err, servicepass.ErrInvalid) {
+			t.Fatal(err)
+		}
+		var damagedAt time.Time
+		_ = store.Update(func(s *servicepass.DeviceState) bool { damagedAt = s.DamagedAt; return false })
+		if got := damagedAt.Equal(at); got != tc.moves {
+			t.Errorf("attempt %s after the damage: damaged_at %s, want moved=%v", tc.after, damagedAt, tc.moves)
+		}
+	}
+}
