@@ -1,6 +1,7 @@
 package servicepass
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -55,6 +56,14 @@ type FileStore struct {
 	// SHA-256 was base (the hash of no bytes when it was missing).
 	unsaved *DeviceState
 	base    [sha256.Size]byte
+
+	// cache is the state this store last saved, with the exact bytes it
+	// wrote and the lock file token it wrote them under: when the file
+	// still holds those bytes under the same lock file, the next Update
+	// starts from cache instead of decoding the file (nobody else saved).
+	cache     *DeviceState
+	cacheData []byte
+	cacheLock string
 }
 
 var _ DeviceStore = (*FileStore)(nil)
@@ -93,11 +102,14 @@ func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 		}
 	}
 	data, rerr := os.ReadFile(f.path)
-	sum := sha256.Sum256(data)
 	var s DeviceState
-	if f.unsaved != nil && sum == f.base && (rerr == nil || errors.Is(rerr, fs.ErrNotExist)) {
+	switch {
+	case f.unsaved != nil && sha256.Sum256(data) == f.base && (rerr == nil || errors.Is(rerr, fs.ErrNotExist)):
 		s = *f.unsaved // nobody saved since: the unsaved state is the latest
-	} else {
+	case f.unsaved == nil && rerr == nil && lerr == nil && f.cache != nil && f.cacheLock == f.lockID && bytes.Equal(data, f.cacheData):
+		s = *f.cache // the file holds what this store saved last
+	default:
+		f.cache = nil
 		s = f.decode(data, rerr, lerr == nil)
 		if f.unsaved != nil {
 			s.merge(f.unsaved)
@@ -109,16 +121,21 @@ func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 		}
 		return nil
 	}
+	// s may share its map and log with the cache, which no longer
+	// describes the file until the save below succeeds.
+	f.cache = nil
 	s.Damaged = false
 	err := lerr
+	var written []byte
 	if err == nil {
-		err = f.save(&s)
+		written, err = f.save(&s)
 	}
 	if err != nil {
-		f.unsaved, f.base = &s, sum
+		f.unsaved, f.base = &s, sha256.Sum256(data)
 		return err
 	}
 	f.unsaved = nil
+	f.cache, f.cacheData, f.cacheLock = &s, written, f.lockID
 	return nil
 }
 
@@ -261,15 +278,16 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-func (f *FileStore) save(s *DeviceState) error {
+// save writes s to the file and returns the bytes written.
+func (f *FileStore) save(s *DeviceState) ([]byte, error) {
 	data, err := encodeState(s, f.lockID)
 	if err != nil {
-		return fmt.Errorf("servicepass: encoding device state: %w", err)
+		return nil, fmt.Errorf("servicepass: encoding device state: %w", err)
 	}
 	dir := filepath.Dir(f.path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(f.path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	ok := false
 	defer func() {
@@ -279,21 +297,21 @@ func (f *FileStore) save(s *DeviceState) error {
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), f.path); err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	ok = true
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		_ = d.Close()
 	}
-	return nil
+	return data, nil
 }

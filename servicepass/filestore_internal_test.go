@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -98,9 +99,9 @@ func FuzzStateFile(f *testing.F) {
 			if err != nil {
 				t.Fatalf("re-encoded state does not decode: %v", err)
 			}
-			a, _ := encodeState(&s2, lock2)
-			if string(a) != string(again) || lock2 != lock {
-				t.Fatal("state does not round-trip")
+			// Use records are written in map order: compare states.
+			if !reflect.DeepEqual(stateForCompare(s), stateForCompare(s2)) || lock2 != lock {
+				t.Fatalf("state does not round-trip:\n%+v\n%+v", s, s2)
 			}
 		}
 		path := filepath.Join(t.TempDir(), "state")
@@ -120,4 +121,19 @@ func FuzzStateFile(f *testing.F) {
 			t.Fatal(uerr)
 		}
 	})
+}
+
+// stateForCompare normalizes what a round trip may change and a reader
+// cannot tell apart: the log's spare capacity, and an empty map or log
+// against none.
+func stateForCompare(s DeviceState) DeviceState {
+	if len(s.Used) == 0 {
+		s.Used = nil
+	}
+	if len(s.Log) == 0 {
+		s.Log = nil
+	} else {
+		s.Log = s.Log[:len(s.Log):len(s.Log)]
+	}
+	return s
 }
