@@ -64,6 +64,10 @@ type FileStore struct {
 	cache     *DeviceState
 	cacheData []byte
 	cacheLock string
+	// readBuf and spare are reused for reading the file and encoding the
+	// next state, so that a save allocates nothing in proportion to the
+	// state (the garbage collector then has little to do on a device).
+	readBuf, spare []byte
 }
 
 var _ DeviceStore = (*FileStore)(nil)
@@ -101,7 +105,10 @@ func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 			f.swept = true
 		}
 	}
-	data, rerr := os.ReadFile(f.path)
+	data, rerr := readFile(f.path, f.readBuf)
+	if data != nil {
+		f.readBuf = data[:0]
+	}
 	var s DeviceState
 	switch {
 	case f.unsaved != nil && sha256.Sum256(data) == f.base && (rerr == nil || errors.Is(rerr, fs.ErrNotExist)):
@@ -135,8 +142,35 @@ func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 		return err
 	}
 	f.unsaved = nil
+	f.spare = f.cacheData[:0]
 	f.cache, f.cacheData, f.cacheLock = &s, written, f.lockID
 	return nil
+}
+
+// readFile reads the file at path into buf's storage, grown as needed.
+func readFile(path string, buf []byte) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	if fi, err := fh.Stat(); err == nil && int64(cap(buf)) < fi.Size()+512 {
+		buf = make([]byte, 0, fi.Size()+512)
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := fh.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // acquire opens the lock file if needed, locks it and reads its token.
@@ -280,7 +314,7 @@ func later(a, b time.Time) time.Time {
 
 // save writes s to the file and returns the bytes written.
 func (f *FileStore) save(s *DeviceState) ([]byte, error) {
-	data, err := encodeState(s, f.lockID)
+	data, err := appendState(f.spare[:0], s, f.lockID)
 	if err != nil {
 		return nil, fmt.Errorf("servicepass: encoding device state: %w", err)
 	}

@@ -158,3 +158,35 @@ func TestFarFutureSaved(t *testing.T) {
 		}
 	}
 }
+
+// TestFileStoreCacheFollowsOtherWriters: a store that starts from the state
+// it saved last (when the file still holds its bytes) sees every save of
+// another store in between, including one that writes the same size.
+func TestFileStoreCacheFollowsOtherWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	a, b := openFile(t, path), openFile(t, path)
+	for i := range 20 {
+		w, r := a, b
+		if i%2 == 1 {
+			w, r = b, a
+		}
+		if err := w.Update(func(s *servicepass.DeviceState) bool { s.Failures = i + 1; return true }); err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		if err := r.Update(func(s *servicepass.DeviceState) bool { got = s.Failures; return false }); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Update(func(s *servicepass.DeviceState) bool {
+			if s.Failures != i+1 {
+				t.Errorf("writer reads %d back, want %d", s.Failures, i+1)
+			}
+			return false
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got != i+1 {
+			t.Fatalf("round %d: the other store read %d failures, want %d", i, got, i+1)
+		}
+	}
+}

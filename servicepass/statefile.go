@@ -277,12 +277,18 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // encodeState writes a version 2 state file of s under the lock file
 // token lock.
-func encodeState(s *DeviceState, lock string) ([]byte, error) {
+func encodeState(s *DeviceState, lock string) ([]byte, error) { return appendState(nil, s, lock) }
+
+// appendState is encodeState into dst's storage.
+func appendState(dst []byte, s *DeviceState, lock string) ([]byte, error) {
 	if len(lock) > maxLockToken {
 		return nil, errors.New("servicepass: lock file token too long")
 	}
 	head := len(fileMagic) + 2*crc32.Size + 1
-	out := make([]byte, head, head+200+len(s.Used)*24+len(s.Log)*40+len(lock))
+	if need := head + 200 + len(s.Used)*24 + len(s.Log)*40 + len(lock); cap(dst) < need {
+		dst = make([]byte, 0, need+need/4)
+	}
+	out := dst[:head]
 	out = appendBody(out, s, lock)
 	copy(out, fileMagic)
 	var sum [crc32.Size]byte
