@@ -212,12 +212,12 @@ func BenchmarkFileStoreAtFloor(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("used=%d/Floor", used), func(b *testing.B) {
 			b.ReportAllocs()
-			b.ReportMetric(float64(len(data)), "file-bytes")
 			for b.Loop() {
 				if err := floorSave(path); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(len(data)), "file-bytes")
 		})
 		_ = fs.Close()
 	}
