@@ -74,7 +74,10 @@ var notSecret = map[string]string{
 	// Not a secret at all: []uint8 is []byte to the type system.
 	module + "/servicepass.IssuerConfig.Retired": "retired key IDs, not key material",
 	// The device state file holds used serials, counters and times, no key.
-	module + "/servicepass.FileStore.base": "SHA-256 of the state file last read (its checksum), not key material",
+	module + "/servicepass.FileStore.base":      "SHA-256 of the state file last read (its checksum), not key material",
+	module + "/servicepass.FileStore.cacheData": "the state file's bytes as last written: used codes' key IDs, serials and 32 MAC bits, counters, times; no key",
+	module + "/servicepass.FileStore.readBuf":   "the state file's bytes as last read (as cacheData)",
+	module + "/servicepass.FileStore.spare":     "a spare buffer for encoding the state file (as cacheData)",
 }
 
 // secretName matches the names of string fields that hold a secret.
