@@ -358,4 +358,34 @@ func TestEscrowFlows(t *testing.T) {
 			t.Fatalf("%s", s)
 		}
 	})
+
+	t.Run("a lock PIN that expired unfetched is not sent", func(t *testing.T) {
+		mac := enroll("Mac")
+		rec, err := h.escrow.Generate(ctx, mac.udid, escrow.KindDeviceLockPIN, "admin@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lock, _ := apple.NewDeviceLock(newUUID(t), apple.Lock{PIN: true})
+		if _, err := h.escrowSrc.Queue(ctx, h.store, rec.ID, lock); err != nil {
+			t.Fatal(err)
+		}
+		// The Mac stays off past the stale deadline; Due expires the PIN.
+		h.clock.Advance(escrow.DefaultStaleAfter)
+		if _, err := h.escrow.Due(ctx, h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if s := h.record(rec.ID).State; s != escrow.Expired {
+			t.Fatalf("after the deadline: %s", s)
+		}
+		if cmd := mac.poll(); cmd != nil {
+			t.Fatalf("an expired PIN was sent: %+v", cmd)
+		}
+		// Failed off NanoMDM's queue, and so in the escrow: no claim left.
+		if s := h.record(rec.ID).State; s != escrow.Failed {
+			t.Fatalf("after the refused delivery: %s", s)
+		}
+		if _, err := h.escrow.Generate(ctx, mac.udid, escrow.KindDeviceLockPIN, "admin@example.com"); err != nil {
+			t.Fatalf("a new lock after the expired one: %v", err)
+		}
+	})
 }
