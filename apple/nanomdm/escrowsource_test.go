@@ -199,3 +199,32 @@ func TestNewEscrowSource(t *testing.T) {
 		t.Error("nil escrow service accepted")
 	}
 }
+
+// FuzzEscrowSourceReport: any enrollment, command UUID and outcome through
+// Result and Plaintext never panics, never moves a record for an enrollment
+// other than its device, and never hands out a secret to one.
+func FuzzEscrowSourceReport(f *testing.F) {
+	f.Add("U-C", "C", uint8(apple.Succeeded))
+	f.Add("U-C", "C", uint8(apple.Failed))
+	f.Add("U-other", "C", uint8(apple.Succeeded))
+	f.Add("U-C", "nope", uint8(apple.StillPending))
+	f.Add("", "", uint8(0))
+	f.Add("U-C\x00", "C\n", uint8(200))
+	s := newEscrowSUT(f, "C")
+	f.Fuzz(func(t *testing.T, enr, cmd string, kind uint8) {
+		before := s.state("C")
+		sec, perr := s.src.Plaintext(ctx, enr, cmd)
+		rerr := s.src.Result(ctx, enr, cmd, apple.Outcome{Kind: apple.OutcomeKind(kind), CommandUUID: cmd})
+		after := s.state("C")
+		owner := enr == "U-C" && cmd == "C"
+		if !owner {
+			if after != before || !errors.Is(perr, nanomdm.ErrUnknownCommand) || !errors.Is(rerr, nanomdm.ErrUnknownCommand) || !sec.NewPassword.IsZero() {
+				t.Fatalf("foreign %q/%q: %s -> %s, %v, %v", enr, cmd, before, after, perr, rerr)
+			}
+			return
+		}
+		if rerr != nil || (before != escrow.Sent && after != before) {
+			t.Fatalf("owner: %s -> %s, %v", before, after, rerr)
+		}
+	})
+}
