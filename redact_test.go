@@ -576,6 +576,7 @@ func otherCases() []redactCase {
 		add[keyfile.Ring](),
 		add[keyfile.Set](),
 		add[escrow.Config](),
+		add[escrow.Delivery](),
 		add[escrow.Kind](),
 		add[escrow.Service](),
 		add[notify.Inline](),
