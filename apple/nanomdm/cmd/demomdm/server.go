@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/micromdm/nanolib/log"
+	"github.com/micromdm/nanolib/storage/kv/kvmap"
+	"github.com/micromdm/nanolib/storage/kv/kvtxn"
 	"github.com/micromdm/nanomdm/cryptoutil"
 	httpmdm "github.com/micromdm/nanomdm/http/mdm"
 	"github.com/micromdm/nanomdm/mdm"
@@ -20,6 +22,7 @@ import (
 	"github.com/micromdm/nanomdm/service/certauth"
 	nmservice "github.com/micromdm/nanomdm/service/nanomdm"
 	"github.com/micromdm/nanomdm/storage/inmem"
+	nmkv "github.com/micromdm/nanomdm/storage/kv"
 
 	"github.com/mdmcred/mdmcred/apple"
 	"github.com/mdmcred/mdmcred/apple/nanomdm"
@@ -29,6 +32,7 @@ import (
 // with the mdmcred middleware in front of it, simulated devices enrolled
 // in it, and the demo's API beside it.
 type server struct {
+	buckets [6]*kvmap.KVMap // the storage's buckets
 	store   *inmem.InMem
 	mw      *nanomdm.Service
 	escrow  *nanomdm.MemSource
@@ -63,21 +67,31 @@ func newServer(token string, nlog log.Logger, slogger *slog.Logger) (*server, er
 	if _, err := rand.Read(key[:]); err != nil {
 		return nil, err
 	}
+	var buckets [6]*kvmap.KVMap
 	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key[:]}), 1, nil)
 	clear(key[:])
 	if err != nil {
 		return nil, err
 	}
-	s := &server{store: inmem.New(), token: token, now: time.Now, devices: map[string]*device{}, commands: map[string]string{}}
+	// inmem.New, with the buckets kept so that a test can read every byte
+	// NanoMDM stores.
+	for i := range buckets {
+		buckets[i] = kvmap.New()
+	}
+	store := &inmem.InMem{KV: nmkv.New(kvtxn.New(buckets[0]), kvtxn.New(buckets[1]), kvtxn.New(buckets[2]),
+		kvtxn.New(buckets[3]), kvtxn.New(buckets[4]), kvtxn.New(buckets[5]))}
+	s := &server{buckets: buckets, store: store, token: token, now: time.Now, devices: map[string]*device{}, commands: map[string]string{}}
 	s.escrow = nanomdm.NewMemSource(sealer, nil)
 	core := nmservice.New(s.store, nmservice.WithLogger(nlog))
-	s.mw, err = nanomdm.New(core, nanomdm.Config{Source: s.escrow, Tokens: nanomdm.NewMemTokenStore(), Sealer: sealer, Logger: slogger})
+	// The recorder sits under the middleware, so that it also sees the
+	// failures the middleware reports for a command it could not fill.
+	s.mw, err = nanomdm.New(&recorder{CheckinAndCommandService: core, s: s}, nanomdm.Config{Source: s.escrow, Tokens: nanomdm.NewMemTokenStore(), Sealer: sealer, Logger: slogger})
 	if err != nil {
 		return nil, err
 	}
 	// certauth outermost, so that only a message signed by the enrollment it
-	// names reaches the recorder and the middleware.
-	svc := certauth.New(&recorder{CheckinAndCommandService: s.mw, s: s}, s.store, certauth.WithLogger(nlog))
+	// names reaches the middleware.
+	svc := certauth.New(s.mw, s.store, certauth.WithLogger(nlog))
 	s.mux = http.NewServeMux()
 	s.mux.Handle("/mdm", httpmdm.CertExtractMdmSignatureMiddleware(
 		httpmdm.CheckinAndCommandHandler(svc, nlog.With("handler", "mdm")),
@@ -90,8 +104,9 @@ func newServer(token string, nlog log.Logger, slogger *slog.Logger) (*server, er
 
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// recorder keeps every result a device reports (after the middleware took
-// it), for the API's result list.
+// recorder keeps every result NanoMDM stores (what the devices reported,
+// after the middleware took it, and the failures the middleware reported on
+// a device's behalf), for the API's result list.
 type recorder struct {
 	service.CheckinAndCommandService
 	s *server
