@@ -32,6 +32,10 @@
 // and single-process hosts; a production host implements [SecretSource]
 // over its escrow and [TokenStore] over its database.
 //
+// cmd/demomdm is a runnable demo: NanoMDM with this middleware and three
+// simulated devices behind a small API, which the examples/console web app
+// drives (docs/apple.md).
+//
 // # What the Service guarantees
 //
 //   - The UnlockToken of a TokenUpdate is sealed into the TokenStore and
