@@ -266,6 +266,10 @@ func TestNewAppleMDM(t *testing.T) {
 		{"127.0.0.1:9400", "t", false},
 		{"ftp://x", "t", false},
 		{"http://", "t", false},
+		{"http://localhost:9400", "t", true},
+		{"http://[::1]:9400", "t", true},
+		{"http://mdm.example.com:9400", "t", false},
+		{"http://10.0.0.5:9400", "t", false},
 	} {
 		if _, err := newAppleMDM(c.url, c.token, nil, nil); (err == nil) != c.ok {
 			t.Errorf("newAppleMDM(%q, %q) = %v", c.url, c.token, err)

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -89,6 +90,10 @@ func newAppleMDM(base, token string, resets apple.Lifecycle, now func() time.Tim
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("-apple-mdm %q: want the MDM server's http(s):// base URL", base)
 	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		// The API carries the lock PINs it escrows: in clear only on this host.
+		return nil, fmt.Errorf("-apple-mdm %q: plain http only to a loopback address; use https", base)
+	}
 	if token == "" {
 		return nil, errors.New("-apple-mdm: the MDM server's API token is required (APPLE_MDM_TOKEN)")
 	}
@@ -97,6 +102,15 @@ func newAppleMDM(base, token string, resets apple.Lifecycle, now func() time.Tim
 	}
 	return &appleMDM{base: strings.TrimSuffix(u.String(), "/"), token: token, client: &http.Client{Timeout: 10 * time.Second},
 		resets: resets, now: now, sent: map[string]sentCommand{}, events: map[string][]appleEvent{}}, nil
+}
+
+// isLoopback reports whether host is localhost or a loopback IP.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // call does one API request; out, when not nil, receives the JSON answer.
