@@ -63,6 +63,18 @@ type appleView struct {
 
 func (v appleView) title() string { return v.Device.Name }
 
+// agentDevices are the devices the device simulator plays (the Android
+// agents); the Apple devices are simulated behind the MDM server.
+func (inv *inventory) agentDevices() []Device {
+	var out []Device
+	for _, d := range inv.Devices {
+		if d.Apple == nil {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 func isAppleMac(d Device) bool { return d.Apple != nil && d.Apple.Info.Platform == passcode.MacOS }
 
 // newAppleView fills the card: the capability checks are asked of the

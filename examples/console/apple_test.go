@@ -143,6 +143,14 @@ func TestAppleWithoutMDM(t *testing.T) {
 			t.Errorf("%s events lack the no-MDM note", id)
 		}
 	}
+	// The Apple devices are not played by the device simulator (the MDM
+	// server's devices answer for them).
+	if sim := c.get("/device/").Body; strings.Contains(sim, `value="mac-1"`) || !strings.Contains(sim, `value="dev-do-1"`) {
+		t.Errorf("device simulator lists Apple devices, or lost the Android ones")
+	}
+	if p := c.post("/device/", "/device/reset/any", url.Values{"device": {"ios-1"}, "to": {"succeeded"}}); p.Status != http.StatusNotFound {
+		t.Errorf("device simulator reported for the iPhone: HTTP %d", p.Status)
+	}
 	// The Android devices are unchanged.
 	if p := c.get("/admin/devices/dev-do-1"); !strings.Contains(p.Body, "Service password") || strings.Contains(p.Body, "no-mdm") {
 		t.Errorf("Android card changed")
