@@ -126,7 +126,10 @@ func TestAppleWithoutMDM(t *testing.T) {
 	if home := c.get("/admin/").Body; !strings.Contains(home, "Carla&#39;s iPhone") || !strings.Contains(home, "Mac (Apple MDM)") {
 		t.Fatalf("home lacks the Apple devices")
 	}
-	for _, id := range []string{"ios-1", "ipad-1", "mac-1"} {
+	for id, os := range map[string]string{"ios-1": "iPhone, iOS 17.4", "ipad-1": "iPad, iPadOS 17.2", "mac-1": "Mac, macOS 14.4"} {
+		if !strings.Contains(c.get("/admin/devices/"+id).Body, os) {
+			t.Errorf("%s card lacks %q", id, os)
+		}
 		if got := text(c.get("/admin/devices/"+id).Body, "no-mdm"); !strings.HasPrefix(got, "No Apple MDM server is configured") {
 			t.Errorf("%s card: %q", id, got)
 		}

@@ -40,6 +40,12 @@ type AppleDevice struct {
 	Info apple.Device
 }
 
+// OS is the device's OS and version as Apple names them ("iPadOS 17.2").
+func (d AppleDevice) OS() string {
+	name := map[passcode.Platform]string{passcode.IOS: "iOS", passcode.IPadOS: "iPadOS", passcode.MacOS: "macOS"}[d.Info.Platform]
+	return strings.TrimSpace(name + " " + d.Info.OSVersion)
+}
+
 // appleActor is the actor the reset lifecycle records for the moves the MDM
 // server's reports make (the middleware's own name for itself).
 const appleActor = "nanomdm"
