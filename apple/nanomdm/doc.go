@@ -38,6 +38,10 @@
 // single-process hosts; a host with an escrow of its own implements
 // [SecretSource] over it, and [TokenStore] over its database.
 //
+// cmd/demomdm is a runnable demo: NanoMDM with this middleware and three
+// simulated devices behind a small API, which the examples/console web app
+// drives (docs/apple.md).
+//
 // # What the Service guarantees
 //
 //   - The UnlockToken of a TokenUpdate is sealed into the TokenStore and

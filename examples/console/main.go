@@ -7,6 +7,7 @@
 //	go run ./examples/console -addr 127.0.0.1:9000
 //	go run ./examples/console -postgres 'postgres://mdm@localhost/mdm'
 //	go run ./examples/console -smtp 'smtp://user:pass@mail.example.com:587?from=mdm@example.com'
+//	APPLE_MDM_TOKEN=... go run ./examples/console -apple-mdm http://127.0.0.1:9400   # with apple/nanomdm/cmd/demomdm
 //
 // It prints its address, the demo admin's password and the demo portal
 // users' password, both drawn at random on every start. -tls-cert and
@@ -71,6 +72,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	tlsCert := fl.String("tls-cert", "", "TLS certificate file (PEM); with -tls-key, serve HTTPS (session cookies are then Secure)")
 	tlsKey := fl.String("tls-key", "", "TLS private key file (PEM)")
 	verbose := fl.Bool("v", false, "log every request (method and path only) and the SDK's records")
+	appleMDMURL := fl.String("apple-mdm", "", "base URL of the Apple MDM server's API (apple/nanomdm/cmd/demomdm), its token in $APPLE_MDM_TOKEN; empty: the Apple devices show that no MDM server is configured")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -128,9 +130,15 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var appleMDM *appleMDM
+	if *appleMDMURL != "" {
+		if appleMDM, err = newAppleMDM(*appleMDMURL, os.Getenv("APPLE_MDM_TOKEN"), s.resets, nil); err != nil {
+			return err
+		}
+	}
 	adminPass, portalPass := randomToken()[:16], randomToken()[:16]
 	a, err := newApp(appConfig{SDK: s, Inventory: inv, Zone: zone, Logger: logger,
-		AdminPassword: adminPass, PortalPassword: portalPass})
+		AdminPassword: adminPass, PortalPassword: portalPass, AppleMDM: appleMDM})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,9 @@ func (a *app) newResetView(r *http.Request, d Device) (resetView, error) {
 		v.Unsupported = err.Error()
 	}
 	v.Capability = c
+	if d.Apple != nil && a.apple == nil && v.Unsupported == "" {
+		v.Unsupported = noMDM
+	}
 	rs, ok, err := a.sdk.latestReset(r.Context(), d.ID)
 	if err != nil {
 		return v, err
@@ -61,6 +64,10 @@ func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) 
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
 		a.notFound(w)
+		return
+	}
+	if d.Apple != nil {
+		a.appleReset(w, r, s, d)
 		return
 	}
 	notifyUser := r.PostFormValue("notify_user") == "on"
@@ -110,6 +117,10 @@ func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
 		a.notFound(w)
+		return
+	}
+	if d.Apple != nil {
+		a.appleEventsPage(w, r, s, d)
 		return
 	}
 	events, err := a.sdk.resetEvents(r.Context(), d.ID)

@@ -4,6 +4,7 @@ package main
 // SDK call goes through it, so the handlers deal in the console's own types
 // and an integrator sees in one place how stores, mail, keys and clocks are
 // wired. Rules are never re-implemented here; they are asked of the SDK.
+// The Apple devices' calls, made beside an MDM server, are in applemdm.go.
 
 import (
 	"context"
