@@ -68,7 +68,7 @@ func newServer(token string, nlog log.Logger, slogger *slog.Logger) (*server, er
 		return nil, err
 	}
 	var buckets [6]*kvmap.KVMap
-	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key[:]}), 1, nil)
+	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: key[:]}), 1)
 	clear(key[:])
 	if err != nil {
 		return nil, err
