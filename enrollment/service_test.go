@@ -350,7 +350,9 @@ func TestCancelledCallerStillCountedAndAlerted(t *testing.T) {
 // Verify against the largest threshold (100) count exactly 6,400 and send
 // exactly one alert.
 func TestRaceVerifyAlertsOnce(t *testing.T) {
-	f := newFixture(t, func(c *enrollment.Config) { c.Threshold, c.SourceThreshold = enrollment.MaxThreshold, enrollment.MaxThreshold })
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Threshold, c.SourceThreshold = enrollment.MaxThreshold, enrollment.MaxThreshold
+	})
 	code := f.generate(t, "site")
 	bad := wrong(code)
 	var just, other atomic.Int64

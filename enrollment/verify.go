@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/keyedhash"
@@ -112,11 +111,9 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 const maxTries = 1000
 
 func backoff(try int) {
-	if try < 3 {
-		runtime.Gosched()
-		return
-	}
-	time.Sleep(time.Duration(rand.Int64N(int64(min(try, 20)) * int64(50*time.Microsecond))))
+	// Exponential with full jitter, from 100 µs up to 6.4 ms: racing
+	// callers spread out instead of retrying in step.
+	time.Sleep(rand.N(50 * time.Microsecond << min(try, 7)))
 }
 
 // succeed records a success on rec: it resets the consecutive counts if a

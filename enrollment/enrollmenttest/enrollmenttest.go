@@ -19,6 +19,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -446,8 +447,9 @@ func fullLockout() enrollment.Lockout {
 // It reports whether this failure locked the record.
 func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Time, source string, threshold int) (enrollment.Lockout, bool, error) {
 	for try := 0; ; try++ {
-		if try > 0 && try%8 == 0 {
-			time.Sleep(time.Duration(try%64) * 10 * time.Microsecond)
+		if try > 0 {
+			// Exponential back-off with full jitter, as the Service does.
+			time.Sleep(rand.N(50 * time.Microsecond << min(try, 7)))
 		}
 		r, err := s.Get(ctx, site)
 		if err != nil {
