@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -150,6 +151,11 @@ type Service struct {
 	now          func() time.Time
 	rand         io.Reader
 	log          *slog.Logger
+	// stripes serialize, within this Service, the writes of racing
+	// attempts on one site once their compare-and-swap has conflicted, so
+	// that N callers make O(N) store calls instead of O(N^2); other
+	// instances still race through the compare-and-swap.
+	stripes [64]sync.Mutex
 }
 
 // New checks cfg and returns a Service.

@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/keyedhash"
@@ -53,12 +55,21 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 	code, perr := parse(input)
 	var compared []byte // the digest input was last compared with
 	var match bool
+	var stripe *sync.Mutex // held from the first conflict on
+	defer func() {
+		if stripe != nil {
+			stripe.Unlock()
+		}
+	}()
 	for try := 0; ; try++ {
-		if try > 0 {
-			if try >= maxTries {
-				return fmt.Errorf("enrollment: recording attempt: %w after %d tries", ErrConflict, try)
-			}
-			backoff(try)
+		switch {
+		case try >= maxTries:
+			return fmt.Errorf("enrollment: recording attempt: %w after %d tries", ErrConflict, try)
+		case try > 0 && stripe == nil:
+			stripe = s.stripe(site)
+			stripe.Lock()
+		case try > 0:
+			backoff(try) // another instance keeps winning
 		}
 		rec, err := s.store.Get(ctx, site)
 		if err != nil {
@@ -100,10 +111,29 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 			}
 			return nil
 		}
-		if err, again := s.fail(ctx, rec, source, reason); !again {
-			return err
+		now := s.now().UTC()
+		l, rule := s.rules.fail(rec.Lockout, now, source)
+		switch err := s.store.UpdateLockout(ctx, site, rec.Version, l); {
+		case errors.Is(err, ErrConflict):
+			continue
+		case err != nil:
+			return wrapStore("recording failure", err)
 		}
+		if stripe != nil {
+			// Counted: the events and the alert need no serializing.
+			stripe.Unlock()
+			stripe = nil
+		}
+		return s.report(ctx, site, source, reason, now, l, rule)
 	}
+}
+
+// stripe returns the mutex that serializes this Service's conflicting
+// writes on site.
+func (s *Service) stripe(site string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(site))
+	return &s.stripes[h.Sum32()%uint32(len(s.stripes))]
 }
 
 // maxTries bounds how often Verify loads and decides again when racing
@@ -130,31 +160,22 @@ func (s *Service) succeed(ctx context.Context, rec Record, source string) error 
 	return s.store.RecordUse(ctx, rec.Site, rec.Digest, s.now().UTC(), source)
 }
 
-// fail counts one failed attempt on rec and, for the one that locks, sends
-// the alert. It reports again when the record changed since it was read,
-// and Verify must load and decide again.
-func (s *Service) fail(ctx context.Context, rec Record, source string, reason error) (err error, again bool) {
-	now := s.now().UTC()
-	l, rule := s.rules.fail(rec.Lockout, now, source)
-	switch err := s.store.UpdateLockout(ctx, rec.Site, rec.Version, l); {
-	case errors.Is(err, ErrConflict):
-		return nil, true
-	case err != nil:
-		return wrapStore("recording failure", err), false
-	}
+// report answers a failure that UpdateLockout counted (l is the lockout
+// it wrote; rule is set if this failure locked the passcode): it records
+// the events and, for the one that locked, sends the alert.
+func (s *Service) report(ctx context.Context, site, source string, reason error, now time.Time, l Lockout, rule Rule) error {
 	just := rule != 0
 	aerr := &AttemptError{Reason: reason, Failures: l.Failures, Locked: l.Locked, JustLocked: just, Rule: l.Rule}
 	if l.Locked && !just {
 		// Already locked: counted for monitoring, not logged as an event
 		// each time, so an attacker cannot grow the audit log.
-		return aerr, false
+		return aerr
 	}
-	site := rec.Site
 	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventFailed, At: now, Source: source, Failures: l.Failures}); err != nil {
 		s.log.ErrorContext(ctx, "enrollment: recording failed event", "site", site, "err", err)
 	}
 	if !just {
-		return aerr, false
+		return aerr
 	}
 	s.log.WarnContext(ctx, "enrollment: passcode locked", "site", site, "rule", rule.String(), "failures", l.Failures, "source", source)
 	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventLocked, At: now, Source: source, Failures: l.Failures}); err != nil {
@@ -164,7 +185,7 @@ func (s *Service) fail(ctx context.Context, rec Record, source string, reason er
 		Site: site, Failures: l.Failures, Threshold: s.rules.threshold, Rule: rule,
 		LockedAt: now, LastFailure: now, LastSource: source,
 	})
-	return aerr, false
+	return aerr
 }
 
 // ResendAlert sends the lock alert for a locked passcode again, for a host

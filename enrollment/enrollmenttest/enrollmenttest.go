@@ -29,13 +29,21 @@ import (
 	"github.com/mdmcred/mdmcred/enrollment"
 )
 
-// Goroutines and PerGoroutine shape the failure race in [RunStore]: that
-// many goroutines each record that many failures against a threshold of
-// RaceThreshold.
+// Goroutines and PerGoroutine shape the service-level failure races a
+// host can run against its own Store: that many goroutines each make that
+// many failed attempts through one [enrollment.Service].
 const (
-	Goroutines    = 64
-	PerGoroutine  = 100
-	RaceThreshold = 1000
+	Goroutines   = 64
+	PerGoroutine = 100
+)
+
+// SwapsPerGoroutine and SwapThreshold shape the store-level race of
+// [RunStore]: [Goroutines] goroutines each count SwapsPerGoroutine
+// failures by compare-and-swap (every one contending for one row, with
+// nothing serializing them), locking at SwapThreshold.
+const (
+	SwapsPerGoroutine = 10
+	SwapThreshold     = 300
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -58,10 +66,10 @@ func record(site string, n int) enrollment.Record {
 
 // RunStore runs the conformance suite against stores made by newStore, one
 // fresh (empty) store per subtest. It checks every method's contract,
-// including the sentinels, and races: [Goroutines] x [PerGoroutine]
+// including the sentinels, and races: [Goroutines] x [SwapsPerGoroutine]
 // failures, each counted by load, compare-and-swap and again on conflict,
-// against a threshold of [RaceThreshold] must count exactly
-// Goroutines*PerGoroutine and lock exactly once; racing Puts of one digest
+// against a threshold of [SwapThreshold] must count exactly
+// Goroutines*SwapsPerGoroutine and lock exactly once; racing Puts of one digest
 // for different sites must let exactly one through. Through an
 // [enrollment.Service] with the default lockout rules it checks, as gopter
 // properties, that a rollout of [RolloutDevices] enrollments over
@@ -300,8 +308,8 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := range PerGoroutine {
-					l, locked, err := casFailure(ctx, s, "site-a", t0.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("g%d", g), RaceThreshold)
+				for i := range SwapsPerGoroutine {
+					l, locked, err := casFailure(ctx, s, "site-a", t0.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("g%d", g), SwapThreshold)
 					if err != nil {
 						errs.Add(1)
 						t.Error(err)
@@ -309,11 +317,11 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 					}
 					if locked {
 						just.Add(1)
-						if l.Failures != RaceThreshold {
-							t.Errorf("locked at count %d, want %d", l.Failures, RaceThreshold)
+						if l.Failures != SwapThreshold {
+							t.Errorf("locked at count %d, want %d", l.Failures, SwapThreshold)
 						}
 					}
-					if l.Locked != (l.Failures >= RaceThreshold) {
+					if l.Locked != (l.Failures >= SwapThreshold) {
 						t.Errorf("count %d with Locked=%v", l.Failures, l.Locked)
 					}
 				}
@@ -324,8 +332,8 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			t.Fatalf("%d failures not recorded", errs.Load())
 		}
 		got, _ := s.Get(ctx, "site-a")
-		if got.Failures != Goroutines*PerGoroutine || !got.Locked || just.Load() != 1 {
-			t.Fatalf("count %d locked %v locked %d times; want %d, true, 1", got.Failures, got.Locked, just.Load(), Goroutines*PerGoroutine)
+		if got.Failures != Goroutines*SwapsPerGoroutine || !got.Locked || just.Load() != 1 {
+			t.Fatalf("count %d locked %v locked %d times; want %d, true, 1", got.Failures, got.Locked, just.Load(), Goroutines*SwapsPerGoroutine)
 		}
 		if b, _ := s.Get(ctx, "site-b"); b.Failures != 0 || b.Locked {
 			t.Fatalf("bystander changed: %+v", b)
