@@ -31,6 +31,7 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"slices"
@@ -72,53 +73,75 @@ func main() {
 		}
 		workers = append(workers, v)
 	}
-	routes := []struct{ name, dsn string }{{"direct", os.Getenv("MDMCRED_POSTGRES_DSN")}, {"pgbouncer", os.Getenv("MDMCRED_PGBOUNCER_DSN")}}
+	routes := []route{{"direct", os.Getenv("MDMCRED_POSTGRES_DSN")}, {"pgbouncer", os.Getenv("MDMCRED_PGBOUNCER_DSN")}}
 	if routes[0].dsn == "" {
 		log.Fatal("MDMCRED_POSTGRES_DSN is not set: run under scripts/with-postgres.sh")
 	}
-	fmt.Printf("| operation | route | callers | ours µs/op | floor µs/op | ours / floor | p99 ours / floor ms |\n|---|---|---|---|---|---|---|\n")
+	if err := run(context.Background(), os.Stdout, routes, *n, *rounds, *pool, workers); err != nil {
+		log.Fatal(err)
+	}
+}
+
+type route struct{ name, dsn string }
+
+// run measures every operation beside its floor on each route with a DSN,
+// and writes the Markdown table to out.
+func run(ctx context.Context, out io.Writer, routes []route, n, rounds, pool int, workers []int) error {
+	fmt.Fprintf(out, "| operation | route | callers | ours µs/op | floor µs/op | ours / floor | p99 ours / floor ms |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range routes {
 		if r.dsn == "" {
 			continue
 		}
 		db, err := sql.Open("pgx", r.dsn)
 		if err != nil {
-			log.Fatal(err)
+			return err
 		}
-		db.SetMaxOpenConns(*pool)
-		db.SetMaxIdleConns(*pool)
-		if err := postgres.Migrate(context.Background(), db); err != nil {
-			log.Fatal(err)
+		defer db.Close()
+		db.SetMaxOpenConns(pool)
+		db.SetMaxIdleConns(pool)
+		if err := postgres.Migrate(ctx, db); err != nil {
+			return err
 		}
-		for _, o := range ops(db, r.name) {
+		all, err := ops(ctx, db, r.name)
+		if err != nil {
+			return err
+		}
+		for _, o := range all {
 			for _, w := range workers {
 				var ours, floor []float64
 				var p99o, p99f []time.Duration
-				for round := range *rounds {
-					tag := fmt.Sprintf("%s-%d-%d-", r.name, w, round)
-					a, pa := measure(o.ours, "o"+tag, *n, w)
-					b, pb := measure(o.floor, "f"+tag, *n, w)
+				for round := range rounds {
+					tag := fmt.Sprintf("%s-%d-%d-%d-", r.name, time.Now().UnixNano(), w, round)
+					a, pa, err := measure(o.ours, "o"+tag, n, w)
+					if err != nil {
+						return fmt.Errorf("%s: %w", o.name, err)
+					}
+					b, pb, err := measure(o.floor, "f"+tag, n, w)
+					if err != nil {
+						return fmt.Errorf("%s floor: %w", o.name, err)
+					}
 					ours, floor, p99o, p99f = append(ours, a), append(floor, b), append(p99o, pa), append(p99f, pb)
 				}
 				mo, mf := median(ours), median(floor)
-				fmt.Printf("| %s | %s | %d | %.0f | %.0f | %.2f | %.1f / %.1f |\n", o.name, r.name, w, mo, mf, mo/mf,
+				fmt.Fprintf(out, "| %s | %s | %d | %.0f | %.0f | %.2f | %.1f / %.1f |\n", o.name, r.name, w, mo, mf, mo/mf,
 					ms(medianD(p99o)), ms(medianD(p99f)))
 			}
 		}
-		_ = db.Close()
 	}
+	return nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // measure runs n calls of f over w callers, each with its own key, and
 // returns the wall time per call in µs and the p99 latency.
-func measure(f func(context.Context, string) error, tag string, n, w int) (float64, time.Duration) {
+func measure(f func(context.Context, string) error, tag string, n, w int) (float64, time.Duration, error) {
 	ctx := context.Background()
 	lat := make([]time.Duration, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	var failed atomic.Value
+	var mu sync.Mutex
+	var failed error
 	start := time.Now()
 	for range w {
 		wg.Add(1)
@@ -131,7 +154,9 @@ func measure(f func(context.Context, string) error, tag string, n, w int) (float
 				}
 				t := time.Now()
 				if err := f(ctx, tag+strconv.Itoa(i)); err != nil {
-					failed.Store(err)
+					mu.Lock()
+					failed = err
+					mu.Unlock()
 				}
 				lat[i] = time.Since(t)
 			}
@@ -139,11 +164,11 @@ func measure(f func(context.Context, string) error, tag string, n, w int) (float
 	}
 	wg.Wait()
 	wall := time.Since(start)
-	if err, _ := failed.Load().(error); err != nil {
-		log.Fatalf("%s: %v", tag, err)
+	if failed != nil {
+		return 0, 0, failed
 	}
 	slices.Sort(lat)
-	return float64(wall.Microseconds()) / float64(n), lat[n*99/100]
+	return float64(wall.Microseconds()) / float64(n), lat[n*99/100], nil
 }
 
 func median(v []float64) float64 {
@@ -156,8 +181,7 @@ func medianD(v []time.Duration) time.Duration {
 	return v[len(v)/2]
 }
 
-func ops(db *sql.DB, route string) []op {
-	ctx := context.Background()
+func ops(ctx context.Context, db *sql.DB, route string) ([]op, error) {
 	pepper := bytes.Repeat([]byte{7}, 32)
 
 	// Enrollment: one site, every caller typing the right passcode.
@@ -166,30 +190,30 @@ func ops(db *sql.DB, route string) []op {
 		Peppers: enrollment.NewKeys(map[uint8][]byte{1: pepper}), PepperID: 1,
 	})
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
-	site := "floorbench-site-" + route
+	site := fmt.Sprintf("floorbench-site-%s-%d", route, time.Now().UnixNano())
 	pc, err := es.Generate(ctx, site, "admin@example.com")
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
 	right := pc.Reveal()
 
 	pins, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: otp.NewKeys(map[uint8][]byte{1: pepper}), PepperID: 1})
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
 	totps, err := otp.NewTOTPService(otp.TOTPConfig{Store: postgres.NewOTPStore(db)})
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
 	key, _, err := otp.Generate(otp.GenerateOpts{Issuer: "floorbench", Account: "a@example.com"})
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
 	resets, err := passcode.New(passcode.Config{Store: postgres.NewPasscodeStore(db), SealKeys: passcode.NewKeys(map[uint8][]byte{1: pepper}), SealKeyID: 1})
 	if err != nil {
-		log.Fatal(err)
+		return nil, err
 	}
 	digest := bytes.Repeat([]byte{1}, 34)
 
@@ -268,5 +292,5 @@ func ops(db *sql.DB, route string) []op {
 				return err
 			},
 		},
-	}
+	}, nil
 }
