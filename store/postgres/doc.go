@@ -54,9 +54,9 @@
 //     from) that insert their event in the same statement;
 //   - recording a service-password audit event: one INSERT.
 //
-// [PasscodeStore.Create] runs its statement again when the row that
-// refused its insert is not visible to it (committed after its snapshot,
-// or deleted by a purge in between).
+// [PasscodeStore.Create] reads which row refused its insert with a second
+// statement, and inserts again when that row is gone (a purge deleted a
+// finished reset with the same ID in between).
 //
 // No secret reaches the database: the domain packages hand the stores keyed
 // hashes (digests) and AEAD-sealed blobs only. Instants are stored as
@@ -89,7 +89,8 @@
 //	EnrollmentStore.Put, Disable,           1 statement each               the site's row, for the statement
 //	AppendEvent
 //	PasscodeStore.Create                    1 INSERT of the reset and its  the new rows
-//	                                        event (WITH ... INSERT)
+//	                                        event (WITH ... INSERT); a
+//	                                        SELECT after a refusal
 //	PasscodeStore.Transition                1 UPDATE ... WHERE state =     the reset's row, for the statement
 //	                                        from, with its event INSERT
 //	PasscodeStore.Append, Get, Open,        1 statement each

@@ -43,12 +43,12 @@ const createTries = 3
 // Create implements [passcode.Store.Create] as one statement, so no
 // connection waits inside a transaction: the reset row (INSERT ... ON
 // CONFLICT DO NOTHING, which the primary key and the one-open-per-device
-// index both arbitrate), its event inserted from the row the first insert
-// returned, and what says which row refused it when it changed nothing:
-// the ID's ([passcode.ErrDuplicateID]) or the device's open reset
-// ([passcode.ErrResetInProgress]). If neither is visible (the refusing row
-// was committed after the statement's snapshot, or a purge deleted a
-// finished reset with this ID in between), the statement runs again.
+// index both arbitrate) and its event, inserted from the row the first
+// insert returned. When the insert changes nothing, a second statement
+// says which row refused it: the ID's ([passcode.ErrDuplicateID]) or the
+// device's open reset ([passcode.ErrResetInProgress]). If neither is there
+// any more (a purge deleted a finished reset with this ID in between), the
+// insert runs again.
 func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcode.Event) error {
 	if err := checkText("reset ID", r.ID, "device ID", r.DeviceID, "requested by", r.RequestedBy, "owner", r.Owner); err != nil {
 		return err
@@ -57,7 +57,7 @@ func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcod
 		return err
 	}
 	for try := 1; ; try++ {
-		var inserted, sameID, open bool
+		var inserted bool
 		err := s.db.QueryRowContext(ctx, `
 			WITH r AS (
 				INSERT INTO mdmcred_passcode_reset (`+resetColumns+`)
@@ -68,24 +68,31 @@ func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcod
 				INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
 				SELECT $15, $16, $17, $18, $19, $20, $21 FROM r
 				RETURNING 1)
-			SELECT EXISTS (SELECT 1 FROM r),
-				EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1),
-				EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE device_id = $2 AND state IN `+openStates+`)`,
+			SELECT EXISTS (SELECT 1 FROM r)`,
 			r.ID, r.DeviceID, int16(r.Platform), int16(r.Action), int16(r.State), r.RequestedBy, r.SelfService, r.Owner,
 			tsArg(r.RequestedAt), tsArg(r.UpdatedAt), tsArg(r.StaleAt), r.Sealed, tsArg(r.RetainUntil), int64(r.Grace),
-			int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor).
-			Scan(&inserted, &sameID, &open)
-		switch {
-		case err != nil:
+			int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor).Scan(&inserted)
+		if err != nil {
 			return fmt.Errorf("postgres: passcode create: %w", err)
-		case inserted:
+		}
+		if inserted {
 			return nil
+		}
+		// Refused: a second statement, with a snapshot of its own, says
+		// by which row (the insert's snapshot may predate a purge).
+		var sameID, open bool
+		if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1),
+			EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE device_id = $2 AND state IN `+openStates+`)`,
+			r.ID, r.DeviceID).Scan(&sameID, &open); err != nil {
+			return fmt.Errorf("postgres: passcode create: %w", err)
+		}
+		switch {
 		case sameID:
 			return passcode.ErrDuplicateID
 		case open:
 			return passcode.ErrResetInProgress
 		case try == createTries:
-			return fmt.Errorf("postgres: passcode create: the conflicting reset could not be read, %d times", try)
+			return fmt.Errorf("postgres: passcode create: the conflicting reset was deleted before it could be read, %d times", try)
 		}
 	}
 }

@@ -106,7 +106,7 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 		}
 		pins[i] = svc
 	}
-	const sites, threshold, devices = 4, 40, 16
+	const sites, threshold, devices = 4, 20, 16
 	for i := range sites {
 		if err := postgres.NewEnrollmentStore(dbs[0]).Put(ctx, enrollment.Record{Site: fmt.Sprintf("site-%d", i), Digest: []byte{byte(i)}}); err != nil {
 			t.Fatal(err)
