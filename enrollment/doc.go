@@ -107,6 +107,12 @@
 //
 // # Design notes
 //
+// Racing attempts on one site through one [Service] take a per-site lock
+// from their first lost compare-and-swap on, so that N callers make O(N)
+// store calls rather than O(N^2); attempts through other instances still
+// race through the compare-and-swap, which is what keeps every count and
+// the alert exactly once.
+//
 // Attempts on a locked passcode are refused without any comparison but are
 // still counted, so Status shows whether an attack goes on after the
 // alert; they are not written to the audit log one by one, which keeps an
