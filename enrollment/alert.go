@@ -22,10 +22,12 @@ type Alert struct {
 	// configured, in which case the Alerter chooses (a security mailbox).
 	Admins []string
 	// Failures is the failure count at the lock; Threshold the configured
-	// threshold.
+	// Config.Threshold (consecutive failures at the site).
 	Failures  int
 	Threshold int
-	LockedAt  time.Time
+	// Rule is the lockout rule that locked the passcode.
+	Rule     Rule
+	LockedAt time.Time
 	// LastFailure and LastSource describe the failure that locked it.
 	LastFailure time.Time
 	LastSource  string

@@ -39,22 +39,81 @@
 //
 // # Lockout and alert
 //
-// Every failure is counted by one atomic [Store.RecordFailure], which also
-// locks at the threshold (Config.Threshold, default [DefaultThreshold], at
-// most [MaxThreshold] = 100 as NIST SP 800-63B §5.2.2 allows)
-// and reports JustLocked to exactly one caller; that caller, and only it,
-// sends the alert. A success is confirmed by the atomic [Store.RecordUse],
-// so no attempt succeeds once another has locked the passcode. Failures are
-// not forgotten on success: the count is "failed attempts since this
-// passcode was generated", and a locked or disabled passcode stays off
-// until an admin regenerates it, which resets everything. If the alert
-// cannot be sent, Verify's error matches [ErrAlert], the lock stands and
+// A passcode is one of 2^71.26: an attacker allowed a million guesses
+// finds it with probability 10^6 / 2^71 = 4e-16, so guessing is hopeless at
+// any rate a server allows. The lock is there to notice an attack and tell
+// the site's admins, and it stops every self-service enrollment at the site
+// until an admin regenerates and redistributes the passcode: it must never
+// fire on employees' typos during a rollout. So it counts what an attack
+// looks like, not typos. NIST SP 800-63B §5.2.2 limits consecutive failed
+// attempts (at most 100); successes in between reset them. Three rules
+// ([Rule]); the first that holds locks the passcode:
+//
+//   - [RuleConsecutive]: Config.Threshold failures in a row at the site,
+//     with no success in between (default [DefaultThreshold] = 10, at most
+//     [MaxThreshold] = 100);
+//   - [RuleSource]: Config.SourceThreshold failures in a row from one
+//     source (Verify's source label, an IP address), with no success from
+//     that source in between (default [DefaultSourceThreshold] = 10, at
+//     most 100): one attacker whose guesses are interleaved with
+//     employees' successes. The [MaxSources] most recently failing sources
+//     are followed;
+//   - [RuleRate]: Config.RateFailures failures at the site within the last
+//     Config.RateWindow, from any mix of sources and whatever the
+//     successes (default [DefaultRateFailures] = 1,000 in
+//     [DefaultRateWindow] = 10 minutes): an attacker spread over many
+//     sources amid a rollout. The window slides: the count of the current
+//     fixed window plus the previous one's, weighted by the share of it
+//     still inside the window.
+//
+// The arithmetic of the defaults. A rollout of 100,000 enrollments in an
+// hour with 2% single typos makes 2,000 failures an hour: about 333 in any
+// 10 minutes (one standard deviation about 18), a third of the rate rule's
+// 1,000. The rate rule is reached by typos only above 6,000 an hour
+// (300,000 enrollments an hour at 2%): raise RateFailures for a larger
+// rollout. A typo is followed by the same employee's success, which resets
+// both consecutive counts; 10 failures in a row at a site (or from one
+// address that many employees share behind NAT) need 10 typos with no
+// success in between, about 0.02^10 = 1e-17 per attempt. An attacker
+// alone locks the passcode at its 10th guess; from one source amid a
+// rollout, at its 10th guess too; from many sources amid a rollout, once
+// the site's failures pass 1,000 in 10 minutes (at 20,000 guesses an
+// hour, in about 3 minutes). An attacker who stays under all three rules
+// (at most 9 guesses per source, 6,000 an hour at the site, amid steady
+// successes) makes at most 5.3e7 guesses a year: a chance of 2e-14 a year.
+// enrollmenttest.RunStore checks both sides as properties on every Store:
+// 100,000 enrollments with 2% typos over an hour never lock, and guessing
+// runs lock with exactly one alert.
+//
+// The rules are pure Go in this package, the same for every backend: Verify
+// loads the site's record ([Store.Get]), decides, and writes the new
+// [Lockout] back with a compare-and-swap on the record's version
+// ([Store.UpdateLockout]), deciding again on [ErrConflict]. The failure
+// that locks the passcode is the one whose swap succeeded with the lock,
+// so exactly one attempt sends the alert however many race. A success
+// writes the site's record only to reset a consecutive count after a
+// failure (about one success in fifty during a rollout at 2% typos);
+// otherwise [Store.RecordUse] only appends its "used" event, refused if the
+// passcode was locked, disabled or replaced since it was read, so
+// successes at one site do not wait for each other and none succeeds once
+// another attempt has locked the passcode. The monitoring counters
+// ([Status]: failed attempts since generation, including after the lock,
+// the last failure and its source, the rule that locked it) are not reset
+// by a success; a locked or disabled passcode stays off until an admin
+// regenerates it, which resets everything. If the alert cannot be sent,
+// Verify's error matches [ErrAlert], the lock stands and
 // [Service.ResendAlert] tries again.
 //
 // Audit events ([Event]) record generation, regeneration, disabling,
 // failures, the lock, alerts, views and uses, never a secret.
 //
 // # Design notes
+//
+// Racing attempts on one site through one [Service] take a per-site lock
+// from their first lost compare-and-swap on, so that N callers make O(N)
+// store calls rather than O(N^2); attempts through other instances still
+// race through the compare-and-swap, which is what keeps every count and
+// the alert exactly once.
 //
 // Attempts on a locked passcode are refused without any comparison but are
 // still counted, so Status shows whether an attack goes on after the

@@ -60,6 +60,10 @@ var (
 	// ErrStale is returned by [Store.RecordUse] when the site's passcode was
 	// replaced after it was read.
 	ErrStale = errors.New("enrollment: passcode replaced")
+	// ErrConflict is returned by [Store.UpdateLockout] when the site's
+	// record changed since it was read (its Version moved on). The Service
+	// reads the record again and decides again.
+	ErrConflict = errors.New("enrollment: record changed since read")
 )
 
 // MalformedError says why an input is not a company passcode. It never holds
@@ -87,13 +91,16 @@ type AttemptError struct {
 	// well-formed attempt that another attempt's lock overtook between
 	// its comparison and its count, whether it was right or wrong.
 	Reason error
-	// Failures is the site's failure count including this attempt.
+	// Failures is the site's failure count including this attempt
+	// ([Lockout].Failures).
 	Failures int
 	// Locked is true once the passcode is locked, by this attempt or an
 	// earlier one.
 	Locked bool
-	// JustLocked is true for the one attempt that reached the threshold.
+	// JustLocked is true for the one attempt that locked the passcode.
 	JustLocked bool
+	// Rule is the rule that locked the passcode, when Locked.
+	Rule Rule
 	// Alert is the reason the lock alert failed, if this attempt locked
 	// the passcode and the alert could not be sent.
 	Alert error

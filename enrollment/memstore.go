@@ -5,8 +5,6 @@ import (
 	"context"
 	"sync"
 	"time"
-
-	"github.com/mdmcred/mdmcred/internal/attempt"
 )
 
 // MemStoreEvents is how many audit events a [MemStore] keeps per site; older
@@ -67,10 +65,12 @@ func (m *MemStore) Put(_ context.Context, rec Record) error {
 	if other, ok := m.index[string(rec.Digest)]; ok && other != rec.Site {
 		return ErrDuplicate
 	}
+	rec = rec.clone()
+	rec.Version = 1
 	if old, ok := m.recs[rec.Site]; ok {
 		delete(m.index, string(old.Digest))
+		rec.Version = old.Version + 1
 	}
-	rec = cloneRecord(rec)
 	m.recs[rec.Site] = &rec
 	m.index[string(rec.Digest)] = rec.Site
 	return nil
@@ -84,7 +84,7 @@ func (m *MemStore) Get(_ context.Context, site string) (Record, error) {
 	if !ok {
 		return Record{}, ErrNoPasscode
 	}
-	return cloneRecord(*r), nil
+	return r.clone(), nil
 }
 
 // Lookup implements [Store.Lookup].
@@ -112,27 +112,25 @@ func (m *MemStore) Disable(_ context.Context, site, by string, at time.Time) err
 	return nil
 }
 
-// RecordFailure implements [Store.RecordFailure] with [attempt.Policy.Fail]
-// under the store's lock.
-func (m *MemStore) RecordFailure(_ context.Context, site string, at time.Time, source string, threshold int) (FailureResult, error) {
+// UpdateLockout implements [Store.UpdateLockout] under the store's lock.
+func (m *MemStore) UpdateLockout(_ context.Context, site string, version int64, l Lockout) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.recs[site]
-	if !ok {
-		return FailureResult{}, ErrNoPasscode
+	switch {
+	case !ok:
+		return ErrNoPasscode
+	case r.Version != version:
+		return ErrConflict
 	}
-	res := attempt.Policy{Threshold: max(threshold, 0)}.Fail(attempt.State{
-		Failures: r.Failures, LastFailure: r.LastFailure, Locked: r.Locked,
-	}, at)
-	r.Failures, r.LastFailure, r.LastSource, r.Locked = res.State.Failures, res.State.LastFailure, source, res.State.Locked
-	if res.JustLocked {
-		r.LockedAt = at
-	}
-	return FailureResult{Failures: r.Failures, Locked: r.Locked, JustLocked: res.JustLocked}, nil
+	r.Lockout = l.clone()
+	r.Version++
+	return nil
 }
 
-// RecordUse implements [Store.RecordUse].
-func (m *MemStore) RecordUse(_ context.Context, site string, digest []byte, at time.Time) error {
+// RecordUse implements [Store.RecordUse]: it appends the used event under
+// the store's lock and leaves the record alone.
+func (m *MemStore) RecordUse(_ context.Context, site string, digest []byte, at time.Time, source string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.recs[site]
@@ -146,8 +144,7 @@ func (m *MemStore) RecordUse(_ context.Context, site string, digest []byte, at t
 	case r.Locked:
 		return ErrLocked
 	}
-	r.Uses++
-	r.LastUsed = at
+	m.appendEvent(Event{Site: site, Kind: EventUsed, At: at, Source: source})
 	return nil
 }
 
@@ -155,13 +152,17 @@ func (m *MemStore) RecordUse(_ context.Context, site string, digest []byte, at t
 func (m *MemStore) AppendEvent(_ context.Context, e Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.appendEvent(e)
+	return nil
+}
+
+func (m *MemStore) appendEvent(e Event) {
 	r, ok := m.events[e.Site]
 	if !ok {
 		r = &eventRing{}
 		m.events[e.Site] = r
 	}
 	r.add(e)
-	return nil
 }
 
 // Events implements [Store.Events]: at most the [MemStoreEvents] most
@@ -174,10 +175,4 @@ func (m *MemStore) Events(_ context.Context, site string) ([]Event, error) {
 		return []Event{}, nil
 	}
 	return r.ordered(), nil
-}
-
-func cloneRecord(r Record) Record {
-	r.Digest = bytes.Clone(r.Digest)
-	r.Sealed = bytes.Clone(r.Sealed)
-	return r
 }

@@ -75,18 +75,18 @@ func (s faultyStore) AppendEvent(ctx context.Context, e enrollment.Event) error 
 	return s.MemStore.AppendEvent(ctx, e)
 }
 
-func (s faultyStore) RecordFailure(ctx context.Context, site string, at time.Time, src string, th int) (enrollment.FailureResult, error) {
-	if err := s.err("RecordFailure"); err != nil {
-		return enrollment.FailureResult{}, err
+func (s faultyStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout) error {
+	if err := s.err("UpdateLockout"); err != nil {
+		return err
 	}
-	return s.MemStore.RecordFailure(ctx, site, at, src, th)
+	return s.MemStore.UpdateLockout(ctx, site, version, l)
 }
 
-func (s faultyStore) RecordUse(ctx context.Context, site string, d []byte, at time.Time) error {
+func (s faultyStore) RecordUse(ctx context.Context, site string, d []byte, at time.Time, src string) error {
 	if err := s.err("RecordUse"); err != nil {
 		return err
 	}
-	return s.MemStore.RecordUse(ctx, site, d, at)
+	return s.MemStore.RecordUse(ctx, site, d, at, src)
 }
 
 func (s faultyStore) Disable(ctx context.Context, site, by string, at time.Time) error {
@@ -116,7 +116,7 @@ func TestStoreErrorsPropagate(t *testing.T) {
 	cases := map[string][]string{
 		"Generate":    {"Put", "AppendEvent"},
 		"Verify":      {"Get", "RecordUse"},
-		"VerifyWrong": {"Get", "RecordFailure"},
+		"VerifyWrong": {"Get", "UpdateLockout"},
 		"Disable":     {"Disable", "AppendEvent"},
 		"Status":      {"Get"},
 		"ResendAlert": {"Get"},
@@ -139,7 +139,8 @@ func TestStoreErrorsPropagate(t *testing.T) {
 			})
 		}
 	}
-	// A failed "used" event does not undo a recorded use.
+	// A failed audit event does not undo a recorded use or failure (the
+	// use is its own event, appended by RecordUse).
 	fs := &faultyStore{MemStore: enrollment.NewMemStore()}
 	f := newFixture(t, func(c *enrollment.Config) { c.Store = fs })
 	code := f.generate(t, "site")
@@ -150,7 +151,7 @@ func TestStoreErrorsPropagate(t *testing.T) {
 	if err := f.svc.Verify(ctx, "site", wrong(code), ""); !errors.Is(err, enrollment.ErrWrongPasscode) {
 		t.Fatalf("Verify wrong with the audit log failing: %v", err)
 	}
-	if ev, err := f.svc.Events(ctx, "site"); err != nil || len(ev) != 1 {
+	if ev, err := f.svc.Events(ctx, "site"); err != nil || len(ev) != 2 || ev[1].Kind != enrollment.EventUsed {
 		t.Fatalf("Events = %v, %v", ev, err)
 	}
 	if _, err := f.svc.Events(ctx, ""); !errors.Is(err, enrollment.ErrSite) {

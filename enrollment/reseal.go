@@ -72,7 +72,7 @@ func (m *MemStore) ResealRecords(ctx context.Context, after string, limit int, r
 	var batch []Record
 	for site, r := range m.recs {
 		if site > after && r.Sealed != nil {
-			batch = append(batch, cloneRecord(*r))
+			batch = append(batch, r.clone())
 		}
 	}
 	m.mu.Unlock()

@@ -1,6 +1,7 @@
 package enrollment
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -18,16 +20,32 @@ import (
 	"github.com/mdmcred/mdmcred/internal/secret"
 )
 
-// DefaultThreshold is the number of failed attempts that locks a passcode
-// when Config.Threshold is zero. Guessing is hopeless against 71 bits
-// whatever the threshold; the lock exists to tell admins that someone is
-// trying, early, while tolerating a few typos from employees.
+// DefaultThreshold is the number of failed attempts in a row at a site,
+// with no success in between, that locks its passcode ([RuleConsecutive])
+// when Config.Threshold is zero.
 const DefaultThreshold = 10
 
-// MaxThreshold is the largest Config.Threshold: NIST SP 800-63B §5.2.2
-// allows at most 100 consecutive failed attempts on one account, and a
-// larger threshold would only delay the alert.
+// DefaultSourceThreshold is the number of failed attempts in a row from
+// one source, with no success from it in between, that locks the passcode
+// ([RuleSource]) when Config.SourceThreshold is zero.
+const DefaultSourceThreshold = 10
+
+// MaxThreshold is the largest Config.Threshold and Config.SourceThreshold:
+// NIST SP 800-63B §5.2.2 allows at most 100 consecutive failed attempts on
+// one account, and a larger threshold would only delay the alert.
 const MaxThreshold = 100
+
+// DefaultRateFailures and DefaultRateWindow are the sliding-window rule
+// ([RuleRate]) when Config.RateFailures and Config.RateWindow are zero:
+// 1,000 failures at a site within 10 minutes (6,000 an hour) lock it. See
+// the package documentation for the arithmetic.
+const (
+	DefaultRateFailures = 1000
+	DefaultRateWindow   = 10 * time.Minute
+)
+
+// MinRateWindow is the shortest Config.RateWindow.
+const MinRateWindow = time.Minute
 
 // DefaultAlertTimeout bounds one lock alert when Config.AlertTimeout is zero.
 const DefaultAlertTimeout = 30 * time.Second
@@ -84,10 +102,28 @@ type Config struct {
 	// shortening it also applies to passcodes generated before.
 	RevealFor time.Duration
 
-	// Threshold is the number of failed attempts that locks the passcode.
-	// Zero means [DefaultThreshold]; negative or above [MaxThreshold] is a
+	// Threshold is the number of failed attempts in a row at the site,
+	// with no success in between, that locks the passcode. Zero means
+	// [DefaultThreshold]; negative or above [MaxThreshold] is a
 	// [*ConfigError].
 	Threshold int
+	// SourceThreshold is the number of failed attempts in a row from one
+	// source (the label Verify is given), with no success from that
+	// source in between, that locks the passcode: it catches one attacker
+	// whose guesses are interleaved with employees' successes. Zero means
+	// [DefaultSourceThreshold]; negative or above [MaxThreshold] is a
+	// [*ConfigError].
+	SourceThreshold int
+	// RateFailures and RateWindow are the sliding-window rule: the
+	// passcode locks when the site's failures within the last RateWindow,
+	// from any mix of sources and whatever the successes, reach
+	// RateFailures. Zero means [DefaultRateFailures] and
+	// [DefaultRateWindow]; a negative count, or a window under
+	// [MinRateWindow], is a [*ConfigError]. The window is cut to whole
+	// seconds. Set RateFailures above the typo rate of the largest
+	// rollout expected (see the package documentation).
+	RateFailures int
+	RateWindow   time.Duration
 	// AlertTimeout bounds one alert. Zero means [DefaultAlertTimeout].
 	AlertTimeout time.Duration
 
@@ -110,11 +146,16 @@ type Service struct {
 	hasher       *keyedhash.Hasher
 	sealer       *seal.Sealer
 	revealFor    time.Duration
-	threshold    int
+	rules        rules
 	alertTimeout time.Duration
 	now          func() time.Time
 	rand         io.Reader
 	log          *slog.Logger
+	// stripes serialize, within this Service, the writes of racing
+	// attempts on one site once their compare-and-swap has conflicted, so
+	// that N callers make O(N) store calls instead of O(N^2); other
+	// instances still race through the compare-and-swap.
+	stripes [64]sync.Mutex
 }
 
 // New checks cfg and returns a Service.
@@ -127,6 +168,15 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Threshold < 0 || cfg.Threshold > MaxThreshold {
 		return nil, &ConfigError{Field: "Threshold", Reason: fmt.Sprintf("%d is outside 0 to %d", cfg.Threshold, MaxThreshold)}
+	}
+	if cfg.SourceThreshold < 0 || cfg.SourceThreshold > MaxThreshold {
+		return nil, &ConfigError{Field: "SourceThreshold", Reason: fmt.Sprintf("%d is outside 0 to %d", cfg.SourceThreshold, MaxThreshold)}
+	}
+	if cfg.RateFailures < 0 {
+		return nil, &ConfigError{Field: "RateFailures", Reason: "negative"}
+	}
+	if cfg.RateWindow != 0 && cfg.RateWindow < MinRateWindow {
+		return nil, &ConfigError{Field: "RateWindow", Reason: fmt.Sprintf("%v is under %v", cfg.RateWindow, MinRateWindow)}
 	}
 	if cfg.RevealFor < 0 {
 		return nil, &ConfigError{Field: "RevealFor", Reason: "negative"}
@@ -142,11 +192,12 @@ func New(cfg Config) (*Service, error) {
 	}
 	s := &Service{
 		store: cfg.Store, alerter: cfg.Alerter, admins: cfg.Admins, hasher: h,
-		revealFor: cfg.RevealFor, threshold: cfg.Threshold, alertTimeout: cfg.AlertTimeout,
+		revealFor: cfg.RevealFor, alertTimeout: cfg.AlertTimeout,
+		rules: rules{
+			threshold: cmp.Or(cfg.Threshold, DefaultThreshold), sourceThreshold: cmp.Or(cfg.SourceThreshold, DefaultSourceThreshold),
+			rateFailures: cmp.Or(cfg.RateFailures, DefaultRateFailures), rateWindow: cmp.Or(cfg.RateWindow, DefaultRateWindow).Truncate(time.Second),
+		},
 		now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
-	}
-	if s.threshold == 0 {
-		s.threshold = DefaultThreshold
 	}
 	if s.alertTimeout == 0 {
 		s.alertTimeout = DefaultAlertTimeout
@@ -170,8 +221,9 @@ func New(cfg Config) (*Service, error) {
 	return s, nil
 }
 
-// Threshold returns the number of failed attempts that locks a passcode.
-func (s *Service) Threshold() int { return s.threshold }
+// Threshold returns the number of failed attempts in a row at a site that
+// locks its passcode ([RuleConsecutive]).
+func (s *Service) Threshold() int { return s.rules.threshold }
 
 // Generate makes a new passcode for site, replacing any previous one (which
 // stops working at once), and returns it for display to the admin

@@ -33,6 +33,11 @@ func TestNewConfigErrors(t *testing.T) {
 		{"negative threshold", func(c *enrollment.Config) { c.Threshold = -1 }},
 		{"threshold above the NIST bound", func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold + 1 }},
 		{"threshold of a million", func(c *enrollment.Config) { c.Threshold = 1_000_000 }},
+		{"negative source threshold", func(c *enrollment.Config) { c.SourceThreshold = -1 }},
+		{"source threshold above the NIST bound", func(c *enrollment.Config) { c.SourceThreshold = enrollment.MaxThreshold + 1 }},
+		{"negative rate failures", func(c *enrollment.Config) { c.RateFailures = -1 }},
+		{"negative rate window", func(c *enrollment.Config) { c.RateWindow = -time.Minute }},
+		{"rate window under a minute", func(c *enrollment.Config) { c.RateWindow = enrollment.MinRateWindow - time.Second }},
 		{"negative alert timeout", func(c *enrollment.Config) { c.AlertTimeout = -time.Second }},
 		{"negative retention", func(c *enrollment.Config) { c.RevealFor = -time.Second }},
 		{"bad seal key", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{0: make([]byte, 16)}) }},
@@ -126,7 +131,7 @@ func TestGenerateAndStatus(t *testing.T) {
 		t.Fatalf("new passcode: %v", err)
 	}
 	st, _ = f.svc.Status(ctx, "site")
-	if !st.GeneratedAt.Equal(t0.Add(time.Hour)) || st.FailedAttempts != 1 || st.Uses != 1 || st.LastSource != "ip" {
+	if !st.GeneratedAt.Equal(t0.Add(time.Hour)) || st.FailedAttempts != 1 || st.LastSource != "ip" || st.State != enrollment.StateActive {
 		t.Fatalf("Status = %+v", st)
 	}
 	got := kinds(t, f.store, "site")
@@ -345,7 +350,9 @@ func TestCancelledCallerStillCountedAndAlerted(t *testing.T) {
 // Verify against the largest threshold (100) count exactly 6,400 and send
 // exactly one alert.
 func TestRaceVerifyAlertsOnce(t *testing.T) {
-	f := newFixture(t, func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold })
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Threshold, c.SourceThreshold = enrollment.MaxThreshold, enrollment.MaxThreshold
+	})
 	code := f.generate(t, "site")
 	bad := wrong(code)
 	var just, other atomic.Int64
@@ -393,7 +400,9 @@ func TestRaceVerifyAlertsOnce(t *testing.T) {
 }
 
 func TestRaceSuccessAgainstLock(t *testing.T) {
-	// Once the locking attempt has returned, no Verify may succeed.
+	// Once the locking attempt has returned, no Verify may succeed. The
+	// successes keep resetting the site's consecutive count; the
+	// attacker's source locks it.
 	f := newFixture(t, func(c *enrollment.Config) { c.Threshold = 100 })
 	code := f.generate(t, "site")
 	var locked atomic.Bool
@@ -405,13 +414,13 @@ func TestRaceSuccessAgainstLock(t *testing.T) {
 			for range 40 {
 				if g%2 == 0 {
 					var ae *enrollment.AttemptError
-					if err := f.svc.Verify(context.Background(), "site", wrong(code), ""); errors.As(err, &ae) && ae.JustLocked {
+					if err := f.svc.Verify(context.Background(), "site", wrong(code), "10.6.6.6"); errors.As(err, &ae) && ae.JustLocked {
 						locked.Store(true)
 					}
 					continue
 				}
 				was := locked.Load()
-				if err := f.svc.Verify(context.Background(), "site", code, ""); was && err == nil {
+				if err := f.svc.Verify(context.Background(), "site", code, "10.0.0.1"); was && err == nil {
 					t.Error("the correct passcode worked after the lock")
 				}
 			}
@@ -648,12 +657,13 @@ func TestEventKindString(t *testing.T) {
 	}
 }
 
-// neverLocks is a Store whose failures never reach a threshold, so that a
-// fuzz run can go on guessing.
+// neverLocks is a Store that forgets the lockout rules' counts, so that no
+// failure reaches a threshold and a fuzz run can go on guessing.
 type neverLocks struct{ enrollment.Store }
 
-func (s neverLocks) RecordFailure(ctx context.Context, site string, at time.Time, source string, _ int) (enrollment.FailureResult, error) {
-	return s.Store.RecordFailure(ctx, site, at, source, 0)
+func (s neverLocks) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout) error {
+	l.Consecutive, l.Sources, l.RateCount, l.RatePrev = 0, nil, 0, 0
+	return s.Store.UpdateLockout(ctx, site, version, l)
 }
 
 func FuzzVerify(f *testing.F) {

@@ -15,7 +15,7 @@ type State uint8
 const (
 	StateActive   State = iota + 1 // self-service enrollment is on
 	StateDisabled                  // an admin turned it off
-	StateLocked                    // too many failed attempts
+	StateLocked                    // a lockout rule locked it
 )
 
 // String returns "active", "disabled" or "locked".
@@ -45,11 +45,10 @@ type Status struct {
 	LastFailure    time.Time // zero when there was none
 	LastSource     string
 	LockedAt       time.Time
-	DisabledAt     time.Time
-	DisabledBy     string
-
-	Uses     int
-	LastUsed time.Time
+	// LockRule is the rule that locked the passcode; zero when not locked.
+	LockRule   Rule
+	DisabledAt time.Time
+	DisabledBy string
 
 	// Revealable says whether a sealed copy exists for [Service.Reveal]
 	// (its retention limit is checked only on Reveal).
@@ -71,8 +70,7 @@ func (s *Service) Status(ctx context.Context, site string) (Status, error) {
 	st := Status{
 		Site: site, State: StateActive, GeneratedAt: rec.GeneratedAt, GeneratedBy: rec.GeneratedBy,
 		FailedAttempts: rec.Failures, LastFailure: rec.LastFailure, LastSource: rec.LastSource,
-		LockedAt: rec.LockedAt, DisabledAt: rec.DisabledAt, DisabledBy: rec.DisabledBy,
-		Uses: rec.Uses, LastUsed: rec.LastUsed,
+		LockedAt: rec.LockedAt, LockRule: rec.Rule, DisabledAt: rec.DisabledAt, DisabledBy: rec.DisabledBy,
 		Revealable:  s.sealer != nil && rec.Sealed != nil,
 		StalePepper: keyedhash.Digest(rec.Digest).PepperID() != s.hasher.Current(),
 	}

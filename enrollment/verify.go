@@ -5,13 +5,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"sync"
+	"time"
 
 	"github.com/mdmcred/mdmcred/internal/keyedhash"
 )
 
 // Verify checks input against site's passcode, for self-service enrollment.
 // source labels where the attempt came from (an IP address; it is cut to
-// [MaxSourceLen] bytes) and is recorded with failures and uses.
+// [MaxSourceLen] bytes): failures are counted per source ([RuleSource]),
+// and failures and uses record it.
 //
 // Surrounding white space is trimmed; the passcode is case-sensitive. The
 // comparison is an HMAC and a constant-time compare, so its time does not
@@ -26,97 +31,158 @@ import (
 // passcode is locked. Attempts on a locked passcode are counted but never
 // compared, so a lock cannot be guessed through.
 //
-// The attempt that reaches the threshold locks the passcode and sends the
-// lock alert, exactly once however many attempts race. If the alert fails,
-// the error also matches [ErrAlert]; the lock stands, and the host should
-// report the error to its operators and retry with [Service.ResendAlert].
-// Counting and alerting use a context the caller cannot cancel, so dropping
-// the connection does not skip them.
+// Verify loads the site's record, decides with the lockout rules, and
+// writes the new lockout state back with a compare-and-swap
+// ([Store.UpdateLockout]); when another attempt changed the record in
+// between it loads and decides again. So the attempt that locks the
+// passcode sends the lock alert, exactly once however many attempts race,
+// and an attempt overtaken by a lock is answered as an attempt on a locked
+// passcode whether it was right or wrong. If the alert fails, the error
+// also matches [ErrAlert]; the lock stands, and the host should report the
+// error to its operators and retry with [Service.ResendAlert]. Counting and
+// alerting use a context the caller cannot cancel, so dropping the
+// connection does not skip them.
+//
+// A success writes the site's record only when it follows a failure at the
+// site or from its source (to reset the consecutive counts); otherwise it
+// only appends its "used" event ([Store.RecordUse]), so successes at one
+// site do not wait for each other.
 func (s *Service) Verify(ctx context.Context, site, input, source string) error {
 	if err := checkSite(site); err != nil {
 		return err
 	}
-	rec, err := s.store.Get(ctx, site)
-	if err != nil {
-		return wrapStore("reading passcode", err)
-	}
-	if rec.Disabled {
-		return ErrDisabled
-	}
-	if rec.Locked {
-		return s.fail(ctx, site, source, ErrLocked)
-	}
+	source = cleanSource(source)
 	code, perr := parse(input)
-	if perr != nil {
-		return s.fail(ctx, site, source, perr)
+	var compared []byte // the digest input was last compared with
+	var match bool
+	var stripe *sync.Mutex // held from the first conflict on
+	defer func() {
+		if stripe != nil {
+			stripe.Unlock()
+		}
+	}()
+	for try := 0; ; try++ {
+		switch {
+		case try >= maxTries:
+			return fmt.Errorf("enrollment: recording attempt: %w after %d tries", ErrConflict, try)
+		case try > 0 && stripe == nil:
+			stripe = s.stripe(site)
+			stripe.Lock()
+		case try > 0:
+			backoff(try) // another instance keeps winning
+		}
+		rec, err := s.store.Get(ctx, site)
+		if err != nil {
+			return wrapStore("reading passcode", err)
+		}
+		if rec.Disabled {
+			return ErrDisabled
+		}
+		ctx = uncancelable(ctx)
+		var reason error
+		switch {
+		case rec.Locked:
+			reason = ErrLocked
+		case perr != nil:
+			reason = perr
+		default:
+			if compared == nil || !bytes.Equal(compared, rec.Digest) {
+				ok, _, err := s.hasher.Verify(hashDomain, code, rec.Digest)
+				switch {
+				case errors.Is(err, keyedhash.ErrUnknownPepper):
+					return fmt.Errorf("%w: pepper %d", ErrRetiredPepper, keyedhash.Digest(rec.Digest).PepperID())
+				case err != nil:
+					return fmt.Errorf("enrollment: stored digest for site: %w", err)
+				}
+				compared, match = rec.Digest, ok
+			}
+			if !match {
+				reason = ErrWrongPasscode
+			}
+		}
+		if reason == nil {
+			switch err := s.succeed(ctx, rec, source); {
+			case errors.Is(err, ErrConflict), errors.Is(err, ErrStale), errors.Is(err, ErrLocked):
+				// Changed, replaced or locked since it was read: decide
+				// again on the current record.
+				continue
+			case err != nil:
+				return wrapStore("recording use", err)
+			}
+			return nil
+		}
+		now := s.now().UTC()
+		l, rule := s.rules.fail(rec.Lockout, now, source)
+		switch err := s.store.UpdateLockout(ctx, site, rec.Version, l); {
+		case errors.Is(err, ErrConflict):
+			continue
+		case err != nil:
+			return wrapStore("recording failure", err)
+		}
+		if stripe != nil {
+			// Counted: the events and the alert need no serializing.
+			stripe.Unlock()
+			stripe = nil
+		}
+		return s.report(ctx, site, source, reason, now, l, rule)
 	}
-	ok, _, err := s.hasher.Verify(hashDomain, code, rec.Digest)
-	switch {
-	case errors.Is(err, keyedhash.ErrUnknownPepper):
-		return fmt.Errorf("%w: pepper %d", ErrRetiredPepper, keyedhash.Digest(rec.Digest).PepperID())
-	case err != nil:
-		return fmt.Errorf("enrollment: stored digest for site: %w", err)
-	case !ok:
-		return s.fail(ctx, site, source, ErrWrongPasscode)
-	}
-	// The passcode matched the record read above; confirm atomically that
-	// it is still current and usable, so that no attempt succeeds after
-	// another one locked it.
-	ctx = uncancelable(ctx)
-	now := s.now().UTC()
-	switch err := s.store.RecordUse(ctx, site, rec.Digest, now); {
-	case errors.Is(err, ErrStale):
-		// Replaced since it was read: the input is the old passcode, now a
-		// wrong one, and counted as such.
-		return s.fail(ctx, site, source, ErrWrongPasscode)
-	case errors.Is(err, ErrLocked):
-		// Locked since it was read: counted and answered like any attempt
-		// on a locked passcode, so that it says nothing about the input.
-		return s.fail(ctx, site, source, ErrLocked)
-	case err != nil:
-		return wrapStore("recording use", err)
-	}
-	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventUsed, At: now, Source: cleanSource(source)}); err != nil {
-		s.log.ErrorContext(ctx, "enrollment: recording used event", "site", site, "err", err)
-	}
-	return nil
 }
 
-// fail counts one failed attempt and, for the one that locks, sends the
-// alert.
-func (s *Service) fail(ctx context.Context, site, source string, reason error) error {
-	ctx = uncancelable(ctx)
-	now := s.now().UTC()
-	source = cleanSource(source)
-	res, err := s.store.RecordFailure(ctx, site, now, source, s.threshold)
-	if err != nil {
-		return wrapStore("recording failure", err)
+// stripe returns the mutex that serializes this Service's conflicting
+// writes on site.
+func (s *Service) stripe(site string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(site))
+	return &s.stripes[h.Sum32()%uint32(len(s.stripes))]
+}
+
+// maxTries bounds how often Verify loads and decides again when racing
+// attempts change the record under it; backoff spreads the retries.
+const maxTries = 1000
+
+func backoff(try int) {
+	// Exponential with full jitter, from 100 µs up to 6.4 ms: racing
+	// callers spread out instead of retrying in step.
+	time.Sleep(rand.N(50 * time.Microsecond << min(try, 7)))
+}
+
+// succeed records a success on rec: it resets the consecutive counts if a
+// failure preceded it (a compare-and-swap, which also confirms that
+// nothing locked the passcode since it was read), then appends the used
+// event, which RecordUse refuses if the passcode was locked or replaced
+// meanwhile.
+func (s *Service) succeed(ctx context.Context, rec Record, source string) error {
+	if l, changed := s.rules.succeed(rec.Lockout, source); changed {
+		if err := s.store.UpdateLockout(ctx, rec.Site, rec.Version, l); err != nil {
+			return err
+		}
 	}
-	if res.Locked && !res.JustLocked && reason == ErrWrongPasscode {
-		// Another attempt locked the passcode after this one read it: answer
-		// as for any attempt on a locked passcode. A right passcode in the
-		// same window gets that answer too (see Verify), so racing guesses
-		// cannot tell which of them was right.
-		reason = ErrLocked
-	}
-	aerr := &AttemptError{Reason: reason, Failures: res.Failures, Locked: res.Locked, JustLocked: res.JustLocked}
-	if res.Locked && !res.JustLocked {
+	return s.store.RecordUse(ctx, rec.Site, rec.Digest, s.now().UTC(), source)
+}
+
+// report answers a failure that UpdateLockout counted (l is the lockout
+// it wrote; rule is set if this failure locked the passcode): it records
+// the events and, for the one that locked, sends the alert.
+func (s *Service) report(ctx context.Context, site, source string, reason error, now time.Time, l Lockout, rule Rule) error {
+	just := rule != 0
+	aerr := &AttemptError{Reason: reason, Failures: l.Failures, Locked: l.Locked, JustLocked: just, Rule: l.Rule}
+	if l.Locked && !just {
 		// Already locked: counted for monitoring, not logged as an event
 		// each time, so an attacker cannot grow the audit log.
 		return aerr
 	}
-	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventFailed, At: now, Source: source, Failures: res.Failures}); err != nil {
+	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventFailed, At: now, Source: source, Failures: l.Failures}); err != nil {
 		s.log.ErrorContext(ctx, "enrollment: recording failed event", "site", site, "err", err)
 	}
-	if !res.JustLocked {
+	if !just {
 		return aerr
 	}
-	s.log.WarnContext(ctx, "enrollment: passcode locked", "site", site, "failures", res.Failures, "source", source)
-	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventLocked, At: now, Source: source, Failures: res.Failures}); err != nil {
+	s.log.WarnContext(ctx, "enrollment: passcode locked", "site", site, "rule", rule.String(), "failures", l.Failures, "source", source)
+	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventLocked, At: now, Source: source, Failures: l.Failures}); err != nil {
 		s.log.ErrorContext(ctx, "enrollment: recording locked event", "site", site, "err", err)
 	}
 	aerr.Alert = s.sendAlert(ctx, Alert{
-		Site: site, Failures: res.Failures, Threshold: s.threshold,
+		Site: site, Failures: l.Failures, Threshold: s.rules.threshold, Rule: rule,
 		LockedAt: now, LastFailure: now, LastSource: source,
 	})
 	return aerr
@@ -137,7 +203,7 @@ func (s *Service) ResendAlert(ctx context.Context, site string) error {
 		return ErrNotLocked
 	}
 	return s.sendAlert(ctx, Alert{
-		Site: site, Failures: rec.Failures, Threshold: s.threshold,
+		Site: site, Failures: rec.Failures, Threshold: s.rules.threshold, Rule: rec.Rule,
 		LockedAt: rec.LockedAt, LastFailure: rec.LastFailure, LastSource: rec.LastSource,
 	})
 }

@@ -5,6 +5,14 @@
 # the machine and a Markdown table of each ratio (ours / peer, medians over
 # COUNT runs, with the spread of the samples as a noise indicator).
 #
+# Then, unless FLOOR=0, the PostgreSQL floor benchmark
+# (store/postgres/internal/floorbench) under a throwaway server and
+# PgBouncer: each hot server operation through its service beside its floor
+# (the minimal SQL doing the same work), at FLOOR_WORKERS callers (default
+# 1,16,64) over a pool of 16, directly and through PgBouncer, FLOOR_N calls
+# per measurement (default 2000), the median of FLOOR_ROUNDS alternating
+# rounds (default 3).
+#
 # Then, unless FLEET=0, the PostgreSQL fleet-scale benchmark
 # (store/postgres/internal/fleetbench) under a throwaway server: it
 # bulk-loads the volumes of issue 16 with COPY and prints p50/p99 of every
@@ -18,7 +26,8 @@
 #   COUNT      runs of each benchmark (default 5)
 #   BENCHTIME  go test -benchtime (default 1s)
 # Environment: GO (default go), OUT (a file to keep the raw output; default
-# a temporary file, removed on exit), FLEET, FLEET_LEVELS, FLEET_N (calls of
+# a temporary file, removed on exit), FLOOR, FLOOR_WORKERS, FLOOR_N,
+# FLOOR_ROUNDS, FLEET, FLEET_LEVELS, FLEET_N (calls of
 # each operation per round, default 2000), FLEET_ROUNDS (rounds per level,
 # default 5), FLEET_PG_OPTS (server options, for example
 # "-c shared_buffers=4GB").
@@ -53,6 +62,13 @@ echo "Medians of $count runs of $benchtime each; ± is half the range of the run
 echo "the \"fastest runs\" ratio compares the minimums, which other load on a shared machine disturbs least."
 echo
 (cd "$root/benchmarks" && "$GO" run ./cmd/ratios) <"$raw"
+
+if [[ "${FLOOR:-1}" != 0 ]]; then
+	echo
+	echo "== PostgreSQL operations beside their floors (callers ${FLOOR_WORKERS:-1,16,64})" >&2
+	(cd "$root" && scripts/with-postgres.sh "$GO" run ./store/postgres/internal/floorbench \
+		-workers "${FLOOR_WORKERS:-1,16,64}" -n "${FLOOR_N:-2000}" -rounds "${FLOOR_ROUNDS:-3}")
+fi
 
 if [[ "${FLEET:-1}" != 0 ]]; then
 	echo

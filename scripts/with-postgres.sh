@@ -15,7 +15,8 @@
 # root to install one), CMD still runs and the PostgreSQL tests say why they
 # did not run (or fail, under CI=true). Set MDMCRED_POSTGRES_DSN yourself to
 # use an existing server (and MDMCRED_PGBOUNCER_DSN for a pooler in front).
-# MDMCRED_POSTGRES_OPTS adds server options to the throwaway server's
+# The server preloads pg_stat_statements (store/postgres's statement-count
+# test reads it). MDMCRED_POSTGRES_OPTS adds server options to the throwaway server's
 # command line (for example "-c shared_buffers=4GB"; scripts/bench.sh sets
 # it for the fleet benchmark).
 set -euo pipefail
@@ -78,7 +79,7 @@ trap cleanup EXIT
 "${RUN[@]}" "$INITDB" -D "$DIR/data" -U mdmcred --auth=trust -E UTF8 --no-sync >"$DIR/initdb.log" 2>&1 ||
   { cat "$DIR/initdb.log" >&2; exit 1; }
 "${RUN[@]}" "$PG_CTL" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c max_connections=200 ${MDMCRED_POSTGRES_OPTS:-}" start >/dev/null ||
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DIR -c fsync=off -c max_connections=200 -c shared_preload_libraries=pg_stat_statements ${MDMCRED_POSTGRES_OPTS:-}" start >/dev/null ||
   { cat "$DIR/server.log" >&2; exit 1; }
 
 export MDMCRED_POSTGRES_DSN="postgres://mdmcred@127.0.0.1:$PORT/postgres?sslmode=disable"

@@ -41,9 +41,14 @@ func (g *guardedStore) Disable(ctx context.Context, site, by string, at time.Tim
 	return g.Store.Disable(ctx, site, by, at)
 }
 
-func (g *guardedStore) RecordFailure(ctx context.Context, site string, at time.Time, source string, threshold int) (enrollment.FailureResult, error) {
-	g.check("RecordFailure")
-	return g.Store.RecordFailure(ctx, site, at, source, threshold)
+func (g *guardedStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout) error {
+	g.check("UpdateLockout")
+	return g.Store.UpdateLockout(ctx, site, version, l)
+}
+
+func (g *guardedStore) RecordUse(ctx context.Context, site string, digest []byte, at time.Time, source string) error {
+	g.check("RecordUse")
+	return g.Store.RecordUse(ctx, site, digest, at, source)
 }
 
 func (g *guardedStore) AppendEvent(ctx context.Context, e enrollment.Event) error {
@@ -71,7 +76,7 @@ func boundaryService(t *testing.T, s enrollment.Store) *enrollment.Service {
 func boundaryServiceWith(t *testing.T, s enrollment.Store, a enrollment.Alerter, threshold int) *enrollment.Service {
 	t.Helper()
 	svc, err := enrollment.New(enrollment.Config{
-		Store: s, Alerter: a, Threshold: threshold,
+		Store: s, Alerter: a, Threshold: threshold, SourceThreshold: threshold,
 		Peppers: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), PepperID: 1,
 		SealKeys: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{9}, 32)}), SealKeyID: 1,
 		Now: func() time.Time { return t0 },
@@ -137,7 +142,7 @@ func runBoundary(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 	})
 	t.Run("ThresholdBound", func(t *testing.T) {
 		// Above NIST SP 800-63B's 100 consecutive failures is a config
-		// error; at 100, the 100th failure locks and alerts once.
+		// error; at 100, the 100th failure in a row locks and alerts once.
 		s := newStore(t)
 		_, err := enrollment.New(enrollment.Config{Store: s, Alerter: &countingAlerter{},
 			Peppers: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), PepperID: 1,
@@ -165,7 +170,8 @@ func runBoundary(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		for i := 1; i <= enrollment.MaxThreshold+1; i++ {
 			err := svc.Verify(ctx, "site-a", string(wrong), "10.0.0.1")
 			var ae *enrollment.AttemptError
-			if !errors.As(err, &ae) || ae.Failures != i || ae.Locked != (i >= enrollment.MaxThreshold) || ae.JustLocked != (i == enrollment.MaxThreshold) {
+			if !errors.As(err, &ae) || ae.Failures != i || ae.Locked != (i >= enrollment.MaxThreshold) || ae.JustLocked != (i == enrollment.MaxThreshold) ||
+				(i == enrollment.MaxThreshold && ae.Rule != enrollment.RuleConsecutive) {
 				t.Fatalf("attempt %d: %v (%+v)", i, err, ae)
 			}
 		}
@@ -191,7 +197,7 @@ func runBoundary(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 				if got, err := svc.ResolveSite(ctx, pc.Reveal()); err != nil || got != site {
 					t.Fatalf("ResolveSite = %q, %v; want the site byte for byte", got, err)
 				}
-				if st, err := svc.Status(ctx, site); err != nil || st.Site != site || st.Uses != 1 {
+				if st, err := svc.Status(ctx, site); err != nil || st.Site != site || st.State != enrollment.StateActive {
 					t.Fatalf("Status = %+v, %v", st, err)
 				}
 				again, err := svc.Reveal(ctx, site, admin)

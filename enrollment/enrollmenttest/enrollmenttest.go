@@ -19,6 +19,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,13 +29,21 @@ import (
 	"github.com/mdmcred/mdmcred/enrollment"
 )
 
-// Goroutines and PerGoroutine shape the failure race in [RunStore]: that
-// many goroutines each record that many failures against a threshold of
-// RaceThreshold.
+// Goroutines and PerGoroutine shape the service-level failure races a
+// host can run against its own Store: that many goroutines each make that
+// many failed attempts through one [enrollment.Service].
 const (
-	Goroutines    = 64
-	PerGoroutine  = 100
-	RaceThreshold = 1000
+	Goroutines   = 64
+	PerGoroutine = 100
+)
+
+// SwapsPerGoroutine and SwapThreshold shape the store-level race of
+// [RunStore]: [Goroutines] goroutines each count SwapsPerGoroutine
+// failures by compare-and-swap (every one contending for one row, with
+// nothing serializing them), locking at SwapThreshold.
+const (
+	SwapsPerGoroutine = 10
+	SwapThreshold     = 300
 )
 
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
@@ -56,10 +66,17 @@ func record(site string, n int) enrollment.Record {
 
 // RunStore runs the conformance suite against stores made by newStore, one
 // fresh (empty) store per subtest. It checks every method's contract,
-// including the sentinels, and races: [Goroutines] x [PerGoroutine]
-// failures against a threshold of [RaceThreshold] must count exactly
-// Goroutines*PerGoroutine and lock exactly once; racing Puts of one digest
+// including the sentinels, and races: [Goroutines] x [SwapsPerGoroutine]
+// failures, each counted by load, compare-and-swap and again on conflict,
+// against a threshold of [SwapThreshold] must count exactly
+// Goroutines*SwapsPerGoroutine and lock exactly once; racing Puts of one digest
 // for different sites must let exactly one through. Through an
+// [enrollment.Service] with the default lockout rules it checks, as gopter
+// properties, that a rollout of [RolloutDevices] enrollments over
+// [RolloutPeriod] with a share [RolloutTypos] of single typos never locks,
+// and that guessing (100 wrong in a row; one source amid a rollout; 10 to
+// 50 times the typo rate from any mix of sources amid a rollout, with
+// racing callers) locks and sends exactly one alert. Through an
 // [enrollment.Service] over the store it checks that identifiers are
 // refused at the service boundary with the same [*enrollment.IdentError] on
 // every backend (empty, over-long, NUL, C0 and C1 controls, broken UTF-8,
@@ -70,6 +87,7 @@ func record(site string, n int) enrollment.Record {
 func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 	ctx := context.Background()
 	t.Run("ServiceBoundary", func(t *testing.T) { runBoundary(t, newStore) })
+	t.Run("LockoutRules", func(t *testing.T) { runLockoutRules(t, newStore) })
 	t.Run("GetMissing", func(t *testing.T) {
 		s := newStore(t)
 		if _, err := s.Get(ctx, "nosuch"); !errors.Is(err, enrollment.ErrNoPasscode) {
@@ -81,10 +99,10 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		if err := s.Disable(ctx, "nosuch", "a@example.com", t0); !errors.Is(err, enrollment.ErrNoPasscode) {
 			t.Fatalf("Disable missing: %v, want ErrNoPasscode", err)
 		}
-		if _, err := s.RecordFailure(ctx, "nosuch", t0, "", 3); !errors.Is(err, enrollment.ErrNoPasscode) {
-			t.Fatalf("RecordFailure missing: %v, want ErrNoPasscode", err)
+		if err := s.UpdateLockout(ctx, "nosuch", 1, enrollment.Lockout{Failures: 1}); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("UpdateLockout missing: %v, want ErrNoPasscode", err)
 		}
-		if err := s.RecordUse(ctx, "nosuch", digest(1), t0); !errors.Is(err, enrollment.ErrNoPasscode) {
+		if err := s.RecordUse(ctx, "nosuch", digest(1), t0, ""); !errors.Is(err, enrollment.ErrNoPasscode) {
 			t.Fatalf("RecordUse missing: %v, want ErrNoPasscode", err)
 		}
 		ev, err := s.Events(ctx, "nosuch")
@@ -121,15 +139,23 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		s := newStore(t)
 		mustPut(t, s, record("site-a", 1))
 		mustNoErr(t, s.Disable(ctx, "site-a", "b@example.com", t0))
-		if _, err := s.RecordFailure(ctx, "site-a", t0, "10.0.0.1", 1); err != nil {
-			t.Fatal(err)
-		}
+		old, err := s.Get(ctx, "site-a")
+		mustNoErr(t, err)
+		mustNoErr(t, s.UpdateLockout(ctx, "site-a", old.Version, fullLockout()))
+		locked, _ := s.Get(ctx, "site-a")
 		fresh := record("site-a", 2)
 		mustPut(t, s, fresh)
 		got, err := s.Get(ctx, "site-a")
 		mustNoErr(t, err)
 		if !equalRecords(got, fresh) {
 			t.Fatalf("after replace Get = %+v, want %+v", got, fresh)
+		}
+		if got.Version <= locked.Version {
+			t.Fatalf("Put gave version %d after %d: it must grow", got.Version, locked.Version)
+		}
+		// An update decided on the replaced record must not apply.
+		if err := s.UpdateLockout(ctx, "site-a", locked.Version, fullLockout()); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("UpdateLockout on a replaced record: %v, want ErrConflict", err)
 		}
 		if _, err := s.Lookup(ctx, digest(1)); !errors.Is(err, enrollment.ErrNotFound) {
 			t.Fatalf("old digest still indexed: %v", err)
@@ -162,58 +188,68 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		if !got.Disabled || !got.DisabledAt.Equal(t0.Add(time.Minute)) || got.DisabledBy != "b@example.com" {
 			t.Fatalf("after Disable x2: %+v (the first one must stick)", got)
 		}
-		if err := s.RecordUse(ctx, "site-a", digest(1), t0); !errors.Is(err, enrollment.ErrDisabled) {
+		if err := s.RecordUse(ctx, "site-a", digest(1), t0, ""); !errors.Is(err, enrollment.ErrDisabled) {
 			t.Fatalf("RecordUse disabled: %v", err)
 		}
 	})
-	t.Run("RecordFailureLocksAtThreshold", func(t *testing.T) {
+	t.Run("UpdateLockout", func(t *testing.T) {
 		s := newStore(t)
 		mustPut(t, s, record("site-a", 1))
-		for i := 1; i <= 5; i++ {
-			at := t0.Add(time.Duration(i) * time.Second)
-			res, err := s.RecordFailure(ctx, "site-a", at, fmt.Sprintf("src-%d", i), 3)
-			mustNoErr(t, err)
-			want := enrollment.FailureResult{Failures: i, Locked: i >= 3, JustLocked: i == 3}
-			if res != want {
-				t.Fatalf("failure %d: %+v, want %+v", i, res, want)
-			}
-			got, _ := s.Get(ctx, "site-a")
-			if got.Failures != i || !got.LastFailure.Equal(at) || got.LastSource != fmt.Sprintf("src-%d", i) || got.Locked != (i >= 3) {
-				t.Fatalf("failure %d: record %+v", i, got)
-			}
-			if i >= 3 && !got.LockedAt.Equal(t0.Add(3*time.Second)) {
-				t.Fatalf("LockedAt = %v, want the locking failure's time", got.LockedAt)
-			}
+		mustPut(t, s, record("site-b", 2))
+		r, err := s.Get(ctx, "site-a")
+		mustNoErr(t, err)
+		if !equalLockouts(r.Lockout, enrollment.Lockout{}) {
+			t.Fatalf("new record's lockout = %+v, want zero", r.Lockout)
 		}
-		if err := s.RecordUse(ctx, "site-a", digest(1), t0); !errors.Is(err, enrollment.ErrLocked) {
-			t.Fatalf("RecordUse locked: %v", err)
+		want := fullLockout()
+		given := want
+		given.Sources = append([]enrollment.SourceFailures(nil), want.Sources...)
+		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version, given))
+		given.Sources[0].Consecutive = 99 // the store must have copied it
+		got, err := s.Get(ctx, "site-a")
+		mustNoErr(t, err)
+		if !equalLockouts(got.Lockout, want) || got.Version != r.Version+1 {
+			t.Fatalf("after UpdateLockout: version %d %+v, want %d %+v", got.Version, got.Lockout, r.Version+1, want)
 		}
-	})
-	t.Run("RecordFailureZeroThresholdNeverLocks", func(t *testing.T) {
-		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
-		for range 20 {
-			res, err := s.RecordFailure(ctx, "site-a", t0, "", 0)
-			mustNoErr(t, err)
-			if res.Locked || res.JustLocked {
-				t.Fatalf("threshold 0 locked: %+v", res)
-			}
+		got.Sources[0].Consecutive = 98 // nor share memory with the caller
+		if again, _ := s.Get(ctx, "site-a"); !equalLockouts(again.Lockout, want) {
+			t.Fatal("Get returned lockout memory shared with the store")
+		}
+		// The version read first is gone: a second update decided on it
+		// is refused and changes nothing.
+		if err := s.UpdateLockout(ctx, "site-a", r.Version, enrollment.Lockout{Failures: 1}); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("UpdateLockout at an old version: %v, want ErrConflict", err)
+		}
+		if again, _ := s.Get(ctx, "site-a"); !equalLockouts(again.Lockout, want) || again.Version != r.Version+1 {
+			t.Fatalf("a refused UpdateLockout changed the record: %+v", again)
+		}
+		if b, _ := s.Get(ctx, "site-b"); !equalLockouts(b.Lockout, enrollment.Lockout{}) {
+			t.Fatalf("bystander changed: %+v", b)
+		}
+		// Back to zero, as a success after failures writes it.
+		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version+1, enrollment.Lockout{}))
+		if again, _ := s.Get(ctx, "site-a"); !equalLockouts(again.Lockout, enrollment.Lockout{}) {
+			t.Fatalf("after a reset: %+v", again.Lockout)
 		}
 	})
 	t.Run("RecordUse", func(t *testing.T) {
 		s := newStore(t)
 		mustPut(t, s, record("site-a", 1))
-		mustNoErr(t, s.RecordUse(ctx, "site-a", digest(1), t0))
-		mustNoErr(t, s.RecordUse(ctx, "site-a", digest(1), t0.Add(time.Minute)))
-		got, _ := s.Get(ctx, "site-a")
-		if got.Uses != 2 || !got.LastUsed.Equal(t0.Add(time.Minute)) {
-			t.Fatalf("after 2 uses: %+v", got)
-		}
-		if err := s.RecordUse(ctx, "site-a", digest(9), t0); !errors.Is(err, enrollment.ErrStale) {
+		before, _ := s.Get(ctx, "site-a")
+		mustNoErr(t, s.RecordUse(ctx, "site-a", digest(1), t0, "10.0.0.1"))
+		mustNoErr(t, s.RecordUse(ctx, "site-a", digest(1), t0.Add(time.Minute), "10.0.0.2"))
+		if err := s.RecordUse(ctx, "site-a", digest(9), t0, "x"); !errors.Is(err, enrollment.ErrStale) {
 			t.Fatalf("RecordUse other digest: %v, want ErrStale", err)
 		}
-		if got2, _ := s.Get(ctx, "site-a"); got2.Uses != 2 {
-			t.Fatal("a refused RecordUse counted")
+		after, _ := s.Get(ctx, "site-a")
+		if after.Version != before.Version || !equalRecords(after, before) {
+			t.Fatalf("RecordUse wrote the site's record: %+v -> %+v", before, after)
+		}
+		ev, err := s.Events(ctx, "site-a")
+		mustNoErr(t, err)
+		if len(ev) != 2 || ev[0].Kind != enrollment.EventUsed || ev[0].Source != "10.0.0.1" || !ev[0].At.Equal(t0) ||
+			ev[1].Kind != enrollment.EventUsed || ev[1].Source != "10.0.0.2" || !ev[1].At.Equal(t0.Add(time.Minute)) {
+			t.Fatalf("events after 2 uses and a refused one: %+v", ev)
 		}
 	})
 	t.Run("RecordUsePrecedence", func(t *testing.T) {
@@ -221,21 +257,20 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		// documents.
 		s := newStore(t)
 		mustPut(t, s, record("site-a", 1))
-		if _, err := s.RecordFailure(ctx, "site-a", t0, "", 1); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.RecordUse(ctx, "site-a", digest(1), t0); !errors.Is(err, enrollment.ErrLocked) {
+		r, _ := s.Get(ctx, "site-a")
+		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version, enrollment.Lockout{Failures: 1, Locked: true, LockedAt: t0, Rule: enrollment.RuleConsecutive}))
+		if err := s.RecordUse(ctx, "site-a", digest(1), t0, ""); !errors.Is(err, enrollment.ErrLocked) {
 			t.Fatalf("RecordUse locked: %v, want ErrLocked", err)
 		}
 		mustNoErr(t, s.Disable(ctx, "site-a", "b@example.com", t0))
-		if err := s.RecordUse(ctx, "site-a", digest(1), t0); !errors.Is(err, enrollment.ErrDisabled) || errors.Is(err, enrollment.ErrLocked) {
+		if err := s.RecordUse(ctx, "site-a", digest(1), t0, ""); !errors.Is(err, enrollment.ErrDisabled) || errors.Is(err, enrollment.ErrLocked) {
 			t.Fatalf("RecordUse disabled and locked: %v, want ErrDisabled", err)
 		}
-		if err := s.RecordUse(ctx, "site-a", digest(2), t0); !errors.Is(err, enrollment.ErrStale) {
+		if err := s.RecordUse(ctx, "site-a", digest(2), t0, ""); !errors.Is(err, enrollment.ErrStale) {
 			t.Fatalf("RecordUse replaced, disabled and locked: %v, want ErrStale", err)
 		}
-		if got, _ := s.Get(ctx, "site-a"); got.Uses != 0 {
-			t.Fatalf("refused RecordUse calls counted %d uses", got.Uses)
+		if ev, _ := s.Events(ctx, "site-a"); len(ev) != 0 {
+			t.Fatalf("refused RecordUse calls recorded %d events", len(ev))
 		}
 	})
 	t.Run("Events", func(t *testing.T) {
@@ -261,6 +296,9 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		}
 	})
 	t.Run("RaceFailuresLockOnce", func(t *testing.T) {
+		// The Service's loop (load, decide, compare-and-swap, again on
+		// ErrConflict) under Goroutines racing callers: every failure
+		// counts once and exactly one caller locks.
 		s := newStore(t)
 		mustPut(t, s, record("site-a", 1))
 		mustPut(t, s, record("site-b", 2)) // a bystander that must not move
@@ -270,38 +308,39 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for i := range PerGoroutine {
-					res, err := s.RecordFailure(ctx, "site-a", t0.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("g%d", g), RaceThreshold)
+				for i := range SwapsPerGoroutine {
+					l, locked, err := casFailure(ctx, s, "site-a", t0.Add(time.Duration(i)*time.Millisecond), fmt.Sprintf("g%d", g), SwapThreshold)
 					if err != nil {
 						errs.Add(1)
+						t.Error(err)
 						continue
 					}
-					if res.JustLocked {
+					if locked {
 						just.Add(1)
-						if res.Failures != RaceThreshold {
-							t.Errorf("JustLocked at count %d, want %d", res.Failures, RaceThreshold)
+						if l.Failures != SwapThreshold {
+							t.Errorf("locked at count %d, want %d", l.Failures, SwapThreshold)
 						}
 					}
-					if res.Locked != (res.Failures >= RaceThreshold) {
-						t.Errorf("count %d with Locked=%v", res.Failures, res.Locked)
+					if l.Locked != (l.Failures >= SwapThreshold) {
+						t.Errorf("count %d with Locked=%v", l.Failures, l.Locked)
 					}
 				}
 			}()
 		}
 		wg.Wait()
 		if errs.Load() != 0 {
-			t.Fatalf("%d RecordFailure errors", errs.Load())
+			t.Fatalf("%d failures not recorded", errs.Load())
 		}
 		got, _ := s.Get(ctx, "site-a")
-		if got.Failures != Goroutines*PerGoroutine || !got.Locked || just.Load() != 1 {
-			t.Fatalf("count %d locked %v JustLocked %d times; want %d, true, 1", got.Failures, got.Locked, just.Load(), Goroutines*PerGoroutine)
+		if got.Failures != Goroutines*SwapsPerGoroutine || !got.Locked || just.Load() != 1 {
+			t.Fatalf("count %d locked %v locked %d times; want %d, true, 1", got.Failures, got.Locked, just.Load(), Goroutines*SwapsPerGoroutine)
 		}
 		if b, _ := s.Get(ctx, "site-b"); b.Failures != 0 || b.Locked {
 			t.Fatalf("bystander changed: %+v", b)
 		}
 	})
 	t.Run("RaceUseAgainstLock", func(t *testing.T) {
-		// Once a RecordFailure has returned JustLocked, no RecordUse may
+		// Once an UpdateLockout that locks has returned, no RecordUse may
 		// succeed: each use either happened before the lock or is refused.
 		s := newStore(t)
 		mustPut(t, s, record("site-a", 1))
@@ -313,14 +352,17 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 				defer wg.Done()
 				for range 50 {
 					if g%2 == 0 {
-						res, err := s.RecordFailure(ctx, "site-a", t0, "", 200)
-						if err == nil && res.JustLocked {
+						_, just, err := casFailure(ctx, s, "site-a", t0, "", 200)
+						if err != nil {
+							t.Error(err)
+						}
+						if just {
 							locked.Store(true)
 						}
 						continue
 					}
 					was := locked.Load()
-					err := s.RecordUse(ctx, "site-a", digest(1), t0)
+					err := s.RecordUse(ctx, "site-a", digest(1), t0, "")
 					if was && err == nil {
 						t.Error("RecordUse succeeded after the lock")
 					}
@@ -384,8 +426,59 @@ func equalRecords(a, b enrollment.Record) bool {
 	return a.Site == b.Site && bytes.Equal(a.Digest, b.Digest) && bytes.Equal(a.Sealed, b.Sealed) &&
 		a.GeneratedAt.Equal(b.GeneratedAt) && a.GeneratedBy == b.GeneratedBy &&
 		a.Disabled == b.Disabled && a.DisabledAt.Equal(b.DisabledAt) && a.DisabledBy == b.DisabledBy &&
-		a.Failures == b.Failures && a.LastFailure.Equal(b.LastFailure) && a.LastSource == b.LastSource &&
-		a.Locked == b.Locked && a.LockedAt.Equal(b.LockedAt) && a.Uses == b.Uses && a.LastUsed.Equal(b.LastUsed)
+		equalLockouts(a.Lockout, b.Lockout)
+}
+
+func equalLockouts(a, b enrollment.Lockout) bool {
+	return a.Failures == b.Failures && a.LastFailure.Equal(b.LastFailure) && a.LastSource == b.LastSource &&
+		a.Consecutive == b.Consecutive && slices.Equal(a.Sources, b.Sources) &&
+		a.RateStart.Equal(b.RateStart) && a.RateCount == b.RateCount && a.RatePrev == b.RatePrev &&
+		a.Locked == b.Locked && a.LockedAt.Equal(b.LockedAt) && a.Rule == b.Rule
+}
+
+// fullLockout has every field set, with sources that need escaping in
+// most encodings.
+func fullLockout() enrollment.Lockout {
+	return enrollment.Lockout{
+		Failures: 7, LastFailure: t0.Add(time.Second), LastSource: "10.0.0.1",
+		Consecutive: 5,
+		Sources: []enrollment.SourceFailures{
+			{Source: "10.0.0.1", Consecutive: 3}, {Source: `"quoted" \ back,slash {}`, Consecutive: 1}, {Source: "ünï 🙂", Consecutive: 2},
+		},
+		RateStart: t0, RateCount: 6, RatePrev: 4,
+		Locked: true, LockedAt: t0.Add(time.Second), Rule: enrollment.RuleSource,
+	}
+}
+
+// casFailure counts one failure the way the Service does: load, decide
+// (count, and lock at threshold), compare-and-swap, again on ErrConflict.
+// It reports whether this failure locked the record.
+func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Time, source string, threshold int) (enrollment.Lockout, bool, error) {
+	for try := 0; ; try++ {
+		if try > 0 {
+			// Exponential back-off with full jitter, as the Service does.
+			time.Sleep(rand.N(50 * time.Microsecond << min(try, 7)))
+		}
+		r, err := s.Get(ctx, site)
+		if err != nil {
+			return enrollment.Lockout{}, false, err
+		}
+		l := r.Lockout
+		l.Failures++
+		l.LastFailure, l.LastSource = at, source
+		just := !l.Locked && l.Failures >= threshold
+		if just {
+			l.Locked, l.LockedAt, l.Rule = true, at, enrollment.RuleConsecutive
+		}
+		switch err := s.UpdateLockout(ctx, site, r.Version, l); {
+		case err == nil:
+			return l, just, nil
+		case !errors.Is(err, enrollment.ErrConflict):
+			return enrollment.Lockout{}, false, err
+		case try > 100000:
+			return enrollment.Lockout{}, false, fmt.Errorf("no progress after %d tries: %w", try, err)
+		}
+	}
 }
 
 func mustPut(t *testing.T, s enrollment.Store, r enrollment.Record) {

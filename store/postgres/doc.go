@@ -30,20 +30,30 @@
 // and put it first in search_path (for pgx, a search_path parameter in the
 // connection string).
 //
-// Every operation that must happen once is one statement or one
-// transaction at PostgreSQL's default READ COMMITTED isolation, made safe by
-// row locks and unique indexes rather than by retrying:
+// Every store follows one idiom, at PostgreSQL's default READ COMMITTED
+// isolation and with no transaction held across round trips: the rule
+// lives in the domain package, the store reads a versioned row, the
+// service decides in Go, and the store writes the row back with one
+// statement conditioned on the version it read (compare-and-swap), or
+// inserts it if there was none (INSERT ... ON CONFLICT DO NOTHING); a write
+// that changed nothing means another caller won, and the read and the
+// decision run again. Unique indexes keep the rest exactly once:
 //
-//   - consuming a PIN: [OTPStore.Update] locks the user's row (SELECT ...
-//     FOR UPDATE), calls the service's callback once, and updates or
-//     deletes the row in the same transaction;
-//   - counting a failed company-passcode attempt and locking at the
-//     threshold: [EnrollmentStore.RecordFailure] is one UPDATE ... RETURNING
-//     that computes the lock on the row and reports JustLocked to exactly
-//     one caller; a unique index keeps a digest to one site;
+//   - consuming a PIN, verifying a TOTP code: [OTPStore.Update] and
+//     [OTPStore.UpdateTOTP] read the row, call the service's callback, and
+//     write it back on its version (migration 0007), calling the callback
+//     again only after losing a race, as otp.Store allows;
+//   - counting a failed company-passcode attempt and locking: the
+//     enrollment.Service decides with its lockout rules and
+//     [EnrollmentStore.UpdateLockout] writes on the row's version; the
+//     failure whose write locked the passcode is the one that alerts. A
+//     success writes no row others wait for: [EnrollmentStore.RecordUse]
+//     inserts its event, conditioned on the site's row in the same
+//     statement. A unique index keeps a digest to one site;
 //   - opening a passcode reset: a partial unique index allows one open
-//     reset per device, and transitions are conditional updates (WHERE
-//     state = from) committed with their event;
+//     reset per device; a reset and its event are inserted by one
+//     statement, and transitions are conditional updates (WHERE state =
+//     from) that insert their event in the same statement;
 //   - recording a service-password audit event: one INSERT;
 //   - any escrow change: [EscrowStore.Write] is one statement, the
 //     conditional INSERT ... ON CONFLICT DO NOTHING, UPDATE ... WHERE rev =
@@ -51,13 +61,9 @@
 //     with the events inserted from its RETURNING; package escrow decides
 //     the change in Go and, on a conflict, loads and decides again.
 //
-// Two transactions run a statement again, and only when a purge deleted a
-// row between two of their statements: [OTPStore.Update] (and UpdateTOTP)
-// when the row its insert-if-missing found was gone before its SELECT ...
-// FOR UPDATE could lock it (it inserts the row afresh and locks that), and
-// [PasscodeStore.Create] when the finished reset whose ID refused its
-// insert was gone before it could say so (it inserts again). Neither calls
-// the service's callback more than once.
+// [PasscodeStore.Create] reads which row refused its insert with a second
+// statement, and inserts again when that row is gone (a purge deleted a
+// finished reset with the same ID in between).
 //
 // No secret reaches the database: the domain packages hand the stores keyed
 // hashes (digests) and AEAD-sealed blobs only. Instants are stored as
@@ -70,46 +76,58 @@
 //
 // # Pools, timeouts and isolation
 //
-// Every operation is one statement or one short transaction at READ
-// COMMITTED, the server default; none needs REPEATABLE READ or
-// SERIALIZABLE, and none retries on serialization failures. Do not raise
-// the pool's default isolation level (default_transaction_isolation): the
-// stores pass nil TxOptions and rely on READ COMMITTED's re-check of a
-// locked row (a conditional UPDATE that waited sees the committed row).
+// Every operation is one statement at READ COMMITTED, the server default
+// (only [Migrate] is a transaction); none needs REPEATABLE READ or
+// SERIALIZABLE. Do not raise the pool's default isolation level
+// (default_transaction_isolation): the compare-and-swap writes rely on
+// READ COMMITTED's re-check of a row another statement changed (a
+// conditional UPDATE that waited sees the committed row, and its version).
 //
-//	operation                              statements              row locks held
-//	OTPStore.Put                           1 upsert                 the user's row, for the statement
-//	OTPStore.Update (PIN verify, consume)  1 transaction: SELECT    the user's row, until commit
-//	                                       FOR UPDATE, UPDATE or
-//	                                       DELETE
-//	EnrollmentStore.RecordFailure          1 UPDATE ... RETURNING   the site's row, for the statement
-//	EnrollmentStore.Put, RecordUse,        1 statement each         the site's row, for the statement
-//	Disable, AppendEvent; Get, Lookup,
-//	Events                                 (reads take none)
-//	PasscodeStore.Create, Transition       1 transaction: INSERT or the reset's row, until commit
-//	                                       UPDATE, event INSERT
-//	PasscodeStore.Append, Get, Open,       1 statement each
+//	operation                               statements (round trips)       row locks held
+//	OTPStore.Update, UpdateTOTP             2: SELECT, then UPDATE ...     the row, for the write statement
+//	(PIN issue, verify; TOTP verify)        WHERE version = read, or
+//	                                        INSERT ... ON CONFLICT DO
+//	                                        NOTHING; again on a lost race
+//	OTPStore.Put                            1 upsert                       the user's row, for the statement
+//	EnrollmentStore.Get, Lookup, Events     1 SELECT each                  none
+//	EnrollmentStore.UpdateLockout           1 UPDATE ... WHERE version     the site's row, for the statement
+//	EnrollmentStore.RecordUse               1 INSERT ... SELECT (event     none on the site's row
+//	                                        if the site's row allows)
+//	EnrollmentStore.Put, Disable,           1 statement each               the site's row, for the statement
+//	AppendEvent
+//	PasscodeStore.Create                    1 INSERT of the reset and its  the new rows
+//	                                        event (WITH ... INSERT); a
+//	                                        SELECT after a refusal
+//	PasscodeStore.Transition                1 UPDATE ... WHERE state =     the reset's row, for the statement
+//	                                        from, with its event INSERT
+//	PasscodeStore.Append, Get, Open,        1 statement each
 //	Events, Stale
-//	ServicepassStore.Record, Events        1 statement each
-//	EscrowStore.Write                      1 statement: the row's   the device and kind's row, for the
-//	                                       conditional write and    statement
-//	                                       its event INSERT
-//	EscrowStore.Load, ByRecord, ByCommand, 1 statement each
+//	ServicepassStore.Record, Events         1 statement each
+//	EscrowStore.Write                       1 statement: the row's         the device and kind's row, for the
+//	                                        conditional write and its      statement
+//	                                        event INSERT
+//	EscrowStore.Load, ByRecord, ByCommand,  1 statement each
 //	Due, Purgeable, Events
-//	purges (retention)                     1 DELETE of <= 1,000     the batch's rows, SKIP LOCKED
-//	Migrate                                1 transaction            an advisory transaction lock
+//	purges (retention)                      1 DELETE of <= 1,000           the batch's rows, SKIP LOCKED
+//	Migrate                                 1 transaction                  an advisory transaction lock
 //
-// Pool size: each operation holds one connection for one statement or one
-// transaction of two or three statements (a few milliseconds on a local
-// network), so a pool of 2 to 4 connections per CPU core of the database
-// server, shared by every instance, serves the load; beyond that
-// connections only queue inside PostgreSQL. With n instances, give each
-// *sql.DB SetMaxOpenConns(total/n) and the same SetMaxIdleConns, keep the
-// total under the server's max_connections (or PgBouncer's
-// default_pool_size) with room for maintenance, and set
-// SetConnMaxLifetime (say 30 minutes) so that connections move to a
-// replacement server after a failover. These are starting points to
-// measure from, not measured optima. The tests run two pools of 24
+// So a verified company passcode is 2 statements (Get, RecordUse), a
+// failed one 3 (Get, UpdateLockout, the failed event), a PIN issue or
+// verify 2, a TOTP verify 2, a reset request 1. store/postgres/
+// internal/floorbench measures each beside its floor (the minimal SQL for
+// the same work); statements_test.go checks this table against
+// pg_stat_statements.
+//
+// Pool size: no connection is ever held idle inside a transaction, so a
+// connection is busy only while the server runs one statement; a pool of
+// 2 to 4 connections per CPU core of the database server, shared by every
+// instance, serves the load, and beyond that connections only queue
+// inside PostgreSQL. With n instances, give each *sql.DB
+// SetMaxOpenConns(total/n) and the same SetMaxIdleConns, keep the total
+// under the server's max_connections (or PgBouncer's default_pool_size)
+// with room for maintenance, and set SetConnMaxLifetime (say 30 minutes)
+// so that connections move to a replacement server after a failover. These
+// are starting points to measure from. The tests run two pools of 24
 // connections against one server.
 //
 // Timeouts follow the caller's context: give every call a deadline (the
@@ -155,8 +173,8 @@
 //     (or simple_protocol). PgBouncer 1.21 and later can track prepared
 //     statements itself (max_prepared_statements), which makes this
 //     unnecessary there.
-//   - No session state: every operation here is one statement or one
-//     transaction, and no store uses session-level advisory locks, SET, or
+//   - No session state: every operation here is one statement (Migrate
+//     one transaction), and no store uses session-level advisory locks, SET, or
 //     temporary tables. PgBouncer 1.18 (Debian 12) refuses a search_path
 //     in the connection string ("unsupported startup parameter"; 1.20 adds
 //     track_extra_parameters): put mdmcred's schema first in the role's
@@ -165,7 +183,8 @@
 // [Migrate] is one transaction under a transaction-scoped advisory lock,
 // so it also runs through a transaction pooler (tested, with instances
 // racing to migrate). Statement pooling allows no transaction of several
-// statements: neither Migrate nor the stores work through it.
+// statements: Migrate does not work through it (run it directly); the
+// stores send none.
 //
 // # Retention
 //

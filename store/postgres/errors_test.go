@@ -25,7 +25,8 @@ func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.Enrollment
 		"otp Update":           o.Update(ctx, "u", func(*otp.PINRecord) bool { return true }),
 		"enrollment Put":       e.Put(ctx, enrollment.Record{Site: "s", Digest: []byte{1}}),
 		"enrollment Disable":   e.Disable(ctx, "s", "a@example.com", t0),
-		"enrollment RecordUse": e.RecordUse(ctx, "s", []byte{1}, t0),
+		"enrollment RecordUse": e.RecordUse(ctx, "s", []byte{1}, t0, "src"),
+		"enrollment Update":    e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{Failures: 1}),
 		"enrollment Append":    e.AppendEvent(ctx, enrollment.Event{Site: "s", Kind: enrollment.EventUsed, At: t0}),
 		"passcode Create":      p.Create(ctx, r, ev),
 		"passcode Transition":  p.Transition(ctx, "r", passcode.Requested, passcode.Pending, t0, ev),
@@ -34,7 +35,6 @@ func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.Enrollment
 	}
 	_, calls["enrollment Get"] = e.Get(ctx, "s")
 	_, calls["enrollment Lookup"] = e.Lookup(ctx, []byte{1})
-	_, calls["enrollment RecordFailure"] = e.RecordFailure(ctx, "s", t0, "src", 3)
 	_, calls["enrollment Events"] = e.Events(ctx, "s")
 	_, calls["passcode Get"] = p.Get(ctx, "r")
 	_, calls["passcode Open"] = p.Open(ctx, "d")

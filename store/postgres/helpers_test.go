@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/citest"
 	"github.com/mdmcred/mdmcred/store/postgres"
 )
@@ -130,4 +133,30 @@ func migrated(tb testing.TB) *sql.DB {
 		tb.Fatalf("Migrate: %v", err)
 	}
 	return db
+}
+
+// casFailure counts one failure on site the way enrollment.Service does:
+// load the record, decide (count; lock at threshold), compare-and-swap on
+// its version, again on a conflict. It reports whether this failure
+// locked the record.
+func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Time, source string, threshold int) (bool, error) {
+	for try := 0; ; try++ {
+		if try > 0 {
+			time.Sleep(mrand.N(50 * time.Microsecond << min(try, 7)))
+		}
+		r, err := s.Get(ctx, site)
+		if err != nil {
+			return false, err
+		}
+		l := r.Lockout
+		l.Failures++
+		l.LastFailure, l.LastSource = at, source
+		just := !l.Locked && l.Failures >= threshold
+		if just {
+			l.Locked, l.LockedAt, l.Rule = true, at, enrollment.RuleConsecutive
+		}
+		if err := s.UpdateLockout(ctx, site, r.Version, l); !errors.Is(err, enrollment.ErrConflict) {
+			return just && err == nil, err
+		}
+	}
 }

@@ -82,34 +82,59 @@ func TestInstancesConsumePINOnce(t *testing.T) {
 	})
 }
 
+// lockAlerts counts lock alerts.
+type lockAlerts struct{ n atomic.Int32 }
+
+func (a *lockAlerts) SendLockAlert(context.Context, enrollment.Alert) error {
+	a.n.Add(1)
+	return nil
+}
+
+// TestInstancesCountFailuresLockOnce: two instances (a Service on each
+// pool) race wrong attempts on one site; every failure counts once
+// (load, compare-and-swap, again on conflict) and one attempt of one
+// instance locks and alerts.
 func TestInstancesCountFailuresLockOnce(t *testing.T) {
 	forRoutes(t, func(t *testing.T, r route) {
 		dbs := instancesOn(t, r, 2)
 		ctx := context.Background()
-		const each, threshold = 25, 300
+		const each = 25
 		t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-		if err := postgres.NewEnrollmentStore(dbs[0]).Put(ctx, enrollment.Record{Site: "site-a", Digest: []byte("digest-a"), GeneratedAt: t0}); err != nil {
+		alerts := &lockAlerts{}
+		svcs := make(map[*sql.DB]*enrollment.Service)
+		for _, db := range dbs {
+			svc, err := enrollment.New(enrollment.Config{
+				Store: postgres.NewEnrollmentStore(db), Alerter: alerts,
+				Peppers: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), PepperID: 1,
+				Threshold: enrollment.MaxThreshold, SourceThreshold: enrollment.MaxThreshold, RateFailures: 1 << 30,
+				Now: func() time.Time { return t0 },
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			svcs[db] = svc
+		}
+		pc, err := svcs[dbs[0]].Generate(ctx, "site-a", "admin@example.com")
+		if err != nil {
 			t.Fatal(err)
 		}
+		wrong := []byte(pc.Reveal())
+		wrong[11] ^= 1 // still a letter or digit of the same class: a typo
 		var just, errs atomic.Int32
-		var lockedAt atomic.Int64
 		raceInstances(dbs, func(db *sql.DB, g int) {
-			s := postgres.NewEnrollmentStore(db)
-			for i := range each {
-				res, err := s.RecordFailure(ctx, "site-a", t0.Add(time.Duration(g*each+i)*time.Millisecond), fmt.Sprintf("g%d", g), threshold)
-				if err != nil {
+			for range each {
+				err := svcs[db].Verify(ctx, "site-a", string(wrong), fmt.Sprintf("g%d", g))
+				var ae *enrollment.AttemptError
+				if !errors.As(err, &ae) {
 					errs.Add(1)
+					t.Error(err)
 					continue
 				}
-				if res.JustLocked {
+				if ae.JustLocked {
 					just.Add(1)
-					lockedAt.Store(int64(g*each + i))
-					if res.Failures != threshold {
-						t.Errorf("JustLocked at count %d, want %d", res.Failures, threshold)
+					if ae.Failures != enrollment.MaxThreshold || ae.Rule != enrollment.RuleConsecutive {
+						t.Errorf("locked at count %d by %v, want %d by consecutive", ae.Failures, ae.Rule, enrollment.MaxThreshold)
 					}
-				}
-				if res.Locked != (res.Failures >= threshold) {
-					t.Errorf("count %d with Locked=%v", res.Failures, res.Locked)
 				}
 			}
 		})
@@ -117,12 +142,9 @@ func TestInstancesCountFailuresLockOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if errs.Load() != 0 || just.Load() != 1 || got.Failures != 2*perInstance*each || !got.Locked {
-			t.Fatalf("%d errors, JustLocked %d times, count %d, locked %v; want 0, 1, %d, true",
-				errs.Load(), just.Load(), got.Failures, got.Locked, 2*perInstance*each)
-		}
-		if want := t0.Add(time.Duration(lockedAt.Load()) * time.Millisecond); !got.LockedAt.Equal(want) {
-			t.Fatalf("LockedAt = %v, want the locking failure's time %v", got.LockedAt, want)
+		if errs.Load() != 0 || just.Load() != 1 || alerts.n.Load() != 1 || got.Failures != 2*perInstance*each || !got.Locked || !got.LockedAt.Equal(t0) {
+			t.Fatalf("%d errors, JustLocked %d times, %d alerts, count %d, locked %v at %v; want 0, 1, 1, %d, true at %v",
+				errs.Load(), just.Load(), alerts.n.Load(), got.Failures, got.Locked, got.LockedAt, 2*perInstance*each, t0)
 		}
 	})
 }

@@ -84,8 +84,8 @@ func checkServerVersion(num int) error {
 // It needs no session state beyond that one transaction, so it also runs
 // through PgBouncer in transaction pooling mode (with the driver set up as
 // the package documentation says). Statement pooling allows no transaction
-// of several statements: neither Migrate nor the stores (OTPStore.Update,
-// PasscodeStore.Create and Transition are transactions) work through it.
+// of several statements, so Migrate does not work through it (the stores,
+// whose operations are single statements, do).
 // A server older than [MinServerVersion] gives a [*ServerVersionError]
 // (matching [ErrServerTooOld]) before anything is changed.
 func Migrate(ctx context.Context, db *sql.DB) error {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"time"
 
 	"github.com/mdmcred/mdmcred/otp"
 )
@@ -13,10 +15,11 @@ import (
 // OTPStore is an [otp.Store] (portal PINs, table mdmcred_otp_pin) and an
 // [otp.TOTPStore] (authenticator state, table mdmcred_otp_totp) in
 // PostgreSQL. It keeps only the PIN's keyed hash, and for TOTP only the
-// replay mark, drift and failure count. Each Update locks the user's or
-// subject's row (creating it first if needed, in the same transaction) for
-// the length of one transaction, so of many instances racing on one row
-// exactly one wins each change. Safe for concurrent use.
+// replay mark, drift and failure count. Each Update reads the user's or
+// subject's row and writes it back with one statement conditioned on the
+// version it read (compare-and-swap), so of many instances racing on one
+// row exactly one wins each change, and no connection is held in a
+// transaction between round trips. Safe for concurrent use.
 type OTPStore struct {
 	db *sql.DB
 }
@@ -57,42 +60,60 @@ func pinArgs(user string, r *otp.PINRecord) []any {
 		r.Void, int64(r.Consecutive), r.Blocked, tsArg(r.IssueWindow), int64(r.Issued)}
 }
 
-// Update implements [otp.Store.Update]: in one transaction it makes sure
-// the user's row exists, locks it (SELECT ... FOR UPDATE), calls fn once,
-// then writes the row back and commits, or rolls back (removing a row it
-// just created) when fn saves nothing. A PIN consumed by one caller is gone
-// for every other, on any instance.
+// Update implements [otp.Store.Update] without holding a transaction: it
+// reads the user's row (one statement), calls fn, and writes the row back
+// with one statement conditioned on the version it read (UPDATE ... WHERE
+// version = read), or inserts it if there was none (INSERT ... ON CONFLICT
+// DO NOTHING). When another instance changed, created or deleted the row in
+// between, the write changes nothing and Update reads and calls fn again,
+// as the Store contract allows. So a PIN consumed by one caller is gone for
+// every other, on any instance, in two round trips and with no connection
+// idle in a transaction.
 func (s *OTPStore) Update(ctx context.Context, user string, fn func(rec *otp.PINRecord) (save bool)) error {
 	if err := checkText("user", user); err != nil {
 		return err
 	}
-	return s.locked(ctx, "otp update", `INSERT INTO mdmcred_otp_pin (user_name, digest) VALUES ($1, '') ON CONFLICT (user_name) DO NOTHING`, user,
-		func(tx *sql.Tx) error {
-			rec := otp.PINRecord{User: user}
-			var issued, expires, lastFailure, window sql.NullTime
-			var failures, consecutive, count int64
-			err := tx.QueryRowContext(ctx, `
-				SELECT digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued
-				FROM mdmcred_otp_pin WHERE user_name = $1 FOR UPDATE`, user).
-				Scan(&rec.Digest, &issued, &expires, &failures, &lastFailure, &rec.Void, &consecutive, &rec.Blocked, &window, &count)
-			if err != nil {
-				return err
-			}
-			if len(rec.Digest) == 0 {
-				rec.Digest = nil
-			}
-			rec.IssuedAt, rec.ExpiresAt, rec.LastFailure, rec.IssueWindow = ts(issued), ts(expires), ts(lastFailure), ts(window)
-			rec.Failures, rec.Consecutive, rec.Issued = int(failures), int(consecutive), int(count)
-			if !fn(&rec) {
-				return errNoSave
-			}
-			_, err = tx.ExecContext(ctx, `
+	return swap(ctx, "otp update", func(ctx context.Context) (bool, error) {
+		rec := otp.PINRecord{User: user}
+		var issued, expires, lastFailure, window sql.NullTime
+		var failures, consecutive, count, version int64
+		err := s.db.QueryRowContext(ctx, `
+			SELECT digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
+			FROM mdmcred_otp_pin WHERE user_name = $1`, user).
+			Scan(&rec.Digest, &issued, &expires, &failures, &lastFailure, &rec.Void, &consecutive, &rec.Blocked, &window, &count, &version)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, err
+		}
+		if len(rec.Digest) == 0 {
+			rec.Digest = nil
+		}
+		rec.IssuedAt, rec.ExpiresAt, rec.LastFailure, rec.IssueWindow = ts(issued), ts(expires), ts(lastFailure), ts(window)
+		rec.Failures, rec.Consecutive, rec.Issued = int(failures), int(consecutive), int(count)
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		if !fn(&rec) {
+			return true, nil
+		}
+		var res sql.Result
+		if exists {
+			res, err = s.db.ExecContext(ctx, `
 				UPDATE mdmcred_otp_pin SET digest = $2, issued_at = $3, expires_at = $4, failures = $5, last_failure = $6,
-					void = $7, consecutive = $8, blocked = $9, issue_window = $10, issued = $11
-				WHERE user_name = $1`, pinArgs(user, &rec)...)
-			return err
-		})
+					void = $7, consecutive = $8, blocked = $9, issue_window = $10, issued = $11, version = version + 1
+				WHERE user_name = $1 AND version = $12`, append(pinArgs(user, &rec), version)...)
+		} else {
+			res, err = s.db.ExecContext(ctx, pinInsert, pinArgs(user, &rec)...)
+		}
+		return applied(res, err)
+	})
 }
+
+const pinInsert = `
+	INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at, failures, last_failure, void,
+		consecutive, blocked, issue_window, issued)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+	ON CONFLICT (user_name) DO NOTHING`
 
 // UpdateTOTP implements [otp.TOTPStore.UpdateTOTP] the same way as Update,
 // on the subject's row of mdmcred_otp_totp.
@@ -100,83 +121,80 @@ func (s *OTPStore) UpdateTOTP(ctx context.Context, subject string, fn func(st *o
 	if err := checkText("subject", subject); err != nil {
 		return err
 	}
-	return s.locked(ctx, "otp totp update", `INSERT INTO mdmcred_otp_totp (subject) VALUES ($1) ON CONFLICT (subject) DO NOTHING`, subject,
-		func(tx *sql.Tx) error {
-			st := otp.TOTPState{Subject: subject}
-			var next, failures int64
-			var lastFailure sql.NullTime
-			err := tx.QueryRowContext(ctx, `
-				SELECT next_step, drift, failures, last_failure, blocked
-				FROM mdmcred_otp_totp WHERE subject = $1 FOR UPDATE`, subject).
-				Scan(&next, &st.Drift, &failures, &lastFailure, &st.Blocked)
-			if err != nil {
-				return err
-			}
-			st.NextStep, st.Failures, st.LastFailure = uint64(next), int(failures), ts(lastFailure)
-			if !fn(&st) {
-				return errNoSave
-			}
-			if st.NextStep > math.MaxInt64 {
-				return fmt.Errorf("next step %d out of range", st.NextStep)
-			}
-			_, err = tx.ExecContext(ctx, `
-				UPDATE mdmcred_otp_totp SET next_step = $2, drift = $3, failures = $4, last_failure = $5, blocked = $6
-				WHERE subject = $1`,
-				subject, int64(st.NextStep), st.Drift, int64(st.Failures), tsArg(st.LastFailure), st.Blocked)
-			return err
-		})
+	return swap(ctx, "otp totp update", func(ctx context.Context) (bool, error) {
+		st := otp.TOTPState{Subject: subject}
+		var next, failures, version int64
+		var lastFailure sql.NullTime
+		err := s.db.QueryRowContext(ctx, `
+			SELECT next_step, drift, failures, last_failure, blocked, version
+			FROM mdmcred_otp_totp WHERE subject = $1`, subject).
+			Scan(&next, &st.Drift, &failures, &lastFailure, &st.Blocked, &version)
+		exists := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, err
+		}
+		st.NextStep, st.Failures, st.LastFailure = uint64(next), int(failures), ts(lastFailure)
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		if !fn(&st) {
+			return true, nil
+		}
+		if st.NextStep > math.MaxInt64 {
+			return false, fmt.Errorf("next step %d out of range", st.NextStep)
+		}
+		args := []any{subject, int64(st.NextStep), st.Drift, int64(st.Failures), tsArg(st.LastFailure), st.Blocked}
+		var res sql.Result
+		if exists {
+			res, err = s.db.ExecContext(ctx, `
+				UPDATE mdmcred_otp_totp SET next_step = $2, drift = $3, failures = $4, last_failure = $5, blocked = $6,
+					version = version + 1
+				WHERE subject = $1 AND version = $7`, append(args, version)...)
+		} else {
+			res, err = s.db.ExecContext(ctx, `
+				INSERT INTO mdmcred_otp_totp (subject, next_step, drift, failures, last_failure, blocked)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (subject) DO NOTHING`, args...)
+		}
+		return applied(res, err)
+	})
 }
 
-// errNoSave tells locked that fn saved nothing: roll back.
-var errNoSave = fmt.Errorf("postgres: nothing to save")
+// applied reports whether a conditional write changed its row.
+func applied(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
 
-// lockAttempts bounds how often locked runs ensure again because the row
-// was deleted before body could lock it.
-const lockAttempts = 8
+// swapTries bounds how often swap reads and decides again when other
+// callers keep changing the row first.
+const swapTries = 1000
 
-// locked runs body in a transaction after ensure (an INSERT ... ON CONFLICT
-// DO NOTHING of key) has made the row exist, so that body's SELECT ... FOR
-// UPDATE always has a row to lock: two callers on a new key serialize on
-// the insert instead of both seeing nothing.
-//
-// An ensure that finds the row takes no lock on it, so a purge can delete
-// the row before body's SELECT locks it (the SELECT then waits for the
-// purge and finds nothing). body's first statement is that SELECT, and a
-// sql.ErrNoRows out of body means exactly this: locked runs ensure again in
-// the same transaction, which inserts the row afresh (invisible to a purge
-// until commit), and then body. fn, which body calls after the SELECT, is
-// still called once.
-func (s *OTPStore) locked(ctx context.Context, op, ensure, key string, body func(tx *sql.Tx) error) error {
+// swap runs try (read, decide, conditional write) until its write applies
+// or it decides to write nothing (try returns true), backing off with
+// jitter after each lost race.
+func swap(ctx context.Context, op string, try func(ctx context.Context) (done bool, err error)) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("postgres: %s: %w", op, err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	for attempt := 1; ; attempt++ {
-		if _, err := tx.ExecContext(ctx, ensure, key); err != nil {
+	for n := 0; n < swapTries; n++ {
+		if n > 0 {
+			time.Sleep(rand.N(50 * time.Microsecond << min(n, 7)))
+		}
+		done, err := try(ctx)
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return ctx.Err()
+		}
+		if err != nil {
 			return fmt.Errorf("postgres: %s: %w", op, err)
 		}
-		err := body(tx)
-		if errors.Is(err, sql.ErrNoRows) && attempt < lockAttempts {
-			continue // deleted between ensure and the lock
+		if done {
+			return nil
 		}
-		switch {
-		case err == errNoSave:
-			return nil // the deferred rollback drops a row ensure created
-		case errors.Is(err, sql.ErrNoRows):
-			return fmt.Errorf("postgres: %s: row deleted before it could be locked, %d times", op, attempt)
-		case err != nil:
-			return fmt.Errorf("postgres: %s: %w", op, err)
-		}
-		break
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("postgres: %s: commit: %w", op, err)
-	}
-	return nil
+	return fmt.Errorf("postgres: %s: the row kept changing, %d times", op, swapTries)
 }
 
 // nonNilBytes returns b, or an empty slice for nil, for a NOT NULL bytea

@@ -19,8 +19,10 @@ const openStates = "(1, 2, 3)"
 // PasscodeStore is a [passcode.Store] in PostgreSQL (tables
 // mdmcred_passcode_reset and mdmcred_passcode_event). A partial unique index
 // on the device of open resets guarantees one open reset per device, and
-// transitions are conditional updates (WHERE state = from), each in one
-// transaction with its event. Safe for concurrent use.
+// transitions are conditional updates (WHERE state = from). Every method
+// is one statement (a create or a transition inserts its event in the
+// same statement), so no connection sits idle inside a transaction. Safe
+// for concurrent use.
 type PasscodeStore struct {
 	db *sql.DB
 }
@@ -34,18 +36,19 @@ func NewPasscodeStore(db *sql.DB) *PasscodeStore { return &PasscodeStore{db: db}
 const resetColumns = `id, device_id, platform, action, state, requested_by, self_service, owner,
 	requested_at, updated_at, stale_at, sealed, retain_until, grace_ns`
 
-// createTries bounds how often Create inserts again because the row that
-// refused its insert was gone by the time it looked.
+// createTries bounds how often Create runs again because the row that
+// refused its insert was not visible to the statement.
 const createTries = 3
 
-// Create implements [passcode.Store.Create] in one transaction: the reset
-// row (INSERT ... ON CONFLICT DO NOTHING, which the primary key and the
-// one-open-per-device index both arbitrate) and its event. When the insert
-// changes nothing, one read says which row refused it: the ID's
-// ([passcode.ErrDuplicateID]) or the device's open reset
-// ([passcode.ErrResetInProgress]). If neither is there any more (a purge
-// deleted a finished reset with this ID in between), the insert is tried
-// again.
+// Create implements [passcode.Store.Create] as one statement, so no
+// connection waits inside a transaction: the reset row (INSERT ... ON
+// CONFLICT DO NOTHING, which the primary key and the one-open-per-device
+// index both arbitrate) and its event, inserted from the row the first
+// insert returned. When the insert changes nothing, a second statement
+// says which row refused it: the ID's ([passcode.ErrDuplicateID]) or the
+// device's open reset ([passcode.ErrResetInProgress]). If neither is there
+// any more (a purge deleted a finished reset with this ID in between), the
+// insert runs again.
 func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcode.Event) error {
 	if err := checkText("reset ID", r.ID, "device ID", r.DeviceID, "requested by", r.RequestedBy, "owner", r.Owner); err != nil {
 		return err
@@ -53,29 +56,32 @@ func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcod
 	if err := checkEvent(ev); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("postgres: passcode create: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
 	for try := 1; ; try++ {
-		res, err := tx.ExecContext(ctx, `INSERT INTO mdmcred_passcode_reset (`+resetColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-			ON CONFLICT DO NOTHING`,
+		var inserted bool
+		err := s.db.QueryRowContext(ctx, `
+			WITH r AS (
+				INSERT INTO mdmcred_passcode_reset (`+resetColumns+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+				ON CONFLICT DO NOTHING
+				RETURNING id),
+			e AS (
+				INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
+				SELECT $15, $16, $17, $18, $19, $20, $21 FROM r
+				RETURNING 1)
+			SELECT EXISTS (SELECT 1 FROM r)`,
 			r.ID, r.DeviceID, int16(r.Platform), int16(r.Action), int16(r.State), r.RequestedBy, r.SelfService, r.Owner,
-			tsArg(r.RequestedAt), tsArg(r.UpdatedAt), tsArg(r.StaleAt), r.Sealed, tsArg(r.RetainUntil), int64(r.Grace))
+			tsArg(r.RequestedAt), tsArg(r.UpdatedAt), tsArg(r.StaleAt), r.Sealed, tsArg(r.RetainUntil), int64(r.Grace),
+			int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor).Scan(&inserted)
 		if err != nil {
 			return fmt.Errorf("postgres: passcode create: %w", err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("postgres: passcode create: %w", err)
+		if inserted {
+			return nil
 		}
-		if n == 1 {
-			break
-		}
+		// Refused: a second statement, with a snapshot of its own, says
+		// by which row (the insert's snapshot may predate a purge).
 		var sameID, open bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1),
+		if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1),
 			EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE device_id = $2 AND state IN `+openStates+`)`,
 			r.ID, r.DeviceID).Scan(&sameID, &open); err != nil {
 			return fmt.Errorf("postgres: passcode create: %w", err)
@@ -89,13 +95,6 @@ func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcod
 			return fmt.Errorf("postgres: passcode create: the conflicting reset was deleted before it could be read, %d times", try)
 		}
 	}
-	if err := insertEvent(ctx, tx, ev); err != nil {
-		return fmt.Errorf("postgres: passcode create: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("postgres: passcode create: commit: %w", err)
-	}
-	return nil
 }
 
 // Get implements [passcode.Store.Get].
@@ -125,10 +124,12 @@ func (s *PasscodeStore) one(ctx context.Context, query string, arg string) (pass
 	return r, nil
 }
 
-// Transition implements [passcode.Store.Transition]: in one transaction, a
-// conditional UPDATE (WHERE id = id AND state = from) and the event. Of
-// racing transitions from one state exactly one updates the row; the
-// others find it in another state.
+// Transition implements [passcode.Store.Transition] as one statement: a
+// conditional UPDATE (WHERE id = id AND state = from), the event inserted
+// from the row it returned, and whether the reset exists, to tell
+// [passcode.ErrStateChanged] from [passcode.ErrNotFound]. Of racing
+// transitions from one state exactly one updates the row; the others find
+// it in another state.
 func (s *PasscodeStore) Transition(ctx context.Context, id string, from, to passcode.State, at time.Time, ev passcode.Event) error {
 	if !passcode.CanTransition(from, to) {
 		return &passcode.TransitionError{From: from, To: to}
@@ -139,35 +140,27 @@ func (s *PasscodeStore) Transition(ctx context.Context, id string, from, to pass
 	if err := checkEvent(ev); err != nil {
 		return err
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
+	var updated, exists bool
+	err := s.db.QueryRowContext(ctx, `
+		WITH u AS (
+			UPDATE mdmcred_passcode_reset SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2
+			RETURNING id),
+		e AS (
+			INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
+			SELECT $5, $6, $7, $8, $9, $10, $11 FROM u
+			RETURNING 1)
+		SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1)`,
+		id, int16(from), int16(to), tsArg(at),
+		int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor).Scan(&updated, &exists)
+	switch {
+	case err != nil:
 		return fmt.Errorf("postgres: passcode transition: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	res, err := tx.ExecContext(ctx, `UPDATE mdmcred_passcode_reset SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2`,
-		id, int16(from), int16(to), tsArg(at))
-	if err != nil {
-		return fmt.Errorf("postgres: passcode transition: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("postgres: passcode transition: %w", err)
-	} else if n == 0 {
-		var exists bool
-		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1)`, id).Scan(&exists); err != nil {
-			return fmt.Errorf("postgres: passcode transition: %w", err)
-		}
-		if !exists {
-			return passcode.ErrNotFound
-		}
+	case updated:
+		return nil
+	case exists:
 		return passcode.ErrStateChanged
 	}
-	if err := insertEvent(ctx, tx, ev); err != nil {
-		return fmt.Errorf("postgres: passcode transition: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("postgres: passcode transition: commit: %w", err)
-	}
-	return nil
+	return passcode.ErrNotFound
 }
 
 // Append implements [passcode.Store.Append]: one INSERT ... SELECT that
@@ -253,14 +246,6 @@ func (s *PasscodeStore) Stale(ctx context.Context, now time.Time, limit int) ([]
 
 func checkEvent(ev passcode.Event) error {
 	return checkText("event reset ID", ev.ResetID, "event device ID", ev.DeviceID, "event actor", ev.Actor)
-}
-
-func insertEvent(ctx context.Context, tx *sql.Tx, ev passcode.Event) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor)
-	return err
 }
 
 type scanner interface{ Scan(dest ...any) error }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,7 +47,7 @@ func TestPropertyEnrollmentStoreMatchesMemStore(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	known := []error{enrollment.ErrNoPasscode, enrollment.ErrNotFound, enrollment.ErrDuplicate,
-		enrollment.ErrStale, enrollment.ErrDisabled, enrollment.ErrLocked}
+		enrollment.ErrStale, enrollment.ErrDisabled, enrollment.ErrLocked, enrollment.ErrConflict}
 	run, total := 0, 0
 	properties := gopter.NewProperties(params())
 	properties.Property("same answers as MemStore", prop.ForAll(func(ops []uint32) string {
@@ -62,15 +63,23 @@ func TestPropertyEnrollmentStoreMatchesMemStore(t *testing.T) {
 			switch op % 6 {
 			case 0:
 				rec := enrollment.Record{Site: s, Digest: d, Sealed: d[:arg%3], GeneratedAt: at, GeneratedBy: "admin",
-					Failures: arg % 5, Locked: arg%7 == 0, Uses: arg % 3}
+					Lockout: lockoutOf(arg, at, i), Version: int64(arg)}
 				a, b = sentinel(mem.Put(ctx, rec), known...), sentinel(pg.Put(ctx, rec), known...)
 			case 1:
-				threshold := arg % 5
-				mr, merr := mem.RecordFailure(ctx, s, at, fmt.Sprint("src", i), threshold)
-				pr, perr := pg.RecordFailure(ctx, s, at, fmt.Sprint("src", i), threshold)
-				a, b = fmt.Sprint(sentinel(merr, known...), mr), fmt.Sprint(sentinel(perr, known...), pr)
+				// A compare-and-swap at the current version, or at a
+				// stale one.
+				cur, _ := mem.Get(ctx, s)
+				version := cur.Version - int64(arg%2)
+				l := lockoutOf(arg, at, i)
+				a, b = sentinel(mem.UpdateLockout(ctx, s, version, l), known...), sentinel(pg.UpdateLockout(ctx, s, version, l), known...)
 			case 2:
-				a, b = sentinel(mem.RecordUse(ctx, s, d, at), known...), sentinel(pg.RecordUse(ctx, s, d, at), known...)
+				src := fmt.Sprint("src", arg%3)
+				a, b = sentinel(mem.RecordUse(ctx, s, d, at, src), known...), sentinel(pg.RecordUse(ctx, s, d, at, src), known...)
+				me, _ := mem.Events(ctx, s)
+				pe, _ := pg.Events(ctx, s)
+				if len(me) != len(pe) {
+					return fmt.Sprintf("op %d RecordUse: pg has %d events, mem %d", i, len(pe), len(me))
+				}
 			case 3:
 				a, b = sentinel(mem.Disable(ctx, s, "admin", at), known...), sentinel(pg.Disable(ctx, s, "admin", at), known...)
 			case 4:
@@ -95,12 +104,30 @@ func TestPropertyEnrollmentStoreMatchesMemStore(t *testing.T) {
 	t.Logf("%d runs, %d operations", run, total)
 }
 
+// lockoutOf is a lockout with every field drawn from arg.
+func lockoutOf(arg int, at time.Time, i int) enrollment.Lockout {
+	l := enrollment.Lockout{
+		Failures: arg % 5, LastFailure: at, LastSource: fmt.Sprint("src", i), Consecutive: arg % 4,
+		RateStart: at.Truncate(time.Minute), RateCount: arg % 6, RatePrev: arg % 9,
+		Locked: arg%7 == 0, Rule: enrollment.Rule(arg % 4),
+	}
+	for k := range arg % 3 {
+		l.Sources = append(l.Sources, enrollment.SourceFailures{Source: fmt.Sprint("src", k), Consecutive: k + 1})
+	}
+	if l.Locked {
+		l.LockedAt = at
+	}
+	return l
+}
+
 func sameRecord(a, b enrollment.Record) bool {
 	return a.Site == b.Site && bytes.Equal(a.Digest, b.Digest) && bytes.Equal(a.Sealed, b.Sealed) &&
 		a.GeneratedAt.Equal(b.GeneratedAt) && a.GeneratedBy == b.GeneratedBy &&
 		a.Disabled == b.Disabled && a.DisabledAt.Equal(b.DisabledAt) && a.DisabledBy == b.DisabledBy &&
 		a.Failures == b.Failures && a.LastFailure.Equal(b.LastFailure) && a.LastSource == b.LastSource &&
-		a.Locked == b.Locked && a.LockedAt.Equal(b.LockedAt) && a.Uses == b.Uses && a.LastUsed.Equal(b.LastUsed)
+		a.Consecutive == b.Consecutive && slices.Equal(a.Sources, b.Sources) &&
+		a.RateStart.Equal(b.RateStart) && a.RateCount == b.RateCount && a.RatePrev == b.RatePrev &&
+		a.Locked == b.Locked && a.LockedAt.Equal(b.LockedAt) && a.Rule == b.Rule && a.Version == b.Version
 }
 
 // For every sequence of creates and transitions on a few devices, the

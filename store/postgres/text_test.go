@@ -25,7 +25,10 @@ func TestTextRefused(t *testing.T) {
 			"otp Update":            o.Update(ctx, bad, func(*otp.PINRecord) bool { t.Error("fn called"); return false }),
 			"enrollment Put":        e.Put(ctx, enrollment.Record{Site: "s", GeneratedBy: bad}),
 			"enrollment Disable":    e.Disable(ctx, "s", bad, time.Time{}),
-			"enrollment RecordUse":  e.RecordUse(ctx, bad, nil, time.Time{}),
+			"enrollment RecordUse":  e.RecordUse(ctx, bad, nil, time.Time{}, ""),
+			"enrollment UseSource":  e.RecordUse(ctx, "s", nil, time.Time{}, bad),
+			"enrollment Update":     e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{LastSource: bad}),
+			"enrollment Sources":    e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{Sources: []enrollment.SourceFailures{{Source: bad}}}),
 			"enrollment Append":     e.AppendEvent(ctx, enrollment.Event{Site: "s", Source: bad}),
 			"passcode Create":       p.Create(ctx, passcode.Reset{ID: "r", DeviceID: bad}, passcode.Event{}),
 			"passcode Create event": p.Create(ctx, passcode.Reset{ID: "r"}, passcode.Event{Actor: bad}),
@@ -34,7 +37,6 @@ func TestTextRefused(t *testing.T) {
 			"servicepass Record":    s.Record(ctx, servicepass.Event{Detail: bad}),
 		}
 		_, calls["enrollment Get"] = e.Get(ctx, bad)
-		_, calls["enrollment RecordFailure"] = e.RecordFailure(ctx, "s", time.Time{}, bad, 1)
 		_, calls["enrollment Events"] = e.Events(ctx, bad)
 		_, calls["passcode Get"] = p.Get(ctx, bad)
 		_, calls["passcode Open"] = p.Open(ctx, bad)
@@ -68,14 +70,15 @@ func TestTimesReadBackInUTC(t *testing.T) {
 	}
 
 	es := postgres.NewEnrollmentStore(db)
-	if err := es.Put(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, GeneratedAt: at, DisabledAt: at, LastFailure: at, LockedAt: at, LastUsed: at}); err != nil {
+	if err := es.Put(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, GeneratedAt: at, DisabledAt: at,
+		Lockout: enrollment.Lockout{LastFailure: at, LockedAt: at, RateStart: at}}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := es.Get(ctx, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, got := range map[string]time.Time{"GeneratedAt": r.GeneratedAt, "DisabledAt": r.DisabledAt, "LastFailure": r.LastFailure, "LockedAt": r.LockedAt, "LastUsed": r.LastUsed} {
+	for name, got := range map[string]time.Time{"GeneratedAt": r.GeneratedAt, "DisabledAt": r.DisabledAt, "LastFailure": r.LastFailure, "LockedAt": r.LockedAt, "RateStart": r.RateStart} {
 		sameUTC(name, got)
 	}
 

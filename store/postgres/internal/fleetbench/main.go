@@ -336,11 +336,20 @@ func measure(ctx context.Context, db *sql.DB, lv float64, n, rounds int, out map
 			if err != nil {
 				return err
 			}
-			return en.RecordUse(ctx, site, siteDigest(s), now)
+			return en.RecordUse(ctx, site, siteDigest(s), now, "192.0.2.8")
 		}},
 		{"enrollment failure", func(int) error {
-			_, err := en.RecordFailure(ctx, "site-"+strconv.Itoa(rng.IntN(sites)), now, "192.0.2.7", 0)
-			return err
+			// What Verify sends for a failure: read the record, write
+			// the lockout back with a compare-and-swap on its version.
+			site := "site-" + strconv.Itoa(rng.IntN(sites))
+			r, err := en.Get(ctx, site)
+			if err != nil {
+				return err
+			}
+			l := r.Lockout
+			l.Failures++
+			l.LastFailure, l.LastSource = now, "192.0.2.7"
+			return en.UpdateLockout(ctx, site, r.Version, l)
 		}},
 		// A PIN is issued to, then consumed by, a user of its own, in a
 		// table of lv*fullUsers others.

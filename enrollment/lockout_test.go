@@ -1,0 +1,146 @@
+package enrollment_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
+
+	"github.com/mdmcred/mdmcred/enrollment"
+)
+
+// lockModel is the reference for the lockout rules: it keeps the whole
+// history and recomputes each rule from it, the way the package
+// documentation states them.
+type lockModel struct {
+	threshold, sourceThreshold, rateFailures int
+	window                                   time.Duration
+
+	failures    int
+	consecutive int
+	perSource   map[string]int
+	rated       []time.Time // failures counted by the rate rule
+	locked      bool
+	rule        enrollment.Rule
+}
+
+// attempt applies one attempt and returns the rule that locked the
+// passcode at it (zero if none), and whether it succeeded.
+func (m *lockModel) attempt(at time.Time, source string, right bool) (enrollment.Rule, bool) {
+	if m.locked {
+		m.failures++
+		return 0, false
+	}
+	if right {
+		m.consecutive = 0
+		delete(m.perSource, source)
+		return 0, true
+	}
+	m.failures++
+	m.consecutive++
+	m.perSource[source]++
+	m.rated = append(m.rated, at)
+	start := at.Truncate(m.window)
+	cur, prev := 0, 0
+	for _, t := range m.rated {
+		switch t.Truncate(m.window) {
+		case start:
+			cur++
+		case start.Add(-m.window):
+			prev++
+		}
+	}
+	share := max(0, 1-float64(at.Sub(start))/float64(m.window))
+	switch {
+	case m.consecutive >= m.threshold:
+		m.rule = enrollment.RuleConsecutive
+	case m.perSource[source] >= m.sourceThreshold:
+		m.rule = enrollment.RuleSource
+	case float64(cur)+float64(prev)*share >= float64(m.rateFailures):
+		m.rule = enrollment.RuleRate
+	default:
+		return 0, false
+	}
+	m.locked = true
+	return m.rule, false
+}
+
+type lockStep struct {
+	Wait   time.Duration
+	Source int
+	Right  bool
+}
+
+// TestLockoutMatchesModel drives random sequences of attempts (sources,
+// right and wrong passcodes, time moving on by up to half a window)
+// through a Service with small limits, and checks every answer, the lock
+// and its rule against lockModel.
+func TestLockoutMatchesModel(t *testing.T) {
+	genStep := gen.Struct(reflect.TypeOf(lockStep{}), map[string]gopter.Gen{
+		"Wait":   gen.Int64Range(0, int64(30*time.Second)).Map(func(n int64) time.Duration { return time.Duration(n) }),
+		"Source": gen.IntRange(0, 4),
+		"Right":  gen.Weighted([]gen.WeightedGen{{Weight: 1, Gen: gen.Const(true)}, {Weight: 2, Gen: gen.Const(false)}}),
+	})
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 300
+	p := gopter.NewProperties(params)
+	p.Property("the Service locks as the model does", prop.ForAll(func(steps []lockStep) string {
+		m := &lockModel{threshold: 6, sourceThreshold: 4, rateFailures: 7, window: time.Minute, perSource: map[string]int{}}
+		f := newFixture(t, func(c *enrollment.Config) {
+			c.Threshold, c.SourceThreshold, c.RateFailures, c.RateWindow = m.threshold, m.sourceThreshold, m.rateFailures, m.window
+		})
+		code := f.generate(t, "site")
+		for i, s := range steps {
+			f.clock.Advance(s.Wait)
+			src := fmt.Sprint("10.0.0.", s.Source)
+			input := wrong(code)
+			if s.Right {
+				input = code
+			}
+			err := f.svc.Verify(context.Background(), "site", input, src)
+			wasLocked := m.locked
+			rule, ok := m.attempt(f.clock.Now(), src, s.Right)
+			var ae *enrollment.AttemptError
+			switch {
+			case ok:
+				if err != nil {
+					return fmt.Sprintf("step %d (%+v): %v, want success", i, s, err)
+				}
+			case wasLocked:
+				if !errors.Is(err, enrollment.ErrLocked) || !errors.As(err, &ae) || ae.JustLocked {
+					return fmt.Sprintf("step %d (%+v): %v, want a counted ErrLocked", i, s, err)
+				}
+			default:
+				if !errors.Is(err, enrollment.ErrWrongPasscode) || !errors.As(err, &ae) || ae.JustLocked != (rule != 0) || ae.Rule != rule {
+					return fmt.Sprintf("step %d (%+v): %v (%+v), want wrong passcode locking by %v", i, s, err, ae, rule)
+				}
+			}
+		}
+		st, err := f.svc.Status(context.Background(), "site")
+		if err != nil || st.FailedAttempts != m.failures || (st.State == enrollment.StateLocked) != m.locked || st.LockRule != m.rule {
+			return fmt.Sprintf("status %+v, %v; model %d failures, locked %v by %v", st, err, m.failures, m.locked, m.rule)
+		}
+		if n := len(f.alert.sent()); (n == 1) != m.locked || n > 1 {
+			return fmt.Sprintf("%d alerts, locked %v", n, m.locked)
+		}
+		return ""
+	}, gen.SliceOf(genStep, reflect.TypeOf(lockStep{}))))
+	p.TestingRun(t)
+}
+
+// TestRuleString covers the rule names.
+func TestRuleString(t *testing.T) {
+	for r, want := range map[enrollment.Rule]string{
+		enrollment.RuleConsecutive: "consecutive", enrollment.RuleSource: "source", enrollment.RuleRate: "rate", 0: "Rule(0)", 9: "Rule(9)",
+	} {
+		if r.String() != want {
+			t.Errorf("Rule %d = %q, want %q", r, r.String(), want)
+		}
+	}
+}

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/mdmcred/mdmcred/internal/citest"
+)
+
+// TestRunSmall runs every operation and its floor a few times on each
+// route: what scripts/bench.sh runs at full size, checked in make test so
+// that it cannot rot. It asserts the report's shape, not its figures.
+func TestRunSmall(t *testing.T) {
+	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
+	if dsn == "" {
+		citest.Missing(t, "MDMCRED_POSTGRES_DSN is not set", "run scripts/with-postgres.sh go test ./store/postgres/... (or make unit)")
+	}
+	routes := []route{{"direct", dsn}, {"pgbouncer", os.Getenv("MDMCRED_PGBOUNCER_DSN")}}
+	var out bytes.Buffer
+	if err := run(context.Background(), &out, routes, 20, 1, 4, []int{1, 3}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| enroll (right passcode, one site) | direct | 1 |", "| PIN issue + verify | direct | 3 |",
+		"| TOTP verify | direct | 1 |", "| reset request | direct | 3 |"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
