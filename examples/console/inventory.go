@@ -82,6 +82,9 @@ func demoInventory(zone *time.Location) *inventory {
 				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 33, ResetTokenActive: true, PasscodeSet: true}},
 			{ID: "dev-legacy-1", Name: "Ben's old tablet", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "ben@example.com",
 				Platform: passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 28, PasscodeSet: true}},
+			// A Mac with escrowed secrets (escrowsdk.go).
+			{ID: "mac-1", Name: "Design MacBook Pro", Zone: zone,
+				Platform: passcode.Device{Platform: passcode.MacOS, AppleSilicon: true, OSVersion: "14.4", PasscodeSet: true}},
 		},
 		Users: []User{
 			{ID: "anna@example.com", Name: "Anna Nowak", Subject: otp.Subject{Roles: []string{"passcode-reset"}, Licenses: []string{"E5"},

@@ -82,6 +82,9 @@ func TestScreensOnPostgreSQL(t *testing.T) {
 		"PortalReset":           TestPortalMyDevicesAndReset,
 		"PortalPIN":             TestPortalOneTimePIN,
 		"Escaping":              TestHostileDeviceNameIsEscapedEverywhere,
+		"EscrowCard":            TestEscrowCardShowsSecretsByKindAndState,
+		"EscrowReveal":          TestEscrowRevealNeedsAReasonAndIsRecordedOnce,
+		"EscrowRotate":          TestEscrowRotateRunsTheLifecycle,
 	} {
 		t.Run(name, f)
 	}

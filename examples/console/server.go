@@ -81,7 +81,7 @@ func newApp(cfg appConfig) (*app, error) {
 		if n == "templates/layout.html" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs(a)).ParseFS(assets, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs(a)).ParseFS(assets, "templates/layout.html", "templates/partials/*.html", n)
 		if err != nil {
 			return nil, err
 		}
@@ -132,6 +132,9 @@ func (a *app) routes() {
 	m.HandleFunc("GET /admin/devices/{id}/reset", a.adminOnly(a.resetPage))
 	m.HandleFunc("POST /admin/devices/{id}/reset", a.adminOnly(a.resetPasscode))
 	m.HandleFunc("GET /admin/devices/{id}/events", a.adminOnly(a.eventsPage))
+	m.HandleFunc("GET /admin/devices/{id}/escrow", a.adminOnly(a.escrowPage))
+	m.HandleFunc("POST /admin/devices/{id}/escrow/reveal", a.adminOnly(a.revealEscrow))
+	m.HandleFunc("POST /admin/devices/{id}/escrow/rotate", a.adminOnly(a.rotateEscrow))
 	m.HandleFunc("GET /admin/sites/{site}", a.adminOnly(a.sitePage))
 	m.HandleFunc("POST /admin/sites/{site}/generate", a.adminOnly(a.generateSitePasscode))
 	m.HandleFunc("POST /admin/sites/{site}/disable", a.adminOnly(a.disableSite))
