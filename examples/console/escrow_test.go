@@ -300,3 +300,63 @@ func TestEscrowPagesEscapeHostileText(t *testing.T) {
 		t.Error("the hostile reason is not in the view history")
 	}
 }
+
+func TestEscrowRotatesAnHourAfterTheFirstView(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	ctx := context.Background()
+	rl := c.escrowRecords("mac-1", escrow.KindRecoveryLock)[0]
+	pin := c.escrowRecords("mac-1", escrow.KindDeviceLockPIN)[0]
+	c.reveal("mac-1", rl.ID, "first view")
+	c.reveal("mac-1", pin.ID, "first view")
+	c.clock.Advance(30 * time.Minute)
+	c.reveal("mac-1", rl.ID, "a later view does not move the deadline")
+	for _, tc := range []struct {
+		advance time.Duration
+		want    int
+	}{
+		{29 * time.Minute, 0}, // 59 minutes after the first view
+		{2 * time.Minute, 1},  // 61 minutes: the Recovery Lock password, once
+		{time.Minute, 0},      // already rotated; the PIN never is
+		{48 * time.Hour, 0},
+	} {
+		c.clock.Advance(tc.advance)
+		got, err := c.app.sdk.rotateDue(ctx)
+		if err != nil || len(got) != tc.want {
+			t.Fatalf("after %v more: %d rotations (%v), want %d", tc.advance, len(got), err, tc.want)
+		}
+		for _, r := range got {
+			if r.Kind != escrow.KindRecoveryLock || r.State != escrow.Active || r.Version != 2 || r.CreatedBy != escrow.ActorSystem {
+				t.Fatalf("rotation %+v", r)
+			}
+		}
+	}
+	h := c.escrowRecords("mac-1", escrow.KindRecoveryLock)
+	if len(h) != 2 || h[0].State != escrow.Rotated || h[1].State != escrow.Active {
+		t.Fatalf("history %+v", h)
+	}
+	if p := c.escrowRecords("mac-1", escrow.KindDeviceLockPIN); len(p) != 1 || p[0].State != escrow.Active {
+		t.Fatalf("lock PIN %+v", p)
+	}
+	c.signInAdmin() // the session went idle meanwhile
+	if body := c.get("/admin/devices/mac-1").Body; !strings.Contains(body, `Recovery Lock password: <span id="escrow-recovery-lock-password-state">active</span> (version 2)`) {
+		t.Error("the card does not show the rotated password")
+	}
+}
+
+func TestEscrowRotateEveryStopsWithItsContext(t *testing.T) {
+	c := newConsole(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { c.app.sdk.rotateEvery(ctx, time.Millisecond, c.app.log); close(done) }()
+	time.Sleep(20 * time.Millisecond)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("rotateEvery did not stop")
+	}
+	if strings.Contains(c.logText(), "escrow rotation") {
+		t.Fatalf("rotation errors: %s", c.logText())
+	}
+}

@@ -8,7 +8,9 @@ package main
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/netip"
+	"time"
 
 	"github.com/mdmcred/mdmcred/escrow"
 )
@@ -96,6 +98,12 @@ func (s *sdk) newSecret(ctx context.Context, deviceID, kind, actor string) (escr
 	if err != nil {
 		return escrow.Record{}, err
 	}
+	return s.carry(ctx, rec)
+}
+
+// carry runs a Generated secret through the simulated MDM channel, as
+// newSecret describes.
+func (s *sdk) carry(ctx context.Context, rec escrow.Record) (escrow.Record, error) {
 	commandID := "escrow-" + randomToken()
 	// The command is built at the moment it goes out: Deliver opens the
 	// secret for it, and nothing queued holds it in clear. The simulated
@@ -111,6 +119,44 @@ func (s *sdk) newSecret(ctx context.Context, deviceID, kind, actor string) (escr
 		return s.failSecret(ctx, rec, err)
 	}
 	return s.escrow.Acknowledge(ctx, commandID, channel)
+}
+
+// rotateDue starts the rotations that fell due by now (a secret viewed an
+// hour ago, escrow.DefaultRotateAfterView) and runs each through the
+// lifecycle on the simulated MDM channel, like an admin's Rotate. It
+// returns the new records, and stops at the first error.
+func (s *sdk) rotateDue(ctx context.Context) ([]escrow.Record, error) {
+	due, err := s.escrow.Due(ctx, s.now())
+	if err != nil {
+		return nil, err
+	}
+	var out []escrow.Record
+	for _, rot := range due {
+		rec, err := s.carry(ctx, rot.Record)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, rec)
+	}
+	return out, nil
+}
+
+// rotateEvery runs rotateDue every period until ctx is done, logging
+// errors (the next round retries: a rotation left open expires at its
+// stale deadline and falls due again).
+func (s *sdk) rotateEvery(ctx context.Context, period time.Duration, log *slog.Logger) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.rotateDue(ctx); err != nil && ctx.Err() == nil {
+				log.Error("escrow rotation", "err", err)
+			}
+		}
+	}
 }
 
 // failSecret retires a generated secret whose command could not be built,

@@ -120,6 +120,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	go s.rotateEvery(ctx, time.Minute, logger) // escrowed secrets due for rotation (escrowsdk.go)
 	adminPass, portalPass := randomToken()[:16], randomToken()[:16]
 	a, err := newApp(appConfig{SDK: s, Inventory: demoInventory(zone), Zone: zone, Logger: logger,
 		AdminPassword: adminPass, PortalPassword: portalPass})

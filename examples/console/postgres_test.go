@@ -85,6 +85,7 @@ func TestScreensOnPostgreSQL(t *testing.T) {
 		"EscrowCard":            TestEscrowCardShowsSecretsByKindAndState,
 		"EscrowReveal":          TestEscrowRevealNeedsAReasonAndIsRecordedOnce,
 		"EscrowRotate":          TestEscrowRotateRunsTheLifecycle,
+		"EscrowRotateAfterView": TestEscrowRotatesAnHourAfterTheFirstView,
 	} {
 		t.Run(name, f)
 	}
