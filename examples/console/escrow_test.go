@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -10,6 +13,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leanovate/gopter"
+	"github.com/leanovate/gopter/gen"
+	"github.com/leanovate/gopter/prop"
 
 	"github.com/mdmcred/mdmcred/escrow"
 )
@@ -358,5 +365,106 @@ func TestEscrowRotateEveryStopsWithItsContext(t *testing.T) {
 	}
 	if strings.Contains(c.logText(), "escrow rotation") {
 		t.Fatalf("rotation errors: %s", c.logText())
+	}
+}
+
+// revealAttempt is one Reveal request of the property below.
+type revealAttempt struct {
+	Kind      int // 0: the lock PIN, 1: the Recovery Lock password
+	Reason    string
+	CSRF      bool // with the session's token
+	OwnDevice bool // on the card of the secret's device
+}
+
+// For any sequence of Reveal requests (any reason, with or without the
+// CSRF token, on the secret's card or another's), the views recorded are
+// exactly the ones shown: one event per secret shown, with the reason as
+// given, none for a refusal, and no shown secret in the logs or events.
+func TestEscrowEveryViewRecordedExactlyOnce(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	recs := []escrow.Record{c.escrowRecords("mac-1", escrow.KindDeviceLockPIN)[0], c.escrowRecords("mac-1", escrow.KindRecoveryLock)[0]}
+	formats := []*regexp.Regexp{pinRe, recoveryLockRe}
+	genAttempt := gopter.CombineGens(gen.IntRange(0, 1), gen.OneGenOf(gen.AnyString(), gen.AlphaString(), gen.Const(""), gen.Const(" ")),
+		gen.Bool(), gen.Bool()).Map(func(v []any) revealAttempt {
+		return revealAttempt{Kind: v[0].(int), Reason: v[1].(string), CSRF: v[2].(bool), OwnDevice: v[3].(bool)}
+	})
+	params := gopter.DefaultTestParameters()
+	params.MinSuccessfulTests = 25
+	p := gopter.NewProperties(params)
+	p.Property("every view is recorded exactly once, no refusal is", prop.ForAll(func(attempts []revealAttempt) string {
+		before := len(c.escrowViews("mac-1"))
+		var shown []string
+		var reasons []string
+		for _, at := range attempts {
+			device := "dev-do-1"
+			if at.OwnDevice {
+				device = "mac-1"
+			}
+			form := url.Values{"record": {recs[at.Kind].ID}, "reason": {at.Reason}}
+			if at.CSRF {
+				form.Set("csrf", c.csrf("/admin/devices/mac-1"))
+			}
+			pg := c.postRaw("/admin/devices/"+device+"/escrow/reveal", form)
+			sec := text(pg.Body, "revealed-secret")
+			switch {
+			case pg.Status == http.StatusOK:
+				if !at.CSRF || !at.OwnDevice || !formats[at.Kind].MatchString(sec) {
+					return fmt.Sprintf("shown %+v", at)
+				}
+				shown, reasons = append(shown, sec), append(reasons, strings.TrimSpace(at.Reason))
+			case strings.Contains(pg.Body, `id="revealed-secret"`):
+				return fmt.Sprintf("refused (%d) but shown: %+v", pg.Status, at)
+			case at.CSRF && at.OwnDevice && strings.TrimSpace(at.Reason) != "" && pg.Status != http.StatusUnprocessableEntity:
+				return fmt.Sprintf("a good request refused with %d: %+v", pg.Status, at)
+			}
+		}
+		views := c.escrowViews("mac-1")[before:]
+		if len(views) != len(shown) {
+			return fmt.Sprintf("%d shown, %d recorded", len(shown), len(views))
+		}
+		for i, v := range views {
+			if v.Reason != reasons[i] || v.Actor != adminID || !v.Source.IsValid() {
+				return fmt.Sprintf("view %d: %+v", i, v)
+			}
+			for _, s := range shown {
+				if strings.Contains(fmt.Sprintf("%+v", v), s) {
+					return "secret in an event"
+				}
+			}
+		}
+		logs := c.logText()
+		for _, s := range shown {
+			if strings.Contains(logs, s) {
+				return "secret in the logs"
+			}
+		}
+		return ""
+	}, gen.SliceOfN(6, genAttempt)))
+	p.TestingRun(t)
+	if len(c.escrowViews("mac-1")) == 0 {
+		t.Fatal("no request was shown a secret: the property saw refusals only")
+	}
+}
+
+// Everything the escrow page holds prints without the secret it shows:
+// the revealed value stays an escrow.Secret until the template reveals it.
+func TestEscrowPageViewIsRedacted(t *testing.T) {
+	const s = "Secret-Recovery-Lock-1234"
+	v := escrowPageView{Revealed: &revealedSecret{Label: "Recovery Lock password", Version: 1, Secret: escrow.NewSecret(s)}}
+	var logged bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("view", "v", v, "r", *v.Revealed)
+	js, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := []string{logged.String(), string(js)}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x"} {
+		outs = append(outs, fmt.Sprintf(verb, v), fmt.Sprintf(verb, *v.Revealed))
+	}
+	for _, out := range outs {
+		if strings.Contains(out, s) || strings.Contains(out, fmt.Sprintf("%x", s)) {
+			t.Fatalf("secret in %q", out)
+		}
 	}
 }
