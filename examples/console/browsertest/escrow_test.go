@@ -30,7 +30,7 @@ func TestEscrowInChromium(t *testing.T) {
 			t.Fatalf("card lacks %q:\n%s", want, card)
 		}
 	}
-	b.shot("6-escrowed-secrets")
+	b.shot("escrow-secrets")
 
 	// The reason is required: the browser keeps the form, nothing is shown
 	// or recorded.
@@ -56,7 +56,7 @@ func TestEscrowInChromium(t *testing.T) {
 	if !strings.Contains(views, "admin@example.com\t127.0.0.1\tRecovery Lock password version 1\tTicket 4711: Mac stuck in recovery") {
 		t.Fatalf("view history:\n%q", views)
 	}
-	b.shot("6-escrow-revealed")
+	b.shot("escrow-revealed")
 
 	// Back on the card, the history has the view and the secret is gone.
 	b.submit(link("Back to the device"))
