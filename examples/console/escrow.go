@@ -231,6 +231,15 @@ func (a *app) rotateEscrow(w http.ResponseWriter, r *http.Request, s *session) {
 		a.renderEscrow(w, r, s, http.StatusUnprocessableEntity, d, escrowPageView{Error: "This kind of secret cannot be rotated from the console."})
 		return
 	}
+	hist, err := a.sdk.escrowHistory(r.Context(), d.ID)
+	if err != nil {
+		a.fail(w, err)
+		return
+	}
+	if len(hist[kind]) == 0 {
+		a.renderEscrow(w, r, s, http.StatusUnprocessableEntity, d, escrowPageView{Error: "This device has no " + info.Label + " to rotate."})
+		return
+	}
 	rec, err := a.sdk.newSecret(r.Context(), d.ID, kind, s.User)
 	switch {
 	case err == nil:

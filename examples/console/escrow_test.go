@@ -252,8 +252,15 @@ func TestEscrowRotateRunsTheLifecycle(t *testing.T) {
 	if !recoveryLockRe.MatchString(newSec) || newSec == oldSec {
 		t.Fatalf("new password %q (old %q)", newSec, oldSec)
 	}
-	if !strings.Contains(c.get("/admin/devices/mac-1").Body, `name="record" value="`+h[1].ID+`"`) {
-		t.Error("the Reveal form does not show the active version")
+	card := c.get("/admin/devices/mac-1").Body
+	if !strings.Contains(card, `<option value="`+h[1].ID+`" selected>version 2 (active)</option>`) ||
+		!strings.Contains(card, `<option value="`+h[0].ID+`">version 1 (rotated)</option>`) {
+		t.Error("the Reveal form does not offer the active version first and the rotated one")
+	}
+	// The rotated version stays revealable (a device that applied a command
+	// late uses it) until retention purges it.
+	if got := text(c.reveal("mac-1", h[0].ID, "the device still has the old one").Body, "revealed-secret"); got != oldSec {
+		t.Fatalf("rotated version revealed %q, want %q", got, oldSec)
 	}
 	if strings.Contains(c.logText(), newSec) || strings.Contains(c.logText(), oldSec) {
 		t.Fatal("secret in the logs")
@@ -268,6 +275,7 @@ func TestEscrowRotateRunsTheLifecycle(t *testing.T) {
 	}{
 		{"lock PIN", escrow.KindDeviceLockPIN, nil, http.StatusUnprocessableEntity, "cannot be rotated from the console"},
 		{"unknown kind", "no-such-kind", nil, http.StatusUnprocessableEntity, "cannot be rotated from the console"},
+		{"a kind the device has none of", escrow.KindAdminPassword, nil, http.StatusUnprocessableEntity, "This device has no Local admin password to rotate."},
 		{"already being set", escrow.KindRecoveryLock, func() {
 			if _, err := c.app.sdk.escrow.Generate(context.Background(), "mac-1", escrow.KindRecoveryLock, adminID); err != nil {
 				t.Fatal(err)
@@ -467,4 +475,65 @@ func TestEscrowPageViewIsRedacted(t *testing.T) {
 			t.Fatalf("secret in %q", out)
 		}
 	}
+}
+
+// The Reveal and Rotate forms answer any input with the page or a
+// refusal, never a server error; only an answer that shows a secret adds a
+// view, and only a successful Rotate adds a record.
+func FuzzEscrowForms(f *testing.F) {
+	for _, s := range []struct{ device, record, reason, kind string }{
+		{"mac-1", "", "Ticket 4711", escrow.KindRecoveryLock},
+		{"mac-1", "", "", escrow.KindDeviceLockPIN},
+		{"mac-1", "", " \t ", "no-such-kind"},
+		{"mac-1", "0123456789abcdef0123456789abcdef", "unlock\x00now", ""},
+		{"dev-do-1", "", "\u202e", escrow.KindAdminPassword},
+		{"no-such-device", "x", strings.Repeat("x", escrow.MaxReasonLen+1), "\xff"},
+	} {
+		f.Add(s.device, s.record, s.reason, s.kind, true)
+	}
+	c := newConsole(f)
+	c.signInAdmin()
+	token := c.csrf("/admin/")
+	pin := c.escrowRecords("mac-1", escrow.KindDeviceLockPIN)[0].ID
+	f.Fuzz(func(t *testing.T, device, record, reason, kind string, usePIN bool) {
+		if usePIN && record == "" {
+			record = pin
+		}
+		// Every event of the Mac: the only device with secrets to view.
+		events := func() int {
+			e, err := c.app.sdk.escrow.Events(context.Background(), escrow.EventQuery{DeviceID: "mac-1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for _, x := range e {
+				if x.Type == escrow.EventViewed {
+					n++
+				}
+			}
+			return n
+		}
+		before := events()
+		resp, err := c.client.PostForm(c.srv.URL+"/admin/devices/"+url.PathEscape(device)+"/escrow/reveal",
+			url.Values{"csrf": {token}, "record": {record}, "reason": {reason}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Fatalf("reveal %q %q %q: status %d", device, record, reason, resp.StatusCode)
+		}
+		if views := events() - before; views != 0 && (resp.StatusCode != http.StatusOK || views != 1) {
+			t.Fatalf("reveal answered %d and recorded %d views", resp.StatusCode, views)
+		}
+		resp, err = c.client.PostForm(c.srv.URL+"/admin/devices/"+url.PathEscape(device)+"/escrow/rotate",
+			url.Values{"csrf": {token}, "kind": {kind}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Fatalf("rotate %q %q: status %d", device, kind, resp.StatusCode)
+		}
+	})
 }
