@@ -80,4 +80,18 @@ func TestEscrowInChromium(t *testing.T) {
 	if h := b.text(`//h2[@id="revealed-heading"]`); h != "Recovery Lock password (version 2, active)" {
 		t.Fatalf("revealed heading %q", h)
 	}
+
+	// The rotated version stays revealable, chosen by its version.
+	if got := b.attr("Version of the Recovery Lock password to reveal", `options[1].text`); got != "version 1 (rotated)" {
+		t.Fatalf("second version offered: %q", got)
+	}
+	_ = b.attr("Version of the Recovery Lock password to reveal", `selectedIndex = 1`)
+	b.typeIn("Reason for viewing the Recovery Lock password", "device applied the old one")
+	b.submit(button("Reveal Recovery Lock password"))
+	if old := b.text(`//output[@id="revealed-secret"]`); old != secret {
+		t.Fatalf("version 1 revealed %q, want %q", old, secret)
+	}
+	if n := strings.Count(b.text(`//table[@id="escrow-views"]`), "admin@example.com"); n != 3 {
+		t.Fatalf("%d views in the history, want 3", n)
+	}
 }
