@@ -23,8 +23,9 @@
 //     these credentials (ClearPasscode, DeviceLock with a PIN, Lost Mode,
 //     Recovery Lock, the local admin password), with secrets filled in only
 //     at delivery, and the device's results typed for the reset lifecycle;
-//     the nested module apple/nanomdm plugs it into a NanoMDM server. See
-//     docs/apple.md.
+//     the nested module apple/nanomdm plugs it into a NanoMDM server, with
+//     the escrow package as the source of PINs and Recovery Lock passwords
+//     (its EscrowSource). See docs/apple.md.
 //   - [github.com/mdmcred/mdmcred/otp]: RFC 4226 HOTP, RFC 6238 TOTP, and
 //     single-use portal PINs with an eligibility check.
 //   - [github.com/mdmcred/mdmcred/escrow]: device-administration secrets

@@ -41,9 +41,11 @@ import (
 // type information of every production package from the compiler's export
 // data (go list -export, read with go/importer: standard library only) and
 // walks every exported named type's structure, unexported fields included.
-// A type is secret-bearing if it reaches a secret.String, secret.Bytes or
-// secret.Keys (every domain alias of them), a byte slice or array, or a
-// string field whose name says it holds a secret. It reaches what its
+// A type is secret-bearing if it reaches a secret.String, secret.Bytes,
+// secret.Keys or secret.Uint64 (every domain alias of them), a byte slice or
+// array, a string field whose name says it holds a secret, or an integer
+// field named as a MAC or tag (a truncated MAC is as good as the code it
+// authenticates: servicepass.Payload once printed its uint64 MAC). It reaches what its
 // fields, pointers, slices, arrays and maps hold, what a sync/atomic.Pointer
 // points at, and what a function value returns: a type may hide material
 // behind a closure (otp.Key does) or an atomic pointer (notify.Recorder
@@ -88,11 +90,22 @@ var notSecret = map[string]string{
 	module + "/keyfile.set.retired":      "retired key IDs, not key material",
 	module + "/keyfile.Ring.retired":     "retired key IDs, not key material",
 	// The device state file holds used serials, counters and times, no key.
-	module + "/servicepass.FileStore.base": "SHA-256 of the state file last read (its checksum), not key material",
+	module + "/servicepass.FileStore.base":      "SHA-256 of the state file last read (its checksum), not key material",
+	module + "/servicepass.FileStore.cacheData": "the state file's bytes as last written: used codes' key IDs, serials and 32 MAC bits, counters, times; no key",
+	module + "/servicepass.FileStore.readBuf":   "the state file's bytes as last read (as cacheData)",
+	module + "/servicepass.FileStore.spare":     "a spare buffer for encoding the state file (as cacheData)",
 }
 
 // secretName matches the names of string fields that hold a secret.
 var secretName = regexp.MustCompile(`(?i)(password|passwd|secret|pepper|masterkey|privatekey|apikey|token)|^(key|code|pin|passcode|otp)$`)
+
+// secretIntName matches the names of integer fields that hold a secret: a
+// truncated MAC.
+var secretIntName = regexp.MustCompile(`(?i)^(mac|tag|mac\d*|tag\d*)$`)
+
+// markerInt is planted in every secret-bearing integer field (50 bits, as a
+// code's MAC); leaks looks for its decimal and hex spellings.
+const markerInt uint64 = 0x2A5F1C2B9D7E3
 
 // redactCase is one type to print every way.
 type redactCase struct {
@@ -236,7 +249,7 @@ func reaches(t types.Type, field, owner string, seen map[types.Type]bool) string
 			return ""
 		}
 		p := obj.Pkg().Path()
-		if p == module+"/internal/secret" && (obj.Name() == "String" || obj.Name() == "Bytes" || obj.Name() == "Keys") {
+		if p == module+"/internal/secret" && (obj.Name() == "String" || obj.Name() == "Bytes" || obj.Name() == "Keys" || obj.Name() == "Uint64") {
 			return "a secret." + obj.Name() + " (" + owner + ")"
 		}
 		if isBytes(t.Underlying()) {
@@ -266,6 +279,9 @@ func reaches(t types.Type, field, owner string, seen map[types.Type]bool) string
 	case *types.Basic:
 		if t.Kind() == types.String && secretName.MatchString(field) {
 			return "a string named " + field + " (" + owner + ")"
+		}
+		if t.Info()&types.IsInteger != 0 && secretIntName.MatchString(field) {
+			return "an integer named " + field + " (" + owner + ")"
 		}
 	case *types.Pointer:
 		return reaches(t.Elem(), field, owner, seen)
@@ -318,6 +334,7 @@ var (
 	secretString = reflect.TypeFor[secret.String]()
 	secretKeys   = reflect.TypeFor[secret.Keys]()
 	secretBytes  = reflect.TypeFor[secret.Bytes]()
+	secretUint64 = reflect.TypeFor[secret.Uint64]()
 )
 
 // plant sets every secret-bearing field reachable from v (which must be
@@ -337,6 +354,9 @@ func plant(v reflect.Value, field, owner string, depth int) int {
 		return 1
 	case t == secretBytes:
 		v.Set(reflect.ValueOf(secret.NewBytes([]byte(marker))))
+		return 1
+	case t == secretUint64:
+		v.Set(reflect.ValueOf(secret.NewUint64(markerInt)))
 		return 1
 	case t.PkgPath() == "sync/atomic" && strings.HasPrefix(t.Name(), "Pointer["):
 		// Plant in a new *T and Store it: fmt sees only the atomic
@@ -375,6 +395,16 @@ func plant(v reflect.Value, field, owner string, depth int) int {
 	case reflect.String:
 		if secretName.MatchString(field) {
 			v.SetString(marker)
+			return 1
+		}
+	case reflect.Uint, reflect.Uint64, reflect.Uint32, reflect.Uint16, reflect.Uint8, reflect.Uintptr:
+		if secretIntName.MatchString(field) {
+			v.SetUint(markerInt & (1<<(8*t.Size()) - 1))
+			return 1
+		}
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Int16, reflect.Int8:
+		if secretIntName.MatchString(field) {
+			v.SetInt(int64(markerInt & (1<<(8*t.Size()-1) - 1)))
 			return 1
 		}
 	case reflect.Struct:
@@ -442,6 +472,10 @@ func leaks(out string) []string {
 		"go bytes":   strings.Join(goHex, ", "),
 		"go bytes 2": strings.Join(goHex, ","),
 		"unicode":    strings.Trim(fmt.Sprintf("%+q", marker), `"`),
+		"integer":    fmt.Sprint(markerInt),
+		"int hex":    fmt.Sprintf("%x", markerInt),
+		"int HEX":    fmt.Sprintf("%X", markerInt),
+		"int octal":  fmt.Sprintf("%o", markerInt),
 	}
 	var found []string
 	for name, enc := range encodings {
@@ -514,6 +548,7 @@ func TestLeaksDetectsEveryEncoding(t *testing.T) {
 		fmt.Sprintf("%#v", raw), string(raw), fmt.Sprintf("%q", raw), fmt.Sprintf("%x", marker),
 		fmt.Sprintf("%+v", struct{ k []byte }{raw}), fmt.Sprintf("%v", map[uint8][]byte{1: raw}),
 		string(must(json.Marshal(raw))), string(must(json.Marshal(marker))),
+		fmt.Sprintf("%v", struct{ mac uint64 }{markerInt}), fmt.Sprintf("%#x", markerInt), string(must(json.Marshal(markerInt))),
 	} {
 		if leaks(out) == nil {
 			t.Errorf("leaks missed the marker in %s", out)
@@ -541,6 +576,7 @@ func otherCases() []redactCase {
 		add[keyfile.Ring](),
 		add[keyfile.Set](),
 		add[escrow.Config](),
+		add[escrow.Delivery](),
 		add[escrow.Kind](),
 		add[escrow.Service](),
 		add[notify.Inline](),
@@ -560,6 +596,7 @@ func otherCases() []redactCase {
 		add[servicepass.Issuer](),
 		add[servicepass.IssuerConfig](),
 		add[servicepass.MasterKey](),
+		add[servicepass.Payload](),
 		add[servicepass.Provisioning](),
 		add[servicepass.Response](),
 		add[servicepass.Verifier](),

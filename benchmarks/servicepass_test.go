@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/secret"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
@@ -141,7 +142,7 @@ func BenchmarkServicePassVerify(b *testing.B) {
 	msg, key := macInput(p), f.key.Bytes()
 	var want [8]byte
 	for i := range want {
-		want[i] = byte(p.MAC >> (56 - 8*i))
+		want[i] = byte(p.MAC.Reveal() >> (56 - 8*i))
 	}
 	b.Run("Floor/HMACNew", func(b *testing.B) {
 		var sum [sha256.Size]byte
@@ -190,15 +191,15 @@ func TestFloorComputesTheSameMAC(t *testing.T) {
 		}
 		h := hmac.New(sha256.New, f.key.Bytes())
 		h.Write(macInput(p))
-		if got := tag50(h.Sum(nil)); got != p.MAC {
-			t.Fatalf("crypto/hmac tag %x, code's tag %x", got, p.MAC)
+		if got := tag50(h.Sum(nil)); got != p.MAC.Reveal() {
+			t.Fatalf("crypto/hmac tag %x, code's tag %x", got, p.MAC.Reveal())
 		}
 		if _, err := f.v.Verify(code, f.now); err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
 	}
 	p, _ := servicepass.Decode(f.codes(t, 1)[0])
-	p.MAC ^= 1
+	p.MAC = secret.NewUint64(p.MAC.Reveal() ^ 1)
 	if _, err := f.v.Verify(p.Canonical(), f.now); err == nil {
 		t.Fatal("Verify accepted a wrong tag")
 	}

@@ -23,6 +23,11 @@
 //   - [Service.Sent] records the command's ID; the device's answer is
 //     reported by that ID: [Service.Acknowledge] makes it Active (and the
 //     previous one Rotated), [Service.Fail] Failed.
+//   - An MDM channel that knows the command and the device asking, not the
+//     record (apple/nanomdm's EscrowSource), delivers with
+//     [Service.DeliverCommand] (which also opens the kind's Active secret,
+//     for a command that must prove it, as SetRecoveryLock does) and checks
+//     a device's answer is for its own command with [Service.ByCommand].
 //
 // For a secret the device or an agent sets itself (a FileVault key, an
 // agent's password), call [Service.Report]: it is Active at once.

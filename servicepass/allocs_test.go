@@ -9,8 +9,10 @@ import (
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
-// TestVerifyAllocs: Verify on the memory store does not allocate once warm
-// (the use log at its size, the map grown), also with the window and
+// TestVerifyAllocs: Verify on the memory store allocates only the call
+// record that carries the transition's outcome out of the store's update
+// and its method value (issue 22: no pooled struct carries results), once
+// warm (the use log at its size, the map grown), also with the window and
 // use-log bookkeeping of issue 13. It is built without the race detector
 // only, like otp's TestZeroAllocs: the instrumentation allocates.
 func TestVerifyAllocs(t *testing.T) {
@@ -38,7 +40,7 @@ func TestVerifyAllocs(t *testing.T) {
 		}
 		i++
 	})
-	if n != 0 {
-		t.Fatalf("Verify allocates %v times per call", n)
+	if n > 2 {
+		t.Fatalf("Verify allocates %v times per call, want at most 2", n)
 	}
 }

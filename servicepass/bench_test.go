@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -144,4 +147,110 @@ func BenchmarkVerifyFileStore(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkFileStoreAtFloor is Verify on a FileStore holding 100 and 2,000
+// use records beside its floor, in one run (issue 22): "Verify" verifies a
+// code with a wrong MAC under a lockout that never engages, so that every
+// call counts a failure and saves a state of constant size; "Floor" reads
+// the state file and writes the same bytes the way a save does (temporary
+// file, fsync, rename, directory fsync), with no lock, decoding or
+// deciding. The ratio is what the state encoding and the lock cost.
+func BenchmarkFileStoreAtFloor(b *testing.B) {
+	for _, used := range []int{100, 2000} {
+		f := newFixture(b)
+		path := filepath.Join(b.TempDir(), "state")
+		fs, err := servicepass.OpenFileStore(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		keys, err := f.is.DeviceKeys(benchDevice)
+		if err != nil {
+			b.Fatal(err)
+		}
+		v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: benchDevice, Mode: servicepass.DeviceOwner, Keys: keys,
+			Store: fs, Location: time.UTC, Lockout: servicepass.Lockout{Free: 1 << 30, Backoff: time.Minute}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		// Fill the record with used codes, in one save: the codes are
+		// verified on a memory store whose state is then written here.
+		mem := servicepass.NewMemDeviceStore()
+		mv, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: benchDevice, Mode: servicepass.DeviceOwner, Keys: keys,
+			Store: mem, Location: time.UTC})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var wrong string
+		for n := 0; n < used; {
+			c := f.issue(b, servicepass.Request{DeviceID: benchDevice, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock,
+				ExpiresAt: t0.Add(24 * time.Hour)}).Code.Reveal()
+			if _, err := mv.Verify(c, t0); err == nil {
+				n++
+			}
+			wrong = c
+		}
+		var filled servicepass.DeviceState
+		_ = mem.Update(func(s *servicepass.DeviceState) bool { filled = s.Clone(); return false })
+		if err := fs.Update(func(s *servicepass.DeviceState) bool { *s = filled; return true }); err != nil {
+			b.Fatal(err)
+		}
+		p, _ := servicepass.Decode(wrong)
+		p.MAC = flipTag(p.MAC, 1)
+		wrong = p.Canonical()
+		b.Run(fmt.Sprintf("used=%d/Verify", used), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := v.Verify(wrong, t0); !errors.Is(err, servicepass.ErrInvalid) {
+					b.Fatal(err)
+				}
+			}
+		})
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("used=%d/Floor", used), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := floorSave(path); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(data)), "file-bytes")
+		})
+		_ = fs.Close()
+	}
+}
+
+// floorSave reads the file at path and writes its bytes back as a save
+// does: a temporary file in the same directory, fsync, rename, fsync of
+// the directory.
+func floorSave(path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

@@ -303,12 +303,13 @@ type challengeSlot struct {
 	void     bool // the last challenge was voided by failures
 	expired  bool // the last challenge expired unused
 	value    uint64
+	text     string // display form, for the use log
 	made     time.Time
 	lifetime time.Duration
 	clock    func() time.Time
 	failures int
 	macs     []*macState // by keyEntry.index, made on first use
-	op       responseOp
+	msg      [10]byte    // the MAC message's scratch
 }
 
 // NewChallenge makes a new challenge for a challenge-bound code and makes
@@ -341,29 +342,36 @@ func (v *Verifier) NewChallenge(opts ChallengeOptions) (Challenge, error) {
 	defer sl.mu.Unlock()
 	if sl.macs == nil {
 		sl.macs = make([]*macState, v.nkeys)
-		sl.op.v = v
-		sl.op.fn = sl.op.apply
 	}
-	sl.out, sl.void, sl.expired, sl.value, sl.made, sl.lifetime, sl.clock, sl.failures =
-		true, false, false, c.v, opts.Clock(), opts.Lifetime, opts.Clock, 0
+	sl.out, sl.void, sl.expired, sl.value, sl.text, sl.made, sl.lifetime, sl.clock, sl.failures =
+		true, false, false, c.v, c.String(), opts.Clock(), opts.Lifetime, opts.Clock, 0
 	return c, nil
 }
 
-// responseOp carries one response verification through the store's
-// update; one per Verifier, used under challengeSlot.mu, with its update
-// function bound once so that the hot path does not allocate.
-type responseOp struct {
-	v       *Verifier
-	fn      func(*DeviceState) bool
-	macOK   bool
+// responseInput is a typed response as the transition sees it: its header
+// fields, whether its MAC matched the outstanding challenge (computed
+// outside the state lock) and the challenge's display form.
+type responseInput struct {
 	actions Actions
 	mode    Mode
 	keyID   uint8
-	now     time.Time
-	ran     bool
-	grant   Grant
-	err     error
-	msg     [10]byte
+	macOK   bool
+	text    string
+}
+
+// responseCall runs one response's transition inside the store's update.
+type responseCall struct {
+	v   *Verifier
+	in  responseInput
+	now time.Time
+	ran bool
+	out outcome
+}
+
+func (c *responseCall) run(s *DeviceState) bool {
+	c.ran = true
+	c.out = c.v.stepResponse(s, &c.in, c.now)
+	return c.out.changed
 }
 
 // VerifyResponse checks a challenge-bound code against the outstanding
@@ -406,9 +414,8 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 		sl.out, sl.expired = false, true
 		return Grant{}, ErrChallengeExpired
 	}
-	op := &sl.op
-	op.keyID, op.actions, op.mode = uint8(header>>9), Actions(header>>1), Mode(header&1)
-	e := v.keys[op.keyID]
+	in := responseInput{keyID: uint8(header >> 9), actions: Actions(header >> 1), mode: Mode(header & 1), text: sl.text}
+	e := v.keys[in.keyID]
 	if e == nil {
 		return Grant{}, ErrUnknownKey
 	}
@@ -417,20 +424,20 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 		ms = newLabeledMACState(e.key, responseLabel, v.deviceID)
 		sl.macs[e.index] = ms
 	}
-	responseMessage(&op.msg, sl.value, op.keyID, op.actions, op.mode)
-	tag := ms.first64(op.msg[:]) >> (64 - ResponseMACBits)
-	op.macOK, op.now, op.ran, op.grant, op.err = macEqual(tag, mac), now, false, Grant{}, nil
-	serr := v.store.Update(op.fn) // a failed save still leaves the change in memory
-	if !op.ran {
+	responseMessage(&sl.msg, sl.value, in.keyID, in.actions, in.mode)
+	tag := ms.first64(sl.msg[:]) >> (64 - ResponseMACBits)
+	in.macOK = macEqual(tag, mac)
+	c := &responseCall{v: v, in: in, now: now}
+	serr := v.store.Update(c.run) // a failed save still leaves the change in memory
+	if !c.ran {
 		// The store broke its contract: decide on a fresh state, so that
 		// the outstanding challenge alone stands between a guess and a
 		// grant.
 		var scratch DeviceState
-		op.fn(&scratch)
+		c.run(&scratch)
 	}
-	g, err := op.grant, op.err
-	op.err = nil
-	if serr != nil && op.ran {
+	g, err := c.out.grant, c.out.err
+	if serr != nil && c.ran {
 		// Never silent: the grant or refusal says the state was not saved.
 		// A response grant stays non-degraded (a response cannot be
 		// replayed, whatever the state remembers).
@@ -452,47 +459,48 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 	return g, err
 }
 
-// apply is the atomic part of VerifyResponse, run under the store's lock.
+// stepResponse is the transition of a typed response: from the state s,
+// the response in and the device time now to the next state (s, changed in
+// place) and the outcome, with the checks of [Verifier.VerifyResponse] from
+// the lockout on in the documented order (docs/servicepass-format.md §11:
+// lockout, MAC, mode, grant). The challenge's own bookkeeping (used, void,
+// expired) stays with VerifyResponse: it lives in memory only.
 //
-// It reads and writes the lockout (Failures, LastFailure, LockedUntil) and
-// the privileged window exactly as Verify does; it never touches the clock
-// high-water mark or the use records (a response has no expiry and cannot
-// be replayed). A damaged or lost state is recovered as Verify recovers it
+// It reads and writes the lockout (Failures, LastFailure, LockedUntil),
+// the privileged window and the use log exactly as Verify does; it never
+// touches the clock high-water mark or the use records (a response has no
+// expiry and cannot be replayed). A damaged or lost state is recovered as Verify recovers it
 // (the revert duty of every reversible action included), and the grant
 // opens the window through the same openWindow as a code's grant.
-func (op *responseOp) apply(s *DeviceState) bool {
-	op.ran = true
-	v, now := op.v, op.now
+func (v *Verifier) stepResponse(s *DeviceState, in *responseInput, now time.Time) outcome {
 	changed := false
 	if v.lost(s) {
 		v.recoverDamage(s, now)
 		changed = true
 	}
-	if err := v.lockout(s, now); err != nil {
-		op.err = err
-		return changed
+	if moved, err := v.lockout(s, now); err != nil {
+		return outcome{err: err, changed: changed || moved}
+	} else if moved {
+		changed = true
 	}
-	if !op.macOK {
+	if !in.macOK {
 		v.fail(s, now)
-		op.err = ErrInvalid
-		return true
+		return outcome{err: ErrInvalid, changed: true}
 	}
-	if op.mode != v.mode {
-		op.err = fmt.Errorf("%w: response is for %v, device is %v", ErrMode, op.mode, v.mode)
-		return changed
+	if in.mode != v.mode {
+		return outcome{err: fmt.Errorf("%w: response is for %v, device is %v", ErrMode, in.mode, v.mode), changed: changed}
 	}
-	if err := CheckRules(op.mode, op.actions); err != nil {
-		op.err = fmt.Errorf("%w: %w", ErrMode, err)
-		return changed
+	if err := CheckRules(in.mode, in.actions); err != nil {
+		return outcome{err: fmt.Errorf("%w: %w", ErrMode, err), changed: changed}
 	}
 	s.Failures, s.LastFailure, s.LockedUntil = 0, time.Time{}, time.Time{}
-	v.openWindow(s, op.actions, now)
-	op.grant = Grant{
-		Actions:   op.actions,
-		Scope:     ScopeOf(op.mode, op.actions),
-		Mode:      op.mode,
-		KeyID:     op.keyID,
+	v.openWindow(s, in.actions, now)
+	s.logUse(UseEntry{KeyID: in.keyID, Challenge: in.text, At: now.UTC()})
+	return outcome{changed: true, grant: Grant{
+		Actions:   in.actions,
+		Scope:     ScopeOf(in.mode, in.actions),
+		Mode:      in.mode,
+		KeyID:     in.keyID,
 		WindowEnd: s.Window.End,
-	}
-	return true
+	}}
 }

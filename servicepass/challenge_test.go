@@ -617,3 +617,28 @@ func ExampleVerifier_NewChallenge() {
 	// SetPassword false <nil>
 	// servicepass: no outstanding challenge; show a new one
 }
+
+// TestResponseMACHighBits: the response MAC is compared on all of its 56
+// bits. Every one of the 63 responses that differ from the genuine one only
+// in MAC bits 50 to 55 fails the MAC (defect: they were compared through
+// the 50-bit code mask and all granted).
+func TestResponseMACHighBits(t *testing.T) {
+	f := newFixture(t)
+	v := f.verifier(t, "d", servicepass.DeviceOwner, servicepass.NewMemDeviceStore())
+	granted := 0
+	for hi := uint64(1); hi < 64; hi++ {
+		_, r := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.AllowFactoryReset, servicepass.ChallengeOptions{})
+		flipped := servicepass.FlipResponseMAC(r.Code.Reveal(), hi<<50)
+		if _, err := v.VerifyResponse(flipped, t0); !errors.Is(err, servicepass.ErrInvalid) {
+			t.Errorf("MAC bits 50-55 xor %06b: %v, want ErrInvalid", hi, err)
+			granted++
+			continue
+		}
+		if _, err := v.VerifyResponse(r.Code.Reveal(), t0); err != nil {
+			t.Fatalf("genuine response after one wrong: %v", err)
+		}
+	}
+	if granted > 0 {
+		t.Errorf("%d of 63 high-bit flips granted", granted)
+	}
+}

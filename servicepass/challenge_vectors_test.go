@@ -127,6 +127,10 @@ func buildChallengeVectors(t *testing.T) challengeVectorFile {
 			func(resp string) []string { return []string{resp} }},
 		{"unknown-key", "A response under a key ID the device does not hold.", "device-42", "device-42", servicepass.DeviceOwner, servicepass.DeviceOwner, 1, 9, servicepass.Unlock,
 			func(resp string) []string { return []string{resp} }},
+		{"mac-high-bits", "Responses that differ from the genuine one only in MAC bits 50 to 55 (bit 0 the last): the whole 56-bit MAC is compared, so each fails; the genuine response then grants.", "device-42", "device-42", servicepass.DeviceOwner, servicepass.DeviceOwner, 1, 1, servicepass.AllowFactoryReset,
+			func(resp string) []string {
+				return []string{groupResponse(servicepass.FlipResponseMAC(resp, 1<<50)), groupResponse(servicepass.FlipResponseMAC(resp, 0x3F<<50)), resp}
+			}},
 		{"version-2", "A response of an unknown format version.", "device-42", "device-42", servicepass.DeviceOwner, servicepass.DeviceOwner, 2, 1, servicepass.Unlock,
 			func(resp string) []string { return []string{resp, "", "ABCD-EFGH"} }},
 	}

@@ -65,8 +65,15 @@ var (
 	ErrClockBack   = errors.New("servicepass: device clock turned back")
 )
 
+// Tag is a code's truncated MAC. With the other fields of its [Payload] it
+// is the working code, so it redacts itself like a [Code]: every fmt verb,
+// log/slog and JSON print [REDACTED]; Reveal returns the value.
+type Tag = secret.Uint64
+
 // Payload is the decoded content of a code. Decoding does not authenticate
-// it: only [Verifier.Verify] checks the MAC.
+// it: only [Verifier.Verify] checks the MAC. A Payload prints every field
+// but the MAC, which is a [Tag]: Canonical rebuilds the working code, so do
+// not log it either.
 type Payload struct {
 	Version  uint8   // 4 bits; [Version]
 	KeyID    uint8   // 8 bits
@@ -75,7 +82,7 @@ type Payload struct {
 	DayValid bool    // 1 bit
 	Expiry   uint32  // 24 bits: minutes since Epoch, or days if DayValid
 	Serial   uint32  // 24 bits, random
-	MAC      uint64  // 50 bits
+	MAC      Tag     // 50 bits
 }
 
 // ExpiresAt returns the instant a code that is not day-valid expires.
@@ -99,7 +106,7 @@ func (p *Payload) bytes() [payloadBytes]byte {
 	serial := uint64(p.Serial & field24)
 	hi := uint64(p.Version&0xF)<<60 | uint64(p.KeyID)<<52 | uint64(p.Actions)<<44 | uint64(p.Mode&1)<<43 |
 		day<<42 | uint64(p.Expiry&field24)<<18 | serial>>6
-	lo := (serial&0x3F)<<MACBits | p.MAC&macMask
+	lo := (serial&0x3F)<<MACBits | p.MAC.Reveal()&macMask
 	var b [payloadBytes]byte
 	binary.BigEndian.PutUint64(b[:8], hi)
 	var t [8]byte
@@ -108,11 +115,11 @@ func (p *Payload) bytes() [payloadBytes]byte {
 	return b
 }
 
+// payloadFromBytes returns the fields of payload bytes b, without the MAC
+// (see macFromBytes), so that verifying does not allocate a [Tag].
 func payloadFromBytes(b *[payloadBytes]byte) Payload {
 	hi := binary.BigEndian.Uint64(b[:8])
-	var t [8]byte
-	copy(t[:7], b[8:])
-	lo := binary.BigEndian.Uint64(t[:]) >> 8
+	lo := lo56(b)
 	return Payload{
 		Version:  uint8(hi >> 60),
 		KeyID:    uint8(hi >> 52),
@@ -121,8 +128,17 @@ func payloadFromBytes(b *[payloadBytes]byte) Payload {
 		DayValid: hi>>42&1 == 1,
 		Expiry:   uint32(hi >> 18 & field24),
 		Serial:   uint32(hi&0x3FFFF)<<6 | uint32(lo>>MACBits),
-		MAC:      lo & macMask,
 	}
+}
+
+// macFromBytes returns the MAC of payload bytes b.
+func macFromBytes(b *[payloadBytes]byte) uint64 { return lo56(b) & macMask }
+
+// lo56 returns the last 7 bytes of b as an integer.
+func lo56(b *[payloadBytes]byte) uint64 {
+	var t [8]byte
+	copy(t[:7], b[8:])
+	return binary.BigEndian.Uint64(t[:]) >> 8
 }
 
 // Bytes returns the 15-byte big-endian bit string of p.
@@ -165,7 +181,9 @@ func Decode(code string) (Payload, error) {
 	if err := parse(code, &b); err != nil {
 		return Payload{}, err
 	}
-	return payloadFromBytes(&b), nil
+	p := payloadFromBytes(&b)
+	p.MAC = secret.NewUint64(macFromBytes(&b))
+	return p, nil
 }
 
 // parse normalizes, checks and decodes code into b without allocating.
@@ -312,10 +330,12 @@ func (m *macState) first64(msg []byte) uint64 {
 	return binary.BigEndian.Uint64(s)
 }
 
-// macEqual compares two tags in constant time.
+// macEqual compares two tags in constant time, on every bit: a code's tag
+// has 50 bits and a response's 56, both already truncated by their callers,
+// so no mask belongs here (one once cut response MACs to 50 bits).
 func macEqual(a, b uint64) bool {
 	var x, y [8]byte
-	binary.BigEndian.PutUint64(x[:], a&macMask)
-	binary.BigEndian.PutUint64(y[:], b&macMask)
+	binary.BigEndian.PutUint64(x[:], a)
+	binary.BigEndian.PutUint64(y[:], b)
 	return subtle.ConstantTimeCompare(x[:], y[:]) == 1
 }

@@ -112,8 +112,10 @@ func (s *DeviceState) Clone() DeviceState {
 
 // UseKey identifies a code in [DeviceState.Used]: key ID (8 bits), serial
 // (24 bits) and the first 32 bits of the MAC.
-func UseKey(p Payload) uint64 {
-	return uint64(p.KeyID)<<56 | uint64(p.Serial&field24)<<32 | (p.MAC>>(MACBits-32))&0xFFFFFFFF
+func UseKey(p Payload) uint64 { return useKey(&p, p.MAC.Reveal()) }
+
+func useKey(p *Payload, mac uint64) uint64 {
+	return uint64(p.KeyID)<<56 | uint64(p.Serial&field24)<<32 | (mac>>(MACBits-32))&0xFFFFFFFF
 }
 
 // DeviceStore keeps one device's [DeviceState].
@@ -172,5 +174,8 @@ func InitState(store DeviceStore) error {
 	if !ran {
 		return stateError(err)
 	}
-	return err
+	if err != nil {
+		return &NotSavedError{Err: err}
+	}
+	return nil
 }

@@ -20,9 +20,11 @@
 // [Provisioning] ([Issuer.Provision], written with [WriteProvisioningFile]):
 // its keyring, mode and time zone. Record the key IDs the agent confirms
 // and pass them in [Request.KeyIDs], so that a device that missed a
-// rotation still gets codes it can verify. Every key is checked: the zero
-// or a constant key is refused ([ErrKeyUnusable]), and a retired key ID is
-// never given to a new key ([IssuerConfig.Retired], [ErrKeyIDReused]).
+// rotation still gets codes it can verify. Every key is checked: all-zero
+// and all-0xFF key material (the zero key, an empty or erased key store) is
+// refused ([ErrKeyUnusable]; other material is taken as it is, so draw keys
+// with [GenerateMasterKey]), and a retired key ID is never given to a new
+// key ([IssuerConfig.Retired], [ErrKeyIDReused]).
 //
 // # Device side
 //

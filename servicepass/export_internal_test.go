@@ -14,3 +14,14 @@ func ForgeResponse(dk DeviceKey, deviceID, c string, version uint8, keyID uint8,
 	header := uint64(version&3)<<17 | uint64(keyID)<<9 | uint64(a)<<1 | uint64(m&1)
 	return encodeResponse(header, tag), in
 }
+
+// FlipResponseMAC returns response text with the MAC bits in mask (bit 0 the
+// last MAC bit) flipped and the check symbol recomputed, for vectors of a
+// response that differs from a genuine one only in chosen MAC bits.
+func FlipResponseMAC(text string, mask uint64) string {
+	header, mac, err := parseResponse(text)
+	if err != nil {
+		panic(err)
+	}
+	return encodeResponse(header, mac^(mask&responseMACMask))
+}

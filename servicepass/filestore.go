@@ -2,11 +2,12 @@ package servicepass
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -14,9 +15,6 @@ import (
 	"sync"
 	"time"
 )
-
-// fileMagic is the first line of a state file.
-const fileMagic = "mdmcred servicepass device state v1\n"
 
 // FileStore is a crash-safe DeviceStore in one file that several processes
 // may share. Each change is written to a temporary file in the same
@@ -33,8 +31,14 @@ const fileMagic = "mdmcred servicepass device state v1\n"
 // LockFileEx on Windows) across reading the file, running the update and
 // writing it back, and reads the file afresh, so that an update sees what
 // any other process last wrote and codes are granted exactly once across
-// processes. On the first Update, temporary files a crash left behind are
-// removed. Where this package has no file lock (platforms other than Linux,
+// processes. After taking the lock it checks that the locked file is still
+// the one at path + ".lock" (else it locks that one instead), and the state
+// file records a random token the lock file holds: a lock file deleted or
+// replaced while another process held it (so that two processes could each
+// hold "the" lock) shows as a state written under another token, which is
+// damage (grants degraded, every reversible action to revert), never a
+// silent double grant. On the first Update, temporary files a crash left
+// behind are removed. Where this package has no file lock (platforms other than Linux,
 // Android, the BSDs, macOS, iOS and Windows) every save fails.
 //
 // If a save fails, the state stays in memory and later Updates of the same
@@ -42,15 +46,28 @@ const fileMagic = "mdmcred servicepass device state v1\n"
 // process has saved since), so that the replay guard and the lockout hold
 // while the process runs. It is safe for concurrent use.
 type FileStore struct {
-	path  string
-	mu    sync.Mutex
-	lock  *os.File // path + ".lock", opened on first use
-	swept bool     // leftover temporary files removed
+	path   string
+	mu     sync.Mutex
+	lock   *os.File // path + ".lock", opened on first use
+	lockID string   // the lock file's token, read under the lock
+	swept  bool     // leftover temporary files removed
 
 	// unsaved is the state whose save failed, read from a file whose
 	// SHA-256 was base (the hash of no bytes when it was missing).
 	unsaved *DeviceState
 	base    [sha256.Size]byte
+
+	// cache is the state this store last saved, with the exact bytes it
+	// wrote and the lock file token it wrote them under: when the file
+	// still holds those bytes under the same lock file, the next Update
+	// starts from cache instead of decoding the file (nobody else saved).
+	cache     *DeviceState
+	cacheData []byte
+	cacheLock string
+	// readBuf and spare are reused for reading the file and encoding the
+	// next state, so that a save allocates nothing in proportion to the
+	// state (the garbage collector then has little to do on a device).
+	readBuf, spare []byte
 }
 
 var _ DeviceStore = (*FileStore)(nil)
@@ -72,7 +89,7 @@ func (f *FileStore) Close() error {
 		return nil
 	}
 	err := f.lock.Close()
-	f.lock = nil
+	f.lock, f.lockID = nil, ""
 	return err
 }
 
@@ -88,13 +105,19 @@ func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 			f.swept = true
 		}
 	}
-	data, rerr := os.ReadFile(f.path)
-	sum := sha256.Sum256(data)
+	data, rerr := readFile(f.path, f.readBuf)
+	if data != nil {
+		f.readBuf = data[:0]
+	}
 	var s DeviceState
-	if f.unsaved != nil && sum == f.base && (rerr == nil || errors.Is(rerr, fs.ErrNotExist)) {
+	switch {
+	case f.unsaved != nil && sha256.Sum256(data) == f.base && (rerr == nil || errors.Is(rerr, fs.ErrNotExist)):
 		s = *f.unsaved // nobody saved since: the unsaved state is the latest
-	} else {
-		s = f.decode(data, rerr)
+	case f.unsaved == nil && rerr == nil && lerr == nil && f.cache != nil && f.cacheLock == f.lockID && bytes.Equal(data, f.cacheData):
+		s = *f.cache // the file holds what this store saved last
+	default:
+		f.cache = nil
+		s = f.decode(data, rerr, lerr == nil)
 		if f.unsaved != nil {
 			s.merge(f.unsaved)
 		}
@@ -105,31 +128,101 @@ func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
 		}
 		return nil
 	}
+	// s may share its map and log with the cache, which no longer
+	// describes the file until the save below succeeds.
+	f.cache = nil
 	s.Damaged = false
 	err := lerr
+	var written []byte
 	if err == nil {
-		err = f.save(&s)
+		written, err = f.save(&s)
 	}
 	if err != nil {
-		f.unsaved, f.base = &s, sum
+		f.unsaved, f.base = &s, sha256.Sum256(data)
 		return err
 	}
 	f.unsaved = nil
+	f.spare = f.cacheData[:0]
+	f.cache, f.cacheData, f.cacheLock = &s, written, f.lockID
 	return nil
 }
 
-// acquire opens the lock file if needed and locks it.
-func (f *FileStore) acquire() error {
-	if f.lock == nil {
-		l, err := os.OpenFile(f.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+// readFile reads the file at path into buf's storage, grown as needed.
+func readFile(path string, buf []byte) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	if fi, err := fh.Stat(); err == nil && int64(cap(buf)) < fi.Size()+512 {
+		buf = make([]byte, 0, fi.Size()+512)
+	}
+	buf = buf[:0]
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := fh.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
 		if err != nil {
+			return nil, err
+		}
+	}
+}
+
+// acquire opens the lock file if needed, locks it and reads its token.
+func (f *FileStore) acquire() error {
+	// A lock file deleted (or replaced) since it was opened no longer
+	// excludes the processes that open the path now: lock the one at the
+	// path. Each round means another process replaced it meanwhile.
+	for range 16 {
+		if f.lock == nil {
+			l, err := os.OpenFile(f.path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+			if err != nil {
+				return fmt.Errorf("servicepass: locking device state: %w", err)
+			}
+			f.lock, f.lockID = l, ""
+		}
+		if err := lockFile(f.lock); err != nil {
 			return fmt.Errorf("servicepass: locking device state: %w", err)
 		}
-		f.lock = l
+		held, err1 := f.lock.Stat()
+		at, err2 := os.Stat(f.path + ".lock")
+		if err1 == nil && err2 == nil && os.SameFile(held, at) {
+			return f.readToken()
+		}
+		_ = unlockFile(f.lock)
+		_ = f.lock.Close()
+		f.lock, f.lockID = nil, ""
 	}
-	if err := lockFile(f.lock); err != nil {
+	return errors.New("servicepass: locking device state: the lock file keeps being replaced")
+}
+
+// readToken reads the held lock file's token, writing a random one into a
+// new (empty) lock file first.
+func (f *FileStore) readToken() error {
+	if f.lockID != "" {
+		return nil
+	}
+	var buf [64]byte
+	n, err := f.lock.ReadAt(buf[:], 0)
+	if n == 0 && (err == nil || errors.Is(err, io.EOF)) {
+		var b [16]byte
+		_, _ = rand.Read(b[:])
+		if _, err := f.lock.WriteAt(b[:], 0); err != nil {
+			return fmt.Errorf("servicepass: locking device state: %w", err)
+		}
+		if err := f.lock.Sync(); err != nil {
+			return fmt.Errorf("servicepass: locking device state: %w", err)
+		}
+		n = copy(buf[:], b[:])
+	} else if n == 0 {
 		return fmt.Errorf("servicepass: locking device state: %w", err)
 	}
+	f.lockID = hex.EncodeToString(buf[:n])
 	return nil
 }
 
@@ -150,14 +243,16 @@ func (f *FileStore) sweep() {
 
 // decode turns what reading the state file gave into a state: a missing
 // file is a fresh state and anything unreadable a fresh state marked
-// Damaged.
-func (f *FileStore) decode(data []byte, err error) DeviceState {
+// Damaged. With locked, a state written under another lock file's token is
+// damaged too: the lock file was deleted or replaced, so another process
+// may have decided on this state at the same time.
+func (f *FileStore) decode(data []byte, err error, locked bool) DeviceState {
 	if errors.Is(err, fs.ErrNotExist) {
 		return DeviceState{}
 	}
 	if err == nil {
-		var s DeviceState
-		if s, err = decodeState(data); err == nil {
+		s, lock, err := decodeState(data)
+		if err == nil && (!locked || lock == "" || lock == f.lockID) {
 			return s
 		}
 		// Keep a copy for inspection. The file itself is not moved: if it
@@ -217,50 +312,16 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-var errStateFile = errors.New("servicepass: damaged state file")
-
-func decodeState(data []byte) (DeviceState, error) {
-	rest, ok := bytes.CutPrefix(data, []byte(fileMagic))
-	if !ok || len(rest) < 2*sha256.Size+1 || rest[2*sha256.Size] != '\n' {
-		return DeviceState{}, errStateFile
-	}
-	var want [sha256.Size]byte
-	if _, err := hex.Decode(want[:], rest[:2*sha256.Size]); err != nil {
-		return DeviceState{}, errStateFile
-	}
-	body := rest[2*sha256.Size+1:]
-	if sha256.Sum256(body) != want {
-		return DeviceState{}, errStateFile
-	}
-	var s DeviceState
-	if err := json.Unmarshal(body, &s); err != nil {
-		return DeviceState{}, errStateFile
-	}
-	return s, nil
-}
-
-func encodeState(s *DeviceState) ([]byte, error) {
-	body, err := json.Marshal(s)
+// save writes s to the file and returns the bytes written.
+func (f *FileStore) save(s *DeviceState) ([]byte, error) {
+	data, err := appendState(f.spare[:0], s, f.lockID)
 	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(body)
-	out := make([]byte, 0, len(fileMagic)+2*sha256.Size+1+len(body))
-	out = append(out, fileMagic...)
-	out = hex.AppendEncode(out, sum[:])
-	out = append(out, '\n')
-	return append(out, body...), nil
-}
-
-func (f *FileStore) save(s *DeviceState) error {
-	data, err := encodeState(s)
-	if err != nil {
-		return fmt.Errorf("servicepass: encoding device state: %w", err)
+		return nil, fmt.Errorf("servicepass: encoding device state: %w", err)
 	}
 	dir := filepath.Dir(f.path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(f.path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	ok := false
 	defer func() {
@@ -270,21 +331,21 @@ func (f *FileStore) save(s *DeviceState) error {
 		}
 	}()
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), f.path); err != nil {
-		return fmt.Errorf("servicepass: saving device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	ok = true
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		_ = d.Close()
 	}
-	return nil
+	return data, nil
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 	_ "time/tzdata" // zone rules do not depend on the machine
 
+	"github.com/mdmcred/mdmcred/internal/secret"
 	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
@@ -93,4 +94,9 @@ func (f *fixture) verifier(t testing.TB, deviceID string, mode servicepass.Mode,
 		t.Fatal(err)
 	}
 	return v
+}
+
+// flipTag returns t with the bits in mask flipped.
+func flipTag(t servicepass.Tag, mask uint64) servicepass.Tag {
+	return secret.NewUint64(t.Reveal() ^ mask)
 }

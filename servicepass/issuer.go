@@ -672,7 +672,7 @@ func makeCode(p *Payload, dk *[KeySize]byte, deviceID string, r io.Reader) (stri
 		}
 		p.Serial = uint32(rnd[0])<<16 | uint32(rnd[1])<<8 | uint32(rnd[2])
 		b := p.bytes()
-		p.MAC = ms.tag(&b)
+		p.MAC = secret.NewUint64(ms.tag(&b))
 		c := p.Canonical()
 		if last := c[CodeLen-1]; last != '~' && last != '=' {
 			return c, nil

@@ -199,6 +199,7 @@ var simValidity = []time.Duration{servicepass.MinValidity, time.Hour, 24 * time.
 
 func genSimCommand(commands.State) gopter.Gen {
 	return gen.OneGenOf(
+		genIssue22Command(),
 		gen.IntRange(0, 2*len(simActions)-1).Map(func(i int) commands.Command {
 			act, w := simActions[i%len(simActions)], i >= len(simActions)
 			return simCmd{fmt.Sprintf("challenge(%v, wild=%v)", act, w), func(a *agentSim) simResult {
@@ -230,7 +231,7 @@ func genSimCommand(commands.State) gopter.Gen {
 				p, _ := servicepass.Decode(a.codes[a.issue(servicepass.Unlock, time.Hour)])
 				a.granted = a.granted[:len(a.granted)-1]
 				a.codes = a.codes[:len(a.codes)-1]
-				p.MAC ^= 1
+				p.MAC = flipTag(p.MAC, 1)
 				at := a.device()
 				if w {
 					at = wild
@@ -304,7 +305,7 @@ func genSimCommand(commands.State) gopter.Gen {
 				switch kind {
 				case 0:
 					p, _ := servicepass.Decode(a.codes[a.issue(servicepass.Unlock, time.Hour)])
-					p.MAC ^= 1
+					p.MAC = flipTag(p.MAC, 1)
 					if _, err := a.v.Verify(p.Canonical(), wild); errors.Is(err, servicepass.ErrInvalid) {
 						a.failures++
 					}
@@ -327,6 +328,151 @@ func genSimCommand(commands.State) gopter.Gen {
 	)
 }
 
+// farTimes are device times no RFC 3339 state file could hold, and one
+// far ahead that it could.
+var farTimes = []time.Time{time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+	time.Date(-50, 6, 1, 0, 0, 0, 0, time.UTC)}
+
+// genIssue22Command generates the commands issue 22 added: failures at far
+// device times by an agent that runs once per attempt, a genuine code
+// waiting out at most the back-off cap, a state lost while the agent
+// uploads the use log, two losses at one device time, and a deleted lock
+// file.
+func genIssue22Command() gopter.Gen {
+	return gen.OneGenOf(
+		gen.IntRange(0, len(farTimes)-1).Map(func(k int) commands.Command {
+			return simCmd{fmt.Sprintf("farFailures(%v)", farTimes[k].Year()), func(a *agentSim) simResult {
+				// One process per attempt: every failure must be saved, so
+				// the attempts after the free ones are locked out.
+				p, _ := servicepass.Decode(a.codes[a.issue(servicepass.Unlock, time.Hour)])
+				a.granted, a.codes = a.granted[:len(a.granted)-1], a.codes[:len(a.codes)-1]
+				p.MAC = flipTag(p.MAC, 1)
+				var err error
+				for range servicepass.DefaultLockout.Free + 2 {
+					a.open()
+					if _, err = a.v.Verify(p.Canonical(), farTimes[k]); errors.Is(err, servicepass.ErrInvalid) {
+						a.failures++
+					} else if !errors.Is(err, servicepass.ErrLockedOut) {
+						return simResult(fmt.Sprintf("wrong code at %v: %v", farTimes[k], err))
+					}
+				}
+				if !errors.Is(err, servicepass.ErrLockedOut) {
+					return simResult(fmt.Sprintf("%d wrong codes at %v, one process each: the last was %v, not locked out", servicepass.DefaultLockout.Free+2, farTimes[k], err))
+				}
+				return ""
+			}}
+		}),
+		gen.Const(0).Map(func(int) commands.Command {
+			return simCmd{"genuineWithinCap", func(a *agentSim) simResult {
+				// Whatever came before, a genuine code at the device time
+				// waits at most the cap, then grants (unless the clock mark
+				// or the clock refuses it, which waiting does not change).
+				i := a.issue(servicepass.Unlock, servicepass.MaxValidity)
+				g, err := a.v.Verify(a.codes[i], a.device())
+				var le *servicepass.LockedOutError
+				if errors.As(err, &le) {
+					if le.RetryAfter > servicepass.DefaultLockout.MaxBackoff {
+						return simResult(fmt.Sprintf("locked out for %v at %v", le.RetryAfter, a.device()))
+					}
+					a.now = a.now.Add(le.RetryAfter)
+					g, err = a.v.Verify(a.codes[i], a.device())
+					if errors.Is(err, servicepass.ErrLockedOut) {
+						return simResult(fmt.Sprintf("still locked out after the retry-after: %v", err))
+					}
+				}
+				if err == nil {
+					return a.granted2(i, g, a.device())
+				}
+				return ""
+			}}
+		}),
+		gen.Const(0).Map(func(int) commands.Command {
+			return simCmd{"loseDuringUpload", func(a *agentSim) simResult {
+				entries, _, err := a.v.UseLog()
+				if err != nil {
+					return simResult(fmt.Sprintf("UseLog: %v", err))
+				}
+				if err := os.Remove(a.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return simResult(err.Error())
+				}
+				a.lose()
+				i := a.issue(servicepass.Unlock, time.Hour)
+				g, gerr := a.v.Verify(a.codes[i], a.device())
+				if gerr == nil {
+					if r := a.granted2(i, g, a.device()); r != "" {
+						return r
+					}
+				}
+				if len(entries) > 0 {
+					if err := a.v.AckUseLog(entries[len(entries)-1].Seq); err != nil {
+						return simResult(fmt.Sprintf("AckUseLog: %v", err))
+					}
+				}
+				after, _, _ := a.v.UseLog()
+				if gerr == nil {
+					for _, e := range after {
+						if e.Serial == g.Serial && e.Degraded {
+							return ""
+						}
+					}
+					return simResult(fmt.Sprintf("the grant after the loss (serial %06x) is gone from the log after an acknowledgement of the old log: %+v", g.Serial, after))
+				}
+				return ""
+			}}
+		}),
+		gen.Bool().Map(func(w bool) commands.Command {
+			return simCmd{fmt.Sprintf("loseTwice(wild=%v)", w), func(a *agentSim) simResult {
+				at := a.device()
+				if w {
+					at = wild
+				}
+				var st [2]servicepass.WindowStatus
+				for i := range st {
+					if err := os.Remove(a.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+						return simResult(err.Error())
+					}
+					a.lose()
+					var err error
+					if st[i], err = a.v.Window(at); !errors.Is(err, servicepass.ErrStateLost) {
+						return simResult(fmt.Sprintf("Window after a loss: %v", err))
+					}
+				}
+				if st[0].RevertSeq == st[1].RevertSeq {
+					return simResult(fmt.Sprintf("two losses at %v share revert sequence number %d", at, st[0].RevertSeq))
+				}
+				if err := a.v.ClearWindow(st[0]); !errors.Is(err, servicepass.ErrWindowChanged) {
+					return simResult(fmt.Sprintf("stale acknowledgement of the first loss: %v", err))
+				}
+				return a.poll(at)
+			}}
+		}),
+		gen.Const(0).Map(func(int) commands.Command {
+			return simCmd{"deleteLock", func(a *agentSim) simResult {
+				// The next update finds a state written under another lock
+				// file (or none): damage, as a lost state.
+				if err := os.Remove(a.path + ".lock"); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return simResult(err.Error())
+				}
+				a.lose()
+				return ""
+			}}
+		}),
+	)
+}
+
+// granted2 records a grant of code i at device time at, as verify does.
+func (a *agentSim) granted2(i int, g servicepass.Grant, at time.Time) simResult {
+	if a.granted[i] > 0 && !g.Degraded {
+		return simResult(fmt.Sprintf("code %d granted a second time without Degraded", i))
+	}
+	a.granted[i]++
+	a.granted1(g, at)
+	if g.ClockReset || at.After(a.mark) {
+		a.mark = at
+	}
+	return ""
+}
+
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
 		return b
@@ -343,7 +489,11 @@ func later(a, b time.Time) time.Time {
 // after a single unauthenticated reading. Challenge round trips (issue 18)
 // run among them, at true and wild device times: a genuine response grants,
 // never degraded, whatever happened to the state, and no response ever
-// grants twice, even with the state deleted between the steps.
+// grants twice, even with the state deleted between the steps. Issue 22
+// added failures at far device times (years 2100, 10000 and -50) by an
+// agent that runs once per attempt, a genuine code waiting out at most the
+// back-off cap, a state lost while the agent uploads the use log, two
+// losses at one device time, and a deleted lock file.
 func TestModelDeviceState(t *testing.T) {
 	cmds := &commands.ProtoCommands{
 		NewSystemUnderTestFunc: func(commands.State) commands.SystemUnderTest {

@@ -422,14 +422,18 @@ func parseModeWord(s string) (Mode, bool) {
 
 // loadZone accepts an IANA zone name (letters, digits and "/_-+", at most
 // 64 bytes, no empty path element) that time.LoadLocation knows.
-// "Local" is refused: it names whatever the machine is set to, which is
-// what the two sides must not depend on.
+// "Local", "localtime" and "posixrules", in any case, are refused: they
+// name whatever the machine is set to (Debian's zone database links
+// localtime to /etc/localtime; a case-insensitive file system finds
+// LOCALTIME too), which is what the two sides must not depend on.
 func loadZone(name string) (*time.Location, error) {
 	if name == "" || len(name) > maxZoneLen {
 		return nil, errors.New("want an IANA time zone name such as Europe/Warsaw or UTC")
 	}
-	if name == "Local" {
-		return nil, errors.New(`"Local" is not a zone the issuer can share; name the zone, for example Europe/Warsaw`)
+	for _, machine := range []string{"Local", "localtime", "posixrules"} {
+		if strings.EqualFold(name, machine) {
+			return nil, fmt.Errorf("%q is not a zone the issuer can share (it names the machine's zone); name the zone, for example Europe/Warsaw", name)
+		}
 	}
 	for _, part := range strings.Split(name, "/") {
 		if part == "" {

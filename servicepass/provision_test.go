@@ -62,6 +62,11 @@ var provisioningFiles = []struct {
 	{name: "two modes", text: hdr + "mode cope\nmode cope\n", line: 3, field: "mode"},
 	{name: "unknown zone", text: hdr + "zone Mars/Olympus\n", line: 2, field: "zone"},
 	{name: "Local zone", text: hdr + "zone Local\n", line: 2, field: "zone"},
+	// Issue 22: names of whatever the machine is set to, in the system zone
+	// database (Debian's /usr/share/zoneinfo/localtime links to /etc/localtime).
+	{name: "localtime zone", text: hdr + "zone localtime\n", line: 2, field: "zone"},
+	{name: "posixrules zone", text: hdr + "zone posixrules\n", line: 2, field: "zone"},
+	{name: "LOCAL zone", text: hdr + "zone LOCAL\n", line: 2, field: "zone"},
 	{name: "path zone", text: hdr + "zone ../../etc/passwd\n", line: 2, field: "zone"},
 	{name: "absolute zone", text: hdr + "zone /etc/localtime\n", line: 2, field: "zone"},
 	{name: "two zones", text: hdr + "zone UTC\nzone UTC\n", line: 3, field: "zone"},

@@ -91,7 +91,7 @@ func TestClockMarkUnauthenticated(t *testing.T) {
 	}{
 		{"wrong MAC", func(f *fixture, v *servicepass.Verifier) error {
 			p, _ := servicepass.Decode(f.do(t, servicepass.Unlock, t0.Add(time.Hour)))
-			p.MAC ^= 1
+			p.MAC = flipTag(p.MAC, 1)
 			_, err := v.Verify(p.Canonical(), far)
 			return expect(err, servicepass.ErrInvalid)
 		}},
@@ -389,7 +389,7 @@ func TestUnsavedStateNotSilent(t *testing.T) {
 		t.Fatalf("grant: %+v %v; want StateError matching ErrNotSaved and the cause", g, err)
 	}
 	p, _ := servicepass.Decode(f.do(t, servicepass.Unlock, t0.Add(time.Hour)))
-	p.MAC ^= 1
+	p.MAC = flipTag(p.MAC, 1)
 	invalid := 0
 	for range 50 {
 		_, err := v.Verify(p.Canonical(), t0)

@@ -13,12 +13,17 @@ const UseLogSize = 64
 // every code it issued by key ID and serial, to reconcile uses the device
 // could not tell apart (a degraded grant, a replay after a lost state).
 type UseEntry struct {
-	// Seq numbers the entries of one state, from 0.
-	Seq      uint64    `json:"seq"`
-	KeyID    uint8     `json:"key_id"`
-	Serial   uint32    `json:"serial"`
-	At       time.Time `json:"at"` // device time of the grant, UTC
-	Degraded bool      `json:"degraded,omitempty"`
+	// Seq numbers the entries of one state, consecutively (from 0, or
+	// from a random number after a lost state).
+	Seq    uint64 `json:"seq"`
+	KeyID  uint8  `json:"key_id"`
+	Serial uint32 `json:"serial"` // zero for a response
+	// Challenge is, for a challenge response's grant, the challenge it
+	// answered in display form (the issuer's EventResponded names it);
+	// empty for a code.
+	Challenge string    `json:"challenge,omitempty"`
+	At        time.Time `json:"at"` // device time of the grant, UTC
+	Degraded  bool      `json:"degraded,omitempty"`
 }
 
 // logUse appends e to the use log, dropping the oldest entry when full. Once
@@ -58,8 +63,12 @@ func (v *Verifier) UseLog() (entries []UseEntry, dropped uint64, err error) {
 }
 
 // AckUseLog drops the use log entries up to and including sequence number
-// through (the last one the agent uploaded) and resets the dropped count.
-// Entries logged since are kept.
+// through (the last one the agent uploaded) and the count of entries dropped
+// before through (which the agent saw and reported). Entries logged since,
+// and entries dropped since that the agent never saw, stay. An
+// acknowledgement of a sequence number the log has not reached (one from
+// the log of a state that was lost since: a new state's log starts at a
+// random sequence number) deletes nothing.
 func (v *Verifier) AckUseLog(through uint64) error {
 	ran := false
 	err := v.store.Update(func(s *DeviceState) bool {
@@ -67,16 +76,7 @@ func (v *Verifier) AckUseLog(through uint64) error {
 		if v.lost(s) {
 			return false
 		}
-		i := 0
-		for i < len(s.Log) && s.Log[i].Seq <= through {
-			i++
-		}
-		if i == 0 && s.LogDropped == 0 {
-			return false
-		}
-		s.Log = s.Log[:copy(s.Log, s.Log[i:])]
-		s.LogDropped = 0
-		return true
+		return s.ackLog(through)
 	})
 	if !ran {
 		return stateError(err)
@@ -85,4 +85,34 @@ func (v *Verifier) AckUseLog(through uint64) error {
 		return &NotSavedError{Err: err}
 	}
 	return nil
+}
+
+// ackLog acknowledges the log through a sequence number; see
+// [Verifier.AckUseLog]. It reports whether s changed.
+func (s *DeviceState) ackLog(through uint64) bool {
+	if through >= s.LogNext {
+		return false
+	}
+	// The dropped entries are the LogDropped sequence numbers just before
+	// the first entry kept (or LogNext when none is).
+	first := s.LogNext
+	if len(s.Log) > 0 {
+		first = s.Log[0].Seq
+	}
+	i := 0
+	for i < len(s.Log) && s.Log[i].Seq <= through {
+		i++
+	}
+	dropped := s.LogDropped
+	if through+1 >= first {
+		dropped = 0
+	} else if unseen := first - (through + 1); unseen < dropped {
+		dropped = unseen
+	}
+	if i == 0 && dropped == s.LogDropped {
+		return false
+	}
+	s.Log = s.Log[:copy(s.Log, s.Log[i:])]
+	s.LogDropped = dropped
+	return true
 }

@@ -80,6 +80,21 @@ type step struct {
 	RetryAfter  int          `json:"retry_after_seconds,omitempty"`
 	Grant       *grantJSON   `json:"grant,omitempty"`
 	Window      *windowJSON  `json:"window,omitempty"`
+	Log         *logJSON     `json:"log,omitempty"`
+}
+
+// logJSON is the use log as a "use_log" step reads it. Sequence numbers
+// are left out: after a lost state they start at a random number.
+type logJSON struct {
+	Entries []logEntryJSON `json:"entries"`
+	Dropped uint64         `json:"dropped"`
+}
+
+type logEntryJSON struct {
+	KeyID    uint8  `json:"key_id"`
+	Serial   uint32 `json:"serial"`
+	At       string `json:"at"`
+	Degraded bool   `json:"degraded,omitempty"`
 }
 
 type windowJSON struct {
@@ -251,6 +266,9 @@ func buildVectors(t *testing.T) vectorFile {
 				if n, ok := strings.CutPrefix(op, "clear:"); ok {
 					op, ack = "clear", atoi(t, n)
 				}
+				if n, ok := strings.CutPrefix(op, "ack_log:"); ok {
+					op, ack = "ack_log", atoi(t, n)
+				}
 				v.Steps = append(v.Steps, step{Op: op, AckStep: ack, Now: timeText(s.now)})
 				continue
 			}
@@ -312,7 +330,7 @@ func buildVectors(t *testing.T) vectorFile {
 	add("typed-loosely", "Lower case, O for 0, I and L for 1, spaces: all read as the canonical code.", vecDO, servicepass.DeviceOwner, one,
 		st{strings.NewReplacer("0", "o", "1", "l", "-", " ").Replace(strings.ToLower(base)), at})
 	add("malformed", "Not 25 symbols.", vecDO, servicepass.DeviceOwner, one, st{base[:20], at}, st{base + "0", at}, st{"HELLO WORLD!", at})
-	tampered := retouch(base, func(p *servicepass.Payload) { p.MAC ^= 1 << 7 })
+	tampered := retouch(base, func(p *servicepass.Payload) { p.MAC = flipTag(p.MAC, 1<<7) })
 	add("tampered-mac", "One MAC bit flipped, check symbol recomputed: invalid.", vecDO, servicepass.DeviceOwner, one, st{tampered, at})
 	add("tampered-actions", "AllowFactoryReset added to the actions, check symbol recomputed: invalid.", vecDO, servicepass.DeviceOwner, one,
 		st{retouch(base, func(p *servicepass.Payload) { p.Actions |= servicepass.AllowFactoryReset }), at})
@@ -340,6 +358,15 @@ func buildVectors(t *testing.T) vectorFile {
 	add("clock-reset-by-database-reset", "A genuine code used while the clock was 29 days ahead moves the mark; with the clock set right codes are refused as clock_back until an Emergency Database Reset code resets the mark (clock_reset).",
 		vecDO, servicepass.DeviceOwner, one, st{code: long, now: vecT0.Add(29 * 24 * time.Hour)}, st{code: base, now: at}, st{code: edr, now: at.Add(time.Minute)},
 		st{code: base, now: at.Add(2 * time.Minute)})
+	// Issue 22: an acknowledgement of the log read before a loss keeps what was logged after it.
+	add("use-log-across-loss", "Two grants are logged and read; the state is lost; replays of both are granted, degraded, and logged; the acknowledgement of the log read before the loss (through its last entry) deletes nothing logged after the loss, whose log starts at a random sequence number.",
+		vecDO, servicepass.DeviceOwner, one, st{code: base, now: at}, st{code: kiosk, now: at.Add(time.Minute)}, st{code: "op:use_log"},
+		st{code: "op:lose_state"}, st{code: base, now: at.Add(2 * time.Minute)}, st{code: kiosk, now: at.Add(3 * time.Minute)},
+		st{code: "op:ack_log:2"}, st{code: "op:use_log"})
+	// Issue 22: a back-off never waits longer than its length from any device time.
+	add("lockout-far-future", "Three free MAC failures at the real time, a fourth typed while the clock reads 2100: its 1-minute back-off is re-anchored at the real time (it ended further away than its length), so a valid code waits 60 seconds, not until 2100.",
+		vecDO, servicepass.DeviceOwner, one, st{tampered, at}, st{tampered, at}, st{tampered, at}, st{tampered, wild},
+		st{base, at.Add(time.Minute)}, st{base, at.Add(90 * time.Second)}, st{base, at.Add(2 * time.Minute)})
 	// Issue 13: privileged windows.
 	unlock2 := issue("unlock2", one, servicepass.Request{DeviceID: vecDO, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: vecT0.Add(4 * time.Hour)}, vecT0)
 	add("window-new-after-end", "A use after the window ended opens a new window; the ended window's DisableKiosk is to be reverted, not revived.",
@@ -404,6 +431,7 @@ func runVector(t *testing.T, v *vector, fill bool) {
 	}
 	store := &vecStore{}
 	statuses := map[int]servicepass.WindowStatus{}
+	logs := map[int][]servicepass.UseEntry{}
 	ver, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: v.DeviceID, Mode: mode, Keys: keys, Location: loc, Store: store,
 		Skew: time.Duration(v.SkewSeconds) * time.Second, Window: time.Duration(v.WindowSeconds) * time.Second,
 		Lockout: servicepass.Lockout{Free: v.Lockout.Free, Backoff: time.Duration(v.Lockout.BackoffSeconds) * time.Second,
@@ -433,6 +461,20 @@ func runVector(t *testing.T, v *vector, fill bool) {
 					Revert: uint8(st.Revert), Ended: timeText(st.Ended)}
 			case "clear":
 				got.Result = resultName(ver.ClearWindow(statuses[s.AckStep]))
+			case "use_log":
+				entries, dropped, err := ver.UseLog()
+				logs[i] = entries
+				got.Result = resultName(err)
+				got.Log = &logJSON{Entries: []logEntryJSON{}, Dropped: dropped}
+				for _, e := range entries {
+					got.Log.Entries = append(got.Log.Entries, logEntryJSON{KeyID: e.KeyID, Serial: e.Serial, At: timeText(e.At), Degraded: e.Degraded})
+				}
+			case "ack_log":
+				read := logs[s.AckStep]
+				if len(read) == 0 {
+					t.Fatalf("%s step %d: step %d read no log entries to acknowledge", v.Name, i, s.AckStep)
+				}
+				got.Result = resultName(ver.AckUseLog(read[len(read)-1].Seq))
 			default:
 				t.Fatalf("%s step %d: unknown op %q", v.Name, i, s.Op)
 			}
@@ -461,7 +503,7 @@ func runVector(t *testing.T, v *vector, fill bool) {
 			got.Decoded = &decodedJSON{
 				PayloadHex: hex.EncodeToString(pb), Version: p.Version, KeyID: p.KeyID, Actions: uint8(p.Actions),
 				ActionNames: p.Actions.String(), Mode: uint8(p.Mode), DayValid: p.DayValid, Expiry: p.Expiry, ExpiryText: expText,
-				Serial: p.Serial, MACHex: fmt.Sprintf("%013x", p.MAC), MACInputHex: hex.EncodeToString(docMACInput(v.DeviceID, pb)),
+				Serial: p.Serial, MACHex: fmt.Sprintf("%013x", p.MAC.Reveal()), MACInputHex: hex.EncodeToString(docMACInput(v.DeviceID, pb)),
 			}
 		}
 		g, err := ver.Verify(s.Code, now)

@@ -1,6 +1,8 @@
 package servicepass
 
 import (
+	"crypto/rand"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -167,7 +169,10 @@ type Verifier struct {
 	window      time.Duration
 	loc         *time.Location
 	policy      attempt.Policy
-	ops         sync.Pool // *verifyOp
+	// macs pools MAC machinery ([]*macState by keyEntry.index, made on
+	// first use), which is not safe for concurrent use; results never
+	// travel through it.
+	macs sync.Pool
 	// challenge is the outstanding challenge (challenge.go).
 	challenge challengeSlot
 }
@@ -222,27 +227,42 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		return nil, &RuleError{Rule: ErrLocation, Field: "Location", Detail: "a COPE device needs the zone its day-valid codes are issued in"}
 	}
 	v.policy = attempt.Policy{Free: l.Free, Backoff: l.Backoff, MaxBackoff: l.MaxBackoff}
-	v.ops.New = func() any {
-		op := &verifyOp{v: v, macs: make([]*macState, v.nkeys)}
-		op.fn = op.apply
-		return op
+	v.macs.New = func() any {
+		m := make([]*macState, v.nkeys)
+		return &m
 	}
 	return v, nil
 }
 
-// verifyOp carries one verification through the store's update; it is
-// pooled, with its update function bound once, so that the hot path does
-// not allocate.
-type verifyOp struct {
-	v     *Verifier
-	fn    func(*DeviceState) bool
-	macs  []*macState // by keyEntry.index, made on first use
-	p     Payload
+// codeInput is a typed code as the transition sees it: its fields, its MAC
+// and whether the MAC matched (computed outside the state lock).
+type codeInput struct {
+	p     Payload // without its MAC
+	mac   uint64
 	macOK bool
-	now   time.Time
-	ran   bool
-	grant Grant
-	err   error
+}
+
+// outcome is what one transition decided: a grant or a refusal, and
+// whether the state changed (and must be saved).
+type outcome struct {
+	grant   Grant
+	err     error
+	changed bool
+}
+
+// codeCall runs one code's transition inside the store's update.
+type codeCall struct {
+	v   *Verifier
+	in  codeInput
+	now time.Time
+	ran bool
+	out outcome
+}
+
+func (c *codeCall) run(s *DeviceState) bool {
+	c.ran = true
+	c.out = c.v.stepCode(s, &c.in, c.now)
+	return c.out.changed
 }
 
 // Verify checks code at the device time now and, if it grants, records its
@@ -277,20 +297,20 @@ func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
 	if e == nil {
 		return Grant{}, ErrUnknownKey
 	}
-	op := v.ops.Get().(*verifyOp)
 	// The tag is computed before the state lock so that verifications run
-	// in parallel; it is consulted only after the lockout check.
-	ms := op.macs[e.index]
+	// in parallel; the transition consults it only after the lockout check.
+	macs := v.macs.Get().(*[]*macState)
+	ms := (*macs)[e.index]
 	if ms == nil {
 		ms = newMACState(e.key, v.deviceID)
-		op.macs[e.index] = ms
+		(*macs)[e.index] = ms
 	}
 	tag := ms.tag(&b)
-	op.p, op.macOK, op.now, op.ran, op.grant, op.err = p, macEqual(tag, p.MAC), now, false, Grant{}, nil
-	serr := v.store.Update(op.fn)
-	g, err, ran := op.grant, op.err, op.ran
-	op.err = nil
-	v.ops.Put(op)
+	v.macs.Put(macs)
+	mac := macFromBytes(&b)
+	c := &codeCall{v: v, in: codeInput{p: p, mac: mac, macOK: macEqual(tag, mac)}, now: now}
+	serr := v.store.Update(c.run)
+	g, err, ran := c.out.grant, c.out.err, c.ran
 	if !ran {
 		return Grant{}, stateError(serr)
 	}
@@ -324,15 +344,27 @@ const maxDaysAheadDuration = time.Duration(maxDaysAhead) * 24 * time.Hour
 // every reversible action is to be reverted.
 func (v *Verifier) recoverDamage(s *DeviceState, now time.Time) {
 	now = now.UTC()
-	// The lost state's sequence is gone: start from the time, so that an
-	// acknowledgement of a status from before the loss does not match.
-	seq := uint64(now.UnixNano())
+	// The lost state's sequence numbers are gone: start the revert duty's
+	// and the use log's afresh at random ones, so that an acknowledgement
+	// of a status or a log read before the loss matches nothing after it.
+	// (Started from the time, two losses at one device time shared a revert
+	// sequence number; started from 0, an old "through 4" deleted new
+	// entries.)
 	*s = DeviceState{
 		Provisioned: v.provisioned,
 		DamagedAt:   now,
 		DamageFound: now,
-		Revert:      RevertState{Actions: Reversible, Seq: seq + 1, Lost: true},
+		Revert:      RevertState{Actions: Reversible, Seq: randomSeq(), Lost: true},
+		LogNext:     randomSeq(),
 	}
+}
+
+// randomSeq returns a random sequence number below 2^62, so that counting
+// up from it never wraps.
+func randomSeq() uint64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (it crashes the program instead)
+	return binary.BigEndian.Uint64(b[:]) >> 2
 }
 
 // lost reports whether s is damaged or, on a provisioned device, missing.
@@ -341,12 +373,29 @@ func (v *Verifier) lost(s *DeviceState) bool {
 }
 
 // lockout returns the refusal of an attempt at now during a back-off (a
-// [*LockedOutError]), or nil. Codes and challenge responses share it.
-func (v *Verifier) lockout(s *DeviceState, now time.Time) error {
-	if err := v.policy.Check(s.attempts(), now); err != nil {
-		return lockedOut(err)
+// [*LockedOutError]), or nil, and whether it changed s. Codes and challenge
+// responses share it.
+//
+// A back-off runs from the device time of the failure that started it. When
+// it ends further from now than its own length (the failure was typed at a
+// clock set ahead, or this clock is turned back), it is re-anchored at now
+// with its full length: no unauthenticated input at any device time keeps
+// an attempt waiting longer than the cap (a wrong code typed while the clock
+// read 2100 once locked everything out until 2100), and turning the clock
+// back does not escape a back-off either.
+func (v *Verifier) lockout(s *DeviceState, now time.Time) (changed bool, err error) {
+	if !s.LockedUntil.IsZero() {
+		d := v.policy.Delay(s.Failures)
+		if s.LockedUntil.Sub(now) > d {
+			now = now.UTC()
+			s.LastFailure, s.LockedUntil = now, now.Add(d)
+			changed = true
+		}
 	}
-	return nil
+	if err := v.policy.Check(s.attempts(), now); err != nil {
+		return changed, lockedOut(err)
+	}
+	return changed, nil
 }
 
 // lockedOut is the [*LockedOutError] for an attempt.Policy refusal.
@@ -369,18 +418,25 @@ func (v *Verifier) fail(s *DeviceState, now time.Time) {
 	s.Failures, s.LastFailure, s.LockedUntil = r.State.Failures, r.State.LastFailure, r.State.LockedUntil
 }
 
-// apply is the atomic part of Verify, run under the store's lock.
-func (op *verifyOp) apply(s *DeviceState) bool {
-	op.ran = true
-	v, p, now := op.v, &op.p, op.now
+// stepCode is the transition of a typed code: from the state s, the code
+// in and the device time now to the next state (s, changed in place) and
+// the outcome. It applies the checks of [Verifier.Verify] from the lockout
+// on, in the documented order (docs/servicepass-format.md §5, steps 5 to
+// 11: lockout, MAC, validity, clock mark, mode, single use, grant), and
+// does nothing else: no I/O, no clock, no randomness except the fresh
+// sequence numbers of a lost state. Verify drives it through the store;
+// the vectors and the model test drive Verify.
+func (v *Verifier) stepCode(s *DeviceState, in *codeInput, now time.Time) outcome {
+	p := &in.p
 	changed := false
 	if v.lost(s) {
 		v.recoverDamage(s, now)
 		changed = true
 	}
-	if err := v.lockout(s, now); err != nil {
-		op.err = err
-		return changed
+	if moved, err := v.lockout(s, now); err != nil {
+		return outcome{err: err, changed: changed || moved}
+	} else if moved {
+		changed = true
 	}
 	// After a damage, DamagedAt follows the latest device time seen for
 	// DamageGrace, so that a clock that read early when the damage was
@@ -390,10 +446,9 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		s.DamagedAt = now.UTC()
 		changed = true
 	}
-	if !op.macOK {
+	if !in.macOK {
 		v.fail(s, now)
-		op.err = ErrInvalid
-		return true
+		return outcome{err: ErrInvalid, changed: true}
 	}
 
 	var expiry time.Time
@@ -403,19 +458,16 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		expiry = endOfDate(y, m, d, v.loc)
 		today = dayNumber(now.In(v.loc))
 		if int64(p.Expiry)-int64(today) > maxDaysAhead {
-			op.err = ErrNotYetValid
-			return changed
+			return outcome{err: ErrNotYetValid, changed: changed}
 		}
 	} else {
 		expiry = p.ExpiresAt()
 		if expiry.Sub(now) > MaxValidity+v.skew {
-			op.err = ErrNotYetValid
-			return changed
+			return outcome{err: ErrNotYetValid, changed: changed}
 		}
 	}
 	if !now.Before(expiry.Add(v.skew)) {
-		op.err = ErrExpired
-		return changed
+		return outcome{err: ErrExpired, changed: changed}
 	}
 	// A genuine code valid at now bounds now by the real time (a code is
 	// issued at most 30 days before its expiry), so until the first grant
@@ -432,29 +484,25 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		// or this clock is turned back. An Emergency Database Reset code,
 		// which an administrator issues for a device in trouble, resets it.
 		if p.Actions != EmergencyDatabaseReset || p.Mode != v.mode {
-			op.err = ErrClockBack
-			return changed
+			return outcome{err: ErrClockBack, changed: changed}
 		}
 		clockReset = true
 	}
 	if p.Mode != v.mode {
-		op.err = fmt.Errorf("%w: code is for %v, device is %v", ErrMode, p.Mode, v.mode)
-		return changed
+		return outcome{err: fmt.Errorf("%w: code is for %v, device is %v", ErrMode, p.Mode, v.mode), changed: changed}
 	}
 	if err := CheckRules(p.Mode, p.Actions); err != nil {
-		op.err = fmt.Errorf("%w: %w", ErrMode, err)
-		return changed
+		return outcome{err: fmt.Errorf("%w: %w", ErrMode, err), changed: changed}
 	}
 	if p.DayValid != DayValid(p.Mode, p.Actions) {
-		op.err = fmt.Errorf("%w: day-valid flag does not match the actions", ErrMode)
-		return changed
+		return outcome{err: fmt.Errorf("%w: day-valid flag does not match the actions", ErrMode), changed: changed}
 	}
 
 	if v.skew > s.MaxSkew {
 		s.growSkew(v.skew)
 		changed = true
 	}
-	key := UseKey(*p)
+	key := useKey(p, in.mac)
 	if s.Used == nil {
 		s.Used = make(map[uint64]Use)
 	}
@@ -468,8 +516,7 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		// two days must not give a second use on either.
 		u, used := s.Used[key]
 		if used && today <= u.Day {
-			op.err = ErrReplay
-			return changed
+			return outcome{err: ErrReplay, changed: changed}
 		}
 		recorded = used
 		s.Used[key] = Use{Forget: forget, Day: today}
@@ -479,8 +526,7 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		n := len(s.Used)
 		s.Used[key] = Use{Forget: forget}
 		if len(s.Used) == n {
-			op.err = ErrReplay
-			return changed
+			return outcome{err: ErrReplay, changed: changed}
 		}
 	}
 	if clockReset || now.After(s.HighWater) {
@@ -504,7 +550,7 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		}
 	}
 	s.logUse(UseEntry{KeyID: p.KeyID, Serial: p.Serial, At: now.UTC(), Degraded: degraded})
-	op.grant = Grant{
+	return outcome{changed: true, grant: Grant{
 		Actions:    p.Actions,
 		Scope:      ScopeOf(p.Mode, p.Actions),
 		Mode:       p.Mode,
@@ -515,8 +561,7 @@ func (op *verifyOp) apply(s *DeviceState) bool {
 		WindowEnd:  s.Window.End,
 		Degraded:   degraded,
 		ClockReset: clockReset,
-	}
-	return true
+	}}
 }
 
 // growSkew keeps every use record for twice the larger skew.

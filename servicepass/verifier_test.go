@@ -69,7 +69,7 @@ func TestVerify(t *testing.T) {
 		}},
 		{name: "unknown version", want: servicepass.ErrVersion, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.Version = 2 })},
 		{name: "retired key ID", keyIDs: []uint8{9}, want: servicepass.ErrUnknownKey, code: valid(old, do(servicepass.Unlock))},
-		{name: "tampered MAC", want: servicepass.ErrInvalid, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.MAC ^= 1 })},
+		{name: "tampered MAC", want: servicepass.ErrInvalid, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.MAC = flipTag(p.MAC, 1) })},
 		{name: "tampered actions", want: servicepass.ErrInvalid, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.Actions |= servicepass.AllowFactoryReset })},
 		{name: "tampered expiry", want: servicepass.ErrInvalid, code: mutate(do(servicepass.Unlock), func(p *servicepass.Payload) { p.Expiry += 60 })},
 		{name: "another device's code", want: servicepass.ErrInvalid,
@@ -444,7 +444,7 @@ func TestDamagedAtClockSetBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.MAC ^= 1
+	p.MAC = flipTag(p.MAC, 1)
 	if _, err := v.Verify(p.Canonical(), servicepass.Epoch); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatalf("forged code: %v", err)
 	}

@@ -253,6 +253,9 @@ func (c *Client) Await(ctx context.Context, lc android.Lifecycle, resetID, name 
 		}
 		op, err := c.Get(ctx, name)
 		if err != nil {
+			if ctx.Err() != nil { // the poll was cut short by ctx
+				return android.Outcome{}, ctx.Err()
+			}
 			return android.Outcome{}, err
 		}
 		out := op.Outcome(c.now())

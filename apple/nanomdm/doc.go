@@ -13,7 +13,7 @@
 // with NanoMDM's own HTTP handlers:
 //
 //	mw, err := mdmnanomdm.New(nanomdm.New(store), mdmnanomdm.Config{
-//		Source: escrow,                       // a SecretSource: PINs, Recovery Lock passwords
+//		Source: src,                          // mdmnanomdm.NewEscrowSource(escrowService): PINs, Recovery Lock passwords
 //		Tokens: tokens,                       // a TokenStore: sealed UnlockTokens
 //		Sealer: sealer,                       // apple.NewSealer(keys, id)
 //		Lifecycle: resets,                    // a *passcode.Service
@@ -22,15 +22,25 @@
 //	svc := certauth.New(mw, store)
 //	mux.Handle("/mdm", httpmdm.CheckinAndCommandHandler(svc, logger))
 //
-// To send a credential: build the command with the apple package, give its
-// secrets to the escrow under its CommandUUID, and queue its template with
-// [Enqueue]; push as for any command. The [Service] fills the secrets in
+// To send a credential: draw its secret in the escrow (escrow's
+// Service.Generate, or a rotation its Service.Due started), build the
+// command with the apple package, and queue it with [EscrowSource.Queue],
+// which records the command in the escrow and queues its template; push
+// as for any command. A command with no escrowed secret (ClearPasscode,
+// Lost Mode) is queued with [Enqueue]. The [Service] fills the secrets in
 // when the device fetches the command and tells the escrow (and the reset)
-// what the device answered.
+// what the device answered; the secret is in force only once the device
+// acknowledged.
 //
-// [MemSource] and [MemTokenStore] are in-memory implementations for tests
-// and single-process hosts; a production host implements [SecretSource]
-// over its escrow and [TokenStore] over its database.
+// If unsure, use [EscrowSource] (over mdmcred's escrow package: sealed,
+// audited views, rotation) as the [SecretSource]. [MemSource] and
+// [MemTokenStore] are in-memory implementations for tests and
+// single-process hosts; a host with an escrow of its own implements
+// [SecretSource] over it, and [TokenStore] over its database.
+//
+// cmd/demomdm is a runnable demo: NanoMDM with this middleware and three
+// simulated devices behind a small API, which the examples/console web app
+// drives (docs/apple.md).
 //
 // # What the Service guarantees
 //

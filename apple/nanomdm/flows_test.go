@@ -402,7 +402,7 @@ func TestFlows(t *testing.T) {
 // device receives. So the scan can see a leak, and the middleware is what
 // prevents it.
 func TestScanFindsSecretsWithoutMiddleware(t *testing.T) {
-	h := newServer(t, true)
+	h := newServer(t, true, false)
 	token := []byte("UNLOCK-" + randHex(24))
 	phone := h.enroll("iPhone", token)
 	lock, _ := apple.NewDeviceLock(newUUID(t), apple.Lock{PIN: true})

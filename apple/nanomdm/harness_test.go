@@ -35,6 +35,8 @@ import (
 
 	"github.com/mdmcred/mdmcred/apple"
 	"github.com/mdmcred/mdmcred/apple/nanomdm"
+	"github.com/mdmcred/mdmcred/escrow"
+	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/passcode"
 )
 
@@ -70,15 +72,27 @@ type harness struct {
 	source  *nanomdm.MemSource
 	resets  *passcode.Service
 
+	// With newEscrowHarness: the escrow.Service the middleware takes its
+	// secrets from (its clock and log in the harness), and its source.
+	escrow    *escrow.Service
+	escrowSrc *nanomdm.EscrowSource
+	escrowDB  *escrow.MemStore
+	clock     *mdmcredtest.Clock
+
 	mu      sync.Mutex
 	resetOf map[string]resetRef // CommandUUID -> reset
 }
 
-func newHarness(t *testing.T) *harness { return newServer(t, false) }
+func newHarness(t *testing.T) *harness { return newServer(t, false, false) }
+
+// newEscrowHarness is the harness with an escrow.Service (on its memory
+// store, with a fake clock) as the middleware's SecretSource.
+func newEscrowHarness(t *testing.T) *harness { return newServer(t, false, true) }
 
 // newServer builds the harness; bare leaves the middleware out (nanomdm
-// alone), for the control test of the secret scan.
-func newServer(t *testing.T, bare bool) *harness {
+// alone), for the control test of the secret scan; withEscrow makes an
+// EscrowSource the middleware's source instead of the MemSource.
+func newServer(t *testing.T, bare, withEscrow bool) *harness {
 	t.Helper()
 	h := &harness{t: t, logs: &syncBuffer{}, resetOf: map[string]resetRef{}}
 	// inmem.New, with the buckets kept so the test can read every byte.
@@ -104,10 +118,26 @@ func newServer(t *testing.T, bare bool) *harness {
 		t.Fatal(err)
 	}
 	h.source = nanomdm.NewMemSource(sealer, nil)
+	var src nanomdm.SecretSource = h.source
+	if withEscrow {
+		h.clock = mdmcredtest.NewClock(time.Now().UTC())
+		h.escrowDB = escrow.NewMemStore()
+		h.escrow, err = escrow.New(escrow.Config{
+			Store: h.escrowDB, SealKeys: escrow.NewKeys(map[uint8][]byte{1: key(3)}), SealKeyID: 1,
+			Now: h.clock.Now, Logger: slogger,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.escrowSrc, err = nanomdm.NewEscrowSource(h.escrow); err != nil {
+			t.Fatal(err)
+		}
+		src = h.escrowSrc
+	}
 
 	core := nmservice.New(h.store, nmservice.WithLogger(nlog))
 	h.mw, err = nanomdm.New(core, nanomdm.Config{
-		Source: h.source, Tokens: nanomdm.NewMemTokenStore(), Sealer: sealer,
+		Source: src, Tokens: nanomdm.NewMemTokenStore(), Sealer: sealer,
 		Lifecycle: h.resets, ResetOf: h.reset, Logger: slogger,
 	})
 	if err != nil {

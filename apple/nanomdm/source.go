@@ -14,8 +14,9 @@ import (
 var ErrUnknownCommand = errors.New("nanomdm: no secrets escrowed for this command")
 
 // SecretSource is the escrow the [Service] asks for a command's secrets
-// when nanomdm delivers it, and tells every result the device reports. The
-// escrow package implements it; [MemSource] is an in-memory one.
+// when nanomdm delivers it, and tells every result the device reports.
+// [EscrowSource] is the one over mdmcred's escrow package; [MemSource] is an
+// in-memory one.
 //
 // enrollmentID is the device-channel enrollment (the UDID, as NanoMDM
 // normalizes it) whose request this is, authenticated by certauth when the

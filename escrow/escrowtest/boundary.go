@@ -51,16 +51,21 @@ func testBoundary(t *testing.T, s escrow.Store) {
 	svc := newService(t, g, newClock())
 	for _, bad := range gentest.BadIdents(escrow.MaxIDLen) {
 		v := bad.Value
-		for field, call := range map[string]func() error{
-			"DeviceID": func() error { _, err := svc.Generate(ctx, v, escrow.KindDeviceLockPIN, "a"); return err },
-			"Actor":    func() error { _, err := svc.Generate(ctx, "d", escrow.KindDeviceLockPIN, v); return err },
-			"RecordID": func() error { _, err := svc.Reveal(ctx, v, "a", src, "why"); return err },
-			"CommandID": func() error {
-				_, err := svc.Acknowledge(ctx, v, "mdm")
-				return err
-			},
-			"Reason": func() error { _, err := svc.Reveal(ctx, "r", "a", src, v); return err },
+		for _, c := range []struct {
+			field string
+			call  func() error
+		}{
+			{"DeviceID", func() error { _, err := svc.Generate(ctx, v, escrow.KindDeviceLockPIN, "a"); return err }},
+			{"Actor", func() error { _, err := svc.Generate(ctx, "d", escrow.KindDeviceLockPIN, v); return err }},
+			{"RecordID", func() error { _, err := svc.Reveal(ctx, v, "a", src, "why"); return err }},
+			{"CommandID", func() error { _, err := svc.Acknowledge(ctx, v, "mdm"); return err }},
+			{"Reason", func() error { _, err := svc.Reveal(ctx, "r", "a", src, v); return err }},
+			{"DeviceID", func() error { _, err := svc.ByCommand(ctx, v, "c"); return err }},
+			{"CommandID", func() error { _, err := svc.ByCommand(ctx, "d", v); return err }},
+			{"DeviceID", func() error { _, err := svc.DeliverCommand(ctx, v, "c"); return err }},
+			{"CommandID", func() error { _, err := svc.DeliverCommand(ctx, "d", v); return err }},
 		} {
+			field, call := c.field, c.call
 			if field == "Reason" && len(v) > escrow.MaxIDLen {
 				continue // a reason may be longer than an identifier (MaxReasonLen)
 			}
@@ -86,6 +91,12 @@ func testBoundary(t *testing.T, s escrow.Store) {
 		if _, err := svc.Sent(ctx, r.ID, cmd, v); err != nil {
 			t.Errorf("%s: Sent: %v", good.Name, err)
 			continue
+		}
+		if d, err := svc.DeliverCommand(ctx, v, cmd); err != nil || d.Record.ID != r.ID || d.Secret.IsZero() {
+			t.Errorf("%s: DeliverCommand: %v", good.Name, err)
+		}
+		if b, err := svc.ByCommand(ctx, v, cmd); err != nil || b.ID != r.ID || b.DeviceID != v {
+			t.Errorf("%s: ByCommand: %v", good.Name, err)
 		}
 		if _, err := svc.Acknowledge(ctx, cmd, v); err != nil {
 			t.Errorf("%s: Acknowledge: %v", good.Name, err)

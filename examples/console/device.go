@@ -68,6 +68,10 @@ func (a *app) devicePage(w http.ResponseWriter, r *http.Request, s *session) {
 		a.notFound(w)
 		return
 	}
+	if d.Apple != nil {
+		a.appleDevicePage(w, r, s, d)
+		return
+	}
 	v := a.newDeviceView(d, 0)
 	v.Expires = a.now().Add(servicepass.DefaultValidity).In(d.Zone).Format(localLayout)
 	v.Language = "en"

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mdmcred/mdmcred/apple"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/passcode"
 	"github.com/mdmcred/mdmcred/servicepass"
@@ -26,6 +27,9 @@ type Device struct {
 	Platform passcode.Device
 	// Owner is the ID of the device's user in the portal.
 	Owner string
+	// Apple is set for an Apple device managed through the MDM server
+	// (apple.go); nil for the Android devices.
+	Apple *AppleDevice
 }
 
 // User is a portal user.
@@ -71,8 +75,13 @@ func (inv *inventory) devicesOf(user string) []Device {
 func (inv *inventory) hasSite(site string) bool { return slices.Contains(inv.Sites, site) }
 
 // demoInventory is the seeded data: a Device Owner device and a COPE
-// device, a device whose platform cannot be reset, an eligible and an
-// ineligible portal user, and one site.
+// device, a device whose platform cannot be reset, two Android Enterprise
+// devices managed through the Android Management API (fully managed, and a
+// personally-owned work profile), an eligible and an ineligible portal user,
+// and one site; and three Apple devices managed through the MDM server
+// (-apple-mdm): a supervised iPhone, an unsupervised iPad (both escrowed an
+// UnlockToken) and a Mac with Apple silicon, under the enrollment IDs the
+// demo MDM (apple/nanomdm/cmd/demomdm) gives them.
 func demoInventory(zone *time.Location) *inventory {
 	return &inventory{
 		Devices: []Device{
@@ -82,9 +91,24 @@ func demoInventory(zone *time.Location) *inventory {
 				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 33, ResetTokenActive: true, PasscodeSet: true}},
 			{ID: "dev-legacy-1", Name: "Ben's old tablet", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "ben@example.com",
 				Platform: passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 28, PasscodeSet: true}},
-			// A Mac with escrowed secrets (escrowsdk.go).
+			// Android Enterprise through the Android Management API (android.go):
+			// Android 14 with a numeric policy, which the SDK raises to 6 digits.
+			{ID: "dev-ae-1", Name: "Sales Pixel 8", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "anna@example.com",
+				Platform: passcode.Device{Platform: passcode.AndroidEnterpriseFullyManaged, APILevel: 34, PasscodeSet: true, CompanyOwned: true,
+					Policy: passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 6}}},
+			// A work profile on a personally-owned phone: Lost Mode is refused. (It
+			// runs no service password agent; Mode is only the card's.)
+			{ID: "dev-ae-wp-1", Name: "Ben's phone (work profile)", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "ben@example.com",
+				Platform: passcode.Device{Platform: passcode.AndroidEnterpriseWorkProfile, APILevel: 34, PasscodeSet: true}},
+			{ID: "ios-1", Name: "Carla's iPhone", Zone: zone,
+				Platform: passcode.Device{Platform: passcode.IOS, UnlockTokenEscrowed: true, PasscodeSet: true},
+				Apple:    &AppleDevice{EnrollmentID: "DEMO-IPHONE-0001", Model: "iPhone", Info: apple.Device{Platform: passcode.IOS, OSVersion: "17.4", Supervised: true}}},
+			{ID: "ipad-1", Name: "Front desk iPad", Zone: zone,
+				Platform: passcode.Device{Platform: passcode.IPadOS, UnlockTokenEscrowed: true, PasscodeSet: true},
+				Apple:    &AppleDevice{EnrollmentID: "DEMO-IPAD-0001", Model: "iPad", Info: apple.Device{Platform: passcode.IPadOS, OSVersion: "17.2"}}},
 			{ID: "mac-1", Name: "Design MacBook Pro", Zone: zone,
-				Platform: passcode.Device{Platform: passcode.MacOS, AppleSilicon: true, OSVersion: "14.4", PasscodeSet: true}},
+				Platform: passcode.Device{Platform: passcode.MacOS, AppleSilicon: true, OSVersion: "14.4", PasscodeSet: true},
+				Apple:    &AppleDevice{EnrollmentID: "DEMO-MAC-0001", Model: "Mac", Info: apple.Device{Platform: passcode.MacOS, OSVersion: "14.4", AppleSilicon: true}}},
 		},
 		Users: []User{
 			{ID: "anna@example.com", Name: "Anna Nowak", Subject: otp.Subject{Roles: []string{"passcode-reset"}, Licenses: []string{"E5"},

@@ -7,6 +7,7 @@
 //	go run ./examples/console -addr 127.0.0.1:9000
 //	go run ./examples/console -postgres 'postgres://mdm@localhost/mdm'
 //	go run ./examples/console -smtp 'smtp://user:pass@mail.example.com:587?from=mdm@example.com'
+//	APPLE_MDM_TOKEN=... go run ./examples/console -apple-mdm http://127.0.0.1:9400   # with apple/nanomdm/cmd/demomdm
 //
 // It prints its address, the demo admin's password and the demo portal
 // users' password, both drawn at random on every start. -tls-cert and
@@ -15,7 +16,9 @@
 //
 // Screens: the device card's Service password panel (/admin/devices/…), a
 // site's Self-service enrollment (/admin/sites/…), a device's Reset passcode
-// wizard and Events (/admin/devices/…/reset, …/events), the user portal
+// wizard and Events (/admin/devices/…/reset, …/events), the Lock button of
+// an Android Enterprise device, whose commands go to a fake Android
+// Management API the console runs on loopback (android.go), the user portal
 // (/portal/) and the device simulator with the self-service enrollment page
 // (/device/, /device/enroll).
 //
@@ -75,6 +78,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	tlsCert := fl.String("tls-cert", "", "TLS certificate file (PEM); with -tls-key, serve HTTPS (session cookies are then Secure)")
 	tlsKey := fl.String("tls-key", "", "TLS private key file (PEM)")
 	verbose := fl.Bool("v", false, "log every request (method and path only) and the SDK's records")
+	appleMDMURL := fl.String("apple-mdm", "", "base URL of the Apple MDM server's API (apple/nanomdm/cmd/demomdm), its token in $APPLE_MDM_TOKEN; empty: the Apple devices show that no MDM server is configured")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -122,14 +126,26 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer db.Close()
 	}
-	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth, RevealPasscodes: *reveal})
+	inv := demoInventory(zone)
+	amapiURL, err := startFakeAMAPI(ctx, inv, time.Now, fakeDeviceDelay)
+	if err != nil {
+		return err
+	}
+	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth, RevealPasscodes: *reveal,
+		AMAPIEndpoint: amapiURL})
 	if err != nil {
 		return err
 	}
 	go s.rotateEvery(ctx, time.Minute, logger) // escrowed secrets due for rotation (escrowsdk.go)
+	var appleMDM *appleMDM
+	if *appleMDMURL != "" {
+		if appleMDM, err = newAppleMDM(*appleMDMURL, os.Getenv("APPLE_MDM_TOKEN"), s.resets, nil); err != nil {
+			return err
+		}
+	}
 	adminPass, portalPass := randomToken()[:16], randomToken()[:16]
-	a, err := newApp(appConfig{SDK: s, Inventory: demoInventory(zone), Zone: zone, Logger: logger,
-		AdminPassword: adminPass, PortalPassword: portalPass})
+	a, err := newApp(appConfig{SDK: s, Inventory: inv, Zone: zone, Logger: logger,
+		AdminPassword: adminPass, PortalPassword: portalPass, AppleMDM: appleMDM})
 	if err != nil {
 		return err
 	}
@@ -146,6 +162,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "admin:  %s  password %s\n", adminID, adminPass)
 	fmt.Fprintf(out, "portal: anna@example.com, ben@example.com  password %s\n", portalPass)
 	fmt.Fprintf(out, "device simulator: %s://%s/device/\n", scheme, ln.Addr())
+	fmt.Fprintf(out, "fake Android Management API: %s/v1/\n", amapiURL)
 	fmt.Fprintln(out, where)
 
 	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}

@@ -34,7 +34,7 @@ func TestRunServes(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-outbox", t.TempDir()}, pw); pw.Close() }()
 	sc := bufio.NewScanner(pr)
-	var base, pass string
+	var base, pass, amapi string
 	for sc.Scan() {
 		line := sc.Text()
 		if rest, ok := strings.CutPrefix(line, "mdmcred console on "); ok {
@@ -43,6 +43,9 @@ func TestRunServes(t *testing.T) {
 		if strings.HasPrefix(line, "admin:") {
 			f := strings.Fields(line)
 			pass = f[len(f)-1]
+		}
+		if rest, ok := strings.CutPrefix(line, "fake Android Management API: "); ok {
+			amapi = rest
 		}
 		if strings.HasPrefix(line, "emails are written to ") {
 			break
@@ -59,6 +62,18 @@ func TestRunServes(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
+	}
+	// The fake AMAPI runs beside it, on loopback.
+	if !strings.HasPrefix(amapi, "http://127.0.0.1:") {
+		t.Fatalf("fake AMAPI at %q", amapi)
+	}
+	resp, err = http.Get(amapi + "enterprises/" + demoEnterprise + "/devices/dev-ae-1/operations/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("fake AMAPI: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	cancel()
 	select {

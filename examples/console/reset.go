@@ -33,6 +33,9 @@ func (a *app) newResetView(r *http.Request, d Device) (resetView, error) {
 		v.Unsupported = err.Error()
 	}
 	v.Capability = c
+	if d.Apple != nil && a.apple == nil && v.Unsupported == "" {
+		v.Unsupported = noMDM
+	}
 	rs, ok, err := a.sdk.latestReset(r.Context(), d.ID)
 	if err != nil {
 		return v, err
@@ -61,6 +64,10 @@ func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) 
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
 		a.notFound(w)
+		return
+	}
+	if d.Apple != nil {
+		a.appleReset(w, r, s, d)
 		return
 	}
 	notifyUser := r.PostFormValue("notify_user") == "on"
@@ -99,6 +106,9 @@ func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) 
 type eventsView struct {
 	Device Device
 	Events []passcode.Event
+	// Commands are the Android Management API commands sent to the
+	// device (android.go).
+	Commands []amapiCommand
 }
 
 func (v eventsView) title() string { return "Events: " + v.Device.Name }
@@ -109,10 +119,14 @@ func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
 		a.notFound(w)
 		return
 	}
+	if d.Apple != nil {
+		a.appleEventsPage(w, r, s, d)
+		return
+	}
 	events, err := a.sdk.resetEvents(r.Context(), d.ID)
 	if err != nil {
 		a.fail(w, err)
 		return
 	}
-	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events})
+	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events, Commands: a.sdk.amapi.commands(d.ID)})
 }

@@ -4,6 +4,7 @@ package main
 // SDK call goes through it, so the handlers deal in the console's own types
 // and an integrator sees in one place how stores, mail, keys and clocks are
 // wired. Rules are never re-implemented here; they are asked of the SDK.
+// The Apple devices' calls, made beside an MDM server, are in applemdm.go.
 
 import (
 	"context"
@@ -43,6 +44,10 @@ type sdkConfig struct {
 	// ReauthWindow is the portal's re-authentication window; zero means
 	// the passcode package's default.
 	ReauthWindow time.Duration
+	// AMAPIEndpoint is the base URL of the Android Management API the
+	// Android Enterprise devices' commands go to (the console's fake);
+	// empty: those commands get no answer.
+	AMAPIEndpoint string
 }
 
 // sdk holds the SDK's services, configured once at start.
@@ -58,6 +63,8 @@ type sdk struct {
 	// reauthWindow is how recently a portal user must have signed in to
 	// reset their own device.
 	reauthWindow time.Duration
+	// amapi sends the Android Enterprise devices' commands (android.go).
+	amapi *amapiChannel
 
 	mu        sync.Mutex
 	verifiers map[string]*servicepass.Verifier // the simulated device agents
@@ -166,6 +173,7 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.amapi = newAMAPIChannel(cfg.AMAPIEndpoint, s.resets, cfg.Now, cfg.Logger)
 	s.pins, err = otp.NewPINService(otp.PINConfig{
 		Store:    pinStore,
 		Peppers:  otp.NewKeys(map[uint8][]byte{1: newKey()}),
@@ -453,18 +461,27 @@ func capability(d Device) (passcode.Capability, error) {
 func (s *sdk) resetPasscode(ctx context.Context, d Device, admin string, notifyUser bool, userEmail string) (passcode.Result, error) {
 	res, err := s.resets.Request(ctx, passcode.ResetRequest{Device: passcodeDevice(d), Actor: admin,
 		NotifyUser: notifyUser, UserEmail: userEmail, Language: "en"})
-	return s.queue(ctx, res, err)
+	return s.queue(ctx, d, res, err)
 }
 
 // selfServiceReset is the device user's reset from the portal.
 func (s *sdk) selfServiceReset(ctx context.Context, d Device, user string, signedInAt time.Time) (passcode.Result, error) {
 	res, err := s.resets.SelfService(ctx, passcode.SelfServiceRequest{User: user, Device: passcodeDevice(d), SignedInAt: signedInAt})
-	return s.queue(ctx, res, err)
+	return s.queue(ctx, d, res, err)
 }
 
 // queue sends the reset command down the MDM channel: Requested -> Pending.
-func (s *sdk) queue(ctx context.Context, res passcode.Result, err error) (passcode.Result, error) {
+// An Android Enterprise device's goes through AMAPI (android.go).
+func (s *sdk) queue(ctx context.Context, d Device, res passcode.Result, err error) (passcode.Result, error) {
 	if err != nil && !errors.Is(err, passcode.ErrDelivery) {
+		return res, err
+	}
+	if d.AMAPI() {
+		r, aerr := s.amapi.deliverReset(ctx, d, res)
+		res.Reset = r
+		if aerr != nil {
+			return res, aerr
+		}
 		return res, err
 	}
 	r, qerr := s.resets.Transition(ctx, res.Reset.ID, passcode.Pending, channel)
@@ -481,7 +498,11 @@ func (s *sdk) deviceReports(ctx context.Context, resetID string, to passcode.Sta
 }
 
 // resetEvents is a device's reset audit trail, oldest first.
+// Pending AMAPI commands are asked about first.
 func (s *sdk) resetEvents(ctx context.Context, deviceID string) ([]passcode.Event, error) {
+	if err := s.amapi.refresh(ctx, deviceID); err != nil {
+		return nil, err
+	}
 	return s.resets.Events(ctx, passcode.EventQuery{DeviceID: deviceID})
 }
 

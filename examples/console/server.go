@@ -39,6 +39,9 @@ type app struct {
 
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+
+	// apple is the Apple MDM server's client; nil when none is configured.
+	apple *appleMDM
 }
 
 // appConfig is what main (or a test) gives the console.
@@ -50,6 +53,9 @@ type appConfig struct {
 	Logger         *slog.Logger
 	AdminPassword  string
 	PortalPassword string
+	// AppleMDM is the Apple MDM server's client; nil when none is
+	// configured.
+	AppleMDM *appleMDM
 }
 
 const adminID = "admin@example.com"
@@ -73,6 +79,7 @@ func newApp(cfg appConfig) (*app, error) {
 			now: cfg.Now, states: map[string]attempt.State{}},
 		pages: map[string]*template.Template{},
 	}
+	a.apple = cfg.AppleMDM
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -135,11 +142,15 @@ func (a *app) routes() {
 	m.HandleFunc("GET /admin/devices/{id}/escrow", a.adminOnly(a.escrowPage))
 	m.HandleFunc("POST /admin/devices/{id}/escrow/reveal", a.adminOnly(a.revealEscrow))
 	m.HandleFunc("POST /admin/devices/{id}/escrow/rotate", a.adminOnly(a.rotateEscrow))
+	m.HandleFunc("POST /admin/devices/{id}/lock", a.adminOnly(a.lockDevice()))
+	m.HandleFunc("POST /admin/devices/{id}/lostmode/start", a.adminOnly(a.startLostMode()))
+	m.HandleFunc("POST /admin/devices/{id}/lostmode/stop", a.adminOnly(a.stopLostMode()))
 	m.HandleFunc("GET /admin/sites/{site}", a.adminOnly(a.sitePage))
 	m.HandleFunc("POST /admin/sites/{site}/generate", a.adminOnly(a.generateSitePasscode))
 	m.HandleFunc("POST /admin/sites/{site}/disable", a.adminOnly(a.disableSite))
 	m.HandleFunc("POST /admin/sites/{site}/reveal", a.adminOnly(a.revealSitePasscode))
 	m.HandleFunc("GET /admin/outbox", a.adminOnly(a.outboxPage))
+	a.appleRoutes(m)
 
 	// User portal.
 	m.HandleFunc("GET /portal/signin", a.page(a.portal, "portal_signin.html", a.portalSignInPage))

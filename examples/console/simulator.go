@@ -71,7 +71,8 @@ func (a *app) simDevice(r *http.Request) (Device, bool) {
 	if id == "" {
 		return a.inv.Devices[0], true
 	}
-	return a.inv.device(id)
+	d, ok := a.inv.device(id)
+	return d, ok && d.Apple == nil // Apple devices answer through the MDM server
 }
 
 func (a *app) simulatorPage(r *http.Request, _ *session) any {
@@ -83,7 +84,7 @@ func (a *app) simulatorPage(r *http.Request, _ *session) any {
 }
 
 func (a *app) newSimView(r *http.Request, d Device) simView {
-	v := simView{Devices: a.inv.Devices, Device: d, Users: a.inv.Users}
+	v := simView{Devices: a.inv.agentDevices(), Device: d, Users: a.inv.Users}
 	if c, ok := a.sdk.shownChallenge(d); ok {
 		v.Challenge = c.String()
 	}
@@ -103,7 +104,8 @@ func (a *app) newSimView(r *http.Request, d Device) simView {
 		}
 		v.Window = wv
 	}
-	if rs, ok, err := a.sdk.latestReset(r.Context(), d.ID); err == nil && ok && rs.State.Open() {
+	// An Android Enterprise device answers through AMAPI (android.go), not here.
+	if rs, ok, err := a.sdk.latestReset(r.Context(), d.ID); err == nil && ok && rs.State.Open() && !d.AMAPI() {
 		v.Reset = &rs
 	}
 	return v
@@ -299,7 +301,7 @@ func (a *app) simulatorReport(w http.ResponseWriter, r *http.Request, s *session
 		a.fail(w, err)
 		return
 	}
-	if !ok || rs.ID != r.PathValue("id") {
+	if !ok || rs.ID != r.PathValue("id") || d.AMAPI() {
 		a.notFound(w)
 		return
 	}

@@ -34,7 +34,7 @@
 //	-clear        with -status: acknowledge the revert duty after reverting it
 //	              (refused while only an active window is open: it holds until its end);
 //	              with -log: acknowledge the use log entries printed
-//	-log          print the use log (key ID, serial, device time, degraded) to upload
+//	-log          print the use log (key ID, serial or challenge, device time, degraded) to upload
 //	-challenge    show a challenge, then read the response to it from standard input
 //
 // With -challenge the agent prints "CHALLENGE XXXXX-XXXXX", which the user
@@ -53,9 +53,13 @@
 // the end of the privileged window, network policies lifted) and exits 0. On a
 // refusal it prints "REFUSED <reason>" with an explanation and the error and
 // exits 1. A usage or configuration error exits 2. When the state could not
-// be saved it prints "STATE NOT SAVED" with the reason after the grant or
-// refusal and exits 3: the use or failed attempt is not remembered. -status
-// on a lost state prints "WINDOW lost" and exits 4.
+// be saved it prints "STATE NOT SAVED" with the reason after the grant,
+// refusal, window status or acknowledgement and exits 3, in every mode
+// (-init, -status, -clear, -log, -challenge): what it did is not remembered.
+// -status on a lost state prints "WINDOW lost" and exits 4 (3 if that could
+// not be saved either). With -challenge a mistyped or malformed response
+// asks again; end of input before a response prints "REFUSED no-response"
+// and exits 1.
 package main
 
 import (
@@ -158,6 +162,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer store.Close()
 	if *initState {
 		if err := servicepass.InitState(store); err != nil {
+			if reportUnsaved(stdout, err, "the device is not marked provisioned") {
+				return exitUnsaved
+			}
 			return fail("initializing the state: %v", err)
 		}
 		fmt.Fprintln(stdout, "STATE initialized")
@@ -211,24 +218,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		reason, why := explain(err)
 		fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
 		fmt.Fprintf(stdout, "  error: %v\n", err)
-		var ns *servicepass.NotSavedError
-		if errors.As(err, &ns) {
-			fmt.Fprintf(stdout, "STATE NOT SAVED: %v\n  this attempt is not remembered (a failed one does not count toward the lockout)\n", ns.Err)
+		if reportUnsaved(stdout, err, "this attempt is not remembered (a failed one does not count toward the lockout)") {
 			return exitUnsaved
 		}
 		return exitRefused
 	}
 	printGrant(stdout, g, cmpLoc(loc))
-	var ns *servicepass.NotSavedError
-	if errors.As(g.StateError, &ns) {
-		fmt.Fprintf(stdout, "STATE NOT SAVED: %v\n  this use is not remembered: the same code may be accepted again; fix the state file\n", ns.Err)
+	if reportUnsaved(stdout, g.StateError, "this use is not remembered: the same code may be accepted again") {
 		return exitUnsaved
 	}
 	return exitGranted
 }
 
 // answerChallenge shows a new challenge and verifies the response read from
-// stdin.
+// stdin. A mistyped or malformed response (not counted toward the lockout)
+// asks again, while the challenge is outstanding; end of input before a
+// response is "no response".
 func answerChallenge(v *servicepass.Verifier, now time.Time, loc *time.Location, stdin io.Reader, stdout, stderr io.Writer) int {
 	c, err := v.NewChallenge(servicepass.ChallengeOptions{})
 	if err != nil {
@@ -237,20 +242,53 @@ func answerChallenge(v *servicepass.Verifier, now time.Time, loc *time.Location,
 	}
 	fmt.Fprintf(stdout, "CHALLENGE %s\n", c)
 	fmt.Fprintf(stdout, "  read it to the help desk, then type the response (valid %s)\n", servicepass.DefaultChallengeLifetime)
-	line, err := bufio.NewReader(io.LimitReader(stdin, maxInput)).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		fmt.Fprintf(stderr, "deviceagent: reading the response: %v\n", err)
-		return exitUsage
+	in := bufio.NewScanner(io.LimitReader(stdin, maxInput*16))
+	in.Buffer(make([]byte, 0, maxInput), maxInput)
+	for {
+		line := ""
+		for line == "" {
+			if !in.Scan() {
+				if err := in.Err(); err != nil {
+					fmt.Fprintf(stderr, "deviceagent: reading the response: %v\n", err)
+					return exitUsage
+				}
+				fmt.Fprintln(stdout, "REFUSED no-response: the input ended before a response was typed; show a new challenge")
+				return exitRefused
+			}
+			line = strings.TrimSpace(in.Text())
+		}
+		g, err := v.VerifyResponse(line, now)
+		if err != nil {
+			reason, why := explain(err)
+			fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
+			fmt.Fprintf(stdout, "  error: %v\n", err)
+			if reportUnsaved(stdout, err, "this attempt is not remembered") {
+				return exitUnsaved
+			}
+			if errors.Is(err, servicepass.ErrTypo) || errors.Is(err, servicepass.ErrMalformed) {
+				fmt.Fprintln(stdout, "  type the response again")
+				continue
+			}
+			return exitRefused
+		}
+		printGrant(stdout, g, cmpLoc(loc))
+		if reportUnsaved(stdout, g.StateError, "the window this grant opened is not remembered: revert its actions yourself") {
+			return exitUnsaved
+		}
+		return exitGranted
 	}
-	g, err := v.VerifyResponse(strings.TrimSpace(line), now)
-	if err != nil {
-		reason, why := explain(err)
-		fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
-		fmt.Fprintf(stdout, "  error: %v\n", err)
-		return exitRefused
+}
+
+// reportUnsaved prints "STATE NOT SAVED" with the reason and what it means
+// when err says the device state could not be saved, and reports whether
+// it did.
+func reportUnsaved(w io.Writer, err error, meaning string) bool {
+	var ns *servicepass.NotSavedError
+	if !errors.As(err, &ns) {
+		return false
 	}
-	printGrant(stdout, g, cmpLoc(loc))
-	return exitGranted
+	fmt.Fprintf(w, "STATE NOT SAVED: %v\n  %s; fix the state file\n", ns.Err, meaning)
+	return true
 }
 
 // cmpLoc is the zone times are printed in: the device's, or UTC.
@@ -299,7 +337,9 @@ func printGrant(w io.Writer, g servicepass.Grant, loc *time.Location) {
 func printWindow(v *servicepass.Verifier, now time.Time, clear bool, stdout, stderr io.Writer) int {
 	st, err := v.Window(now)
 	lost := errors.Is(err, servicepass.ErrStateLost)
-	if err != nil && !lost {
+	var ns *servicepass.NotSavedError
+	unsaved := errors.As(err, &ns)
+	if err != nil && !lost && !unsaved {
 		fmt.Fprintf(stderr, "deviceagent: window: %v\n", err)
 		return exitUnsaved
 	}
@@ -313,6 +353,9 @@ func printWindow(v *servicepass.Verifier, now time.Time, clear bool, stdout, std
 		fmt.Fprintf(stdout, "WINDOW ended %s; revert %s\n", st.Ended.Format(time.RFC3339), st.Revert)
 	case !st.Active:
 		fmt.Fprintln(stdout, "WINDOW none")
+	}
+	if reportUnsaved(stdout, err, "what this poll changed (a window it ended, a lost state it found) is not remembered") {
+		return exitUnsaved
 	}
 	if !clear {
 		if lost {
@@ -333,6 +376,7 @@ func printWindow(v *servicepass.Verifier, now time.Time, clear bool, stdout, std
 		if errors.Is(err, servicepass.ErrWindowChanged) {
 			return exitRefused
 		}
+		reportUnsaved(stdout, err, "the acknowledgement is not remembered: the duty will be reported again")
 		return exitUnsaved
 	}
 	fmt.Fprintf(stdout, "WINDOW cleared revert %s\n", st.Revert)
@@ -351,14 +395,20 @@ func printLog(v *servicepass.Verifier, clear bool, stdout, stderr io.Writer) int
 		if e.Degraded {
 			d = " degraded"
 		}
-		fmt.Fprintf(stdout, "USE %d key %d serial %06x at %s%s\n", e.Seq, e.KeyID, e.Serial, e.At.Format(time.RFC3339), d)
+		what := fmt.Sprintf("serial %06x", e.Serial)
+		if e.Challenge != "" {
+			what = "challenge " + e.Challenge
+		}
+		fmt.Fprintf(stdout, "USE %d key %d %s at %s%s\n", e.Seq, e.KeyID, what, e.At.Format(time.RFC3339), d)
 	}
 	if dropped > 0 {
 		fmt.Fprintf(stdout, "USE %d older entries dropped unacknowledged\n", dropped)
 	}
 	if clear && len(entries) > 0 {
 		if err := v.AckUseLog(entries[len(entries)-1].Seq); err != nil {
-			fmt.Fprintf(stderr, "deviceagent: acknowledging the use log: %v\n", err)
+			if !reportUnsaved(stdout, err, "the acknowledgement is not remembered: the entries will be reported again") {
+				fmt.Fprintf(stderr, "deviceagent: acknowledging the use log: %v\n", err)
+			}
 			return exitUnsaved
 		}
 		fmt.Fprintln(stdout, "USE acknowledged")

@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -474,5 +476,121 @@ func TestChallengeFlag(t *testing.T) {
 	out.Reset()
 	if status := run([]string{"-keys", s.keys, "-state", s.state, "-mode", "do", "-challenge", "X"}, strings.NewReader(""), &out, &errOut); status != exitUsage {
 		t.Errorf("-challenge with an argument: %d", status)
+	}
+}
+
+// challengeRun runs the agent with -challenge, feeding it the lines answer
+// returns for the challenge it shows, then end of input.
+func (s *site) challengeRun(answer func(challenge string) []string) (int, string) {
+	s.t.Helper()
+	pr, pw := io.Pipe()
+	out := &watchWriter{onChallenge: func(c string) {
+		go func() {
+			for _, l := range answer(c) {
+				_, _ = io.WriteString(pw, l+"\n")
+			}
+			_ = pw.Close()
+		}()
+	}}
+	args := []string{"-keys", s.keys, "-mode", "do", "-state", s.state, "-now", s.now.Format(time.RFC3339), "-challenge"}
+	var errOut bytes.Buffer
+	status := run(args, pr, out, &errOut)
+	_ = pr.Close()
+	return status, out.String()
+}
+
+// watchWriter collects output and calls onChallenge with the challenge on
+// the first CHALLENGE line.
+type watchWriter struct {
+	mu          sync.Mutex
+	buf         bytes.Buffer
+	onChallenge func(string)
+	seen        bool
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, _ := w.buf.Write(p)
+	if !w.seen {
+		if _, rest, ok := strings.Cut(w.buf.String(), "CHALLENGE "); ok {
+			if c, _, ok := strings.Cut(rest, "\n"); ok {
+				w.seen = true
+				w.onChallenge(c)
+			}
+		}
+	}
+	return n, nil
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func (s *site) respond(c string, a servicepass.Actions) string {
+	r, err := s.issuer.Respond(context.Background(), servicepass.ResponseRequest{DeviceID: "device-42", Challenge: c, Mode: servicepass.DeviceOwner, Actions: a, Admin: "a"})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return r.Display.Reveal()
+}
+
+// TestChallengeAnswers (issue 22 defect 3): -challenge asks again after a
+// typo or a malformed response, says "no response" at end of input, and
+// reports a grant it could not save with its own exit status.
+func TestChallengeAnswers(t *testing.T) {
+	s := newSite(t)
+	status, out := s.challengeRun(func(c string) []string {
+		r := s.respond(c, servicepass.AllowFactoryReset)
+		return []string{mistype(r), "", "not a response", r}
+	})
+	if status != exitGranted || strings.Count(out, "type the response again") != 2 || !strings.Contains(out, "REFUSED typo") ||
+		!strings.Contains(out, "REFUSED malformed") || !strings.Contains(out, "GRANTED AllowFactoryReset") {
+		t.Errorf("typo, malformed, then the response: %d\n%s", status, out)
+	}
+	for _, lines := range [][]string{nil, {""}, {"ABCD"}} {
+		status, out = s.challengeRun(func(string) []string { return lines })
+		if status != exitRefused || !strings.Contains(out, "REFUSED no-response") || strings.Contains(out, "not a service password\n") && len(lines) == 0 {
+			t.Errorf("input %q then end of input: %d\n%s", lines, status, out)
+		}
+	}
+	// A state directory that does not exist: the grant is reported unsaved.
+	s.state = filepath.Join(s.dir, "missing", "agent.state")
+	status, out = s.challengeRun(func(c string) []string { return []string{s.respond(c, servicepass.AllowFactoryReset)} })
+	if status != exitUnsaved || !strings.Contains(out, "GRANTED AllowFactoryReset") || !strings.Contains(out, "STATE NOT SAVED:") {
+		t.Errorf("unsaved grant: %d\n%s", status, out)
+	}
+	// And so is a wrong response's failure.
+	status, out = s.challengeRun(func(c string) []string {
+		r, err := s.issuer.Respond(context.Background(), servicepass.ResponseRequest{DeviceID: "device-43", Challenge: c, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: "a"})
+		if err != nil {
+			t.Error(err)
+		}
+		return []string{r.Display.Reveal()}
+	})
+	if status != exitUnsaved || !strings.Contains(out, "REFUSED invalid") || !strings.Contains(out, "STATE NOT SAVED:") {
+		t.Errorf("unsaved refusal: %d\n%s", status, out)
+	}
+}
+
+// TestUnsavedEveryMode: every mode reports a state it could not save with
+// the unsaved exit status, a lost state included.
+func TestUnsavedEveryMode(t *testing.T) {
+	s := newSite(t)
+	s.state = filepath.Join(s.dir, "missing", "agent.state")
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"init", []string{"-init"}},
+		{"status", []string{"-status"}},
+		{"status-clear", []string{"-status", "-clear"}},
+	} {
+		status, out, errOut := s.agent("do", t0, "", tc.args...)
+		if status != exitUnsaved || !strings.Contains(out, "STATE NOT SAVED:") {
+			t.Errorf("%s: %d %q %q", tc.name, status, out, errOut)
+		}
 	}
 }

@@ -54,7 +54,7 @@ type consoleProcess struct {
 	base, adminPass, portalPass string
 }
 
-func startConsole(t *testing.T) consoleProcess {
+func startConsole(t *testing.T, extra ...string) consoleProcess {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "console")
 	build := exec.Command("go", "build", "-o", bin, "./examples/console")
@@ -68,6 +68,7 @@ func startConsole(t *testing.T) consoleProcess {
 	if dsn := postgresDSN(t); dsn != "" {
 		args = append(args, "-postgres", dsn)
 	}
+	args = append(args, extra...)
 	cmd := exec.Command(bin, args...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

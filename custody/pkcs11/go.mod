@@ -1,0 +1,12 @@
+module github.com/mdmcred/mdmcred/custody/pkcs11
+
+go 1.25.0
+
+replace github.com/mdmcred/mdmcred => ../..
+
+require (
+	github.com/mdmcred/mdmcred v0.0.0-00010101000000-000000000000
+	github.com/miekg/pkcs11 v1.1.2
+)
+
+require github.com/leanovate/gopter v0.2.11 // indirect
