@@ -13,6 +13,7 @@ import (
 // funcs are the template helpers: naming and formatting only.
 func funcs(a *app) template.FuncMap {
 	return template.FuncMap{
+		"escrowCard": a.escrowCardFunc, // escrow.go
 		"modeName": func(m servicepass.Mode) string {
 			if m == servicepass.COPE {
 				return "COPE"

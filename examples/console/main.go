@@ -22,6 +22,12 @@
 // (/portal/) and the device simulator with the self-service enrollment page
 // (/device/, /device/enroll).
 //
+// The device card also shows the device's escrowed secrets (the demo Mac's
+// lock PIN and Recovery Lock password): Reveal asks for a reason and shows
+// the secret once, every view is listed with who, when, from where and why,
+// and Rotate runs a new one through the lifecycle; a secret viewed an hour
+// ago is rotated the same way (escrow.go, escrowsdk.go).
+//
 // All SDK calls are in sdk.go; the rest is the web layer: sessions in
 // HttpOnly, SameSite=Strict cookies (Secure under TLS), a CSRF token in
 // every form, codes and PINs only in the responses to POST requests,
@@ -130,6 +136,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	go s.rotateEvery(ctx, time.Minute, logger) // escrowed secrets due for rotation (escrowsdk.go)
 	var appleMDM *appleMDM
 	if *appleMDMURL != "" {
 		if appleMDM, err = newAppleMDM(*appleMDMURL, os.Getenv("APPLE_MDM_TOKEN"), s.resets, nil); err != nil {

@@ -82,6 +82,10 @@ func TestScreensOnPostgreSQL(t *testing.T) {
 		"PortalReset":           TestPortalMyDevicesAndReset,
 		"PortalPIN":             TestPortalOneTimePIN,
 		"Escaping":              TestHostileDeviceNameIsEscapedEverywhere,
+		"EscrowCard":            TestEscrowCardShowsSecretsByKindAndState,
+		"EscrowReveal":          TestEscrowRevealNeedsAReasonAndIsRecordedOnce,
+		"EscrowRotate":          TestEscrowRotateRunsTheLifecycle,
+		"EscrowRotateAfterView": TestEscrowRotatesAnHourAfterTheFirstView,
 	} {
 		t.Run(name, f)
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
+	"github.com/mdmcred/mdmcred/escrow"
 	"github.com/mdmcred/mdmcred/notify"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/passcode"
@@ -56,6 +57,7 @@ type sdk struct {
 	resets  *passcode.Service
 	pins    *otp.PINService
 	pinRule otp.Eligibility
+	escrow  *escrow.Service // the device card's escrowed secrets (escrowsdk.go)
 	sent    *notify.Recorder
 	now     func() time.Time
 	// reauthWindow is how recently a portal user must have signed in to
@@ -111,6 +113,7 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 		resetStore passcode.Store    = passcode.NewMemStore()
 		pinStore   otp.Store         = otp.NewMemStore()
 	)
+	var escrowStore escrow.Store = escrow.NewMemStore()
 	if cfg.DB != nil {
 		if err := postgres.Migrate(ctx, cfg.DB); err != nil {
 			return nil, err
@@ -119,6 +122,7 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 		siteStore = postgres.NewEnrollmentStore(cfg.DB)
 		resetStore = postgres.NewPasscodeStore(cfg.DB)
 		pinStore = postgres.NewOTPStore(cfg.DB)
+		escrowStore = postgres.NewEscrowStore(cfg.DB)
 	}
 
 	master, err := servicepass.GenerateMasterKey(1, nil)
@@ -181,6 +185,12 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 		return nil, err
 	}
 	s.pinRule = otp.Eligibility{Role: "passcode-reset", Licenses: []string{"E3", "E5"}}
+	if s.escrow, err = newEscrow(escrowStore, cfg); err != nil {
+		return nil, err
+	}
+	if err := s.seedEscrow(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

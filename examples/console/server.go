@@ -88,7 +88,7 @@ func newApp(cfg appConfig) (*app, error) {
 		if n == "templates/layout.html" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs(a)).ParseFS(assets, "templates/layout.html", n)
+		t, err := template.New("layout.html").Funcs(funcs(a)).ParseFS(assets, "templates/layout.html", "templates/partials/*.html", n)
 		if err != nil {
 			return nil, err
 		}
@@ -139,6 +139,9 @@ func (a *app) routes() {
 	m.HandleFunc("GET /admin/devices/{id}/reset", a.adminOnly(a.resetPage))
 	m.HandleFunc("POST /admin/devices/{id}/reset", a.adminOnly(a.resetPasscode))
 	m.HandleFunc("GET /admin/devices/{id}/events", a.adminOnly(a.eventsPage))
+	m.HandleFunc("GET /admin/devices/{id}/escrow", a.adminOnly(a.escrowPage))
+	m.HandleFunc("POST /admin/devices/{id}/escrow/reveal", a.adminOnly(a.revealEscrow))
+	m.HandleFunc("POST /admin/devices/{id}/escrow/rotate", a.adminOnly(a.rotateEscrow))
 	m.HandleFunc("POST /admin/devices/{id}/lock", a.adminOnly(a.lockDevice()))
 	m.HandleFunc("POST /admin/devices/{id}/lostmode/start", a.adminOnly(a.startLostMode()))
 	m.HandleFunc("POST /admin/devices/{id}/lostmode/stop", a.adminOnly(a.stopLostMode()))
