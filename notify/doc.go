@@ -52,9 +52,13 @@
 //     invisible fillers;
 //   - RFC 2047 encoded-words are broken ("=?" becomes "= ?"), so no mail
 //     client decodes a name into a bidi override or a line break;
-//   - URLs and host names are defanged ("https://example.com" reads
-//     "hxxps[:]//example[.]com", "www.example.org" reads
-//     "www[.]example[.]org"), so no client makes them a link; the HTML body
+//   - URLs, schemes, protocol-relative links, UNC paths, IP addresses and
+//     host names are defanged ("https://example.com" reads
+//     "hxxps[://]example[.]com", "mailto:x@example.org" reads
+//     "mailto[:]x@example[.]org", "//203.0.113.7/x" reads
+//     "[//]203[.]0[.]113[.]7/x", "\\host\share" reads "[\\]host\share",
+//     "www.example.org" reads "www[.]example[.]org"), so no client makes
+//     them a link; the HTML body
 //     comes from html/template, so a name is always text, never markup or
 //     a link ("<script>" shows as text);
 //   - it is cut, ending in "…", to [MaxSubjectName] characters in subjects

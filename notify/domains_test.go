@@ -138,7 +138,7 @@ func TestEnrollmentAlerterThroughService(t *testing.T) {
 		t.Fatalf("sent %d alerts, want 1", rec.Len())
 	}
 	m, _ := rec.Last()
-	if m.To[0] != "security@example.com" || !strings.Contains(m.Text.Reveal(), "Warsaw HQ") || !strings.Contains(m.Text.Reveal(), "203.0.113.9") {
+	if m.To[0] != "security@example.com" || !strings.Contains(m.Text.Reveal(), "Warsaw HQ") || !strings.Contains(m.Text.Reveal(), "203[.]0[.]113[.]9") {
 		t.Errorf("alert = %v\n%s", m, m.Text)
 	}
 

@@ -46,6 +46,13 @@ var hostileNames = []string{
 	"a\rb\x85c\u2028d\u2029e",
 	"\xff\xfeinvalid",
 	`<a href="https://evil.example">x</a>`,
+	// Issue 27: IP hosts, schemes without "//", protocol-relative links
+	// and UNC paths.
+	"http://203.0.113.7/login",
+	"//203.0.113.7/login",
+	"file://203.0.113.7/share smb://203.0.113.7/share",
+	`\\203.0.113.7\share`,
+	"mailto:x@evil.example",
 }
 
 // hostileNotice builds one notice whose user-controlled text is name.
@@ -199,8 +206,8 @@ func checkWire(base, got wire) string {
 		return "decoded Subject holds an encoded-word"
 	case utf8.RuneCountInString(got.subject) > utf8.RuneCountInString(base.subject)-1+MaxSubjectName:
 		return "Subject longer than the name cap allows"
-	case strings.Contains(got.subject, "evil.example") || strings.Contains(got.subject, "://"):
-		return "Subject holds the URL"
+	case linkable(got.subject) != "":
+		return "Subject holds a link: " + linkable(got.subject)
 	case strings.Join(got.addrs, "|") != strings.Join(base.addrs, "|"):
 		return "From or To changed"
 	case strings.ContainsFunc(strings.Join(got.addrs, ""), unsafeRune):
@@ -213,9 +220,8 @@ func checkWire(base, got wire) string {
 		return "the text body has a forged line"
 	case strings.Contains(got.text, "=?") || strings.Contains(got.html, "=?"):
 		return "a body holds an encoded-word"
-	case strings.Contains(got.text, "evil.example") || strings.Contains(got.html, "evil.example") ||
-		strings.Contains(got.text, "://") || strings.Contains(got.html, "://"):
-		return "a body holds the URL"
+	case linkable(got.text) != "" || linkable(got.html) != "":
+		return "a body holds a link: " + linkable(got.text) + linkable(got.html)
 	case strings.Join(tags(got.html), "") != strings.Join(tags(base.html), ""):
 		return "the HTML body holds markup from the name"
 	}
