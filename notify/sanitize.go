@@ -240,7 +240,8 @@ func isSchemeRune(r rune) bool {
 	return isASCIILetter(r) || isASCIIDigit(r) || r == '+' || r == '-' || r == '.'
 }
 
-// truncate cuts s to at most max characters, the last of them "…".
+// truncate cuts s to at most max characters, the last of them "…", never
+// in the middle of a defanged mark and never right after a colon.
 func truncate(s string, max int) string {
 	if max < 1 || utf8.RuneCountInString(s) <= max {
 		return s
@@ -248,7 +249,9 @@ func truncate(s string, max int) string {
 	n := 0
 	for i := range s {
 		if n == max-1 {
-			return strings.TrimRight(cutMark(s[:i]), " ") + "…"
+			// A colon before the ellipsis could read as a scheme's
+			// ("mailto:…"): it goes with the spaces.
+			return strings.TrimRight(cutMark(s[:i]), " :") + "…"
 		}
 		n++
 	}

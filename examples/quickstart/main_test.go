@@ -50,7 +50,7 @@ func TestRun(t *testing.T) {
 		"Subject: Security alert: company passcode locked for berlin",
 		"    Failed attempts: 3",
 		"    Last failed attempt: 2026-11-23 12:03 CET",
-		"    Source of the last attempt: 203.0.113.12",
+		"    Source of the last attempt: 203[.]0[.]113[.]12",
 
 		"== 5. Admin: device passcode reset ==",
 		`email to anna@example.com: "Passcode reset for Anna's Pixel"`,
