@@ -32,6 +32,18 @@ const (
 	dateLayout = "2006-01-02"
 )
 
+// showTime shows t in loc with the zone's abbreviation and, for a zone of
+// the IANA database named by region ("Europe/Berlin"), that name too:
+// "CET" alone does not say whose clock it is, and some abbreviations are
+// only numbers ("-03").
+func showTime(t time.Time, loc *time.Location) string {
+	s := t.In(loc).Format(timeLayout)
+	if name := loc.String(); strings.Contains(name, "/") {
+		s += " (" + name + ")"
+	}
+	return s
+}
+
 // The QR image is shown at least minQRWidth and at most maxQRWidth CSS
 // pixels wide; a small image is scaled by a whole factor so its modules stay
 // sharp.
@@ -454,7 +466,7 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		v.Actions = append(v.Actions, it)
 	}
 	loc := c.zone(n.TimeZone)
-	valid := n.ExpiresAt.In(loc).Format(timeLayout)
+	valid := showTime(n.ExpiresAt, loc)
 	if n.DayValid {
 		v.args["date"] = n.ExpiresAt.In(loc).Format(dateLayout)
 		s, err := v.T("sp.valid_day")

@@ -32,7 +32,11 @@
 // fallback, so a program can tell its user that the email will be in
 // English; a [Notifier] logs a note for it through [NotifierConfig.Logger].
 // Times are shown in the notice's TimeZone with the zone's abbreviation
-// ("2026-11-23 10:00 CET").
+// and, for a zone named by region, its name ("2026-11-23 10:00 CET
+// (Europe/Warsaw)"). A service-password email shows its expiry in the
+// device's zone when the issue carries it (servicepass.Request.Location,
+// from the device's provisioning), as the code expires on the device's
+// clock.
 //
 // A service-password email for [ActionRemoveNetworkRestrictions] lists
 // exactly the policies servicepass.NetworkPolicies returns for the notice's

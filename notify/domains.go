@@ -24,10 +24,12 @@ var (
 type ServicePassMailer struct {
 	// Notifier renders and sends. Required.
 	Notifier *Notifier
-	// TimeZone is where the recipient reads times. Zero: the catalog's
-	// default. A day-valid code always shows its expiry date on the
-	// device's calendar (the issue's ExpiryDate in its Location), not in
-	// TimeZone.
+	// TimeZone is where the recipient reads times when the issue names no
+	// device zone. Zero: the catalog's default. An email whose issue
+	// carries the device's zone (servicepass.Request.Location, from the
+	// device's provisioning) shows its expiry in that zone and names it
+	// ("2026-11-23 11:00 CET (Europe/Berlin)"); a day-valid code always
+	// shows its expiry date on the device's calendar.
 	TimeZone *time.Location
 	// Window is the privileged window the device opens on use, mentioned
 	// in the mail. Zero: servicepass.DefaultWindow.
@@ -40,6 +42,10 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 		return fmt.Errorf("%w: ServicePassMailer has no Notifier", ErrConfig)
 	}
 	zone := a.TimeZone
+	if e.Location != nil {
+		// The device's zone: the code expires on the device's clock.
+		zone = e.Location
+	}
 	window := a.Window
 	if window == 0 {
 		window = servicepass.DefaultWindow
