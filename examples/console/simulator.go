@@ -41,9 +41,10 @@ type simView struct {
 func (simView) title() string { return "Device simulator" }
 
 type grantView struct {
-	Actions  []string
-	Scope    string
-	Degraded bool
+	Actions     []string
+	Scope       string // what Unlock opened; empty without Unlock
+	SetPassword bool   // Set Password was granted
+	Degraded    bool
 }
 
 type windowView struct {
@@ -134,7 +135,7 @@ func (a *app) simulatorVerify(w http.ResponseWriter, r *http.Request, s *session
 		a.render(w, r, s, http.StatusUnprocessableEntity, "simulator.html", v)
 		return
 	}
-	v.Grant = &grantView{Actions: actionNames(grant.Actions), Scope: scopeText(grant.Scope), Degraded: grant.Degraded}
+	v.Grant = newGrantView(grant.Actions, grant.Scope, grant.Degraded)
 	a.render(w, r, s, http.StatusOK, "simulator.html", v)
 }
 
@@ -168,7 +169,7 @@ func (a *app) simulatorRespond(w http.ResponseWriter, r *http.Request, s *sessio
 		a.render(w, r, s, http.StatusUnprocessableEntity, "simulator.html", v)
 		return
 	}
-	v.Grant = &grantView{Actions: actionNames(grant.Actions), Scope: scopeText(grant.Scope), Degraded: grant.Degraded}
+	v.Grant = newGrantView(grant.Actions, grant.Scope, grant.Degraded)
 	a.render(w, r, s, http.StatusOK, "simulator.html", v)
 }
 
@@ -188,6 +189,17 @@ func responseRefusal(err error) string {
 		return "This response does not answer the challenge this device shows. Check that it was made for this device and this challenge."
 	}
 	return refusal(err)
+}
+
+// newGrantView describes a grant: what Unlock opened only when Unlock was
+// granted, and what Set Password allows when it was.
+func newGrantView(actions servicepass.Actions, sc servicepass.Scope, degraded bool) *grantView {
+	g := &grantView{Actions: actionNames(actions), Degraded: degraded}
+	if actions&servicepass.Unlock != 0 {
+		g.Scope = scopeText(sc)
+	}
+	g.SetPassword = actions&servicepass.SetPassword != 0
+	return g
 }
 
 // scopeText says what a granted Unlock opened.
