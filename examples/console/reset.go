@@ -46,12 +46,12 @@ func (a *app) newResetView(r *http.Request, d Device) (resetView, error) {
 func (a *app) resetPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	v, err := a.newResetView(r, d)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "reset.html", v)
@@ -60,14 +60,14 @@ func (a *app) resetPage(w http.ResponseWriter, r *http.Request, s *session) {
 func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	notifyUser := r.PostFormValue("notify_user") == "on"
 	res, err := a.sdk.resetPasscode(r.Context(), d, s.User, notifyUser, d.Owner)
 	v, verr := a.newResetView(r, d)
 	if verr != nil {
-		a.fail(w, verr)
+		a.fail(w, r, verr)
 		return
 	}
 	v.NotifyUser = notifyUser
@@ -89,7 +89,7 @@ func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) 
 	case errors.As(err, &ip), errors.Is(err, passcode.ErrResetInProgress):
 		v.Error = "A reset of this device is already in progress; wait for its outcome."
 	default:
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusUnprocessableEntity, "reset.html", v)
@@ -106,12 +106,12 @@ func (v eventsView) title() string { return "Events: " + v.Device.Name }
 func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	events, err := a.sdk.resetEvents(r.Context(), d.ID)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events})

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -121,6 +122,7 @@ func (a *app) routes() {
 	static, _ := fs.Sub(assets, "static")
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/", http.StatusSeeOther) })
+	m.HandleFunc("/", a.notFound)
 
 	// Admin console.
 	m.HandleFunc("GET /admin/signin", a.page(a.admin, "signin.html", a.adminSignInPage))
@@ -174,13 +176,31 @@ type handler func(http.ResponseWriter, *http.Request, *session)
 // maxForm bounds a request body: a photo of a QR code fits.
 const maxForm = 8 << 20
 
+// parseForm reads a urlencoded or multipart body (files over 1 MiB go to
+// temporary files, which net/http removes after the request).
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			return err
+		}
+		return nil
+	}
+	return r.ParseForm()
+}
+
 // post checks the CSRF token of a state-changing request before h runs.
 func (a *app) post(ss *sessions, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := ss.get(r)
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		// Read the form first: past the size limit the CSRF token cannot
+		// be read, and "expired" would be the wrong answer.
+		if err := parseForm(r); err != nil {
+			a.formError(w, r, err)
+			return
+		}
 		if s == nil || !s.checkCSRF(r.PostFormValue("csrf")) {
-			http.Error(w, "This form has expired. Go back, reload the page and try again.", http.StatusForbidden)
+			a.errorPage(w, r, http.StatusForbidden, "Form expired", "This form has expired. Go back, reload the page and try again.")
 			return
 		}
 		h(w, r, s)
@@ -248,7 +268,7 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, s *session, status 
 	}
 	var buf bytes.Buffer // a template error must not leave half a page
 	if err := t.Execute(&buf, v); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -256,16 +276,16 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, s *session, status 
 	_, _ = buf.WriteTo(w)
 }
 
-// notFound answers an unknown device, site or reset.
-func (a *app) notFound(w http.ResponseWriter) {
-	http.Error(w, "Not found.", http.StatusNotFound)
+// notFound answers an unknown device, site, reset or page.
+func (a *app) notFound(w http.ResponseWriter, r *http.Request) {
+	a.errorPage(w, r, http.StatusNotFound, "Not found", "There is no such page, device, site or reset here.")
 }
 
 // fail answers an unexpected error without its text (which may name
 // internals); the log has it.
-func (a *app) fail(w http.ResponseWriter, err error) {
+func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
 	a.log.Error("request failed", "err", err)
-	http.Error(w, "Something went wrong. Try again.", http.StatusInternalServerError)
+	a.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "Something went wrong. Try again.")
 }
 
 // clientIP is the source recorded for a guessable attempt.

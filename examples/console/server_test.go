@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -238,4 +239,47 @@ func TestEveryInputHasALabel(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestPhotoTooLarge: a photo over the 8 MiB limit is answered with what
+// went wrong (issue 27: it used to read "This form has expired", the size
+// limit making the CSRF token unreadable), on an HTML page with a way back.
+func TestPhotoTooLarge(t *testing.T) {
+	c := newConsole(t)
+	p := c.postFile("/device/", "/device/verify", map[string]string{"device": "dev-do-1"}, "qr", bytes.Repeat([]byte{0x89}, maxForm+1))
+	if p.Status != http.StatusRequestEntityTooLarge || !strings.Contains(p.Body, "larger than 8 MiB") || strings.Contains(p.Body, "expired") {
+		t.Fatalf("%d %q", p.Status, p.Body)
+	}
+	if !strings.Contains(p.Body, `<a href="/device/" id="back">`) {
+		t.Errorf("no way back: %s", p.Body)
+	}
+}
+
+// TestErrorPagesAreHTML: refusals and unknown pages are HTML pages of the
+// console, with a way back to where the visitor came from (issue 27).
+func TestErrorPagesAreHTML(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	for _, tc := range []struct {
+		page page
+		code int
+		back string
+	}{
+		{c.get("/admin/devices/no-such-device"), http.StatusNotFound, "/admin/"},
+		{c.get("/portal/no-such-page"), http.StatusNotFound, "/portal/"},
+		{c.postForged("/device/verify"), http.StatusForbidden, "/device/"},
+	} {
+		if tc.page.Status != tc.code || !strings.Contains(tc.page.Body, "<!doctype html>") ||
+			!strings.Contains(tc.page.Body, `<a href="`+tc.back+`" id="back">`) {
+			t.Errorf("%d, want %d with a link to %s: %q", tc.page.Status, tc.code, tc.back, tc.page.Body)
+		}
+	}
+}
+
+// postForged posts a form with a CSRF token that is not the session's.
+func (c *console) postForged(path string) page {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, strings.NewReader("csrf=forged&device=dev-do-1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
 }

@@ -113,7 +113,7 @@ func (a *app) newSimView(r *http.Request, d Device) simView {
 func (a *app) simulatorVerify(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	code := r.PostFormValue("code")
@@ -144,11 +144,11 @@ func (a *app) simulatorVerify(w http.ResponseWriter, r *http.Request, s *session
 func (a *app) simulatorChallenge(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	if _, err := a.sdk.newChallenge(d); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "simulator.html", a.newSimView(r, d))
@@ -159,7 +159,7 @@ func (a *app) simulatorChallenge(w http.ResponseWriter, r *http.Request, s *sess
 func (a *app) simulatorRespond(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	grant, err := a.sdk.verifyResponse(d, r.PostFormValue("response"))
@@ -281,7 +281,7 @@ func readQR(r io.Reader) (string, error) {
 func (a *app) simulatorEndWindow(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	v := a.newSimView(r, d)
@@ -291,7 +291,7 @@ func (a *app) simulatorEndWindow(w http.ResponseWriter, r *http.Request, s *sess
 		return
 	}
 	if err := a.sdk.endWindow(d); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v = a.newSimView(r, d)
@@ -303,16 +303,16 @@ func (a *app) simulatorEndWindow(w http.ResponseWriter, r *http.Request, s *sess
 func (a *app) simulatorReport(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	rs, ok, err := a.sdk.latestReset(r.Context(), d.ID)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	if !ok || rs.ID != r.PathValue("id") {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	var to passcode.State
@@ -340,7 +340,7 @@ func (a *app) simulatorReport(w http.ResponseWriter, r *http.Request, s *session
 func (a *app) simulatorPIN(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	err := a.sdk.usePIN(r.Context(), r.PostFormValue("user"), r.PostFormValue("pin"))
