@@ -49,7 +49,7 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request, s *session, ss *ses
 	if err := a.signinGuard.check(account); err != nil {
 		var le *attempt.LockedError
 		errors.As(err, &le)
-		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", le.RetryAfter.Round(1e9))
+		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", humanDuration(le.RetryAfter))
 		a.render(w, r, s, http.StatusTooManyRequests, page, v)
 		return
 	}

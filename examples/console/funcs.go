@@ -29,6 +29,7 @@ func funcs(a *app) template.FuncMap {
 			}
 			return t.In(a.zone).Format("2006-01-02 15:04 MST")
 		},
-		"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"duration": humanDuration,
 	}
 }

@@ -235,6 +235,14 @@ func choices(mode servicepass.Mode, checked servicepass.Actions) []actionChoice 
 // ruleText is a rule error for people: the SDK's wording without the
 // package prefix, plus its detail.
 func ruleText(re *servicepass.RuleError) string {
+	// The validity bounds in words: the SDK's detail spells durations as
+	// Go does ("721h59m21s").
+	switch {
+	case errors.Is(re, servicepass.ErrValidityShort):
+		return "A service password must be valid for at least " + humanDuration(servicepass.MinValidity) + ": choose a later expiry."
+	case errors.Is(re, servicepass.ErrValidityLong):
+		return "A service password can be valid for at most " + humanDuration(servicepass.MaxValidity) + ": choose an earlier expiry."
+	}
 	s := strings.TrimPrefix(re.Rule.Error(), "servicepass: ")
 	if re.Detail != "" {
 		s += ": " + re.Detail

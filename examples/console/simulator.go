@@ -98,7 +98,7 @@ func (a *app) newSimView(r *http.Request, d Device) simView {
 		// the duty left by ended (or lost) windows.
 		wv := &windowView{Active: ws.Active, End: ws.End, Actions: actionNames(ws.Actions), Revert: actionNames(ws.Actions&servicepass.Reversible | ws.Revert)}
 		if ws.Active {
-			wv.Left = ws.End.Sub(a.now()).Round(time.Second).String()
+			wv.Left = countdownText(ws.End.Sub(a.now()))
 		} else {
 			wv.End = ws.Ended
 		}
@@ -215,7 +215,7 @@ func refusal(err error) string {
 	var lo *servicepass.LockedOutError
 	switch {
 	case errors.As(err, &lo):
-		return fmt.Sprintf("Too many wrong service passwords. Wait %s, then try again.", lo.RetryAfter.Round(time.Second))
+		return fmt.Sprintf("Too many wrong service passwords. Wait %s, then try again.", humanDuration(lo.RetryAfter))
 	case errors.Is(err, servicepass.ErrTypo), errors.Is(err, servicepass.ErrMalformed):
 		return "That service password has a typing mistake. Check each character and type it again (this does not count as a wrong attempt)."
 	case errors.Is(err, servicepass.ErrExpired):
