@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -64,15 +65,14 @@ func newApp(cfg appConfig) (*app, error) {
 	}
 	a := &app{
 		sdk: cfg.SDK, inv: cfg.Inventory, zone: cfg.Zone, now: cfg.Now, log: cfg.Logger,
-		adminID:    adminID,
-		adminPass:  sha256.Sum256([]byte(cfg.AdminPassword)),
-		portalPass: sha256.Sum256([]byte(cfg.PortalPassword)),
-		admin:      newSessions("console_admin", "/admin", cfg.Now),
-		portal:     newSessions("console_portal", "/portal", cfg.Now),
-		device:     newSessions("console_device", "/device", cfg.Now),
-		signinGuard: &guard{policy: attempt.Policy{Free: 5, Backoff: 2 * time.Second, MaxBackoff: 15 * time.Minute},
-			now: cfg.Now, states: map[string]attempt.State{}},
-		pages: map[string]*template.Template{},
+		adminID:     adminID,
+		adminPass:   sha256.Sum256([]byte(cfg.AdminPassword)),
+		portalPass:  sha256.Sum256([]byte(cfg.PortalPassword)),
+		admin:       newSessions("console_admin", "/admin", cfg.Now),
+		portal:      newSessions("console_portal", "/portal", cfg.Now),
+		device:      newSessions("console_device", "/device", cfg.Now),
+		signinGuard: newGuard(cfg.Now),
+		pages:       map[string]*template.Template{},
 	}
 	names, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -310,8 +310,13 @@ func passwordOK(typed string, want [32]byte) bool {
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
-// guard throttles password guessing per account, with the SDK's
-// attempt-limiting mechanism: a few free failures, then a doubling delay.
+// guard slows down password guessing: failures are counted per account
+// and source ([guardKey]), so a source that guesses is backed off while
+// the account's owner, signing in from anywhere else, is not: nobody can
+// keep the admin out by failing on purpose. It holds at most
+// maxGuardEntries sources; when full, entries no longer backed off make
+// room, and past that new sources share one entry per account (the only
+// case where one source's failures slow another's).
 type guard struct {
 	policy attempt.Policy
 	now    func() time.Time
@@ -319,20 +324,74 @@ type guard struct {
 	states map[string]attempt.State
 }
 
+// maxGuardEntries bounds the guard's memory.
+const maxGuardEntries = 4096
+
+func newGuard(now func() time.Time) *guard {
+	return &guard{policy: attempt.Policy{Free: 5, Backoff: 2 * time.Second, MaxBackoff: 15 * time.Minute},
+		now: now, states: map[string]attempt.State{}}
+}
+
+// guardKey is what an attempt counts against: the account and the
+// source's network (its IPv4 address, its IPv6 /64, where one host gets
+// many addresses).
+func guardKey(account, remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	src := host
+	if a, err := netip.ParseAddr(host); err == nil {
+		a = a.Unmap()
+		if a.Is6() {
+			p, _ := a.WithZone("").Prefix(64)
+			src = p.String()
+		} else {
+			src = a.String()
+		}
+	}
+	return account + "\x00" + src
+}
+
 // check refuses an attempt during a back-off.
-func (g *guard) check(account string) error {
+func (g *guard) check(key string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.policy.Check(g.states[account], g.now())
+	return g.policy.Check(g.state(key), g.now())
+}
+
+// state is key's state, or the shared one of its account when key has no
+// room (see guard).
+func (g *guard) state(key string) attempt.State {
+	if st, ok := g.states[key]; ok {
+		return st
+	}
+	return g.states[overflowKey(key)]
+}
+
+func overflowKey(key string) string {
+	account, _, _ := strings.Cut(key, "\x00")
+	return account + "\x00*"
 }
 
 // result records the outcome of an attempt.
-func (g *guard) result(account string, ok bool) {
+func (g *guard) result(key string, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if ok {
-		delete(g.states, account)
+		delete(g.states, key)
 		return
 	}
-	g.states[account] = g.policy.Fail(g.states[account], g.now()).State
+	if _, found := g.states[key]; !found && len(g.states) >= maxGuardEntries {
+		now := g.now()
+		for k, st := range g.states {
+			if g.policy.Check(st, now) == nil && !strings.HasSuffix(k, "\x00*") {
+				delete(g.states, k)
+			}
+		}
+		if len(g.states) >= maxGuardEntries {
+			key = overflowKey(key)
+		}
+	}
+	g.states[key] = g.policy.Fail(g.states[key], g.now()).State
 }
