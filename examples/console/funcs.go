@@ -7,6 +7,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
+	"github.com/mdmcred/mdmcred/passcode"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
@@ -19,6 +20,7 @@ func funcs(a *app) template.FuncMap {
 			}
 			return "Device Owner"
 		},
+		"platformName": platformName,
 		"langName": func(tag string) string {
 			t := language.Make(tag)
 			return display.Self.Name(t) + " (" + tag + ")"
@@ -32,4 +34,25 @@ func funcs(a *app) template.FuncMap {
 		"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"duration": humanDuration,
 	}
+}
+
+// platformName names a passcode platform for people.
+func platformName(p passcode.Platform) string {
+	switch p {
+	case passcode.AndroidDeviceOwner:
+		return "Android, managed as device owner"
+	case passcode.AndroidDeviceAdmin:
+		return "Android, legacy device administrator"
+	case passcode.IOS:
+		return "iOS"
+	case passcode.IPadOS:
+		return "iPadOS"
+	case passcode.MacOS:
+		return "macOS"
+	case passcode.WindowsPhone81:
+		return "Windows Phone 8.1"
+	case passcode.Windows:
+		return "Windows"
+	}
+	return "unknown platform"
 }

@@ -71,7 +71,8 @@ func (inv *inventory) devicesOf(user string) []Device {
 func (inv *inventory) hasSite(site string) bool { return slices.Contains(inv.Sites, site) }
 
 // demoInventory is the seeded data: a Device Owner device and a COPE
-// device, a device whose platform cannot be reset, an eligible and an
+// device, a device whose platform cannot be reset (a Device Owner on
+// Android 7.1, before reset password tokens), an eligible and an
 // ineligible portal user, and one site.
 func demoInventory(zone *time.Location) *inventory {
 	return &inventory{
@@ -81,7 +82,7 @@ func demoInventory(zone *time.Location) *inventory {
 			{ID: "dev-cope-1", Name: "Anna's work phone", Mode: servicepass.COPE, Zone: zone, Owner: "anna@example.com",
 				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 33, ResetTokenActive: true, PasscodeSet: true}},
 			{ID: "dev-legacy-1", Name: "Ben's old tablet", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "ben@example.com",
-				Platform: passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 28, PasscodeSet: true}},
+				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 25, PasscodeSet: true}},
 		},
 		Users: []User{
 			{ID: "anna@example.com", Name: "Anna Nowak", Subject: otp.Subject{Roles: []string{"passcode-reset"}, Licenses: []string{"E5"},

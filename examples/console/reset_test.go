@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mdmcred/mdmcred/passcode"
 )
 
 func TestResetPasscodeWizardAndEvents(t *testing.T) {
@@ -74,5 +76,27 @@ func TestResetRefusedWithThePlatformsReason(t *testing.T) {
 	}
 	if !strings.Contains(text(p.Body, "error"), strings.TrimPrefix(reason, "This device's passcode cannot be reset: ")) {
 		t.Fatalf("reason %q not %q", text(p.Body, "error"), reason)
+	}
+}
+
+// TestListedModeMatchesPlatform: a device listed as Device Owner or COPE is
+// managed as device owner, so no page says it uses the device admin API,
+// and a platform is named for people, not as an SDK identifier (issue 27).
+func TestListedModeMatchesPlatform(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	for _, d := range c.app.inv.Devices {
+		body := c.get("/admin/devices/" + d.ID + "/reset").Body
+		if strings.Contains(strings.ToLower(body), "device admin") {
+			t.Errorf("%s, listed as %v: the reset page says %q", d.ID, d.Mode, text(body, "unsupported"))
+		}
+		if strings.Contains(body, d.Platform.Platform.String()) {
+			t.Errorf("%s: the reset page shows the identifier %q", d.ID, d.Platform.Platform)
+		}
+	}
+	inv := demoInventory(time.UTC)
+	inv.Devices[0].Platform.Platform = passcode.AndroidDeviceAdmin
+	if _, err := newApp(appConfig{SDK: c.app.sdk, Inventory: inv, AdminPassword: "a", PortalPassword: "b"}); err == nil {
+		t.Error("newApp took a device listed as Device Owner on the device admin API")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base32"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/attempt"
+	"github.com/mdmcred/mdmcred/passcode"
 )
 
 //go:embed templates static
@@ -57,6 +59,16 @@ type appConfig struct {
 const adminID = "admin@example.com"
 
 func newApp(cfg appConfig) (*app, error) {
+	if cfg.Inventory != nil {
+		for _, d := range cfg.Inventory.Devices {
+			// Service passwords are for devices managed as device owner
+			// (Device Owner or COPE): one on the legacy device admin API
+			// would be listed with a mode it does not have.
+			if d.Platform.Platform == passcode.AndroidDeviceAdmin {
+				return nil, fmt.Errorf("console: device %s is listed as %v but uses the legacy device admin API", d.ID, d.Mode)
+			}
+		}
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
