@@ -197,14 +197,14 @@ var colourCases = []struct {
 }
 
 // TestColoursAsSeen: the colour pairs New accepts are read by zbarimg, jsQR
-// and gozxing over a white and over a black page; the ones it refuses are
-// refused with an *OptionError for Background.
+// and gozxing over a white and over a black page; the others are refused
+// with an *OptionError.
 func TestColoursAsSeen(t *testing.T) {
 	const text = "20870-75K60-V7AW7-6XC92-456RR"
 	for _, tc := range colourCases {
 		t.Run(tc.name, func(t *testing.T) {
 			o := qr.Options{Foreground: tc.fg, Background: tc.bg, Invert: tc.invert}
-			c, err := qr.New(text, o)
+			_, err := qr.New(text, o)
 			if !tc.ok {
 				var oe *qr.OptionError
 				require.True(t, errors.As(err, &oe) && errors.Is(err, qr.ErrInvalidOptions), "New = %v", err)
@@ -213,7 +213,7 @@ func TestColoursAsSeen(t *testing.T) {
 			require.NoError(t, err)
 			for _, ppm := range []int{2, 8} {
 				o.PixelsPerModule = ppm
-				c, err = qr.New(text, o)
+				c, err := qr.New(text, o)
 				require.NoError(t, err)
 				require.NoError(t, requireSeenDecodes(t, c, text), "%d pixels per module", ppm)
 			}
