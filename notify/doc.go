@@ -86,8 +86,9 @@
 // or HTML. [Secret] and [SecretBytes] keep their value behind a pointer, so
 // even a struct that fmt walks by reflection (an unexported field, where it
 // calls no method) shows an address in their place. A Message's Text and
-// HTML are plain strings, though: a host's own struct that keeps a Message
-// in an unexported field must format itself.
+// HTML bodies are [Secret] too (Reveal gives the text), and its inline
+// images [SecretBytes], so a Message kept in a host's own struct, even in
+// an unexported field, never prints a credential.
 //
 // # Adapters
 //

@@ -51,10 +51,21 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "console:", err)
-		os.Exit(1)
 	}
+	stop()
+	os.Exit(exitStatus(err))
+}
+
+// exitStatus is the process's exit status after run: 0 when it ended
+// well or printed the help that -h asked for, 1 after an error.
+func exitStatus(err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 1
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -91,5 +92,18 @@ func TestSMTPURL(t *testing.T) {
 		if err != nil && !tc.ok && strings.Contains(err.Error(), "pass") {
 			t.Errorf("%s: password in the error", tc.url)
 		}
+	}
+}
+
+// TestHelpExitsZero: -h prints the flags and the process exits 0 (issue
+// 27: main exited 1, as for an error).
+func TestHelpExitsZero(t *testing.T) {
+	var out strings.Builder
+	err := run(context.Background(), []string{"-h"}, &out)
+	if got := exitStatus(err); got != 0 {
+		t.Fatalf("exit status %d for %v", got, err)
+	}
+	if got := exitStatus(errors.New("x")); got != 1 {
+		t.Fatalf("exit status %d for an error", got)
 	}
 }

@@ -476,3 +476,13 @@ func TestChallengeFlag(t *testing.T) {
 		t.Errorf("-challenge with an argument: %d", status)
 	}
 }
+
+// TestHelpExitsZero: -h prints the usage and exits 0 (issue 27).
+func TestHelpExitsZero(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		var out, errOut strings.Builder
+		if status := run([]string{arg}, strings.NewReader(""), &out, &errOut); status != 0 || !strings.Contains(errOut.String(), "usage:") {
+			t.Errorf("deviceagent %s: status %d, %q", arg, status, errOut.String())
+		}
+	}
+}

@@ -20,6 +20,8 @@ func TestRun(t *testing.T) {
 	out := b.String()
 
 	lines := []string{
+		// Issue 27: the demo runs on a fixed clock, and says so.
+		"demo clock: 2026-11-23 10:00 CET (Europe/Berlin), a fixed clock the demo advances by hand",
 		"== 1. Admin: issue a service password ==",
 		"device:   device-42 (DeviceOwner)",
 		"actions:  Unlock|DisableKiosk|RemoveNetworkRestrictions",
