@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,33 @@ func TestHelpExitsZero(t *testing.T) {
 	}
 	if got := exitStatus(errors.New("x")); got != 1 {
 		t.Fatalf("exit status %d for an error", got)
+	}
+}
+
+// TestNoOutboxLeftBehind: the temporary outbox run makes is removed when
+// it stays empty: after a failed start and after a run that sent nothing
+// (issue 27: every failed start and every test run left one).
+func TestNoOutboxLeftBehind(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	if err := run(context.Background(), []string{"-addr", "256.0.0.1:99999"}, io.Discard); err == nil {
+		t.Fatal("started on an impossible address")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, pw); pw.Close() }()
+	buf := make([]byte, 1)
+	if _, err := pr.Read(buf); err != nil { // started
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "mdmcred-console-outbox-*"))
+	if len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
 	}
 }

@@ -147,6 +147,16 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T, base string) *browser {
+	chromeTmp := t.TempDir()
+	t.Cleanup(func() {
+		// Runs after the browser has stopped (cleanups run last first):
+		// Chromium's scratch directories went to chromeTmp, which the
+		// test removes, not to the machine's temporary directory, where
+		// two were left a run (issue 27).
+		if made, _ := filepath.Glob(filepath.Join(chromeTmp, "*org.chromium.*")); len(made) == 0 {
+			t.Error("Chromium made no scratch directory in the test's TMPDIR: it writes them elsewhere")
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
 		chromedp.Flag("headless", true),
@@ -158,6 +168,10 @@ func newBrowser(t *testing.T, base string) *browser {
 		chromedp.Flag("no-first-run", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1200, 900),
+		// Chromium makes its own directories in TMPDIR (.org.chromium.*,
+		// two a run) and leaves them: keep them in the test's directory,
+		// which the test removes (issue 27).
+		chromedp.Env("TMPDIR=" + chromeTmp),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
