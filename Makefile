@@ -4,6 +4,13 @@ GO ?= go
 .PHONY: test check unit fuzz fuzz-all bench
 
 test: check unit
+	@$(SUMMARY) -report $(SKIPS)
+
+# Every go test run below goes through scripts/testsummary, which prints
+# what go test would and records the tests that skipped (a tool missing on
+# this machine) with their reason; `make test` lists them at the end.
+SUMMARY = .cache/testsummary
+SKIPS = .cache/skipped
 
 check:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -13,12 +20,13 @@ check:
 # The PostgreSQL store tests need a server: scripts/with-postgres.sh starts a
 # throwaway one on loopback (installing it with apt-get when run as root).
 unit:
-	scripts/with-postgres.sh $(GO) test -race -count=1 ./...
+	@mkdir -p .cache && rm -f $(SKIPS) && $(GO) build -o $(SUMMARY) ./scripts/testsummary
+	scripts/with-postgres.sh $(GO) test -race -count=1 -json ./... | $(SUMMARY) -skips $(SKIPS)
 	# Allocation counts are only meaningful without the race detector.
-	$(GO) test -count=1 -run 'Allocs' ./...
-	cd benchmarks && $(GO) vet ./... && $(GO) test -race -count=1 -run . -bench . -benchtime 1x ./...
+	$(GO) test -count=1 -json -run 'Allocs' ./... | $(SUMMARY) -skips $(SKIPS)
+	cd benchmarks && $(GO) vet ./... && $(GO) test -race -count=1 -json -run . -bench . -benchtime 1x ./... | ../$(SUMMARY) -skips ../$(SKIPS)
 	# The console in headless Chromium (a nested module, for chromedp), its stores in PostgreSQL.
-	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 ./...'
+	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 -json ./...' | $(SUMMARY) -skips $(SKIPS)
 
 # Short fuzzing of every parser (FUZZTIME each, 10 s unless set:
 # `make fuzz FUZZTIME=1m`; PostgreSQL included); not part of `make test`.
