@@ -83,19 +83,35 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 	})
 }
 
-// ServicePassActions names a service password's actions for a notice. The
-// notice actions carry servicepass's names (ParseAction reads them); on COPE,
-// Unlock opens the work profile, and the notice says so.
+// ServicePassActions names a service password's actions for a notice, in
+// servicepass's order; on COPE, Unlock opens the work profile, and the
+// notice says so.
 func ServicePassActions(mode servicepass.Mode, actions servicepass.Actions) []Action {
 	var out []Action
 	for _, a := range actions.List() {
-		if a == servicepass.Unlock && mode == servicepass.COPE {
-			out = append(out, ActionUnlockWorkProfile)
-		} else if na, ok := ParseAction(a.String()); ok {
-			out = append(out, na)
+		na, ok := servicePassAction[a]
+		if !ok {
+			continue // a bit servicepass does not define; CheckRules refuses it
 		}
+		if a == servicepass.Unlock && mode == servicepass.COPE {
+			na = ActionUnlockWorkProfile
+		}
+		out = append(out, na)
 	}
 	return out
+}
+
+// servicePassAction is each servicepass action's notice action: one table,
+// not the action's printed name parsed again.
+var servicePassAction = map[servicepass.Actions]Action{
+	servicepass.Unlock:                    ActionUnlock,
+	servicepass.DisableKiosk:              ActionDisableKiosk,
+	servicepass.RemoveNetworkRestrictions: ActionRemoveNetworkRestrictions,
+	servicepass.AllowDeveloperOptions:     ActionAllowDeveloperOptions,
+	servicepass.AllowDeactivation:         ActionAllowDeactivation,
+	servicepass.AllowFactoryReset:         ActionAllowFactoryReset,
+	servicepass.EmergencyDatabaseReset:    ActionEmergencyDatabaseReset,
+	servicepass.SetPassword:               ActionSetPassword,
 }
 
 // EnrollmentAlerter sends enrollment.Service's lock alerts through a

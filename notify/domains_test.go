@@ -285,3 +285,33 @@ func TestServicePassMailerNetworkPoliciesPerMode(t *testing.T) {
 		}
 	}
 }
+
+// TestServicePassActionsEveryBit: every action servicepass defines (each
+// bit of servicepass.All, if it has one; here the eight named ones) has
+// its own notice action with words in every language.
+func TestServicePassActionsEveryBit(t *testing.T) {
+	cat, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[notify.Action]bool{}
+	for bit := servicepass.Actions(1); bit != 0; bit <<= 1 {
+		if servicepass.CheckRules(servicepass.DeviceOwner, bit) != nil && servicepass.CheckRules(servicepass.COPE, bit) != nil {
+			continue // not an action servicepass issues
+		}
+		got := notify.ServicePassActions(servicepass.DeviceOwner, bit)
+		if len(got) != 1 || seen[got[0]] {
+			t.Fatalf("%v: %v", bit, got)
+		}
+		seen[got[0]] = true
+		for _, lang := range notify.Languages() {
+			if _, err := cat.ServicePassword(notify.ServicePassword{To: []string{"a@example.com"}, Language: lang.String(), DeviceID: "d",
+				Actions: got, ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Code: notify.NewSecret("x")}); err != nil {
+				t.Errorf("%v in %s: %v", bit, lang, err)
+			}
+		}
+	}
+	if len(seen) != 8 {
+		t.Errorf("%d actions, want 8", len(seen))
+	}
+}
