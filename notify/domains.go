@@ -34,6 +34,11 @@ type ServicePassMailer struct {
 	// Window is the privileged window the device opens on use, mentioned
 	// in the mail. Zero: servicepass.DefaultWindow.
 	Window time.Duration
+	// DeviceName returns a device's display name from its ID (the host's
+	// inventory), for the subject and the body: people know a device by
+	// its name. Zero, or an empty name: the email names the device by its
+	// ID.
+	DeviceName func(deviceID string) string
 }
 
 // SendServicePassword implements servicepass.Mailer.
@@ -68,18 +73,23 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 			expires = expires.Add(-time.Second)
 		}
 	}
+	name := ""
+	if a.DeviceName != nil {
+		name = a.DeviceName(e.DeviceID)
+	}
 	return a.Notifier.SendServicePassword(ctx, ServicePassword{
-		To:        []string{e.To},
-		Language:  e.Language,
-		TimeZone:  zone,
-		DeviceID:  e.DeviceID,
-		Mode:      e.Mode,
-		Actions:   ServicePassActions(e.Mode, e.Actions),
-		ExpiresAt: expires,
-		DayValid:  e.DayValid,
-		Window:    window,
-		Code:      e.Code,
-		QRPNG:     e.QRPNG,
+		To:         []string{e.To},
+		Language:   e.Language,
+		TimeZone:   zone,
+		DeviceID:   e.DeviceID,
+		DeviceName: name,
+		Mode:       e.Mode,
+		Actions:    ServicePassActions(e.Mode, e.Actions),
+		ExpiresAt:  expires,
+		DayValid:   e.DayValid,
+		Window:     window,
+		Code:       e.Code,
+		QRPNG:      e.QRPNG,
 	})
 }
 

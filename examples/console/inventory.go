@@ -68,6 +68,17 @@ func (inv *inventory) devicesOf(user string) []Device {
 	return out
 }
 
+// deviceName is the name of the device with this ID, or "" when there is
+// none (the email then names it by ID).
+func (inv *inventory) deviceName(id string) string {
+	for _, d := range inv.Devices {
+		if d.ID == id {
+			return d.Name
+		}
+	}
+	return ""
+}
+
 func (inv *inventory) hasSite(site string) bool { return slices.Contains(inv.Sites, site) }
 
 // demoInventory is the seeded data: a Device Owner device and a COPE

@@ -131,12 +131,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer db.Close()
 	}
-	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth, RevealPasscodes: *reveal})
+	inv := demoInventory(zone)
+	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth, RevealPasscodes: *reveal,
+		DeviceName: inv.deviceName})
 	if err != nil {
 		return err
 	}
 	adminPass, portalPass := randomToken()[:16], randomToken()[:16]
-	a, err := newApp(appConfig{SDK: s, Inventory: demoInventory(zone), Zone: zone, Logger: logger,
+	a, err := newApp(appConfig{SDK: s, Inventory: inv, Zone: zone, Logger: logger,
 		AdminPassword: adminPass, PortalPassword: portalPass})
 	if err != nil {
 		return err

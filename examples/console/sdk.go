@@ -28,6 +28,9 @@ import (
 type sdkConfig struct {
 	// DB, when set, keeps every server-side store in PostgreSQL.
 	DB *sql.DB
+	// DeviceName names a device by its ID in the emails (the inventory's
+	// names). Zero: emails name devices by ID.
+	DeviceName func(id string) string
 	// Mailer delivers email (the dev outbox or SMTP). Every message is
 	// also kept in the console's sent list.
 	Mailer notify.Mailer
@@ -122,7 +125,7 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 		Keys:   []servicepass.MasterKey{master},
 		Store:  auditStore,
 		QR:     qr.PNGEncoder{},
-		Mailer: notify.ServicePassMailer{Notifier: mail, TimeZone: cfg.Zone},
+		Mailer: notify.ServicePassMailer{Notifier: mail, TimeZone: cfg.Zone, DeviceName: cfg.DeviceName},
 		Now:    cfg.Now,
 		Logger: cfg.Logger,
 	})
