@@ -38,7 +38,7 @@ type ServicePassMailer struct {
 	// inventory), for the subject and the body: people know a device by
 	// its name. Zero, or an empty name: the email names the device by its
 	// ID.
-	DeviceName func(deviceID string) string
+	DeviceName func(deviceID string) string `json:"-"`
 }
 
 // SendServicePassword implements servicepass.Mailer.
