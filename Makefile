@@ -1,7 +1,7 @@
 # The one command that runs everything CI runs: `make test`.
 GO ?= go
 
-.PHONY: test check unit fuzz fuzz-all bench
+.PHONY: test check unit fuzz fuzz-all bench mutation
 
 test: check unit
 	@$(SUMMARY) -report $(SKIPS)
@@ -44,3 +44,19 @@ fuzz-all:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Mutation testing with gremlins (github.com/go-gremlins/gremlins, installed
+# through the module proxy on first use) over the shared security mechanisms
+# under internal/, each with its own tests: a few minutes per package on one
+# core. MUTATION_PKGS chooses others; THRESHOLD fails below that efficacy.
+GREMLINS_VERSION ?= v0.6.0
+MUTATION_PKGS ?= ./internal/randcode ./internal/keyedhash ./internal/ident ./internal/attempt
+THRESHOLD ?= 95
+
+mutation:
+	@command -v gremlins >/dev/null || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+	@for p in $(MUTATION_PKGS); do \
+	  echo "== $$p"; \
+	  PATH="$$($(GO) env GOPATH)/bin:$$PATH" gremlins unleash --workers 1 --test-cpu 1 --timeout-coefficient 5 \
+	    --threshold-efficacy $(THRESHOLD) -S lt $$p || exit 1; \
+	done

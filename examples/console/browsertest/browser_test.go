@@ -501,6 +501,20 @@ func TestConsoleInChromium(t *testing.T) {
 	if !strings.Contains(b.text(`//p[@id="unsupported"]`), "cannot be reset") {
 		t.Fatal("legacy platform not refused")
 	}
+	// Issue 27: listed as Device Owner, so no word of the device admin API;
+	// the platform named for people.
+	if got := b.page(); strings.Contains(strings.ToLower(got), "device admin") || !strings.Contains(got, "Android, managed as device owner") {
+		t.Fatalf("legacy device page: %s", got)
+	}
+	// An unknown device: an error page of the console with a way back.
+	b.open("/admin/devices/no-such-device")
+	if !strings.Contains(b.text(`//p[@id="error-message"]`), "no such") {
+		t.Fatalf("not-found page: %s", b.page())
+	}
+	b.submit(link("Back to the console"))
+	if got := b.page(); !strings.Contains(got, "Warehouse scanner 7") {
+		t.Fatalf("the way back did not lead to the console: %s", got)
+	}
 	b.open("/admin/devices/dev-do-1/reset")
 	b.do(chromedp.Click(chromedp.Search(label("Send new passcode also to device user"))))
 	b.submit(button("Reset"))
