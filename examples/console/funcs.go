@@ -21,6 +21,7 @@ func funcs(a *app) template.FuncMap {
 			return "Device Owner"
 		},
 		"platformName": platformName,
+		"resetOutcome": resetOutcome,
 		"langName": func(tag string) string {
 			t := language.Make(tag)
 			return display.Self.Name(t) + " (" + tag + ")"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/mdmcred/mdmcred/passcode"
@@ -115,4 +116,26 @@ func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events})
+}
+
+// resetOutcome says what a reset of a device with capability c does, for
+// the admin who is about to start it.
+func resetOutcome(c passcode.Capability) string {
+	switch c.Action {
+	case passcode.SetPasscode:
+		s := "Sets a new passcode on the device"
+		if p := c.Policy; p.MinLength > 0 {
+			if p.MinLength == p.MaxLength {
+				s += fmt.Sprintf(" (%d characters)", p.MinLength)
+			} else if p.MaxLength > 0 {
+				s += fmt.Sprintf(" (%d to %d characters)", p.MinLength, p.MaxLength)
+			}
+		}
+		return s + ". The new passcode is shown here once, for you to tell the user."
+	case passcode.ClearPasscode:
+		return "Clears the passcode; the user then has " + humanDuration(c.Grace) + " to set a new one on the device."
+	case passcode.LockPIN:
+		return fmt.Sprintf("Locks the Mac with a %d-digit PIN, shown here once; the PIN unlocks it.", c.Policy.MinLength)
+	}
+	return "Resets the passcode."
 }

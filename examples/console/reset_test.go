@@ -100,3 +100,34 @@ func TestListedModeMatchesPlatform(t *testing.T) {
 		t.Error("newApp took a device listed as Device Owner on the device admin API")
 	}
 }
+
+// TestResetOutcomeInWords: what a reset does is said in words for every
+// platform's outcome (Android and Windows Phone set a passcode, iOS clears
+// it for the user to set a new one within the grace, macOS locks with a
+// PIN), never as the SDK's identifier (issue 27).
+func TestResetOutcomeInWords(t *testing.T) {
+	for _, tc := range []struct {
+		d    passcode.Device
+		want string
+	}{
+		{passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true}, "Sets a new passcode"},
+		{passcode.Device{Platform: passcode.WindowsPhone81}, "Sets a new passcode"},
+		{passcode.Device{Platform: passcode.IOS, UnlockTokenEscrowed: true}, "Clears the passcode; the user then has 1 hour to set a new one"},
+		{passcode.Device{Platform: passcode.IPadOS, UnlockTokenEscrowed: true}, "Clears the passcode"},
+		{passcode.Device{Platform: passcode.MacOS}, "Locks the Mac with a 6-digit PIN"},
+	} {
+		c, err := passcode.Check(tc.d)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.d.Platform, err)
+		}
+		got := resetOutcome(c)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, c.Action.String()) {
+			t.Errorf("%v: %q, want %q", tc.d.Platform, got, tc.want)
+		}
+	}
+	c := newConsole(t)
+	c.signInAdmin()
+	if body := c.get("/admin/devices/dev-do-1/reset").Body; !strings.Contains(body, "Sets a new passcode") || strings.Contains(body, "set-passcode") {
+		t.Errorf("reset page: %s", text(body, "outcome"))
+	}
+}
