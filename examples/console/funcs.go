@@ -20,8 +20,9 @@ func funcs(a *app) template.FuncMap {
 			}
 			return "Device Owner"
 		},
-		"platformName": platformName,
-		"resetOutcome": resetOutcome,
+		"platformName":  platformName,
+		"resetOutcome":  resetOutcome,
+		"resultOutcome": resultOutcome,
 		"langName": func(tag string) string {
 			t := language.Make(tag)
 			return display.Self.Name(t) + " (" + tag + ")"

@@ -139,3 +139,18 @@ func resetOutcome(c passcode.Capability) string {
 	}
 	return "Resets the passcode."
 }
+
+// resultOutcome says what happens next once a reset was requested, per
+// platform outcome, for the admin and for the device's user.
+func resultOutcome(c passcode.Capability) string {
+	switch c.Action {
+	case passcode.SetPasscode:
+		return "When the device receives the command, the new passcode above unlocks it."
+	case passcode.ClearPasscode:
+		return "When the device receives the command, its passcode is removed: set a new one on the device within " +
+			humanDuration(c.Grace) + ", before the passcode policy locks it."
+	case passcode.LockPIN:
+		return "When the Mac receives the command, it locks; the PIN above unlocks it."
+	}
+	return ""
+}

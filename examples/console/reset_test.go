@@ -124,10 +124,17 @@ func TestResetOutcomeInWords(t *testing.T) {
 		if !strings.Contains(got, tc.want) || strings.Contains(got, c.Action.String()) {
 			t.Errorf("%v: %q, want %q", tc.d.Platform, got, tc.want)
 		}
+		if after := resultOutcome(c); after == "" || strings.Contains(after, c.Action.String()) {
+			t.Errorf("%v: after the request %q", tc.d.Platform, after)
+		}
 	}
 	c := newConsole(t)
 	c.signInAdmin()
 	if body := c.get("/admin/devices/dev-do-1/reset").Body; !strings.Contains(body, "Sets a new passcode") || strings.Contains(body, "set-passcode") {
 		t.Errorf("reset page: %s", text(body, "outcome"))
+	}
+	p := c.post("/admin/devices/dev-do-1/reset", "/admin/devices/dev-do-1/reset", nil)
+	if got := text(p.Body, "reset-outcome"); !strings.Contains(got, "the new passcode above unlocks it") {
+		t.Errorf("after the request: %q", got)
 	}
 }
