@@ -425,6 +425,10 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		return Message{}, invalid(what, "no Code")
 	case n.ExpiresAt.IsZero():
 		return Message{}, invalid(what, "no ExpiresAt")
+	case n.DayValid && n.ExpiryDate.IsZero():
+		return Message{}, invalid(what, "day-valid without ExpiryDate")
+	case !n.DayValid && !n.ExpiryDate.IsZero():
+		return Message{}, invalid(what, "ExpiryDate without DayValid")
 	case len(n.Actions) == 0:
 		return Message{}, invalid(what, "no Actions")
 	case n.Window < 0:
@@ -468,7 +472,7 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	loc := c.zone(n.TimeZone)
 	valid := showTime(n.ExpiresAt, loc)
 	if n.DayValid {
-		v.args["date"] = n.ExpiresAt.In(loc).Format(dateLayout)
+		v.args["date"] = n.ExpiryDate.String()
 		s, err := v.T("sp.valid_day")
 		if err != nil {
 			return Message{}, err

@@ -55,23 +55,10 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 	if window == 0 {
 		window = servicepass.DefaultWindow
 	}
-	expires := e.ExpiresAt
-	if e.DayValid {
-		// The notice shows the date of ExpiresAt in TimeZone. A day-valid
-		// code ends with its date on the device's calendar, whatever zone
-		// the recipient reads times in: show that date, never the date the
-		// day-end instant falls on in the recipient's zone.
-		switch {
-		case !e.ExpiryDate.IsZero():
-			d := e.ExpiryDate
-			expires, zone = time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC), time.UTC
-		case e.Location != nil:
-			// ExpiresAt is the instant the day ends; any earlier instant
-			// of the last valid day gives its date.
-			expires, zone = expires.Add(-time.Second), e.Location
-		default:
-			expires = expires.Add(-time.Second)
-		}
+	if e.DayValid && e.ExpiryDate.IsZero() {
+		// servicepass sets it on every day-valid code: the one date the
+		// email shows, computed once, by the issuer.
+		return fmt.Errorf("%w: service password: day-valid without ExpiryDate", ErrInvalidNotice)
 	}
 	name := ""
 	if a.DeviceName != nil {
@@ -85,8 +72,9 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 		DeviceName: name,
 		Mode:       e.Mode,
 		Actions:    ServicePassActions(e.Mode, e.Actions),
-		ExpiresAt:  expires,
+		ExpiresAt:  e.ExpiresAt,
 		DayValid:   e.DayValid,
+		ExpiryDate: e.ExpiryDate,
 		Window:     window,
 		Code:       e.Code,
 		QRPNG:      e.QRPNG,

@@ -315,3 +315,39 @@ func TestServicePassActionsEveryBit(t *testing.T) {
 		t.Errorf("%d actions, want 8", len(seen))
 	}
 }
+
+// TestDayValidDateOneWay: a day-valid notice shows its ExpiryDate, the
+// date servicepass issued it for, whatever the recipient's zone and
+// whatever instant ExpiresAt is; without one it is refused, in the catalog
+// and in the mailer alike (issue 27: the date was worked out three ways).
+func TestDayValidDateOneWay(t *testing.T) {
+	cat, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	honolulu, _ := time.LoadLocation("Pacific/Honolulu")
+	n := notify.ServicePassword{To: []string{"a@example.com"}, Language: "en", TimeZone: honolulu, DeviceID: "cope-1",
+		Mode: servicepass.COPE, Actions: []notify.Action{notify.ActionSetPassword}, DayValid: true,
+		ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 30},
+		ExpiresAt:  time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC), // Nov 30, 13:00 in Honolulu; Dec 1 in Warsaw
+		Code:       notify.NewSecret("x")}
+	m, err := cat.ServicePassword(n)
+	if err != nil || !strings.Contains(m.Text.Reveal(), "2026-11-30") {
+		t.Fatalf("%v", err)
+	}
+	n.ExpiresAt = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) // an instant of another day: the date still rules
+	if m, err := cat.ServicePassword(n); err != nil || !strings.Contains(m.Text.Reveal(), "2026-11-30") || strings.Contains(m.Text.Reveal(), "2026-12-01") {
+		t.Fatalf("%v", err)
+	}
+	n.ExpiryDate = servicepass.Date{}
+	if _, err := cat.ServicePassword(n); !errors.Is(err, notify.ErrInvalidNotice) {
+		t.Fatalf("day-valid without ExpiryDate: %v", err)
+	}
+	nt, rec := newNotifier(t)
+	mailer := notify.ServicePassMailer{Notifier: nt}
+	if err := mailer.SendServicePassword(context.Background(), servicepass.Email{To: "a@example.com", DeviceID: "cope-1",
+		Mode: servicepass.COPE, Actions: servicepass.SetPassword, ExpiresAt: n.ExpiresAt, DayValid: true,
+		Code: notify.NewSecret("x")}); !errors.Is(err, notify.ErrInvalidNotice) || rec.Len() != 0 {
+		t.Fatalf("mailer, day-valid without ExpiryDate: %v", err)
+	}
+}

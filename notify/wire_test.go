@@ -10,11 +10,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
+
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // hostileNames is the corpus of names a user or device could choose to
@@ -71,7 +74,7 @@ func hostileRenders() []hostileRender {
 		}},
 		{"service password id", func(c *Catalog, s string) (Message, error) {
 			return c.ServicePassword(ServicePassword{To: to, DeviceID: s, Language: "pl",
-				Actions: []Action{ActionSetPassword}, ExpiresAt: fixedExpiry, DayValid: true,
+				Actions: []Action{ActionSetPassword}, ExpiresAt: fixedExpiry, DayValid: true, ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23},
 				Code: NewSecret("4D8F-2JMQ-6RST-VW1A-B")})
 		}},
 		{"passcode reset new", func(c *Catalog, s string) (Message, error) {
