@@ -62,7 +62,8 @@
 //     "mailto[:]x@example[.]org", "//203.0.113.7/x" reads
 //     "[//]203[.]0[.]113[.]7/x", "\\host\share" reads "[\\]host\share",
 //     "www.example.org" reads "www[.]example[.]org"), so no client makes
-//     them a link; the HTML body
+//     them a link (the tests run every sanitized name of their corpus
+//     through linkify-it, an outside autolinker); the HTML body
 //     comes from html/template, so a name is always text, never markup or
 //     a link ("<script>" shows as text);
 //   - it is cut, ending in "…", to [MaxSubjectName] characters in subjects
