@@ -100,6 +100,20 @@ func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) 
 type eventsView struct {
 	Device Device
 	Events []passcode.Event
+	// Resets numbers the device's resets in the order they first appear
+	// ("Reset 1", "Reset 2"): people compare those, not 32-hex IDs.
+	Resets map[string]int
+}
+
+// resetNumbers numbers the resets of events in order of first appearance.
+func resetNumbers(events []passcode.Event) map[string]int {
+	n := map[string]int{}
+	for _, e := range events {
+		if _, ok := n[e.ResetID]; !ok {
+			n[e.ResetID] = len(n) + 1
+		}
+	}
+	return n
 }
 
 func (v eventsView) title() string { return "Events: " + v.Device.Name }
@@ -115,7 +129,7 @@ func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
 		a.fail(w, r, err)
 		return
 	}
-	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events})
+	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events, Resets: resetNumbers(events)})
 }
 
 // resetOutcome says what a reset of a device with capability c does, for

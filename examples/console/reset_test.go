@@ -59,6 +59,11 @@ func TestResetPasscodeWizardAndEvents(t *testing.T) {
 			t.Errorf("events lack %q", want)
 		}
 	}
+	// Issue 27: resets are numbered for people, not shown by their
+	// 32-hex IDs.
+	if regexp.MustCompile(`[0-9a-f]{32}`).MatchString(events) || !strings.Contains(events, "<td>Reset 1</td>") {
+		t.Errorf("events show reset IDs: %s", regexp.MustCompile(`[0-9a-f]{32}`).FindString(events))
+	}
 }
 
 func TestResetRefusedWithThePlatformsReason(t *testing.T) {
