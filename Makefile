@@ -1,9 +1,16 @@
 # The one command that runs everything CI runs: `make test`.
 GO ?= go
 
-.PHONY: test check unit fips fuzz fuzz-all bench
+.PHONY: test check unit fips fuzz fuzz-all bench mutation
 
 test: check unit fips
+	@$(SUMMARY) -report $(SKIPS)
+
+# Every go test run below goes through scripts/testsummary, which prints
+# what go test would and records the tests that skipped (a tool missing on
+# this machine) with their reason; `make test` lists them at the end.
+SUMMARY = .cache/testsummary
+SKIPS = .cache/skipped
 
 check:
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
@@ -15,24 +22,24 @@ check:
 # store/postgres runs enrollment's rollout property (100,000 enrollments)
 # on each route: more than go test's default 10 minutes on a small machine.
 unit:
-	scripts/with-postgres.sh $(GO) test -race -count=1 -timeout 30m ./...
+	@mkdir -p .cache && rm -f $(SKIPS) && $(GO) build -o $(SUMMARY) ./scripts/testsummary
+	scripts/with-postgres.sh $(GO) test -race -count=1 -timeout 30m -json ./... | $(SUMMARY) -skips $(SKIPS)
 	# Allocation counts are only meaningful without the race detector.
-	$(GO) test -count=1 -run 'Allocs' ./...
-	cd benchmarks && $(GO) vet ./... && $(GO) test -race -count=1 -run . -bench . -benchtime 1x ./...
+	$(GO) test -count=1 -json -run 'Allocs' ./... | $(SUMMARY) -skips $(SKIPS)
+	cd benchmarks && $(GO) vet ./... && $(GO) test -race -count=1 -json -run . -bench . -benchtime 1x ./... | ../$(SUMMARY) -skips ../$(SKIPS)
 	# Android Enterprise through Google's AMAPI client (a nested module), against a local fake AMAPI server.
-	cd android/amapi && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	cd android/amapi && $(GO) vet ./... && $(GO) test -race -count=1 -json ./... | ../../$(SUMMARY) -skips ../../$(SKIPS)
 	# Apple MDM through NanoMDM in process (a nested module, for nanomdm and howett.net/plist).
-	cd apple/nanomdm && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	cd apple/nanomdm && $(GO) vet ./... && $(GO) test -race -count=1 -json ./... | ../../$(SUMMARY) -skips ../../$(SKIPS)
 	# The console in headless Chromium (a nested module, for chromedp), its stores in PostgreSQL.
-	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 ./...'
-	# Key custody backends, each a nested module: PKCS#11 against SoftHSM2.
-	cd custody/pkcs11 && $(GO) vet ./... && $(GO) test -race -count=1 ./...
-	# AWS KMS against nsmithuk/local-kms, in process on loopback.
-	cd custody/awskms && $(GO) vet ./... && $(GO) test -race -count=1 ./...
-	# Vault Transit against a fake of its HTTP API on loopback.
-	cd custody/vault && $(GO) vet ./... && $(GO) test -race -count=1 ./...
-	# Envelope keys with gocloud.dev keepers: the local keeper and local-kms.
-	cd custody/envelope && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 -json ./...' | $(SUMMARY) -skips $(SKIPS)
+	# Key custody backends, each a nested module: PKCS#11 against SoftHSM2,
+	# AWS KMS against nsmithuk/local-kms in process on loopback, Vault
+	# Transit against a fake of its HTTP API on loopback, envelope keys with
+	# gocloud.dev keepers (the local keeper and local-kms).
+	for m in pkcs11 awskms vault envelope; do \
+	  (cd custody/$$m && $(GO) vet ./... && $(GO) test -race -count=1 -json ./... | ../../$(SUMMARY) -skips ../../$(SKIPS)) || exit 1; \
+	done
 
 # The whole suite of the main module a second time with the Go
 # Cryptographic Module in FIPS 140-3 only mode (docs/keys.md, "The FIPS
@@ -40,9 +47,10 @@ unit:
 # each mode's behaviour. Without -race, to keep CI time down (the race pass
 # above runs the same code); so the allocation tests run here too, and
 # assert FIPS mode's counts. The nested modules (benchmarks against peer
-# libraries that use SHA-1, the browser test) run in the default mode only.
+# libraries that use SHA-1, NanoMDM, whose device identity uses SHA-1, the
+# KMS emulator, the browser test) run in the default mode only.
 fips:
-	scripts/with-postgres.sh env GODEBUG=fips140=only $(GO) test -count=1 ./...
+	scripts/with-postgres.sh env GODEBUG=fips140=only $(GO) test -count=1 -timeout 30m -json ./... | $(SUMMARY) -skips $(SKIPS)
 
 # Short fuzzing of every parser (FUZZTIME each, 10 s unless set:
 # `make fuzz FUZZTIME=1m`; PostgreSQL included); not part of `make test`.
@@ -60,3 +68,19 @@ fuzz-all:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Mutation testing with gremlins (github.com/go-gremlins/gremlins, installed
+# through the module proxy on first use) over the shared security mechanisms
+# under internal/, each with its own tests: a few minutes per package on one
+# core. MUTATION_PKGS chooses others; THRESHOLD fails below that efficacy.
+GREMLINS_VERSION ?= v0.6.0
+MUTATION_PKGS ?= ./internal/randcode ./internal/keyedhash ./internal/ident ./internal/attempt
+THRESHOLD ?= 95
+
+mutation:
+	@command -v gremlins >/dev/null || $(GO) install github.com/go-gremlins/gremlins/cmd/gremlins@$(GREMLINS_VERSION)
+	@for p in $(MUTATION_PKGS); do \
+	  echo "== $$p"; \
+	  PATH="$$($(GO) env GOPATH)/bin:$$PATH" gremlins unleash --workers 1 --test-cpu 1 --timeout-coefficient 5 \
+	    --threshold-efficacy $(THRESHOLD) -S lt $$p || exit 1; \
+	done

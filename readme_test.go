@@ -1,6 +1,8 @@
 package mdmcred_test
 
 import (
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,5 +77,123 @@ func TestREADMESnippetRuns(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "RESULT granted=Unlock|DisableKiosk degraded=false err=<nil> active=true") {
 		t.Fatalf("the README snippet did not grant undegraded:\n%s", out)
+	}
+}
+
+// TestREADMEInstallRecipe runs the README's recipe for using the module
+// from a clone (it is not published, so `go get` cannot fetch it) in a new
+// module, offline, and builds and runs a program that imports it.
+func TestREADMEInstallRecipe(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(readme), "go get github.com/mdmcred/mdmcred") {
+		t.Error("the README still says go get github.com/mdmcred/mdmcred, which cannot work for an unpublished module")
+	}
+	block := regexp.MustCompile("(?s)```sh\n(git clone [^\n]*\n.*?)```").FindSubmatch(readme)
+	if block == nil {
+		t.Fatal("no clone recipe in the README")
+	}
+	root, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the go command is not on PATH: %v", err)
+	}
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module example.com/host\n\ngo 1.25\n")
+	write("main.go", `package main
+
+import (
+	"fmt"
+
+	"github.com/mdmcred/mdmcred/servicepass"
+)
+
+func main() {
+	m, err := servicepass.GenerateMasterKey(7, nil)
+	fmt.Println("key", m.ID(), err)
+}
+`)
+	env := append(os.Environ(), "GOFLAGS=-mod=mod", "GOPROXY=off", "GOWORK=off", "GOTOOLCHAIN=local")
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(goBin, args...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	steps := 0
+	for _, line := range strings.Split(string(block[1]), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || f[0] != "go" {
+			continue // the clone itself: the test runs on this one
+		}
+		for i := range f {
+			f[i] = strings.ReplaceAll(f[i], "../mdmcred", root)
+		}
+		run(f[1:]...)
+		steps++
+	}
+	if steps == 0 {
+		t.Fatal("the recipe has no go command")
+	}
+	if out := run("run", "."); out != "key 7 <nil>\n" {
+		t.Fatalf("the program printed %q", out)
+	}
+}
+
+// TestREADMEListsEveryExample: the README's Examples section names every
+// Example function of the module, with its file.
+func TestREADMEListsEveryExample(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := regexp.MustCompile(`(?m)^func (Example\w*)\(\)`)
+	n := 0
+	err = filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() && path != "." {
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+				return filepath.SkipDir // a nested module
+			}
+		}
+		if !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, m := range example.FindAllSubmatch(src, -1) {
+			n++
+			if want := fmt.Sprintf("[`%s`](%s)", m[1], filepath.ToSlash(path)); !strings.Contains(string(readme), want) {
+				t.Errorf("README's Examples section lacks %s (in the line for %s)", want, filepath.ToSlash(filepath.Dir(path)))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n == 0 {
+		t.Fatal("found no Example function")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/mail"
 	"os"
 	"path/filepath"
@@ -220,5 +221,29 @@ func TestNotifier(t *testing.T) {
 	}
 	if _, err := notify.NewNotifier(notify.NotifierConfig{}); !errors.Is(err, notify.ErrConfig) {
 		t.Errorf("no mailer: %v", err)
+	}
+}
+
+// TestNotifierLoggerDefaultsToDiscard: with no Logger, a Notifier logs
+// nothing, like every other package's service (issue 27: it wrote to
+// slog.Default).
+func TestNotifierLoggerDefaultsToDiscard(t *testing.T) {
+	var buf bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: &notify.Recorder{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A language the catalog lacks: the Notifier's one log line.
+	err = n.SendServicePassword(context.Background(), notify.ServicePassword{To: []string{"a@example.com"}, Language: "pt-BR",
+		DeviceID: "dev-1", Actions: []notify.Action{notify.ActionUnlock}, ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+		Code: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() != 0 {
+		t.Errorf("logged to slog.Default: %s", buf.String())
 	}
 }

@@ -32,6 +32,18 @@ const (
 	dateLayout = "2006-01-02"
 )
 
+// showTime shows t in loc with the zone's abbreviation and, for a zone of
+// the IANA database named by region ("Europe/Berlin"), that name too:
+// "CET" alone does not say whose clock it is, and some abbreviations are
+// only numbers ("-03").
+func showTime(t time.Time, loc *time.Location) string {
+	s := t.In(loc).Format(timeLayout)
+	if name := loc.String(); strings.Contains(name, "/") {
+		s += " (" + name + ")"
+	}
+	return s
+}
+
 // The QR image is shown at least minQRWidth and at most maxQRWidth CSS
 // pixels wide; a small image is scaled by a whole factor so its modules stay
 // sharp.
@@ -413,6 +425,10 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		return Message{}, invalid(what, "no Code")
 	case n.ExpiresAt.IsZero():
 		return Message{}, invalid(what, "no ExpiresAt")
+	case n.DayValid && n.ExpiryDate.IsZero():
+		return Message{}, invalid(what, "day-valid without ExpiryDate")
+	case !n.DayValid && !n.ExpiryDate.IsZero():
+		return Message{}, invalid(what, "ExpiryDate without DayValid")
 	case len(n.Actions) == 0:
 		return Message{}, invalid(what, "no Actions")
 	case n.Window < 0:
@@ -454,9 +470,9 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		v.Actions = append(v.Actions, it)
 	}
 	loc := c.zone(n.TimeZone)
-	valid := n.ExpiresAt.In(loc).Format(timeLayout)
+	valid := showTime(n.ExpiresAt, loc)
 	if n.DayValid {
-		v.args["date"] = n.ExpiresAt.In(loc).Format(dateLayout)
+		v.args["date"] = n.ExpiryDate.String()
 		s, err := v.T("sp.valid_day")
 		if err != nil {
 			return Message{}, err

@@ -32,7 +32,11 @@
 // fallback, so a program can tell its user that the email will be in
 // English; a [Notifier] logs a note for it through [NotifierConfig.Logger].
 // Times are shown in the notice's TimeZone with the zone's abbreviation
-// ("2026-11-23 10:00 CET").
+// and, for a zone named by region, its name ("2026-11-23 10:00 CET
+// (Europe/Warsaw)"). A service-password email shows its expiry in the
+// device's zone when the issue carries it (servicepass.Request.Location,
+// from the device's provisioning), as the code expires on the device's
+// clock.
 //
 // A service-password email for [ActionRemoveNetworkRestrictions] lists
 // exactly the policies servicepass.NetworkPolicies returns for the notice's
@@ -52,9 +56,14 @@
 //     invisible fillers;
 //   - RFC 2047 encoded-words are broken ("=?" becomes "= ?"), so no mail
 //     client decodes a name into a bidi override or a line break;
-//   - URLs and host names are defanged ("https://example.com" reads
-//     "hxxps[:]//example[.]com", "www.example.org" reads
-//     "www[.]example[.]org"), so no client makes them a link; the HTML body
+//   - URLs, schemes, protocol-relative links, UNC paths, IP addresses and
+//     host names are defanged ("https://example.com" reads
+//     "hxxps[://]example[.]com", "mailto:x@example.org" reads
+//     "mailto[:]x@example[.]org", "//203.0.113.7/x" reads
+//     "[//]203[.]0[.]113[.]7/x", "\\host\share" reads "[\\]host\share",
+//     "www.example.org" reads "www[.]example[.]org"), so no client makes
+//     them a link (the tests run every sanitized name of their corpus
+//     through linkify-it, an outside autolinker); the HTML body
 //     comes from html/template, so a name is always text, never markup or
 //     a link ("<script>" shows as text);
 //   - it is cut, ending in "…", to [MaxSubjectName] characters in subjects
@@ -78,8 +87,9 @@
 // or HTML. [Secret] and [SecretBytes] keep their value behind a pointer, so
 // even a struct that fmt walks by reflection (an unexported field, where it
 // calls no method) shows an address in their place. A Message's Text and
-// HTML are plain strings, though: a host's own struct that keeps a Message
-// in an unexported field must format itself.
+// HTML bodies are [Secret] too (Reveal gives the text), and its inline
+// images [SecretBytes], so a Message kept in a host's own struct, even in
+// an unexported field, never prints a credential.
 //
 // # Adapters
 //

@@ -24,14 +24,21 @@ var (
 type ServicePassMailer struct {
 	// Notifier renders and sends. Required.
 	Notifier *Notifier
-	// TimeZone is where the recipient reads times. Zero: the catalog's
-	// default. A day-valid code always shows its expiry date on the
-	// device's calendar (the issue's ExpiryDate in its Location), not in
-	// TimeZone.
+	// TimeZone is where the recipient reads times when the issue names no
+	// device zone. Zero: the catalog's default. An email whose issue
+	// carries the device's zone (servicepass.Request.Location, from the
+	// device's provisioning) shows its expiry in that zone and names it
+	// ("2026-11-23 11:00 CET (Europe/Berlin)"); a day-valid code always
+	// shows its expiry date on the device's calendar.
 	TimeZone *time.Location
 	// Window is the privileged window the device opens on use, mentioned
 	// in the mail. Zero: servicepass.DefaultWindow.
 	Window time.Duration
+	// DeviceName returns a device's display name from its ID (the host's
+	// inventory), for the subject and the body: people know a device by
+	// its name. Zero, or an empty name: the email names the device by its
+	// ID.
+	DeviceName func(deviceID string) string `json:"-"`
 }
 
 // SendServicePassword implements servicepass.Mailer.
@@ -40,56 +47,69 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepas
 		return fmt.Errorf("%w: ServicePassMailer has no Notifier", ErrConfig)
 	}
 	zone := a.TimeZone
+	if e.Location != nil {
+		// The device's zone: the code expires on the device's clock.
+		zone = e.Location
+	}
 	window := a.Window
 	if window == 0 {
 		window = servicepass.DefaultWindow
 	}
-	expires := e.ExpiresAt
-	if e.DayValid {
-		// The notice shows the date of ExpiresAt in TimeZone. A day-valid
-		// code ends with its date on the device's calendar, whatever zone
-		// the recipient reads times in: show that date, never the date the
-		// day-end instant falls on in the recipient's zone.
-		switch {
-		case !e.ExpiryDate.IsZero():
-			d := e.ExpiryDate
-			expires, zone = time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC), time.UTC
-		case e.Location != nil:
-			// ExpiresAt is the instant the day ends; any earlier instant
-			// of the last valid day gives its date.
-			expires, zone = expires.Add(-time.Second), e.Location
-		default:
-			expires = expires.Add(-time.Second)
-		}
+	if e.DayValid && e.ExpiryDate.IsZero() {
+		// servicepass sets it on every day-valid code: the one date the
+		// email shows, computed once, by the issuer.
+		return fmt.Errorf("%w: service password: day-valid without ExpiryDate", ErrInvalidNotice)
+	}
+	name := ""
+	if a.DeviceName != nil {
+		name = a.DeviceName(e.DeviceID)
 	}
 	return a.Notifier.SendServicePassword(ctx, ServicePassword{
-		To:        []string{e.To},
-		Language:  e.Language,
-		TimeZone:  zone,
-		DeviceID:  e.DeviceID,
-		Mode:      e.Mode,
-		Actions:   ServicePassActions(e.Mode, e.Actions),
-		ExpiresAt: expires,
-		DayValid:  e.DayValid,
-		Window:    window,
-		Code:      e.Code,
-		QRPNG:     e.QRPNG,
+		To:         []string{e.To},
+		Language:   e.Language,
+		TimeZone:   zone,
+		DeviceID:   e.DeviceID,
+		DeviceName: name,
+		Mode:       e.Mode,
+		Actions:    ServicePassActions(e.Mode, e.Actions),
+		ExpiresAt:  e.ExpiresAt,
+		DayValid:   e.DayValid,
+		ExpiryDate: e.ExpiryDate,
+		Window:     window,
+		Code:       e.Code,
+		QRPNG:      e.QRPNG,
 	})
 }
 
-// ServicePassActions names a service password's actions for a notice. The
-// notice actions carry servicepass's names (ParseAction reads them); on COPE,
-// Unlock opens the work profile, and the notice says so.
+// ServicePassActions names a service password's actions for a notice, in
+// servicepass's order; on COPE, Unlock opens the work profile, and the
+// notice says so.
 func ServicePassActions(mode servicepass.Mode, actions servicepass.Actions) []Action {
 	var out []Action
 	for _, a := range actions.List() {
-		if a == servicepass.Unlock && mode == servicepass.COPE {
-			out = append(out, ActionUnlockWorkProfile)
-		} else if na, ok := ParseAction(a.String()); ok {
-			out = append(out, na)
+		na, ok := servicePassAction[a]
+		if !ok {
+			continue // a bit servicepass does not define; CheckRules refuses it
 		}
+		if a == servicepass.Unlock && mode == servicepass.COPE {
+			na = ActionUnlockWorkProfile
+		}
+		out = append(out, na)
 	}
 	return out
+}
+
+// servicePassAction is each servicepass action's notice action: one table,
+// not the action's printed name parsed again.
+var servicePassAction = map[servicepass.Actions]Action{
+	servicepass.Unlock:                    ActionUnlock,
+	servicepass.DisableKiosk:              ActionDisableKiosk,
+	servicepass.RemoveNetworkRestrictions: ActionRemoveNetworkRestrictions,
+	servicepass.AllowDeveloperOptions:     ActionAllowDeveloperOptions,
+	servicepass.AllowDeactivation:         ActionAllowDeactivation,
+	servicepass.AllowFactoryReset:         ActionAllowFactoryReset,
+	servicepass.EmergencyDatabaseReset:    ActionEmergencyDatabaseReset,
+	servicepass.SetPassword:               ActionSetPassword,
 }
 
 // EnrollmentAlerter sends enrollment.Service's lock alerts through a

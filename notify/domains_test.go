@@ -138,7 +138,7 @@ func TestEnrollmentAlerterThroughService(t *testing.T) {
 		t.Fatalf("sent %d alerts, want 1", rec.Len())
 	}
 	m, _ := rec.Last()
-	if m.To[0] != "security@example.com" || !strings.Contains(m.Text.Reveal(), "Warsaw HQ") || !strings.Contains(m.Text.Reveal(), "203.0.113.9") {
+	if m.To[0] != "security@example.com" || !strings.Contains(m.Text.Reveal(), "Warsaw HQ") || !strings.Contains(m.Text.Reveal(), "203[.]0[.]113[.]9") {
 		t.Errorf("alert = %v\n%s", m, m.Text)
 	}
 
@@ -283,5 +283,71 @@ func TestServicePassMailerNetworkPoliciesPerMode(t *testing.T) {
 		if dns := strings.Contains(m.Text.Reveal(), "Private DNS"); dns != (mode == servicepass.COPE) {
 			t.Errorf("%v: private DNS listed = %v:\n%s", mode, dns, m.Text)
 		}
+	}
+}
+
+// TestServicePassActionsEveryBit: every action servicepass defines (each
+// bit of servicepass.All, if it has one; here the eight named ones) has
+// its own notice action with words in every language.
+func TestServicePassActionsEveryBit(t *testing.T) {
+	cat, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[notify.Action]bool{}
+	for bit := servicepass.Actions(1); bit != 0; bit <<= 1 {
+		if servicepass.CheckRules(servicepass.DeviceOwner, bit) != nil && servicepass.CheckRules(servicepass.COPE, bit) != nil {
+			continue // not an action servicepass issues
+		}
+		got := notify.ServicePassActions(servicepass.DeviceOwner, bit)
+		if len(got) != 1 || seen[got[0]] {
+			t.Fatalf("%v: %v", bit, got)
+		}
+		seen[got[0]] = true
+		for _, lang := range notify.Languages() {
+			if _, err := cat.ServicePassword(notify.ServicePassword{To: []string{"a@example.com"}, Language: lang.String(), DeviceID: "d",
+				Actions: got, ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Code: notify.NewSecret("x")}); err != nil {
+				t.Errorf("%v in %s: %v", bit, lang, err)
+			}
+		}
+	}
+	if len(seen) != 8 {
+		t.Errorf("%d actions, want 8", len(seen))
+	}
+}
+
+// TestDayValidDateOneWay: a day-valid notice shows its ExpiryDate, the
+// date servicepass issued it for, whatever the recipient's zone and
+// whatever instant ExpiresAt is; without one it is refused, in the catalog
+// and in the mailer alike (issue 27: the date was worked out three ways).
+func TestDayValidDateOneWay(t *testing.T) {
+	cat, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	honolulu, _ := time.LoadLocation("Pacific/Honolulu")
+	n := notify.ServicePassword{To: []string{"a@example.com"}, Language: "en", TimeZone: honolulu, DeviceID: "cope-1",
+		Mode: servicepass.COPE, Actions: []notify.Action{notify.ActionSetPassword}, DayValid: true,
+		ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 30},
+		ExpiresAt:  time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC), // Nov 30, 13:00 in Honolulu; Dec 1 in Warsaw
+		Code:       notify.NewSecret("x")}
+	m, err := cat.ServicePassword(n)
+	if err != nil || !strings.Contains(m.Text.Reveal(), "2026-11-30") {
+		t.Fatalf("%v", err)
+	}
+	n.ExpiresAt = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) // an instant of another day: the date still rules
+	if m, err := cat.ServicePassword(n); err != nil || !strings.Contains(m.Text.Reveal(), "2026-11-30") || strings.Contains(m.Text.Reveal(), "2026-12-01") {
+		t.Fatalf("%v", err)
+	}
+	n.ExpiryDate = servicepass.Date{}
+	if _, err := cat.ServicePassword(n); !errors.Is(err, notify.ErrInvalidNotice) {
+		t.Fatalf("day-valid without ExpiryDate: %v", err)
+	}
+	nt, rec := newNotifier(t)
+	mailer := notify.ServicePassMailer{Notifier: nt}
+	if err := mailer.SendServicePassword(context.Background(), servicepass.Email{To: "a@example.com", DeviceID: "cope-1",
+		Mode: servicepass.COPE, Actions: servicepass.SetPassword, ExpiresAt: n.ExpiresAt, DayValid: true,
+		Code: notify.NewSecret("x")}); !errors.Is(err, notify.ErrInvalidNotice) || rec.Len() != 0 {
+		t.Fatalf("mailer, day-valid without ExpiryDate: %v", err)
 	}
 }

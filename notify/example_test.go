@@ -1,6 +1,7 @@
 package notify_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 func ExampleNegotiate() {
@@ -110,4 +112,53 @@ func ExampleRecorder() {
 	// 1 anna@example.com Il tuo PIN monouso
 	// [REDACTED]
 	// true notify: send failed (recorder): relay down
+}
+
+// A service password for a device provisioned in Europe/Berlin, mailed in
+// German: the email shows the expiry on the device's clock and names the
+// zone, whatever zone the issuing server runs in. The zone is the one the
+// device was provisioned with (servicepass.Provisioning.Location), passed in
+// the request.
+func ExampleServicePassMailer_german() {
+	rec := &notify.Recorder{}
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: rec})
+	if err != nil {
+		panic(err)
+	}
+	master, err := servicepass.NewMasterKey(1, bytes.Repeat([]byte{7}, servicepass.KeySize))
+	if err != nil {
+		panic(err)
+	}
+	issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
+		Keys:   []servicepass.MasterKey{master},
+		Mailer: notify.ServicePassMailer{Notifier: n},
+		Now:    func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		panic(err)
+	}
+	p, err := issuer.Provision("scanner-7", servicepass.DeviceOwner, berlin)
+	if err != nil {
+		panic(err)
+	}
+	_, err = issuer.Issue(context.Background(), servicepass.Request{
+		DeviceID: "scanner-7", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock,
+		ExpiresAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Location: p.Location,
+		SendEmail: true, EmailTo: "technik@example.de", Language: "de-DE", Admin: "admin@example.com",
+	})
+	if err != nil {
+		panic(err)
+	}
+	m, _ := rec.Last()
+	for _, line := range strings.Split(m.Text.Reveal(), "\n") {
+		if strings.HasPrefix(line, "Gültig bis:") {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// Gültig bis: 2026-11-23 11:00 CET (Europe/Berlin)
 }

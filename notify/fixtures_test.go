@@ -75,7 +75,7 @@ func renderers(lang string) map[string]func(*Catalog) (Message, error) {
 				To: to, Language: lang, TimeZone: warsaw(),
 				DeviceID:  "R58N91XYZ",
 				Actions:   []Action{ActionSetPassword},
-				ExpiresAt: fixedExpiry, DayValid: true,
+				ExpiresAt: fixedExpiry, DayValid: true, ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23},
 				Code: NewSecret("4D8F-2JMQ-6RST-VW1A-B"),
 			})
 		},

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,8 @@ import (
 	"net/mail"
 	"strings"
 	"unicode/utf8"
+
+	gomail "github.com/wneessen/go-mail"
 )
 
 // Mailer delivers a rendered [Message]. It is the port every adapter
@@ -71,24 +74,6 @@ type Inline struct {
 	Data SecretBytes
 }
 
-// Errors returned by this package. Match them with errors.Is.
-var (
-	// ErrInvalidMessage reports a Message that cannot be sent as it is: no
-	// recipient, an unparsable address, a subject with a line break, an
-	// invisible character or an RFC 2047 encoded-word, an inline part
-	// without Content-ID, no body.
-	ErrInvalidMessage = errors.New("notify: invalid message")
-	// ErrInvalidNotice reports a notice that lacks what its email needs (no
-	// recipient, no code, no expiry).
-	ErrInvalidNotice = errors.New("notify: invalid notice")
-	// ErrUnknownAction reports a service-password action name this package
-	// has no words for.
-	ErrUnknownAction = errors.New("notify: unknown action")
-	// ErrSend reports that a message was not (or may not have been)
-	// delivered. The error also wraps the adapter's cause.
-	ErrSend = errors.New("notify: send failed")
-)
-
 // SendError is the error a [Mailer] adapter returns when delivery fails. It
 // matches [ErrSend] and unwraps to the transport's cause (a *net.OpError, an
 // SMTP reply, context.DeadlineExceeded, ...).
@@ -121,68 +106,134 @@ func sendError(via string, err error) error {
 	return &SendError{Via: via, Err: err}
 }
 
-// Validate checks that m can be sent. Errors match [ErrInvalidMessage] and
-// name the field (never its content, which may be personal data).
+// Validate checks that m can be sent. Errors are a [*FieldError] that
+// matches [ErrInvalidMessage] and names the field and the rule (never the
+// field's content, which may be personal data).
 func (m Message) Validate() error {
 	if len(m.To) == 0 {
-		return fmt.Errorf("%w: no recipient", ErrInvalidMessage)
+		return messageError("To", "no recipient")
 	}
 	for i, to := range m.To {
-		if err := checkAddress(to); err != nil {
-			return fmt.Errorf("%w: To[%d]: %v", ErrInvalidMessage, i, err)
+		if rule := checkAddress(to); rule != "" {
+			return messageError(fmt.Sprintf("To[%d]", i), rule)
 		}
 	}
 	if m.From != "" {
-		if err := checkAddress(m.From); err != nil {
-			return fmt.Errorf("%w: From: %v", ErrInvalidMessage, err)
+		if rule := checkAddress(m.From); rule != "" {
+			return messageError("From", rule)
 		}
 	}
 	if !utf8.ValidString(m.Subject) || strings.ContainsFunc(m.Subject, hidden) {
-		return fmt.Errorf("%w: Subject holds a control or invisible formatting character, or invalid UTF-8", ErrInvalidMessage)
+		return messageError("Subject", "holds a control or invisible formatting character, or invalid UTF-8")
 	}
 	if strings.Contains(m.Subject, "=?") {
 		// Sent as it is, a client would decode it as an RFC 2047
 		// encoded-word, into any character the check above refuses.
-		return fmt.Errorf("%w: Subject holds \"=?\", which mail clients decode as an RFC 2047 encoded-word", ErrInvalidMessage)
+		return messageError("Subject", `holds "=?", which mail clients decode as an RFC 2047 encoded-word`)
 	}
 	if m.Text.IsZero() && m.HTML.IsZero() {
-		return fmt.Errorf("%w: no body", ErrInvalidMessage)
+		return messageError("Text", "no body")
 	}
 	if m.Language != "" && !isToken(m.Language) {
-		return fmt.Errorf("%w: Language is not a language tag", ErrInvalidMessage)
+		return messageError("Language", "not a language tag")
 	}
 	seen := make(map[string]bool, len(m.Inline))
 	for i, in := range m.Inline {
+		field := fmt.Sprintf("Inline[%d]", i)
 		switch {
 		case in.ContentID == "" || !isToken(in.ContentID):
-			return fmt.Errorf("%w: Inline[%d]: ContentID empty or not a plain token", ErrInvalidMessage, i)
+			return messageError(field, "ContentID empty or not a plain token")
 		case seen[in.ContentID]:
-			return fmt.Errorf("%w: Inline[%d]: duplicate ContentID", ErrInvalidMessage, i)
+			return messageError(field, "duplicate ContentID")
 		case !isToken(in.ContentType) || !strings.Contains(in.ContentType, "/"):
-			return fmt.Errorf("%w: Inline[%d]: ContentType is not a MIME type", ErrInvalidMessage, i)
+			return messageError(field, "ContentType is not a MIME type")
 		case in.Filename != "" && !isToken(in.Filename):
-			return fmt.Errorf("%w: Inline[%d]: Filename not a plain token", ErrInvalidMessage, i)
+			return messageError(field, "Filename not a plain token")
 		case in.Data.IsZero():
-			return fmt.Errorf("%w: Inline[%d]: no data", ErrInvalidMessage, i)
+			return messageError(field, "no data")
 		}
 		seen[in.ContentID] = true
 	}
-	return nil
+	return checkHeaderLines(m)
 }
 
-func checkAddress(s string) error {
+// Limits of RFC 5321 section 4.5.3.1 and RFC 5322 section 2.1.1, in
+// octets.
+const (
+	maxLocalPart  = 64  // the part of an address before "@"
+	maxDomain     = 255 // the part after "@"
+	maxLabel      = 63  // one label of the domain (RFC 1035)
+	maxPath       = 256 // "<" address ">" in MAIL FROM and RCPT TO
+	maxHeaderLine = 998 // a header line, without its CRLF
+)
+
+// checkAddress returns the rule s breaks as an RFC 5322 address ("Name
+// <local@domain>" allowed) that SMTP can carry, or "".
+func checkAddress(s string) string {
 	if strings.ContainsFunc(s, hidden) {
-		return errors.New("control or invisible formatting character in address")
+		return "control or invisible formatting character in address"
+	}
+	if len(s) > 4*maxPath {
+		// Not parsed: net/mail's cost grows with the input.
+		return fmt.Sprintf("longer than %d octets", 4*maxPath)
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil {
-		return errors.New("not an RFC 5322 address")
+		return "not an RFC 5322 address"
 	}
 	// ParseAddress decodes RFC 2047 encoded-words: a display name can
 	// spell a line break, a bidi override or a zero-width character that
 	// the raw text does not show.
 	if strings.ContainsFunc(a.Name, hidden) || strings.ContainsFunc(a.Address, hidden) {
-		return errors.New("control or invisible formatting character in address")
+		return "control or invisible formatting character in address"
+	}
+	local, domain, _ := strings.Cut(a.Address, "@")
+	switch {
+	case len(local) > maxLocalPart:
+		return fmt.Sprintf("local part longer than %d octets (RFC 5321)", maxLocalPart)
+	case len(domain) > maxDomain:
+		return fmt.Sprintf("domain longer than %d octets (RFC 5321)", maxDomain)
+	case len(a.Address)+2 > maxPath:
+		return fmt.Sprintf("address longer than %d octets (RFC 5321: path of at most %d)", maxPath-2, maxPath)
+	}
+	for _, label := range strings.Split(domain, ".") {
+		if len(label) > maxLabel {
+			return fmt.Sprintf("domain label longer than %d octets (RFC 1035)", maxLabel)
+		}
+	}
+	return ""
+}
+
+// checkHeaderLines writes m's header section as [WriteMessage] would and
+// refuses a line longer than 998 octets (RFC 5322 section 2.1.1): a word
+// too long to fold, in the subject or a display name. It names the header
+// field the line belongs to.
+func checkHeaderLines(m Message) error {
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	if m.From != "" {
+		if err := msg.From(m.From); err != nil {
+			return messageError("From", "not an RFC 5322 address")
+		}
+	}
+	if err := msg.To(m.To...); err != nil {
+		return messageError("To", "not an RFC 5322 address")
+	}
+	msg.Subject(m.Subject)
+	msg.SetBodyString(gomail.TypeTextPlain, "")
+	var b bytes.Buffer
+	if _, err := msg.WriteTo(&b); err != nil {
+		return messageError("", "cannot be written: "+err.Error())
+	}
+	head, _, _ := bytes.Cut(b.Bytes(), []byte("\r\n\r\n"))
+	field := ""
+	for _, line := range bytes.Split(head, []byte("\r\n")) {
+		if len(line) > 0 && line[0] != ' ' && line[0] != '\t' {
+			name, _, _ := bytes.Cut(line, []byte(":"))
+			field = string(name)
+		}
+		if len(line) > maxHeaderLine {
+			return messageError(field, fmt.Sprintf("a header line would be longer than %d octets (RFC 5322): a word too long to fold", maxHeaderLine))
+		}
 	}
 	return nil
 }

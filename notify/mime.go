@@ -3,7 +3,6 @@ package notify
 import (
 	"bytes"
 	"crypto/rand"
-	"fmt"
 	"io"
 	"net/mail"
 	"strings"
@@ -21,14 +20,17 @@ func encode(m Message, from string, now time.Time) (*gomail.Msg, error) {
 	if m.From != "" {
 		from = m.From
 	}
+	if rule := checkAddress(from); rule != "" {
+		return nil, messageError("From", rule)
+	}
 	addr, err := mail.ParseAddress(from)
-	if err != nil || strings.ContainsFunc(from, hidden) {
-		return nil, fmt.Errorf("%w: From is not an RFC 5322 address", ErrInvalidMessage)
+	if err != nil {
+		return nil, messageError("From", "not an RFC 5322 address")
 	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(addr)
 	if err := msg.To(m.To...); err != nil {
-		return nil, fmt.Errorf("%w: To: not an RFC 5322 address", ErrInvalidMessage)
+		return nil, messageError("To", "not an RFC 5322 address")
 	}
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(now)
@@ -66,6 +68,9 @@ func encode(m Message, from string, now time.Time) (*gomail.Msg, error) {
 // now. It returns an error matching [ErrInvalidMessage] when m does not
 // pass [Message.Validate].
 func WriteMessage(w io.Writer, m Message, from string, now time.Time) error {
+	if m.From == "" {
+		m.From = from
+	}
 	if err := m.Validate(); err != nil {
 		return err
 	}

@@ -150,13 +150,16 @@ type ServicePassword struct {
 	// exactly those servicepass.NetworkPolicies(Mode) returns (private DNS
 	// only on COPE). Zero: servicepass.DeviceOwner.
 	Mode servicepass.Mode
-	// ExpiresAt is when the password stops working. Required. For a
-	// day-valid code (DayValid), the date shown is ExpiresAt's calendar date
-	// in TimeZone: pass any instant within the last valid day.
+	// ExpiresAt is when the password stops working. Required. A day-valid
+	// code shows ExpiryDate instead.
 	ExpiresAt time.Time
 	// DayValid marks a code valid until the end of a calendar day on the
-	// device (COPE SetPassword): only the date is shown.
+	// device (COPE SetPassword): only that date, ExpiryDate, is shown.
 	DayValid bool
+	// ExpiryDate is, for a day-valid code (and required there), its last
+	// valid day on the device's calendar, as servicepass issued it
+	// (servicepass.Issued.ExpiryDate): shown as it is, in no time zone.
+	ExpiryDate servicepass.Date
 	// Window is how long the granted actions hold once the password is
 	// entered. Zero: not mentioned.
 	Window time.Duration
@@ -257,6 +260,7 @@ func (n ServicePassword) describe() description {
 		slog.String("Mode", n.Mode.String()),
 		slog.String("ExpiresAt", expires),
 		slog.Bool("DayValid", n.DayValid),
+		slog.String("ExpiryDate", expiryDate(n.ExpiryDate)),
 		slog.String("Window", n.Window.String()),
 		slog.String("Code", redacted(!n.Code.IsZero())),
 		slog.String("QRPNG", redacted(!n.QRPNG.IsZero())),
@@ -275,3 +279,10 @@ func (n ServicePassword) LogValue() slog.Value { return n.describe().logValue() 
 
 // MarshalJSON implements json.Marshaler with the Code and QRPNG redacted.
 func (n ServicePassword) MarshalJSON() ([]byte, error) { return n.describe().marshalJSON() }
+
+func expiryDate(d servicepass.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}

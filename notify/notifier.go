@@ -15,7 +15,7 @@ type NotifierConfig struct {
 	// Logger receives the notes a Notifier logs: a notice whose Language
 	// the catalog lacks, sent in English instead (level Info, message
 	// "notify: language not available, sent in English", attributes notice,
-	// requested and sent). Zero: slog.Default().
+	// requested and sent). Zero: discard, as in every other package.
 	Logger *slog.Logger
 }
 
@@ -47,7 +47,7 @@ func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 		cfg.Catalog = c
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
+		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Notifier{catalog: cfg.Catalog, mailer: cfg.Mailer, log: cfg.Logger}, nil
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"net/mail"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -39,10 +37,10 @@ var _ Mailer = (*Outbox)(nil)
 // NewOutbox checks cfg and creates the directory.
 func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 	if cfg.Dir == "" {
-		return nil, fmt.Errorf("%w: Outbox Dir", ErrConfig)
+		return nil, configError("Outbox Dir", "required")
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, hidden) {
-		return nil, fmt.Errorf("%w: Outbox From is not an RFC 5322 address", ErrConfig)
+	if rule := checkAddress(cfg.From); rule != "" {
+		return nil, configError("Outbox From", rule)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("notify: outbox: %w", err)
@@ -65,6 +63,9 @@ func (o *Outbox) Send(ctx context.Context, m Message) error {
 	}
 	if err := ctx.Err(); err != nil {
 		return &SendError{Via: "outbox", Err: err}
+	}
+	if m.From == "" {
+		m.From = o.from
 	}
 	if err := m.Validate(); err != nil {
 		return err

@@ -184,6 +184,7 @@ var noSecrets = map[string]string{
 	"OutboxConfig":         "a directory, a sender and a clock",
 	"Outbox":               "a directory, a sender and a clock; the messages are on disk",
 	"SendError":            "an adapter name and the transport's error",
+	"FieldError":           "a field name and a rule, never the field's content",
 	"CompanyPasscodeAlert": "recipients, a site, counts and a source",
 }
 

@@ -35,8 +35,9 @@ const (
 //     noncharacters and invisible fillers;
 //   - every "=?" becomes "= ?", so no RFC 2047 encoded-word survives for a
 //     mail client to decode into characters the steps above removed;
-//   - URLs and host names are defanged (see [defang]), so no client turns
-//     them into links;
+//   - URLs, schemes ("mailto:"), protocol-relative links, UNC paths, IP
+//     addresses and host names are defanged (see [defang]), so no client
+//     turns them into links;
 //   - the result is cut to max characters, the last one "…".
 //
 // The order matters: removal comes first, so a zero-width character cannot
@@ -93,28 +94,58 @@ func breakEncodedWords(s string) string {
 	return strings.ReplaceAll(s, "=?", "= ?")
 }
 
-// defang rewrites what mail clients would turn into a link: a scheme's
-// "://" becomes "[:]//" (and http, https and ftp become hxxp, hxxps and
-// fxp), and a dot (or an ideographic or fullwidth dot, which IDNA reads as
-// one) between a letter or digit and a letter becomes "[.]":
-// "https://example.com/x" reads "hxxps[:]//example[.]com/x", "www.example.org"
-// reads "www[.]example[.]org". Version numbers and IP addresses ("v1.2",
-// "203.0.113.7") have a digit after the dot and stay as they are.
+// defang rewrites what mail clients would turn into a link, in the
+// brackets analysts use for defanged indicators, so a reader still sees
+// what was written:
+//
+//   - a URI scheme (a letter, then letters, digits, "+", "-" or ".", two
+//     characters at least) followed by ":" and something other than a
+//     space: "://" becomes "[://]" and a lone ":" becomes "[:]" (so
+//     "mailto:", "tel:", "file:" and "javascript:" are neutralized too),
+//     and http, https and ftp become hxxp, hxxps and fxp;
+//   - any other "//" (a protocol-relative link) becomes "[//]";
+//   - "\\" (the start of a UNC path) becomes "[\\]";
+//   - a dot (or an ideographic or fullwidth dot, which IDNA reads as one)
+//     between a letter or digit and a letter becomes "[.]", and so does
+//     every dot of an IPv4 address (four or more digit groups joined by
+//     dots).
+//
+// "https://example.com/x" reads "hxxps[://]example[.]com/x",
+// "//203.0.113.7/x" reads "[//]203[.]0[.]113[.]7/x" and "www.example.org"
+// reads "www[.]example[.]org". Version numbers ("v1.2"), times ("10:00")
+// and a colon followed by a space ("Note: x") stay as they are. Text that
+// is already defanged stays as it is, so sanitizing twice changes
+// nothing.
 func defang(s string) string {
-	if !strings.Contains(s, "://") && !strings.ContainsAny(s, ".\u3002\uff0e\uff61") {
+	if !strings.ContainsAny(s, ":/\\.\u3002\uff0e\uff61") {
 		return s
 	}
 	rs := []rune(s)
+	ip := ipDots(rs)
 	out := make([]rune, 0, len(rs)+16)
 	for i := 0; i < len(rs); i++ {
 		r := rs[i]
+		if n := defanged(rs[i:]); n > 0 {
+			out = append(out, rs[i:i+n]...)
+			i += n - 1
+			continue
+		}
 		switch {
-		case r == ':' && i+2 < len(rs) && rs[i+1] == '/' && rs[i+2] == '/':
-			defangScheme(out)
-			out = append(out, '[', ':', ']', '/', '/')
-			i += 2
-		case isDot(r) && i > 0 && i+1 < len(rs) &&
-			(unicode.IsLetter(rs[i-1]) || unicode.IsDigit(rs[i-1])) && unicode.IsLetter(rs[i+1]):
+		case r == ':' && i+1 < len(rs) && !unicode.IsSpace(rs[i+1]) && defangScheme(out):
+			if i+2 < len(rs) && rs[i+1] == '/' && rs[i+2] == '/' {
+				out = append(out, '[', ':', '/', '/', ']')
+				i += 2
+			} else {
+				out = append(out, '[', ':', ']')
+			}
+		case r == '/' && i+1 < len(rs) && rs[i+1] == '/':
+			out = append(out, '[', '/', '/', ']')
+			i++
+		case r == '\\' && i+1 < len(rs) && rs[i+1] == '\\':
+			out = append(out, '[', '\\', '\\', ']')
+			i++
+		case isDot(r) && (ip[i] || i > 0 && i+1 < len(rs) &&
+			(unicode.IsLetter(rs[i-1]) || unicode.IsDigit(rs[i-1])) && unicode.IsLetter(rs[i+1])):
 			out = append(out, '[', '.', ']')
 		default:
 			out = append(out, r)
@@ -123,14 +154,68 @@ func defang(s string) string {
 	return string(out)
 }
 
+// defangedMarks are what defang writes; found in its input, they are kept.
+var defangedMarks = [][]rune{[]rune("[://]"), []rune("[//]"), []rune("[:]"), []rune("[.]"), []rune("[\\\\]")}
+
+// defanged returns the length of the defanged mark rs starts with, or 0.
+func defanged(rs []rune) int {
+	if len(rs) < 3 || rs[0] != '[' {
+		return 0
+	}
+	for _, m := range defangedMarks {
+		if len(rs) >= len(m) && string(rs[:len(m)]) == string(m) {
+			return len(m)
+		}
+	}
+	return 0
+}
+
+// ipDots marks the dots of every IPv4 address in rs: a run of four or more
+// digit groups joined by single dots.
+func ipDots(rs []rune) []bool {
+	ip := make([]bool, len(rs))
+	for i := 0; i < len(rs); {
+		if !isASCIIDigit(rs[i]) {
+			i++
+			continue
+		}
+		j, dots := i, 0
+		for j < len(rs) && isASCIIDigit(rs[j]) {
+			j++
+			if j+1 < len(rs) && isDot(rs[j]) && isASCIIDigit(rs[j+1]) {
+				dots++
+				j++
+			}
+		}
+		if dots >= 3 {
+			for k := i; k < j; k++ {
+				ip[k] = isDot(rs[k])
+			}
+		}
+		i = j
+	}
+	return ip
+}
+
+func isASCIIDigit(r rune) bool { return r >= '0' && r <= '9' }
+
 func isDot(r rune) bool { return r == '.' || r == '\u3002' || r == '\uff0e' || r == '\uff61' }
 
-// defangScheme rewrites the scheme that ends out, in place: http and https
-// become hxxp and hxxps, ftp becomes fxp, keeping the letters' case.
-func defangScheme(out []rune) {
+// defangScheme reports whether out ends with a URI scheme (a letter, then
+// letters, digits, "+", "-" or ".", two characters at least, not preceded
+// by one of those) and, if so, rewrites it in place: http and https become
+// hxxp and hxxps, ftp becomes fxp, keeping the letters' case.
+func defangScheme(out []rune) bool {
 	j := len(out)
-	for j > 0 && (out[j-1] >= 'a' && out[j-1] <= 'z' || out[j-1] >= 'A' && out[j-1] <= 'Z') {
+	for j > 0 && isSchemeRune(out[j-1]) {
 		j--
+	}
+	// The scheme starts at its first letter: "10:00" has none.
+	for j < len(out) && !isASCIILetter(out[j]) {
+		j++
+	}
+	if len(out)-j < 2 {
+		return false
 	}
 	x := func(k int) {
 		if out[k] >= 'a' {
@@ -146,9 +231,17 @@ func defangScheme(out []rune) {
 	case "ftp":
 		x(j + 1)
 	}
+	return true
 }
 
-// truncate cuts s to at most max characters, the last of them "…".
+func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+func isSchemeRune(r rune) bool {
+	return isASCIILetter(r) || isASCIIDigit(r) || r == '+' || r == '-' || r == '.'
+}
+
+// truncate cuts s to at most max characters, the last of them "…", never
+// in the middle of a defanged mark and never right after a colon.
 func truncate(s string, max int) string {
 	if max < 1 || utf8.RuneCountInString(s) <= max {
 		return s
@@ -156,9 +249,26 @@ func truncate(s string, max int) string {
 	n := 0
 	for i := range s {
 		if n == max-1 {
-			return strings.TrimRight(s[:i], " ") + "…"
+			// A colon before the ellipsis could read as a scheme's
+			// ("mailto:…"): it goes with the spaces.
+			return strings.TrimRight(cutMark(s[:i]), " :") + "…"
 		}
 		n++
+	}
+	return s
+}
+
+// cutMark drops a defanged mark that s ends in the middle of ("x[://"
+// becomes "x"), so a cut never leaves half a mark, such as a bare "//".
+func cutMark(s string) string {
+	i := strings.LastIndexByte(s, '[')
+	if i < 0 || strings.IndexByte(s[i:], ']') >= 0 {
+		return s
+	}
+	for _, m := range defangedMarks {
+		if strings.HasPrefix(string(m), s[i:]) {
+			return s[:i]
+		}
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"mime"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode"
@@ -37,18 +38,36 @@ var sanitizeCases = []struct{ in, want string }{
 	// RFC 2047 encoded-words are broken, also when a removed character
 	// hid the "=?".
 	{"=?UTF-8?B?4oCuZXhlLnBkZg==?=", "= ?UTF-8?B?4oCuZXhlLnBkZg== ?="},
-	{"=?UTF-8?Q?x=0D=0ABcc:evil@example.com?=", "= ?UTF-8?Q?x=0D=0ABcc:evil@example[.]com?="},
+	{"=?UTF-8?Q?x=0D=0ABcc:evil@example.com?=", "= ?UTF-8?Q?x=0D=0ABcc[:]evil@example[.]com?="},
 	{"=\u200B?utf-8?q?=E2=80=AE?=", "= ?utf-8?q?=E2=80=AE?="},
 	{"=?=?", "= ?= ?"},
 	// URLs and host names are defanged.
-	{"https://evil.example/login", "hxxps[:]//evil[.]example/login"},
-	{"HTTP://EVIL.EXAMPLE", "HXXP[:]//EVIL[.]EXAMPLE"},
-	{"ftp://files.example", "fxp[:]//files[.]example"},
-	{"javascript://x", "javascript[:]//x"},
-	{"ht\u200Btps://evil.example", "hxxps[:]//evil[.]example"},
+	{"https://evil.example/login", "hxxps[://]evil[.]example/login"},
+	{"HTTP://EVIL.EXAMPLE", "HXXP[://]EVIL[.]EXAMPLE"},
+	{"ftp://files.example", "fxp[://]files[.]example"},
+	{"javascript://x", "javascript[://]x"},
+	{"ht\u200Btps://evil.example", "hxxps[://]evil[.]example"},
 	{"www.evil.example", "www[.]evil[.]example"},
 	{"evil\u3002example evil\uff0eexample evil\uff61example", "evil[.]example evil[.]example evil[.]example"},
-	{"Scanner v1.2 at 203.0.113.7", "Scanner v1.2 at 203.0.113.7"},
+	// IP-address hosts, schemes without "//", protocol-relative links and
+	// UNC paths (issue 27).
+	{"http://203.0.113.7/login", "hxxp[://]203[.]0[.]113[.]7/login"},
+	{"file://203.0.113.7/c$/x", "file[://]203[.]0[.]113[.]7/c$/x"},
+	{"smb://203.0.113.7/share", "smb[://]203[.]0[.]113[.]7/share"},
+	{"//203.0.113.7/login", "[//]203[.]0[.]113[.]7/login"},
+	{"see //evil.example", "see [//]evil[.]example"},
+	{`\\203.0.113.7\share`, `[\\]203[.]0[.]113[.]7\share`},
+	{`\\fileserver\share`, `[\\]fileserver\share`},
+	{"mailto:x@evil.com", "mailto[:]x@evil[.]com"},
+	{"MAILTO:x@evil", "MAILTO[:]x@evil"},
+	{"tel:+15550100", "tel[:]+15550100"},
+	{"javascript:alert(1)", "javascript[:]alert(1)"},
+	{"http:203.0.113.7", "hxxp[:]203[.]0[.]113[.]7"},
+	{"203\u30020\uff0e113\uff617", "203[.]0[.]113[.]7"},
+	{"Scanner v1.2 at 203.0.113.7", "Scanner v1.2 at 203[.]0[.]113[.]7"},
+	{"Scanner v1.2 at 10:00, Bcc: x", "Scanner v1.2 at 10:00, Bcc: x"},
+	// Already defanged text stays as it is (idempotence).
+	{"hxxps[://]evil[.]example [//]x [\\]y mailto[:]z", "hxxps[://]evil[.]example [//]x [\\]y mailto[:]z"},
 	{"Mr. Smith.", "Mr. Smith."},
 	{"", ""},
 	{"\u200B\u00AD\r\n", ""},
@@ -97,6 +116,29 @@ func unsafeRune(r rune) bool {
 		(r >= 0xFDD0 && r <= 0xFDEF) || r&0xFFFE == 0xFFFE
 }
 
+// schemeColon matches a URI scheme (RFC 3986: a letter, then letters,
+// digits, "+", "-" or "."; two characters at least, so "C:" stays) with
+// something other than a space after its colon: what autolinkers turn into
+// "mailto:", "tel:", "javascript:" or "file:" links.
+var schemeColon = regexp.MustCompile(`(^|[^A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]+:[^\s]`)
+
+// dottedQuad matches an IPv4 address, also spelled with the dots IDNA
+// reads as one.
+var dottedQuad = regexp.MustCompile(`[0-9]+[.\x{3002}\x{ff0e}\x{ff61}][0-9]+[.\x{3002}\x{ff0e}\x{ff61}][0-9]+[.\x{3002}\x{ff0e}\x{ff61}][0-9]+`)
+
+// linkable says what in s (a subject or a body rendered from a hostile
+// name of wire_test.go's corpus) a mail client could turn into a link, or
+// returns "".
+func linkable(s string) string {
+	unmarked := strings.NewReplacer("[://]", "", "[//]", "", `[\\]`, "").Replace(s)
+	for _, bad := range []string{"evil.example", "203.0.113.7", "://", "//203", `\\`, "mailto:", "file:", "smb:"} {
+		if strings.Contains(unmarked, bad) {
+			return bad
+		}
+	}
+	return ""
+}
+
 // checkSanitized asserts the properties sanitize promises for any input.
 func checkSanitized(in, out string, max int) string {
 	var dec mime.WordDecoder
@@ -109,8 +151,16 @@ func checkSanitized(in, out string, max int) string {
 		return "too long"
 	case strings.Contains(out, "=?"):
 		return "encoded-word opener"
-	case strings.Contains(out, "://"):
+	case strings.Contains(strings.ReplaceAll(out, "[://]", ""), "://"):
 		return "URL scheme"
+	case strings.Contains(strings.NewReplacer("[://]", "", "[//]", "").Replace(out), "//"):
+		return "protocol-relative link"
+	case strings.Contains(strings.ReplaceAll(out, `[\\]`, ""), `\\`):
+		return "UNC path"
+	case schemeColon.MatchString(out):
+		return "scheme"
+	case dottedQuad.MatchString(out):
+		return "IP address"
 	case strings.HasPrefix(out, " ") || strings.HasSuffix(out, " ") || strings.Contains(out, "  "):
 		return "untrimmed space"
 	}
@@ -130,7 +180,7 @@ func TestSanitizeProperty(t *testing.T) {
 	params := gopter.DefaultTestParameters()
 	params.MinSuccessfulTests = 1000
 	properties := gopter.NewProperties(params)
-	pieces := gen.SliceOf(gen.OneConstOf("=", "?", "=?", "?=", "UTF-8", "B", "Q", "4oCu", "://", "http", "s", "www", ".",
+	pieces := gen.SliceOf(gen.OneConstOf("=", "?", "=?", "?=", "UTF-8", "B", "Q", "4oCu", "://", "http", "s", "www", ".", "/", "//", `\\`, ":", "mailto", "[", "]", "203", "0", "7",
 		"\u3002", "example", "com", "\u202e", "\u200b", "\u00ad", "\U000E0041", "\ufeff", "\r\n", "\x00", "\x85",
 		" ", "\t", "é", "1", "\xff")).Map(func(p []string) string { return strings.Join(p, "") })
 	properties.Property("sanitized text is safe", prop.ForAll(

@@ -3,11 +3,10 @@ package notify
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/mail"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -61,7 +60,9 @@ const (
 
 // SMTPConfig configures an [SMTP] adapter.
 type SMTPConfig struct {
-	// Host is the server's host name (or IP address). Required.
+	// Host is the server's host name or IP address; an IPv6 address may
+	// be given with or without brackets ("[2001:db8::25]" or
+	// "2001:db8::25"). Not a port: set Port. Required.
 	Host string
 	// Port is the server's TCP port. Zero: 465 with ImplicitTLS, else 587.
 	Port int
@@ -99,35 +100,62 @@ type SMTP struct {
 
 var _ Mailer = (*SMTP)(nil)
 
-// Errors from [NewSMTP].
-var (
-	// ErrConfig reports an unusable adapter configuration.
-	ErrConfig = errors.New("notify: invalid configuration")
-)
+// smtpHost checks SMTPConfig.Host and returns it as the adapter uses it: a
+// host name, an IPv4 address, or an IPv6 address without brackets
+// ("[2001:db8::25]" and "2001:db8::25" are the same server), so that the
+// dialer can add the port with net.JoinHostPort, the TLS server name is
+// the bare address its certificate names, and "::1" counts as localhost
+// for sending credentials without TLS.
+func smtpHost(h string) (string, error) {
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		inner := h[1 : len(h)-1]
+		if a, err := netip.ParseAddr(inner); err != nil || !a.Is6() || a.Is4In6() && strings.Contains(inner, ".") {
+			return "", configError("SMTP Host", "brackets hold no IPv6 address")
+		}
+		h = inner
+	}
+	switch {
+	case h == "":
+		return "", configError("SMTP Host", "required")
+	case strings.ContainsFunc(h, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("/\\[]@?#", r) }):
+		return "", configError("SMTP Host", "not a host name or IP address")
+	case strings.Contains(h, ":"):
+		if a, err := netip.ParseAddr(h); err == nil && a.Is6() {
+			// The canonical form: "0:0:0:0:0:0:0:1" is "::1" to the
+			// localhost rule too.
+			return a.String(), nil
+		}
+		return "", configError("SMTP Host", "holds a port or is not an IPv6 address (set Port for the port)")
+	}
+	return h, nil
+}
 
 // NewSMTP checks cfg and returns the adapter. It does not connect.
 func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
-	switch {
-	case cfg.Host == "" || strings.ContainsAny(cfg.Host, " \r\n/"):
-		return nil, fmt.Errorf("%w: SMTP Host", ErrConfig)
-	case cfg.Port < 0 || cfg.Port > 65535:
-		return nil, fmt.Errorf("%w: SMTP Port out of range", ErrConfig)
-	case cfg.TLS < StartTLSMandatory || cfg.TLS > NoTLS:
-		return nil, fmt.Errorf("%w: SMTP TLS mode", ErrConfig)
-	case cfg.Timeout < 0:
-		return nil, fmt.Errorf("%w: negative SMTP Timeout", ErrConfig)
-	case cfg.Username == "" && !cfg.Password.IsZero():
-		return nil, fmt.Errorf("%w: SMTP Password without Username", ErrConfig)
+	host, err := smtpHost(cfg.Host)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := mail.ParseAddress(cfg.From); err != nil || strings.ContainsFunc(cfg.From, hidden) {
-		return nil, fmt.Errorf("%w: SMTP From is not an RFC 5322 address", ErrConfig)
+	cfg.Host = host
+	switch {
+	case cfg.Port < 0 || cfg.Port > 65535:
+		return nil, configError("SMTP Port", "out of range 0-65535")
+	case cfg.TLS < StartTLSMandatory || cfg.TLS > NoTLS:
+		return nil, configError("SMTP TLS", "unknown mode")
+	case cfg.Timeout < 0:
+		return nil, configError("SMTP Timeout", "negative")
+	case cfg.Username == "" && !cfg.Password.IsZero():
+		return nil, configError("SMTP Password", "set without Username")
+	}
+	if rule := checkAddress(cfg.From); rule != "" {
+		return nil, configError("SMTP From", rule)
 	}
 	switch cfg.Auth {
 	case "":
 		cfg.Auth = AuthPlain
 	case AuthPlain, AuthLogin:
 	default:
-		return nil, fmt.Errorf("%w: SMTP Auth mechanism %q", ErrConfig, cfg.Auth)
+		return nil, configError("SMTP Auth", "unknown mechanism (PLAIN or LOGIN)")
 	}
 	if cfg.Port == 0 {
 		cfg.Port = 587
@@ -162,6 +190,9 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if ctx == nil {
 		ctx = context.Background()
+	}
+	if m.From == "" {
+		m.From = s.cfg.From
 	}
 	if err := m.Validate(); err != nil {
 		return err
@@ -230,7 +261,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 func (s *SMTP) dialer(ctx context.Context) gomail.DialContextFunc {
 	return func(dctx context.Context, network, addr string) (net.Conn, error) {
 		var d net.Dialer
-		raw, err := d.DialContext(dctx, network, addr)
+		// go-mail joins host and port as "%s:%d", which no dialer
+		// accepts for an IPv6 address: join them here instead.
+		port := addr[strings.LastIndexByte(addr, ':')+1:]
+		raw, err := d.DialContext(dctx, network, net.JoinHostPort(s.cfg.Host, port))
 		if err != nil {
 			return nil, err
 		}

@@ -153,6 +153,12 @@ const (
 
 func startServer(t *testing.T, mode serverMode, configure func(*testServer)) (*testServer, *x509.CertPool) {
 	t.Helper()
+	return startServerOn(t, "127.0.0.1:0", mode, configure)
+}
+
+// startServerOn is startServer listening on addr.
+func startServerOn(t *testing.T, addr string, mode serverMode, configure func(*testServer)) (*testServer, *x509.CertPool) {
+	t.Helper()
 	ts := &testServer{}
 	if configure != nil {
 		configure(ts)
@@ -170,7 +176,7 @@ func startServer(t *testing.T, mode serverMode, configure func(*testServer)) (*t
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		pool = p
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +204,8 @@ func (ts *testServer) messages() []received {
 	return append([]received(nil), ts.got...)
 }
 
-// selfSigned makes a certificate for 127.0.0.1 and the pool that trusts it.
+// selfSigned makes a certificate for 127.0.0.1 and ::1 and the pool that
+// trusts it.
 func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -208,7 +215,7 @@ func selfSigned(t *testing.T) (tls.Certificate, *x509.CertPool) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1")},
+		IPAddresses:           []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
 		NotBefore:             time.Unix(0, 0),
 		NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
@@ -598,6 +605,10 @@ func TestNewSMTPConfig(t *testing.T) {
 	}{
 		{"minimal", notify.SMTPConfig{Host: "smtp.example.com", From: "mdm@example.com"}, true},
 		{"no host", notify.SMTPConfig{From: "mdm@example.com"}, false},
+		{"IPv6 host", notify.SMTPConfig{Host: "2001:db8::25", From: "mdm@example.com"}, true},
+		{"bracketed IPv6 host", notify.SMTPConfig{Host: "[2001:db8::25]", From: "mdm@example.com"}, true},
+		{"host with port", notify.SMTPConfig{Host: "smtp.example.com:587", From: "mdm@example.com"}, false},
+		{"from with a 65-octet local part", notify.SMTPConfig{Host: "h", From: strings.Repeat("a", 65) + "@example.com"}, false},
 		{"host with CRLF", notify.SMTPConfig{Host: "a\r\nb", From: "mdm@example.com"}, false},
 		{"bad port", notify.SMTPConfig{Host: "h", Port: 70000, From: "mdm@example.com"}, false},
 		{"bad TLS mode", notify.SMTPConfig{Host: "h", TLS: notify.TLSMode(9), From: "mdm@example.com"}, false},

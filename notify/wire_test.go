@@ -10,11 +10,14 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
+
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // hostileNames is the corpus of names a user or device could choose to
@@ -46,6 +49,13 @@ var hostileNames = []string{
 	"a\rb\x85c\u2028d\u2029e",
 	"\xff\xfeinvalid",
 	`<a href="https://evil.example">x</a>`,
+	// Issue 27: IP hosts, schemes without "//", protocol-relative links
+	// and UNC paths.
+	"http://203.0.113.7/login",
+	"//203.0.113.7/login",
+	"file://203.0.113.7/share smb://203.0.113.7/share",
+	`\\203.0.113.7\share`,
+	"mailto:x@evil.example",
 }
 
 // hostileNotice builds one notice whose user-controlled text is name.
@@ -64,7 +74,7 @@ func hostileRenders() []hostileRender {
 		}},
 		{"service password id", func(c *Catalog, s string) (Message, error) {
 			return c.ServicePassword(ServicePassword{To: to, DeviceID: s, Language: "pl",
-				Actions: []Action{ActionSetPassword}, ExpiresAt: fixedExpiry, DayValid: true,
+				Actions: []Action{ActionSetPassword}, ExpiresAt: fixedExpiry, DayValid: true, ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23},
 				Code: NewSecret("4D8F-2JMQ-6RST-VW1A-B")})
 		}},
 		{"passcode reset new", func(c *Catalog, s string) (Message, error) {
@@ -199,8 +209,8 @@ func checkWire(base, got wire) string {
 		return "decoded Subject holds an encoded-word"
 	case utf8.RuneCountInString(got.subject) > utf8.RuneCountInString(base.subject)-1+MaxSubjectName:
 		return "Subject longer than the name cap allows"
-	case strings.Contains(got.subject, "evil.example") || strings.Contains(got.subject, "://"):
-		return "Subject holds the URL"
+	case linkable(got.subject) != "":
+		return "Subject holds a link: " + linkable(got.subject)
 	case strings.Join(got.addrs, "|") != strings.Join(base.addrs, "|"):
 		return "From or To changed"
 	case strings.ContainsFunc(strings.Join(got.addrs, ""), unsafeRune):
@@ -213,9 +223,8 @@ func checkWire(base, got wire) string {
 		return "the text body has a forged line"
 	case strings.Contains(got.text, "=?") || strings.Contains(got.html, "=?"):
 		return "a body holds an encoded-word"
-	case strings.Contains(got.text, "evil.example") || strings.Contains(got.html, "evil.example") ||
-		strings.Contains(got.text, "://") || strings.Contains(got.html, "://"):
-		return "a body holds the URL"
+	case linkable(got.text) != "" || linkable(got.html) != "":
+		return "a body holds a link: " + linkable(got.text) + linkable(got.html)
 	case strings.Join(tags(got.html), "") != strings.Join(tags(base.html), ""):
 		return "the HTML body holds markup from the name"
 	}

@@ -39,8 +39,14 @@
 // # Colours and inversion
 //
 // [Options.Foreground] and [Options.Background] colour the PNG and SVG as in
-// go-qrcode, provided they differ in luminance by [MinContrast] percent.
-// [Options.Invert] swaps them. In a terminal the block characters take the
+// go-qrcode, provided the background is lighter by [MinContrast] percent as
+// the symbol will be seen: composited over a white and over a black page,
+// in every luminance formula scanners use. Translucent colours are judged
+// that way; a fully transparent background, light-on-dark colours and
+// mid-luminance colours such as pure green are refused. The tests read
+// every accepted colour pair with zbarimg, jsQR and gozxing over both
+// pages. [Options.Invert] swaps black and white (a negative must be black
+// and white). In a terminal the block characters take the
 // terminal's own colours; with Invert they draw the light modules, and at
 // least [MinTerminalQuietZone] modules of quiet zone, so that the symbol
 // reads on a dark terminal.

@@ -102,12 +102,13 @@ func ExampleOptionError() {
 }
 
 // Colours, as in github.com/skip2/go-qrcode, and writing to any io.Writer
-// (an http.ResponseWriter, a file): dark blue modules on a transparent
-// background.
+// (an http.ResponseWriter, a file): dark blue modules on a translucent
+// white background. A fully transparent background is refused: on a dark
+// page nothing would tell the modules from it.
 func ExampleCode_WriteSVG() {
 	c, err := qr.New("HELLO", qr.Options{
 		Foreground: color.RGBA{R: 0x00, G: 0x33, B: 0x99, A: 0xff},
-		Background: color.Transparent,
+		Background: color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xcc},
 	})
 	if err != nil {
 		panic(err)
@@ -119,7 +120,7 @@ func ExampleCode_WriteSVG() {
 	s := w.String()
 	fmt.Println(s[strings.Index(s, "<rect"):strings.Index(s, " d=")])
 	// Output:
-	// <rect width="29" height="29" fill="#000000" fill-opacity="0"/><path fill="#003399"
+	// <rect width="29" height="29" fill="#ffffff" fill-opacity="0.8"/><path fill="#003399"
 }
 
 // A text that is not valid UTF-8 is refused: scanners would show other

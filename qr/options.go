@@ -87,9 +87,19 @@ const (
 	// provides the light border around the symbol.
 	MinTerminalQuietZone = 2
 	// MinContrast is the smallest difference in luminance, in percent of
-	// the full range, allowed between Options.Foreground and
-	// Options.Background: grade C of the symbol contrast in ISO/IEC 15415.
+	// the full range, allowed between Options.Background (lighter) and
+	// Options.Foreground (darker) as they are seen: each composited over a
+	// white and over a black page, in each of the luminance formulas
+	// scanners use (ITU-R BT.601, BT.709 and ZXing's (R+2G+B)/4). 40 is
+	// grade C of the symbol contrast in ISO/IEC 15415.
 	MinContrast = 40
+	// MaxDarkLuminance is the highest luminance, in percent, that
+	// Options.Foreground (the dark modules) may have as it is seen (over a
+	// white and over a black page, in every luminance formula of
+	// MinContrast). Measured with jsQR and gozxing at 8 and 16 pixels per
+	// module: every pair that failed had dark modules of 40% or more, even
+	// at 40-46% contrast; 35 keeps a margin.
+	MaxDarkLuminance = 35
 )
 
 // Options control the rendering. The zero value is the recommended default:
@@ -125,14 +135,26 @@ type Options struct {
 	// Foreground is the colour of the dark modules in the PNG and the SVG;
 	// nil is black. Background is the colour of the light modules and the
 	// quiet zone; nil is white. As in github.com/skip2/go-qrcode, either may
-	// be any color.Color, transparency included (judged over white); the two
-	// must differ in luminance by at least [MinContrast] percent. The
-	// terminal form draws in the terminal's own colours.
+	// be any color.Color, translucency included, but they are judged as
+	// they will be seen, composited over a white and over a black page:
+	// Background must be lighter than Foreground by at least [MinContrast]
+	// percent on both pages and in every luminance formula scanners use.
+	// So a fully transparent Background (which is black on a dark page) is
+	// refused, and so are light-on-dark colours (use Invert) and
+	// mid-luminance "dark" colours such as pure green (Foreground above
+	// [MaxDarkLuminance] is an [*OptionError] for Foreground). A colour with no
+	// alpha at all is stored as transparent white, never transparent black.
+	// The refusal is an [*OptionError] for Background whose Value is the
+	// contrast found. The terminal form draws in the terminal's own
+	// colours.
 	Foreground, Background color.Color
 
 	// Invert swaps the two colours: in the PNG and the SVG the dark modules
 	// are drawn in Background (white) on a Foreground (black) background and
 	// quiet zone (a negative that scanners with inverted-code support read).
+	// A negative must be black and white: with Invert, a Foreground other
+	// than black or a Background other than white is an [*OptionError], as
+	// decoders (jsQR) miss coloured and grey negatives.
 	// In a terminal, where the block characters take the foreground colour,
 	// Invert draws the light modules and the quiet zone instead of the dark
 	// ones: set it on a dark terminal (light text on a dark background) to

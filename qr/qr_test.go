@@ -33,16 +33,20 @@ var roundTripTexts = []struct {
 
 // optionCases span every level, quiet zone and invert setting; the raster
 // settings (default size, a Size, the smallest PixelsPerModule, a larger
-// one) and the colours (default, dark blue on transparent) rotate through
-// the cases so each is met with every level.
+// one) and the colours (default, dark blue on translucent white; a negative
+// is black and white) rotate through the cases so each is met with every
+// level.
 func optionCases() []qr.Options {
 	raster := []qr.Options{{}, {Size: 333}, {PixelsPerModule: qr.MinPixelsPerModule}, {PixelsPerModule: 5}}
-	colours := []qr.Options{{}, {Foreground: color.RGBA{0x00, 0x00, 0x8b, 0xff}, Background: color.Transparent}}
+	colours := []qr.Options{{}, {Foreground: color.RGBA{0x00, 0x00, 0x8b, 0xff}, Background: color.NRGBA{0xff, 0xff, 0xff, 0xcc}}}
 	var out []qr.Options
 	for _, l := range []qr.Level{qr.Low, qr.Medium, qr.Quartile, qr.High} {
 		for _, qz := range []int{0, qr.NoQuietZone, 1, qr.MaxQuietZone} {
 			for _, inv := range []bool{false, true} {
 				r, c := raster[len(out)%len(raster)], colours[len(out)/3%len(colours)]
+				if inv {
+					c = qr.Options{}
+				}
 				out = append(out, qr.Options{Level: l, QuietZone: qz, Invert: inv,
 					Size: r.Size, PixelsPerModule: r.PixelsPerModule,
 					Foreground: c.Foreground, Background: c.Background})
@@ -334,10 +338,13 @@ var optionErrorCases = []struct {
 	{qr.Options{PixelsPerModule: 4, Size: 256}, "PixelsPerModule"},
 	{qr.Options{QuietZone: qr.NoQuietZone - 1}, "QuietZone"},
 	{qr.Options{QuietZone: qr.MaxQuietZone + 1}, "QuietZone"},
-	{qr.Options{Foreground: color.White}, "Background"},
+	{qr.Options{Foreground: color.White}, "Foreground"},
 	{qr.Options{Background: color.Black}, "Background"},
-	{qr.Options{Foreground: color.Gray{Y: 0xaa}}, "Background"},
-	{qr.Options{Foreground: color.Transparent}, "Background"},
+	{qr.Options{Foreground: color.Gray{Y: 0xaa}}, "Foreground"},
+	{qr.Options{Foreground: color.Transparent}, "Foreground"},
+	{qr.Options{Background: color.Transparent}, "Background"},
+	{qr.Options{Invert: true, Foreground: color.Gray{Y: 0x10}}, "Foreground"},
+	{qr.Options{Invert: true, Background: color.Gray{Y: 0xf0}}, "Background"},
 	{qr.Options{Foreground: (*color.RGBA)(nil)}, "Foreground"},
 	{qr.Options{Background: (*color.Gray)(nil)}, "Background"},
 }
@@ -364,37 +371,57 @@ func TestOptionErrors(t *testing.T) {
 	for _, o := range []qr.Options{{}, {Level: qr.High}, {Size: qr.MaxSize}, {Size: qr.MinSize},
 		{PixelsPerModule: qr.MinPixelsPerModule}, {PixelsPerModule: qr.MaxPixelsPerModule},
 		{QuietZone: qr.NoQuietZone}, {QuietZone: qr.MaxQuietZone},
-		{Foreground: color.White, Background: color.Black}, {Background: color.Transparent},
-		{Foreground: color.RGBA{0xff, 0, 0, 0xff}}, {Foreground: color.Gray{Y: 0x99}}} {
+		{Invert: true}, {Invert: true, Foreground: color.Black, Background: color.White},
+		{Background: color.NRGBA{0xff, 0xff, 0xff, 0xcc}},
+		{Foreground: color.RGBA{0xff, 0, 0, 0xff}}, {Foreground: color.Gray{Y: 0x59}}} {
 		require.NoError(t, o.Validate(), "%+v", o)
 	}
 }
 
-// TestContrast: the colour rule is the luminance difference over white,
-// MinContrast percent at least, in either direction.
+// TestContrast: the colour rule as seen over a white and over a black
+// page, in BT.601, BT.709 and ZXing's luminance (issue 27): the dark
+// modules at most MaxDarkLuminance percent light, the light ones lighter by
+// MinContrast percent at least.
 func TestContrast(t *testing.T) {
 	for _, tc := range []struct {
 		fg, bg color.Color
-		pct    int // BT.601 luma difference, computed by hand
+		field  string // "" when accepted
+		pct    int    // the value in the error, computed by hand
 	}{
-		{color.Gray{Y: 0x99}, nil, 40}, // (255-153)/255
-		{color.Gray{Y: 0x9a}, nil, 39}, // 101/255
-		{nil, color.Gray{Y: 0x66}, 40}, // 102/255
-		{nil, color.Gray{Y: 0x65}, 39},
-		{color.RGBA{0xff, 0, 0, 0xff}, nil, 70}, // red: luma 76.2
-		{color.NRGBA{0, 0, 0, 0x80}, nil, 50},   // half-transparent black over white
-		{color.Black, color.Transparent, 100},
+		{nil, color.Gray{Y: 0x66}, "", 40},                 // 102/255
+		{nil, color.Gray{Y: 0x65}, "Background", 39},       // 101/255
+		{color.Gray{Y: 0x30}, color.Gray{Y: 0x96}, "", 40}, // (150-48)/255
+		{color.Gray{Y: 0x30}, color.Gray{Y: 0x95}, "Background", 39},
+		{color.Gray{Y: 0x59}, nil, "", 65}, // 89/255 = 34.9% light
+		{color.Gray{Y: 0x5a}, nil, "", 64}, // 90/255 = 35.3%, rounded down: the limit
+		{color.Gray{Y: 0x5c}, nil, "Foreground", 36},
+		{color.RGBA{0xff, 0, 0, 0xff}, nil, "", 70},                // red: BT.601 luma 76.2 (BT.709 54.3, ZXing 63.75)
+		{color.NRGBA{0, 0xff, 0, 0xff}, nil, "Foreground", 71},     // green: BT.709 luma 182.3
+		{color.NRGBA{0, 0, 0, 0x80}, nil, "Foreground", 49},        // half-transparent black: 127 grey over white
+		{color.Black, color.Transparent, "Background", 0},          // over a black page, nothing to see
+		{color.Black, color.NRGBA{0xff, 0xff, 0xff, 0x66}, "", 40}, // 40% white over a black page
+		{color.Black, color.NRGBA{0xff, 0xff, 0xff, 0x65}, "Background", 39},
+		{color.White, color.Black, "Foreground", 100},
+		{color.Gray{Y: 0x50}, color.Gray{Y: 0x10}, "Background", -26}, // light on dark: use Invert
 	} {
 		err := qr.Options{Foreground: tc.fg, Background: tc.bg}.Validate()
-		if tc.pct >= qr.MinContrast {
+		if tc.field == "" {
 			require.NoError(t, err, "%v on %v", tc.fg, tc.bg)
 			continue
 		}
 		var oe *qr.OptionError
 		require.ErrorAs(t, err, &oe, "%v on %v", tc.fg, tc.bg)
-		require.Equal(t, tc.pct, oe.Value)
-		require.Equal(t, qr.MinContrast, oe.Min)
-		require.Contains(t, err.Error(), fmt.Sprintf("%d%%", tc.pct))
+		require.Equal(t, tc.field, oe.Field, "%v on %v: %v", tc.fg, tc.bg, err)
+		require.Equal(t, tc.pct, oe.Value, "%v on %v: %v", tc.fg, tc.bg, err)
+		switch {
+		case tc.field == "Foreground":
+			require.Equal(t, qr.MaxDarkLuminance, oe.Max)
+		case tc.pct > 0:
+			require.Equal(t, qr.MinContrast, oe.Min)
+			require.Contains(t, err.Error(), fmt.Sprintf("%d%%", tc.pct))
+		default:
+			require.Contains(t, err.Error(), "not darker")
+		}
 	}
 }
 

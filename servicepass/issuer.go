@@ -149,7 +149,11 @@ type Request struct {
 	// the last calendar day the code is valid, in Location. The end of that
 	// day must lie between MinValidity and MaxValidity from now.
 	ExpiryDate Date
-	// Location is the device's time zone for ExpiryDate. Required with it.
+	// Location is the device's time zone, as it was provisioned
+	// ([Provisioning.Location]): the calendar of ExpiryDate (required with
+	// it) and, for any code, the zone the email shows times in (the mail
+	// port receives it as [Email.Location]). Zero outside a day-valid code:
+	// the mailer's own zone.
 	Location *time.Location
 	// WantQR asks for a QR code PNG (refused for COPE SetPassword).
 	WantQR bool

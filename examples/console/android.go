@@ -342,7 +342,7 @@ func (a *app) deviceCommand(label string, typ android.CommandType, build func(*h
 	return func(w http.ResponseWriter, r *http.Request, s *session) {
 		d, ok := a.inv.device(r.PathValue("id"))
 		if !ok {
-			a.notFound(w)
+			a.notFound(w, r)
 			return
 		}
 		v := commandView{Device: d, Label: label}

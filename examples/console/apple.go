@@ -128,7 +128,7 @@ func reasonOf(err error) string {
 func (a *app) appleDevicePage(w http.ResponseWriter, r *http.Request, s *session, d Device) {
 	v, err := a.newAppleView(r.Context(), d)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "apple_device.html", v)
@@ -138,7 +138,7 @@ func (a *app) appleDevicePage(w http.ResponseWriter, r *http.Request, s *session
 func (a *app) appleDevice(w http.ResponseWriter, r *http.Request) (Device, bool) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok || d.Apple == nil {
-		a.notFound(w)
+		a.notFound(w, r)
 		return Device{}, false
 	}
 	return d, true
@@ -169,7 +169,7 @@ func (a *app) appleLock(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	v, err := a.newAppleView(r.Context(), d)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v.LockMessage = formText(r, "message")
@@ -189,7 +189,7 @@ func (a *app) appleLock(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	if v.LockPIN {
 		res, cmd, err := a.appleRequest(r.Context(), d, s.User, false, v.LockMessage)
-		if msg, done := a.appleRequestError(w, err); done {
+		if msg, done := a.appleRequestError(w, r, err); done {
 			return
 		} else if msg != "" {
 			v.Error = msg
@@ -209,7 +209,7 @@ func (a *app) appleLock(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	uuid, err := apple.NewCommandUUID(nil)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	cmd, err := apple.NewDeviceLock(uuid, apple.Lock{Message: v.LockMessage})
@@ -219,7 +219,7 @@ func (a *app) appleLock(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	if err := a.apple.enqueue(r.Context(), d, cmd, apple.Secret{}, "", s.User); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v.Notice = a.answerNotice(r.Context(), cmd, "Lock")
@@ -235,7 +235,7 @@ func (a *app) appleLostMode(w http.ResponseWriter, r *http.Request, s *session) 
 	}
 	v, err := a.newAppleView(r.Context(), d)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v.LostMessage, v.Phone, v.Footnote = formText(r, "message"), formText(r, "phone"), formText(r, "footnote")
@@ -260,7 +260,7 @@ func (a *app) appleLostMode(w http.ResponseWriter, r *http.Request, s *session) 
 	}
 	uuid, err := apple.NewCommandUUID(nil)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	var cmd apple.Command
@@ -280,7 +280,7 @@ func (a *app) appleLostMode(w http.ResponseWriter, r *http.Request, s *session) 
 		return
 	}
 	if err := a.apple.enqueue(r.Context(), d, cmd, apple.Secret{}, "", s.User); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v.Notice = a.answerNotice(r.Context(), cmd, label)
@@ -297,7 +297,7 @@ func (a *app) appleRevealPIN(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	v, err := a.newAppleView(r.Context(), d)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	if v.PINReset == nil {
@@ -315,7 +315,7 @@ func (a *app) appleRevealPIN(w http.ResponseWriter, r *http.Request, s *session)
 	case errors.Is(err, passcode.ErrRetentionPassed):
 		v.Error = "The lock PIN is no longer kept."
 	default:
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.appleCard(w, r, s, v, http.StatusOK)
@@ -388,7 +388,7 @@ func (a *app) appleRequest(ctx context.Context, d Device, admin string, notifyUs
 
 // appleRequestError turns appleRequest's refusals into the page's error
 // text; done is true when it answered the request itself.
-func (a *app) appleRequestError(w http.ResponseWriter, err error) (msg string, done bool) {
+func (a *app) appleRequestError(w http.ResponseWriter, r *http.Request, err error) (msg string, done bool) {
 	var ue *passcode.UnsupportedError
 	var ip *passcode.InProgressError
 	switch {
@@ -399,7 +399,7 @@ func (a *app) appleRequestError(w http.ResponseWriter, err error) (msg string, d
 	case errors.As(err, &ip), errors.Is(err, passcode.ErrResetInProgress):
 		return "A lock or passcode reset of this device is already in progress; wait for its outcome.", false
 	}
-	a.fail(w, err)
+	a.fail(w, r, err)
 	return "", true
 }
 
@@ -407,7 +407,7 @@ func (a *app) appleRequestError(w http.ResponseWriter, err error) (msg string, d
 func (a *app) appleReset(w http.ResponseWriter, r *http.Request, s *session, d Device) {
 	v, verr := a.newResetView(r, d)
 	if verr != nil {
-		a.fail(w, verr)
+		a.fail(w, r, verr)
 		return
 	}
 	if a.apple == nil {
@@ -417,7 +417,7 @@ func (a *app) appleReset(w http.ResponseWriter, r *http.Request, s *session, d D
 	}
 	v.NotifyUser = r.PostFormValue("notify_user") == "on"
 	res, cmd, err := a.appleRequest(r.Context(), d, s.User, v.NotifyUser, defaultLockMessage)
-	msg, done := a.appleRequestError(w, err)
+	msg, done := a.appleRequestError(w, r, err)
 	if done {
 		return
 	}
@@ -464,7 +464,7 @@ func (a *app) appleEventsPage(w http.ResponseWriter, r *http.Request, s *session
 	}
 	events, err := a.sdk.resetEvents(r.Context(), d.ID)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v.Events = events

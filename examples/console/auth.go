@@ -36,7 +36,8 @@ func (a *app) portalSignIn(w http.ResponseWriter, r *http.Request, s *session) {
 }
 
 // signIn checks a password under the guessing guard and starts a signed-in
-// session. Unknown accounts share one guard entry, so that guessing names
+// session. Failures count per account and source (see guard). Unknown
+// accounts share one account name in the guard, so that guessing names
 // cannot grow memory, and get the same answer as a wrong password.
 func (a *app) signIn(w http.ResponseWriter, r *http.Request, s *session, ss *sessions, page string, v signInView,
 	to string, known func(string) bool, want [32]byte) {
@@ -46,15 +47,16 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request, s *session, ss *ses
 	if !known(email) {
 		account = ""
 	}
-	if err := a.signinGuard.check(account); err != nil {
+	key := guardKey(account, r.RemoteAddr)
+	if err := a.signinGuard.check(key); err != nil {
 		var le *attempt.LockedError
 		errors.As(err, &le)
-		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", le.RetryAfter.Round(1e9))
+		v.Error = fmt.Sprintf("Too many failed sign-ins. Try again in %s.", humanDuration(le.RetryAfter))
 		a.render(w, r, s, http.StatusTooManyRequests, page, v)
 		return
 	}
 	ok := passwordOK(r.PostFormValue("password"), want) && account != ""
-	a.signinGuard.result(account, ok)
+	a.signinGuard.result(key, ok)
 	if !ok {
 		v.Error = "The email or password is wrong."
 		a.render(w, r, s, http.StatusUnauthorized, page, v)

@@ -95,7 +95,10 @@ func TestChallengeRoundTrip(t *testing.T) {
 		{"dev-do-1", []string{"Unlock", "DisableKiosk"}, []string{"<li>Unlock device</li>", "<li>Disable Kiosk</li>", "Unlock opens the whole device."}},
 		{"dev-cope-1", []string{"Unlock"}, []string{"<li>Unlock device</li>", "Unlock opens the work profile."}},
 		// Set Password on COPE: no expiry date is needed for a response.
-		{"dev-cope-1", []string{"SetPassword"}, []string{"<li>Set Password (COPE only)</li>"}},
+		// Issue 27: no "Unlock opens the whole device" for a grant without
+		// Unlock; the grant says what Set Password allows.
+		{"dev-cope-1", []string{"SetPassword"}, []string{"<li>Set Password (COPE only)</li>", "You can now set a new device password", "!Unlock opens", "!whole device"}},
+		{"dev-do-1", []string{"DisableKiosk"}, []string{"<li>Disable Kiosk</li>", "!Unlock opens"}},
 		{"dev-do-1", []string{"EmergencyDatabaseReset"}, []string{"<li>Emergency Database Reset</li>"}},
 	} {
 		t.Run(tc.device+"/"+strings.Join(tc.actions, "+"), func(t *testing.T) {
@@ -128,7 +131,11 @@ func TestChallengeRoundTrip(t *testing.T) {
 				t.Fatalf("not granted: %d %q", g.Status, text(g.Body, "refusal"))
 			}
 			for _, w := range tc.want {
-				if !strings.Contains(g.Body, w) {
+				if absent, ok := strings.CutPrefix(w, "!"); ok {
+					if strings.Contains(g.Body, absent) {
+						t.Errorf("grant says %q", absent)
+					}
+				} else if !strings.Contains(g.Body, w) {
 					t.Errorf("grant lacks %q", w)
 				}
 			}

@@ -65,7 +65,7 @@ const localLayout = "2006-01-02T15:04"
 func (a *app) devicePage(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	if d.Apple != nil {
@@ -94,7 +94,7 @@ func (a *app) newDeviceView(d Device, checked servicepass.Actions) deviceView {
 func (a *app) issueServicePassword(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	var f issueForm
@@ -143,7 +143,7 @@ func (a *app) issueServicePassword(w http.ResponseWriter, r *http.Request, s *se
 		a.render(w, r, s, http.StatusUnprocessableEntity, "device.html", v)
 		return
 	case err != nil && !errors.Is(err, servicepass.ErrMail):
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	iv := &issuedView{Code: issued.Display.Reveal(), Expiry: a.deviceTime(d, issued), MailErr: err != nil}
@@ -190,7 +190,7 @@ func (a *app) respondToChallenge(w http.ResponseWriter, r *http.Request, s *sess
 	case errors.As(err, &re):
 		v.Errors[formField(re.Field)] = ruleText(re)
 	case err != nil:
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	if len(v.Errors) > 0 {

@@ -216,3 +216,24 @@ func qrPNG(t *testing.T, body string) []byte {
 	}
 	return b
 }
+
+// TestServicePasswordEmailNamesTheDevice: the email names the device as
+// the console does, not by its ID (issue 27).
+func TestServicePasswordEmailNamesTheDevice(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	p := c.issue("dev-do-1", url.Values{"action": {"Unlock"}, "send_email": {"on"}, "email": {"tech@example.com"}, "lang": {"en"}})
+	if text(p.Body, "code") == "" {
+		t.Fatalf("not issued: %v", fieldErrors(p.Body))
+	}
+	m, ok := c.mail.Last()
+	if !ok {
+		t.Fatal("no email")
+	}
+	if !strings.Contains(m.Subject, "Warehouse scanner 7") || strings.Contains(m.Subject, "dev-do-1") {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if !strings.Contains(m.Text.Reveal(), "Warehouse scanner 7") {
+		t.Errorf("the text does not name the device")
+	}
+}

@@ -143,7 +143,7 @@ func (a *app) escrowCardFunc(d Device, csrf string) (escrowCard, error) {
 func (a *app) renderEscrow(w http.ResponseWriter, r *http.Request, s *session, status int, d Device, v escrowPageView) {
 	c, err := a.escrowCard(r.Context(), d, s.CSRF)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	c.Reason, c.ReasonOf = v.Card.Reason, v.Card.ReasonOf
@@ -154,7 +154,7 @@ func (a *app) renderEscrow(w http.ResponseWriter, r *http.Request, s *session, s
 func (a *app) escrowPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	a.renderEscrow(w, r, s, http.StatusOK, d, escrowPageView{})
@@ -167,16 +167,16 @@ func (a *app) escrowPage(w http.ResponseWriter, r *http.Request, s *session) {
 func (a *app) revealEscrow(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	rec, err := a.sdk.escrowRecord(r.Context(), r.PostFormValue("record"))
 	if errors.Is(err, escrow.ErrNotFound) || errors.Is(err, escrow.ErrInvalidRequest) || (err == nil && rec.DeviceID != d.ID) {
-		a.notFound(w) // another device's secret is not this card's to show
+		a.notFound(w, r) // another device's secret is not this card's to show
 		return
 	}
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	info, _ := kindOf(rec.Kind)
@@ -205,10 +205,10 @@ func (a *app) revealEscrow(w http.ResponseWriter, r *http.Request, s *session) {
 		a.renderEscrow(w, r, s, http.StatusForbidden, d, v)
 		return
 	case errors.Is(err, escrow.ErrNotFound):
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	default:
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v = escrowPageView{Revealed: &revealedSecret{Label: info.Label, Version: rec.Version, State: rec.State, Secret: sec,
@@ -222,7 +222,7 @@ func (a *app) revealEscrow(w http.ResponseWriter, r *http.Request, s *session) {
 func (a *app) rotateEscrow(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	kind := r.PostFormValue("kind")
@@ -233,7 +233,7 @@ func (a *app) rotateEscrow(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	hist, err := a.sdk.escrowHistory(r.Context(), d.ID)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	if len(hist[kind]) == 0 {
@@ -248,7 +248,7 @@ func (a *app) rotateEscrow(w http.ResponseWriter, r *http.Request, s *session) {
 			Error: "A new " + info.Label + " is already being set on this device; wait for the device's answer."})
 		return
 	default:
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.renderEscrow(w, r, s, http.StatusOK, d, escrowPageView{

@@ -130,12 +130,12 @@ func TestEscrowRevealNeedsAReasonAndIsRecordedOnce(t *testing.T) {
 		{"another session's CSRF token", func() page {
 			return c.postRaw("/admin/devices/mac-1/escrow/reveal", url.Values{"record": {pin.ID}, "reason": {"ticket 1"}, "csrf": {otherCSRF}})
 		}, http.StatusForbidden, "This form has expired"},
-		{"another device's card", func() page { return c.reveal("dev-do-1", pin.ID, "ticket 1") }, http.StatusNotFound, "Not found."},
-		{"unknown record", func() page { return c.reveal("mac-1", "0123456789abcdef0123456789abcdef", "ticket 1") }, http.StatusNotFound, "Not found."},
-		{"malformed record ID", func() page { return c.reveal("mac-1", "", "ticket 1") }, http.StatusNotFound, "Not found."},
+		{"another device's card", func() page { return c.reveal("dev-do-1", pin.ID, "ticket 1") }, http.StatusNotFound, "There is no such page"},
+		{"unknown record", func() page { return c.reveal("mac-1", "0123456789abcdef0123456789abcdef", "ticket 1") }, http.StatusNotFound, "There is no such page"},
+		{"malformed record ID", func() page { return c.reveal("mac-1", "", "ticket 1") }, http.StatusNotFound, "There is no such page"},
 		{"unknown device", func() page {
 			return c.post("/admin/devices/mac-1", "/admin/devices/no-such-device/escrow/reveal", url.Values{"record": {pin.ID}, "reason": {"ticket 1"}})
-		}, http.StatusNotFound, "Not found."},
+		}, http.StatusNotFound, "There is no such page"},
 		{"signed out", func() page {
 			anon := newConsoleClient(c)
 			return anon.postRaw("/admin/devices/mac-1/escrow/reveal", url.Values{"record": {pin.ID}, "reason": {"ticket 1"}})

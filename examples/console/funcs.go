@@ -7,6 +7,7 @@ import (
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
 
+	"github.com/mdmcred/mdmcred/passcode"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
@@ -20,6 +21,9 @@ func funcs(a *app) template.FuncMap {
 			}
 			return "Device Owner"
 		},
+		"platformName":  platformName,
+		"resetOutcome":  resetOutcome,
+		"resultOutcome": resultOutcome,
 		"langName": func(tag string) string {
 			t := language.Make(tag)
 			return display.Self.Name(t) + " (" + tag + ")"
@@ -30,6 +34,32 @@ func funcs(a *app) template.FuncMap {
 			}
 			return t.In(a.zone).Format("2006-01-02 15:04 MST")
 		},
-		"rfc3339": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"rfc3339":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"duration": humanDuration,
 	}
+}
+
+// platformName names a passcode platform for people.
+func platformName(p passcode.Platform) string {
+	switch p {
+	case passcode.AndroidDeviceOwner:
+		return "Android, managed as device owner"
+	case passcode.AndroidDeviceAdmin:
+		return "Android, legacy device administrator"
+	case passcode.AndroidEnterpriseFullyManaged:
+		return "Android Enterprise, fully managed"
+	case passcode.AndroidEnterpriseWorkProfile:
+		return "Android Enterprise, work profile"
+	case passcode.IOS:
+		return "iOS"
+	case passcode.IPadOS:
+		return "iPadOS"
+	case passcode.MacOS:
+		return "macOS"
+	case passcode.WindowsPhone81:
+		return "Windows Phone 8.1"
+	case passcode.Windows:
+		return "Windows"
+	}
+	return "unknown platform"
 }

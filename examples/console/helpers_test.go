@@ -63,14 +63,15 @@ func newConsoleWith(t testing.TB, cfg sdkConfig) *console {
 	c := &console{t: t, clock: &fakeClock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}, mail: &notify.Recorder{},
 		logs: &bytes.Buffer{}, zone: zone}
 	logger := slog.New(slog.NewTextHandler(lockedWriter{w: c.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	inv := demoInventory(zone)
+	inv.Devices = append(inv.Devices, Device{ID: "dev-hostile", Name: hostileName, Mode: servicepass.DeviceOwner, Zone: zone,
+		Owner: "anna@example.com", Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true}})
 	cfg.Mailer, cfg.Zone, cfg.Now, cfg.Logger, cfg.DB = c.mail, zone, c.clock.Now, logger, testDB(t)
+	cfg.DeviceName = inv.deviceName
 	s, err := newSDK(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	inv := demoInventory(zone)
-	inv.Devices = append(inv.Devices, Device{ID: "dev-hostile", Name: hostileName, Mode: servicepass.DeviceOwner, Zone: zone,
-		Owner: "anna@example.com", Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true}})
 	c.app, err = newApp(appConfig{SDK: s, Inventory: inv, Zone: zone, Now: c.clock.Now, Logger: logger,
 		AdminPassword: testAdminPass, PortalPassword: testPortalPass})
 	if err != nil {

@@ -72,10 +72,22 @@ func (inv *inventory) devicesOf(user string) []Device {
 	return out
 }
 
+// deviceName is the name of the device with this ID, or "" when there is
+// none (the email then names it by ID).
+func (inv *inventory) deviceName(id string) string {
+	for _, d := range inv.Devices {
+		if d.ID == id {
+			return d.Name
+		}
+	}
+	return ""
+}
+
 func (inv *inventory) hasSite(site string) bool { return slices.Contains(inv.Sites, site) }
 
 // demoInventory is the seeded data: a Device Owner device and a COPE
-// device, a device whose platform cannot be reset, two Android Enterprise
+// device, a device whose platform cannot be reset (a Device Owner on
+// Android 7.1, before reset password tokens), two Android Enterprise
 // devices managed through the Android Management API (fully managed, and a
 // personally-owned work profile), an eligible and an ineligible portal user,
 // and one site; and three Apple devices managed through the MDM server
@@ -90,7 +102,7 @@ func demoInventory(zone *time.Location) *inventory {
 			{ID: "dev-cope-1", Name: "Anna's work phone", Mode: servicepass.COPE, Zone: zone, Owner: "anna@example.com",
 				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 33, ResetTokenActive: true, PasscodeSet: true}},
 			{ID: "dev-legacy-1", Name: "Ben's old tablet", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "ben@example.com",
-				Platform: passcode.Device{Platform: passcode.AndroidDeviceAdmin, APILevel: 28, PasscodeSet: true}},
+				Platform: passcode.Device{Platform: passcode.AndroidDeviceOwner, APILevel: 25, PasscodeSet: true}},
 			// Android Enterprise through the Android Management API (android.go):
 			// Android 14 with a numeric policy, which the SDK raises to 6 digits.
 			{ID: "dev-ae-1", Name: "Sales Pixel 8", Mode: servicepass.DeviceOwner, Zone: zone, Owner: "anna@example.com",

@@ -60,10 +60,21 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "console:", err)
-		os.Exit(1)
 	}
+	stop()
+	os.Exit(exitStatus(err))
+}
+
+// exitStatus is the process's exit status after run: 0 when it ended
+// well or printed the help that -h asked for, 1 after an error.
+func exitStatus(err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 1
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -71,7 +82,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	addr := fl.String("addr", "127.0.0.1:8080", "address to listen on")
 	dsn := fl.String("postgres", "", "PostgreSQL connection string; empty keeps everything in memory")
 	smtpURL := fl.String("smtp", "", "SMTP server as smtp://user:pass@host:587?from=addr (STARTTLS), smtps:// (TLS) or smtp+plain:// (no TLS, loopback relays); empty writes emails to -outbox")
-	outbox := fl.String("outbox", "", "directory for the dev outbox's .eml files; empty means a new temporary directory")
+	outbox := fl.String("outbox", "", "directory for the dev outbox's .eml files; empty means a new temporary directory (removed at exit if no email was written)")
 	zoneName := fl.String("zone", "Europe/Berlin", "time zone of the demo devices and admins")
 	reveal := fl.Bool("reveal", false, "keep a sealed copy of each company passcode so that admins can show it again (default: shown once)")
 	reauth := fl.Duration("reauth", 0, "portal re-authentication window for a passcode reset; zero means the SDK's default (5 minutes)")
@@ -111,6 +122,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			if dir, err = os.MkdirTemp("", "mdmcred-console-outbox-"); err != nil {
 				return err
 			}
+			// A temporary outbox that stays empty (a failed start, a run
+			// that sent nothing) is removed at the end; one with emails
+			// is kept for reading.
+			defer func() { _ = os.Remove(dir) }() // fails, as wanted, when not empty
 		}
 		ob, err := notify.NewOutbox(notify.OutboxConfig{Dir: dir, From: "mdm@example.com"})
 		if err != nil {
@@ -132,7 +147,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	s, err := newSDK(ctx, sdkConfig{DB: db, Mailer: mailer, Zone: zone, Logger: logger, ReauthWindow: *reauth, RevealPasscodes: *reveal,
-		AMAPIEndpoint: amapiURL})
+		AMAPIEndpoint: amapiURL, DeviceName: inv.deviceName})
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +108,46 @@ func TestSMTPURL(t *testing.T) {
 		if err != nil && !tc.ok && strings.Contains(err.Error(), "pass") {
 			t.Errorf("%s: password in the error", tc.url)
 		}
+	}
+}
+
+// TestHelpExitsZero: -h prints the flags and the process exits 0 (issue
+// 27: main exited 1, as for an error).
+func TestHelpExitsZero(t *testing.T) {
+	var out strings.Builder
+	err := run(context.Background(), []string{"-h"}, &out)
+	if got := exitStatus(err); got != 0 {
+		t.Fatalf("exit status %d for %v", got, err)
+	}
+	if got := exitStatus(errors.New("x")); got != 1 {
+		t.Fatalf("exit status %d for an error", got)
+	}
+}
+
+// TestNoOutboxLeftBehind: the temporary outbox run makes is removed when
+// it stays empty: after a failed start and after a run that sent nothing
+// (issue 27: every failed start and every test run left one).
+func TestNoOutboxLeftBehind(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	if err := run(context.Background(), []string{"-addr", "256.0.0.1:99999"}, io.Discard); err == nil {
+		t.Fatal("started on an impossible address")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0"}, pw); pw.Close() }()
+	buf := make([]byte, 1)
+	if _, err := pr.Read(buf); err != nil { // started
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(filepath.Join(tmp, "mdmcred-console-outbox-*"))
+	if len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
 	}
 }

@@ -53,7 +53,7 @@ func (a *app) newPortalView(r *http.Request, s *session) (portalView, error) {
 func (a *app) portalHome(w http.ResponseWriter, r *http.Request, s *session) {
 	v, err := a.newPortalView(r, s)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "portal.html", v)
@@ -62,17 +62,17 @@ func (a *app) portalHome(w http.ResponseWriter, r *http.Request, s *session) {
 func (a *app) portalReset(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	res, err := a.sdk.selfServiceReset(r.Context(), d, s.User, s.SignedInAt)
 	if errors.Is(err, passcode.ErrNotOwner) {
-		a.notFound(w) // another user's device is not even named to this one
+		a.notFound(w, r) // another user's device is not even named to this one
 		return
 	}
 	v, verr := a.newPortalView(r, s)
 	if verr != nil {
-		a.fail(w, verr)
+		a.fail(w, r, verr)
 		return
 	}
 	var ue *passcode.UnsupportedError
@@ -91,7 +91,7 @@ func (a *app) portalReset(w http.ResponseWriter, r *http.Request, s *session) {
 	case errors.Is(err, passcode.ErrResetInProgress):
 		v.Error = "A reset of this device is already in progress."
 	default:
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusUnprocessableEntity, "portal.html", v)
@@ -102,7 +102,7 @@ func (a *app) portalPIN(w http.ResponseWriter, r *http.Request, s *session) {
 	pin, ends, err := a.sdk.issuePIN(r.Context(), u)
 	v, verr := a.newPortalView(r, s)
 	if verr != nil {
-		a.fail(w, verr)
+		a.fail(w, r, verr)
 		return
 	}
 	if err != nil {

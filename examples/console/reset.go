@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/mdmcred/mdmcred/passcode"
@@ -49,12 +50,12 @@ func (a *app) newResetView(r *http.Request, d Device) (resetView, error) {
 func (a *app) resetPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	v, err := a.newResetView(r, d)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "reset.html", v)
@@ -63,7 +64,7 @@ func (a *app) resetPage(w http.ResponseWriter, r *http.Request, s *session) {
 func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	if d.Apple != nil {
@@ -74,7 +75,7 @@ func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) 
 	res, err := a.sdk.resetPasscode(r.Context(), d, s.User, notifyUser, d.Owner)
 	v, verr := a.newResetView(r, d)
 	if verr != nil {
-		a.fail(w, verr)
+		a.fail(w, r, verr)
 		return
 	}
 	v.NotifyUser = notifyUser
@@ -96,7 +97,7 @@ func (a *app) resetPasscode(w http.ResponseWriter, r *http.Request, s *session) 
 	case errors.As(err, &ip), errors.Is(err, passcode.ErrResetInProgress):
 		v.Error = "A reset of this device is already in progress; wait for its outcome."
 	default:
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusUnprocessableEntity, "reset.html", v)
@@ -109,6 +110,20 @@ type eventsView struct {
 	// Commands are the Android Management API commands sent to the
 	// device (android.go).
 	Commands []amapiCommand
+	// Resets numbers the device's resets in the order they first appear
+	// ("Reset 1", "Reset 2"): people compare those, not 32-hex IDs.
+	Resets map[string]int
+}
+
+// resetNumbers numbers the resets of events in order of first appearance.
+func resetNumbers(events []passcode.Event) map[string]int {
+	n := map[string]int{}
+	for _, e := range events {
+		if _, ok := n[e.ResetID]; !ok {
+			n[e.ResetID] = len(n) + 1
+		}
+	}
+	return n
 }
 
 func (v eventsView) title() string { return "Events: " + v.Device.Name }
@@ -116,7 +131,7 @@ func (v eventsView) title() string { return "Events: " + v.Device.Name }
 func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.inv.device(r.PathValue("id"))
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	if d.Apple != nil {
@@ -125,8 +140,45 @@ func (a *app) eventsPage(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	events, err := a.sdk.resetEvents(r.Context(), d.ID)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
-	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events, Commands: a.sdk.amapi.commands(d.ID)})
+	a.render(w, r, s, http.StatusOK, "events.html", eventsView{Device: d, Events: events, Resets: resetNumbers(events), Commands: a.sdk.amapi.commands(d.ID)})
+}
+
+// resetOutcome says what a reset of a device with capability c does, for
+// the admin who is about to start it.
+func resetOutcome(c passcode.Capability) string {
+	switch c.Action {
+	case passcode.SetPasscode:
+		s := "Sets a new passcode on the device"
+		if p := c.Policy; p.MinLength > 0 {
+			if p.MinLength == p.MaxLength {
+				s += fmt.Sprintf(" (%d characters)", p.MinLength)
+			} else if p.MaxLength > 0 {
+				s += fmt.Sprintf(" (%d to %d characters)", p.MinLength, p.MaxLength)
+			}
+		}
+		return s + ". The new passcode is shown here once, for you to tell the user."
+	case passcode.ClearPasscode:
+		return "Clears the passcode; the user then has " + humanDuration(c.Grace) + " to set a new one on the device."
+	case passcode.LockPIN:
+		return fmt.Sprintf("Locks the Mac with a %d-digit PIN, shown here once; the PIN unlocks it.", c.Policy.MinLength)
+	}
+	return "Resets the passcode."
+}
+
+// resultOutcome says what happens next once a reset was requested, per
+// platform outcome, for the admin and for the device's user.
+func resultOutcome(c passcode.Capability) string {
+	switch c.Action {
+	case passcode.SetPasscode:
+		return "When the device receives the command, the new passcode above unlocks it."
+	case passcode.ClearPasscode:
+		return "When the device receives the command, its passcode is removed: set a new one on the device within " +
+			humanDuration(c.Grace) + ", before the passcode policy locks it."
+	case passcode.LockPIN:
+		return "When the Mac receives the command, it locks; the PIN above unlocks it."
+	}
+	return ""
 }

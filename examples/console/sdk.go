@@ -30,6 +30,9 @@ import (
 type sdkConfig struct {
 	// DB, when set, keeps every server-side store in PostgreSQL.
 	DB *sql.DB
+	// DeviceName names a device by its ID in the emails (the inventory's
+	// names). Zero: emails name devices by ID.
+	DeviceName func(id string) string
 	// Mailer delivers email (the dev outbox or SMTP). Every message is
 	// also kept in the console's sent list.
 	Mailer notify.Mailer
@@ -133,7 +136,7 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 		Keys:   []servicepass.MasterKey{master},
 		Store:  auditStore,
 		QR:     qr.PNGEncoder{},
-		Mailer: notify.ServicePassMailer{Notifier: mail, TimeZone: cfg.Zone},
+		Mailer: notify.ServicePassMailer{Notifier: mail, TimeZone: cfg.Zone, DeviceName: cfg.DeviceName},
 		Now:    cfg.Now,
 		Logger: cfg.Logger,
 	})
@@ -253,6 +256,14 @@ func choices(mode servicepass.Mode, checked servicepass.Actions) []actionChoice 
 // ruleText is a rule error for people: the SDK's wording without the
 // package prefix, plus its detail.
 func ruleText(re *servicepass.RuleError) string {
+	// The validity bounds in words: the SDK's detail spells durations as
+	// Go does ("721h59m21s").
+	switch {
+	case errors.Is(re, servicepass.ErrValidityShort):
+		return "A service password must be valid for at least " + humanDuration(servicepass.MinValidity) + ": choose a later expiry."
+	case errors.Is(re, servicepass.ErrValidityLong):
+		return "A service password can be valid for at most " + humanDuration(servicepass.MaxValidity) + ": choose an earlier expiry."
+	}
 	s := strings.TrimPrefix(re.Rule.Error(), "servicepass: ")
 	if re.Detail != "" {
 		s += ": " + re.Detail

@@ -7,15 +7,19 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/base32"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/attempt"
+	"github.com/mdmcred/mdmcred/passcode"
 )
 
 //go:embed templates static
@@ -61,6 +65,16 @@ type appConfig struct {
 const adminID = "admin@example.com"
 
 func newApp(cfg appConfig) (*app, error) {
+	if cfg.Inventory != nil {
+		for _, d := range cfg.Inventory.Devices {
+			// Service passwords are for devices managed as device owner
+			// (Device Owner or COPE): one on the legacy device admin API
+			// would be listed with a mode it does not have.
+			if d.Platform.Platform == passcode.AndroidDeviceAdmin {
+				return nil, fmt.Errorf("console: device %s is listed as %v but uses the legacy device admin API", d.ID, d.Mode)
+			}
+		}
+	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -69,15 +83,14 @@ func newApp(cfg appConfig) (*app, error) {
 	}
 	a := &app{
 		sdk: cfg.SDK, inv: cfg.Inventory, zone: cfg.Zone, now: cfg.Now, log: cfg.Logger,
-		adminID:    adminID,
-		adminPass:  sha256.Sum256([]byte(cfg.AdminPassword)),
-		portalPass: sha256.Sum256([]byte(cfg.PortalPassword)),
-		admin:      newSessions("console_admin", "/admin", cfg.Now),
-		portal:     newSessions("console_portal", "/portal", cfg.Now),
-		device:     newSessions("console_device", "/device", cfg.Now),
-		signinGuard: &guard{policy: attempt.Policy{Free: 5, Backoff: 2 * time.Second, MaxBackoff: 15 * time.Minute},
-			now: cfg.Now, states: map[string]attempt.State{}},
-		pages: map[string]*template.Template{},
+		adminID:     adminID,
+		adminPass:   sha256.Sum256([]byte(cfg.AdminPassword)),
+		portalPass:  sha256.Sum256([]byte(cfg.PortalPassword)),
+		admin:       newSessions("console_admin", "/admin", cfg.Now),
+		portal:      newSessions("console_portal", "/portal", cfg.Now),
+		device:      newSessions("console_device", "/device", cfg.Now),
+		signinGuard: newGuard(cfg.Now),
+		pages:       map[string]*template.Template{},
 	}
 	a.apple = cfg.AppleMDM
 	names, err := fs.Glob(assets, "templates/*.html")
@@ -128,6 +141,7 @@ func (a *app) routes() {
 	static, _ := fs.Sub(assets, "static")
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/", http.StatusSeeOther) })
+	m.HandleFunc("/", a.notFound)
 
 	// Admin console.
 	m.HandleFunc("GET /admin/signin", a.page(a.admin, "signin.html", a.adminSignInPage))
@@ -188,13 +202,31 @@ type handler func(http.ResponseWriter, *http.Request, *session)
 // maxForm bounds a request body: a photo of a QR code fits.
 const maxForm = 8 << 20
 
+// parseForm reads a urlencoded or multipart body (files over 1 MiB go to
+// temporary files, which net/http removes after the request).
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			return err
+		}
+		return nil
+	}
+	return r.ParseForm()
+}
+
 // post checks the CSRF token of a state-changing request before h runs.
 func (a *app) post(ss *sessions, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s := ss.get(r)
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		// Read the form first: past the size limit the CSRF token cannot
+		// be read, and "expired" would be the wrong answer.
+		if err := parseForm(r); err != nil {
+			a.formError(w, r, err)
+			return
+		}
 		if s == nil || !s.checkCSRF(r.PostFormValue("csrf")) {
-			http.Error(w, "This form has expired. Go back, reload the page and try again.", http.StatusForbidden)
+			a.errorPage(w, r, http.StatusForbidden, "Form expired", "This form has expired. Go back, reload the page and try again.")
 			return
 		}
 		h(w, r, s)
@@ -262,7 +294,7 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, s *session, status 
 	}
 	var buf bytes.Buffer // a template error must not leave half a page
 	if err := t.Execute(&buf, v); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -270,16 +302,16 @@ func (a *app) render(w http.ResponseWriter, r *http.Request, s *session, status 
 	_, _ = buf.WriteTo(w)
 }
 
-// notFound answers an unknown device, site or reset.
-func (a *app) notFound(w http.ResponseWriter) {
-	http.Error(w, "Not found.", http.StatusNotFound)
+// notFound answers an unknown device, site, reset or page.
+func (a *app) notFound(w http.ResponseWriter, r *http.Request) {
+	a.errorPage(w, r, http.StatusNotFound, "Not found", "There is no such page, device, site or reset here.")
 }
 
 // fail answers an unexpected error without its text (which may name
 // internals); the log has it.
-func (a *app) fail(w http.ResponseWriter, err error) {
+func (a *app) fail(w http.ResponseWriter, r *http.Request, err error) {
 	a.log.Error("request failed", "err", err)
-	http.Error(w, "Something went wrong. Try again.", http.StatusInternalServerError)
+	a.errorPage(w, r, http.StatusInternalServerError, "Something went wrong", "Something went wrong. Try again.")
 }
 
 // clientIP is the source recorded for a guessable attempt.
@@ -304,8 +336,13 @@ func passwordOK(typed string, want [32]byte) bool {
 	return subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
-// guard throttles password guessing per account, with the SDK's
-// attempt-limiting mechanism: a few free failures, then a doubling delay.
+// guard slows down password guessing: failures are counted per account
+// and source ([guardKey]), so a source that guesses is backed off while
+// the account's owner, signing in from anywhere else, is not: nobody can
+// keep the admin out by failing on purpose. It holds at most
+// maxGuardEntries sources; when full, entries no longer backed off make
+// room, and past that new sources share one entry per account (the only
+// case where one source's failures slow another's).
 type guard struct {
 	policy attempt.Policy
 	now    func() time.Time
@@ -313,20 +350,74 @@ type guard struct {
 	states map[string]attempt.State
 }
 
+// maxGuardEntries bounds the guard's memory.
+const maxGuardEntries = 4096
+
+func newGuard(now func() time.Time) *guard {
+	return &guard{policy: attempt.Policy{Free: 5, Backoff: 2 * time.Second, MaxBackoff: 15 * time.Minute},
+		now: now, states: map[string]attempt.State{}}
+}
+
+// guardKey is what an attempt counts against: the account and the
+// source's network (its IPv4 address, its IPv6 /64, where one host gets
+// many addresses).
+func guardKey(account, remoteAddr string) string {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	src := host
+	if a, err := netip.ParseAddr(host); err == nil {
+		a = a.Unmap()
+		if a.Is6() {
+			p, _ := a.WithZone("").Prefix(64)
+			src = p.String()
+		} else {
+			src = a.String()
+		}
+	}
+	return account + "\x00" + src
+}
+
 // check refuses an attempt during a back-off.
-func (g *guard) check(account string) error {
+func (g *guard) check(key string) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.policy.Check(g.states[account], g.now())
+	return g.policy.Check(g.state(key), g.now())
+}
+
+// state is key's state, or the shared one of its account when key has no
+// room (see guard).
+func (g *guard) state(key string) attempt.State {
+	if st, ok := g.states[key]; ok {
+		return st
+	}
+	return g.states[overflowKey(key)]
+}
+
+func overflowKey(key string) string {
+	account, _, _ := strings.Cut(key, "\x00")
+	return account + "\x00*"
 }
 
 // result records the outcome of an attempt.
-func (g *guard) result(account string, ok bool) {
+func (g *guard) result(key string, ok bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if ok {
-		delete(g.states, account)
+		delete(g.states, key)
 		return
 	}
-	g.states[account] = g.policy.Fail(g.states[account], g.now()).State
+	if _, found := g.states[key]; !found && len(g.states) >= maxGuardEntries {
+		now := g.now()
+		for k, st := range g.states {
+			if g.policy.Check(st, now) == nil && !strings.HasSuffix(k, "\x00*") {
+				delete(g.states, k)
+			}
+		}
+		if len(g.states) >= maxGuardEntries {
+			key = overflowKey(key)
+		}
+	}
+	g.states[key] = g.policy.Fail(g.states[key], g.now()).State
 }

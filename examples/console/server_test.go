@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -237,5 +240,102 @@ func TestEveryInputHasALabel(t *testing.T) {
 				t.Errorf("%s: %s has no label", path, tag)
 			}
 		}
+	}
+}
+
+// TestPhotoTooLarge: a photo over the 8 MiB limit is answered with what
+// went wrong (issue 27: it used to read "This form has expired", the size
+// limit making the CSRF token unreadable), on an HTML page with a way back.
+func TestPhotoTooLarge(t *testing.T) {
+	c := newConsole(t)
+	p := c.postFile("/device/", "/device/verify", map[string]string{"device": "dev-do-1"}, "qr", bytes.Repeat([]byte{0x89}, maxForm+1))
+	if p.Status != http.StatusRequestEntityTooLarge || !strings.Contains(p.Body, "larger than 8 MiB") || strings.Contains(p.Body, "expired") {
+		t.Fatalf("%d %q", p.Status, p.Body)
+	}
+	if !strings.Contains(p.Body, `<a href="/device/" id="back">`) {
+		t.Errorf("no way back: %s", p.Body)
+	}
+}
+
+// TestErrorPagesAreHTML: refusals and unknown pages are HTML pages of the
+// console, with a way back to where the visitor came from (issue 27).
+func TestErrorPagesAreHTML(t *testing.T) {
+	c := newConsole(t)
+	c.signInAdmin()
+	for _, tc := range []struct {
+		page page
+		code int
+		back string
+	}{
+		{c.get("/admin/devices/no-such-device"), http.StatusNotFound, "/admin/"},
+		{c.get("/portal/no-such-page"), http.StatusNotFound, "/portal/"},
+		{c.postForged("/device/verify"), http.StatusForbidden, "/device/"},
+	} {
+		if tc.page.Status != tc.code || !strings.Contains(tc.page.Body, "<!doctype html>") ||
+			!strings.Contains(tc.page.Body, `<a href="`+tc.back+`" id="back">`) {
+			t.Errorf("%d, want %d with a link to %s: %q", tc.page.Status, tc.code, tc.back, tc.page.Body)
+		}
+	}
+}
+
+// postForged posts a form with a CSRF token that is not the session's.
+func (c *console) postForged(path string) page {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.srv.URL+path, strings.NewReader("csrf=forged&device=dev-do-1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return c.do(req)
+}
+
+// fromSource returns a console client whose connections come from the
+// loopback address ip (Linux routes all of 127.0.0.0/8 to lo).
+func (c *console) fromSource(ip string) *console {
+	c.t.Helper()
+	other := *c
+	cl := c.newClient()
+	tr := c.srv.Client().Transport.(*http.Transport).Clone()
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	tr.DialContext = d.DialContext
+	cl.Transport = tr
+	other.client = cl
+	return &other
+}
+
+// TestSignInBackOffCannotKeepTheAdminOut: failures from one source slow
+// that source down, not the admin signing in from another (issue 27:
+// anyone could keep the admin out by failing on purpose).
+func TestSignInBackOffCannotKeepTheAdminOut(t *testing.T) {
+	c := newConsole(t)
+	wrong := url.Values{"email": {adminID}, "password": {"guess"}}
+	for range 8 {
+		c.post("/admin/signin", "/admin/signin", wrong)
+		c.clock.Advance(time.Second)
+	}
+	right := url.Values{"email": {adminID}, "password": {testAdminPass}}
+	if p := c.post("/admin/signin", "/admin/signin", right); p.Status != http.StatusTooManyRequests {
+		t.Fatalf("the guessing source is not slowed down: %d", p.Status)
+	}
+	admin := c.fromSource("127.0.0.2")
+	if p := admin.post("/admin/signin", "/admin/signin", right); p.URL.Path != "/admin/" {
+		t.Fatalf("the admin from another source was kept out: %s %d", p.URL.Path, p.Status)
+	}
+	if p := admin.get("/admin/"); p.Status != http.StatusOK || p.URL.Path != "/admin/" {
+		t.Fatalf("not signed in: %s", p.URL.Path)
+	}
+}
+
+// TestSignInGuardBounded: failures from very many sources do not grow the
+// guard past its bound.
+func TestSignInGuardBounded(t *testing.T) {
+	g := newGuard(time.Now)
+	for i := range 3 * maxGuardEntries {
+		g.result(guardKey(adminID, fmt.Sprintf("10.%d.%d.%d:1234", i>>16&0xff, i>>8&0xff, i&0xff)), false)
+	}
+	if n := len(g.states); n > maxGuardEntries {
+		t.Fatalf("%d entries, bound %d", n, maxGuardEntries)
+	}
+	// IPv6 sources count per /64.
+	if guardKey(adminID, "[2001:db8::1]:1") != guardKey(adminID, "[2001:db8::ffff:1]:2") ||
+		guardKey(adminID, "[2001:db8::1]:1") == guardKey(adminID, "[2001:db8:0:1::1]:1") {
+		t.Error("IPv6 sources not grouped by /64")
 	}
 }

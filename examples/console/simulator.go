@@ -41,9 +41,10 @@ type simView struct {
 func (simView) title() string { return "Device simulator" }
 
 type grantView struct {
-	Actions  []string
-	Scope    string
-	Degraded bool
+	Actions     []string
+	Scope       string // what Unlock opened; empty without Unlock
+	SetPassword bool   // Set Password was granted
+	Degraded    bool
 }
 
 type windowView struct {
@@ -98,7 +99,7 @@ func (a *app) newSimView(r *http.Request, d Device) simView {
 		// the duty left by ended (or lost) windows.
 		wv := &windowView{Active: ws.Active, End: ws.End, Actions: actionNames(ws.Actions), Revert: actionNames(ws.Actions&servicepass.Reversible | ws.Revert)}
 		if ws.Active {
-			wv.Left = ws.End.Sub(a.now()).Round(time.Second).String()
+			wv.Left = countdownText(ws.End.Sub(a.now()))
 		} else {
 			wv.End = ws.Ended
 		}
@@ -114,7 +115,7 @@ func (a *app) newSimView(r *http.Request, d Device) simView {
 func (a *app) simulatorVerify(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	code := r.PostFormValue("code")
@@ -136,7 +137,7 @@ func (a *app) simulatorVerify(w http.ResponseWriter, r *http.Request, s *session
 		a.render(w, r, s, http.StatusUnprocessableEntity, "simulator.html", v)
 		return
 	}
-	v.Grant = &grantView{Actions: actionNames(grant.Actions), Scope: scopeText(grant.Scope), Degraded: grant.Degraded}
+	v.Grant = newGrantView(grant.Actions, grant.Scope, grant.Degraded)
 	a.render(w, r, s, http.StatusOK, "simulator.html", v)
 }
 
@@ -145,11 +146,11 @@ func (a *app) simulatorVerify(w http.ResponseWriter, r *http.Request, s *session
 func (a *app) simulatorChallenge(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	if _, err := a.sdk.newChallenge(d); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, http.StatusOK, "simulator.html", a.newSimView(r, d))
@@ -160,7 +161,7 @@ func (a *app) simulatorChallenge(w http.ResponseWriter, r *http.Request, s *sess
 func (a *app) simulatorRespond(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	grant, err := a.sdk.verifyResponse(d, r.PostFormValue("response"))
@@ -170,7 +171,7 @@ func (a *app) simulatorRespond(w http.ResponseWriter, r *http.Request, s *sessio
 		a.render(w, r, s, http.StatusUnprocessableEntity, "simulator.html", v)
 		return
 	}
-	v.Grant = &grantView{Actions: actionNames(grant.Actions), Scope: scopeText(grant.Scope), Degraded: grant.Degraded}
+	v.Grant = newGrantView(grant.Actions, grant.Scope, grant.Degraded)
 	a.render(w, r, s, http.StatusOK, "simulator.html", v)
 }
 
@@ -192,6 +193,17 @@ func responseRefusal(err error) string {
 	return refusal(err)
 }
 
+// newGrantView describes a grant: what Unlock opened only when Unlock was
+// granted, and what Set Password allows when it was.
+func newGrantView(actions servicepass.Actions, sc servicepass.Scope, degraded bool) *grantView {
+	g := &grantView{Actions: actionNames(actions), Degraded: degraded}
+	if actions&servicepass.Unlock != 0 {
+		g.Scope = scopeText(sc)
+	}
+	g.SetPassword = actions&servicepass.SetPassword != 0
+	return g
+}
+
 // scopeText says what a granted Unlock opened.
 func scopeText(sc servicepass.Scope) string {
 	if sc == servicepass.ScopeWorkProfile {
@@ -205,7 +217,7 @@ func refusal(err error) string {
 	var lo *servicepass.LockedOutError
 	switch {
 	case errors.As(err, &lo):
-		return fmt.Sprintf("Too many wrong service passwords. Wait %s, then try again.", lo.RetryAfter.Round(time.Second))
+		return fmt.Sprintf("Too many wrong service passwords. Wait %s, then try again.", humanDuration(lo.RetryAfter))
 	case errors.Is(err, servicepass.ErrTypo), errors.Is(err, servicepass.ErrMalformed):
 		return "That service password has a typing mistake. Check each character and type it again (this does not count as a wrong attempt)."
 	case errors.Is(err, servicepass.ErrExpired):
@@ -271,7 +283,7 @@ func readQR(r io.Reader) (string, error) {
 func (a *app) simulatorEndWindow(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	v := a.newSimView(r, d)
@@ -281,7 +293,7 @@ func (a *app) simulatorEndWindow(w http.ResponseWriter, r *http.Request, s *sess
 		return
 	}
 	if err := a.sdk.endWindow(d); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v = a.newSimView(r, d)
@@ -293,16 +305,16 @@ func (a *app) simulatorEndWindow(w http.ResponseWriter, r *http.Request, s *sess
 func (a *app) simulatorReport(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	rs, ok, err := a.sdk.latestReset(r.Context(), d.ID)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	if !ok || rs.ID != r.PathValue("id") || d.AMAPI() {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	var to passcode.State
@@ -330,7 +342,7 @@ func (a *app) simulatorReport(w http.ResponseWriter, r *http.Request, s *session
 func (a *app) simulatorPIN(w http.ResponseWriter, r *http.Request, s *session) {
 	d, ok := a.simDevice(r)
 	if !ok {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	err := a.sdk.usePIN(r.Context(), r.PostFormValue("user"), r.PostFormValue("pin"))

@@ -44,12 +44,12 @@ func TestSimulatorGrantsAndOpensTheWindow(t *testing.T) {
 			t.Errorf("missing %q", want)
 		}
 	}
-	if got := text(p.Body, "countdown"); got != "1h0m0s" {
+	if got := text(p.Body, "countdown"); got != "60 min 00 s" {
 		t.Errorf("countdown %q, want the 60-minute window", got)
 	}
 	// The page shows the open window later too, then its end and what to revert.
 	c.clock.Advance(30 * time.Minute)
-	if got := text(c.get("/device/?device=dev-do-1").Body, "countdown"); got != "30m0s" {
+	if got := text(c.get("/device/?device=dev-do-1").Body, "countdown"); got != "30 min 00 s" {
 		t.Errorf("countdown after 30 min %q", got)
 	}
 	c.clock.Advance(31 * time.Minute)

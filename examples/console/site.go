@@ -52,17 +52,17 @@ func (a *app) sitePage(w http.ResponseWriter, r *http.Request, s *session) {
 func (a *app) siteAnswer(w http.ResponseWriter, r *http.Request, s *session, do func(*siteView) error) {
 	site := r.PathValue("site")
 	if !a.inv.hasSite(site) {
-		a.notFound(w)
+		a.notFound(w, r)
 		return
 	}
 	var shown siteView
 	if err := do(&shown); err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v, err := a.siteView(r, site)
 	if err != nil {
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	v.Passcode, v.Notice = shown.Passcode, shown.Notice
@@ -143,7 +143,7 @@ func (a *app) enroll(w http.ResponseWriter, r *http.Request, s *session) {
 	case errors.Is(err, enrollment.ErrMalformed), errors.Is(err, enrollment.ErrWrongPasscode):
 		v.Error = "That company passcode is wrong. Check it with your IT department."
 	default:
-		a.fail(w, err)
+		a.fail(w, r, err)
 		return
 	}
 	a.render(w, r, s, status, "enroll.html", v)

@@ -594,3 +594,13 @@ func TestUnsavedEveryMode(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpExitsZero: -h prints the usage and exits 0 (issue 27).
+func TestHelpExitsZero(t *testing.T) {
+	for _, arg := range []string{"-h", "-help", "--help"} {
+		var out, errOut strings.Builder
+		if status := run([]string{arg}, strings.NewReader(""), &out, &errOut); status != 0 || !strings.Contains(errOut.String(), "usage:") {
+			t.Errorf("deviceagent %s: status %d, %q", arg, status, errOut.String())
+		}
+	}
+}

@@ -146,16 +146,21 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parseFlags parses args and refuses positional arguments.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
+// parseFlags parses args and refuses positional arguments. When it
+// returns false, the command ends with status: exitOK after -h (the help
+// was asked for), exitUsage after a mistake.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (status int, ok bool) {
 	if err := fs.Parse(args); err != nil {
-		return false
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0)) // fs.Name() is "issuer <command>"
-		return false
+		return exitUsage, false
 	}
-	return true
+	return exitOK, true
 }
 
 func masterKey(args []string, stdout, stderr io.Writer) int {
@@ -163,8 +168,8 @@ func masterKey(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "master key `file` to write (required)")
 	id := fs.Uint("id", 1, "key `ID`, 0 to 255, carried in every code")
 	rotate := fs.Bool("rotate", false, "add a new key to an existing file instead of creating one")
-	if !parseFlags(fs, args, stderr) {
-		return exitUsage
+	if status, ok := parseFlags(fs, args, stderr); !ok {
+		return status
 	}
 	if *out == "" {
 		return failf(stderr, exitUsage, "masterkey: -out is required")
@@ -271,8 +276,8 @@ func retire(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("retire", stderr)
 	master := fs.String("master", "", "master key `file` (required)")
 	id := fs.Int("id", -1, "key `ID` to retire (required)")
-	if !parseFlags(fs, args, stderr) {
-		return exitUsage
+	if status, ok := parseFlags(fs, args, stderr); !ok {
+		return status
 	}
 	if *id < 0 || *id > 255 {
 		return failf(stderr, exitUsage, "retire: -id must be 0 to 255")
@@ -305,8 +310,8 @@ func deviceKey(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "", "provisioning `file` to write (required; replaced if it exists)")
 	modeName := fs.String("mode", "", "the device's activation `mode`, recorded in the file: device-owner or cope")
 	tz := fs.String("tz", "UTC", "the device's IANA time `zone`, which day-valid codes use on both sides")
-	if !parseFlags(fs, args, stderr) {
-		return exitUsage
+	if status, ok := parseFlags(fs, args, stderr); !ok {
+		return status
 	}
 	if *device == "" || *out == "" {
 		return failf(stderr, exitUsage, "devicekey: -device and -out are required")
@@ -376,8 +381,8 @@ func issue(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.from, "from", "mdm@localhost", "sender `address` of the email")
 	fs.StringVar(&f.keyIDs, "key-ids", "", "comma-separated key `IDs` the device holds (default: the newest master key)")
 	fs.StringVar(&f.now, "now", "", "current `time` as RFC 3339 instead of the clock")
-	if !parseFlags(fs, args, stderr) {
-		return exitUsage
+	if status, ok := parseFlags(fs, args, stderr); !ok {
+		return status
 	}
 	return f.run(stdout, stderr)
 }
@@ -590,8 +595,8 @@ func respond(args []string, stdout, stderr io.Writer) int {
 	actionList := fs.String("actions", "", "comma-separated `actions` (required): "+provision.ActionNames())
 	admin := fs.String("admin", "", "acting administrator's `email`, for the audit log (required)")
 	keyIDs := fs.String("key-ids", "", "comma-separated key `IDs` the device holds (default: the newest master key)")
-	if !parseFlags(fs, args, stderr) {
-		return exitUsage
+	if status, ok := parseFlags(fs, args, stderr); !ok {
+		return status
 	}
 	usageErr := func(format string, a ...any) int { return failf(stderr, exitUsage, "respond: "+format, a...) }
 	if *device == "" || *challenge == "" || *modeName == "" || *actionList == "" || *admin == "" {

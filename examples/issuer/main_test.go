@@ -595,3 +595,14 @@ func TestRespondFlags(t *testing.T) {
 		t.Errorf("rules: %d %s", status, errOut)
 	}
 }
+
+// TestHelpExitsZero: -h prints the flags and exits 0, for every command
+// (issue 27: it exited 2, as for a mistake).
+func TestHelpExitsZero(t *testing.T) {
+	for _, cmd := range [][]string{{"-h"}, {"help"}, {"masterkey", "-h"}, {"retire", "-h"}, {"devicekey", "-h"},
+		{"issue", "-h"}, {"respond", "-h"}, {"issue", "--help"}} {
+		if status, _, stderr := runCLI(cmd...); status != 0 {
+			t.Errorf("issuer %v: status %d, %q", cmd, status, stderr)
+		}
+	}
+}

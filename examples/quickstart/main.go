@@ -110,6 +110,9 @@ func run(w io.Writer, keep bool) (err error) {
 
 	fmt.Fprintln(w, "mdmcred quickstart")
 	fmt.Fprintf(w, "emails are written to %s\n", d.outbox.Dir())
+	// Every time below is on this clock, not the machine's.
+	fmt.Fprintf(w, "demo clock: %s (%s), a fixed clock the demo advances by hand\n",
+		d.clock.Now().In(zone).Format("2006-01-02 15:04 MST"), zone)
 	for _, section := range []func() error{d.servicePassword, d.companyPasscode, d.passcodeReset, d.oneTimePIN, d.totp} {
 		if err := section(); err != nil {
 			return err

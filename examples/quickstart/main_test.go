@@ -20,6 +20,8 @@ func TestRun(t *testing.T) {
 	out := b.String()
 
 	lines := []string{
+		// Issue 27: the demo runs on a fixed clock, and says so.
+		"demo clock: 2026-11-23 10:00 CET (Europe/Berlin), a fixed clock the demo advances by hand",
 		"== 1. Admin: issue a service password ==",
 		"device:   device-42 (DeviceOwner)",
 		"actions:  Unlock|DisableKiosk|RemoveNetworkRestrictions",
@@ -50,7 +52,7 @@ func TestRun(t *testing.T) {
 		"Subject: Security alert: company passcode locked for berlin",
 		"    Failed attempts: 3",
 		"    Last failed attempt: 2026-11-23 12:03 CET",
-		"    Source of the last attempt: 203.0.113.12",
+		"    Source of the last attempt: 203[.]0[.]113[.]12",
 
 		"== 5. Admin: device passcode reset ==",
 		`email to anna@example.com: "Passcode reset for Anna's Pixel"`,

@@ -34,6 +34,17 @@ func TestCheck(t *testing.T) {
 		{"DEL", "a\x7fb", 0, ErrControl},
 		{"C1 NEL", "a\u0085b", 0, ErrControl},
 		{"C1 CSI", "a\u009bb", 0, ErrControl},
+		// The edges of the control ranges (gremlins maps no coverage to
+		// case conditions, so these boundaries are pinned here).
+		{"last C0", "a\x1fb", 0, ErrControl},
+		{"space", "a b", 0, nil},
+		{"tilde, last before DEL", "a~b", 0, nil},
+		{"first C1", "a\u0080b", 0, ErrControl},
+		{"last C1", "a\u009fb", 0, ErrControl},
+		{"NBSP, first after C1", "a\u00a0b", 0, nil},
+		{"last noncharacter block", "a\uFDEFb", 0, ErrFormat},
+		{"after the noncharacter block", "a\uFDF0b", 0, nil},
+		{"noncharacter in plane 16", "a\U0010FFFFb", 0, ErrFormat},
 		{"invalid UTF-8", "a\xffb", 0, ErrUTF8},
 		{"truncated UTF-8", "a\xc3", 0, ErrUTF8},
 		{"surrogate bytes", "a\xed\xa0\x80", 0, ErrUTF8},

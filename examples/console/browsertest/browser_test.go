@@ -148,6 +148,16 @@ type browser struct {
 }
 
 func newBrowser(t *testing.T, base string) *browser {
+	chromeTmp := t.TempDir()
+	t.Cleanup(func() {
+		// Runs after the browser has stopped (cleanups run last first):
+		// Chromium's scratch directories went to chromeTmp, which the
+		// test removes, not to the machine's temporary directory, where
+		// two were left a run (issue 27).
+		if made, _ := filepath.Glob(filepath.Join(chromeTmp, "*org.chromium.*")); len(made) == 0 {
+			t.Error("Chromium made no scratch directory in the test's TMPDIR: it writes them elsewhere")
+		}
+	})
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium(t)),
 		chromedp.Flag("headless", true),
@@ -159,6 +169,10 @@ func newBrowser(t *testing.T, base string) *browser {
 		chromedp.Flag("no-first-run", true),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1200, 900),
+		// Chromium makes its own directories in TMPDIR (.org.chromium.*,
+		// two a run) and leaves them: keep them in the test's directory,
+		// which the test removes (issue 27).
+		chromedp.Env("TMPDIR=" + chromeTmp),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
@@ -487,6 +501,20 @@ func TestConsoleInChromium(t *testing.T) {
 	b.open("/admin/devices/dev-legacy-1/reset")
 	if !strings.Contains(b.text(`//p[@id="unsupported"]`), "cannot be reset") {
 		t.Fatal("legacy platform not refused")
+	}
+	// Issue 27: listed as Device Owner, so no word of the device admin API;
+	// the platform named for people.
+	if got := b.page(); strings.Contains(strings.ToLower(got), "device admin") || !strings.Contains(got, "Android, managed as device owner") {
+		t.Fatalf("legacy device page: %s", got)
+	}
+	// An unknown device: an error page of the console with a way back.
+	b.open("/admin/devices/no-such-device")
+	if !strings.Contains(b.text(`//p[@id="error-message"]`), "no such") {
+		t.Fatalf("not-found page: %s", b.page())
+	}
+	b.submit(link("Back to the console"))
+	if got := b.page(); !strings.Contains(got, "Warehouse scanner 7") {
+		t.Fatalf("the way back did not lead to the console: %s", got)
 	}
 	b.open("/admin/devices/dev-do-1/reset")
 	b.do(chromedp.Click(chromedp.Search(label("Send new passcode also to device user"))))
