@@ -12,7 +12,7 @@ import (
 
 	"github.com/mdmcred/mdmcred/servicepass"
 	"github.com/mdmcred/mdmcred/servicepass/mobile"
-	"github.com/mdmcred/mdmcred/servicepass/mobile/internal/vectors"
+	"github.com/mdmcred/mdmcred/servicepass/internal/vectors"
 )
 
 // TestVectors runs servicepass's code vectors through the facade and
