@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/servicepass"
-	"github.com/mdmcred/mdmcred/servicepass/mobile"
 	"github.com/mdmcred/mdmcred/servicepass/internal/vectors"
+	"github.com/mdmcred/mdmcred/servicepass/mobile"
 )
 
 // TestVectors runs servicepass's code vectors through the facade and
