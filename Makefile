@@ -33,6 +33,10 @@ unit:
 	cd apple/nanomdm && $(GO) vet ./... && $(GO) test -race -count=1 -json ./... | ../../$(SUMMARY) -skips ../../$(SKIPS)
 	# The console in headless Chromium (a nested module, for chromedp), its stores in PostgreSQL.
 	scripts/with-postgres.sh sh -c 'cd examples/console/browsertest && $(GO) vet ./... && $(GO) test -race -count=1 -json ./...' | $(SUMMARY) -skips $(SKIPS)
+	# The servicepass mobile facade through gomobile's gobind, its Java compiled by javac
+	# (a nested module, for golang.org/x/mobile). The C ABI's test (servicepass/capi: a
+	# c-shared build and a C program over the vectors, with gcc) runs in ./... above.
+	cd servicepass/mobile/bindtest && $(GO) vet ./... && $(GO) test -race -count=1 -json ./... | ../../../$(SUMMARY) -skips ../../../$(SKIPS)
 	# Key custody backends, each a nested module: PKCS#11 against SoftHSM2,
 	# AWS KMS against nsmithuk/local-kms in process on loopback, Vault
 	# Transit against a fake of its HTTP API on loopback, envelope keys with
