@@ -30,6 +30,7 @@ import (
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/passcode"
 	"github.com/mdmcred/mdmcred/servicepass"
+	"github.com/mdmcred/mdmcred/servicepass/mobile"
 )
 
 // This file guards the rule that no exported type of a production package
@@ -598,6 +599,7 @@ func otherCases() []redactCase {
 		add[servicepass.MasterKey](),
 		add[servicepass.Payload](),
 		add[servicepass.Provisioning](),
+		add[mobile.Verifier](),
 		add[servicepass.Response](),
 		add[servicepass.Verifier](),
 		add[servicepass.VerifierConfig](),

@@ -19,10 +19,10 @@ package main
 #include <stdint.h>
 
 // mdmcred_sp_result_t is the outcome of a verification (see
-// docs/servicepass-capi.md): code is one of the stable result codes
+// docs/servicepass-capi.md): outcome is one of the stable result codes
 // ("granted", "typo", "bad-mac", ...), NUL-terminated.
 typedef struct {
-	char code[32];
+	char outcome[32];
 	int32_t granted;
 	int32_t actions;
 	int32_t key_id;
@@ -150,7 +150,7 @@ func mdmcred_sp_close(h C.uintptr_t) C.int {
 // putResult copies r into out.
 func putResult(out *C.mdmcred_sp_result_t, r *mobile.Result) {
 	*out = C.mdmcred_sp_result_t{}
-	putString(&out.code[0], C.int(len(out.code)), r.Code)
+	putString(&out.outcome[0], C.int(len(out.outcome)), r.Outcome)
 	putString(&out.detail[0], C.int(len(out.detail)), r.Detail)
 	out.granted, out.actions, out.key_id = cbool(r.Granted), C.int32_t(r.Actions), C.int32_t(r.KeyID)
 	out.serial, out.expiry_ms, out.day_valid = C.int64_t(r.Serial), C.int64_t(r.ExpiryMs), cbool(r.DayValid)

@@ -13,7 +13,7 @@
 //     when the provisioning file is installed, [InitState] with the same
 //     path.
 //   - When the user types a code, [Verifier.Verify] with the device's wall
-//     clock; branch on [Result.Code] (the table is in result.go and
+//     clock; branch on [Result.Outcome] (the table is in result.go and
 //     docs/mobile-agents.md).
 //   - For a challenge-bound code, [Verifier.NewChallenge] and then
 //     [Verifier.VerifyResponse], both with the monotonic clock

@@ -39,8 +39,8 @@ func TestVectors(t *testing.T) {
 				switch s.Op {
 				case "verify":
 					r := v.Verify(s.Code, s.NowMs)
-					got = r.Code
-					if r.Granted != (r.Code == mobile.CodeGranted) || r.NotSaved {
+					got = r.Outcome
+					if r.Granted != (r.Outcome == mobile.OutcomeGranted) || r.NotSaved {
 						t.Errorf("step %d: inconsistent result %+v", i, r)
 					}
 				case "window":
@@ -111,7 +111,7 @@ func TestFileState(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := v.Verify(code, now)
-	if r.Code != mobile.CodeGranted || r.Actions != int32(servicepass.Unlock|servicepass.DisableKiosk) || r.Degraded ||
+	if r.Outcome != mobile.OutcomeGranted || r.Actions != int32(servicepass.Unlock|servicepass.DisableKiosk) || r.Degraded ||
 		r.WindowEndMs != now+time.Hour.Milliseconds() || r.ExpiryMs != t0.Add(2*time.Hour).UnixMilli() || r.Scope != "Device" {
 		t.Fatalf("first use: %+v", r)
 	}
@@ -123,7 +123,7 @@ func TestFileState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer v.Close()
-	if r := v.Verify(code, now+1000); r.Code != mobile.CodeReplayed || r.Granted {
+	if r := v.Verify(code, now+1000); r.Outcome != mobile.OutcomeReplayed || r.Granted {
 		t.Fatalf("after restart: %+v", r)
 	}
 	w, err := v.Window(now + 2000)
@@ -194,9 +194,9 @@ func TestChallenge(t *testing.T) {
 		wallOffsetMs   int64
 		want, wantNext string
 	}{
-		{"in time", 1_000, 1_000 + 14*60_000, 0, mobile.CodeGranted, mobile.CodeNoChallenge},
-		{"wall clock far off", 5_000, 6_000, 400 * 24 * 3600_000, mobile.CodeGranted, mobile.CodeNoChallenge},
-		{"lifetime over", 0, 15 * 60_000, 0, mobile.CodeChallengeExpired, mobile.CodeChallengeExpired},
+		{"in time", 1_000, 1_000 + 14*60_000, 0, mobile.OutcomeGranted, mobile.OutcomeNoChallenge},
+		{"wall clock far off", 5_000, 6_000, 400 * 24 * 3600_000, mobile.OutcomeGranted, mobile.OutcomeNoChallenge},
+		{"lifetime over", 0, 15 * 60_000, 0, mobile.OutcomeChallengeExpired, mobile.OutcomeChallengeExpired},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,10 +205,10 @@ func TestChallenge(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp := respond(ch)
-			if r := v.VerifyResponse(resp, wall+tt.wallOffsetMs, tt.atMono); r.Code != tt.want {
+			if r := v.VerifyResponse(resp, wall+tt.wallOffsetMs, tt.atMono); r.Outcome != tt.want {
 				t.Fatalf("got %+v, want %s", r, tt.want)
 			}
-			if r := v.VerifyResponse(resp, wall+tt.wallOffsetMs, tt.atMono); r.Code != tt.wantNext {
+			if r := v.VerifyResponse(resp, wall+tt.wallOffsetMs, tt.atMono); r.Outcome != tt.wantNext {
 				t.Fatalf("again: got %+v, want %s", r, tt.wantNext)
 			}
 		})
@@ -234,10 +234,10 @@ func TestResultCodes(t *testing.T) {
 	seen := map[string]bool{}
 	for _, tt := range tests {
 		r := mobile.ResultOf(servicepass.Grant{}, tt.err)
-		if r.Code != tt.want || r.Granted || r.Detail == "" {
+		if r.Outcome != tt.want || r.Granted || r.Detail == "" {
 			t.Errorf("%v: got %+v, want %s", tt.err, r, tt.want)
 		}
-		seen[r.Code] = true
+		seen[r.Outcome] = true
 	}
 	if len(seen) != len(tests)-1 {
 		t.Errorf("codes not distinct: %v", seen)
@@ -293,9 +293,9 @@ key 1 ff58b0694251c37b011faf111cb84a8d9c5e1e45e86fd6dee28d585f545a5711
 	defer v.Close()
 	now := time.Date(2026, 11, 22, 10, 1, 0, 0, time.UTC).UnixMilli()
 	r := v.Verify("20810-74VRA-RQQ4D-R1V0Q-5PJYV", now)
-	fmt.Println(r.Code, r.ActionNames, r.Scope)
-	fmt.Println(v.Verify("20810-74VRA-RQQ4D-R1V0Q-5PJYV", now).Code)
-	fmt.Println(v.Verify("20810-74VRA-RQQ4D-R1V0Q-5PJYW", now).Code)
+	fmt.Println(r.Outcome, r.ActionNames, r.Scope)
+	fmt.Println(v.Verify("20810-74VRA-RQQ4D-R1V0Q-5PJYV", now).Outcome)
+	fmt.Println(v.Verify("20810-74VRA-RQQ4D-R1V0Q-5PJYW", now).Outcome)
 	// Output:
 	// granted Unlock Device
 	// replayed

@@ -6,10 +6,11 @@ import (
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
-// Result codes: the stable values of [Result.Code], one per verification
-// reason. A host branches on these strings; they never change meaning.
+// Outcomes: the stable result codes, values of [Result.Outcome], one per
+// verification reason. A host branches on these strings; they never
+// change meaning.
 //
-//	code               meaning                                              counts toward lockout
+//	outcome            meaning                                              counts toward lockout
 //	granted            the code or response verified: apply Actions          -
 //	malformed          not a service password (wrong length or characters)   no
 //	typo               check symbol mismatch: ask the user to retype         no
@@ -31,69 +32,70 @@ import (
 // A refusal or grant whose state could not be saved also sets
 // [Result.NotSaved].
 const (
-	CodeGranted          = "granted"
-	CodeMalformed        = "malformed"
-	CodeTypo             = "typo"
-	CodeVersion          = "version"
-	CodeUnknownKey       = "unknown-key"
-	CodeLockedOut        = "locked-out"
-	CodeBadMAC           = "bad-mac"
-	CodeExpired          = "expired"
-	CodeNotYetValid      = "not-yet-valid"
-	CodeClockBack        = "clock-back"
-	CodeMode             = "mode"
-	CodeReplayed         = "replayed"
-	CodeNoChallenge      = "no-challenge"
-	CodeChallengeExpired = "challenge-expired"
-	CodeChallengeVoid    = "challenge-void"
-	CodeStateUnavailable = "state-unavailable"
-	CodeError            = "error"
+	OutcomeGranted          = "granted"
+	OutcomeMalformed        = "malformed"
+	OutcomeTypo             = "typo"
+	OutcomeVersion          = "version"
+	OutcomeUnknownKey       = "unknown-key"
+	OutcomeLockedOut        = "locked-out"
+	OutcomeBadMAC           = "bad-mac"
+	OutcomeExpired          = "expired"
+	OutcomeNotYetValid      = "not-yet-valid"
+	OutcomeClockBack        = "clock-back"
+	OutcomeMode             = "mode"
+	OutcomeReplayed         = "replayed"
+	OutcomeNoChallenge      = "no-challenge"
+	OutcomeChallengeExpired = "challenge-expired"
+	OutcomeChallengeVoid    = "challenge-void"
+	OutcomeStateUnavailable = "state-unavailable"
+	OutcomeError            = "error"
 )
 
-// codes maps servicepass's sentinels to result codes, in the order they are
+// outcomes maps servicepass's sentinels to result codes, in the order they are
 // tried (a lockout first: it matches only its own sentinel).
-var codes = []struct {
+var outcomes = []struct {
 	err  error
 	code string
 }{
-	{servicepass.ErrLockedOut, CodeLockedOut},
-	{servicepass.ErrMalformed, CodeMalformed},
-	{servicepass.ErrTypo, CodeTypo},
-	{servicepass.ErrVersion, CodeVersion},
-	{servicepass.ErrUnknownKey, CodeUnknownKey},
-	{servicepass.ErrInvalid, CodeBadMAC},
-	{servicepass.ErrExpired, CodeExpired},
-	{servicepass.ErrNotYetValid, CodeNotYetValid},
-	{servicepass.ErrClockBack, CodeClockBack},
-	{servicepass.ErrMode, CodeMode},
-	{servicepass.ErrReplay, CodeReplayed},
-	{servicepass.ErrNoChallenge, CodeNoChallenge},
-	{servicepass.ErrChallengeExpired, CodeChallengeExpired},
-	{servicepass.ErrChallengeVoid, CodeChallengeVoid},
-	{servicepass.ErrState, CodeStateUnavailable},
+	{servicepass.ErrLockedOut, OutcomeLockedOut},
+	{servicepass.ErrMalformed, OutcomeMalformed},
+	{servicepass.ErrTypo, OutcomeTypo},
+	{servicepass.ErrVersion, OutcomeVersion},
+	{servicepass.ErrUnknownKey, OutcomeUnknownKey},
+	{servicepass.ErrInvalid, OutcomeBadMAC},
+	{servicepass.ErrExpired, OutcomeExpired},
+	{servicepass.ErrNotYetValid, OutcomeNotYetValid},
+	{servicepass.ErrClockBack, OutcomeClockBack},
+	{servicepass.ErrMode, OutcomeMode},
+	{servicepass.ErrReplay, OutcomeReplayed},
+	{servicepass.ErrNoChallenge, OutcomeNoChallenge},
+	{servicepass.ErrChallengeExpired, OutcomeChallengeExpired},
+	{servicepass.ErrChallengeVoid, OutcomeChallengeVoid},
+	{servicepass.ErrState, OutcomeStateUnavailable},
 }
 
-// codeOf returns the result code of a verification error.
-func codeOf(err error) string {
+// outcomeOf returns the outcome of a verification error.
+func outcomeOf(err error) string {
 	if err == nil {
-		return CodeGranted
+		return OutcomeGranted
 	}
-	for _, c := range codes {
+	for _, c := range outcomes {
 		if errors.Is(err, c.err) {
 			return c.code
 		}
 	}
-	return CodeError
+	return OutcomeError
 }
 
 // Result is the outcome of [Verifier.Verify] or [Verifier.VerifyResponse].
 type Result struct {
-	// Code is the stable result code (see the table above CodeGranted).
-	Code string
-	// Granted is Code == "granted".
+	// Outcome is the stable result code (see the table above
+	// OutcomeGranted).
+	Outcome string
+	// Granted is Outcome == "granted".
 	Granted bool
 	// Actions is the bit set of granted actions (docs/servicepass-format.md
-	// §3: 1 Unlock, 2 DisableKiosk, ...); zero on a refusal.
+	// §2: 1 Unlock, 2 DisableKiosk, ...); zero on a refusal.
 	Actions int32
 	// ActionNames is Actions as text ("Unlock+DisableKiosk").
 	ActionNames string
@@ -129,7 +131,7 @@ type Result struct {
 
 // resultOf converts a servicepass outcome.
 func resultOf(g servicepass.Grant, err error) *Result {
-	r := &Result{Code: codeOf(err), NotSaved: errors.Is(err, servicepass.ErrNotSaved) || g.StateError != nil}
+	r := &Result{Outcome: outcomeOf(err), NotSaved: errors.Is(err, servicepass.ErrNotSaved) || g.StateError != nil}
 	if err != nil {
 		r.Detail = err.Error()
 		var lo *servicepass.LockedOutError

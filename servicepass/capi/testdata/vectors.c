@@ -49,8 +49,8 @@ int main(int argc, char **argv) {
 				code[n < 0 ? 0 : n] = 0;
 				mdmcred_sp_result_t r;
 				if (mdmcred_sp_verify(h, code, now, &r) != 0) { printf("%s step %d: verify returned -1\n", name, steps); failed++; continue; }
-				if (strcmp(r.code, want) != 0 || r.granted != (strcmp(r.code, "granted") == 0)) {
-					printf("%s step %d: got %s (%s), want %s\n", name, steps, r.code, r.detail, want);
+				if (strcmp(r.outcome, want) != 0 || r.granted != (strcmp(r.outcome, "granted") == 0)) {
+					printf("%s step %d: got %s (%s), want %s\n", name, steps, r.outcome, r.detail, want);
 					failed++;
 				}
 			} else {
@@ -72,7 +72,7 @@ int main(int argc, char **argv) {
 	if (mdmcred_sp_use_log(h, small, sizeof small) != n || strlen(small) != 3) { printf("use_log truncation\n"); failed++; }
 	if (mdmcred_sp_new_challenge(h, 1000, b, sizeof b) != 0 || strlen(b) != 11) { printf("new_challenge: %s\n", b); failed++; }
 	mdmcred_sp_result_t r;
-	if (mdmcred_sp_verify_response(h, "0000-0000-0000-0000", now, 2000, &r) != 0 || strcmp(r.code, "granted") == 0) { printf("verify_response: %s\n", r.code); failed++; }
+	if (mdmcred_sp_verify_response(h, "0000-0000-0000-0000", now, 2000, &r) != 0 || strcmp(r.outcome, "granted") == 0) { printf("verify_response: %s\n", r.outcome); failed++; }
 	/* Misuse: a closed, zero or foreign handle and NULL arguments are -1. */
 	if (mdmcred_sp_close(h) != 0) { printf("close failed\n"); failed++; }
 	if (mdmcred_sp_verify(h, "X", now, &r) != -1 || mdmcred_sp_verify(0, "X", now, &r) != -1 ||

@@ -41,7 +41,7 @@ public final class Agent {
 		Verifier v = Mobile.newVerifier(provisioning, statePath);
 		try {
 			Result r = v.verify(code, System.currentTimeMillis());
-			if (r.getCode().equals(Mobile.CodeGranted)) {
+			if (r.getOutcome().equals(Mobile.OutcomeGranted)) {
 				long windowEnd = r.getWindowEndMs();
 				int actions = r.getActions();
 				boolean report = r.getDegraded() || r.getNotSaved();
@@ -54,7 +54,7 @@ public final class Agent {
 			}
 			byte[] log = v.useLog();
 			String ack = v.ackUseLog(0L);
-			return r.getCode();
+			return r.getOutcome();
 		} finally {
 			v.close();
 		}
