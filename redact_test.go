@@ -599,6 +599,7 @@ func otherCases() []redactCase {
 		add[servicepass.MasterKey](),
 		add[servicepass.Payload](),
 		add[servicepass.Provisioning](),
+		add[mobile.Provisioning](),
 		add[mobile.Verifier](),
 		add[servicepass.Response](),
 		add[servicepass.Verifier](),

@@ -419,13 +419,20 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 	if e == nil {
 		return Grant{}, ErrUnknownKey
 	}
-	ms := sl.macs[e.index]
-	if ms == nil {
-		ms = newLabeledMACState(e.key, responseLabel, v.deviceID)
-		sl.macs[e.index] = ms
+	var tag uint64
+	if e.held != nil {
+		if tag, err = heldTag(e.held, in.keyID, responseMACInput(v.deviceID, sl.value, in.keyID, in.actions, in.mode), ResponseMACBits); err != nil {
+			return Grant{}, err
+		}
+	} else {
+		ms := sl.macs[e.index]
+		if ms == nil {
+			ms = newLabeledMACState(e.key, responseLabel, v.deviceID)
+			sl.macs[e.index] = ms
+		}
+		responseMessage(&sl.msg, sl.value, in.keyID, in.actions, in.mode)
+		tag = ms.first64(sl.msg[:]) >> (64 - ResponseMACBits)
 	}
-	responseMessage(&sl.msg, sl.value, in.keyID, in.actions, in.mode)
-	tag := ms.first64(sl.msg[:]) >> (64 - ResponseMACBits)
 	in.macOK = macEqual(tag, mac)
 	c := &responseCall{v: v, in: in, now: now}
 	serr := v.store.Update(c.run) // a failed save still leaves the change in memory

@@ -5,6 +5,7 @@ import (
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -266,6 +267,44 @@ func (m MasterKey) MarshalJSON() ([]byte, error) { return redactedJSON(m.id), ni
 type DeviceKey struct {
 	id  uint8
 	key **[KeySize]byte // behind two pointers, as in MasterKey
+	// held computes the MACs instead when the key lives outside the
+	// process ([NewHeldDeviceKey]); key is then nil.
+	held HeldDeviceKey
+}
+
+// HeldDeviceKey is a device key held outside the process, in Android
+// Keystore, the iOS Keychain or a TPM: HMAC returns HMAC-SHA256 under the
+// key of msg, which is the whole MAC input of a code or a response
+// (docs/servicepass-format.md §3 and §11), 32 bytes. It is called once per
+// verification that reaches the MAC, at human speed. An error must not hold
+// key material.
+type HeldDeviceKey interface {
+	HMAC(msg []byte) ([]byte, error)
+}
+
+// NewHeldDeviceKey returns the device key under id whose MACs held
+// computes, for [VerifierConfig.Keys]. Its material is out of reach:
+// [DeviceKey.Bytes] returns nil, and [Provisioning.Check] (so Encode)
+// refuses it ([ErrKeyInCustody]). A failure of held makes Verify and
+// VerifyResponse return an error matching [ErrCustody], with the state
+// untouched. A nil held is refused ([ErrKeyUnusable]).
+func NewHeldDeviceKey(id uint8, held HeldDeviceKey) (DeviceKey, error) {
+	if held == nil || (reflect.ValueOf(held).Kind() == reflect.Pointer && reflect.ValueOf(held).IsNil()) {
+		return DeviceKey{}, &KeyError{Reason: ErrKeyUnusable, KeyID: int(id), Detail: "no held key"}
+	}
+	return DeviceKey{id: id, held: held}, nil
+}
+
+// heldTag returns the first bits bits of the HMAC held computes over msg.
+func heldTag(held HeldDeviceKey, id uint8, msg []byte, bits int) (uint64, error) {
+	mac, err := held.HMAC(msg)
+	if err != nil {
+		return 0, fmt.Errorf("%w (device key ID %d): %w", ErrCustody, id, err)
+	}
+	if len(mac) != sha256.Size {
+		return 0, fmt.Errorf("%w (device key ID %d): the held key returned %d bytes, want %d (an HMAC-SHA256)", ErrCustody, id, len(mac), sha256.Size)
+	}
+	return binary.BigEndian.Uint64(mac) >> (64 - bits), nil
 }
 
 // NewDeviceKey wraps provisioned key material under id. It refuses material
@@ -307,8 +346,14 @@ func DeriveDeviceKey(master MasterKey, deviceID string) (DeviceKey, error) {
 // ID returns the key ID.
 func (d DeviceKey) ID() uint8 { return d.id }
 
-// Bytes returns a copy of the key material, for provisioning the device.
-func (d DeviceKey) Bytes() []byte { return append([]byte(nil), d.raw()[:]...) }
+// Bytes returns a copy of the key material, for provisioning the device;
+// nil for a held key ([NewHeldDeviceKey]).
+func (d DeviceKey) Bytes() []byte {
+	if d.held != nil {
+		return nil
+	}
+	return append([]byte(nil), d.raw()[:]...)
+}
 
 // raw returns the key material; the zero DeviceKey has all-zero material.
 func (d DeviceKey) raw() *[KeySize]byte {
@@ -328,8 +373,24 @@ func boxKey(b []byte) **[KeySize]byte {
 	return &k
 }
 
-// Equal reports whether d and o are the same key under the same ID.
-func (d DeviceKey) Equal(o DeviceKey) bool { return d.id == o.id && keyEqual(d.raw(), o.raw()) }
+// Equal reports whether d and o are the same key under the same ID. A held
+// key equals only a key over the same comparable HeldDeviceKey.
+func (d DeviceKey) Equal(o DeviceKey) bool {
+	if d.held != nil || o.held != nil {
+		return d.id == o.id && sameHeld(d.held, o.held)
+	}
+	return d.id == o.id && keyEqual(d.raw(), o.raw())
+}
+
+// sameHeld compares two held keys, false for incomparable ones.
+func sameHeld(a, b HeldDeviceKey) (same bool) {
+	defer func() {
+		if recover() != nil { // an incomparable dynamic type
+			same = false
+		}
+	}()
+	return a == b
+}
 
 // String redacts the key.
 func (d DeviceKey) String() string {
@@ -417,6 +478,9 @@ func checkKeyring(keys []DeviceKey) error {
 			return &KeyError{Reason: ErrKeyIDTwice, KeyID: int(k.id)}
 		}
 		seen[k.id] = true
+		if k.held != nil {
+			continue // its material is out of reach
+		}
 		if err := checkKey(k.id, k.raw(), "device key"); err != nil {
 			return err
 		}

@@ -113,6 +113,12 @@ func (p *Provisioning) Check() error {
 	if err := checkKeyring(p.Keys); err != nil {
 		return &ProvisioningError{Field: "key", Reason: err.Error(), Err: err}
 	}
+	for _, k := range p.Keys {
+		if k.held != nil {
+			err := &KeyError{Reason: ErrKeyInCustody, KeyID: int(k.id), Detail: "a held device key has no material to provision"}
+			return &ProvisioningError{Field: "key", Reason: err.Error(), Err: err}
+		}
+	}
 	return nil
 }
 

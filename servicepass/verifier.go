@@ -154,6 +154,9 @@ type keyEntry struct {
 	// under a verb it cannot apply, %!s(...)), shows an address, never the
 	// key bytes.
 	key *[KeySize]byte
+	// held computes the MACs of a held key ([NewHeldDeviceKey]); key is
+	// then nil.
+	held HeldDeviceKey
 }
 
 // Verifier checks service passwords on the device, offline. Create it with
@@ -198,8 +201,12 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		loc:         cfg.Location,
 	}
 	for _, k := range cfg.Keys {
-		kb := *k.raw()
-		v.keys[k.id] = &keyEntry{index: v.nkeys, key: &kb}
+		e := &keyEntry{index: v.nkeys, held: k.held}
+		if k.held == nil {
+			kb := *k.raw()
+			e.key = &kb
+		}
+		v.keys[k.id] = e
 		v.nkeys++
 	}
 	if v.store == nil {
@@ -299,14 +306,22 @@ func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
 	}
 	// The tag is computed before the state lock so that verifications run
 	// in parallel; the transition consults it only after the lockout check.
-	macs := v.macs.Get().(*[]*macState)
-	ms := (*macs)[e.index]
-	if ms == nil {
-		ms = newMACState(e.key, v.deviceID)
-		(*macs)[e.index] = ms
+	var tag uint64
+	if e.held != nil {
+		var err error
+		if tag, err = heldTag(e.held, p.KeyID, macInput(v.deviceID, &b), MACBits); err != nil {
+			return Grant{}, err
+		}
+	} else {
+		macs := v.macs.Get().(*[]*macState)
+		ms := (*macs)[e.index]
+		if ms == nil {
+			ms = newMACState(e.key, v.deviceID)
+			(*macs)[e.index] = ms
+		}
+		tag = ms.tag(&b)
+		v.macs.Put(macs)
 	}
-	tag := ms.tag(&b)
-	v.macs.Put(macs)
 	mac := macFromBytes(&b)
 	c := &codeCall{v: v, in: codeInput{p: p, mac: mac, macOK: macEqual(tag, mac)}, now: now}
 	serr := v.store.Update(c.run)

@@ -3,6 +3,8 @@ package mobile_test
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"os"
@@ -15,8 +17,49 @@ import (
 	"github.com/mdmcred/mdmcred/servicepass/mobile"
 )
 
-// TestVectors runs servicepass's code vectors through the facade and
-// checks every step's result code.
+// keystore is a DeviceMAC the way a phone's keystore answers: HMAC-SHA256
+// under key bytes the verifier never sees; fail makes it fail.
+type keystore struct {
+	keys map[int32][]byte
+	fail bool
+}
+
+func (k *keystore) MAC(keyID int32, msg []byte) ([]byte, error) {
+	if k.fail {
+		return nil, errors.New("keystore locked")
+	}
+	key, ok := k.keys[keyID]
+	if !ok {
+		return nil, errors.New("no such key")
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write(msg)
+	return m.Sum(nil), nil
+}
+
+// importKeys is the provisioning step of a host that holds the keys: it
+// parses the provisioning file and imports every key into its keystore.
+func importKeys(t *testing.T, prov []byte) (*mobile.Provisioning, *keystore) {
+	t.Helper()
+	p, err := mobile.ParseProvisioning(prov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := &keystore{keys: map[int32][]byte{}}
+	for _, id := range p.KeyIDs() {
+		if ks.keys[int32(id)] = p.Key(int32(id)); len(ks.keys[int32(id)]) != 32 {
+			t.Fatalf("key %d: %d bytes", id, len(ks.keys[int32(id)]))
+		}
+	}
+	if p.Key(200) != nil {
+		t.Fatal("a key for an ID not in the keyring")
+	}
+	return p, ks
+}
+
+// TestVectors runs servicepass's code vectors through the facade, with the
+// key bytes and with the keys held by the host, and checks every step's
+// outcome.
 func TestVectors(t *testing.T) {
 	cases, left, err := vectors.Load("../testdata/vectors.json")
 	if err != nil {
@@ -25,38 +68,104 @@ func TestVectors(t *testing.T) {
 	if len(cases) < 30 {
 		t.Fatalf("only %d vectors runnable (left out: %v)", len(cases), left)
 	}
-	steps := 0
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			v, err := mobile.NewVerifier(c.Provisioning, "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer v.Close()
-			for i, s := range c.Steps {
-				steps++
-				var got string
-				switch s.Op {
-				case "verify":
-					r := v.Verify(s.Code, s.NowMs)
-					got = r.Outcome
-					if r.Granted != (r.Outcome == mobile.OutcomeGranted) || r.NotSaved {
-						t.Errorf("step %d: inconsistent result %+v", i, r)
-					}
-				case "window":
-					w, err := v.Window(s.NowMs)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got = map[bool]string{false: "ok", true: "state-lost"}[w.StateLost]
+	makers := []struct {
+		name string
+		make func(t *testing.T, prov []byte) (*mobile.Verifier, error)
+	}{
+		{"key bytes", func(t *testing.T, prov []byte) (*mobile.Verifier, error) { return mobile.NewVerifier(prov, "") }},
+		{"held keys", func(t *testing.T, prov []byte) (*mobile.Verifier, error) {
+			p, ks := importKeys(t, prov)
+			return mobile.NewHeldVerifier(p.DeviceID(), p.Mode(), p.Zone(), p.KeyIDs(), "", ks)
+		}},
+	}
+	for _, mk := range makers {
+		steps := 0
+		for _, c := range cases {
+			t.Run(mk.name+"/"+c.Name, func(t *testing.T) {
+				v, err := mk.make(t, c.Provisioning)
+				if err != nil {
+					t.Fatal(err)
 				}
-				if got != s.Want {
-					t.Errorf("step %d (%s %s): got %q, want %q", i, s.Op, s.Code, got, s.Want)
+				defer v.Close()
+				for i, s := range c.Steps {
+					steps++
+					var got string
+					switch s.Op {
+					case "verify":
+						r := v.Verify(s.Code, s.NowMs)
+						got = r.Outcome
+						if r.Granted != (r.Outcome == mobile.OutcomeGranted) || r.NotSaved {
+							t.Errorf("step %d: inconsistent result %+v", i, r)
+						}
+					case "window":
+						w, err := v.Window(s.NowMs)
+						if err != nil {
+							t.Fatal(err)
+						}
+						got = map[bool]string{false: "ok", true: "state-lost"}[w.StateLost]
+					}
+					if got != s.Want {
+						t.Errorf("step %d (%s %s): got %q, want %q", i, s.Op, s.Code, got, s.Want)
+					}
 				}
+			})
+		}
+		t.Logf("%s: %d vectors, %d steps; left out (state loss or acknowledgements): %v", mk.name, len(cases), steps, left)
+	}
+}
+
+// TestHeldKeyUnavailable: a failing keystore refuses with key-unavailable
+// and changes nothing: once it answers, the code grants, not degraded.
+func TestHeldKeyUnavailable(t *testing.T) {
+	prov, is := device(t)
+	p, ks := importKeys(t, prov)
+	path := filepath.Join(t.TempDir(), "state")
+	if err := mobile.InitState(path); err != nil {
+		t.Fatal(err)
+	}
+	v, err := mobile.NewHeldVerifier(p.DeviceID(), p.Mode(), p.Zone(), p.KeyIDs(), path, ks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	code := issue(t, is)
+	now := t0.Add(time.Minute).UnixMilli()
+	ks.fail = true
+	for range 5 {
+		if r := v.Verify(code, now); r.Outcome != mobile.OutcomeKeyUnavailable || r.Granted {
+			t.Fatalf("keystore locked: %+v", r)
+		}
+	}
+	ks.fail = false
+	if r := v.Verify(code, now); r.Outcome != mobile.OutcomeGranted || r.Degraded {
+		t.Fatalf("keystore back: %+v", r)
+	}
+}
+
+func TestNewHeldVerifierRefuses(t *testing.T) {
+	ks := &keystore{}
+	tests := []struct {
+		name, dev, mode, zone string
+		ids                   []byte
+		mac                   mobile.DeviceMAC
+	}{
+		{"no DeviceMAC", "d", "device-owner", "", []byte{1}, nil},
+		{"unknown mode", "d", "kiosk", "", []byte{1}, ks},
+		{"unknown zone", "d", "cope", "Mars/Olympus", []byte{1}, ks},
+		{"Local zone", "d", "cope", "Local", []byte{1}, ks},
+		{"COPE without zone", "d", "cope", "", []byte{1}, ks},
+		{"no keys", "d", "device-owner", "", nil, ks},
+		{"key ID twice", "d", "device-owner", "", []byte{1, 1}, ks},
+		{"empty device ID", "", "device-owner", "", []byte{1}, ks},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if v, err := mobile.NewHeldVerifier(tt.dev, tt.mode, tt.zone, tt.ids, "", tt.mac); err == nil {
+				v.Close()
+				t.Fatal("accepted")
 			}
 		})
 	}
-	t.Logf("%d vectors, %d steps; left out (state loss or acknowledgements): %v", len(cases), steps, left)
 }
 
 // device makes a provisioning file for a Device Owner device and an issuer

@@ -27,6 +27,7 @@ import (
 //	challenge-expired  the challenge outlived its lifetime: show a new one   no
 //	challenge-void     too many wrong responses: show a new challenge        no
 //	state-unavailable  the device state could not be read or locked          no
+//	key-unavailable    the host's DeviceMAC failed (a locked keystore)       no
 //	error              anything else (Detail says what)                      no
 //
 // A refusal or grant whose state could not be saved also sets
@@ -48,6 +49,7 @@ const (
 	OutcomeChallengeExpired = "challenge-expired"
 	OutcomeChallengeVoid    = "challenge-void"
 	OutcomeStateUnavailable = "state-unavailable"
+	OutcomeKeyUnavailable   = "key-unavailable"
 	OutcomeError            = "error"
 )
 
@@ -72,6 +74,7 @@ var outcomes = []struct {
 	{servicepass.ErrChallengeExpired, OutcomeChallengeExpired},
 	{servicepass.ErrChallengeVoid, OutcomeChallengeVoid},
 	{servicepass.ErrState, OutcomeStateUnavailable},
+	{servicepass.ErrCustody, OutcomeKeyUnavailable},
 }
 
 // outcomeOf returns the outcome of a verification error.

@@ -38,7 +38,12 @@ func NewVerifier(provisioning []byte, statePath string) (*Verifier, error) {
 	if !p.HasMode {
 		return nil, errors.New("mobile: the provisioning file does not record the activation mode")
 	}
-	cfg := servicepass.VerifierConfig{DeviceID: p.DeviceID, Mode: p.Mode, Keys: p.Keys, Location: p.Location}
+	return newVerifier(servicepass.VerifierConfig{DeviceID: p.DeviceID, Mode: p.Mode, Keys: p.Keys, Location: p.Location}, statePath)
+}
+
+// newVerifier completes cfg with the store at statePath (none: memory) and
+// makes the verifier.
+func newVerifier(cfg servicepass.VerifierConfig, statePath string) (*Verifier, error) {
 	m := &Verifier{}
 	if statePath != "" {
 		fs, err := servicepass.OpenFileStore(statePath)
@@ -47,6 +52,7 @@ func NewVerifier(provisioning []byte, statePath string) (*Verifier, error) {
 		}
 		cfg.Store, cfg.Provisioned, m.store = fs, true, fs
 	}
+	var err error
 	if m.v, err = servicepass.NewVerifier(cfg); err != nil {
 		if m.store != nil {
 			_ = m.store.Close()

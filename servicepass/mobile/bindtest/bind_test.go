@@ -31,12 +31,34 @@ public class Context {}
 // built for Android).
 const agentJava = `package agent;
 
+import mobile.DeviceMAC;
 import mobile.Mobile;
+import mobile.Provisioning;
 import mobile.Result;
 import mobile.Verifier;
 import mobile.Window;
 
 public final class Agent {
+	// Keystore computes the MACs; on Android, a javax.crypto.Mac over a
+	// key in AndroidKeyStore (this stand-in keeps the bytes in memory).
+	static final class Keystore implements DeviceMAC {
+		private final java.util.Map<Integer, byte[]> keys = new java.util.HashMap<>();
+		public byte[] mac(int keyID, byte[] msg) throws Exception {
+			javax.crypto.Mac m = javax.crypto.Mac.getInstance("HmacSHA256");
+			m.init(new javax.crypto.spec.SecretKeySpec(keys.get(keyID), "HmacSHA256"));
+			return m.doFinal(msg);
+		}
+	}
+
+	public static Verifier held(byte[] provisioning, String statePath) throws Exception {
+		Provisioning p = Mobile.parseProvisioning(provisioning);
+		Keystore ks = new Keystore();
+		for (byte id : p.keyIDs()) {
+			ks.keys.put((int) id & 0xff, p.key((int) id & 0xff));
+		}
+		return Mobile.newHeldVerifier(p.deviceID(), p.mode(), p.zone(), p.keyIDs(), statePath, ks);
+	}
+
 	public static String verify(byte[] provisioning, String statePath, String code) throws Exception {
 		Verifier v = Mobile.newVerifier(provisioning, statePath);
 		try {
@@ -126,7 +148,8 @@ func TestGobind(t *testing.T) {
 	}
 	classes := filepath.Join(dir, "classes")
 	run(t, ".", javac, append([]string{"-Xlint:none", "-d", classes}, src...)...)
-	for _, c := range []string{"mobile/Mobile.class", "mobile/Verifier.class", "mobile/Result.class", "mobile/Window.class", "agent/Agent.class"} {
+	for _, c := range []string{"mobile/Mobile.class", "mobile/Verifier.class", "mobile/Result.class", "mobile/Window.class",
+		"mobile/DeviceMAC.class", "mobile/Provisioning.class", "agent/Agent.class", "agent/Agent$Keystore.class"} {
 		if _, err := os.Stat(filepath.Join(classes, c)); err != nil {
 			t.Errorf("javac wrote no %s", c)
 		}
@@ -187,6 +210,10 @@ func checkNames(t *testing.T, files map[string]string) {
 					recv = s.X
 				}
 				typ := recv.(*ast.Ident).Name
+				if !ast.IsExported(typ) {
+					n-- // a method of an unexported type is not bound
+					continue
+				}
 				has(typ+".java", class(typ), " "+lowerFirst(d.Name.Name)+"(")
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
