@@ -47,6 +47,12 @@
 // acknowledges exactly that status with [Verifier.ClearWindow]. It uploads
 // [Verifier.UseLog] when online and acknowledges with [Verifier.AckUseLog].
 //
+// To keep the device keys in a platform keystore (Android Keystore, the iOS
+// Keychain), give the verifier [NewHeldDeviceKey] values: the keystore
+// computes each MAC ([HeldDeviceKey]). Android and iOS agents use the
+// gomobile facade servicepass/mobile, C agents servicepass/capi
+// (docs/mobile-agents.md).
+//
 // # Challenge-bound codes
 //
 // Where the device clock or state cannot be trusted, the device shows a

@@ -23,9 +23,11 @@
 //     [Verifier.ClearWindow] after reverting what it reports.
 //   - When online, [Verifier.UseLog], upload it, then [Verifier.AckUseLog].
 //
+// To keep the device keys in Android Keystore or the iOS Keychain, import
+// them at provisioning ([ParseProvisioning], [Provisioning.Key]) and create
+// the verifier with [NewHeldVerifier] over the host's [DeviceMAC] instead.
+//
 // The package is a thin facade: every rule is servicepass's. It imports the
 // standard library only, time/tzdata included so that named zones load on
-// every platform. The device key bytes come from the provisioning file:
-// servicepass has no hook yet for a MAC computed by a key held in Android
-// Keystore or the iOS Keychain (docs/mobile-agents.md says what that takes).
+// every platform. See docs/mobile-agents.md.
 package mobile
