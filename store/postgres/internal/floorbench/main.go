@@ -207,7 +207,7 @@ func ops(ctx context.Context, db *sql.DB, route string) ([]op, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, _, err := otp.Generate(otp.GenerateOpts{Issuer: "floorbench", Account: "a@example.com"})
+	key, _, err := otp.Generate(otp.GenerateOpts{Issuer: "floorbench", Account: "a@example.com", Params: otp.Params{Algorithm: otp.SHA256}}) // SHA-256: FIPS 140-3 mode refuses SHA-1
 	if err != nil {
 		return nil, err
 	}
