@@ -107,7 +107,7 @@ const pinCanPurge = `failures = 0 AND NOT void AND consecutive = 0 AND NOT block
 // again on the locked rows, so a PIN issued to the user after the batch
 // was chosen survives.
 func (s *OTPStore) PurgePINs(ctx context.Context, before time.Time, limit int) (int, error) {
-	return purge(ctx, s.db, "otp purge expired", `
+	return purge(ctx, s.db, "otp purge pins", `
 		WITH gone AS (
 			DELETE FROM mdmcred_otp_pin WHERE user_name = ANY (ARRAY(
 				SELECT user_name FROM mdmcred_otp_pin WHERE `+pinCanPurge+`
