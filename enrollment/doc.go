@@ -128,6 +128,10 @@
 // or noncharacter rune; admins are bare email addresses); a refusal is an
 // [*IdentError] matching [ErrSite] or [ErrActor].
 //
+// A periodic job runs [Purge] over the Store (a [Purger], as MemStore and
+// store/postgres are) to delete audit events older than [DefaultPurgeAge];
+// passcode records are never purged.
+//
 // A host's own Store backend runs the conformance suite in
 // enrollment/enrollmenttest, which also has gopter generators of valid and
 // malformed passcodes.

@@ -8,18 +8,18 @@ import (
 	"github.com/mdmcred/mdmcred/internal/retention"
 )
 
-// DefaultEventRetention is how long [PurgeEvents] keeps audit events when
+// DefaultPurgeAge is how long [Purge] keeps audit events when
 // the caller gives no age: 400 days, a year of audit history and a margin
 // for the audit that reviews it. Passcode records are never purged: a site
 // has one, and it is current state, not history.
-const DefaultEventRetention = 400 * 24 * time.Hour
+const DefaultPurgeAge = 400 * 24 * time.Hour
 
 // ErrRetentionAge: a purge was asked to keep events for a negative age.
 var ErrRetentionAge = errors.New("enrollment: negative retention age")
 
-// EventPurger is the optional capability of a [Store] that can delete old
+// Purger is the optional capability of a [Store] that can delete old
 // audit events. [MemStore] and the PostgreSQL store implement it.
-type EventPurger interface {
+type Purger interface {
 	// PurgeEvents deletes at most limit events, of any site, whose At is
 	// before before (events with a zero At are kept), and returns how
 	// many it deleted. One call is one short atomic operation; a limit
@@ -27,25 +27,32 @@ type EventPurger interface {
 	PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
-// PurgeEvents deletes every audit event recorded more than maxAge before
-// now ([DefaultEventRetention] when maxAge is zero), in batches of at most
-// 1,000 events, each its own store operation, so that it can run while the
-// service runs. It returns how many events it deleted, also when it stops
-// on an error or a done context.
-// A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
-func PurgeEvents(ctx context.Context, p EventPurger, now time.Time, maxAge time.Duration) (int, error) {
-	before, err := retention.Cutoff(p, now, maxAge, DefaultEventRetention, ErrRetentionAge)
-	if err != nil {
-		return 0, err
-	}
-	return retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
-		return p.PurgeEvents(ctx, before, limit)
-	})
+// PurgeResult counts what [Purge] deleted.
+type PurgeResult struct {
+	Events int // audit events
 }
 
-var _ EventPurger = (*MemStore)(nil)
+// Purge deletes every audit event recorded more than maxAge before
+// now ([DefaultPurgeAge] when maxAge is zero), in batches of at most
+// 1,000 events, each its own store operation, so that it can run while the
+// service runs. It returns what it deleted, also when it stops
+// on an error or a done context.
+// A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
+func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (PurgeResult, error) {
+	var res PurgeResult
+	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
+	if err != nil {
+		return res, err
+	}
+	res.Events, err = retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
+		return p.PurgeEvents(ctx, before, limit)
+	})
+	return res, err
+}
 
-// PurgeEvents implements [EventPurger].
+var _ Purger = (*MemStore)(nil)
+
+// PurgeEvents implements [Purger].
 func (m *MemStore) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err

@@ -9,13 +9,13 @@ import (
 	"github.com/mdmcred/mdmcred/enrollment/enrollmenttest"
 )
 
-func TestMemStoreEventPurger(t *testing.T) {
-	enrollmenttest.RunEventPurger(t, func(*testing.T) enrollment.Store { return enrollment.NewMemStore() })
+func TestMemStorePurger(t *testing.T) {
+	enrollmenttest.RunPurger(t, func(*testing.T) enrollment.Store { return enrollment.NewMemStore() })
 }
 
 // A purge of a nil store is an error, not a panic.
-func TestPurgeEventsOfNilStore(t *testing.T) {
-	if _, err := enrollment.PurgeEvents(context.Background(), nil, time.Now(), 0); err == nil {
-		t.Error("PurgeEvents(nil store): no error")
+func TestPurgeOfNilStore(t *testing.T) {
+	if _, err := enrollment.Purge(context.Background(), nil, time.Now(), 0); err == nil {
+		t.Error("Purge(nil store): no error")
 	}
 }

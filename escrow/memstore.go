@@ -122,8 +122,8 @@ func (m *MemStore) Due(ctx context.Context, now time.Time, limit int) ([]Key, er
 	})
 }
 
-// Purgeable implements [Store].
-func (m *MemStore) Purgeable(ctx context.Context, before time.Time, limit int) ([]Key, error) {
+// ClosedBefore implements [Store].
+func (m *MemStore) ClosedBefore(ctx context.Context, before time.Time, limit int) ([]Key, error) {
 	return m.pick(ctx, limit, func(r *Row) (time.Time, bool) {
 		return r.ClosedAt, !r.ClosedAt.IsZero() && r.ClosedAt.Before(before)
 	})

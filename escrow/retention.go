@@ -8,11 +8,11 @@ import (
 	"github.com/mdmcred/mdmcred/internal/retention"
 )
 
-// DefaultHistoryRetention is how long [Service.Purge] keeps closed records
+// DefaultPurgeAge is how long [Service.Purge] keeps closed records
 // (Failed, Expired, Rotated, Retired) after their last change, and audit
 // events, when the caller gives no age: 400 days, a year of audit history
 // and a margin for the audit that reviews it.
-const DefaultHistoryRetention = 400 * 24 * time.Hour
+const DefaultPurgeAge = 400 * 24 * time.Hour
 
 // PurgeResult counts what [Service.Purge] deleted.
 type PurgeResult struct {
@@ -23,14 +23,14 @@ type PurgeResult struct {
 // Purge deletes closed records last changed more than maxAge before now
 // (their sealed secrets with them: such a secret can no longer be
 // revealed), then every audit event older than that; zero maxAge means
-// [DefaultHistoryRetention]. Active and open records are never deleted. It
+// [DefaultPurgeAge]. Active and open records are never deleted. It
 // works in short store operations (one row, or a batch of at most 1,000
 // events, each), so it can run while the Service runs, and returns what it
 // deleted also when it stops on an error or a done context. A negative
 // maxAge is [ErrRetentionAge].
 func (s *Service) Purge(ctx context.Context, now time.Time, maxAge time.Duration) (PurgeResult, error) {
 	var res PurgeResult
-	before, err := retention.Cutoff(s.store, now, maxAge, DefaultHistoryRetention, ErrRetentionAge)
+	before, err := retention.Cutoff(s.store, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
 	if err != nil {
 		return res, err
 	}
@@ -38,7 +38,7 @@ func (s *Service) Purge(ctx context.Context, now time.Time, maxAge time.Duration
 		return res, err
 	}
 	_, err = retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
-		keys, err := s.store.Purgeable(ctx, before, limit)
+		keys, err := s.store.ClosedBefore(ctx, before, limit)
 		if err != nil {
 			return 0, err
 		}

@@ -31,7 +31,7 @@ type Row struct {
 	// DueAt is when [Store.Due] returns the row (zero: never).
 	DueAt time.Time
 	// ClosedAt is the oldest last change of a closed record in the row
-	// (zero: none), which [Store.Purgeable] compares.
+	// (zero: none), which [Store.ClosedBefore] compares.
 	ClosedAt time.Time
 }
 
@@ -68,9 +68,9 @@ type Store interface {
 	// record when q.RecordID is set, else those of one device. An
 	// unknown ID gives an empty list.
 	Events(ctx context.Context, q EventQuery) ([]Event, error)
-	// Purgeable returns the keys of up to limit rows whose ClosedAt is set
+	// ClosedBefore returns the keys of up to limit rows whose ClosedAt is set
 	// and before before.
-	Purgeable(ctx context.Context, before time.Time, limit int) ([]Key, error)
+	ClosedBefore(ctx context.Context, before time.Time, limit int) ([]Key, error)
 	// PurgeEvents deletes at most limit events whose At is before before
 	// and returns how many it deleted; a limit below one deletes nothing.
 	PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error)

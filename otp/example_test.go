@@ -133,10 +133,10 @@ func ExamplePINService_Purge() {
 
 	clock.Advance(24*time.Hour + time.Minute)
 	n, err := svc.Purge(ctx, 0) // the default age, one day after the latest activity
-	fmt.Println(n, err)         // alice's record (a used PIN); bob's expired only a minute ago
+	fmt.Println(n.PINs, err)    // alice's record (a used PIN); bob's expired only a minute ago
 	clock.Advance(24 * time.Hour)
 	n, err = svc.Purge(ctx, 0)
-	fmt.Println(n, err)
+	fmt.Println(n.PINs, err)
 	// Output:
 	// 1 <nil>
 	// 1 <nil>

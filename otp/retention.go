@@ -8,37 +8,38 @@ import (
 	"github.com/mdmcred/mdmcred/internal/retention"
 )
 
-// DefaultExpiredRetention is how long after its last activity [PurgeExpired]
-// keeps a PIN record when the caller gives no age: one day, so that a user
-// who tries a PIN just after it expired is told it expired rather than that
-// none was issued, and so that the default issue rate-limit window (one
-// hour) has always passed. A shorter age than PINConfig.IssueWindow lets a
-// purge forget a user's issue count; [PINService.Purge] never uses one.
-const DefaultExpiredRetention = 24 * time.Hour
+// DefaultPurgeAge is how long after its last activity [Purge] keeps a PIN
+// record when the caller gives no age: one day, so that a user who tries a
+// PIN just after it expired is told it expired rather than that none was
+// issued, and so that the default issue rate-limit window (one hour) has
+// always passed. A shorter age than PINConfig.IssueWindow lets a purge
+// forget a user's issue count; [PINService.Purge] never uses one.
+const DefaultPurgeAge = 24 * time.Hour
 
 // ErrRetentionAge: a purge was asked to keep records for a negative age.
 var ErrRetentionAge = errors.New("otp: negative retention age")
 
-// ExpiredPurger is the optional capability of a [Store] that can delete PIN
+// Purger is the optional capability of a [Store] that can delete PIN
 // records of users with no recent activity: expired PINs, and the records
 // a used PIN leaves behind (a user's record outlives the PIN, see
 // [PINRecord]). [MemStore] and the PostgreSQL store implement it.
-type ExpiredPurger interface {
-	// PurgeExpired deletes at most limit records that are [Purgeable]
-	// before before, and returns how many it deleted. Records with
+type Purger interface {
+	// PurgePINs deletes at most limit records for which [CanPurge] with
+	// cutoff before holds, and returns how many it deleted. Records with
 	// failures are kept: they are what limits guessing (they hold the
 	// consecutive-failure count that must survive), and they are bounded
 	// by the number of users, not by time. One call is one short atomic
 	// operation; a limit below one deletes nothing.
-	PurgeExpired(ctx context.Context, before time.Time, limit int) (int, error)
+	PurgePINs(ctx context.Context, before time.Time, limit int) (int, error)
 }
 
-// Purgeable reports whether a purge with cutoff before may delete rec: it
+// CanPurge reports whether a purge with cutoff before may delete rec: it
 // carries no failure (Failures and Consecutive zero, neither Void nor
 // Blocked) and its latest activity (the outstanding PIN's expiry, the
 // start of its issue window, its last failure) is set and before before.
-// A record with no activity at all is kept.
-func Purgeable(rec *PINRecord, before time.Time) bool {
+// A record with no activity at all is kept. A backend's PurgePINs deletes
+// exactly the records for which it holds.
+func CanPurge(rec *PINRecord, before time.Time) bool {
 	if rec.Failures != 0 || rec.Void || rec.Consecutive != 0 || rec.Blocked {
 		return false
 	}
@@ -51,51 +52,61 @@ func Purgeable(rec *PINRecord, before time.Time) bool {
 	return !last.IsZero() && last.Before(before)
 }
 
-// PurgeExpired deletes every PIN record whose latest activity is more than
-// maxAge before now ([DefaultExpiredRetention] when maxAge is zero) and that
-// carries no failure ([Purgeable]), in batches of at most 1,000 records, each its own store
-// operation, so that it can run while users sign in. It returns how many
-// it deleted, also when it stops on an error or a done context.
-// A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
-func PurgeExpired(ctx context.Context, p ExpiredPurger, now time.Time, maxAge time.Duration) (int, error) {
-	before, err := retention.Cutoff(p, now, maxAge, DefaultExpiredRetention, ErrRetentionAge)
+// PurgeResult counts what [Purge] deleted.
+type PurgeResult struct {
+	PINs int // PIN records of users with no recent activity
+}
+
+// Purge deletes every PIN record whose latest activity is more than maxAge
+// before now ([DefaultPurgeAge] when maxAge is zero) and that carries no
+// failure ([CanPurge]), in batches of at most 1,000 records, each its own
+// store operation, so that it can run while users sign in. It returns what
+// it deleted, also when it stops on an error or a done context. A negative
+// maxAge is [ErrRetentionAge]; a nil p is an error too.
+//
+// With a [PINService], call [PINService.Purge] instead: it never takes an
+// age shorter than the service's issue window.
+func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (PurgeResult, error) {
+	var res PurgeResult
+	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
-	return retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
-		return p.PurgeExpired(ctx, before, limit)
+	res.PINs, err = retention.Run(ctx, func(ctx context.Context, limit int) (int, error) {
+		return p.PurgePINs(ctx, before, limit)
 	})
+	return res, err
 }
 
 // ErrNotPurger: [PINService.Purge] was called on a service whose Store
-// does not implement [ExpiredPurger].
-var ErrNotPurger = errors.New("otp: the PIN store does not implement ExpiredPurger")
+// does not implement [Purger].
+var ErrNotPurger = errors.New("otp: the PIN store does not implement Purger")
 
-// Purge is [PurgeExpired] on the service's own store and clock, with an age
-// of at least the service's PINConfig.IssueWindow: a record is never
-// purged while its issue rate-limit window is open, so a purge cannot
-// forget how many PINs a user was issued and let a new burst through
-// (which [PurgeExpired] with a shorter age can). maxAge zero is
-// [DefaultExpiredRetention]; a negative one is [ErrRetentionAge]; a store
+// Purge is the package's [Purge] on the service's own store and clock,
+// with an age of at least the service's PINConfig.IssueWindow: a record is
+// never purged while its issue rate-limit window is open, so a purge
+// cannot forget how many PINs a user was issued and let a new burst
+// through (which the package's Purge with a shorter age can). maxAge zero
+// is [DefaultPurgeAge]; a negative one is [ErrRetentionAge]; a store
 // without the capability is [ErrNotPurger].
-func (s *PINService) Purge(ctx context.Context, maxAge time.Duration) (int, error) {
-	p, ok := s.store.(ExpiredPurger)
+func (s *PINService) Purge(ctx context.Context, maxAge time.Duration) (PurgeResult, error) {
+	p, ok := s.store.(Purger)
 	if !ok {
-		return 0, ErrNotPurger
+		return PurgeResult{}, ErrNotPurger
 	}
 	if maxAge == 0 {
-		maxAge = DefaultExpiredRetention
+		maxAge = DefaultPurgeAge
 	}
 	if maxAge > 0 {
 		maxAge = max(maxAge, s.issueWin)
 	}
-	return PurgeExpired(ctx, p, s.now(), maxAge)
+	return Purge(ctx, p, s.now(), maxAge)
 }
 
-var _ ExpiredPurger = (*MemStore)(nil)
+var _ Purger = (*MemStore)(nil)
 
-// PurgeExpired implements [ExpiredPurger].
-func (m *MemStore) PurgeExpired(ctx context.Context, before time.Time, limit int) (int, error) {
+// PurgePINs implements [Purger].
+func (m *MemStore) PurgePINs(ctx context.Context, before time.Time, limit int) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -106,7 +117,7 @@ func (m *MemStore) PurgeExpired(ctx context.Context, before time.Time, limit int
 		if n >= limit {
 			break
 		}
-		if Purgeable(&rec, before) {
+		if CanPurge(&rec, before) {
 			delete(m.recs, user)
 			n++
 		}

@@ -10,14 +10,14 @@ import (
 	"github.com/mdmcred/mdmcred/otp/otptest"
 )
 
-func TestMemStoreExpiredPurger(t *testing.T) {
-	otptest.RunExpiredPurger(t, func(*testing.T) otp.Store { return otp.NewMemStore() })
+func TestMemStorePurger(t *testing.T) {
+	otptest.RunPurger(t, func(*testing.T) otp.Store { return otp.NewMemStore() })
 }
 
 // A purge of a nil store is an error, not a panic.
-func TestPurgeExpiredOfNilStore(t *testing.T) {
-	if _, err := otp.PurgeExpired(context.Background(), nil, time.Now(), 0); err == nil {
-		t.Error("PurgeExpired(nil store): no error")
+func TestPurgeOfNilStore(t *testing.T) {
+	if _, err := otp.Purge(context.Background(), nil, time.Now(), 0); err == nil {
+		t.Error("Purge(nil store): no error")
 	}
 }
 
@@ -25,7 +25,7 @@ func TestPurgeExpiredOfNilStore(t *testing.T) {
 type updateOnly struct{ otp.Store }
 
 // PINService.Purge never purges a record whose issue window is open, even
-// when asked for a shorter age: PurgeExpired with that age forgets the
+// when asked for a shorter age: the package Purge with that age forgets the
 // count and lets a new burst of PINs through.
 func TestPINServicePurgeKeepsTheIssueCount(t *testing.T) {
 	ctx := context.Background()
@@ -48,12 +48,12 @@ func TestPINServicePurgeKeepsTheIssueCount(t *testing.T) {
 	}
 	t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 
-	t.Run("PurgeExpiredWithAShortAgeForgets", func(t *testing.T) {
+	t.Run("PackagePurgeWithAShortAgeForgets", func(t *testing.T) {
 		e := env(t)
 		issueToLimit(t, e)
 		e.clock.Set(t0.Add(90 * time.Minute))
-		if n, err := otp.PurgeExpired(ctx, e.store, e.clock.Now(), time.Hour); err != nil || n != 1 {
-			t.Fatalf("PurgeExpired(1h) = %d, %v; want 1 (the hazard Purge avoids)", n, err)
+		if n, err := otp.Purge(ctx, e.store, e.clock.Now(), time.Hour); err != nil || n.PINs != 1 {
+			t.Fatalf("otp.Purge(1h) = %d, %v; want 1 (the hazard PINService.Purge avoids)", n.PINs, err)
 		}
 		if _, _, err := e.svc.Issue(ctx, "alice"); err != nil {
 			t.Fatalf("Issue after the forgetting purge: %v", err)
@@ -75,8 +75,8 @@ func TestPINServicePurgeKeepsTheIssueCount(t *testing.T) {
 		} {
 			e.clock.Set(t0.Add(tc.at))
 			if tc.want == 0 {
-				if n, err := e.svc.Purge(ctx, tc.maxAge); err != nil || n != 0 {
-					t.Fatalf("at +%v, Purge(%v) = %d, %v; want 0", tc.at, tc.maxAge, n, err)
+				if n, err := e.svc.Purge(ctx, tc.maxAge); err != nil || n.PINs != 0 {
+					t.Fatalf("at +%v, Purge(%v) = %d, %v; want 0", tc.at, tc.maxAge, n.PINs, err)
 				}
 				if tc.at < window {
 					if _, _, err := e.svc.Issue(ctx, "alice"); !errors.Is(err, otp.ErrRateLimited) {
@@ -85,8 +85,8 @@ func TestPINServicePurgeKeepsTheIssueCount(t *testing.T) {
 				}
 				continue
 			}
-			if n, err := e.svc.Purge(ctx, tc.maxAge); err != nil || n != tc.want {
-				t.Fatalf("at +%v, Purge(%v) = %d, %v; want %d", tc.at, tc.maxAge, n, err, tc.want)
+			if n, err := e.svc.Purge(ctx, tc.maxAge); err != nil || n.PINs != tc.want {
+				t.Fatalf("at +%v, Purge(%v) = %d, %v; want %d", tc.at, tc.maxAge, n.PINs, err, tc.want)
 			}
 		}
 	})

@@ -89,4 +89,8 @@
 // Store that implements [Resealer] (MemStore and store/postgres do); then
 // drop the old key. docs/keys.md has the runbook, and package keyfile keeps
 // the keys wrapped by a KMS or HSM key.
+//
+// A periodic job runs [Purge] over the Store (a [Purger], as MemStore and
+// store/postgres are) to delete finished resets, with their events, and
+// other events older than [DefaultPurgeAge]; open resets are kept.
 package passcode

@@ -8,10 +8,10 @@ import (
 	"github.com/mdmcred/mdmcred/internal/retention"
 )
 
-// DefaultHistoryRetention is how long [Purge] keeps audit events, and finished
+// DefaultPurgeAge is how long [Purge] keeps audit events, and finished
 // resets after their last change, when the caller gives no age: 400 days,
 // a year of audit history and a margin for the audit that reviews it.
-const DefaultHistoryRetention = 400 * 24 * time.Hour
+const DefaultPurgeAge = 400 * 24 * time.Hour
 
 // ErrRetentionAge: a purge was asked to keep history for a negative age.
 var ErrRetentionAge = errors.New("passcode: negative retention age")
@@ -43,14 +43,14 @@ type PurgeResult struct {
 
 // Purge deletes finished resets last changed more than maxAge before now,
 // with their events, then every other event older than maxAge
-// ([DefaultHistoryRetention] when maxAge is zero), in batches of at most 1,000
+// ([DefaultPurgeAge] when maxAge is zero), in batches of at most 1,000
 // rows, each its own store operation, so that it can run while resets run.
 // It returns what it deleted, also when it stops on an error or a done
 // context.
 // A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
 func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (PurgeResult, error) {
 	var res PurgeResult
-	before, err := retention.Cutoff(p, now, maxAge, DefaultHistoryRetention, ErrRetentionAge)
+	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
 	if err != nil {
 		return res, err
 	}

@@ -61,6 +61,10 @@
 // ([Verifier.VerifyResponse]). A response works once, for that challenge
 // only, at any device time and whatever happened to the state.
 //
+// On the server, a periodic job runs [Purge] over the Issuer's Store (a
+// [Purger], as MemStore and store/postgres are) to delete audit events
+// older than [DefaultPurgeAge].
+//
 // This package imports the Go standard library only (and internal packages
 // that do likewise), so a device agent can link it alone; a test enforces it.
 package servicepass

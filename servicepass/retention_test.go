@@ -13,12 +13,12 @@ import (
 	"github.com/mdmcred/mdmcred/servicepass/servicepasstest"
 )
 
-func TestMemStoreEventPurger(t *testing.T) {
-	servicepasstest.RunEventPurger(t, func(*testing.T) servicepass.Store { return servicepass.NewMemStore() })
+func TestMemStorePurger(t *testing.T) {
+	servicepasstest.RunPurger(t, func(*testing.T) servicepass.Store { return servicepass.NewMemStore() })
 }
 
-// TestPurgeEventsCrossesBatches deletes more events than one batch holds.
-func TestPurgeEventsCrossesBatches(t *testing.T) {
+// TestPurgeCrossesBatches deletes more events than one batch holds.
+func TestPurgeCrossesBatches(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	s := servicepass.NewMemStore()
@@ -32,9 +32,9 @@ func TestPurgeEventsCrossesBatches(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	n, err := servicepass.PurgeEvents(ctx, s, now, time.Hour)
-	if err != nil || n != old {
-		t.Fatalf("PurgeEvents = %d, %v; want %d, nil", n, err, old)
+	n, err := servicepass.Purge(ctx, s, now, time.Hour)
+	if err != nil || n.Events != old {
+		t.Fatalf("Purge = %d, %v; want %d, nil", n.Events, err, old)
 	}
 	evs, _ := s.Events(ctx, "")
 	if len(evs) != 3 || evs[0].Serial != old {
@@ -90,8 +90,8 @@ func TestPropertyPurgeKeepsExactlyTheNewerEvents(t *testing.T) {
 }
 
 // A purge of a nil store is an error, not a panic.
-func TestPurgeEventsOfNilStore(t *testing.T) {
-	if _, err := servicepass.PurgeEvents(context.Background(), nil, time.Now(), 0); err == nil {
-		t.Error("PurgeEvents(nil store): no error")
+func TestPurgeOfNilStore(t *testing.T) {
+	if _, err := servicepass.Purge(context.Background(), nil, time.Now(), 0); err == nil {
+		t.Error("Purge(nil store): no error")
 	}
 }

@@ -11,19 +11,19 @@ import (
 	"github.com/mdmcred/mdmcred/internal/retention/retentiontest"
 )
 
-// RunEventPurger runs the conformance suite for a store's
-// [enrollment.EventPurger] capability. newStore must return a new, empty
-// store on each call, and the store must implement EventPurger.
-func RunEventPurger(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
+// RunPurger runs the conformance suite for a store's
+// [enrollment.Purger] capability. newStore must return a new, empty
+// store on each call, and the store must implement Purger.
+func RunPurger(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 	t.Helper()
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	purger := func(t *testing.T) (enrollment.Store, enrollment.EventPurger) {
+	purger := func(t *testing.T) (enrollment.Store, enrollment.Purger) {
 		t.Helper()
 		s := newStore(t)
-		p, ok := s.(enrollment.EventPurger)
+		p, ok := s.(enrollment.Purger)
 		if !ok {
-			t.Fatalf("%T does not implement enrollment.EventPurger", s)
+			t.Fatalf("%T does not implement enrollment.Purger", s)
 		}
 		return s, p
 	}
@@ -112,18 +112,18 @@ func RunEventPurger(t *testing.T, newStore func(t *testing.T) enrollment.Store) 
 	t.Run("PurgeEventsByAge", func(t *testing.T) {
 		s, p := purger(t)
 		record(t, s,
-			event("s1", t0.Add(-enrollment.DefaultEventRetention-time.Second), 1),
-			event("s1", t0.Add(-enrollment.DefaultEventRetention+time.Second), 2),
+			event("s1", t0.Add(-enrollment.DefaultPurgeAge-time.Second), 1),
+			event("s1", t0.Add(-enrollment.DefaultPurgeAge+time.Second), 2),
 			event("s1", t0.Add(-2*time.Hour), 3),
 		)
-		if _, err := enrollment.PurgeEvents(ctx, p, t0, -time.Hour); !errors.Is(err, enrollment.ErrRetentionAge) {
+		if _, err := enrollment.Purge(ctx, p, t0, -time.Hour); !errors.Is(err, enrollment.ErrRetentionAge) {
 			t.Errorf("negative age: err %v, want ErrRetentionAge", err)
 		}
-		if n, err := enrollment.PurgeEvents(ctx, p, t0, 0); err != nil || n != 1 {
-			t.Errorf("default age: %d, %v; want 1, nil", n, err)
+		if n, err := enrollment.Purge(ctx, p, t0, 0); err != nil || n.Events != 1 {
+			t.Errorf("default age: %d, %v; want 1, nil", n.Events, err)
 		}
-		if n, err := enrollment.PurgeEvents(ctx, p, t0, time.Hour); err != nil || n != 2 {
-			t.Errorf("one hour: %d, %v; want 2, nil", n, err)
+		if n, err := enrollment.Purge(ctx, p, t0, time.Hour); err != nil || n.Events != 2 {
+			t.Errorf("one hour: %d, %v; want 2, nil", n.Events, err)
 		}
 		if got := left(t, s, "s1"); got != "" {
 			t.Errorf("events left %q, want none", got)

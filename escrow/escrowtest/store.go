@@ -29,7 +29,7 @@ var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 // RunStore runs the conformance suite against stores made by newStore,
 // which must return an empty store for each call. It checks the contract
 // written on [escrow.Store] method by method (insert-if-absent,
-// compare-and-swap, delete, the indexes, Due and Purgeable order and
+// compare-and-swap, delete, the indexes, Due and ClosedBefore order and
 // limits, the event trail, a canceled context), that of [Racers]
 // concurrent writes from one revision exactly one wins, and, through an
 // [escrow.Service] over the store: that of Racers concurrent requests for
@@ -44,7 +44,7 @@ func RunStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 	t.Run("CompareAndSwap", func(t *testing.T) { testCompareAndSwap(t, newStore(t)) })
 	t.Run("Delete", func(t *testing.T) { testDelete(t, newStore(t)) })
 	t.Run("Due", func(t *testing.T) { testDue(t, newStore(t)) })
-	t.Run("Purgeable", func(t *testing.T) { testPurgeable(t, newStore(t)) })
+	t.Run("ClosedBefore", func(t *testing.T) { testClosedBefore(t, newStore(t)) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, newStore(t)) })
 	t.Run("PurgeEvents", func(t *testing.T) { testPurgeEvents(t, newStore(t)) })
 	t.Run("CanceledContext", func(t *testing.T) { testCanceled(t, newStore(t)) })
@@ -227,7 +227,7 @@ func testDue(t *testing.T, s escrow.Store) {
 	}
 }
 
-func testPurgeable(t *testing.T, s escrow.Store) {
+func testClosedBefore(t *testing.T, s escrow.Store) {
 	for i, off := range []time.Duration{time.Hour, -1, 0, 3 * time.Hour} {
 		r := row(fmt.Sprintf("d%d", i), "k", 1, "x", nil, nil)
 		if off >= 0 {
@@ -235,15 +235,15 @@ func testPurgeable(t *testing.T, s escrow.Store) {
 		}
 		mustWrite(t, s, r, 0)
 	}
-	got, err := s.Purgeable(ctx, t0.Add(3*time.Hour), 10)
+	got, err := s.ClosedBefore(ctx, t0.Add(3*time.Hour), 10)
 	if err != nil || len(got) != 2 {
-		t.Fatalf("Purgeable = %v, %v; want d0 and d2 (before the cutoff, not at it)", keys(got), err)
+		t.Fatalf("ClosedBefore = %v, %v; want d0 and d2 (before the cutoff, not at it)", keys(got), err)
 	}
 	if g := keys(got); !slices.Contains(g, "d0/k") || !slices.Contains(g, "d2/k") {
-		t.Errorf("Purgeable = %v", g)
+		t.Errorf("ClosedBefore = %v", g)
 	}
-	if got, _ := s.Purgeable(ctx, t0.Add(3*time.Hour), 1); len(got) != 1 {
-		t.Errorf("Purgeable with limit 1 = %v", keys(got))
+	if got, _ := s.ClosedBefore(ctx, t0.Add(3*time.Hour), 1); len(got) != 1 {
+		t.Errorf("ClosedBefore with limit 1 = %v", keys(got))
 	}
 }
 
@@ -321,7 +321,7 @@ func testCanceled(t *testing.T, s escrow.Store) {
 	checks["Write"] = s.Write(c, row("d1", "k", 2, "y", nil, nil), 1, []escrow.Event{event("r1", "d1", t0, "a")})
 	_, checks["Due"] = s.Due(c, t0, 10)
 	_, checks["Events"] = s.Events(c, escrow.EventQuery{DeviceID: "d1"})
-	_, checks["Purgeable"] = s.Purgeable(c, t0, 10)
+	_, checks["ClosedBefore"] = s.ClosedBefore(c, t0, 10)
 	_, checks["PurgeEvents"] = s.PurgeEvents(c, t0.Add(time.Hour), 10)
 	for m, err := range checks {
 		if err == nil {

@@ -12,19 +12,19 @@ import (
 	"github.com/mdmcred/mdmcred/otp"
 )
 
-// RunExpiredPurger runs the conformance suite for a store's
-// [otp.ExpiredPurger] capability. newStore must return a new, empty store
-// on each call, and the store must implement ExpiredPurger.
-func RunExpiredPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
+// RunPurger runs the conformance suite for a store's
+// [otp.Purger] capability. newStore must return a new, empty store
+// on each call, and the store must implement Purger.
+func RunPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	t.Helper()
 	ctx := context.Background()
 	t0 := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	purger := func(t *testing.T) (otp.Store, otp.ExpiredPurger) {
+	purger := func(t *testing.T) (otp.Store, otp.Purger) {
 		t.Helper()
 		s := newStore(t)
-		p, ok := s.(otp.ExpiredPurger)
+		p, ok := s.(otp.Purger)
 		if !ok {
-			t.Fatalf("%T does not implement otp.ExpiredPurger", s)
+			t.Fatalf("%T does not implement otp.Purger", s)
 		}
 		return s, p
 	}
@@ -80,9 +80,9 @@ func RunExpiredPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 		// record is never purged, nor a blocked one.
 		save(t, s, otp.PINRecord{User: "consecutive", IssueWindow: t0.Add(-48 * time.Hour), Consecutive: 7, LastFailure: t0.Add(-47 * time.Hour)})
 		save(t, s, otp.PINRecord{User: "blocked", IssueWindow: t0.Add(-48 * time.Hour), Consecutive: 100, Blocked: true, LastFailure: t0.Add(-47 * time.Hour)})
-		n, err := p.PurgeExpired(ctx, t0.Add(-time.Hour), 100)
+		n, err := p.PurgePINs(ctx, t0.Add(-time.Hour), 100)
 		if err != nil || n != 3 {
-			t.Fatalf("PurgeExpired = %d, %v; want 3, nil", n, err)
+			t.Fatalf("PurgePINs = %d, %v; want 3, nil", n, err)
 		}
 		for user, want := range map[string]bool{"old": false, "older": false, "cutoff": true, "live": true,
 			"failed": true, "void": true, "noexpiry": true, "used-old": false, "used-recent": true,
@@ -91,8 +91,8 @@ func RunExpiredPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 				t.Errorf("%s exists = %v, want %v", user, got, want)
 			}
 		}
-		if n, err := p.PurgeExpired(ctx, t0.Add(-time.Hour), 100); err != nil || n != 0 {
-			t.Errorf("second PurgeExpired = %d, %v; want 0, nil", n, err)
+		if n, err := p.PurgePINs(ctx, t0.Add(-time.Hour), 100); err != nil || n != 0 {
+			t.Errorf("second PurgePINs = %d, %v; want 0, nil", n, err)
 		}
 	})
 
@@ -102,8 +102,8 @@ func RunExpiredPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 			put(t, s, fmt.Sprintf("u%d", i), t0.Add(-time.Duration(i+1)*time.Minute), 0, false)
 		}
 		for _, tc := range []struct{ limit, want int }{{0, 0}, {-1, 0}, {2, 2}, {2, 2}, {2, 1}, {2, 0}} {
-			if n, err := p.PurgeExpired(ctx, t0, tc.limit); err != nil || n != tc.want {
-				t.Fatalf("PurgeExpired(limit %d) = %d, %v; want %d", tc.limit, n, err, tc.want)
+			if n, err := p.PurgePINs(ctx, t0, tc.limit); err != nil || n != tc.want {
+				t.Fatalf("PurgePINs(limit %d) = %d, %v; want %d", tc.limit, n, err, tc.want)
 			}
 		}
 	})
@@ -113,26 +113,26 @@ func RunExpiredPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 		put(t, s, "old", t0.Add(-time.Hour), 0, false)
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()
-		if _, err := p.PurgeExpired(cctx, t0, 10); err == nil {
-			t.Error("PurgeExpired with a canceled context: no error")
+		if _, err := p.PurgePINs(cctx, t0, 10); err == nil {
+			t.Error("PurgePINs with a canceled context: no error")
 		}
 		if !exists(t, s, "old") {
 			t.Error("the record is gone")
 		}
 	})
 
-	t.Run("PurgeExpiredByAge", func(t *testing.T) {
+	t.Run("PurgePINsByAge", func(t *testing.T) {
 		s, p := purger(t)
-		put(t, s, "a", t0.Add(-otp.DefaultExpiredRetention-time.Second), 0, false)
-		put(t, s, "b", t0.Add(-otp.DefaultExpiredRetention+time.Second), 0, false)
-		if _, err := otp.PurgeExpired(ctx, p, t0, -time.Hour); !errors.Is(err, otp.ErrRetentionAge) {
+		put(t, s, "a", t0.Add(-otp.DefaultPurgeAge-time.Second), 0, false)
+		put(t, s, "b", t0.Add(-otp.DefaultPurgeAge+time.Second), 0, false)
+		if _, err := otp.Purge(ctx, p, t0, -time.Hour); !errors.Is(err, otp.ErrRetentionAge) {
 			t.Errorf("negative age: err %v, want ErrRetentionAge", err)
 		}
-		if n, err := otp.PurgeExpired(ctx, p, t0, 0); err != nil || n != 1 {
-			t.Errorf("default age: %d, %v; want 1, nil", n, err)
+		if n, err := otp.Purge(ctx, p, t0, 0); err != nil || n.PINs != 1 {
+			t.Errorf("default age: %d, %v; want 1, nil", n.PINs, err)
 		}
-		if n, err := otp.PurgeExpired(ctx, p, t0, time.Nanosecond); err != nil || n != 1 {
-			t.Errorf("1 ns: %d, %v; want 1, nil", n, err)
+		if n, err := otp.Purge(ctx, p, t0, time.Nanosecond); err != nil || n.PINs != 1 {
+			t.Errorf("1 ns: %d, %v; want 1, nil", n.PINs, err)
 		}
 	})
 
@@ -153,7 +153,7 @@ func RunExpiredPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 				}
 			}
 			return nil
-		}, func() (int, error) { return p.PurgeExpired(ctx, t0, 5) })
+		}, func() (int, error) { return p.PurgePINs(ctx, t0, 5) })
 		// Odd users were never reissued: all are deleted. Even users
 		// end with their new PIN, whether a purger deleted the expired
 		// record before the Put or not.

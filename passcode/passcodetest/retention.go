@@ -159,7 +159,7 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 
 	t.Run("PurgeByAge", func(t *testing.T) {
 		s, p := purger(t)
-		now := t0.Add(passcode.DefaultHistoryRetention + time.Hour)
+		now := t0.Add(passcode.DefaultPurgeAge + time.Hour)
 		reset(t, s, "old", "d1", t0, passcode.Pending, passcode.Acknowledged, passcode.Succeeded) // finished an hour before the default cutoff
 		reset(t, s, "kept", "d2", t0.Add(2*time.Hour), passcode.Pending)                          // open, events older than an hour
 		if _, err := passcode.Purge(ctx, p, now, -time.Hour); !errors.Is(err, passcode.ErrRetentionAge) {

@@ -11,19 +11,19 @@ import (
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
-// RunEventPurger runs the conformance suite for a store's
-// [servicepass.EventPurger] capability. newStore must return a new, empty
-// store on each call, and the store must implement EventPurger.
-func RunEventPurger(t *testing.T, newStore func(t *testing.T) servicepass.Store) {
+// RunPurger runs the conformance suite for a store's
+// [servicepass.Purger] capability. newStore must return a new, empty
+// store on each call, and the store must implement Purger.
+func RunPurger(t *testing.T, newStore func(t *testing.T) servicepass.Store) {
 	t.Helper()
 	ctx := context.Background()
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	purger := func(t *testing.T) (servicepass.Store, servicepass.EventPurger) {
+	purger := func(t *testing.T) (servicepass.Store, servicepass.Purger) {
 		t.Helper()
 		s := newStore(t)
-		p, ok := s.(servicepass.EventPurger)
+		p, ok := s.(servicepass.Purger)
 		if !ok {
-			t.Fatalf("%T does not implement servicepass.EventPurger", s)
+			t.Fatalf("%T does not implement servicepass.Purger", s)
 		}
 		return s, p
 	}
@@ -110,18 +110,18 @@ func RunEventPurger(t *testing.T, newStore func(t *testing.T) servicepass.Store)
 	t.Run("PurgeEventsByAge", func(t *testing.T) {
 		s, p := purger(t)
 		record(t, s,
-			event("d1", t0.Add(-servicepass.DefaultEventRetention-time.Second), 1),
-			event("d1", t0.Add(-servicepass.DefaultEventRetention+time.Second), 2),
+			event("d1", t0.Add(-servicepass.DefaultPurgeAge-time.Second), 1),
+			event("d1", t0.Add(-servicepass.DefaultPurgeAge+time.Second), 2),
 			event("d1", t0.Add(-2*time.Hour), 3),
 		)
-		if _, err := servicepass.PurgeEvents(ctx, p, t0, -time.Hour); !errors.Is(err, servicepass.ErrRetentionAge) {
+		if _, err := servicepass.Purge(ctx, p, t0, -time.Hour); !errors.Is(err, servicepass.ErrRetentionAge) {
 			t.Errorf("negative age: err %v, want ErrRetentionAge", err)
 		}
-		if n, err := servicepass.PurgeEvents(ctx, p, t0, 0); err != nil || n != 1 {
-			t.Errorf("default age: %d, %v; want 1, nil", n, err)
+		if n, err := servicepass.Purge(ctx, p, t0, 0); err != nil || n.Events != 1 {
+			t.Errorf("default age: %d, %v; want 1, nil", n.Events, err)
 		}
-		if n, err := servicepass.PurgeEvents(ctx, p, t0, time.Hour); err != nil || n != 2 {
-			t.Errorf("one hour: %d, %v; want 2, nil", n, err)
+		if n, err := servicepass.Purge(ctx, p, t0, time.Hour); err != nil || n.Events != 2 {
+			t.Errorf("one hour: %d, %v; want 2, nil", n.Events, err)
 		}
 		if got := serials(t, s, ""); got != "" {
 			t.Errorf("events left %q, want none", got)

@@ -107,7 +107,7 @@
 //	                                        conditional write and its      statement
 //	                                        event INSERT
 //	EscrowStore.Load, ByRecord, ByCommand,  1 statement each
-//	Due, Purgeable, Events
+//	Due, ClosedBefore, Events
 //	purges (retention)                      1 DELETE of <= 1,000           the batch's rows, SKIP LOCKED
 //	Migrate                                 1 transaction                  an advisory transaction lock
 //
@@ -189,19 +189,22 @@
 // # Retention
 //
 // Audit and event tables grow with traffic. Every store implements its
-// package's optional purge capability ([servicepass.EventPurger],
-// [enrollment.EventPurger], [passcode.Purger], [otp.ExpiredPurger]); run
-// the package functions from a periodic job on one instance (running it on
-// several is safe, only wasteful):
+// package's optional purge capability, named Purger in each package
+// ([servicepass.Purger], [enrollment.Purger], [passcode.Purger],
+// [otp.Purger]; the escrow store's purge methods are part of
+// [escrow.Store]); run each package's Purge from a periodic job on one
+// instance (running it on several is safe, only wasteful):
 //
-//	servicepass.PurgeEvents(ctx, audit, time.Now(), 0) // events older than 400 days
-//	enrollment.PurgeEvents(ctx, sites, time.Now(), 0)  // events older than 400 days
-//	passcode.Purge(ctx, resets, time.Now(), 0)         // finished resets and events older than 400 days
-//	pinService.Purge(ctx, 0)                           // PINs expired over a day ago, without failures
+//	servicepass.Purge(ctx, audit, time.Now(), 0) // events older than 400 days
+//	enrollment.Purge(ctx, sites, time.Now(), 0)  // events older than 400 days
+//	passcode.Purge(ctx, resets, time.Now(), 0)   // finished resets and events older than 400 days
+//	pinService.Purge(ctx, 0)                     // PINs expired over a day ago, without failures
+//	escrowService.Purge(ctx, time.Now(), 0)      // closed records and events older than 400 days
 //
-// (PINService.Purge is otp.PurgeExpired on the service's store, with an age
-// of at least its issue rate-limit window, so a purge never forgets how
-// many PINs a user was issued.)
+// (PINService.Purge is otp.Purge on the service's store, with an age of
+// at least its issue rate-limit window, so a purge never forgets how many
+// PINs a user was issued.) Each returns a PurgeResult counting what it
+// deleted, per kind of record.
 //
 // Each deletes at most 1,000 rows per statement, oldest first through an
 // index, with FOR UPDATE SKIP LOCKED: no statement holds locks for longer

@@ -187,8 +187,8 @@ func (s *EscrowStore) Due(ctx context.Context, now time.Time, limit int) ([]escr
 		WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at, device_id, kind LIMIT $2`, now, limit)
 }
 
-// Purgeable implements [escrow.Store.Purgeable].
-func (s *EscrowStore) Purgeable(ctx context.Context, before time.Time, limit int) ([]escrow.Key, error) {
+// ClosedBefore implements [escrow.Store.ClosedBefore].
+func (s *EscrowStore) ClosedBefore(ctx context.Context, before time.Time, limit int) ([]escrow.Key, error) {
 	return s.keys(ctx, "escrow purgeable", `SELECT device_id, kind FROM mdmcred_escrow
 		WHERE closed_at IS NOT NULL AND closed_at < $1 ORDER BY closed_at, device_id, kind LIMIT $2`, before, limit)
 }

@@ -35,7 +35,7 @@ func escrowCalls(ctx context.Context, s *postgres.EscrowStore) map[string]error 
 	_, calls["ByRecord"] = s.ByRecord(ctx, "r")
 	_, calls["ByCommand"] = s.ByCommand(ctx, "c")
 	_, calls["Due"] = s.Due(ctx, t0, 10)
-	_, calls["Purgeable"] = s.Purgeable(ctx, t0, 10)
+	_, calls["ClosedBefore"] = s.ClosedBefore(ctx, t0, 10)
 	_, calls["Events"] = s.Events(ctx, escrow.EventQuery{DeviceID: "d"})
 	_, calls["PurgeEvents"] = s.PurgeEvents(ctx, t0, 10)
 	return calls
@@ -149,7 +149,7 @@ func TestEscrowHotQueriesUseIndexes(t *testing.T) {
 	st := postgres.NewEscrowStore(traced)
 	_, err = st.Due(ctx, now, 100)
 	must("due", err)
-	_, err = st.Purgeable(ctx, now.Add(-30*24*time.Hour), 1000)
+	_, err = st.ClosedBefore(ctx, now.Add(-30*24*time.Hour), 1000)
 	must("purgeable", err)
 	_, err = st.PurgeEvents(ctx, now.Add(-30*24*time.Hour), 1000)
 	must("purge events", err)
@@ -206,8 +206,8 @@ func (s *twoInstances) Due(ctx context.Context, now time.Time, limit int) ([]esc
 func (s *twoInstances) Events(ctx context.Context, q escrow.EventQuery) ([]escrow.Event, error) {
 	return s.pick().Events(ctx, q)
 }
-func (s *twoInstances) Purgeable(ctx context.Context, before time.Time, limit int) ([]escrow.Key, error) {
-	return s.pick().Purgeable(ctx, before, limit)
+func (s *twoInstances) ClosedBefore(ctx context.Context, before time.Time, limit int) ([]escrow.Key, error) {
+	return s.pick().ClosedBefore(ctx, before, limit)
 }
 func (s *twoInstances) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
 	return s.pick().PurgeEvents(ctx, before, limit)
@@ -283,8 +283,8 @@ func TestPropertyEscrowStoreMatchesMemStore(t *testing.T) {
 				mk, merr := mem.Due(ctx, at, int(arg%4))
 				pk, perr := pg.Due(ctx, at, int(arg%4))
 				if op%9 == 7 {
-					mk, merr = mem.Purgeable(ctx, at, int(arg%4))
-					pk, perr = pg.Purgeable(ctx, at, int(arg%4))
+					mk, merr = mem.ClosedBefore(ctx, at, int(arg%4))
+					pk, perr = pg.ClosedBefore(ctx, at, int(arg%4))
 				}
 				a, b = fmt.Sprint(sentinel(merr, known...), mk), fmt.Sprint(sentinel(perr, known...), pk)
 			case 8:

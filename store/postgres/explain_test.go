@@ -125,7 +125,7 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	must("otp put", pins.Put(ctx, otp.PINRecord{User: "user-42", Digest: []byte("d"), IssuedAt: now, ExpiresAt: now.Add(time.Hour)}))
 	must("otp update", pins.Update(ctx, "user-42", func(r *otp.PINRecord) bool { r.Failures++; return false }))
 	must("otp update remove", pins.Update(ctx, "user-42", func(*otp.PINRecord) bool { return true }))
-	_, err = pins.PurgeExpired(ctx, now.Add(-24*time.Hour), 1000)
+	_, err = pins.PurgePINs(ctx, now.Add(-24*time.Hour), 1000)
 	must("otp purge", err)
 
 	pc := postgres.NewPasscodeStore(traced)

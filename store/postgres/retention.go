@@ -17,8 +17,8 @@ import (
 // UPDATE SKIP LOCKED: a purge holds row locks on its batch only, for the
 // length of one statement, never waits for a row that traffic is using
 // (it takes it in a later batch), and two purges running at once delete
-// disjoint batches. The package functions servicepass.PurgeEvents,
-// enrollment.PurgeEvents, passcode.Purge and otp.PurgeExpired call these
+// disjoint batches. The package functions servicepass.Purge,
+// enrollment.Purge, passcode.Purge and otp.Purge call these
 // in batches of 1,000 until the old rows are gone.
 
 // finalStates is the SQL list of the final states (Succeeded, Failed,
@@ -27,10 +27,10 @@ import (
 const finalStates = "(4, 5, 6)"
 
 var (
-	_ servicepass.EventPurger = (*ServicepassStore)(nil)
-	_ enrollment.EventPurger  = (*EnrollmentStore)(nil)
-	_ passcode.Purger         = (*PasscodeStore)(nil)
-	_ otp.ExpiredPurger       = (*OTPStore)(nil)
+	_ servicepass.Purger = (*ServicepassStore)(nil)
+	_ enrollment.Purger  = (*EnrollmentStore)(nil)
+	_ passcode.Purger    = (*PasscodeStore)(nil)
+	_ otp.Purger         = (*OTPStore)(nil)
 )
 
 // purge runs one batch-bounded DELETE, counted by a SELECT, whose
@@ -50,7 +50,7 @@ func purge(ctx context.Context, db *sql.DB, what, query string, before time.Time
 	return int(n), nil
 }
 
-// PurgeEvents implements [servicepass.EventPurger].
+// PurgeEvents implements [servicepass.Purger].
 func (s *ServicepassStore) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
 	return purge(ctx, s.db, "servicepass purge events", `
 		WITH gone AS (
@@ -61,7 +61,7 @@ func (s *ServicepassStore) PurgeEvents(ctx context.Context, before time.Time, li
 		SELECT count(*) FROM gone`, before, limit)
 }
 
-// PurgeEvents implements [enrollment.EventPurger].
+// PurgeEvents implements [enrollment.Purger].
 func (s *EnrollmentStore) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
 	return purge(ctx, s.db, "enrollment purge events", `
 		WITH gone AS (
@@ -97,22 +97,22 @@ func (s *PasscodeStore) PurgeEvents(ctx context.Context, before time.Time, limit
 		SELECT count(*) FROM gone`, before, limit)
 }
 
-// pinPurgeable is otp.Purgeable in SQL, against the cutoff $1. GREATEST
+// pinCanPurge is otp.CanPurge in SQL, against the cutoff $1. GREATEST
 // skips NULLs and is NULL (so nothing is deleted) when all are NULL. The
 // partial index of migration 0004 serves it.
-const pinPurgeable = `failures = 0 AND NOT void AND consecutive = 0 AND NOT blocked
+const pinCanPurge = `failures = 0 AND NOT void AND consecutive = 0 AND NOT blocked
 	AND GREATEST(expires_at, issue_window, last_failure) < $1`
 
-// PurgeExpired implements [otp.ExpiredPurger]. The conditions are checked
+// PurgePINs implements [otp.Purger]. The conditions are checked
 // again on the locked rows, so a PIN issued to the user after the batch
 // was chosen survives.
-func (s *OTPStore) PurgeExpired(ctx context.Context, before time.Time, limit int) (int, error) {
-	return purge(ctx, s.db, "otp purge expired", `
+func (s *OTPStore) PurgePINs(ctx context.Context, before time.Time, limit int) (int, error) {
+	return purge(ctx, s.db, "otp purge pins", `
 		WITH gone AS (
 			DELETE FROM mdmcred_otp_pin WHERE user_name = ANY (ARRAY(
-				SELECT user_name FROM mdmcred_otp_pin WHERE `+pinPurgeable+`
+				SELECT user_name FROM mdmcred_otp_pin WHERE `+pinCanPurge+`
 				ORDER BY GREATEST(expires_at, issue_window, last_failure) LIMIT $2 FOR UPDATE SKIP LOCKED))
-				AND `+pinPurgeable+`
+				AND `+pinCanPurge+`
 			RETURNING 1)
 		SELECT count(*) FROM gone`, before, limit)
 }

@@ -19,13 +19,13 @@ import (
 
 func TestServicepassStorePurger(t *testing.T) {
 	forRoutes(t, func(t *testing.T, r route) {
-		servicepasstest.RunEventPurger(t, func(t *testing.T) servicepass.Store { return postgres.NewServicepassStore(migratedOn(t, r)) })
+		servicepasstest.RunPurger(t, func(t *testing.T) servicepass.Store { return postgres.NewServicepassStore(migratedOn(t, r)) })
 	})
 }
 
 func TestEnrollmentStorePurger(t *testing.T) {
 	forRoutes(t, func(t *testing.T, r route) {
-		enrollmenttest.RunEventPurger(t, func(t *testing.T) enrollment.Store { return postgres.NewEnrollmentStore(migratedOn(t, r)) })
+		enrollmenttest.RunPurger(t, func(t *testing.T) enrollment.Store { return postgres.NewEnrollmentStore(migratedOn(t, r)) })
 	})
 }
 
@@ -37,6 +37,6 @@ func TestPasscodeStorePurger(t *testing.T) {
 
 func TestOTPStorePurger(t *testing.T) {
 	forRoutes(t, func(t *testing.T, r route) {
-		otptest.RunExpiredPurger(t, func(t *testing.T) otp.Store { return postgres.NewOTPStore(migratedOn(t, r)) })
+		otptest.RunPurger(t, func(t *testing.T) otp.Store { return postgres.NewOTPStore(migratedOn(t, r)) })
 	})
 }
