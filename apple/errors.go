@@ -2,6 +2,7 @@ package apple
 
 import (
 	"errors"
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"strconv"
 )
 
@@ -55,3 +56,9 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 func fieldError(field, rule string) error { return &Error{Field: field, Rule: rule, Offset: -1} }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("apple")

@@ -34,6 +34,9 @@ type EventPurger interface {
 // on an error or a done context.
 // A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
 func PurgeEvents(ctx context.Context, p EventPurger, now time.Time, maxAge time.Duration) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	before, err := retention.Cutoff(p, now, maxAge, DefaultEventRetention, ErrRetentionAge)
 	if err != nil {
 		return 0, err
@@ -47,6 +50,9 @@ var _ EventPurger = (*MemStore)(nil)
 
 // PurgeEvents implements [EventPurger].
 func (m *MemStore) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}

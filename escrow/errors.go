@@ -3,6 +3,7 @@ package escrow
 import (
 	"errors"
 	"fmt"
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"time"
 )
 
@@ -116,3 +117,9 @@ func (e *TransitionError) Error() string {
 
 // Is reports whether target is [ErrInvalidTransition].
 func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("escrow")

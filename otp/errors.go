@@ -2,6 +2,7 @@ package otp
 
 import (
 	"errors"
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"strconv"
 	"time"
 )
@@ -218,3 +219,9 @@ func (e *FIPSError) Error() string { return "otp: " + e.Field + ": " + e.Rule }
 
 // Is reports whether target is [ErrFIPS].
 func (e *FIPSError) Is(target error) bool { return target == ErrFIPS }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("otp")

@@ -241,7 +241,7 @@ func (r *PINRecord) clearPIN() {
 // Issue changes nothing.
 func (s *PINService) Issue(ctx context.Context, user string) (PIN, time.Time, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return PIN{}, time.Time{}, ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return PIN{}, time.Time{}, err
@@ -325,7 +325,7 @@ func (s *PINService) normalizePIN(pin string) (string, bool) {
 // support.
 func (s *PINService) Verify(ctx context.Context, user, pin string) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return err
@@ -400,7 +400,7 @@ func (s *PINService) Verify(ctx context.Context, user, pin string) error {
 // returns [ErrPINNotFound] if there is none.
 func (s *PINService) Revoke(ctx context.Context, user string) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return err
@@ -440,7 +440,7 @@ type PINStatus struct {
 // Status returns user's standing without changing it.
 func (s *PINService) Status(ctx context.Context, user string) (PINStatus, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return PINStatus{}, ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return PINStatus{}, err
@@ -469,7 +469,7 @@ func (s *PINService) Status(ctx context.Context, user string) (PINStatus, error)
 // did it. The outstanding PIN, if any, and the issue rate limit are kept.
 func (s *PINService) ResetFailures(ctx context.Context, user, actor string) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return err

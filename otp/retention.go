@@ -58,6 +58,9 @@ func Purgeable(rec *PINRecord, before time.Time) bool {
 // it deleted, also when it stops on an error or a done context.
 // A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
 func PurgeExpired(ctx context.Context, p ExpiredPurger, now time.Time, maxAge time.Duration) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	before, err := retention.Cutoff(p, now, maxAge, DefaultExpiredRetention, ErrRetentionAge)
 	if err != nil {
 		return 0, err
@@ -79,6 +82,9 @@ var ErrNotPurger = errors.New("otp: the PIN store does not implement ExpiredPurg
 // [DefaultExpiredRetention]; a negative one is [ErrRetentionAge]; a store
 // without the capability is [ErrNotPurger].
 func (s *PINService) Purge(ctx context.Context, maxAge time.Duration) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	p, ok := s.store.(ExpiredPurger)
 	if !ok {
 		return 0, ErrNotPurger
@@ -96,6 +102,9 @@ var _ ExpiredPurger = (*MemStore)(nil)
 
 // PurgeExpired implements [ExpiredPurger].
 func (m *MemStore) PurgeExpired(ctx context.Context, before time.Time, limit int) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
