@@ -15,6 +15,15 @@ import (
 // JSON; only the rendered email bodies contain its value. It is the same
 // type as the domain packages' secret aliases, so their values assign
 // directly.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type Secret = secret.String
 
 // NewSecret wraps a credential's text.
@@ -26,6 +35,13 @@ func NewSecret(s string) Secret { return secret.New(s) }
 // log/slog and JSON; Reveal returns a copy of the bytes, Len their number.
 // It is the same type as servicepass.QRImage, so an issued QR image assigns
 // directly.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() []byte returns a copy of the bytes; call it only where they
+//     must be handed on (attached to the mail, written to the file asked for).
+//   - Len() int is their number; IsZero() bool reports that there are none.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED] (%#v adds the length).
 type SecretBytes = secret.Bytes
 
 // NewSecretBytes copies b into a [SecretBytes].

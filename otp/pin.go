@@ -18,6 +18,15 @@ import (
 
 // PIN is a portal one-time PIN. It redacts itself under every fmt verb,
 // log/slog and JSON; Reveal it only to show it to its user.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type PIN = secret.String
 
 // Defaults and bounds of [PINConfig].
