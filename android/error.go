@@ -2,6 +2,7 @@ package android
 
 import (
 	"errors"
+
 	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 

@@ -2,8 +2,9 @@ package apple
 
 import (
 	"errors"
-	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"strconv"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
 // ErrUnsupported: the device cannot run the command (wrong platform, too old,

@@ -3,6 +3,7 @@ package enrollment
 import (
 	"errors"
 	"fmt"
+
 	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 

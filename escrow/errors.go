@@ -3,8 +3,9 @@ package escrow
 import (
 	"errors"
 	"fmt"
-	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"time"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
 // Refusals a caller branches on. Every other refusal is an [*Error] (a

@@ -149,6 +149,7 @@ func (a EnrollmentAlerter) SendLockAlert(ctx context.Context, al enrollment.Aler
 		Attempts:    al.Failures,
 		LastFailure: al.LastFailure,
 		LastSource:  al.LastSource,
+		Rule:        al.Rule,
 	})
 }
 

@@ -3,6 +3,7 @@ package notify
 import (
 	"errors"
 	"fmt"
+
 	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 

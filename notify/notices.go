@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/secret"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
@@ -233,6 +234,11 @@ type CompanyPasscodeAlert struct {
 	// LastSource describes where the last attempt came from (an IP address,
 	// a device). Zero: not shown.
 	LastSource string
+	// Rule is the lockout rule that locked the passcode (in a row at the
+	// site, in a row from one source, or the rate at the site), shown in
+	// the recipients' language. Zero: not shown; a value enrollment does not
+	// define is refused.
+	Rule enrollment.Rule
 }
 
 // OneTimePIN is the email that delivers a self-service portal one-time PIN

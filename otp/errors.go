@@ -2,9 +2,10 @@ package otp
 
 import (
 	"errors"
-	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"strconv"
 	"time"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
 // Sentinel errors. Each rejection reason has its own; match with [errors.Is].

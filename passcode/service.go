@@ -7,11 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"io"
 	"log/slog"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"github.com/mdmcred/mdmcred/internal/seal"
 	"github.com/mdmcred/mdmcred/internal/secret"
 )

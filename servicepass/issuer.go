@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"hash"
 	"io"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/ident"
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"github.com/mdmcred/mdmcred/internal/secret"
 )
 
