@@ -78,6 +78,13 @@ func (f ResetFlags) String() string {
 // every fmt verb, slog and encoding/json; only its Reveal method gives the
 // bytes, to write to the HTTP request. Do not store or log it: build it
 // right before the call and drop it after.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() []byte returns a copy of the bytes; call it only where they
+//     must be handed on (attached to the mail, written to the file asked for).
+//   - Len() int is their number; IsZero() bool reports that there are none.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED] (%#v adds the length).
 type Body = secret.Bytes
 
 // Options are what every command takes.

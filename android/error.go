@@ -1,6 +1,10 @@
 package android
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
+)
 
 // ErrInvalid: a command could not be built from its parameters, or an
 // Operation, Command or push notification could not be parsed. Returned as
@@ -24,3 +28,9 @@ func (e *Error) Error() string { return "android: invalid " + e.Field + ": " + e
 func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 func invalid(field, rule string) error { return &Error{Field: field, Rule: rule} }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("android")

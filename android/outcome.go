@@ -114,6 +114,9 @@ const applyTries = 4
 // Apply reads it again and goes on from there. Other errors stop it, with
 // the state reached so far (the reset went stale: passcode.ErrResetExpired).
 func Apply(ctx context.Context, l Lifecycle, resetID string, o Outcome) (passcode.State, error) {
+	if ctx == nil {
+		return passcode.None, ErrNilContext
+	}
 	var s passcode.State
 	for try := 0; try < applyTries; try++ {
 		r, err := l.Get(ctx, resetID)

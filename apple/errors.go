@@ -3,6 +3,8 @@ package apple
 import (
 	"errors"
 	"strconv"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
 // ErrUnsupported: the device cannot run the command (wrong platform, too old,
@@ -55,3 +57,9 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 func fieldError(field, rule string) error { return &Error{Field: field, Rule: rule, Offset: -1} }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("apple")

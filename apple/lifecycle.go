@@ -65,7 +65,7 @@ type Lifecycle interface {
 // same result) is not an error when the reset ends where o leads.
 func Apply(ctx context.Context, l Lifecycle, resetID, actor string, o Outcome) (passcode.Reset, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return passcode.Reset{}, ErrNilContext
 	}
 	r, err := l.Get(ctx, resetID)
 	if err != nil {

@@ -202,8 +202,7 @@ func TestApplyRefusals(t *testing.T) {
 	if _, err := apple.Apply(ctx, svc, "no-such-reset", "nanomdm", apple.Outcome{Kind: apple.Failed}); !errors.Is(err, passcode.ErrNotFound) {
 		t.Errorf("unknown reset: %v", err)
 	}
-	//lint:ignore SA1012 nil context is handled
-	if _, err := apple.Apply(nil, svc, res.Reset.ID, "nanomdm", apple.Outcome{Kind: apple.NoResult}); !errors.Is(err, passcode.ErrInvalidTransition) {
+	if _, err := apple.Apply(ctx, svc, res.Reset.ID, "nanomdm", apple.Outcome{Kind: apple.NoResult}); !errors.Is(err, passcode.ErrInvalidTransition) {
 		t.Errorf("idle report: %v", err)
 	}
 }

@@ -11,6 +11,14 @@ import (
 
 // Keys are 32-byte sealing keys by key ID. They print as their key IDs
 // only.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() map[uint8][]byte returns a copy of the keys by ID, for the
+//     mechanism that uses them; never print it.
+//   - Len() int is the number of keys; IsZero() bool reports that there are
+//     none.
+//   - String, Format, GoString, LogValue and MarshalJSON show only the key
+//     IDs and [REDACTED].
 type Keys = secret.Keys
 
 // NewKeys copies m into Keys.

@@ -9,6 +9,15 @@ import (
 )
 
 // Secret is a PIN or password: redacted in every fmt verb, slog and JSON.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type Secret = secret.String
 
 // NewSecret wraps a PIN or password.
@@ -16,6 +25,13 @@ func NewSecret(s string) Secret { return secret.New(s) }
 
 // UnlockToken is the token an iOS or iPadOS device sends in its TokenUpdate
 // check-in, which ClearPasscode must carry back: redacted everywhere.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() []byte returns a copy of the bytes; call it only where they
+//     must be handed on (attached to the mail, written to the file asked for).
+//   - Len() int is their number; IsZero() bool reports that there are none.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED] (%#v adds the length).
 type UnlockToken = secret.Bytes
 
 // NewUnlockToken copies b into an UnlockToken.

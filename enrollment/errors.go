@@ -3,6 +3,8 @@ package enrollment
 import (
 	"errors"
 	"fmt"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
 // Sentinel errors, one per reason. Match them with [errors.Is]; the typed
@@ -184,3 +186,9 @@ func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
 
 // Unwrap returns Err.
 func (e *ConfigError) Unwrap() error { return e.Err }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("enrollment")

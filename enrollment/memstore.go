@@ -59,7 +59,10 @@ func NewMemStore() *MemStore {
 }
 
 // Put implements [Store.Put].
-func (m *MemStore) Put(_ context.Context, rec Record) error {
+func (m *MemStore) Put(ctx context.Context, rec Record) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if other, ok := m.index[string(rec.Digest)]; ok && other != rec.Site {
@@ -77,7 +80,10 @@ func (m *MemStore) Put(_ context.Context, rec Record) error {
 }
 
 // Get implements [Store.Get].
-func (m *MemStore) Get(_ context.Context, site string) (Record, error) {
+func (m *MemStore) Get(ctx context.Context, site string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.recs[site]
@@ -88,7 +94,10 @@ func (m *MemStore) Get(_ context.Context, site string) (Record, error) {
 }
 
 // Lookup implements [Store.Lookup].
-func (m *MemStore) Lookup(_ context.Context, digest []byte) (string, error) {
+func (m *MemStore) Lookup(ctx context.Context, digest []byte) (string, error) {
+	if ctx == nil {
+		return "", ErrNilContext
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	site, ok := m.index[string(digest)]
@@ -99,7 +108,10 @@ func (m *MemStore) Lookup(_ context.Context, digest []byte) (string, error) {
 }
 
 // Disable implements [Store.Disable].
-func (m *MemStore) Disable(_ context.Context, site, by string, at time.Time) error {
+func (m *MemStore) Disable(ctx context.Context, site, by string, at time.Time) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.recs[site]
@@ -113,7 +125,10 @@ func (m *MemStore) Disable(_ context.Context, site, by string, at time.Time) err
 }
 
 // UpdateLockout implements [Store.UpdateLockout] under the store's lock.
-func (m *MemStore) UpdateLockout(_ context.Context, site string, version int64, l Lockout) error {
+func (m *MemStore) UpdateLockout(ctx context.Context, site string, version int64, l Lockout) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.recs[site]
@@ -130,7 +145,10 @@ func (m *MemStore) UpdateLockout(_ context.Context, site string, version int64, 
 
 // RecordUse implements [Store.RecordUse]: it appends the used event under
 // the store's lock and leaves the record alone.
-func (m *MemStore) RecordUse(_ context.Context, site string, digest []byte, at time.Time, source string) error {
+func (m *MemStore) RecordUse(ctx context.Context, site string, digest []byte, at time.Time, source string) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.recs[site]
@@ -149,7 +167,10 @@ func (m *MemStore) RecordUse(_ context.Context, site string, digest []byte, at t
 }
 
 // AppendEvent implements [Store.AppendEvent].
-func (m *MemStore) AppendEvent(_ context.Context, e Event) error {
+func (m *MemStore) AppendEvent(ctx context.Context, e Event) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.appendEvent(e)
@@ -167,7 +188,10 @@ func (m *MemStore) appendEvent(e Event) {
 
 // Events implements [Store.Events]: at most the [MemStoreEvents] most
 // recent.
-func (m *MemStore) Events(_ context.Context, site string) ([]Event, error) {
+func (m *MemStore) Events(ctx context.Context, site string) ([]Event, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r, ok := m.events[site]

@@ -12,6 +12,15 @@ import (
 // Passcode is a company passcode. It prints as [REDACTED] under every fmt
 // verb, in log/slog and in JSON; call Reveal where it must be shown to an
 // admin.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type Passcode = secret.String
 
 // Length is the number of characters in a company passcode.

@@ -46,6 +46,9 @@ var ErrNotResealer = errors.New("enrollment: the store cannot re-seal (no Reseal
 // before removing the old one from SealKeys; docs/keys.md has the runbook.
 // A service without SealKeys has nothing to re-seal: a [*ConfigError].
 func (s *Service) Reseal(ctx context.Context, progress func(ResealProgress)) (ResealProgress, error) {
+	if ctx == nil {
+		return ResealProgress{}, ErrNilContext
+	}
 	if s.sealer == nil {
 		return ResealProgress{}, &ConfigError{Field: "SealKeys", Reason: "required to re-seal"}
 	}
@@ -62,6 +65,9 @@ var _ Resealer = (*MemStore)(nil)
 
 // ResealRecords implements [Resealer].
 func (m *MemStore) ResealRecords(ctx context.Context, after string, limit int, reseal func(Record) []byte) (string, int, int, error) {
+	if ctx == nil {
+		return "", 0, 0, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return after, 0, 0, err
 	}

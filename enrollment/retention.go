@@ -39,6 +39,9 @@ type PurgeResult struct {
 // on an error or a done context.
 // A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
 func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (PurgeResult, error) {
+	if ctx == nil {
+		return PurgeResult{}, ErrNilContext
+	}
 	var res PurgeResult
 	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
 	if err != nil {
@@ -54,6 +57,9 @@ var _ Purger = (*MemStore)(nil)
 
 // PurgeEvents implements [Purger].
 func (m *MemStore) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}

@@ -235,6 +235,9 @@ func (s *Service) Threshold() int { return s.rules.threshold }
 // passcode: the stored one was never shown to anyone, and a retry replaces
 // it.
 func (s *Service) Generate(ctx context.Context, site, generatedBy string) (Passcode, error) {
+	if ctx == nil {
+		return Passcode{}, ErrNilContext
+	}
 	return s.generate(ctx, site, generatedBy, EventGenerated)
 }
 
@@ -242,6 +245,9 @@ func (s *Service) Generate(ctx context.Context, site, generatedBy string) (Passc
 // disabled or leaked: it makes a new passcode, re-enables self-service
 // enrollment and resets the counters. It is recorded as "regenerated".
 func (s *Service) Regenerate(ctx context.Context, site, by string) (Passcode, error) {
+	if ctx == nil {
+		return Passcode{}, ErrNilContext
+	}
 	return s.generate(ctx, site, by, EventRegenerated)
 }
 
@@ -306,6 +312,9 @@ func (s *Service) takenUnderOldPepper(ctx context.Context, site, code string) (b
 // Disable turns self-service enrollment off for site; Verify then returns
 // [ErrDisabled] until [Service.Regenerate]. by is the admin's email address.
 func (s *Service) Disable(ctx context.Context, site, by string) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := checkSite(site); err != nil {
 		return err
 	}
@@ -329,6 +338,9 @@ func (s *Service) Disable(ctx context.Context, site, by string) error {
 // passcode was generated without it, or Config.RevealFor has passed;
 // [ErrLocked] or [ErrDisabled] for a passcode that no longer works.
 func (s *Service) Reveal(ctx context.Context, site, viewer string) (Passcode, error) {
+	if ctx == nil {
+		return Passcode{}, ErrNilContext
+	}
 	if err := checkSite(site); err != nil {
 		return Passcode{}, err
 	}
@@ -376,6 +388,9 @@ func (s *Service) Reveal(ctx context.Context, site, viewer string) (Passcode, er
 // Events returns the site's audit log, oldest first (as far back as the
 // Store keeps it).
 func (s *Service) Events(ctx context.Context, site string) ([]Event, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	if err := checkSite(site); err != nil {
 		return nil, err
 	}

@@ -60,6 +60,9 @@ type Status struct {
 
 // Status returns the site's passcode status, or [ErrNoPasscode].
 func (s *Service) Status(ctx context.Context, site string) (Status, error) {
+	if ctx == nil {
+		return Status{}, ErrNilContext
+	}
 	if err := checkSite(site); err != nil {
 		return Status{}, err
 	}

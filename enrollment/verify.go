@@ -48,6 +48,9 @@ import (
 // only appends its "used" event ([Store.RecordUse]), so successes at one
 // site do not wait for each other.
 func (s *Service) Verify(ctx context.Context, site, input, source string) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := checkSite(site); err != nil {
 		return err
 	}
@@ -192,6 +195,9 @@ func (s *Service) report(ctx context.Context, site, source string, reason error,
 // whose first alert failed ([ErrAlert]). It returns [ErrNotLocked] if the
 // passcode is not locked.
 func (s *Service) ResendAlert(ctx context.Context, site string) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := checkSite(site); err != nil {
 		return err
 	}
@@ -248,6 +254,9 @@ func (s *Service) sendAlert(ctx context.Context, a Alert) error {
 //		err = svc.Verify(ctx, site, input, ip)
 //	}
 func (s *Service) ResolveSite(ctx context.Context, input string) (string, error) {
+	if ctx == nil {
+		return "", ErrNilContext
+	}
 	code, err := parse(input)
 	if err != nil {
 		return "", err

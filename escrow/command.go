@@ -26,6 +26,9 @@ type Delivery struct {
 // answer with [Service.Acknowledge] or [Service.Fail], which find the
 // record by command ID alone.
 func (s *Service) ByCommand(ctx context.Context, deviceID, commandID string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	e, err := s.commandRow(ctx, deviceID, commandID)
 	if err != nil {
 		return Record{}, err
@@ -44,6 +47,9 @@ func (s *Service) ByCommand(ctx context.Context, deviceID, commandID string) (Re
 // Active secret is opened only beside an open one that replaces it, so
 // this is no way round [Service.Reveal].
 func (s *Service) DeliverCommand(ctx context.Context, deviceID, commandID string) (Delivery, error) {
+	if ctx == nil {
+		return Delivery{}, ErrNilContext
+	}
 	e, err := s.commandRow(ctx, deviceID, commandID)
 	if err != nil {
 		return Delivery{}, err

@@ -103,10 +103,10 @@ func TestByCommandAndDeliverCommand(t *testing.T) {
 	if views != 1 {
 		t.Errorf("%d viewed events, want the one reveal", views)
 	}
-	if _, err := f.svc.ByCommand(nilCtx(), "mac-1", "rl-2"); !errors.Is(err, escrow.ErrInvalidRequest) {
+	if _, err := f.svc.ByCommand(nilCtx(), "mac-1", "rl-2"); !errors.Is(err, escrow.ErrNilContext) {
 		t.Errorf("nil context: %v", err)
 	}
-	if _, err := f.svc.DeliverCommand(nilCtx(), "mac-1", "rl-2"); !errors.Is(err, escrow.ErrInvalidRequest) {
+	if _, err := f.svc.DeliverCommand(nilCtx(), "mac-1", "rl-2"); !errors.Is(err, escrow.ErrNilContext) {
 		t.Errorf("nil context: %v", err)
 	}
 }

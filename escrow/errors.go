@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
 // Refusals a caller branches on. Every other refusal is an [*Error] (a
@@ -116,3 +118,9 @@ func (e *TransitionError) Error() string {
 
 // Is reports whether target is [ErrInvalidTransition].
 func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTransition }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("escrow")

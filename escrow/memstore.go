@@ -117,6 +117,9 @@ func (m *MemStore) Write(ctx context.Context, row Row, prev uint64, events []Eve
 
 // Due implements [Store].
 func (m *MemStore) Due(ctx context.Context, now time.Time, limit int) ([]Key, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	return m.pick(ctx, limit, func(r *Row) (time.Time, bool) {
 		return r.DueAt, !r.DueAt.IsZero() && !r.DueAt.After(now)
 	})
@@ -124,6 +127,9 @@ func (m *MemStore) Due(ctx context.Context, now time.Time, limit int) ([]Key, er
 
 // ClosedBefore implements [Store].
 func (m *MemStore) ClosedBefore(ctx context.Context, before time.Time, limit int) ([]Key, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	return m.pick(ctx, limit, func(r *Row) (time.Time, bool) {
 		return r.ClosedAt, !r.ClosedAt.IsZero() && r.ClosedAt.Before(before)
 	})
@@ -198,9 +204,7 @@ func (m *MemStore) PurgeEvents(ctx context.Context, before time.Time, limit int)
 // panic.
 func ctxErr(ctx context.Context) error {
 	if ctx == nil {
-		return errNilContext
+		return ErrNilContext
 	}
 	return ctx.Err()
 }
-
-var errNilContext = &Error{Field: "ctx", Reason: "nil context"}

@@ -29,6 +29,9 @@ type PurgeResult struct {
 // deleted also when it stops on an error or a done context. A negative
 // maxAge is [ErrRetentionAge].
 func (s *Service) Purge(ctx context.Context, now time.Time, maxAge time.Duration) (PurgeResult, error) {
+	if ctx == nil {
+		return PurgeResult{}, ErrNilContext
+	}
 	var res PurgeResult
 	before, err := retention.Cutoff(s.store, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
 	if err != nil {

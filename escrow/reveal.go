@@ -23,6 +23,9 @@ import (
 // With [Config.Authorize] set, a refusal is recorded as EventViewDenied
 // and returned as [ErrNotAllowed].
 func (s *Service) Reveal(ctx context.Context, recordID, actor string, source netip.Addr, reason string) (Secret, error) {
+	if ctx == nil {
+		return Secret{}, ErrNilContext
+	}
 	if err := checkID("RecordID", recordID); err != nil {
 		return Secret{}, err
 	}

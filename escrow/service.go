@@ -234,6 +234,9 @@ func (s *Service) byKey(k Key) func(context.Context) (Row, error) {
 // proceeds. Of N concurrent Generates for one device and kind, exactly one
 // succeeds.
 func (s *Service) Generate(ctx context.Context, deviceID, kindName, actor string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	if err := checkID("DeviceID", deviceID); err != nil {
 		return Record{}, err
 	}
@@ -315,6 +318,9 @@ func (s *Service) newRecord(e *entry, id string, k Key, in Input, sec Secret, ac
 // goes to the device, not to a person. A secret in another state gives
 // [ErrNotPending].
 func (s *Service) Deliver(ctx context.Context, recordID string) (Secret, error) {
+	if ctx == nil {
+		return Secret{}, ErrNilContext
+	}
 	if err := checkID("RecordID", recordID); err != nil {
 		return Secret{}, err
 	}
@@ -360,6 +366,9 @@ func (s *Service) open(r *Record, now time.Time) (Secret, error) {
 // device's answer is then reported by that ID with [Service.Acknowledge]
 // or [Service.Fail].
 func (s *Service) Sent(ctx context.Context, recordID, commandID, actor string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	for _, f := range [][2]string{{"RecordID", recordID}, {"CommandID", commandID}, {"Actor", actor}} {
 		if err := checkID(f[0], f[1]); err != nil {
 			return Record{}, err
@@ -388,6 +397,9 @@ func (s *Service) Sent(ctx context.Context, recordID, commandID, actor string) (
 // kind's previous Active secret becomes Rotated. Acknowledging a secret
 // that is already Active changes nothing (devices repeat answers).
 func (s *Service) Acknowledge(ctx context.Context, commandID, actor string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	return s.answer(ctx, commandID, actor, Acknowledge)
 }
 
@@ -395,6 +407,9 @@ func (s *Service) Acknowledge(ctx context.Context, commandID, actor string) (Rec
 // be delivered): its secret becomes Failed. The kind's Active secret, if
 // any, stays in force.
 func (s *Service) Fail(ctx context.Context, commandID, actor string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	return s.answer(ctx, commandID, actor, Fail)
 }
 
@@ -418,6 +433,9 @@ func (s *Service) answer(ctx context.Context, commandID, actor string, in Input)
 // Retire withdraws a secret: an Active one (the device was unenrolled or
 // wiped, the secret is no longer in force) or a Generated one never sent.
 func (s *Service) Retire(ctx context.Context, recordID, actor string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	if err := checkID("RecordID", recordID); err != nil {
 		return Record{}, err
 	}
@@ -504,6 +522,9 @@ func (s *Service) scheduleRotation(r *Record) {
 // Active at once, which supersedes the kind's previous Active secret.
 // The kind's Validate, if any, checks it first.
 func (s *Service) Report(ctx context.Context, deviceID, kind string, sec Secret, actor string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	if err := checkID("DeviceID", deviceID); err != nil {
 		return Record{}, err
 	}
@@ -556,6 +577,9 @@ func (s *Service) Report(ctx context.Context, deviceID, kind string, sec Secret,
 
 // Get returns the record with that ID, or [ErrNotFound].
 func (s *Service) Get(ctx context.Context, recordID string) (Record, error) {
+	if ctx == nil {
+		return Record{}, ErrNilContext
+	}
 	if err := checkID("RecordID", recordID); err != nil {
 		return Record{}, err
 	}
@@ -573,6 +597,9 @@ func (s *Service) Get(ctx context.Context, recordID string) (Record, error) {
 // force, the one being set, and every earlier one not yet purged (with its
 // command ID). An unknown device or kind gives an empty list.
 func (s *Service) History(ctx context.Context, deviceID, kind string) ([]Record, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	if err := checkID("DeviceID", deviceID); err != nil {
 		return nil, err
 	}
@@ -592,6 +619,9 @@ func (s *Service) History(ctx context.Context, deviceID, kind string) ([]Record,
 // Events returns the audit trail of one record (q.RecordID) or one device
 // (q.DeviceID), oldest first.
 func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	switch {
 	case q.RecordID != "":
 		if err := checkID("RecordID", q.RecordID); err != nil {

@@ -256,10 +256,6 @@ func TestRequestErrors(t *testing.T) {
 			_, err = f.svc.Sent(ctx, r.ID, "c1", "mdm")
 			return err
 		}},
-		{"nil context", escrow.ErrInvalidRequest, "ctx", func() error {
-			_, err := f.svc.Generate(nilCtx(), "d", escrow.KindDeviceLockPIN, "a")
-			return err
-		}},
 	}
 	for _, c := range cases {
 		err := c.call()

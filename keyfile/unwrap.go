@@ -16,6 +16,14 @@ import (
 // Keys is a set of keys by key ID, the type the services' configs take
 // (passcode.Keys, enrollment.Keys, otp.Keys). It shows only its key IDs
 // under every fmt verb, in log/slog and in encoding/json.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() map[uint8][]byte returns a copy of the keys by ID, for the
+//     mechanism that uses them; never print it.
+//   - Len() int is the number of keys; IsZero() bool reports that there are
+//     none.
+//   - String, Format, GoString, LogValue and MarshalJSON show only the key
+//     IDs and [REDACTED].
 type Keys = secret.Keys
 
 // Options says how [File.Unwrap] reaches what the file does not hold.

@@ -15,6 +15,7 @@ import (
 	ttemplate "text/template"
 	"time"
 
+	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
@@ -537,6 +538,13 @@ func (c *Catalog) PasscodeReset(n PasscodeReset) (Message, error) {
 	return c.finish(kindPasscodeReset, v, n.To, nil)
 }
 
+// ruleKeys are the catalog keys of the words for each lockout rule.
+var ruleKeys = map[enrollment.Rule]string{
+	enrollment.RuleConsecutive: "ca.rule.consecutive",
+	enrollment.RuleSource:      "ca.rule.source",
+	enrollment.RuleRate:        "ca.rule.rate",
+}
+
 // CompanyPasscodeAlert renders the security alert for a locked company
 // passcode: the site, the attempts, and what the admins should do.
 func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) {
@@ -548,6 +556,8 @@ func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) 
 		return Message{}, invalid(what, "no Site")
 	case n.Attempts < 0:
 		return Message{}, invalid(what, "negative Attempts")
+	case n.Rule != 0 && ruleKeys[n.Rule] == "":
+		return Message{}, invalid(what, "unknown Rule")
 	}
 	v := c.begin(n.Language)
 	site := v.name("site", n.Site)
@@ -564,6 +574,15 @@ func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) 
 	}
 	if src := sanitize(n.LastSource, MaxName); src != "" {
 		if err := v.row("ca.last_source", src); err != nil {
+			return Message{}, err
+		}
+	}
+	if n.Rule != 0 {
+		rule, err := v.T(ruleKeys[n.Rule])
+		if err != nil {
+			return Message{}, err
+		}
+		if err := v.row("ca.rule", rule); err != nil {
 			return Message{}, err
 		}
 	}

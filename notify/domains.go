@@ -43,6 +43,9 @@ type ServicePassMailer struct {
 
 // SendServicePassword implements servicepass.Mailer.
 func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepass.Email) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if a.Notifier == nil {
 		return fmt.Errorf("%w: ServicePassMailer has no Notifier", ErrConfig)
 	}
@@ -128,6 +131,9 @@ type EnrollmentAlerter struct {
 
 // SendLockAlert implements enrollment.Alerter.
 func (a EnrollmentAlerter) SendLockAlert(ctx context.Context, al enrollment.Alert) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if a.Notifier == nil {
 		return fmt.Errorf("%w: EnrollmentAlerter has no Notifier", ErrConfig)
 	}
@@ -143,6 +149,7 @@ func (a EnrollmentAlerter) SendLockAlert(ctx context.Context, al enrollment.Aler
 		Attempts:    al.Failures,
 		LastFailure: al.LastFailure,
 		LastSource:  al.LastSource,
+		Rule:        al.Rule,
 	})
 }
 
@@ -157,6 +164,9 @@ type PasscodeMailer struct {
 
 // SendPasscode implements passcode.Mailer.
 func (a PasscodeMailer) SendPasscode(ctx context.Context, d passcode.Delivery) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if a.Notifier == nil {
 		return fmt.Errorf("%w: PasscodeMailer has no Notifier", ErrConfig)
 	}

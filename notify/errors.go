@@ -3,6 +3,8 @@ package notify
 import (
 	"errors"
 	"fmt"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
 // Errors returned by this package. Match them with errors.Is.
@@ -64,3 +66,9 @@ func messageError(field, rule string) error {
 func configError(field, rule string) error {
 	return &FieldError{Kind: ErrConfig, Field: field, Rule: rule}
 }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("notify")

@@ -9,6 +9,7 @@ import (
 	"time"
 	_ "time/tzdata" // the fixtures need Europe/Warsaw on any machine
 
+	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
 
@@ -96,7 +97,7 @@ func renderers(lang string) map[string]func(*Catalog) (Message, error) {
 			return c.CompanyPasscodeAlert(CompanyPasscodeAlert{
 				To: []string{"admins@example.com"}, Language: lang, TimeZone: warsaw(),
 				Site: "Kraków HQ", Attempts: 10, LastFailure: fixedExpiry.Add(-3 * time.Minute),
-				LastSource: "203.0.113.7",
+				LastSource: "203.0.113.7", Rule: enrollment.RuleSource,
 			})
 		},
 		"one_time_pin": func(c *Catalog) (Message, error) {

@@ -222,28 +222,3 @@ func TestNotifierLogsLanguageFallback(t *testing.T) {
 		t.Errorf("hostile language logged raw: %s", buf.String())
 	}
 }
-
-// TestNilContext: a nil ctx is treated as context.Background, not a panic.
-func TestNilContext(t *testing.T) {
-	rec := &notify.Recorder{}
-	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: rec})
-	if err != nil {
-		t.Fatal(err)
-	}
-	//lint:ignore SA1012 a nil context is the input under test
-	err = n.SendOneTimePIN(nil, notify.OneTimePIN{To: []string{"a@example.com"},
-		User: "u", PIN: notify.NewSecret("99"), ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)})
-	if err != nil || rec.Len() != 1 {
-		t.Errorf("nil ctx: %v, %d sent", err, rec.Len())
-	}
-	dir := t.TempDir()
-	o, err := notify.NewOutbox(notify.OutboxConfig{Dir: dir, From: "mdm@example.org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _ := rec.Last()
-	//lint:ignore SA1012 a nil context is the input under test
-	if err := o.Send(nil, m); err != nil {
-		t.Errorf("outbox nil ctx: %v", err)
-	}
-}

@@ -32,7 +32,12 @@ type Mailer interface {
 type MailerFunc func(ctx context.Context, m Message) error
 
 // Send calls f(ctx, m).
-func (f MailerFunc) Send(ctx context.Context, m Message) error { return f(ctx, m) }
+func (f MailerFunc) Send(ctx context.Context, m Message) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	return f(ctx, m)
+}
 
 // Message is one email, ready to send: what the [Catalog] renders and what a
 // [Mailer] delivers.

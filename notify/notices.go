@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/secret"
 	"github.com/mdmcred/mdmcred/servicepass"
 )
@@ -15,6 +16,15 @@ import (
 // JSON; only the rendered email bodies contain its value. It is the same
 // type as the domain packages' secret aliases, so their values assign
 // directly.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type Secret = secret.String
 
 // NewSecret wraps a credential's text.
@@ -26,6 +36,13 @@ func NewSecret(s string) Secret { return secret.New(s) }
 // log/slog and JSON; Reveal returns a copy of the bytes, Len their number.
 // It is the same type as servicepass.QRImage, so an issued QR image assigns
 // directly.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() []byte returns a copy of the bytes; call it only where they
+//     must be handed on (attached to the mail, written to the file asked for).
+//   - Len() int is their number; IsZero() bool reports that there are none.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED] (%#v adds the length).
 type SecretBytes = secret.Bytes
 
 // NewSecretBytes copies b into a [SecretBytes].
@@ -217,6 +234,11 @@ type CompanyPasscodeAlert struct {
 	// LastSource describes where the last attempt came from (an IP address,
 	// a device). Zero: not shown.
 	LastSource string
+	// Rule is the lockout rule that locked the passcode (in a row at the
+	// site, in a row from one source, or the rate at the site), shown in
+	// the recipients' language. Zero: not shown; a value enrollment does not
+	// define is refused.
+	Rule enrollment.Rule
 }
 
 // OneTimePIN is the email that delivers a self-service portal one-time PIN

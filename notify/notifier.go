@@ -58,9 +58,6 @@ const maxLoggedLanguage = 64
 // send delivers m unless rendering failed, first logging a note when the
 // notice's language preference fell back to English.
 func (n *Notifier) send(ctx context.Context, notice, language string, m Message, err error) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	if err != nil {
 		return err
 	}
@@ -75,12 +72,18 @@ func (n *Notifier) send(ctx context.Context, notice, language string, m Message,
 
 // SendServicePassword renders and sends a service-password email.
 func (n *Notifier) SendServicePassword(ctx context.Context, sp ServicePassword) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m, err := n.catalog.ServicePassword(sp)
 	return n.send(ctx, "service password", sp.Language, m, err)
 }
 
 // SendPasscodeReset renders and sends a passcode-reset email.
 func (n *Notifier) SendPasscodeReset(ctx context.Context, pr PasscodeReset) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m, err := n.catalog.PasscodeReset(pr)
 	return n.send(ctx, "passcode reset", pr.Language, m, err)
 }
@@ -88,12 +91,18 @@ func (n *Notifier) SendPasscodeReset(ctx context.Context, pr PasscodeReset) erro
 // SendCompanyPasscodeAlert renders and sends a company-passcode security
 // alert.
 func (n *Notifier) SendCompanyPasscodeAlert(ctx context.Context, a CompanyPasscodeAlert) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m, err := n.catalog.CompanyPasscodeAlert(a)
 	return n.send(ctx, "company passcode alert", a.Language, m, err)
 }
 
 // SendOneTimePIN renders and sends a one-time-PIN email.
 func (n *Notifier) SendOneTimePIN(ctx context.Context, p OneTimePIN) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	m, err := n.catalog.OneTimePIN(p)
 	return n.send(ctx, "one-time PIN", p.Language, m, err)
 }

@@ -59,7 +59,7 @@ func (o *Outbox) Dir() string { return o.dir }
 // is returned as a [*SendError] and leaves no file behind.
 func (o *Outbox) Send(ctx context.Context, m Message) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := ctx.Err(); err != nil {
 		return &SendError{Via: "outbox", Err: err}

@@ -43,7 +43,7 @@ var _ Mailer = (*Recorder)(nil)
 // or when ctx is done it records nothing and returns a [*SendError].
 func (r *Recorder) Send(ctx context.Context, m Message) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := ctx.Err(); err != nil {
 		return &SendError{Via: "recorder", Err: err}

@@ -189,7 +189,7 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 // whole exchange, not just the dial, ends by ctx's deadline (or Timeout).
 func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if m.From == "" {
 		m.From = s.cfg.From

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
 // Sentinel errors. Each rejection reason has its own; match with [errors.Is].
@@ -218,3 +220,9 @@ func (e *FIPSError) Error() string { return "otp: " + e.Field + ": " + e.Rule }
 
 // Is reports whether target is [ErrFIPS].
 func (e *FIPSError) Is(target error) bool { return target == ErrFIPS }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("otp")

@@ -8,6 +8,15 @@ import (
 
 // Code is a one-time code. It redacts itself under every fmt verb, log/slog
 // and JSON; [secret.String.Reveal] gives the digits.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type Code = secret.String
 
 var errZeroKey = &ParamError{Field: "key", Reason: "not made by NewKey, ParseKey or GenerateKey"}

@@ -29,6 +29,9 @@ func NewMemStore() *MemStore {
 // Put saves rec as rec.User's record, replacing any previous one. The
 // services never call it; it seeds a store in tests and migrations.
 func (m *MemStore) Put(ctx context.Context, rec PINRecord) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -41,6 +44,9 @@ func (m *MemStore) Put(ctx context.Context, rec PINRecord) error {
 
 // Update implements [Store].
 func (m *MemStore) Update(ctx context.Context, user string, fn func(*PINRecord) bool) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -61,6 +67,9 @@ func (m *MemStore) Update(ctx context.Context, user string, fn func(*PINRecord) 
 
 // UpdateTOTP implements [TOTPStore].
 func (m *MemStore) UpdateTOTP(ctx context.Context, subject string, fn func(*TOTPState) bool) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}

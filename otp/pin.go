@@ -18,6 +18,15 @@ import (
 
 // PIN is a portal one-time PIN. It redacts itself under every fmt verb,
 // log/slog and JSON; Reveal it only to show it to its user.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type PIN = secret.String
 
 // Defaults and bounds of [PINConfig].
@@ -241,7 +250,7 @@ func (r *PINRecord) clearPIN() {
 // Issue changes nothing.
 func (s *PINService) Issue(ctx context.Context, user string) (PIN, time.Time, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return PIN{}, time.Time{}, ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return PIN{}, time.Time{}, err
@@ -325,7 +334,7 @@ func (s *PINService) normalizePIN(pin string) (string, bool) {
 // support.
 func (s *PINService) Verify(ctx context.Context, user, pin string) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return err
@@ -400,7 +409,7 @@ func (s *PINService) Verify(ctx context.Context, user, pin string) error {
 // returns [ErrPINNotFound] if there is none.
 func (s *PINService) Revoke(ctx context.Context, user string) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return err
@@ -440,7 +449,7 @@ type PINStatus struct {
 // Status returns user's standing without changing it.
 func (s *PINService) Status(ctx context.Context, user string) (PINStatus, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return PINStatus{}, ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return PINStatus{}, err
@@ -469,7 +478,7 @@ func (s *PINService) Status(ctx context.Context, user string) (PINStatus, error)
 // did it. The outstanding PIN, if any, and the issue rate limit are kept.
 func (s *PINService) ResetFailures(ctx context.Context, user, actor string) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := checkID("user", user); err != nil {
 		return err

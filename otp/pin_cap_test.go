@@ -131,19 +131,6 @@ func TestPINNoCooldownNeedsAdmin(t *testing.T) {
 	}
 }
 
-func TestPINServiceNilContext(t *testing.T) {
-	e := newPINEnv(t, nil)
-	//lint:ignore SA1012 a nil context must not panic
-	pin, _, err := e.svc.Issue(nil, "alice")
-	if err != nil {
-		t.Fatal(err)
-	}
-	//lint:ignore SA1012 a nil context must not panic
-	if err := e.svc.Verify(nil, "alice", pin.Reveal()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // An administrator lifts a user's block after too many wrong PINs.
 func ExamplePINService_ResetFailures() {
 	ctx := context.Background()

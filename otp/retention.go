@@ -67,6 +67,9 @@ type PurgeResult struct {
 // With a [PINService], call [PINService.Purge] instead: it never takes an
 // age shorter than the service's issue window.
 func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (PurgeResult, error) {
+	if ctx == nil {
+		return PurgeResult{}, ErrNilContext
+	}
 	var res PurgeResult
 	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
 	if err != nil {
@@ -90,6 +93,9 @@ var ErrNotPurger = errors.New("otp: the PIN store does not implement Purger")
 // is [DefaultPurgeAge]; a negative one is [ErrRetentionAge]; a store
 // without the capability is [ErrNotPurger].
 func (s *PINService) Purge(ctx context.Context, maxAge time.Duration) (PurgeResult, error) {
+	if ctx == nil {
+		return PurgeResult{}, ErrNilContext
+	}
 	p, ok := s.store.(Purger)
 	if !ok {
 		return PurgeResult{}, ErrNotPurger
@@ -107,6 +113,9 @@ var _ Purger = (*MemStore)(nil)
 
 // PurgePINs implements [Purger].
 func (m *MemStore) PurgePINs(ctx context.Context, before time.Time, limit int) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}

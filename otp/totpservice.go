@@ -126,7 +126,7 @@ func NewTOTPService(cfg TOTPConfig) (*TOTPService, error) {
 // error.
 func (s *TOTPService) Verify(ctx context.Context, subject string, key *Key, code string) (TOTPResult, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return TOTPResult{}, ErrNilContext
 	}
 	if err := s.precheck(subject, key, code); err != nil {
 		return TOTPResult{}, err
@@ -167,7 +167,7 @@ func (s *TOTPService) Verify(ctx context.Context, subject string, key *Key, code
 // counts as one failure.
 func (s *TOTPService) Resync(ctx context.Context, subject string, key *Key, code1, code2 string) (TOTPResult, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return TOTPResult{}, ErrNilContext
 	}
 	if err := s.precheck(subject, key, code1); err != nil {
 		return TOTPResult{}, err
@@ -237,7 +237,7 @@ func matchPair(k *Key, w1, w2 uint32, cur uint64, window int, minStep uint64) (n
 // [TOTPService.Forget] instead.
 func (s *TOTPService) Reset(ctx context.Context, subject, actor string) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := checkID("subject", subject); err != nil {
 		return err
@@ -267,7 +267,7 @@ func (s *TOTPService) Reset(ctx context.Context, subject, actor string) error {
 // old NextStep and be refused as replays.
 func (s *TOTPService) Forget(ctx context.Context, subject, actor string) error {
 	if ctx == nil {
-		ctx = context.Background()
+		return ErrNilContext
 	}
 	if err := checkID("subject", subject); err != nil {
 		return err
@@ -293,7 +293,7 @@ func (s *TOTPService) Forget(ctx context.Context, subject, actor string) error {
 // State returns subject's state and phase without changing them.
 func (s *TOTPService) State(ctx context.Context, subject string) (TOTPState, TOTPPhase, error) {
 	if ctx == nil {
-		ctx = context.Background()
+		return TOTPState{}, 0, ErrNilContext
 	}
 	if err := checkID("subject", subject); err != nil {
 		return TOTPState{}, 0, err

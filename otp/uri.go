@@ -33,6 +33,15 @@ func (k Kind) String() string {
 
 // KeyURI is an otpauth:// URI. It holds the secret, so it redacts itself
 // like every [secret.String]; Reveal it only to render it (a QR code).
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type KeyURI = secret.String
 
 // maxURI and maxLabel bound the input ParseURI reads.

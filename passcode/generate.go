@@ -17,6 +17,15 @@ import (
 // Passcode is a device passcode or lock PIN. It prints as [REDACTED] under
 // every fmt verb, in log/slog and in JSON; call Reveal where it must be shown
 // to the admin or the device user.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type Passcode = secret.String
 
 // Kind names a passcode character set and its composition rules. The kinds

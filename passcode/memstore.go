@@ -45,6 +45,9 @@ func (m *MemStore) appendLocked(ev Event) {
 
 // Create implements [Store].
 func (m *MemStore) Create(ctx context.Context, r Reset, ev Event) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -67,6 +70,9 @@ func (m *MemStore) Create(ctx context.Context, r Reset, ev Event) error {
 
 // Get implements [Store].
 func (m *MemStore) Get(ctx context.Context, id string) (Reset, error) {
+	if ctx == nil {
+		return Reset{}, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return Reset{}, err
 	}
@@ -81,6 +87,9 @@ func (m *MemStore) Get(ctx context.Context, id string) (Reset, error) {
 
 // Open implements [Store].
 func (m *MemStore) Open(ctx context.Context, deviceID string) (Reset, error) {
+	if ctx == nil {
+		return Reset{}, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return Reset{}, err
 	}
@@ -95,6 +104,9 @@ func (m *MemStore) Open(ctx context.Context, deviceID string) (Reset, error) {
 
 // Transition implements [Store].
 func (m *MemStore) Transition(ctx context.Context, id string, from, to State, at time.Time, ev Event) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -121,6 +133,9 @@ func (m *MemStore) Transition(ctx context.Context, id string, from, to State, at
 
 // Append implements [Store].
 func (m *MemStore) Append(ctx context.Context, ev Event) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -135,6 +150,9 @@ func (m *MemStore) Append(ctx context.Context, ev Event) error {
 
 // Events implements [Store].
 func (m *MemStore) Events(ctx context.Context, q EventQuery) ([]Event, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -153,6 +171,9 @@ func (m *MemStore) Events(ctx context.Context, q EventQuery) ([]Event, error) {
 
 // Stale implements [Store].
 func (m *MemStore) Stale(ctx context.Context, now time.Time, limit int) ([]Reset, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -44,6 +44,9 @@ var ErrNotResealer = errors.New("passcode: the store cannot re-seal (no ResealRe
 // context. Run it after making a new sealing key current and before
 // removing the old one from SealKeys; docs/keys.md has the runbook.
 func (s *Service) Reseal(ctx context.Context, progress func(ResealProgress)) (ResealProgress, error) {
+	if ctx == nil {
+		return ResealProgress{}, ErrNilContext
+	}
 	rs, ok := s.store.(Resealer)
 	if !ok {
 		return ResealProgress{}, ErrNotResealer
@@ -57,6 +60,9 @@ var _ Resealer = (*MemStore)(nil)
 
 // ResealResets implements [Resealer].
 func (m *MemStore) ResealResets(ctx context.Context, after string, limit int, reseal func(Reset) []byte) (string, int, int, error) {
+	if ctx == nil {
+		return "", 0, 0, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return after, 0, 0, err
 	}

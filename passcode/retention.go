@@ -49,6 +49,9 @@ type PurgeResult struct {
 // context.
 // A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
 func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (PurgeResult, error) {
+	if ctx == nil {
+		return PurgeResult{}, ErrNilContext
+	}
 	var res PurgeResult
 	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
 	if err != nil {
@@ -70,6 +73,9 @@ var _ Purger = (*MemStore)(nil)
 
 // PurgeResets implements [Purger].
 func (m *MemStore) PurgeResets(ctx context.Context, before time.Time, limit int) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -94,6 +100,9 @@ func (m *MemStore) PurgeResets(ctx context.Context, before time.Time, limit int)
 // PurgeEvents implements [Purger]: it deletes the oldest-recorded eligible
 // events first.
 func (m *MemStore) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"github.com/mdmcred/mdmcred/internal/seal"
 	"github.com/mdmcred/mdmcred/internal/secret"
 )
@@ -231,6 +232,9 @@ type Result struct {
 // the new one proceeds. When only the email fails, Request returns the
 // Result and a *DeliveryError: the reset stands.
 func (s *Service) Request(ctx context.Context, req ResetRequest) (Result, error) {
+	if ctx == nil {
+		return Result{}, ErrNilContext
+	}
 	if req.Actor == "" {
 		return Result{}, fmt.Errorf("%w: Actor is required", ErrInvalidRequest)
 	}
@@ -259,6 +263,9 @@ type SelfServiceRequest struct {
 // [Config.ReauthWindow]; otherwise it behaves like [Service.Request] with the
 // user as actor. The user may then [Service.Reveal] the passcode.
 func (s *Service) SelfService(ctx context.Context, req SelfServiceRequest) (Result, error) {
+	if ctx == nil {
+		return Result{}, ErrNilContext
+	}
 	if req.User == "" {
 		return Result{}, ErrNotOwner
 	}
@@ -445,6 +452,9 @@ type Viewer struct {
 // reset ends (a device offline past the stale deadline may still apply the
 // queued command), until the retention limit.
 func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcode, error) {
+	if ctx == nil {
+		return Passcode{}, ErrNilContext
+	}
 	if err := checkID("reset ID", resetID); err != nil {
 		return Passcode{}, err
 	}
@@ -509,6 +519,9 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 // stale deadline is expired instead and the call returns [ErrResetExpired]
 // (unless to is Expired).
 func (s *Service) Transition(ctx context.Context, resetID string, to State, actor string) (Reset, error) {
+	if ctx == nil {
+		return Reset{}, ErrNilContext
+	}
 	if actor == "" {
 		return Reset{}, fmt.Errorf("%w: actor is required", ErrInvalidRequest)
 	}
@@ -553,6 +566,9 @@ func (s *Service) Transition(ctx context.Context, resetID string, to State, acto
 // returns how many it moved. Call it periodically (every few minutes);
 // without it, stale resets still expire when next touched.
 func (s *Service) ExpireStale(ctx context.Context) (int, error) {
+	if ctx == nil {
+		return 0, ErrNilContext
+	}
 	const batch = 100
 	n := 0
 	for round := 0; round < 1000; round++ {
@@ -578,6 +594,9 @@ func (s *Service) ExpireStale(ctx context.Context) (int, error) {
 
 // Get returns the reset with that ID, or [ErrNotFound].
 func (s *Service) Get(ctx context.Context, resetID string) (Reset, error) {
+	if ctx == nil {
+		return Reset{}, ErrNilContext
+	}
 	if err := checkID("reset ID", resetID); err != nil {
 		return Reset{}, err
 	}
@@ -587,6 +606,9 @@ func (s *Service) Get(ctx context.Context, resetID string) (Reset, error) {
 // Events returns the audit trail of one reset (q.ResetID) or one device
 // (q.DeviceID), oldest first.
 func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	switch {
 	case q.ResetID == "" && q.DeviceID == "":
 		return nil, fmt.Errorf("%w: EventQuery needs ResetID or DeviceID", ErrInvalidRequest)
@@ -601,3 +623,9 @@ func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
 	}
 	return s.store.Events(ctx, q)
 }
+
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("passcode")

@@ -15,12 +15,28 @@ import (
 
 // Code is a service password. It prints as [REDACTED] under every fmt verb,
 // in log/slog and in JSON; Reveal returns the text to show the admin.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() string returns the secret text; call it only where the
+//     text must be shown or sent to the person it is for.
+//   - Equal(t string) bool compares with t in time that depends only on
+//     the lengths.
+//   - Len() int is its length in bytes; IsZero() bool reports an empty one.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type Code = secret.String
 
 // QRImage is the PNG of a code's QR symbol ([Issued.QRPNG], [Email.QRPNG]).
 // The image shows the code, so it redacts itself like a [Code]: every fmt
 // verb, log/slog and JSON print [REDACTED] (%#v adds the length); Reveal
 // returns a copy of the PNG bytes, Len their number.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() []byte returns a copy of the bytes; call it only where they
+//     must be handed on (attached to the mail, written to the file asked for).
+//   - Len() int is their number; IsZero() bool reports that there are none.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED] (%#v adds the length).
 type QRImage = secret.Bytes
 
 // Format constants; docs/servicepass-format.md is the specification.
@@ -68,6 +84,12 @@ var (
 // Tag is a code's truncated MAC. With the other fields of its [Payload] it
 // is the working code, so it redacts itself like a [Code]: every fmt verb,
 // log/slog and JSON print [REDACTED]; Reveal returns the value.
+//
+// Its methods, listed here because go doc shows none for an alias:
+//   - Reveal() uint64 returns the MAC, for the code's encoder.
+//   - Equal(v uint64) bool compares with v in constant time.
+//   - String, Format, GoString, LogValue, MarshalJSON and MarshalText print
+//     only [REDACTED].
 type Tag = secret.Uint64
 
 // Payload is the decoded content of a code. Decoding does not authenticate

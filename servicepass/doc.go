@@ -46,6 +46,8 @@
 // Revert reports (every reversible action after [ErrStateLost]) and
 // acknowledges exactly that status with [Verifier.ClearWindow]. It uploads
 // [Verifier.UseLog] when online and acknowledges with [Verifier.AckUseLog].
+// The package's Example (DeviceStartUp) is this whole start-up routine:
+// provisioning file, state, verifier, window.
 //
 // To keep the device keys in a platform keystore (Android Keystore, the iOS
 // Keychain), give the verifier [NewHeldDeviceKey] values: the keystore

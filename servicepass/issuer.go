@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/ident"
+	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"github.com/mdmcred/mdmcred/internal/secret"
 )
 
@@ -41,9 +42,11 @@ func checkAdmin(admin string) error {
 	return nil
 }
 
-// ErrNilContext is returned by every function of this package that takes a
-// context when it is given a nil one.
-var ErrNilContext = errors.New("servicepass: nil context")
+// ErrNilContext is returned by every function and method of this package
+// that takes a context when it is given a nil one, before any work. It
+// matches the ErrNilContext of every other mdmcred package (see
+// CONTRIBUTING.md).
+var ErrNilContext = nilctx.New("servicepass")
 
 // QREncoder renders text as a QR code PNG. The host wires it to the qr
 // package; servicepass gives it only Crockford symbols and hyphens, which
@@ -401,6 +404,9 @@ func (is *Issuer) Provision(deviceID string, mode Mode, loc *time.Location) (*Pr
 // ProvisionContext is [Issuer.Provision] with a context for the custodians
 // of held master keys (see [Issuer.DeviceKeysContext]).
 func (is *Issuer) ProvisionContext(ctx context.Context, deviceID string, mode Mode, loc *time.Location) (*Provisioning, error) {
+	if ctx == nil {
+		return nil, ErrNilContext
+	}
 	keys, err := is.DeviceKeysContext(ctx, deviceID)
 	if err != nil {
 		return nil, err

@@ -68,6 +68,7 @@ func TestStdlibOnly(t *testing.T) {
 		"github.com/mdmcred/mdmcred/internal/secret":    true,
 		"github.com/mdmcred/mdmcred/internal/ident":     true,
 		"github.com/mdmcred/mdmcred/internal/retention": true,
+		"github.com/mdmcred/mdmcred/internal/nilctx":    true,
 	}
 	for _, p := range strings.Fields(string(out)) {
 		if !allowed[p] {

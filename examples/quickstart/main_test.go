@@ -53,6 +53,7 @@ func TestRun(t *testing.T) {
 		"    Failed attempts: 3",
 		"    Last failed attempt: 2026-11-23 12:03 CET",
 		"    Source of the last attempt: 203[.]0[.]113[.]12",
+		"    Lockout rule: failed attempts in a row at the site",
 
 		"== 5. Admin: device passcode reset ==",
 		`email to anna@example.com: "Passcode reset for Anna's Pixel"`,
