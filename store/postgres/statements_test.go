@@ -56,7 +56,7 @@ func TestStatementsMatchDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _, err := otp.Generate(otp.GenerateOpts{Issuer: "test", Account: "a@example.com"})
+	key, _, err := otp.Generate(otp.GenerateOpts{Issuer: "test", Account: "a@example.com", Params: otp.Params{Algorithm: otp.SHA256}})
 	if err != nil {
 		t.Fatal(err)
 	}
