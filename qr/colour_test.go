@@ -11,6 +11,7 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"math/rand"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -239,6 +240,11 @@ func TestColourProperty(t *testing.T) {
 	const text = "20870-75K60-V7AW7-6XC92-456RR"
 	params := gopter.DefaultTestParameters()
 	params.MinSuccessfulTests = 30
+	// A fixed seed: each case runs three outside decoders, so the sample is
+	// small, and with a random one the share of accepted pairs (the guard
+	// below) varied enough to fail now and then (8 of 30 in one CI run).
+	// The seed's 30 pairs straddle the contrast floor from both sides.
+	params.Rng = rand.New(rand.NewSource(20261207))
 	properties := gopter.NewProperties(params)
 	// Dark foregrounds and light backgrounds, so that most pairs come
 	// near the contrast floor from above or below; a third of them grey
