@@ -364,12 +364,10 @@ type responseCall struct {
 	v   *Verifier
 	in  responseInput
 	now time.Time
-	ran bool
 	out outcome
 }
 
-func (c *responseCall) run(s *DeviceState) bool {
-	c.ran = true
+func (c *responseCall) run(s *deviceState) bool {
 	c.out = c.v.stepResponse(s, &c.in, c.now)
 	return c.out.changed
 }
@@ -395,7 +393,10 @@ func (c *responseCall) run(s *DeviceState) bool {
 // replay is possible even when the device state is damaged, deleted or
 // cannot be saved (then the lockout and the window hold in memory only).
 // Grant.Serial and Grant.Expiry are zero.
-func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error) {
+func (v *Verifier) VerifyResponse(ctx context.Context, response string, now time.Time) (Grant, error) {
+	if ctx == nil {
+		return Grant{}, ErrNilContext
+	}
 	header, mac, err := parseResponse(response)
 	if err != nil {
 		return Grant{}, err
@@ -435,24 +436,21 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 	}
 	in.macOK = macEqual(tag, mac)
 	c := &responseCall{v: v, in: in, now: now}
-	serr := v.store.Update(c.run) // a failed save still leaves the change in memory
-	if !c.ran {
-		// The store broke its contract: decide on a fresh state, so that
-		// the outstanding challenge alone stands between a guess and a
-		// grant.
-		var scratch DeviceState
-		c.run(&scratch)
+	ran, serr := v.update(ctx, c.run) // a failed save still leaves the change in memory
+	if !ran {
+		// The wait for the state ended: nothing was decided, and the
+		// challenge stays outstanding.
+		return Grant{}, serr
 	}
 	g, err := c.out.grant, c.out.err
-	if serr != nil && c.ran {
+	if serr != nil {
 		// Never silent: the grant or refusal says the state was not saved.
 		// A response grant stays non-degraded (a response cannot be
 		// replayed, whatever the state remembers).
-		ns := &NotSavedError{Err: serr}
 		if err != nil {
-			err = fmt.Errorf("%w; %w", err, ns)
+			err = fmt.Errorf("%w; %w", err, serr)
 		} else {
-			g.StateError = ns
+			g.StateError = serr
 		}
 	}
 	switch {
@@ -479,7 +477,7 @@ func (v *Verifier) VerifyResponse(response string, now time.Time) (Grant, error)
 // expiry and cannot be replayed). A damaged or lost state is recovered as Verify recovers it
 // (the revert duty of every reversible action included), and the grant
 // opens the window through the same openWindow as a code's grant.
-func (v *Verifier) stepResponse(s *DeviceState, in *responseInput, now time.Time) outcome {
+func (v *Verifier) stepResponse(s *deviceState, in *responseInput, now time.Time) outcome {
 	changed := false
 	if v.lost(s) {
 		v.recoverDamage(s, now)

@@ -28,26 +28,46 @@
 //
 // # Device side
 //
-// Read the device's provisioning file with [ReadProvisioningFile] (a
-// missing one is [ErrNotProvisioned]; the file is also the marker that the
-// device was provisioned) and create a [Verifier] with [NewVerifier] from its
-// device ID, activation [Mode], keyring of [DeviceKey] values and zone
-// (required on COPE), [VerifierConfig.Provisioned] (true once the keyring is
-// installed) and a [DeviceStore] (use [OpenFileStore] on a device — it is
-// safe to share between processes — and [MemDeviceStore] in tests). The
-// provisioning step calls [InitState] once. Then call [Verifier.Verify] with
-// what the user typed and the device clock. Each rejection matches one
-// sentinel (ErrTypo, ErrExpired, ErrReplay, ...). On success the [Grant] says
-// what to do, and whether it is degraded or could not be saved
-// ([Grant.StateError]).
+// A device agent needs these names, and no others, from provisioning to
+// the use log:
 //
-// At start-up and while a window is active, the agent polls
-// [Verifier.Window]: it re-applies an active window's actions, reverts what
-// Revert reports (every reversible action after [ErrStateLost]) and
-// acknowledges exactly that status with [Verifier.ClearWindow]. It uploads
-// [Verifier.UseLog] when online and acknowledges with [Verifier.AckUseLog].
-// The package's Example (DeviceStartUp) is this whole start-up routine:
-// provisioning file, state, verifier, window.
+//	InstallProvisioning   once, when the provisioning arrives (or a rotation)
+//	ReadProvisioningFile  at each start: the device ID, mode, keyring, zone
+//	OpenFileStore         the state file, shared safely between processes
+//	NewVerifier           from the provisioning, the store, options (nil)
+//	Verifier.Verify       what the user typed, at the device clock -> Grant
+//	Verifier.Window       at start-up and while a window is open -> WindowStatus
+//	Verifier.ClearWindow  after reverting what the status said
+//	Verifier.UseLog       when online: entries to upload -> []UseEntry
+//	Verifier.AckUseLog    after uploading them
+//	ErrStateLost, ErrNotSaved, ErrLockedOut
+//
+// plus the sentinels of the refusals it tells the user apart (ErrTypo,
+// ErrExpired, ErrReplay, ...). [InstallProvisioning] creates the device
+// state and then writes the provisioning file: from then on, having a
+// provisioning means the device was provisioned, so a missing state is a
+// lost one (damage: degraded grants, every reversible action to revert),
+// never a fresh install in which used codes verify again. There is no
+// second switch to keep in agreement with the file.
+//
+// [Verifier.Verify] checks a code in a documented order; each refusal
+// matches one sentinel. On success the [Grant] says what to do, and whether
+// it is degraded or could not be saved ([Grant.StateError]). At start-up
+// and while a window is active, the agent polls [Verifier.Window]: it
+// re-applies an active window's actions, reverts what Revert reports
+// (every reversible action after [ErrStateLost]) and acknowledges exactly
+// that status with [Verifier.ClearWindow]. It uploads [Verifier.UseLog]
+// when online and acknowledges with [Verifier.AckUseLog]. The package's
+// Example (DeviceStartUp) is this whole start-up routine.
+//
+// The state itself is the package's: a [DeviceStore] keeps it as opaque
+// bytes, which the verifier encodes with a version and a checksum
+// (docs/servicepass-format.md §7), decodes, and declares lost when they are
+// missing or do not decode. When a save fails, the verifier keeps its
+// decision in memory, so that the replay guard and the lockout hold while
+// the process runs. Every method that touches the state takes a context,
+// which bounds the wait while another process holds it. Use
+// [OpenFileStore] on a device and [NewMemDeviceStore] in tests.
 //
 // To keep the device keys in a platform keystore (Android Keystore, the iOS
 // Keychain), give the verifier [NewHeldDeviceKey] values: the keystore

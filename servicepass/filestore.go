@@ -2,8 +2,8 @@ package servicepass
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,60 +12,50 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 )
 
 // FileStore is a crash-safe DeviceStore in one file that several processes
 // may share. Each change is written to a temporary file in the same
 // directory, synced, renamed over the state file, and the directory synced,
-// so that a crash leaves either the old or the new state. The file holds a
-// magic line, the hex SHA-256 of the body, and the body (JSON). A file that
-// fails the checksum or does not parse is damaged: it is copied aside to
-// path + ".damaged" and the verifier starts afresh in degraded mode (see
-// docs/servicepass-format.md). The damaged file stays in place until the
-// fresh state replaces it, so that a process that stops before then finds
-// it damaged again on the next start.
+// so that a crash leaves either the old or the new state. A file that
+// fails its checksum is copied aside to path + ".damaged" and handed to the
+// verifier as it is (which finds it damaged and starts afresh, degraded:
+// see docs/servicepass-format.md §7). The damaged file stays in place
+// until the fresh state replaces it, so that a process that stops before
+// then finds it damaged again on the next start.
 //
 // Every Update holds an exclusive OS lock on path + ".lock" (flock on Unix,
-// LockFileEx on Windows) across reading the file, running the update and
-// writing it back, and reads the file afresh, so that an update sees what
-// any other process last wrote and codes are granted exactly once across
-// processes. After taking the lock it checks that the locked file is still
-// the one at path + ".lock" (else it locks that one instead), and the state
-// file records a random token the lock file holds: a lock file deleted or
-// replaced while another process held it (so that two processes could each
-// hold "the" lock) shows as a state written under another token, which is
-// damage (grants degraded, every reversible action to revert), never a
-// silent double grant. On the first Update, temporary files a crash left
-// behind are removed. Where this package has no file lock (platforms other than Linux,
-// Android, the BSDs, macOS, iOS and Windows) every save fails.
+// LockFileEx on Windows) across reading the file, running fn and writing
+// it back, and reads the file afresh, so that an update sees what any
+// other process last wrote and codes are granted exactly once across
+// processes; it waits for another process's lock until ctx ends. After
+// taking the lock it checks that the locked file is still the one at path
+// + ".lock" (else it locks that one instead), and the state file records a
+// random token the lock file holds: a lock file deleted or replaced while
+// another process held it (so that two processes could each hold "the"
+// lock) shows as a state written under another token, which is handed to
+// fn as damaged (empty), never as a state two processes may both decide
+// on. On the first Update, temporary files a crash left behind are
+// removed. Where this package has no file lock (platforms other than
+// Linux, Android, the BSDs, macOS, iOS and Windows) every save fails.
 //
-// If a save fails, the state stays in memory and later Updates of the same
-// FileStore value start from it (merged with the file's state if another
-// process has saved since), so that the replay guard and the lockout hold
-// while the process runs. It is safe for concurrent use.
+// It is safe for concurrent use.
 type FileStore struct {
 	path   string
-	mu     sync.Mutex
-	lock   *os.File // path + ".lock", opened on first use
-	lockID string   // the lock file's token, read under the lock
-	swept  bool     // leftover temporary files removed
+	sem    chan struct{} // held across an Update or Close
+	lock   *os.File      // path + ".lock", opened on first use
+	lockID string        // the lock file's token, read under the lock
+	swept  bool          // leftover temporary files removed
 
-	// unsaved is the state whose save failed, read from a file whose
-	// SHA-256 was base (the hash of no bytes when it was missing).
-	unsaved *DeviceState
-	base    [sha256.Size]byte
-
-	// cache is the state this store last saved, with the exact bytes it
-	// wrote and the lock file token it wrote them under: when the file
-	// still holds those bytes under the same lock file, the next Update
-	// starts from cache instead of decoding the file (nobody else saved).
-	cache     *DeviceState
-	cacheData []byte
-	cacheLock string
-	// readBuf and spare are reused for reading the file and encoding the
-	// next state, so that a save allocates nothing in proportion to the
+	// lastFile is what this store last wrote, under the lock file token
+	// lastLock, and lastBlob the bytes fn returned for it: while the file
+	// still holds lastFile, fn gets lastBlob, the exact bytes its verifier
+	// stored (which then need no decoding).
+	lastFile, lastBlob []byte
+	lastLock           string
+	// readBuf and spare are reused for reading the file and writing the
+	// next one, so that a save allocates nothing in proportion to the
 	// state (the garbage collector then has little to do on a device).
 	readBuf, spare []byte
 }
@@ -78,13 +68,13 @@ func OpenFileStore(path string) (*FileStore, error) {
 	if path == "" {
 		return nil, errors.New("servicepass: empty state file path")
 	}
-	return &FileStore{path: path}, nil
+	return &FileStore{path: path, sem: make(chan struct{}, 1)}, nil
 }
 
 // Close releases the lock file. The store must not be used after.
 func (f *FileStore) Close() error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.sem <- struct{}{}
+	defer func() { <-f.sem }()
 	if f.lock == nil {
 		return nil
 	}
@@ -94,57 +84,76 @@ func (f *FileStore) Close() error {
 }
 
 // Update implements DeviceStore.
-func (f *FileStore) Update(fn func(s *DeviceState) bool) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	lerr := f.acquire()
+func (f *FileStore) Update(ctx context.Context, fn func(old []byte) ([]byte, error)) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	select {
+	case f.sem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("servicepass: waiting for the device state: %w", ctx.Err())
+	}
+	defer func() { <-f.sem }()
+	lerr := f.acquire(ctx)
 	if lerr == nil {
 		defer func() { _ = unlockFile(f.lock) }()
 		if !f.swept {
 			f.sweep()
 			f.swept = true
 		}
+	} else if ctx.Err() != nil {
+		return lerr
 	}
 	data, rerr := readFile(f.path, f.readBuf)
 	if data != nil {
 		f.readBuf = data[:0]
 	}
-	var s DeviceState
-	switch {
-	case f.unsaved != nil && sha256.Sum256(data) == f.base && (rerr == nil || errors.Is(rerr, fs.ErrNotExist)):
-		s = *f.unsaved // nobody saved since: the unsaved state is the latest
-	case f.unsaved == nil && rerr == nil && lerr == nil && f.cache != nil && f.cacheLock == f.lockID && bytes.Equal(data, f.cacheData):
-		s = *f.cache // the file holds what this store saved last
-	default:
-		f.cache = nil
-		s = f.decode(data, rerr, lerr == nil)
-		if f.unsaved != nil {
-			s.merge(f.unsaved)
-		}
-	}
-	if !fn(&s) {
-		if f.unsaved != nil {
-			f.unsaved = &s
-		}
-		return nil
-	}
-	// s may share its map and log with the cache, which no longer
-	// describes the file until the save below succeeds.
-	f.cache = nil
-	s.Damaged = false
-	err := lerr
-	var written []byte
-	if err == nil {
-		written, err = f.save(&s)
-	}
+	next, err := fn(f.view(data, rerr, lerr == nil))
 	if err != nil {
-		f.unsaved, f.base = &s, sha256.Sum256(data)
 		return err
 	}
-	f.unsaved = nil
-	f.spare = f.cacheData[:0]
-	f.cache, f.cacheData, f.cacheLock = &s, written, f.lockID
+	if next == nil || lerr != nil {
+		return lerr
+	}
+	f.lastFile = nil // the file no longer holds it once the save starts
+	written, err := f.save(next)
+	if err != nil {
+		return err
+	}
+	f.spare = f.lastFile[:0]
+	f.lastFile, f.lastLock = written, f.lockID
+	f.lastBlob = append(f.lastBlob[:0], next...)
 	return nil
+}
+
+// view is what fn gets for what reading the state file gave: nil for a
+// missing file, the verifier's own bytes for the file this store last
+// wrote, the file's bytes otherwise, and empty (non-nil) bytes for a file
+// that cannot be read or, with locked, was written under another lock
+// file's token (the lock file was deleted or replaced, so another process
+// may have decided on this state at the same time): both are damage.
+func (f *FileStore) view(data []byte, err error, locked bool) []byte {
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return []byte{}
+	}
+	if locked && f.lastFile != nil && f.lastLock == f.lockID && bytes.Equal(data, f.lastFile) {
+		return f.lastBlob
+	}
+	lock, ok := stateLock(data)
+	if ok && (!locked || lock == "" || lock == f.lockID) {
+		return data
+	}
+	// Keep a copy for inspection. The file itself is not moved: if it
+	// were, a restart before the next save would find no file, a lost
+	// state again, but not the damage's copy.
+	_ = os.WriteFile(f.path+".damaged", data, 0o600)
+	if ok {
+		return []byte{}
+	}
+	return data
 }
 
 // readFile reads the file at path into buf's storage, grown as needed.
@@ -173,8 +182,9 @@ func readFile(path string, buf []byte) ([]byte, error) {
 	}
 }
 
-// acquire opens the lock file if needed, locks it and reads its token.
-func (f *FileStore) acquire() error {
+// acquire opens the lock file if needed, locks it (waiting until ctx ends)
+// and reads its token.
+func (f *FileStore) acquire(ctx context.Context) error {
 	// A lock file deleted (or replaced) since it was opened no longer
 	// excludes the processes that open the path now: lock the one at the
 	// path. Each round means another process replaced it meanwhile.
@@ -186,7 +196,7 @@ func (f *FileStore) acquire() error {
 			}
 			f.lock, f.lockID = l, ""
 		}
-		if err := lockFile(f.lock); err != nil {
+		if err := waitLock(ctx, f.lock); err != nil {
 			return fmt.Errorf("servicepass: locking device state: %w", err)
 		}
 		held, err1 := f.lock.Stat()
@@ -241,82 +251,32 @@ func (f *FileStore) sweep() {
 	}
 }
 
-// decode turns what reading the state file gave into a state: a missing
-// file is a fresh state and anything unreadable a fresh state marked
-// Damaged. With locked, a state written under another lock file's token is
-// damaged too: the lock file was deleted or replaced, so another process
-// may have decided on this state at the same time.
-func (f *FileStore) decode(data []byte, err error, locked bool) DeviceState {
-	if errors.Is(err, fs.ErrNotExist) {
-		return DeviceState{}
-	}
-	if err == nil {
-		s, lock, err := decodeState(data)
-		if err == nil && (!locked || lock == "" || lock == f.lockID) {
-			return s
+// waitLock locks f, polling while another process holds it, until ctx
+// ends.
+func waitLock(ctx context.Context, f *os.File) error {
+	wait := time.Millisecond
+	for {
+		ok, err := tryLockFile(f)
+		if ok || err != nil {
+			return err
 		}
-		// Keep a copy for inspection. The file itself is not moved: if it
-		// were, a restart before the next save would find no file, a fresh
-		// state, and forget the damage (and with it the degraded flag).
-		_ = os.WriteFile(f.path+".damaged", data, 0o600)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, 20*time.Millisecond)
 	}
-	return DeviceState{Damaged: true}
 }
 
-// merge folds into s (read from the file another process saved) what o (this
-// process's unsaved state) knows that guards: use records, failures, the
-// clock mark, windows and revert duties. Nothing it adds can grant a code
-// twice or hide a revert; a use log entry of o may be lost (its grant
-// reported StateError).
-func (s *DeviceState) merge(o *DeviceState) {
-	s.Provisioned = s.Provisioned || o.Provisioned
-	s.Failures = max(s.Failures, o.Failures)
-	s.LastFailure = later(s.LastFailure, o.LastFailure)
-	s.LockedUntil = later(s.LockedUntil, o.LockedUntil)
-	s.HighWater = later(s.HighWater, o.HighWater)
-	if o.MaxSkew > s.MaxSkew {
-		s.growSkew(o.MaxSkew)
-	}
-	for k, u := range o.Used {
-		if s.Used == nil {
-			s.Used = make(map[uint64]Use)
-		}
-		c := s.Used[k]
-		s.Used[k] = Use{Forget: later(c.Forget, u.Forget), Day: max(c.Day, u.Day)}
-		if s.NextForget.IsZero() || u.Forget.Before(s.NextForget) {
-			s.NextForget = u.Forget
-		}
-	}
-	s.PrunedExpiry = later(s.PrunedExpiry, o.PrunedExpiry)
-	if o.Window.Actions != 0 {
-		if s.Window.Actions == 0 || o.Window.Start.Before(s.Window.Start) {
-			s.Window.Start = o.Window.Start
-		}
-		s.Window.Actions |= o.Window.Actions
-		s.Window.End = later(s.Window.End, o.Window.End)
-	}
-	if o.Revert.Actions != 0 || o.Revert.Lost {
-		s.Revert.Actions |= o.Revert.Actions
-		s.Revert.Ended = later(s.Revert.Ended, o.Revert.Ended)
-		s.Revert.Lost = s.Revert.Lost || o.Revert.Lost
-		s.Revert.Seq = max(s.Revert.Seq, o.Revert.Seq) + 1
-	}
-	s.DamagedAt = later(s.DamagedAt, o.DamagedAt)
-	s.DamageFound = later(s.DamageFound, o.DamageFound)
-}
-
-func later(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
-}
-
-// save writes s to the file and returns the bytes written.
-func (f *FileStore) save(s *DeviceState) ([]byte, error) {
-	data, err := appendState(f.spare[:0], s, f.lockID)
+// save writes the state blob under the lock file's token to the file and
+// returns the bytes written.
+func (f *FileStore) save(blob []byte) ([]byte, error) {
+	data, err := stampLock(f.spare[:0], blob, f.lockID)
 	if err != nil {
-		return nil, fmt.Errorf("servicepass: encoding device state: %w", err)
+		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
 	}
 	dir := filepath.Dir(f.path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(f.path)+".tmp*")

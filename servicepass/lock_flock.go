@@ -7,15 +7,21 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive flock(2) on f, waiting for it. The lock
-// belongs to the open file description, so it excludes other processes and
-// other descriptors in this one; it is released by unlockFile or when the
-// process dies.
-func lockFile(f *os.File) error {
+// tryLockFile takes an exclusive flock(2) on f without waiting: false when
+// another holds one. The lock belongs to the open file description, so it
+// excludes other processes and other descriptors in this one; it is
+// released by unlockFile or when the process dies.
+func tryLockFile(f *os.File) (bool, error) {
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if err != syscall.EINTR {
-			return err
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		switch err {
+		case nil:
+			return true, nil
+		case syscall.EWOULDBLOCK:
+			return false, nil
+		case syscall.EINTR:
+		default:
+			return false, err
 		}
 	}
 }

@@ -12,5 +12,5 @@ import (
 // risk granting a code twice.
 var errNoLock = errors.New("servicepass: no file lock on this platform")
 
-func lockFile(*os.File) error   { return errNoLock }
-func unlockFile(*os.File) error { return nil }
+func tryLockFile(*os.File) (bool, error) { return false, errNoLock }
+func unlockFile(*os.File) error          { return nil }

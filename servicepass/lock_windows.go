@@ -15,17 +15,25 @@ var (
 	procUnlockFileEx = kernel32.NewProc("UnlockFileEx")
 )
 
-const lockfileExclusiveLock = 0x2 // LOCKFILE_EXCLUSIVE_LOCK
+const (
+	lockfileFailImmediately = 0x1  // LOCKFILE_FAIL_IMMEDIATELY
+	lockfileExclusiveLock   = 0x2  // LOCKFILE_EXCLUSIVE_LOCK
+	errorLockViolation      = 0x21 // ERROR_LOCK_VIOLATION
+)
 
-// lockFile takes an exclusive LockFileEx lock on the first byte of f,
-// waiting for it; it is released by unlockFile or when the process dies.
-func lockFile(f *os.File) error {
+// tryLockFile takes an exclusive LockFileEx lock on the first byte of f
+// without waiting (false when another holds it); it is released by
+// unlockFile or when the process dies.
+func tryLockFile(f *os.File) (bool, error) {
 	var ol syscall.Overlapped
-	r, _, err := procLockFileEx.Call(f.Fd(), lockfileExclusiveLock, 0, 1, 0, uintptr(unsafe.Pointer(&ol)))
+	r, _, err := procLockFileEx.Call(f.Fd(), lockfileExclusiveLock|lockfileFailImmediately, 0, 1, 0, uintptr(unsafe.Pointer(&ol)))
 	if r == 0 {
-		return err
+		if err == syscall.Errno(errorLockViolation) {
+			return false, nil
+		}
+		return false, err
 	}
-	return nil
+	return true, nil
 }
 
 func unlockFile(f *os.File) error {

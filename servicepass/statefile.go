@@ -129,7 +129,7 @@ const (
 )
 
 // appendBody appends the version 2 body of s under the lock file token lock.
-func appendBody(dst []byte, s *DeviceState, lock string) []byte {
+func appendBody(dst []byte, s *deviceState, lock string) []byte {
 	w := stateWriter{b: dst}
 	w.str(lock)
 	var flags uint8
@@ -182,15 +182,15 @@ func appendBody(dst []byte, s *DeviceState, lock string) []byte {
 }
 
 // parseBody reads a version 2 body.
-func parseBody(body []byte) (DeviceState, string, error) {
+func parseBody(body []byte) (deviceState, string, error) {
 	r := stateReader{b: body}
 	lock := r.str(maxLockToken)
 	flags := r.u8()
-	var s DeviceState
+	var s deviceState
 	s.Provisioned, s.Revert.Lost = flags&flagProvisioned != 0, flags&flagRevertLost != 0
 	failures := r.u64()
 	if flags&^flagKnown != 0 || failures > math.MaxInt32 {
-		return DeviceState{}, "", errStateFile
+		return deviceState{}, "", errStateFile
 	}
 	s.Failures = int(failures)
 	s.LastFailure, s.LockedUntil, s.HighWater = r.instant(), r.instant(), r.instant()
@@ -203,10 +203,10 @@ func parseBody(body []byte) (DeviceState, string, error) {
 	s.DamagedAt, s.DamageFound = r.instant(), r.instant()
 	s.LogNext, s.LogDropped = r.u64(), r.u64()
 	if n := r.count(8 + instantLen + 4); n > 0 {
-		s.Used = make(map[uint64]Use, n)
+		s.Used = make(map[uint64]use, n)
 		for range n {
 			k := r.u64()
-			s.Used[k] = Use{Forget: r.instant(), Day: int32(r.u32())}
+			s.Used[k] = use{Forget: r.instant(), Day: int32(r.u32())}
 		}
 		if len(s.Used) != n {
 			r.bad = true // a key twice
@@ -226,49 +226,49 @@ func parseBody(body []byte) (DeviceState, string, error) {
 		}
 	}
 	if r.bad || len(r.b) != 0 || s.MaxSkew < 0 {
-		return DeviceState{}, "", errStateFile
+		return deviceState{}, "", errStateFile
 	}
 	return s, lock, nil
 }
 
 // decodeState reads a state file of either version. lock is the token of
 // the lock file it was written under (empty for version 1).
-func decodeState(data []byte) (s DeviceState, lock string, err error) {
+func decodeState(data []byte) (s deviceState, lock string, err error) {
 	rest, ok := bytes.CutPrefix(data, []byte(fileMagic))
 	v1 := false
 	if !ok {
 		if rest, ok = bytes.CutPrefix(data, []byte(fileMagicV1)); !ok {
-			return DeviceState{}, "", errStateFile
+			return deviceState{}, "", errStateFile
 		}
 		v1 = true
 	}
 	if v1 {
 		if len(rest) < 2*sha256.Size+1 || rest[2*sha256.Size] != '\n' {
-			return DeviceState{}, "", errStateFile
+			return deviceState{}, "", errStateFile
 		}
 		var want [sha256.Size]byte
 		if _, err := hex.Decode(want[:], rest[:2*sha256.Size]); err != nil {
-			return DeviceState{}, "", errStateFile
+			return deviceState{}, "", errStateFile
 		}
 		body := rest[2*sha256.Size+1:]
 		if sha256.Sum256(body) != want {
-			return DeviceState{}, "", errStateFile
+			return deviceState{}, "", errStateFile
 		}
 		if err := json.Unmarshal(body, &s); err != nil {
-			return DeviceState{}, "", errStateFile
+			return deviceState{}, "", errStateFile
 		}
 		return s, "", nil
 	}
 	if len(rest) < 2*crc32.Size+1 || rest[2*crc32.Size] != '\n' {
-		return DeviceState{}, "", errStateFile
+		return deviceState{}, "", errStateFile
 	}
 	var want [crc32.Size]byte
 	if _, err := hex.Decode(want[:], rest[:2*crc32.Size]); err != nil {
-		return DeviceState{}, "", errStateFile
+		return deviceState{}, "", errStateFile
 	}
 	body := rest[2*crc32.Size+1:]
 	if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(want[:]) {
-		return DeviceState{}, "", errStateFile
+		return deviceState{}, "", errStateFile
 	}
 	return parseBody(body)
 }
@@ -277,10 +277,10 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // encodeState writes a version 2 state file of s under the lock file
 // token lock.
-func encodeState(s *DeviceState, lock string) ([]byte, error) { return appendState(nil, s, lock) }
+func encodeState(s *deviceState, lock string) ([]byte, error) { return appendState(nil, s, lock) }
 
 // appendState is encodeState into dst's storage.
-func appendState(dst []byte, s *DeviceState, lock string) ([]byte, error) {
+func appendState(dst []byte, s *deviceState, lock string) ([]byte, error) {
 	if len(lock) > maxLockToken {
 		return nil, errors.New("servicepass: lock file token too long")
 	}
@@ -296,4 +296,57 @@ func appendState(dst []byte, s *DeviceState, lock string) ([]byte, error) {
 	hex.Encode(out[len(fileMagic):], sum[:])
 	out[head-1] = '\n'
 	return out, nil
+}
+
+// stateHead is the length of a version 2 state file's magic line and
+// checksum line.
+const stateHead = len(fileMagic) + 2*crc32.Size + 1
+
+// v2Body returns the body of a version 2 state file whose checksum holds.
+func v2Body(data []byte) ([]byte, bool) {
+	if len(data) < stateHead || !bytes.HasPrefix(data, []byte(fileMagic)) || data[stateHead-1] != '\n' {
+		return nil, false
+	}
+	var want [crc32.Size]byte
+	if _, err := hex.Decode(want[:], data[len(fileMagic):stateHead-1]); err != nil {
+		return nil, false
+	}
+	body := data[stateHead:]
+	return body, crc32.Checksum(body, castagnoli) == binary.BigEndian.Uint32(want[:])
+}
+
+// stateLock returns the lock file token a state file was written under,
+// without decoding the rest: ok is false for a version 2 file whose
+// checksum fails or anything that is no state file; a version 1 file has
+// none.
+func stateLock(data []byte) (lock string, ok bool) {
+	if bytes.HasPrefix(data, []byte(fileMagicV1)) {
+		return "", true
+	}
+	body, ok := v2Body(data)
+	if !ok || len(body) == 0 || int(body[0]) > maxLockToken || len(body) < 1+int(body[0]) {
+		return "", false
+	}
+	return string(body[1 : 1+body[0]]), true
+}
+
+// stampLock appends to dst the version 2 state file blob (written without
+// a lock file token) with the token lock, under a new checksum. It refuses
+// a blob whose checksum fails, so that it never makes damage look sound.
+func stampLock(dst, blob []byte, lock string) ([]byte, error) {
+	body, ok := v2Body(blob)
+	if !ok || len(body) == 0 || body[0] != 0 {
+		return nil, errStateFile
+	}
+	if len(lock) > maxLockToken {
+		return nil, errors.New("servicepass: lock file token too long")
+	}
+	dst = append(dst[:0], blob[:stateHead]...)
+	dst = append(dst, uint8(len(lock)))
+	dst = append(dst, lock...)
+	dst = append(dst, body[1:]...)
+	var sum [crc32.Size]byte
+	binary.BigEndian.PutUint32(sum[:], crc32.Checksum(dst[stateHead:], castagnoli))
+	hex.Encode(dst[len(fileMagic):], sum[:])
+	return dst, nil
 }

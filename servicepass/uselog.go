@@ -1,12 +1,13 @@
 package servicepass
 
 import (
+	"context"
 	"slices"
 	"time"
 )
 
 // UseLogSize is the number of entries the use log keeps; when it is full,
-// the oldest entry is dropped (and counted in [DeviceState.LogDropped]).
+// the oldest entry is dropped (and counted in the dropped count [Verifier.UseLog] returns).
 const UseLogSize = 64
 
 // UseEntry is one grant in the use log: enough for the server, which knows
@@ -28,7 +29,7 @@ type UseEntry struct {
 
 // logUse appends e to the use log, dropping the oldest entry when full. Once
 // the log has grown to its size it does not allocate.
-func (s *DeviceState) logUse(e UseEntry) {
+func (s *deviceState) logUse(e UseEntry) {
 	e.Seq = s.LogNext
 	s.LogNext++
 	if len(s.Log) >= UseLogSize {
@@ -47,17 +48,18 @@ func (s *DeviceState) logUse(e UseEntry) {
 // entries when it can and then calls [Verifier.AckUseLog]. A damaged or lost
 // state loses its log with the rest; the server sees the gap in the serials
 // it issued, and the first grants after it are degraded.
-func (v *Verifier) UseLog() (entries []UseEntry, dropped uint64, err error) {
-	ran := false
-	err = v.store.Update(func(s *DeviceState) bool {
-		ran = true
+func (v *Verifier) UseLog(ctx context.Context) (entries []UseEntry, dropped uint64, err error) {
+	if ctx == nil {
+		return nil, 0, ErrNilContext
+	}
+	ran, err := v.update(ctx, func(s *deviceState) bool {
 		if !v.lost(s) {
 			entries, dropped = slices.Clone(s.Log), s.LogDropped
 		}
 		return false
 	})
 	if !ran {
-		return nil, 0, stateError(err)
+		return nil, 0, err
 	}
 	return entries, dropped, err
 }
@@ -69,27 +71,22 @@ func (v *Verifier) UseLog() (entries []UseEntry, dropped uint64, err error) {
 // acknowledgement of a sequence number the log has not reached (one from
 // the log of a state that was lost since: a new state's log starts at a
 // random sequence number) deletes nothing.
-func (v *Verifier) AckUseLog(through uint64) error {
-	ran := false
-	err := v.store.Update(func(s *DeviceState) bool {
-		ran = true
+func (v *Verifier) AckUseLog(ctx context.Context, through uint64) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	_, err := v.update(ctx, func(s *deviceState) bool {
 		if v.lost(s) {
 			return false
 		}
 		return s.ackLog(through)
 	})
-	if !ran {
-		return stateError(err)
-	}
-	if err != nil {
-		return &NotSavedError{Err: err}
-	}
-	return nil
+	return err
 }
 
 // ackLog acknowledges the log through a sequence number; see
 // [Verifier.AckUseLog]. It reports whether s changed.
-func (s *DeviceState) ackLog(through uint64) bool {
+func (s *deviceState) ackLog(through uint64) bool {
 	if through >= s.LogNext {
 		return false
 	}

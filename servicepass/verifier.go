@@ -1,6 +1,7 @@
 package servicepass
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/binary"
 	"errors"
@@ -22,16 +23,9 @@ const (
 // failure, up to a day.
 var DefaultLockout = Lockout{Free: 3, Backoff: time.Minute, MaxBackoff: 24 * time.Hour}
 
-// ErrState is returned when the device store breaks its contract (did not
-// run the update).
-var ErrState = errors.New("servicepass: device state unavailable")
-
 // ErrNotSaved is matched by a [*NotSavedError]: the verifier decided, but the
 // device state could not be persisted.
 var ErrNotSaved = errors.New("servicepass: device state not saved")
-
-// ErrLocation is the rule a COPE [VerifierConfig] without a Location breaks.
-var ErrLocation = errors.New("servicepass: device time zone required")
 
 // NotSavedError says the device state could not be saved, and why. The
 // verifier still decided (and keeps the change in memory for the rest of
@@ -50,9 +44,6 @@ func (e *NotSavedError) Is(target error) bool { return target == ErrNotSaved }
 // Unwrap returns the store's error.
 func (e *NotSavedError) Unwrap() error { return e.Err }
 
-// stateError is the error of an update the store did not run.
-func stateError(err error) error { return fmt.Errorf("%w: %w", ErrState, err) }
-
 // Lockout is the back-off after codes that fail the MAC. Typos (check symbol
 // mismatches) do not count: they carry no information about the key.
 type Lockout struct {
@@ -65,40 +56,15 @@ type Lockout struct {
 	MaxBackoff time.Duration
 }
 
-// VerifierConfig configures a [Verifier]. Zero fields take the documented
-// defaults; DeviceID, Mode and Keys are required, and Location on a COPE
-// device.
-type VerifierConfig struct {
-	// DeviceID is this device's ID, exactly as the issuer knows it.
-	DeviceID string
-	// Mode is this device's activation mode.
-	Mode Mode
-	// Keys is the device keyring: one key per key ID still accepted. A code
-	// made under a retired key ID fails with ErrUnknownKey.
-	Keys []DeviceKey
-	// Store keeps the device state. Zero: a new MemDeviceStore (state lost
-	// on restart).
-	Store DeviceStore
-	// Provisioned says the device was provisioned: its keyring was
-	// installed (the keyring file is the marker; an agent that has loaded
-	// its keyring sets this) and the provisioning step called [InitState].
-	// A missing state is then damage, handled like a corrupt one: grants are
-	// degraded and every reversible action is reported for revert. False
-	// (the default, for tests and agents without provisioning) treats a
-	// missing state as a fresh install.
-	Provisioned bool
+// VerifierOptions tunes a [Verifier]. A nil *VerifierOptions, and each
+// zero field, takes the documented default.
+type VerifierOptions struct {
 	// Skew is the clock skew tolerated around expiry and high-water checks.
 	// Zero: DefaultSkew (5 minutes). Negative: no tolerance.
 	Skew time.Duration
 	// Window is the length of the privileged window. Zero: DefaultWindow
 	// (60 minutes).
 	Window time.Duration
-	// Location is the device's time zone, which decides calendar days for
-	// day-valid codes. Required on a COPE device (the zone the issuer used
-	// for the device, from the provisioning file): there is no time.Local
-	// default, because Go fixes time.Local to UTC on Android and iOS. A
-	// Device Owner device has no day-valid codes; nil means UTC there.
-	Location *time.Location
 	// Lockout is the MAC-failure back-off. Zero: DefaultLockout.
 	Lockout Lockout
 }
@@ -162,16 +128,18 @@ type keyEntry struct {
 // Verifier checks service passwords on the device, offline. Create it with
 // [NewVerifier]; it is safe for concurrent use.
 type Verifier struct {
-	deviceID    string
-	mode        Mode
-	keys        [256]*keyEntry
-	nkeys       int
-	store       DeviceStore
-	provisioned bool
-	skew        time.Duration
-	window      time.Duration
-	loc         *time.Location
-	policy      attempt.Policy
+	deviceID string
+	mode     Mode
+	keys     [256]*keyEntry
+	nkeys    int
+	store    DeviceStore
+	skew     time.Duration
+	window   time.Duration
+	loc      *time.Location
+	policy   attempt.Policy
+	// state is what the verifier remembers of the store's state between
+	// updates (devicestore.go).
+	state stateCache
 	// macs pools MAC machinery ([]*macState by keyEntry.index, made on
 	// first use), which is not safe for concurrent use; results never
 	// travel through it.
@@ -180,27 +148,50 @@ type Verifier struct {
 	challenge challengeSlot
 }
 
-// NewVerifier checks cfg and returns a Verifier.
-func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
-	if err := checkDeviceID(cfg.DeviceID); err != nil {
-		return nil, err
+// NewVerifier returns the Verifier of the device p describes (its device
+// ID, activation mode, keyring and zone; see [ReadProvisioningFile]), which
+// keeps its state in store ([OpenFileStore] on a device; nil: a new
+// [NewMemDeviceStore], lost on restart), tuned by opts (nil: the
+// defaults).
+//
+// Having a provisioning means the device was provisioned: a store that
+// holds no state then holds a lost one (grants are degraded and every
+// reversible action is reported for revert), because the provisioning step
+// ([InstallProvisioning]) created it. p must record the mode (HasMode);
+// its Location is required on a COPE device (it decides calendar days for
+// day-valid codes; there is no time.Local default, because Go fixes
+// time.Local to UTC on Android and iOS) and means UTC when nil on a Device
+// Owner device. Keys may be held in a platform keystore
+// ([NewHeldDeviceKey]).
+func NewVerifier(p *Provisioning, store DeviceStore, opts *VerifierOptions) (*Verifier, error) {
+	if p == nil {
+		return nil, &ProvisioningError{Reason: "no provisioning"}
 	}
-	if !cfg.Mode.Valid() {
-		return nil, &RuleError{Rule: ErrUnknownMode, Field: "Mode"}
+	if err := checkDeviceID(p.DeviceID); err != nil {
+		return nil, &ProvisioningError{Field: "device", Reason: err.Error(), Err: err}
 	}
-	if err := checkKeyring(cfg.Keys); err != nil {
-		return nil, err
+	if !p.HasMode || !p.Mode.Valid() {
+		return nil, &ProvisioningError{Field: "mode", Reason: "the verifier needs the activation mode: DeviceOwner or COPE", Err: ErrUnknownMode}
+	}
+	if p.Location == nil && p.Mode == COPE {
+		return nil, &ProvisioningError{Field: "zone", Reason: "a COPE device needs the zone its day-valid codes are issued in"}
+	}
+	if err := checkKeyring(p.Keys); err != nil {
+		return nil, &ProvisioningError{Field: "key", Reason: err.Error(), Err: err}
+	}
+	var o VerifierOptions
+	if opts != nil {
+		o = *opts
 	}
 	v := &Verifier{
-		deviceID:    cfg.DeviceID,
-		mode:        cfg.Mode,
-		store:       cfg.Store,
-		provisioned: cfg.Provisioned,
-		skew:        cfg.Skew,
-		window:      cfg.Window,
-		loc:         cfg.Location,
+		deviceID: p.DeviceID,
+		mode:     p.Mode,
+		store:    store,
+		skew:     o.Skew,
+		window:   o.Window,
+		loc:      p.Location,
 	}
-	for _, k := range cfg.Keys {
+	for _, k := range p.Keys {
 		e := &keyEntry{index: v.nkeys, held: k.held}
 		if k.held == nil {
 			kb := *k.raw()
@@ -223,15 +214,12 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if v.loc == nil {
 		v.loc = time.UTC
 	}
-	l := cfg.Lockout
+	l := o.Lockout
 	if l == (Lockout{}) {
 		l = DefaultLockout
 	}
 	if l.Backoff <= 0 || l.Free < 0 || l.MaxBackoff < 0 {
-		return nil, fmt.Errorf("servicepass: invalid lockout %+v", l)
-	}
-	if cfg.Location == nil && cfg.Mode == COPE {
-		return nil, &RuleError{Rule: ErrLocation, Field: "Location", Detail: "a COPE device needs the zone its day-valid codes are issued in"}
+		return nil, fmt.Errorf("servicepass: invalid VerifierOptions.Lockout %+v: Backoff must be positive, Free and MaxBackoff not negative", l)
 	}
 	v.policy = attempt.Policy{Free: l.Free, Backoff: l.Backoff, MaxBackoff: l.MaxBackoff}
 	v.macs.New = func() any {
@@ -262,12 +250,10 @@ type codeCall struct {
 	v   *Verifier
 	in  codeInput
 	now time.Time
-	ran bool
 	out outcome
 }
 
-func (c *codeCall) run(s *DeviceState) bool {
-	c.ran = true
+func (c *codeCall) run(s *deviceState) bool {
 	c.out = c.v.stepCode(s, &c.in, c.now)
 	return c.out.changed
 }
@@ -293,8 +279,13 @@ func (c *codeCall) run(s *DeviceState) bool {
 // A damaged or lost device state does not stop verification; see
 // [Grant.Degraded] and docs/servicepass-format.md. A state that cannot be
 // saved does not either: a refusal then also matches [ErrNotSaved], and a
-// grant carries the reason in [Grant.StateError].
-func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
+// grant carries the reason in [Grant.StateError]. ctx bounds the wait for
+// the state while another process holds it; if it ends first, Verify
+// decides nothing and returns an error matching ctx's.
+func (v *Verifier) Verify(ctx context.Context, code string, now time.Time) (Grant, error) {
+	if ctx == nil {
+		return Grant{}, ErrNilContext
+	}
 	var b [payloadBytes]byte
 	if err := parse(code, &b); err != nil {
 		return Grant{}, err
@@ -324,28 +315,27 @@ func (v *Verifier) Verify(code string, now time.Time) (Grant, error) {
 	}
 	mac := macFromBytes(&b)
 	c := &codeCall{v: v, in: codeInput{p: p, mac: mac, macOK: macEqual(tag, mac)}, now: now}
-	serr := v.store.Update(c.run)
-	g, err, ran := c.out.grant, c.out.err, c.ran
+	ran, serr := v.update(ctx, c.run)
 	if !ran {
-		return Grant{}, stateError(serr)
+		return Grant{}, serr
 	}
+	g, err := c.out.grant, c.out.err
 	if serr != nil {
-		ns := &NotSavedError{Err: serr}
 		if err != nil {
-			return Grant{}, fmt.Errorf("%w; %w", err, ns)
+			return Grant{}, fmt.Errorf("%w; %w", err, serr)
 		}
-		g.Degraded, g.StateError = true, ns
+		g.Degraded, g.StateError = true, serr
 	}
 	return g, err
 }
 
-// DamageGrace is how long, in device time after a damaged or lost state is
-// found, [DeviceState.DamagedAt] keeps following the latest device time a
+// damageGrace is how long, in device time after a damaged or lost state is
+// found, [deviceState.DamagedAt] keeps following the latest device time a
 // verification shows: a clock that read early when the damage was found
 // (set back, or not yet set) must not hide a replay of a code used before
 // the damage. It is the longest a day-valid code is accepted ahead plus a
 // day.
-const DamageGrace = maxDaysAheadDuration + 24*time.Hour
+const damageGrace = maxDaysAheadDuration + 24*time.Hour
 
 // maxDaysAhead is how many calendar days after the device's today the date
 // of a day-valid code may lie: a genuine code ends at most 30 days after it
@@ -357,7 +347,7 @@ const maxDaysAheadDuration = time.Duration(maxDaysAhead) * 24 * time.Hour
 // recoverDamage starts a fresh state after damage (or a lost state on a
 // provisioned device) found at now: the grants that follow are degraded and
 // every reversible action is to be reverted.
-func (v *Verifier) recoverDamage(s *DeviceState, now time.Time) {
+func (v *Verifier) recoverDamage(s *deviceState, now time.Time) {
 	now = now.UTC()
 	// The lost state's sequence numbers are gone: start the revert duty's
 	// and the use log's afresh at random ones, so that an acknowledgement
@@ -365,11 +355,11 @@ func (v *Verifier) recoverDamage(s *DeviceState, now time.Time) {
 	// (Started from the time, two losses at one device time shared a revert
 	// sequence number; started from 0, an old "through 4" deleted new
 	// entries.)
-	*s = DeviceState{
-		Provisioned: v.provisioned,
+	*s = deviceState{
+		Provisioned: true,
 		DamagedAt:   now,
 		DamageFound: now,
-		Revert:      RevertState{Actions: Reversible, Seq: randomSeq(), Lost: true},
+		Revert:      revertState{Actions: Reversible, Seq: randomSeq(), Lost: true},
 		LogNext:     randomSeq(),
 	}
 }
@@ -382,10 +372,8 @@ func randomSeq() uint64 {
 	return binary.BigEndian.Uint64(b[:]) >> 2
 }
 
-// lost reports whether s is damaged or, on a provisioned device, missing.
-func (v *Verifier) lost(s *DeviceState) bool {
-	return s.Damaged || (v.provisioned && !s.Provisioned)
-}
+// lost reports whether s is damaged or missing.
+func (v *Verifier) lost(s *deviceState) bool { return s.Damaged }
 
 // lockout returns the refusal of an attempt at now during a back-off (a
 // [*LockedOutError]), or nil, and whether it changed s. Codes and challenge
@@ -398,7 +386,7 @@ func (v *Verifier) lost(s *DeviceState) bool {
 // an attempt waiting longer than the cap (a wrong code typed while the clock
 // read 2100 once locked everything out until 2100), and turning the clock
 // back does not escape a back-off either.
-func (v *Verifier) lockout(s *DeviceState, now time.Time) (changed bool, err error) {
+func (v *Verifier) lockout(s *deviceState, now time.Time) (changed bool, err error) {
 	if !s.LockedUntil.IsZero() {
 		d := v.policy.Delay(s.Failures)
 		if s.LockedUntil.Sub(now) > d {
@@ -423,12 +411,12 @@ func lockedOut(err error) error {
 }
 
 // attempts is s's lockout state.
-func (s *DeviceState) attempts() attempt.State {
+func (s *deviceState) attempts() attempt.State {
 	return attempt.State{Failures: s.Failures, LastFailure: s.LastFailure, LockedUntil: s.LockedUntil}
 }
 
 // fail counts a wrong MAC at now toward the lockout.
-func (v *Verifier) fail(s *DeviceState, now time.Time) {
+func (v *Verifier) fail(s *deviceState, now time.Time) {
 	r := v.policy.Fail(s.attempts(), now.UTC())
 	s.Failures, s.LastFailure, s.LockedUntil = r.State.Failures, r.State.LastFailure, r.State.LockedUntil
 }
@@ -441,7 +429,7 @@ func (v *Verifier) fail(s *DeviceState, now time.Time) {
 // does nothing else: no I/O, no clock, no randomness except the fresh
 // sequence numbers of a lost state. Verify drives it through the store;
 // the vectors and the model test drive Verify.
-func (v *Verifier) stepCode(s *DeviceState, in *codeInput, now time.Time) outcome {
+func (v *Verifier) stepCode(s *deviceState, in *codeInput, now time.Time) outcome {
 	p := &in.p
 	changed := false
 	if v.lost(s) {
@@ -454,10 +442,10 @@ func (v *Verifier) stepCode(s *DeviceState, in *codeInput, now time.Time) outcom
 		changed = true
 	}
 	// After a damage, DamagedAt follows the latest device time seen for
-	// DamageGrace, so that a clock that read early when the damage was
+	// damageGrace, so that a clock that read early when the damage was
 	// found cannot hide a replay. Moving it forward only marks more grants
 	// degraded, so an unauthenticated attempt may do it.
-	if !s.DamagedAt.IsZero() && now.After(s.DamagedAt) && now.Before(s.DamageFound.Add(DamageGrace)) {
+	if !s.DamagedAt.IsZero() && now.After(s.DamagedAt) && now.Before(s.DamageFound.Add(damageGrace)) {
 		s.DamagedAt = now.UTC()
 		changed = true
 	}
@@ -486,7 +474,7 @@ func (v *Verifier) stepCode(s *DeviceState, in *codeInput, now time.Time) outcom
 	}
 	// A genuine code valid at now bounds now by the real time (a code is
 	// issued at most 30 days before its expiry), so until the first grant
-	// after a damage DamagedAt follows it beyond DamageGrace too: a damage
+	// after a damage DamagedAt follows it beyond damageGrace too: a damage
 	// found at a clock set far back must not hide a replay.
 	if !s.DamagedAt.IsZero() && s.HighWater.IsZero() && now.After(s.DamagedAt) {
 		s.DamagedAt = now.UTC()
@@ -519,7 +507,7 @@ func (v *Verifier) stepCode(s *DeviceState, in *codeInput, now time.Time) outcom
 	}
 	key := useKey(p, in.mac)
 	if s.Used == nil {
-		s.Used = make(map[uint64]Use)
+		s.Used = make(map[uint64]use)
 	}
 	forget := expiry.Add(2 * s.MaxSkew).UTC()
 	// recorded: the code has a use record. Past the replay check below,
@@ -534,12 +522,12 @@ func (v *Verifier) stepCode(s *DeviceState, in *codeInput, now time.Time) outcom
 			return outcome{err: ErrReplay, changed: changed}
 		}
 		recorded = used
-		s.Used[key] = Use{Forget: forget, Day: today}
+		s.Used[key] = use{Forget: forget, Day: today}
 	} else {
 		// One map operation: if the insert did not grow the map, the code
 		// was there already (its record is rewritten with the same value).
 		n := len(s.Used)
-		s.Used[key] = Use{Forget: forget}
+		s.Used[key] = use{Forget: forget}
 		if len(s.Used) == n {
 			return outcome{err: ErrReplay, changed: changed}
 		}
@@ -580,7 +568,7 @@ func (v *Verifier) stepCode(s *DeviceState, in *codeInput, now time.Time) outcom
 }
 
 // growSkew keeps every use record for twice the larger skew.
-func (s *DeviceState) growSkew(skew time.Duration) {
+func (s *deviceState) growSkew(skew time.Duration) {
 	d := 2 * (skew - s.MaxSkew)
 	for k, u := range s.Used {
 		u.Forget = u.Forget.Add(d)
@@ -593,7 +581,7 @@ func (s *DeviceState) growSkew(skew time.Duration) {
 }
 
 // prune drops the use records the high-water mark alone now refuses.
-func (s *DeviceState) prune() {
+func (s *deviceState) prune() {
 	var next time.Time
 	for k, u := range s.Used {
 		if s.HighWater.After(u.Forget) {

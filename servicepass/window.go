@@ -1,6 +1,7 @@
 package servicepass
 
 import (
+	"context"
 	"errors"
 	"time"
 )
@@ -45,11 +46,11 @@ type WindowStatus struct {
 // hands its reversible actions to the revert duty, then the grant opens a
 // new window or extends the active one. The actions granted leave the revert
 // duty: the window that now holds them reverts them when it ends.
-func (v *Verifier) openWindow(s *DeviceState, actions Actions, now time.Time) {
+func (v *Verifier) openWindow(s *deviceState, actions Actions, now time.Time) {
 	v.endWindow(s, now)
 	end := now.Add(v.window).UTC()
 	if s.Window.Actions == 0 {
-		s.Window = WindowState{Start: now.UTC(), End: end}
+		s.Window = windowState{Start: now.UTC(), End: end}
 	} else if end.After(s.Window.End) {
 		s.Window.End = end
 	}
@@ -63,12 +64,12 @@ func (v *Verifier) openWindow(s *DeviceState, actions Actions, now time.Time) {
 // endWindow closes the window if it has ended at now (or the clock reads
 // before its start), moving its reversible actions to the revert duty. It
 // reports whether the state changed.
-func (v *Verifier) endWindow(s *DeviceState, now time.Time) bool {
+func (v *Verifier) endWindow(s *deviceState, now time.Time) bool {
 	w := s.Window
 	if w.Actions == 0 || (now.Before(w.End) && !now.Before(w.Start.Add(-v.skew))) {
 		return false
 	}
-	s.Window = WindowState{}
+	s.Window = windowState{}
 	if r := w.Actions & Reversible; r != 0 {
 		s.Revert.Actions |= r
 		if w.End.After(s.Revert.Ended) {
@@ -79,7 +80,7 @@ func (v *Verifier) endWindow(s *DeviceState, now time.Time) bool {
 	return true
 }
 
-func (v *Verifier) status(s *DeviceState) WindowStatus {
+func (v *Verifier) status(s *deviceState) WindowStatus {
 	st := WindowStatus{Revert: s.Revert.Actions, RevertSeq: s.Revert.Seq}
 	if s.Revert.Actions != 0 {
 		st.Ended = s.Revert.Ended
@@ -101,11 +102,13 @@ func (v *Verifier) status(s *DeviceState) WindowStatus {
 // The agent's start-up routine is: call Window; re-apply Actions if Active;
 // revert Revert; call ClearWindow with the status; on [ErrWindowChanged]
 // start again. See docs/servicepass-format.md §7.
-func (v *Verifier) Window(now time.Time) (WindowStatus, error) {
+func (v *Verifier) Window(ctx context.Context, now time.Time) (WindowStatus, error) {
+	if ctx == nil {
+		return WindowStatus{}, ErrNilContext
+	}
 	var st WindowStatus
-	lost, ran := false, false
-	err := v.store.Update(func(s *DeviceState) bool {
-		ran = true
+	lost := false
+	ran, err := v.update(ctx, func(s *deviceState) bool {
 		changed := false
 		if v.lost(s) {
 			v.recoverDamage(s, now)
@@ -118,10 +121,7 @@ func (v *Verifier) Window(now time.Time) (WindowStatus, error) {
 		return changed
 	})
 	if !ran {
-		return WindowStatus{}, stateError(err)
-	}
-	if err != nil {
-		err = &NotSavedError{Err: err}
+		return WindowStatus{}, err
 	}
 	if lost {
 		return st, errors.Join(ErrStateLost, err)
@@ -135,29 +135,27 @@ func (v *Verifier) Window(now time.Time) (WindowStatus, error) {
 // [ErrWindowChanged] and clears nothing, so a grant or an ending window the
 // agent has not seen is never erased. It never ends an active window. A
 // status with nothing to revert is acknowledged trivially.
-func (v *Verifier) ClearWindow(st WindowStatus) error {
-	ran := false
+func (v *Verifier) ClearWindow(ctx context.Context, st WindowStatus) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
 	changed := false
-	err := v.store.Update(func(s *DeviceState) bool {
-		ran = true
+	ran, err := v.update(ctx, func(s *deviceState) bool {
 		if v.lost(s) || s.Revert.Seq != st.RevertSeq || s.Revert.Actions != st.Revert {
 			return false
 		}
-		if s.Revert == (RevertState{Seq: s.Revert.Seq}) {
+		if s.Revert == (revertState{Seq: s.Revert.Seq}) {
 			changed = true
 			return false
 		}
-		s.Revert = RevertState{Seq: s.Revert.Seq + 1}
+		s.Revert = revertState{Seq: s.Revert.Seq + 1}
 		changed = true
 		return true
 	})
-	if !ran {
-		return stateError(err)
-	}
 	if err != nil {
-		return &NotSavedError{Err: err}
+		return err
 	}
-	if !changed {
+	if !ran || !changed {
 		return ErrWindowChanged
 	}
 	return nil
