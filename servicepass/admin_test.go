@@ -66,7 +66,7 @@ func newChallenge(t *testing.T, f *fixture) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "dev", Mode: servicepass.DeviceOwner, Keys: keys, Store: servicepass.NewMemDeviceStore()})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "dev", Mode: servicepass.DeviceOwner, HasMode: true, Keys: keys}, servicepass.NewMemDeviceStore(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

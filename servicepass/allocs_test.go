@@ -3,6 +3,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -29,13 +30,13 @@ func TestVerifyAllocs(t *testing.T) {
 		}
 	}
 	for _, c := range codes[:250] {
-		if _, err := v.Verify(c, t0); err != nil {
+		if _, err := v.Verify(context.Background(), c, t0); err != nil {
 			t.Fatal(err)
 		}
 	}
 	i := 250
 	n := testing.AllocsPerRun(100, func() {
-		if _, err := v.Verify(codes[i], t0); err != nil {
+		if _, err := v.Verify(context.Background(), codes[i], t0); err != nil {
 			t.Fatal(err)
 		}
 		i++

@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -71,7 +72,7 @@ func BenchmarkVerify(b *testing.B) {
 			refill()
 			b.StartTimer()
 		}
-		if _, err := v.Verify(codes[i%len(codes)], now); err != nil {
+		if _, err := v.Verify(context.Background(), codes[i%len(codes)], now); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -86,7 +87,7 @@ func BenchmarkVerifyTypo(b *testing.B) {
 	code := string(c)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := v.Verify(code, t0); err == nil {
+		if _, err := v.Verify(context.Background(), code, t0); err == nil {
 			b.Fatal("accepted a typo")
 		}
 	}
@@ -143,7 +144,7 @@ func BenchmarkVerifyFileStore(b *testing.B) {
 			refill()
 			b.StartTimer()
 		}
-		if _, err := v.Verify(codes[i%len(codes)], now); err != nil {
+		if _, err := v.Verify(context.Background(), codes[i%len(codes)], now); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -168,16 +169,14 @@ func BenchmarkFileStoreAtFloor(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: benchDevice, Mode: servicepass.DeviceOwner, Keys: keys,
-			Store: fs, Location: time.UTC, Lockout: servicepass.Lockout{Free: 1 << 30, Backoff: time.Minute}})
+		v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: benchDevice, Mode: servicepass.DeviceOwner, HasMode: true, Keys: keys, Location: time.UTC}, fs, &servicepass.VerifierOptions{Lockout: servicepass.Lockout{Free: 1 << 30, Backoff: time.Minute}})
 		if err != nil {
 			b.Fatal(err)
 		}
 		// Fill the record with used codes, in one save: the codes are
 		// verified on a memory store whose state is then written here.
 		mem := servicepass.NewMemDeviceStore()
-		mv, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: benchDevice, Mode: servicepass.DeviceOwner, Keys: keys,
-			Store: mem, Location: time.UTC})
+		mv, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: benchDevice, Mode: servicepass.DeviceOwner, HasMode: true, Keys: keys, Location: time.UTC}, mem, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -185,14 +184,14 @@ func BenchmarkFileStoreAtFloor(b *testing.B) {
 		for n := 0; n < used; {
 			c := f.issue(b, servicepass.Request{DeviceID: benchDevice, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock,
 				ExpiresAt: t0.Add(24 * time.Hour)}).Code.Reveal()
-			if _, err := mv.Verify(c, t0); err == nil {
+			if _, err := mv.Verify(context.Background(), c, t0); err == nil {
 				n++
 			}
 			wrong = c
 		}
-		var filled servicepass.DeviceState
-		_ = mem.Update(func(s *servicepass.DeviceState) bool { filled = s.Clone(); return false })
-		if err := fs.Update(func(s *servicepass.DeviceState) bool { *s = filled; return true }); err != nil {
+		var filled []byte
+		_ = mem.Update(context.Background(), func(old []byte) ([]byte, error) { filled = bytes.Clone(old); return nil, nil })
+		if err := fs.Update(context.Background(), func([]byte) ([]byte, error) { return filled, nil }); err != nil {
 			b.Fatal(err)
 		}
 		p, _ := servicepass.Decode(wrong)
@@ -201,7 +200,7 @@ func BenchmarkFileStoreAtFloor(b *testing.B) {
 		b.Run(fmt.Sprintf("used=%d/Verify", used), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := v.Verify(wrong, t0); !errors.Is(err, servicepass.ErrInvalid) {
+				if _, err := v.Verify(context.Background(), wrong, t0); !errors.Is(err, servicepass.ErrInvalid) {
 					b.Fatal(err)
 				}
 			}

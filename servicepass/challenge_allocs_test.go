@@ -4,6 +4,7 @@ package servicepass_test
 
 import (
 	"bytes"
+	"context"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func TestVerifyResponseAllocs(t *testing.T) {
 	renewAllocs := testing.AllocsPerRun(100, renew)
 	i := 0
 	allocs := testing.AllocsPerRun(100, func() {
-		if _, err := v.VerifyResponse(resp[i%len(resp)], t0); err != nil {
+		if _, err := v.VerifyResponse(context.Background(), resp[i%len(resp)], t0); err != nil {
 			t.Fatal(err)
 		}
 		i++

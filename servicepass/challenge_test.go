@@ -60,7 +60,7 @@ func TestChallengeRoundTrip(t *testing.T) {
 					return false
 				}
 				now := time.Unix(wall, 0)
-				g, err := v.VerifyResponse(r.Display.Reveal(), now)
+				g, err := v.VerifyResponse(context.Background(), r.Display.Reveal(), now)
 				if err != nil {
 					t.Logf("VerifyResponse(%s) at %s: %v", r.Display.Reveal(), now, err)
 					return false
@@ -73,7 +73,7 @@ func TestChallengeRoundTrip(t *testing.T) {
 					t.Logf("grant %+v", g)
 					return false
 				}
-				_, again := v.VerifyResponse(r.Code.Reveal(), now)
+				_, again := v.VerifyResponse(context.Background(), r.Code.Reveal(), now)
 				return errors.Is(again, servicepass.ErrNoChallenge)
 			},
 			servicepasstest.GenValidActions(m), gen.UInt8(),
@@ -147,15 +147,15 @@ func TestResponseTypos(t *testing.T) {
 		_, r := respondFor(t, f, v, "d", servicepass.COPE, servicepass.Unlock|servicepass.RemoveNetworkRestrictions, servicepass.ChallengeOptions{})
 		s := r.Code.Reveal()
 		for _, typo := range typos(s) {
-			if _, err := v.VerifyResponse(typo, t0); !errors.Is(err, servicepass.ErrTypo) {
+			if _, err := v.VerifyResponse(context.Background(), typo, t0); !errors.Is(err, servicepass.ErrTypo) {
 				t.Fatalf("VerifyResponse(%q) = %v, want ErrTypo (from %s)", typo, err, s)
 			}
 		}
-		if _, err := v.VerifyResponse(s, t0); err != nil {
+		if _, err := v.VerifyResponse(context.Background(), s, t0); err != nil {
 			t.Fatalf("after the typos: %v", err)
 		}
 	}
-	_ = store.Update(func(s *servicepass.DeviceState) bool {
+	_ = peek(store, func(s *servicepass.TestState) bool {
 		if s.Failures != 0 {
 			t.Errorf("typos counted: %d failures", s.Failures)
 		}
@@ -180,13 +180,13 @@ func TestResponseRefusals(t *testing.T) {
 
 	// Before any challenge.
 	_, rA := respondFor(t, f, other, "dev-a", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
-	if _, err := v.VerifyResponse(rA.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrNoChallenge) {
+	if _, err := v.VerifyResponse(context.Background(), rA.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrNoChallenge) {
 		t.Errorf("no challenge: %v", err)
 	}
 	// For another challenge: A's response after B replaced A.
 	_, rA = respondFor(t, f, v, "dev-a", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
 	_, rB := respondFor(t, f, v, "dev-a", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
-	if _, err := v.VerifyResponse(rA.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := v.VerifyResponse(context.Background(), rA.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Errorf("response to a replaced challenge: %v", err)
 	}
 	// For another device: dev-b's verifier with dev-a's response to dev-b's challenge text.
@@ -198,30 +198,30 @@ func TestResponseRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := other.VerifyResponse(wrongDev.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := other.VerifyResponse(context.Background(), wrongDev.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Errorf("response made for another device: %v", err)
 	}
 	// The genuine one still works (one failure does not void), once.
-	if _, err := v.VerifyResponse(rB.Code.Reveal(), t0); err != nil {
+	if _, err := v.VerifyResponse(context.Background(), rB.Code.Reveal(), t0); err != nil {
 		t.Fatalf("genuine response: %v", err)
 	}
-	if _, err := v.VerifyResponse(rB.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrNoChallenge) {
+	if _, err := v.VerifyResponse(context.Background(), rB.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrNoChallenge) {
 		t.Errorf("after use: %v", err)
 	}
 	// A response is not a service password and the reverse.
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev-a", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
 	respondFor(t, f, v, "dev-a", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
-	if _, err := v.VerifyResponse(iss.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrMalformed) {
+	if _, err := v.VerifyResponse(context.Background(), iss.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrMalformed) {
 		t.Errorf("a code as a response: %v", err)
 	}
-	if _, err := v.Verify(rB.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrMalformed) {
+	if _, err := v.Verify(context.Background(), rB.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrMalformed) {
 		t.Errorf("a response as a code: %v", err)
 	}
 	// A key the device does not hold.
 	f2 := newFixture(t, testMaster(1), testMaster(9))
 	c, _ := v.NewChallenge(servicepass.ChallengeOptions{})
 	r9, _ := f2.is.Respond(context.Background(), servicepass.ResponseRequest{DeviceID: "dev-a", Challenge: c.String(), Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: "a"})
-	if _, err := v.VerifyResponse(r9.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrUnknownKey) {
+	if _, err := v.VerifyResponse(context.Background(), r9.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrUnknownKey) {
 		t.Errorf("unknown key: %v", err)
 	}
 }
@@ -244,12 +244,12 @@ func TestChallengeLifetime(t *testing.T) {
 		_, r := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{Lifetime: tc.lifetime, Clock: mono.now})
 		mono.t = mono.t.Add(tc.after)
 		// The wall-clock time passed to VerifyResponse does not matter.
-		_, err := v.VerifyResponse(r.Code.Reveal(), time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC))
+		_, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC))
 		if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
 			t.Errorf("lifetime %s, after %s: %v, want %v", tc.lifetime, tc.after, err, tc.want)
 		}
 		if tc.want != nil {
-			if _, err := v.VerifyResponse(r.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrChallengeExpired) {
+			if _, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrChallengeExpired) {
 				t.Errorf("again: %v", err)
 			}
 		}
@@ -273,34 +273,33 @@ func TestChallengeFailures(t *testing.T) {
 	c, r := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
 	wrong := forgeWrong(t, c.String())
 	for i := 1; i <= servicepass.ChallengeFailures; i++ {
-		if _, err := v.VerifyResponse(wrong, t0); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.VerifyResponse(context.Background(), wrong, t0); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Fatalf("wrong response %d: %v", i, err)
 		}
 	}
-	if _, err := v.VerifyResponse(r.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrChallengeVoid) {
+	if _, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrChallengeVoid) {
 		t.Fatalf("genuine response after the limit: %v", err)
 	}
 	failures := 0
-	_ = store.Update(func(s *servicepass.DeviceState) bool { failures = s.Failures; return false })
+	_ = peek(store, func(s *servicepass.TestState) bool { failures = s.Failures; return false })
 	if failures != servicepass.ChallengeFailures {
 		t.Errorf("lockout counted %d failures, want %d", failures, servicepass.ChallengeFailures)
 	}
 	// The lockout the failures built up refuses the next attempt on a new
 	// challenge until it passes; then the genuine response grants.
-	lv, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.DeviceOwner, Keys: must(f.is.DeviceKeys("d")),
-		Store: servicepass.NewMemDeviceStore(), Location: time.UTC, Lockout: servicepass.Lockout{Free: 0, Backoff: time.Minute}})
+	lv, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "d", Mode: servicepass.DeviceOwner, HasMode: true, Keys: must(f.is.DeviceKeys("d")), Location: time.UTC}, servicepass.NewMemDeviceStore(), &servicepass.VerifierOptions{Lockout: servicepass.Lockout{Free: 0, Backoff: time.Minute}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c2, r2 := respondFor(t, f, lv, "d", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
-	if _, err := lv.VerifyResponse(forgeWrong(t, c2.String()), t0); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := lv.VerifyResponse(context.Background(), forgeWrong(t, c2.String()), t0); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatal(err)
 	}
 	var le *servicepass.LockedOutError
-	if _, err := lv.VerifyResponse(r2.Code.Reveal(), t0.Add(30*time.Second)); !errors.As(err, &le) {
+	if _, err := lv.VerifyResponse(context.Background(), r2.Code.Reveal(), t0.Add(30*time.Second)); !errors.As(err, &le) {
 		t.Fatalf("during the back-off: %v", err)
 	}
-	if _, err := lv.VerifyResponse(r2.Code.Reveal(), t0.Add(time.Minute)); err != nil {
+	if _, err := lv.VerifyResponse(context.Background(), r2.Code.Reveal(), t0.Add(time.Minute)); err != nil {
 		t.Fatalf("after the back-off: %v", err)
 	}
 }
@@ -319,15 +318,15 @@ func TestResponseModeRules(t *testing.T) {
 	cope := f.verifier(t, "d", servicepass.COPE, nil)
 	owner := f.verifier(t, "d", servicepass.DeviceOwner, nil)
 	_, r := respondFor(t, f, cope, "d", servicepass.COPE, servicepass.SetPassword, servicepass.ChallengeOptions{})
-	if g, err := cope.VerifyResponse(r.Code.Reveal(), t0); err != nil || g.Actions != servicepass.SetPassword || g.Scope != servicepass.ScopeOf(servicepass.COPE, servicepass.SetPassword) {
+	if g, err := cope.VerifyResponse(context.Background(), r.Code.Reveal(), t0); err != nil || g.Actions != servicepass.SetPassword || g.Scope != servicepass.ScopeOf(servicepass.COPE, servicepass.SetPassword) {
 		t.Fatalf("COPE set password: %+v %v", g, err)
 	}
 	c, _ := owner.NewChallenge(servicepass.ChallengeOptions{})
 	forCOPE, _ := f.is.Respond(context.Background(), servicepass.ResponseRequest{DeviceID: "d", Challenge: c.String(), Mode: servicepass.COPE, Actions: servicepass.Unlock, Admin: "a"})
-	if _, err := owner.VerifyResponse(forCOPE.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrMode) {
+	if _, err := owner.VerifyResponse(context.Background(), forCOPE.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrMode) {
 		t.Errorf("a COPE response on a Device Owner device: %v", err)
 	}
-	if _, err := owner.VerifyResponse(forCOPE.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrNoChallenge) {
+	if _, err := owner.VerifyResponse(context.Background(), forCOPE.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrNoChallenge) {
 		t.Errorf("the challenge is used up: %v", err)
 	}
 	dk := mustDeviceKey(t, testMaster(1), "d")
@@ -350,14 +349,14 @@ func TestResponseModeRules(t *testing.T) {
 		}
 		// ... and the device refuses it from a key holder who made it anyway.
 		text, _ := servicepass.ForgeResponse(dk, "d", c.String(), 1, 1, tc.a, tc.m)
-		if _, err := v.VerifyResponse(text, t0); !errors.Is(err, servicepass.ErrMode) || !errors.Is(err, tc.want) {
+		if _, err := v.VerifyResponse(context.Background(), text, t0); !errors.Is(err, servicepass.ErrMode) || !errors.Is(err, tc.want) {
 			t.Errorf("VerifyResponse(%v, %v) = %v, want ErrMode and %v", tc.m, tc.a, err, tc.want)
 		}
 	}
 	// A response of another format version.
 	c, _ = owner.NewChallenge(servicepass.ChallengeOptions{})
 	text, _ := servicepass.ForgeResponse(dk, "d", c.String(), 2, 1, servicepass.Unlock, servicepass.DeviceOwner)
-	if _, err := owner.VerifyResponse(text, t0); !errors.Is(err, servicepass.ErrVersion) {
+	if _, err := owner.VerifyResponse(context.Background(), text, t0); !errors.Is(err, servicepass.ErrVersion) {
 		t.Errorf("version 2: %v", err)
 	}
 }
@@ -386,20 +385,20 @@ func TestResponseWithoutState(t *testing.T) {
 		v := f.verifier(t, "d", servicepass.DeviceOwner, open())
 		for _, now := range []time.Time{t0, time.Unix(0, 0), time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)} {
 			_, r := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.Unlock|servicepass.DisableKiosk, servicepass.ChallengeOptions{})
-			g, err := v.VerifyResponse(r.Code.Reveal(), now)
+			g, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), now)
 			if err != nil || g.Degraded || g.Actions != servicepass.Unlock|servicepass.DisableKiosk {
 				t.Errorf("%s at %s: %+v %v", name, now, g, err)
 			}
-			if _, err := v.VerifyResponse(r.Code.Reveal(), now); !errors.Is(err, servicepass.ErrNoChallenge) {
+			if _, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), now); !errors.Is(err, servicepass.ErrNoChallenge) {
 				t.Errorf("%s: replay: %v", name, err)
 			}
 		}
 		// Wrong responses still void the challenge without any state.
 		c, r := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
 		for i := 0; i < servicepass.ChallengeFailures; i++ {
-			_, _ = v.VerifyResponse(forgeWrong(t, c.String()), t0.Add(time.Duration(i)*48*time.Hour))
+			_, _ = v.VerifyResponse(context.Background(), forgeWrong(t, c.String()), t0.Add(time.Duration(i)*48*time.Hour))
 		}
-		if _, err := v.VerifyResponse(r.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrChallengeVoid) && !errors.Is(err, servicepass.ErrLockedOut) {
+		if _, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrChallengeVoid) && !errors.Is(err, servicepass.ErrLockedOut) {
 			t.Errorf("%s: after wrong responses: %v", name, err)
 		}
 	}
@@ -470,7 +469,7 @@ func TestResponseConcurrent(t *testing.T) {
 		_, r := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
 		results := make(chan error, 16)
 		for i := 0; i < 16; i++ {
-			go func() { _, err := v.VerifyResponse(r.Code.Reveal(), t0); results <- err }()
+			go func() { _, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), t0); results <- err }()
 		}
 		granted := 0
 		for i := 0; i < 16; i++ {
@@ -519,7 +518,7 @@ func FuzzVerifyResponse(f *testing.F) {
 		f.Add(s)
 	}
 	lockout := servicepass.Lockout{Free: 1 << 30, Backoff: time.Minute}
-	fv, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "fuzz", Mode: servicepass.DeviceOwner, Keys: must(fx.is.DeviceKeys("fuzz")), Location: time.UTC, Lockout: lockout})
+	fv, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "fuzz", Mode: servicepass.DeviceOwner, HasMode: true, Keys: must(fx.is.DeviceKeys("fuzz")), Location: time.UTC}, nil, &servicepass.VerifierOptions{Lockout: lockout})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -528,7 +527,7 @@ func FuzzVerifyResponse(f *testing.F) {
 		if _, err := fv.NewChallenge(servicepass.ChallengeOptions{Clock: mono.now, Rand: &detRand{seed: "fuzz"}}); err != nil {
 			t.Fatal(err)
 		}
-		g, err := fv.VerifyResponse(s, t0)
+		g, err := fv.VerifyResponse(context.Background(), s, t0)
 		if err == nil {
 			t.Fatalf("granted %+v for %q", g, s)
 		}
@@ -551,7 +550,7 @@ func BenchmarkVerifyResponse(b *testing.B) {
 	v, code, renew := benchChallenge(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := v.VerifyResponse(code, t0); err != nil {
+		if _, err := v.VerifyResponse(context.Background(), code, t0); err != nil {
 			b.Fatal(err)
 		}
 		renew()
@@ -596,7 +595,7 @@ func ExampleVerifier_NewChallenge() {
 	master, _ := servicepass.GenerateMasterKey(1, nil) // in production, load it from the server's secret store
 	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}})
 	keys, _ := issuer.DeviceKeys("device-42")
-	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.COPE, Keys: keys, Location: time.UTC})
+	verifier, _ := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "device-42", Mode: servicepass.COPE, HasMode: true, Keys: keys, Location: time.UTC}, nil, nil)
 
 	challenge, _ := verifier.NewChallenge(servicepass.ChallengeOptions{}) // shown on the device
 	resp, err := issuer.Respond(context.Background(), servicepass.ResponseRequest{
@@ -608,9 +607,9 @@ func ExampleVerifier_NewChallenge() {
 		return
 	}
 	fmt.Println(len(challenge.String()), len(resp.Display.Reveal()))
-	grant, err := verifier.VerifyResponse(resp.Display.Reveal(), time.Now())
+	grant, err := verifier.VerifyResponse(context.Background(), resp.Display.Reveal(), time.Now())
 	fmt.Println(grant.Actions, grant.Degraded, err)
-	_, err = verifier.VerifyResponse(resp.Display.Reveal(), time.Now())
+	_, err = verifier.VerifyResponse(context.Background(), resp.Display.Reveal(), time.Now())
 	fmt.Println(err)
 	// Output:
 	// 11 19
@@ -629,12 +628,12 @@ func TestResponseMACHighBits(t *testing.T) {
 	for hi := uint64(1); hi < 64; hi++ {
 		_, r := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.AllowFactoryReset, servicepass.ChallengeOptions{})
 		flipped := servicepass.FlipResponseMAC(r.Code.Reveal(), hi<<50)
-		if _, err := v.VerifyResponse(flipped, t0); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.VerifyResponse(context.Background(), flipped, t0); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Errorf("MAC bits 50-55 xor %06b: %v, want ErrInvalid", hi, err)
 			granted++
 			continue
 		}
-		if _, err := v.VerifyResponse(r.Code.Reveal(), t0); err != nil {
+		if _, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), t0); err != nil {
 			t.Fatalf("genuine response after one wrong: %v", err)
 		}
 	}

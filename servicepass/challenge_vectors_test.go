@@ -142,7 +142,7 @@ func buildChallengeVectors(t *testing.T) challengeVectorFile {
 		ring := []servicepass.DeviceKey{mustDeviceKey(t, testMaster(1), sp.device), mustDeviceKey(t, testMaster(2), sp.device)}
 		rnd := make([]byte, 6)
 		_, _ = (&detRand{seed: "challenge/" + sp.name}).Read(rnd)
-		v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: sp.device, Mode: sp.mode, Keys: ring, Location: time.UTC})
+		v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: sp.device, Mode: sp.mode, HasMode: true, Keys: ring, Location: time.UTC}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,7 +163,7 @@ func buildChallengeVectors(t *testing.T) challengeVectorFile {
 			cv.Keyring = append(cv.Keyring, vectorKey{ID: k.ID(), Hex: hex.EncodeToString(k.Bytes())})
 		}
 		for _, in := range sp.steps(groupResponse(resp)) {
-			g, err := v.VerifyResponse(in, t0)
+			g, err := v.VerifyResponse(context.Background(), in, t0)
 			st := challengeStep{Input: in, Result: challengeResult(err)}
 			if err == nil {
 				st.Actions, st.Scope = actionNames(g.Actions), g.Scope.String()
@@ -212,7 +212,7 @@ func TestChallengeVectors(t *testing.T) {
 				}
 				ring = append(ring, dk)
 			}
-			v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: cv.DeviceID, Mode: parseModeName(t, cv.DeviceMode), Keys: ring, Location: time.UTC})
+			v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: cv.DeviceID, Mode: parseModeName(t, cv.DeviceMode), HasMode: true, Keys: ring, Location: time.UTC}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -230,7 +230,7 @@ func TestChallengeVectors(t *testing.T) {
 				}
 			}
 			for i, st := range cv.Steps {
-				g, err := v.VerifyResponse(st.Input, time.Unix(int64(i)*1e9, 0))
+				g, err := v.VerifyResponse(context.Background(), st.Input, time.Unix(int64(i)*1e9, 0))
 				if got := challengeResult(err); got != st.Result {
 					t.Fatalf("step %d (%s): %s, want %s", i, st.Input, got, st.Result)
 				}

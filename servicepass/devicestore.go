@@ -63,7 +63,7 @@ func (m *MemDeviceStore) Update(ctx context.Context, fn func(old []byte) ([]byte
 	if err != nil || next == nil {
 		return err
 	}
-	m.data = append(m.data[:0:0], next...)
+	m.data = bytes.Clone(next)
 	return nil
 }
 

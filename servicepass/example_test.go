@@ -37,16 +37,11 @@ func Example() {
 	fmt.Println("printed:", issued.Code)
 
 	// Device: the agent verifies what the user typed, offline.
-	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID: "device-42",
-		Mode:     servicepass.DeviceOwner,
-		Keys:     keys,
-		Store:    servicepass.NewMemDeviceStore(), // OpenFileStore on a real device
-	})
-	grant, err := verifier.Verify(issued.Display.Reveal(), now.Add(time.Minute))
+	verifier, _ := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "device-42", Mode: servicepass.DeviceOwner, HasMode: true, Keys: keys}, servicepass.NewMemDeviceStore(), nil)
+	grant, err := verifier.Verify(context.Background(), issued.Display.Reveal(), now.Add(time.Minute))
 	fmt.Println(grant.Actions, grant.Scope, grant.WindowEnd.Sub(now.Add(time.Minute)), err)
 
-	_, err = verifier.Verify(issued.Code.Reveal(), now.Add(2*time.Minute))
+	_, err = verifier.Verify(context.Background(), issued.Code.Reveal(), now.Add(2*time.Minute))
 	fmt.Println(errors.Is(err, servicepass.ErrReplay))
 	// Output:
 	// code length: 29 expires: 2026-11-23T10:00:00Z
@@ -94,15 +89,15 @@ func ExampleVerifier_Verify() {
 	keys, _ := issuer.DeviceKeys("device-42")
 	// A COPE verifier needs the device's zone (from the provisioning file).
 	zone, _ := time.LoadLocation("Europe/Warsaw")
-	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.COPE, Keys: keys, Location: zone})
+	verifier, _ := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "device-42", Mode: servicepass.COPE, HasMode: true, Keys: keys, Location: zone}, nil, nil)
 
 	// A typo is reported as such, and does not count toward the lockout.
 	typed := []byte(issued.Code.Reveal())
 	typed[5] = map[bool]byte{true: 'A', false: 'B'}[typed[5] != 'A']
-	_, err := verifier.Verify(string(typed), now)
+	_, err := verifier.Verify(context.Background(), string(typed), now)
 	fmt.Println(err)
 
-	grant, err := verifier.Verify(issued.Code.Reveal(), now)
+	grant, err := verifier.Verify(context.Background(), issued.Code.Reveal(), now)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -116,9 +111,9 @@ func ExampleVerifier_Verify() {
 
 	// When the window ends, the agent reverts what it must, then
 	// acknowledges exactly that.
-	w, _ := verifier.Window(grant.WindowEnd)
+	w, _ := verifier.Window(context.Background(), grant.WindowEnd)
 	fmt.Println(w.Active, w.Revert)
-	fmt.Println(verifier.ClearWindow(w))
+	fmt.Println(verifier.ClearWindow(context.Background(), w))
 	// Output:
 	// servicepass: code mistyped (check symbol mismatch)
 	// Unlock|RemoveNetworkRestrictions WorkProfile
@@ -139,13 +134,11 @@ func ExampleVerifier_Window() {
 		return iss.Code.Reveal()
 	}
 	keys, _ := issuer.DeviceKeys("device-42")
-	store := servicepass.NewMemDeviceStore()
-	_ = servicepass.InitState(store) // at provisioning
-	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-42", Mode: servicepass.DeviceOwner,
-		Keys: keys, Store: store, Provisioned: true})
+	store := servicepass.NewMemDeviceStore() // OpenFileStore, created by InstallProvisioning, on a device
+	verifier, _ := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "device-42", Mode: servicepass.DeviceOwner, HasMode: true, Keys: keys}, store, nil)
 
 	startUp := func(at time.Time) {
-		st, err := verifier.Window(at)
+		st, err := verifier.Window(context.Background(), at)
 		if errors.Is(err, servicepass.ErrStateLost) {
 			fmt.Println("state lost")
 		}
@@ -155,12 +148,12 @@ func ExampleVerifier_Window() {
 		if st.Revert != 0 {
 			fmt.Println("revert", st.Revert)
 		}
-		fmt.Println("acknowledged:", verifier.ClearWindow(st))
+		fmt.Println("acknowledged:", verifier.ClearWindow(context.Background(), st))
 	}
-	_, _ = verifier.Verify(issue(servicepass.DisableKiosk), now)
+	_, _ = verifier.Verify(context.Background(), issue(servicepass.DisableKiosk), now)
 	startUp(now.Add(30 * time.Minute))
 	// A later Unlock opens a new window; the kiosk duty is reported.
-	_, _ = verifier.Verify(issue(servicepass.Unlock), now.Add(2*time.Hour))
+	_, _ = verifier.Verify(context.Background(), issue(servicepass.Unlock), now.Add(2*time.Hour))
 	startUp(now.Add(2*time.Hour + time.Minute))
 	// Output:
 	// re-apply DisableKiosk until 11:00
@@ -187,9 +180,7 @@ func ExampleProvisioning() {
 		fmt.Println(err)
 		return
 	}
-	_, err = servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID: got.DeviceID, Mode: got.Mode, Keys: got.Keys, Location: got.Location,
-	})
+	_, err = servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: got.DeviceID, Mode: got.Mode, HasMode: true, Keys: got.Keys, Location: got.Location}, nil, nil)
 	fmt.Println(err)
 	fmt.Println(got) // the keys never print
 	fmt.Println(got.KeyIDs())

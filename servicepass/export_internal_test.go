@@ -25,3 +25,23 @@ func FlipResponseMAC(text string, mask uint64) string {
 	}
 	return encodeResponse(header, mac^(mask&responseMACMask))
 }
+
+// TestState is the device state as the verifier decodes it, for tests
+// outside the package that look into what a store holds.
+type TestState = deviceState
+
+// DecodeTestState decodes stored state bytes as the verifier does: nothing,
+// or bytes that do not decode, is a fresh state marked Damaged.
+func DecodeTestState(b []byte) *TestState { return decodeStored(b) }
+
+// EncodeTestState encodes s as the verifier stores it.
+func EncodeTestState(s *TestState) []byte {
+	b, err := encodeState(s, "")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// DamageGrace is damageGrace, for tests.
+const DamageGrace = damageGrace

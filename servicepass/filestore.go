@@ -122,6 +122,9 @@ func (f *FileStore) Update(ctx context.Context, fn func(old []byte) ([]byte, err
 	}
 	f.spare = f.lastFile[:0]
 	f.lastFile, f.lastLock = written, f.lockID
+	if f.lastBlob == nil {
+		f.lastBlob = make([]byte, 0, len(next))
+	}
 	f.lastBlob = append(f.lastBlob[:0], next...)
 	return nil
 }
@@ -217,7 +220,7 @@ func (f *FileStore) readToken() error {
 	if f.lockID != "" {
 		return nil
 	}
-	var buf [64]byte
+	var buf [maxLockToken / 2]byte
 	n, err := f.lock.ReadAt(buf[:], 0)
 	if n == 0 && (err == nil || errors.Is(err, io.EOF)) {
 		var b [16]byte
@@ -276,7 +279,8 @@ func waitLock(ctx context.Context, f *os.File) error {
 func (f *FileStore) save(blob []byte) ([]byte, error) {
 	data, err := stampLock(f.spare[:0], blob, f.lockID)
 	if err != nil {
-		return nil, fmt.Errorf("servicepass: saving device state: %w", err)
+		// Not a state file this package wrote: kept as it is (no token).
+		data = append(f.spare[:0], blob...)
 	}
 	dir := filepath.Dir(f.path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(f.path)+".tmp*")

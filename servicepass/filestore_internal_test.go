@@ -1,6 +1,7 @@
 package servicepass
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -10,55 +11,65 @@ import (
 	"time"
 )
 
-// TestFileStoreUnsavedMerge: a FileStore whose save failed keeps its state
-// while nobody else saves, and merges what guards into the file's state when
-// another process has saved since. (Failing a save on purpose needs an
-// unprivileged user; the test sets the unsaved state directly.)
-func TestFileStoreUnsavedMerge(t *testing.T) {
+// TestVerifierUnsavedMerge: a verifier whose save failed keeps its state
+// while nobody else saves, and merges what guards into the stored state
+// when another verifier has saved since. (Failing a save on purpose needs
+// an unprivileged user; the test sets the unsaved state directly.)
+func TestVerifierUnsavedMerge(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	path := filepath.Join(t.TempDir(), "state")
-	a, _ := OpenFileStore(path)
-	b, _ := OpenFileStore(path)
-	defer a.Close()
-	defer b.Close()
-	if err := a.Update(func(s *DeviceState) bool { s.Failures = 1; return true }); err != nil {
-		t.Fatal(err)
+	enc := func(s deviceState) []byte {
+		b, err := encodeState(&s, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
 	}
-	data, err := os.ReadFile(path)
+	stored := enc(deviceState{Provisioned: true, Failures: 1})
+	c := &stateCache{
+		unsaved: &deviceState{Failures: 5, Used: map[uint64]use{7: {Forget: t0}}, Revert: revertState{Actions: DisableKiosk, Seq: 3}},
+		base:    sha256.Sum256(stored),
+	}
+	if s := c.load(stored); s.Failures != 5 || len(s.Used) != 1 {
+		t.Errorf("unsaved state not used while the store is unchanged: %+v", s)
+	}
+	other := enc(deviceState{Provisioned: true, Failures: 2, HighWater: t0})
+	s := c.load(other)
+	if s.Failures != 5 || !s.HighWater.Equal(t0) || len(s.Used) != 1 || s.Revert.Actions != DisableKiosk || s.Revert.Seq != 4 {
+		t.Errorf("merged state: %+v", s)
+	}
+	// Nothing stored is a lost state, also under an unsaved one.
+	c = &stateCache{}
+	if s := c.load(nil); !s.Damaged {
+		t.Errorf("no stored state read as %+v, want damaged", s)
+	}
+}
+
+// TestStampLock: the file store's lock token goes into a state blob under a
+// new checksum and reads back; a blob whose checksum fails is refused, so
+// stamping never makes damage look sound.
+func TestStampLock(t *testing.T) {
+	blob, err := encodeState(&deviceState{Provisioned: true, Failures: 3}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.unsaved = &DeviceState{Failures: 5, Used: map[uint64]Use{7: {Forget: t0}}, Revert: RevertState{Actions: DisableKiosk, Seq: 3}}
-	a.base = sha256.Sum256(data)
-	if err := a.Update(func(s *DeviceState) bool {
-		if s.Failures != 5 || len(s.Used) != 1 {
-			t.Errorf("unsaved state not used while the file is unchanged: %+v", s)
-		}
-		return false
-	}); err != nil {
+	file, err := stampLock(nil, blob, "abcd")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Update(func(s *DeviceState) bool { s.Failures, s.HighWater = 2, t0; return true }); err != nil {
-		t.Fatal(err)
+	if lock, ok := stateLock(file); !ok || lock != "abcd" {
+		t.Fatalf("stateLock = %q, %v", lock, ok)
 	}
-	if err := a.Update(func(s *DeviceState) bool {
-		if s.Failures != 5 || !s.HighWater.Equal(t0) || len(s.Used) != 1 || s.Revert.Actions != DisableKiosk || s.Revert.Seq != 4 {
-			t.Errorf("merged state: %+v", s)
-		}
-		return true
-	}); err != nil {
-		t.Fatal(err)
+	s, lock, err := decodeState(file)
+	if err != nil || lock != "abcd" || s.Failures != 3 {
+		t.Fatalf("decodeState = %+v, %q, %v", s, lock, err)
 	}
-	if a.unsaved != nil {
-		t.Error("unsaved state kept after a successful save")
+	bad := append([]byte(nil), blob...)
+	bad[len(bad)-1] ^= 1
+	if _, err := stampLock(nil, bad, "abcd"); err == nil {
+		t.Fatal("stampLock accepted a blob whose checksum fails")
 	}
-	if err := b.Update(func(s *DeviceState) bool {
-		if s.Failures != 5 || len(s.Used) != 1 {
-			t.Errorf("saved merge: %+v", s)
-		}
-		return false
-	}); err != nil {
-		t.Fatal(err)
+	if _, ok := stateLock(bad); ok {
+		t.Fatal("stateLock accepted a file whose checksum fails")
 	}
 }
 
@@ -68,14 +79,14 @@ func TestFileStoreUnsavedMerge(t *testing.T) {
 // damaged.
 func FuzzStateFile(f *testing.F) {
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
-	full := DeviceState{Provisioned: true, Failures: 2, LastFailure: t0, HighWater: t0, MaxSkew: time.Hour,
-		Used: map[uint64]Use{1: {Forget: t0, Day: 3}}, NextForget: t0, PrunedExpiry: t0,
-		Window: WindowState{Actions: DisableKiosk, Start: t0, End: t0.Add(time.Hour)},
-		Revert: RevertState{Actions: AllowFactoryReset, Ended: t0, Seq: 9, Lost: true}, DamagedAt: t0, DamageFound: t0,
+	full := deviceState{Provisioned: true, Failures: 2, LastFailure: t0, HighWater: t0, MaxSkew: time.Hour,
+		Used: map[uint64]use{1: {Forget: t0, Day: 3}}, NextForget: t0, PrunedExpiry: t0,
+		Window: windowState{Actions: DisableKiosk, Start: t0, End: t0.Add(time.Hour)},
+		Revert: revertState{Actions: AllowFactoryReset, Ended: t0, Seq: 9, Lost: true}, DamagedAt: t0, DamageFound: t0,
 		Log: []UseEntry{{Seq: 1, KeyID: 2, Serial: 3, At: t0, Degraded: true}}, LogNext: 2, LogDropped: 1}
 	far := full
 	far.LastFailure, far.LockedUntil = time.Date(123456, 1, 2, 3, 4, 5, 6, time.UTC), time.Date(-3, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, s := range []DeviceState{{}, full, far} {
+	for i, s := range []deviceState{{}, full, far} {
 		data, err := encodeState(&s, []string{"", "00ff", "0123456789abcdef0123456789abcdef"}[i])
 		if err != nil {
 			f.Fatal(err)
@@ -110,13 +121,13 @@ func FuzzStateFile(f *testing.F) {
 		}
 		fs, _ := OpenFileStore(path)
 		defer fs.Close()
-		if uerr := fs.Update(func(st *DeviceState) bool {
+		if uerr := fs.Update(context.Background(), func(old []byte) ([]byte, error) {
 			// The store's lock file is new, with a token no file written
 			// before can name: a file that names one is damaged.
-			if st.Damaged != (err != nil || lock != "") {
+			if st := decodeStored(old); st.Damaged != (err != nil || lock != "") {
 				t.Errorf("Damaged = %v for a file the parser says %v (lock token %q)", st.Damaged, err, lock)
 			}
-			return false
+			return nil, nil
 		}); uerr != nil {
 			t.Fatal(uerr)
 		}
@@ -126,7 +137,7 @@ func FuzzStateFile(f *testing.F) {
 // stateForCompare normalizes what a round trip may change and a reader
 // cannot tell apart: the log's spare capacity, and an empty map or log
 // against none.
-func stateForCompare(s DeviceState) DeviceState {
+func stateForCompare(s deviceState) deviceState {
 	if len(s.Used) == 0 {
 		s.Used = nil
 	}

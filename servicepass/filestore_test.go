@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -17,12 +18,12 @@ type hookStore struct {
 	before func()
 }
 
-func (h hookStore) Update(fn func(*servicepass.DeviceState) bool) error {
-	return h.DeviceStore.Update(func(s *servicepass.DeviceState) bool {
+func (h hookStore) Update(ctx context.Context, fn func([]byte) ([]byte, error)) error {
+	return h.DeviceStore.Update(ctx, func(old []byte) ([]byte, error) {
 		if h.before != nil {
 			h.before()
 		}
-		return fn(s)
+		return fn(old)
 	})
 }
 
@@ -33,7 +34,7 @@ func TestLockFileDeleted(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "state")
 	// A first grant creates the state and the lock file.
-	if _, err := f.verifier(t, "dev", servicepass.DeviceOwner, openFile(t, path)).Verify(f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0); err != nil {
+	if _, err := f.verifier(t, "dev", servicepass.DeviceOwner, openFile(t, path)).Verify(context.Background(), f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0); err != nil {
 		t.Fatal(err)
 	}
 	code := f.do(t, servicepass.AllowFactoryReset, t0.Add(time.Hour))
@@ -46,16 +47,16 @@ func TestLockFileDeleted(t *testing.T) {
 		if err := os.Remove(path + ".lock"); err != nil {
 			t.Error(err)
 		}
-		gb, errB = b.Verify(code, t0.Add(time.Minute))
+		gb, errB = b.Verify(context.Background(), code, t0.Add(time.Minute))
 	}})
-	ga, errA := a.Verify(code, t0.Add(time.Minute))
+	ga, errA := a.Verify(context.Background(), code, t0.Add(time.Minute))
 	if errA == nil && errB == nil && !ga.Degraded && !gb.Degraded {
 		t.Fatalf("both processes granted the code, neither degraded: %+v %+v", ga, gb)
 	}
 	t.Logf("A: %v degraded=%v; B: %v degraded=%v", errA, ga.Degraded, errB, gb.Degraded)
 	// The next process, on whatever file the two left, grants the code
 	// again only degraded.
-	g, err := f.verifier(t, "dev", servicepass.DeviceOwner, openFile(t, path)).Verify(code, t0.Add(2*time.Minute))
+	g, err := f.verifier(t, "dev", servicepass.DeviceOwner, openFile(t, path)).Verify(context.Background(), code, t0.Add(2*time.Minute))
 	if err == nil && !g.Degraded {
 		t.Fatalf("a third process granted the code undegraded: %+v", g)
 	}
@@ -68,7 +69,7 @@ func TestLockFileReplacedWhileWaiting(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state")
 	a, b := openFile(t, path), openFile(t, path)
 	for _, s := range []*servicepass.FileStore{a, b} { // both open the lock file
-		if err := s.Update(func(*servicepass.DeviceState) bool { return false }); err != nil {
+		if err := peek(s, func(*servicepass.TestState) bool { return false }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,11 +77,11 @@ func TestLockFileReplacedWhileWaiting(t *testing.T) {
 	release := make(chan struct{})
 	done := make(chan error)
 	go func() {
-		done <- a.Update(func(*servicepass.DeviceState) bool { close(inA); <-release; return false })
+		done <- peek(a, func(*servicepass.TestState) bool { close(inA); <-release; return false })
 	}()
 	<-inA
 	bDone := make(chan error)
-	go func() { bDone <- b.Update(func(s *servicepass.DeviceState) bool { s.Failures++; return true }) }()
+	go func() { bDone <- peek(b, func(s *servicepass.TestState) bool { s.Failures++; return true }) }()
 	// B now waits on the old lock file. Replace it and let a third store
 	// take the new one and keep it while A releases the old.
 	if err := os.Remove(path + ".lock"); err != nil {
@@ -91,7 +92,7 @@ func TestLockFileReplacedWhileWaiting(t *testing.T) {
 	releaseC := make(chan struct{})
 	cDone := make(chan error)
 	go func() {
-		cDone <- c.Update(func(s *servicepass.DeviceState) bool { close(inC); <-releaseC; s.Failures += 10; return true })
+		cDone <- peek(c, func(s *servicepass.TestState) bool { close(inC); <-releaseC; s.Failures += 10; return true })
 	}()
 	<-inC
 	close(release)
@@ -133,7 +134,7 @@ func TestFarFutureSaved(t *testing.T) {
 		invalid, locked := 0, 0
 		for range 50 {
 			v := f.verifier(t, "dev", servicepass.DeviceOwner, openFile(t, path))
-			_, err := v.Verify(bad, at)
+			_, err := v.Verify(context.Background(), bad, at)
 			switch {
 			case errors.Is(err, servicepass.ErrNotSaved):
 				t.Fatalf("at %v: %v", at, err)
@@ -149,7 +150,7 @@ func TestFarFutureSaved(t *testing.T) {
 			t.Errorf("at %v: %d wrong codes reached the MAC check, want %d", at, invalid, servicepass.DefaultLockout.Free+1)
 		}
 		// And the times read back exactly.
-		if err := readState(t, path, func(s *servicepass.DeviceState) {
+		if err := readState(t, path, func(s *servicepass.TestState) {
 			if !s.LastFailure.Equal(at) || !s.LockedUntil.Equal(at.Add(time.Minute)) {
 				t.Errorf("read back %v, %v; want %v", s.LastFailure, s.LockedUntil, at)
 			}
@@ -170,14 +171,14 @@ func TestFileStoreCacheFollowsOtherWriters(t *testing.T) {
 		if i%2 == 1 {
 			w, r = b, a
 		}
-		if err := w.Update(func(s *servicepass.DeviceState) bool { s.Failures = i + 1; return true }); err != nil {
+		if err := peek(w, func(s *servicepass.TestState) bool { s.Failures = i + 1; return true }); err != nil {
 			t.Fatal(err)
 		}
 		got := 0
-		if err := r.Update(func(s *servicepass.DeviceState) bool { got = s.Failures; return false }); err != nil {
+		if err := peek(r, func(s *servicepass.TestState) bool { got = s.Failures; return false }); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Update(func(s *servicepass.DeviceState) bool {
+		if err := peek(w, func(s *servicepass.TestState) bool {
 			if s.Failures != i+1 {
 				t.Errorf("writer reads %d back, want %d", s.Failures, i+1)
 			}

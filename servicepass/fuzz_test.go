@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ func FuzzVerify(f *testing.F) {
 	}
 	v := fx.verifier(f, "fuzz", servicepass.DeviceOwner, nil)
 	f.Fuzz(func(t *testing.T, code string) {
-		g, err := v.Verify(code, t0.Add(time.Minute))
+		g, err := v.Verify(context.Background(), code, t0.Add(time.Minute))
 		if err == nil {
 			if g.Actions == 0 || servicepass.CheckRules(g.Mode, g.Actions) != nil {
 				t.Fatalf("granted %+v", g)

@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -50,31 +51,31 @@ func TestGapDeviceIDUnicode(t *testing.T) {
 func TestGapWindowAndRefusals(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, "dev", servicepass.DeviceOwner, servicepass.NewMemDeviceStore())
-	g, err := v.Verify(f.do(t, servicepass.DisableKiosk, t0.Add(3*time.Hour)), t0)
+	g, err := v.Verify(context.Background(), f.do(t, servicepass.DisableKiosk, t0.Add(3*time.Hour)), t0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	end := g.WindowEnd
 	// A refusal (replay) at and after the window's end does not end it.
 	bad := f.do(t, servicepass.DisableKiosk, t0.Add(3*time.Hour))
-	if _, err := v.Verify(bad, t0); err != nil {
+	if _, err := v.Verify(context.Background(), bad, t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(bad, end.Add(time.Hour)); !errors.Is(err, servicepass.ErrReplay) {
+	if _, err := v.Verify(context.Background(), bad, end.Add(time.Hour)); !errors.Is(err, servicepass.ErrReplay) {
 		t.Fatal(err)
 	}
-	st, err := v.Window(end.Add(-time.Nanosecond))
+	st, err := v.Window(context.Background(), end.Add(-time.Nanosecond))
 	if err != nil || !st.Active || st.Revert != 0 {
 		t.Fatalf("a nanosecond before the end, after a refusal past it: %+v %v", st, err)
 	}
 	// Acknowledging a status with nothing to revert: nil, nothing changes.
-	if err := v.ClearWindow(st); err != nil {
+	if err := v.ClearWindow(context.Background(), st); err != nil {
 		t.Fatalf("acknowledging a status with nothing to revert: %v", err)
 	}
-	if again, _ := v.Window(end.Add(-time.Nanosecond)); again != st {
+	if again, _ := v.Window(context.Background(), end.Add(-time.Nanosecond)); again != st {
 		t.Fatalf("the acknowledgement changed the window: %+v, was %+v", again, st)
 	}
-	st, err = v.Window(end)
+	st, err = v.Window(context.Background(), end)
 	if err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
 		t.Fatalf("at exactly the end: %+v %v", st, err)
 	}
@@ -92,7 +93,7 @@ func TestGapLockoutBoundaries(t *testing.T) {
 	p.MAC = flipTag(p.MAC, 1)
 	wrong := p.Canonical()
 	for range servicepass.DefaultLockout.Free + 1 {
-		if _, err := v.Verify(wrong, t0); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.Verify(context.Background(), wrong, t0); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Fatal(err)
 		}
 	}
@@ -100,23 +101,23 @@ func TestGapLockoutBoundaries(t *testing.T) {
 		code string
 		want error
 	}{{"short", servicepass.ErrMalformed}, {mistype(good), servicepass.ErrTypo}} {
-		if _, err := v.Verify(in.code, t0); !errors.Is(err, in.want) {
+		if _, err := v.Verify(context.Background(), in.code, t0); !errors.Is(err, in.want) {
 			t.Errorf("during the back-off: %v, want %v", err, in.want)
 		}
 	}
 	var le *servicepass.LockedOutError
-	if _, err := v.Verify(good, t0.Add(time.Minute-time.Nanosecond)); !errors.As(err, &le) || le.RetryAfter != time.Nanosecond {
+	if _, err := v.Verify(context.Background(), good, t0.Add(time.Minute-time.Nanosecond)); !errors.As(err, &le) || le.RetryAfter != time.Nanosecond {
 		t.Fatalf("a nanosecond before the end: %v", err)
 	}
-	if _, err := v.Verify(good, t0.Add(time.Minute)); err != nil {
+	if _, err := v.Verify(context.Background(), good, t0.Add(time.Minute)); err != nil {
 		t.Fatalf("at exactly the end: %v", err)
 	}
 	for range servicepass.DefaultLockout.Free {
-		if _, err := v.Verify(wrong, t0.Add(time.Minute)); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.Verify(context.Background(), wrong, t0.Add(time.Minute)); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Fatalf("after a grant the free failures are free again: %v", err)
 		}
 	}
-	if _, err := v.Verify(f.do(t, servicepass.Unlock, t0.Add(3*time.Hour)), t0.Add(time.Minute)); err != nil {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.Unlock, t0.Add(3*time.Hour)), t0.Add(time.Minute)); err != nil {
 		t.Fatalf("after %d free failures: %v", servicepass.DefaultLockout.Free, err)
 	}
 }
@@ -131,22 +132,22 @@ func TestGapChallengeOrder(t *testing.T) {
 	mono := &monoClock{t: time.Unix(1000, 0)}
 	c, r := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{Clock: mono.now})
 	for range servicepass.ChallengeFailures {
-		if _, err := v.VerifyResponse(forgeWrong(t, c.String()), t0); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.VerifyResponse(context.Background(), forgeWrong(t, c.String()), t0); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Fatal(err)
 		}
 	}
 	mono.t = mono.t.Add(time.Hour)
-	if _, err := v.VerifyResponse(r.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrChallengeVoid) {
+	if _, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrChallengeVoid) {
 		t.Fatalf("void past its lifetime: %v", err)
 	}
 	// Replaced: the old response fails the MAC against the new challenge.
 	_, old := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
 	_, cur := respondFor(t, f, v, "d", servicepass.DeviceOwner, servicepass.Unlock, servicepass.ChallengeOptions{})
-	if _, err := v.VerifyResponse(old.Code.Reveal(), t0.Add(time.Hour)); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := v.VerifyResponse(context.Background(), old.Code.Reveal(), t0.Add(time.Hour)); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatalf("response to a replaced challenge: %v", err)
 	}
 	// (It was the fourth failure: a 1-minute back-off.)
-	if _, err := v.VerifyResponse(cur.Code.Reveal(), t0.Add(time.Hour+time.Minute)); err != nil {
+	if _, err := v.VerifyResponse(context.Background(), cur.Code.Reveal(), t0.Add(time.Hour+time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	// A mode refusal uses the challenge up.
@@ -155,10 +156,10 @@ func TestGapChallengeOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	cope, _ := servicepass.ForgeResponse(mustDeviceKey(t, testMaster(1), "d"), "d", c2.String(), 1, 1, servicepass.Unlock, servicepass.COPE)
-	if _, err := v.VerifyResponse(cope, t0.Add(2*time.Hour)); !errors.Is(err, servicepass.ErrMode) {
+	if _, err := v.VerifyResponse(context.Background(), cope, t0.Add(2*time.Hour)); !errors.Is(err, servicepass.ErrMode) {
 		t.Fatal(err)
 	}
-	if _, err := v.VerifyResponse(cope, t0.Add(2*time.Hour)); !errors.Is(err, servicepass.ErrNoChallenge) {
+	if _, err := v.VerifyResponse(context.Background(), cope, t0.Add(2*time.Hour)); !errors.Is(err, servicepass.ErrNoChallenge) {
 		t.Fatalf("after a mode refusal: %v", err)
 	}
 }
@@ -169,12 +170,12 @@ type damagingStore struct {
 	damage bool
 }
 
-func (d *damagingStore) Update(fn func(*servicepass.DeviceState) bool) error {
-	return d.MemDeviceStore.Update(func(s *servicepass.DeviceState) bool {
+func (d *damagingStore) Update(ctx context.Context, fn func([]byte) ([]byte, error)) error {
+	return d.MemDeviceStore.Update(ctx, func(old []byte) ([]byte, error) {
 		if d.damage {
-			*s, d.damage = servicepass.DeviceState{Damaged: true}, false
+			old, d.damage = []byte("damaged"), false
 		}
-		return fn(s)
+		return fn(old)
 	})
 }
 
@@ -192,15 +193,15 @@ func TestGapDamageGraceBoundary(t *testing.T) {
 	}{{servicepass.DamageGrace - time.Nanosecond, true}, {servicepass.DamageGrace, false}} {
 		store := &damagingStore{damage: true}
 		v := f.verifier(t, "dev", servicepass.DeviceOwner, store)
-		if _, err := v.Window(t0); !errors.Is(err, servicepass.ErrStateLost) {
+		if _, err := v.Window(context.Background(), t0); !errors.Is(err, servicepass.ErrStateLost) {
 			t.Fatal(err)
 		}
 		at := t0.Add(tc.after)
-		if _, err := v.Verify(wrong, at); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.Verify(context.Background(), wrong, at); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Fatal(err)
 		}
 		var damagedAt time.Time
-		_ = store.Update(func(s *servicepass.DeviceState) bool { damagedAt = s.DamagedAt; return false })
+		_ = peek(store, func(s *servicepass.TestState) bool { damagedAt = s.DamagedAt; return false })
 		if got := damagedAt.Equal(at); got != tc.moves {
 			t.Errorf("attempt %s after the damage: damaged_at %s, want moved=%v", tc.after, damagedAt, tc.moves)
 		}

@@ -75,7 +75,7 @@ func TestHeldDeviceKeyVectors(t *testing.T) {
 				t.Fatal(err)
 			}
 			mk := func(keys []servicepass.DeviceKey) *servicepass.Verifier {
-				v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: p.DeviceID, Mode: p.Mode, Keys: keys, Location: p.Location})
+				v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: p.DeviceID, Mode: p.Mode, HasMode: true, Keys: keys, Location: p.Location}, nil, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -85,15 +85,15 @@ func TestHeldDeviceKeyVectors(t *testing.T) {
 			for i, s := range c.Steps {
 				now := time.UnixMilli(s.NowMs)
 				if s.Op == "window" {
-					w1, e1 := plain.Window(now)
-					w2, e2 := held.Window(now)
+					w1, e1 := plain.Window(context.Background(), now)
+					w2, e2 := held.Window(context.Background(), now)
 					if !reflect.DeepEqual(w1, w2) || (e1 == nil) != (e2 == nil) {
 						t.Errorf("step %d: window %+v, %v; held %+v, %v", i, w1, e1, w2, e2)
 					}
 					continue
 				}
-				g1, e1 := plain.Verify(s.Code, now)
-				g2, e2 := held.Verify(s.Code, now)
+				g1, e1 := plain.Verify(context.Background(), s.Code, now)
+				g2, e2 := held.Verify(context.Background(), s.Code, now)
 				if resultName(e1) != resultName(e2) || !reflect.DeepEqual(g1, g2) {
 					t.Errorf("step %d: %s %+v; held %s %+v", i, resultName(e1), g1, resultName(e2), g2)
 				}
@@ -108,7 +108,7 @@ func TestHeldDeviceKeyResponse(t *testing.T) {
 	is := newTestIssuer(t)
 	dk := mustDeviceKey(t, testMaster(1), "device-7")
 	held := heldKeyring(t, []servicepass.DeviceKey{dk})
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-7", Mode: servicepass.DeviceOwner, Keys: held})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "device-7", Mode: servicepass.DeviceOwner, HasMode: true, Keys: held}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestHeldDeviceKeyResponse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, err := v.VerifyResponse(resp.Display.Reveal(), vecT0); err != nil || g.Actions != servicepass.Unlock {
+	if g, err := v.VerifyResponse(context.Background(), resp.Display.Reveal(), vecT0); err != nil || g.Actions != servicepass.Unlock {
 		t.Fatalf("held response: %+v, %v", g, err)
 	}
 }
@@ -146,7 +146,7 @@ func TestHeldDeviceKeyFailure(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: vecDO, Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{k}})
+			v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: vecDO, Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{k}}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,11 +157,11 @@ func TestHeldDeviceKeyFailure(t *testing.T) {
 			}
 			code := iss.Display.Reveal()
 			for range 5 {
-				if _, err := v.Verify(code, vecT0); !errors.Is(err, servicepass.ErrCustody) {
+				if _, err := v.Verify(context.Background(), code, vecT0); !errors.Is(err, servicepass.ErrCustody) {
 					t.Fatalf("got %v, want ErrCustody", err)
 				}
 			}
-			if g, err := v.Verify(code, vecT0); err != nil || g.Degraded {
+			if g, err := v.Verify(context.Background(), code, vecT0); err != nil || g.Degraded {
 				t.Fatalf("after the keystore recovered: %+v, %v", g, err)
 			}
 		})

@@ -89,7 +89,7 @@ func (f *fixture) verifier(t testing.TB, deviceID string, mode servicepass.Mode,
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: deviceID, Mode: mode, Keys: keys, Store: store, Location: warsaw})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: deviceID, Mode: mode, HasMode: true, Keys: keys, Location: warsaw}, store, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,4 +99,30 @@ func (f *fixture) verifier(t testing.TB, deviceID string, mode servicepass.Mode,
 // flipTag returns t with the bits in mask flipped.
 func flipTag(t servicepass.Tag, mask uint64) servicepass.Tag {
 	return secret.NewUint64(t.Reveal() ^ mask)
+}
+
+// peek runs fn on the state store holds, decoded as the verifier decodes it
+// (nothing stored reads as Damaged), and stores it back if fn returns true.
+func peek(store servicepass.DeviceStore, fn func(s *servicepass.TestState) bool) error {
+	return store.Update(context.Background(), func(old []byte) ([]byte, error) {
+		s := servicepass.DecodeTestState(old)
+		if !fn(s) {
+			return nil, nil
+		}
+		return servicepass.EncodeTestState(s), nil
+	})
+}
+
+// install is the provisioning step for a state file: it creates the state
+// at path (keeping one there).
+func install(t testing.TB, path string) {
+	t.Helper()
+	fs, err := servicepass.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	if err := servicepass.InstallProvisioning(context.Background(), "", nil, fs); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -230,17 +230,25 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("long device key: %v", err)
 	}
 	dk := mustDeviceKey(t, testMaster(1), "d")
-	bad := []servicepass.VerifierConfig{
-		{Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{dk}},
-		{DeviceID: "d", Mode: 5, Keys: []servicepass.DeviceKey{dk}},
-		{DeviceID: "d", Mode: servicepass.COPE},
-		{DeviceID: "d", Mode: servicepass.COPE, Keys: []servicepass.DeviceKey{dk, dk}},
-		{DeviceID: "d", Mode: servicepass.COPE, Keys: []servicepass.DeviceKey{dk}, Lockout: servicepass.Lockout{Free: 1}},
+	bad := []struct {
+		p    servicepass.Provisioning
+		opts *servicepass.VerifierOptions
+	}{
+		{p: servicepass.Provisioning{Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{dk}}},
+		{p: servicepass.Provisioning{DeviceID: "d", Mode: 5, HasMode: true, Keys: []servicepass.DeviceKey{dk}}},
+		{p: servicepass.Provisioning{DeviceID: "d", Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{dk}}}, // no mode
+		{p: servicepass.Provisioning{DeviceID: "d", Mode: servicepass.COPE, HasMode: true, Location: warsaw}},
+		{p: servicepass.Provisioning{DeviceID: "d", Mode: servicepass.COPE, HasMode: true, Location: warsaw, Keys: []servicepass.DeviceKey{dk, dk}}},
+		{p: servicepass.Provisioning{DeviceID: "d", Mode: servicepass.COPE, HasMode: true, Location: warsaw, Keys: []servicepass.DeviceKey{dk}},
+			opts: &servicepass.VerifierOptions{Lockout: servicepass.Lockout{Free: 1}}},
 	}
 	for i, c := range bad {
-		if _, err := servicepass.NewVerifier(c); err == nil {
+		if _, err := servicepass.NewVerifier(&c.p, nil, c.opts); err == nil {
 			t.Errorf("config %d accepted", i)
 		}
+	}
+	if _, err := servicepass.NewVerifier(nil, nil, nil); err == nil {
+		t.Error("nil provisioning accepted")
 	}
 	if _, err := servicepass.GenerateMasterKey(1, strings.NewReader("short")); err == nil {
 		t.Error("GenerateMasterKey with a short reader")

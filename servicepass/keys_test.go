@@ -37,10 +37,10 @@ func TestUnusableKeys(t *testing.T) {
 		{"NewIssuer with the zero MasterKey", second(servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{good, {}}})), servicepass.ErrKeyUnusable},
 		{"NewIssuer without keys", second(servicepass.NewIssuer(servicepass.IssuerConfig{})), servicepass.ErrNoKeys},
 		{"NewIssuer with an ID twice", second(servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{good, good}})), servicepass.ErrKeyIDTwice},
-		{"NewVerifier with the zero DeviceKey", second(servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{{}}, Location: time.UTC})), servicepass.ErrKeyUnusable},
-		{"NewVerifier with a zero key beside a good one", second(servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{dk, {}}, Location: time.UTC})), servicepass.ErrKeyUnusable},
-		{"NewVerifier without keys", second(servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.DeviceOwner, Location: time.UTC})), servicepass.ErrNoKeys},
-		{"NewVerifier with an ID twice", second(servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{dk, dk}, Location: time.UTC})), servicepass.ErrKeyIDTwice},
+		{"NewVerifier with the zero DeviceKey", second(servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "d", Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{{}}, Location: time.UTC}, nil, nil)), servicepass.ErrKeyUnusable},
+		{"NewVerifier with a zero key beside a good one", second(servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "d", Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{dk, {}}, Location: time.UTC}, nil, nil)), servicepass.ErrKeyUnusable},
+		{"NewVerifier without keys", second(servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "d", Mode: servicepass.DeviceOwner, HasMode: true, Location: time.UTC}, nil, nil)), servicepass.ErrNoKeys},
+		{"NewVerifier with an ID twice", second(servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "d", Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{dk, dk}, Location: time.UTC}, nil, nil)), servicepass.ErrKeyIDTwice},
 	}
 	for _, c := range checks {
 		var ke *servicepass.KeyError
@@ -95,7 +95,7 @@ func TestIssueUnderHeldKey(t *testing.T) {
 	}
 	// The device was provisioned before keys 2 and 3 existed.
 	ring := []servicepass.DeviceKey{mustDeviceKey(t, testMaster(1), "offline")}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "offline", Mode: servicepass.DeviceOwner, Keys: ring, Location: time.UTC})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "offline", Mode: servicepass.DeviceOwner, HasMode: true, Keys: ring, Location: time.UTC}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestIssueUnderHeldKey(t *testing.T) {
 			t.Errorf("held %v: key %d, %v; want key %d", tt.held, iss.KeyID, err, tt.want)
 			continue
 		}
-		_, verr := v.Verify(iss.Code.Reveal(), t0)
+		_, verr := v.Verify(context.Background(), iss.Code.Reveal(), t0)
 		if tt.want == 1 && verr != nil {
 			t.Errorf("held %v: the offline device refused the code: %v", tt.held, verr)
 		}
@@ -179,7 +179,7 @@ func TestDeviceIDRule(t *testing.T) {
 		_, ierr := f.is.Issue(context.Background(), servicepass.Request{DeviceID: tt.id, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: "a"})
 		_, derr := servicepass.DeriveDeviceKey(testMaster(1), tt.id)
 		dk := mustDeviceKey(t, testMaster(1), "x")
-		_, verr := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: tt.id, Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{dk}, Location: time.UTC})
+		_, verr := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: tt.id, Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{dk}, Location: time.UTC}, nil, nil)
 		for name, err := range map[string]error{"Issue": ierr, "DeriveDeviceKey": derr, "NewVerifier": verr} {
 			if tt.ok && err != nil {
 				t.Errorf("%s(%q): %v", name, tt.id, err)
@@ -245,7 +245,6 @@ func TestKeyMaterialRedacted(t *testing.T) {
 	dk := prov.Keys[0]
 	keyBytes := [][]byte{m1.Bytes(), m2.Bytes(), prov.Keys[0].Bytes(), prov.Keys[1].Bytes()}
 	icfg := servicepass.IssuerConfig{Keys: []servicepass.MasterKey{m1, m2}}
-	vcfg := servicepass.VerifierConfig{DeviceID: "device-42", Keys: prov.Keys, Location: warsaw}
 	type holder struct {
 		Name   string
 		Issuer *servicepass.Issuer
@@ -265,8 +264,6 @@ func TestKeyMaterialRedacted(t *testing.T) {
 		"Provisioning":          *prov,
 		"IssuerConfig":          icfg,
 		"*IssuerConfig":         &icfg,
-		"VerifierConfig":        vcfg,
-		"*VerifierConfig":       &vcfg,
 		"struct with fields":    holder{Name: "h", Issuer: is, Prov: prov, Key: m2, hidden: dk},
 		"pointer to the struct": &holder{Name: "h", Issuer: is, Prov: prov, Key: m2, hidden: dk},
 		"map":                   map[string]any{"issuer": is, "prov": prov},

@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -76,15 +77,15 @@ func TestPropertyLockoutBounded(t *testing.T) {
 			for _, in := range inputs {
 				switch in.Kind {
 				case 0:
-					_, _ = v.Verify(bad, in.At)
+					_, _ = v.Verify(context.Background(), bad, in.At)
 				case 1:
 					c, err := v.NewChallenge(servicepass.ChallengeOptions{})
 					if err != nil {
 						t.Fatal(err)
 					}
-					_, _ = v.VerifyResponse(forgeWrongFor(t, dev, c.String()), in.At)
+					_, _ = v.VerifyResponse(context.Background(), forgeWrongFor(t, dev, c.String()), in.At)
 				case 2:
-					_, _ = v.Verify(mistype(bad), in.At)
+					_, _ = v.Verify(context.Background(), mistype(bad), in.At)
 				}
 			}
 			var attempt func(at time.Time) error
@@ -95,10 +96,13 @@ func TestPropertyLockoutBounded(t *testing.T) {
 					a = servicepass.EmergencyDatabaseReset
 				}
 				iss := f.issue(t, servicepass.Request{DeviceID: dev, Mode: servicepass.DeviceOwner, Actions: a, ExpiresAt: t0.Add(7 * 24 * time.Hour)})
-				attempt = func(at time.Time) error { _, err := v.Verify(iss.Code.Reveal(), at); return err }
+				attempt = func(at time.Time) error { _, err := v.Verify(context.Background(), iss.Code.Reveal(), at); return err }
 			default:
 				_, r := respondFor(t, f, v, dev, servicepass.DeviceOwner, servicepass.AllowFactoryReset, servicepass.ChallengeOptions{})
-				attempt = func(at time.Time) error { _, err := v.VerifyResponse(r.Code.Reveal(), at); return err }
+				attempt = func(at time.Time) error {
+					_, err := v.VerifyResponse(context.Background(), r.Code.Reveal(), at)
+					return err
+				}
 			}
 			err := attempt(t0)
 			if err == nil {
@@ -135,21 +139,21 @@ func TestLockoutFarFuture(t *testing.T) {
 	bad := wrongCode(t, f, dev)
 	v := f.verifier(t, dev, servicepass.DeviceOwner, servicepass.NewMemDeviceStore())
 	for range 3 {
-		if _, err := v.Verify(bad, t0); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.Verify(context.Background(), bad, t0); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := v.Verify(bad, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := v.Verify(context.Background(), bad, time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatal(err)
 	}
 	iss := f.issue(t, servicepass.Request{DeviceID: dev, Mode: servicepass.DeviceOwner, Actions: servicepass.EmergencyDatabaseReset})
-	_, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Minute))
+	_, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(time.Minute))
 	var le *servicepass.LockedOutError
 	if err != nil && (!errors.As(err, &le) || le.RetryAfter > servicepass.DefaultLockout.MaxBackoff) {
 		t.Fatalf("Emergency Database Reset at the real time: %v", err)
 	}
 	if err != nil {
-		if _, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Minute+le.RetryAfter)); err != nil {
+		if _, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(time.Minute+le.RetryAfter)); err != nil {
 			t.Fatalf("after the retry-after: %v", err)
 		}
 	}
@@ -162,23 +166,22 @@ func TestLockoutReanchorPersists(t *testing.T) {
 	f := newFixture(t)
 	const dev = "reanchor"
 	bad := wrongCode(t, f, dev)
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: dev, Mode: servicepass.DeviceOwner, Keys: must(f.is.DeviceKeys(dev)),
-		Location: time.UTC, Lockout: servicepass.Lockout{Free: 0, Backoff: time.Hour}})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: dev, Mode: servicepass.DeviceOwner, HasMode: true, Keys: must(f.is.DeviceKeys(dev)), Location: time.UTC}, nil, &servicepass.VerifierOptions{Lockout: servicepass.Lockout{Free: 0, Backoff: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(bad, t0.AddDate(50, 0, 0)); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := v.Verify(context.Background(), bad, t0.AddDate(50, 0, 0)); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatal(err)
 	}
 	iss := f.issue(t, servicepass.Request{DeviceID: dev, Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
 	var le *servicepass.LockedOutError
-	if _, err := v.Verify(iss.Code.Reveal(), t0); !errors.As(err, &le) || le.RetryAfter != time.Hour {
+	if _, err := v.Verify(context.Background(), iss.Code.Reveal(), t0); !errors.As(err, &le) || le.RetryAfter != time.Hour {
 		t.Fatalf("at the real time: %v, want a retry after 1h", err)
 	}
-	if _, err := v.Verify(iss.Code.Reveal(), t0.Add(59*time.Minute)); !errors.As(err, &le) || le.RetryAfter != time.Minute {
+	if _, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(59*time.Minute)); !errors.As(err, &le) || le.RetryAfter != time.Minute {
 		t.Fatalf("59 minutes on: %v, want a retry after 1m", err)
 	}
-	if _, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Hour)); err != nil {
+	if _, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(time.Hour)); err != nil {
 		t.Fatalf("an hour on: %v", err)
 	}
 }

@@ -64,7 +64,7 @@ func (a *agentSim) open() {
 type simResult string
 
 func (a *agentSim) verify(i int, at time.Time) simResult {
-	g, err := a.v.Verify(a.codes[i], at)
+	g, err := a.v.Verify(context.Background(), a.codes[i], at)
 	switch {
 	case err == nil:
 		if a.granted[i] > 0 && !g.Degraded {
@@ -93,7 +93,7 @@ func (a *agentSim) issue(actions servicepass.Actions, validity time.Duration) in
 // re-apply the active window's actions, acknowledge. Every reversible action
 // the agent holds must then belong to the active window.
 func (a *agentSim) poll(at time.Time) simResult {
-	st, err := a.v.Window(at)
+	st, err := a.v.Window(context.Background(), at)
 	if err != nil && !errors.Is(err, servicepass.ErrStateLost) {
 		return simResult(fmt.Sprintf("Window: %v", err))
 	}
@@ -112,7 +112,7 @@ func (a *agentSim) poll(at time.Time) simResult {
 	}
 	a.applied |= active
 	a.seen = st
-	if err := a.v.ClearWindow(st); err != nil && !errors.Is(err, servicepass.ErrWindowChanged) {
+	if err := a.v.ClearWindow(context.Background(), st); err != nil && !errors.Is(err, servicepass.ErrWindowChanged) {
 		return simResult(fmt.Sprintf("ClearWindow: %v", err))
 	}
 	return ""
@@ -141,7 +141,7 @@ func (a *agentSim) challenge(act servicepass.Actions, at time.Time) simResult {
 		return simResult(fmt.Sprintf("Respond: %v", err))
 	}
 	a.responses = append(a.responses, r.Code.Reveal())
-	g, err := a.v.VerifyResponse(r.Code.Reveal(), at)
+	g, err := a.v.VerifyResponse(context.Background(), r.Code.Reveal(), at)
 	switch {
 	case err == nil:
 		if g.Degraded {
@@ -160,7 +160,7 @@ func (a *agentSim) replayResponse(i int) simResult {
 	if len(a.responses) == 0 {
 		return ""
 	}
-	_, err := a.v.VerifyResponse(a.responses[i%len(a.responses)], a.device())
+	_, err := a.v.VerifyResponse(context.Background(), a.responses[i%len(a.responses)], a.device())
 	switch {
 	case err == nil:
 		return simResult(fmt.Sprintf("response %d granted a second time", i%len(a.responses)))
@@ -236,7 +236,7 @@ func genSimCommand(commands.State) gopter.Gen {
 				if w {
 					at = wild
 				}
-				if _, err := a.v.Verify(p.Canonical(), at); errors.Is(err, servicepass.ErrInvalid) {
+				if _, err := a.v.Verify(context.Background(), p.Canonical(), at); errors.Is(err, servicepass.ErrInvalid) {
 					a.failures++
 				}
 				return ""
@@ -255,7 +255,7 @@ func genSimCommand(commands.State) gopter.Gen {
 				// A slow agent acknowledges the status it saw before the
 				// commands since; it reverted that status's duty.
 				a.applied &^= a.seen.Revert
-				if err := a.v.ClearWindow(a.seen); err != nil && !errors.Is(err, servicepass.ErrWindowChanged) {
+				if err := a.v.ClearWindow(context.Background(), a.seen); err != nil && !errors.Is(err, servicepass.ErrWindowChanged) {
 					return simResult(fmt.Sprintf("ClearWindow: %v", err))
 				}
 				return ""
@@ -306,7 +306,7 @@ func genSimCommand(commands.State) gopter.Gen {
 				case 0:
 					p, _ := servicepass.Decode(a.codes[a.issue(servicepass.Unlock, time.Hour)])
 					p.MAC = flipTag(p.MAC, 1)
-					if _, err := a.v.Verify(p.Canonical(), wild); errors.Is(err, servicepass.ErrInvalid) {
+					if _, err := a.v.Verify(context.Background(), p.Canonical(), wild); errors.Is(err, servicepass.ErrInvalid) {
 						a.failures++
 					}
 				case 1:
@@ -317,7 +317,7 @@ func genSimCommand(commands.State) gopter.Gen {
 					}
 				}
 				i := a.issue(servicepass.Unlock, time.Hour)
-				if _, err := a.v.Verify(a.codes[i], a.now); err != nil {
+				if _, err := a.v.Verify(context.Background(), a.codes[i], a.now); err != nil {
 					return simResult(fmt.Sprintf("genuine code at the true time refused after one unauthenticated reading at %v: %v", wild, err))
 				}
 				a.granted[i]++
@@ -350,7 +350,7 @@ func genIssue22Command() gopter.Gen {
 				var err error
 				for range servicepass.DefaultLockout.Free + 2 {
 					a.open()
-					if _, err = a.v.Verify(p.Canonical(), farTimes[k]); errors.Is(err, servicepass.ErrInvalid) {
+					if _, err = a.v.Verify(context.Background(), p.Canonical(), farTimes[k]); errors.Is(err, servicepass.ErrInvalid) {
 						a.failures++
 					} else if !errors.Is(err, servicepass.ErrLockedOut) {
 						return simResult(fmt.Sprintf("wrong code at %v: %v", farTimes[k], err))
@@ -368,14 +368,14 @@ func genIssue22Command() gopter.Gen {
 				// waits at most the cap, then grants (unless the clock mark
 				// or the clock refuses it, which waiting does not change).
 				i := a.issue(servicepass.Unlock, servicepass.MaxValidity)
-				g, err := a.v.Verify(a.codes[i], a.device())
+				g, err := a.v.Verify(context.Background(), a.codes[i], a.device())
 				var le *servicepass.LockedOutError
 				if errors.As(err, &le) {
 					if le.RetryAfter > servicepass.DefaultLockout.MaxBackoff {
 						return simResult(fmt.Sprintf("locked out for %v at %v", le.RetryAfter, a.device()))
 					}
 					a.now = a.now.Add(le.RetryAfter)
-					g, err = a.v.Verify(a.codes[i], a.device())
+					g, err = a.v.Verify(context.Background(), a.codes[i], a.device())
 					if errors.Is(err, servicepass.ErrLockedOut) {
 						return simResult(fmt.Sprintf("still locked out after the retry-after: %v", err))
 					}
@@ -388,7 +388,7 @@ func genIssue22Command() gopter.Gen {
 		}),
 		gen.Const(0).Map(func(int) commands.Command {
 			return simCmd{"loseDuringUpload", func(a *agentSim) simResult {
-				entries, _, err := a.v.UseLog()
+				entries, _, err := a.v.UseLog(context.Background())
 				if err != nil {
 					return simResult(fmt.Sprintf("UseLog: %v", err))
 				}
@@ -397,18 +397,18 @@ func genIssue22Command() gopter.Gen {
 				}
 				a.lose()
 				i := a.issue(servicepass.Unlock, time.Hour)
-				g, gerr := a.v.Verify(a.codes[i], a.device())
+				g, gerr := a.v.Verify(context.Background(), a.codes[i], a.device())
 				if gerr == nil {
 					if r := a.granted2(i, g, a.device()); r != "" {
 						return r
 					}
 				}
 				if len(entries) > 0 {
-					if err := a.v.AckUseLog(entries[len(entries)-1].Seq); err != nil {
+					if err := a.v.AckUseLog(context.Background(), entries[len(entries)-1].Seq); err != nil {
 						return simResult(fmt.Sprintf("AckUseLog: %v", err))
 					}
 				}
-				after, _, _ := a.v.UseLog()
+				after, _, _ := a.v.UseLog(context.Background())
 				if gerr == nil {
 					for _, e := range after {
 						if e.Serial == g.Serial && e.Degraded {
@@ -433,14 +433,14 @@ func genIssue22Command() gopter.Gen {
 					}
 					a.lose()
 					var err error
-					if st[i], err = a.v.Window(at); !errors.Is(err, servicepass.ErrStateLost) {
+					if st[i], err = a.v.Window(context.Background(), at); !errors.Is(err, servicepass.ErrStateLost) {
 						return simResult(fmt.Sprintf("Window after a loss: %v", err))
 					}
 				}
 				if st[0].RevertSeq == st[1].RevertSeq {
 					return simResult(fmt.Sprintf("two losses at %v share revert sequence number %d", at, st[0].RevertSeq))
 				}
-				if err := a.v.ClearWindow(st[0]); !errors.Is(err, servicepass.ErrWindowChanged) {
+				if err := a.v.ClearWindow(context.Background(), st[0]); !errors.Is(err, servicepass.ErrWindowChanged) {
 					return simResult(fmt.Sprintf("stale acknowledgement of the first loss: %v", err))
 				}
 				return a.poll(at)
@@ -500,7 +500,7 @@ func TestModelDeviceState(t *testing.T) {
 			f := newFixture(t)
 			a := &agentSim{t: t, f: f, path: filepath.Join(t.TempDir(), "state"), skew: servicepass.DefaultSkew, now: t0,
 				lastGrant: map[servicepass.Actions]time.Time{}}
-			if err := servicepass.InitState(openFile(t, a.path)); err != nil {
+			if err := servicepass.InstallProvisioning(context.Background(), "", nil, openFile(t, a.path)); err != nil {
 				t.Fatal(err)
 			}
 			a.open()

@@ -3,6 +3,7 @@ package servicepass_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -38,8 +39,7 @@ func procVerifier(t testing.TB, state string, free int) *servicepass.Verifier {
 	if free > 0 {
 		lockout = servicepass.Lockout{Free: free, Backoff: time.Minute}
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: procDevice, Mode: servicepass.DeviceOwner,
-		Keys: []servicepass.DeviceKey{mustDeviceKey(t, testMaster(1), procDevice)}, Store: fs, Lockout: lockout})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: procDevice, Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{mustDeviceKey(t, testMaster(1), procDevice)}}, fs, &servicepass.VerifierOptions{Lockout: lockout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func runChild(t *testing.T) {
 	order := rand.New(rand.NewPCG(seed, 1)).Perm(len(codes))
 	w := bufio.NewWriter(os.Stdout)
 	for _, i := range order {
-		_, err := v.Verify(codes[i], procNow)
+		_, err := v.Verify(context.Background(), codes[i], procNow)
 		fmt.Fprintf(w, "R %d %s\n", i, resultName(err))
 		if err := w.Flush(); err != nil { // a killed child has reported all it did
 			t.Fatal(err)
@@ -154,7 +154,7 @@ func TestFileStoreProcesses(t *testing.T) {
 			t.Errorf("wrong code %d: %v", i, r)
 		}
 	}
-	if err := readState(t, state, func(s *servicepass.DeviceState) {
+	if err := readState(t, state, func(s *servicepass.TestState) {
 		if s.Failures != procs*wrong {
 			t.Errorf("state counts %d failures, want %d", s.Failures, procs*wrong)
 		}
@@ -175,18 +175,19 @@ func TestFileStoreProcesses(t *testing.T) {
 	}
 }
 
-func readState(t *testing.T, path string, fn func(*servicepass.DeviceState)) error {
+func readState(t *testing.T, path string, fn func(*servicepass.TestState)) error {
 	fs, err := servicepass.OpenFileStore(path)
 	if err != nil {
 		return err
 	}
 	defer fs.Close()
-	return fs.Update(func(s *servicepass.DeviceState) bool {
+	return fs.Update(context.Background(), func(old []byte) ([]byte, error) {
+		s := servicepass.DecodeTestState(old)
 		if s.Damaged {
 			t.Error("state damaged")
 		}
 		fn(s)
-		return false
+		return nil, nil
 	})
 }
 
@@ -233,7 +234,7 @@ func TestFileStoreKill(t *testing.T) {
 		_ = c.Process.Kill()
 		_ = c.Wait()
 		count(out.String())
-		if err := readState(t, state, func(*servicepass.DeviceState) {}); err != nil {
+		if err := readState(t, state, func(*servicepass.TestState) {}); err != nil {
 			t.Fatal(err)
 		}
 		if left, _ := filepath.Glob(state + ".tmp*"); len(left) != 0 {

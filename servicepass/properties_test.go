@@ -32,12 +32,12 @@ func TestPropertyRoundTrip(t *testing.T) {
 			return false
 		}
 		v := f.verifier(t, r.DeviceID, r.Mode, nil)
-		g, err := v.Verify(iss.Display.Reveal(), t0)
+		g, err := v.Verify(context.Background(), iss.Display.Reveal(), t0)
 		if err != nil {
 			t.Logf("Verify: %v", err)
 			return false
 		}
-		_, again := v.Verify(iss.Code.Reveal(), t0)
+		_, again := v.Verify(context.Background(), iss.Code.Reveal(), t0)
 		return g.Actions == r.Actions && g.Mode == r.Mode && g.Serial == iss.Serial && g.Expiry.Equal(iss.ExpiresAt) &&
 			g.DayValid == iss.DayValid && g.Scope == servicepass.ScopeOf(r.Mode, r.Actions) && errors.Is(again, servicepass.ErrReplay)
 	}, servicepasstest.GenAnyRequest(t0, warsaw)))
@@ -64,7 +64,7 @@ func TestPropertyTypos(t *testing.T) {
 					continue
 				}
 				b[i] = c
-				if _, err := v.Verify(string(b), t0); !errors.Is(err, servicepass.ErrTypo) {
+				if _, err := v.Verify(context.Background(), string(b), t0); !errors.Is(err, servicepass.ErrTypo) {
 					t.Logf("substitution %q at %d: %v", c, i, err)
 					return false
 				}
@@ -76,13 +76,13 @@ func TestPropertyTypos(t *testing.T) {
 				continue
 			}
 			b[i], b[i+1] = b[i+1], b[i]
-			if _, err := v.Verify(string(b), t0); !errors.Is(err, servicepass.ErrTypo) {
+			if _, err := v.Verify(context.Background(), string(b), t0); !errors.Is(err, servicepass.ErrTypo) {
 				t.Logf("transposition at %d: %v", i, err)
 				return false
 			}
 			b[i], b[i+1] = b[i+1], b[i]
 		}
-		_, err = v.Verify(code, t0) // typos did not count, the code is unused
+		_, err = v.Verify(context.Background(), code, t0) // typos did not count, the code is unused
 		return err == nil
 	}, servicepasstest.GenAnyRequest(t0, warsaw)))
 	props.TestingRun(t)
@@ -122,7 +122,7 @@ func TestPropertyPayloadChangeFailsMAC(t *testing.T) {
 			return false
 		}
 		v := f.verifier(t, r.DeviceID, r.Mode, nil)
-		_, err = v.Verify(q.Canonical(), t0)
+		_, err = v.Verify(context.Background(), q.Canonical(), t0)
 		if q.KeyID != p.KeyID {
 			return errors.Is(err, servicepass.ErrUnknownKey)
 		}
@@ -154,7 +154,7 @@ func TestPropertyOtherDevice(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		_, err = f.verifier(t, other, r.Mode, nil).Verify(iss.Code.Reveal(), t0)
+		_, err = f.verifier(t, other, r.Mode, nil).Verify(context.Background(), iss.Code.Reveal(), t0)
 		return errors.Is(err, servicepass.ErrInvalid)
 	}, servicepasstest.GenAnyRequest(t0, warsaw), servicepasstest.GenDeviceID()))
 	props.TestingRun(t)

@@ -2,6 +2,7 @@ package servicepass_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -303,7 +304,7 @@ func TestProvisioningVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: got.DeviceID, Mode: got.Mode, Keys: got.Keys, Location: got.Location})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: got.DeviceID, Mode: got.Mode, HasMode: true, Keys: got.Keys, Location: got.Location}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,7 +312,7 @@ func TestProvisioningVerifies(t *testing.T) {
 		ExpiryDate: servicepass.DateOf(t0.In(warsaw)), Location: warsaw, KeyIDs: got.KeyIDs()})
 	// 23:30 in Warsaw is 22:30 UTC: still the code's date on the device
 	// calendar the provisioning carried.
-	if _, err := v.Verify(iss.Code.Reveal(), t0.Add(12*time.Hour+30*time.Minute)); err != nil {
+	if _, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(12*time.Hour+30*time.Minute)); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
 	if _, err := f.is.Provision("x", servicepass.COPE, nil); !errors.Is(err, servicepass.ErrProvisioning) {

@@ -23,15 +23,11 @@ func startAgent(dir string, now time.Time) (*servicepass.Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID: prov.DeviceID, Mode: prov.Mode, Keys: prov.Keys, Location: prov.Location,
-		Provisioned: true, // the file exists, so a missing state is damage, not a fresh install
-		Store:       state,
-	})
+	v, err := servicepass.NewVerifier(prov, state, nil) // the provisioning says provisioned: a missing state is lost
 	if err != nil {
 		return nil, err
 	}
-	st, err := v.Window(now)
+	st, err := v.Window(context.Background(), now)
 	if errors.Is(err, servicepass.ErrStateLost) {
 		fmt.Println("state lost: revert every reversible action")
 	}
@@ -41,7 +37,7 @@ func startAgent(dir string, now time.Time) (*servicepass.Verifier, error) {
 	if st.Revert != 0 {
 		fmt.Println("revert", st.Revert)
 	}
-	if err := v.ClearWindow(st); err != nil {
+	if err := v.ClearWindow(context.Background(), st); err != nil {
 		return nil, err // the window changed under us: run the routine again
 	}
 	return v, nil
@@ -50,7 +46,8 @@ func startAgent(dir string, now time.Time) (*servicepass.Verifier, error) {
 // The device agent's start-up routine, run at every start: read the
 // provisioning file, open the state, build the verifier, then act on the
 // privileged window (re-apply an active one's actions, revert those of
-// ended ones). Provisioning writes the file and calls InitState once.
+// ended ones). Provisioning, once, creates the state and writes the file
+// (InstallProvisioning).
 func Example_deviceStartUp() {
 	dir, _ := os.MkdirTemp("", "agent")
 	defer os.RemoveAll(dir)
@@ -64,16 +61,15 @@ func Example_deviceStartUp() {
 
 	// Provisioning, once, when the device enrolls.
 	prov, _ := issuer.Provision("device-42", servicepass.DeviceOwner, time.UTC)
-	_ = servicepass.WriteProvisioningFile(filepath.Join(dir, "provisioning"), prov)
 	state, _ := servicepass.OpenFileStore(filepath.Join(dir, "state"))
-	_ = servicepass.InitState(state)
+	_ = servicepass.InstallProvisioning(context.Background(), filepath.Join(dir, "provisioning"), prov, state)
 	_ = state.Close()
 
 	v, err := startAgent(dir, now)
 	fmt.Println("started:", err)
 	iss, _ := issuer.Issue(context.Background(), servicepass.Request{DeviceID: "device-42", Mode: servicepass.DeviceOwner,
 		Actions: servicepass.DisableKiosk, ExpiresAt: now.Add(3 * time.Hour), Admin: "admin@example.com"})
-	g, err := v.Verify(iss.Code.Reveal(), now)
+	g, err := v.Verify(context.Background(), iss.Code.Reveal(), now)
 	fmt.Println("granted", g.Actions, err)
 
 	// The agent restarts during the window, and again after it.

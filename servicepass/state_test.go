@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -18,8 +19,7 @@ func (f *fixture) provisioned(t testing.TB, deviceID string, mode servicepass.Mo
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: deviceID, Mode: mode, Keys: keys, Store: store,
-		Location: warsaw, Provisioned: true, Skew: skew})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: deviceID, Mode: mode, HasMode: true, Keys: keys, Location: warsaw}, store, &servicepass.VerifierOptions{Skew: skew})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,39 +45,39 @@ func (f *fixture) do(t testing.TB, a servicepass.Actions, exp time.Time) string 
 func TestProvisionedMissingState(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "state")
-	if err := servicepass.InitState(openFile(t, path)); err != nil {
+	if err := servicepass.InstallProvisioning(context.Background(), "", nil, openFile(t, path)); err != nil {
 		t.Fatal(err)
 	}
 	open := func() *servicepass.Verifier {
 		return f.provisioned(t, "dev", servicepass.DeviceOwner, openFile(t, path), 0)
 	}
 	code := f.do(t, servicepass.Unlock|servicepass.DisableKiosk, t0.Add(2*time.Hour))
-	if g, err := open().Verify(code, t0); err != nil || g.Degraded {
+	if g, err := open().Verify(context.Background(), code, t0); err != nil || g.Degraded {
 		t.Fatalf("first use: %+v %v", g, err)
 	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	g, err := open().Verify(code, t0.Add(time.Minute))
+	g, err := open().Verify(context.Background(), code, t0.Add(time.Minute))
 	if err != nil || !g.Degraded {
 		t.Fatalf("replay after the state file was deleted: %+v, %v; want a degraded grant", g, err)
 	}
-	st, err := open().Window(t0.Add(2 * time.Minute))
+	st, err := open().Window(context.Background(), t0.Add(2*time.Minute))
 	if !errors.Is(err, servicepass.ErrStateLost) || st.Revert != servicepass.Reversible&^servicepass.DisableKiosk || !st.Active {
 		t.Fatalf("window after the loss: %+v %v", st, err)
 	}
 	// InitState on an existing state keeps it.
-	if err := servicepass.InitState(openFile(t, path)); err != nil {
+	if err := servicepass.InstallProvisioning(context.Background(), "", nil, openFile(t, path)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := open().Verify(code, t0.Add(3*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
+	if _, err := open().Verify(context.Background(), code, t0.Add(3*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
 		t.Fatalf("after InitState on a live state: %v", err)
 	}
 	// An unprovisioned verifier treats a missing file as a fresh install.
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if g, err := f.fileVerifier(t, "dev", path)().Verify(code, t0.Add(4*time.Minute)); err != nil || g.Degraded {
+	if g, err := f.fileVerifier(t, "dev", path)().Verify(context.Background(), code, t0.Add(4*time.Minute)); err != nil || g.Degraded {
 		t.Fatalf("unprovisioned: %+v %v", g, err)
 	}
 }
@@ -92,18 +92,18 @@ func TestClockMarkUnauthenticated(t *testing.T) {
 		{"wrong MAC", func(f *fixture, v *servicepass.Verifier) error {
 			p, _ := servicepass.Decode(f.do(t, servicepass.Unlock, t0.Add(time.Hour)))
 			p.MAC = flipTag(p.MAC, 1)
-			_, err := v.Verify(p.Canonical(), far)
+			_, err := v.Verify(context.Background(), p.Canonical(), far)
 			return expect(err, servicepass.ErrInvalid)
 		}},
 		{"expired genuine code", func(f *fixture, v *servicepass.Verifier) error {
-			_, err := v.Verify(f.do(t, servicepass.Unlock, t0.Add(time.Hour)), far)
+			_, err := v.Verify(context.Background(), f.do(t, servicepass.Unlock, t0.Add(time.Hour)), far)
 			return expect(err, servicepass.ErrExpired)
 		}},
 		{"window poll with a window open", func(f *fixture, v *servicepass.Verifier) error {
-			if _, err := v.Verify(f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour)), t0); err != nil {
+			if _, err := v.Verify(context.Background(), f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour)), t0); err != nil {
 				return err
 			}
-			_, err := v.Window(far)
+			_, err := v.Window(context.Background(), far)
 			return err
 		}},
 	} {
@@ -113,7 +113,7 @@ func TestClockMarkUnauthenticated(t *testing.T) {
 			if err := tc.fn(f, v); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := v.Verify(f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0.Add(time.Minute)); err != nil {
+			if _, err := v.Verify(context.Background(), f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0.Add(time.Minute)); err != nil {
 				t.Fatalf("genuine code at the real time after %s at %v: %v", tc.name, far, err)
 			}
 		})
@@ -134,25 +134,25 @@ func TestClockMarkReset(t *testing.T) {
 	f := newFixture(t)
 	v := f.fileVerifier(t, "dev", filepath.Join(t.TempDir(), "state"))()
 	early := f.do(t, servicepass.Unlock, t0.Add(time.Hour))
-	if _, err := v.Verify(early, t0); err != nil {
+	if _, err := v.Verify(context.Background(), early, t0); err != nil {
 		t.Fatal(err)
 	}
 	// A genuine long-lived code used while the clock was 29 days ahead.
-	if _, err := v.Verify(f.do(t, servicepass.Unlock, t0.Add(servicepass.MaxValidity)), t0.Add(29*24*time.Hour)); err != nil {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.Unlock, t0.Add(servicepass.MaxValidity)), t0.Add(29*24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0.Add(time.Minute)); !errors.Is(err, servicepass.ErrClockBack) {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0.Add(time.Minute)); !errors.Is(err, servicepass.ErrClockBack) {
 		t.Fatalf("clock set right: %v", err)
 	}
-	g, err := v.Verify(f.do(t, servicepass.EmergencyDatabaseReset, t0.Add(time.Hour)), t0.Add(2*time.Minute))
+	g, err := v.Verify(context.Background(), f.do(t, servicepass.EmergencyDatabaseReset, t0.Add(time.Hour)), t0.Add(2*time.Minute))
 	if err != nil || !g.ClockReset {
 		t.Fatalf("database reset code: %+v %v; want a grant with ClockReset", g, err)
 	}
 	// (A code expiring no later than a dropped record would be degraded.)
-	if g, err := v.Verify(f.do(t, servicepass.Unlock, t0.Add(2*time.Hour)), t0.Add(3*time.Minute)); err != nil || g.ClockReset || g.Degraded {
+	if g, err := v.Verify(context.Background(), f.do(t, servicepass.Unlock, t0.Add(2*time.Hour)), t0.Add(3*time.Minute)); err != nil || g.ClockReset || g.Degraded {
 		t.Fatalf("after the reset: %+v %v", g, err)
 	}
-	if g, err := v.Verify(early, t0.Add(4*time.Minute)); err != nil || !g.Degraded {
+	if g, err := v.Verify(context.Background(), early, t0.Add(4*time.Minute)); err != nil || !g.Degraded {
 		t.Fatalf("code whose record the wrong mark dropped: %+v %v; want a degraded grant", g, err)
 	}
 }
@@ -161,14 +161,14 @@ func TestClockMarkReset(t *testing.T) {
 func TestWindowNewAfterEnd(t *testing.T) {
 	f := newFixture(t)
 	v := f.fileVerifier(t, "dev", filepath.Join(t.TempDir(), "state"))()
-	if _, err := v.Verify(f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour)), t0); err != nil {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour)), t0); err != nil {
 		t.Fatal(err)
 	}
 	later := t0.Add(2 * time.Hour)
-	if _, err := v.Verify(f.do(t, servicepass.Unlock, later.Add(time.Hour)), later); err != nil {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.Unlock, later.Add(time.Hour)), later); err != nil {
 		t.Fatal(err)
 	}
-	st, err := v.Window(later.Add(time.Minute))
+	st, err := v.Window(context.Background(), later.Add(time.Minute))
 	if err != nil || !st.Active || st.Actions != servicepass.Unlock || !st.Start.Equal(later) || st.Revert != servicepass.DisableKiosk {
 		t.Fatalf("%+v %v; want a new Unlock window from %v and DisableKiosk to revert", st, err, later)
 	}
@@ -178,44 +178,44 @@ func TestWindowNewAfterEnd(t *testing.T) {
 func TestClearWindowCompareAndClear(t *testing.T) {
 	f := newFixture(t)
 	v := f.fileVerifier(t, "dev", filepath.Join(t.TempDir(), "state"))()
-	if _, err := v.Verify(f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour)), t0); err != nil {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour)), t0); err != nil {
 		t.Fatal(err)
 	}
-	seen, err := v.Window(t0.Add(61 * time.Minute))
+	seen, err := v.Window(context.Background(), t0.Add(61*time.Minute))
 	if err != nil || seen.Revert != servicepass.DisableKiosk {
 		t.Fatal(seen, err)
 	}
 	// A grant lands between the agent's Window and its ClearWindow, and its
 	// window ends too.
-	if _, err := v.Verify(f.do(t, servicepass.AllowFactoryReset, t0.Add(2*time.Hour)), t0.Add(62*time.Minute)); err != nil {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.AllowFactoryReset, t0.Add(2*time.Hour)), t0.Add(62*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Window(t0.Add(3 * time.Hour)); err != nil {
+	if _, err := v.Window(context.Background(), t0.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.ClearWindow(seen); !errors.Is(err, servicepass.ErrWindowChanged) {
+	if err := v.ClearWindow(context.Background(), seen); !errors.Is(err, servicepass.ErrWindowChanged) {
 		t.Fatalf("ClearWindow with a stale status: %v", err)
 	}
-	st, err := v.Window(t0.Add(3 * time.Hour))
+	st, err := v.Window(context.Background(), t0.Add(3*time.Hour))
 	if err != nil || st.Revert != servicepass.DisableKiosk|servicepass.AllowFactoryReset {
 		t.Fatalf("after a stale ClearWindow: %+v %v", st, err)
 	}
-	if err := v.ClearWindow(st); err != nil {
+	if err := v.ClearWindow(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := v.Window(t0.Add(3 * time.Hour)); st.Revert != 0 || st.Active {
+	if st, _ := v.Window(context.Background(), t0.Add(3*time.Hour)); st.Revert != 0 || st.Active {
 		t.Fatalf("after ClearWindow: %+v", st)
 	}
 	// A grant of an action pending revert takes it over: the status the
 	// agent saw before it is stale.
-	if _, err := v.Verify(f.do(t, servicepass.DisableKiosk, t0.Add(4*time.Hour)), t0.Add(3*time.Hour)); err != nil {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.DisableKiosk, t0.Add(4*time.Hour)), t0.Add(3*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	st, _ = v.Window(t0.Add(5 * time.Hour))
-	if _, err := v.Verify(f.do(t, servicepass.DisableKiosk, t0.Add(6*time.Hour)), t0.Add(5*time.Hour)); err != nil {
+	st, _ = v.Window(context.Background(), t0.Add(5*time.Hour))
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.DisableKiosk, t0.Add(6*time.Hour)), t0.Add(5*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.ClearWindow(st); !errors.Is(err, servicepass.ErrWindowChanged) {
+	if err := v.ClearWindow(context.Background(), st); !errors.Is(err, servicepass.ErrWindowChanged) {
 		t.Fatalf("ClearWindow after the action was granted again: %v", err)
 	}
 }
@@ -225,24 +225,24 @@ func TestWindowLostState(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "state")
 	open := f.fileVerifier(t, "dev", path)
-	if _, err := open().Verify(f.do(t, servicepass.DisableKiosk|servicepass.AllowFactoryReset, t0.Add(time.Hour)), t0); err != nil {
+	if _, err := open().Verify(context.Background(), f.do(t, servicepass.DisableKiosk|servicepass.AllowFactoryReset, t0.Add(time.Hour)), t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 2 { // reported until acknowledged, also after a restart
-		st, err := open().Window(t0.Add(time.Minute))
+		st, err := open().Window(context.Background(), t0.Add(time.Minute))
 		if !errors.Is(err, servicepass.ErrStateLost) || st.Revert != servicepass.Reversible || st.Active {
 			t.Fatalf("poll %d: %+v %v", i, st, err)
 		}
 		if i == 1 {
-			if err := open().ClearWindow(st); err != nil {
+			if err := open().ClearWindow(context.Background(), st); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	if st, err := open().Window(t0.Add(2 * time.Minute)); err != nil || st != (servicepass.WindowStatus{RevertSeq: st.RevertSeq}) {
+	if st, err := open().Window(context.Background(), t0.Add(2*time.Minute)); err != nil || st != (servicepass.WindowStatus{RevertSeq: st.RevertSeq}) {
 		t.Fatalf("after acknowledging: %+v %v", st, err)
 	}
 }
@@ -251,10 +251,10 @@ func TestWindowLostState(t *testing.T) {
 func TestWindowClockBeforeStart(t *testing.T) {
 	f := newFixture(t)
 	v := f.fileVerifier(t, "dev", filepath.Join(t.TempDir(), "state"))()
-	if _, err := v.Verify(f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour)), t0); err != nil {
+	if _, err := v.Verify(context.Background(), f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour)), t0); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := v.Window(t0.Add(-time.Hour)); err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
+	if st, err := v.Window(context.Background(), t0.Add(-time.Hour)); err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
 		t.Fatalf("%+v %v", st, err)
 	}
 }
@@ -269,16 +269,16 @@ func TestDegradedDayValidBound(t *testing.T) {
 	code := f.issue(t, servicepass.Request{DeviceID: "cope", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
 		ExpiryDate: servicepass.Date{Year: 2026, Month: 12, Day: 21}, Location: warsaw}).Code.Reveal()
 	device := time.Date(2026, 11, 20, 12, 0, 0, 0, warsaw) // the device clock is two days behind
-	if err := servicepass.InitState(openFile(t, path)); err != nil {
+	if err := servicepass.InstallProvisioning(context.Background(), "", nil, openFile(t, path)); err != nil {
 		t.Fatal(err)
 	}
-	if g, err := open().Verify(code, device); err != nil || g.Degraded {
+	if g, err := open().Verify(context.Background(), code, device); err != nil || g.Degraded {
 		t.Fatalf("first use, 31 days ahead: %+v %v", g, err)
 	}
 	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if g, err := open().Verify(code, device.Add(5*time.Minute)); err != nil || !g.Degraded {
+	if g, err := open().Verify(context.Background(), code, device.Add(5*time.Minute)); err != nil || !g.Degraded {
 		t.Fatalf("same-day replay after the damage: %+v, %v; want a degraded grant", g, err)
 	}
 }
@@ -293,16 +293,16 @@ func TestDegradedOldCodeFirst(t *testing.T) {
 	old := f.do(t, servicepass.Unlock, t0.Add(-24*time.Hour))
 	f.clock.Set(t0)
 	recent := f.do(t, servicepass.Unlock, t0.Add(servicepass.MaxValidity))
-	if _, err := open().Verify(recent, t0); err != nil {
+	if _, err := open().Verify(context.Background(), recent, t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if g, err := open().Verify(old, t0.Add(-2*24*time.Hour)); err != nil || !g.Degraded {
+	if g, err := open().Verify(context.Background(), old, t0.Add(-2*24*time.Hour)); err != nil || !g.Degraded {
 		t.Fatalf("old code at a clock set back: %+v %v", g, err)
 	}
-	if g, err := open().Verify(recent, t0.Add(time.Minute)); err != nil || !g.Degraded {
+	if g, err := open().Verify(context.Background(), recent, t0.Add(time.Minute)); err != nil || !g.Degraded {
 		t.Fatalf("replay of the recent code: %+v, %v; want a degraded grant", g, err)
 	}
 }
@@ -315,32 +315,32 @@ func TestDegradedSkewGrows(t *testing.T) {
 	open := func(skew time.Duration) *servicepass.Verifier {
 		return f.provisioned(t, "dev", servicepass.DeviceOwner, openFile(t, path), skew)
 	}
-	if err := servicepass.InitState(openFile(t, path)); err != nil {
+	if err := servicepass.InstallProvisioning(context.Background(), "", nil, openFile(t, path)); err != nil {
 		t.Fatal(err)
 	}
 	a := f.do(t, servicepass.Unlock, t0.Add(10*time.Minute))
 	b := f.do(t, servicepass.Unlock, t0.Add(2*time.Hour))
 	c := f.do(t, servicepass.Unlock, t0.Add(2*time.Hour+30*time.Minute))
 	small := open(5 * time.Minute)
-	if _, err := small.Verify(a, t0); err != nil {
+	if _, err := small.Verify(context.Background(), a, t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := small.Verify(b, t0.Add(21*time.Minute)); err != nil { // drops a's record
+	if _, err := small.Verify(context.Background(), b, t0.Add(21*time.Minute)); err != nil { // drops a's record
 		t.Fatal(err)
 	}
 	large := open(time.Hour)
-	if g, err := large.Verify(a, t0.Add(30*time.Minute)); err != nil || !g.Degraded {
+	if g, err := large.Verify(context.Background(), a, t0.Add(30*time.Minute)); err != nil || !g.Degraded {
 		t.Fatalf("code whose record was dropped, under a larger skew: %+v, %v; want a degraded grant", g, err)
 	}
-	if _, err := large.Verify(b, t0.Add(31*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
+	if _, err := large.Verify(context.Background(), b, t0.Add(31*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
 		t.Fatalf("b under the larger skew: %v", err)
 	}
 	// The larger skew is remembered: back to the small one, b's record is
 	// still kept for twice an hour past its expiry.
-	if g, err := open(5*time.Minute).Verify(c, t0.Add(2*time.Hour+15*time.Minute)); err != nil || g.Degraded {
+	if g, err := open(5*time.Minute).Verify(context.Background(), c, t0.Add(2*time.Hour+15*time.Minute)); err != nil || g.Degraded {
 		t.Fatal(g, err)
 	}
-	if err := readState(t, path, func(s *servicepass.DeviceState) {
+	if err := readState(t, path, func(s *servicepass.TestState) {
 		if s.MaxSkew != time.Hour || len(s.Used) != 2 {
 			t.Errorf("MaxSkew %v, %d records", s.MaxSkew, len(s.Used))
 		}
@@ -356,12 +356,12 @@ func TestUseLog(t *testing.T) {
 	var serials []uint32
 	for i := range servicepass.UseLogSize + 3 {
 		iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: t0.Add(time.Hour)})
-		if _, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Duration(i)*time.Second)); err != nil {
+		if _, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		serials = append(serials, iss.Serial)
 	}
-	entries, dropped, err := v.UseLog()
+	entries, dropped, err := v.UseLog(context.Background())
 	if err != nil || len(entries) != servicepass.UseLogSize || dropped != 3 {
 		t.Fatalf("%d entries, %d dropped, %v", len(entries), dropped, err)
 	}
@@ -370,10 +370,10 @@ func TestUseLog(t *testing.T) {
 			t.Fatalf("entry %d: %+v", i, e)
 		}
 	}
-	if err := v.AckUseLog(entries[9].Seq); err != nil {
+	if err := v.AckUseLog(context.Background(), entries[9].Seq); err != nil {
 		t.Fatal(err)
 	}
-	entries, dropped, _ = v.UseLog()
+	entries, dropped, _ = v.UseLog(context.Background())
 	if len(entries) != servicepass.UseLogSize-10 || dropped != 0 || entries[0].Seq != 13 {
 		t.Fatalf("after the acknowledgement: %d entries from %d, %d dropped", len(entries), entries[0].Seq, dropped)
 	}
@@ -384,7 +384,7 @@ func TestUseLog(t *testing.T) {
 func TestUnsavedStateNotSilent(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, "dev", servicepass.DeviceOwner, openFile(t, filepath.Join(t.TempDir(), "missing-dir", "state")))
-	g, err := v.Verify(f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0)
+	g, err := v.Verify(context.Background(), f.do(t, servicepass.Unlock, t0.Add(time.Hour)), t0)
 	if err != nil || !g.Degraded || !errors.Is(g.StateError, servicepass.ErrNotSaved) || !errors.Is(g.StateError, os.ErrNotExist) {
 		t.Fatalf("grant: %+v %v; want StateError matching ErrNotSaved and the cause", g, err)
 	}
@@ -392,7 +392,7 @@ func TestUnsavedStateNotSilent(t *testing.T) {
 	p.MAC = flipTag(p.MAC, 1)
 	invalid := 0
 	for range 50 {
-		_, err := v.Verify(p.Canonical(), t0)
+		_, err := v.Verify(context.Background(), p.Canonical(), t0)
 		if !errors.Is(err, servicepass.ErrNotSaved) && !errors.Is(err, servicepass.ErrLockedOut) {
 			t.Fatalf("refusal does not say the state was not saved: %v", err)
 		}
@@ -404,7 +404,7 @@ func TestUnsavedStateNotSilent(t *testing.T) {
 		t.Fatalf("%d of 50 wrong codes reached the MAC check; want %d", invalid, servicepass.DefaultLockout.Free+1)
 	}
 	var ns *servicepass.NotSavedError
-	_, err = v.Verify(p.Canonical(), t0.Add(48*time.Hour))
+	_, err = v.Verify(context.Background(), p.Canonical(), t0.Add(48*time.Hour))
 	if !errors.As(err, &ns) || !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatalf("%v", err)
 	}
@@ -413,12 +413,12 @@ func TestUnsavedStateNotSilent(t *testing.T) {
 // Finding 9: a COPE verifier needs its zone; there is no time.Local default.
 func TestVerifierLocationRequired(t *testing.T) {
 	dk := mustDeviceKey(t, testMaster(1), "d")
-	_, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.COPE, Keys: []servicepass.DeviceKey{dk}})
-	var re *servicepass.RuleError
-	if !errors.Is(err, servicepass.ErrLocation) || !errors.As(err, &re) || re.Field != "Location" {
+	_, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "d", Mode: servicepass.COPE, HasMode: true, Keys: []servicepass.DeviceKey{dk}}, nil, nil)
+	var pe *servicepass.ProvisioningError
+	if !errors.As(err, &pe) || pe.Field != "zone" {
 		t.Fatalf("COPE without Location: %v", err)
 	}
-	if _, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{dk}}); err != nil {
+	if _, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "d", Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{dk}}, nil, nil); err != nil {
 		t.Fatalf("Device Owner without Location: %v", err)
 	}
 }
@@ -436,7 +436,7 @@ func TestLeftoverTempFilesRemoved(t *testing.T) {
 	if err := os.WriteFile(keep, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := readState(t, path, func(*servicepass.DeviceState) {}); err != nil {
+	if err := readState(t, path, func(*servicepass.TestState) {}); err != nil {
 		t.Fatal(err)
 	}
 	left, _ := filepath.Glob(filepath.Join(dir, "state.tmp*"))

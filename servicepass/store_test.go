@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 )
 
 func TestMemDeviceStore(t *testing.T) {
-	servicepasstest.RunDeviceStore(t, func(*testing.T) servicepass.DeviceStore { return servicepass.NewMemDeviceStore() })
+	servicepasstest.RunDeviceStore(t, func(*testing.T) servicepass.DeviceStore { return &servicepass.MemDeviceStore{} })
 }
 
 func TestFileStore(t *testing.T) {
@@ -39,14 +40,15 @@ type reopening struct{ path string }
 
 var reopenMu = make(chan struct{}, 1)
 
-func (r reopening) Update(fn func(*servicepass.DeviceState) bool) error {
+func (r reopening) Update(ctx context.Context, fn func([]byte) ([]byte, error)) error {
 	reopenMu <- struct{}{}
 	defer func() { <-reopenMu }()
 	fs, err := servicepass.OpenFileStore(r.path)
 	if err != nil {
 		return err
 	}
-	return fs.Update(fn)
+	defer fs.Close()
+	return fs.Update(ctx, fn)
 }
 
 func TestMemStore(t *testing.T) {

@@ -113,21 +113,24 @@ func timeText(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// vecStore is a memory store that can lose its state: after lose, the next
-// update sees a damaged state until one saves.
+// vecStore is a memory store that can lose its state: after lose, updates
+// find no state until one saves.
 type vecStore struct {
-	s    servicepass.DeviceState
+	mem  *servicepass.MemDeviceStore
 	lost bool
 }
 
-func (v *vecStore) Update(fn func(*servicepass.DeviceState) bool) error {
-	if v.lost {
-		v.s = servicepass.DeviceState{Damaged: true}
-	}
-	if fn(&v.s) {
-		v.lost, v.s.Damaged = false, false
-	}
-	return nil
+func (v *vecStore) Update(ctx context.Context, fn func([]byte) ([]byte, error)) error {
+	return v.mem.Update(ctx, func(old []byte) ([]byte, error) {
+		if v.lost {
+			old = nil
+		}
+		next, err := fn(old)
+		if next != nil {
+			v.lost = false
+		}
+		return next, err
+	})
 }
 
 type decodedJSON struct {
@@ -429,13 +432,11 @@ func runVector(t *testing.T, v *vector, fill bool) {
 		}
 		keys = append(keys, dk)
 	}
-	store := &vecStore{}
+	store := &vecStore{mem: servicepass.NewMemDeviceStore()}
 	statuses := map[int]servicepass.WindowStatus{}
 	logs := map[int][]servicepass.UseEntry{}
-	ver, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: v.DeviceID, Mode: mode, Keys: keys, Location: loc, Store: store,
-		Skew: time.Duration(v.SkewSeconds) * time.Second, Window: time.Duration(v.WindowSeconds) * time.Second,
-		Lockout: servicepass.Lockout{Free: v.Lockout.Free, Backoff: time.Duration(v.Lockout.BackoffSeconds) * time.Second,
-			MaxBackoff: time.Duration(v.Lockout.MaxBackoffSeconds) * time.Second}})
+	ver, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: v.DeviceID, Mode: mode, HasMode: true, Keys: keys, Location: loc}, store, &servicepass.VerifierOptions{Skew: time.Duration(v.SkewSeconds) * time.Second, Window: time.Duration(v.WindowSeconds) * time.Second, Lockout: servicepass.Lockout{Free: v.Lockout.Free, Backoff: time.Duration(v.Lockout.BackoffSeconds) * time.Second,
+		MaxBackoff: time.Duration(v.Lockout.MaxBackoffSeconds) * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,15 +455,15 @@ func runVector(t *testing.T, v *vector, fill bool) {
 				store.lost = true
 				got.Result = "ok"
 			case "window":
-				st, err := ver.Window(now)
+				st, err := ver.Window(context.Background(), now)
 				statuses[i] = st
 				got.Result = resultName(err)
 				got.Window = &windowJSON{Active: st.Active, Actions: uint8(st.Actions), Start: timeText(st.Start), End: timeText(st.End),
 					Revert: uint8(st.Revert), Ended: timeText(st.Ended)}
 			case "clear":
-				got.Result = resultName(ver.ClearWindow(statuses[s.AckStep]))
+				got.Result = resultName(ver.ClearWindow(context.Background(), statuses[s.AckStep]))
 			case "use_log":
-				entries, dropped, err := ver.UseLog()
+				entries, dropped, err := ver.UseLog(context.Background())
 				logs[i] = entries
 				got.Result = resultName(err)
 				got.Log = &logJSON{Entries: []logEntryJSON{}, Dropped: dropped}
@@ -474,7 +475,7 @@ func runVector(t *testing.T, v *vector, fill bool) {
 				if len(read) == 0 {
 					t.Fatalf("%s step %d: step %d read no log entries to acknowledge", v.Name, i, s.AckStep)
 				}
-				got.Result = resultName(ver.AckUseLog(read[len(read)-1].Seq))
+				got.Result = resultName(ver.AckUseLog(context.Background(), read[len(read)-1].Seq))
 			default:
 				t.Fatalf("%s step %d: unknown op %q", v.Name, i, s.Op)
 			}
@@ -506,7 +507,7 @@ func runVector(t *testing.T, v *vector, fill bool) {
 				Serial: p.Serial, MACHex: fmt.Sprintf("%013x", p.MAC.Reveal()), MACInputHex: hex.EncodeToString(docMACInput(v.DeviceID, pb)),
 			}
 		}
-		g, err := ver.Verify(s.Code, now)
+		g, err := ver.Verify(context.Background(), s.Code, now)
 		got.Result = resultName(err)
 		var le *servicepass.LockedOutError
 		if errors.As(err, &le) {

@@ -1,6 +1,7 @@
 package servicepass_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -90,7 +91,7 @@ func TestVerify(t *testing.T) {
 			for _, id := range ids {
 				keys = append(keys, mustDeviceKey(t, testMaster(id), "dev-A"))
 			}
-			v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "dev-A", Mode: tt.mode, Keys: keys, Location: warsaw})
+			v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "dev-A", Mode: tt.mode, HasMode: true, Keys: keys, Location: warsaw}, nil, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,7 +100,7 @@ func TestVerify(t *testing.T) {
 				now = t0.Add(time.Minute)
 			}
 			code := tt.code(t)
-			g, err := v.Verify(code, now)
+			g, err := v.Verify(context.Background(), code, now)
 			if tt.want != nil {
 				if !errors.Is(err, tt.want) {
 					t.Fatalf("Verify = %+v, %v; want %v", g, err, tt.want)
@@ -115,7 +116,7 @@ func TestVerify(t *testing.T) {
 			if g.Scope != tt.wantScope || g.Degraded || g.Actions == 0 || !g.WindowEnd.Equal(now.Add(servicepass.DefaultWindow)) {
 				t.Fatalf("grant = %+v", g)
 			}
-			if _, err := v.Verify(code, now); !errors.Is(err, servicepass.ErrReplay) {
+			if _, err := v.Verify(context.Background(), code, now); !errors.Is(err, servicepass.ErrReplay) {
 				t.Fatalf("second use: %v, want ErrReplay", err)
 			}
 		})
@@ -134,40 +135,40 @@ func TestLockout(t *testing.T) {
 	typo[0] ^= 1 // '0'<->'1' and the like: a different data symbol
 	now := t0.Add(time.Minute)
 	for i := 0; i < servicepass.DefaultLockout.Free; i++ {
-		if _, err := v.Verify(other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.Verify(context.Background(), other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Fatalf("failure %d: %v", i+1, err)
 		}
 	}
 	for i := 0; i < 20; i++ { // typos never count
-		if _, err := v.Verify(string(typo), now); !errors.Is(err, servicepass.ErrTypo) {
+		if _, err := v.Verify(context.Background(), string(typo), now); !errors.Is(err, servicepass.ErrTypo) {
 			t.Fatalf("typo: %v", err)
 		}
 	}
-	if _, err := v.Verify(other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := v.Verify(context.Background(), other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatalf("failure beyond the free ones: %v", err)
 	}
 	var le *servicepass.LockedOutError
-	_, err := v.Verify(good.Code.Reveal(), now.Add(30*time.Second))
+	_, err := v.Verify(context.Background(), good.Code.Reveal(), now.Add(30*time.Second))
 	if !errors.As(err, &le) || !errors.Is(err, servicepass.ErrLockedOut) || le.RetryAfter != 30*time.Second {
 		t.Fatalf("during back-off: %v", err)
 	}
 	v = open() // the lockout survives a restart
-	if _, err := v.Verify(good.Code.Reveal(), now.Add(59*time.Second)); !errors.Is(err, servicepass.ErrLockedOut) {
+	if _, err := v.Verify(context.Background(), good.Code.Reveal(), now.Add(59*time.Second)); !errors.Is(err, servicepass.ErrLockedOut) {
 		t.Fatalf("after restart: %v", err)
 	}
 	now = now.Add(time.Minute)
-	if _, err := v.Verify(other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := v.Verify(context.Background(), other.Code.Reveal(), now); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(good.Code.Reveal(), now.Add(2*time.Minute-time.Second)); !errors.As(err, &le) || le.RetryAfter != time.Second {
+	if _, err := v.Verify(context.Background(), good.Code.Reveal(), now.Add(2*time.Minute-time.Second)); !errors.As(err, &le) || le.RetryAfter != time.Second {
 		t.Fatalf("second back-off doubles: %v", err)
 	}
-	if _, err := v.Verify(good.Code.Reveal(), now.Add(2*time.Minute)); err != nil {
+	if _, err := v.Verify(context.Background(), good.Code.Reveal(), now.Add(2*time.Minute)); err != nil {
 		t.Fatalf("after back-off: %v", err)
 	}
 	// A success forgets the failures: the free ones are free again.
 	for i := 0; i < servicepass.DefaultLockout.Free; i++ {
-		if _, err := v.Verify(other.Code.Reveal(), now.Add(3*time.Minute)); !errors.Is(err, servicepass.ErrInvalid) {
+		if _, err := v.Verify(context.Background(), other.Code.Reveal(), now.Add(3*time.Minute)); !errors.Is(err, servicepass.ErrInvalid) {
 			t.Fatalf("after success, failure %d: %v", i+1, err)
 		}
 	}
@@ -178,13 +179,13 @@ func TestClockBack(t *testing.T) {
 	v := f.verifier(t, "dev", servicepass.DeviceOwner, nil)
 	r := servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: t0.Add(3 * time.Hour)}
 	a, b, c := f.issue(t, r), f.issue(t, r), f.issue(t, r)
-	if _, err := v.Verify(a.Code.Reveal(), t0.Add(2*time.Hour)); err != nil {
+	if _, err := v.Verify(context.Background(), a.Code.Reveal(), t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := v.Verify(b.Code.Reveal(), t0.Add(2*time.Hour-servicepass.DefaultSkew-time.Second)); !errors.Is(err, servicepass.ErrClockBack) {
+	if _, err := v.Verify(context.Background(), b.Code.Reveal(), t0.Add(2*time.Hour-servicepass.DefaultSkew-time.Second)); !errors.Is(err, servicepass.ErrClockBack) {
 		t.Fatalf("clock turned back: %v", err)
 	}
-	if _, err := v.Verify(c.Code.Reveal(), t0.Add(2*time.Hour-servicepass.DefaultSkew)); err != nil {
+	if _, err := v.Verify(context.Background(), c.Code.Reveal(), t0.Add(2*time.Hour-servicepass.DefaultSkew)); err != nil {
 		t.Fatalf("within skew: %v", err)
 	}
 }
@@ -226,7 +227,7 @@ func TestDayValidOncePerDay(t *testing.T) {
 			iss := f.issue(t, servicepass.Request{DeviceID: "cope", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
 				ExpiryDate: servicepass.Date{Year: 2026, Month: 11, Day: 24}, Location: warsaw})
 			for _, s := range tt.steps {
-				g, err := v.Verify(iss.Code.Reveal(), s.now)
+				g, err := v.Verify(context.Background(), iss.Code.Reveal(), s.now)
 				if !errors.Is(err, s.want) || (err == nil && (!g.DayValid || g.Actions != servicepass.SetPassword || !g.Expiry.Equal(at(25, 0, 0)))) {
 					t.Fatalf("at %v: %+v, %v; want %v", s.now, g, err, s.want)
 				}
@@ -240,33 +241,33 @@ func TestWindow(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state")
 	open := f.fileVerifier(t, "dev", path)
 	v := open()
-	if st, err := v.Window(t0); err != nil || st != (servicepass.WindowStatus{}) {
+	if st, err := v.Window(context.Background(), t0); err != nil || st != (servicepass.WindowStatus{}) {
 		t.Fatalf("no window: %+v %v", st, err)
 	}
 	a := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock | servicepass.DisableKiosk})
 	b := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.AllowDeveloperOptions})
-	g, err := v.Verify(a.Code.Reveal(), t0)
+	g, err := v.Verify(context.Background(), a.Code.Reveal(), t0)
 	if err != nil || !g.WindowEnd.Equal(t0.Add(time.Hour)) {
 		t.Fatal(g, err)
 	}
 	v = open() // survives a restart
-	g, err = v.Verify(b.Code.Reveal(), t0.Add(30*time.Minute))
+	g, err = v.Verify(context.Background(), b.Code.Reveal(), t0.Add(30*time.Minute))
 	if err != nil || !g.WindowEnd.Equal(t0.Add(90*time.Minute)) {
 		t.Fatal(g, err)
 	}
-	st, err := v.Window(t0.Add(89 * time.Minute))
+	st, err := v.Window(context.Background(), t0.Add(89*time.Minute))
 	want := servicepass.Unlock | servicepass.DisableKiosk | servicepass.AllowDeveloperOptions
 	if err != nil || !st.Active || st.Actions != want || st.Revert != 0 || !st.Start.Equal(t0) {
 		t.Fatalf("active window: %+v %v", st, err)
 	}
-	st, _ = open().Window(t0.Add(90 * time.Minute))
+	st, _ = open().Window(context.Background(), t0.Add(90*time.Minute))
 	if st.Active || st.Revert != servicepass.DisableKiosk|servicepass.AllowDeveloperOptions || !st.Ended.Equal(t0.Add(90*time.Minute)) {
 		t.Fatalf("ended window: %+v", st)
 	}
-	if err := v.ClearWindow(st); err != nil {
+	if err := v.ClearWindow(context.Background(), st); err != nil {
 		t.Fatal(err)
 	}
-	if st, _ := open().Window(t0.Add(2 * time.Hour)); st.Active || st.Revert != 0 {
+	if st, _ := open().Window(context.Background(), t0.Add(2*time.Hour)); st.Active || st.Revert != 0 {
 		t.Fatalf("after ClearWindow: %+v", st)
 	}
 }
@@ -274,16 +275,16 @@ func TestWindow(t *testing.T) {
 func TestWindowConfigurable(t *testing.T) {
 	f := newFixture(t)
 	keys, _ := f.is.DeviceKeys("dev")
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "dev", Mode: servicepass.DeviceOwner, Keys: keys, Window: 10 * time.Minute, Skew: -1})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "dev", Mode: servicepass.DeviceOwner, HasMode: true, Keys: keys}, nil, &servicepass.VerifierOptions{Skew: -1, Window: 10 * time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.AllowFactoryReset, ExpiresAt: t0.Add(time.Hour)})
-	if g, err := v.Verify(iss.Code.Reveal(), t0); err != nil || !g.WindowEnd.Equal(t0.Add(10*time.Minute)) {
+	if g, err := v.Verify(context.Background(), iss.Code.Reveal(), t0); err != nil || !g.WindowEnd.Equal(t0.Add(10*time.Minute)) {
 		t.Fatal(g, err)
 	}
 	iss = f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: t0.Add(time.Hour)})
-	if _, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Hour)); !errors.Is(err, servicepass.ErrExpired) {
+	if _, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(time.Hour)); !errors.Is(err, servicepass.ErrExpired) {
 		t.Fatalf("no skew: %v", err)
 	}
 }
@@ -298,13 +299,12 @@ func TestKeyRotation(t *testing.T) {
 	}
 	v := after.verifier(t, "dev", servicepass.DeviceOwner, nil)
 	for _, c := range []servicepass.Issued{a, b} {
-		if g, err := v.Verify(c.Code.Reveal(), t0); err != nil || g.KeyID != c.KeyID || g.Serial != c.Serial {
+		if g, err := v.Verify(context.Background(), c.Code.Reveal(), t0); err != nil || g.KeyID != c.KeyID || g.Serial != c.Serial {
 			t.Fatalf("key %d: %+v %v", c.KeyID, g, err)
 		}
 	}
-	retired, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "dev", Mode: servicepass.DeviceOwner,
-		Keys: []servicepass.DeviceKey{mustDeviceKey(t, testMaster(2), "dev")}})
-	if _, err := retired.Verify(a.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrUnknownKey) {
+	retired, _ := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "dev", Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{mustDeviceKey(t, testMaster(2), "dev")}}, nil, nil)
+	if _, err := retired.Verify(context.Background(), a.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrUnknownKey) {
 		t.Fatalf("retired key: %v", err)
 	}
 }
@@ -333,7 +333,7 @@ func TestDamagedState(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "state")
 			open := f.fileVerifier(t, "dev", path)
 			iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
-			if g, err := open().Verify(iss.Code.Reveal(), t0); err != nil || g.Degraded {
+			if g, err := open().Verify(context.Background(), iss.Code.Reveal(), t0); err != nil || g.Degraded {
 				t.Fatal(g, err)
 			}
 			if err := damage.fn(path); err != nil {
@@ -341,7 +341,7 @@ func TestDamagedState(t *testing.T) {
 			}
 			v := open()
 			// The replay history is gone: the code verifies again, degraded.
-			g, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Minute))
+			g, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(time.Minute))
 			if err != nil || !g.Degraded {
 				t.Fatalf("after damage: %+v, %v", g, err)
 			}
@@ -349,7 +349,7 @@ func TestDamagedState(t *testing.T) {
 				t.Fatalf("damaged file not kept aside: %v", err)
 			}
 			// The fresh state is saved and guards again.
-			if _, err := open().Verify(iss.Code.Reveal(), t0.Add(2*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
+			if _, err := open().Verify(context.Background(), iss.Code.Reveal(), t0.Add(2*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
 				t.Fatalf("after recovery: %v", err)
 			}
 			// Codes issued long after the damage are not degraded.
@@ -358,7 +358,7 @@ func TestDamagedState(t *testing.T) {
 			// say when the damage happened.)
 			f.clock.Set(t0.Add(servicepass.DamageGrace + time.Hour))
 			late := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, ExpiresAt: f.clock.Now().Add(servicepass.MaxValidity)})
-			if g, err := open().Verify(late.Code.Reveal(), f.clock.Now()); err != nil || g.Degraded {
+			if g, err := open().Verify(context.Background(), late.Code.Reveal(), f.clock.Now()); err != nil || g.Degraded {
 				t.Fatalf("late code: %+v %v", g, err)
 			}
 		})
@@ -370,32 +370,36 @@ func TestUnwritableState(t *testing.T) {
 	fs, _ := servicepass.OpenFileStore(filepath.Join(t.TempDir(), "missing-dir", "state"))
 	v := f.verifier(t, "dev", servicepass.DeviceOwner, fs)
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
-	g, err := v.Verify(iss.Code.Reveal(), t0)
+	g, err := v.Verify(context.Background(), iss.Code.Reveal(), t0)
 	if err != nil || !g.Degraded {
 		t.Fatalf("grant with unwritable state: %+v %v", g, err)
 	}
-	if _, err := v.Verify(iss.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrReplay) {
+	if _, err := v.Verify(context.Background(), iss.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrReplay) {
 		t.Fatalf("replay in the same process: %v", err)
 	}
 }
 
 type brokenStore struct{}
 
-func (brokenStore) Update(func(*servicepass.DeviceState) bool) error {
-	return errors.New("disk on fire")
+var errFire = errors.New("disk on fire")
+
+func (brokenStore) Update(context.Context, func([]byte) ([]byte, error)) error {
+	return errFire
 }
 
 func TestBrokenStore(t *testing.T) {
 	f := newFixture(t)
 	v := f.verifier(t, "dev", servicepass.DeviceOwner, brokenStore{})
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
-	if _, err := v.Verify(iss.Code.Reveal(), t0); !errors.Is(err, servicepass.ErrState) {
-		t.Fatalf("Verify = %v", err)
+	// A store that never runs the update decides nothing: every call
+	// fails with its error (not a grant, not ErrNotSaved).
+	if g, err := v.Verify(context.Background(), iss.Code.Reveal(), t0); !errors.Is(err, errFire) || errors.Is(err, servicepass.ErrNotSaved) || g.Actions != 0 {
+		t.Fatalf("Verify = %+v, %v", g, err)
 	}
-	if _, err := v.Window(t0); !errors.Is(err, servicepass.ErrState) {
+	if _, err := v.Window(context.Background(), t0); !errors.Is(err, errFire) {
 		t.Fatalf("Window = %v", err)
 	}
-	if err := v.ClearWindow(servicepass.WindowStatus{}); !errors.Is(err, servicepass.ErrState) {
+	if err := v.ClearWindow(context.Background(), servicepass.WindowStatus{}); !errors.Is(err, errFire) {
 		t.Fatalf("ClearWindow = %v", err)
 	}
 }
@@ -408,17 +412,17 @@ func TestDamagedStateSurvivesRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state")
 	open := f.fileVerifier(t, "dev", path)
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
-	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
+	if _, err := open().Verify(context.Background(), iss.Code.Reveal(), t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Truncate(path, 20); err != nil {
 		t.Fatal(err)
 	}
 	// Window finds the damage and reports the lost revert duty.
-	if st, err := open().Window(t0.Add(time.Minute)); !errors.Is(err, servicepass.ErrStateLost) || st.Revert != servicepass.Reversible {
+	if st, err := open().Window(context.Background(), t0.Add(time.Minute)); !errors.Is(err, servicepass.ErrStateLost) || st.Revert != servicepass.Reversible {
 		t.Fatalf("Window on a damaged state: %+v, %v", st, err)
 	}
-	g, err := open().Verify(iss.Code.Reveal(), t0.Add(2*time.Minute)) // after a restart
+	g, err := open().Verify(context.Background(), iss.Code.Reveal(), t0.Add(2*time.Minute)) // after a restart
 	if err != nil || !g.Degraded {
 		t.Fatalf("replay after damage and restart: %+v, %v; want a degraded grant", g, err)
 	}
@@ -432,7 +436,7 @@ func TestDamagedAtClockSetBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state")
 	open := f.fileVerifier(t, "dev", path)
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
-	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
+	if _, err := open().Verify(context.Background(), iss.Code.Reveal(), t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(path, []byte("garbage"), 0o600); err != nil {
@@ -445,10 +449,10 @@ func TestDamagedAtClockSetBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.MAC = flipTag(p.MAC, 1)
-	if _, err := v.Verify(p.Canonical(), servicepass.Epoch); !errors.Is(err, servicepass.ErrInvalid) {
+	if _, err := v.Verify(context.Background(), p.Canonical(), servicepass.Epoch); !errors.Is(err, servicepass.ErrInvalid) {
 		t.Fatalf("forged code: %v", err)
 	}
-	g, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Minute))
+	g, err := v.Verify(context.Background(), iss.Code.Reveal(), t0.Add(time.Minute))
 	if err != nil || !g.Degraded {
 		t.Fatalf("replay after damage found at a clock set back: %+v, %v; want a degraded grant", g, err)
 	}
@@ -462,13 +466,13 @@ func TestWindowClockTurnedBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state")
 	open := f.fileVerifier(t, "dev", path)
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.DisableKiosk})
-	if _, err := open().Verify(iss.Code.Reveal(), t0); err != nil {
+	if _, err := open().Verify(context.Background(), iss.Code.Reveal(), t0); err != nil {
 		t.Fatal(err)
 	}
-	if st, err := open().Window(t0.Add(2 * time.Hour)); err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
+	if st, err := open().Window(context.Background(), t0.Add(2*time.Hour)); err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
 		t.Fatalf("after the end: %+v %v", st, err)
 	}
-	if st, err := open().Window(t0.Add(30 * time.Minute)); err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
+	if st, err := open().Window(context.Background(), t0.Add(30*time.Minute)); err != nil || st.Active || st.Revert != servicepass.DisableKiosk {
 		t.Fatalf("clock turned back into the window: %+v %v; want it ended", st, err)
 	}
 }
@@ -481,7 +485,7 @@ func TestDayValidMidnightGap(t *testing.T) {
 	f := newFixture(t)
 	f.clock.Set(time.Date(2026, 9, 1, 12, 0, 0, 0, santiago))
 	keys, _ := f.is.DeviceKeys("cope")
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "cope", Mode: servicepass.COPE, Keys: keys, Location: santiago, Skew: -1})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "cope", Mode: servicepass.COPE, HasMode: true, Keys: keys, Location: santiago}, nil, &servicepass.VerifierOptions{Skew: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -492,11 +496,11 @@ func TestDayValidMidnightGap(t *testing.T) {
 		t.Errorf("Issued.ExpiresAt = %v, want %v", iss.ExpiresAt, end)
 	}
 	lastHour := time.Date(2026, 9, 5, 23, 30, 0, 0, santiago)
-	g, err := v.Verify(iss.Code.Reveal(), lastHour)
+	g, err := v.Verify(context.Background(), iss.Code.Reveal(), lastHour)
 	if err != nil || !g.Expiry.Equal(end) {
 		t.Fatalf("at %v: %+v, %v; want a grant expiring at %v", lastHour, g, err, end)
 	}
-	if _, err := v.Verify(iss.Code.Reveal(), end); !errors.Is(err, servicepass.ErrExpired) {
+	if _, err := v.Verify(context.Background(), iss.Code.Reveal(), end); !errors.Is(err, servicepass.ErrExpired) {
 		t.Fatalf("at %v: %v; want expired", end, err)
 	}
 }

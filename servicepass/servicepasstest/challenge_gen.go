@@ -32,8 +32,7 @@ var challengeMaker = sync.OnceValue(func() *servicepass.Verifier {
 	if err != nil {
 		panic(err) // a fixed, valid key: cannot happen
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "servicepasstest-challenges",
-		Mode: servicepass.DeviceOwner, Keys: []servicepass.DeviceKey{key}})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "servicepasstest-challenges", Mode: servicepass.DeviceOwner, HasMode: true, Keys: []servicepass.DeviceKey{key}}, nil, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -217,7 +217,7 @@ func TestGeneratedResponseRequestsVerify(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: r.DeviceID, Mode: r.Mode, Keys: keys, Location: time.UTC})
+		v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: r.DeviceID, Mode: r.Mode, HasMode: true, Keys: keys, Location: time.UTC}, nil, nil)
 		if err != nil {
 			return false
 		}
@@ -230,7 +230,7 @@ func TestGeneratedResponseRequestsVerify(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		g, err := v.VerifyResponse(resp.Code.Reveal(), now)
+		g, err := v.VerifyResponse(context.Background(), resp.Code.Reveal(), now)
 		return err == nil && g.Actions == r.Actions
 	}, servicepasstest.GenAnyResponseRequest(), servicepasstest.GenChallenge()))
 	p.TestingRun(t)

@@ -36,10 +36,8 @@ func Example_hostProperty() {
 				return false
 			}
 			keys, _ := issuer.DeviceKeys(req.DeviceID)
-			device, _ := servicepass.NewVerifier(servicepass.VerifierConfig{
-				DeviceID: req.DeviceID, Mode: req.Mode, Keys: keys, Location: cmp.Or(req.Location, warsaw),
-			})
-			grant, err := device.Verify(issued.Display.Reveal(), clock.Now().Add(time.Minute))
+			device, _ := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: req.DeviceID, Mode: req.Mode, HasMode: true, Keys: keys, Location: cmp.Or(req.Location, warsaw)}, nil, nil)
+			grant, err := device.Verify(context.Background(), issued.Display.Reveal(), clock.Now().Add(time.Minute))
 			return err == nil && grant.Actions == req.Actions
 		},
 		servicepasstest.GenAnyRequest(clock.Now(), warsaw),

@@ -237,7 +237,7 @@ func TestInvalidRequestString(t *testing.T) {
 
 func TestRunStoreMem(t *testing.T) {
 	servicepasstest.RunStore(t, func(*testing.T) servicepass.Store { return servicepass.NewMemStore() })
-	servicepasstest.RunDeviceStore(t, func(*testing.T) servicepass.DeviceStore { return servicepass.NewMemDeviceStore() })
+	servicepasstest.RunDeviceStore(t, func(*testing.T) servicepass.DeviceStore { return &servicepass.MemDeviceStore{} })
 }
 
 // TestDatesAgreeWithIssuerAcrossMidnightGap: where a DST change skips

@@ -1,9 +1,11 @@
 package servicepasstest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,66 +16,54 @@ import (
 )
 
 // RunDeviceStore runs the conformance suite for a servicepass.DeviceStore.
-// newStore must return a new, empty store on each call.
+// newStore must return a new store holding no state on each call.
 func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.DeviceStore) {
 	t.Helper()
+	ctx := context.Background()
 	t0 := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 
-	t.Run("FreshStateIsZero", func(t *testing.T) {
+	t.Run("NothingStoredIsNil", func(t *testing.T) {
 		s := newStore(t)
 		runs := 0
-		err := s.Update(func(st *servicepass.DeviceState) bool {
+		err := s.Update(ctx, func(old []byte) ([]byte, error) {
 			runs++
-			if st.Failures != 0 || len(st.Used) != 0 || !st.HighWater.IsZero() || st.Window != (servicepass.WindowState{}) || st.Damaged ||
-				st.Provisioned || st.Revert != (servicepass.RevertState{}) || len(st.Log) != 0 {
-				t.Errorf("fresh state is not zero: %+v", st)
+			if old != nil {
+				t.Errorf("a new store hands %q, want nil", old)
 			}
-			return false
+			return nil, nil
 		})
 		if err != nil || runs != 1 {
 			t.Fatalf("Update: err %v, fn ran %d times", err, runs)
 		}
 	})
 
-	t.Run("ChangesPersist", func(t *testing.T) {
+	t.Run("BytesPersist", func(t *testing.T) {
 		s := newStore(t)
-		want := servicepass.DeviceState{
-			Failures: 2, LastFailure: t0, LockedUntil: t0.Add(time.Minute), HighWater: t0.Add(time.Second),
-			Used:       map[uint64]servicepass.Use{1: {Forget: t0.Add(time.Hour)}, 1 << 63: {Forget: t0.Add(2 * time.Hour), Day: 325}},
-			NextForget: t0.Add(time.Hour),
-			Window:     servicepass.WindowState{Actions: servicepass.Unlock | servicepass.DisableKiosk, Start: t0, End: t0.Add(time.Hour)},
-			DamagedAt:  t0.Add(-time.Hour),
-			// Fields added for issue 13.
-			Provisioned: true, MaxSkew: time.Hour, PrunedExpiry: t0.Add(-2 * time.Hour), DamageFound: t0.Add(-3 * time.Hour),
-			Revert:  servicepass.RevertState{Actions: servicepass.AllowFactoryReset, Ended: t0.Add(-time.Minute), Seq: 1 << 62, Lost: true},
-			Log:     []servicepass.UseEntry{{Seq: 4, KeyID: 2, Serial: 0xABCDEF, At: t0, Degraded: true}, {Seq: 5, KeyID: 1, Serial: 1, At: t0.Add(time.Second)}},
-			LogNext: 6, LogDropped: 3,
+		want := []byte("state \x00\xff bytes")
+		give := append([]byte(nil), want...)
+		mustUpdate(t, s, func([]byte) []byte { return give })
+		give[0] = 'X' // the store copied them
+		mustUpdate(t, s, func(old []byte) []byte {
+			if !bytes.Equal(old, want) {
+				t.Errorf("stored %q, read %q", want, old)
+			}
+			return nil // keeps them
+		})
+		refusal := errors.New("refused")
+		if err := s.Update(ctx, func([]byte) ([]byte, error) { return []byte("other"), refusal }); !errors.Is(err, refusal) {
+			t.Errorf("Update returned %v, want fn's error", err)
 		}
-		mustUpdate(t, s, func(st *servicepass.DeviceState) bool { *st = want.Clone(); return true })
-		mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
-			if err := sameState(st, &want); err != nil {
-				t.Error(err)
+		mustUpdate(t, s, func(old []byte) []byte {
+			if !bytes.Equal(old, want) {
+				t.Errorf("after nil and an error: %q, want %q", old, want)
 			}
-			delete(st.Used, 1)
-			st.Used[7] = servicepass.Use{Forget: t0}
-			return true
+			return []byte{}
 		})
-		mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
-			if _, ok := st.Used[1]; ok || len(st.Used) != 2 || !st.Used[7].Forget.Equal(t0) {
-				t.Errorf("Used = %v after delete and insert", st.Used)
+		mustUpdate(t, s, func(old []byte) []byte {
+			if old == nil || len(old) != 0 {
+				t.Errorf("stored empty bytes, read %q (nil %v): empty is not nothing", old, old == nil)
 			}
-			return false
-		})
-	})
-
-	t.Run("DamagedIsNotPersisted", func(t *testing.T) {
-		s := newStore(t)
-		mustUpdate(t, s, func(st *servicepass.DeviceState) bool { st.Damaged, st.Failures = true, 1; return true })
-		mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
-			if st.Damaged || st.Failures != 1 {
-				t.Errorf("after an update that set Damaged: %+v", st)
-			}
-			return false
+			return nil
 		})
 	})
 
@@ -86,40 +76,50 @@ func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.Device
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
+				mustUpdate(t, s, func(old []byte) []byte {
 					if inside.Add(1) != 1 {
 						t.Error("two updates ran at once")
 					}
-					st.Failures++
-					inside.Add(-1)
-					return true
+					defer inside.Add(-1)
+					k, _ := strconv.Atoi(string(old))
+					return []byte(strconv.Itoa(k + 1))
 				})
 			}()
 		}
 		wg.Wait()
-		mustUpdate(t, s, func(st *servicepass.DeviceState) bool {
-			if st.Failures != n {
-				t.Errorf("%d racing increments counted %d", n, st.Failures)
+		mustUpdate(t, s, func(old []byte) []byte {
+			if string(old) != strconv.Itoa(n) {
+				t.Errorf("%d racing increments counted %s", n, old)
 			}
-			return false
+			return nil
 		})
 	})
 
+	master, _ := servicepass.GenerateMasterKey(1, nil)
+	is, err := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: func() time.Time { return t0 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := is.DeviceKeys("race")
+	prov := &servicepass.Provisioning{DeviceID: "race", Mode: servicepass.DeviceOwner, HasMode: true, Keys: keys, Location: time.UTC}
+	issue := func(t *testing.T) string {
+		iss, err := is.Issue(ctx, servicepass.Request{DeviceID: "race", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: Admin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return iss.Code.Reveal()
+	}
+
 	t.Run("OneOfManyVerifiesSucceeds", func(t *testing.T) {
-		master, _ := servicepass.GenerateMasterKey(1, nil)
-		is, err := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: func() time.Time { return t0 }})
+		store := newStore(t)
+		if err := servicepass.InstallProvisioning(ctx, "", nil, store); err != nil {
+			t.Fatal(err)
+		}
+		v, err := servicepass.NewVerifier(prov, store, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		iss, err := is.Issue(context.Background(), servicepass.Request{DeviceID: "race", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, Admin: Admin})
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys, _ := is.DeviceKeys("race")
-		v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "race", Mode: servicepass.DeviceOwner, Keys: keys, Store: newStore(t), Location: time.UTC})
-		if err != nil {
-			t.Fatal(err)
-		}
+		code := issue(t)
 		const n = 32
 		var ok, replay atomic.Int32
 		var wg sync.WaitGroup
@@ -127,14 +127,14 @@ func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.Device
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := v.Verify(iss.Code.Reveal(), t0.Add(time.Minute))
+				g, err := v.Verify(ctx, code, t0.Add(time.Minute))
 				switch {
-				case err == nil:
+				case err == nil && !g.Degraded:
 					ok.Add(1)
 				case errors.Is(err, servicepass.ErrReplay):
 					replay.Add(1)
 				default:
-					t.Errorf("Verify: %v", err)
+					t.Errorf("Verify: %+v %v", g, err)
 				}
 			}()
 		}
@@ -142,42 +142,35 @@ func RunDeviceStore(t *testing.T, newStore func(t *testing.T) servicepass.Device
 		if ok.Load() != 1 || replay.Load() != n-1 {
 			t.Fatalf("%d goroutines: %d succeeded, %d replays; want 1 and %d", n, ok.Load(), replay.Load(), n-1)
 		}
+		// A second verifier on the store (another process) sees the use.
+		v2, err := servicepass.NewVerifier(prov, store, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := v2.Verify(ctx, code, t0.Add(2*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
+			t.Fatalf("second verifier: %v, want ErrReplay", err)
+		}
+	})
+
+	t.Run("NoStateIsLost", func(t *testing.T) {
+		v, err := servicepass.NewVerifier(prov, newStore(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, err := v.Verify(ctx, issue(t), t0.Add(time.Minute)); err != nil || !g.Degraded {
+			t.Fatalf("grant on a store without state: %+v %v, want degraded", g, err)
+		}
+		if _, err := v.Window(ctx, t0.Add(2*time.Minute)); !errors.Is(err, servicepass.ErrStateLost) {
+			t.Fatalf("Window: %v, want ErrStateLost", err)
+		}
 	})
 }
 
-func mustUpdate(t *testing.T, s servicepass.DeviceStore, fn func(*servicepass.DeviceState) bool) {
+func mustUpdate(t *testing.T, s servicepass.DeviceStore, fn func(old []byte) []byte) {
 	t.Helper()
-	if err := s.Update(fn); err != nil {
+	if err := s.Update(context.Background(), func(old []byte) ([]byte, error) { return fn(old), nil }); err != nil {
 		t.Fatalf("Update: %v", err)
 	}
-}
-
-func sameState(got, want *servicepass.DeviceState) error {
-	if got.Failures != want.Failures || !got.LastFailure.Equal(want.LastFailure) || !got.LockedUntil.Equal(want.LockedUntil) ||
-		!got.HighWater.Equal(want.HighWater) || !got.NextForget.Equal(want.NextForget) || !got.DamagedAt.Equal(want.DamagedAt) ||
-		got.Window.Actions != want.Window.Actions || !got.Window.Start.Equal(want.Window.Start) || !got.Window.End.Equal(want.Window.End) ||
-		got.Provisioned != want.Provisioned || got.MaxSkew != want.MaxSkew || !got.PrunedExpiry.Equal(want.PrunedExpiry) ||
-		!got.DamageFound.Equal(want.DamageFound) || got.Revert.Actions != want.Revert.Actions || !got.Revert.Ended.Equal(want.Revert.Ended) ||
-		got.Revert.Seq != want.Revert.Seq || got.Revert.Lost != want.Revert.Lost || got.LogNext != want.LogNext || got.LogDropped != want.LogDropped {
-		return fmt.Errorf("state = %+v, want %+v", *got, *want)
-	}
-	if len(got.Log) != len(want.Log) {
-		return fmt.Errorf("use log %v, want %v", got.Log, want.Log)
-	}
-	for i, w := range want.Log {
-		if g := got.Log[i]; g.Seq != w.Seq || g.KeyID != w.KeyID || g.Serial != w.Serial || !g.At.Equal(w.At) || g.Degraded != w.Degraded {
-			return fmt.Errorf("use log entry %d is %+v, want %+v", i, g, w)
-		}
-	}
-	if len(got.Used) != len(want.Used) {
-		return fmt.Errorf("used records %v, want %v", got.Used, want.Used)
-	}
-	for k, w := range want.Used {
-		if g, ok := got.Used[k]; !ok || !g.Forget.Equal(w.Forget) || g.Day != w.Day {
-			return fmt.Errorf("used record %d is %+v, want %+v", k, g, w)
-		}
-	}
-	return nil
 }
 
 // RunStore runs the conformance suite for the issuer's audit
