@@ -438,9 +438,13 @@ func (v *Verifier) VerifyResponse(ctx context.Context, response string, now time
 	c := &responseCall{v: v, in: in, now: now}
 	ran, serr := v.update(ctx, c.run) // a failed save still leaves the change in memory
 	if !ran {
-		// The wait for the state ended: nothing was decided, and the
-		// challenge stays outstanding.
-		return Grant{}, serr
+		// The store did not run the update (its wait for another process
+		// ended): decide on a fresh state, so that the outstanding
+		// challenge alone stands between a guess and a grant, and say the
+		// state was not saved.
+		var scratch deviceState
+		c.run(&scratch)
+		serr = &NotSavedError{Err: serr}
 	}
 	g, err := c.out.grant, c.out.err
 	if serr != nil {

@@ -3,7 +3,6 @@ package servicepass
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
@@ -63,7 +62,10 @@ func (m *MemDeviceStore) Update(ctx context.Context, fn func(old []byte) ([]byte
 	if err != nil || next == nil {
 		return err
 	}
-	m.data = bytes.Clone(next)
+	if m.data == nil {
+		m.data = make([]byte, 0, len(next))
+	}
+	m.data = append(m.data[:0], next...)
 	return nil
 }
 
@@ -245,12 +247,13 @@ func useKey(p *Payload, mac uint64) uint64 {
 // stateCache is what a verifier remembers of its store between updates.
 type stateCache struct {
 	mu sync.Mutex
-	// unsaved is the state whose save failed, decided on bytes whose
-	// SHA-256 was base (the hash of no bytes when there were none): while
-	// the store still holds those bytes, nobody saved since and unsaved is
-	// the latest state; otherwise it is merged into what was saved.
+	// unsaved is the state whose save failed, decided on the stored bytes
+	// base (none when baseNil): while the store still holds those bytes,
+	// nobody saved since and unsaved is the latest state; otherwise it is
+	// merged into what was saved.
 	unsaved *deviceState
-	base    [sha256.Size]byte
+	base    []byte
+	baseNil bool
 	// last is the state this verifier last stored or read, with its exact
 	// bytes: when the store hands them back, no other verifier saved since
 	// and last is used instead of decoding them.
@@ -258,6 +261,39 @@ type stateCache struct {
 	lastBytes []byte
 	// spare is reused to encode the next state.
 	spare []byte
+
+	// call is the update in progress (under mu) and fn its run method,
+	// bound once, so that an update allocates nothing of its own.
+	call updateCall
+	fn   func(old []byte) ([]byte, error)
+}
+
+// updateCall is one store update of a verifier.
+type updateCall struct {
+	c       *stateCache
+	step    func(s *deviceState) (changed bool)
+	ran     bool
+	changed bool
+	s       *deviceState
+	written []byte
+}
+
+// run is the function the store runs: decode, step, encode.
+func (u *updateCall) run(old []byte) ([]byte, error) {
+	c := u.c
+	u.ran = true
+	u.s = c.load(old)
+	if u.changed = u.step(u.s); !u.changed {
+		return nil, nil
+	}
+	c.last, c.lastBytes = nil, c.lastBytes[:0] // s may share its map and log with last
+	// What the state was decided on, in case the save fails.
+	c.base, c.baseNil = append(c.base[:0], old...), old == nil
+	var err error
+	if u.written, err = appendState(c.spare[:0], u.s, ""); err != nil {
+		return nil, err
+	}
+	return u.written, nil
 }
 
 // update runs step on the device state inside one store update and stores
@@ -269,37 +305,26 @@ func (v *Verifier) update(ctx context.Context, step func(s *deviceState) (change
 	c := &v.state
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var s *deviceState
-	var changed bool
-	var sum [sha256.Size]byte
-	var written []byte
-	serr := v.store.Update(ctx, func(old []byte) ([]byte, error) {
-		ran = true
-		s = c.load(old)
-		if changed = step(s); !changed {
-			return nil, nil
-		}
-		c.last, c.lastBytes = nil, c.lastBytes[:0] // s may share its map and log with last
-		sum = sha256.Sum256(old)
-		var err error
-		written, err = appendState(c.spare[:0], s, "")
-		if err != nil {
-			return nil, err
-		}
-		return written, nil
-	})
-	if !ran {
+	if c.fn == nil {
+		c.call.c = c
+		c.fn = c.call.run
+	}
+	u := &c.call
+	u.step, u.ran, u.changed, u.s, u.written = step, false, false, nil, nil
+	defer func() { u.step, u.s, u.written = nil, nil, nil }()
+	serr := v.store.Update(ctx, c.fn)
+	if !u.ran {
 		return false, stateError(serr)
 	}
 	switch {
-	case changed && serr == nil:
+	case u.changed && serr == nil:
 		c.unsaved = nil
 		c.spare = c.lastBytes
-		c.last, c.lastBytes = s, written
-	case changed:
-		c.unsaved, c.base = s, sum
+		c.last, c.lastBytes = u.s, u.written
+	case u.changed:
+		c.unsaved = u.s
 	case c.unsaved != nil:
-		c.unsaved = s
+		c.unsaved = u.s
 	}
 	if serr != nil {
 		return true, &NotSavedError{Err: serr}
@@ -309,7 +334,7 @@ func (v *Verifier) update(ctx context.Context, step func(s *deviceState) (change
 
 // load turns the bytes the store holds into the state to decide on.
 func (c *stateCache) load(old []byte) *deviceState {
-	if c.unsaved != nil && sha256.Sum256(old) == c.base {
+	if c.unsaved != nil && (old == nil) == c.baseNil && bytes.Equal(old, c.base) {
 		return c.unsaved
 	}
 	if c.unsaved == nil && c.last != nil && bytes.Equal(old, c.lastBytes) {

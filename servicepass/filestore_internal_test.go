@@ -27,7 +27,7 @@ func TestVerifierUnsavedMerge(t *testing.T) {
 	stored := enc(deviceState{Provisioned: true, Failures: 1})
 	c := &stateCache{
 		unsaved: &deviceState{Failures: 5, Used: map[uint64]use{7: {Forget: t0}}, Revert: revertState{Actions: DisableKiosk, Seq: 3}},
-		base:    sha256.Sum256(stored),
+		base:    stored,
 	}
 	if s := c.load(stored); s.Failures != 5 || len(s.Used) != 1 {
 		t.Errorf("unsaved state not used while the store is unchanged: %+v", s)

@@ -75,11 +75,7 @@ func (f *fixture) issue(t testing.TB, r servicepass.Request) servicepass.Issued 
 func (f *fixture) fileVerifier(t testing.TB, deviceID, path string) func() *servicepass.Verifier {
 	return func() *servicepass.Verifier {
 		t.Helper()
-		fs, err := servicepass.OpenFileStore(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f.verifier(t, deviceID, servicepass.DeviceOwner, fs)
+		return f.verifier(t, deviceID, servicepass.DeviceOwner, openFile(t, path))
 	}
 }
 

@@ -26,8 +26,15 @@ func (f *fixture) provisioned(t testing.TB, deviceID string, mode servicepass.Mo
 	return v
 }
 
+// openFile opens the state file at path, closed when the test ends. A path
+// never used before (no state file, no lock file) is provisioned first, as
+// the agent's provisioning step does ([servicepass.InstallProvisioning]);
+// a state file deleted after its first use stays deleted (a lost state).
 func openFile(t testing.TB, path string) *servicepass.FileStore {
 	t.Helper()
+	if !exists(path) && !exists(path+".lock") {
+		install(t, path)
+	}
 	fs, err := servicepass.OpenFileStore(path)
 	if err != nil {
 		t.Fatal(err)
@@ -36,49 +43,98 @@ func openFile(t testing.TB, path string) *servicepass.FileStore {
 	return fs
 }
 
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
 func (f *fixture) do(t testing.TB, a servicepass.Actions, exp time.Time) string {
 	t.Helper()
 	return f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: a, ExpiresAt: exp}).Code.Reveal()
 }
 
-// Finding 2: on a provisioned device a deleted state file is damage.
+// Finding 2: on a provisioned device a deleted state file is damage. Since
+// issue 22 the provisioning is what says provisioned: InstallProvisioning
+// creates the state before it writes the provisioning file, a verifier made
+// from the provisioning grants undegraded on it, and a state deleted
+// afterwards is lost, also when the provisioning is installed again (a key
+// rotation).
 func TestProvisionedMissingState(t *testing.T) {
 	f := newFixture(t)
-	path := filepath.Join(t.TempDir(), "state")
-	if err := servicepass.InstallProvisioning(context.Background(), "", nil, openFile(t, path)); err != nil {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path, provPath := filepath.Join(dir, "state"), filepath.Join(dir, "provisioning")
+	prov, err := f.is.Provision("dev", servicepass.DeviceOwner, time.UTC)
+	if err != nil {
 		t.Fatal(err)
 	}
+	fs, err := servicepass.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := servicepass.InstallProvisioning(ctx, provPath, prov, fs); err != nil {
+		t.Fatal(err)
+	}
+	_ = fs.Close()
 	open := func() *servicepass.Verifier {
-		return f.provisioned(t, "dev", servicepass.DeviceOwner, openFile(t, path), 0)
+		t.Helper()
+		p, err := servicepass.ReadProvisioningFile(provPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := servicepass.OpenFileStore(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = fs.Close() })
+		v, err := servicepass.NewVerifier(p, fs, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
 	code := f.do(t, servicepass.Unlock|servicepass.DisableKiosk, t0.Add(2*time.Hour))
-	if g, err := open().Verify(context.Background(), code, t0); err != nil || g.Degraded {
+	if g, err := open().Verify(ctx, code, t0); err != nil || g.Degraded {
 		t.Fatalf("first use: %+v %v", g, err)
 	}
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	g, err := open().Verify(context.Background(), code, t0.Add(time.Minute))
+	g, err := open().Verify(ctx, code, t0.Add(time.Minute))
 	if err != nil || !g.Degraded {
 		t.Fatalf("replay after the state file was deleted: %+v, %v; want a degraded grant", g, err)
 	}
-	st, err := open().Window(context.Background(), t0.Add(2*time.Minute))
+	st, err := open().Window(ctx, t0.Add(2*time.Minute))
 	if !errors.Is(err, servicepass.ErrStateLost) || st.Revert != servicepass.Reversible&^servicepass.DisableKiosk || !st.Active {
 		t.Fatalf("window after the loss: %+v %v", st, err)
 	}
-	// InitState on an existing state keeps it.
-	if err := servicepass.InstallProvisioning(context.Background(), "", nil, openFile(t, path)); err != nil {
+	// Installing the provisioning again keeps the state there.
+	if err := servicepass.InstallProvisioning(ctx, provPath, prov, openFile(t, path)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := open().Verify(context.Background(), code, t0.Add(3*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
-		t.Fatalf("after InitState on a live state: %v", err)
+	if _, err := open().Verify(ctx, code, t0.Add(3*time.Minute)); !errors.Is(err, servicepass.ErrReplay) {
+		t.Fatalf("after installing again on a live state: %v", err)
 	}
-	// An unprovisioned verifier treats a missing file as a fresh install.
+	// ... and does not recreate a deleted one: it stays lost.
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
-	if g, err := f.fileVerifier(t, "dev", path)().Verify(context.Background(), code, t0.Add(4*time.Minute)); err != nil || g.Degraded {
-		t.Fatalf("unprovisioned: %+v %v", g, err)
+	if err := servicepass.InstallProvisioning(ctx, provPath, prov, openFile(t, path)); err != nil {
+		t.Fatal(err)
+	}
+	if exists(path) {
+		t.Fatal("installing a provisioning again recreated a deleted state")
+	}
+	if g, err := open().Verify(ctx, code, t0.Add(4*time.Minute)); err != nil || !g.Degraded {
+		t.Fatalf("after a reinstall over a deleted state: %+v %v; want degraded", g, err)
+	}
+	// A provisioning for another device is refused.
+	bad, err := f.is.Provision("other-dev", servicepass.DeviceOwner, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := servicepass.InstallProvisioning(ctx, provPath, bad, openFile(t, path)); !errors.Is(err, servicepass.ErrProvisioning) {
+		t.Fatalf("install of another device's keys: %v", err)
 	}
 }
 
@@ -436,7 +492,12 @@ func TestLeftoverTempFilesRemoved(t *testing.T) {
 	if err := os.WriteFile(keep, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := readState(t, path, func(*servicepass.TestState) {}); err != nil {
+	fs, err := servicepass.OpenFileStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Close()
+	if err := fs.Update(context.Background(), func([]byte) ([]byte, error) { return nil, nil }); err != nil {
 		t.Fatal(err)
 	}
 	left, _ := filepath.Glob(filepath.Join(dir, "state.tmp*"))

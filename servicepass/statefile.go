@@ -316,12 +316,14 @@ func v2Body(data []byte) ([]byte, bool) {
 }
 
 // stateLock returns the lock file token a state file was written under,
-// without decoding the rest: ok is false for a version 2 file whose
-// checksum fails or anything that is no state file; a version 1 file has
-// none.
+// without decoding the rest of a version 2 file: ok is false for a file
+// whose checksum fails or anything that is no state file. A version 1 file
+// (which has no token) is decoded whole: it is read once, before the first
+// save replaces it.
 func stateLock(data []byte) (lock string, ok bool) {
 	if bytes.HasPrefix(data, []byte(fileMagicV1)) {
-		return "", true
+		_, _, err := decodeState(data)
+		return "", err == nil
 	}
 	body, ok := v2Body(data)
 	if !ok || len(body) == 0 || int(body[0]) > maxLockToken || len(body) < 1+int(body[0]) {
