@@ -137,11 +137,12 @@ func createState(ctx context.Context, store DeviceStore) error {
 	return nil
 }
 
-// errState is the error of an update the store did not run (its wait for
-// another process ended).
-var errState = errors.New("servicepass: device state unavailable")
+// ErrState is matched by the error of a call whose store did not run the
+// update (its wait for another process ended with ctx, or the store broke
+// its contract): nothing was decided. The error also wraps the store's.
+var ErrState = errors.New("servicepass: device state unavailable")
 
-func stateError(err error) error { return fmt.Errorf("%w: %w", errState, err) }
+func stateError(err error) error { return fmt.Errorf("%w: %w", ErrState, err) }
 
 // deviceState is everything the verifier remembers on the device: the
 // failed-attempt lockout, the clock high-water mark, the codes already used,

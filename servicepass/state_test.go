@@ -29,10 +29,11 @@ func (f *fixture) provisioned(t testing.TB, deviceID string, mode servicepass.Mo
 // openFile opens the state file at path, closed when the test ends. A path
 // never used before (no state file, no lock file) is provisioned first, as
 // the agent's provisioning step does ([servicepass.InstallProvisioning]);
-// a state file deleted after its first use stays deleted (a lost state).
+// a state file deleted after its first use stays deleted (a lost state). A
+// path in a missing directory is left as it is (it cannot be saved).
 func openFile(t testing.TB, path string) *servicepass.FileStore {
 	t.Helper()
-	if !exists(path) && !exists(path+".lock") {
+	if exists(filepath.Dir(path)) && !exists(path) && !exists(path+".lock") {
 		install(t, path)
 	}
 	fs, err := servicepass.OpenFileStore(path)

@@ -393,7 +393,7 @@ func TestBrokenStore(t *testing.T) {
 	iss := f.issue(t, servicepass.Request{DeviceID: "dev", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
 	// A store that never runs the update decides nothing: every call
 	// fails with its error (not a grant, not ErrNotSaved).
-	if g, err := v.Verify(context.Background(), iss.Code.Reveal(), t0); !errors.Is(err, errFire) || errors.Is(err, servicepass.ErrNotSaved) || g.Actions != 0 {
+	if g, err := v.Verify(context.Background(), iss.Code.Reveal(), t0); !errors.Is(err, errFire) || !errors.Is(err, servicepass.ErrState) || errors.Is(err, servicepass.ErrNotSaved) || g.Actions != 0 {
 		t.Fatalf("Verify = %+v, %v", g, err)
 	}
 	if _, err := v.Window(context.Background(), t0); !errors.Is(err, errFire) {

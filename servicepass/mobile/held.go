@@ -38,7 +38,7 @@ func NewHeldVerifier(deviceID, mode, zone string, keyIDs []byte, statePath strin
 	if mac == nil {
 		return nil, errors.New("mobile: no DeviceMAC")
 	}
-	cfg := servicepass.VerifierConfig{DeviceID: deviceID}
+	cfg := &servicepass.Provisioning{DeviceID: deviceID, HasMode: true}
 	switch mode {
 	case "device-owner":
 		cfg.Mode = servicepass.DeviceOwner

@@ -1,6 +1,7 @@
 package mobile
 
 import (
+	"context"
 	"errors"
 	"io"
 	"sync/atomic"
@@ -23,8 +24,8 @@ type Verifier struct {
 // NewVerifier returns a verifier for the device described by provisioning
 // (the bytes of the provisioning file, docs/servicepass-format.md §10, which
 // must record the activation mode) that keeps its state in the file at
-// statePath, shared safely between processes. The provisioning file marks
-// the device as provisioned: a missing state file is damage (grants are
+// statePath, shared safely between processes. The provisioning marks the
+// device as provisioned: a missing state file is damage (grants are
 // degraded and every reversible action is reported for revert), so call
 // [InitState] once when the provisioning file is installed.
 //
@@ -38,22 +39,23 @@ func NewVerifier(provisioning []byte, statePath string) (*Verifier, error) {
 	if !p.HasMode {
 		return nil, errors.New("mobile: the provisioning file does not record the activation mode")
 	}
-	return newVerifier(servicepass.VerifierConfig{DeviceID: p.DeviceID, Mode: p.Mode, Keys: p.Keys, Location: p.Location}, statePath)
+	return newVerifier(p, statePath)
 }
 
-// newVerifier completes cfg with the store at statePath (none: memory) and
-// makes the verifier.
-func newVerifier(cfg servicepass.VerifierConfig, statePath string) (*Verifier, error) {
+// newVerifier makes the verifier of p with the store at statePath (none:
+// memory, freshly provisioned).
+func newVerifier(p *servicepass.Provisioning, statePath string) (*Verifier, error) {
 	m := &Verifier{}
+	var store servicepass.DeviceStore
 	if statePath != "" {
 		fs, err := servicepass.OpenFileStore(statePath)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Store, cfg.Provisioned, m.store = fs, true, fs
+		store, m.store = fs, fs
 	}
 	var err error
-	if m.v, err = servicepass.NewVerifier(cfg); err != nil {
+	if m.v, err = servicepass.NewVerifier(p, store, nil); err != nil {
 		if m.store != nil {
 			_ = m.store.Close()
 		}
@@ -70,7 +72,7 @@ func InitState(statePath string) error {
 	if err != nil {
 		return err
 	}
-	return errors.Join(servicepass.InitState(fs), fs.Close())
+	return errors.Join(servicepass.InstallProvisioning(context.Background(), "", nil, fs), fs.Close())
 }
 
 // Close releases the state file. The verifier must not be used after.
@@ -87,7 +89,7 @@ func (m *Verifier) Close() error {
 // Date().timeIntervalSince1970*1000 on iOS). On "granted" it has recorded
 // the use, opened the privileged window and appended to the use log.
 func (m *Verifier) Verify(code string, nowUnixMs int64) *Result {
-	return resultOf(m.v.Verify(code, time.UnixMilli(nowUnixMs)))
+	return resultOf(m.v.Verify(context.Background(), code, time.UnixMilli(nowUnixMs)))
 }
 
 // NewChallenge makes a challenge for a challenge-bound code, replacing any
@@ -111,7 +113,7 @@ func (m *Verifier) NewChallenge(monotonicMs int64) (string, error) {
 // challenge's lifetime).
 func (m *Verifier) VerifyResponse(response string, nowUnixMs, monotonicMs int64) *Result {
 	m.mono.Store(monotonicMs)
-	return resultOf(m.v.VerifyResponse(response, time.UnixMilli(nowUnixMs)))
+	return resultOf(m.v.VerifyResponse(context.Background(), response, time.UnixMilli(nowUnixMs)))
 }
 
 // clock turns the host's latest monotonic reading into the time.Time the

@@ -1,6 +1,7 @@
 package mobile
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"time"
@@ -34,7 +35,7 @@ type Window struct {
 // Window returns the privileged window at the wall-clock time nowUnixMs.
 // An error means the state could not be read at all.
 func (m *Verifier) Window(nowUnixMs int64) (*Window, error) {
-	st, err := m.v.Window(time.UnixMilli(nowUnixMs))
+	st, err := m.v.Window(context.Background(), time.UnixMilli(nowUnixMs))
 	if err != nil && !errors.Is(err, servicepass.ErrStateLost) && !errors.Is(err, servicepass.ErrNotSaved) {
 		return nil, err
 	}
@@ -78,7 +79,7 @@ func (m *Verifier) ClearWindow(w *Window) string {
 	if w == nil {
 		return AckWindowChanged
 	}
-	return ackCode(m.v.ClearWindow(w.st))
+	return ackCode(m.v.ClearWindow(context.Background(), w.st))
 }
 
 // useLogJSON is the use log as UseLog returns it.
@@ -92,7 +93,7 @@ type useLogJSON struct {
 // Sequence numbers stay below 2^62. After uploading, call AckUseLog with the
 // last entry's seq.
 func (m *Verifier) UseLog() ([]byte, error) {
-	entries, dropped, err := m.v.UseLog()
+	entries, dropped, err := m.v.UseLog(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -108,5 +109,5 @@ func (m *Verifier) AckUseLog(through int64) string {
 	if through < 0 {
 		return AckDone // no entry has a negative sequence number: nothing to drop
 	}
-	return ackCode(m.v.AckUseLog(uint64(through)))
+	return ackCode(m.v.AckUseLog(context.Background(), uint64(through)))
 }
