@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +45,9 @@ func TestREADMECodesAreRealCodes(t *testing.T) {
 // directory and the code the issuer made as what the user typed: the grant
 // must not be degraded (issue 22: run as written, the snippet's first grant
 // came back degraded, "device state lost", because it skipped InitState).
+// Then the state file is deleted, as an attacker would to replay the code:
+// a verifier made from the same provisioning must find the state lost (a
+// degraded grant, ErrStateLost from Window), never a fresh install.
 func TestREADMESnippetRuns(t *testing.T) {
 	data, err := os.ReadFile("README.md")
 	if err != nil {
@@ -65,9 +69,16 @@ func TestREADMESnippetRuns(t *testing.T) {
 	}
 	snippet = strings.ReplaceAll(snippet, "/data/agent/", abs+"/")
 	snippet = strings.ReplaceAll(snippet, "typedByUser", "issued.Code.Reveal()")
-	prog := "package main\n\nimport (\n\t\"context\"\n\t\"fmt\"\n\t\"time\"\n\n\t\"github.com/mdmcred/mdmcred/servicepass\"\n)\n\n" +
+	prog := "package main\n\nimport (\n\t\"context\"\n\t\"errors\"\n\t\"fmt\"\n\t\"os\"\n\t\"time\"\n\n\t\"github.com/mdmcred/mdmcred/servicepass\"\n)\n\n" +
 		"func main() {\n\tctx := context.Background()\n" + snippet +
-		"\tfmt.Printf(\"RESULT granted=%v degraded=%v err=%v active=%v\\n\", grant.Actions, grant.Degraded, err, status.Active)\n}\n"
+		"\tfmt.Printf(\"RESULT granted=%v degraded=%v err=%v active=%v\\n\", grant.Actions, grant.Degraded, err, status.Active)\n" +
+		"\t_ = state.Close()\n" +
+		"\tif err := os.Remove(" + strconv.Quote(abs+"/state") + "); err != nil {\n\t\tpanic(err)\n\t}\n" +
+		"\tstate, _ = servicepass.OpenFileStore(" + strconv.Quote(abs+"/state") + ")\n" +
+		"\tverifier, _ = servicepass.NewVerifier(prov, state, nil)\n" +
+		"\tgrant, err = verifier.Verify(ctx, issued.Code.Reveal(), time.Now())\n" +
+		"\t_, werr := verifier.Window(ctx, time.Now())\n" +
+		"\tfmt.Printf(\"LOST granted=%v degraded=%v err=%v lost=%v\\n\", grant.Actions, grant.Degraded, err, errors.Is(werr, servicepass.ErrStateLost))\n}\n"
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(prog), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -77,6 +88,9 @@ func TestREADMESnippetRuns(t *testing.T) {
 	}
 	if !strings.Contains(string(out), "RESULT granted=Unlock|DisableKiosk degraded=false err=<nil> active=true") {
 		t.Fatalf("the README snippet did not grant undegraded:\n%s", out)
+	}
+	if !strings.Contains(string(out), "LOST granted=Unlock|DisableKiosk degraded=true err=<nil> lost=true") {
+		t.Fatalf("after the state file was deleted, the README's verifier did not find the state lost:\n%s", out)
 	}
 }
 

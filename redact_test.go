@@ -603,6 +603,6 @@ func otherCases() []redactCase {
 		add[mobile.Verifier](),
 		add[servicepass.Response](),
 		add[servicepass.Verifier](),
-		add[servicepass.VerifierConfig](),
+		add[servicepass.VerifierOptions](),
 	}
 }

@@ -30,7 +30,7 @@ func ExampleClock_everyService() {
 	issuer, _ := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{master}, Now: clock.Now})
 	issued, _ := issuer.Issue(ctx, servicepass.Request{DeviceID: "device-1", Actions: servicepass.Unlock, Admin: "admin@example.com"})
 	keys, _ := issuer.DeviceKeys("device-1")
-	verifier, _ := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "device-1", Keys: keys})
+	verifier, _ := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "device-1", HasMode: true, Keys: keys}, nil, nil)
 
 	// enrollment: a passcode that can be shown again for an hour.
 	enroll, _ := enrollment.New(enrollment.Config{
@@ -55,7 +55,7 @@ func ExampleClock_everyService() {
 
 	clock.Advance(25 * time.Hour)
 
-	_, err = verifier.Verify(issued.Code.Reveal(), clock.Now())
+	_, err = verifier.Verify(ctx, issued.Code.Reveal(), clock.Now())
 	fmt.Println("service password:", errors.Is(err, servicepass.ErrExpired))
 	_, err = enroll.Reveal(ctx, "site-1", "admin@example.com")
 	fmt.Println("enrollment reveal:", errors.Is(err, enrollment.ErrNoReveal))

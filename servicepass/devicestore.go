@@ -123,18 +123,23 @@ func InstallProvisioning(ctx context.Context, path string, p *Provisioning, stor
 }
 
 // createState stores a freshly provisioned state unless store holds one
-// (damaged or not).
+// (damaged or not). A state it could not store is a [*NotSavedError].
 func createState(ctx context.Context, store DeviceStore) error {
+	ran := false
 	err := store.Update(ctx, func(old []byte) ([]byte, error) {
+		ran = true
 		if old != nil {
 			return nil, nil
 		}
 		return encodeState(&deviceState{Provisioned: true}, "")
 	})
-	if err != nil {
-		return fmt.Errorf("servicepass: creating the device state: %w", err)
+	switch {
+	case err == nil:
+		return nil
+	case ran:
+		return &NotSavedError{Err: fmt.Errorf("creating the device state: %w", err)}
 	}
-	return nil
+	return stateError(err)
 }
 
 // ErrState is matched by the error of a call whose store did not run the

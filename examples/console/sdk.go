@@ -325,10 +325,8 @@ func (s *sdk) verifier(d Device) (*servicepass.Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID: d.ID, Mode: d.Mode, Keys: keys, Location: d.Zone,
-		Store: servicepass.NewMemDeviceStore(),
-	})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: d.ID, Mode: d.Mode, HasMode: true, Keys: keys, Location: d.Zone},
+		servicepass.NewMemDeviceStore(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +340,7 @@ func (s *sdk) verify(d Device, code string) (servicepass.Grant, error) {
 	if err != nil {
 		return servicepass.Grant{}, err
 	}
-	return v.Verify(code, s.now())
+	return v.Verify(context.Background(), code, s.now())
 }
 
 // newChallenge has device d's agent make a challenge (replacing any earlier
@@ -383,7 +381,7 @@ func (s *sdk) verifyResponse(d Device, response string) (servicepass.Grant, erro
 	if err != nil {
 		return servicepass.Grant{}, err
 	}
-	g, err := v.VerifyResponse(response, s.now())
+	g, err := v.VerifyResponse(context.Background(), response, s.now())
 	if err == nil || errors.Is(err, servicepass.ErrMode) || errors.Is(err, servicepass.ErrChallengeVoid) ||
 		errors.Is(err, servicepass.ErrChallengeExpired) || errors.Is(err, servicepass.ErrNoChallenge) {
 		s.mu.Lock()
@@ -399,7 +397,7 @@ func (s *sdk) window(d Device) (servicepass.WindowStatus, error) {
 	if err != nil {
 		return servicepass.WindowStatus{}, err
 	}
-	return v.Window(s.now())
+	return v.Window(context.Background(), s.now())
 }
 
 // endWindow is the agent acknowledging it reverted an ended window.
@@ -408,11 +406,11 @@ func (s *sdk) endWindow(d Device) error {
 	if err != nil {
 		return err
 	}
-	st, err := v.Window(s.now())
+	st, err := v.Window(context.Background(), s.now())
 	if err != nil && !errors.Is(err, servicepass.ErrStateLost) {
 		return err
 	}
-	return v.ClearWindow(st)
+	return v.ClearWindow(context.Background(), st)
 }
 
 // siteStatus is a site's company passcode status; ok is false when none was

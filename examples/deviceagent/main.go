@@ -63,6 +63,7 @@
 package main
 
 import (
+	"context"
 	"bufio"
 	"errors"
 	"flag"
@@ -130,7 +131,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail("%s: %v", *keysPath, err)
 	}
-	fileDevice, keys, mode := prov.DeviceID, prov.Keys, prov.Mode
+	fileDevice, mode := prov.DeviceID, prov.Mode
 	if *modeName != "" {
 		if mode, err = provision.ParseMode(*modeName); err != nil {
 			return fail("%v", err)
@@ -164,7 +165,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer store.Close()
 	if *initState {
-		if err := servicepass.InitState(store); err != nil {
+		if err := servicepass.InstallProvisioning(context.Background(), "", nil, store); err != nil {
 			if reportUnsaved(stdout, err, "the device is not marked provisioned") {
 				return exitUnsaved
 			}
@@ -173,14 +174,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "STATE initialized")
 		return exitGranted
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID:    fileDevice,
-		Mode:        mode,
-		Keys:        keys,
-		Store:       store,
-		Provisioned: true, // the key file is the provisioning marker
-		Location:    loc,
-	})
+	// The provisioning, with the mode and zone given on the command line:
+	// having it means provisioned, so a missing state file is a lost one.
+	prov.Mode, prov.HasMode, prov.Location = mode, true, loc
+	v, err := servicepass.NewVerifier(prov, store, nil)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -216,7 +213,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("no code: pass it as an argument or on standard input")
 	}
 
-	g, err := v.Verify(code, now)
+	g, err := v.Verify(context.Background(), code, now)
 	if err != nil {
 		reason, why := explain(err)
 		fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
@@ -260,7 +257,7 @@ func answerChallenge(v *servicepass.Verifier, now time.Time, loc *time.Location,
 			}
 			line = strings.TrimSpace(in.Text())
 		}
-		g, err := v.VerifyResponse(line, now)
+		g, err := v.VerifyResponse(context.Background(), line, now)
 		if err != nil {
 			reason, why := explain(err)
 			fmt.Fprintf(stdout, "REFUSED %s: %s\n", reason, why)
@@ -338,7 +335,7 @@ func printGrant(w io.Writer, g servicepass.Grant, loc *time.Location) {
 // printWindow prints the privileged window and the revert duty and, with
 // clear, acknowledges the duty (the caller has reverted it).
 func printWindow(v *servicepass.Verifier, now time.Time, clear bool, stdout, stderr io.Writer) int {
-	st, err := v.Window(now)
+	st, err := v.Window(context.Background(), now)
 	lost := errors.Is(err, servicepass.ErrStateLost)
 	var ns *servicepass.NotSavedError
 	unsaved := errors.As(err, &ns)
@@ -374,7 +371,7 @@ func printWindow(v *servicepass.Verifier, now time.Time, clear bool, stdout, std
 		fmt.Fprintln(stdout, "WINDOW nothing to clear")
 		return exitGranted
 	}
-	if err := v.ClearWindow(st); err != nil {
+	if err := v.ClearWindow(context.Background(), st); err != nil {
 		fmt.Fprintf(stdout, "WINDOW not cleared: %v\n", err)
 		if errors.Is(err, servicepass.ErrWindowChanged) {
 			return exitRefused
@@ -388,7 +385,7 @@ func printWindow(v *servicepass.Verifier, now time.Time, clear bool, stdout, std
 
 // printLog prints the use log and, with clear, acknowledges what it printed.
 func printLog(v *servicepass.Verifier, clear bool, stdout, stderr io.Writer) int {
-	entries, dropped, err := v.UseLog()
+	entries, dropped, err := v.UseLog(context.Background())
 	if err != nil {
 		fmt.Fprintf(stderr, "deviceagent: use log: %v\n", err)
 		return exitUnsaved
@@ -408,7 +405,7 @@ func printLog(v *servicepass.Verifier, clear bool, stdout, stderr io.Writer) int
 		fmt.Fprintf(stdout, "USE %d older entries dropped unacknowledged\n", dropped)
 	}
 	if clear && len(entries) > 0 {
-		if err := v.AckUseLog(entries[len(entries)-1].Seq); err != nil {
+		if err := v.AckUseLog(context.Background(), entries[len(entries)-1].Seq); err != nil {
 			if !reportUnsaved(stdout, err, "the acknowledgement is not remembered: the entries will be reported again") {
 				fmt.Fprintf(stderr, "deviceagent: acknowledging the use log: %v\n", err)
 			}

@@ -378,11 +378,11 @@ func TestRotationRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: p.DeviceID, Mode: servicepass.DeviceOwner, Keys: p.Keys, Location: p.Location})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: p.DeviceID, Mode: servicepass.DeviceOwner, HasMode: true, Keys: p.Keys, Location: p.Location}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g, err := v.Verify(m[1], time.Now()); err != nil || g.KeyID != 1 {
+	if g, err := v.Verify(context.Background(), m[1], time.Now()); err != nil || g.KeyID != 1 {
 		t.Fatalf("old code after rotation: %v %v", g, err)
 	}
 	_, out, _ = runCLI("issue", "-master", path, "-device", "d", "-mode", "do", "-actions", "unlock", "-admin", "a@example.com")
@@ -405,7 +405,7 @@ func TestRotationRunbook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: "d", Mode: servicepass.DeviceOwner, Keys: p.Keys, Location: p.Location})
+	v, err := servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: "d", Mode: servicepass.DeviceOwner, HasMode: true, Keys: p.Keys, Location: p.Location}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +419,7 @@ func TestRotationRunbook(t *testing.T) {
 	if status != exitOK || m == nil || !strings.Contains(out, "(key 1)") {
 		t.Fatalf("%d %s %s", status, out, errOut)
 	}
-	if _, err := v.Verify(m[1], time.Now()); err != nil {
+	if _, err := v.Verify(context.Background(), m[1], time.Now()); err != nil {
 		t.Fatalf("the offline device refused: %v", err)
 	}
 	if status, out, _ := issue("-key-ids", "1, 2"); status != exitOK || !strings.Contains(out, "(key 2)") {

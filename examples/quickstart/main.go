@@ -158,14 +158,15 @@ func (d *demo) servicePassword() error {
 	if err != nil {
 		return err
 	}
-	// At enrollment the agent of device-42 was given its provisioning file:
-	// its keyring, mode and time zone.
+	// At enrollment the agent of device-42 was given its provisioning: its
+	// keyring, mode and time zone. Installing it creates the device state,
+	// then writes the provisioning file.
 	prov, err := issuer.Provision("device-42", servicepass.DeviceOwner, d.zone)
 	if err != nil {
 		return err
 	}
-	provPath := filepath.Join(d.dir, "device-42.provisioning")
-	if err := servicepass.WriteProvisioningFile(provPath, prov); err != nil {
+	provPath, statePath := filepath.Join(d.dir, "device-42.provisioning"), filepath.Join(d.dir, "device-42.state")
+	if err := servicepass.InstallProvisioning(d.ctx, provPath, prov, mustFileStore(statePath)); err != nil {
 		return err
 	}
 
@@ -203,20 +204,14 @@ func (d *demo) servicePassword() error {
 	if err != nil {
 		return err
 	}
-	agent, err := servicepass.NewVerifier(servicepass.VerifierConfig{
-		DeviceID: dev.DeviceID,
-		Mode:     dev.Mode,
-		Keys:     dev.Keys,
-		Store:    mustFileStore(filepath.Join(d.dir, "device-42.state")),
-		Location: dev.Location,
-	})
+	agent, err := servicepass.NewVerifier(dev, mustFileStore(statePath), nil)
 	if err != nil {
 		return err
 	}
 	d.clock.Advance(20 * time.Minute)
 	// The user types it in lowercase, with spaces instead of hyphens.
 	typed := strings.ToLower(strings.ReplaceAll(issued.Display.Reveal(), "-", " "))
-	grant, err := agent.Verify(typed, d.clock.Now())
+	grant, err := agent.Verify(d.ctx, typed, d.clock.Now())
 	if err != nil {
 		return err
 	}
@@ -230,7 +225,7 @@ func (d *demo) servicePassword() error {
 	// An hour later the agent asks whether the window is still open; once the
 	// device has seen its end, it stays ended even if the clock is turned back.
 	d.clock.Set(grant.WindowEnd)
-	ws, err := agent.Window(d.clock.Now())
+	ws, err := agent.Window(d.ctx, d.clock.Now())
 	if err != nil {
 		return err
 	}
@@ -248,7 +243,7 @@ func (d *demo) servicePassword() error {
 		{"replay", issued.Display.Reveal()},
 	} {
 		d.clock.Advance(time.Minute)
-		_, err := agent.Verify(try.code, d.clock.Now())
+		_, err := agent.Verify(d.ctx, try.code, d.clock.Now())
 		fmt.Fprintf(d.w, "%-19s REFUSED: %v\n", try.what+":", err)
 	}
 
@@ -265,12 +260,12 @@ func (d *demo) servicePassword() error {
 	}
 	fmt.Fprintf(d.w, "challenge shown:    %s, response %s\n", challenge, resp.Display.Reveal())
 	// The device clock is years off: a response does not care.
-	g, err := agent.VerifyResponse(resp.Display.Reveal(), d.clock.Now().AddDate(-5, 0, 0))
+	g, err := agent.VerifyResponse(d.ctx, resp.Display.Reveal(), d.clock.Now().AddDate(-5, 0, 0))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(d.w, "response:           GRANTED %s (degraded: %v)\n", g.Actions, g.Degraded)
-	_, err = agent.VerifyResponse(resp.Display.Reveal(), d.clock.Now())
+	_, err = agent.VerifyResponse(d.ctx, resp.Display.Reveal(), d.clock.Now())
 	fmt.Fprintf(d.w, "response again:     REFUSED: %v\n", err)
 	return nil
 }
