@@ -58,7 +58,7 @@ func newSPFixture(tb testing.TB) *spFixture {
 		tb.Fatal(err)
 	}
 	f.key = keys[0]
-	f.v, err = servicepass.NewVerifier(servicepass.VerifierConfig{DeviceID: spDevice, Mode: servicepass.DeviceOwner, Keys: keys})
+	f.v, err = servicepass.NewVerifier(&servicepass.Provisioning{DeviceID: spDevice, Mode: servicepass.DeviceOwner, HasMode: true, Keys: keys}, nil, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func BenchmarkServicePassVerify(b *testing.B) {
 				codes = f.codes(b, len(codes))
 				b.StartTimer()
 			}
-			if _, err := f.v.Verify(codes[i%len(codes)], f.now); err != nil {
+			if _, err := f.v.Verify(context.Background(), codes[i%len(codes)], f.now); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -129,7 +129,7 @@ func BenchmarkServicePassVerify(b *testing.B) {
 		code[0] = map[bool]byte{true: 'A', false: 'B'}[code[0] != 'A']
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, err := f.v.Verify(string(code), f.now); err == nil {
+			if _, err := f.v.Verify(context.Background(), string(code), f.now); err == nil {
 				b.Fatal("accepted a typo")
 			}
 		}
@@ -194,13 +194,13 @@ func TestFloorComputesTheSameMAC(t *testing.T) {
 		if got := tag50(h.Sum(nil)); got != p.MAC.Reveal() {
 			t.Fatalf("crypto/hmac tag %x, code's tag %x", got, p.MAC.Reveal())
 		}
-		if _, err := f.v.Verify(code, f.now); err != nil {
+		if _, err := f.v.Verify(context.Background(), code, f.now); err != nil {
 			t.Fatalf("Verify: %v", err)
 		}
 	}
 	p, _ := servicepass.Decode(f.codes(t, 1)[0])
 	p.MAC = secret.NewUint64(p.MAC.Reveal() ^ 1)
-	if _, err := f.v.Verify(p.Canonical(), f.now); err == nil {
+	if _, err := f.v.Verify(context.Background(), p.Canonical(), f.now); err == nil {
 		t.Fatal("Verify accepted a wrong tag")
 	}
 }

@@ -283,7 +283,7 @@ type HeldDeviceKey interface {
 }
 
 // NewHeldDeviceKey returns the device key under id whose MACs held
-// computes, for [VerifierConfig.Keys]. Its material is out of reach:
+// computes, for [Provisioning.Keys]. Its material is out of reach:
 // [DeviceKey.Bytes] returns nil, and [Provisioning.Check] (so Encode)
 // refuses it ([ErrKeyInCustody]). A failure of held makes Verify and
 // VerifyResponse return an error matching [ErrCustody], with the state

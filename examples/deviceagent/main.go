@@ -63,8 +63,8 @@
 package main
 
 import (
-	"context"
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
