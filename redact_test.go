@@ -91,10 +91,15 @@ var notSecret = map[string]string{
 	module + "/keyfile.set.retired":      "retired key IDs, not key material",
 	module + "/keyfile.Ring.retired":     "retired key IDs, not key material",
 	// The device state file holds used serials, counters and times, no key.
-	module + "/servicepass.FileStore.base":      "SHA-256 of the state file last read (its checksum), not key material",
-	module + "/servicepass.FileStore.cacheData": "the state file's bytes as last written: used codes' key IDs, serials and 32 MAC bits, counters, times; no key",
-	module + "/servicepass.FileStore.readBuf":   "the state file's bytes as last read (as cacheData)",
-	module + "/servicepass.FileStore.spare":     "a spare buffer for encoding the state file (as cacheData)",
+	module + "/servicepass.FileStore.lastFile":   "the state file's bytes as last written: used codes' key IDs, serials and 32 MAC bits, counters, times; no key",
+	module + "/servicepass.FileStore.lastBlob":   "the verifier's state bytes for lastFile (as lastFile)",
+	module + "/servicepass.FileStore.readBuf":    "the state file's bytes as last read (as lastFile)",
+	module + "/servicepass.FileStore.spare":      "a spare buffer for the next state file (as lastFile)",
+	module + "/servicepass.MemDeviceStore.data":  "the device state's bytes (as FileStore.lastFile)",
+	module + "/servicepass.stateCache.base":      "the device state's bytes a failed save was decided on (as FileStore.lastFile)",
+	module + "/servicepass.stateCache.lastBytes": "the device state's bytes last stored or read (as FileStore.lastFile)",
+	module + "/servicepass.stateCache.spare":     "a spare buffer for encoding the device state (as FileStore.lastFile)",
+	module + "/servicepass.updateCall.written":   "the device state's bytes being stored (as FileStore.lastFile)",
 }
 
 // secretName matches the names of string fields that hold a secret.
@@ -603,6 +608,5 @@ func otherCases() []redactCase {
 		add[mobile.Verifier](),
 		add[servicepass.Response](),
 		add[servicepass.Verifier](),
-		add[servicepass.VerifierOptions](),
 	}
 }

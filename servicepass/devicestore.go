@@ -308,7 +308,7 @@ func (u *updateCall) run(old []byte) ([]byte, error) {
 // when step ran. A change that could not be stored stays in effect for
 // later updates of this verifier.
 func (v *Verifier) update(ctx context.Context, step func(s *deviceState) (changed bool)) (ran bool, err error) {
-	c := &v.state
+	c := v.state
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.fn == nil {

@@ -191,3 +191,50 @@ func TestFileStoreCacheFollowsOtherWriters(t *testing.T) {
 		}
 	}
 }
+
+// TestFileStoreWaitEndsWithContext (issue 22): a verification waiting for
+// the state while another process (here another FileStore on the same
+// file) or another goroutine of this store holds it ends when its context
+// does, decides nothing, and says why; the code still verifies afterwards.
+func TestFileStoreWaitEndsWithContext(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "state")
+	holder := openFile(t, path)
+	shared := openFile(t, path)
+	code := f.do(t, servicepass.Unlock, t0.Add(time.Hour))
+	for name, store := range map[string]servicepass.DeviceStore{
+		"another process":          openFile(t, path), // its own lock file description
+		"another goroutine, store": shared,
+	} {
+		t.Run(name, func(t *testing.T) {
+			held := holder
+			if store == servicepass.DeviceStore(shared) {
+				held = shared
+			}
+			inside, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+			go func() {
+				done <- held.Update(context.Background(), func([]byte) ([]byte, error) {
+					close(inside)
+					<-release
+					return nil, nil
+				})
+			}()
+			<-inside
+			v := f.verifier(t, "dev", servicepass.DeviceOwner, store)
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			g, err := v.Verify(ctx, code, t0)
+			if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, servicepass.ErrState) || errors.Is(err, servicepass.ErrNotSaved) || g.Actions != 0 {
+				t.Fatalf("Verify while the state is held: %+v, %v; want ErrState and the context's error", g, err)
+			}
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	g, err := f.verifier(t, "dev", servicepass.DeviceOwner, openFile(t, path)).Verify(context.Background(), code, t0)
+	if err != nil || g.Degraded {
+		t.Fatalf("the code after the waits ended: %+v %v; want an undegraded grant", g, err)
+	}
+}

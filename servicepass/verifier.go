@@ -138,8 +138,9 @@ type Verifier struct {
 	loc      *time.Location
 	policy   attempt.Policy
 	// state is what the verifier remembers of the store's state between
-	// updates (devicestore.go).
-	state stateCache
+	// updates (devicestore.go); behind a pointer, so that printing a
+	// Verifier shows an address, not the state.
+	state *stateCache
 	// macs pools MAC machinery ([]*macState by keyEntry.index, made on
 	// first use), which is not safe for concurrent use; results never
 	// travel through it.
@@ -190,6 +191,7 @@ func NewVerifier(p *Provisioning, store DeviceStore, opts *VerifierOptions) (*Ve
 		skew:     o.Skew,
 		window:   o.Window,
 		loc:      p.Location,
+		state:    &stateCache{},
 	}
 	for _, k := range p.Keys {
 		e := &keyEntry{index: v.nkeys, held: k.held}
