@@ -104,7 +104,7 @@ func ParseActions(s string) (Actions, error) {
 			}
 		}
 		if !found {
-			return 0, &RuleError{Rule: ErrUnknownAction, Field: "Actions", Detail: "unknown action name"}
+			return 0, &RuleError{Rule: errUnknownAction, Field: "Actions", Detail: "unknown action name"}
 		}
 	}
 	return a, nil

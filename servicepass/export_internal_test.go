@@ -45,3 +45,18 @@ func EncodeTestState(s *TestState) []byte {
 
 // DamageGrace is damageGrace, for tests.
 const DamageGrace = damageGrace
+
+// The sentinels of the rules callers do not branch on (issue 22), under
+// their former names, for the tests that check which rule was broken.
+var (
+	ErrUnknownAction = errUnknownAction
+	ErrExpiryRange   = errExpiryRange
+	ErrClockRange    = errClockRange
+	ErrNotConfigured = errNotConfigured
+	ErrKeyNotHeld    = errKeyNotHeld
+	ErrKeySize       = errKeySize
+	ErrNoKeys        = errNoKeys
+	ErrKeyIDTwice    = errKeyIDTwice
+	ErrKeyInCustody  = errKeyInCustody
+	ErrKey           = errKey
+)

@@ -173,7 +173,8 @@ type Request struct {
 	// the host keeps per device. The code is made under the newest of the
 	// issuer's master keys among them, so a device that has not received a
 	// rotated keyring (an offline device, the one that needs a code) still
-	// verifies it. None of them among the issuer's keys: [ErrKeyNotHeld].
+	// verifies it. None of them among the issuer's keys: a [*RuleError]
+	// with Field "KeyIDs".
 	// Empty: the newest master key, for a device known to hold the current
 	// keyring.
 	KeyIDs KeyIDSet
@@ -246,13 +247,12 @@ type Issuer struct {
 }
 
 // NewIssuer checks cfg and returns an Issuer. Key problems return a
-// [*KeyError] matching [ErrKey] and its reason: no keys ([ErrNoKeys]), a key
-// ID twice ([ErrKeyIDTwice]), a retired key ID in use again
-// ([ErrKeyIDReused]), an unusable key such as the zero MasterKey
+// [*KeyError] with its reason: no keys, a key ID twice, a retired key ID in
+// use again ([ErrKeyIDReused]), an unusable key such as the zero MasterKey
 // ([ErrKeyUnusable]).
 func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	if len(cfg.Keys) == 0 {
-		return nil, &KeyError{Reason: ErrNoKeys, KeyID: -1, Detail: "no master keys"}
+		return nil, &KeyError{Reason: errNoKeys, KeyID: -1, Detail: "no master keys"}
 	}
 	var seen, retired [256]bool
 	for _, id := range cfg.Retired {
@@ -261,7 +261,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	for _, k := range cfg.Keys {
 		switch {
 		case seen[k.id]:
-			return nil, &KeyError{Reason: ErrKeyIDTwice, KeyID: int(k.id)}
+			return nil, &KeyError{Reason: errKeyIDTwice, KeyID: int(k.id)}
 		case retired[k.id]:
 			return nil, &KeyError{Reason: ErrKeyIDReused, KeyID: int(k.id), Detail: "the key ID was retired; choose an ID never used before"}
 		}
@@ -430,7 +430,7 @@ func (is *Issuer) issuingKey(held KeyIDSet) (int, error) {
 			return i, nil
 		}
 	}
-	return 0, &RuleError{Rule: ErrKeyNotHeld, Field: "KeyIDs", Detail: fmt.Sprintf("the device holds key IDs %v, the issuer has %v", held, is.KeyIDs())}
+	return 0, &RuleError{Rule: errKeyNotHeld, Field: "KeyIDs", Detail: fmt.Sprintf("the device holds key IDs %v, the issuer has %v", held, is.KeyIDs())}
 }
 
 // plan is a validated request: what goes into the code.
@@ -459,7 +459,7 @@ func (r *Request) plan(now time.Time) (plan, error) {
 		return plan{}, err
 	}
 	if now.Before(Epoch) || now.After(formatEnd) {
-		return plan{}, &RuleError{Rule: ErrClockRange, Field: "now", Detail: fmt.Sprintf("the issuer's clock reads %s; the code format covers %s", now.UTC().Format("2006-01-02 15:04 MST"), formatRange)}
+		return plan{}, &RuleError{Rule: errClockRange, Field: "now", Detail: fmt.Sprintf("the issuer's clock reads %s; the code format covers %s", now.UTC().Format("2006-01-02 15:04 MST"), formatRange)}
 	}
 	var pl plan
 	if DayValid(r.Mode, r.Actions) {
@@ -477,7 +477,7 @@ func (r *Request) plan(now time.Time) (plan, error) {
 		}
 		days := start.Sub(Epoch) / (24 * time.Hour)
 		if start.Before(Epoch) || days > field24 {
-			return plan{}, &RuleError{Rule: ErrExpiryRange, Field: "ExpiryDate", Detail: "outside the code format's range (" + formatRange + ")"}
+			return plan{}, &RuleError{Rule: errExpiryRange, Field: "ExpiryDate", Detail: "outside the code format's range (" + formatRange + ")"}
 		}
 		pl.date = d
 		pl.expiresAt = endOfDate(d.Year, d.Month, d.Day, r.Location).UTC()
@@ -495,7 +495,7 @@ func (r *Request) plan(now time.Time) (plan, error) {
 		}
 		mins := exp.Sub(Epoch) / time.Minute
 		if exp.Before(Epoch) || mins > field24 {
-			return plan{}, &RuleError{Rule: ErrExpiryRange, Field: "ExpiresAt", Detail: "outside the code format's range (" + formatRange + ")"}
+			return plan{}, &RuleError{Rule: errExpiryRange, Field: "ExpiresAt", Detail: "outside the code format's range (" + formatRange + ")"}
 		}
 		// The code expires at the start of the encoded minute, which is up
 		// to a minute before the instant asked for: the minimum holds for
@@ -597,10 +597,10 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 		return Issued{}, err
 	}
 	if r.WantQR && is.qr == nil {
-		return Issued{}, &RuleError{Rule: ErrNotConfigured, Field: "WantQR", Detail: "no QR encoder configured"}
+		return Issued{}, &RuleError{Rule: errNotConfigured, Field: "WantQR", Detail: "no QR encoder configured"}
 	}
 	if r.SendEmail && is.mailer == nil {
-		return Issued{}, &RuleError{Rule: ErrNotConfigured, Field: "SendEmail", Detail: "no mailer configured"}
+		return Issued{}, &RuleError{Rule: errNotConfigured, Field: "SendEmail", Detail: "no mailer configured"}
 	}
 	lang := r.Language
 	if lang == "" {

@@ -31,36 +31,38 @@ const deviceKeySalt = "mdmcred/servicepass/v1/device-key"
 // redacted is what key material prints as.
 const redacted = "[REDACTED]"
 
-// ErrKey is matched by every error about key material or a keyring; the
-// error is a [*KeyError] that also matches one of the reasons below.
-var ErrKey = errors.New("servicepass: invalid key")
+// errKey is matched by every [*KeyError] (for tests; callers use
+// errors.As).
+var errKey = errors.New("servicepass: invalid key")
 
-// The reasons a key or a keyring is refused. Each comes in a [*KeyError],
-// which matches both the reason and [ErrKey].
+// The reasons a key or a keyring is refused. Each comes in a [*KeyError]
+// (its Reason). Only the two a caller acts on are exported: an unusable key
+// (draw another) and a reused key ID (choose another ID); the others are
+// programming or configuration errors, which the KeyError's message names.
 var (
-	// ErrKeySize: key material that is not KeySize bytes.
-	ErrKeySize = errors.New("servicepass: key is not 32 bytes")
+	// errKeySize: key material that is not KeySize bytes.
+	errKeySize = errors.New("servicepass: key is not 32 bytes")
 	// ErrKeyUnusable: all-zero key material (the zero MasterKey or
 	// DeviceKey, or a key store that returned nothing) or all 0xFF (erased
 	// storage). Anyone could forge codes under such a key.
 	ErrKeyUnusable = errors.New("servicepass: unusable key (all zero or all 0xFF bytes)")
-	// ErrNoKeys: an empty keyring.
-	ErrNoKeys = errors.New("servicepass: no keys")
-	// ErrKeyIDTwice: one key ID twice in a keyring.
-	ErrKeyIDTwice = errors.New("servicepass: key ID twice in a keyring")
+	// errNoKeys: an empty keyring.
+	errNoKeys = errors.New("servicepass: no keys")
+	// errKeyIDTwice: one key ID twice in a keyring.
+	errKeyIDTwice = errors.New("servicepass: key ID twice in a keyring")
 	// ErrKeyIDReused: a key ID that was retired, or that a device holds
 	// for other key material, given to a different key. A device that
 	// still holds the old key would count every genuine code made under
 	// the new one as a failed attempt.
 	ErrKeyIDReused = errors.New("servicepass: key ID reused for a different key")
-	// ErrKeyNotHeld: the request's key IDs name none of the issuer's
+	// errKeyNotHeld: the request's key IDs name none of the issuer's
 	// master keys, so no code could verify on the device. Issue returns
 	// it in a [*RuleError] (Field "KeyIDs").
-	ErrKeyNotHeld = errors.New("servicepass: the device holds none of the issuer's key IDs")
-	// ErrKeyInCustody: an operation that needs a master key's bytes
+	errKeyNotHeld = errors.New("servicepass: the device holds none of the issuer's key IDs")
+	// errKeyInCustody: an operation that needs a master key's bytes
 	// (DeriveDeviceKey, ExtractPRK) given a key a custodian holds
 	// ([NewHeldMasterKey]); derive through the [Issuer] instead.
-	ErrKeyInCustody = errors.New("servicepass: the master key is held by a custodian")
+	errKeyInCustody = errors.New("servicepass: the master key is held by a custodian")
 )
 
 // ErrCustody is matched by the error an [Issuer] returns when the custodian
@@ -70,10 +72,13 @@ var (
 // *custody.Error). It never holds key material.
 var ErrCustody = errors.New("servicepass: key custodian failed")
 
-// KeyError says which key was refused and why. It matches its Reason and
-// [ErrKey] with errors.Is. It never holds key material.
+// KeyError says which key was refused and why. It matches its Reason with
+// errors.Is. It never holds key material.
 type KeyError struct {
-	Reason error // one of ErrKeySize, ErrKeyUnusable, ErrNoKeys, ErrKeyIDTwice, ErrKeyIDReused, ErrKeyInCustody
+	// Reason is why: [ErrKeyUnusable], [ErrKeyIDReused], or one of the
+	// unexported reasons (wrong size, no keys, a key ID twice, a key held
+	// by a custodian), whose message says which.
+	Reason error
 	KeyID  int   // the key ID at fault, or -1
 	Detail string
 }
@@ -90,8 +95,8 @@ func (e *KeyError) Error() string {
 	return s
 }
 
-// Is reports whether target is [ErrKey] or e.Reason.
-func (e *KeyError) Is(target error) bool { return target == ErrKey || target == e.Reason }
+// Is reports whether target is e.Reason (or the package's key class).
+func (e *KeyError) Is(target error) bool { return target == errKey || target == e.Reason }
 
 // Unwrap returns e.Reason.
 func (e *KeyError) Unwrap() error { return e.Reason }
@@ -148,7 +153,7 @@ type HeldPRK interface {
 // a new key ID. An [Issuer] derives every device key through prk, one HMAC
 // call with the request's context. [DeriveDeviceKey], [ExtractPRK] and
 // [MasterKey.Bytes] have no bytes to work with and refuse it
-// ([ErrKeyInCustody]). A nil prk is refused ([ErrKeyUnusable]).
+// (a [*KeyError]). A nil prk is refused ([ErrKeyUnusable]).
 func NewHeldMasterKey(id uint8, prk HeldPRK) (MasterKey, error) {
 	if prk == nil || (reflect.ValueOf(prk).Kind() == reflect.Pointer && reflect.ValueOf(prk).IsNil()) {
 		return MasterKey{}, &KeyError{Reason: ErrKeyUnusable, KeyID: int(id), Detail: "no custodian"}
@@ -161,10 +166,10 @@ func NewHeldMasterKey(id uint8, prk HeldPRK) (MasterKey, error) {
 // the 32 bytes to import into an HSM or a KMS as an HMAC-SHA256 key, so that
 // [NewHeldMasterKey] over it derives the same device keys (docs/keys.md).
 // Wipe the result once imported. It refuses an unusable key
-// ([ErrKeyUnusable]) and a held one ([ErrKeyInCustody]).
+// ([ErrKeyUnusable]) and a held one (a [*KeyError]).
 func ExtractPRK(m MasterKey) ([]byte, error) {
 	if m.held != nil {
-		return nil, &KeyError{Reason: ErrKeyInCustody, KeyID: int(m.id)}
+		return nil, &KeyError{Reason: errKeyInCustody, KeyID: int(m.id)}
 	}
 	if err := checkKey(m.id, m.raw(), "master key"); err != nil {
 		return nil, err
@@ -180,11 +185,11 @@ func ExtractPRK(m MasterKey) ([]byte, error) {
 func (m MasterKey) Held() bool { return m.held != nil }
 
 // NewMasterKey wraps KeySize bytes of key material under id. It refuses
-// material of the wrong size ([ErrKeySize]) and all-zero or all-0xFF
+// material of the wrong size (a [*KeyError]) and all-zero or all-0xFF
 // material ([ErrKeyUnusable]).
 func NewMasterKey(id uint8, key []byte) (MasterKey, error) {
 	if len(key) != KeySize {
-		return MasterKey{}, &KeyError{Reason: ErrKeySize, KeyID: int(id), Detail: fmt.Sprintf("master key has %d bytes", len(key))}
+		return MasterKey{}, &KeyError{Reason: errKeySize, KeyID: int(id), Detail: fmt.Sprintf("master key has %d bytes", len(key))}
 	}
 	m := MasterKey{id: id, key: boxKey(key)}
 	if err := checkKey(id, m.raw(), "master key"); err != nil {
@@ -285,7 +290,7 @@ type HeldDeviceKey interface {
 // NewHeldDeviceKey returns the device key under id whose MACs held
 // computes, for [Provisioning.Keys]. Its material is out of reach:
 // [DeviceKey.Bytes] returns nil, and [Provisioning.Check] (so Encode)
-// refuses it ([ErrKeyInCustody]). A failure of held makes Verify and
+// refuses it (a [*KeyError]). A failure of held makes Verify and
 // VerifyResponse return an error matching [ErrCustody], with the state
 // untouched. A nil held is refused ([ErrKeyUnusable]).
 func NewHeldDeviceKey(id uint8, held HeldDeviceKey) (DeviceKey, error) {
@@ -308,11 +313,11 @@ func heldTag(held HeldDeviceKey, id uint8, msg []byte, bits int) (uint64, error)
 }
 
 // NewDeviceKey wraps provisioned key material under id. It refuses material
-// of the wrong size ([ErrKeySize]) and all-zero or all-0xFF material
+// of the wrong size (a [*KeyError]) and all-zero or all-0xFF material
 // ([ErrKeyUnusable]).
 func NewDeviceKey(id uint8, key []byte) (DeviceKey, error) {
 	if len(key) != KeySize {
-		return DeviceKey{}, &KeyError{Reason: ErrKeySize, KeyID: int(id), Detail: fmt.Sprintf("device key has %d bytes", len(key))}
+		return DeviceKey{}, &KeyError{Reason: errKeySize, KeyID: int(id), Detail: fmt.Sprintf("device key has %d bytes", len(key))}
 	}
 	d := DeviceKey{id: id, key: boxKey(key)}
 	if err := checkKey(id, d.raw(), "device key"); err != nil {
@@ -322,11 +327,11 @@ func NewDeviceKey(id uint8, key []byte) (DeviceKey, error) {
 }
 
 // DeriveDeviceKey derives the device key of deviceID from master. It refuses
-// an unusable master key ([ErrKeyUnusable]), a held one ([ErrKeyInCustody]:
+// an unusable master key ([ErrKeyUnusable]), a held one (a [*KeyError]:
 // use [Issuer.DeviceKeysContext]) and an invalid device ID ([ErrDeviceID]).
 func DeriveDeviceKey(master MasterKey, deviceID string) (DeviceKey, error) {
 	if master.held != nil {
-		return DeviceKey{}, &KeyError{Reason: ErrKeyInCustody, KeyID: int(master.id), Detail: "derive through the Issuer"}
+		return DeviceKey{}, &KeyError{Reason: errKeyInCustody, KeyID: int(master.id), Detail: "derive through the Issuer"}
 	}
 	if err := checkKey(master.id, master.raw(), "master key"); err != nil {
 		return DeviceKey{}, err
@@ -470,12 +475,12 @@ func (s KeyIDSet) String() string {
 // checkKeyring refuses an empty keyring, a key ID twice and unusable keys.
 func checkKeyring(keys []DeviceKey) error {
 	if len(keys) == 0 {
-		return &KeyError{Reason: ErrNoKeys, KeyID: -1, Detail: "no device keys"}
+		return &KeyError{Reason: errNoKeys, KeyID: -1, Detail: "no device keys"}
 	}
 	var seen [256]bool
 	for _, k := range keys {
 		if seen[k.id] {
-			return &KeyError{Reason: ErrKeyIDTwice, KeyID: int(k.id)}
+			return &KeyError{Reason: errKeyIDTwice, KeyID: int(k.id)}
 		}
 		seen[k.id] = true
 		if k.held != nil {

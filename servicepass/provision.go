@@ -96,7 +96,7 @@ type Provisioning struct {
 // Check reports whether p can be written and verified with: a valid device
 // ID ([ErrDeviceID]), a known mode when HasMode, a named zone
 // ([ErrProvisioning]) and a keyring without duplicate or unusable keys
-// ([ErrKey]).
+// (a [*KeyError]).
 func (p *Provisioning) Check() error {
 	if err := checkDeviceID(p.DeviceID); err != nil {
 		return &ProvisioningError{Field: "device", Reason: err.Error(), Err: err}
@@ -115,7 +115,7 @@ func (p *Provisioning) Check() error {
 	}
 	for _, k := range p.Keys {
 		if k.held != nil {
-			err := &KeyError{Reason: ErrKeyInCustody, KeyID: int(k.id), Detail: "a held device key has no material to provision"}
+			err := &KeyError{Reason: errKeyInCustody, KeyID: int(k.id), Detail: "a held device key has no material to provision"}
 			return &ProvisioningError{Field: "key", Reason: err.Error(), Err: err}
 		}
 	}
@@ -255,7 +255,7 @@ func ParseProvisioning(data []byte) (*Provisioning, error) {
 			}
 			raw, err := hex.DecodeString(hexText)
 			if err != nil || len(raw) != KeySize {
-				return bad(word, fmt.Sprintf("key is not %d bytes of hex", KeySize), &KeyError{Reason: ErrKeySize, KeyID: int(id)})
+				return bad(word, fmt.Sprintf("key is not %d bytes of hex", KeySize), &KeyError{Reason: errKeySize, KeyID: int(id)})
 			}
 			k, err := NewDeviceKey(uint8(id), raw)
 			clear(raw)
@@ -263,7 +263,7 @@ func ParseProvisioning(data []byte) (*Provisioning, error) {
 				return bad(word, err.Error(), err)
 			}
 			if seen[id] {
-				err := &KeyError{Reason: ErrKeyIDTwice, KeyID: int(id)}
+				err := &KeyError{Reason: errKeyIDTwice, KeyID: int(id)}
 				return bad(word, err.Error(), err)
 			}
 			seen[id] = true
@@ -283,7 +283,7 @@ func ParseProvisioning(data []byte) (*Provisioning, error) {
 	case !sawZone:
 		return nil, &ProvisioningError{Field: "zone", Reason: "no zone record"}
 	case len(p.Keys) == 0:
-		err := &KeyError{Reason: ErrNoKeys, KeyID: -1}
+		err := &KeyError{Reason: errNoKeys, KeyID: -1}
 		return nil, &ProvisioningError{Field: "key", Reason: "no key record", Err: err}
 	}
 	return p, nil

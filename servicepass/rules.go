@@ -13,11 +13,16 @@ const (
 	MaxValidity     = 30 * 24 * time.Hour
 )
 
-// Rule sentinels: one per rule a request or a code can break. Each comes
-// wrapped in a [*RuleError] that says which field and why.
+// Rule sentinels: one per rule a request or a code can break that a caller
+// tells apart (to show the user what to change). Each comes wrapped in a
+// [*RuleError] that says which field and why. The rules only a programming
+// or configuration error breaks (an unknown action name, an expiry or an
+// issuer clock outside the code format's range, a port not configured, key
+// IDs the issuer holds none of) have no exported sentinel: their
+// *RuleError names the field and the rule in its message.
 var (
 	ErrUnknownMode           = errors.New("servicepass: unknown activation mode")
-	ErrUnknownAction         = errors.New("servicepass: unknown action")
+	errUnknownAction         = errors.New("servicepass: unknown action")
 	ErrNoActions             = errors.New("servicepass: no action chosen")
 	ErrDatabaseResetCombined = errors.New("servicepass: emergency database reset cannot be combined with another action")
 	ErrSetPasswordCombined   = errors.New("servicepass: set password cannot be combined with another action")
@@ -27,13 +32,13 @@ var (
 	ErrDeviceID      = errors.New("servicepass: invalid device ID")
 	ErrValidityShort = errors.New("servicepass: validity shorter than the minimum")
 	ErrValidityLong  = errors.New("servicepass: validity longer than the maximum")
-	ErrExpiryRange   = errors.New("servicepass: expiry outside the code format's range")
-	ErrClockRange    = errors.New("servicepass: issuer clock outside the code format's range")
+	errExpiryRange   = errors.New("servicepass: expiry outside the code format's range")
+	errClockRange    = errors.New("servicepass: issuer clock outside the code format's range")
 	ErrExpiryDate    = errors.New("servicepass: expiration date misused")
 	ErrQRNotAllowed  = errors.New("servicepass: no QR code for a COPE set password code")
 	ErrEmailAddress  = errors.New("servicepass: invalid email address")
 	ErrLanguage      = errors.New("servicepass: invalid message language")
-	ErrNotConfigured = errors.New("servicepass: port not configured")
+	errNotConfigured = errors.New("servicepass: port not configured")
 )
 
 // RuleError says which rule a request or a code broke. It matches its Rule
