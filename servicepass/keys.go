@@ -79,7 +79,7 @@ type KeyError struct {
 	// unexported reasons (wrong size, no keys, a key ID twice, a key held
 	// by a custodian), whose message says which.
 	Reason error
-	KeyID  int   // the key ID at fault, or -1
+	KeyID  int // the key ID at fault, or -1
 	Detail string
 }
 
