@@ -44,9 +44,12 @@
 // runs on the monotonic clock, which does not survive a restart), so the
 // same run takes the response.
 //
-// The agent runs as a provisioned device: the key file is the marker, so a
-// state file that is missing (deleted, or a mistyped -state) is damage: the
-// grant is degraded and every reversible action is reported for revert.
+// The agent runs as a provisioned device: having the provisioning (the key
+// file) means provisioned, so a state file that is missing (deleted, or a
+// mistyped -state) is damage: the grant is degraded and every reversible
+// action is reported for revert. -init is the provisioning step
+// (servicepass.InstallProvisioning without a path: the key file is already
+// in place) that creates the state the first time.
 // Several agents may run at once on one state file: the file store locks it.
 //
 // On a grant it prints "GRANTED <actions>" and the details (scope, expiry,
