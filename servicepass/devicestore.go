@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"sync"
 	"time"
 )
@@ -260,14 +258,6 @@ type revertState struct {
 	Seq uint64 `json:"seq,omitempty"`
 	// Lost says the duty comes (also) from a state that was lost.
 	Lost bool `json:"lost,omitempty"`
-}
-
-// clone returns a deep copy of s.
-func (s *deviceState) clone() deviceState {
-	c := *s
-	c.Used = maps.Clone(s.Used)
-	c.Log = slices.Clone(s.Log)
-	return c
 }
 
 // useKey identifies a code in deviceState.Used: key ID (8 bits), serial

@@ -115,13 +115,11 @@ func (f *FileStore) Update(ctx context.Context, fn func(old []byte) ([]byte, err
 	if next == nil || lerr != nil {
 		return lerr
 	}
-	prev := f.lastFile
-	f.lastFile = nil // the file no longer holds it once the save starts
 	written, err := f.save(next)
 	if err != nil {
-		return err
+		return err // the file is as it was: a failed save renames nothing
 	}
-	f.spare = prev[:0]
+	f.spare = f.lastFile[:0]
 	f.lastFile, f.lastLock = written, f.lockID
 	if f.lastBlob == nil {
 		f.lastBlob = make([]byte, 0, len(next))
