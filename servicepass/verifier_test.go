@@ -504,3 +504,60 @@ func TestDayValidMidnightGap(t *testing.T) {
 		t.Fatalf("at %v: %v; want expired", end, err)
 	}
 }
+
+// failingStore runs every update but fails to store while fail is set: a
+// third-party store whose disk is full.
+type failingStore struct {
+	mem  *servicepass.MemDeviceStore
+	fail bool
+}
+
+var errFull = errors.New("disk full")
+
+func (s *failingStore) Update(ctx context.Context, fn func([]byte) ([]byte, error)) error {
+	stored := false
+	err := s.mem.Update(ctx, func(old []byte) ([]byte, error) {
+		next, err := fn(old)
+		if err != nil || next == nil || s.fail {
+			return nil, err
+		}
+		stored = true
+		return next, nil
+	})
+	if err == nil && s.fail && !stored {
+		return errFull
+	}
+	return err
+}
+
+// TestVerifierKeepsUnsavedState (issue 22): the store contract no longer
+// asks a store to keep a state it failed to save; the verifier keeps it,
+// so the replay guard holds while the process runs, and the next save that
+// succeeds stores it.
+func TestVerifierKeepsUnsavedState(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	store := &failingStore{mem: servicepass.NewMemDeviceStore(), fail: true}
+	v := f.verifier(t, "dev", servicepass.DeviceOwner, store)
+	a, b := f.do(t, servicepass.Unlock, t0.Add(time.Hour)), f.do(t, servicepass.DisableKiosk, t0.Add(time.Hour))
+	g, err := v.Verify(ctx, a, t0)
+	if err != nil || !g.Degraded || !errors.Is(g.StateError, errFull) {
+		t.Fatalf("grant on a full disk: %+v %v", g, err)
+	}
+	if _, err := v.Verify(ctx, a, t0.Add(time.Second)); !errors.Is(err, servicepass.ErrReplay) || !errors.Is(err, servicepass.ErrNotSaved) {
+		t.Fatalf("replay on a full disk: %v; want ErrReplay and ErrNotSaved", err)
+	}
+	store.fail = false
+	if g, err := v.Verify(ctx, b, t0.Add(2*time.Second)); err != nil || g.Degraded {
+		t.Fatalf("grant once the disk has room: %+v %v", g, err)
+	}
+	// Another verifier (another process) sees both uses and the window.
+	w := f.verifier(t, "dev", servicepass.DeviceOwner, store)
+	if _, err := w.Verify(ctx, a, t0.Add(3*time.Second)); !errors.Is(err, servicepass.ErrReplay) {
+		t.Fatalf("the first use was not saved with the second: %v", err)
+	}
+	st, err := w.Window(ctx, t0.Add(4*time.Second))
+	if err != nil || st.Actions != servicepass.Unlock|servicepass.DisableKiosk {
+		t.Fatalf("window: %+v %v", st, err)
+	}
+}
