@@ -108,7 +108,8 @@ func (m *MemDeviceStore) updateState(step func(s *deviceState) bool) {
 // A provisioning file already at path is a key rotation: p must be a valid
 // update of it ([Provisioning.CheckUpdate]), and the state is left as it is
 // (a state missing then stays missing, which the verifier reports as a
-// loss). A host that keeps the provisioning itself (the keys in a platform
+// loss); a damaged file there is replaced, the state again left as it is.
+// A host that keeps the provisioning itself (the keys in a platform
 // keystore, see [NewHeldDeviceKey]) passes an empty path and a nil p: only
 // the state is created.
 func InstallProvisioning(ctx context.Context, path string, p *Provisioning, store DeviceStore) error {
@@ -138,6 +139,12 @@ func InstallProvisioning(ctx context.Context, path string, p *Provisioning, stor
 			return err
 		}
 		if err := createState(ctx, store); err != nil {
+			return err
+		}
+	case errors.Is(err, ErrProvisioning):
+		// A damaged file is replaced, the state left as it is: the device
+		// was provisioned (it has a file), so no fresh state.
+		if err := p.Check(); err != nil {
 			return err
 		}
 	default:

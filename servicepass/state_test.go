@@ -129,6 +129,20 @@ func TestProvisionedMissingState(t *testing.T) {
 	if g, err := open().Verify(ctx, code, t0.Add(4*time.Minute)); err != nil || !g.Degraded {
 		t.Fatalf("after a reinstall over a deleted state: %+v %v; want degraded", g, err)
 	}
+	// A damaged provisioning file is replaced, and the state not
+	// recreated.
+	if err := os.WriteFile(provPath, []byte("damaged"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := servicepass.InstallProvisioning(ctx, provPath, prov, openFile(t, path)); err != nil {
+		t.Fatal(err)
+	}
+	if g, err := open().Verify(ctx, code, t0.Add(5*time.Minute)); err != nil || !g.Degraded {
+		t.Fatalf("after a reinstall over a damaged provisioning file: %+v %v; want degraded", g, err)
+	}
 	// A provisioning for another device is refused.
 	bad, err := f.is.Provision("other-dev", servicepass.DeviceOwner, time.UTC)
 	if err != nil {
