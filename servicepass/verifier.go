@@ -12,7 +12,7 @@ import (
 	"github.com/mdmcred/mdmcred/internal/attempt"
 )
 
-// Defaults of [VerifierConfig].
+// Defaults of [VerifierOptions].
 const (
 	DefaultSkew   = 5 * time.Minute
 	DefaultWindow = 60 * time.Minute
