@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 func TestOutbox(t *testing.T) {
@@ -178,7 +179,7 @@ func TestNotifier(t *testing.T) {
 	calls := []func() error{
 		func() error {
 			return n.SendServicePassword(ctx, notify.ServicePassword{To: []string{"a@example.com"}, DeviceName: "d",
-				Actions: []notify.Action{notify.ActionUnlock}, ExpiresAt: exp, Code: notify.NewSecret("C0DE")})
+				Issued: servicepass.Issued{Actions: servicepass.Unlock, ExpiresAt: exp, Display: notify.NewSecret("C0DE")}})
 		},
 		func() error {
 			return n.SendPasscodeReset(ctx, notify.PasscodeReset{To: []string{"a@example.com"}, DeviceName: "d", NewPasscode: notify.NewSecret("1234")})
@@ -238,8 +239,8 @@ func TestNotifierLoggerDefaultsToDiscard(t *testing.T) {
 	}
 	// A language the catalog lacks: the Notifier's one log line.
 	err = n.SendServicePassword(context.Background(), notify.ServicePassword{To: []string{"a@example.com"}, Language: "pt-BR",
-		DeviceID: "dev-1", Actions: []notify.Action{notify.ActionUnlock}, ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
-		Code: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W")})
+		Issued: servicepass.Issued{DeviceID: "dev-1", Actions: servicepass.Unlock, ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+			Display: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -78,7 +78,8 @@ var kindNames = [numKinds]string{"service_password", "passcode_reset", "company_
 
 // CatalogConfig configures a [Catalog].
 type CatalogConfig struct {
-	// Location is the time zone used for a notice whose TimeZone is nil.
+	// Location is the time zone used for a notice whose TimeZone is nil,
+	// and for a service password whose Issued.Location is nil.
 	// Zero: UTC.
 	Location *time.Location
 }
@@ -144,7 +145,66 @@ func loadMessages() ([]map[string]string, error) {
 	if err := checkPolicies(out[0]); err != nil {
 		return nil, err
 	}
+	if err := checkActions(out[0]); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// actionKeys is the message key of each servicepass action, keyed by its
+// bit: a service-password email names the actions of the Issued it is made
+// from, with no second enum in between. Unlock on a COPE device opens the
+// work profile and has its own key, unlockWorkProfileKey.
+var actionKeys = map[servicepass.Actions]string{
+	servicepass.Unlock:                    "action.unlock",
+	servicepass.DisableKiosk:              "action.disable_kiosk",
+	servicepass.RemoveNetworkRestrictions: "action.remove_network_restrictions",
+	servicepass.AllowDeveloperOptions:     "action.allow_developer_options",
+	servicepass.AllowDeactivation:         "action.allow_deactivation",
+	servicepass.AllowFactoryReset:         "action.allow_factory_reset",
+	servicepass.EmergencyDatabaseReset:    "action.emergency_database_reset",
+	servicepass.SetPassword:               "action.set_password",
+}
+
+const unlockWorkProfileKey = "action.unlock_work_profile"
+
+// actionKey returns the message key for the single action a in mode.
+func actionKey(mode servicepass.Mode, a servicepass.Actions) string {
+	if a == servicepass.Unlock && mode == servicepass.COPE {
+		return unlockWorkProfileKey
+	}
+	return actionKeys[a]
+}
+
+// checkActions reports a servicepass action without a message key or
+// without words in en, and an action message no action uses (the other
+// languages are checked against en).
+func checkActions(en map[string]string) error {
+	known := map[string]bool{unlockWorkProfileKey: true}
+	var problems []string
+	for _, a := range servicepass.AllActions.List() {
+		k, ok := actionKeys[a]
+		if !ok {
+			problems = append(problems, "no message key for servicepass action "+a.String())
+			continue
+		}
+		known[k] = true
+	}
+	for k := range known {
+		if _, ok := en[k]; !ok {
+			problems = append(problems, "en: missing "+k)
+		}
+	}
+	for k := range en {
+		if strings.HasPrefix(k, "action.") && !known[k] {
+			problems = append(problems, "en: "+k+" is no servicepass action")
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("notify: message catalog: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // policyModes are the activation modes whose network policies a service
@@ -413,54 +473,57 @@ func (v *view) device(name, id string) error {
 	return nil
 }
 
-// ServicePassword renders the service-password email: the code, the device,
-// the actions in words (for RemoveNetworkRestrictions, the network policies
-// servicepass.NetworkPolicies lists for the notice's Mode), the expiry in the recipient's zone, and the QR inline
-// when QRPNG is set.
+// ServicePassword renders the service-password email from n.Issued (see
+// [ServicePassword] for what it shows): the code, the device, the actions
+// in words (for RemoveNetworkRestrictions, the network policies
+// servicepass.NetworkPolicies lists for the mode), the expiry in the
+// device's zone (or its day-valid date), the privileged window, and the QR
+// inline when Issued.QRPNG is set. A notice it cannot render is refused
+// with a [*FieldError] matching [ErrInvalidNotice] that names the field.
 func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
-	const what = "service password"
+	iss := n.Issued
+	bad := func(field, rule string) (Message, error) {
+		return Message{}, &FieldError{Kind: ErrInvalidNotice, Field: "ServicePassword." + field, Rule: rule}
+	}
 	switch {
 	case len(n.To) == 0:
-		return Message{}, invalid(what, "no recipient")
-	case n.Code.IsZero():
-		return Message{}, invalid(what, "no Code")
-	case n.ExpiresAt.IsZero():
-		return Message{}, invalid(what, "no ExpiresAt")
-	case n.DayValid && n.ExpiryDate.IsZero():
-		return Message{}, invalid(what, "day-valid without ExpiryDate")
-	case !n.DayValid && !n.ExpiryDate.IsZero():
-		return Message{}, invalid(what, "ExpiryDate without DayValid")
-	case len(n.Actions) == 0:
-		return Message{}, invalid(what, "no Actions")
-	case n.Window < 0:
-		return Message{}, invalid(what, "negative Window")
-	case !n.Mode.Valid():
-		return Message{}, invalid(what, "unknown Mode")
+		return bad("To", "no recipient")
+	case iss.Display.IsZero():
+		return bad("Issued.Display", "no code")
+	case iss.ExpiresAt.IsZero():
+		return bad("Issued.ExpiresAt", "no expiry")
+	case iss.Window < 0:
+		return bad("Issued.Window", "negative")
+	}
+	if err := servicepass.CheckRules(iss.Mode, iss.Actions); err != nil {
+		var re *servicepass.RuleError
+		field := "Issued.Actions"
+		if errors.As(err, &re) && re.Field == "Mode" {
+			field = "Issued.Mode"
+		}
+		return bad(field, err.Error())
+	}
+	switch dayValid := servicepass.DayValid(iss.Mode, iss.Actions); {
+	case iss.DayValid != dayValid:
+		return bad("Issued.DayValid", fmt.Sprintf("%t, but servicepass.DayValid(%s, %s) is %t", iss.DayValid, iss.Mode, iss.Actions, dayValid))
+	case iss.DayValid && iss.ExpiryDate.IsZero():
+		return bad("Issued.ExpiryDate", "a day-valid code needs its date")
+	case !iss.DayValid && !iss.ExpiryDate.IsZero():
+		return bad("Issued.ExpiryDate", "only a day-valid code has one")
 	}
 	v := c.begin(n.Language)
-	if err := v.device(n.DeviceName, n.DeviceID); err != nil {
-		return Message{}, invalid(what, err.Error())
+	if err := v.device(n.DeviceName, iss.DeviceID); err != nil {
+		return bad("Issued.DeviceID", err.Error())
 	}
-	granted := make([]bool, len(actions))
-	for i, a := range n.Actions {
-		j := actionIndex(string(a))
-		if j < 0 {
-			return Message{}, fmt.Errorf("%w: Actions[%d] = %q", ErrUnknownAction, i, sanitize(string(a), MaxSubjectName))
-		}
-		granted[j] = true
-	}
-	for j, ok := range granted {
-		if !ok {
-			continue
-		}
-		s, err := v.T(actions[j].key)
+	for _, a := range iss.Actions.List() {
+		s, err := v.T(actionKey(iss.Mode, a))
 		if err != nil {
 			return Message{}, err
 		}
 		it := item{Text: s}
-		if actions[j].a == ActionRemoveNetworkRestrictions {
+		if a == servicepass.RemoveNetworkRestrictions {
 			// Exactly what the device lifts in its mode.
-			for _, p := range servicepass.NetworkPolicies(n.Mode) {
+			for _, p := range servicepass.NetworkPolicies(iss.Mode) {
 				d, err := v.T(policyKey(p))
 				if err != nil {
 					return Message{}, err
@@ -470,10 +533,10 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		}
 		v.Actions = append(v.Actions, it)
 	}
-	loc := c.zone(n.TimeZone)
-	valid := showTime(n.ExpiresAt, loc)
-	if n.DayValid {
-		v.args["date"] = n.ExpiryDate.String()
+	valid := showTime(iss.ExpiresAt, c.zone(iss.Location))
+	if iss.DayValid {
+		// The one date servicepass decided, on the device's calendar.
+		v.args["date"] = iss.ExpiryDate.String()
 		s, err := v.T("sp.valid_day")
 		if err != nil {
 			return Message{}, err
@@ -483,29 +546,29 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	if err := v.row("label.valid_until", valid); err != nil {
 		return Message{}, err
 	}
-	if n.Window > 0 {
+	if iss.Window > 0 {
 		v.Window = true
-		v.args["minutes"] = strconv.FormatInt(int64((n.Window+time.Minute-1)/time.Minute), 10)
+		v.args["minutes"] = strconv.FormatInt(int64((iss.Window+time.Minute-1)/time.Minute), 10)
 	}
 	var inline []Inline
-	if !n.QRPNG.IsZero() {
-		cfg, err := png.DecodeConfig(bytes.NewReader(n.QRPNG.Reveal()))
+	if !iss.QRPNG.IsZero() {
+		cfg, err := png.DecodeConfig(bytes.NewReader(iss.QRPNG.Reveal()))
 		if err != nil {
-			return Message{}, invalid(what, "QRPNG is not a PNG image")
+			return bad("Issued.QRPNG", "not a PNG image")
 		}
 		v.QR, v.QRWidth = QRContentID, qrWidth(cfg.Width)
 		inline = []Inline{{
 			ContentID:   QRContentID,
 			ContentType: "image/png",
 			Filename:    "qr.png",
-			Data:        n.QRPNG,
+			Data:        iss.QRPNG,
 		}}
 	}
 	label, err := v.T("sp.code")
 	if err != nil {
 		return Message{}, err
 	}
-	v.CodeLabel, v.Code = label, n.Code.Reveal()
+	v.CodeLabel, v.Code = label, iss.Display.Reveal()
 	return c.finish(kindServicePassword, v, n.To, inline)
 }
 

@@ -16,11 +16,10 @@ var (
 	// The error is a [*FieldError] naming the field and the rule.
 	ErrInvalidMessage = errors.New("notify: invalid message")
 	// ErrInvalidNotice reports a notice that lacks what its email needs (no
-	// recipient, no code, no expiry).
+	// recipient, no code, no expiry) or that contradicts itself (a
+	// service password whose actions servicepass.CheckRules refuses); for
+	// a [ServicePassword] the error is a [*FieldError] naming the field.
 	ErrInvalidNotice = errors.New("notify: invalid notice")
-	// ErrUnknownAction reports a service-password action name this package
-	// has no words for.
-	ErrUnknownAction = errors.New("notify: unknown action")
 	// ErrSend reports that a message was not (or may not have been)
 	// delivered. The error also wraps the adapter's cause.
 	ErrSend = errors.New("notify: send failed")
@@ -32,13 +31,14 @@ var (
 // FieldError is the one typed error for input this package refuses: it
 // names the field ("To[0]", "Subject", "Host") and the rule it breaks,
 // never the field's content (which may be personal data or thousands of
-// characters long). It unwraps to its Kind, [ErrInvalidMessage] or
-// [ErrConfig], so errors.Is matches that sentinel.
+// characters long). It unwraps to its Kind, [ErrInvalidMessage],
+// [ErrInvalidNotice] or [ErrConfig], so errors.Is matches that sentinel.
 type FieldError struct {
-	// Kind is ErrInvalidMessage or ErrConfig.
+	// Kind is ErrInvalidMessage, ErrInvalidNotice or ErrConfig.
 	Kind error
 	// Field names the field: a Message field with its index ("To[1]",
-	// "Inline[0]") or a configuration field ("SMTP Host").
+	// "Inline[0]"), a notice field ("ServicePassword.Issued.Actions") or a
+	// configuration field ("SMTP Host").
 	Field string
 	// Rule says what the field breaks.
 	Rule string

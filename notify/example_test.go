@@ -59,6 +59,9 @@ func ExampleSMTP_String() {
 	// notify.Notifier{Mailer: "*notify.SMTP"}
 }
 
+// A service-password email is made from the servicepass.Issued that
+// Issuer.Issue returned (built by hand here): its device, mode, actions,
+// expiry, device zone and window, in the recipient's language.
 func ExampleCatalog_ServicePassword() {
 	cat, err := notify.NewCatalog(notify.CatalogConfig{})
 	if err != nil {
@@ -68,11 +71,16 @@ func ExampleCatalog_ServicePassword() {
 	m, err := cat.ServicePassword(notify.ServicePassword{
 		To:         []string{"technik@example.pl"},
 		Language:   "pl-PL",
-		TimeZone:   warsaw,
 		DeviceName: "Skaner 7",
-		Actions:    []notify.Action{notify.ActionUnlock, notify.ActionDisableKiosk},
-		ExpiresAt:  time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
-		Code:       notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
+		Issued: servicepass.Issued{
+			DeviceID:  "R58N91XYZ",
+			Mode:      servicepass.DeviceOwner,
+			Actions:   servicepass.Unlock | servicepass.DisableKiosk,
+			ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+			Location:  warsaw,
+			Window:    servicepass.DefaultWindow,
+			Display:   notify.NewSecret("7KQ4M-2XP9H-VRTD3-CW8NB-5QK2E"),
+		},
 	})
 	if err != nil {
 		panic(err)

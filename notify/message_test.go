@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 func validMessage() notify.Message {
@@ -97,7 +98,8 @@ func TestMessageFormatHidesBodies(t *testing.T) {
 // shows [REDACTED] instead of its code.
 func TestNoticesRedactTheirCredential(t *testing.T) {
 	notices := []any{
-		notify.ServicePassword{To: []string{"a@example.com"}, Code: notify.NewSecret("7KQ4-M2XP")},
+		notify.ServicePassword{To: []string{"a@example.com"}, Issued: servicepass.Issued{Code: notify.NewSecret("7KQ4-M2XP"),
+			Display: notify.NewSecret("7KQ4-M2XP"), QRPNG: notify.NewSecretBytes([]byte("7KQ4-M2XP"))}},
 		notify.PasscodeReset{NewPasscode: notify.NewSecret("7KQ4-M2XP")},
 		notify.OneTimePIN{PIN: notify.NewSecret("7KQ4-M2XP")},
 	}
@@ -135,42 +137,6 @@ func TestSendError(t *testing.T) {
 	}
 }
 
-func TestParseAction(t *testing.T) {
-	cases := []struct {
-		in   string
-		want notify.Action
-		ok   bool
-	}{
-		{"unlock", notify.ActionUnlock, true},
-		{"Unlock", notify.ActionUnlock, true},
-		{"DisableKiosk", notify.ActionDisableKiosk, true},
-		{"disable_kiosk", notify.ActionDisableKiosk, true},
-		{"DISABLE-KIOSK", notify.ActionDisableKiosk, true},
-		{"remove network restrictions", notify.ActionRemoveNetworkRestrictions, true},
-		{"AllowDeveloperOptions", notify.ActionAllowDeveloperOptions, true},
-		{"allowDeactivation", notify.ActionAllowDeactivation, true},
-		{"AllowFactoryReset", notify.ActionAllowFactoryReset, true},
-		{"EmergencyDatabaseReset", notify.ActionEmergencyDatabaseReset, true},
-		{"SetPassword", notify.ActionSetPassword, true},
-		{"UnlockWorkProfile", notify.ActionUnlockWorkProfile, true},
-		{"", "", false},
-		{"format-disk", "", false},
-		{"unlock2", "", false},
-		{strings.Repeat("unlock", 20), "", false},
-	}
-	for _, tc := range cases {
-		got, ok := notify.ParseAction(tc.in)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("ParseAction(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-	for _, a := range notify.Actions() {
-		if got, ok := notify.ParseAction(string(a)); !ok || got != a {
-			t.Errorf("ParseAction(%q) = %q, %v", a, got, ok)
-		}
-	}
-}
-
 // TestInvalidNotices: what each notice requires, refused with the matching
 // sentinel before anything is rendered.
 func TestInvalidNotices(t *testing.T) {
@@ -180,14 +146,6 @@ func TestInvalidNotices(t *testing.T) {
 	}
 	exp := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	to := []string{"a@example.com"}
-	sp := func(change func(*notify.ServicePassword)) func() error {
-		return func() error {
-			n := notify.ServicePassword{To: to, DeviceName: "d", Actions: []notify.Action{notify.ActionUnlock}, ExpiresAt: exp, Code: notify.NewSecret("C")}
-			change(&n)
-			_, err := c.ServicePassword(n)
-			return err
-		}
-	}
 	pr := func(change func(*notify.PasscodeReset)) func() error {
 		return func() error {
 			n := notify.PasscodeReset{To: to, DeviceName: "d", NewPasscode: notify.NewSecret("1234")}
@@ -217,16 +175,6 @@ func TestInvalidNotices(t *testing.T) {
 		call func() error
 		want error
 	}{
-		{"sp valid", sp(func(*notify.ServicePassword) {}), nil},
-		{"sp no recipient", sp(func(n *notify.ServicePassword) { n.To = nil }), notify.ErrInvalidNotice},
-		{"sp bad recipient", sp(func(n *notify.ServicePassword) { n.To = []string{"x"} }), notify.ErrInvalidMessage},
-		{"sp no code", sp(func(n *notify.ServicePassword) { n.Code = notify.Secret{} }), notify.ErrInvalidNotice},
-		{"sp no expiry", sp(func(n *notify.ServicePassword) { n.ExpiresAt = time.Time{} }), notify.ErrInvalidNotice},
-		{"sp no actions", sp(func(n *notify.ServicePassword) { n.Actions = nil }), notify.ErrInvalidNotice},
-		{"sp unknown action", sp(func(n *notify.ServicePassword) { n.Actions = []notify.Action{"format-disk"} }), notify.ErrUnknownAction},
-		{"sp no device", sp(func(n *notify.ServicePassword) { n.DeviceName = "\r\n\t" }), notify.ErrInvalidNotice},
-		{"sp negative window", sp(func(n *notify.ServicePassword) { n.Window = -time.Minute }), notify.ErrInvalidNotice},
-		{"sp QR not a PNG", sp(func(n *notify.ServicePassword) { n.QRPNG = notify.NewSecretBytes([]byte("GIF89a")) }), notify.ErrInvalidNotice},
 		{"pr valid cleared", pr(func(n *notify.PasscodeReset) { n.NewPasscode = notify.Secret{}; n.Cleared = true }), nil},
 		{"pr both", pr(func(n *notify.PasscodeReset) { n.Cleared = true }), notify.ErrInvalidNotice},
 		{"pr neither", pr(func(n *notify.PasscodeReset) { n.NewPasscode = notify.Secret{} }), notify.ErrInvalidNotice},
@@ -288,17 +236,91 @@ func TestTimesInRecipientZone(t *testing.T) {
 	}
 }
 
-// TestActionsDeduplicatedInOrder: duplicates and spellings of one action
-// show once, in the catalog's order.
-func TestActionsDeduplicatedInOrder(t *testing.T) {
+// TestInvalidServicePasswords: what a service-password notice requires,
+// refused before anything is rendered with a *FieldError matching
+// ErrInvalidNotice that names the field (or, for an address the message
+// cannot carry, ErrInvalidMessage).
+func TestInvalidServicePasswords(t *testing.T) {
+	c, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	day := servicepass.Date{Year: 2026, Month: time.November, Day: 23}
+	cases := []struct {
+		name   string
+		change func(*notify.ServicePassword)
+		want   error
+		field  string
+	}{
+		{"valid", func(*notify.ServicePassword) {}, nil, ""},
+		{"valid day-valid", func(n *notify.ServicePassword) {
+			n.Issued.Mode, n.Issued.Actions, n.Issued.DayValid, n.Issued.ExpiryDate = servicepass.COPE, servicepass.SetPassword, true, day
+		}, nil, ""},
+		{"no recipient", func(n *notify.ServicePassword) { n.To = nil }, notify.ErrInvalidNotice, "ServicePassword.To"},
+		{"bad recipient", func(n *notify.ServicePassword) { n.To = []string{"x"} }, notify.ErrInvalidMessage, "To[0]"},
+		{"no code", func(n *notify.ServicePassword) { n.Issued.Display = notify.Secret{} }, notify.ErrInvalidNotice, "ServicePassword.Issued.Display"},
+		{"no expiry", func(n *notify.ServicePassword) { n.Issued.ExpiresAt = time.Time{} }, notify.ErrInvalidNotice, "ServicePassword.Issued.ExpiresAt"},
+		{"no actions", func(n *notify.ServicePassword) { n.Issued.Actions = 0 }, notify.ErrInvalidNotice, "ServicePassword.Issued.Actions"},
+		{"actions the rules refuse", func(n *notify.ServicePassword) {
+			n.Issued.Actions = servicepass.EmergencyDatabaseReset | servicepass.Unlock
+		},
+			notify.ErrInvalidNotice, "ServicePassword.Issued.Actions"},
+		{"kiosk on COPE", func(n *notify.ServicePassword) {
+			n.Issued.Mode, n.Issued.Actions = servicepass.COPE, servicepass.DisableKiosk
+		}, notify.ErrInvalidNotice, "ServicePassword.Issued.Actions"},
+		{"unknown mode", func(n *notify.ServicePassword) { n.Issued.Mode = 9 }, notify.ErrInvalidNotice, "ServicePassword.Issued.Mode"},
+		{"day-valid not so", func(n *notify.ServicePassword) { n.Issued.DayValid, n.Issued.ExpiryDate = true, day },
+			notify.ErrInvalidNotice, "ServicePassword.Issued.DayValid"},
+		{"day-valid code marked otherwise", func(n *notify.ServicePassword) {
+			n.Issued.Mode, n.Issued.Actions = servicepass.COPE, servicepass.SetPassword
+		}, notify.ErrInvalidNotice, "ServicePassword.Issued.DayValid"},
+		{"day-valid without its date", func(n *notify.ServicePassword) {
+			n.Issued.Mode, n.Issued.Actions, n.Issued.DayValid = servicepass.COPE, servicepass.SetPassword, true
+		}, notify.ErrInvalidNotice, "ServicePassword.Issued.ExpiryDate"},
+		{"a date without day-valid", func(n *notify.ServicePassword) { n.Issued.ExpiryDate = day },
+			notify.ErrInvalidNotice, "ServicePassword.Issued.ExpiryDate"},
+		{"no device", func(n *notify.ServicePassword) { n.DeviceName, n.Issued.DeviceID = "\r\n\t", "" },
+			notify.ErrInvalidNotice, "ServicePassword.Issued.DeviceID"},
+		{"negative window", func(n *notify.ServicePassword) { n.Issued.Window = -time.Minute }, notify.ErrInvalidNotice, "ServicePassword.Issued.Window"},
+		{"QR not a PNG", func(n *notify.ServicePassword) { n.Issued.QRPNG = notify.NewSecretBytes([]byte("GIF89a")) },
+			notify.ErrInvalidNotice, "ServicePassword.Issued.QRPNG"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := notify.ServicePassword{To: []string{"a@example.com"}, DeviceName: "d", Issued: servicepass.Issued{
+				Actions: servicepass.Unlock, ExpiresAt: exp, Display: notify.NewSecret("C0DE-SECRET")}}
+			tc.change(&n)
+			_, err := c.ServicePassword(n)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var fe *notify.FieldError
+			if !errors.Is(err, tc.want) || !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v, want a *FieldError for %s matching %v", err, tc.field, tc.want)
+			}
+			if strings.Contains(err.Error(), "C0DE-SECRET") {
+				t.Errorf("error %q holds the code", err)
+			}
+		})
+	}
+}
+
+// TestActionsInBitOrder: the actions show in servicepass's bit order,
+// whatever order a host wrote them in, one line each.
+func TestActionsInBitOrder(t *testing.T) {
 	c, err := notify.NewCatalog(notify.CatalogConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, err := c.ServicePassword(notify.ServicePassword{
-		To: []string{"a@example.com"}, DeviceName: "d", Code: notify.NewSecret("C"),
-		ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		Actions:   []notify.Action{"AllowFactoryReset", "unlock", "Unlock", "allow_factory_reset"},
+		To: []string{"a@example.com"}, DeviceName: "d", Issued: servicepass.Issued{
+			Display: notify.NewSecret("C"), ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			Actions: servicepass.AllowFactoryReset | servicepass.Unlock,
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

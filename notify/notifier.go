@@ -24,8 +24,8 @@ type NotifierConfig struct {
 // a host's glue only converts the notice type. It is safe for concurrent
 // use.
 //
-// Errors: a notice that cannot be rendered matches [ErrInvalidNotice] (or
-// [ErrUnknownAction]) and nothing is sent; a delivery failure matches
+// Errors: a notice that cannot be rendered matches [ErrInvalidNotice] and
+// nothing is sent; a delivery failure matches
 // [ErrSend]. Either way the credential the caller generated is still the
 // caller's to return: a failed email must not lose it.
 type Notifier struct {

@@ -68,14 +68,14 @@ func hostileRenders() []hostileRender {
 	to := []string{"Jan Kowalski <jan@example.com>"}
 	return []hostileRender{
 		{"service password name", func(c *Catalog, s string) (Message, error) {
-			return c.ServicePassword(ServicePassword{To: to, DeviceName: s, DeviceID: "R58N91XYZ",
-				Actions: []Action{ActionUnlock, ActionRemoveNetworkRestrictions}, ExpiresAt: fixedExpiry,
-				Code: NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: NewSecretBytes(testPNG())})
+			return c.ServicePassword(ServicePassword{To: to, DeviceName: s, Issued: servicepass.Issued{DeviceID: "R58N91XYZ",
+				Actions: servicepass.Unlock | servicepass.RemoveNetworkRestrictions, ExpiresAt: fixedExpiry,
+				Display: NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: NewSecretBytes(testPNG())}})
 		}},
 		{"service password id", func(c *Catalog, s string) (Message, error) {
-			return c.ServicePassword(ServicePassword{To: to, DeviceID: s, Language: "pl",
-				Actions: []Action{ActionSetPassword}, ExpiresAt: fixedExpiry, DayValid: true, ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23},
-				Code: NewSecret("4D8F-2JMQ-6RST-VW1A-B")})
+			return c.ServicePassword(ServicePassword{To: to, Language: "pl", Issued: servicepass.Issued{DeviceID: s,
+				Mode: servicepass.COPE, Actions: servicepass.SetPassword, ExpiresAt: fixedExpiry, DayValid: true,
+				ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23}, Display: NewSecret("4D8F-2JMQ-6RST-VW1A-B")}})
 		}},
 		{"passcode reset new", func(c *Catalog, s string) (Message, error) {
 			return c.PasscodeReset(PasscodeReset{To: to, DeviceName: s, Language: "de",
