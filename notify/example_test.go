@@ -170,3 +170,56 @@ func ExampleServicePassMailer_german() {
 	// Output:
 	// Gültig bis: 2026-11-23 11:00 CET (Europe/Berlin)
 }
+
+// Without the issuer's mail port: mail what Issue returned, as it is. The
+// email's device, actions, expiry, zone and window all come from the
+// Issued (the issuer's Window, here 30 minutes, is the one its devices
+// are configured with).
+func ExampleNotifier_SendServicePassword() {
+	rec := &notify.Recorder{}
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: rec})
+	if err != nil {
+		panic(err)
+	}
+	master, err := servicepass.NewMasterKey(1, bytes.Repeat([]byte{7}, servicepass.KeySize))
+	if err != nil {
+		panic(err)
+	}
+	issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
+		Keys:   []servicepass.MasterKey{master},
+		Window: 30 * time.Minute,
+		Now:    func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	warsaw, err := time.LoadLocation("Europe/Warsaw")
+	if err != nil {
+		panic(err)
+	}
+	issued, err := issuer.Issue(context.Background(), servicepass.Request{
+		DeviceID: "R52T30ABC", Mode: servicepass.COPE, Actions: servicepass.Unlock | servicepass.RemoveNetworkRestrictions,
+		ExpiresAt: time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC), Location: warsaw, Admin: "admin@example.com",
+	})
+	if err != nil {
+		panic(err)
+	}
+	err = n.SendServicePassword(context.Background(), notify.ServicePassword{
+		To: []string{"anna@example.com"}, Language: "en", DeviceName: "Field tablet 12", Issued: issued,
+	})
+	if err != nil {
+		panic(err)
+	}
+	m, _ := rec.Last()
+	fmt.Println(m.Subject)
+	for _, line := range strings.Split(m.Text.Reveal(), "\n") {
+		if strings.HasPrefix(line, "Valid until:") || strings.HasPrefix(line, "  - Unlock") || strings.Contains(line, " min;") {
+			fmt.Println(strings.TrimSpace(line))
+		}
+	}
+	// Output:
+	// Service password for Field tablet 12
+	// Valid until: 2026-11-22 19:00 CET (Europe/Warsaw)
+	// - Unlock the work profile
+	// Once it is entered, these actions stay allowed for 30 min; then the device returns to its usual policy.
+}
