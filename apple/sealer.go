@@ -82,7 +82,7 @@ func (s *Sealer) OpenToken(enrollmentID string, sealed []byte) (UnlockToken, err
 // OpenToken refuses them alike).
 type ResealProgress = seal.Progress
 
-// TokenStep is one batch of a token store's re-seal: it visits at most
+// ResealStep is one batch of a token store's re-seal: it visits at most
 // limit sealed UnlockTokens whose enrollment ID sorts after after (byte
 // order), in that order. For each it calls reseal with the enrollment ID
 // and the sealed token; when reseal returns a value (not nil) it replaces
@@ -93,7 +93,7 @@ type ResealProgress = seal.Progress
 // enrollment ID visited, how many tokens it visited and how many it
 // replaced. reseal is called outside any lock or transaction of the
 // store's.
-type TokenStep func(ctx context.Context, after string, limit int, reseal func(enrollmentID string, sealed []byte) []byte) (last string, visited, replaced int, err error)
+type ResealStep func(ctx context.Context, after string, limit int, reseal func(enrollmentID string, sealed []byte) []byte) (last string, visited, replaced int, err error)
 
 // ResealTokens re-seals every UnlockToken step visits that is not sealed
 // under the Sealer's current key in the current format (AES-256-GCM),
@@ -105,7 +105,7 @@ type TokenStep func(ctx context.Context, after string, limit int, reseal func(en
 // when it stops on an error or a done context. Run it after making a new
 // key current and before removing the old one; apple/nanomdm's
 // Service.ResealTokens calls it over its TokenStore (docs/keys.md).
-func (s *Sealer) ResealTokens(ctx context.Context, step TokenStep, progress func(ResealProgress)) (ResealProgress, error) {
+func (s *Sealer) ResealTokens(ctx context.Context, step ResealStep, progress func(ResealProgress)) (ResealProgress, error) {
 	if ctx == nil {
 		return ResealProgress{}, ErrNilContext
 	}

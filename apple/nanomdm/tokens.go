@@ -76,7 +76,7 @@ func (s *MemTokenStore) DeleteToken(_ context.Context, id string) error {
 // re-seal the tokens it holds in batches, for [Service.ResealTokens] after a
 // sealing key rotation. [MemTokenStore] implements it.
 type TokenResealer interface {
-	// ResealTokens is an [apple.TokenStep]: it visits at most limit
+	// ResealTokens is an [apple.ResealStep]: it visits at most limit
 	// tokens whose enrollment ID sorts after after (byte order), in that
 	// order, calls reseal for each, and replaces a token with what reseal
 	// returns (when not nil), keeping its time, only if the store still
