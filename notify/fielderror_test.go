@@ -215,6 +215,9 @@ func TestConfigFieldErrors(t *testing.T) {
 		{"smtp password without user", smtp(notify.SMTPConfig{Host: "h", From: from, Password: notify.NewSecret(password)}), "SMTPConfig.Password", password},
 		{"smtp no from", smtp(notify.SMTPConfig{Host: "h"}), "SMTPConfig.From", ""},
 		{"smtp bad from", smtp(notify.SMTPConfig{Host: "h", From: hostileAddress}), "SMTPConfig.From", "HOSTILE"},
+		{"smtp HELO with a line break", smtp(notify.SMTPConfig{Host: "h", From: from, HELO: "mdm.example\r\nRSET"}), "SMTPConfig.HELO", "RSET"},
+		{"smtp HELO with a space", smtp(notify.SMTPConfig{Host: "h", From: from, HELO: "mdm example"}), "SMTPConfig.HELO", "mdm example"},
+		{"smtp HELO address literal", smtp(notify.SMTPConfig{Host: "h", From: from, HELO: "[192.0.2.1]"}), "", ""},
 		{"smtp unknown auth", smtp(notify.SMTPConfig{Host: "h", From: from, Username: "u", Password: notify.NewSecret(password), Auth: "CRAM-MD5"}), "SMTPConfig.Auth", password},
 		{"outbox valid", func() error {
 			_, err := notify.NewOutbox(notify.OutboxConfig{Dir: t.TempDir(), From: from})

@@ -79,7 +79,8 @@ type SMTPConfig struct {
 	Password Secret
 	// Auth is the mechanism used when Username is set. Zero: AuthPlain.
 	Auth AuthMechanism
-	// HELO is the name sent in EHLO/HELO. Zero: "localhost".
+	// HELO is the name sent in EHLO/HELO: a domain or an address literal
+	// ("[192.0.2.1]"), printable ASCII without spaces. Zero: "localhost".
 	HELO string
 	// From is the sender address for messages whose From is empty. Required.
 	From string
@@ -148,6 +149,11 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 		return nil, configError("SMTPConfig.Timeout", "negative")
 	case cfg.Username == "" && !cfg.Password.IsZero():
 		return nil, configError("SMTPConfig.Password", "set without Username")
+	case strings.ContainsFunc(cfg.HELO, func(r rune) bool { return r <= ' ' || r >= 0x7f }):
+		// RFC 5321 section 4.1.1.1: a domain or an address literal. A line
+		// break would end the command; the SMTP client refuses one only
+		// when it sends, long after the host was configured.
+		return nil, configError("SMTPConfig.HELO", "holds a space, a control or a non-ASCII character (RFC 5321: a domain or address literal)")
 	}
 	if rule := checkAddress(cfg.From); rule != "" {
 		return nil, configError("SMTPConfig.From", rule)
