@@ -30,42 +30,46 @@ func TestMessageValidate(t *testing.T) {
 	cases := []struct {
 		name   string
 		change func(*notify.Message)
-		ok     bool
+		field  string // "" when valid
 	}{
-		{"valid", func(*notify.Message) {}, true},
-		{"display name", func(m *notify.Message) { m.To = []string{"Jan Kowalski <jan@example.com>"} }, true},
-		{"text only", func(m *notify.Message) { m.HTML = notify.Secret{}; m.Inline = nil }, true},
-		{"html only", func(m *notify.Message) { m.Text = notify.Secret{} }, true},
-		{"from", func(m *notify.Message) { m.From = "MDM <mdm@example.com>" }, true},
-		{"no recipient", func(m *notify.Message) { m.To = nil }, false},
-		{"bad address", func(m *notify.Message) { m.To = []string{"not an address"} }, false},
-		{"second bad address", func(m *notify.Message) { m.To = append(m.To, "x@") }, false},
-		{"address with CRLF", func(m *notify.Message) { m.To = []string{"a@example.com\r\nBcc: b@example.com"} }, false},
-		{"bad from", func(m *notify.Message) { m.From = "nobody" }, false},
-		{"subject CRLF", func(m *notify.Message) { m.Subject = "Hi\r\nBcc: x@example.com" }, false},
-		{"subject invalid UTF-8", func(m *notify.Message) { m.Subject = "\xff" }, false},
-		{"no body", func(m *notify.Message) { m.Text, m.HTML = notify.Secret{}, notify.Secret{} }, false},
-		{"bad language", func(m *notify.Message) { m.Language = "pl\r\nX: y" }, false},
-		{"cid empty", func(m *notify.Message) { m.Inline[0].ContentID = "" }, false},
-		{"cid with brackets", func(m *notify.Message) { m.Inline[0].ContentID = "<qr>" }, false},
-		{"cid duplicate", func(m *notify.Message) { m.Inline = append(m.Inline, m.Inline[0]) }, false},
-		{"content type", func(m *notify.Message) { m.Inline[0].ContentType = "png" }, false},
-		{"filename with quote", func(m *notify.Message) { m.Inline[0].Filename = `a".png` }, false},
-		{"no data", func(m *notify.Message) { m.Inline[0].Data = notify.SecretBytes{} }, false},
+		{"valid", func(*notify.Message) {}, ""},
+		{"display name", func(m *notify.Message) { m.To = []string{"Jan Kowalski <jan@example.com>"} }, ""},
+		{"text only", func(m *notify.Message) { m.HTML = notify.Secret{}; m.Inline = nil }, ""},
+		{"html only", func(m *notify.Message) { m.Text = notify.Secret{} }, ""},
+		{"from", func(m *notify.Message) { m.From = "MDM <mdm@example.com>" }, ""},
+		{"no recipient", func(m *notify.Message) { m.To = nil }, "To"},
+		{"bad address", func(m *notify.Message) { m.To = []string{"not an address"} }, "To[0]"},
+		{"second bad address", func(m *notify.Message) { m.To = append(m.To, "x@") }, "To[1]"},
+		{"address with CRLF", func(m *notify.Message) { m.To = []string{"a@example.com\r\nBcc: b@example.com"} }, "To[0]"},
+		{"bad from", func(m *notify.Message) { m.From = "nobody" }, "From"},
+		{"subject CRLF", func(m *notify.Message) { m.Subject = "Hi\r\nBcc: x@example.com" }, "Subject"},
+		{"subject invalid UTF-8", func(m *notify.Message) { m.Subject = "\xff" }, "Subject"},
+		{"no body", func(m *notify.Message) { m.Text, m.HTML = notify.Secret{}, notify.Secret{} }, "Text"},
+		{"bad language", func(m *notify.Message) { m.Language = "pl\r\nX: y" }, "Language"},
+		{"cid empty", func(m *notify.Message) { m.Inline[0].ContentID = "" }, "Inline[0]"},
+		{"cid with brackets", func(m *notify.Message) { m.Inline[0].ContentID = "<qr>" }, "Inline[0]"},
+		{"cid duplicate", func(m *notify.Message) { m.Inline = append(m.Inline, m.Inline[0]) }, "Inline[1]"},
+		{"content type", func(m *notify.Message) { m.Inline[0].ContentType = "png" }, "Inline[0]"},
+		{"filename with quote", func(m *notify.Message) { m.Inline[0].Filename = `a".png` }, "Inline[0]"},
+		{"no data", func(m *notify.Message) { m.Inline[0].Data = notify.SecretBytes{} }, "Inline[0]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := validMessage()
 			tc.change(&m)
 			err := m.Validate()
-			if tc.ok != (err == nil) {
-				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v", err)
+				}
+				return
 			}
-			if err != nil && !errors.Is(err, notify.ErrInvalidMessage) {
-				t.Fatalf("Validate() = %v, not ErrInvalidMessage", err)
+			var fe *notify.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field || !errors.Is(err, notify.ErrInvalidMessage) || errors.Is(err, notify.ErrInvalidNotice) {
+				t.Fatalf("Validate() = %v, want a *FieldError for %s matching ErrInvalidMessage", err, tc.field)
 			}
-			if err != nil && strings.Contains(err.Error(), "example.com") {
-				t.Errorf("error %q repeats an address", err)
+			if s := fmt.Sprintf("%+v %#v", err, err); strings.Contains(s, "example.com") || strings.Contains(s, "SECRET-CODE") {
+				t.Errorf("error %q repeats an address or the code", s)
 			}
 		})
 	}
