@@ -89,9 +89,13 @@ func TestOutboxErrors(t *testing.T) {
 	if err := o.Send(context.Background(), m); !errors.Is(err, notify.ErrSend) {
 		t.Errorf("missing directory: %v", err)
 	}
-	for _, cfg := range []notify.OutboxConfig{{From: "a@b.c"}, {Dir: t.TempDir(), From: "nobody"}} {
-		if _, err := notify.NewOutbox(cfg); !errors.Is(err, notify.ErrConfig) {
-			t.Errorf("NewOutbox(%+v) = %v", cfg, err)
+	for _, tc := range []struct {
+		cfg   notify.OutboxConfig
+		field string
+	}{{notify.OutboxConfig{From: "a@b.c"}, "OutboxConfig.Dir"}, {notify.OutboxConfig{Dir: t.TempDir(), From: "nobody"}, "OutboxConfig.From"}} {
+		var fe *notify.FieldError
+		if _, err := notify.NewOutbox(tc.cfg); !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("NewOutbox(%+v) = %v, want a *FieldError for %s", tc.cfg, err, tc.field)
 		}
 	}
 }
@@ -220,7 +224,8 @@ func TestNotifier(t *testing.T) {
 	if err := n.SendOneTimePIN(ctx, notify.OneTimePIN{To: []string{"a@example.com"}}); !errors.Is(err, notify.ErrInvalidNotice) || rec.Len() != 0 {
 		t.Errorf("invalid notice: %v, %d sent", err, rec.Len())
 	}
-	if _, err := notify.NewNotifier(notify.NotifierConfig{}); !errors.Is(err, notify.ErrConfig) {
+	var fe *notify.FieldError
+	if _, err := notify.NewNotifier(notify.NotifierConfig{}); !errors.As(err, &fe) || fe.Field != "NotifierConfig.Mailer" {
 		t.Errorf("no mailer: %v", err)
 	}
 }

@@ -76,6 +76,25 @@ const (
 
 var kindNames = [numKinds]string{"service_password", "passcode_reset", "company_passcode_alert", "one_time_pin"}
 
+// noticeNames are the notices' type names, which begin the Field of a
+// [*FieldError] refusing one.
+var noticeNames = [numKinds]string{"ServicePassword", "PasscodeReset", "CompanyPasscodeAlert", "OneTimePIN"}
+
+// checkRecipients refuses, before anything is rendered, a notice of kind k
+// without recipients or with one the email cannot carry (the rules of
+// [Message.Validate]), naming it by its index ("PasscodeReset.To[1]").
+func checkRecipients(k kind, to []string) error {
+	if len(to) == 0 {
+		return noticeError(noticeNames[k], "To", "no recipient")
+	}
+	for i, addr := range to {
+		if rule := checkAddress(addr); rule != "" {
+			return noticeError(noticeNames[k], fmt.Sprintf("To[%d]", i), rule)
+		}
+	}
+	return nil
+}
+
 // CatalogConfig configures a [Catalog].
 type CatalogConfig struct {
 	// Location is the time zone used for a notice whose TimeZone is nil,
@@ -437,7 +456,18 @@ func (c *Catalog) finish(k kind, v *view, to []string, inline []Inline) (Message
 		Inline:   inline,
 	}
 	if err := m.Validate(); err != nil {
-		return Message{}, fmt.Errorf("%w: %w", ErrInvalidNotice, err)
+		// The recipients were checked first and the names sanitized, so
+		// what is left is the header section as a whole: a To display name
+		// too long to fold. It is the notice's error, not the message's.
+		var fe *FieldError
+		if errors.As(err, &fe) && (fe.Field == "To" || strings.HasPrefix(fe.Field, "To[")) {
+			return Message{}, noticeError(noticeNames[k], fe.Field, fe.Rule)
+		}
+		rule := err.Error()
+		if fe != nil {
+			rule = "the rendered " + fe.Field + ": " + fe.Rule
+		}
+		return Message{}, &FieldError{Kind: ErrInvalidNotice, Field: noticeNames[k], Rule: rule}
 	}
 	return m, nil
 }
@@ -446,11 +476,14 @@ func kindKey(k kind) string {
 	return [numKinds]string{"sp", "pr", "ca", "otp"}[k]
 }
 
-func invalid(notice, why string) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalidNotice, notice, why)
+// named reports whether a device name or ID has anything left once
+// sanitized: a notice must name its device one way or the other.
+func named(name, id string) bool {
+	return sanitize(name, MaxName) != "" || sanitize(id, MaxName) != ""
 }
 
-// device fills {device} (the name, else the ID) and the device rows.
+// device fills {device} (the name, else the ID) and the device rows. The
+// notice was checked with named.
 func (v *view) device(name, id string) error {
 	rawName, rawID := name, id
 	name, id = sanitize(name, MaxName), sanitize(id, MaxName)
@@ -460,7 +493,7 @@ func (v *view) device(name, id string) error {
 	case id != "":
 		v.name("device", rawID)
 	default:
-		return errors.New("no DeviceName or DeviceID")
+		return errors.New("notify: device named neither way")
 	}
 	if name != "" {
 		if err := v.row("label.device", name); err != nil {
@@ -479,15 +512,17 @@ func (v *view) device(name, id string) error {
 // servicepass.NetworkPolicies lists for the mode), the expiry in the
 // device's zone (or its day-valid date), the privileged window, and the QR
 // inline when Issued.QRPNG is set. A notice it cannot render is refused
-// with a [*FieldError] matching [ErrInvalidNotice] that names the field.
+// with a [*FieldError] matching [ErrInvalidNotice] that names the field
+// ("ServicePassword.To[0]", "ServicePassword.Issued.Actions").
 func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	iss := n.Issued
 	bad := func(field, rule string) (Message, error) {
-		return Message{}, &FieldError{Kind: ErrInvalidNotice, Field: "ServicePassword." + field, Rule: rule}
+		return Message{}, noticeError(noticeNames[kindServicePassword], field, rule)
+	}
+	if err := checkRecipients(kindServicePassword, n.To); err != nil {
+		return Message{}, err
 	}
 	switch {
-	case len(n.To) == 0:
-		return bad("To", "no recipient")
 	case iss.Display.IsZero():
 		return bad("Issued.Display", "no code")
 	case iss.ExpiresAt.IsZero():
@@ -511,9 +546,12 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	case !iss.DayValid && !iss.ExpiryDate.IsZero():
 		return bad("Issued.ExpiryDate", "only a day-valid code has one")
 	}
+	if !named(n.DeviceName, iss.DeviceID) {
+		return bad("Issued.DeviceID", "no DeviceName or Issued.DeviceID")
+	}
 	v := c.begin(n.Language)
 	if err := v.device(n.DeviceName, iss.DeviceID); err != nil {
-		return bad("Issued.DeviceID", err.Error())
+		return Message{}, err
 	}
 	for _, a := range iss.Actions.List() {
 		s, err := v.T(actionKey(iss.Mode, a))
@@ -573,18 +611,25 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 }
 
 // PasscodeReset renders the passcode-reset email: the new passcode, or what
-// to do now that the passcode was cleared.
+// to do now that the passcode was cleared. A notice it cannot render is
+// refused with a [*FieldError] matching [ErrInvalidNotice] that names the
+// field ("PasscodeReset.To[0]", "PasscodeReset.NewPasscode").
 func (c *Catalog) PasscodeReset(n PasscodeReset) (Message, error) {
-	const what = "passcode reset"
+	const k = kindPasscodeReset
+	if err := checkRecipients(k, n.To); err != nil {
+		return Message{}, err
+	}
 	switch {
-	case len(n.To) == 0:
-		return Message{}, invalid(what, "no recipient")
-	case n.Cleared == !n.NewPasscode.IsZero():
-		return Message{}, invalid(what, "set exactly one of NewPasscode and Cleared")
+	case n.Cleared && !n.NewPasscode.IsZero():
+		return Message{}, noticeError(noticeNames[k], "NewPasscode", "set with Cleared: set exactly one of NewPasscode and Cleared")
+	case !n.Cleared && n.NewPasscode.IsZero():
+		return Message{}, noticeError(noticeNames[k], "NewPasscode", "no passcode and not Cleared: set exactly one of NewPasscode and Cleared")
+	case !named(n.DeviceName, n.DeviceID):
+		return Message{}, noticeError(noticeNames[k], "DeviceID", "no DeviceName or DeviceID")
 	}
 	v := c.begin(n.Language)
 	if err := v.device(n.DeviceName, n.DeviceID); err != nil {
-		return Message{}, invalid(what, err.Error())
+		return Message{}, err
 	}
 	if !n.ExpiresAt.IsZero() {
 		v.HasTime = true
@@ -598,7 +643,7 @@ func (c *Catalog) PasscodeReset(n PasscodeReset) (Message, error) {
 		}
 		v.CodeLabel, v.Code = label, n.NewPasscode.Reveal()
 	}
-	return c.finish(kindPasscodeReset, v, n.To, nil)
+	return c.finish(k, v, n.To, nil)
 }
 
 // ruleKeys are the catalog keys of the words for each lockout rule.
@@ -609,18 +654,21 @@ var ruleKeys = map[enrollment.Rule]string{
 }
 
 // CompanyPasscodeAlert renders the security alert for a locked company
-// passcode: the site, the attempts, and what the admins should do.
+// passcode: the site, the attempts, and what the admins should do. A
+// notice it cannot render is refused with a [*FieldError] matching
+// [ErrInvalidNotice] that names the field ("CompanyPasscodeAlert.Site").
 func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) {
-	const what = "company passcode alert"
+	const k = kindCompanyPasscodeAlert
+	if err := checkRecipients(k, n.To); err != nil {
+		return Message{}, err
+	}
 	switch {
-	case len(n.To) == 0:
-		return Message{}, invalid(what, "no recipient")
 	case sanitize(n.Site, MaxName) == "":
-		return Message{}, invalid(what, "no Site")
+		return Message{}, noticeError(noticeNames[k], "Site", "no site name")
 	case n.Attempts < 0:
-		return Message{}, invalid(what, "negative Attempts")
+		return Message{}, noticeError(noticeNames[k], "Attempts", "negative")
 	case n.Rule != 0 && ruleKeys[n.Rule] == "":
-		return Message{}, invalid(what, "unknown Rule")
+		return Message{}, noticeError(noticeNames[k], "Rule", "not a lockout rule enrollment defines")
 	}
 	v := c.begin(n.Language)
 	site := v.name("site", n.Site)
@@ -649,21 +697,24 @@ func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) 
 			return Message{}, err
 		}
 	}
-	return c.finish(kindCompanyPasscodeAlert, v, n.To, nil)
+	return c.finish(k, v, n.To, nil)
 }
 
-// OneTimePIN renders the portal one-time-PIN email.
+// OneTimePIN renders the portal one-time-PIN email. A notice it cannot
+// render is refused with a [*FieldError] matching [ErrInvalidNotice] that
+// names the field ("OneTimePIN.ExpiresAt").
 func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
-	const what = "one-time PIN"
+	const k = kindOneTimePIN
+	if err := checkRecipients(k, n.To); err != nil {
+		return Message{}, err
+	}
 	switch {
-	case len(n.To) == 0:
-		return Message{}, invalid(what, "no recipient")
 	case sanitize(n.User, MaxName) == "":
-		return Message{}, invalid(what, "no User")
+		return Message{}, noticeError(noticeNames[k], "User", "no user name")
 	case n.PIN.IsZero():
-		return Message{}, invalid(what, "no PIN")
+		return Message{}, noticeError(noticeNames[k], "PIN", "no PIN")
 	case n.ExpiresAt.IsZero():
-		return Message{}, invalid(what, "no ExpiresAt")
+		return Message{}, noticeError(noticeNames[k], "ExpiresAt", "no expiry")
 	}
 	v := c.begin(n.Language)
 	v.name("user", n.User)
@@ -675,5 +726,5 @@ func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
 		return Message{}, err
 	}
 	v.CodeLabel, v.Code = label, n.PIN.Reveal()
-	return c.finish(kindOneTimePIN, v, n.To, nil)
+	return c.finish(k, v, n.To, nil)
 }

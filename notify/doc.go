@@ -125,4 +125,21 @@
 // Every adapter refuses an invalid [Message] with [ErrInvalidMessage] and
 // reports a delivery failure as a [*SendError] matching [ErrSend]; none
 // swallows an error.
+//
+// # Errors
+//
+// Every input this package refuses is a [*FieldError] that names the field
+// by its path from what the caller passed, and the rule it breaks, never
+// the field's content (a credential, personal data):
+//
+//   - a notice field: "PasscodeReset.To[0]", "OneTimePIN.ExpiresAt",
+//     "ServicePassword.Issued.Actions"; it matches [ErrInvalidNotice] and
+//     nothing was sent;
+//   - a [Message] field: "To[1]", "Subject"; it matches [ErrInvalidMessage]
+//     (an adapter refused the message, nothing sent);
+//   - a configuration field: "SMTPConfig.Host", "NotifierConfig.Mailer",
+//     "PasscodeMailer.Notifier"; it matches no sentinel (fix the code).
+//
+// A failed or uncertain delivery matches [ErrSend] instead: the notice was
+// fine, the mail may be retried. A nil context is [ErrNilContext].
 package notify

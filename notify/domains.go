@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -42,7 +41,7 @@ func (a ServicePassMailer) SendServicePassword(ctx context.Context, to, language
 		return ErrNilContext
 	}
 	if a.Notifier == nil {
-		return configError("ServicePassMailer Notifier", "required")
+		return configError("ServicePassMailer.Notifier", "required")
 	}
 	name := ""
 	if a.DeviceName != nil {
@@ -57,7 +56,8 @@ type EnrollmentAlerter struct {
 	// Notifier renders and sends. Required.
 	Notifier *Notifier
 	// Fallback receives the alert when the site has no admins on record
-	// (a security mailbox). Zero: such an alert fails with ErrInvalidNotice.
+	// (a security mailbox). Zero: such an alert fails with a [*FieldError]
+	// for CompanyPasscodeAlert.To, matching [ErrInvalidNotice].
 	Fallback []string
 	// Language is the admins' language preference. Zero: English.
 	Language string
@@ -71,7 +71,7 @@ func (a EnrollmentAlerter) SendLockAlert(ctx context.Context, al enrollment.Aler
 		return ErrNilContext
 	}
 	if a.Notifier == nil {
-		return fmt.Errorf("%w: EnrollmentAlerter has no Notifier", ErrConfig)
+		return configError("EnrollmentAlerter.Notifier", "required")
 	}
 	to := al.Admins
 	if len(to) == 0 {
@@ -104,7 +104,7 @@ func (a PasscodeMailer) SendPasscode(ctx context.Context, d passcode.Delivery) e
 		return ErrNilContext
 	}
 	if a.Notifier == nil {
-		return fmt.Errorf("%w: PasscodeMailer has no Notifier", ErrConfig)
+		return configError("PasscodeMailer.Notifier", "required")
 	}
 	pr := PasscodeReset{
 		To:          []string{d.To},

@@ -207,7 +207,8 @@ func TestEnrollmentAlerterThroughService(t *testing.T) {
 	if err == nil {
 		t.Fatal("an alert with no recipient was sent")
 	}
-	if err := (notify.EnrollmentAlerter{}).SendLockAlert(ctx, enrollment.Alert{}); !errors.Is(err, notify.ErrConfig) {
+	var fe *notify.FieldError
+	if err := (notify.EnrollmentAlerter{}).SendLockAlert(ctx, enrollment.Alert{}); !errors.As(err, &fe) || fe.Field != "EnrollmentAlerter.Notifier" {
 		t.Fatalf("no notifier: %v", err)
 	}
 }

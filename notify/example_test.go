@@ -223,3 +223,32 @@ func ExampleNotifier_SendServicePassword() {
 	// - Unlock the work profile
 	// Once it is entered, these actions stay allowed for 30 min; then the device returns to its usual policy.
 }
+
+// A refused notice names the field by its path and the rule it breaks,
+// never the value: branch on ErrInvalidNotice (nothing was sent, do not
+// retry) against ErrSend (the delivery failed, the notice was fine). A
+// configuration refusal names its field the same way.
+func ExampleFieldError() {
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: &notify.Recorder{}})
+	if err != nil {
+		panic(err)
+	}
+	err = n.SendPasscodeReset(context.Background(), notify.PasscodeReset{
+		To:         []string{"jan@example.com", "Jan Kowalski"},
+		DeviceName: "Scanner 7", NewPasscode: notify.NewSecret("482193"),
+	})
+	var fe *notify.FieldError
+	if errors.As(err, &fe) {
+		fmt.Println(fe.Field, "-", fe.Rule)
+	}
+	fmt.Println(errors.Is(err, notify.ErrInvalidNotice), errors.Is(err, notify.ErrSend))
+	fmt.Println(err)
+
+	_, err = notify.NewSMTP(notify.SMTPConfig{Host: "smtp.example.com:587", From: "mdm@example.com"})
+	fmt.Println(err)
+	// Output:
+	// PasscodeReset.To[1] - not an RFC 5322 address
+	// true false
+	// notify: invalid notice: PasscodeReset.To[1]: not an RFC 5322 address
+	// notify: invalid configuration: SMTPConfig.Host: holds a port or is not an IPv6 address (set Port for the port)
+}

@@ -195,7 +195,7 @@ func TestNoPlaceholderSurvivesRendering(t *testing.T) {
 }
 
 func TestErrorsAreDistinct(t *testing.T) {
-	all := []error{ErrInvalidMessage, ErrInvalidNotice, ErrSend, ErrConfig}
+	all := []error{ErrInvalidMessage, ErrInvalidNotice, ErrSend}
 	for i, a := range all {
 		for j, b := range all {
 			if (i == j) != errors.Is(a, b) {

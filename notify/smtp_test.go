@@ -621,7 +621,8 @@ func TestNewSMTPConfig(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, err := notify.NewSMTP(tc.cfg)
-		if tc.ok != (err == nil) || err != nil && !errors.Is(err, notify.ErrConfig) {
+		var fe *notify.FieldError
+		if tc.ok != (err == nil) || err != nil && (!errors.As(err, &fe) || !strings.HasPrefix(fe.Field, "SMTPConfig.")) {
 			t.Errorf("%s: NewSMTP = %v", tc.name, err)
 		}
 	}

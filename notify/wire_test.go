@@ -334,15 +334,16 @@ func TestValidateRefusesHiddenHeaders(t *testing.T) {
 	cases := []struct {
 		name   string
 		change func(*Message)
+		field  string
 	}{
-		{"subject encoded-word", func(m *Message) { m.Subject = "=?UTF-8?B?4oCuZXhlLnBkZg==?=" }},
-		{"subject zero-width", func(m *Message) { m.Subject = "Hel\u200Blo" }},
-		{"subject soft hyphen", func(m *Message) { m.Subject = "Hel\u00ADlo" }},
-		{"subject tag character", func(m *Message) { m.Subject = "Hello\U000E0041" }},
-		{"subject line separator", func(m *Message) { m.Subject = "Hello\u2028Bcc: x" }},
-		{"to zero-width decoded", func(m *Message) { m.To = []string{"=?UTF-8?B?SmFu4oCL?= <a@example.com>"} }},
-		{"to soft hyphen raw", func(m *Message) { m.To = []string{"Ja\u00ADn <a@example.com>"} }},
-		{"from BOM decoded", func(m *Message) { m.From = "=?UTF-8?Q?=EF=BB=BFMDM?= <mdm@example.com>" }},
+		{"subject encoded-word", func(m *Message) { m.Subject = "=?UTF-8?B?4oCuZXhlLnBkZg==?=" }, "Subject"},
+		{"subject zero-width", func(m *Message) { m.Subject = "Hel\u200Blo" }, "Subject"},
+		{"subject soft hyphen", func(m *Message) { m.Subject = "Hel\u00ADlo" }, "Subject"},
+		{"subject tag character", func(m *Message) { m.Subject = "Hello\U000E0041" }, "Subject"},
+		{"subject line separator", func(m *Message) { m.Subject = "Hello\u2028Bcc: x" }, "Subject"},
+		{"to zero-width decoded", func(m *Message) { m.To = []string{"=?UTF-8?B?SmFu4oCL?= <a@example.com>"} }, "To[0]"},
+		{"to soft hyphen raw", func(m *Message) { m.To = []string{"Ja\u00ADn <a@example.com>"} }, "To[0]"},
+		{"from BOM decoded", func(m *Message) { m.From = "=?UTF-8?Q?=EF=BB=BFMDM?= <mdm@example.com>" }, "From"},
 	}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
@@ -350,8 +351,9 @@ func TestValidateRefusesHiddenHeaders(t *testing.T) {
 	for _, tc := range cases {
 		m := ok
 		tc.change(&m)
-		if err := m.Validate(); !errors.Is(err, ErrInvalidMessage) {
-			t.Errorf("%s: Validate = %v, want ErrInvalidMessage", tc.name, err)
+		var fe *FieldError
+		if err := m.Validate(); !errors.As(err, &fe) || fe.Field != tc.field || !errors.Is(err, ErrInvalidMessage) {
+			t.Errorf("%s: Validate = %v, want a *FieldError for %s matching ErrInvalidMessage", tc.name, err, tc.field)
 		}
 	}
 }
