@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/fips140"
+	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +83,10 @@ func TestFIPSProfile(t *testing.T) {
 		{"enrollment: reveal a copy sealed with XChaCha20-Poly1305 (format 1)", func() error {
 			return revealFormat1(t)
 		}, enrollment.ErrReseal, "re-sealed"},
+
+		{"escrow: reveal a secret sealed with XChaCha20-Poly1305 (format 1)", func() error {
+			return revealEscrowFormat1(t)
+		}, escrow.ErrReseal, "re-sealed"},
 
 		{"escrow: hash an Activation Lock bypass code (PBKDF2 with Apple's 4-byte salt)", func() error {
 			_, err := escrow.BypassHash(escrow.NewSecret("3UM43-PUYVY-QYD1-UVCC-HEHJ-FKA4"))
@@ -172,6 +179,63 @@ func revealFormat1(t *testing.T) error {
 	got, err := svc.Reveal(ctx, "berlin", "admin@example.com")
 	if err == nil && !got.Equal(pc.Reveal()) {
 		return errors.New("wrong passcode")
+	}
+	return err
+}
+
+// revealEscrowFormat1 stores an escrowed secret sealed in format 1 as an
+// earlier release did (docs/sealed-format.md, with the associated data of
+// docs/escrow.md) and reveals it.
+func revealEscrowFormat1(t *testing.T) error {
+	ctx := context.Background()
+	key := seq(32, 2)
+	store := escrow.NewMemStore()
+	svc, err := escrow.New(escrow.Config{Store: store, SealKeys: escrow.NewKeys(map[uint8][]byte{1: key}), SealKeyID: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := svc.Report(ctx, "mac-1", escrow.KindAgentPassword, escrow.NewSecret("agent-password-1"), "agent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := store.Load(ctx, escrow.Key{DeviceID: "mac-1", Kind: escrow.KindAgentPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	header := append([]byte{1, 1}, make([]byte, 8)...)
+	nonce := seq(24, 3)
+	var legacy []byte
+	if fips140.Enabled() {
+		legacy = append(append(header, nonce...), make([]byte, 32)...)
+	} else {
+		a, err := chacha20poly1305.NewX(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad := bytes.Clone(header)
+		for _, f := range []string{"mdmcred-escrow-v1", rec.ID, rec.DeviceID, rec.Kind} {
+			ad = binary.BigEndian.AppendUint32(ad, uint32(len(f)))
+			ad = append(ad, f...)
+		}
+		ad = binary.BigEndian.AppendUint64(ad, rec.Version)
+		legacy = a.Seal(append(bytes.Clone(header), nonce...), nonce, []byte("agent-password-1"), ad)
+	}
+	var data map[string]any
+	if err := json.Unmarshal(row.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	data["records"].([]any)[0].(map[string]any)["sealed"] = legacy
+	next := row
+	next.Rev = row.Rev + 1
+	if next.Data, err = json.Marshal(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Write(ctx, next, row.Rev, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Reveal(ctx, rec.ID, "admin@example.com", netip.MustParseAddr("192.0.2.1"), "check")
+	if err == nil && !got.Equal("agent-password-1") {
+		return errors.New("wrong secret")
 	}
 	return err
 }

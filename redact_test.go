@@ -597,7 +597,6 @@ func otherCases() []redactCase {
 		add[otp.PINConfig](),
 		add[otp.URI](),
 		add[servicepass.DeviceKey](),
-		add[servicepass.Email](),
 		add[servicepass.Issued](),
 		add[servicepass.Issuer](),
 		add[servicepass.IssuerConfig](),

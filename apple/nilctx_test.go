@@ -7,10 +7,14 @@ import (
 	"github.com/mdmcred/mdmcred/internal/gentest"
 )
 
-// TestNilContext: Apply refuses a nil context with ErrNilContext and does
-// not panic.
+// TestNilContext: Apply and Sealer.ResealTokens refuse a nil context with
+// ErrNilContext and do not panic.
 func TestNilContext(t *testing.T) {
-	if n := gentest.CheckNilContext(t, apple.ErrNilContext, apple.Apply); n != 1 {
-		t.Errorf("reached %d functions, want 1", n)
+	sealer, err := apple.NewSealer(apple.NewKeys(map[uint8][]byte{1: make([]byte, 32)}), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := gentest.CheckNilContext(t, apple.ErrNilContext, apple.Apply, sealer); n != 2 {
+		t.Errorf("reached %d functions, want 2", n)
 	}
 }

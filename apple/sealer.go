@@ -1,6 +1,7 @@
 package apple
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"time"
@@ -74,6 +75,46 @@ func (s *Sealer) OpenToken(enrollmentID string, sealed []byte) (UnlockToken, err
 	}
 	defer clear(pt)
 	return NewUnlockToken(pt), nil
+}
+
+// ResealProgress counts what [Sealer.ResealTokens] did so far: tokens
+// visited, re-sealed, and those that did not open (left as they are;
+// OpenToken refuses them alike).
+type ResealProgress = seal.Progress
+
+// ResealStep is one batch of a token store's re-seal: it visits at most
+// limit sealed UnlockTokens whose enrollment ID sorts after after (byte
+// order), in that order. For each it calls reseal with the enrollment ID
+// and the sealed token; when reseal returns a value (not nil) it replaces
+// the sealed token with it, changing nothing else (not the time it was
+// recorded), in one atomic operation that applies only if the store still
+// holds the sealed token reseal saw (a token a TokenUpdate replaced
+// meanwhile is left as the TokenUpdate wrote it). It returns the last
+// enrollment ID visited, how many tokens it visited and how many it
+// replaced. reseal is called outside any lock or transaction of the
+// store's.
+type ResealStep func(ctx context.Context, after string, limit int, reseal func(enrollmentID string, sealed []byte) []byte) (last string, visited, replaced int, err error)
+
+// ResealTokens re-seals every UnlockToken step visits that is not sealed
+// under the Sealer's current key in the current format (AES-256-GCM),
+// each still bound to its enrollment ID: after a sealing key rotation, or
+// to move tokens sealed with XChaCha20-Poly1305 (docs/sealed-format.md,
+// format 1) before a deployment runs in FIPS 140-3 mode. It runs step in
+// batches of at most 1,000 tokens, each its own store operation, calls
+// progress (when not nil) after each batch and returns the totals, also
+// when it stops on an error or a done context. Run it after making a new
+// key current and before removing the old one; apple/nanomdm's
+// Service.ResealTokens calls it over its TokenStore (docs/keys.md).
+func (s *Sealer) ResealTokens(ctx context.Context, step ResealStep, progress func(ResealProgress)) (ResealProgress, error) {
+	if ctx == nil {
+		return ResealProgress{}, ErrNilContext
+	}
+	if step == nil {
+		return ResealProgress{}, fieldError("step", "is nil")
+	}
+	return s.s.ResealAll(ctx, func(ctx context.Context, after string, limit int, fn func(sealed, ad []byte) []byte) (seal.Batch, error) {
+		return seal.OnePerEntry(step(ctx, after, limit, func(id string, sealed []byte) []byte { return fn(sealed, tokenAD(id)) }))
+	}, progress)
 }
 
 // SealSecrets seals the secrets a command will take at delivery, bound to

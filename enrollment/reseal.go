@@ -56,8 +56,8 @@ func (s *Service) Reseal(ctx context.Context, progress func(ResealProgress)) (Re
 	if !ok {
 		return ResealProgress{}, ErrNotResealer
 	}
-	return s.sealer.ResealAll(ctx, func(ctx context.Context, after string, limit int, fn func(sealed, ad []byte) []byte) (string, int, int, error) {
-		return rs.ResealRecords(ctx, after, limit, func(r Record) []byte { return fn(r.Sealed, sealAD(r.Site, r.Digest)) })
+	return s.sealer.ResealAll(ctx, func(ctx context.Context, after string, limit int, fn func(sealed, ad []byte) []byte) (seal.Batch, error) {
+		return seal.OnePerEntry(rs.ResealRecords(ctx, after, limit, func(r Record) []byte { return fn(r.Sealed, sealAD(r.Site, r.Digest)) }))
 	}, progress)
 }
 

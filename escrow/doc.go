@@ -40,6 +40,8 @@
 // starts the rotations that fell due, which the host runs through the same
 // steps. [Service.Purge] deletes closed history past its retention.
 // [Service.History] and [Service.Events] feed a device's escrow card.
+// After a sealing key rotation, [Service.Reseal] re-seals every retained
+// secret under the new key, in batches, while the Service runs.
 //
 // # Kinds
 //
@@ -73,6 +75,8 @@
 //
 // A [Secret] prints as [REDACTED] under every fmt verb, in log/slog and in
 // JSON; errors, log lines and events never hold one. Records hold the
-// secret sealed with XChaCha20-Poly1305 under the host's key, bound to the
+// secret sealed with AES-256-GCM under the host's key (docs/sealed-format.md,
+// format 2; format 1, XChaCha20-Poly1305, written by earlier releases, still
+// opens outside FIPS mode until [Service.Reseal] re-seals it), bound to the
 // record, device, kind and version.
 package escrow

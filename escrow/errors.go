@@ -41,6 +41,11 @@ var (
 	// ErrRetentionAge: a purge was asked to keep history for a negative
 	// age.
 	ErrRetentionAge = errors.New("escrow: negative retention age")
+	// ErrReseal: in FIPS 140-3 mode, a secret sealed with
+	// XChaCha20-Poly1305 (docs/sealed-format.md format 1, written by
+	// earlier releases) does not open; run [Service.Reseal] outside FIPS
+	// mode first (docs/keys.md).
+	ErrReseal = errors.New("escrow: sealed secret must be re-sealed (Service.Reseal) to open in FIPS 140-3 mode")
 )
 
 // Error names the request field the [Service] refused and why. It matches

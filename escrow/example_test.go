@@ -105,3 +105,29 @@ func ExampleKind() {
 	// Output:
 	// <nil>
 }
+
+// A sealing key rotation: key 2 becomes current with key 1 still in the
+// set, Reseal re-seals every retained secret under key 2 (progress after
+// each batch of 1,000 rows), and key 1 can then be retired.
+func ExampleService_Reseal() {
+	ctx := context.Background()
+	store := escrow.NewMemStore()
+	oldKey, newKey := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32) // from your key file (package keyfile)
+	before, _ := escrow.New(escrow.Config{Store: store, SealKeys: escrow.NewKeys(map[uint8][]byte{1: oldKey}), SealKeyID: 1})
+	r, _ := before.Report(ctx, "mac-42", escrow.KindFileVaultKey, escrow.NewSecret("ABCD-EFGH-IJKL-MNOP-QRST-UVWX"), "agent")
+	_, _ = before.Report(ctx, "mac-43", escrow.KindAgentPassword, escrow.NewSecret("correct horse battery"), "agent")
+
+	// Key 2 is current; key 1 stays until the re-seal is done.
+	svc, _ := escrow.New(escrow.Config{Store: store, SealKeys: escrow.NewKeys(map[uint8][]byte{1: oldKey, 2: newKey}), SealKeyID: 2})
+	p, err := svc.Reseal(ctx, func(p escrow.ResealProgress) { fmt.Printf("progress: %+v\n", p) })
+	fmt.Println(p.Resealed, err)
+
+	// Key 1 retired: every secret still opens.
+	after, _ := escrow.New(escrow.Config{Store: store, SealKeys: escrow.NewKeys(map[uint8][]byte{2: newKey}), SealKeyID: 2})
+	key, err := after.Reveal(ctx, r.ID, "helpdesk@example.com", netip.MustParseAddr("192.0.2.10"), "ticket 12")
+	fmt.Println(key.Reveal(), err)
+	// Output:
+	// progress: {Visited:2 Resealed:2 Failed:0}
+	// 2 <nil>
+	// ABCD-EFGH-IJKL-MNOP-QRST-UVWX <nil>
+}

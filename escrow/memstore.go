@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -198,6 +199,35 @@ func (m *MemStore) PurgeEvents(ctx context.Context, before time.Time, limit int)
 		return false
 	})
 	return n, nil
+}
+
+// Rows implements [Store].
+func (m *MemStore) Rows(ctx context.Context, after Key, limit int) ([]Row, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	var keys []Key
+	for k := range m.rows {
+		if keyCompare(k, after) > 0 {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, keyCompare)
+	out := []Row{}
+	for _, k := range keys[:min(max(limit, 0), len(keys))] {
+		out = append(out, copyRow(*m.rows[k]))
+	}
+	m.mu.Unlock()
+	return out, nil
+}
+
+// keyCompare orders keys by DeviceID, then Kind, byte by byte.
+func keyCompare(a, b Key) int {
+	if c := strings.Compare(a.DeviceID, b.DeviceID); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Kind, b.Kind)
 }
 
 // ctxErr is ctx.Err() that treats a nil context as an error rather than a

@@ -12,7 +12,7 @@ import (
 func TestNilContext(t *testing.T) {
 	f := newFixture(t, nil)
 	n := gentest.CheckNilContext(t, escrow.ErrNilContext, f.svc, f.store)
-	if n != 23 {
-		t.Errorf("reached %d functions, want 23", n)
+	if n != 25 {
+		t.Errorf("reached %d functions, want 25", n)
 	}
 }

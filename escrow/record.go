@@ -37,9 +37,9 @@ type Record struct {
 	// RotateAt is when the Active secret's rotation falls due (zero:
 	// never), from the kind's [Policy].
 	RotateAt time.Time `json:"rotate_at,omitzero"`
-	// Sealed is the secret sealed with XChaCha20-Poly1305 under the host's
-	// key, bound to ID, DeviceID, Kind and Version: opaque to the Store,
-	// and useless without the key.
+	// Sealed is the secret sealed under the host's key
+	// (docs/sealed-format.md), bound to ID, DeviceID, Kind and Version:
+	// opaque to the Store, and useless without the key.
 	Sealed []byte `json:"sealed"`
 }
 

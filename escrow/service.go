@@ -36,8 +36,9 @@ const (
 type Config struct {
 	// Store keeps the rows and the audit trail. Required.
 	Store Store
-	// SealKeys are 32-byte XChaCha20-Poly1305 keys by key ID; keep an old
-	// key while records sealed under it are retained. Required.
+	// SealKeys are 32-byte AES-256-GCM keys by key ID; keep an old key
+	// until [Service.Reseal] has re-sealed the records sealed under it
+	// (docs/keys.md). Required.
 	SealKeys Keys
 	// SealKeyID names the key new secrets are sealed under.
 	SealKeyID uint8
@@ -353,6 +354,9 @@ func (s *Service) read(ctx context.Context, load func(context.Context) (Row, err
 // open opens r's sealed secret.
 func (s *Service) open(r *Record, now time.Time) (Secret, error) {
 	pt, err := s.sealer.Open(r.Sealed, sealAD(r), now)
+	if errors.Is(err, seal.ErrReseal) {
+		return Secret{}, fmt.Errorf("escrow: opening record %s: %w: %w", r.ID, ErrReseal, err)
+	}
 	if err != nil {
 		return Secret{}, fmt.Errorf("escrow: opening record %s: %w", r.ID, err)
 	}

@@ -74,4 +74,11 @@ type Store interface {
 	// PurgeEvents deletes at most limit events whose At is before before
 	// and returns how many it deleted; a limit below one deletes nothing.
 	PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error)
+	// Rows returns up to limit rows (their DeviceID, Kind, Rev and Data)
+	// whose key sorts after after, in key order: by DeviceID, then by
+	// Kind, each compared byte by byte (the zero Key sorts before every
+	// row); a limit below one returns none. [Service.Reseal] walks the
+	// rows with it, a batch at a time, and writes back what it changes
+	// with Write.
+	Rows(ctx context.Context, after Key, limit int) ([]Row, error)
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 func TestOutbox(t *testing.T) {
@@ -88,9 +89,13 @@ func TestOutboxErrors(t *testing.T) {
 	if err := o.Send(context.Background(), m); !errors.Is(err, notify.ErrSend) {
 		t.Errorf("missing directory: %v", err)
 	}
-	for _, cfg := range []notify.OutboxConfig{{From: "a@b.c"}, {Dir: t.TempDir(), From: "nobody"}} {
-		if _, err := notify.NewOutbox(cfg); !errors.Is(err, notify.ErrConfig) {
-			t.Errorf("NewOutbox(%+v) = %v", cfg, err)
+	for _, tc := range []struct {
+		cfg   notify.OutboxConfig
+		field string
+	}{{notify.OutboxConfig{From: "a@b.c"}, "OutboxConfig.Dir"}, {notify.OutboxConfig{Dir: t.TempDir(), From: "nobody"}, "OutboxConfig.From"}} {
+		var fe *notify.FieldError
+		if _, err := notify.NewOutbox(tc.cfg); !errors.As(err, &fe) || fe.Field != tc.field {
+			t.Errorf("NewOutbox(%+v) = %v, want a *FieldError for %s", tc.cfg, err, tc.field)
 		}
 	}
 }
@@ -178,7 +183,7 @@ func TestNotifier(t *testing.T) {
 	calls := []func() error{
 		func() error {
 			return n.SendServicePassword(ctx, notify.ServicePassword{To: []string{"a@example.com"}, DeviceName: "d",
-				Actions: []notify.Action{notify.ActionUnlock}, ExpiresAt: exp, Code: notify.NewSecret("C0DE")})
+				Issued: servicepass.Issued{Actions: servicepass.Unlock, ExpiresAt: exp, Display: notify.NewSecret("C0DE")}})
 		},
 		func() error {
 			return n.SendPasscodeReset(ctx, notify.PasscodeReset{To: []string{"a@example.com"}, DeviceName: "d", NewPasscode: notify.NewSecret("1234")})
@@ -219,7 +224,8 @@ func TestNotifier(t *testing.T) {
 	if err := n.SendOneTimePIN(ctx, notify.OneTimePIN{To: []string{"a@example.com"}}); !errors.Is(err, notify.ErrInvalidNotice) || rec.Len() != 0 {
 		t.Errorf("invalid notice: %v, %d sent", err, rec.Len())
 	}
-	if _, err := notify.NewNotifier(notify.NotifierConfig{}); !errors.Is(err, notify.ErrConfig) {
+	var fe *notify.FieldError
+	if _, err := notify.NewNotifier(notify.NotifierConfig{}); !errors.As(err, &fe) || fe.Field != "NotifierConfig.Mailer" {
 		t.Errorf("no mailer: %v", err)
 	}
 }
@@ -238,8 +244,8 @@ func TestNotifierLoggerDefaultsToDiscard(t *testing.T) {
 	}
 	// A language the catalog lacks: the Notifier's one log line.
 	err = n.SendServicePassword(context.Background(), notify.ServicePassword{To: []string{"a@example.com"}, Language: "pt-BR",
-		DeviceID: "dev-1", Actions: []notify.Action{notify.ActionUnlock}, ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
-		Code: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W")})
+		Issued: servicepass.Issued{DeviceID: "dev-1", Actions: servicepass.Unlock, ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+			Display: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W")}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,9 +76,29 @@ const (
 
 var kindNames = [numKinds]string{"service_password", "passcode_reset", "company_passcode_alert", "one_time_pin"}
 
+// noticeNames are the notices' type names, which begin the Field of a
+// [*FieldError] refusing one.
+var noticeNames = [numKinds]string{"ServicePassword", "PasscodeReset", "CompanyPasscodeAlert", "OneTimePIN"}
+
+// checkRecipients refuses, before anything is rendered, a notice of kind k
+// without recipients or with one the email cannot carry (the rules of
+// [Message.Validate]), naming it by its index ("PasscodeReset.To[1]").
+func checkRecipients(k kind, to []string) error {
+	if len(to) == 0 {
+		return noticeError(noticeNames[k], "To", "no recipient")
+	}
+	for i, addr := range to {
+		if rule := checkAddress(addr); rule != "" {
+			return noticeError(noticeNames[k], fmt.Sprintf("To[%d]", i), rule)
+		}
+	}
+	return nil
+}
+
 // CatalogConfig configures a [Catalog].
 type CatalogConfig struct {
-	// Location is the time zone used for a notice whose TimeZone is nil.
+	// Location is the time zone used for a notice whose TimeZone is nil,
+	// and for a service password whose Issued.Location is nil.
 	// Zero: UTC.
 	Location *time.Location
 }
@@ -144,7 +164,66 @@ func loadMessages() ([]map[string]string, error) {
 	if err := checkPolicies(out[0]); err != nil {
 		return nil, err
 	}
+	if err := checkActions(out[0]); err != nil {
+		return nil, err
+	}
 	return out, nil
+}
+
+// actionKeys is the message key of each servicepass action, keyed by its
+// bit: a service-password email names the actions of the Issued it is made
+// from, with no second enum in between. Unlock on a COPE device opens the
+// work profile and has its own key, unlockWorkProfileKey.
+var actionKeys = map[servicepass.Actions]string{
+	servicepass.Unlock:                    "action.unlock",
+	servicepass.DisableKiosk:              "action.disable_kiosk",
+	servicepass.RemoveNetworkRestrictions: "action.remove_network_restrictions",
+	servicepass.AllowDeveloperOptions:     "action.allow_developer_options",
+	servicepass.AllowDeactivation:         "action.allow_deactivation",
+	servicepass.AllowFactoryReset:         "action.allow_factory_reset",
+	servicepass.EmergencyDatabaseReset:    "action.emergency_database_reset",
+	servicepass.SetPassword:               "action.set_password",
+}
+
+const unlockWorkProfileKey = "action.unlock_work_profile"
+
+// actionKey returns the message key for the single action a in mode.
+func actionKey(mode servicepass.Mode, a servicepass.Actions) string {
+	if a == servicepass.Unlock && mode == servicepass.COPE {
+		return unlockWorkProfileKey
+	}
+	return actionKeys[a]
+}
+
+// checkActions reports a servicepass action without a message key or
+// without words in en, and an action message no action uses (the other
+// languages are checked against en).
+func checkActions(en map[string]string) error {
+	known := map[string]bool{unlockWorkProfileKey: true}
+	var problems []string
+	for _, a := range servicepass.AllActions.List() {
+		k, ok := actionKeys[a]
+		if !ok {
+			problems = append(problems, "no message key for servicepass action "+a.String())
+			continue
+		}
+		known[k] = true
+	}
+	for k := range known {
+		if _, ok := en[k]; !ok {
+			problems = append(problems, "en: missing "+k)
+		}
+	}
+	for k := range en {
+		if strings.HasPrefix(k, "action.") && !known[k] {
+			problems = append(problems, "en: "+k+" is no servicepass action")
+		}
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return fmt.Errorf("notify: message catalog: %s", strings.Join(problems, "; "))
+	}
+	return nil
 }
 
 // policyModes are the activation modes whose network policies a service
@@ -377,7 +456,18 @@ func (c *Catalog) finish(k kind, v *view, to []string, inline []Inline) (Message
 		Inline:   inline,
 	}
 	if err := m.Validate(); err != nil {
-		return Message{}, fmt.Errorf("%w: %w", ErrInvalidNotice, err)
+		// The recipients were checked first and the names sanitized, so
+		// what is left is the header section as a whole: a To display name
+		// too long to fold. It is the notice's error, not the message's.
+		var fe *FieldError
+		if errors.As(err, &fe) && (fe.Field == "To" || strings.HasPrefix(fe.Field, "To[")) {
+			return Message{}, noticeError(noticeNames[k], fe.Field, fe.Rule)
+		}
+		rule := err.Error()
+		if fe != nil {
+			rule = "the rendered " + fe.Field + ": " + fe.Rule
+		}
+		return Message{}, &FieldError{Kind: ErrInvalidNotice, Field: noticeNames[k], Rule: rule}
 	}
 	return m, nil
 }
@@ -386,11 +476,14 @@ func kindKey(k kind) string {
 	return [numKinds]string{"sp", "pr", "ca", "otp"}[k]
 }
 
-func invalid(notice, why string) error {
-	return fmt.Errorf("%w: %s: %s", ErrInvalidNotice, notice, why)
+// named reports whether a device name or ID has anything left once
+// sanitized: a notice must name its device one way or the other.
+func named(name, id string) bool {
+	return sanitize(name, MaxName) != "" || sanitize(id, MaxName) != ""
 }
 
-// device fills {device} (the name, else the ID) and the device rows.
+// device fills {device} (the name, else the ID) and the device rows. The
+// notice was checked with named.
 func (v *view) device(name, id string) error {
 	rawName, rawID := name, id
 	name, id = sanitize(name, MaxName), sanitize(id, MaxName)
@@ -400,7 +493,7 @@ func (v *view) device(name, id string) error {
 	case id != "":
 		v.name("device", rawID)
 	default:
-		return errors.New("no DeviceName or DeviceID")
+		return errors.New("notify: device named neither way")
 	}
 	if name != "" {
 		if err := v.row("label.device", name); err != nil {
@@ -413,54 +506,62 @@ func (v *view) device(name, id string) error {
 	return nil
 }
 
-// ServicePassword renders the service-password email: the code, the device,
-// the actions in words (for RemoveNetworkRestrictions, the network policies
-// servicepass.NetworkPolicies lists for the notice's Mode), the expiry in the recipient's zone, and the QR inline
-// when QRPNG is set.
+// ServicePassword renders the service-password email from n.Issued (see
+// [ServicePassword] for what it shows): the code, the device, the actions
+// in words (for RemoveNetworkRestrictions, the network policies
+// servicepass.NetworkPolicies lists for the mode), the expiry in the
+// device's zone (or its day-valid date), the privileged window, and the QR
+// inline when Issued.QRPNG is set. A notice it cannot render is refused
+// with a [*FieldError] matching [ErrInvalidNotice] that names the field
+// ("ServicePassword.To[0]", "ServicePassword.Issued.Actions").
 func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
-	const what = "service password"
+	iss := n.Issued
+	bad := func(field, rule string) (Message, error) {
+		return Message{}, noticeError(noticeNames[kindServicePassword], field, rule)
+	}
+	if err := checkRecipients(kindServicePassword, n.To); err != nil {
+		return Message{}, err
+	}
 	switch {
-	case len(n.To) == 0:
-		return Message{}, invalid(what, "no recipient")
-	case n.Code.IsZero():
-		return Message{}, invalid(what, "no Code")
-	case n.ExpiresAt.IsZero():
-		return Message{}, invalid(what, "no ExpiresAt")
-	case n.DayValid && n.ExpiryDate.IsZero():
-		return Message{}, invalid(what, "day-valid without ExpiryDate")
-	case !n.DayValid && !n.ExpiryDate.IsZero():
-		return Message{}, invalid(what, "ExpiryDate without DayValid")
-	case len(n.Actions) == 0:
-		return Message{}, invalid(what, "no Actions")
-	case n.Window < 0:
-		return Message{}, invalid(what, "negative Window")
-	case !n.Mode.Valid():
-		return Message{}, invalid(what, "unknown Mode")
+	case iss.Display.IsZero():
+		return bad("Issued.Display", "no code")
+	case iss.ExpiresAt.IsZero():
+		return bad("Issued.ExpiresAt", "no expiry")
+	case iss.Window < 0:
+		return bad("Issued.Window", "negative")
+	}
+	if err := servicepass.CheckRules(iss.Mode, iss.Actions); err != nil {
+		var re *servicepass.RuleError
+		field := "Issued.Actions"
+		if errors.As(err, &re) && re.Field == "Mode" {
+			field = "Issued.Mode"
+		}
+		return bad(field, err.Error())
+	}
+	switch dayValid := servicepass.DayValid(iss.Mode, iss.Actions); {
+	case iss.DayValid != dayValid:
+		return bad("Issued.DayValid", fmt.Sprintf("%t, but servicepass.DayValid(%s, %s) is %t", iss.DayValid, iss.Mode, iss.Actions, dayValid))
+	case iss.DayValid && iss.ExpiryDate.IsZero():
+		return bad("Issued.ExpiryDate", "a day-valid code needs its date")
+	case !iss.DayValid && !iss.ExpiryDate.IsZero():
+		return bad("Issued.ExpiryDate", "only a day-valid code has one")
+	}
+	if !named(n.DeviceName, iss.DeviceID) {
+		return bad("Issued.DeviceID", "no DeviceName or Issued.DeviceID")
 	}
 	v := c.begin(n.Language)
-	if err := v.device(n.DeviceName, n.DeviceID); err != nil {
-		return Message{}, invalid(what, err.Error())
+	if err := v.device(n.DeviceName, iss.DeviceID); err != nil {
+		return Message{}, err
 	}
-	granted := make([]bool, len(actions))
-	for i, a := range n.Actions {
-		j := actionIndex(string(a))
-		if j < 0 {
-			return Message{}, fmt.Errorf("%w: Actions[%d] = %q", ErrUnknownAction, i, sanitize(string(a), MaxSubjectName))
-		}
-		granted[j] = true
-	}
-	for j, ok := range granted {
-		if !ok {
-			continue
-		}
-		s, err := v.T(actions[j].key)
+	for _, a := range iss.Actions.List() {
+		s, err := v.T(actionKey(iss.Mode, a))
 		if err != nil {
 			return Message{}, err
 		}
 		it := item{Text: s}
-		if actions[j].a == ActionRemoveNetworkRestrictions {
+		if a == servicepass.RemoveNetworkRestrictions {
 			// Exactly what the device lifts in its mode.
-			for _, p := range servicepass.NetworkPolicies(n.Mode) {
+			for _, p := range servicepass.NetworkPolicies(iss.Mode) {
 				d, err := v.T(policyKey(p))
 				if err != nil {
 					return Message{}, err
@@ -470,10 +571,10 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 		}
 		v.Actions = append(v.Actions, it)
 	}
-	loc := c.zone(n.TimeZone)
-	valid := showTime(n.ExpiresAt, loc)
-	if n.DayValid {
-		v.args["date"] = n.ExpiryDate.String()
+	valid := showTime(iss.ExpiresAt, c.zone(iss.Location))
+	if iss.DayValid {
+		// The one date servicepass decided, on the device's calendar.
+		v.args["date"] = iss.ExpiryDate.String()
 		s, err := v.T("sp.valid_day")
 		if err != nil {
 			return Message{}, err
@@ -483,45 +584,52 @@ func (c *Catalog) ServicePassword(n ServicePassword) (Message, error) {
 	if err := v.row("label.valid_until", valid); err != nil {
 		return Message{}, err
 	}
-	if n.Window > 0 {
+	if iss.Window > 0 {
 		v.Window = true
-		v.args["minutes"] = strconv.FormatInt(int64((n.Window+time.Minute-1)/time.Minute), 10)
+		v.args["minutes"] = strconv.FormatInt(int64((iss.Window+time.Minute-1)/time.Minute), 10)
 	}
 	var inline []Inline
-	if !n.QRPNG.IsZero() {
-		cfg, err := png.DecodeConfig(bytes.NewReader(n.QRPNG.Reveal()))
+	if !iss.QRPNG.IsZero() {
+		cfg, err := png.DecodeConfig(bytes.NewReader(iss.QRPNG.Reveal()))
 		if err != nil {
-			return Message{}, invalid(what, "QRPNG is not a PNG image")
+			return bad("Issued.QRPNG", "not a PNG image")
 		}
 		v.QR, v.QRWidth = QRContentID, qrWidth(cfg.Width)
 		inline = []Inline{{
 			ContentID:   QRContentID,
 			ContentType: "image/png",
 			Filename:    "qr.png",
-			Data:        n.QRPNG,
+			Data:        iss.QRPNG,
 		}}
 	}
 	label, err := v.T("sp.code")
 	if err != nil {
 		return Message{}, err
 	}
-	v.CodeLabel, v.Code = label, n.Code.Reveal()
+	v.CodeLabel, v.Code = label, iss.Display.Reveal()
 	return c.finish(kindServicePassword, v, n.To, inline)
 }
 
 // PasscodeReset renders the passcode-reset email: the new passcode, or what
-// to do now that the passcode was cleared.
+// to do now that the passcode was cleared. A notice it cannot render is
+// refused with a [*FieldError] matching [ErrInvalidNotice] that names the
+// field ("PasscodeReset.To[0]", "PasscodeReset.NewPasscode").
 func (c *Catalog) PasscodeReset(n PasscodeReset) (Message, error) {
-	const what = "passcode reset"
+	const k = kindPasscodeReset
+	if err := checkRecipients(k, n.To); err != nil {
+		return Message{}, err
+	}
 	switch {
-	case len(n.To) == 0:
-		return Message{}, invalid(what, "no recipient")
-	case n.Cleared == !n.NewPasscode.IsZero():
-		return Message{}, invalid(what, "set exactly one of NewPasscode and Cleared")
+	case n.Cleared && !n.NewPasscode.IsZero():
+		return Message{}, noticeError(noticeNames[k], "NewPasscode", "set with Cleared: set exactly one of NewPasscode and Cleared")
+	case !n.Cleared && n.NewPasscode.IsZero():
+		return Message{}, noticeError(noticeNames[k], "NewPasscode", "no passcode and not Cleared: set exactly one of NewPasscode and Cleared")
+	case !named(n.DeviceName, n.DeviceID):
+		return Message{}, noticeError(noticeNames[k], "DeviceID", "no DeviceName or DeviceID")
 	}
 	v := c.begin(n.Language)
 	if err := v.device(n.DeviceName, n.DeviceID); err != nil {
-		return Message{}, invalid(what, err.Error())
+		return Message{}, err
 	}
 	if !n.ExpiresAt.IsZero() {
 		v.HasTime = true
@@ -535,7 +643,7 @@ func (c *Catalog) PasscodeReset(n PasscodeReset) (Message, error) {
 		}
 		v.CodeLabel, v.Code = label, n.NewPasscode.Reveal()
 	}
-	return c.finish(kindPasscodeReset, v, n.To, nil)
+	return c.finish(k, v, n.To, nil)
 }
 
 // ruleKeys are the catalog keys of the words for each lockout rule.
@@ -546,18 +654,21 @@ var ruleKeys = map[enrollment.Rule]string{
 }
 
 // CompanyPasscodeAlert renders the security alert for a locked company
-// passcode: the site, the attempts, and what the admins should do.
+// passcode: the site, the attempts, and what the admins should do. A
+// notice it cannot render is refused with a [*FieldError] matching
+// [ErrInvalidNotice] that names the field ("CompanyPasscodeAlert.Site").
 func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) {
-	const what = "company passcode alert"
+	const k = kindCompanyPasscodeAlert
+	if err := checkRecipients(k, n.To); err != nil {
+		return Message{}, err
+	}
 	switch {
-	case len(n.To) == 0:
-		return Message{}, invalid(what, "no recipient")
 	case sanitize(n.Site, MaxName) == "":
-		return Message{}, invalid(what, "no Site")
+		return Message{}, noticeError(noticeNames[k], "Site", "no site name")
 	case n.Attempts < 0:
-		return Message{}, invalid(what, "negative Attempts")
+		return Message{}, noticeError(noticeNames[k], "Attempts", "negative")
 	case n.Rule != 0 && ruleKeys[n.Rule] == "":
-		return Message{}, invalid(what, "unknown Rule")
+		return Message{}, noticeError(noticeNames[k], "Rule", "not a lockout rule enrollment defines")
 	}
 	v := c.begin(n.Language)
 	site := v.name("site", n.Site)
@@ -586,21 +697,24 @@ func (c *Catalog) CompanyPasscodeAlert(n CompanyPasscodeAlert) (Message, error) 
 			return Message{}, err
 		}
 	}
-	return c.finish(kindCompanyPasscodeAlert, v, n.To, nil)
+	return c.finish(k, v, n.To, nil)
 }
 
-// OneTimePIN renders the portal one-time-PIN email.
+// OneTimePIN renders the portal one-time-PIN email. A notice it cannot
+// render is refused with a [*FieldError] matching [ErrInvalidNotice] that
+// names the field ("OneTimePIN.ExpiresAt").
 func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
-	const what = "one-time PIN"
+	const k = kindOneTimePIN
+	if err := checkRecipients(k, n.To); err != nil {
+		return Message{}, err
+	}
 	switch {
-	case len(n.To) == 0:
-		return Message{}, invalid(what, "no recipient")
 	case sanitize(n.User, MaxName) == "":
-		return Message{}, invalid(what, "no User")
+		return Message{}, noticeError(noticeNames[k], "User", "no user name")
 	case n.PIN.IsZero():
-		return Message{}, invalid(what, "no PIN")
+		return Message{}, noticeError(noticeNames[k], "PIN", "no PIN")
 	case n.ExpiresAt.IsZero():
-		return Message{}, invalid(what, "no ExpiresAt")
+		return Message{}, noticeError(noticeNames[k], "ExpiresAt", "no expiry")
 	}
 	v := c.begin(n.Language)
 	v.name("user", n.User)
@@ -612,5 +726,5 @@ func (c *Catalog) OneTimePIN(n OneTimePIN) (Message, error) {
 		return Message{}, err
 	}
 	v.CodeLabel, v.Code = label, n.PIN.Reveal()
-	return c.finish(kindOneTimePIN, v, n.To, nil)
+	return c.finish(k, v, n.To, nil)
 }

@@ -11,7 +11,7 @@
 //	cat, _ := notify.NewCatalog(notify.CatalogConfig{})
 //	mailer, _ := notify.NewSMTP(notify.SMTPConfig{Host: "smtp.example.com", From: "mdm@example.com", ...})
 //	n, _ := notify.NewNotifier(notify.NotifierConfig{Catalog: cat, Mailer: mailer})
-//	err := n.SendServicePassword(ctx, notify.ServicePassword{...})
+//	err := n.SendServicePassword(ctx, notify.ServicePassword{To: to, Language: "de", Issued: issued})
 //
 // The domain packages (servicepass, enrollment, passcode, otp) do not
 // import notify: each defines its own narrow mail port. The adapters
@@ -23,6 +23,26 @@
 // same type as the domain packages' secret aliases), which never prints its
 // value.
 //
+// # One path from a service password to its email
+//
+// A [ServicePassword] is the servicepass.Issued that Issuer.Issue
+// returned, as it is, plus the envelope (To, Language and the device's
+// display name): the device, its mode, the actions (servicepass.Actions
+// bits, named in the recipient's language; Unlock on a COPE device as
+// unlocking the work profile), the expiry, the one day-valid date the
+// issuer decided, the device's zone (servicepass.Request.Location, from the
+// device's provisioning) and the privileged window the devices open
+// (servicepass.IssuerConfig.Window) all come from the issuer. Wire
+// [ServicePassMailer] as servicepass.IssuerConfig.Mailer and the issuer
+// mails what it returns; or, without the port, call
+// [Notifier.SendServicePassword] with the Issued yourself:
+//
+//	issued, err := issuer.Issue(ctx, req)
+//	...
+//	err = n.SendServicePassword(ctx, notify.ServicePassword{
+//		To: []string{"tech@example.com"}, Language: "de", DeviceName: "Scanner 7", Issued: issued,
+//	})
+//
 // # Languages and time
 //
 // Messages exist in English, Polish, German, French, Spanish and Italian
@@ -31,16 +51,15 @@
 // falls back to English ("pt-BR" -> English). [Resolve] also reports the
 // fallback, so a program can tell its user that the email will be in
 // English; a [Notifier] logs a note for it through [NotifierConfig.Logger].
-// Times are shown in the notice's TimeZone with the zone's abbreviation
-// and, for a zone named by region, its name ("2026-11-23 10:00 CET
-// (Europe/Warsaw)"). A service-password email shows its expiry in the
-// device's zone when the issue carries it (servicepass.Request.Location,
-// from the device's provisioning), as the code expires on the device's
-// clock.
+// Times are shown with the zone's abbreviation and, for a zone named by
+// region, its name ("2026-11-23 10:00 CET (Europe/Warsaw)"): in a notice's
+// TimeZone, and in a service password's Issued.Location, the device's
+// zone, as the code expires on the device's clock. Without one, in the
+// catalog's zone ([CatalogConfig.Location], UTC by default).
 //
-// A service-password email for [ActionRemoveNetworkRestrictions] lists
-// exactly the policies servicepass.NetworkPolicies returns for the notice's
-// Mode (private DNS only on COPE), in every language.
+// A service-password email for servicepass.RemoveNetworkRestrictions lists
+// exactly the policies servicepass.NetworkPolicies returns for the
+// Issued's Mode (private DNS only on COPE), in every language.
 //
 // # Safety of the rendered mail
 //
@@ -81,7 +100,8 @@
 // when reached through a pointer or a struct field: [SMTPConfig] and [SMTP]
 // (the password), [Notifier] (names its Mailer's type only), [Message]
 // (the bodies and inline data), [Inline] (the data, which may be a QR
-// image of a code), [ServicePassword] (the code and its QR image),
+// image of a code), [ServicePassword] (the code and its QR image, also when
+// reached through its Issued),
 // [Recorder] (the recorded messages) and the [Secret] and [SecretBytes]
 // fields of the notices. Log any of them freely; never log a Message's Text
 // or HTML. [Secret] and [SecretBytes] keep their value behind a pointer, so
@@ -105,4 +125,21 @@
 // Every adapter refuses an invalid [Message] with [ErrInvalidMessage] and
 // reports a delivery failure as a [*SendError] matching [ErrSend]; none
 // swallows an error.
+//
+// # Errors
+//
+// Every input this package refuses is a [*FieldError] that names the field
+// by its path from what the caller passed, and the rule it breaks, never
+// the field's content (a credential, personal data):
+//
+//   - a notice field: "PasscodeReset.To[0]", "OneTimePIN.ExpiresAt",
+//     "ServicePassword.Issued.Actions"; it matches [ErrInvalidNotice] and
+//     nothing was sent;
+//   - a [Message] field: "To[1]", "Subject"; it matches [ErrInvalidMessage]
+//     (an adapter refused the message, nothing sent);
+//   - a configuration field: "SMTPConfig.Host", "NotifierConfig.Mailer",
+//     "PasscodeMailer.Notifier"; it matches no sentinel (fix the code).
+//
+// A failed or uncertain delivery matches [ErrSend] instead: the notice was
+// fine, the mail may be retried. A nil context is [ErrNilContext].
 package notify

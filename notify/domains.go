@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -20,20 +19,15 @@ var (
 )
 
 // ServicePassMailer sends servicepass.Issuer's emails through a Notifier.
-// Wire it as servicepass.IssuerConfig.Mailer.
+// Wire it as servicepass.IssuerConfig.Mailer. The email is made from the
+// servicepass.Issued the issuer returns, as it is (see [ServicePassword]):
+// the device's zone (servicepass.Request.Location, from the device's
+// provisioning) and the privileged window (servicepass.IssuerConfig.Window)
+// come from the issuer, never from a copy here. An issue that names no
+// zone shows its expiry in the catalog's zone ([CatalogConfig.Location]).
 type ServicePassMailer struct {
 	// Notifier renders and sends. Required.
 	Notifier *Notifier
-	// TimeZone is where the recipient reads times when the issue names no
-	// device zone. Zero: the catalog's default. An email whose issue
-	// carries the device's zone (servicepass.Request.Location, from the
-	// device's provisioning) shows its expiry in that zone and names it
-	// ("2026-11-23 11:00 CET (Europe/Berlin)"); a day-valid code always
-	// shows its expiry date on the device's calendar.
-	TimeZone *time.Location
-	// Window is the privileged window the device opens on use, mentioned
-	// in the mail. Zero: servicepass.DefaultWindow.
-	Window time.Duration
 	// DeviceName returns a device's display name from its ID (the host's
 	// inventory), for the subject and the body: people know a device by
 	// its name. Zero, or an empty name: the email names the device by its
@@ -42,77 +36,18 @@ type ServicePassMailer struct {
 }
 
 // SendServicePassword implements servicepass.Mailer.
-func (a ServicePassMailer) SendServicePassword(ctx context.Context, e servicepass.Email) error {
+func (a ServicePassMailer) SendServicePassword(ctx context.Context, to, language string, iss servicepass.Issued) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
 	if a.Notifier == nil {
-		return fmt.Errorf("%w: ServicePassMailer has no Notifier", ErrConfig)
-	}
-	zone := a.TimeZone
-	if e.Location != nil {
-		// The device's zone: the code expires on the device's clock.
-		zone = e.Location
-	}
-	window := a.Window
-	if window == 0 {
-		window = servicepass.DefaultWindow
-	}
-	if e.DayValid && e.ExpiryDate.IsZero() {
-		// servicepass sets it on every day-valid code: the one date the
-		// email shows, computed once, by the issuer.
-		return fmt.Errorf("%w: service password: day-valid without ExpiryDate", ErrInvalidNotice)
+		return configError("ServicePassMailer.Notifier", "required")
 	}
 	name := ""
 	if a.DeviceName != nil {
-		name = a.DeviceName(e.DeviceID)
+		name = a.DeviceName(iss.DeviceID)
 	}
-	return a.Notifier.SendServicePassword(ctx, ServicePassword{
-		To:         []string{e.To},
-		Language:   e.Language,
-		TimeZone:   zone,
-		DeviceID:   e.DeviceID,
-		DeviceName: name,
-		Mode:       e.Mode,
-		Actions:    ServicePassActions(e.Mode, e.Actions),
-		ExpiresAt:  e.ExpiresAt,
-		DayValid:   e.DayValid,
-		ExpiryDate: e.ExpiryDate,
-		Window:     window,
-		Code:       e.Code,
-		QRPNG:      e.QRPNG,
-	})
-}
-
-// ServicePassActions names a service password's actions for a notice, in
-// servicepass's order; on COPE, Unlock opens the work profile, and the
-// notice says so.
-func ServicePassActions(mode servicepass.Mode, actions servicepass.Actions) []Action {
-	var out []Action
-	for _, a := range actions.List() {
-		na, ok := servicePassAction[a]
-		if !ok {
-			continue // a bit servicepass does not define; CheckRules refuses it
-		}
-		if a == servicepass.Unlock && mode == servicepass.COPE {
-			na = ActionUnlockWorkProfile
-		}
-		out = append(out, na)
-	}
-	return out
-}
-
-// servicePassAction is each servicepass action's notice action: one table,
-// not the action's printed name parsed again.
-var servicePassAction = map[servicepass.Actions]Action{
-	servicepass.Unlock:                    ActionUnlock,
-	servicepass.DisableKiosk:              ActionDisableKiosk,
-	servicepass.RemoveNetworkRestrictions: ActionRemoveNetworkRestrictions,
-	servicepass.AllowDeveloperOptions:     ActionAllowDeveloperOptions,
-	servicepass.AllowDeactivation:         ActionAllowDeactivation,
-	servicepass.AllowFactoryReset:         ActionAllowFactoryReset,
-	servicepass.EmergencyDatabaseReset:    ActionEmergencyDatabaseReset,
-	servicepass.SetPassword:               ActionSetPassword,
+	return a.Notifier.SendServicePassword(ctx, ServicePassword{To: []string{to}, Language: language, DeviceName: name, Issued: iss})
 }
 
 // EnrollmentAlerter sends enrollment.Service's lock alerts through a
@@ -121,7 +56,8 @@ type EnrollmentAlerter struct {
 	// Notifier renders and sends. Required.
 	Notifier *Notifier
 	// Fallback receives the alert when the site has no admins on record
-	// (a security mailbox). Zero: such an alert fails with ErrInvalidNotice.
+	// (a security mailbox). Zero: such an alert fails with a [*FieldError]
+	// for CompanyPasscodeAlert.To, matching [ErrInvalidNotice].
 	Fallback []string
 	// Language is the admins' language preference. Zero: English.
 	Language string
@@ -135,7 +71,7 @@ func (a EnrollmentAlerter) SendLockAlert(ctx context.Context, al enrollment.Aler
 		return ErrNilContext
 	}
 	if a.Notifier == nil {
-		return fmt.Errorf("%w: EnrollmentAlerter has no Notifier", ErrConfig)
+		return configError("EnrollmentAlerter.Notifier", "required")
 	}
 	to := al.Admins
 	if len(to) == 0 {
@@ -168,7 +104,7 @@ func (a PasscodeMailer) SendPasscode(ctx context.Context, d passcode.Delivery) e
 		return ErrNilContext
 	}
 	if a.Notifier == nil {
-		return fmt.Errorf("%w: PasscodeMailer has no Notifier", ErrConfig)
+		return configError("PasscodeMailer.Notifier", "required")
 	}
 	pr := PasscodeReset{
 		To:          []string{d.To},

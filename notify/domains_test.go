@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -92,24 +91,85 @@ func TestServicePassMailerThroughIssuer(t *testing.T) {
 	}
 }
 
-func TestServicePassActions(t *testing.T) {
-	all := servicepass.Unlock | servicepass.DisableKiosk | servicepass.RemoveNetworkRestrictions |
-		servicepass.AllowDeveloperOptions | servicepass.AllowDeactivation | servicepass.AllowFactoryReset |
-		servicepass.EmergencyDatabaseReset | servicepass.SetPassword
-	got := notify.ServicePassActions(servicepass.DeviceOwner, all)
-	want := []notify.Action{notify.ActionUnlock, notify.ActionDisableKiosk, notify.ActionRemoveNetworkRestrictions,
-		notify.ActionAllowDeveloperOptions, notify.ActionAllowDeactivation, notify.ActionAllowFactoryReset,
-		notify.ActionEmergencyDatabaseReset, notify.ActionSetPassword}
-	if !slices.Equal(got, want) {
-		t.Fatalf("got %v, want %v", got, want)
+// TestServicePassActionWords: the email names each action of the Issued in
+// the catalog's words, keyed by servicepass's bits (no second enum): on a
+// COPE device Unlock opens the work profile, never "the device".
+func TestServicePassActionWords(t *testing.T) {
+	cat, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, a := range got {
-		if _, ok := notify.ParseAction(string(a)); !ok {
-			t.Errorf("%q is not a notify action", a)
+	tests := []struct {
+		mode    servicepass.Mode
+		actions servicepass.Actions
+		want    []string
+		not     []string
+	}{
+		{servicepass.DeviceOwner, servicepass.Unlock, []string{"Unlock the device (leave Lost Mode)"}, []string{"work profile"}},
+		{servicepass.COPE, servicepass.Unlock, []string{"Unlock the work profile"}, []string{"Lost Mode", "Unlock the device"}},
+		{servicepass.DeviceOwner, servicepass.DisableKiosk | servicepass.AllowFactoryReset,
+			[]string{"  - Leave kiosk mode\n  - Allow a factory reset"}, []string{"Unlock"}},
+		{servicepass.COPE, servicepass.SetPassword, []string{"Set a new device password"}, []string{"Unlock"}},
+	}
+	for _, tt := range tests {
+		iss := servicepass.Issued{DeviceID: "d", Mode: tt.mode, Actions: tt.actions,
+			ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Display: notify.NewSecret("x")}
+		if servicepass.DayValid(tt.mode, tt.actions) {
+			iss.DayValid, iss.ExpiryDate = true, servicepass.Date{Year: 2026, Month: time.November, Day: 23}
+		}
+		m, err := cat.ServicePassword(notify.ServicePassword{To: []string{"a@example.com"}, Issued: iss})
+		if err != nil {
+			t.Fatalf("%v %v: %v", tt.mode, tt.actions, err)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(m.Text.Reveal(), w) {
+				t.Errorf("%v %v: text lacks %q:\n%s", tt.mode, tt.actions, w, m.Text.Reveal())
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(m.Text.Reveal(), w) {
+				t.Errorf("%v %v: text holds %q:\n%s", tt.mode, tt.actions, w, m.Text.Reveal())
+			}
 		}
 	}
-	if got := notify.ServicePassActions(servicepass.COPE, servicepass.Unlock); len(got) != 1 || got[0] != notify.ActionUnlockWorkProfile {
-		t.Errorf("COPE unlock = %v", got)
+}
+
+// TestServicePassMailerUsesTheIssuersWindowAndZone: the window and the
+// zone the email states are the issuer's (IssuerConfig.Window, the
+// request's device zone): the mailer keeps no copy of either.
+func TestServicePassMailerUsesTheIssuersWindowAndZone(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	tests := []struct {
+		window time.Duration
+		loc    *time.Location
+		want   []string
+	}{
+		{0, nil, []string{"for 60 min", "Valid until: 2026-11-23 10:00 UTC"}},
+		{25 * time.Minute, berlin, []string{"for 25 min", "Valid until: 2026-11-23 11:00 CET (Europe/Berlin)"}},
+		{90*time.Minute + time.Second, time.UTC, []string{"for 91 min", "Valid until: 2026-11-23 10:00 UTC"}},
+	}
+	for _, tt := range tests {
+		n, rec := newNotifier(t)
+		master, _ := servicepass.NewMasterKey(1, bytes.Repeat([]byte{7}, servicepass.KeySize))
+		issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
+			Keys: []servicepass.MasterKey{master}, Mailer: notify.ServicePassMailer{Notifier: n}, Window: tt.window,
+			Now: func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iss, err := issuer.Issue(context.Background(), servicepass.Request{DeviceID: "dev-1", Mode: servicepass.DeviceOwner,
+			Actions: servicepass.AllowDeveloperOptions, ExpiresAt: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), Location: tt.loc,
+			SendEmail: true, EmailTo: "ops@example.com", Admin: "admin@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, _ := rec.Last()
+		for _, w := range tt.want {
+			if !strings.Contains(m.Text.Reveal(), w) {
+				t.Errorf("window %v (Issued.Window %v), zone %v: text lacks %q:\n%s", tt.window, iss.Window, tt.loc, w, m.Text.Reveal())
+			}
+		}
 	}
 }
 
@@ -147,7 +207,8 @@ func TestEnrollmentAlerterThroughService(t *testing.T) {
 	if err == nil {
 		t.Fatal("an alert with no recipient was sent")
 	}
-	if err := (notify.EnrollmentAlerter{}).SendLockAlert(ctx, enrollment.Alert{}); !errors.Is(err, notify.ErrConfig) {
+	var fe *notify.FieldError
+	if err := (notify.EnrollmentAlerter{}).SendLockAlert(ctx, enrollment.Alert{}); !errors.As(err, &fe) || fe.Field != "EnrollmentAlerter.Notifier" {
 		t.Fatalf("no notifier: %v", err)
 	}
 }
@@ -196,16 +257,24 @@ func TestPasscodeMailerThroughService(t *testing.T) {
 // calendar; the mail must show that date even when the recipient reads times
 // in a zone where the day-end instant already falls on the next date.
 func TestServicePassMailerDayValidShowsDeviceDate(t *testing.T) {
-	n, rec := newNotifier(t)
+	rec := &notify.Recorder{}
 	clock := mdmcredtest.NewClock(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	master, _ := servicepass.NewMasterKey(1, bytes.Repeat([]byte{7}, servicepass.KeySize))
 	warsaw, _ := time.LoadLocation("Europe/Warsaw")
 	tokyo, _ := time.LoadLocation("Asia/Tokyo")
 	honolulu, _ := time.LoadLocation("Pacific/Honolulu")
 	for _, zone := range []*time.Location{nil, tokyo, honolulu, time.UTC} {
+		cat, err := notify.NewCatalog(notify.CatalogConfig{Location: zone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := notify.NewNotifier(notify.NotifierConfig{Catalog: cat, Mailer: rec})
+		if err != nil {
+			t.Fatal(err)
+		}
 		issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
 			Keys:   []servicepass.MasterKey{master},
-			Mailer: notify.ServicePassMailer{Notifier: n, TimeZone: zone},
+			Mailer: notify.ServicePassMailer{Notifier: n},
 			Now:    clock.Now,
 		})
 		if err != nil {
@@ -287,32 +356,46 @@ func TestServicePassMailerNetworkPoliciesPerMode(t *testing.T) {
 }
 
 // TestServicePassActionsEveryBit: every action servicepass defines (each
-// bit of servicepass.All, if it has one; here the eight named ones) has
-// its own notice action with words in every language.
+// bit of servicepass.AllActions) has its own words in every language: one
+// action line per granted bit, each different.
 func TestServicePassActionsEveryBit(t *testing.T) {
 	cat, err := notify.NewCatalog(notify.CatalogConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	seen := map[notify.Action]bool{}
-	for bit := servicepass.Actions(1); bit != 0; bit <<= 1 {
-		if servicepass.CheckRules(servicepass.DeviceOwner, bit) != nil && servicepass.CheckRules(servicepass.COPE, bit) != nil {
-			continue // not an action servicepass issues
-		}
-		got := notify.ServicePassActions(servicepass.DeviceOwner, bit)
-		if len(got) != 1 || seen[got[0]] {
-			t.Fatalf("%v: %v", bit, got)
-		}
-		seen[got[0]] = true
-		for _, lang := range notify.Languages() {
-			if _, err := cat.ServicePassword(notify.ServicePassword{To: []string{"a@example.com"}, Language: lang.String(), DeviceID: "d",
-				Actions: got, ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Code: notify.NewSecret("x")}); err != nil {
-				t.Errorf("%v in %s: %v", bit, lang, err)
+	for _, lang := range notify.Languages() {
+		seen := map[string]servicepass.Actions{}
+		for _, bit := range servicepass.AllActions.List() {
+			mode := servicepass.DeviceOwner
+			if servicepass.CheckRules(mode, bit) != nil {
+				mode = servicepass.COPE
 			}
+			iss := servicepass.Issued{DeviceID: "d", Mode: mode, Actions: bit,
+				ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), Display: notify.NewSecret("x")}
+			if servicepass.DayValid(mode, bit) {
+				iss.DayValid, iss.ExpiryDate = true, servicepass.Date{Year: 2026, Month: time.November, Day: 23}
+			}
+			m, err := cat.ServicePassword(notify.ServicePassword{To: []string{"a@example.com"}, Language: lang.String(), Issued: iss})
+			if err != nil {
+				t.Fatalf("%v in %s: %v", bit, lang, err)
+			}
+			var lines []string
+			for _, l := range strings.Split(m.Text.Reveal(), "\n") {
+				if strings.HasPrefix(l, "  - ") {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) != 1 {
+				t.Fatalf("%v in %s: action lines %q", bit, lang, lines)
+			}
+			if other, dup := seen[lines[0]]; dup {
+				t.Errorf("%s: %v and %v both read %q", lang, other, bit, lines[0])
+			}
+			seen[lines[0]] = bit
 		}
-	}
-	if len(seen) != 8 {
-		t.Errorf("%d actions, want 8", len(seen))
+		if len(seen) != 8 {
+			t.Errorf("%s: %d distinct actions, want 8", lang, len(seen))
+		}
 	}
 }
 
@@ -321,33 +404,32 @@ func TestServicePassActionsEveryBit(t *testing.T) {
 // whatever instant ExpiresAt is; without one it is refused, in the catalog
 // and in the mailer alike (issue 27: the date was worked out three ways).
 func TestDayValidDateOneWay(t *testing.T) {
-	cat, err := notify.NewCatalog(notify.CatalogConfig{})
+	honolulu, _ := time.LoadLocation("Pacific/Honolulu")
+	cat, err := notify.NewCatalog(notify.CatalogConfig{Location: honolulu})
 	if err != nil {
 		t.Fatal(err)
 	}
-	honolulu, _ := time.LoadLocation("Pacific/Honolulu")
-	n := notify.ServicePassword{To: []string{"a@example.com"}, Language: "en", TimeZone: honolulu, DeviceID: "cope-1",
-		Mode: servicepass.COPE, Actions: []notify.Action{notify.ActionSetPassword}, DayValid: true,
+	n := notify.ServicePassword{To: []string{"a@example.com"}, Language: "en", Issued: servicepass.Issued{DeviceID: "cope-1",
+		Mode: servicepass.COPE, Actions: servicepass.SetPassword, DayValid: true,
 		ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 30},
 		ExpiresAt:  time.Date(2026, 11, 30, 23, 0, 0, 0, time.UTC), // Nov 30, 13:00 in Honolulu; Dec 1 in Warsaw
-		Code:       notify.NewSecret("x")}
+		Display:    notify.NewSecret("x")}}
 	m, err := cat.ServicePassword(n)
 	if err != nil || !strings.Contains(m.Text.Reveal(), "2026-11-30") {
 		t.Fatalf("%v", err)
 	}
-	n.ExpiresAt = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) // an instant of another day: the date still rules
+	n.Issued.ExpiresAt = time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) // an instant of another day: the date still rules
 	if m, err := cat.ServicePassword(n); err != nil || !strings.Contains(m.Text.Reveal(), "2026-11-30") || strings.Contains(m.Text.Reveal(), "2026-12-01") {
 		t.Fatalf("%v", err)
 	}
-	n.ExpiryDate = servicepass.Date{}
-	if _, err := cat.ServicePassword(n); !errors.Is(err, notify.ErrInvalidNotice) {
+	n.Issued.ExpiryDate = servicepass.Date{}
+	var fe *notify.FieldError
+	if _, err := cat.ServicePassword(n); !errors.Is(err, notify.ErrInvalidNotice) || !errors.As(err, &fe) || fe.Field != "ServicePassword.Issued.ExpiryDate" {
 		t.Fatalf("day-valid without ExpiryDate: %v", err)
 	}
 	nt, rec := newNotifier(t)
 	mailer := notify.ServicePassMailer{Notifier: nt}
-	if err := mailer.SendServicePassword(context.Background(), servicepass.Email{To: "a@example.com", DeviceID: "cope-1",
-		Mode: servicepass.COPE, Actions: servicepass.SetPassword, ExpiresAt: n.ExpiresAt, DayValid: true,
-		Code: notify.NewSecret("x")}); !errors.Is(err, notify.ErrInvalidNotice) || rec.Len() != 0 {
+	if err := mailer.SendServicePassword(context.Background(), "a@example.com", "en", n.Issued); !errors.Is(err, notify.ErrInvalidNotice) || rec.Len() != 0 {
 		t.Fatalf("mailer, day-valid without ExpiryDate: %v", err)
 	}
 }

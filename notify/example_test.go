@@ -59,6 +59,9 @@ func ExampleSMTP_String() {
 	// notify.Notifier{Mailer: "*notify.SMTP"}
 }
 
+// A service-password email is made from the servicepass.Issued that
+// Issuer.Issue returned (built by hand here): its device, mode, actions,
+// expiry, device zone and window, in the recipient's language.
 func ExampleCatalog_ServicePassword() {
 	cat, err := notify.NewCatalog(notify.CatalogConfig{})
 	if err != nil {
@@ -68,11 +71,16 @@ func ExampleCatalog_ServicePassword() {
 	m, err := cat.ServicePassword(notify.ServicePassword{
 		To:         []string{"technik@example.pl"},
 		Language:   "pl-PL",
-		TimeZone:   warsaw,
 		DeviceName: "Skaner 7",
-		Actions:    []notify.Action{notify.ActionUnlock, notify.ActionDisableKiosk},
-		ExpiresAt:  time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
-		Code:       notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
+		Issued: servicepass.Issued{
+			DeviceID:  "R58N91XYZ",
+			Mode:      servicepass.DeviceOwner,
+			Actions:   servicepass.Unlock | servicepass.DisableKiosk,
+			ExpiresAt: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC),
+			Location:  warsaw,
+			Window:    servicepass.DefaultWindow,
+			Display:   notify.NewSecret("7KQ4M-2XP9H-VRTD3-CW8NB-5QK2E"),
+		},
 	})
 	if err != nil {
 		panic(err)
@@ -161,4 +169,86 @@ func ExampleServicePassMailer_german() {
 	}
 	// Output:
 	// Gültig bis: 2026-11-23 11:00 CET (Europe/Berlin)
+}
+
+// Without the issuer's mail port: mail what Issue returned, as it is. The
+// email's device, actions, expiry, zone and window all come from the
+// Issued (the issuer's Window, here 30 minutes, is the one its devices
+// are configured with).
+func ExampleNotifier_SendServicePassword() {
+	rec := &notify.Recorder{}
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: rec})
+	if err != nil {
+		panic(err)
+	}
+	master, err := servicepass.NewMasterKey(1, bytes.Repeat([]byte{7}, servicepass.KeySize))
+	if err != nil {
+		panic(err)
+	}
+	issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
+		Keys:   []servicepass.MasterKey{master},
+		Window: 30 * time.Minute,
+		Now:    func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	warsaw, err := time.LoadLocation("Europe/Warsaw")
+	if err != nil {
+		panic(err)
+	}
+	issued, err := issuer.Issue(context.Background(), servicepass.Request{
+		DeviceID: "R52T30ABC", Mode: servicepass.COPE, Actions: servicepass.Unlock | servicepass.RemoveNetworkRestrictions,
+		ExpiresAt: time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC), Location: warsaw, Admin: "admin@example.com",
+	})
+	if err != nil {
+		panic(err)
+	}
+	err = n.SendServicePassword(context.Background(), notify.ServicePassword{
+		To: []string{"anna@example.com"}, Language: "en", DeviceName: "Field tablet 12", Issued: issued,
+	})
+	if err != nil {
+		panic(err)
+	}
+	m, _ := rec.Last()
+	fmt.Println(m.Subject)
+	for _, line := range strings.Split(m.Text.Reveal(), "\n") {
+		if strings.HasPrefix(line, "Valid until:") || strings.HasPrefix(line, "  - Unlock") || strings.Contains(line, " min;") {
+			fmt.Println(strings.TrimSpace(line))
+		}
+	}
+	// Output:
+	// Service password for Field tablet 12
+	// Valid until: 2026-11-22 19:00 CET (Europe/Warsaw)
+	// - Unlock the work profile
+	// Once it is entered, these actions stay allowed for 30 min; then the device returns to its usual policy.
+}
+
+// A refused notice names the field by its path and the rule it breaks,
+// never the value: branch on ErrInvalidNotice (nothing was sent, do not
+// retry) against ErrSend (the delivery failed, the notice was fine). A
+// configuration refusal names its field the same way.
+func ExampleFieldError() {
+	n, err := notify.NewNotifier(notify.NotifierConfig{Mailer: &notify.Recorder{}})
+	if err != nil {
+		panic(err)
+	}
+	err = n.SendPasscodeReset(context.Background(), notify.PasscodeReset{
+		To:         []string{"jan@example.com", "Jan Kowalski"},
+		DeviceName: "Scanner 7", NewPasscode: notify.NewSecret("482193"),
+	})
+	var fe *notify.FieldError
+	if errors.As(err, &fe) {
+		fmt.Println(fe.Field, "-", fe.Rule)
+	}
+	fmt.Println(errors.Is(err, notify.ErrInvalidNotice), errors.Is(err, notify.ErrSend))
+	fmt.Println(err)
+
+	_, err = notify.NewSMTP(notify.SMTPConfig{Host: "smtp.example.com:587", From: "mdm@example.com"})
+	fmt.Println(err)
+	// Output:
+	// PasscodeReset.To[1] - not an RFC 5322 address
+	// true false
+	// notify: invalid notice: PasscodeReset.To[1]: not an RFC 5322 address
+	// notify: invalid configuration: SMTPConfig.Host: holds a port or is not an IPv6 address (set Port for the port)
 }

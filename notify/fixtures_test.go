@@ -52,32 +52,34 @@ func renderers(lang string) map[string]func(*Catalog) (Message, error) {
 	return map[string]func(*Catalog) (Message, error){
 		"service_password": func(c *Catalog) (Message, error) {
 			return c.ServicePassword(ServicePassword{
-				To: to, Language: lang, TimeZone: warsaw(),
-				DeviceName: "Warehouse scanner 7", DeviceID: "R58N91XYZ",
-				Mode:      servicepass.DeviceOwner,
-				Actions:   []Action{ActionDisableKiosk, ActionUnlock, ActionRemoveNetworkRestrictions},
-				ExpiresAt: fixedExpiry, Window: time.Hour,
-				Code:  NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
-				QRPNG: NewSecretBytes(testPNG()),
+				To: to, Language: lang, DeviceName: "Warehouse scanner 7",
+				Issued: servicepass.Issued{
+					DeviceID: "R58N91XYZ", Mode: servicepass.DeviceOwner,
+					Actions:   servicepass.DisableKiosk | servicepass.Unlock | servicepass.RemoveNetworkRestrictions,
+					ExpiresAt: fixedExpiry, Location: warsaw(), Window: time.Hour,
+					Display: NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: NewSecretBytes(testPNG()),
+				},
 			})
 		},
 		"service_password_cope": func(c *Catalog) (Message, error) {
 			return c.ServicePassword(ServicePassword{
-				To: to, Language: lang, TimeZone: warsaw(),
-				DeviceName: "Field tablet 12", DeviceID: "R52T30ABC",
-				Mode:      servicepass.COPE,
-				Actions:   []Action{ActionUnlockWorkProfile, ActionRemoveNetworkRestrictions},
-				ExpiresAt: fixedExpiry, Window: 30 * time.Minute,
-				Code: NewSecret("9QWE-RT2Y-UP3A-SD4F-G"),
+				To: to, Language: lang, DeviceName: "Field tablet 12",
+				Issued: servicepass.Issued{
+					DeviceID: "R52T30ABC", Mode: servicepass.COPE,
+					Actions:   servicepass.Unlock | servicepass.RemoveNetworkRestrictions,
+					ExpiresAt: fixedExpiry, Location: warsaw(), Window: 30 * time.Minute,
+					Display: NewSecret("9QWE-RT2Y-UP3A-SD4F-G"),
+				},
 			})
 		},
 		"service_password_day": func(c *Catalog) (Message, error) {
 			return c.ServicePassword(ServicePassword{
-				To: to, Language: lang, TimeZone: warsaw(),
-				DeviceID:  "R58N91XYZ",
-				Actions:   []Action{ActionSetPassword},
-				ExpiresAt: fixedExpiry, DayValid: true, ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23},
-				Code: NewSecret("4D8F-2JMQ-6RST-VW1A-B"),
+				To: to, Language: lang,
+				Issued: servicepass.Issued{
+					DeviceID: "R58N91XYZ", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+					ExpiresAt: fixedExpiry, DayValid: true, ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23},
+					Location: warsaw(), Display: NewSecret("4D8F-2JMQ-6RST-VW1A-B"),
+				},
 			})
 		},
 		"passcode_reset_new": func(c *Catalog) (Message, error) {

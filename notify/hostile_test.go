@@ -8,16 +8,17 @@ import (
 	"github.com/leanovate/gopter"
 	"github.com/leanovate/gopter/gen"
 	"github.com/leanovate/gopter/prop"
+
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 func hostileNotice(name string) ServicePassword {
 	return ServicePassword{
-		To: []string{"tech@example.com"}, Language: "en", TimeZone: time.UTC,
-		DeviceName: name, DeviceID: name,
-		Actions:   []Action{ActionUnlock},
-		ExpiresAt: fixedExpiry,
-		Code:      NewSecret("7KQ4-M2XP-9HVR-TD3C-W"),
-		QRPNG:     NewSecretBytes(testPNG()),
+		To: []string{"tech@example.com"}, Language: "en", DeviceName: name,
+		Issued: servicepass.Issued{
+			DeviceID: name, Actions: servicepass.Unlock, ExpiresAt: fixedExpiry, Location: time.UTC,
+			Display: NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: NewSecretBytes(testPNG()),
+		},
 	}
 }
 

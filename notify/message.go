@@ -21,8 +21,8 @@ import (
 // server, to the outbox directory, ...). Any error means the message may not
 // have been delivered: implementations return it, wrapped so that
 // errors.Is(err, [ErrSend]) holds, and never swallow it. A message that fails
-// [Message.Validate] is refused with an error matching [ErrInvalidMessage]
-// before anything is sent. Implementations are safe for concurrent use and
+// [Message.Validate] is refused with its error (a [*FieldError] matching
+// [ErrInvalidMessage]) before anything is sent. Implementations are safe for concurrent use and
 // honour ctx's deadline and cancellation.
 type Mailer interface {
 	Send(ctx context.Context, m Message) error

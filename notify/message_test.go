@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 func validMessage() notify.Message {
@@ -29,42 +30,46 @@ func TestMessageValidate(t *testing.T) {
 	cases := []struct {
 		name   string
 		change func(*notify.Message)
-		ok     bool
+		field  string // "" when valid
 	}{
-		{"valid", func(*notify.Message) {}, true},
-		{"display name", func(m *notify.Message) { m.To = []string{"Jan Kowalski <jan@example.com>"} }, true},
-		{"text only", func(m *notify.Message) { m.HTML = notify.Secret{}; m.Inline = nil }, true},
-		{"html only", func(m *notify.Message) { m.Text = notify.Secret{} }, true},
-		{"from", func(m *notify.Message) { m.From = "MDM <mdm@example.com>" }, true},
-		{"no recipient", func(m *notify.Message) { m.To = nil }, false},
-		{"bad address", func(m *notify.Message) { m.To = []string{"not an address"} }, false},
-		{"second bad address", func(m *notify.Message) { m.To = append(m.To, "x@") }, false},
-		{"address with CRLF", func(m *notify.Message) { m.To = []string{"a@example.com\r\nBcc: b@example.com"} }, false},
-		{"bad from", func(m *notify.Message) { m.From = "nobody" }, false},
-		{"subject CRLF", func(m *notify.Message) { m.Subject = "Hi\r\nBcc: x@example.com" }, false},
-		{"subject invalid UTF-8", func(m *notify.Message) { m.Subject = "\xff" }, false},
-		{"no body", func(m *notify.Message) { m.Text, m.HTML = notify.Secret{}, notify.Secret{} }, false},
-		{"bad language", func(m *notify.Message) { m.Language = "pl\r\nX: y" }, false},
-		{"cid empty", func(m *notify.Message) { m.Inline[0].ContentID = "" }, false},
-		{"cid with brackets", func(m *notify.Message) { m.Inline[0].ContentID = "<qr>" }, false},
-		{"cid duplicate", func(m *notify.Message) { m.Inline = append(m.Inline, m.Inline[0]) }, false},
-		{"content type", func(m *notify.Message) { m.Inline[0].ContentType = "png" }, false},
-		{"filename with quote", func(m *notify.Message) { m.Inline[0].Filename = `a".png` }, false},
-		{"no data", func(m *notify.Message) { m.Inline[0].Data = notify.SecretBytes{} }, false},
+		{"valid", func(*notify.Message) {}, ""},
+		{"display name", func(m *notify.Message) { m.To = []string{"Jan Kowalski <jan@example.com>"} }, ""},
+		{"text only", func(m *notify.Message) { m.HTML = notify.Secret{}; m.Inline = nil }, ""},
+		{"html only", func(m *notify.Message) { m.Text = notify.Secret{} }, ""},
+		{"from", func(m *notify.Message) { m.From = "MDM <mdm@example.com>" }, ""},
+		{"no recipient", func(m *notify.Message) { m.To = nil }, "To"},
+		{"bad address", func(m *notify.Message) { m.To = []string{"not an address"} }, "To[0]"},
+		{"second bad address", func(m *notify.Message) { m.To = append(m.To, "x@") }, "To[1]"},
+		{"address with CRLF", func(m *notify.Message) { m.To = []string{"a@example.com\r\nBcc: b@example.com"} }, "To[0]"},
+		{"bad from", func(m *notify.Message) { m.From = "nobody" }, "From"},
+		{"subject CRLF", func(m *notify.Message) { m.Subject = "Hi\r\nBcc: x@example.com" }, "Subject"},
+		{"subject invalid UTF-8", func(m *notify.Message) { m.Subject = "\xff" }, "Subject"},
+		{"no body", func(m *notify.Message) { m.Text, m.HTML = notify.Secret{}, notify.Secret{} }, "Text"},
+		{"bad language", func(m *notify.Message) { m.Language = "pl\r\nX: y" }, "Language"},
+		{"cid empty", func(m *notify.Message) { m.Inline[0].ContentID = "" }, "Inline[0]"},
+		{"cid with brackets", func(m *notify.Message) { m.Inline[0].ContentID = "<qr>" }, "Inline[0]"},
+		{"cid duplicate", func(m *notify.Message) { m.Inline = append(m.Inline, m.Inline[0]) }, "Inline[1]"},
+		{"content type", func(m *notify.Message) { m.Inline[0].ContentType = "png" }, "Inline[0]"},
+		{"filename with quote", func(m *notify.Message) { m.Inline[0].Filename = `a".png` }, "Inline[0]"},
+		{"no data", func(m *notify.Message) { m.Inline[0].Data = notify.SecretBytes{} }, "Inline[0]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			m := validMessage()
 			tc.change(&m)
 			err := m.Validate()
-			if tc.ok != (err == nil) {
-				t.Fatalf("Validate() = %v, want ok=%v", err, tc.ok)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v", err)
+				}
+				return
 			}
-			if err != nil && !errors.Is(err, notify.ErrInvalidMessage) {
-				t.Fatalf("Validate() = %v, not ErrInvalidMessage", err)
+			var fe *notify.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field || !errors.Is(err, notify.ErrInvalidMessage) || errors.Is(err, notify.ErrInvalidNotice) {
+				t.Fatalf("Validate() = %v, want a *FieldError for %s matching ErrInvalidMessage", err, tc.field)
 			}
-			if err != nil && strings.Contains(err.Error(), "example.com") {
-				t.Errorf("error %q repeats an address", err)
+			if s := fmt.Sprintf("%+v %#v", err, err); strings.Contains(s, "example.com") || strings.Contains(s, "SECRET-CODE") {
+				t.Errorf("error %q repeats an address or the code", s)
 			}
 		})
 	}
@@ -97,7 +102,8 @@ func TestMessageFormatHidesBodies(t *testing.T) {
 // shows [REDACTED] instead of its code.
 func TestNoticesRedactTheirCredential(t *testing.T) {
 	notices := []any{
-		notify.ServicePassword{To: []string{"a@example.com"}, Code: notify.NewSecret("7KQ4-M2XP")},
+		notify.ServicePassword{To: []string{"a@example.com"}, Issued: servicepass.Issued{Code: notify.NewSecret("7KQ4-M2XP"),
+			Display: notify.NewSecret("7KQ4-M2XP"), QRPNG: notify.NewSecretBytes([]byte("7KQ4-M2XP"))}},
 		notify.PasscodeReset{NewPasscode: notify.NewSecret("7KQ4-M2XP")},
 		notify.OneTimePIN{PIN: notify.NewSecret("7KQ4-M2XP")},
 	}
@@ -135,126 +141,6 @@ func TestSendError(t *testing.T) {
 	}
 }
 
-func TestParseAction(t *testing.T) {
-	cases := []struct {
-		in   string
-		want notify.Action
-		ok   bool
-	}{
-		{"unlock", notify.ActionUnlock, true},
-		{"Unlock", notify.ActionUnlock, true},
-		{"DisableKiosk", notify.ActionDisableKiosk, true},
-		{"disable_kiosk", notify.ActionDisableKiosk, true},
-		{"DISABLE-KIOSK", notify.ActionDisableKiosk, true},
-		{"remove network restrictions", notify.ActionRemoveNetworkRestrictions, true},
-		{"AllowDeveloperOptions", notify.ActionAllowDeveloperOptions, true},
-		{"allowDeactivation", notify.ActionAllowDeactivation, true},
-		{"AllowFactoryReset", notify.ActionAllowFactoryReset, true},
-		{"EmergencyDatabaseReset", notify.ActionEmergencyDatabaseReset, true},
-		{"SetPassword", notify.ActionSetPassword, true},
-		{"UnlockWorkProfile", notify.ActionUnlockWorkProfile, true},
-		{"", "", false},
-		{"format-disk", "", false},
-		{"unlock2", "", false},
-		{strings.Repeat("unlock", 20), "", false},
-	}
-	for _, tc := range cases {
-		got, ok := notify.ParseAction(tc.in)
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("ParseAction(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
-		}
-	}
-	for _, a := range notify.Actions() {
-		if got, ok := notify.ParseAction(string(a)); !ok || got != a {
-			t.Errorf("ParseAction(%q) = %q, %v", a, got, ok)
-		}
-	}
-}
-
-// TestInvalidNotices: what each notice requires, refused with the matching
-// sentinel before anything is rendered.
-func TestInvalidNotices(t *testing.T) {
-	c, err := notify.NewCatalog(notify.CatalogConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	exp := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	to := []string{"a@example.com"}
-	sp := func(change func(*notify.ServicePassword)) func() error {
-		return func() error {
-			n := notify.ServicePassword{To: to, DeviceName: "d", Actions: []notify.Action{notify.ActionUnlock}, ExpiresAt: exp, Code: notify.NewSecret("C")}
-			change(&n)
-			_, err := c.ServicePassword(n)
-			return err
-		}
-	}
-	pr := func(change func(*notify.PasscodeReset)) func() error {
-		return func() error {
-			n := notify.PasscodeReset{To: to, DeviceName: "d", NewPasscode: notify.NewSecret("1234")}
-			change(&n)
-			_, err := c.PasscodeReset(n)
-			return err
-		}
-	}
-	ca := func(change func(*notify.CompanyPasscodeAlert)) func() error {
-		return func() error {
-			n := notify.CompanyPasscodeAlert{To: to, Site: "s", Attempts: 3}
-			change(&n)
-			_, err := c.CompanyPasscodeAlert(n)
-			return err
-		}
-	}
-	otp := func(change func(*notify.OneTimePIN)) func() error {
-		return func() error {
-			n := notify.OneTimePIN{To: to, User: "u", PIN: notify.NewSecret("1"), ExpiresAt: exp}
-			change(&n)
-			_, err := c.OneTimePIN(n)
-			return err
-		}
-	}
-	cases := []struct {
-		name string
-		call func() error
-		want error
-	}{
-		{"sp valid", sp(func(*notify.ServicePassword) {}), nil},
-		{"sp no recipient", sp(func(n *notify.ServicePassword) { n.To = nil }), notify.ErrInvalidNotice},
-		{"sp bad recipient", sp(func(n *notify.ServicePassword) { n.To = []string{"x"} }), notify.ErrInvalidMessage},
-		{"sp no code", sp(func(n *notify.ServicePassword) { n.Code = notify.Secret{} }), notify.ErrInvalidNotice},
-		{"sp no expiry", sp(func(n *notify.ServicePassword) { n.ExpiresAt = time.Time{} }), notify.ErrInvalidNotice},
-		{"sp no actions", sp(func(n *notify.ServicePassword) { n.Actions = nil }), notify.ErrInvalidNotice},
-		{"sp unknown action", sp(func(n *notify.ServicePassword) { n.Actions = []notify.Action{"format-disk"} }), notify.ErrUnknownAction},
-		{"sp no device", sp(func(n *notify.ServicePassword) { n.DeviceName = "\r\n\t" }), notify.ErrInvalidNotice},
-		{"sp negative window", sp(func(n *notify.ServicePassword) { n.Window = -time.Minute }), notify.ErrInvalidNotice},
-		{"sp QR not a PNG", sp(func(n *notify.ServicePassword) { n.QRPNG = notify.NewSecretBytes([]byte("GIF89a")) }), notify.ErrInvalidNotice},
-		{"pr valid cleared", pr(func(n *notify.PasscodeReset) { n.NewPasscode = notify.Secret{}; n.Cleared = true }), nil},
-		{"pr both", pr(func(n *notify.PasscodeReset) { n.Cleared = true }), notify.ErrInvalidNotice},
-		{"pr neither", pr(func(n *notify.PasscodeReset) { n.NewPasscode = notify.Secret{} }), notify.ErrInvalidNotice},
-		{"pr no device", pr(func(n *notify.PasscodeReset) { n.DeviceName = "" }), notify.ErrInvalidNotice},
-		{"pr no recipient", pr(func(n *notify.PasscodeReset) { n.To = nil }), notify.ErrInvalidNotice},
-		{"ca valid", ca(func(*notify.CompanyPasscodeAlert) {}), nil},
-		{"ca no site", ca(func(n *notify.CompanyPasscodeAlert) { n.Site = " " }), notify.ErrInvalidNotice},
-		{"ca negative attempts", ca(func(n *notify.CompanyPasscodeAlert) { n.Attempts = -1 }), notify.ErrInvalidNotice},
-		{"ca no recipient", ca(func(n *notify.CompanyPasscodeAlert) { n.To = nil }), notify.ErrInvalidNotice},
-		{"otp valid", otp(func(*notify.OneTimePIN) {}), nil},
-		{"otp no user", otp(func(n *notify.OneTimePIN) { n.User = "" }), notify.ErrInvalidNotice},
-		{"otp no pin", otp(func(n *notify.OneTimePIN) { n.PIN = notify.Secret{} }), notify.ErrInvalidNotice},
-		{"otp no expiry", otp(func(n *notify.OneTimePIN) { n.ExpiresAt = time.Time{} }), notify.ErrInvalidNotice},
-		{"otp no recipient", otp(func(n *notify.OneTimePIN) { n.To = nil }), notify.ErrInvalidNotice},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.call()
-			if tc.want == nil && err != nil || tc.want != nil && !errors.Is(err, tc.want) {
-				t.Fatalf("err = %v, want %v", err, tc.want)
-			}
-			if err != nil && (strings.Contains(err.Error(), "1234") || strings.Contains(err.Error(), "C\"")) {
-				t.Errorf("error %q holds the credential", err)
-			}
-		})
-	}
-}
-
 // TestTimesInRecipientZone: the same instant reads differently per zone,
 // each with its abbreviation; a nil zone uses the catalog's default.
 func TestTimesInRecipientZone(t *testing.T) {
@@ -288,17 +174,91 @@ func TestTimesInRecipientZone(t *testing.T) {
 	}
 }
 
-// TestActionsDeduplicatedInOrder: duplicates and spellings of one action
-// show once, in the catalog's order.
-func TestActionsDeduplicatedInOrder(t *testing.T) {
+// TestInvalidServicePasswords: what a service-password notice requires,
+// refused with a *FieldError matching ErrInvalidNotice that names the
+// field (an address the message cannot carry too: it is the notice's
+// field).
+func TestInvalidServicePasswords(t *testing.T) {
+	c, err := notify.NewCatalog(notify.CatalogConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	day := servicepass.Date{Year: 2026, Month: time.November, Day: 23}
+	cases := []struct {
+		name   string
+		change func(*notify.ServicePassword)
+		want   error
+		field  string
+	}{
+		{"valid", func(*notify.ServicePassword) {}, nil, ""},
+		{"valid day-valid", func(n *notify.ServicePassword) {
+			n.Issued.Mode, n.Issued.Actions, n.Issued.DayValid, n.Issued.ExpiryDate = servicepass.COPE, servicepass.SetPassword, true, day
+		}, nil, ""},
+		{"no recipient", func(n *notify.ServicePassword) { n.To = nil }, notify.ErrInvalidNotice, "ServicePassword.To"},
+		{"bad recipient", func(n *notify.ServicePassword) { n.To = []string{"x"} }, notify.ErrInvalidNotice, "ServicePassword.To[0]"},
+		{"no code", func(n *notify.ServicePassword) { n.Issued.Display = notify.Secret{} }, notify.ErrInvalidNotice, "ServicePassword.Issued.Display"},
+		{"no expiry", func(n *notify.ServicePassword) { n.Issued.ExpiresAt = time.Time{} }, notify.ErrInvalidNotice, "ServicePassword.Issued.ExpiresAt"},
+		{"no actions", func(n *notify.ServicePassword) { n.Issued.Actions = 0 }, notify.ErrInvalidNotice, "ServicePassword.Issued.Actions"},
+		{"actions the rules refuse", func(n *notify.ServicePassword) {
+			n.Issued.Actions = servicepass.EmergencyDatabaseReset | servicepass.Unlock
+		},
+			notify.ErrInvalidNotice, "ServicePassword.Issued.Actions"},
+		{"kiosk on COPE", func(n *notify.ServicePassword) {
+			n.Issued.Mode, n.Issued.Actions = servicepass.COPE, servicepass.DisableKiosk
+		}, notify.ErrInvalidNotice, "ServicePassword.Issued.Actions"},
+		{"unknown mode", func(n *notify.ServicePassword) { n.Issued.Mode = 9 }, notify.ErrInvalidNotice, "ServicePassword.Issued.Mode"},
+		{"day-valid not so", func(n *notify.ServicePassword) { n.Issued.DayValid, n.Issued.ExpiryDate = true, day },
+			notify.ErrInvalidNotice, "ServicePassword.Issued.DayValid"},
+		{"day-valid code marked otherwise", func(n *notify.ServicePassword) {
+			n.Issued.Mode, n.Issued.Actions = servicepass.COPE, servicepass.SetPassword
+		}, notify.ErrInvalidNotice, "ServicePassword.Issued.DayValid"},
+		{"day-valid without its date", func(n *notify.ServicePassword) {
+			n.Issued.Mode, n.Issued.Actions, n.Issued.DayValid = servicepass.COPE, servicepass.SetPassword, true
+		}, notify.ErrInvalidNotice, "ServicePassword.Issued.ExpiryDate"},
+		{"a date without day-valid", func(n *notify.ServicePassword) { n.Issued.ExpiryDate = day },
+			notify.ErrInvalidNotice, "ServicePassword.Issued.ExpiryDate"},
+		{"no device", func(n *notify.ServicePassword) { n.DeviceName, n.Issued.DeviceID = "\r\n\t", "" },
+			notify.ErrInvalidNotice, "ServicePassword.Issued.DeviceID"},
+		{"negative window", func(n *notify.ServicePassword) { n.Issued.Window = -time.Minute }, notify.ErrInvalidNotice, "ServicePassword.Issued.Window"},
+		{"QR not a PNG", func(n *notify.ServicePassword) { n.Issued.QRPNG = notify.NewSecretBytes([]byte("GIF89a")) },
+			notify.ErrInvalidNotice, "ServicePassword.Issued.QRPNG"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := notify.ServicePassword{To: []string{"a@example.com"}, DeviceName: "d", Issued: servicepass.Issued{
+				Actions: servicepass.Unlock, ExpiresAt: exp, Display: notify.NewSecret("C0DE-SECRET")}}
+			tc.change(&n)
+			_, err := c.ServicePassword(n)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var fe *notify.FieldError
+			if !errors.Is(err, tc.want) || !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Fatalf("err = %v, want a *FieldError for %s matching %v", err, tc.field, tc.want)
+			}
+			if strings.Contains(err.Error(), "C0DE-SECRET") {
+				t.Errorf("error %q holds the code", err)
+			}
+		})
+	}
+}
+
+// TestActionsInBitOrder: the actions show in servicepass's bit order,
+// whatever order a host wrote them in, one line each.
+func TestActionsInBitOrder(t *testing.T) {
 	c, err := notify.NewCatalog(notify.CatalogConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m, err := c.ServicePassword(notify.ServicePassword{
-		To: []string{"a@example.com"}, DeviceName: "d", Code: notify.NewSecret("C"),
-		ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
-		Actions:   []notify.Action{"AllowFactoryReset", "unlock", "Unlock", "allow_factory_reset"},
+		To: []string{"a@example.com"}, DeviceName: "d", Issued: servicepass.Issued{
+			Display: notify.NewSecret("C"), ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+			Actions: servicepass.AllowFactoryReset | servicepass.Unlock,
+		},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package notify
 import (
 	"errors"
 	"io/fs"
+	"maps"
 	"os"
 	"regexp"
 	"strings"
@@ -194,7 +195,7 @@ func TestNoPlaceholderSurvivesRendering(t *testing.T) {
 }
 
 func TestErrorsAreDistinct(t *testing.T) {
-	all := []error{ErrInvalidMessage, ErrInvalidNotice, ErrUnknownAction, ErrSend, ErrConfig}
+	all := []error{ErrInvalidMessage, ErrInvalidNotice, ErrSend}
 	for i, a := range all {
 		for j, b := range all {
 			if (i == j) != errors.Is(a, b) {
@@ -204,6 +205,31 @@ func TestErrorsAreDistinct(t *testing.T) {
 		if !strings.HasPrefix(a.Error(), "notify: ") {
 			t.Errorf("%v is not prefixed", a)
 		}
+	}
+}
+
+// TestCheckActions: the catalog refuses to load without words for every
+// servicepass action (and Unlock on COPE), or with words for an action that
+// is none.
+func TestCheckActions(t *testing.T) {
+	msgs, err := loadMessages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := maps.Clone(msgs[0])
+	if err := checkActions(en); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"action.set_password", "action.unlock_work_profile"} {
+		short := maps.Clone(en)
+		delete(short, k)
+		if err := checkActions(short); err == nil || !strings.Contains(err.Error(), "missing "+k) {
+			t.Errorf("missing %s: %v", k, err)
+		}
+	}
+	en["action.format_disk"] = "Format the disk"
+	if err := checkActions(en); err == nil || !strings.Contains(err.Error(), "action.format_disk is no servicepass action") {
+		t.Errorf("unknown action: %v", err)
 	}
 }
 

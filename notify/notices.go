@@ -3,7 +3,6 @@ package notify
 import (
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -31,7 +30,7 @@ type Secret = secret.String
 func NewSecret(s string) Secret { return secret.New(s) }
 
 // SecretBytes is raw data that shows a credential or may: the PNG of a
-// code's QR symbol ([ServicePassword.QRPNG]), an inline part's data
+// code's QR symbol (servicepass.Issued.QRPNG), an inline part's data
 // ([Inline.Data]). It prints as [REDACTED] under fmt (%#v adds the length),
 // log/slog and JSON; Reveal returns a copy of the bytes, Len their number.
 // It is the same type as servicepass.QRImage, so an issued QR image assigns
@@ -48,143 +47,38 @@ type SecretBytes = secret.Bytes
 // NewSecretBytes copies b into a [SecretBytes].
 func NewSecretBytes(b []byte) SecretBytes { return secret.NewBytes(b) }
 
-// Action names a service-password action in a [ServicePassword] notice; the
-// catalog renders it in words in the recipient's language.
-//
-// [ParseAction] accepts the names below in any case and with or without
-// separators, so "DisableKiosk", "disable_kiosk" and "disable-kiosk" are the
-// same action.
-type Action string
-
-// The actions a service password can grant (see the servicepass package).
-const (
-	// ActionUnlock leaves Lost Mode.
-	ActionUnlock Action = "unlock"
-	// ActionUnlockWorkProfile unlocks the work profile (Unlock on a COPE
-	// device).
-	ActionUnlockWorkProfile Action = "unlock-work-profile"
-	// ActionDisableKiosk leaves kiosk mode.
-	ActionDisableKiosk Action = "disable-kiosk"
-	// ActionRemoveNetworkRestrictions lifts the network policies of the
-	// device's mode (see ServicePassword.Mode).
-	ActionRemoveNetworkRestrictions Action = "remove-network-restrictions"
-	// ActionAllowDeveloperOptions allows the developer options.
-	ActionAllowDeveloperOptions Action = "allow-developer-options"
-	// ActionAllowDeactivation allows deactivating device management.
-	ActionAllowDeactivation Action = "allow-deactivation"
-	// ActionAllowFactoryReset allows a factory reset.
-	ActionAllowFactoryReset Action = "allow-factory-reset"
-	// ActionEmergencyDatabaseReset resets the agent's database.
-	ActionEmergencyDatabaseReset Action = "emergency-database-reset"
-	// ActionSetPassword sets a new device password (COPE, day-valid codes).
-	ActionSetPassword Action = "set-password"
-)
-
-// actions lists every Action with its message key, in display order.
-var actions = []struct {
-	a   Action
-	key string
-}{
-	{ActionUnlock, "action.unlock"},
-	{ActionUnlockWorkProfile, "action.unlock_work_profile"},
-	{ActionDisableKiosk, "action.disable_kiosk"},
-	{ActionRemoveNetworkRestrictions, "action.remove_network_restrictions"},
-	{ActionAllowDeveloperOptions, "action.allow_developer_options"},
-	{ActionAllowDeactivation, "action.allow_deactivation"},
-	{ActionAllowFactoryReset, "action.allow_factory_reset"},
-	{ActionEmergencyDatabaseReset, "action.emergency_database_reset"},
-	{ActionSetPassword, "action.set_password"},
-}
-
-// Actions returns every action this package has words for.
-func Actions() []Action {
-	out := make([]Action, len(actions))
-	for i, a := range actions {
-		out[i] = a.a
-	}
-	return out
-}
-
-// ParseAction returns the Action named s, ignoring case and the separators
-// '-', '_', '.' and space, and false when there is none.
-func ParseAction(s string) (Action, bool) {
-	i := actionIndex(s)
-	if i < 0 {
-		return "", false
-	}
-	return actions[i].a, true
-}
-
-func actionIndex(s string) int {
-	if len(s) > 64 {
-		return -1
-	}
-	n := squash(s)
-	for i, a := range actions {
-		if squash(string(a.a)) == n {
-			return i
-		}
-	}
-	return -1
-}
-
-func squash(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '-' || c == '_' || c == '.' || c == ' ':
-		case 'A' <= c && c <= 'Z':
-			b.WriteByte(c + 'a' - 'A')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
 // ServicePassword is the email that delivers a service password to the
-// person who will type it (or scan it) on the device.
+// person who will type it (or scan it) on the device. It is made from what
+// servicepass.Issuer.Issue returned, as it is: the device, its mode, the
+// actions, the expiry (for a day-valid code, its one date), the device's
+// zone, the privileged window and the code come from Issued alone, so the
+// email cannot disagree with the code. [ServicePassMailer] builds it for the
+// issuer's mail port.
 type ServicePassword struct {
 	// To lists the recipients. Required.
 	To []string
 	// Language is the recipient's language preference: a BCP 47 tag or an
 	// Accept-Language list (see [Negotiate]). Zero: English.
 	Language string
-	// TimeZone is the zone in which times are shown (with its abbreviation).
-	// Zero: the catalog's default (UTC unless configured).
-	TimeZone *time.Location
-	// DeviceName is the device's display name. DeviceName or DeviceID is
-	// required.
+	// DeviceName is the device's display name, for the subject and the
+	// body: people know a device by its name. Zero: the email names the
+	// device by Issued.DeviceID.
 	DeviceName string
-	// DeviceID is the device's identifier (serial number, UDID, ...).
-	DeviceID string
-	// Actions lists what the password allows. Required; each must be known
-	// to [ParseAction].
-	Actions []Action
-	// Mode is the device's activation mode. It decides which network
-	// policies the email lists under [ActionRemoveNetworkRestrictions]:
-	// exactly those servicepass.NetworkPolicies(Mode) returns (private DNS
-	// only on COPE). Zero: servicepass.DeviceOwner.
-	Mode servicepass.Mode
-	// ExpiresAt is when the password stops working. Required. A day-valid
-	// code shows ExpiryDate instead.
-	ExpiresAt time.Time
-	// DayValid marks a code valid until the end of a calendar day on the
-	// device (COPE SetPassword): only that date, ExpiryDate, is shown.
-	DayValid bool
-	// ExpiryDate is, for a day-valid code (and required there), its last
-	// valid day on the device's calendar, as servicepass issued it
-	// (servicepass.Issued.ExpiryDate): shown as it is, in no time zone.
-	ExpiryDate servicepass.Date
-	// Window is how long the granted actions hold once the password is
-	// entered. Zero: not mentioned.
-	Window time.Duration
-	// Code is the service password in its display form. Required.
-	Code Secret
-	// QRPNG is a PNG of the code's QR symbol, embedded inline and shown in
-	// the HTML body. Zero: no QR.
-	QRPNG SecretBytes
+	// Issued is the service password, as servicepass.Issuer.Issue returned
+	// it. Required: its DeviceID (unless DeviceName is set), Display (the
+	// code shown), ExpiresAt, and a Mode and Actions that
+	// servicepass.CheckRules accepts. The email shows:
+	//   - the actions in words, in servicepass's bit order; Unlock on a COPE
+	//     device as unlocking the work profile; for
+	//     RemoveNetworkRestrictions, exactly the policies
+	//     servicepass.NetworkPolicies(Mode) lists;
+	//   - ExpiresAt in Location (the device's zone, named), or in the
+	//     catalog's zone when Location is nil; for a day-valid code only
+	//     ExpiryDate, on the device's calendar (DayValid must be what
+	//     servicepass.DayValid says for Mode and Actions);
+	//   - Window, when positive, in whole minutes rounded up;
+	//   - QRPNG, when set, inline in the HTML body.
+	Issued servicepass.Issued
 }
 
 // PasscodeReset is the email that tells the acting admin or the device user
@@ -260,46 +154,48 @@ type OneTimePIN struct {
 }
 
 func (n ServicePassword) describe() description {
-	acts := make([]string, len(n.Actions))
-	for i, a := range n.Actions {
-		acts[i] = string(a)
-	}
+	iss := n.Issued
 	zone := ""
-	if n.TimeZone != nil {
-		zone = n.TimeZone.String()
+	if iss.Location != nil {
+		zone = iss.Location.String()
 	}
 	expires := ""
-	if !n.ExpiresAt.IsZero() {
-		expires = n.ExpiresAt.Format(time.RFC3339)
+	if !iss.ExpiresAt.IsZero() {
+		expires = iss.ExpiresAt.Format(time.RFC3339)
 	}
 	return description{name: "notify.ServicePassword", fields: []slog.Attr{
 		slog.Any("To", append([]string{}, n.To...)),
 		slog.String("Language", n.Language),
-		slog.String("TimeZone", zone),
 		slog.String("DeviceName", n.DeviceName),
-		slog.String("DeviceID", n.DeviceID),
-		slog.Any("Actions", acts),
-		slog.String("Mode", n.Mode.String()),
-		slog.String("ExpiresAt", expires),
-		slog.Bool("DayValid", n.DayValid),
-		slog.String("ExpiryDate", expiryDate(n.ExpiryDate)),
-		slog.String("Window", n.Window.String()),
-		slog.String("Code", redacted(!n.Code.IsZero())),
-		slog.String("QRPNG", redacted(!n.QRPNG.IsZero())),
+		slog.String("Issued.DeviceID", iss.DeviceID),
+		slog.String("Issued.Mode", iss.Mode.String()),
+		slog.String("Issued.Actions", iss.Actions.String()),
+		slog.String("Issued.Code", redacted(!iss.Code.IsZero())),
+		slog.String("Issued.Display", redacted(!iss.Display.IsZero())),
+		slog.String("Issued.ExpiresAt", expires),
+		slog.Bool("Issued.DayValid", iss.DayValid),
+		slog.String("Issued.ExpiryDate", expiryDate(iss.ExpiryDate)),
+		slog.String("Issued.Location", zone),
+		slog.String("Issued.Window", iss.Window.String()),
+		slog.Uint64("Issued.Serial", uint64(iss.Serial)),
+		slog.Uint64("Issued.KeyID", uint64(iss.KeyID)),
+		slog.String("Issued.QRPNG", redacted(!iss.QRPNG.IsZero())),
 	}}
 }
 
-// String describes n with its Code and QRPNG (an image of the code)
-// redacted.
+// String describes n with its code (Issued.Code and Issued.Display) and
+// Issued.QRPNG (an image of the code) redacted.
 func (n ServicePassword) String() string { return n.describe().String() }
 
 // Format implements fmt.Formatter: every verb prints [ServicePassword.String].
 func (n ServicePassword) Format(f fmt.State, verb rune) { n.describe().format(f, verb) }
 
-// LogValue implements slog.LogValuer with the Code and QRPNG redacted.
+// LogValue implements slog.LogValuer with the code and its QR image
+// redacted.
 func (n ServicePassword) LogValue() slog.Value { return n.describe().logValue() }
 
-// MarshalJSON implements json.Marshaler with the Code and QRPNG redacted.
+// MarshalJSON implements json.Marshaler with the code and its QR image
+// redacted.
 func (n ServicePassword) MarshalJSON() ([]byte, error) { return n.describe().marshalJSON() }
 
 func expiryDate(d servicepass.Date) string {

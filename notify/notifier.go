@@ -24,9 +24,9 @@ type NotifierConfig struct {
 // a host's glue only converts the notice type. It is safe for concurrent
 // use.
 //
-// Errors: a notice that cannot be rendered matches [ErrInvalidNotice] (or
-// [ErrUnknownAction]) and nothing is sent; a delivery failure matches
-// [ErrSend]. Either way the credential the caller generated is still the
+// Errors: a notice that cannot be rendered is a [*FieldError] naming the
+// notice field ("OneTimePIN.To[0]") that matches [ErrInvalidNotice], and
+// nothing is sent; a delivery failure matches [ErrSend]. Either way the credential the caller generated is still the
 // caller's to return: a failed email must not lose it.
 type Notifier struct {
 	catalog *Catalog
@@ -34,10 +34,11 @@ type Notifier struct {
 	log     *slog.Logger
 }
 
-// NewNotifier checks cfg and returns the notifier.
+// NewNotifier checks cfg and returns the notifier. A missing Mailer is
+// refused with a [*FieldError] for "NotifierConfig.Mailer".
 func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
 	if cfg.Mailer == nil {
-		return nil, fmt.Errorf("%w: Notifier Mailer", ErrConfig)
+		return nil, configError("NotifierConfig.Mailer", "required")
 	}
 	if cfg.Catalog == nil {
 		c, err := NewCatalog(CatalogConfig{})

@@ -34,13 +34,14 @@ type Outbox struct {
 
 var _ Mailer = (*Outbox)(nil)
 
-// NewOutbox checks cfg and creates the directory.
+// NewOutbox checks cfg and creates the directory. A field it refuses is
+// named by a [*FieldError] ("OutboxConfig.From").
 func NewOutbox(cfg OutboxConfig) (*Outbox, error) {
 	if cfg.Dir == "" {
-		return nil, configError("Outbox Dir", "required")
+		return nil, configError("OutboxConfig.Dir", "required")
 	}
 	if rule := checkAddress(cfg.From); rule != "" {
-		return nil, configError("Outbox From", rule)
+		return nil, configError("OutboxConfig.From", rule)
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("notify: outbox: %w", err)

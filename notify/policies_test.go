@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"errors"
 	"html"
 	"strings"
 	"testing"
@@ -22,8 +23,8 @@ func TestNetworkPoliciesPerMode(t *testing.T) {
 		for _, mode := range policyModes {
 			t.Run(tag.String()+"/"+mode.String(), func(t *testing.T) {
 				m, err := c.ServicePassword(ServicePassword{
-					To: []string{"a@example.com"}, Language: tag.String(), DeviceName: "d", Mode: mode,
-					Actions: []Action{ActionRemoveNetworkRestrictions}, ExpiresAt: fixedExpiry, Code: NewSecret("C"),
+					To: []string{"a@example.com"}, Language: tag.String(), DeviceName: "d",
+					Issued: servicepass.Issued{Mode: mode, Actions: servicepass.RemoveNetworkRestrictions, ExpiresAt: fixedExpiry, Display: NewSecret("C")},
 				})
 				if err != nil {
 					t.Fatal(err)
@@ -71,7 +72,7 @@ func TestDeviceOwnerMailHasNoPrivateDNS(t *testing.T) {
 	for _, tag := range supported {
 		m, err := c.ServicePassword(ServicePassword{
 			To: []string{"a@example.com"}, Language: tag.String(), DeviceName: "d",
-			Actions: []Action{ActionRemoveNetworkRestrictions}, ExpiresAt: fixedExpiry, Code: NewSecret("C"),
+			Issued: servicepass.Issued{Actions: servicepass.RemoveNetworkRestrictions, ExpiresAt: fixedExpiry, Display: NewSecret("C")},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -88,10 +89,11 @@ func TestServicePasswordUnknownMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = c.ServicePassword(ServicePassword{
-		To: []string{"a@example.com"}, DeviceName: "d", Mode: servicepass.Mode(7),
-		Actions: []Action{ActionUnlock}, ExpiresAt: fixedExpiry, Code: NewSecret("C"),
+		To: []string{"a@example.com"}, DeviceName: "d",
+		Issued: servicepass.Issued{Mode: servicepass.Mode(7), Actions: servicepass.Unlock, ExpiresAt: fixedExpiry, Display: NewSecret("C")},
 	})
-	if err == nil || !strings.Contains(err.Error(), "unknown Mode") {
+	var fe *FieldError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrInvalidNotice) || fe.Field != "ServicePassword.Issued.Mode" {
 		t.Errorf("unknown mode: %v", err)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // The markers stand for the credentials; none may appear in any printed
@@ -68,8 +69,9 @@ func secretHolders(t *testing.T) map[string]any {
 	if err := rec.Send(t.Context(), msg); err != nil {
 		t.Fatal(err)
 	}
-	sp := notify.ServicePassword{To: []string{"a@example.com"}, DeviceName: "d", Actions: []notify.Action{notify.ActionUnlock},
-		ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Code: notify.NewSecret(codeMarker), QRPNG: notify.NewSecretBytes([]byte(qrMarker))}
+	sp := notify.ServicePassword{To: []string{"a@example.com"}, DeviceName: "d", Issued: servicepass.Issued{Actions: servicepass.Unlock,
+		ExpiresAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Code: notify.NewSecret(codeMarker), Display: notify.NewSecret(codeMarker),
+		QRPNG: notify.NewSecretBytes([]byte(qrMarker))}}
 	// A Recorder held by value in a host's struct, reached by fmt as a
 	// value: its messages are behind a pointer fmt does not follow.
 	host := &struct{ R notify.Recorder }{}
@@ -150,7 +152,8 @@ func TestRedactedDescriptions(t *testing.T) {
 		{"*Notifier", []string{`notify.Notifier{Mailer: "*notify.SMTP"}`}},
 		{"Message", []string{`To: ["a@example.com"]`, `Text: "[REDACTED]"`, `Subject: "s"`, `Inline: ["qr@mdmcred image/png 20 bytes"]`}},
 		{"*Recorder", []string{"notify.Recorder{Messages: 1}"}},
-		{"ServicePassword", []string{`Code: "[REDACTED]"`, `QRPNG: "[REDACTED]"`, `Actions: ["unlock"]`, `Mode: "DeviceOwner"`}},
+		{"ServicePassword", []string{`Issued.Code: "[REDACTED]"`, `Issued.Display: "[REDACTED]"`, `Issued.QRPNG: "[REDACTED]"`,
+			`Issued.Actions: "Unlock"`, `Issued.Mode: "DeviceOwner"`}},
 	}
 	for _, tc := range cases {
 		got := fmt.Sprint(h[tc.name])

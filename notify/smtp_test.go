@@ -29,6 +29,7 @@ import (
 	smtp "github.com/emersion/go-smtp"
 
 	"github.com/mdmcred/mdmcred/notify"
+	"github.com/mdmcred/mdmcred/servicepass"
 )
 
 // testServer is a real SMTP server (github.com/emersion/go-smtp) on
@@ -248,8 +249,8 @@ func polishServicePassword(t *testing.T, qr []byte) notify.Message {
 	}
 	m, err := c.ServicePassword(notify.ServicePassword{
 		To: []string{"Jan Kowalski <jan@example.com>"}, Language: "pl-PL",
-		DeviceName: "Skaner magazynowy 7", Actions: []notify.Action{notify.ActionUnlock},
-		ExpiresAt: sendTime.Add(24 * time.Hour), Code: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: notify.NewSecretBytes(qr),
+		DeviceName: "Skaner magazynowy 7", Issued: servicepass.Issued{Actions: servicepass.Unlock,
+			ExpiresAt: sendTime.Add(24 * time.Hour), Display: notify.NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: notify.NewSecretBytes(qr)},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -620,7 +621,8 @@ func TestNewSMTPConfig(t *testing.T) {
 	}
 	for _, tc := range cases {
 		_, err := notify.NewSMTP(tc.cfg)
-		if tc.ok != (err == nil) || err != nil && !errors.Is(err, notify.ErrConfig) {
+		var fe *notify.FieldError
+		if tc.ok != (err == nil) || err != nil && (!errors.As(err, &fe) || !strings.HasPrefix(fe.Field, "SMTPConfig.")) {
 			t.Errorf("%s: NewSMTP = %v", tc.name, err)
 		}
 	}

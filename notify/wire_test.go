@@ -68,14 +68,14 @@ func hostileRenders() []hostileRender {
 	to := []string{"Jan Kowalski <jan@example.com>"}
 	return []hostileRender{
 		{"service password name", func(c *Catalog, s string) (Message, error) {
-			return c.ServicePassword(ServicePassword{To: to, DeviceName: s, DeviceID: "R58N91XYZ",
-				Actions: []Action{ActionUnlock, ActionRemoveNetworkRestrictions}, ExpiresAt: fixedExpiry,
-				Code: NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: NewSecretBytes(testPNG())})
+			return c.ServicePassword(ServicePassword{To: to, DeviceName: s, Issued: servicepass.Issued{DeviceID: "R58N91XYZ",
+				Actions: servicepass.Unlock | servicepass.RemoveNetworkRestrictions, ExpiresAt: fixedExpiry,
+				Display: NewSecret("7KQ4-M2XP-9HVR-TD3C-W"), QRPNG: NewSecretBytes(testPNG())}})
 		}},
 		{"service password id", func(c *Catalog, s string) (Message, error) {
-			return c.ServicePassword(ServicePassword{To: to, DeviceID: s, Language: "pl",
-				Actions: []Action{ActionSetPassword}, ExpiresAt: fixedExpiry, DayValid: true, ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23},
-				Code: NewSecret("4D8F-2JMQ-6RST-VW1A-B")})
+			return c.ServicePassword(ServicePassword{To: to, Language: "pl", Issued: servicepass.Issued{DeviceID: s,
+				Mode: servicepass.COPE, Actions: servicepass.SetPassword, ExpiresAt: fixedExpiry, DayValid: true,
+				ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23}, Display: NewSecret("4D8F-2JMQ-6RST-VW1A-B")}})
 		}},
 		{"passcode reset new", func(c *Catalog, s string) (Message, error) {
 			return c.PasscodeReset(PasscodeReset{To: to, DeviceName: s, Language: "de",
@@ -334,15 +334,16 @@ func TestValidateRefusesHiddenHeaders(t *testing.T) {
 	cases := []struct {
 		name   string
 		change func(*Message)
+		field  string
 	}{
-		{"subject encoded-word", func(m *Message) { m.Subject = "=?UTF-8?B?4oCuZXhlLnBkZg==?=" }},
-		{"subject zero-width", func(m *Message) { m.Subject = "Hel\u200Blo" }},
-		{"subject soft hyphen", func(m *Message) { m.Subject = "Hel\u00ADlo" }},
-		{"subject tag character", func(m *Message) { m.Subject = "Hello\U000E0041" }},
-		{"subject line separator", func(m *Message) { m.Subject = "Hello\u2028Bcc: x" }},
-		{"to zero-width decoded", func(m *Message) { m.To = []string{"=?UTF-8?B?SmFu4oCL?= <a@example.com>"} }},
-		{"to soft hyphen raw", func(m *Message) { m.To = []string{"Ja\u00ADn <a@example.com>"} }},
-		{"from BOM decoded", func(m *Message) { m.From = "=?UTF-8?Q?=EF=BB=BFMDM?= <mdm@example.com>" }},
+		{"subject encoded-word", func(m *Message) { m.Subject = "=?UTF-8?B?4oCuZXhlLnBkZg==?=" }, "Subject"},
+		{"subject zero-width", func(m *Message) { m.Subject = "Hel\u200Blo" }, "Subject"},
+		{"subject soft hyphen", func(m *Message) { m.Subject = "Hel\u00ADlo" }, "Subject"},
+		{"subject tag character", func(m *Message) { m.Subject = "Hello\U000E0041" }, "Subject"},
+		{"subject line separator", func(m *Message) { m.Subject = "Hello\u2028Bcc: x" }, "Subject"},
+		{"to zero-width decoded", func(m *Message) { m.To = []string{"=?UTF-8?B?SmFu4oCL?= <a@example.com>"} }, "To[0]"},
+		{"to soft hyphen raw", func(m *Message) { m.To = []string{"Ja\u00ADn <a@example.com>"} }, "To[0]"},
+		{"from BOM decoded", func(m *Message) { m.From = "=?UTF-8?Q?=EF=BB=BFMDM?= <mdm@example.com>" }, "From"},
 	}
 	if err := ok.Validate(); err != nil {
 		t.Fatal(err)
@@ -350,8 +351,9 @@ func TestValidateRefusesHiddenHeaders(t *testing.T) {
 	for _, tc := range cases {
 		m := ok
 		tc.change(&m)
-		if err := m.Validate(); !errors.Is(err, ErrInvalidMessage) {
-			t.Errorf("%s: Validate = %v, want ErrInvalidMessage", tc.name, err)
+		var fe *FieldError
+		if err := m.Validate(); !errors.As(err, &fe) || fe.Field != tc.field || !errors.Is(err, ErrInvalidMessage) {
+			t.Errorf("%s: Validate = %v, want a *FieldError for %s matching ErrInvalidMessage", tc.name, err, tc.field)
 		}
 	}
 }

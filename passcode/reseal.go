@@ -51,8 +51,8 @@ func (s *Service) Reseal(ctx context.Context, progress func(ResealProgress)) (Re
 	if !ok {
 		return ResealProgress{}, ErrNotResealer
 	}
-	return s.sealer.ResealAll(ctx, func(ctx context.Context, after string, limit int, fn func(sealed, ad []byte) []byte) (string, int, int, error) {
-		return rs.ResealResets(ctx, after, limit, func(r Reset) []byte { return fn(r.Sealed, sealAD(r)) })
+	return s.sealer.ResealAll(ctx, func(ctx context.Context, after string, limit int, fn func(sealed, ad []byte) []byte) (seal.Batch, error) {
+		return seal.OnePerEntry(rs.ResealResets(ctx, after, limit, func(r Reset) []byte { return fn(r.Sealed, sealAD(r)) }))
 	}, progress)
 }
 

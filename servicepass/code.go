@@ -26,7 +26,7 @@ import (
 //     only [REDACTED].
 type Code = secret.String
 
-// QRImage is the PNG of a code's QR symbol ([Issued.QRPNG], [Email.QRPNG]).
+// QRImage is the PNG of a code's QR symbol ([Issued.QRPNG]).
 // The image shows the code, so it redacts itself like a [Code]: every fmt
 // verb, log/slog and JSON print [REDACTED] (%#v adds the length); Reveal
 // returns a copy of the PNG bytes, Len their number.

@@ -16,7 +16,11 @@
 // checked first; each broken rule is a [*RuleError] matching its own
 // sentinel. QR rendering and email go through the [QREncoder] and [Mailer]
 // ports, and every code is recorded in the audit [Store] (never the code
-// itself). At enrollment, and after each key rotation, give the device its
+// itself). The [Issued] that Issue returns, and hands the Mailer as it is,
+// carries everything an email about the code shows: the device, mode and
+// actions, the expiry (for a day-valid code its one date), the device's
+// zone ([Request.Location]) and the privileged window its devices open
+// ([IssuerConfig.Window]; zero: [DefaultWindow], as on the device). At enrollment, and after each key rotation, give the device its
 // [Provisioning] ([Issuer.Provision], written with [WriteProvisioningFile]):
 // its keyring, mode and time zone. Record the key IDs the agent confirms
 // and pass them in [Request.KeyIDs], so that a device that missed a

@@ -55,31 +55,16 @@ type QREncoder interface {
 	EncodePNG(text string) ([]byte, error)
 }
 
-// Mailer sends a service password by email. The host wires it to the
-// notify package, which renders the message in e.Language.
+// Mailer sends a service password by email: the port [Issuer.Issue] mails
+// through when a request asks for it ([Request.SendEmail]). The host wires
+// it to the notify package (notify.ServicePassMailer), which renders the
+// email from iss alone: the device, mode, actions, expiry (and day-valid
+// date), the device's zone, the privileged window and the code.
 type Mailer interface {
-	SendServicePassword(ctx context.Context, e Email) error
-}
-
-// Email is what the Mailer gets. Its Code and QRPNG redact themselves, so
-// an Email may be printed or logged (fmt, log/slog, encoding/json).
-type Email struct {
-	To       string
-	Language string
-	DeviceID string
-	Mode     Mode
-	Actions  Actions
-	// ExpiresAt is when the code stops verifying; for a day-valid code, the
-	// end of ExpiryDate in Location.
-	ExpiresAt  time.Time
-	DayValid   bool
-	ExpiryDate Date
-	Location   *time.Location
-	// Code is the display form (grouped with hyphens).
-	Code Code
-	// QRPNG is the QR code of Code when the request asked for one (zero
-	// otherwise); Reveal gives the PNG bytes.
-	QRPNG QRImage
+	// SendServicePassword mails iss to the bare address to, in language
+	// (a BCP 47 tag; "en" when the request named none). iss's Code and
+	// QRPNG redact themselves, so iss may be printed or logged.
+	SendServicePassword(ctx context.Context, to, language string, iss Issued) error
 }
 
 // Date is a calendar day, for the expiry of a day-valid code.
@@ -154,9 +139,9 @@ type Request struct {
 	ExpiryDate Date
 	// Location is the device's time zone, as it was provisioned
 	// ([Provisioning.Location]): the calendar of ExpiryDate (required with
-	// it) and, for any code, the zone the email shows times in (the mail
-	// port receives it as [Email.Location]). Zero outside a day-valid code:
-	// the mailer's own zone.
+	// it) and, for any code, the zone the email shows times in (it is
+	// [Issued.Location]). Zero outside a day-valid code: the mailer's own
+	// zone.
 	Location *time.Location
 	// WantQR asks for a QR code PNG (refused for COPE SetPassword).
 	WantQR bool
@@ -180,19 +165,40 @@ type Request struct {
 	KeyIDs KeyIDSet
 }
 
-// Issued is a new service password.
+// Issued is a new service password and everything a host shows or mails
+// about it, in this package's vocabulary: the one value the email is made
+// from (see [Mailer]). Its Code, Display and QRPNG redact themselves, so an
+// Issued may be printed or logged (fmt, log/slog, encoding/json).
 type Issued struct {
+	// DeviceID, Mode and Actions are the request's: the device the code is
+	// for, its activation mode and what the code grants.
+	DeviceID string
+	Mode     Mode
+	Actions  Actions
 	// Code is the canonical form: 25 symbols, no separators.
 	Code Code
 	// Display is the grouped form shown to people: XXXXX-XXXXX-XXXXX-XXXXX-XXXXX.
 	Display Code
 	// ExpiresAt is when the code stops verifying (minute precision; for a
-	// day-valid code, the end of ExpiryDate in the request's Location).
-	ExpiresAt  time.Time
+	// day-valid code, the end of ExpiryDate in Location).
+	ExpiresAt time.Time
+	// DayValid marks a code valid through a calendar day on the device
+	// (COPE SetPassword, see [DayValid]); ExpiryDate is then that day, the
+	// one date shown for it, and zero otherwise.
 	DayValid   bool
 	ExpiryDate Date
-	Serial     uint32
-	KeyID      uint8
+	// Location is the device's time zone as the request named it
+	// ([Request.Location], from the device's provisioning): the calendar
+	// of ExpiryDate, and the zone in which the email shows times. Nil when
+	// the request named none (an instant-expiry code): the mailer's own
+	// zone.
+	Location *time.Location
+	// Window is how long the granted actions hold on the device once the
+	// code is entered: the issuer's [IssuerConfig.Window], the same rule
+	// as [VerifierConfig.Window].
+	Window time.Duration
+	Serial uint32
+	KeyID  uint8
 	// QRPNG is the QR code of Display, when asked for (zero otherwise);
 	// Reveal gives the PNG bytes.
 	QRPNG QRImage
@@ -223,6 +229,11 @@ type IssuerConfig struct {
 	QR QREncoder
 	// Mailer sends email. Zero: requests with SendEmail are refused.
 	Mailer Mailer
+	// Window is the privileged window the site's devices open when a code
+	// is entered ([VerifierConfig.Window] on each device), reported in
+	// [Issued.Window] and so in the email. Zero or negative:
+	// DefaultWindow, the device's default, by the same rule.
+	Window time.Duration
 	// Now is the clock. Zero: time.Now.
 	Now func() time.Time
 	// Rand is the source of serials. Zero: crypto/rand.Reader.
@@ -241,6 +252,7 @@ type Issuer struct {
 	store  Store
 	qr     QREncoder
 	mailer Mailer
+	window time.Duration
 	now    func() time.Time
 	rand   io.Reader
 	log    *slog.Logger
@@ -275,7 +287,7 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	}
 	is := &Issuer{
 		keys: append([]MasterKey(nil), cfg.Keys...), store: cfg.Store, qr: cfg.QR,
-		mailer: cfg.Mailer, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
+		mailer: cfg.Mailer, window: cfg.Window, now: cfg.Now, rand: cfg.Rand, log: cfg.Logger,
 	}
 	for _, k := range is.keys {
 		if k.held != nil {
@@ -290,6 +302,9 @@ func NewIssuer(cfg IssuerConfig) (*Issuer, error) {
 	}
 	if is.store == nil {
 		is.store = NewMemStore()
+	}
+	if is.window <= 0 {
+		is.window = DefaultWindow
 	}
 	if is.now == nil {
 		is.now = time.Now
@@ -625,8 +640,10 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 	}
 	display := Display(canonical)
 	out := Issued{
+		DeviceID: r.DeviceID, Mode: r.Mode, Actions: r.Actions,
 		Code: secret.New(canonical), Display: secret.New(display), ExpiresAt: pl.expiresAt,
-		DayValid: pl.dayValid, ExpiryDate: pl.date, Serial: p.Serial, KeyID: p.KeyID,
+		DayValid: pl.dayValid, ExpiryDate: pl.date, Location: r.Location, Window: is.window,
+		Serial: p.Serial, KeyID: p.KeyID,
 	}
 	if r.WantQR {
 		png, err := is.qr.EncodePNG(display)
@@ -652,11 +669,7 @@ func (is *Issuer) Issue(ctx context.Context, r Request) (Issued, error) {
 			slog.Uint64("serial", uint64(p.Serial)), slog.Time("expires_at", pl.expiresAt), slog.String("admin", r.Admin))
 	}
 	if r.SendEmail {
-		err := is.mailer.SendServicePassword(ctx, Email{
-			To: r.EmailTo, Language: lang, DeviceID: r.DeviceID, Mode: r.Mode, Actions: r.Actions,
-			ExpiresAt: pl.expiresAt, DayValid: pl.dayValid, ExpiryDate: pl.date, Location: r.Location,
-			Code: out.Display, QRPNG: out.QRPNG,
-		})
+		err := is.mailer.SendServicePassword(ctx, r.EmailTo, lang, out)
 		if err != nil {
 			fail := ev
 			fail.Type, fail.At, fail.Detail = EventMailFailed, is.now().UTC(), "the mailer returned an error"

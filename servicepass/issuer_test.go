@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -122,13 +123,19 @@ func (q *fakeQR) EncodePNG(text string) ([]byte, error) {
 	return []byte("PNG:" + text), nil
 }
 
-type fakeMailer struct {
-	err  error
-	sent []servicepass.Email
+// sentMail is one call of the Mailer port.
+type sentMail struct {
+	to, language string
+	iss          servicepass.Issued
 }
 
-func (m *fakeMailer) SendServicePassword(_ context.Context, e servicepass.Email) error {
-	m.sent = append(m.sent, e)
+type fakeMailer struct {
+	err  error
+	sent []sentMail
+}
+
+func (m *fakeMailer) SendServicePassword(_ context.Context, to, language string, iss servicepass.Issued) error {
+	m.sent = append(m.sent, sentMail{to, language, iss})
 	return m.err
 }
 
@@ -159,9 +166,8 @@ func TestIssueQRAndEmail(t *testing.T) {
 		t.Fatal("no mail")
 	}
 	m := mailer.sent[0]
-	if m.To != "ops@example.com" || m.Language != "pl" || m.Code.Reveal() != iss.Display.Reveal() || m.DeviceID != "d1" ||
-		m.Actions != req.Actions || !m.ExpiresAt.Equal(iss.ExpiresAt) || string(m.QRPNG.Reveal()) != string(iss.QRPNG.Reveal()) {
-		t.Fatalf("mail = %+v", m)
+	if m.to != "ops@example.com" || m.language != "pl" || !reflect.DeepEqual(m.iss, iss) {
+		t.Fatalf("mail = %+v, want the Issued returned %+v", m, iss)
 	}
 	ev, _ := audit.Events(ctx, "d1")
 	if len(ev) != 1 || ev[0].Admin != "root@example.com" || ev[0].EmailTo != "ops@example.com" || !ev[0].QR || ev[0].Serial != iss.Serial {
@@ -189,6 +195,79 @@ func TestIssueQRAndEmail(t *testing.T) {
 		if _, err := bare.is.Issue(ctx, r); !errors.Is(err, servicepass.ErrNotConfigured) {
 			t.Errorf("Issue without port = %v", err)
 		}
+	}
+}
+
+// TestIssuedCarriesTheNotice: Issued holds everything the email is made
+// from, in servicepass's vocabulary: the request's device, mode, actions
+// and zone, the issuer's window (zero or negative: DefaultWindow, the
+// device's default by the same rule), and the one day-valid date.
+func TestIssuedCarriesTheNotice(t *testing.T) {
+	berlin := mustLoc("Europe/Berlin")
+	tests := []struct {
+		name   string
+		window time.Duration
+		req    servicepass.Request
+		want   servicepass.Issued // the fields other than the code's
+	}{
+		{"defaults", 0,
+			servicepass.Request{DeviceID: "d1", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock | servicepass.DisableKiosk},
+			servicepass.Issued{DeviceID: "d1", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock | servicepass.DisableKiosk,
+				ExpiresAt: t0.Add(servicepass.DefaultValidity), Window: servicepass.DefaultWindow}},
+		{"device zone and window", 30 * time.Minute,
+			servicepass.Request{DeviceID: "scanner-7", Mode: servicepass.DeviceOwner, Actions: servicepass.AllowFactoryReset,
+				ExpiresAt: t0.Add(2 * time.Hour), Location: berlin},
+			servicepass.Issued{DeviceID: "scanner-7", Mode: servicepass.DeviceOwner, Actions: servicepass.AllowFactoryReset,
+				ExpiresAt: t0.Add(2 * time.Hour), Location: berlin, Window: 30 * time.Minute}},
+		{"negative window is the default", -time.Minute,
+			servicepass.Request{DeviceID: "d2", Mode: servicepass.COPE, Actions: servicepass.Unlock | servicepass.RemoveNetworkRestrictions},
+			servicepass.Issued{DeviceID: "d2", Mode: servicepass.COPE, Actions: servicepass.Unlock | servicepass.RemoveNetworkRestrictions,
+				ExpiresAt: t0.Add(servicepass.DefaultValidity), Window: servicepass.DefaultWindow}},
+		{"day-valid", 0,
+			servicepass.Request{DeviceID: "tab-12", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+				ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23}, Location: warsaw},
+			servicepass.Issued{DeviceID: "tab-12", Mode: servicepass.COPE, Actions: servicepass.SetPassword,
+				ExpiresAt: time.Date(2026, 11, 23, 23, 0, 0, 0, time.UTC), DayValid: true,
+				ExpiryDate: servicepass.Date{Year: 2026, Month: time.November, Day: 23}, Location: warsaw, Window: servicepass.DefaultWindow}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mailer := &fakeMailer{}
+			is, err := servicepass.NewIssuer(servicepass.IssuerConfig{Keys: []servicepass.MasterKey{testMaster(1)},
+				Mailer: mailer, Window: tt.window, Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := tt.req
+			r.Admin, r.SendEmail, r.EmailTo = "admin@example.com", true, "ops@example.com"
+			iss, err := is.Issue(context.Background(), r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := iss
+			got.Code, got.Display, got.Serial, got.KeyID = servicepass.Code{}, servicepass.Code{}, 0, 0
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Issued = %#v\nwant      %#v", got, tt.want)
+			}
+			if len(mailer.sent) != 1 || !reflect.DeepEqual(mailer.sent[0].iss, iss) || mailer.sent[0].language != "en" {
+				t.Errorf("the mail port got %+v, want the Issued returned, in en", mailer.sent)
+			}
+		})
+	}
+}
+
+// TestIssuedWindowIsTheDevices: with both sides at their defaults, the
+// window an Issued reports is the one the device opens.
+func TestIssuedWindowIsTheDevices(t *testing.T) {
+	f := newFixture(t)
+	iss := f.issue(t, servicepass.Request{DeviceID: "d", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
+	at := t0.Add(time.Minute)
+	g, err := f.verifier(t, "d", servicepass.DeviceOwner, nil).Verify(iss.Display.Reveal(), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g.WindowEnd.Sub(at); got != iss.Window {
+		t.Fatalf("device window %v, Issued.Window %v", got, iss.Window)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,6 +82,15 @@ type harness struct {
 
 	mu      sync.Mutex
 	resetOf map[string]resetRef // CommandUUID -> reset
+
+	// What restart builds a middleware from, and the handler it serves.
+	core    service.CheckinAndCommandService
+	src     nanomdm.SecretSource
+	tokens  *nanomdm.MemTokenStore
+	nlog    *stdlogfmt.Logger
+	slog    *slog.Logger
+	bare    bool
+	handler atomic.Pointer[http.Handler]
 }
 
 func newHarness(t *testing.T) *harness { return newServer(t, false, false) }
@@ -135,27 +145,39 @@ func newServer(t *testing.T, bare, withEscrow bool) *harness {
 		src = h.escrowSrc
 	}
 
-	core := nmservice.New(h.store, nmservice.WithLogger(nlog))
-	h.mw, err = nanomdm.New(core, nanomdm.Config{
-		Source: src, Tokens: nanomdm.NewMemTokenStore(), Sealer: sealer,
-		Lifecycle: h.resets, ResetOf: h.reset, Logger: slogger,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// certauth in front, so that the middleware sees only messages whose
-	// signing certificate belongs to the enrollment they name.
-	var svc service.CheckinAndCommandService = certauth.New(h.mw, h.store, certauth.WithLogger(nlog))
-	if bare {
-		svc = certauth.New(core, h.store, certauth.WithLogger(nlog))
-	}
+	h.core = nmservice.New(h.store, nmservice.WithLogger(nlog))
+	h.src, h.tokens, h.nlog, h.slog, h.bare = src, nanomdm.NewMemTokenStore(), nlog, slogger, bare
+	h.restart(sealer)
 	mux := http.NewServeMux()
 	mux.Handle("/mdm", httpmdm.CertExtractMdmSignatureMiddleware(
-		httpmdm.CheckinAndCommandHandler(svc, nlog.With("handler", "mdm")),
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.handler.Load()).ServeHTTP(w, r) }),
 		httpmdm.MdmSignatureVerifierFunc(cryptoutil.VerifyMdmSignature)))
 	h.srv = httptest.NewServer(mux)
 	t.Cleanup(h.srv.Close)
 	return h
+}
+
+// restart puts a new middleware with sealer (a sealing key rotation's new
+// configuration) in front of the same NanoMDM, storage and token store,
+// as a redeployed host would; the devices keep talking to the same URL.
+func (h *harness) restart(sealer *apple.Sealer) {
+	h.t.Helper()
+	mw, err := nanomdm.New(h.core, nanomdm.Config{
+		Source: h.src, Tokens: h.tokens, Sealer: sealer,
+		Lifecycle: h.resets, ResetOf: h.reset, Logger: h.slog,
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.mw = mw
+	// certauth in front, so that the middleware sees only messages whose
+	// signing certificate belongs to the enrollment they name.
+	var svc service.CheckinAndCommandService = certauth.New(h.mw, h.store, certauth.WithLogger(h.nlog))
+	if h.bare {
+		svc = certauth.New(h.core, h.store, certauth.WithLogger(h.nlog))
+	}
+	var handler http.Handler = httpmdm.CheckinAndCommandHandler(svc, h.nlog.With("handler", "mdm"))
+	h.handler.Store(&handler)
 }
 
 func key(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }

@@ -36,7 +36,10 @@ var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 // one device and kind exactly one secret opens; that racing Due workers
 // start each due rotation exactly once; that every one of Racers
 // concurrent views is recorded exactly once; and that a retention purge
-// deletes what is old and closed and keeps the rest.
+// deletes what is old and closed and keeps the rest; that Rows pages in
+// byte order; and that a re-seal after a sealing key rotation
+// ([escrow.Service.Reseal]) re-seals every secret in batches, also while
+// views, reports and rotations race it, losing none of them.
 func RunStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 	t.Run("ServiceBoundary", func(t *testing.T) { testBoundary(t, newStore(t)) })
 	t.Run("InsertLoad", func(t *testing.T) { testInsertLoad(t, newStore(t)) })
@@ -54,6 +57,9 @@ func RunStore(t *testing.T, newStore func(t *testing.T) escrow.Store) {
 	t.Run("OneRotationUnderRace", func(t *testing.T) { testRotationRace(t, newStore(t)) })
 	t.Run("EveryViewRecordedOnce", func(t *testing.T) { testViewRace(t, newStore(t)) })
 	t.Run("RetentionPurge", func(t *testing.T) { testPurge(t, newStore(t)) })
+	t.Run("Rows", func(t *testing.T) { testRows(t, newStore(t)) })
+	t.Run("ResealInBatches", func(t *testing.T) { testResealBatches(t, newStore(t)) })
+	t.Run("ResealUnderRace", func(t *testing.T) { testResealRace(t, newStore(t)) })
 }
 
 var ctx = context.Background()
@@ -323,6 +329,7 @@ func testCanceled(t *testing.T, s escrow.Store) {
 	_, checks["Events"] = s.Events(c, escrow.EventQuery{DeviceID: "d1"})
 	_, checks["ClosedBefore"] = s.ClosedBefore(c, t0, 10)
 	_, checks["PurgeEvents"] = s.PurgeEvents(c, t0.Add(time.Hour), 10)
+	_, checks["Rows"] = s.Rows(c, escrow.Key{}, 10)
 	for m, err := range checks {
 		if err == nil {
 			t.Errorf("%s with a canceled context: no error", m)

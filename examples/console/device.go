@@ -146,7 +146,7 @@ func (a *app) issueServicePassword(w http.ResponseWriter, r *http.Request, s *se
 		a.fail(w, r, err)
 		return
 	}
-	iv := &issuedView{Code: issued.Display.Reveal(), Expiry: a.deviceTime(d, issued), MailErr: err != nil}
+	iv := &issuedView{Code: issued.Display.Reveal(), Expiry: deviceTime(issued), MailErr: err != nil}
 	if f.SendEmail && err == nil {
 		iv.Emailed = f.Email
 	}
@@ -202,12 +202,18 @@ func (a *app) respondToChallenge(w http.ResponseWriter, r *http.Request, s *sess
 	a.render(w, r, s, http.StatusOK, "device.html", v)
 }
 
-// deviceTime is a code's expiry as the device's clock and calendar show it.
-func (a *app) deviceTime(d Device, is servicepass.Issued) string {
-	if is.DayValid {
-		return "end of " + is.ExpiryDate.String() + " (" + d.Zone.String() + ")"
+// deviceTime is a code's expiry as the device's clock and calendar show it,
+// from the Issued alone (the one source the email is made from too): its
+// Location is the device's zone, which the request named.
+func deviceTime(is servicepass.Issued) string {
+	loc := is.Location
+	if loc == nil {
+		loc = time.UTC
 	}
-	return is.ExpiresAt.In(d.Zone).Format("2006-01-02 15:04 MST")
+	if is.DayValid {
+		return "end of " + is.ExpiryDate.String() + " (" + loc.String() + ")"
+	}
+	return is.ExpiresAt.In(loc).Format("2006-01-02 15:04 MST")
 }
 
 // formField is where a request field's error is shown on the panel.

@@ -136,7 +136,7 @@ func newSDK(ctx context.Context, cfg sdkConfig) (*sdk, error) {
 		Keys:   []servicepass.MasterKey{master},
 		Store:  auditStore,
 		QR:     qr.PNGEncoder{},
-		Mailer: notify.ServicePassMailer{Notifier: mail, TimeZone: cfg.Zone, DeviceName: cfg.DeviceName},
+		Mailer: notify.ServicePassMailer{Notifier: mail, DeviceName: cfg.DeviceName},
 		Now:    cfg.Now,
 		Logger: cfg.Logger,
 	})
@@ -290,6 +290,9 @@ func (s *sdk) issue(ctx context.Context, d Device, f issueForm, admin string) (s
 		DeviceID: d.ID, Mode: d.Mode, Actions: f.Actions,
 		WantQR: f.WantQR, SendEmail: f.SendEmail, EmailTo: f.Email, Language: f.Language,
 		Admin: admin,
+		// The device's zone (as provisioned): the calendar of a day-valid
+		// code, and the zone the email shows the expiry in.
+		Location: d.Zone,
 	}
 	// A date alone goes to the SDK as an expiration date, which it takes
 	// only for a COPE Set Password code; that code takes the date part of
@@ -297,7 +300,7 @@ func (s *sdk) issue(ctx context.Context, d Device, f issueForm, admin string) (s
 	if f.HasTime && !servicepass.DayValid(d.Mode, f.Actions) {
 		req.ExpiresAt = f.ExpiresAt
 	} else if !f.Date.IsZero() {
-		req.ExpiryDate, req.Location = f.Date, d.Zone
+		req.ExpiryDate = f.Date
 	}
 	return s.issuer.Issue(ctx, req)
 }

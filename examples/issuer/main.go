@@ -428,6 +428,9 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 		WantQR:   f.qrPath != "" || f.qrTerminal,
 		Admin:    f.admin,
 		KeyIDs:   held,
+		// The device's zone: the calendar of -date, and the zone the email
+		// shows the expiry in (it travels in the Issued to the mailer).
+		Location: loc,
 	}
 	set := 0
 	for _, s := range []bool{f.valid != 0, f.expires != "", f.date != ""} {
@@ -453,7 +456,6 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 			return usageErr("-date: want YYYY-MM-DD: %v", err)
 		}
 		req.ExpiryDate = servicepass.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}
-		req.Location = loc
 	}
 
 	cfg := servicepass.IssuerConfig{
@@ -477,7 +479,7 @@ func (f *issueFlags) run(stdout, stderr io.Writer) int {
 		if err != nil {
 			return usageErr("%v", err)
 		}
-		cfg.Mailer = notify.ServicePassMailer{Notifier: n, TimeZone: loc}
+		cfg.Mailer = notify.ServicePassMailer{Notifier: n}
 	} else if f.lang != "" {
 		return usageErr("-lang goes with -email")
 	}

@@ -152,7 +152,7 @@ func (d *demo) servicePassword() error {
 	issuer, err := servicepass.NewIssuer(servicepass.IssuerConfig{
 		Keys:   []servicepass.MasterKey{master},
 		QR:     qr.PNGEncoder{},
-		Mailer: notify.ServicePassMailer{Notifier: d.mail, TimeZone: d.zone},
+		Mailer: notify.ServicePassMailer{Notifier: d.mail},
 		Now:    d.clock.Now,
 	})
 	if err != nil {
@@ -176,6 +176,7 @@ func (d *demo) servicePassword() error {
 		Mode:      servicepass.DeviceOwner,
 		Actions:   actions,
 		ExpiresAt: d.clock.Now().Add(4 * time.Hour),
+		Location:  prov.Location, // the device's zone: the email shows the expiry on its clock
 		WantQR:    true,
 		SendEmail: true,
 		EmailTo:   "field-tech@example.com",

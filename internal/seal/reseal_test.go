@@ -3,6 +3,7 @@ package seal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -18,9 +19,12 @@ func TestResealAllSteps(t *testing.T) {
 	old := mustNew(t, 1, map[uint8][]byte{1: k1}).Seal([]byte("x"), []byte("ad"), time.Time{})
 	ctx := context.Background()
 	full := func(last string) Step {
-		return func(_ context.Context, _ string, limit int, fn func(sealed, ad []byte) []byte) (string, int, int, error) {
-			return last, limit, 0, nil
+		return func(_ context.Context, _ string, limit int, fn func(sealed, ad []byte) []byte) (Batch, error) {
+			return Batch{Last: last, Read: limit, Visited: limit}, nil
 		}
+	}
+	batch := func(b Batch) Step {
+		return func(context.Context, string, int, func(sealed, ad []byte) []byte) (Batch, error) { return b, nil }
 	}
 	boom := errors.New("store down")
 	tests := []struct {
@@ -28,15 +32,13 @@ func TestResealAllSteps(t *testing.T) {
 		step Step
 		want error
 	}{
-		{"too many visited", func(context.Context, string, int, func(sealed, ad []byte) []byte) (string, int, int, error) {
-			return "a", retention.Batch + 1, 0, nil
-		}, ErrBadStep},
-		{"more changed than visited", func(context.Context, string, int, func(sealed, ad []byte) []byte) (string, int, int, error) {
-			return "a", 1, 2, nil
-		}, ErrBadStep},
+		{"too many read", batch(Batch{Last: "a", Read: retention.Batch + 1, Visited: 1}), ErrBadStep},
+		{"negative read", batch(Batch{Last: "a", Read: -1}), ErrBadStep},
+		{"negative visited", batch(Batch{Last: "a", Read: 1, Visited: -1}), ErrBadStep},
+		{"more changed than visited", batch(Batch{Last: "a", Read: 1, Visited: 1, Replaced: 2}), ErrBadStep},
 		{"last key stuck", full("a"), ErrBadStep},
-		{"step error", func(context.Context, string, int, func(sealed, ad []byte) []byte) (string, int, int, error) {
-			return "a", 1, 0, boom
+		{"step error", func(context.Context, string, int, func(sealed, ad []byte) []byte) (Batch, error) {
+			return Batch{Last: "a", Read: 1, Visited: 1}, boom
 		}, boom},
 		{"nil step", nil, retention.ErrNilStore},
 	}
@@ -51,15 +53,56 @@ func TestResealAllSteps(t *testing.T) {
 	}
 	// fn re-seals what needs it, leaves the rest, counts what fails.
 	var got [][]byte
-	p, err := s.ResealAll(ctx, func(_ context.Context, _ string, _ int, fn func(sealed, ad []byte) []byte) (string, int, int, error) {
+	p, err := s.ResealAll(ctx, func(_ context.Context, _ string, _ int, fn func(sealed, ad []byte) []byte) (Batch, error) {
 		current := s.Seal([]byte("y"), []byte("ad"), time.Time{})
 		got = append(got, fn(old, []byte("ad")), fn(current, []byte("ad")), fn(old, []byte("other ad")))
-		return "z", 3, 1, nil
+		return Batch{Last: "z", Read: 3, Visited: 3, Replaced: 1}, nil
 	}, nil)
 	if err != nil || p != (Progress{Visited: 3, Resealed: 1, Failed: 1}) || got[0] == nil || got[1] != nil || got[2] != nil {
 		t.Fatalf("ResealAll = %+v, %v; fn results %x", p, err, got)
 	}
 	if pt, err := s.Open(got[0], []byte("ad"), time.Now()); err != nil || string(pt) != "x" || got[0][1] != 2 {
 		t.Fatalf("re-sealed value: %q, %v", pt, err)
+	}
+}
+
+// TestResealAllEntriesOfSeveralValues: a store whose entries hold several
+// sealed values (escrow rows) reads limit entries and visits more values
+// than that; the walk goes on while full batches of entries come back and
+// counts values, not entries.
+func TestResealAllEntriesOfSeveralValues(t *testing.T) {
+	s := mustNew(t, 2, map[uint8][]byte{1: k1, 2: k2})
+	old := mustNew(t, 1, map[uint8][]byte{1: k1}).Seal([]byte("x"), []byte("ad"), time.Time{})
+	const entries, perEntry = retention.Batch + 10, 3
+	var afters []string
+	var reports []Progress
+	p, err := s.ResealAll(context.Background(), func(_ context.Context, after string, limit int, fn func(sealed, ad []byte) []byte) (Batch, error) {
+		afters = append(afters, after)
+		start := 0
+		if after != "" {
+			start = retention.Batch
+		}
+		n := min(limit, entries-start)
+		b := Batch{Read: n, Last: after}
+		for i := range n {
+			for range perEntry {
+				b.Visited++
+				if fn(old, []byte("ad")) != nil {
+					b.Replaced++
+				}
+			}
+			b.Last = fmt.Sprintf("k%05d", start+i)
+		}
+		return b, nil
+	}, func(p Progress) { reports = append(reports, p) })
+	want := Progress{Visited: entries * perEntry, Resealed: entries * perEntry}
+	if err != nil || p != want {
+		t.Fatalf("ResealAll = %+v, %v; want %+v", p, err, want)
+	}
+	if len(afters) != 2 || afters[1] != fmt.Sprintf("k%05d", retention.Batch-1) {
+		t.Fatalf("steps after %q", afters)
+	}
+	if len(reports) != 2 || reports[0].Visited != retention.Batch*perEntry || reports[1] != want {
+		t.Fatalf("progress %+v", reports)
 	}
 }

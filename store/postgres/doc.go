@@ -219,5 +219,8 @@
 // sealing key rotation (docs/keys.md): 1,000 rows per query in key order,
 // each changed value one conditional UPDATE of the sealed column alone, so
 // a re-seal runs while the hosts serve requests and loses none of their
-// writes.
+// writes. EscrowStore gives escrow.Service.Reseal its rows a page at a
+// time (EscrowStore.Rows: 1,000 rows per query in byte order of device ID
+// and kind, through the index of migration 0008), and each re-sealed row
+// goes back through the compare-and-swap Write, as every escrow change.
 package postgres

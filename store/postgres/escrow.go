@@ -219,6 +219,41 @@ func (s *EscrowStore) keys(ctx context.Context, what, query string, at time.Time
 	return out, nil
 }
 
+// Rows implements [escrow.Store.Rows]: one keyset page in byte order
+// (COLLATE "C"), which the index of migration 0008 answers.
+func (s *EscrowStore) Rows(ctx context.Context, after escrow.Key, limit int) ([]escrow.Row, error) {
+	if err := checkText("device ID", after.DeviceID, "kind", after.Kind); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out := []escrow.Row{}
+	if limit < 1 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+escrowColumns+` FROM mdmcred_escrow
+		WHERE (device_id COLLATE "C", kind COLLATE "C") > ($1, $2)
+		ORDER BY device_id COLLATE "C", kind COLLATE "C" LIMIT $3`, after.DeviceID, after.Kind, int64(limit))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: escrow rows: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r escrow.Row
+		var rev int64
+		if err := rows.Scan(&r.DeviceID, &r.Kind, &rev, &r.Data); err != nil {
+			return nil, fmt.Errorf("postgres: escrow rows: %w", err)
+		}
+		r.Rev = uint64(rev)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: escrow rows: %w", err)
+	}
+	return out, nil
+}
+
 // Events implements [escrow.Store.Events].
 func (s *EscrowStore) Events(ctx context.Context, q escrow.EventQuery) ([]escrow.Event, error) {
 	if err := checkText("record ID", q.RecordID, "device ID", q.DeviceID); err != nil {

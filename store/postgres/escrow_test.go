@@ -156,6 +156,8 @@ func TestEscrowHotQueriesUseIndexes(t *testing.T) {
 	_, err = st.ByRecord(ctx, "r2-42")
 	must("by record", err)
 	must("delete", st.Write(ctx, escrow.Row{DeviceID: "dev-42", Kind: "admin-password", Rev: 2}, 1, nil))
+	_, err = st.Rows(ctx, escrow.Key{DeviceID: "dev-5000", Kind: "admin-password"}, 1000)
+	must("re-seal page", err)
 
 	checked := 0
 	for _, s := range rec.stmts {
@@ -211,6 +213,9 @@ func (s *twoInstances) ClosedBefore(ctx context.Context, before time.Time, limit
 }
 func (s *twoInstances) PurgeEvents(ctx context.Context, before time.Time, limit int) (int, error) {
 	return s.pick().PurgeEvents(ctx, before, limit)
+}
+func (s *twoInstances) Rows(ctx context.Context, after escrow.Key, limit int) ([]escrow.Row, error) {
+	return s.pick().Rows(ctx, after, limit)
 }
 
 // The whole conformance suite, its races included, with every call going
