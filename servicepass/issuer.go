@@ -195,7 +195,7 @@ type Issued struct {
 	Location *time.Location
 	// Window is how long the granted actions hold on the device once the
 	// code is entered: the issuer's [IssuerConfig.Window], the same rule
-	// as [VerifierConfig.Window].
+	// as [VerifierOptions.Window].
 	Window time.Duration
 	Serial uint32
 	KeyID  uint8
@@ -230,7 +230,7 @@ type IssuerConfig struct {
 	// Mailer sends email. Zero: requests with SendEmail are refused.
 	Mailer Mailer
 	// Window is the privileged window the site's devices open when a code
-	// is entered ([VerifierConfig.Window] on each device), reported in
+	// is entered ([VerifierOptions.Window] on each device), reported in
 	// [Issued.Window] and so in the email. Zero or negative:
 	// DefaultWindow, the device's default, by the same rule.
 	Window time.Duration

@@ -262,7 +262,7 @@ func TestIssuedWindowIsTheDevices(t *testing.T) {
 	f := newFixture(t)
 	iss := f.issue(t, servicepass.Request{DeviceID: "d", Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock})
 	at := t0.Add(time.Minute)
-	g, err := f.verifier(t, "d", servicepass.DeviceOwner, nil).Verify(iss.Display.Reveal(), at)
+	g, err := f.verifier(t, "d", servicepass.DeviceOwner, nil).Verify(context.Background(), iss.Display.Reveal(), at)
 	if err != nil {
 		t.Fatal(err)
 	}
