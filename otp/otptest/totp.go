@@ -45,14 +45,14 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 	get := func(t *testing.T, s otp.TOTPStore, subject string) otp.TOTPState {
 		t.Helper()
 		var got otp.TOTPState
-		if err := s.UpdateTOTP(ctx, subject, func(st *otp.TOTPState) bool { got = *st; return false }); err != nil {
+		if err := updateTOTP(ctx, s, subject, func(st *otp.TOTPState) bool { got = *st; return false }); err != nil {
 			t.Fatal(err)
 		}
 		return got
 	}
 	put := func(t *testing.T, s otp.TOTPStore, st otp.TOTPState) {
 		t.Helper()
-		if err := s.UpdateTOTP(ctx, st.Subject, func(p *otp.TOTPState) bool { *p = st; return true }); err != nil {
+		if err := updateTOTP(ctx, s, st.Subject, func(p *otp.TOTPState) bool { *p = st; return true }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,7 +77,7 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 		s := newStore(t)
 		calls := 0
 		var seen otp.TOTPState
-		if err := s.UpdateTOTP(ctx, "nobody", func(st *otp.TOTPState) bool { calls++; seen = *st; st.NextStep = 5; return false }); err != nil {
+		if err := updateTOTP(ctx, s, "nobody", func(st *otp.TOTPState) bool { calls++; seen = *st; st.NextStep = 5; return false }); err != nil {
 			t.Fatal(err)
 		}
 		if calls != 1 || seen != (otp.TOTPState{Subject: "nobody"}) {
@@ -110,7 +110,7 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 	t.Run("RaceCountsEveryChange", func(t *testing.T) {
 		s := newStore(t)
 		race(t, func(int) error {
-			return s.UpdateTOTP(ctx, "alice", func(st *otp.TOTPState) bool { st.Failures++; return true })
+			return updateTOTP(ctx, s, "alice", func(st *otp.TOTPState) bool { st.Failures++; return true })
 		})
 		if got := get(t, s, "alice"); got.Failures != Racers {
 			t.Fatalf("%d racing increments on a new subject counted %d", Racers, got.Failures)
