@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"sync"
+
+	"github.com/mdmcred/mdmcred/internal/cas"
 )
 
 // MemStore is an in-memory [Store] and [TOTPStore] for tests, demos and
@@ -38,9 +40,13 @@ func (m *MemStore) Put(ctx context.Context, rec PINRecord) error {
 	}
 	rec.Digest = append([]byte(nil), rec.Digest...)
 	m.mu.Lock()
-	rec.Rev = m.recs[rec.User].Rev + 1 // a new revision: no cached one matches
+	defer m.mu.Unlock()
+	rev, err := cas.NextRev(m.recs[rec.User].Rev) // a new revision: no cached one matches
+	if err != nil {
+		return err
+	}
+	rec.Rev = rev
 	m.recs[rec.User] = rec
-	m.mu.Unlock()
 	return nil
 }
 

@@ -59,7 +59,9 @@ type Ops[R any] struct {
 	// revision is prev (0: no record stored). When it is not, it returns
 	// an error matching Conflict and changes nothing, with the stored
 	// record if it read it in the same operation (else a record of
-	// revision 0).
+	// revision 0). A returned record at revision prev is taken as not
+	// read: it is the one the write was decided on, as a snapshot taken
+	// before a concurrent write committed still shows it.
 	Write func(ctx context.Context, r R, prev uint64) (R, error)
 	// Rev points at a record's revision.
 	Rev func(r *R) *uint64
@@ -136,7 +138,7 @@ func (m *Mutator[R]) Mutate(ctx context.Context, key string, decide func(r *R) (
 			continue
 		}
 		prev := *m.ops.Rev(&cur)
-		rev, err := nextRev(prev)
+		rev, err := NextRev(prev)
 		if err != nil {
 			return err
 		}
@@ -156,7 +158,9 @@ func (m *Mutator[R]) Mutate(ctx context.Context, key string, decide func(r *R) (
 			lost++
 			time.Sleep(mrand.N(50 * time.Microsecond << min(lost, 7)))
 		}
-		if *m.ops.Rev(&found) == 0 {
+		if fr := *m.ops.Rev(&found); fr == 0 || fr == prev {
+			// Not read, or read as it was before the write waited for the
+			// row (PostgreSQL's statement snapshot): load it.
 			if found, err = m.ops.Load(ctx, key); err != nil {
 				return err
 			}
@@ -189,9 +193,11 @@ func (m *Mutator[R]) GoString() string { return fmt.Sprintf("%v", m) }
 // increments before a signed 64-bit column would overflow.
 const FirstRevBits = 62
 
-// nextRev returns the revision a write from prev gets: prev+1, or a random
-// nonzero one for a new record.
-func nextRev(prev uint64) (uint64, error) {
+// NextRev returns the revision a write from prev gets: prev+1, or a random
+// nonzero one below 2^FirstRevBits for a new record. A backend's own
+// writes outside the idiom (a seeding Put) use it too, so that no cached
+// revision can match them.
+func NextRev(prev uint64) (uint64, error) {
 	if prev != 0 {
 		return prev + 1, nil
 	}

@@ -123,8 +123,21 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 
 	pins := postgres.NewOTPStore(traced)
 	must("otp put", pins.Put(ctx, otp.PINRecord{User: "user-42", Digest: []byte("d"), IssuedAt: now, ExpiresAt: now.Add(time.Hour)}))
-	must("otp update", pins.Update(ctx, "user-42", func(r *otp.PINRecord) bool { r.Failures++; return false }))
-	must("otp update remove", pins.Update(ctx, "user-42", func(*otp.PINRecord) bool { return true }))
+	pr, err := pins.Load(ctx, "user-42")
+	must("otp load", err)
+	pr.Failures++
+	pr.Rev++
+	_, err = pins.Write(ctx, pr, pr.Rev-1)
+	must("otp write", err)
+	_, err = pins.Write(ctx, otp.PINRecord{User: "user-new", Rev: 1}, 0)
+	must("otp insert", err)
+	_, err = pins.WriteTOTP(ctx, otp.TOTPState{Subject: "subject-new", NextStep: 1, Rev: 1}, 0)
+	must("otp totp insert", err)
+	ts, err := pins.LoadTOTP(ctx, "subject-new")
+	must("otp totp load", err)
+	ts.NextStep, ts.Rev = 2, ts.Rev+1
+	_, err = pins.WriteTOTP(ctx, ts, ts.Rev-1)
+	must("otp totp write", err)
 	_, err = pins.PurgePINs(ctx, now.Add(-24*time.Hour), 1000)
 	must("otp purge", err)
 
