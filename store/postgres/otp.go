@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 
@@ -71,7 +72,7 @@ func (s *OTPStore) Load(ctx context.Context, user string) (otp.PINRecord, error)
 	}
 	_, rec, err := scanPIN(user, s.db.QueryRowContext(ctx, `
 		SELECT false, digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
-		FROM (SELECT 1) one LEFT JOIN mdmcred_otp_pin ON user_name = $1`, user))
+		FROM mdmcred_otp_pin WHERE user_name = $1`, user))
 	if err != nil {
 		return otp.PINRecord{}, fmt.Errorf("postgres: otp load: %w", err)
 	}
@@ -82,9 +83,11 @@ func (s *OTPStore) Load(ctx context.Context, user string) (otp.PINRecord, error)
 // transaction: the conditional write (INSERT ... ON CONFLICT DO NOTHING
 // for prev 0, UPDATE ... WHERE version = prev otherwise) in a WITH, and a
 // SELECT of the stored row when the write changed nothing, which Write
-// returns with otp.ErrConflict. That row is the one the statement's
-// snapshot saw; when a concurrent insert it could not see refused the
-// write, no row comes back and the service loads.
+// returns with otp.ErrConflict (UNION ALL: a row saying the write applied,
+// or the stored row). That row is the one the statement's snapshot saw: at
+// the revision the write was decided on when a concurrent write committed
+// while this one waited for the row lock, and none when a concurrent
+// insert it could not see refused the write; the service then loads.
 func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) (otp.PINRecord, error) {
 	if err := checkText("user", rec.User); err != nil {
 		return otp.PINRecord{}, err
@@ -109,12 +112,16 @@ func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) (o
 	return cur, otp.ErrConflict
 }
 
-// pinReturn ends both writes: the write's outcome (true: applied), then
-// the stored row the statement saw if it did not apply (NULLs if none).
+// pinReturn ends both writes: a row (true) when the write applied, else
+// the stored row the statement saw (false), or no row if it saw none. When
+// the write applied the second SELECT is skipped (its NOT EXISTS is a
+// one-time filter).
 const pinReturn = `
-	SELECT EXISTS (SELECT 1 FROM w), p.digest, p.issued_at, p.expires_at, p.failures, p.last_failure, p.void,
-		p.consecutive, p.blocked, p.issue_window, p.issued, p.version
-	FROM (SELECT 1) one LEFT JOIN mdmcred_otp_pin p ON p.user_name = $1 AND NOT EXISTS (SELECT 1 FROM w)`
+	SELECT true, NULL::bytea, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::timestamptz, NULL::boolean,
+		NULL::bigint, NULL::boolean, NULL::timestamptz, NULL::bigint, NULL::bigint FROM w
+	UNION ALL
+	SELECT false, digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
+	FROM mdmcred_otp_pin WHERE user_name = $1 AND NOT EXISTS (SELECT 1 FROM w)`
 
 const pinInsert = `
 	WITH w AS (
@@ -129,8 +136,8 @@ const pinUpdate = `
 			void = $7, consecutive = $8, blocked = $9, issue_window = $10, issued = $11, version = $12
 		WHERE user_name = $1 AND version = $13 RETURNING 1)` + pinReturn
 
-// scanPIN reads a row of pinReturn's shape: whether the write applied,
-// then the stored record (Rev 0 if no row came back).
+// scanPIN reads a row of pinReturn's shape (or Load's): whether the write
+// applied, then the stored record (Rev 0 if no row came back).
 func scanPIN(user string, row *sql.Row) (bool, otp.PINRecord, error) {
 	rec := otp.PINRecord{User: user}
 	var done bool
@@ -138,7 +145,11 @@ func scanPIN(user string, row *sql.Row) (bool, otp.PINRecord, error) {
 	var issued, expires, lastFailure, window sql.NullTime
 	var failures, consecutive, count, version sql.NullInt64
 	var void, blocked sql.NullBool
-	if err := row.Scan(&done, &digest, &issued, &expires, &failures, &lastFailure, &void, &consecutive, &blocked, &window, &count, &version); err != nil {
+	err := row.Scan(&done, &digest, &issued, &expires, &failures, &lastFailure, &void, &consecutive, &blocked, &window, &count, &version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, rec, nil
+	case err != nil:
 		return false, otp.PINRecord{}, err
 	}
 	if version.Valid {
@@ -160,7 +171,7 @@ func (s *OTPStore) LoadTOTP(ctx context.Context, subject string) (otp.TOTPState,
 	}
 	_, st, err := scanTOTP(subject, s.db.QueryRowContext(ctx, `
 		SELECT false, next_step, drift, failures, last_failure, blocked, version
-		FROM (SELECT 1) one LEFT JOIN mdmcred_otp_totp ON subject = $1`, subject))
+		FROM mdmcred_otp_totp WHERE subject = $1`, subject))
 	if err != nil {
 		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp load: %w", err)
 	}
@@ -197,8 +208,10 @@ func (s *OTPStore) WriteTOTP(ctx context.Context, st otp.TOTPState, prev uint64)
 }
 
 const totpReturn = `
-	SELECT EXISTS (SELECT 1 FROM w), t.next_step, t.drift, t.failures, t.last_failure, t.blocked, t.version
-	FROM (SELECT 1) one LEFT JOIN mdmcred_otp_totp t ON t.subject = $1 AND NOT EXISTS (SELECT 1 FROM w)`
+	SELECT true, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::boolean, NULL::bigint FROM w
+	UNION ALL
+	SELECT false, next_step, drift, failures, last_failure, blocked, version
+	FROM mdmcred_otp_totp WHERE subject = $1 AND NOT EXISTS (SELECT 1 FROM w)`
 
 const totpInsert = `
 	WITH w AS (
@@ -210,15 +223,19 @@ const totpUpdate = `
 		UPDATE mdmcred_otp_totp SET next_step = $2, drift = $3, failures = $4, last_failure = $5, blocked = $6, version = $7
 		WHERE subject = $1 AND version = $8 RETURNING 1)` + totpReturn
 
-// scanTOTP reads a row of totpReturn's shape: whether the write applied,
-// then the stored state (Rev 0 if no row came back).
+// scanTOTP reads a row of totpReturn's shape (or LoadTOTP's): whether the
+// write applied, then the stored state (Rev 0 if no row came back).
 func scanTOTP(subject string, row *sql.Row) (bool, otp.TOTPState, error) {
 	st := otp.TOTPState{Subject: subject}
 	var done bool
 	var next, drift, failures, version sql.NullInt64
 	var lastFailure sql.NullTime
 	var blocked sql.NullBool
-	if err := row.Scan(&done, &next, &drift, &failures, &lastFailure, &blocked, &version); err != nil {
+	err := row.Scan(&done, &next, &drift, &failures, &lastFailure, &blocked, &version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, st, nil
+	case err != nil:
 		return false, otp.TOTPState{}, err
 	}
 	if version.Valid {
