@@ -64,6 +64,8 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			SELECT 'site-' || (g % 5000), 3, now() - g * interval '1 minute' FROM generate_series(1, $1) g`,
 		`INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at)
 			SELECT 'user-' || g, decode(md5(g::text), 'hex'), now(), now() + (g % 100 - 50) * interval '1 hour' FROM generate_series(1, $1) g`,
+		`INSERT INTO mdmcred_otp_totp (subject, next_step, version)
+			SELECT 'subject-' || g, g, g FROM generate_series(1, $1) g`,
 		`INSERT INTO mdmcred_passcode_reset (id, device_id, platform, action, state, requested_at, updated_at, stale_at)
 			SELECT 'r-' || g, 'dev-' || g, 1, 1, CASE WHEN g % 10 = 0 THEN 2 ELSE 4 + g % 3 END,
 				now() - g * interval '1 minute', now() - g * interval '1 minute', now() + (g % 1000) * interval '1 minute'
