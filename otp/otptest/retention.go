@@ -32,7 +32,7 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	save := func(t *testing.T, s otp.Store, rec otp.PINRecord) {
 		t.Helper()
 		if err := updatePIN(ctx, s, rec.User, func(r *otp.PINRecord) bool { *r = rec; return true }); err != nil {
-			t.Fatalf("Update(%s): %v", rec.User, err)
+			t.Fatalf("saving %s: %v", rec.User, err)
 		}
 	}
 	put := func(t *testing.T, s otp.Store, user string, expires time.Time, failures int, void bool) {
@@ -58,7 +58,7 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 			return false
 		})
 		if err != nil {
-			t.Fatalf("Update(%s): %v", user, err)
+			t.Fatalf("loading %s: %v", user, err)
 		}
 		return found
 	}

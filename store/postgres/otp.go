@@ -14,11 +14,13 @@ import (
 // OTPStore is an [otp.Store] (portal PINs, table mdmcred_otp_pin) and an
 // [otp.TOTPStore] (authenticator state, table mdmcred_otp_totp) in
 // PostgreSQL. It keeps only the PIN's keyed hash, and for TOTP only the
-// replay mark, drift and failure count. Each Update reads the user's or
-// subject's row and writes it back with one statement conditioned on the
-// version it read (compare-and-swap), so of many instances racing on one
-// row exactly one wins each change, and no connection is held in a
-// transaction between round trips. Safe for concurrent use.
+// replay mark, drift and failure count. Load reads a row; Write writes one
+// back with one statement conditioned on the version the change was
+// decided on (compare-and-swap; insert-if-absent for a new row), returning
+// the stored row when it changed nothing, so of many instances racing on
+// one row exactly one wins each change, and no connection is held in a
+// transaction between round trips. The version column is the record's
+// Rev. Safe for concurrent use.
 type OTPStore struct {
 	db *sql.DB
 }
