@@ -23,6 +23,10 @@
 //     hold: the condition "stored revision = cached revision" cannot
 //     match a different record.
 //
+// [Loop] is the bare retry loop, for a service that loads and writes on
+// its own (escrow's, whose rows are found by record and command IDs too);
+// [Mutator.Mutate] runs on it.
+//
 // A key missing from the cache is guessed absent: the decision on the zero
 // record writes with prev 0 (insert-if-absent), which costs nothing extra
 // for a new key and, for a key that exists, returns the stored record with
@@ -121,54 +125,72 @@ func (m *Mutator[R]) Mutate(ctx context.Context, key string, decide func(r *R) (
 		cur = m.ops.Zero(key)
 	}
 	fresh = false // a cached record is a guess until a write confirms it
-	lost := 0
-	for range MaxTries {
+	return Loop(m.ops.Conflict, func() (done, lost bool, err error) {
 		next := m.ops.Clone(cur)
 		if !decide(&next) {
 			if fresh {
-				return nil
+				return true, false, nil
 			}
 			r, err := m.ops.Load(ctx, key)
 			if err != nil {
 				m.cache.drop(key)
-				return err
+				return false, false, err
 			}
 			m.remember(key, r)
 			cur, fresh = r, true
-			continue
+			return false, false, nil
 		}
 		prev := *m.ops.Rev(&cur)
 		rev, err := NextRev(prev)
 		if err != nil {
-			return err
+			return false, false, err
 		}
 		*m.ops.Rev(&next) = rev
 		found, err := m.ops.Write(ctx, next, prev)
 		if err == nil {
 			m.remember(key, next)
-			return nil
+			return true, false, nil
 		}
 		m.cache.drop(key)
 		if !errors.Is(err, m.ops.Conflict) {
-			return err
+			return false, false, err
 		}
-		if fresh {
-			// Another writer won on a record read from the store: back off
-			// with jitter before trying again.
-			lost++
-			time.Sleep(mrand.N(50 * time.Microsecond << min(lost, 7)))
-		}
+		lost = fresh // another writer won on a record read from the store
 		if fr := *m.ops.Rev(&found); fr == 0 || fr == prev {
 			// Not read, or read as it was before the write waited for the
 			// row (PostgreSQL's statement snapshot): load it.
 			if found, err = m.ops.Load(ctx, key); err != nil {
-				return err
+				return false, false, err
 			}
 		}
 		m.remember(key, found)
 		cur, fresh = found, true
+		return false, lost, nil
+	})
+}
+
+// Loop is the idiom's retry loop, for a service that loads and writes on
+// its own (escrow's, whose rows are found by several keys): it calls try
+// until try reports done or an error, at most MaxTries times, and returns
+// that error, or one matching conflict after MaxTries tries. After a try
+// that lost a race (another writer changed the record try had loaded), it
+// sleeps with jitter, from up to 100 µs to up to 6.4 ms, so that racing
+// callers spread out instead of retrying in step.
+func Loop(conflict error, try func() (done, lost bool, err error)) error {
+	losses := 0
+	for range MaxTries {
+		done, lost, err := try()
+		switch {
+		case err != nil:
+			return err
+		case done:
+			return nil
+		case lost:
+			losses++
+			time.Sleep(mrand.N(50 * time.Microsecond << min(losses, 7)))
+		}
 	}
-	return fmt.Errorf("the record kept changing, %d times: %w", MaxTries, m.ops.Conflict)
+	return fmt.Errorf("the record kept changing, %d times: %w", MaxTries, conflict)
 }
 
 // remember caches r as key's record if it is stored (revision not 0).

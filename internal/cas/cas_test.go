@@ -359,3 +359,24 @@ func TestPropertyMatchesModel(t *testing.T) {
 	}, gen.SliceOf(genOp), gen.Bool()))
 	props.TestingRun(t)
 }
+
+func TestLoop(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tt := range []struct {
+		name      string
+		results   func(n int) (bool, bool, error)
+		wantErr   error
+		wantCalls int
+	}{
+		{"done at once", func(int) (bool, bool, error) { return true, false, nil }, nil, 1},
+		{"done after two tries", func(n int) (bool, bool, error) { return n == 3, n < 3, nil }, nil, 3},
+		{"an error stops it", func(n int) (bool, bool, error) { return false, false, boom }, boom, 1},
+		{"never done: a conflict after MaxTries", func(int) (bool, bool, error) { return false, false, nil }, errConflict, MaxTries},
+	} {
+		calls := 0
+		err := Loop(errConflict, func() (bool, bool, error) { calls++; return tt.results(calls) })
+		if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) || calls != tt.wantCalls {
+			t.Errorf("%s: %v after %d calls, want %v after %d", tt.name, err, calls, tt.wantErr, tt.wantCalls)
+		}
+	}
+}
