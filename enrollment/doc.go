@@ -88,8 +88,10 @@
 // The rules are pure Go in this package, the same for every backend: Verify
 // loads the site's record ([Store.Get]), decides, and writes the new
 // [Lockout] back with a compare-and-swap on the record's version
-// ([Store.UpdateLockout]), deciding again on [ErrConflict]. The failure
-// that locks the passcode is the one whose swap succeeded with the lock,
+// ([Store.UpdateLockout], which writes the failure's events with it, so a
+// counted failure is one store operation), deciding again on
+// [ErrConflict]. The failure that locks the passcode is the one whose swap
+// succeeded with the lock,
 // so exactly one attempt sends the alert however many race. A success
 // writes the site's record only to reset a consecutive count after a
 // failure (about one success in fifty during a rollout at 2% typos);

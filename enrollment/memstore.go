@@ -125,7 +125,7 @@ func (m *MemStore) Disable(ctx context.Context, site, by string, at time.Time) e
 }
 
 // UpdateLockout implements [Store.UpdateLockout] under the store's lock.
-func (m *MemStore) UpdateLockout(ctx context.Context, site string, version int64, l Lockout) error {
+func (m *MemStore) UpdateLockout(ctx context.Context, site string, version int64, l Lockout, events ...Event) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
@@ -140,6 +140,9 @@ func (m *MemStore) UpdateLockout(ctx context.Context, site string, version int64
 	}
 	r.Lockout = l.clone()
 	r.Version++
+	for _, e := range events {
+		m.appendEvent(e)
+	}
 	return nil
 }
 

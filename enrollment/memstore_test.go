@@ -75,11 +75,11 @@ func (s faultyStore) AppendEvent(ctx context.Context, e enrollment.Event) error 
 	return s.MemStore.AppendEvent(ctx, e)
 }
 
-func (s faultyStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout) error {
+func (s faultyStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
 	if err := s.err("UpdateLockout"); err != nil {
 		return err
 	}
-	return s.MemStore.UpdateLockout(ctx, site, version, l)
+	return s.MemStore.UpdateLockout(ctx, site, version, l, events...)
 }
 
 func (s faultyStore) RecordUse(ctx context.Context, site string, d []byte, at time.Time, src string) error {
@@ -151,7 +151,9 @@ func TestStoreErrorsPropagate(t *testing.T) {
 	if err := f.svc.Verify(ctx, "site", wrong(code), ""); !errors.Is(err, enrollment.ErrWrongPasscode) {
 		t.Fatalf("Verify wrong with the audit log failing: %v", err)
 	}
-	if ev, err := f.svc.Events(ctx, "site"); err != nil || len(ev) != 2 || ev[1].Kind != enrollment.EventUsed {
+	// The failure's event is written with its count, by UpdateLockout:
+	// it does not depend on AppendEvent.
+	if ev, err := f.svc.Events(ctx, "site"); err != nil || len(ev) != 3 || ev[1].Kind != enrollment.EventUsed || ev[2].Kind != enrollment.EventFailed {
 		t.Fatalf("Events = %v, %v", ev, err)
 	}
 	if _, err := f.svc.Events(ctx, ""); !errors.Is(err, enrollment.ErrSite) {

@@ -25,12 +25,12 @@ func (s *hookStore) RecordUse(ctx context.Context, site string, d []byte, at tim
 	return s.MemStore.RecordUse(ctx, site, d, at, src)
 }
 
-func (s *hookStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout) error {
+func (s *hookStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
 	if h := s.beforeFailure; h != nil {
 		s.beforeFailure = nil
 		h()
 	}
-	return s.MemStore.UpdateLockout(ctx, site, version, l)
+	return s.MemStore.UpdateLockout(ctx, site, version, l, events...)
 }
 
 // lockSite records threshold failures and the lock directly in the store,

@@ -661,9 +661,9 @@ func TestEventKindString(t *testing.T) {
 // failure reaches a threshold and a fuzz run can go on guessing.
 type neverLocks struct{ enrollment.Store }
 
-func (s neverLocks) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout) error {
+func (s neverLocks) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
 	l.Consecutive, l.Sources, l.RateCount, l.RatePrev = 0, nil, 0, 0
-	return s.Store.UpdateLockout(ctx, site, version, l)
+	return s.Store.UpdateLockout(ctx, site, version, l, events...)
 }
 
 func FuzzVerify(f *testing.F) {

@@ -39,13 +39,15 @@ type Store interface {
 	// returns [ErrNoPasscode] for a site without a passcode. It need not
 	// change the Version.
 	Disable(ctx context.Context, site, by string, at time.Time) error
-	// UpdateLockout replaces the site's Lockout with l and increments the
-	// Version, if the site's record is still at version (compare-and-swap).
-	// Otherwise it changes nothing and returns [ErrConflict] (the record
-	// changed since it was read: read it again and decide again) or
-	// [ErrNoPasscode]. The store keeps l as given; it does not interpret
-	// it.
-	UpdateLockout(ctx context.Context, site string, version int64, l Lockout) error
+	// UpdateLockout replaces the site's Lockout with l, increments the
+	// Version and appends events to the site's log, at once, if the
+	// site's record is still at version (compare-and-swap). Otherwise it
+	// changes nothing, appends nothing and returns [ErrConflict] (the
+	// record changed since it was read: read it again and decide again)
+	// or [ErrNoPasscode]. The store keeps l as given; it does not
+	// interpret it. A failed attempt's events (failed, locked) come with
+	// the lockout they belong to, so a counted failure is one operation.
+	UpdateLockout(ctx context.Context, site string, version int64, l Lockout, events ...Event) error
 	// RecordUse records a successful use as an audit event (Kind
 	// [EventUsed], At, Source) if the site's current record still has this
 	// digest and is neither disabled nor locked, without writing the

@@ -116,7 +116,7 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 		}
 		now := s.now().UTC()
 		l, rule := s.rules.fail(rec.Lockout, now, source)
-		switch err := s.store.UpdateLockout(ctx, site, rec.Version, l); {
+		switch err := s.store.UpdateLockout(ctx, site, rec.Version, l, failureEvents(site, source, now, l, rule)...); {
 		case errors.Is(err, ErrConflict):
 			continue
 		case err != nil:
@@ -163,27 +163,33 @@ func (s *Service) succeed(ctx context.Context, rec Record, source string) error 
 	return s.store.RecordUse(ctx, rec.Site, rec.Digest, s.now().UTC(), source)
 }
 
-// report answers a failure that UpdateLockout counted (l is the lockout
-// it wrote; rule is set if this failure locked the passcode): it records
-// the events and, for the one that locked, sends the alert.
+// failureEvents are the events a counted failure writes with its
+// lockout (l, the lockout after it; rule set if it locked the passcode):
+// the failed event, and the locked event for the failure that locked. A
+// failure on a passcode already locked writes none: it is counted for
+// monitoring, not logged each time, so an attacker cannot grow the audit
+// log.
+func failureEvents(site, source string, now time.Time, l Lockout, rule Rule) []Event {
+	if l.Locked && rule == 0 {
+		return nil
+	}
+	evs := []Event{{Site: site, Kind: EventFailed, At: now, Source: source, Failures: l.Failures}}
+	if rule != 0 {
+		evs = append(evs, Event{Site: site, Kind: EventLocked, At: now, Source: source, Failures: l.Failures})
+	}
+	return evs
+}
+
+// report answers a failure that UpdateLockout counted, with its events (l
+// is the lockout it wrote; rule is set if this failure locked the
+// passcode): for the one that locked, it sends the alert.
 func (s *Service) report(ctx context.Context, site, source string, reason error, now time.Time, l Lockout, rule Rule) error {
 	just := rule != 0
 	aerr := &AttemptError{Reason: reason, Failures: l.Failures, Locked: l.Locked, JustLocked: just, Rule: l.Rule}
-	if l.Locked && !just {
-		// Already locked: counted for monitoring, not logged as an event
-		// each time, so an attacker cannot grow the audit log.
-		return aerr
-	}
-	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventFailed, At: now, Source: source, Failures: l.Failures}); err != nil {
-		s.log.ErrorContext(ctx, "enrollment: recording failed event", "site", site, "err", err)
-	}
 	if !just {
 		return aerr
 	}
 	s.log.WarnContext(ctx, "enrollment: passcode locked", "site", site, "rule", rule.String(), "failures", l.Failures, "source", source)
-	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventLocked, At: now, Source: source, Failures: l.Failures}); err != nil {
-		s.log.ErrorContext(ctx, "enrollment: recording locked event", "site", site, "err", err)
-	}
 	aerr.Alert = s.sendAlert(ctx, Alert{
 		Site: site, Failures: l.Failures, Threshold: s.rules.threshold, Rule: rule,
 		LockedAt: now, LastFailure: now, LastSource: source,

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/cas"
 	"github.com/mdmcred/mdmcred/internal/ident"
 	"github.com/mdmcred/mdmcred/internal/seal"
 )
@@ -19,11 +20,6 @@ import (
 // when [Config.StaleAfter] is zero: 24 hours, as MDM commands to a device
 // that is switched off wait in its queue overnight.
 const DefaultStaleAfter = 24 * time.Hour
-
-// maxTries bounds how often an operation loads and decides again after
-// [ErrConflict]. Every conflict means another writer of the same row won,
-// so N racing writers need at most N tries.
-const maxTries = 200
 
 // MaxIDLen bounds every identifier the Service takes (device, record,
 // command and actor IDs), in bytes; MaxReasonLen bounds a view's reason.
@@ -166,15 +162,18 @@ type decision struct {
 }
 
 // mutate is the store idiom: load the row, decide on it in Go, write it
-// back with one conditional Write, and on ErrConflict do it all again.
-// create says a missing row may be created (for key); otherwise a missing
-// row is ErrNotFound.
+// back with one conditional Write, and on ErrConflict do it all again
+// (internal/cas's loop, which backs off after each lost race). create says
+// a missing row may be created (for key); otherwise a missing row is
+// ErrNotFound.
 func (s *Service) mutate(ctx context.Context, load func(context.Context) (Row, error), create *Key,
 	decide func(e *entry, now time.Time) decision) (entry, error) {
 	if err := ctxErr(ctx); err != nil {
 		return entry{}, err
 	}
-	for try := 0; try < maxTries; try++ {
+	var out entry
+	var outErr error
+	err := cas.Loop(ErrConflict, func() (done, lost bool, err error) {
 		row, err := load(ctx)
 		var e entry
 		switch {
@@ -182,15 +181,16 @@ func (s *Service) mutate(ctx context.Context, load func(context.Context) (Row, e
 			row = Row{DeviceID: create.DeviceID, Kind: create.Kind}
 			e = entry{Format: entryFormat}
 		case err != nil:
-			return entry{}, err
+			return false, false, err
 		default:
 			if e, err = decodeEntry(row.Data, row.DeviceID, row.Kind); err != nil {
-				return entry{}, err
+				return false, false, err
 			}
 		}
 		d := decide(&e, s.clock())
 		if !d.write {
-			return e, d.err
+			out, outErr = e, d.err
+			return true, false, nil
 		}
 		next := Row{DeviceID: row.DeviceID, Kind: row.Kind, Rev: row.Rev + 1}
 		if len(e.Records) > 0 {
@@ -204,15 +204,19 @@ func (s *Service) mutate(ctx context.Context, load func(context.Context) (Row, e
 			next.DueAt, next.ClosedAt = e.dueAt(), e.closedAt()
 		}
 		err = s.store.Write(ctx, next, row.Rev, d.events)
-		if errors.Is(err, ErrConflict) {
-			continue
+		switch {
+		case errors.Is(err, ErrConflict):
+			return false, true, nil
+		case err != nil:
+			return false, false, err
 		}
-		if err != nil {
-			return entry{}, err
-		}
-		return e, d.err
+		out, outErr = e, d.err
+		return true, false, nil
+	})
+	if err != nil {
+		return entry{}, err
 	}
-	return entry{}, ErrConflict
+	return out, outErr
 }
 
 func (s *Service) byRecord(id string) func(context.Context) (Row, error) {

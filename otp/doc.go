@@ -77,8 +77,8 @@
 // peppers). [PINService.Issue] gives a user a numeric PIN, 8 digits and
 // valid 24 h by default, and voids the previous one; only its keyed hash
 // (HMAC-SHA256 under a pepper, bound to the user name) is stored.
-// [PINService.Verify] consumes it in one atomic [Store.Update]: of many
-// concurrent correct attempts exactly one succeeds; after 5 wrong ones
+// [PINService.Verify] consumes it with one conditional [Store.Write]: of
+// many concurrent correct attempts exactly one succeeds; after 5 wrong ones
 // (default) the PIN is void. Wrong PINs are also counted per user across
 // re-issued PINs: at 100 in a row (the default and the maximum, NIST SP
 // 800-63B §5.2.2) Issue and Verify return a [*BlockedError] until the
@@ -90,6 +90,39 @@
 // offering the option, call [Eligibility.Check]: it lists every missing
 // requirement (role, license, policy) so the portal can explain why the
 // option is hidden.
+//
+// # Stores
+//
+// [Store] and [TOTPStore] follow the SDK's one store idiom (the one
+// escrow.Store follows): the service loads a versioned record, decides in
+// Go, and writes it back with one conditional operation, compare-and-swap
+// on the revision it decided on ([Store.Write] with prev), or
+// insert-if-absent for a new record (prev 0); on [ErrConflict] another
+// writer won and the service decides again on the record that won. The
+// rules (the attempt caps, replay, the rate limit) are in this package,
+// never in a backend.
+//
+// Each service also keeps a bounded cache (10,000 records) of the record it
+// last read or wrote per user or subject, with its revision, and decides
+// on it without a load: a PIN verified on the instance that issued it, or
+// a TOTP code of a subject this instance saw last, is one round trip to
+// the store. The cache can only cost a round trip, never change an
+// outcome: a decision that writes takes effect only if the stored revision
+// is still the cached one (so the cached record is the stored one);
+// otherwise the write is refused and the decision made again on the
+// stored record, which the PostgreSQL store returns with the refusal. A
+// decision that writes nothing (a refusal) made on a cached record is
+// made again on a loaded one before it is returned. A user or subject not
+// in the cache is guessed new: the decision on the empty record is written
+// insert-if-absent, one round trip for a new one and, for one that exists,
+// the refusal brings the stored record (two round trips, as a load and a
+// write). A record's first revision is random (62 bits), so a record that
+// a purge deleted and a later write created again never matches a
+// revision an instance still has cached. So a stale cache never accepts a
+// used PIN or code twice, never lets a wrong attempt go uncounted, and a
+// refusal is always decided on the stored record. [PINService.Status] and
+// [TOTPService.State] always load. The cached records hold what the store
+// holds (keyed digests, counters), never a PIN or a key, and never print.
 //
 // # Identifiers
 //

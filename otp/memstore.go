@@ -1,8 +1,11 @@
 package otp
 
 import (
+	"bytes"
 	"context"
 	"sync"
+
+	"github.com/mdmcred/mdmcred/internal/cas"
 )
 
 // MemStore is an in-memory [Store] and [TOTPStore] for tests, demos and
@@ -37,51 +40,87 @@ func (m *MemStore) Put(ctx context.Context, rec PINRecord) error {
 	}
 	rec.Digest = append([]byte(nil), rec.Digest...)
 	m.mu.Lock()
+	defer m.mu.Unlock()
+	rev, err := cas.NextRev(m.recs[rec.User].Rev) // a new revision: no cached one matches
+	if err != nil {
+		return err
+	}
+	rec.Rev = rev
 	m.recs[rec.User] = rec
-	m.mu.Unlock()
 	return nil
 }
 
-// Update implements [Store].
-func (m *MemStore) Update(ctx context.Context, user string, fn func(*PINRecord) bool) error {
-	if ctx == nil {
-		return ErrNilContext
-	}
-	if err := ctx.Err(); err != nil {
-		return err
+// Load implements [Store].
+func (m *MemStore) Load(ctx context.Context, user string) (PINRecord, error) {
+	if err := memCtx(ctx); err != nil {
+		return PINRecord{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rec, ok := m.recs[user]
 	if !ok {
-		rec = PINRecord{User: user}
+		return PINRecord{User: user}, nil
 	}
-	rec.Digest = append([]byte(nil), rec.Digest...)
-	if fn(&rec) {
-		rec.User = user
-		rec.Digest = append([]byte(nil), rec.Digest...)
-		m.recs[user] = rec
-	}
-	return nil
+	rec.Digest = bytes.Clone(rec.Digest)
+	return rec, nil
 }
 
-// UpdateTOTP implements [TOTPStore].
-func (m *MemStore) UpdateTOTP(ctx context.Context, subject string, fn func(*TOTPState) bool) error {
-	if ctx == nil {
-		return ErrNilContext
+// Write implements [Store]: on a conflict it returns the stored record.
+func (m *MemStore) Write(ctx context.Context, rec PINRecord, prev uint64) (PINRecord, error) {
+	if err := memCtx(ctx); err != nil {
+		return PINRecord{}, err
 	}
-	if err := ctx.Err(); err != nil {
-		return err
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.recs[rec.User]
+	if !ok {
+		cur = PINRecord{User: rec.User}
+	}
+	if cur.Rev != prev {
+		cur.Digest = bytes.Clone(cur.Digest)
+		return cur, ErrConflict
+	}
+	rec.Digest = bytes.Clone(rec.Digest)
+	m.recs[rec.User] = rec
+	return PINRecord{}, nil
+}
+
+// LoadTOTP implements [TOTPStore].
+func (m *MemStore) LoadTOTP(ctx context.Context, subject string) (TOTPState, error) {
+	if err := memCtx(ctx); err != nil {
+		return TOTPState{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	st, ok := m.totp[subject]
 	if !ok {
-		st = TOTPState{Subject: subject}
+		return TOTPState{Subject: subject}, nil
 	}
-	if fn(&st) {
-		st.Subject = subject
-		m.totp[subject] = st
+	return st, nil
+}
+
+// WriteTOTP implements [TOTPStore]: on a conflict it returns the stored
+// state.
+func (m *MemStore) WriteTOTP(ctx context.Context, st TOTPState, prev uint64) (TOTPState, error) {
+	if err := memCtx(ctx); err != nil {
+		return TOTPState{}, err
 	}
-	return nil
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.totp[st.Subject]
+	if !ok {
+		cur = TOTPState{Subject: st.Subject}
+	}
+	if cur.Rev != prev {
+		return cur, ErrConflict
+	}
+	m.totp[st.Subject] = st
+	return TOTPState{}, nil
+}
+
+func memCtx(ctx context.Context) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	return ctx.Err()
 }

@@ -13,7 +13,7 @@ func TestNilContext(t *testing.T) {
 	pin := newPINEnv(t, nil)
 	totp, _, _, _ := newTOTPEnv(t)
 	n := gentest.CheckNilContext(t, otp.ErrNilContext, pin.svc, pin.store, totp, otp.Purge)
-	if n != 16 {
-		t.Errorf("reached %d functions, want 16", n)
+	if n != 18 {
+		t.Errorf("reached %d functions, want 18", n)
 	}
 }

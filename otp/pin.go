@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/attempt"
+	"github.com/mdmcred/mdmcred/internal/cas"
 	"github.com/mdmcred/mdmcred/internal/keyedhash"
 	"github.com/mdmcred/mdmcred/internal/randcode"
 	"github.com/mdmcred/mdmcred/internal/secret"
@@ -135,6 +136,7 @@ func (c PINConfig) MarshalJSON() ([]byte, error) {
 // concurrent use; all state is in the Store.
 type PINService struct {
 	store      Store
+	recs       *cas.Mutator[PINRecord] // the store idiom over store, with its cache
 	hasher     *keyedhash.Hasher
 	gen        *randcode.Generator
 	length     int
@@ -195,6 +197,7 @@ func NewPINService(cfg PINConfig) (*PINService, error) {
 	}
 	s := &PINService{
 		store:      cfg.Store,
+		recs:       pinMutator(cfg.Store),
 		hasher:     h,
 		gen:        randcode.MustNew(randcode.Spec{Alphabet: randcode.Digits, Length: cfg.Length}),
 		length:     cfg.Length,
@@ -263,7 +266,7 @@ func (s *PINService) Issue(ctx context.Context, user string) (PIN, time.Time, er
 	digest := s.hasher.Sum(pinDomain, material(user, pin))
 	expires := now.Add(s.ttl)
 	var refused error
-	err = s.store.Update(ctx, user, func(rec *PINRecord) bool {
+	err = s.recs.Mutate(ctx, user, func(rec *PINRecord) bool {
 		if err := blocked(s.lockout, rec.lockState(), now); err != nil {
 			refused = err
 			return false
@@ -318,8 +321,10 @@ func (s *PINService) normalizePIN(pin string) (string, bool) {
 }
 
 // Verify checks pin for user and consumes it: of any number of concurrent
-// Verify calls with the right PIN, exactly one returns nil. Every check and
-// state change happens in one atomic Store.Update.
+// Verify calls with the right PIN, on any number of instances, exactly one
+// returns nil. The check is decided in Go on the user's record and the
+// change written with one conditional [Store.Write] on the revision it was
+// decided on (see the package documentation's Stores section).
 //
 // A wrong PIN counts against the PIN (void after MaxAttempts) and against
 // the user (blocked after MaxConsecutive in a row, across PINs); the right
@@ -346,7 +351,7 @@ func (s *PINService) Verify(ctx context.Context, user, pin string) error {
 	m := material(user, p)
 	now := s.now().UTC()
 	var result error
-	err := s.store.Update(ctx, user, func(rec *PINRecord) bool {
+	err := s.recs.Mutate(ctx, user, func(rec *PINRecord) bool {
 		if !rec.HasPIN() {
 			result = ErrPINNotFound
 			return false
@@ -415,7 +420,7 @@ func (s *PINService) Revoke(ctx context.Context, user string) error {
 		return err
 	}
 	found := false
-	err := s.store.Update(ctx, user, func(rec *PINRecord) bool {
+	err := s.recs.Mutate(ctx, user, func(rec *PINRecord) bool {
 		found = rec.HasPIN()
 		rec.clearPIN()
 		return found
@@ -455,20 +460,17 @@ func (s *PINService) Status(ctx context.Context, user string) (PINStatus, error)
 		return PINStatus{}, err
 	}
 	now := s.now().UTC()
-	var st PINStatus
-	err := s.store.Update(ctx, user, func(rec *PINRecord) bool {
-		st = PINStatus{Outstanding: rec.HasPIN() && now.Before(rec.ExpiresAt), Consecutive: rec.Consecutive, LastFailure: rec.LastFailure}
-		if st.Outstanding {
-			st.ExpiresAt = rec.ExpiresAt
-		}
-		var be *BlockedError
-		if err := blocked(s.lockout, rec.lockState(), now); errors.As(err, &be) {
-			st.Blocked, st.Until = true, be.Until
-		}
-		return false
-	})
+	rec, err := s.recs.Load(ctx, user)
 	if err != nil {
 		return PINStatus{}, fmt.Errorf("otp: PIN store: %w", err)
+	}
+	st := PINStatus{Outstanding: rec.HasPIN() && now.Before(rec.ExpiresAt), Consecutive: rec.Consecutive, LastFailure: rec.LastFailure}
+	if st.Outstanding {
+		st.ExpiresAt = rec.ExpiresAt
+	}
+	var be *BlockedError
+	if err := blocked(s.lockout, rec.lockState(), now); errors.As(err, &be) {
+		st.Blocked, st.Until = true, be.Until
 	}
 	return st, nil
 }
@@ -486,7 +488,7 @@ func (s *PINService) ResetFailures(ctx context.Context, user, actor string) erro
 	if err := checkID("actor", actor); err != nil {
 		return err
 	}
-	err := s.store.Update(ctx, user, func(rec *PINRecord) bool {
+	err := s.recs.Mutate(ctx, user, func(rec *PINRecord) bool {
 		if rec.Consecutive == 0 && !rec.Blocked && rec.LastFailure.IsZero() {
 			return false
 		}

@@ -194,8 +194,7 @@ func TestPINVerifyTable(t *testing.T) {
 		}, otp.ErrPINNotFound},
 		{"record moved to another user", func(t *testing.T, e pinEnv, pin string) error {
 			// A store row copied to bob (a tampered database) does not verify for bob.
-			var rec otp.PINRecord
-			_ = e.store.Update(ctx, "alice", func(r *otp.PINRecord) bool { rec = *r; return false })
+			rec, _ := e.store.Load(ctx, "alice")
 			rec.User = "bob"
 			_ = e.store.Put(ctx, rec)
 			return e.svc.Verify(ctx, "bob", pin)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/attempt"
+	"github.com/mdmcred/mdmcred/internal/cas"
 )
 
 // Defaults and bounds of [TOTPConfig].
@@ -60,11 +61,12 @@ type TOTPConfig struct {
 // (RFC 6238 §5.2), counts consecutive failures against a cap, and tracks
 // each subject's clock drift, re-centring the window on it (RFC 6238 §6),
 // with a resync mode for a clock that drifted further (RFC 4226 §7.4).
-// Every check and change for one call is one atomic [TOTPStore.UpdateTOTP],
-// so of any number of concurrent calls with one code, on any number of
-// instances sharing a store, exactly one succeeds. Safe for concurrent use.
+// Every check for one call is decided in Go on the subject's state and its
+// change written with one conditional [TOTPStore.WriteTOTP] on the revision
+// it was decided on, so of any number of concurrent calls with one code, on
+// any number of instances sharing a store, exactly one succeeds. Safe for concurrent use.
 type TOTPService struct {
-	store   TOTPStore
+	states  *cas.Mutator[TOTPState] // the store idiom over store, with its cache
 	skew    int
 	resync  int
 	lockout attempt.Policy
@@ -105,7 +107,7 @@ func NewTOTPService(cfg TOTPConfig) (*TOTPService, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &TOTPService{store: cfg.Store, skew: cfg.Skew, resync: cfg.ResyncWindow, lockout: lockout, now: cfg.Now, log: cfg.Logger}
+	s := &TOTPService{states: totpMutator(cfg.Store), skew: cfg.Skew, resync: cfg.ResyncWindow, lockout: lockout, now: cfg.Now, log: cfg.Logger}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -135,7 +137,7 @@ func (s *TOTPService) Verify(ctx context.Context, subject string, key *Key, code
 	cur := key.Step(now)
 	var res TOTPResult
 	var result error
-	err := s.store.UpdateTOTP(ctx, subject, func(st *TOTPState) bool {
+	err := s.states.Mutate(ctx, subject, func(st *TOTPState) bool {
 		if err := blocked(s.lockout, st.lockState(), now); err != nil {
 			result = err
 			return false
@@ -181,7 +183,7 @@ func (s *TOTPService) Resync(ctx context.Context, subject string, key *Key, code
 	cur := key.Step(now)
 	var res TOTPResult
 	var result error
-	err := s.store.UpdateTOTP(ctx, subject, func(st *TOTPState) bool {
+	err := s.states.Mutate(ctx, subject, func(st *TOTPState) bool {
 		if err := blocked(s.lockout, st.lockState(), now); err != nil {
 			result = err
 			return false
@@ -246,8 +248,8 @@ func (s *TOTPService) Reset(ctx context.Context, subject, actor string) error {
 		return err
 	}
 	now := s.now()
-	err := s.store.UpdateTOTP(ctx, subject, func(st *TOTPState) bool {
-		if *st == (TOTPState{Subject: st.Subject, NextStep: st.NextStep}) {
+	err := s.states.Mutate(ctx, subject, func(st *TOTPState) bool {
+		if *st == (TOTPState{Subject: st.Subject, NextStep: st.NextStep, Rev: st.Rev}) {
 			return false
 		}
 		*st = st.transition(s.lockout, evReset, now, 0, 0)
@@ -276,8 +278,8 @@ func (s *TOTPService) Forget(ctx context.Context, subject, actor string) error {
 		return err
 	}
 	now := s.now()
-	err := s.store.UpdateTOTP(ctx, subject, func(st *TOTPState) bool {
-		if *st == (TOTPState{Subject: st.Subject}) {
+	err := s.states.Mutate(ctx, subject, func(st *TOTPState) bool {
+		if *st == (TOTPState{Subject: st.Subject, Rev: st.Rev}) {
 			return false
 		}
 		*st = st.transition(s.lockout, evForget, now, 0, 0)
@@ -299,16 +301,11 @@ func (s *TOTPService) State(ctx context.Context, subject string) (TOTPState, TOT
 		return TOTPState{}, 0, err
 	}
 	now := s.now()
-	var got TOTPState
-	var ph TOTPPhase
-	err := s.store.UpdateTOTP(ctx, subject, func(st *TOTPState) bool {
-		got, ph = *st, st.phase(s.lockout, now)
-		return false
-	})
+	got, err := s.states.Load(ctx, subject)
 	if err != nil {
 		return TOTPState{}, 0, fmt.Errorf("otp: TOTP store: %w", err)
 	}
-	return got, ph, nil
+	return got, got.phase(s.lockout, now), nil
 }
 
 func (s *TOTPService) precheck(subject string, key *Key, code string) error {

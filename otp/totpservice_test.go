@@ -202,8 +202,12 @@ func TestTOTPForgetAfterKeyChange(t *testing.T) {
 
 type failingStore struct{ err error }
 
-func (f failingStore) UpdateTOTP(context.Context, string, func(*otp.TOTPState) bool) error {
-	return f.err
+func (f failingStore) LoadTOTP(context.Context, string) (otp.TOTPState, error) {
+	return otp.TOTPState{}, f.err
+}
+
+func (f failingStore) WriteTOTP(context.Context, otp.TOTPState, uint64) (otp.TOTPState, error) {
+	return otp.TOTPState{}, f.err
 }
 
 func TestTOTPStoreErrorsAreWrapped(t *testing.T) {

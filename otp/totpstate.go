@@ -26,25 +26,28 @@ type TOTPState struct {
 	Failures    int
 	LastFailure time.Time
 	Blocked     bool
+	// Rev is the state's revision, as [PINRecord.Rev].
+	Rev uint64
 }
 
-// TOTPStore persists one [TOTPState] per subject. Implementations must be
-// safe for concurrent use. [MemStore] is the in-memory one; the PostgreSQL
-// one is in store/postgres; otptest.RunTOTPStore is the conformance suite.
+// TOTPStore persists one [TOTPState] per subject, in the same idiom as
+// [Store]: the [TOTPService] loads the versioned state, decides in Go, and
+// writes it back with one conditional operation, deciding again on
+// [ErrConflict]. Implementations must be safe for concurrent use.
+// [MemStore] is the in-memory one; the PostgreSQL one is in
+// store/postgres; otptest.RunTOTPStore is the conformance suite.
 type TOTPStore interface {
-	// UpdateTOTP runs fn on subject's state atomically: under a lock or in
-	// a transaction holding the row lock, so that no other UpdateTOTP for
-	// that subject interleaves, on any instance. A subject with no state
-	// gets a zero TOTPState with Subject set. If fn returns true the state
-	// as fn left it is saved (created for a new subject; Subject is kept as
-	// given); if false nothing is written.
-	//
-	// fn is called once, or again only if a transaction is retried; it must
-	// not call the store. UpdateTOTP returns nil, ctx.Err() when ctx is done
-	// before fn runs, or the backend's error, in which case fn's changes are
-	// not saved. It returns no otp sentinel: [TOTPService] decides those
-	// ([ErrInvalid], [ErrReplay], [ErrBlocked]) inside fn.
-	UpdateTOTP(ctx context.Context, subject string, fn func(st *TOTPState) (save bool)) error
+	// LoadTOTP returns subject's state; a subject never seen gets a zero
+	// TOTPState with Subject set and Rev 0.
+	LoadTOTP(ctx context.Context, subject string) (TOTPState, error)
+	// WriteTOTP stores st as st.Subject's state at revision st.Rev if the
+	// stored state is at revision prev (prev 0: none may be stored),
+	// as [Store.Write] does, returning an error matching ErrConflict (with
+	// the stored state when it read it in the same operation, else a zero
+	// TOTPState) and changing nothing when it is not. It returns no other
+	// otp sentinel: [TOTPService] decides those ([ErrInvalid],
+	// [ErrReplay], [ErrBlocked]).
+	WriteTOTP(ctx context.Context, st TOTPState, prev uint64) (TOTPState, error)
 }
 
 // TOTPPhase is where a subject stands in the verifier's state machine. It
@@ -136,7 +139,7 @@ func (st TOTPState) transition(p attempt.Policy, ev totpEvent, now time.Time, st
 		st.Failures, st.LastFailure, st.Blocked = ls.Failures, ls.LastFailure, ls.Locked
 		st.Drift = 0 // NextStep stays: a reset never reopens a used code
 	case evForget:
-		st = TOTPState{Subject: st.Subject}
+		st = TOTPState{Subject: st.Subject, Rev: st.Rev}
 	}
 	return st
 }

@@ -41,9 +41,9 @@ func (g *guardedStore) Disable(ctx context.Context, site, by string, at time.Tim
 	return g.Store.Disable(ctx, site, by, at)
 }
 
-func (g *guardedStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout) error {
+func (g *guardedStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
 	g.check("UpdateLockout")
-	return g.Store.UpdateLockout(ctx, site, version, l)
+	return g.Store.UpdateLockout(ctx, site, version, l, events...)
 }
 
 func (g *guardedStore) RecordUse(ctx context.Context, site string, digest []byte, at time.Time, source string) error {

@@ -226,6 +226,28 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		if b, _ := s.Get(ctx, "site-b"); !equalLockouts(b.Lockout, enrollment.Lockout{}) {
 			t.Fatalf("bystander changed: %+v", b)
 		}
+		// Events come with the lockout they belong to, in order, and only
+		// when it is written.
+		before, err := s.Events(ctx, "site-a")
+		mustNoErr(t, err)
+		evs := []enrollment.Event{
+			{Site: "site-a", Kind: enrollment.EventFailed, At: t0, Source: "192.0.2.1", Failures: 3},
+			{Site: "site-a", Kind: enrollment.EventLocked, At: t0, Source: "192.0.2.1", Failures: 3},
+		}
+		if err := s.UpdateLockout(ctx, "site-a", r.Version, want, evs...); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("UpdateLockout with events at an old version: %v, want ErrConflict", err)
+		}
+		if after, _ := s.Events(ctx, "site-a"); len(after) != len(before) {
+			t.Fatalf("a refused UpdateLockout appended %d events", len(after)-len(before))
+		}
+		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version+1, want, evs...))
+		after, err := s.Events(ctx, "site-a")
+		mustNoErr(t, err)
+		if len(after) != len(before)+2 || after[len(before)].Kind != enrollment.EventFailed || after[len(before)+1].Kind != enrollment.EventLocked ||
+			after[len(before)].Source != "192.0.2.1" || after[len(before)+1].Failures != 3 || !after[len(before)].At.Equal(t0) {
+			t.Fatalf("events after UpdateLockout with two: %+v", after[len(before):])
+		}
+		r.Version++
 		// Back to zero, as a success after failures writes it.
 		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version+1, enrollment.Lockout{}))
 		if again, _ := s.Get(ctx, "site-a"); !equalLockouts(again.Lockout, enrollment.Lockout{}) {

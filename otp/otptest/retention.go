@@ -31,8 +31,8 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	// save writes rec as its user's record through the Store port.
 	save := func(t *testing.T, s otp.Store, rec otp.PINRecord) {
 		t.Helper()
-		if err := s.Update(ctx, rec.User, func(r *otp.PINRecord) bool { *r = rec; return true }); err != nil {
-			t.Fatalf("Update(%s): %v", rec.User, err)
+		if err := updatePIN(ctx, s, rec.User, func(r *otp.PINRecord) bool { *r = rec; return true }); err != nil {
+			t.Fatalf("saving %s: %v", rec.User, err)
 		}
 	}
 	put := func(t *testing.T, s otp.Store, user string, expires time.Time, failures int, void bool) {
@@ -53,12 +53,12 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	exists := func(t *testing.T, s otp.Store, user string) bool {
 		t.Helper()
 		var found bool
-		err := s.Update(ctx, user, func(r *otp.PINRecord) bool {
+		err := updatePIN(ctx, s, user, func(r *otp.PINRecord) bool {
 			found = r.HasPIN() || !r.IssueWindow.IsZero() || r.Consecutive != 0 || r.Blocked
 			return false
 		})
 		if err != nil {
-			t.Fatalf("Update(%s): %v", user, err)
+			t.Fatalf("loading %s: %v", user, err)
 		}
 		return found
 	}
@@ -148,7 +148,7 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 		got := retentiontest.UnderTraffic(t, 1, func(int) error {
 			for i := 0; i < users; i += 2 {
 				rec := otp.PINRecord{User: fmt.Sprintf("u%d", i), Digest: []byte{1}, IssuedAt: t0, ExpiresAt: t0.Add(time.Hour), IssueWindow: t0, Issued: 1}
-				if err := s.Update(ctx, rec.User, func(r *otp.PINRecord) bool { *r = rec; return true }); err != nil {
+				if err := updatePIN(ctx, s, rec.User, func(r *otp.PINRecord) bool { *r = rec; return true }); err != nil {
 					return err
 				}
 			}

@@ -75,14 +75,14 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	}
 	put := func(t *testing.T, s otp.Store, r otp.PINRecord) {
 		t.Helper()
-		if err := s.Update(ctx, r.User, func(p *otp.PINRecord) bool { *p = r; return true }); err != nil {
+		if err := updatePIN(ctx, s, r.User, func(p *otp.PINRecord) bool { *p = r; return true }); err != nil {
 			t.Fatal(err)
 		}
 	}
 	get := func(t *testing.T, s otp.Store, user string) otp.PINRecord {
 		t.Helper()
 		var got otp.PINRecord
-		err := s.Update(ctx, user, func(r *otp.PINRecord) bool {
+		err := updatePIN(ctx, s, user, func(r *otp.PINRecord) bool {
 			got = *r
 			got.Digest = bytes.Clone(r.Digest)
 			return false
@@ -119,14 +119,14 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 		s := newStore(t)
 		var seen otp.PINRecord
 		called := 0
-		if err := s.Update(ctx, "nobody", func(r *otp.PINRecord) bool { called++; seen = *r; return false }); err != nil {
+		if err := updatePIN(ctx, s, "nobody", func(r *otp.PINRecord) bool { called++; seen = *r; return false }); err != nil {
 			t.Fatal(err)
 		}
 		if called != 1 || seen.User != "nobody" || seen.HasPIN() || seen.Consecutive != 0 || seen.Issued != 0 {
 			t.Fatalf("fn called %d times with %+v, want once with a zero record for nobody", called, seen)
 		}
 		// fn made a change but returned false: nothing may be written.
-		_ = s.Update(ctx, "nobody", func(r *otp.PINRecord) bool { r.Consecutive = 9; return false })
+		_ = updatePIN(ctx, s, "nobody", func(r *otp.PINRecord) bool { r.Consecutive = 9; return false })
 		if got := get(t, s, "nobody"); got.Consecutive != 0 {
 			t.Fatalf("an unsaved change was written: %+v", got)
 		}
@@ -153,7 +153,7 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	t.Run("SaveClearsDigest", func(t *testing.T) {
 		s := newStore(t)
 		put(t, s, rec("alice", 1))
-		if err := s.Update(ctx, "alice", func(r *otp.PINRecord) bool { r.Digest = nil; return true }); err != nil {
+		if err := updatePIN(ctx, s, "alice", func(r *otp.PINRecord) bool { r.Digest = nil; return true }); err != nil {
 			t.Fatal(err)
 		}
 		got := get(t, s, "alice")
@@ -175,7 +175,7 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 	t.Run("RaceCountsEveryChange", func(t *testing.T) {
 		s := newStore(t)
 		race(t, func(int) error {
-			return s.Update(ctx, "alice", func(r *otp.PINRecord) bool { r.Consecutive++; return true })
+			return updatePIN(ctx, s, "alice", func(r *otp.PINRecord) bool { r.Consecutive++; return true })
 		})
 		if got := get(t, s, "alice"); got.Consecutive != Racers {
 			t.Fatalf("%d racing increments on a new user counted %d", Racers, got.Consecutive)
@@ -338,6 +338,160 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 		})
 		if ok.Load() != otp.DefaultPINIssueLimit || limited.Load() != Racers-otp.DefaultPINIssueLimit {
 			t.Fatalf("%d racing Issues: %d issued, %d limited; want %d and %d", Racers, ok.Load(), limited.Load(), otp.DefaultPINIssueLimit, Racers-otp.DefaultPINIssueLimit)
+		}
+	})
+
+	t.Run("WriteIsConditional", func(t *testing.T) {
+		s := newStore(t)
+		first := rec("alice", 1)
+		first.Rev = 5
+		if _, err := s.Write(ctx, first, 0); err != nil {
+			t.Fatalf("insert of a new record: %v", err)
+		}
+		again := rec("alice", 2)
+		again.Rev = 9
+		got, err := s.Write(ctx, again, 0)
+		if !errors.Is(err, otp.ErrConflict) {
+			t.Fatalf("second insert-if-absent: %v, want ErrConflict", err)
+		}
+		if got.Rev != 0 {
+			same(t, got, first)
+			if got.Rev != 5 {
+				t.Fatalf("conflict returned revision %d, want 5", got.Rev)
+			}
+		}
+		for _, prev := range []uint64{4, 6, 9} {
+			if _, err := s.Write(ctx, again, prev); !errors.Is(err, otp.ErrConflict) {
+				t.Fatalf("write from revision %d on revision 5: %v, want ErrConflict", prev, err)
+			}
+		}
+		loaded, err := s.Load(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, loaded, first)
+		if loaded.Rev != 5 {
+			t.Fatalf("Load: revision %d, want 5", loaded.Rev)
+		}
+		again.Rev = 6
+		if _, err := s.Write(ctx, again, 5); err != nil {
+			t.Fatalf("write from the stored revision: %v", err)
+		}
+		if loaded, _ = s.Load(ctx, "alice"); loaded.Rev != 6 || loaded.Digest[0] != 2 {
+			t.Fatalf("after the write: %+v", loaded)
+		}
+		if missing, err := s.Load(ctx, "nobody"); err != nil || missing.Rev != 0 || missing.User != "nobody" || missing.HasPIN() {
+			t.Fatalf("Load of a missing user = %+v, %v; want a zero record with Rev 0", missing, err)
+		}
+	})
+
+	t.Run("RaceOneWriteFromOneRevision", func(t *testing.T) {
+		s := newStore(t)
+		for _, prev := range []uint64{0, 1} {
+			var won atomic.Int32
+			race(t, func(i int) error {
+				r := rec("alice", byte(i+1))
+				r.Rev = prev + 1
+				_, err := s.Write(ctx, r, prev)
+				switch {
+				case err == nil:
+					won.Add(1)
+				case !errors.Is(err, otp.ErrConflict):
+					return err
+				}
+				return nil
+			})
+			if n := won.Load(); n != 1 {
+				t.Fatalf("%d racing writes from revision %d: %d applied, want exactly 1", Racers, prev, n)
+			}
+		}
+	})
+
+	// Two services on one store are two instances, each with its own cache
+	// of the records it last read or wrote: a stale cache must never
+	// accept a used PIN again or count past the attempt cap.
+	twoServices := func(t *testing.T, s otp.Store, cfg otp.PINConfig) (*otp.PINService, *otp.PINService) {
+		t.Helper()
+		cfg.Store, cfg.Peppers, cfg.PepperID = s, newPepper(t), 1
+		a, err := otp.NewPINService(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := otp.NewPINService(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a, b
+	}
+
+	t.Run("StaleCacheNeverReplays", func(t *testing.T) {
+		a, b := twoServices(t, newStore(t), otp.PINConfig{})
+		pin, _, err := a.Issue(ctx, "alice") // a caches the record with the PIN
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Verify(ctx, "alice", pin.Reveal()); err != nil {
+			t.Fatalf("first use, on the other instance: %v", err)
+		}
+		if err := a.Verify(ctx, "alice", pin.Reveal()); !errors.Is(err, otp.ErrPINNotFound) {
+			t.Fatalf("replay on the instance whose cache still holds the PIN: %v, want ErrPINNotFound", err)
+		}
+		// And a PIN issued elsewhere is found although a's cache says none.
+		pin2, _, err := b.Issue(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Verify(ctx, "alice", pin2.Reveal()); err != nil {
+			t.Fatalf("a PIN issued on the other instance: %v", err)
+		}
+	})
+
+	t.Run("RaceTwoInstancesExactlyOnce", func(t *testing.T) {
+		a, b := twoServices(t, newStore(t), otp.PINConfig{IssueLimit: otp.MaxPINIssueLimit})
+		for round := range 5 {
+			issuer := []*otp.PINService{a, b}[round%2]
+			pin, _, err := issuer.Issue(ctx, "alice")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ok atomic.Int32
+			race(t, func(i int) error {
+				err := []*otp.PINService{a, b}[i%2].Verify(ctx, "alice", pin.Reveal())
+				switch {
+				case err == nil:
+					ok.Add(1)
+				case !errors.Is(err, otp.ErrPINNotFound):
+					return err
+				}
+				return nil
+			})
+			if n := ok.Load(); n != 1 {
+				t.Fatalf("round %d: %d racing verifiers on two instances: %d succeeded, want exactly 1", round, Racers, n)
+			}
+		}
+		pin, _, err := a.Issue(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var counted, void atomic.Int32
+		race(t, func(i int) error {
+			err := []*otp.PINService{a, b}[i%2].Verify(ctx, "alice", wrongPIN(pin.Reveal()))
+			var ae *otp.PINAttemptError
+			switch {
+			case errors.As(err, &ae):
+				counted.Add(1)
+			case errors.Is(err, otp.ErrPINLocked):
+				void.Add(1)
+			default:
+				return fmt.Errorf("wrong PIN: %v", err)
+			}
+			return nil
+		})
+		if counted.Load() != otp.DefaultPINMaxAttempts {
+			t.Fatalf("two instances counted %d wrong attempts, want exactly %d", counted.Load(), otp.DefaultPINMaxAttempts)
+		}
+		if err := b.Verify(ctx, "alice", pin.Reveal()); !errors.Is(err, otp.ErrPINLocked) {
+			t.Fatalf("right PIN after the cap: %v, want ErrPINLocked", err)
 		}
 	})
 

@@ -45,14 +45,14 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 	get := func(t *testing.T, s otp.TOTPStore, subject string) otp.TOTPState {
 		t.Helper()
 		var got otp.TOTPState
-		if err := s.UpdateTOTP(ctx, subject, func(st *otp.TOTPState) bool { got = *st; return false }); err != nil {
+		if err := updateTOTP(ctx, s, subject, func(st *otp.TOTPState) bool { got = *st; return false }); err != nil {
 			t.Fatal(err)
 		}
 		return got
 	}
 	put := func(t *testing.T, s otp.TOTPStore, st otp.TOTPState) {
 		t.Helper()
-		if err := s.UpdateTOTP(ctx, st.Subject, func(p *otp.TOTPState) bool { *p = st; return true }); err != nil {
+		if err := updateTOTP(ctx, s, st.Subject, func(p *otp.TOTPState) bool { *p = st; return true }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -77,7 +77,7 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 		s := newStore(t)
 		calls := 0
 		var seen otp.TOTPState
-		if err := s.UpdateTOTP(ctx, "nobody", func(st *otp.TOTPState) bool { calls++; seen = *st; st.NextStep = 5; return false }); err != nil {
+		if err := updateTOTP(ctx, s, "nobody", func(st *otp.TOTPState) bool { calls++; seen = *st; st.NextStep = 5; return false }); err != nil {
 			t.Fatal(err)
 		}
 		if calls != 1 || seen != (otp.TOTPState{Subject: "nobody"}) {
@@ -110,7 +110,7 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 	t.Run("RaceCountsEveryChange", func(t *testing.T) {
 		s := newStore(t)
 		race(t, func(int) error {
-			return s.UpdateTOTP(ctx, "alice", func(st *otp.TOTPState) bool { st.Failures++; return true })
+			return updateTOTP(ctx, s, "alice", func(st *otp.TOTPState) bool { st.Failures++; return true })
 		})
 		if got := get(t, s, "alice"); got.Failures != Racers {
 			t.Fatalf("%d racing increments on a new subject counted %d", Racers, got.Failures)
@@ -232,6 +232,49 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 		now = key.Step(clock.Now())
 		if _, err := svc.Resync(ctx, "alice", key, code(now), code(now+2)); !errors.Is(err, otp.ErrInvalid) {
 			t.Fatalf("non-consecutive pair: %v, want ErrInvalid", err)
+		}
+	})
+
+	// Two services on one store are two instances, each with its own cache
+	// of the states it last read or wrote: a stale cache must never accept
+	// a used code, miss a failure, or unblock a subject.
+	t.Run("StaleCacheNeverReplaysOrForgetsAFailure", func(t *testing.T) {
+		s := newStore(t)
+		clock := mdmcredtest.NewClock(at)
+		a := service(t, s, clock, otp.TOTPConfig{MaxFailures: 3})
+		b := service(t, s, clock, otp.TOTPConfig{MaxFailures: 3})
+		if _, err := a.Verify(ctx, "alice", key, code(cur)); err != nil { // a caches NextStep cur+1
+			t.Fatal(err)
+		}
+		if _, err := b.Verify(ctx, "alice", key, code(cur+1)); err != nil {
+			t.Fatalf("next step's code on the other instance: %v", err)
+		}
+		if _, err := a.Verify(ctx, "alice", key, code(cur+1)); !errors.Is(err, otp.ErrReplay) {
+			t.Fatalf("the code the other instance accepted, on the instance whose cache predates it: %v, want ErrReplay", err)
+		}
+		// Failures alternate between the instances: every one counts (the
+		// replay above is the first), and the cap blocks on both.
+		wrong := wrongPIN(code(cur))
+		for i, svc := range []*otp.TOTPService{b, a} {
+			if _, err := svc.Verify(ctx, "alice", key, wrong); !errors.Is(err, otp.ErrInvalid) {
+				t.Fatalf("wrong code %d: %v", i+1, err)
+			}
+		}
+		for name, svc := range map[string]*otp.TOTPService{"a": a, "b": b} {
+			if _, err := svc.Verify(ctx, "alice", key, code(cur+2)); !errors.Is(err, otp.ErrBlocked) {
+				t.Fatalf("right code on %s after 3 failures on both: %v, want ErrBlocked", name, err)
+			}
+		}
+		if st, _, err := b.State(ctx, "alice"); err != nil || st.Failures != 3 || !st.Blocked {
+			t.Fatalf("state %+v, %v; want 3 failures, blocked", st, err)
+		}
+		// An administrator's reset on one instance opens both.
+		if err := b.Reset(ctx, "alice", "admin@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(key.Period()) // the reset cleared the drift: the next step's code is the current one
+		if _, err := a.Verify(ctx, "alice", key, code(cur+2)); err != nil {
+			t.Fatalf("right code after a reset on the other instance: %v", err)
 		}
 	})
 

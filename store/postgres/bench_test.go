@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
-	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/store/postgres"
 )
 
@@ -148,14 +147,15 @@ func BenchmarkConsumePIN(b *testing.B) {
 			}
 			s := postgres.NewOTPStore(db)
 			fanOut(b, n, func(_, i int) error {
-				consumed := false
-				err := s.Update(ctx, fmt.Sprintf("user-%d", i), func(r *otp.PINRecord) bool {
-					consumed = subtle.ConstantTimeCompare(r.Digest, digest) == 1
-					return consumed
-				})
-				if err == nil && !consumed {
-					err = fmt.Errorf("user-%d: PIN not consumed", i)
+				r, err := s.Load(ctx, fmt.Sprintf("user-%d", i))
+				if err != nil {
+					return err
 				}
+				if subtle.ConstantTimeCompare(r.Digest, digest) != 1 {
+					return fmt.Errorf("user-%d: PIN not consumed", i)
+				}
+				r.Digest, r.Rev = nil, r.Rev+1
+				_, err = s.Write(ctx, r, r.Rev-1)
 				return err
 			})
 		})

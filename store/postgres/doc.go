@@ -34,19 +34,31 @@
 // isolation and with no transaction held across round trips: the rule
 // lives in the domain package, the store reads a versioned row, the
 // service decides in Go, and the store writes the row back with one
-// statement conditioned on the version it read (compare-and-swap), or
-// inserts it if there was none (INSERT ... ON CONFLICT DO NOTHING); a write
-// that changed nothing means another caller won, and the read and the
-// decision run again. Unique indexes keep the rest exactly once:
+// statement conditioned on the version it was decided on
+// (compare-and-swap), or inserts it if there was none (INSERT ... ON
+// CONFLICT DO NOTHING); a write that changed nothing means another caller
+// won, and the decision runs again on the row that won. Unique indexes
+// keep the rest exactly once:
 //
-//   - consuming a PIN, verifying a TOTP code: [OTPStore.Update] and
-//     [OTPStore.UpdateTOTP] read the row, call the service's callback, and
-//     write it back on its version (migration 0007), calling the callback
-//     again only after losing a race, as otp.Store allows;
+//   - consuming a PIN, verifying a TOTP code: [OTPStore.Load] and
+//     [OTPStore.LoadTOTP] read the row; [OTPStore.Write] and
+//     [OTPStore.WriteTOTP] are one statement each, the conditional INSERT
+//     or UPDATE ... WHERE version = prev in a WITH, followed by a SELECT of
+//     the row when the write changed nothing, which comes back with
+//     otp.ErrConflict so that the service decides again without a read.
+//     The otp services keep the last row they read or wrote per user and
+//     subject (with its version) and decide on it without a read, and
+//     guess a user they have not seen to be new: a PIN verify on the
+//     instance that issued it and a TOTP verify of a subject this instance
+//     saw last are one statement, a new user's or subject's first write
+//     one, anything else two. A stale cached row costs a statement, never
+//     an outcome: the write is conditioned on the cached version (the otp
+//     package documentation gives the reasoning);
 //   - counting a failed company-passcode attempt and locking: the
 //     enrollment.Service decides with its lockout rules and
-//     [EnrollmentStore.UpdateLockout] writes on the row's version; the
-//     failure whose write locked the passcode is the one that alerts. A
+//     [EnrollmentStore.UpdateLockout] writes on the row's version, with
+//     the failure's events in the same statement; the failure whose write
+//     locked the passcode is the one that alerts. A
 //     success writes no row others wait for: [EnrollmentStore.RecordUse]
 //     inserts its event, conditioned on the site's row in the same
 //     statement. A unique index keeps a digest to one site;
@@ -84,13 +96,20 @@
 // conditional UPDATE that waited sees the committed row, and its version).
 //
 //	operation                               statements (round trips)       row locks held
-//	OTPStore.Update, UpdateTOTP             2: SELECT, then UPDATE ...     the row, for the write statement
-//	(PIN issue, verify; TOTP verify)        WHERE version = read, or
-//	                                        INSERT ... ON CONFLICT DO
-//	                                        NOTHING; again on a lost race
+//	OTPStore.Load, LoadTOTP                 1 SELECT                       none
+//	OTPStore.Write, WriteTOTP               1 statement: INSERT ... ON     the row, for the statement
+//	                                        CONFLICT DO NOTHING or UPDATE
+//	                                        ... WHERE version = prev, and
+//	                                        the row's SELECT if it did
+//	                                        not apply
+//	(PIN issue, verify; TOTP verify)        1 Write on a cached or new     the row, for the statement
+//	                                        row; otherwise 2 (a Write
+//	                                        whose refusal returns the
+//	                                        row, or a Load, then a Write)
 //	OTPStore.Put                            1 upsert                       the user's row, for the statement
 //	EnrollmentStore.Get, Lookup, Events     1 SELECT each                  none
-//	EnrollmentStore.UpdateLockout           1 UPDATE ... WHERE version     the site's row, for the statement
+//	EnrollmentStore.UpdateLockout           1 UPDATE ... WHERE version,    the site's row, for the statement
+//	                                        with its events INSERT
 //	EnrollmentStore.RecordUse               1 INSERT ... SELECT (event     none on the site's row
 //	                                        if the site's row allows)
 //	EnrollmentStore.Put, Disable,           1 statement each               the site's row, for the statement
@@ -112,14 +131,17 @@
 //	Migrate                                 1 transaction                  an advisory transaction lock
 //
 // So a verified company passcode is 2 statements (Get, RecordUse), a
-// failed one 3 (Get, UpdateLockout, the failed event), a PIN issue or
-// verify 2, a TOTP verify 2, a reset request 1. store/postgres/
+// failed one 2 (Get, UpdateLockout with its events), a reset request 1,
+// and a PIN issue or verify or a TOTP verify 1 when the service's cache
+// holds the row or the user or subject is new, else 2. store/postgres/
 // internal/floorbench measures each beside its floor (the minimal SQL for
 // the same work); statements_test.go checks this table against
 // pg_stat_statements.
 //
-// Pool size: no connection is ever held idle inside a transaction, so a
-// connection is busy only while the server runs one statement; a pool of
+// Pool size: no connection is ever held idle inside a transaction (the
+// statement-count test checks that no operation sends BEGIN), so a
+// connection is busy only while the server runs one statement, and a
+// caller holds one only for that statement's round trip; a pool of
 // 2 to 4 connections per CPU core of the database server, shared by every
 // instance, serves the load, and beyond that connections only queue
 // inside PostgreSQL. With n instances, give each *sql.DB

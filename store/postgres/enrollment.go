@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -189,16 +190,38 @@ func (s *EnrollmentStore) Disable(ctx context.Context, site, by string, at time.
 	return nil
 }
 
-// UpdateLockout implements [enrollment.Store.UpdateLockout] as one UPDATE
-// conditioned on the version (compare-and-swap); the same statement tells a
-// changed record ([enrollment.ErrConflict]) from a missing one.
-func (s *EnrollmentStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout) error {
+// UpdateLockout implements [enrollment.Store.UpdateLockout] as one
+// statement: the UPDATE conditioned on the version (compare-and-swap) in a
+// WITH, the events inserted from its RETURNING (so exactly when the row is
+// written), and a SELECT that tells a changed record
+// ([enrollment.ErrConflict]) from a missing one.
+func (s *EnrollmentStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
 	if err := checkText("site", site); err != nil {
 		return err
 	}
 	lo, err := lockoutArgs(l)
 	if err != nil {
 		return err
+	}
+	args := append([]any{site, version}, lo...)
+	insert := ""
+	if len(events) > 0 {
+		var values []string
+		for i, e := range events {
+			if err := checkText("event site", e.Site, "event actor", e.Actor, "event source", e.Source); err != nil {
+				return err
+			}
+			n := len(args)
+			values = append(values, fmt.Sprintf("(%d, $%d::text, $%d::smallint, $%d::timestamptz, $%d::text, $%d::text, $%d::bigint)",
+				i, n+1, n+2, n+3, n+4, n+5, n+6))
+			args = append(args, e.Site, int16(e.Kind), tsArg(e.At), e.Actor, e.Source, int64(e.Failures))
+		}
+		insert = `,
+		ev AS (
+			INSERT INTO mdmcred_enrollment_event (site, kind, at, actor, source, failures)
+			SELECT v.site, v.kind, v.at, v.actor, v.source, v.failures
+			FROM u, (VALUES ` + strings.Join(values, ", ") + `) v (n, site, kind, at, actor, source, failures)
+			ORDER BY v.n)`
 	}
 	var updated, exists bool
 	err = s.db.QueryRowContext(ctx, `
@@ -208,9 +231,9 @@ func (s *EnrollmentStore) UpdateLockout(ctx context.Context, site string, versio
 				rate_start = $8, rate_count = $9, rate_prev = $10, locked = $11, locked_at = $12, lock_rule = $13,
 				version = version + 1
 			WHERE site = $1 AND version = $2
-			RETURNING 1)
+			RETURNING 1)`+insert+`
 		SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM mdmcred_enrollment_passcode WHERE site = $1)`,
-		append([]any{site, version}, lo...)...).Scan(&updated, &exists)
+		args...).Scan(&updated, &exists)
 	switch {
 	case err != nil:
 		return fmt.Errorf("postgres: enrollment update lockout: %w", err)

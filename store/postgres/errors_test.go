@@ -22,7 +22,10 @@ func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.Enrollment
 	ev := passcode.Event{Kind: passcode.EventTransition, ResetID: "r", DeviceID: "d", To: passcode.Requested, At: t0}
 	calls := map[string]error{
 		"otp Put":              o.Put(ctx, otp.PINRecord{User: "u", Digest: []byte{1}}),
-		"otp Update":           o.Update(ctx, "u", func(*otp.PINRecord) bool { return true }),
+		"otp Load":             func() error { _, err := o.Load(ctx, "u"); return err }(),
+		"otp Write":            func() error { _, err := o.Write(ctx, otp.PINRecord{User: "u", Rev: 1}, 0); return err }(),
+		"otp LoadTOTP":         func() error { _, err := o.LoadTOTP(ctx, "u"); return err }(),
+		"otp WriteTOTP":        func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: "u", Rev: 1}, 0); return err }(),
 		"enrollment Put":       e.Put(ctx, enrollment.Record{Site: "s", Digest: []byte{1}}),
 		"enrollment Disable":   e.Disable(ctx, "s", "a@example.com", t0),
 		"enrollment RecordUse": e.RecordUse(ctx, "s", []byte{1}, t0, "src"),

@@ -64,6 +64,8 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			SELECT 'site-' || (g % 5000), 3, now() - g * interval '1 minute' FROM generate_series(1, $1) g`,
 		`INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at)
 			SELECT 'user-' || g, decode(md5(g::text), 'hex'), now(), now() + (g % 100 - 50) * interval '1 hour' FROM generate_series(1, $1) g`,
+		`INSERT INTO mdmcred_otp_totp (subject, next_step, version)
+			SELECT 'subject-' || g, g, g FROM generate_series(1, $1) g`,
 		`INSERT INTO mdmcred_passcode_reset (id, device_id, platform, action, state, requested_at, updated_at, stale_at)
 			SELECT 'r-' || g, 'dev-' || g, 1, 1, CASE WHEN g % 10 = 0 THEN 2 ELSE 4 + g % 3 END,
 				now() - g * interval '1 minute', now() - g * interval '1 minute', now() + (g % 1000) * interval '1 minute'
@@ -123,8 +125,21 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 
 	pins := postgres.NewOTPStore(traced)
 	must("otp put", pins.Put(ctx, otp.PINRecord{User: "user-42", Digest: []byte("d"), IssuedAt: now, ExpiresAt: now.Add(time.Hour)}))
-	must("otp update", pins.Update(ctx, "user-42", func(r *otp.PINRecord) bool { r.Failures++; return false }))
-	must("otp update remove", pins.Update(ctx, "user-42", func(*otp.PINRecord) bool { return true }))
+	pr, err := pins.Load(ctx, "user-42")
+	must("otp load", err)
+	pr.Failures++
+	pr.Rev++
+	_, err = pins.Write(ctx, pr, pr.Rev-1)
+	must("otp write", err)
+	_, err = pins.Write(ctx, otp.PINRecord{User: "user-new", Rev: 1}, 0)
+	must("otp insert", err)
+	_, err = pins.WriteTOTP(ctx, otp.TOTPState{Subject: "subject-new", NextStep: 1, Rev: 1}, 0)
+	must("otp totp insert", err)
+	ts, err := pins.LoadTOTP(ctx, "subject-new")
+	must("otp totp load", err)
+	ts.NextStep, ts.Rev = 2, ts.Rev+1
+	_, err = pins.WriteTOTP(ctx, ts, ts.Rev-1)
+	must("otp totp write", err)
 	_, err = pins.PurgePINs(ctx, now.Add(-24*time.Hour), 1000)
 	must("otp purge", err)
 

@@ -6,20 +6,21 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
-	"time"
 
+	"github.com/mdmcred/mdmcred/internal/cas"
 	"github.com/mdmcred/mdmcred/otp"
 )
 
 // OTPStore is an [otp.Store] (portal PINs, table mdmcred_otp_pin) and an
 // [otp.TOTPStore] (authenticator state, table mdmcred_otp_totp) in
 // PostgreSQL. It keeps only the PIN's keyed hash, and for TOTP only the
-// replay mark, drift and failure count. Each Update reads the user's or
-// subject's row and writes it back with one statement conditioned on the
-// version it read (compare-and-swap), so of many instances racing on one
-// row exactly one wins each change, and no connection is held in a
-// transaction between round trips. Safe for concurrent use.
+// replay mark, drift and failure count. Load reads a row; Write writes one
+// back with one statement conditioned on the version the change was
+// decided on (compare-and-swap; insert-if-absent for a new row), returning
+// the stored row when it changed nothing, so of many instances racing on
+// one row exactly one wins each change, and no connection is held in a
+// transaction between round trips. The version column is the record's
+// Rev. Safe for concurrent use.
 type OTPStore struct {
 	db *sql.DB
 }
@@ -32,14 +33,19 @@ var (
 // NewOTPStore returns an OTPStore on db, whose schema [Migrate] has set up.
 func NewOTPStore(db *sql.DB) *OTPStore { return &OTPStore{db: db} }
 
-// Put saves rec as rec.User's record, replacing any previous one: one
+// Put saves rec as rec.User's record, replacing any previous one (at a
+// new revision, so that no service's cached record matches it): one
 // upsert. The services never call it; it seeds a store in tests and
 // migrations.
 func (s *OTPStore) Put(ctx context.Context, rec otp.PINRecord) error {
 	if err := checkText("user", rec.User); err != nil {
 		return err
 	}
-	if _, err := s.db.ExecContext(ctx, pinUpsert, pinArgs(rec.User, &rec)...); err != nil {
+	rev, err := cas.NextRev(0)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, pinUpsert, append(pinArgs(rec.User, &rec), int64(rev))...); err != nil {
 		return fmt.Errorf("postgres: otp put: %w", err)
 	}
 	return nil
@@ -47,154 +53,198 @@ func (s *OTPStore) Put(ctx context.Context, rec otp.PINRecord) error {
 
 const pinUpsert = `
 	INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at, failures, last_failure, void,
-		consecutive, blocked, issue_window, issued)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		consecutive, blocked, issue_window, issued, version)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 	ON CONFLICT (user_name) DO UPDATE SET
 		digest = EXCLUDED.digest, issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at,
 		failures = EXCLUDED.failures, last_failure = EXCLUDED.last_failure, void = EXCLUDED.void,
 		consecutive = EXCLUDED.consecutive, blocked = EXCLUDED.blocked,
-		issue_window = EXCLUDED.issue_window, issued = EXCLUDED.issued`
+		issue_window = EXCLUDED.issue_window, issued = EXCLUDED.issued,
+		version = mdmcred_otp_pin.version + 1`
 
 func pinArgs(user string, r *otp.PINRecord) []any {
 	return []any{user, nonNilBytes(r.Digest), tsArg(r.IssuedAt), tsArg(r.ExpiresAt), int64(r.Failures), tsArg(r.LastFailure),
 		r.Void, int64(r.Consecutive), r.Blocked, tsArg(r.IssueWindow), int64(r.Issued)}
 }
 
-// Update implements [otp.Store.Update] without holding a transaction: it
-// reads the user's row (one statement), calls fn, and writes the row back
-// with one statement conditioned on the version it read (UPDATE ... WHERE
-// version = read), or inserts it if there was none (INSERT ... ON CONFLICT
-// DO NOTHING). When another instance changed, created or deleted the row in
-// between, the write changes nothing and Update reads and calls fn again,
-// as the Store contract allows. So a PIN consumed by one caller is gone for
-// every other, on any instance, in two round trips and with no connection
-// idle in a transaction.
-func (s *OTPStore) Update(ctx context.Context, user string, fn func(rec *otp.PINRecord) (save bool)) error {
+// Load implements [otp.Store.Load]: one SELECT of the user's row.
+func (s *OTPStore) Load(ctx context.Context, user string) (otp.PINRecord, error) {
 	if err := checkText("user", user); err != nil {
-		return err
+		return otp.PINRecord{}, err
 	}
-	return swap(ctx, "otp update", func(ctx context.Context) (bool, error) {
-		rec := otp.PINRecord{User: user}
-		var issued, expires, lastFailure, window sql.NullTime
-		var failures, consecutive, count, version int64
-		err := s.db.QueryRowContext(ctx, `
-			SELECT digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
-			FROM mdmcred_otp_pin WHERE user_name = $1`, user).
-			Scan(&rec.Digest, &issued, &expires, &failures, &lastFailure, &rec.Void, &consecutive, &rec.Blocked, &window, &count, &version)
-		exists := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return false, err
-		}
-		if len(rec.Digest) == 0 {
-			rec.Digest = nil
-		}
-		rec.IssuedAt, rec.ExpiresAt, rec.LastFailure, rec.IssueWindow = ts(issued), ts(expires), ts(lastFailure), ts(window)
-		rec.Failures, rec.Consecutive, rec.Issued = int(failures), int(consecutive), int(count)
-		if err := ctx.Err(); err != nil {
-			return false, err
-		}
-		if !fn(&rec) {
-			return true, nil
-		}
-		var res sql.Result
-		if exists {
-			res, err = s.db.ExecContext(ctx, `
-				UPDATE mdmcred_otp_pin SET digest = $2, issued_at = $3, expires_at = $4, failures = $5, last_failure = $6,
-					void = $7, consecutive = $8, blocked = $9, issue_window = $10, issued = $11, version = version + 1
-				WHERE user_name = $1 AND version = $12`, append(pinArgs(user, &rec), version)...)
-		} else {
-			res, err = s.db.ExecContext(ctx, pinInsert, pinArgs(user, &rec)...)
-		}
-		return applied(res, err)
-	})
+	_, rec, err := scanPIN(user, s.db.QueryRowContext(ctx, `
+		SELECT false, digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
+		FROM mdmcred_otp_pin WHERE user_name = $1`, user))
+	if err != nil {
+		return otp.PINRecord{}, fmt.Errorf("postgres: otp load: %w", err)
+	}
+	return rec, nil
 }
+
+// Write implements [otp.Store.Write] in one statement, with no
+// transaction: the conditional write (INSERT ... ON CONFLICT DO NOTHING
+// for prev 0, UPDATE ... WHERE version = prev otherwise) in a WITH, and a
+// SELECT of the stored row when the write changed nothing, which Write
+// returns with otp.ErrConflict (UNION ALL: a row saying the write applied,
+// or the stored row). That row is the one the statement's snapshot saw: at
+// the revision the write was decided on when a concurrent write committed
+// while this one waited for the row lock, and none when a concurrent
+// insert it could not see refused the write; the service then loads.
+func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) (otp.PINRecord, error) {
+	if err := checkText("user", rec.User); err != nil {
+		return otp.PINRecord{}, err
+	}
+	if rec.Rev == 0 || rec.Rev > math.MaxInt64 || prev > math.MaxInt64 {
+		return otp.PINRecord{}, fmt.Errorf("postgres: otp write: revision %d from %d out of range", rec.Rev, prev)
+	}
+	q := pinUpdate
+	args := append(pinArgs(rec.User, &rec), int64(rec.Rev))
+	if prev == 0 {
+		q = pinInsert
+	} else {
+		args = append(args, int64(prev))
+	}
+	done, cur, err := scanPIN(rec.User, s.db.QueryRowContext(ctx, q, args...))
+	switch {
+	case err != nil:
+		return otp.PINRecord{}, fmt.Errorf("postgres: otp write: %w", err)
+	case done:
+		return otp.PINRecord{}, nil
+	}
+	return cur, otp.ErrConflict
+}
+
+// pinReturn ends both writes: a row (true) when the write applied, else
+// the stored row the statement saw (false), or no row if it saw none. When
+// the write applied the second SELECT is skipped (its NOT EXISTS is a
+// one-time filter).
+const pinReturn = `
+	SELECT true, NULL::bytea, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::timestamptz, NULL::boolean,
+		NULL::bigint, NULL::boolean, NULL::timestamptz, NULL::bigint, NULL::bigint FROM w
+	UNION ALL
+	SELECT false, digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
+	FROM mdmcred_otp_pin WHERE user_name = $1 AND NOT EXISTS (SELECT 1 FROM w)`
 
 const pinInsert = `
-	INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at, failures, last_failure, void,
-		consecutive, blocked, issue_window, issued)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-	ON CONFLICT (user_name) DO NOTHING`
+	WITH w AS (
+		INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at, failures, last_failure, void,
+			consecutive, blocked, issue_window, issued, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+		ON CONFLICT (user_name) DO NOTHING RETURNING 1)` + pinReturn
 
-// UpdateTOTP implements [otp.TOTPStore.UpdateTOTP] the same way as Update,
-// on the subject's row of mdmcred_otp_totp.
-func (s *OTPStore) UpdateTOTP(ctx context.Context, subject string, fn func(st *otp.TOTPState) (save bool)) error {
+const pinUpdate = `
+	WITH w AS (
+		UPDATE mdmcred_otp_pin SET digest = $2, issued_at = $3, expires_at = $4, failures = $5, last_failure = $6,
+			void = $7, consecutive = $8, blocked = $9, issue_window = $10, issued = $11, version = $12
+		WHERE user_name = $1 AND version = $13 RETURNING 1)` + pinReturn
+
+// scanPIN reads a row of pinReturn's shape (or Load's): whether the write
+// applied, then the stored record (Rev 0 if no row came back).
+func scanPIN(user string, row *sql.Row) (bool, otp.PINRecord, error) {
+	rec := otp.PINRecord{User: user}
+	var done bool
+	var digest []byte
+	var issued, expires, lastFailure, window sql.NullTime
+	var failures, consecutive, count, version sql.NullInt64
+	var void, blocked sql.NullBool
+	err := row.Scan(&done, &digest, &issued, &expires, &failures, &lastFailure, &void, &consecutive, &blocked, &window, &count, &version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, rec, nil
+	case err != nil:
+		return false, otp.PINRecord{}, err
+	}
+	if version.Valid {
+		if len(digest) != 0 {
+			rec.Digest = digest
+		}
+		rec.IssuedAt, rec.ExpiresAt, rec.LastFailure, rec.IssueWindow = ts(issued), ts(expires), ts(lastFailure), ts(window)
+		rec.Failures, rec.Consecutive, rec.Issued = int(failures.Int64), int(consecutive.Int64), int(count.Int64)
+		rec.Void, rec.Blocked, rec.Rev = void.Bool, blocked.Bool, uint64(version.Int64)
+	}
+	return done, rec, nil
+}
+
+// LoadTOTP implements [otp.TOTPStore.LoadTOTP]: one SELECT of the
+// subject's row.
+func (s *OTPStore) LoadTOTP(ctx context.Context, subject string) (otp.TOTPState, error) {
 	if err := checkText("subject", subject); err != nil {
-		return err
+		return otp.TOTPState{}, err
 	}
-	return swap(ctx, "otp totp update", func(ctx context.Context) (bool, error) {
-		st := otp.TOTPState{Subject: subject}
-		var next, failures, version int64
-		var lastFailure sql.NullTime
-		err := s.db.QueryRowContext(ctx, `
-			SELECT next_step, drift, failures, last_failure, blocked, version
-			FROM mdmcred_otp_totp WHERE subject = $1`, subject).
-			Scan(&next, &st.Drift, &failures, &lastFailure, &st.Blocked, &version)
-		exists := err == nil
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return false, err
-		}
-		st.NextStep, st.Failures, st.LastFailure = uint64(next), int(failures), ts(lastFailure)
-		if err := ctx.Err(); err != nil {
-			return false, err
-		}
-		if !fn(&st) {
-			return true, nil
-		}
-		if st.NextStep > math.MaxInt64 {
-			return false, fmt.Errorf("next step %d out of range", st.NextStep)
-		}
-		args := []any{subject, int64(st.NextStep), st.Drift, int64(st.Failures), tsArg(st.LastFailure), st.Blocked}
-		var res sql.Result
-		if exists {
-			res, err = s.db.ExecContext(ctx, `
-				UPDATE mdmcred_otp_totp SET next_step = $2, drift = $3, failures = $4, last_failure = $5, blocked = $6,
-					version = version + 1
-				WHERE subject = $1 AND version = $7`, append(args, version)...)
-		} else {
-			res, err = s.db.ExecContext(ctx, `
-				INSERT INTO mdmcred_otp_totp (subject, next_step, drift, failures, last_failure, blocked)
-				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (subject) DO NOTHING`, args...)
-		}
-		return applied(res, err)
-	})
-}
-
-// applied reports whether a conditional write changed its row.
-func applied(res sql.Result, err error) (bool, error) {
+	_, st, err := scanTOTP(subject, s.db.QueryRowContext(ctx, `
+		SELECT false, next_step, drift, failures, last_failure, blocked, version
+		FROM mdmcred_otp_totp WHERE subject = $1`, subject))
 	if err != nil {
-		return false, err
+		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp load: %w", err)
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return st, nil
 }
 
-// swapTries bounds how often swap reads and decides again when other
-// callers keep changing the row first.
-const swapTries = 1000
+// WriteTOTP implements [otp.TOTPStore.WriteTOTP] in one statement, the
+// same way as Write.
+func (s *OTPStore) WriteTOTP(ctx context.Context, st otp.TOTPState, prev uint64) (otp.TOTPState, error) {
+	if err := checkText("subject", st.Subject); err != nil {
+		return otp.TOTPState{}, err
+	}
+	if st.NextStep > math.MaxInt64 {
+		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp write: next step %d out of range", st.NextStep)
+	}
+	if st.Rev == 0 || st.Rev > math.MaxInt64 || prev > math.MaxInt64 {
+		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp write: revision %d from %d out of range", st.Rev, prev)
+	}
+	q := totpUpdate
+	args := []any{st.Subject, int64(st.NextStep), st.Drift, int64(st.Failures), tsArg(st.LastFailure), st.Blocked, int64(st.Rev)}
+	if prev == 0 {
+		q = totpInsert
+	} else {
+		args = append(args, int64(prev))
+	}
+	done, cur, err := scanTOTP(st.Subject, s.db.QueryRowContext(ctx, q, args...))
+	switch {
+	case err != nil:
+		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp write: %w", err)
+	case done:
+		return otp.TOTPState{}, nil
+	}
+	return cur, otp.ErrConflict
+}
 
-// swap runs try (read, decide, conditional write) until its write applies
-// or it decides to write nothing (try returns true), backing off with
-// jitter after each lost race.
-func swap(ctx context.Context, op string, try func(ctx context.Context) (done bool, err error)) error {
-	if ctx == nil {
-		ctx = context.Background()
+const totpReturn = `
+	SELECT true, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::boolean, NULL::bigint FROM w
+	UNION ALL
+	SELECT false, next_step, drift, failures, last_failure, blocked, version
+	FROM mdmcred_otp_totp WHERE subject = $1 AND NOT EXISTS (SELECT 1 FROM w)`
+
+const totpInsert = `
+	WITH w AS (
+		INSERT INTO mdmcred_otp_totp (subject, next_step, drift, failures, last_failure, blocked, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (subject) DO NOTHING RETURNING 1)` + totpReturn
+
+const totpUpdate = `
+	WITH w AS (
+		UPDATE mdmcred_otp_totp SET next_step = $2, drift = $3, failures = $4, last_failure = $5, blocked = $6, version = $7
+		WHERE subject = $1 AND version = $8 RETURNING 1)` + totpReturn
+
+// scanTOTP reads a row of totpReturn's shape (or LoadTOTP's): whether the
+// write applied, then the stored state (Rev 0 if no row came back).
+func scanTOTP(subject string, row *sql.Row) (bool, otp.TOTPState, error) {
+	st := otp.TOTPState{Subject: subject}
+	var done bool
+	var next, drift, failures, version sql.NullInt64
+	var lastFailure sql.NullTime
+	var blocked sql.NullBool
+	err := row.Scan(&done, &next, &drift, &failures, &lastFailure, &blocked, &version)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, st, nil
+	case err != nil:
+		return false, otp.TOTPState{}, err
 	}
-	for n := 0; n < swapTries; n++ {
-		if n > 0 {
-			time.Sleep(rand.N(50 * time.Microsecond << min(n, 7)))
-		}
-		done, err := try(ctx)
-		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			return ctx.Err()
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: %s: %w", op, err)
-		}
-		if done {
-			return nil
-		}
+	if version.Valid {
+		st.NextStep, st.Drift, st.Failures, st.LastFailure = uint64(next.Int64), drift.Int64, int(failures.Int64), ts(lastFailure)
+		st.Blocked, st.Rev = blocked.Bool, uint64(version.Int64)
 	}
-	return fmt.Errorf("postgres: %s: the row kept changing, %d times", op, swapTries)
+	return done, st, nil
 }
 
 // nonNilBytes returns b, or an empty slice for nil, for a NOT NULL bytea

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"testing"
 	"time"
 
@@ -16,74 +17,52 @@ func TestOTPStoreTOTPConformance(t *testing.T) {
 	otptest.RunTOTPStore(t, func(t *testing.T) otp.TOTPStore { return postgres.NewOTPStore(migrated(t)) })
 }
 
-// TestOTPStoreUpdateRowDeletedWhileLocking is the race CI found in
-// PurgeUnderTraffic: a purge deletes the user's row while Update works on
-// it. Here a second connection plays the purge: it locks the row, waits
-// until Update's conditional write is blocked behind it, then deletes the
-// row and commits. Update read the row before the purge, so fn decided on
-// it once; the write then finds no row at the version it read, and Update
-// reads again and goes on as for a user without a row: fn's last call
-// sees an empty record, and what it saves is stored.
-func TestOTPStoreUpdateRowDeletedWhileLocking(t *testing.T) {
+// TestOTPStoreWriteRowDeletedWhileLocking is the race CI found in
+// PurgeUnderTraffic: a purge deletes the user's row while a conditional
+// write waits for its lock. Here a second connection plays the purge: it
+// locks the row, waits until the write is blocked behind it, then deletes
+// the row and commits. The write then finds no row at the revision it was
+// decided on: it changes nothing and returns ErrConflict, with no row or
+// with the row as its snapshot saw it before the delete (at the revision
+// it was decided on, which internal/cas takes as unread), so the service
+// loads and decides again on the absent row.
+func TestOTPStoreWriteRowDeletedWhileLocking(t *testing.T) {
 	serverDSN(t)
 	ctx := context.Background()
 	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
 		name, table, key string
-		seed             func(s *postgres.OTPStore) error
-		update           func(s *postgres.OTPStore, calls *int) error
-		check            func(s *postgres.OTPStore) error
+		seed             func(s *postgres.OTPStore) (uint64, error)
+		write            func(s *postgres.OTPStore, prev uint64) (uint64, error) // the revision returned
+		load             func(s *postgres.OTPStore) (uint64, error)
 	}{{
 		name: "PIN", table: "mdmcred_otp_pin", key: "user_name",
-		seed: func(s *postgres.OTPStore) error {
-			return s.Put(ctx, otp.PINRecord{User: "alice", Digest: []byte{1}, IssuedAt: at, ExpiresAt: at.Add(time.Hour)})
+		seed: func(s *postgres.OTPStore) (uint64, error) {
+			_, err := s.Write(ctx, otp.PINRecord{User: "alice", Digest: []byte{1}, IssuedAt: at, ExpiresAt: at.Add(time.Hour), Rev: 7}, 0)
+			return 7, err
 		},
-		update: func(s *postgres.OTPStore, calls *int) error {
-			return s.Update(ctx, "alice", func(r *otp.PINRecord) bool {
-				*calls++
-				if *calls > 1 && (r.Digest != nil || r.Issued != 0) {
-					t.Errorf("fn saw %+v again; want the empty record of a deleted row", *r)
-				}
-				r.Digest, r.Issued = []byte{2}, 1
-				return true
-			})
+		write: func(s *postgres.OTPStore, prev uint64) (uint64, error) {
+			cur, err := s.Write(ctx, otp.PINRecord{User: "alice", Digest: []byte{2}, Issued: 1, Rev: prev + 1}, prev)
+			return cur.Rev, err
 		},
-		check: func(s *postgres.OTPStore) error {
-			return s.Update(ctx, "alice", func(r *otp.PINRecord) bool {
-				if len(r.Digest) != 1 || r.Digest[0] != 2 || r.Issued != 1 {
-					t.Errorf("after Update: %+v; want digest [2], issued 1", *r)
-				}
-				return false
-			})
-		},
+		load: func(s *postgres.OTPStore) (uint64, error) { r, err := s.Load(ctx, "alice"); return r.Rev, err },
 	}, {
 		name: "TOTP", table: "mdmcred_otp_totp", key: "subject",
-		seed: func(s *postgres.OTPStore) error {
-			return s.UpdateTOTP(ctx, "alice", func(st *otp.TOTPState) bool { st.NextStep = 7; return true })
+		seed: func(s *postgres.OTPStore) (uint64, error) {
+			_, err := s.WriteTOTP(ctx, otp.TOTPState{Subject: "alice", NextStep: 7, Rev: 7}, 0)
+			return 7, err
 		},
-		update: func(s *postgres.OTPStore, calls *int) error {
-			return s.UpdateTOTP(ctx, "alice", func(st *otp.TOTPState) bool {
-				*calls++
-				if *calls > 1 && st.NextStep != 0 {
-					t.Errorf("fn saw next step %d again; want 0, the state of a deleted row", st.NextStep)
-				}
-				st.NextStep = 9
-				return true
-			})
+		write: func(s *postgres.OTPStore, prev uint64) (uint64, error) {
+			cur, err := s.WriteTOTP(ctx, otp.TOTPState{Subject: "alice", NextStep: 9, Rev: prev + 1}, prev)
+			return cur.Rev, err
 		},
-		check: func(s *postgres.OTPStore) error {
-			return s.UpdateTOTP(ctx, "alice", func(st *otp.TOTPState) bool {
-				if st.NextStep != 9 {
-					t.Errorf("after UpdateTOTP: next step %d; want 9", st.NextStep)
-				}
-				return false
-			})
-		},
+		load: func(s *postgres.OTPStore) (uint64, error) { st, err := s.LoadTOTP(ctx, "alice"); return st.Rev, err },
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := migrated(t)
 			s := postgres.NewOTPStore(db)
-			if err := tc.seed(s); err != nil {
+			rev, err := tc.seed(s)
+			if err != nil {
 				t.Fatal(err)
 			}
 			locker, err := db.Conn(ctx)
@@ -103,9 +82,13 @@ func TestOTPStoreUpdateRowDeletedWhileLocking(t *testing.T) {
 			if _, err := tx.ExecContext(ctx, `SELECT 1 FROM `+tc.table+` WHERE `+tc.key+` = 'alice' FOR UPDATE`); err != nil {
 				t.Fatal(err)
 			}
-			calls := 0
+			var found uint64
 			done := make(chan error, 1)
-			go func() { done <- tc.update(s, &calls) }()
+			go func() {
+				var err error
+				found, err = tc.write(s, rev)
+				done <- err
+			}()
 			waitBlockedBehind(t, db, pid, done)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+tc.table+` WHERE `+tc.key+` = 'alice'`); err != nil {
 				t.Fatal(err)
@@ -113,14 +96,19 @@ func TestOTPStoreUpdateRowDeletedWhileLocking(t *testing.T) {
 			if err := tx.Commit(); err != nil {
 				t.Fatal(err)
 			}
-			if err := <-done; err != nil {
-				t.Fatalf("update of a row deleted while it waited for the lock: %v", err)
+			if err := <-done; !errors.Is(err, otp.ErrConflict) {
+				t.Fatalf("write of a row deleted while it waited for the lock: %v, want ErrConflict", err)
 			}
-			if calls != 2 {
-				t.Fatalf("fn called %d times; want 2 (on the row, then on its absence)", calls)
+			// The statement's snapshot, taken before the purge committed,
+			// may still show the row as it was: never another one.
+			if found != 0 && found != rev {
+				t.Fatalf("the conflict returned a row at revision %d; the row is gone", found)
 			}
-			if err := tc.check(s); err != nil {
-				t.Fatal(err)
+			if found, err := tc.write(s, rev); !errors.Is(err, otp.ErrConflict) || found != 0 {
+				t.Fatalf("a second write from revision %d: revision %d, %v; want ErrConflict with no row", rev, found, err)
+			}
+			if got, err := tc.load(s); err != nil || got != 0 {
+				t.Fatalf("Load after the delete: revision %d, %v; want 0 (no row)", got, err)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/internal/citest"
+	"github.com/mdmcred/mdmcred/mdmcredtest"
 	"github.com/mdmcred/mdmcred/otp"
 	"github.com/mdmcred/mdmcred/passcode"
 	"github.com/mdmcred/mdmcred/store/postgres"
@@ -48,11 +49,24 @@ func TestStatementsMatchDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pins, err := otp.NewPINService(otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: otp.NewKeys(map[uint8][]byte{1: pepper}), PepperID: 1})
+	// Two instances of each service, each with its own cache of the
+	// records it last read or wrote.
+	clock := mdmcredtest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	pinCfg := otp.PINConfig{Store: postgres.NewOTPStore(db), Peppers: otp.NewKeys(map[uint8][]byte{1: pepper}), PepperID: 1, Now: clock.Now}
+	pins, err := otp.NewPINService(pinCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	totps, err := otp.NewTOTPService(otp.TOTPConfig{Store: postgres.NewOTPStore(db)})
+	pins2, err := otp.NewPINService(pinCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totpCfg := otp.TOTPConfig{Store: postgres.NewOTPStore(db), Now: clock.Now, Skew: 2}
+	totps, err := otp.NewTOTPService(totpCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	totps2, err := otp.NewTOTPService(totpCfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,20 +88,36 @@ func TestStatementsMatchDoc(t *testing.T) {
 		op   func(i int) error
 	}{
 		{"enrollment verify, right passcode (Get, RecordUse)", 2, func(int) error { return es.Verify(ctx, "site", pc.Reveal(), "192.0.2.1") }},
-		{"enrollment verify, wrong passcode (Get, UpdateLockout, event)", 3, func(int) error {
+		{"enrollment verify, wrong passcode (Get, UpdateLockout with its event)", 2, func(int) error {
 			if err := es.Verify(ctx, "site", wrong, "192.0.2.10"); !errors.Is(err, enrollment.ErrWrongPasscode) {
 				return fmt.Errorf("wrong passcode: %v", err)
 			}
 			return nil
 		}},
-		{"PIN issue (SELECT, INSERT)", 2, func(i int) error {
+		{"PIN issue, new user (one conditional INSERT)", 1, func(i int) error {
 			p, _, err := pins.Issue(ctx, fmt.Sprint("user-", i))
 			issued[i] = p.Reveal()
 			return err
 		}},
-		{"PIN verify (SELECT, UPDATE on version)", 2, func(i int) error { return pins.Verify(ctx, fmt.Sprint("user-", i), issued[i]) }},
-		{"TOTP verify (SELECT, INSERT)", 2, func(i int) error {
-			_, err := totps.Verify(ctx, fmt.Sprint("subject-", i), key, string(otp.AppendTOTP(nil, key, time.Now())))
+		{"PIN verify, record cached (one UPDATE on version)", 1, func(i int) error { return pins.Verify(ctx, fmt.Sprint("user-", i), issued[i]) }},
+		{"PIN issue, returning user, cached (one UPDATE on version)", 1, func(i int) error {
+			p, _, err := pins.Issue(ctx, fmt.Sprint("user-", i))
+			issued[i] = p.Reveal()
+			return err
+		}},
+		{"PIN verify on another instance (UPDATE on a stale version returns the row, UPDATE)", 2, func(i int) error {
+			return pins2.Verify(ctx, fmt.Sprint("user-", i), issued[i])
+		}},
+		{"TOTP verify, new subject (one conditional INSERT)", 1, func(i int) error {
+			_, err := totps.Verify(ctx, fmt.Sprint("subject-", i), key, string(otp.AppendTOTP(nil, key, clock.Now())))
+			return err
+		}},
+		{"TOTP verify, returning subject, cached (one UPDATE on version)", 1, func(i int) error {
+			_, err := totps.Verify(ctx, fmt.Sprint("subject-", i), key, string(otp.AppendTOTP(nil, key, clock.Now().Add(30*time.Second))))
+			return err
+		}},
+		{"TOTP verify, returning subject, not cached (INSERT returns the row, UPDATE)", 2, func(i int) error {
+			_, err := totps2.Verify(ctx, fmt.Sprint("subject-", i), key, string(otp.AppendTOTP(nil, key, clock.Now().Add(60*time.Second))))
 			return err
 		}},
 		{"reset request (one INSERT of reset and event)", 1, func(i int) error {

@@ -357,7 +357,13 @@ func measure(ctx context.Context, db *sql.DB, lv float64, n, rounds int, out map
 			return pins.Put(ctx, otp.PINRecord{User: "puser-" + tag + "-" + strconv.Itoa(i), Digest: []byte("digest"), IssuedAt: now, ExpiresAt: now.Add(24 * time.Hour)})
 		}},
 		{"PIN consume", func(i int) error {
-			return pins.Update(ctx, "puser-"+tag+"-"+strconv.Itoa(i), func(*otp.PINRecord) bool { return true })
+			r, err := pins.Load(ctx, "puser-"+tag+"-"+strconv.Itoa(i))
+			if err != nil {
+				return err
+			}
+			r.Digest, r.Rev = nil, r.Rev+1
+			_, err = pins.Write(ctx, r, r.Rev-1)
+			return err
 		}},
 		{"reset request", func(i int) error {
 			id, dev := "b-"+tag+"-"+strconv.Itoa(i), "bdev-"+tag+"-"+strconv.Itoa(i)

@@ -16,6 +16,9 @@
 //   - TOTP verify: otp.TOTPService.Verify of the current code for a
 //     subject of its own; floor: one upsert that moves the replay mark
 //     forward only.
+//   - TOTP verify, new then returning: two Verifies for a subject of its
+//     own, of the current code then the next step's (the second on a
+//     subject the service has seen); floor: two such upserts.
 //   - reset request: passcode.Service.Request for a device of its own;
 //     floor: one statement inserting the reset and its event.
 //
@@ -270,6 +273,29 @@ func ops(ctx context.Context, db *sql.DB, route string) ([]op, error) {
 					ON CONFLICT (subject) DO UPDATE SET next_step = EXCLUDED.next_step WHERE mdmcred_otp_totp.next_step <= $2`,
 					"totpf-"+k, step+1)
 				return err
+			},
+		},
+		{
+			name: "TOTP verify, new then returning",
+			ours: func(ctx context.Context, k string) error {
+				now := time.Now()
+				if _, err := totps.Verify(ctx, "totp2-"+k, key, string(otp.AppendTOTP(nil, key, now))); err != nil {
+					return err
+				}
+				_, err := totps.Verify(ctx, "totp2-"+k, key, string(otp.AppendTOTP(nil, key, now.Add(key.Period()))))
+				return err
+			},
+			floor: func(ctx context.Context, k string) error {
+				step := time.Now().Unix() / 30
+				for _, next := range []int64{step + 1, step + 2} {
+					if _, err := db.ExecContext(ctx, `
+						INSERT INTO mdmcred_otp_totp (subject, next_step) VALUES ($1, $2)
+						ON CONFLICT (subject) DO UPDATE SET next_step = EXCLUDED.next_step WHERE mdmcred_otp_totp.next_step <= $2`,
+						"totpf2-"+k, next); err != nil {
+						return err
+					}
+				}
+				return nil
 			},
 		},
 		{

@@ -24,7 +24,7 @@ func TestRunSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"| enroll (right passcode, one site) | direct | 1 |", "| PIN issue + verify | direct | 3 |",
-		"| TOTP verify | direct | 1 |", "| reset request | direct | 3 |"} {
+		"| TOTP verify | direct | 1 |", "| TOTP verify, new then returning | direct | 3 |", "| reset request | direct | 3 |"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
