@@ -138,9 +138,36 @@ func TestLockoutMatchesModel(t *testing.T) {
 func TestRuleString(t *testing.T) {
 	for r, want := range map[enrollment.Rule]string{
 		enrollment.RuleConsecutive: "consecutive", enrollment.RuleSource: "source", enrollment.RuleRate: "rate", 0: "Rule(0)", 9: "Rule(9)",
+		enrollment.RuleRate + 1: "Rule(4)", // the bound of the name table
 	} {
 		if r.String() != want {
 			t.Errorf("Rule %d = %q, want %q", r, r.String(), want)
+		}
+	}
+}
+
+// TestSourcesKeepTheMostRecent: a failure from a new source when
+// MaxSources are followed forgets the least recently failing one, exactly
+// one, so at most MaxSources are kept.
+func TestSourcesKeepTheMostRecent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Threshold, c.SourceThreshold, c.RateFailures = enrollment.MaxThreshold, enrollment.MaxThreshold, 1000
+	})
+	code := f.generate(t, "site")
+	src := func(i int) string { return fmt.Sprint("10.0.", i/256, ".", i%256) }
+	for i := range enrollment.MaxSources + 1 {
+		if err := f.svc.Verify(ctx, "site", wrong(code), src(i)); !errors.Is(err, enrollment.ErrWrongPasscode) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+		rec, err := f.store.Get(ctx, "site")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := min(i+1, enrollment.MaxSources)
+		if len(rec.Sources) != want || rec.Sources[0].Source != src(i+1-want) || rec.Sources[want-1].Source != src(i) {
+			t.Fatalf("after %d failures: %d sources from %q to %q, want %d from %q to %q", i+1, len(rec.Sources),
+				rec.Sources[0].Source, rec.Sources[len(rec.Sources)-1].Source, want, src(i+1-want), src(i))
 		}
 	}
 }

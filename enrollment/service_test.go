@@ -644,7 +644,9 @@ func TestSourceIsCleaned(t *testing.T) {
 func TestEventKindString(t *testing.T) {
 	for k, want := range map[enrollment.EventKind]string{
 		enrollment.EventGenerated: "generated", enrollment.EventLocked: "locked", enrollment.EventViewed: "viewed",
-		enrollment.EventAlertFailed: "alert-failed", 0: "EventKind(0)", 200: "EventKind(200)",
+		enrollment.EventAlertFailed: "alert-failed", enrollment.EventUsed: "used", 0: "EventKind(0)", 200: "EventKind(200)",
+		// The first kind past the last: the bound of the name table.
+		enrollment.EventUsed + 1: "EventKind(10)",
 	} {
 		if k.String() != want {
 			t.Errorf("%d.String() = %q", k, k.String())

@@ -52,6 +52,8 @@ func TestErrorMessages(t *testing.T) {
 			"otp: blocked after 5 consecutive failures until an administrator resets it", []error{otp.ErrBlocked}, []error{otp.ErrRateLimited}},
 		{&otp.BlockedError{Failures: 7, Until: until},
 			"otp: blocked after 7 consecutive failures until 2026-01-02T02:04:05Z or an administrator resets it", []error{otp.ErrBlocked}, nil},
+		{&otp.IneligibleError{Missing: otp.NeedRole | otp.NeedLicense},
+			"otp: one-time PIN not available: missing role|license", []error{otp.ErrIneligible}, []error{otp.ErrParams}},
 		{&otp.RateLimitError{Limit: 3, Until: until},
 			"otp: too many PINs issued: 3 per window, next at 2026-01-02T02:04:05Z", []error{otp.ErrRateLimited}, []error{otp.ErrBlocked}},
 	} {

@@ -278,3 +278,35 @@ func TestZeroKeyFailsClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyEqual: the same secret and parameters are equal; a nil Key equals
+// only nil; a zero Key equals only a zero Key of the same parameters.
+func TestKeyEqual(t *testing.T) {
+	a, err := otp.NewKey(rfcSecret(otp.SHA256), otp.Params{Algorithm: otp.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, _ := otp.NewKey(rfcSecret(otp.SHA256), otp.Params{Algorithm: otp.SHA256})
+	digits, _ := otp.NewKey(rfcSecret(otp.SHA256), otp.Params{Algorithm: otp.SHA256, Digits: 8})
+	other, _ := otp.NewKey([]byte(strings.Repeat("0987654321", 4)[:32]), otp.Params{Algorithm: otp.SHA256})
+	var nilKey *otp.Key
+	for _, tt := range []struct {
+		name string
+		k, o *otp.Key
+		want bool
+	}{
+		{"same", a, same, true},
+		{"other digits", a, digits, false},
+		{"other secret", a, other, false},
+		{"nil and nil", nilKey, nil, true},
+		{"nil and key", nilKey, a, false},
+		{"key and nil", a, nil, false},
+		{"zero and zero", &otp.Key{}, &otp.Key{}, true},
+		{"zero and key", &otp.Key{}, a, false},
+		{"key and zero", a, &otp.Key{}, false},
+	} {
+		if got := tt.k.Equal(tt.o); got != tt.want {
+			t.Errorf("%s: Equal = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
