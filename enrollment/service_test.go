@@ -61,6 +61,21 @@ func TestNewConfigErrors(t *testing.T) {
 			t.Fatalf("Threshold %d: %v", th, err)
 		}
 	}
+	// Every bound is inclusive: the values at it are accepted.
+	for name, mod := range map[string]func(*enrollment.Config){
+		"source threshold at the NIST bound": func(c *enrollment.Config) { c.SourceThreshold = enrollment.MaxThreshold },
+		"source threshold 1":                 func(c *enrollment.Config) { c.SourceThreshold = 1 },
+		"rate window at its minimum":         func(c *enrollment.Config) { c.RateWindow = enrollment.MinRateWindow },
+		"one rate failure":                   func(c *enrollment.Config) { c.RateFailures = 1 },
+		"alert timeout 1 ns":                 func(c *enrollment.Config) { c.AlertTimeout = time.Nanosecond },
+		"reveal for 1 ns":                    func(c *enrollment.Config) { c.RevealFor = time.Nanosecond },
+	} {
+		cfg := good()
+		mod(&cfg)
+		if _, err := enrollment.New(cfg); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
 	svc, err := enrollment.New(good())
 	if err != nil || svc.Threshold() != enrollment.DefaultThreshold {
 		t.Fatalf("defaults: %v, threshold %d", err, svc.Threshold())

@@ -205,8 +205,10 @@ func TestKindNames(t *testing.T) {
 	if _, err := passcode.ParseKind("kind(0)"); !errors.Is(err, passcode.ErrParams) {
 		t.Errorf("ParseKind(unknown) error %v", err)
 	}
-	if s := passcode.Kind(42).String(); s != "kind(42)" {
-		t.Errorf("Kind(42).String() = %q", s)
+	for k, want := range map[passcode.Kind]string{0: "kind(0)", passcode.Readable + 1: "kind(7)", 42: "kind(42)"} {
+		if s := k.String(); s != want {
+			t.Errorf("Kind(%d).String() = %q, want %q", uint8(k), s, want)
+		}
 	}
 	if s := (passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 6}).String(); s != "numeric 4-6" {
 		t.Errorf("Policy.String() = %q", s)

@@ -111,6 +111,11 @@ func TestNewConfig(t *testing.T) {
 	if _, err := passcode.New(passcode.Config{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, StaleAfter: 72 * time.Hour}); err != nil {
 		t.Errorf("New with StaleAfter 72h: %v", err)
 	}
+	// The bound is inclusive: a retention as long as StaleAfter is accepted.
+	if _, err := passcode.New(passcode.Config{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1,
+		StaleAfter: 72 * time.Hour, Retention: 72 * time.Hour}); err != nil {
+		t.Errorf("New with Retention = StaleAfter: %v", err)
+	}
 }
 
 func TestAdminReset(t *testing.T) {
@@ -375,9 +380,9 @@ func TestNotifyPasscodeAndFailures(t *testing.T) {
 	assertNoSecret(t, f, res.Passcode.Reveal())
 
 	for _, tc := range []struct {
-		name string
-		edit func(*passcode.Config)
-		req  passcode.ResetRequest
+		name  string
+		edit  func(*passcode.Config)
+		req   passcode.ResetRequest
 		want  error
 		field string // of the *ParamError, when want is ErrParams
 	}{
