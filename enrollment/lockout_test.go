@@ -171,3 +171,43 @@ func TestSourcesKeepTheMostRecent(t *testing.T) {
 		}
 	}
 }
+
+// TestRateRuleSlidingWindow: the rate rule counts the current window's
+// failures plus the previous window's weighted by the share of it the
+// sliding window still covers. Eight failures in one minute, then 15 s
+// into the next minute the previous eight count as six (0.75 of them): the
+// third failure there makes 9 and does not lock, the fourth makes exactly
+// RateFailures (10) and locks by RuleRate.
+func TestRateRuleSlidingWindow(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Threshold, c.SourceThreshold = enrollment.MaxThreshold, enrollment.MaxThreshold
+		c.RateFailures, c.RateWindow = 10, time.Minute
+	})
+	code := f.generate(t, "site")
+	next := f.clock.Now().Truncate(time.Minute).Add(time.Minute)
+	f.clock.Advance(next.Sub(f.clock.Now()))
+	fail := func(i int) *enrollment.AttemptError {
+		t.Helper()
+		var ae *enrollment.AttemptError
+		if err := f.svc.Verify(ctx, "site", wrong(code), fmt.Sprint("10.0.0.", i)); !errors.As(err, &ae) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+		return ae
+	}
+	for i := range 8 {
+		if ae := fail(i); ae.Locked {
+			t.Fatalf("failure %d of the first minute locked (%v)", i+1, ae.Rule)
+		}
+		f.clock.Advance(time.Second)
+	}
+	f.clock.Advance(next.Add(75 * time.Second).Sub(f.clock.Now()))
+	for i := range 3 {
+		if ae := fail(10 + i); ae.Locked {
+			t.Fatalf("failure %d 15 s into the second minute locked at a rate of %d (%v)", i+1, 7+i, ae.Rule)
+		}
+	}
+	if ae := fail(20); !ae.JustLocked || ae.Rule != enrollment.RuleRate || ae.Failures != 12 {
+		t.Fatalf("the failure that makes the rate 10: %+v, want JustLocked by RuleRate at 12 failures", ae)
+	}
+}
