@@ -258,6 +258,12 @@ func TestValidate(t *testing.T) {
 	if err := passcode.Validate(passcode.Policy{}, secret.New("1234")); !errors.Is(err, passcode.ErrParams) {
 		t.Errorf("Validate with zero policy = %v, want ErrParams", err)
 	}
+	// The detail names the position, counted from 1, never the character.
+	var ve *passcode.ViolationError
+	if err := passcode.Validate(passcode.Policy{Kind: passcode.Numeric, MinLength: 4}, secret.New("00a0")); !errors.As(err, &ve) ||
+		ve.Detail != "character 3 is not allowed in a numeric passcode" {
+		t.Errorf("Validate(numeric, 00a0) = %v, want the detail to name character 3", err)
+	}
 }
 
 func TestGeneratedPasscodesSatisfyPolicy(t *testing.T) {
