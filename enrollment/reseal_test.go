@@ -90,3 +90,30 @@ func TestRevealFormat1(t *testing.T) {
 		t.Fatalf("outside FIPS mode: %v", err)
 	}
 }
+
+// TestMemStoreResealBatches: ResealRecords visits at most limit records in
+// site order after the cursor; a limit of 1 is one record, 0 none.
+func TestMemStoreResealBatches(t *testing.T) {
+	ctx := context.Background()
+	s := enrollment.NewMemStore()
+	for _, site := range []string{"b", "a"} {
+		if err := s.Put(ctx, enrollment.Record{Site: site, Digest: []byte("digest-" + site), Sealed: []byte("sealed-" + site)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reseal := func(enrollment.Record) []byte { return []byte("resealed") }
+	for _, tt := range []struct {
+		after, last      string
+		limit, n, change int
+	}{
+		{"", "", 0, 0, 0},
+		{"", "a", 1, 1, 1},
+		{"a", "b", 1, 1, 1},
+		{"b", "b", 1, 0, 0},
+	} {
+		last, n, changed, err := s.ResealRecords(ctx, tt.after, tt.limit, reseal)
+		if err != nil || last != tt.last || n != tt.n || changed != tt.change {
+			t.Fatalf("ResealRecords(%q, %d) = %q, %d, %d, %v; want %q, %d, %d", tt.after, tt.limit, last, n, changed, err, tt.last, tt.n, tt.change)
+		}
+	}
+}

@@ -1,8 +1,12 @@
 package passcode
 
 import (
+	"bytes"
 	"fmt"
+	"math/big"
 	"testing"
+
+	"github.com/mdmcred/mdmcred/internal/randcode"
 )
 
 // TestNumericComplexBytesAgrees: the generator's copy-free check gives
@@ -53,5 +57,56 @@ func TestGeneratorFastPath(t *testing.T) {
 		} else if g.cum64 != nil {
 			t.Fatalf("%s: a uint64 table for a total that does not fit or a single length", tt.p)
 		}
+	}
+}
+
+// TestPickLengthBoundaries: a draw equal to a cumulative count picks the
+// next length, one below it this one, on the uint64 path (randcode.Intn:
+// 8 bytes, little-endian) and on the big.Int path (uniformBig: big-endian,
+// the top byte masked to the bit length, out-of-range draws rejected).
+func TestPickLengthBoundaries(t *testing.T) {
+	cum := []*big.Int{big.NewInt(10), big.NewInt(20)}
+	for _, tt := range []struct {
+		name string
+		g    *Generator
+		in   []byte
+		want int
+	}{
+		{"uint64, 9", &Generator{gens: make([]*randcode.Generator, 2), cum: cum, cum64: []uint64{10, 20}}, []byte{9, 0, 0, 0, 0, 0, 0, 0}, 0},
+		{"uint64, 10", &Generator{gens: make([]*randcode.Generator, 2), cum: cum, cum64: []uint64{10, 20}}, []byte{10, 0, 0, 0, 0, 0, 0, 0}, 1},
+		{"big, 9", &Generator{gens: make([]*randcode.Generator, 2), cum: cum}, []byte{9}, 0},
+		{"big, 10", &Generator{gens: make([]*randcode.Generator, 2), cum: cum}, []byte{10}, 1},
+		// 0xea masked to 5 bits is 10.
+		{"big, masked", &Generator{gens: make([]*randcode.Generator, 2), cum: cum}, []byte{0xea}, 1},
+		// 0x15 (21) is out of range and drawn again.
+		{"big, rejected", &Generator{gens: make([]*randcode.Generator, 2), cum: cum}, []byte{0x15, 0x03}, 0},
+	} {
+		got, err := tt.g.pickLength(bytes.NewReader(tt.in))
+		if err != nil || got != tt.want {
+			t.Errorf("%s: pickLength = %d, %v; want %d", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+// TestUniformBigReadsTheBitLength: for n = 300 (9 bits) each draw reads 2
+// bytes and keeps 1 bit of the first: 0xff 0x2b is 0x12b = 299, the
+// largest value in range; 0x01 0x2c (300) is drawn again.
+func TestUniformBigReadsTheBitLength(t *testing.T) {
+	n := big.NewInt(300)
+	for _, tt := range []struct {
+		in   []byte
+		want int64
+	}{
+		{[]byte{0xff, 0x2b}, 299},
+		{[]byte{0x01, 0x2c, 0x00, 0x07}, 7},
+		{[]byte{0xfe, 0x00}, 0},
+	} {
+		v, err := uniformBig(bytes.NewReader(tt.in), n)
+		if err != nil || v.Int64() != tt.want {
+			t.Errorf("uniformBig(% x) = %v, %v; want %d", tt.in, v, err, tt.want)
+		}
+	}
+	if _, err := uniformBig(bytes.NewReader([]byte{0x01}), n); err == nil {
+		t.Error("a short read gave a value")
 	}
 }
