@@ -2,6 +2,7 @@ package passcode
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/big"
 	"testing"
@@ -108,5 +109,25 @@ func TestUniformBigReadsTheBitLength(t *testing.T) {
 	}
 	if _, err := uniformBig(bytes.NewReader([]byte{0x01}), n); err == nil {
 		t.Error("a short read gave a value")
+	}
+}
+
+// countingFF is an endless reader of 0xff bytes that counts them.
+type countingFF struct{ n int }
+
+func (c *countingFF) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 0xff
+	}
+	c.n += len(p)
+	return len(p), nil
+}
+
+// TestUniformBigGivesUp: a reader whose every draw is out of range is read
+// for exactly 1,000 draws, then the draw fails with ErrUnsatisfied.
+func TestUniformBigGivesUp(t *testing.T) {
+	r := &countingFF{}
+	if _, err := uniformBig(r, big.NewInt(300)); !errors.Is(err, randcode.ErrUnsatisfied) || r.n != 2000 {
+		t.Fatalf("uniformBig on 0xff forever: %v after %d bytes, want ErrUnsatisfied after 2000", err, r.n)
 	}
 }
