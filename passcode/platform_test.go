@@ -280,6 +280,10 @@ func TestNames(t *testing.T) {
 		{passcode.State(0).String(), "none"}, {passcode.State(9).String(), "state(9)"},
 		{passcode.EventViewDenied.String(), "view-denied"},
 		{passcode.EventKind(0).String(), "event(0)"},
+		// The first value past each name table.
+		{(passcode.LockPIN + 1).String(), "action(4)"},
+		{passcode.State(7).String(), "state(7)"},
+		{passcode.EventKind(6).String(), "event(6)"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)
