@@ -40,6 +40,8 @@ func TestErrorMessages(t *testing.T) {
 			"otp: invalid key URI: scheme: not otpauth", []error{otp.ErrURI}, []error{otp.ErrSecret, otp.ErrParams}},
 		{&otp.URIError{Field: "secret", Reason: "bad", Err: &otp.SecretError{Offset: 3, Reason: "not Base32"}},
 			"otp: invalid key URI: secret: bad: not Base32 at offset 3", []error{otp.ErrURI, otp.ErrSecret}, []error{otp.ErrParams}},
+		{&otp.URIError{Field: "secret", Reason: "bad", Err: &otp.SecretError{Offset: 0, Reason: "not Base32"}},
+			"otp: invalid key URI: secret: bad: not Base32 at offset 0", []error{otp.ErrURI, otp.ErrSecret}, nil},
 		{&otp.URIError{Field: "secret", Reason: "bad", Err: &otp.SecretError{Offset: -1, Reason: "too short"}},
 			"otp: invalid key URI: secret: bad: too short", []error{otp.ErrURI, otp.ErrSecret}, nil},
 		{&otp.URIError{Field: "digits", Reason: "bad", Err: &otp.ParamError{Field: "Digits", Reason: "must be 6 to 10"}},
