@@ -131,3 +131,21 @@ func TestUniformBigGivesUp(t *testing.T) {
 		t.Fatalf("uniformBig on 0xff forever: %v after %d bytes, want ErrUnsatisfied after 2000", err, r.n)
 	}
 }
+
+// TestCountNumericComplexShortTables: the table for every bound from 0 up
+// agrees with the full one (the first two entries are literal, the rest
+// computed).
+func TestCountNumericComplexShortTables(t *testing.T) {
+	full := numericComplexCounts()
+	for n := 0; n <= 5; n++ {
+		got := countNumericComplex(n)
+		if len(got) != n+1 {
+			t.Fatalf("countNumericComplex(%d) has %d entries, want %d", n, len(got), n+1)
+		}
+		for i, c := range got {
+			if c.Cmp(full[i]) != 0 {
+				t.Fatalf("countNumericComplex(%d)[%d] = %s, want %s", n, i, c, full[i])
+			}
+		}
+	}
+}
