@@ -2,6 +2,7 @@ package otp
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/mdmcred/mdmcred/internal/retention"
@@ -15,10 +16,15 @@ import (
 // forget a user's issue count; [PINService.Purge] never uses one.
 const DefaultPurgeAge = 24 * time.Hour
 
+// ErrRetentionAge: a purge was asked to keep records for a negative age.
+// It is the retention vocabulary's sentinel (CONTRIBUTING.md, "Retention"),
+// matched through the [*ParamError] on "maxAge" that reports it.
+var ErrRetentionAge = errors.New("otp: negative retention age")
+
 // negativeAge is the refusal of a purge asked to keep records for a
 // negative age.
 func negativeAge() error {
-	return &ParamError{Field: "maxAge", Reason: "negative: must be 0 (the default) or more"}
+	return &ParamError{Field: "maxAge", Reason: "negative: must be 0 (the default) or more", Err: ErrRetentionAge}
 }
 
 // Purger is the optional capability of a [Store] that can delete PIN
@@ -64,7 +70,8 @@ type PurgeResult struct {
 // failure ([CanPurge]), in batches of at most 1,000 records, each its own
 // store operation, so that it can run while users sign in. It returns what
 // it deleted, also when it stops on an error or a done context. A negative
-// maxAge is a [*ParamError] on "maxAge"; a nil p is an error too.
+// maxAge is a [*ParamError] on "maxAge" matching [ErrRetentionAge]; a nil
+// p is an error too.
 //
 // With a [PINService], call [PINService.Purge] instead: it never takes an
 // age shorter than the service's issue window.
@@ -88,8 +95,9 @@ func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (
 // never purged while its issue rate-limit window is open, so a purge
 // cannot forget how many PINs a user was issued and let a new burst
 // through (which the package's Purge with a shorter age can). maxAge zero
-// is [DefaultPurgeAge]; a negative one is a [*ParamError] on "maxAge"; a
-// store without the capability (see [Purger]) a [*ParamError] on "Store".
+// is [DefaultPurgeAge]; a negative one is a [*ParamError] on "maxAge"
+// matching [ErrRetentionAge]; a store without the capability (see
+// [Purger]) a [*ParamError] on "Store".
 func (s *PINService) Purge(ctx context.Context, maxAge time.Duration) (PurgeResult, error) {
 	if ctx == nil {
 		return PurgeResult{}, ErrNilContext

@@ -93,7 +93,7 @@ func TestPINServicePurgeKeepsTheIssueCount(t *testing.T) {
 
 	t.Run("Errors", func(t *testing.T) {
 		e := env(t)
-		if _, err := e.svc.Purge(ctx, -time.Hour); !isParam(err, "maxAge") {
+		if _, err := e.svc.Purge(ctx, -time.Hour); !isParam(err, "maxAge") || !errors.Is(err, otp.ErrRetentionAge) {
 			t.Errorf("Purge(-1h): %v, want a ParamError on maxAge", err)
 		}
 		svc, err := otp.NewPINService(otp.PINConfig{Store: updateOnly{otp.NewMemStore()}, Peppers: otp.NewKeys(map[uint8][]byte{1: pepper1}), PepperID: 1})

@@ -126,7 +126,7 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 		put(t, s, "a", t0.Add(-otp.DefaultPurgeAge-time.Second), 0, false)
 		put(t, s, "b", t0.Add(-otp.DefaultPurgeAge+time.Second), 0, false)
 		var pe *otp.ParamError
-		if _, err := otp.Purge(ctx, p, t0, -time.Hour); !errors.As(err, &pe) || pe.Field != "maxAge" {
+		if _, err := otp.Purge(ctx, p, t0, -time.Hour); !errors.As(err, &pe) || pe.Field != "maxAge" || !errors.Is(err, otp.ErrRetentionAge) {
 			t.Errorf("negative age: err %v, want a ParamError on maxAge", err)
 		}
 		if n, err := otp.Purge(ctx, p, t0, 0); err != nil || n.PINs != 1 {

@@ -163,7 +163,7 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		reset(t, s, "old", "d1", t0, passcode.Pending, passcode.Acknowledged, passcode.Succeeded) // finished an hour before the default cutoff
 		reset(t, s, "kept", "d2", t0.Add(2*time.Hour), passcode.Pending)                          // open, events older than an hour
 		var pe *passcode.ParamError
-		if _, err := passcode.Purge(ctx, p, now, -time.Hour); !errors.As(err, &pe) || pe.Field != "maxAge" || !errors.Is(err, passcode.ErrParams) {
+		if _, err := passcode.Purge(ctx, p, now, -time.Hour); !errors.As(err, &pe) || pe.Field != "maxAge" || !errors.Is(err, passcode.ErrRetentionAge) || !errors.Is(err, passcode.ErrParams) {
 			t.Errorf("negative age: err %v, want a ParamError on maxAge", err)
 		}
 		res, err := passcode.Purge(ctx, p, now, 0)
