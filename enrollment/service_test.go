@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -713,4 +714,14 @@ func FuzzVerify(f *testing.F) {
 			t.Fatal("the passcode in an error")
 		}
 	})
+}
+
+// TestGenerateReadsTheInjectedReader: Config.Rand is the only source of
+// randomness: a reader that fails makes Generate fail with its error.
+func TestGenerateReadsTheInjectedReader(t *testing.T) {
+	dry := errors.New("reader is dry")
+	f := newFixture(t, func(c *enrollment.Config) { c.Rand = iotest.ErrReader(dry) })
+	if _, err := f.svc.Generate(context.Background(), "site", "admin@example.com"); !errors.Is(err, dry) {
+		t.Fatalf("Generate with a failing reader: %v, want its error", err)
+	}
 }
