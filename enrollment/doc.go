@@ -128,7 +128,8 @@
 // boundary and before any Store call, with one rule for every backend (1
 // to [MaxSiteLen] bytes of valid UTF-8, no control, invisible formatting
 // or noncharacter rune; admins are bare email addresses); a refusal is an
-// [*IdentError] matching [ErrSite] or [ErrActor].
+// [*ParamError] on "site" or "actor" (matching [ErrParams], like every
+// configuration or request check).
 //
 // A periodic job runs [Purge] over the Store (a [Purger], as MemStore and
 // store/postgres are) to delete audit events older than [DefaultPurgeAge];

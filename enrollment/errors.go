@@ -7,8 +7,12 @@ import (
 	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
-// Sentinel errors, one per reason. Match them with [errors.Is]; the typed
-// errors [*MalformedError] and [*AttemptError] match them too.
+// Sentinel errors: the refusals a caller branches on, and those a [Store]
+// returns. Match them with [errors.Is]; the typed errors [*MalformedError]
+// and [*AttemptError] match them too. Every configuration or request check
+// (a [Config] field, a site or admin identifier, a purge age, a store
+// without a capability) is one [*ParamError], which names the field and
+// the rule and matches [ErrParams].
 var (
 	// ErrMalformed: the input is not shaped like a company passcode (after
 	// trimming surrounding space: 12 characters from [0-9A-Za-z] with a
@@ -43,18 +47,11 @@ var (
 	ErrRetiredPepper = errors.New("enrollment: passcode hashed under a retired pepper")
 	// ErrNotLocked: ResendAlert was called for a passcode that is not locked.
 	ErrNotLocked = errors.New("enrollment: passcode not locked")
-	// ErrSite: a site identifier is empty, longer than [MaxSiteLen] bytes,
-	// not UTF-8, or holds a control character (C0, DEL, C1), an invisible
-	// formatting character (Unicode Cf: zero-width, bidi controls, soft
-	// hyphen) or a noncharacter. Returned as an [*IdentError].
-	ErrSite = errors.New("enrollment: invalid site identifier")
-	// ErrActor: an admin identity (generated-by, disabled-by, viewer) is not
-	// a bare email address of at most [MaxActorLen] bytes that passes the
-	// same identifier rule as a site. Returned as an [*IdentError].
-	ErrActor = errors.New("enrollment: actor is not an email address")
-	// ErrConfig: New was given an unusable Config. Returned as a
-	// [*ConfigError].
-	ErrConfig = errors.New("enrollment: invalid config")
+	// ErrParams is matched by every [*ParamError]: a [Config] field [New]
+	// refused, a site or admin identifier refused at the service boundary
+	// (before any Store call, the same on every backend), a negative purge
+	// age, or a Store without the capability a method needs.
+	ErrParams = errors.New("enrollment: invalid parameters")
 
 	// ErrDuplicate is returned by [Store.Put] when the digest already
 	// belongs to another site's passcode. Generate draws again.
@@ -131,61 +128,31 @@ func (e *AttemptError) Unwrap() []error {
 	return []error{e.Reason}
 }
 
-// IdentError says why an identifier was refused at the service boundary,
-// the same on every Store backend (the check runs before the Store is
-// called). It matches [ErrSite] or [ErrActor], by Field, and never holds
-// the identifier (which may be hostile or huge), only why and where.
-type IdentError struct {
-	// Field is "site" or "actor".
+// ParamError is the package's one error for a configuration or request
+// check: it names the field and the rule it breaks, never the value (an
+// identifier may be hostile or huge). It matches [ErrParams] and unwraps
+// to the underlying reason (the identifier rule's, the key set's), if any.
+type ParamError struct {
+	// Field names the field: a [Config] field ("Threshold", "SealKeys",
+	// "Store" ...), "site", "actor" (an admin identity: generated-by,
+	// disabled-by, viewer) or "maxAge".
 	Field string
-	// Reason is why: "empty", "too long: 300 bytes, at most 256",
-	// "holds a control character at byte 3", "not an email address" ...
+	// Reason is the rule it breaks: "101 is outside 0 to 100", "empty",
+	// "too long: 300 bytes, at most 256", "not a bare email address" ...
 	Reason string
-	err    error
+	// Err is the underlying reason, if any.
+	Err error
 }
 
-// Error implements error.
-func (e *IdentError) Error() string {
-	if e.Field == "actor" {
-		return ErrActor.Error() + ": " + e.Reason
-	}
-	return ErrSite.Error() + ": " + e.Reason
-}
+// Error names the field and the rule: "enrollment: invalid parameters:
+// <field>: <reason>".
+func (e *ParamError) Error() string { return ErrParams.Error() + ": " + e.Field + ": " + e.Reason }
 
-// Is reports whether target is [ErrSite] (for Field "site") or [ErrActor]
-// (for Field "actor").
-func (e *IdentError) Is(target error) bool {
-	return (target == ErrSite && e.Field == "site") || (target == ErrActor && e.Field == "actor")
-}
+// Is reports whether target is [ErrParams].
+func (e *ParamError) Is(target error) bool { return target == ErrParams }
 
-// Unwrap returns the identifier rule's own reason, if any.
-func (e *IdentError) Unwrap() error { return e.err }
-
-// ConfigError names the [Config] field [New] refused and why. It matches
-// [ErrConfig] and unwraps to the underlying key-set error, if any.
-type ConfigError struct {
-	Field  string
-	Reason string
-	Err    error
-}
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	s := ErrConfig.Error() + ": " + e.Field
-	if e.Reason != "" {
-		s += ": " + e.Reason
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Is reports whether target is [ErrConfig].
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
-
-// Unwrap returns Err.
-func (e *ConfigError) Unwrap() error { return e.Err }
+// Unwrap returns the underlying reason, if any.
+func (e *ParamError) Unwrap() error { return e.Err }
 
 // ErrNilContext is returned by every function and method of this package
 // that takes a context when it is given a nil one, before any work. It

@@ -161,26 +161,26 @@ func ExampleNewKeys() {
 
 // Identifiers are checked once, at the service boundary, with one rule for
 // every Store backend; the error says why without echoing the value.
-func ExampleIdentError() {
+// Every configuration or request check is one *ParamError naming the field
+// and the rule. Identifiers are checked once, at the service boundary,
+// with one rule for every Store backend; the error says why without
+// echoing the value. The lock threshold is bounded by NIST SP 800-63B's
+// 100 consecutive failures.
+func ExampleParamError() {
 	svc := newExampleService(0)
 	_, err := svc.Generate(context.Background(), "berlin\u202eexe.pdf", "admin@example.com")
-	var ie *enrollment.IdentError
-	fmt.Println(errors.Is(err, enrollment.ErrSite), errors.As(err, &ie), ie.Field)
+	var pe *enrollment.ParamError
+	fmt.Println(errors.Is(err, enrollment.ErrParams), errors.As(err, &pe), pe.Field)
 	fmt.Println(err)
-	// Output:
-	// true true site
-	// enrollment: invalid site identifier: holds an invisible formatting character at byte 6
-}
 
-// The lock threshold is bounded by NIST SP 800-63B's 100 consecutive
-// failures.
-func ExampleConfigError() {
-	_, err := enrollment.New(enrollment.Config{
+	_, err = enrollment.New(enrollment.Config{
 		Store: enrollment.NewMemStore(), Alerter: printAlerter{},
 		Peppers: enrollment.NewKeys(map[uint8][]byte{1: []byte("example pepper, 32 bytes or more!")}), PepperID: 1,
 		Threshold: 1_000_000,
 	})
-	fmt.Println(errors.Is(err, enrollment.ErrConfig), err)
+	fmt.Println(errors.Is(err, enrollment.ErrParams), err)
 	// Output:
-	// true enrollment: invalid config: Threshold: 1000000 is outside 0 to 100
+	// true true site
+	// enrollment: invalid parameters: site: holds an invisible formatting character at byte 6
+	// true enrollment: invalid parameters: Threshold: 1000000 is outside 0 to 100
 }

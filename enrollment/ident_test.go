@@ -2,7 +2,6 @@ package enrollment_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -11,8 +10,7 @@ import (
 )
 
 // FuzzSiteIdentifiers: for any site, Generate either succeeds, for sites
-// the one identifier rule accepts, or returns an *IdentError matching
-// ErrSite; Status then agrees; nothing panics.
+// the one identifier rule accepts, or returns a *ParamError on "site"; Status then agrees; nothing panics.
 func FuzzSiteIdentifiers(f *testing.F) {
 	for _, id := range gentest.BadIdents(enrollment.MaxSiteLen) {
 		f.Add(id.Value)
@@ -25,9 +23,8 @@ func FuzzSiteIdentifiers(f *testing.F) {
 		ctx := context.Background()
 		_, err := fx.svc.Generate(ctx, site, "admin@example.com")
 		_, serr := fx.svc.Status(ctx, site)
-		var ie *enrollment.IdentError
 		if ident.Check(site, enrollment.MaxSiteLen) != nil {
-			if !errors.Is(err, enrollment.ErrSite) || !errors.As(err, &ie) || ie.Field != "site" || !errors.Is(serr, enrollment.ErrSite) {
+			if !isParam(err, "site") || !isParam(serr, "site") {
 				t.Fatalf("bad site: Generate %v, Status %v", err, serr)
 			}
 			return

@@ -138,9 +138,76 @@ func TestLockoutMatchesModel(t *testing.T) {
 func TestRuleString(t *testing.T) {
 	for r, want := range map[enrollment.Rule]string{
 		enrollment.RuleConsecutive: "consecutive", enrollment.RuleSource: "source", enrollment.RuleRate: "rate", 0: "Rule(0)", 9: "Rule(9)",
+		enrollment.RuleRate + 1: "Rule(4)", // the bound of the name table
 	} {
 		if r.String() != want {
 			t.Errorf("Rule %d = %q, want %q", r, r.String(), want)
 		}
+	}
+}
+
+// TestSourcesKeepTheMostRecent: a failure from a new source when
+// MaxSources are followed forgets the least recently failing one, exactly
+// one, so at most MaxSources are kept.
+func TestSourcesKeepTheMostRecent(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Threshold, c.SourceThreshold, c.RateFailures = enrollment.MaxThreshold, enrollment.MaxThreshold, 1000
+	})
+	code := f.generate(t, "site")
+	src := func(i int) string { return fmt.Sprint("10.0.", i/256, ".", i%256) }
+	for i := range enrollment.MaxSources + 1 {
+		if err := f.svc.Verify(ctx, "site", wrong(code), src(i)); !errors.Is(err, enrollment.ErrWrongPasscode) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+		rec, err := f.store.Get(ctx, "site")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := min(i+1, enrollment.MaxSources)
+		if len(rec.Sources) != want || rec.Sources[0].Source != src(i+1-want) || rec.Sources[want-1].Source != src(i) {
+			t.Fatalf("after %d failures: %d sources from %q to %q, want %d from %q to %q", i+1, len(rec.Sources),
+				rec.Sources[0].Source, rec.Sources[len(rec.Sources)-1].Source, want, src(i+1-want), src(i))
+		}
+	}
+}
+
+// TestRateRuleSlidingWindow: the rate rule counts the current window's
+// failures plus the previous window's weighted by the share of it the
+// sliding window still covers. Eight failures in one minute, then 15 s
+// into the next minute the previous eight count as six (0.75 of them): the
+// third failure there makes 9 and does not lock, the fourth makes exactly
+// RateFailures (10) and locks by RuleRate.
+func TestRateRuleSlidingWindow(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Threshold, c.SourceThreshold = enrollment.MaxThreshold, enrollment.MaxThreshold
+		c.RateFailures, c.RateWindow = 10, time.Minute
+	})
+	code := f.generate(t, "site")
+	next := f.clock.Now().Truncate(time.Minute).Add(time.Minute)
+	f.clock.Advance(next.Sub(f.clock.Now()))
+	fail := func(i int) *enrollment.AttemptError {
+		t.Helper()
+		var ae *enrollment.AttemptError
+		if err := f.svc.Verify(ctx, "site", wrong(code), fmt.Sprint("10.0.0.", i)); !errors.As(err, &ae) {
+			t.Fatalf("failure %d: %v", i, err)
+		}
+		return ae
+	}
+	for i := range 8 {
+		if ae := fail(i); ae.Locked {
+			t.Fatalf("failure %d of the first minute locked (%v)", i+1, ae.Rule)
+		}
+		f.clock.Advance(time.Second)
+	}
+	f.clock.Advance(next.Add(75 * time.Second).Sub(f.clock.Now()))
+	for i := range 3 {
+		if ae := fail(10 + i); ae.Locked {
+			t.Fatalf("failure %d 15 s into the second minute locked at a rate of %d (%v)", i+1, 7+i, ae.Rule)
+		}
+	}
+	if ae := fail(20); !ae.JustLocked || ae.Rule != enrollment.RuleRate || ae.Failures != 12 {
+		t.Fatalf("the failure that makes the rate 10: %+v, want JustLocked by RuleRate at 12 failures", ae)
 	}
 }

@@ -38,6 +38,8 @@ var parseTests = []struct {
 	{"no lower", "AB3DE5GH7JK9", "", "no lower-case letter"},
 	{"no upper", "ab3de5gh7jk9", "", "no upper-case letter"},
 	{"huge", strings.Repeat(" ", enrollment.MaxInputLen) + "aB3dE5gH7jK9", "", "input longer than 256 bytes"},
+	{"exactly MaxInputLen bytes", strings.Repeat(" ", enrollment.MaxInputLen-12) + "aB3dE5gH7jK9", "aB3dE5gH7jK9", ""},
+	{"one byte over MaxInputLen", strings.Repeat(" ", enrollment.MaxInputLen-11) + "aB3dE5gH7jK9", "", "input longer than 256 bytes"},
 }
 
 func TestParsePasscode(t *testing.T) {

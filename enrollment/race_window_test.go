@@ -118,3 +118,37 @@ func TestReplacedDuringVerifyIsCounted(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 }
+
+// conflictingStore loses every compare-and-swap, as if another instance
+// always wrote first, and counts the reads; past runaway reads it fails
+// instead, so a retry loop without its bound ends.
+type conflictingStore struct {
+	enrollment.Store
+	gets, runaway int
+}
+
+func (s *conflictingStore) Get(ctx context.Context, site string) (enrollment.Record, error) {
+	s.gets++
+	if s.gets > s.runaway {
+		return enrollment.Record{}, errors.New("runaway retries")
+	}
+	return s.Store.Get(ctx, site)
+}
+
+func (s *conflictingStore) UpdateLockout(context.Context, string, int64, enrollment.Lockout) error {
+	return enrollment.ErrConflict
+}
+
+// TestVerifyGivesUpOnConstantConflict: when every write conflicts, Verify
+// reads and decides again exactly 1,000 times, then reports ErrConflict.
+func TestVerifyGivesUpOnConstantConflict(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	code := f.generate(t, "site")
+	cs := &conflictingStore{Store: f.store, runaway: 1000}
+	g := newFixture(t, func(c *enrollment.Config) { c.Store = cs })
+	err := g.svc.Verify(ctx, "site", wrong(code), "10.0.0.1")
+	if !errors.Is(err, enrollment.ErrConflict) || cs.gets != 1000 {
+		t.Fatalf("Verify under constant conflict: %v after %d reads, want ErrConflict after 1000", err, cs.gets)
+	}
+}

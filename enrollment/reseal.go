@@ -3,7 +3,6 @@ package enrollment
 import (
 	"bytes"
 	"context"
-	"errors"
 	"sort"
 
 	"github.com/mdmcred/mdmcred/internal/seal"
@@ -33,10 +32,6 @@ type Resealer interface {
 // Reveal refuses them alike).
 type ResealProgress = seal.Progress
 
-// ErrNotResealer: [Service.Reseal] on a Store that does not implement
-// [Resealer].
-var ErrNotResealer = errors.New("enrollment: the store cannot re-seal (no ResealRecords)")
-
 // Reseal re-seals every sealed passcode copy the store holds that is not
 // sealed under the current key (Config.SealKeyID) in the current format, in
 // batches of at most 1,000 records, each its own store operation, so that
@@ -44,17 +39,19 @@ var ErrNotResealer = errors.New("enrollment: the store cannot re-seal (no Reseal
 // after each batch and returns the totals, also when it stops on an error
 // or a done context. Run it after making a new sealing key current and
 // before removing the old one from SealKeys; docs/keys.md has the runbook.
-// A service without SealKeys has nothing to re-seal: a [*ConfigError].
+// A service without SealKeys has nothing to re-seal, and a Store that
+// does not implement [Resealer] cannot: each is a [*ParamError] (on
+// "SealKeys", on "Store").
 func (s *Service) Reseal(ctx context.Context, progress func(ResealProgress)) (ResealProgress, error) {
 	if ctx == nil {
 		return ResealProgress{}, ErrNilContext
 	}
 	if s.sealer == nil {
-		return ResealProgress{}, &ConfigError{Field: "SealKeys", Reason: "required to re-seal"}
+		return ResealProgress{}, &ParamError{Field: "SealKeys", Reason: "required to re-seal"}
 	}
 	rs, ok := s.store.(Resealer)
 	if !ok {
-		return ResealProgress{}, ErrNotResealer
+		return ResealProgress{}, &ParamError{Field: "Store", Reason: "does not implement Resealer (ResealRecords)"}
 	}
 	return s.sealer.ResealAll(ctx, func(ctx context.Context, after string, limit int, fn func(sealed, ad []byte) []byte) (seal.Batch, error) {
 		return seal.OnePerEntry(rs.ResealRecords(ctx, after, limit, func(r Record) []byte { return fn(r.Sealed, sealAD(r.Site, r.Digest)) }))

@@ -27,7 +27,7 @@ func TestResealRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := noSeal.Reseal(ctx, nil); !errors.Is(err, enrollment.ErrConfig) {
+	if _, err := noSeal.Reseal(ctx, nil); !isParam(err, "SealKeys") {
 		t.Fatalf("no SealKeys: %v", err)
 	}
 	cfg.Store = storeOnly{enrollment.NewMemStore()}
@@ -36,7 +36,7 @@ func TestResealRefusals(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := plain.Reseal(ctx, nil); !errors.Is(err, enrollment.ErrNotResealer) {
+	if _, err := plain.Reseal(ctx, nil); !isParam(err, "Store") {
 		t.Fatalf("store without ResealRecords: %v", err)
 	}
 }
@@ -88,5 +88,32 @@ func TestRevealFormat1(t *testing.T) {
 		t.Fatalf("FIPS mode: %v, want ErrNoReveal and ErrReseal", err)
 	case !fips140.Enabled() && (err != nil || !got.Equal(pc.Reveal())):
 		t.Fatalf("outside FIPS mode: %v", err)
+	}
+}
+
+// TestMemStoreResealBatches: ResealRecords visits at most limit records in
+// site order after the cursor; a limit of 1 is one record, 0 none.
+func TestMemStoreResealBatches(t *testing.T) {
+	ctx := context.Background()
+	s := enrollment.NewMemStore()
+	for _, site := range []string{"b", "a"} {
+		if err := s.Put(ctx, enrollment.Record{Site: site, Digest: []byte("digest-" + site), Sealed: []byte("sealed-" + site)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reseal := func(enrollment.Record) []byte { return []byte("resealed") }
+	for _, tt := range []struct {
+		after, last      string
+		limit, n, change int
+	}{
+		{"", "", 0, 0, 0},
+		{"", "a", 1, 1, 1},
+		{"a", "b", 1, 1, 1},
+		{"b", "b", 1, 0, 0},
+	} {
+		last, n, changed, err := s.ResealRecords(ctx, tt.after, tt.limit, reseal)
+		if err != nil || last != tt.last || n != tt.n || changed != tt.change {
+			t.Fatalf("ResealRecords(%q, %d) = %q, %d, %d, %v; want %q, %d, %d", tt.after, tt.limit, last, n, changed, err, tt.last, tt.n, tt.change)
+		}
 	}
 }

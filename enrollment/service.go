@@ -105,21 +105,21 @@ type Config struct {
 	// Threshold is the number of failed attempts in a row at the site,
 	// with no success in between, that locks the passcode. Zero means
 	// [DefaultThreshold]; negative or above [MaxThreshold] is a
-	// [*ConfigError].
+	// [*ParamError].
 	Threshold int
 	// SourceThreshold is the number of failed attempts in a row from one
 	// source (the label Verify is given), with no success from that
 	// source in between, that locks the passcode: it catches one attacker
 	// whose guesses are interleaved with employees' successes. Zero means
 	// [DefaultSourceThreshold]; negative or above [MaxThreshold] is a
-	// [*ConfigError].
+	// [*ParamError].
 	SourceThreshold int
 	// RateFailures and RateWindow are the sliding-window rule: the
 	// passcode locks when the site's failures within the last RateWindow,
 	// from any mix of sources and whatever the successes, reach
 	// RateFailures. Zero means [DefaultRateFailures] and
 	// [DefaultRateWindow]; a negative count, or a window under
-	// [MinRateWindow], is a [*ConfigError]. The window is cut to whole
+	// [MinRateWindow], is a [*ParamError]. The window is cut to whole
 	// seconds. Set RateFailures above the typo rate of the largest
 	// rollout expected (see the package documentation).
 	RateFailures int
@@ -161,34 +161,34 @@ type Service struct {
 // New checks cfg and returns a Service.
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
-		return nil, &ConfigError{Field: "Store", Reason: "required"}
+		return nil, &ParamError{Field: "Store", Reason: "required"}
 	}
 	if cfg.Alerter == nil {
-		return nil, &ConfigError{Field: "Alerter", Reason: "required"}
+		return nil, &ParamError{Field: "Alerter", Reason: "required"}
 	}
 	if cfg.Threshold < 0 || cfg.Threshold > MaxThreshold {
-		return nil, &ConfigError{Field: "Threshold", Reason: fmt.Sprintf("%d is outside 0 to %d", cfg.Threshold, MaxThreshold)}
+		return nil, &ParamError{Field: "Threshold", Reason: fmt.Sprintf("%d is outside 0 to %d", cfg.Threshold, MaxThreshold)}
 	}
 	if cfg.SourceThreshold < 0 || cfg.SourceThreshold > MaxThreshold {
-		return nil, &ConfigError{Field: "SourceThreshold", Reason: fmt.Sprintf("%d is outside 0 to %d", cfg.SourceThreshold, MaxThreshold)}
+		return nil, &ParamError{Field: "SourceThreshold", Reason: fmt.Sprintf("%d is outside 0 to %d", cfg.SourceThreshold, MaxThreshold)}
 	}
 	if cfg.RateFailures < 0 {
-		return nil, &ConfigError{Field: "RateFailures", Reason: "negative"}
+		return nil, &ParamError{Field: "RateFailures", Reason: "negative"}
 	}
 	if cfg.RateWindow != 0 && cfg.RateWindow < MinRateWindow {
-		return nil, &ConfigError{Field: "RateWindow", Reason: fmt.Sprintf("%v is under %v", cfg.RateWindow, MinRateWindow)}
+		return nil, &ParamError{Field: "RateWindow", Reason: fmt.Sprintf("%v is under %v", cfg.RateWindow, MinRateWindow)}
 	}
 	if cfg.RevealFor < 0 {
-		return nil, &ConfigError{Field: "RevealFor", Reason: "negative"}
+		return nil, &ParamError{Field: "RevealFor", Reason: "negative"}
 	}
 	if cfg.AlertTimeout < 0 {
-		return nil, &ConfigError{Field: "AlertTimeout", Reason: "negative"}
+		return nil, &ParamError{Field: "AlertTimeout", Reason: "negative"}
 	}
 	peppers := cfg.Peppers.Reveal()
 	defer clearKeys(peppers)
 	h, err := keyedhash.New(cfg.PepperID, peppers)
 	if err != nil {
-		return nil, &ConfigError{Field: "Peppers", Err: err}
+		return nil, &ParamError{Field: "Peppers", Reason: err.Error(), Err: err}
 	}
 	s := &Service{
 		store: cfg.Store, alerter: cfg.Alerter, admins: cfg.Admins, hasher: h,
@@ -215,7 +215,7 @@ func New(cfg Config) (*Service, error) {
 		keys := cfg.SealKeys.Reveal()
 		defer clearKeys(keys)
 		if s.sealer, err = seal.New(cfg.SealKeyID, keys); err != nil {
-			return nil, &ConfigError{Field: "SealKeys", Err: err}
+			return nil, &ParamError{Field: "SealKeys", Reason: err.Error(), Err: err}
 		}
 	}
 	return s, nil
@@ -410,7 +410,7 @@ func sealAD(site string, digest []byte) []byte {
 // site, at every service entry point, before any Store call.
 func checkSite(site string) error {
 	if err := ident.Check(site, MaxSiteLen); err != nil {
-		return &IdentError{Field: "site", Reason: err.Error(), err: err}
+		return &ParamError{Field: "site", Reason: err.Error(), Err: err}
 	}
 	return nil
 }
@@ -420,11 +420,11 @@ func checkSite(site string) error {
 // records compare equal.
 func checkActor(who string) error {
 	if err := ident.Check(who, MaxActorLen); err != nil {
-		return &IdentError{Field: "actor", Reason: err.Error(), err: err}
+		return &ParamError{Field: "actor", Reason: err.Error(), Err: err}
 	}
 	a, err := mail.ParseAddress(who)
 	if err != nil || a.Name != "" || a.Address != who {
-		return &IdentError{Field: "actor", Reason: "not a bare email address"}
+		return &ParamError{Field: "actor", Reason: "not a bare email address"}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -22,35 +23,35 @@ func TestNewConfigErrors(t *testing.T) {
 		return enrollment.Config{Store: enrollment.NewMemStore(), Alerter: &recorder{}, Peppers: enrollment.NewKeys(map[uint8][]byte{1: pepper(1)}), PepperID: 1}
 	}
 	tests := []struct {
-		name string
-		mod  func(*enrollment.Config)
+		name  string
+		mod   func(*enrollment.Config)
+		field string
 	}{
-		{"no store", func(c *enrollment.Config) { c.Store = nil }},
-		{"no alerter", func(c *enrollment.Config) { c.Alerter = nil }},
-		{"no peppers", func(c *enrollment.Config) { c.Peppers = enrollment.Keys{} }},
-		{"current pepper missing", func(c *enrollment.Config) { c.PepperID = 2 }},
-		{"short pepper", func(c *enrollment.Config) { c.Peppers = enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 31)}) }},
-		{"negative threshold", func(c *enrollment.Config) { c.Threshold = -1 }},
-		{"threshold above the NIST bound", func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold + 1 }},
-		{"threshold of a million", func(c *enrollment.Config) { c.Threshold = 1_000_000 }},
-		{"negative source threshold", func(c *enrollment.Config) { c.SourceThreshold = -1 }},
-		{"source threshold above the NIST bound", func(c *enrollment.Config) { c.SourceThreshold = enrollment.MaxThreshold + 1 }},
-		{"negative rate failures", func(c *enrollment.Config) { c.RateFailures = -1 }},
-		{"negative rate window", func(c *enrollment.Config) { c.RateWindow = -time.Minute }},
-		{"rate window under a minute", func(c *enrollment.Config) { c.RateWindow = enrollment.MinRateWindow - time.Second }},
-		{"negative alert timeout", func(c *enrollment.Config) { c.AlertTimeout = -time.Second }},
-		{"negative retention", func(c *enrollment.Config) { c.RevealFor = -time.Second }},
-		{"bad seal key", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{0: make([]byte, 16)}) }},
-		{"current seal key missing", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 32)}) }},
+		{"no store", func(c *enrollment.Config) { c.Store = nil }, "Store"},
+		{"no alerter", func(c *enrollment.Config) { c.Alerter = nil }, "Alerter"},
+		{"no peppers", func(c *enrollment.Config) { c.Peppers = enrollment.Keys{} }, "Peppers"},
+		{"current pepper missing", func(c *enrollment.Config) { c.PepperID = 2 }, "Peppers"},
+		{"short pepper", func(c *enrollment.Config) { c.Peppers = enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 31)}) }, "Peppers"},
+		{"negative threshold", func(c *enrollment.Config) { c.Threshold = -1 }, "Threshold"},
+		{"threshold above the NIST bound", func(c *enrollment.Config) { c.Threshold = enrollment.MaxThreshold + 1 }, "Threshold"},
+		{"threshold of a million", func(c *enrollment.Config) { c.Threshold = 1_000_000 }, "Threshold"},
+		{"negative source threshold", func(c *enrollment.Config) { c.SourceThreshold = -1 }, "SourceThreshold"},
+		{"source threshold above the NIST bound", func(c *enrollment.Config) { c.SourceThreshold = enrollment.MaxThreshold + 1 }, "SourceThreshold"},
+		{"negative rate failures", func(c *enrollment.Config) { c.RateFailures = -1 }, "RateFailures"},
+		{"negative rate window", func(c *enrollment.Config) { c.RateWindow = -time.Minute }, "RateWindow"},
+		{"rate window under a minute", func(c *enrollment.Config) { c.RateWindow = enrollment.MinRateWindow - time.Second }, "RateWindow"},
+		{"negative alert timeout", func(c *enrollment.Config) { c.AlertTimeout = -time.Second }, "AlertTimeout"},
+		{"negative retention", func(c *enrollment.Config) { c.RevealFor = -time.Second }, "RevealFor"},
+		{"bad seal key", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{0: make([]byte, 16)}) }, "SealKeys"},
+		{"current seal key missing", func(c *enrollment.Config) { c.SealKeys = enrollment.NewKeys(map[uint8][]byte{1: make([]byte, 32)}) }, "SealKeys"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := good()
 			tt.mod(&cfg)
 			_, err := enrollment.New(cfg)
-			var ce *enrollment.ConfigError
-			if !errors.Is(err, enrollment.ErrConfig) || !errors.As(err, &ce) || ce.Field == "" {
-				t.Fatalf("New = %v, want a *ConfigError matching ErrConfig", err)
+			if !isParam(err, tt.field) {
+				t.Fatalf("New = %v, want a *ParamError on %s", err, tt.field)
 			}
 		})
 	}
@@ -59,6 +60,21 @@ func TestNewConfigErrors(t *testing.T) {
 		cfg.Threshold = th
 		if svc, err := enrollment.New(cfg); err != nil || svc.Threshold() != th {
 			t.Fatalf("Threshold %d: %v", th, err)
+		}
+	}
+	// Every bound is inclusive: the values at it are accepted.
+	for name, mod := range map[string]func(*enrollment.Config){
+		"source threshold at the NIST bound": func(c *enrollment.Config) { c.SourceThreshold = enrollment.MaxThreshold },
+		"source threshold 1":                 func(c *enrollment.Config) { c.SourceThreshold = 1 },
+		"rate window at its minimum":         func(c *enrollment.Config) { c.RateWindow = enrollment.MinRateWindow },
+		"one rate failure":                   func(c *enrollment.Config) { c.RateFailures = 1 },
+		"alert timeout 1 ns":                 func(c *enrollment.Config) { c.AlertTimeout = time.Nanosecond },
+		"reveal for 1 ns":                    func(c *enrollment.Config) { c.RevealFor = time.Nanosecond },
+	} {
+		cfg := good()
+		mod(&cfg)
+		if _, err := enrollment.New(cfg); err != nil {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 	svc, err := enrollment.New(good())
@@ -75,21 +91,21 @@ func TestArgumentChecks(t *testing.T) {
 	sites := []string{"", strings.Repeat("s", enrollment.MaxSiteLen+1), "a\x00b", "a\nb", "\xff", "a\u0085b",
 		"site\u202etxt.exe", "a\u200bb", "\ufeffsite", "a\u00adb", "a\U000E0041b", "a\uffffb"}
 	for _, site := range sites {
-		if _, err := f.svc.Generate(ctx, site, "a@example.com"); !errors.Is(err, enrollment.ErrSite) {
+		if _, err := f.svc.Generate(ctx, site, "a@example.com"); !isParam(err, "site") {
 			t.Errorf("Generate(%q): %v", site, err)
 		}
-		if err := f.svc.Verify(ctx, site, "aB3dE5gH7jK9", ""); !errors.Is(err, enrollment.ErrSite) {
+		if err := f.svc.Verify(ctx, site, "aB3dE5gH7jK9", ""); !isParam(err, "site") {
 			t.Errorf("Verify(%q): %v", site, err)
 		}
-		if _, err := f.svc.Status(ctx, site); !errors.Is(err, enrollment.ErrSite) {
+		if _, err := f.svc.Status(ctx, site); !isParam(err, "site") {
 			t.Errorf("Status(%q): %v", site, err)
 		}
 	}
 	for _, who := range []string{"", "admin", "Admin <admin@example.com>", "a@b@c", strings.Repeat("a", 320) + "@example.com"} {
-		if _, err := f.svc.Generate(ctx, "site", who); !errors.Is(err, enrollment.ErrActor) {
+		if _, err := f.svc.Generate(ctx, "site", who); !isParam(err, "actor") {
 			t.Errorf("Generate by %q: %v", who, err)
 		}
-		if err := f.svc.Disable(ctx, "site", who); !errors.Is(err, enrollment.ErrActor) {
+		if err := f.svc.Disable(ctx, "site", who); !isParam(err, "actor") {
 			t.Errorf("Disable by %q: %v", who, err)
 		}
 	}
@@ -448,7 +464,7 @@ func TestRevealSealedCopy(t *testing.T) {
 	if last := ev[len(ev)-1]; last.Kind != enrollment.EventViewed || last.Actor != "viewer@example.com" {
 		t.Fatalf("last event %+v", last)
 	}
-	if _, err := f.svc.Reveal(ctx, "site", "not an email"); !errors.Is(err, enrollment.ErrActor) {
+	if _, err := f.svc.Reveal(ctx, "site", "not an email"); !isParam(err, "actor") {
 		t.Fatalf("Reveal by a non-address: %v", err)
 	}
 	// A sealed copy moved to another site's record does not open.
@@ -644,7 +660,9 @@ func TestSourceIsCleaned(t *testing.T) {
 func TestEventKindString(t *testing.T) {
 	for k, want := range map[enrollment.EventKind]string{
 		enrollment.EventGenerated: "generated", enrollment.EventLocked: "locked", enrollment.EventViewed: "viewed",
-		enrollment.EventAlertFailed: "alert-failed", 0: "EventKind(0)", 200: "EventKind(200)",
+		enrollment.EventAlertFailed: "alert-failed", enrollment.EventUsed: "used", 0: "EventKind(0)", 200: "EventKind(200)",
+		// The first kind past the last: the bound of the name table.
+		enrollment.EventUsed + 1: "EventKind(10)",
 	} {
 		if k.String() != want {
 			t.Errorf("%d.String() = %q", k, k.String())
@@ -696,4 +714,14 @@ func FuzzVerify(f *testing.F) {
 			t.Fatal("the passcode in an error")
 		}
 	})
+}
+
+// TestGenerateReadsTheInjectedReader: Config.Rand is the only source of
+// randomness: a reader that fails makes Generate fail with its error.
+func TestGenerateReadsTheInjectedReader(t *testing.T) {
+	dry := errors.New("reader is dry")
+	f := newFixture(t, func(c *enrollment.Config) { c.Rand = iotest.ErrReader(dry) })
+	if _, err := f.svc.Generate(context.Background(), "site", "admin@example.com"); !errors.Is(err, dry) {
+		t.Fatalf("Generate with a failing reader: %v, want its error", err)
+	}
 }

@@ -39,7 +39,7 @@
 // (crypto/fips140.Enabled: GODEBUG=fips140=on or only), [NewKey] and so
 // every import and generation ([ParseKey], [ParseURI], [GenerateKey],
 // [Generate]) refuse HMAC-SHA-1 (the zero [Params]) and secrets shorter
-// than [FIPSMinSecretLen] (112 bits, NIST SP 800-131A) with a [*FIPSError]
+// than [FIPSMinSecretLen] (112 bits, NIST SP 800-131A) with a [*ParamError]
 // naming the field and the rule (matching [ErrFIPS]): use SHA256, which
 // most authenticator apps accept, and [GenerateKey]'s full-length secrets.
 // Codes are then computed with crypto/hmac, inside the module, rather than
@@ -128,7 +128,8 @@
 //
 // Every user, subject and actor name is checked once at the service
 // boundary (UTF-8, 1 to [MaxUserLen] bytes, no control or invisible
-// formatting character) and refused with an [*IDError], so every Store
+// formatting character) and refused with a [*ParamError] naming the field ("user", "subject" or
+// "actor") and the rule, so every Store
 // backend accepts and refuses the same names.
 //
 // Codes, PINs, secrets and key URIs are [secret.String] aliases ([Code],

@@ -8,10 +8,14 @@ import (
 	"github.com/mdmcred/mdmcred/internal/nilctx"
 )
 
-// Sentinel errors. Each rejection reason has its own; match with [errors.Is].
+// Sentinel errors: the refusals a caller branches on, matched with
+// [errors.Is]. Every configuration or request check (a Key, Params,
+// ValidateOpts, PINConfig, TOTPConfig or Eligibility field out of range, an
+// identifier refused, a key FIPS 140-3 mode refuses, a negative retention
+// age, a store without a capability) is one [*ParamError], which names the
+// field and the rule and matches [ErrParams].
 var (
-	// ErrParams is matched by every [*ParamError]: a Key, Params, ValidateOpts,
-	// PINConfig or Eligibility field out of range.
+	// ErrParams is matched by every [*ParamError].
 	ErrParams = errors.New("otp: invalid parameters")
 	// ErrSecret is matched by every [*SecretError]: a Base32 secret that does
 	// not decode, or a secret of the wrong length.
@@ -43,12 +47,6 @@ var (
 	// ErrPINLocked means the PIN is void after too many wrong attempts; the
 	// user needs a new one.
 	ErrPINLocked = errors.New("otp: PIN void after too many wrong attempts")
-	// ErrUser is matched by an [*IDError] about a user name.
-	ErrUser = errors.New("otp: invalid user")
-	// ErrID is matched by every [*IDError]: a user, subject or actor name
-	// that is empty, too long, not UTF-8, or holds a control or invisible
-	// formatting character. Every Store backend sees only names that pass.
-	ErrID = errors.New("otp: invalid identifier")
 
 	// ErrBlocked is matched by every [*BlockedError]: too many consecutive
 	// failures for one user or subject (see [MaxConsecutiveFailures]).
@@ -57,24 +55,42 @@ var (
 	// issued to one user in the issue window.
 	ErrRateLimited = errors.New("otp: too many PINs issued")
 
-	// ErrFIPS is matched by every [*FIPSError]: a key FIPS 140-3 mode
-	// refuses (HMAC-SHA-1, or a secret under 112 bits).
+	// ErrFIPS is matched by the [*ParamError] for a key FIPS 140-3 mode
+	// refuses: HMAC-SHA-1 (Field "Algorithm") or a secret shorter than
+	// [FIPSMinSecretLen] (Field "Secret"). Outside FIPS mode such keys are
+	// accepted.
 	ErrFIPS = errors.New("otp: not allowed in FIPS 140-3 mode")
 
 	// ErrIneligible is matched by every [*IneligibleError].
 	ErrIneligible = errors.New("otp: one-time PIN not available")
 )
 
-// ParamError says which parameter is invalid and why. It matches [ErrParams].
+// ParamError is the package's one error for a configuration or request
+// check: it names the field and the rule it breaks, never the value (an
+// identifier may be hostile or long; a secret is never shown). It matches
+// [ErrParams], and through Unwrap the underlying reason: [ErrFIPS] for a
+// key FIPS 140-3 mode refuses, the identifier rule's reason for a user,
+// subject or actor name.
 type ParamError struct {
-	Field  string
+	// Field names the field or argument: "Digits", "TTL", "Store",
+	// "user", "subject", "actor", "maxAge", "Algorithm", "Secret" ...
+	Field string
+	// Reason is the rule it breaks: "must be 6 to 12, got 4", "empty",
+	// "holds a control character at byte 3" ...
 	Reason string
+	// Err is the underlying reason, if any.
+	Err error
 }
 
+// Error names the field and the rule: "otp: invalid parameters: <field>:
+// <reason>".
 func (e *ParamError) Error() string { return "otp: invalid parameters: " + e.Field + ": " + e.Reason }
 
 // Is reports whether target is [ErrParams].
 func (e *ParamError) Is(target error) bool { return target == ErrParams }
+
+// Unwrap returns the underlying reason, if any.
+func (e *ParamError) Unwrap() error { return e.Err }
 
 // SecretError says why a secret was refused. Offset is the byte offset of
 // the offending character in the input, or -1 when the error is about the
@@ -127,8 +143,6 @@ func detail(err error) string {
 		return e.Reason + " at offset " + strconv.Itoa(e.Offset)
 	case *ParamError:
 		return e.Field + ": " + e.Reason
-	case *FIPSError:
-		return e.Field + ": " + e.Rule
 	}
 	return err.Error()
 }
@@ -151,25 +165,6 @@ func (e *PINAttemptError) Error() string {
 
 // Is reports whether target is [ErrPINInvalid].
 func (e *PINAttemptError) Is(target error) bool { return target == ErrPINInvalid }
-
-// IDError says which identifier was refused and why. It never holds the
-// identifier (it may be hostile or long). It matches [ErrID], [ErrUser]
-// when Field is "user", and through Unwrap the internal/ident reason.
-type IDError struct {
-	Field string // "user", "subject" or "actor"
-	Err   error  // the identifier rule's reason
-}
-
-// Error names the field and the reason, never the value.
-func (e *IDError) Error() string { return "otp: invalid " + e.Field + ": " + e.Err.Error() }
-
-// Is reports whether target is [ErrID], or [ErrUser] for a user name.
-func (e *IDError) Is(target error) bool {
-	return target == ErrID || (target == ErrUser && e.Field == "user")
-}
-
-// Unwrap returns the identifier rule's reason.
-func (e *IDError) Unwrap() error { return e.Err }
 
 // BlockedError reports a user or subject blocked by the consecutive-failure
 // cap. Until is when one more attempt is allowed, zero when only an
@@ -205,21 +200,6 @@ func (e *RateLimitError) Error() string {
 
 // Is reports whether target is [ErrRateLimited].
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
-
-// FIPSError says which key parameter FIPS 140-3 mode refuses and the rule:
-// HMAC-SHA-1 (Field "Algorithm") or a secret shorter than
-// [FIPSMinSecretLen] (Field "Secret"). Outside FIPS mode such keys are
-// accepted. It never holds the secret. It matches [ErrFIPS].
-type FIPSError struct {
-	Field string
-	Rule  string
-}
-
-// Error names the field and the rule.
-func (e *FIPSError) Error() string { return "otp: " + e.Field + ": " + e.Rule }
-
-// Is reports whether target is [ErrFIPS].
-func (e *FIPSError) Is(target error) bool { return target == ErrFIPS }
 
 // ErrNilContext is returned by every function and method of this package
 // that takes a context when it is given a nil one, before any work. It

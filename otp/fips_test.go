@@ -9,7 +9,7 @@ import (
 )
 
 // modeAlgorithms are the algorithms the mode accepts: FIPS 140-3 mode
-// refuses SHA1 (otp.FIPSError).
+// refuses SHA1 (a ParamError matching otp.ErrFIPS).
 func modeAlgorithms() []otp.Algorithm {
 	if fips140.Enabled() {
 		return []otp.Algorithm{otp.SHA256, otp.SHA512}
@@ -20,9 +20,9 @@ func modeAlgorithms() []otp.Algorithm {
 // wantFIPS checks that err is FIPS 140-3 mode's refusal of field.
 func wantFIPS(t *testing.T, err error, field string) {
 	t.Helper()
-	var fe *otp.FIPSError
-	if !errors.As(err, &fe) || !errors.Is(err, otp.ErrFIPS) || fe.Field != field {
-		t.Errorf("in FIPS mode: %v, want a FIPSError for %s", err, field)
+	var pe *otp.ParamError
+	if !errors.As(err, &pe) || !errors.Is(err, otp.ErrFIPS) || !errors.Is(err, otp.ErrParams) || pe.Field != field {
+		t.Errorf("in FIPS mode: %v, want a ParamError matching ErrFIPS for %s", err, field)
 	}
 }
 

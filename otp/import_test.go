@@ -14,7 +14,7 @@ import (
 // Issue 15, otp 1: what a user moving from pquerna/otp imports.
 
 // In FIPS 140-3 mode the weak keys from 80 to 111 bits are refused
-// (FIPSError, field Secret), as is Google's SHA1 example; from 112 bits on
+// (ParamError matching ErrFIPS, field Secret), as is Google's SHA1 example; from 112 bits on
 // they import and those under 128 are still marked weak.
 func TestImportWeakKeys(t *testing.T) {
 	p := otp.Params{Algorithm: modeAlgorithms()[0]}

@@ -86,7 +86,7 @@ const (
 	StrongSecretLen = 16
 	// FIPSMinSecretLen is the shortest secret accepted in FIPS 140-3 mode:
 	// 14 bytes, NIST SP 800-131A's 112-bit floor for HMAC keys, which the
-	// Go Cryptographic Module enforces. See [FIPSError].
+	// Go Cryptographic Module enforces. See [ErrFIPS].
 	FIPSMinSecretLen = 14
 	// MaxSecretLen bounds the secret length so that parsing untrusted input
 	// does bounded work.
@@ -169,7 +169,7 @@ type keyMaterial struct {
 // [Key.Weak].
 //
 // In FIPS 140-3 mode (crypto/fips140.Enabled) it refuses SHA1 and secrets
-// shorter than FIPSMinSecretLen with a [*FIPSError]; every function that
+// shorter than FIPSMinSecretLen with a [*ParamError] matching [ErrFIPS]; every function that
 // makes a Key goes through it, so import and generation refuse them too.
 func NewKey(secret []byte, p Params) (*Key, error) {
 	p, err := p.withDefaults()
@@ -208,10 +208,10 @@ func checkFIPS(a Algorithm, secretLen int) error {
 		return nil
 	}
 	if a == SHA1 {
-		return &FIPSError{Field: "Algorithm", Rule: "HMAC-SHA-1 is not allowed in FIPS 140-3 mode; use SHA256 or SHA512"}
+		return &ParamError{Field: "Algorithm", Reason: "HMAC-SHA-1 is not allowed in FIPS 140-3 mode; use SHA256 or SHA512", Err: ErrFIPS}
 	}
 	if secretLen < FIPSMinSecretLen {
-		return &FIPSError{Field: "Secret", Rule: "HMAC keys shorter than 112 bits (" + strconv.Itoa(FIPSMinSecretLen) +
+		return &ParamError{Field: "Secret", Err: ErrFIPS, Reason: "HMAC keys shorter than 112 bits (" + strconv.Itoa(FIPSMinSecretLen) +
 			" bytes) are not allowed in FIPS 140-3 mode; got " + strconv.Itoa(secretLen) + " bytes"}
 	}
 	return nil

@@ -278,3 +278,75 @@ func TestZeroKeyFailsClosed(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyEqual: the same secret and parameters are equal; a nil Key equals
+// only nil; a zero Key equals only a zero Key of the same parameters.
+func TestKeyEqual(t *testing.T) {
+	a, err := otp.NewKey(rfcSecret(otp.SHA256), otp.Params{Algorithm: otp.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same, _ := otp.NewKey(rfcSecret(otp.SHA256), otp.Params{Algorithm: otp.SHA256})
+	digits, _ := otp.NewKey(rfcSecret(otp.SHA256), otp.Params{Algorithm: otp.SHA256, Digits: 8})
+	other, _ := otp.NewKey([]byte(strings.Repeat("0987654321", 4)[:32]), otp.Params{Algorithm: otp.SHA256})
+	var nilKey *otp.Key
+	for _, tt := range []struct {
+		name string
+		k, o *otp.Key
+		want bool
+	}{
+		{"same", a, same, true},
+		{"other digits", a, digits, false},
+		{"other secret", a, other, false},
+		{"nil and nil", nilKey, nil, true},
+		{"nil and key", nilKey, a, false},
+		{"key and nil", a, nil, false},
+		{"zero and zero", &otp.Key{}, &otp.Key{}, true},
+		{"zero and key", &otp.Key{}, a, false},
+		{"key and zero", a, &otp.Key{}, false},
+	} {
+		if got := tt.k.Equal(tt.o); got != tt.want {
+			t.Errorf("%s: Equal = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestWindowBounds: every window bound is inclusive: MaxWindow is accepted
+// for Skew, Past, Future and the HOTP look-ahead, one more (or a negative
+// value) is a ParamError naming the field.
+func TestWindowBounds(t *testing.T) {
+	k, err := otp.NewKey(rfcSecret(otp.SHA256), otp.Params{Algorithm: otp.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1e9, 0)
+	code := otp.TOTP(k, now).Reveal()
+	for _, tt := range []struct {
+		opts  otp.ValidateOpts
+		field string // "" when accepted
+	}{
+		{otp.ValidateOpts{Skew: otp.MaxWindow}, ""},
+		{otp.ValidateOpts{Past: otp.MaxWindow, Future: otp.MaxWindow}, ""},
+		{otp.ValidateOpts{Skew: otp.MaxWindow + 1}, "Skew"},
+		{otp.ValidateOpts{Skew: -1}, "Skew"},
+		{otp.ValidateOpts{Skew: 1, Past: 1}, "Skew"},
+		{otp.ValidateOpts{Skew: 1, Future: 1}, "Skew"},
+		{otp.ValidateOpts{Past: otp.MaxWindow + 1}, "Past"},
+		{otp.ValidateOpts{Future: otp.MaxWindow + 1}, "Future"},
+		{otp.ValidateOpts{Future: -1}, "Future"},
+	} {
+		_, err := otp.ValidateTOTP(k, code, now, tt.opts)
+		if (tt.field == "" && err != nil) || (tt.field != "" && !isParam(err, tt.field)) {
+			t.Errorf("ValidateTOTP(%+v) = %v, want ParamError on %q", tt.opts, err, tt.field)
+		}
+	}
+	hcode := otp.HOTP(k, 7).Reveal()
+	if c, err := otp.ValidateHOTP(k, hcode, 7, otp.MaxWindow); err != nil || c != 7 {
+		t.Errorf("ValidateHOTP(look-ahead MaxWindow) = %d, %v", c, err)
+	}
+	for _, la := range []int{-1, otp.MaxWindow + 1} {
+		if _, err := otp.ValidateHOTP(k, hcode, 7, la); !isParam(err, "lookAhead") {
+			t.Errorf("ValidateHOTP(look-ahead %d) = %v, want a ParamError on lookAhead", la, err)
+		}
+	}
+}

@@ -69,7 +69,7 @@ func blocked(p attempt.Policy, s attempt.State, now time.Time) error {
 // the same values whatever its backend would accept.
 func checkID(field, s string) error {
 	if err := ident.Check(s, MaxUserLen); err != nil {
-		return &IDError{Field: field, Err: err}
+		return &ParamError{Field: field, Reason: err.Error(), Err: err}
 	}
 	return nil
 }

@@ -247,7 +247,7 @@ func (r *PINRecord) clearPIN() {
 // the user once; it cannot be read back.
 //
 // The user's count of consecutive wrong PINs survives: a new PIN does not
-// reset it. Errors: an [*IDError] matching [ErrUser], a [*BlockedError]
+// reset it. Errors: a [*ParamError] on "user", a [*BlockedError]
 // (the count reached PINConfig.MaxConsecutive), a [*RateLimitError] (more
 // than IssueLimit PINs in IssueWindow), or the store's error. A refused
 // Issue changes nothing.
@@ -330,7 +330,7 @@ func (s *PINService) normalizePIN(pin string) (string, bool) {
 // the user (blocked after MaxConsecutive in a row, across PINs); the right
 // one resets the user's count.
 //
-// Errors: an [*IDError] matching [ErrUser], [ErrPINFormat] (not counted as
+// Errors: a [*ParamError] on "user", [ErrPINFormat] (not counted as
 // an attempt: it reveals nothing), [ErrPINNotFound] (none outstanding,
 // already used, or replaced), [ErrPINExpired], [ErrPINLocked] (void after
 // MaxAttempts wrong PINs), a [*BlockedError], a [*PINAttemptError] matching

@@ -17,7 +17,15 @@ import (
 const DefaultPurgeAge = 24 * time.Hour
 
 // ErrRetentionAge: a purge was asked to keep records for a negative age.
+// It is the retention vocabulary's sentinel (CONTRIBUTING.md, "Retention"),
+// matched through the [*ParamError] on "maxAge" that reports it.
 var ErrRetentionAge = errors.New("otp: negative retention age")
+
+// negativeAge is the refusal of a purge asked to keep records for a
+// negative age.
+func negativeAge() error {
+	return &ParamError{Field: "maxAge", Reason: "negative: must be 0 (the default) or more", Err: ErrRetentionAge}
+}
 
 // Purger is the optional capability of a [Store] that can delete PIN
 // records of users with no recent activity: expired PINs, and the records
@@ -62,7 +70,8 @@ type PurgeResult struct {
 // failure ([CanPurge]), in batches of at most 1,000 records, each its own
 // store operation, so that it can run while users sign in. It returns what
 // it deleted, also when it stops on an error or a done context. A negative
-// maxAge is [ErrRetentionAge]; a nil p is an error too.
+// maxAge is a [*ParamError] on "maxAge" matching [ErrRetentionAge]; a nil
+// p is an error too.
 //
 // With a [PINService], call [PINService.Purge] instead: it never takes an
 // age shorter than the service's issue window.
@@ -71,7 +80,7 @@ func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (
 		return PurgeResult{}, ErrNilContext
 	}
 	var res PurgeResult
-	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
+	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, negativeAge())
 	if err != nil {
 		return res, err
 	}
@@ -81,24 +90,21 @@ func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (
 	return res, err
 }
 
-// ErrNotPurger: [PINService.Purge] was called on a service whose Store
-// does not implement [Purger].
-var ErrNotPurger = errors.New("otp: the PIN store does not implement Purger")
-
 // Purge is the package's [Purge] on the service's own store and clock,
 // with an age of at least the service's PINConfig.IssueWindow: a record is
 // never purged while its issue rate-limit window is open, so a purge
 // cannot forget how many PINs a user was issued and let a new burst
 // through (which the package's Purge with a shorter age can). maxAge zero
-// is [DefaultPurgeAge]; a negative one is [ErrRetentionAge]; a store
-// without the capability is [ErrNotPurger].
+// is [DefaultPurgeAge]; a negative one is a [*ParamError] on "maxAge"
+// matching [ErrRetentionAge]; a store without the capability (see
+// [Purger]) a [*ParamError] on "Store".
 func (s *PINService) Purge(ctx context.Context, maxAge time.Duration) (PurgeResult, error) {
 	if ctx == nil {
 		return PurgeResult{}, ErrNilContext
 	}
 	p, ok := s.store.(Purger)
 	if !ok {
-		return PurgeResult{}, ErrNotPurger
+		return PurgeResult{}, &ParamError{Field: "Store", Reason: "does not implement Purger"}
 	}
 	if maxAge == 0 {
 		maxAge = DefaultPurgeAge

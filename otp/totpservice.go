@@ -122,7 +122,7 @@ func NewTOTPService(cfg TOTPConfig) (*TOTPService, error) {
 // window is the configured Skew around our current step shifted by the
 // subject's recorded drift; the drift of the matched step is recorded.
 //
-// Errors: an [*IDError] for subject, a [*ParamError] for a zero key,
+// Errors: a [*ParamError] for subject or a zero key,
 // [ErrFormat] (not counted: it reveals nothing), a [*BlockedError], then
 // [ErrReplay] or [ErrInvalid] (each counted as a failure), or the store's
 // error.

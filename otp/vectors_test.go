@@ -23,7 +23,7 @@ var hotpVectors = []string{
 }
 
 // The RFC 4226 vectors are HMAC-SHA-1's: FIPS 140-3 mode refuses the key
-// (and so every code) with a FIPSError; outside it every code matches.
+// (and so every code) with a ParamError matching ErrFIPS; outside it every code matches.
 func TestRFC4226Vectors(t *testing.T) {
 	k, err := otp.NewKey([]byte("12345678901234567890"), otp.Params{})
 	if fips140.Enabled() {
@@ -78,7 +78,7 @@ var totpVectors = []struct {
 	{20000000000, otp.SHA512, "47863826"},
 }
 
-// In FIPS 140-3 mode the SHA1 rows are refused (FIPSError) and the SHA256
+// In FIPS 140-3 mode the SHA1 rows are refused (ErrFIPS) and the SHA256
 // and SHA512 rows hold as outside it.
 func TestRFC6238Vectors(t *testing.T) {
 	for _, v := range totpVectors {

@@ -2,32 +2,6 @@ package passcode
 
 import "github.com/mdmcred/mdmcred/internal/secret"
 
-// ConfigError names the [Config] field [New] refused and why. It matches
-// [ErrConfig] and unwraps to the underlying key-set error, if any.
-type ConfigError struct {
-	Field  string
-	Reason string
-	Err    error
-}
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	s := ErrConfig.Error() + ": " + e.Field
-	if e.Reason != "" {
-		s += ": " + e.Reason
-	}
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Is reports whether target is [ErrConfig].
-func (e *ConfigError) Is(target error) bool { return target == ErrConfig }
-
-// Unwrap returns Err.
-func (e *ConfigError) Unwrap() error { return e.Err }
-
 // Keys is a set of keys by key ID ([Config.SealKeys]). Build it with
 // [NewKeys]. Under every fmt verb (through pointers and struct fields,
 // exported or not), in log/slog and in encoding/json it shows only the key

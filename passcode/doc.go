@@ -45,7 +45,8 @@
 // checked once, at the Service boundary and before any Store call, with one
 // rule for every backend: 1 to [MaxIDLen] bytes of valid UTF-8 with no
 // control, invisible formatting or noncharacter rune. A refusal is an
-// [*IdentError] matching [ErrInvalidRequest]; the conformance suite in
+// [*ParamError] naming the field (matching [ErrParams], like every
+// configuration or request check); the conformance suite in
 // passcode/passcodetest checks that every backend gives the same answer.
 //
 // # Generators

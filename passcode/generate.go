@@ -71,7 +71,7 @@ func ParseKind(s string) (Kind, error) {
 			return k, nil
 		}
 	}
-	return 0, &PolicyError{Field: "Kind", Reason: "unknown kind"}
+	return 0, &ParamError{Field: "Kind", Reason: "unknown kind"}
 }
 
 // Length bounds of a [Policy].
@@ -104,30 +104,10 @@ type Policy struct {
 	MaxLength int
 }
 
-// Errors.
-var (
-	// ErrPolicy: the policy cannot be met (unknown kind, bad lengths).
-	// Returned as a *PolicyError.
-	ErrPolicy = errors.New("passcode: invalid policy")
-	// ErrViolation: a passcode does not satisfy its policy. Returned as a
-	// *ViolationError.
-	ErrViolation = errors.New("passcode: passcode does not satisfy the policy")
-)
-
-// PolicyError says which field of a [Policy] cannot be met and why. It
-// matches [ErrPolicy].
-type PolicyError struct {
-	Field  string
-	Reason string
-}
-
-// Error implements error.
-func (e *PolicyError) Error() string {
-	return "passcode: invalid policy: " + e.Field + ": " + e.Reason
-}
-
-// Is reports whether target is [ErrPolicy].
-func (e *PolicyError) Is(target error) bool { return target == ErrPolicy }
+// ErrViolation: a passcode does not satisfy its policy. Returned as a
+// *ViolationError. (A policy that cannot be met at all is a [*ParamError]
+// naming the [Policy] field.)
+var ErrViolation = errors.New("passcode: passcode does not satisfy the policy")
 
 // Rules a passcode can break, reported in [ViolationError.Rule].
 const (
@@ -175,10 +155,10 @@ var (
 )
 
 // Normalize returns p with its zero lengths replaced by the defaults, or a
-// *PolicyError if p cannot be met.
+// *ParamError if p cannot be met.
 func (p Policy) Normalize() (Policy, error) {
 	if _, ok := alphabets[p.Kind]; !ok {
-		return p, &PolicyError{Field: "Kind", Reason: fmt.Sprintf("unknown kind %d", uint8(p.Kind))}
+		return p, &ParamError{Field: "Kind", Reason: fmt.Sprintf("unknown kind %d", uint8(p.Kind))}
 	}
 	if p.MinLength == 0 {
 		p.MinLength = DefaultLettersLength
@@ -194,11 +174,11 @@ func (p Policy) Normalize() (Policy, error) {
 	}
 	switch {
 	case p.MinLength < MinLength:
-		return p, &PolicyError{Field: "MinLength", Reason: fmt.Sprintf("%d is below %d", p.MinLength, MinLength)}
+		return p, &ParamError{Field: "MinLength", Reason: fmt.Sprintf("%d is below %d", p.MinLength, MinLength)}
 	case p.MaxLength > MaxLength:
-		return p, &PolicyError{Field: "MaxLength", Reason: fmt.Sprintf("%d is above %d", p.MaxLength, MaxLength)}
+		return p, &ParamError{Field: "MaxLength", Reason: fmt.Sprintf("%d is above %d", p.MaxLength, MaxLength)}
 	case p.MinLength > p.MaxLength:
-		return p, &PolicyError{Field: "MaxLength", Reason: fmt.Sprintf("%d is below MinLength %d", p.MaxLength, p.MinLength)}
+		return p, &ParamError{Field: "MaxLength", Reason: fmt.Sprintf("%d is below MinLength %d", p.MaxLength, p.MinLength)}
 	}
 	return p, nil
 }
@@ -262,7 +242,7 @@ func isNumericComplexBytes(code []byte) bool {
 }
 
 // Validate reports whether pc satisfies p: nil, a *ViolationError (matching
-// [ErrViolation]) naming the first rule it breaks, or a *PolicyError when p
+// [ErrViolation]) naming the first rule it breaks, or a *ParamError when p
 // itself is invalid. The check looks at every character whatever the
 // outcome, but it is not constant-time; do not use it to compare a guess
 // against a stored passcode.
@@ -314,7 +294,7 @@ type Generator struct {
 }
 
 // NewGenerator validates p (see [Policy.Normalize]) and returns its
-// Generator. An invalid policy gives a *PolicyError.
+// Generator. An invalid policy gives a *ParamError.
 func NewGenerator(p Policy) (*Generator, error) {
 	p, err := p.Normalize()
 	if err != nil {
@@ -333,7 +313,7 @@ func NewGenerator(p Policy) (*Generator, error) {
 	for n := p.MinLength; n <= p.MaxLength; n++ {
 		rg, err := randcode.New(randcode.Spec{Alphabet: alphabets[p.Kind], Length: n, Require: req, Accept: accept})
 		if err != nil {
-			return nil, &PolicyError{Field: "Kind", Reason: err.Error()}
+			return nil, &ParamError{Field: "Kind", Reason: err.Error()}
 		}
 		g.gens = append(g.gens, rg)
 		if p.MinLength != p.MaxLength {

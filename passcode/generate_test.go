@@ -177,16 +177,16 @@ func TestPolicyNormalize(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got, err := tc.in.Normalize()
-		var pe *passcode.PolicyError
+		var pe *passcode.ParamError
 		switch {
 		case tc.field == "" && (err != nil || got != tc.want):
 			t.Errorf("%+v.Normalize() = %+v, %v; want %+v", tc.in, got, err, tc.want)
-		case tc.field != "" && (!errors.As(err, &pe) || pe.Field != tc.field || !errors.Is(err, passcode.ErrPolicy)):
-			t.Errorf("%+v.Normalize() error %v, want *PolicyError on %s", tc.in, err, tc.field)
+		case tc.field != "" && (!errors.As(err, &pe) || pe.Field != tc.field || !errors.Is(err, passcode.ErrParams)):
+			t.Errorf("%+v.Normalize() error %v, want *ParamError on %s", tc.in, err, tc.field)
 		}
 		if tc.field != "" {
-			if _, err := passcode.Generate(tc.in, seeded(1)); !errors.Is(err, passcode.ErrPolicy) {
-				t.Errorf("Generate(%+v) error %v, want ErrPolicy", tc.in, err)
+			if _, err := passcode.Generate(tc.in, seeded(1)); !errors.Is(err, passcode.ErrParams) {
+				t.Errorf("Generate(%+v) error %v, want ErrParams", tc.in, err)
 			}
 		}
 	}
@@ -202,11 +202,13 @@ func TestKindNames(t *testing.T) {
 			t.Errorf("%s has no alphabet", k)
 		}
 	}
-	if _, err := passcode.ParseKind("kind(0)"); !errors.Is(err, passcode.ErrPolicy) {
+	if _, err := passcode.ParseKind("kind(0)"); !errors.Is(err, passcode.ErrParams) {
 		t.Errorf("ParseKind(unknown) error %v", err)
 	}
-	if s := passcode.Kind(42).String(); s != "kind(42)" {
-		t.Errorf("Kind(42).String() = %q", s)
+	for k, want := range map[passcode.Kind]string{0: "kind(0)", passcode.Readable + 1: "kind(7)", 42: "kind(42)"} {
+		if s := k.String(); s != want {
+			t.Errorf("Kind(%d).String() = %q, want %q", uint8(k), s, want)
+		}
 	}
 	if s := (passcode.Policy{Kind: passcode.Numeric, MinLength: 4, MaxLength: 6}).String(); s != "numeric 4-6" {
 		t.Errorf("Policy.String() = %q", s)
@@ -253,8 +255,14 @@ func TestValidate(t *testing.T) {
 			t.Errorf("Validate(%s, %q): error %q holds the passcode", tc.policy, tc.in, err)
 		}
 	}
-	if err := passcode.Validate(passcode.Policy{}, secret.New("1234")); !errors.Is(err, passcode.ErrPolicy) {
-		t.Errorf("Validate with zero policy = %v, want ErrPolicy", err)
+	if err := passcode.Validate(passcode.Policy{}, secret.New("1234")); !errors.Is(err, passcode.ErrParams) {
+		t.Errorf("Validate with zero policy = %v, want ErrParams", err)
+	}
+	// The detail names the position, counted from 1, never the character.
+	var ve *passcode.ViolationError
+	if err := passcode.Validate(passcode.Policy{Kind: passcode.Numeric, MinLength: 4}, secret.New("00a0")); !errors.As(err, &ve) ||
+		ve.Detail != "character 3 is not allowed in a numeric passcode" {
+		t.Errorf("Validate(numeric, 00a0) = %v, want the detail to name character 3", err)
 	}
 }
 
@@ -407,7 +415,7 @@ func FuzzValidate(f *testing.F) {
 		np, perr := p.Normalize()
 		switch {
 		case perr != nil:
-			if !errors.Is(err, passcode.ErrPolicy) {
+			if !errors.Is(err, passcode.ErrParams) {
 				t.Fatalf("invalid policy %+v: Validate = %v", p, err)
 			}
 		case err == nil:
@@ -432,7 +440,7 @@ func FuzzParseKind(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		k, err := passcode.ParseKind(s)
 		if err != nil {
-			if !errors.Is(err, passcode.ErrPolicy) {
+			if !errors.Is(err, passcode.ErrParams) {
 				t.Fatalf("ParseKind(%q) = %v", s, err)
 			}
 			return

@@ -34,7 +34,7 @@ func TestAndroidPolicyTooLongIsNotRecorded(t *testing.T) {
 
 // FuzzRequestIdentifiers: for any device ID and actor, Request either
 // succeeds, for identifiers the one rule accepts, or returns an
-// *IdentError naming the refused field; it never panics.
+// *ParamError naming the refused field; it never panics.
 func FuzzRequestIdentifiers(f *testing.F) {
 	for _, id := range gentest.BadIdents(passcode.MaxIDLen) {
 		f.Add(id.Value, "admin")
@@ -52,10 +52,10 @@ func FuzzRequestIdentifiers(f *testing.F) {
 		d := pixel(device)
 		d.Owner = ""
 		res, err := svc.Request(context.Background(), passcode.ResetRequest{Device: d, Actor: actor})
-		var ie *passcode.IdentError
+		var ie *passcode.ParamError
 		switch {
 		case device == "" || actor == "":
-			if !errors.Is(err, passcode.ErrInvalidRequest) {
+			if !errors.Is(err, passcode.ErrParams) {
 				t.Fatalf("empty identifier: %v", err)
 			}
 		case ident.Check(actor, passcode.MaxIDLen) != nil:

@@ -69,9 +69,9 @@ func TestCheck(t *testing.T) {
 		{"macos Apple silicon 14.4.1", passcode.Device{Platform: passcode.MacOS, AppleSilicon: true, OSVersion: "14.4.1"},
 			passcode.LockPIN, passcode.MacOSPolicy, ""},
 		{"macos Apple silicon 11.4", passcode.Device{Platform: passcode.MacOS, AppleSilicon: true, OSVersion: "11.4"},
-			0, passcode.Policy{}, "before macOS 11.5"},
+			0, passcode.Policy{}, `before macOS 11.5 (device has "11.4")`},
 		{"macos Apple silicon unknown version", passcode.Device{Platform: passcode.MacOS, AppleSilicon: true},
-			0, passcode.Policy{}, "before macOS 11.5"},
+			0, passcode.Policy{}, `before macOS 11.5 (device has "unknown")`},
 		{"macos Intel 10.15", passcode.Device{Platform: passcode.MacOS, OSVersion: "10.15"},
 			passcode.LockPIN, passcode.MacOSPolicy, ""},
 		{"windows phone", passcode.Device{Platform: passcode.WindowsPhone81},
@@ -280,6 +280,10 @@ func TestNames(t *testing.T) {
 		{passcode.State(0).String(), "none"}, {passcode.State(9).String(), "state(9)"},
 		{passcode.EventViewDenied.String(), "view-denied"},
 		{passcode.EventKind(0).String(), "event(0)"},
+		// The first value past each name table.
+		{(passcode.LockPIN + 1).String(), "action(4)"},
+		{passcode.State(7).String(), "state(7)"},
+		{passcode.EventKind(6).String(), "event(6)"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("got %q, want %q", tc.got, tc.want)

@@ -3,7 +3,6 @@ package passcode
 import (
 	"bytes"
 	"context"
-	"errors"
 	"sort"
 
 	"github.com/mdmcred/mdmcred/internal/seal"
@@ -32,10 +31,6 @@ type Resealer interface {
 // are; View refuses them alike).
 type ResealProgress = seal.Progress
 
-// ErrNotResealer: [Service.Reseal] on a Store that does not implement
-// [Resealer].
-var ErrNotResealer = errors.New("passcode: the store cannot re-seal (no ResealResets)")
-
 // Reseal re-seals every sealed passcode the store holds that is not sealed
 // under the current key (Config.SealKeyID) in the current format, in
 // batches of at most 1,000 resets, each its own store operation, so that it
@@ -49,7 +44,7 @@ func (s *Service) Reseal(ctx context.Context, progress func(ResealProgress)) (Re
 	}
 	rs, ok := s.store.(Resealer)
 	if !ok {
-		return ResealProgress{}, ErrNotResealer
+		return ResealProgress{}, &ParamError{Field: "Store", Reason: "does not implement Resealer (ResealResets)"}
 	}
 	return s.sealer.ResealAll(ctx, func(ctx context.Context, after string, limit int, fn func(sealed, ad []byte) []byte) (seal.Batch, error) {
 		return seal.OnePerEntry(rs.ResealResets(ctx, after, limit, func(r Reset) []byte { return fn(r.Sealed, sealAD(r)) }))

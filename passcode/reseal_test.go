@@ -118,7 +118,7 @@ func TestResealFailures(t *testing.T) {
 		t.Fatal("nil context accepted")
 	}
 	s3, _ := New(Config{Store: storeOnly{store}, SealKeys: NewKeys(map[uint8][]byte{2: bytes.Repeat([]byte{2}, 32)}), SealKeyID: 2})
-	if _, err := s3.Reseal(ctx, nil); !errors.Is(err, ErrNotResealer) {
+	if _, err := s3.Reseal(ctx, nil); !isParamErr(err, "Store") {
 		t.Fatalf("store without ResealResets: %v", err)
 	}
 }
@@ -158,4 +158,11 @@ func TestRevealFormat1(t *testing.T) {
 	case !fips140.Enabled() && (err != nil || !pc.Equal(res.Passcode.Reveal())):
 		t.Fatalf("outside FIPS mode: %v", err)
 	}
+}
+
+// isParamErr reports whether err is a *ParamError on field that matches
+// ErrParams.
+func isParamErr(err error, field string) bool {
+	var pe *ParamError
+	return errors.As(err, &pe) && pe.Field == field && errors.Is(err, ErrParams)
 }

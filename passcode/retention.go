@@ -14,7 +14,15 @@ import (
 const DefaultPurgeAge = 400 * 24 * time.Hour
 
 // ErrRetentionAge: a purge was asked to keep history for a negative age.
+// It is the retention vocabulary's sentinel (CONTRIBUTING.md, "Retention"),
+// matched through the [*ParamError] on "maxAge" that reports it.
 var ErrRetentionAge = errors.New("passcode: negative retention age")
+
+// negativeAge is the refusal of a purge asked to keep history for a
+// negative age.
+func negativeAge() error {
+	return &ParamError{Field: "maxAge", Reason: "negative: must be 0 (the default) or more", Err: ErrRetentionAge}
+}
 
 // Purger is the optional capability of a [Store] that can delete old
 // history. [MemStore] and the PostgreSQL store implement it. Open resets
@@ -47,13 +55,14 @@ type PurgeResult struct {
 // rows, each its own store operation, so that it can run while resets run.
 // It returns what it deleted, also when it stops on an error or a done
 // context.
-// A negative maxAge is [ErrRetentionAge]; a nil p is an error too.
+// A negative maxAge is a [*ParamError] on "maxAge" matching [ErrRetentionAge]; a nil
+// p is an error too.
 func Purge(ctx context.Context, p Purger, now time.Time, maxAge time.Duration) (PurgeResult, error) {
 	if ctx == nil {
 		return PurgeResult{}, ErrNilContext
 	}
 	var res PurgeResult
-	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, ErrRetentionAge)
+	before, err := retention.Cutoff(p, now, maxAge, DefaultPurgeAge, negativeAge())
 	if err != nil {
 		return res, err
 	}

@@ -36,14 +36,10 @@ const (
 	SignInSkew = time.Minute
 )
 
-// Service errors.
+// Service errors: the refusals a caller branches on. A configuration or
+// request check (a Config field, a missing request field, an identifier,
+// a missing Mailer) is a [*ParamError] matching [ErrParams].
 var (
-	// ErrConfig: New was given an unusable Config. Returned as a
-	// [*ConfigError].
-	ErrConfig = errors.New("passcode: invalid config")
-	// ErrInvalidRequest: a required request field is missing, or an
-	// identifier is refused (then as an [*IdentError]).
-	ErrInvalidRequest = errors.New("passcode: invalid request")
 	// ErrNotOwner: a self-service user asked to reset a device that is
 	// not theirs.
 	ErrNotOwner = errors.New("passcode: not the device's user")
@@ -62,8 +58,6 @@ var (
 	ErrReseal = errors.New("passcode: sealed passcode must be re-sealed (Service.Reseal) to open in FIPS 140-3 mode")
 	// ErrResetExpired: the reset went stale; it is now Expired.
 	ErrResetExpired = errors.New("passcode: reset expired")
-	// ErrNoMailer: the user was to be notified but Config.Mailer is nil.
-	ErrNoMailer = errors.New("passcode: no mailer configured")
 	// ErrDelivery: the reset was made but the email to the user failed.
 	// Returned as a *DeliveryError together with a valid Result.
 	ErrDelivery = errors.New("passcode: email delivery failed")
@@ -120,7 +114,7 @@ type Config struct {
 	// SealKeyID names the key in SealKeys new passcodes are sealed under.
 	SealKeyID uint8
 	// Mailer sends notices to device users. Zero: none; a request with
-	// NotifyUser is refused with ErrNoMailer.
+	// NotifyUser is refused with a [*ParamError] on "Mailer".
 	Mailer Mailer
 	// Now is the clock. Zero: time.Now.
 	Now func() time.Time
@@ -160,7 +154,7 @@ type Service struct {
 // New validates cfg and returns a Service.
 func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil {
-		return nil, &ConfigError{Field: "Store", Reason: "required"}
+		return nil, &ParamError{Field: "Store", Reason: "required"}
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
@@ -171,7 +165,7 @@ func New(cfg Config) (*Service, error) {
 		clear(k) // the Sealer keeps its own copy
 	}
 	if err != nil {
-		return nil, &ConfigError{Field: "SealKeys", Err: err}
+		return nil, &ParamError{Field: "SealKeys", Reason: err.Error(), Err: err}
 	}
 	s := &Service{store: cfg.Store, sealer: sealer, mailer: cfg.Mailer, now: cfg.Now, rand: cfg.Rand,
 		log: cfg.Logger, reauth: cfg.ReauthWindow, staleAfter: cfg.StaleAfter, retention: cfg.Retention}
@@ -192,11 +186,11 @@ func New(cfg Config) (*Service, error) {
 	}
 	switch {
 	case s.reauth < 0:
-		return nil, &ConfigError{Field: "ReauthWindow", Reason: "negative"}
+		return nil, &ParamError{Field: "ReauthWindow", Reason: "negative"}
 	case s.staleAfter < 0:
-		return nil, &ConfigError{Field: "StaleAfter", Reason: "negative"}
+		return nil, &ParamError{Field: "StaleAfter", Reason: "negative"}
 	case s.retention < s.staleAfter:
-		return nil, &ConfigError{Field: "Retention", Reason: fmt.Sprintf("%s is shorter than StaleAfter %s", s.retention, s.staleAfter)}
+		return nil, &ParamError{Field: "Retention", Reason: fmt.Sprintf("%s is shorter than StaleAfter %s", s.retention, s.staleAfter)}
 	}
 	return s, nil
 }
@@ -236,7 +230,7 @@ func (s *Service) Request(ctx context.Context, req ResetRequest) (Result, error)
 		return Result{}, ErrNilContext
 	}
 	if req.Actor == "" {
-		return Result{}, fmt.Errorf("%w: Actor is required", ErrInvalidRequest)
+		return Result{}, &ParamError{Field: "Actor", Reason: "required"}
 	}
 	if err := checkID("Actor", req.Actor); err != nil {
 		return Result{}, err
@@ -297,7 +291,7 @@ func (s *Service) newID() (string, error) {
 
 func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Result, error) {
 	if req.Device.ID == "" {
-		return Result{}, fmt.Errorf("%w: Device.ID is required", ErrInvalidRequest)
+		return Result{}, &ParamError{Field: "Device.ID", Reason: "required"}
 	}
 	if err := checkID("Device.ID", req.Device.ID); err != nil {
 		return Result{}, err
@@ -309,10 +303,10 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 	}
 	if req.NotifyUser {
 		if s.mailer == nil {
-			return Result{}, ErrNoMailer
+			return Result{}, &ParamError{Field: "Mailer", Reason: "required to notify the user"}
 		}
 		if req.UserEmail == "" {
-			return Result{}, fmt.Errorf("%w: UserEmail is required to notify the user", ErrInvalidRequest)
+			return Result{}, &ParamError{Field: "UserEmail", Reason: "required to notify the user"}
 		}
 		if err := checkID("UserEmail", req.UserEmail); err != nil {
 			return Result{}, err
@@ -523,7 +517,7 @@ func (s *Service) Transition(ctx context.Context, resetID string, to State, acto
 		return Reset{}, ErrNilContext
 	}
 	if actor == "" {
-		return Reset{}, fmt.Errorf("%w: actor is required", ErrInvalidRequest)
+		return Reset{}, &ParamError{Field: "actor", Reason: "required"}
 	}
 	if err := checkID("reset ID", resetID); err != nil {
 		return Reset{}, err
@@ -611,7 +605,7 @@ func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
 	}
 	switch {
 	case q.ResetID == "" && q.DeviceID == "":
-		return nil, fmt.Errorf("%w: EventQuery needs ResetID or DeviceID", ErrInvalidRequest)
+		return nil, &ParamError{Field: "EventQuery", Reason: "needs ResetID or DeviceID"}
 	case q.ResetID != "":
 		if err := checkID("ResetID", q.ResetID); err != nil {
 			return nil, err

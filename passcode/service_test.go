@@ -92,20 +92,29 @@ func (f *fixture) events(t *testing.T, q passcode.EventQuery) []string {
 
 func TestNewConfig(t *testing.T) {
 	key := passcode.NewKeys(map[uint8][]byte{1: make([]byte, 32)})
-	for _, cfg := range []passcode.Config{
-		{SealKeys: key, SealKeyID: 1},
-		{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 2},
-		{Store: passcode.NewMemStore(), SealKeys: passcode.NewKeys(map[uint8][]byte{1: make([]byte, 16)}), SealKeyID: 1},
-		{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, StaleAfter: 72 * time.Hour, Retention: time.Hour},
-		{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, ReauthWindow: -time.Second},
+	for _, tc := range []struct {
+		cfg   passcode.Config
+		field string
+	}{
+		{passcode.Config{SealKeys: key, SealKeyID: 1}, "Store"},
+		{passcode.Config{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 2}, "SealKeys"},
+		{passcode.Config{Store: passcode.NewMemStore(), SealKeys: passcode.NewKeys(map[uint8][]byte{1: make([]byte, 16)}), SealKeyID: 1}, "SealKeys"},
+		{passcode.Config{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, StaleAfter: 72 * time.Hour, Retention: time.Hour}, "Retention"},
+		{passcode.Config{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, ReauthWindow: -time.Second}, "ReauthWindow"},
+		{passcode.Config{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, StaleAfter: -time.Second}, "StaleAfter"},
 	} {
-		if _, err := passcode.New(cfg); !errors.Is(err, passcode.ErrConfig) {
-			t.Errorf("New(%+v) = %v, want ErrConfig", cfg, err)
+		if _, err := passcode.New(tc.cfg); !isParam(err, tc.field) {
+			t.Errorf("New(%+v) = %v, want a ParamError on %s", tc.cfg, err, tc.field)
 		}
 	}
 	// Defaults: a long StaleAfter raises the default retention with it.
 	if _, err := passcode.New(passcode.Config{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1, StaleAfter: 72 * time.Hour}); err != nil {
 		t.Errorf("New with StaleAfter 72h: %v", err)
+	}
+	// The bound is inclusive: a retention as long as StaleAfter is accepted.
+	if _, err := passcode.New(passcode.Config{Store: passcode.NewMemStore(), SealKeys: key, SealKeyID: 1,
+		StaleAfter: 72 * time.Hour, Retention: 72 * time.Hour}); err != nil {
+		t.Errorf("New with Retention = StaleAfter: %v", err)
 	}
 }
 
@@ -289,7 +298,7 @@ func TestStaleResetExpiresOnTransition(t *testing.T) {
 	if _, err := f.svc.Transition(ctx, "missing", passcode.Pending, "mdm"); !errors.Is(err, passcode.ErrNotFound) {
 		t.Fatalf("Transition(missing): %v", err)
 	}
-	if _, err := f.svc.Transition(ctx, r.ID, passcode.Pending, ""); !errors.Is(err, passcode.ErrInvalidRequest) {
+	if _, err := f.svc.Transition(ctx, r.ID, passcode.Pending, ""); !isParam(err, "actor") {
 		t.Fatalf("Transition without actor: %v", err)
 	}
 }
@@ -371,20 +380,22 @@ func TestNotifyPasscodeAndFailures(t *testing.T) {
 	assertNoSecret(t, f, res.Passcode.Reveal())
 
 	for _, tc := range []struct {
-		name string
-		edit func(*passcode.Config)
-		req  passcode.ResetRequest
-		want error
+		name  string
+		edit  func(*passcode.Config)
+		req   passcode.ResetRequest
+		want  error
+		field string // of the *ParamError, when want is ErrParams
 	}{
-		{"no mailer", func(c *passcode.Config) { c.Mailer = nil }, req, passcode.ErrNoMailer},
-		{"no email", nil, passcode.ResetRequest{Device: pixel("d1"), Actor: "a", NotifyUser: true}, passcode.ErrInvalidRequest},
-		{"no actor", nil, passcode.ResetRequest{Device: pixel("d1")}, passcode.ErrInvalidRequest},
-		{"no device ID", nil, passcode.ResetRequest{Device: pixel(""), Actor: "a"}, passcode.ErrInvalidRequest},
-		{"unsupported", nil, passcode.ResetRequest{Device: passcode.Device{ID: "d1", Platform: passcode.Windows}, Actor: "a"}, passcode.ErrUnsupported},
+		{"no mailer", func(c *passcode.Config) { c.Mailer = nil }, req, passcode.ErrParams, "Mailer"},
+		{"no email", nil, passcode.ResetRequest{Device: pixel("d1"), Actor: "a", NotifyUser: true}, passcode.ErrParams, "UserEmail"},
+		{"no actor", nil, passcode.ResetRequest{Device: pixel("d1")}, passcode.ErrParams, "Actor"},
+		{"no device ID", nil, passcode.ResetRequest{Device: pixel(""), Actor: "a"}, passcode.ErrParams, "Device.ID"},
+		{"unsupported", nil, passcode.ResetRequest{Device: passcode.Device{ID: "d1", Platform: passcode.Windows}, Actor: "a"}, passcode.ErrUnsupported, ""},
 	} {
 		g := newFixture(t, tc.edit)
-		if _, err := g.svc.Request(ctx, tc.req); !errors.Is(err, tc.want) {
-			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		_, err := g.svc.Request(ctx, tc.req)
+		if !errors.Is(err, tc.want) || (tc.field != "" && !isParam(err, tc.field)) {
+			t.Errorf("%s: %v, want %v %s", tc.name, err, tc.want, tc.field)
 		}
 		if evs, _ := g.store.Events(ctx, passcode.EventQuery{DeviceID: "d1"}); len(evs) != 0 {
 			t.Errorf("%s: a refused request left events", tc.name)
@@ -430,7 +441,7 @@ func TestSelfService(t *testing.T) {
 	if _, err := f.svc.Reveal(ctx, res.Reset.ID, passcode.Viewer{ID: "anna"}); !errors.Is(err, passcode.ErrNotAllowed) {
 		t.Fatalf("Reveal outside self-service: %v", err)
 	}
-	if _, err := f.svc.Events(ctx, passcode.EventQuery{}); !errors.Is(err, passcode.ErrInvalidRequest) {
+	if _, err := f.svc.Events(ctx, passcode.EventQuery{}); !isParam(err, "EventQuery") {
 		t.Fatalf("Events with an empty query: %v", err)
 	}
 }

@@ -101,38 +101,38 @@ func runBoundary(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			t.Fatal(err)
 		}
 		g.armed.Store(true)
-		wantIdent := func(t *testing.T, call string, err, sentinel error) {
+		wantIdent := func(t *testing.T, call string, err error, field string) {
 			t.Helper()
-			var ie *enrollment.IdentError
-			if !errors.Is(err, sentinel) || !errors.As(err, &ie) {
-				t.Errorf("%s = %v, want an *IdentError matching %v", call, err, sentinel)
+			var pe *enrollment.ParamError
+			if !errors.Is(err, enrollment.ErrParams) || !errors.As(err, &pe) || pe.Field != field {
+				t.Errorf("%s = %v, want a *ParamError on %s", call, err, field)
 			}
 		}
 		for _, id := range gentest.BadIdents(enrollment.MaxSiteLen) {
 			t.Run("site "+id.Name, func(t *testing.T) {
 				site := id.Value
 				_, err := svc.Generate(ctx, site, admin)
-				wantIdent(t, "Generate", err, enrollment.ErrSite)
+				wantIdent(t, "Generate", err, "site")
 				_, err = svc.Regenerate(ctx, site, admin)
-				wantIdent(t, "Regenerate", err, enrollment.ErrSite)
-				wantIdent(t, "Verify", svc.Verify(ctx, site, "aB3dE5gH7jK9", "10.0.0.1"), enrollment.ErrSite)
-				wantIdent(t, "Disable", svc.Disable(ctx, site, admin), enrollment.ErrSite)
+				wantIdent(t, "Regenerate", err, "site")
+				wantIdent(t, "Verify", svc.Verify(ctx, site, "aB3dE5gH7jK9", "10.0.0.1"), "site")
+				wantIdent(t, "Disable", svc.Disable(ctx, site, admin), "site")
 				_, err = svc.Reveal(ctx, site, admin)
-				wantIdent(t, "Reveal", err, enrollment.ErrSite)
+				wantIdent(t, "Reveal", err, "site")
 				_, err = svc.Status(ctx, site)
-				wantIdent(t, "Status", err, enrollment.ErrSite)
+				wantIdent(t, "Status", err, "site")
 				_, err = svc.Events(ctx, site)
-				wantIdent(t, "Events", err, enrollment.ErrSite)
-				wantIdent(t, "ResendAlert", svc.ResendAlert(ctx, site), enrollment.ErrSite)
+				wantIdent(t, "Events", err, "site")
+				wantIdent(t, "ResendAlert", svc.ResendAlert(ctx, site), "site")
 			})
 		}
 		for _, id := range append(gentest.BadIdents(enrollment.MaxActorLen), gentest.Ident{Name: "display name form", Value: "Admin <admin@example.com>"}) {
 			t.Run("actor "+id.Name, func(t *testing.T) {
 				_, err := svc.Generate(ctx, "site-a", id.Value)
-				wantIdent(t, "Generate", err, enrollment.ErrActor)
-				wantIdent(t, "Disable", svc.Disable(ctx, "site-a", id.Value), enrollment.ErrActor)
+				wantIdent(t, "Generate", err, "actor")
+				wantIdent(t, "Disable", svc.Disable(ctx, "site-a", id.Value), "actor")
 				_, err = svc.Reveal(ctx, "site-a", id.Value)
-				wantIdent(t, "Reveal", err, enrollment.ErrActor)
+				wantIdent(t, "Reveal", err, "actor")
 			})
 		}
 		g.armed.Store(false)
@@ -147,9 +147,9 @@ func runBoundary(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		_, err := enrollment.New(enrollment.Config{Store: s, Alerter: &countingAlerter{},
 			Peppers: enrollment.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), PepperID: 1,
 			Threshold: enrollment.MaxThreshold + 1})
-		var ce *enrollment.ConfigError
-		if !errors.Is(err, enrollment.ErrConfig) || !errors.As(err, &ce) || ce.Field != "Threshold" {
-			t.Fatalf("New with Threshold %d = %v, want a *ConfigError on Threshold", enrollment.MaxThreshold+1, err)
+		var pe *enrollment.ParamError
+		if !errors.Is(err, enrollment.ErrParams) || !errors.As(err, &pe) || pe.Field != "Threshold" {
+			t.Fatalf("New with Threshold %d = %v, want a *ParamError on Threshold", enrollment.MaxThreshold+1, err)
 		}
 		alerts := &countingAlerter{}
 		svc := boundaryServiceWith(t, s, alerts, enrollment.MaxThreshold)

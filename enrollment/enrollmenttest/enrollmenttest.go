@@ -78,7 +78,7 @@ func record(site string, n int) enrollment.Record {
 // 50 times the typo rate from any mix of sources amid a rollout, with
 // racing callers) locks and sends exactly one alert. Through an
 // [enrollment.Service] over the store it checks that identifiers are
-// refused at the service boundary with the same [*enrollment.IdentError] on
+// refused at the service boundary with the same [*enrollment.ParamError] on
 // every backend (empty, over-long, NUL, C0 and C1 controls, broken UTF-8,
 // invisible formatting characters) without the store being called, that
 // the longest and most unusual valid ones round-trip byte for byte, and

@@ -116,8 +116,9 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			event("s1", t0.Add(-enrollment.DefaultPurgeAge+time.Second), 2),
 			event("s1", t0.Add(-2*time.Hour), 3),
 		)
-		if _, err := enrollment.Purge(ctx, p, t0, -time.Hour); !errors.Is(err, enrollment.ErrRetentionAge) {
-			t.Errorf("negative age: err %v, want ErrRetentionAge", err)
+		var pe *enrollment.ParamError
+		if _, err := enrollment.Purge(ctx, p, t0, -time.Hour); !errors.As(err, &pe) || pe.Field != "maxAge" || !errors.Is(err, enrollment.ErrRetentionAge) || !errors.Is(err, enrollment.ErrParams) {
+			t.Errorf("negative age: err %v, want a ParamError on maxAge", err)
 		}
 		if n, err := enrollment.Purge(ctx, p, t0, 0); err != nil || n.Events != 1 {
 			t.Errorf("default age: %d, %v; want 1, nil", n.Events, err)

@@ -125,8 +125,9 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) otp.Store) {
 		s, p := purger(t)
 		put(t, s, "a", t0.Add(-otp.DefaultPurgeAge-time.Second), 0, false)
 		put(t, s, "b", t0.Add(-otp.DefaultPurgeAge+time.Second), 0, false)
-		if _, err := otp.Purge(ctx, p, t0, -time.Hour); !errors.Is(err, otp.ErrRetentionAge) {
-			t.Errorf("negative age: err %v, want ErrRetentionAge", err)
+		var pe *otp.ParamError
+		if _, err := otp.Purge(ctx, p, t0, -time.Hour); !errors.As(err, &pe) || pe.Field != "maxAge" || !errors.Is(err, otp.ErrRetentionAge) {
+			t.Errorf("negative age: err %v, want a ParamError on maxAge", err)
 		}
 		if n, err := otp.Purge(ctx, p, t0, 0); err != nil || n.PINs != 1 {
 			t.Errorf("default age: %d, %v; want 1, nil", n.PINs, err)

@@ -178,11 +178,13 @@ func shrinkTime(t time.Time) []time.Time {
 	return out
 }
 
-// refusedFor reports whether NewKey refuses p for field.
+// refusedFor reports whether NewKey refuses p for field in every mode: a
+// refusal FIPS 140-3 mode alone makes (ErrFIPS, on the same fields) does
+// not count.
 func refusedFor(p otp.Params, field string) bool {
 	_, err := otp.NewKey(make([]byte, otp.MinSecretLen), p)
 	var pe *otp.ParamError
-	return errors.As(err, &pe) && pe.Field == field
+	return errors.As(err, &pe) && pe.Field == field && !errors.Is(err, otp.ErrFIPS)
 }
 
 func shrinkInvalidParams(v InvalidParams) []InvalidParams {

@@ -21,7 +21,7 @@ import (
 const Racers = 32
 
 // BadIDs are identifiers every otp service refuses with the same
-// *otp.IDError on every backend, before the store sees them: NUL, C0 and C1
+// *otp.ParamError on every backend, before the store sees them: NUL, C0 and C1
 // controls, DEL, invisible formatting characters, invalid UTF-8, empty and
 // over-long values. The value is the reason ident reports.
 var BadIDs = map[string]error{
@@ -507,12 +507,13 @@ func RunStore(t *testing.T, newStore func(t *testing.T) otp.Store) {
 				"ResetFailures": svc.ResetFailures(ctx, id, "admin"),
 				"ResetActor":    svc.ResetFailures(ctx, "alice", id),
 			} {
-				var ie *otp.IDError
-				if !errors.As(err, &ie) || !errors.Is(err, otp.ErrID) || !errors.Is(err, reason) {
-					t.Errorf("%s(%q) = %v, want an IDError for %v", name, id, err, reason)
+				field := "user"
+				if name == "ResetActor" {
+					field = "actor"
 				}
-				if name != "ResetActor" && !errors.Is(err, otp.ErrUser) {
-					t.Errorf("%s(%q) = %v, want ErrUser", name, id, err)
+				var pe *otp.ParamError
+				if !errors.As(err, &pe) || !errors.Is(err, otp.ErrParams) || !errors.Is(err, reason) || pe.Field != field {
+					t.Errorf("%s(%q) = %v, want a ParamError on %s for %v", name, id, err, field, reason)
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -291,9 +292,13 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 				"Forget":      svc.Forget(ctx, id, "admin"),
 				"ForgetActor": svc.Forget(ctx, "alice", id),
 			} {
-				var ie *otp.IDError
-				if !errors.As(err, &ie) || !errors.Is(err, otp.ErrID) || !errors.Is(err, reason) {
-					t.Errorf("%s(%q) = %v, want an IDError for %v", name, id, err, reason)
+				field := "subject"
+				if strings.HasSuffix(name, "Actor") {
+					field = "actor"
+				}
+				var pe *otp.ParamError
+				if !errors.As(err, &pe) || !errors.Is(err, otp.ErrParams) || !errors.Is(err, reason) || pe.Field != field {
+					t.Errorf("%s(%q) = %v, want a ParamError on %s for %v", name, id, err, field, reason)
 				}
 			}
 		}

@@ -65,7 +65,7 @@ func android(id, owner string) passcode.Device {
 }
 
 // runBoundary checks, on the backend under test, that the service refuses
-// every identifier of gentest.BadIdents with an *passcode.IdentError before
+// every identifier of gentest.BadIdents with an *passcode.ParamError before
 // calling the store, and that every identifier of gentest.GoodIdents is
 // stored and returned byte for byte.
 func runBoundary(t *testing.T, newStore func(t *testing.T) passcode.Store) {
@@ -90,14 +90,14 @@ func runBoundary(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		g.armed.Store(true)
 		want := func(t *testing.T, call string, err error) {
 			t.Helper()
-			var ie *passcode.IdentError
-			if !errors.Is(err, passcode.ErrInvalidRequest) || !errors.As(err, &ie) {
-				t.Errorf("%s = %v, want an *IdentError matching ErrInvalidRequest", call, err)
+			var pe *passcode.ParamError
+			if !errors.Is(err, passcode.ErrParams) || !errors.As(err, &pe) || pe.Field == "" {
+				t.Errorf("%s = %v, want a *ParamError matching ErrParams", call, err)
 			}
 		}
 		for _, bad := range gentest.BadIdents(passcode.MaxIDLen) {
 			if bad.Value == "" {
-				continue // an empty ID has its own, older answers (ErrInvalidRequest, ErrNotOwner, ErrNotAllowed)
+				continue // an empty ID has its own, older answers (a ParamError saying "required", ErrNotOwner, ErrNotAllowed)
 			}
 			t.Run(bad.Name, func(t *testing.T) {
 				v := bad.Value

@@ -136,7 +136,7 @@ func GenResetRequest() gopter.Gen {
 }
 
 // InvalidPolicy is a policy Normalize (and so NewGenerator, Generate and
-// Validate) refuses, with the field its *passcode.PolicyError names.
+// Validate) refuses, with the field its *passcode.ParamError names.
 type InvalidPolicy struct {
 	Policy passcode.Policy
 	Field  string

@@ -45,9 +45,9 @@ var contracts = []gentest.Contract{
 	{"GenInvalidPolicy", passcodetest.GenInvalidPolicy(), func(v any) bool {
 		ip := v.(passcodetest.InvalidPolicy)
 		_, err := ip.Policy.Normalize()
-		var pe *passcode.PolicyError
+		var pe *passcode.ParamError
 		_, gerr := passcode.NewGenerator(ip.Policy)
-		return errors.As(err, &pe) && pe.Field == ip.Field && errors.Is(gerr, passcode.ErrPolicy)
+		return errors.As(err, &pe) && pe.Field == ip.Field && errors.Is(gerr, passcode.ErrParams)
 	}},
 }
 

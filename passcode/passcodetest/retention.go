@@ -162,8 +162,9 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		now := t0.Add(passcode.DefaultPurgeAge + time.Hour)
 		reset(t, s, "old", "d1", t0, passcode.Pending, passcode.Acknowledged, passcode.Succeeded) // finished an hour before the default cutoff
 		reset(t, s, "kept", "d2", t0.Add(2*time.Hour), passcode.Pending)                          // open, events older than an hour
-		if _, err := passcode.Purge(ctx, p, now, -time.Hour); !errors.Is(err, passcode.ErrRetentionAge) {
-			t.Errorf("negative age: err %v, want ErrRetentionAge", err)
+		var pe *passcode.ParamError
+		if _, err := passcode.Purge(ctx, p, now, -time.Hour); !errors.As(err, &pe) || pe.Field != "maxAge" || !errors.Is(err, passcode.ErrRetentionAge) || !errors.Is(err, passcode.ErrParams) {
+			t.Errorf("negative age: err %v, want a ParamError on maxAge", err)
 		}
 		res, err := passcode.Purge(ctx, p, now, 0)
 		if err != nil || res != (passcode.PurgeResult{Resets: 1}) {

@@ -191,7 +191,7 @@ func shrinkResetRequest(r passcode.ResetRequest) []passcode.ResetRequest {
 // policyField returns the field Normalize names when it refuses p, or "".
 func policyField(p passcode.Policy) string {
 	_, err := p.Normalize()
-	var pe *passcode.PolicyError
+	var pe *passcode.ParamError
 	if errors.As(err, &pe) {
 		return pe.Field
 	}

@@ -39,7 +39,7 @@ func transitionEvent(r passcode.Reset, from, to passcode.State, at time.Time) pa
 // one device exactly one opens a reset, and of Racers concurrent moves from
 // one state exactly one wins. Through a [passcode.Service] over the store it
 // checks that identifiers are refused at the service boundary with the same
-// [*passcode.IdentError] on every backend (over-long, NUL, C0 and C1
+// [*passcode.ParamError] on every backend (over-long, NUL, C0 and C1
 // controls, broken UTF-8, invisible formatting characters) without the
 // store being called, and that the longest and most unusual valid ones
 // round-trip byte for byte.
