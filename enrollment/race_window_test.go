@@ -135,7 +135,7 @@ func (s *conflictingStore) Get(ctx context.Context, site string) (enrollment.Rec
 	return s.Store.Get(ctx, site)
 }
 
-func (s *conflictingStore) UpdateLockout(context.Context, string, int64, enrollment.Lockout) error {
+func (s *conflictingStore) UpdateLockout(context.Context, string, int64, enrollment.Lockout, ...enrollment.Event) error {
 	return enrollment.ErrConflict
 }
 

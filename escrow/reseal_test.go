@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/chacha20poly1305"
 
+	"github.com/mdmcred/mdmcred/internal/cas"
 	"github.com/mdmcred/mdmcred/internal/seal"
 )
 
@@ -151,10 +152,10 @@ func TestResealConflict(t *testing.T) {
 			got, _ := st.ByRecord(ctx, a.ID)
 			e, _ := decodeEntry(got.Data, got.DeviceID, got.Kind)
 			if always {
-				if err != nil || p != (ResealProgress{Visited: 2}) || cs.writes.Load() != maxTries {
+				if err != nil || p != (ResealProgress{Visited: 2}) || cs.writes.Load() != cas.MaxTries {
 					t.Fatalf("Reseal = %+v, %v after %d writes; want both visited, none re-sealed", p, err, cs.writes.Load())
 				}
-				if e.find(a.ID).Views != maxTries || e.find(a.ID).Sealed[1] != 1 {
+				if e.find(a.ID).Views != cas.MaxTries || e.find(a.ID).Sealed[1] != 1 {
 					t.Fatalf("views %d, key %d", e.find(a.ID).Views, e.find(a.ID).Sealed[1])
 				}
 				return
