@@ -9,7 +9,7 @@
 //
 // Usage (against a server where it may create a schema):
 //
-//	MDMCRED_POSTGRES_DSN=... go run ./store/postgres/internal/fleetbench [-levels 0.001,0.1,1] [-n 2000] [-rounds 5]
+//	MDMCRED_POSTGRES_DSN=... go run ./store/postgres/internal/fleetbench [-levels 0.001,0.1,1] [-n 2000] [-rounds 5] [-runs 3] [-keep] [-reuse]
 //
 // A level is a fraction of the full volumes: 0.001 is 1,000 devices and
 // users (the "1,000 rows" point), 0.1 is 100,000, 1 is full size.
@@ -22,6 +22,19 @@
 // over all its calls, its p99 is the median of the rounds' p99s, so that
 // one stall of the machine (another process, an autovacuum) moves one
 // round and not the figure.
+//
+// A level is loaded once and measured -runs times (default 3): three
+// independent measurements of the same rows, each with its own warm-up,
+// rounds and fresh keys. The report's ratio for an operation is the median
+// over the runs of p99(last level, run r) / p99(first level, run r), and it
+// names the worst operation: the one with the largest ratio, the figure the
+// README reports.
+//
+// With -keep the loaded schema stays; a later run with -reuse measures it
+// again without reloading (it loads only what a higher level adds, and
+// refuses a level below the one loaded), after [postgres.Migrate] has
+// brought it to the current schema: a way to measure a new migration on
+// a full-size table, as a deployment would apply it.
 package main
 
 import (
@@ -66,7 +79,9 @@ func main() {
 	levelsFlag := flag.String("levels", "0.001,0.1,1", "comma-separated fractions of the full volumes, ascending")
 	n := flag.Int("n", 2000, "calls of each operation per round")
 	rounds := flag.Int("rounds", 5, "rounds of measurement per level (p99 is the median of the rounds' p99s)")
+	runs := flag.Int("runs", 3, "independent measurements of each level's load (the ratio is their median)")
 	keep := flag.Bool("keep", false, "keep the schema (mdmcred_fleetbench) afterwards")
+	reuse := flag.Bool("reuse", false, "measure the rows a kept schema holds instead of reloading them (implies -keep)")
 	flag.Parse()
 	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
 	if dsn == "" {
@@ -82,11 +97,11 @@ func main() {
 		}
 		levels = append(levels, v)
 	}
-	if *n < 100 || *rounds < 1 {
-		fmt.Fprintln(os.Stderr, "fleetbench: -n must be at least 100 and -rounds at least 1")
+	if *n < 100 || *rounds < 1 || *runs < 1 {
+		fmt.Fprintln(os.Stderr, "fleetbench: -n must be at least 100, -rounds and -runs at least 1")
 		os.Exit(2)
 	}
-	if err := run(context.Background(), os.Stdout, dsn, "mdmcred_fleetbench", levels, *n, *rounds, *keep); err != nil {
+	if err := run(context.Background(), os.Stdout, dsn, "mdmcred_fleetbench", levels, *n, *rounds, *runs, *keep, *reuse); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetbench:", err)
 		os.Exit(1)
 	}
@@ -96,8 +111,10 @@ type result struct {
 	level    float64
 	rows     int64
 	loadTime time.Duration
-	size     string                      // the database's size on disk after the load
-	p        map[string][2]time.Duration // op -> p50, p99
+	reused   bool                          // the rows were loaded by an earlier run (-reuse)
+	size     string                        // the database's size on disk after the load
+	p        []map[string][2]time.Duration // per run: op -> p50, p99
+	load     []string                      // per run: the host's load average after it
 }
 
 var ops = []string{"issue audit", "enrollment verify", "enrollment failure", "PIN issue", "PIN consume",
@@ -107,19 +124,34 @@ var ops = []string{"issue audit", "enrollment verify", "enrollment failure", "PI
 // key) at least.
 const minLevel = 1.0 / fullResetDevices
 
-// run loads and measures levels in schema (dropped first, and afterwards
-// unless keep), and writes the report to out after each level.
-func run(ctx context.Context, out io.Writer, dsn, schema string, levels []float64, n, rounds int, keep bool) error {
+// run loads and measures levels in schema (dropped first unless reuse, and
+// afterwards unless keep or reuse), and writes the report to out after each
+// level.
+func run(ctx context.Context, out io.Writer, dsn, schema string, levels []float64, n, rounds, runs int, keep, reuse bool) error {
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return err
 	}
 	defer admin.Close()
-	if _, err := admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE; CREATE SCHEMA `+schema); err != nil {
+	if !reuse {
+		if _, err := admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE`); err != nil {
+			return err
+		}
+	}
+	// fleetbench_loaded records the level the schema holds, for -reuse.
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema+`;
+		CREATE TABLE IF NOT EXISTS `+schema+`.fleetbench_loaded (level float8 NOT NULL)`); err != nil {
 		return err
 	}
-	if !keep {
+	if !keep && !reuse {
 		defer admin.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+	}
+	loaded := 0.0
+	if err := admin.QueryRowContext(ctx, `SELECT coalesce(max(level), 0) FROM `+schema+`.fleetbench_loaded`).Scan(&loaded); err != nil {
+		return err
+	}
+	if levels[0] < loaded {
+		return fmt.Errorf("schema %s holds level %g: level %g cannot be measured on it (run without -reuse)", schema, loaded, levels[0])
 	}
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
@@ -138,11 +170,16 @@ func run(ctx context.Context, out io.Writer, dsn, schema string, levels []float6
 	version += ", shared_buffers " + buffers
 
 	var results []result
-	loaded := 0.0
 	for _, lv := range levels {
 		start := time.Now()
-		if err := load(ctx, db, loaded, lv); err != nil {
-			return fmt.Errorf("load to %g: %w", lv, err)
+		reused := lv <= loaded
+		if !reused {
+			if err := load(ctx, db, loaded, lv); err != nil {
+				return fmt.Errorf("load to %g: %w", lv, err)
+			}
+			if _, err := db.ExecContext(ctx, `INSERT INTO fleetbench_loaded VALUES ($1)`, lv); err != nil {
+				return err
+			}
 		}
 		if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
 			return err
@@ -151,26 +188,32 @@ func run(ctx context.Context, out io.Writer, dsn, schema string, levels []float6
 			// CHECKPOINT needs superuser or pg_checkpoint; measure anyway.
 			fmt.Fprintln(os.Stderr, "fleetbench: CHECKPOINT:", err)
 		}
-		res := result{level: lv, loadTime: time.Since(start), p: map[string][2]time.Duration{}}
+		res := result{level: lv, loadTime: time.Since(start), reused: reused}
 		_ = db.QueryRowContext(ctx, `SELECT
 			(SELECT count(*) FROM mdmcred_servicepass_event) + (SELECT count(*) FROM mdmcred_enrollment_passcode) +
 			(SELECT count(*) FROM mdmcred_enrollment_event) + (SELECT count(*) FROM mdmcred_otp_pin) +
 			(SELECT count(*) FROM mdmcred_passcode_reset) + (SELECT count(*) FROM mdmcred_passcode_event)`).Scan(&res.rows)
 		_ = db.QueryRowContext(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&res.size)
 		fmt.Fprintf(os.Stderr, "fleetbench: level %g: %d rows, loaded in %v; measuring\n", lv, res.rows, res.loadTime.Round(time.Second))
-		if err := measure(ctx, db, lv, n, rounds, res.p); err != nil {
-			return fmt.Errorf("measure at %g: %w", lv, err)
+		for r := range runs {
+			p := map[string][2]time.Duration{}
+			if err := measure(ctx, db, lv, r, n, rounds, p); err != nil {
+				return fmt.Errorf("measure at %g: %w", lv, err)
+			}
+			res.p = append(res.p, p)
+			res.load = append(res.load, loadAverage())
+			fmt.Fprintf(os.Stderr, "fleetbench: level %g: run %d of %d measured (load average %s)\n", lv, r+1, runs, res.load[r])
 		}
 		results = append(results, res)
 		loaded = lv
 		// The table so far, so that an interrupted run keeps its figures.
-		report(out, results, version, n, rounds)
+		report(out, results, version, n, rounds, runs)
 	}
 
 	return nil
 }
 
-func report(out io.Writer, results []result, version string, n, rounds int) {
+func report(out io.Writer, results []result, version string, n, rounds, runs int) {
 	cpu := "unknown CPU"
 	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -180,30 +223,86 @@ func report(out io.Writer, results []result, version string, n, rounds int) {
 			}
 		}
 	}
-	fmt.Fprintf(out, "Machine: %d CPUs, %s, %s/%s, %s; PostgreSQL %s; %d rounds of %d calls per operation per level, one caller; p99 is the median of the rounds' p99s.\n\n",
-		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, runtime.Version(), version, rounds, n)
+	fmt.Fprintf(out, "Machine: %d CPUs, %s, %s/%s, %s; PostgreSQL %s; %d runs of %d rounds of %d calls per operation per level, one caller; "+
+		"p99 is the median of the rounds' p99s, and a level's figure the median of its runs.\n\n",
+		runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH, runtime.Version(), version, runs, rounds, n)
 	fmt.Fprint(out, "| operation |")
 	for _, r := range results {
 		fmt.Fprintf(out, " p50 @ %s | p99 @ %s |", levelName(r.level), levelName(r.level))
 	}
-	fmt.Fprintln(out, " p99 last / p99 first |")
+	fmt.Fprintln(out, " p99 last / p99 first, per run | median |")
 	fmt.Fprint(out, "|---|")
 	for range results {
 		fmt.Fprint(out, "---:|---:|")
 	}
-	fmt.Fprintln(out, "---:|")
+	fmt.Fprintln(out, "---:|---:|")
+	worst, worstRatio := "", 0.0
 	for _, op := range ops {
 		fmt.Fprintf(out, "| %s |", op)
 		for _, r := range results {
-			fmt.Fprintf(out, " %s | %s |", ms(r.p[op][0]), ms(r.p[op][1]))
+			fmt.Fprintf(out, " %s | %s |", ms(median(r.p, op, 0)), ms(median(r.p, op, 1)))
 		}
-		first, last := results[0].p[op][1], results[len(results)-1].p[op][1]
-		fmt.Fprintf(out, " %.2f |\n", float64(last)/float64(first))
+		rs := ratios(results[0], results[len(results)-1], op)
+		strs := make([]string, len(rs))
+		for i, x := range rs {
+			strs[i] = fmt.Sprintf("%.2f", x)
+		}
+		m := medianOf(rs)
+		fmt.Fprintf(out, " %s | %.2f |\n", strings.Join(strs, ", "), m)
+		if worst == "" || m > worstRatio {
+			worst, worstRatio = op, m
+		}
 	}
 	fmt.Fprintln(out)
+	fmt.Fprintf(out, "Worst: %s, p99 at %s %.2fx its p99 at %s (median of %d runs).\n", worst,
+		levelName(results[len(results)-1].level), worstRatio, levelName(results[0].level), runs)
 	for _, r := range results {
-		fmt.Fprintf(out, "Level %s: %d rows in all (database %s), loaded (COPY) and analyzed in %v.\n", levelName(r.level), r.rows, r.size, r.loadTime.Round(time.Second))
+		how := "loaded (COPY) and analyzed"
+		if r.reused {
+			how = "loaded by an earlier run, analyzed"
+		}
+		fmt.Fprintf(out, "Level %s: %d rows in all (database %s), %s in %v; load average after each run: %s.\n",
+			levelName(r.level), r.rows, r.size, how, r.loadTime.Round(time.Second), strings.Join(r.load, "; "))
 	}
+}
+
+// ratios returns, for each run, op's p99 at last over its p99 at first in
+// the same run.
+func ratios(first, last result, op string) []float64 {
+	var out []float64
+	for i := range min(len(first.p), len(last.p)) {
+		out = append(out, float64(last.p[i][op][1])/float64(first.p[i][op][1]))
+	}
+	return out
+}
+
+// median returns the median over the runs of op's p50 (k 0) or p99 (k 1).
+func median(runs []map[string][2]time.Duration, op string, k int) time.Duration {
+	ds := make([]float64, len(runs))
+	for i, p := range runs {
+		ds[i] = float64(p[op][k])
+	}
+	return time.Duration(medianOf(ds))
+}
+
+// medianOf returns the median of xs (the mean of the middle two when their
+// number is even).
+func medianOf(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// loadAverage returns the host's 1, 5 and 15 minute load averages, or "?".
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 func levelName(lv float64) string {
@@ -290,16 +389,18 @@ func siteDigest(i int) []byte {
 	return d[:]
 }
 
-// measure runs rounds of n calls of every hot operation on random existing
+// measure (the run-th time at this level) runs rounds of n calls of every hot operation on random existing
 // keys and records p50 (over all calls) and p99 (the median of the rounds'
 // p99s).
-func measure(ctx context.Context, db *sql.DB, lv float64, n, rounds int, out map[string][2]time.Duration) error {
+func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, out map[string][2]time.Duration) error {
 	devices, sites, rdevices := int(lv*fullDevices), int(lv*fullSites), int(lv*fullResetDevices)
 	sites, rdevices = max(sites, 1), max(rdevices, 1)
 	sp, en, pins, pc := postgres.NewServicepassStore(db), postgres.NewEnrollmentStore(db), postgres.NewOTPStore(db), postgres.NewPasscodeStore(db)
-	rng := rand.New(rand.NewPCG(1, uint64(lv*1e6)))
+	rng := rand.New(rand.NewPCG(uint64(run+1), uint64(lv*1e6)))
 	now := time.Now().UTC()
-	tag := strconv.Itoa(int(lv * 1e6))
+	// Keys of their own for this level and run, and this invocation (a
+	// -reuse run measures rows an earlier one added to).
+	tag := strconv.Itoa(int(lv*1e6)) + "-" + strconv.Itoa(run) + "-" + strconv.FormatInt(now.UnixNano(), 36)
 	all := map[string][]time.Duration{}
 	p99s := map[string][]time.Duration{}
 	// timeIt makes count calls, numbered from base so that every call of

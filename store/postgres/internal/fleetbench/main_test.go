@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"os"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mdmcred/mdmcred/internal/citest"
 )
@@ -24,21 +28,116 @@ func TestRunSmall(t *testing.T) {
 	_, _ = rand.Read(b)
 	schema := "fleetbench_" + hex.EncodeToString(b)
 	var out bytes.Buffer
-	if err := run(context.Background(), &out, dsn, schema, []float64{minLevel, 2 * minLevel}, 100, 2, false); err != nil {
+	if err := run(context.Background(), &out, dsn, schema, []float64{minLevel, 2 * minLevel}, 100, 2, 3, false, false); err != nil {
 		t.Fatal(err)
 	}
 	report := out.String()
 	// The report is printed after each level; the last one has both.
 	last := report[strings.LastIndex(report, "Machine:"):]
-	for _, want := range []string{"2 rounds of 100 calls", "| p50 @ 10 | p99 @ 10 | p50 @ 20 | p99 @ 20 |",
-		"Level 10: ", "Level 20: "} {
+	for _, want := range []string{"3 runs of 2 rounds of 100 calls", "| p50 @ 10 | p99 @ 10 | p50 @ 20 | p99 @ 20 | p99 last / p99 first, per run | median |",
+		"\nWorst: ", "x its p99 at 10 (median of 3 runs).", "Level 10: ", "Level 20: "} {
 		if !strings.Contains(last, want) {
 			t.Errorf("report lacks %q:\n%s", want, last)
 		}
 	}
 	for _, op := range ops {
-		if !strings.Contains(last, "| "+op+" | ") {
-			t.Errorf("report lacks the row of %q:\n%s", op, last)
+		// Three per-run ratios, then their median.
+		if !regexp.MustCompile(`\| ` + regexp.QuoteMeta(op) + ` \|.* \| [0-9.]+, [0-9.]+, [0-9.]+ \| [0-9.]+ \|\n`).MatchString(last) {
+			t.Errorf("report lacks the row of %q with three ratios and their median:\n%s", op, last)
 		}
+	}
+}
+
+// TestReuse loads a level with -keep, then measures it again and a higher
+// level with -reuse: the second run loads only what the higher level adds,
+// and a level below the loaded one is refused.
+func TestReuse(t *testing.T) {
+	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
+	if dsn == "" {
+		citest.Missing(t, "MDMCRED_POSTGRES_DSN is not set", "run scripts/with-postgres.sh go test ./store/postgres/... (or make unit)")
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	schema := "fleetbench_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	defer admin.Exec(`DROP SCHEMA IF EXISTS ` + schema + ` CASCADE`)
+	ctx := context.Background()
+	var out bytes.Buffer
+	if err := run(ctx, &out, dsn, schema, []float64{2 * minLevel}, 100, 1, 1, true, false); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if err := run(ctx, &out, dsn, schema, []float64{2 * minLevel, 3 * minLevel}, 100, 1, 1, false, true); err != nil {
+		t.Fatal(err)
+	}
+	report := out.String()
+	last := report[strings.LastIndex(report, "Machine:"):]
+	for _, want := range []string{"Level 20: ", "loaded by an earlier run", "Level 30: ", "loaded (COPY)"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("report lacks %q:\n%s", want, last)
+		}
+	}
+	// 30 devices' 6 events, not 20's loaded twice plus 30's.
+	var spEvents int
+	if err := admin.QueryRow(`SELECT count(*) FROM ` + schema + `.mdmcred_servicepass_event WHERE at < '2026-06-01'`).Scan(&spEvents); err != nil {
+		t.Fatal(err)
+	}
+	if spEvents != 30*spEventsPer {
+		t.Errorf("%d loaded service-password events, want %d", spEvents, 30*spEventsPer)
+	}
+	if err := run(ctx, &out, dsn, schema, []float64{minLevel}, 100, 1, 1, false, true); err == nil || !strings.Contains(err.Error(), "cannot be measured") {
+		t.Errorf("a level below the loaded one: %v", err)
+	}
+}
+
+// TestMedianOf checks the median the report's ratios and figures rest on.
+func TestMedianOf(t *testing.T) {
+	for _, c := range []struct {
+		in   []float64
+		want float64
+	}{
+		{[]float64{3}, 3},
+		{[]float64{2.27, 0.9, 1.4}, 1.4},
+		{[]float64{1, 5, 2, 4}, 3},
+		{[]float64{1.1, 1.1, 9}, 1.1},
+	} {
+		in := slices.Clone(c.in)
+		if got := medianOf(c.in); got != c.want {
+			t.Errorf("medianOf(%v) = %v, want %v", c.in, got, c.want)
+		}
+		if !slices.Equal(in, c.in) {
+			t.Errorf("medianOf reordered its argument: %v", c.in)
+		}
+	}
+}
+
+// TestWorstIsLargest checks that the report names the operation with the
+// largest median ratio, not the smallest.
+func TestWorstIsLargest(t *testing.T) {
+	p := func(v ...time.Duration) []map[string][2]time.Duration {
+		var out []map[string][2]time.Duration
+		for _, d := range v {
+			m := map[string][2]time.Duration{}
+			for _, op := range ops {
+				m[op] = [2]time.Duration{d, d}
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	first := result{level: 0.001, p: p(100, 100, 100)}
+	last := result{level: 1, p: p(110, 120, 130)}
+	// One operation grows 2x in two runs of three: it is the worst.
+	for i := range 2 {
+		last.p[i][ops[3]] = [2]time.Duration{200, 200}
+	}
+	var out bytes.Buffer
+	report(&out, []result{first, last}, "15", 100, 2, 3)
+	if want := "Worst: " + ops[3] + ", p99 at 1000000 2.00x its p99 at 1000 (median of 3 runs)."; !strings.Contains(out.String(), want) {
+		t.Errorf("report lacks %q:\n%s", want, out.String())
 	}
 }
