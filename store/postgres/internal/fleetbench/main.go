@@ -30,6 +30,12 @@
 // names the worst operation: the one with the largest ratio, the figure the
 // README reports.
 //
+// Beside the times, where the server has pg_stat_statements loaded (as
+// scripts/with-postgres.sh starts it; fleetbench creates the extension in
+// its schema), each operation's blocks read from outside shared_buffers
+// and blocks dirtied per call: figures a busy host's scheduler does not
+// move, which show whether a statement's work grows with the table.
+//
 // With -keep the loaded schema stays; a later run with -reuse measures it
 // again without reloading (it loads only what a higher level adds, and
 // refuses a level below the one loaded), after [postgres.Migrate] has
@@ -114,6 +120,7 @@ type result struct {
 	reused   bool                          // the rows were loaded by an earlier run (-reuse)
 	size     string                        // the database's size on disk after the load
 	p        []map[string][2]time.Duration // per run: op -> p50, p99
+	blocks   []map[string][2]float64       // per run: op -> blocks read, dirtied per call (none without pg_stat_statements)
 	load     []string                      // per run: the host's load average after it
 }
 
@@ -168,6 +175,7 @@ func run(ctx context.Context, out io.Writer, dsn, schema string, levels []float6
 	_ = db.QueryRowContext(ctx, `SHOW server_version`).Scan(&version)
 	_ = db.QueryRowContext(ctx, `SHOW shared_buffers`).Scan(&buffers)
 	version += ", shared_buffers " + buffers
+	blocks := blockCounter(ctx, db)
 
 	var results []result
 	for _, lv := range levels {
@@ -196,11 +204,14 @@ func run(ctx context.Context, out io.Writer, dsn, schema string, levels []float6
 		_ = db.QueryRowContext(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&res.size)
 		fmt.Fprintf(os.Stderr, "fleetbench: level %g: %d rows, loaded in %v; measuring\n", lv, res.rows, res.loadTime.Round(time.Second))
 		for r := range runs {
-			p := map[string][2]time.Duration{}
-			if err := measure(ctx, db, lv, r, n, rounds, p); err != nil {
+			p, b := map[string][2]time.Duration{}, map[string][2]float64{}
+			if err := measure(ctx, db, lv, r, n, rounds, blocks, p, b); err != nil {
 				return fmt.Errorf("measure at %g: %w", lv, err)
 			}
 			res.p = append(res.p, p)
+			if blocks != nil {
+				res.blocks = append(res.blocks, b)
+			}
 			res.load = append(res.load, loadAverage())
 			fmt.Fprintf(os.Stderr, "fleetbench: level %g: run %d of %d measured (load average %s)\n", lv, r+1, runs, res.load[r])
 		}
@@ -229,11 +240,17 @@ func report(out io.Writer, results []result, version string, n, rounds, runs int
 	fmt.Fprint(out, "| operation |")
 	for _, r := range results {
 		fmt.Fprintf(out, " p50 @ %s | p99 @ %s |", levelName(r.level), levelName(r.level))
+		if r.blocks != nil {
+			fmt.Fprintf(out, " blocks read / dirtied per call @ %s |", levelName(r.level))
+		}
 	}
 	fmt.Fprintln(out, " p99 last / p99 first, per run | median |")
 	fmt.Fprint(out, "|---|")
-	for range results {
+	for _, r := range results {
 		fmt.Fprint(out, "---:|---:|")
+		if r.blocks != nil {
+			fmt.Fprint(out, "---:|")
+		}
 	}
 	fmt.Fprintln(out, "---:|---:|")
 	worst, worstRatio := "", 0.0
@@ -241,6 +258,13 @@ func report(out io.Writer, results []result, version string, n, rounds, runs int
 		fmt.Fprintf(out, "| %s |", op)
 		for _, r := range results {
 			fmt.Fprintf(out, " %s | %s |", ms(median(r.p, op, 0)), ms(median(r.p, op, 1)))
+			if r.blocks != nil {
+				rd, dd := make([]float64, len(r.blocks)), make([]float64, len(r.blocks))
+				for i, b := range r.blocks {
+					rd[i], dd[i] = b[op][0], b[op][1]
+				}
+				fmt.Fprintf(out, " %.2f / %.2f |", medianOf(rd), medianOf(dd))
+			}
 		}
 		rs := ratios(results[0], results[len(results)-1], op)
 		strs := make([]string, len(rs))
@@ -389,10 +413,41 @@ func siteDigest(i int) []byte {
 	return d[:]
 }
 
-// measure (the run-th time at this level) runs rounds of n calls of every hot operation on random existing
-// keys and records p50 (over all calls) and p99 (the median of the rounds'
-// p99s).
-func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, out map[string][2]time.Duration) error {
+// blockCounter returns a function that reads the blocks the database's
+// statements have read from outside shared_buffers and dirtied so far, or
+// nil where pg_stat_statements is not loaded.
+func blockCounter(ctx context.Context, db *sql.DB) func() (read, dirtied int64, err error) {
+	var schema string
+	if _, err := db.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS pg_stat_statements`); err != nil {
+		fmt.Fprintln(os.Stderr, "fleetbench: no block counts:", err)
+		return nil
+	}
+	if err := db.QueryRowContext(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+		WHERE e.extname = 'pg_stat_statements'`).Scan(&schema); err != nil {
+		fmt.Fprintln(os.Stderr, "fleetbench: no block counts:", err)
+		return nil
+	}
+	q := `SELECT coalesce(sum(shared_blks_read), 0)::bigint, coalesce(sum(shared_blks_dirtied), 0)::bigint
+		FROM ` + pgx.Identifier{schema, "pg_stat_statements"}.Sanitize() + `
+		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`
+	f := func() (read, dirtied int64, err error) {
+		err = db.QueryRowContext(ctx, q).Scan(&read, &dirtied)
+		return read, dirtied, err
+	}
+	if _, _, err := f(); err != nil {
+		// The extension exists but its library is not preloaded.
+		fmt.Fprintln(os.Stderr, "fleetbench: no block counts:", err)
+		return nil
+	}
+	return f
+}
+
+// measure (the run-th time at this level) runs rounds of n calls of every
+// hot operation on random existing keys and records p50 (over all calls)
+// and p99 (the median of the rounds' p99s) in out, and, with a blocks
+// counter, the blocks read and dirtied per call in blk.
+func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, blocks func() (int64, int64, error),
+	out map[string][2]time.Duration, blk map[string][2]float64) error {
 	devices, sites, rdevices := int(lv*fullDevices), int(lv*fullSites), int(lv*fullResetDevices)
 	sites, rdevices = max(sites, 1), max(rdevices, 1)
 	sp, en, pins, pc := postgres.NewServicepassStore(db), postgres.NewEnrollmentStore(db), postgres.NewOTPStore(db), postgres.NewPasscodeStore(db)
@@ -406,7 +461,15 @@ func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, ou
 	// timeIt makes count calls, numbered from base so that every call of
 	// every round has keys of its own, and records them unless this is the
 	// warm-up.
+	counts := map[string][2]int64{}
 	timeIt := func(op string, base, count int, warmUp bool, f func(i int) error) error {
+		var r0, d0 int64
+		if blocks != nil && !warmUp {
+			var err error
+			if r0, d0, err = blocks(); err != nil {
+				return err
+			}
+		}
 		ds := make([]time.Duration, count)
 		for i := range count {
 			start := time.Now()
@@ -417,6 +480,14 @@ func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, ou
 		}
 		if warmUp {
 			return nil
+		}
+		if blocks != nil {
+			r1, d1, err := blocks()
+			if err != nil {
+				return err
+			}
+			c := counts[op]
+			counts[op] = [2]int64{c[0] + r1 - r0, c[1] + d1 - d0}
 		}
 		all[op] = append(all[op], ds...)
 		slices.Sort(ds)
@@ -500,6 +571,9 @@ func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, ou
 		slices.Sort(ds)
 		slices.Sort(p99s[op])
 		out[op] = [2]time.Duration{ds[len(ds)/2], p99s[op][len(p99s[op])/2]}
+		if blocks != nil {
+			blk[op] = [2]float64{float64(counts[op][0]) / float64(len(ds)), float64(counts[op][1]) / float64(len(ds))}
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"net/url"
 	"os"
 	"regexp"
 	"slices"
@@ -20,10 +21,8 @@ import (
 // calls: what scripts/bench.sh runs at full size, checked in make test so
 // that it cannot rot. It asserts the report's shape, not its figures.
 func TestRunSmall(t *testing.T) {
-	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
-	if dsn == "" {
-		citest.Missing(t, "MDMCRED_POSTGRES_DSN is not set", "run scripts/with-postgres.sh go test ./store/postgres/... (or make unit)")
-	}
+	// Block counts where pg_stat_statements is loaded (scripts/with-postgres.sh).
+	dsn, preloaded := newDatabase(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "fleetbench_" + hex.EncodeToString(b)
@@ -34,7 +33,11 @@ func TestRunSmall(t *testing.T) {
 	report := out.String()
 	// The report is printed after each level; the last one has both.
 	last := report[strings.LastIndex(report, "Machine:"):]
-	for _, want := range []string{"3 runs of 2 rounds of 100 calls", "| p50 @ 10 | p99 @ 10 | p50 @ 20 | p99 @ 20 | p99 last / p99 first, per run | median |",
+	header := "| p50 @ 10 | p99 @ 10 | p50 @ 20 | p99 @ 20 | p99 last / p99 first, per run | median |"
+	if preloaded {
+		header = "| p50 @ 10 | p99 @ 10 | blocks read / dirtied per call @ 10 | p50 @ 20 | p99 @ 20 | blocks read / dirtied per call @ 20 | p99 last / p99 first, per run | median |"
+	}
+	for _, want := range []string{"3 runs of 2 rounds of 100 calls", header,
 		"\nWorst: ", "x its p99 at 10 (median of 3 runs).", "Level 10: ", "Level 20: "} {
 		if !strings.Contains(last, want) {
 			t.Errorf("report lacks %q:\n%s", want, last)
@@ -52,10 +55,7 @@ func TestRunSmall(t *testing.T) {
 // level with -reuse: the second run loads only what the higher level adds,
 // and a level below the loaded one is refused.
 func TestReuse(t *testing.T) {
-	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
-	if dsn == "" {
-		citest.Missing(t, "MDMCRED_POSTGRES_DSN is not set", "run scripts/with-postgres.sh go test ./store/postgres/... (or make unit)")
-	}
+	dsn, _ := newDatabase(t)
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	schema := "fleetbench_" + hex.EncodeToString(b)
@@ -92,6 +92,50 @@ func TestReuse(t *testing.T) {
 	if err := run(ctx, &out, dsn, schema, []float64{minLevel}, 100, 1, 1, false, true); err == nil || !strings.Contains(err.Error(), "cannot be measured") {
 		t.Errorf("a level below the loaded one: %v", err)
 	}
+}
+
+// newDatabase returns the DSN of a database of its own on the test server
+// (dropped when t ends), so that the pg_stat_statements extension
+// fleetbench creates in its schema hides no other package's, and whether
+// the server preloads pg_stat_statements.
+func newDatabase(t *testing.T) (string, bool) {
+	t.Helper()
+	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
+	if dsn == "" {
+		citest.Missing(t, "MDMCRED_POSTGRES_DSN is not set", "run scripts/with-postgres.sh go test ./store/postgres/... (or make unit)")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		t.Fatalf("MDMCRED_POSTGRES_DSN is not a URL (postgres://...): %q", dsn)
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var libs string
+	if err := admin.QueryRow(`SHOW shared_preload_libraries`).Scan(&libs); err != nil {
+		t.Fatal(err)
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "fleetbench_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer admin.Close()
+		if _, err := admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`); err != nil {
+			t.Error(err)
+		}
+	})
+	u.Path = "/" + name
+	return u.String(), strings.Contains(libs, "pg_stat_statements")
 }
 
 // TestMedianOf checks the median the report's ratios and figures rest on.
