@@ -1,10 +1,11 @@
 // Command fleetbench measures the PostgreSQL stores at fleet scale: it
-// bulk-loads (COPY) the volumes of issue 16 in steps — at full size
+// bulk-loads (COPY) the volumes of issue 16 at each level, into a schema of
+// its own — at full size
 // 1,000,000 devices' service-password audit records, 100,000 sites'
 // enrollment records with their events, 1,000,000 users' PIN records,
 // 100,000 devices' passcode resets with their events, 10,000,000 audit
-// events in all — and after each step reports p50 and p99 of every hot
-// operation. scripts/bench.sh runs it; make test runs only TestRunSmall,
+// events in all — and reports p50 and p99 of every hot operation at each
+// level. scripts/bench.sh runs it; make test runs only TestRunSmall,
 // the two smallest levels with few calls, so that it cannot rot.
 //
 // Usage (against a server where it may create a schema):
@@ -14,8 +15,9 @@
 // A level is a fraction of the full volumes: 0.001 is 1,000 devices and
 // users (the "1,000 rows" point), 0.1 is 100,000, 1 is full size.
 //
-// After each load it runs VACUUM ANALYZE and a CHECKPOINT, so that the
-// load's own write-back does not land in the measurement, and a warm-up
+// After each load it runs VACUUM ANALYZE, after the last a CHECKPOINT, so
+// that the loads' own write-back does not land in the measurement. Each
+// measurement starts with a warm-up
 // round of n/4 calls of every operation that is not measured (new
 // connections, the server's catalog caches). It then measures in rounds:
 // each round makes n calls of every operation in turn; a level's p50 is
@@ -25,7 +27,10 @@
 //
 // A level is loaded once and measured -runs times (default 3): three
 // independent measurements of the same rows, each with its own warm-up,
-// rounds and fresh keys. The report's ratio for an operation is the median
+// rounds and fresh keys. Each run measures every level in turn (1,000
+// devices, then 1,000,000, then 1,000 again...), so that a change in the
+// host's load between runs falls on every level alike rather than on the
+// one measured last. The report's ratio for an operation is the median
 // over the runs of p99(last level, run r) / p99(first level, run r), and it
 // names the worst operation: the one with the largest ratio, the figure the
 // README reports.
@@ -36,11 +41,11 @@
 // and blocks dirtied per call: figures a busy host's scheduler does not
 // move, which show whether a statement's work grows with the table.
 //
-// With -keep the loaded schema stays; a later run with -reuse measures it
-// again without reloading (it loads only what a higher level adds, and
-// refuses a level below the one loaded), after [postgres.Migrate] has
-// brought it to the current schema: a way to measure a new migration on
-// a full-size table, as a deployment would apply it.
+// With -keep the loaded schemas stay (mdmcred_fleetbench_<devices>); a
+// later run with -reuse measures a level's schema again without reloading
+// it, after [postgres.Migrate] has brought it to the current schema: a way
+// to measure a new migration on a full-size table, as a deployment would
+// apply it.
 package main
 
 import (
@@ -86,8 +91,8 @@ func main() {
 	n := flag.Int("n", 2000, "calls of each operation per round")
 	rounds := flag.Int("rounds", 5, "rounds of measurement per level (p99 is the median of the rounds' p99s)")
 	runs := flag.Int("runs", 3, "independent measurements of each level's load (the ratio is their median)")
-	keep := flag.Bool("keep", false, "keep the schema (mdmcred_fleetbench) afterwards")
-	reuse := flag.Bool("reuse", false, "measure the rows a kept schema holds instead of reloading them (implies -keep)")
+	keep := flag.Bool("keep", false, "keep the schemas (mdmcred_fleetbench_<devices>) afterwards")
+	reuse := flag.Bool("reuse", false, "measure a level's kept schema instead of reloading it (implies -keep)")
 	flag.Parse()
 	dsn := os.Getenv("MDMCRED_POSTGRES_DSN")
 	if dsn == "" {
@@ -118,7 +123,7 @@ type result struct {
 	rows     int64
 	loadTime time.Duration
 	reused   bool                          // the rows were loaded by an earlier run (-reuse)
-	size     string                        // the database's size on disk after the load
+	size     string                        // the schema's size on disk after the load
 	p        []map[string][2]time.Duration // per run: op -> p50, p99
 	blocks   []map[string][2]float64       // per run: op -> blocks read, dirtied per call (none without pg_stat_statements)
 	load     []string                      // per run: the host's load average after it
@@ -131,97 +136,116 @@ var ops = []string{"issue audit", "enrollment verify", "enrollment failure", "PI
 // key) at least.
 const minLevel = 1.0 / fullResetDevices
 
-// run loads and measures levels in schema (dropped first unless reuse, and
-// afterwards unless keep or reuse), and writes the report to out after each
-// level.
+// run loads each level into a schema of its own (schema_<devices>, dropped
+// first unless reuse finds it holding that level, and afterwards unless
+// keep or reuse), then measures the levels in turn, runs times, and writes
+// the report to out after each run.
 func run(ctx context.Context, out io.Writer, dsn, schema string, levels []float64, n, rounds, runs int, keep, reuse bool) error {
 	admin, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return err
 	}
 	defer admin.Close()
-	if !reuse {
-		if _, err := admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE`); err != nil {
+	var results []result
+	var dbs []*sql.DB
+	for _, lv := range levels {
+		s := schema + "_" + levelName(lv)
+		if !keep && !reuse {
+			defer admin.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS `+s+` CASCADE`)
+		}
+		db, res, err := prepare(ctx, admin, dsn, s, lv, reuse)
+		if err != nil {
 			return err
 		}
+		defer db.Close()
+		dbs, results = append(dbs, db), append(results, res)
 	}
-	// fleetbench_loaded records the level the schema holds, for -reuse.
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema+`;
-		CREATE TABLE IF NOT EXISTS `+schema+`.fleetbench_loaded (level float8 NOT NULL)`); err != nil {
-		return err
-	}
-	if !keep && !reuse {
-		defer admin.ExecContext(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
-	}
-	loaded := 0.0
-	if err := admin.QueryRowContext(ctx, `SELECT coalesce(max(level), 0) FROM `+schema+`.fleetbench_loaded`).Scan(&loaded); err != nil {
-		return err
-	}
-	if levels[0] < loaded {
-		return fmt.Errorf("schema %s holds level %g: level %g cannot be measured on it (run without -reuse)", schema, loaded, levels[0])
-	}
-	cfg, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return err
-	}
-	cfg.RuntimeParams["search_path"] = schema
-	db := stdlib.OpenDB(*cfg)
-	defer db.Close()
-	db.SetMaxOpenConns(4)
-	if err := postgres.Migrate(ctx, db); err != nil {
-		return err
+	if _, err := dbs[0].ExecContext(ctx, `CHECKPOINT`); err != nil {
+		// CHECKPOINT needs superuser or pg_checkpoint; measure anyway.
+		fmt.Fprintln(os.Stderr, "fleetbench: CHECKPOINT:", err)
 	}
 	var version, buffers string
-	_ = db.QueryRowContext(ctx, `SHOW server_version`).Scan(&version)
-	_ = db.QueryRowContext(ctx, `SHOW shared_buffers`).Scan(&buffers)
+	_ = dbs[0].QueryRowContext(ctx, `SHOW server_version`).Scan(&version)
+	_ = dbs[0].QueryRowContext(ctx, `SHOW shared_buffers`).Scan(&buffers)
 	version += ", shared_buffers " + buffers
-	blocks := blockCounter(ctx, db)
+	blocks := blockCounter(ctx, dbs[0])
 
-	var results []result
-	for _, lv := range levels {
-		start := time.Now()
-		reused := lv <= loaded
-		if !reused {
-			if err := load(ctx, db, loaded, lv); err != nil {
-				return fmt.Errorf("load to %g: %w", lv, err)
-			}
-			if _, err := db.ExecContext(ctx, `INSERT INTO fleetbench_loaded VALUES ($1)`, lv); err != nil {
-				return err
-			}
-		}
-		if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
-			return err
-		}
-		if _, err := db.ExecContext(ctx, `CHECKPOINT`); err != nil {
-			// CHECKPOINT needs superuser or pg_checkpoint; measure anyway.
-			fmt.Fprintln(os.Stderr, "fleetbench: CHECKPOINT:", err)
-		}
-		res := result{level: lv, loadTime: time.Since(start), reused: reused}
-		_ = db.QueryRowContext(ctx, `SELECT
-			(SELECT count(*) FROM mdmcred_servicepass_event) + (SELECT count(*) FROM mdmcred_enrollment_passcode) +
-			(SELECT count(*) FROM mdmcred_enrollment_event) + (SELECT count(*) FROM mdmcred_otp_pin) +
-			(SELECT count(*) FROM mdmcred_passcode_reset) + (SELECT count(*) FROM mdmcred_passcode_event)`).Scan(&res.rows)
-		_ = db.QueryRowContext(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&res.size)
-		fmt.Fprintf(os.Stderr, "fleetbench: level %g: %d rows, loaded in %v; measuring\n", lv, res.rows, res.loadTime.Round(time.Second))
-		for r := range runs {
+	// Each run measures every level in turn, so that a change in the
+	// host's load between runs falls on every level alike.
+	for r := range runs {
+		for i, lv := range levels {
 			p, b := map[string][2]time.Duration{}, map[string][2]float64{}
-			if err := measure(ctx, db, lv, r, n, rounds, blocks, p, b); err != nil {
+			if err := measure(ctx, dbs[i], lv, r, n, rounds, blocks, p, b); err != nil {
 				return fmt.Errorf("measure at %g: %w", lv, err)
 			}
+			res := &results[i]
 			res.p = append(res.p, p)
 			if blocks != nil {
 				res.blocks = append(res.blocks, b)
 			}
 			res.load = append(res.load, loadAverage())
-			fmt.Fprintf(os.Stderr, "fleetbench: level %g: run %d of %d measured (load average %s)\n", lv, r+1, runs, res.load[r])
+			fmt.Fprintf(os.Stderr, "fleetbench: run %d of %d: level %g measured (load average %s)\n", r+1, runs, lv, res.load[r])
 		}
-		results = append(results, res)
-		loaded = lv
 		// The table so far, so that an interrupted run keeps its figures.
-		report(out, results, version, n, rounds, runs)
+		report(out, results, version, n, rounds, r+1)
 	}
-
 	return nil
+}
+
+// prepare returns a pool on schema s holding level lv: with reuse, the
+// schema as an earlier run left it if it holds lv (recorded in its table
+// fleetbench_loaded), brought up to date by [postgres.Migrate]; otherwise
+// a new schema, migrated and loaded. Either way it is vacuumed and
+// analyzed.
+func prepare(ctx context.Context, admin *sql.DB, dsn, s string, lv float64, reuse bool) (*sql.DB, result, error) {
+	res := result{level: lv}
+	start := time.Now()
+	if reuse {
+		var held float64
+		err := admin.QueryRowContext(ctx, `SELECT level FROM `+s+`.fleetbench_loaded`).Scan(&held)
+		res.reused = err == nil && held == lv
+	}
+	if !res.reused {
+		if _, err := admin.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+s+` CASCADE; CREATE SCHEMA `+s+`;
+			CREATE TABLE `+s+`.fleetbench_loaded (level float8 NOT NULL)`); err != nil {
+			return nil, res, err
+		}
+	}
+	cfg, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return nil, res, err
+	}
+	cfg.RuntimeParams["search_path"] = s
+	db := stdlib.OpenDB(*cfg)
+	db.SetMaxOpenConns(4)
+	fail := func(err error) (*sql.DB, result, error) {
+		db.Close()
+		return nil, res, err
+	}
+	if err := postgres.Migrate(ctx, db); err != nil {
+		return fail(err)
+	}
+	if !res.reused {
+		if err := load(ctx, db, 0, lv); err != nil {
+			return fail(fmt.Errorf("load %g: %w", lv, err))
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO fleetbench_loaded VALUES ($1)`, lv); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := db.ExecContext(ctx, `VACUUM ANALYZE`); err != nil {
+		return fail(err)
+	}
+	res.loadTime = time.Since(start)
+	_ = db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM mdmcred_servicepass_event) + (SELECT count(*) FROM mdmcred_enrollment_passcode) +
+		(SELECT count(*) FROM mdmcred_enrollment_event) + (SELECT count(*) FROM mdmcred_otp_pin) +
+		(SELECT count(*) FROM mdmcred_passcode_reset) + (SELECT count(*) FROM mdmcred_passcode_event)`).Scan(&res.rows)
+	_ = db.QueryRowContext(ctx, `SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid)))
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relkind = 'r'`).Scan(&res.size)
+	fmt.Fprintf(os.Stderr, "fleetbench: level %g: %d rows, loaded in %v\n", lv, res.rows, res.loadTime.Round(time.Second))
+	return db, res, nil
 }
 
 func report(out io.Writer, results []result, version string, n, rounds, runs int) {
@@ -285,7 +309,7 @@ func report(out io.Writer, results []result, version string, n, rounds, runs int
 		if r.reused {
 			how = "loaded by an earlier run, analyzed"
 		}
-		fmt.Fprintf(out, "Level %s: %d rows in all (database %s), %s in %v; load average after each run: %s.\n",
+		fmt.Fprintf(out, "Level %s: %d rows in all (%s with indexes), %s in %v; load average after each run: %s.\n",
 			levelName(r.level), r.rows, r.size, how, r.loadTime.Round(time.Second), strings.Join(r.load, "; "))
 	}
 }
