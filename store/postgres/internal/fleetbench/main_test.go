@@ -93,6 +93,20 @@ func TestReuse(t *testing.T) {
 	if want := kept + 25 + 100; spEvents != want {
 		t.Errorf("%d service-password events in the kept schema, want %d (%d kept + 125 recorded)", spEvents, want, kept)
 	}
+	// The keys the events pages read got no appended events in either
+	// run: a page is the same size at every level.
+	var spMax, enMax int
+	if err := admin.QueryRow(`SELECT max(n) FROM (SELECT count(*) n FROM ` + schema + `_20.mdmcred_servicepass_event
+		WHERE device_id ~ '^dev-[0-9]*[02468]$' GROUP BY device_id) c`).Scan(&spMax); err != nil {
+		t.Fatal(err)
+	}
+	if err := admin.QueryRow(`SELECT max(n) FROM (SELECT count(*) n FROM ` + schema + `_20.mdmcred_enrollment_event
+		WHERE site ~ '^site-[0-9]*[02468]$' GROUP BY site) c`).Scan(&enMax); err != nil {
+		t.Fatal(err)
+	}
+	if spMax != spEventsPer || enMax != enEventsPer {
+		t.Errorf("a page read by the benchmark grew: %d servicepass events (loaded %d), %d enrollment events (loaded %d)", spMax, spEventsPer, enMax, enEventsPer)
+	}
 }
 
 // newDatabase returns the DSN of a database of its own on the test server
