@@ -18,7 +18,9 @@
 # bulk-loads the volumes of issue 16 with COPY and prints p50/p99 of every
 # hot store operation at each level (FLEET_LEVELS, default 0.001,0.1,1:
 # 1,000 devices, 100,000 and the full 1,000,000; the full load takes a
-# while on a small machine). The throwaway server keeps PostgreSQL's
+# while on a small machine), each level loaded once and measured FLEET_RUNS
+# times (default 3), and the worst operation's p99 ratio, last level over
+# first, as the median of the runs. The throwaway server keeps PostgreSQL's
 # defaults (shared_buffers of 128 MB, a twentieth of the full database)
 # unless FLEET_PG_OPTS gives it options.
 #
@@ -28,8 +30,8 @@
 # Environment: GO (default go), OUT (a file to keep the raw output; default
 # a temporary file, removed on exit), FLOOR, FLOOR_WORKERS, FLOOR_N,
 # FLOOR_ROUNDS, FLEET, FLEET_LEVELS, FLEET_N (calls of
-# each operation per round, default 2000), FLEET_ROUNDS (rounds per level,
-# default 5), FLEET_PG_OPTS (server options, for example
+# each operation per round, default 2000), FLEET_ROUNDS (rounds per run,
+# default 5), FLEET_RUNS (runs per level, default 3), FLEET_PG_OPTS (server options, for example
 # "-c shared_buffers=4GB").
 set -euo pipefail
 
@@ -74,5 +76,5 @@ if [[ "${FLEET:-1}" != 0 ]]; then
 	echo
 	echo "== PostgreSQL fleet scale (levels ${FLEET_LEVELS:-0.001,0.1,1})" >&2
 	(cd "$root" && MDMCRED_POSTGRES_OPTS="${FLEET_PG_OPTS:-}" scripts/with-postgres.sh "$GO" run ./store/postgres/internal/fleetbench \
-		-levels "${FLEET_LEVELS:-0.001,0.1,1}" -n "${FLEET_N:-2000}" -rounds "${FLEET_ROUNDS:-5}")
+		-levels "${FLEET_LEVELS:-0.001,0.1,1}" -n "${FLEET_N:-2000}" -rounds "${FLEET_ROUNDS:-5}" -runs "${FLEET_RUNS:-3}")
 fi
