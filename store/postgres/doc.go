@@ -28,7 +28,7 @@
 // nothing to do. A database migrated by a newer release gives
 // [ErrSchemaTooNew]. To keep mdmcred's tables apart, give its role a schema
 // and put it first in search_path (for pgx, a search_path parameter in the
-// connection string). A migration that adds an index (0002, 0008) blocks
+// connection string). A migration that adds an index (0002, 0008, 0009) blocks
 // writes to that table while the index builds: on large tables, upgrade in
 // a quiet hour, or first create the index CONCURRENTLY by hand under the
 // name the migration gives it (it creates its indexes IF NOT EXISTS).

@@ -11,7 +11,7 @@ import (
 )
 
 // The schema choices that keep a hot operation's cost flat at a million
-// devices (migration 0008; the fleet benchmark, scripts/bench.sh, measures
+// devices (migration 0009; the fleet benchmark, scripts/bench.sh, measures
 // them at full size). These tests check the mechanism on small tables,
 // where a timing could not show it.
 

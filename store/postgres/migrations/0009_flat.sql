@@ -1,4 +1,4 @@
--- 0008: a hot operation's cost flat at a million devices (issue 28).
+-- 0009: a hot operation's cost flat at a million devices (issue 28).
 --
 -- 1. An event table's per-key index is on the key alone, not (key, seq).
 --    With seq in the key every event is an index entry of its own (about
