@@ -35,13 +35,13 @@ func TestDelayAtTheCap(t *testing.T) {
 		failures int
 		want     time.Duration
 	}{
-		{Policy{MaxBackoff: 1}, 2, 0},                    // no Backoff, no delay, whatever the cap
-		{Policy{MaxBackoff: 1}, 10, 0},                   //
-		{Policy{Backoff: -1, MaxBackoff: 1}, 10, 0},      // a negative Backoff is none
-		{Policy{Backoff: 1, MaxBackoff: 4}, 3, 4},        // 1, 2, 4: the cap reached exactly
-		{Policy{Backoff: 1, MaxBackoff: 4}, 4, 4},        // 8 capped
-		{Policy{Backoff: 2, MaxBackoff: 4}, 2, 4},        // 2, 4
-		{Policy{Backoff: 5, MaxBackoff: 4}, 1, 4},        // Backoff above the cap
+		{Policy{MaxBackoff: 1}, 2, 0},               // no Backoff, no delay, whatever the cap
+		{Policy{MaxBackoff: 1}, 10, 0},              //
+		{Policy{Backoff: -1, MaxBackoff: 1}, 10, 0}, // a negative Backoff is none
+		{Policy{Backoff: 1, MaxBackoff: 4}, 3, 4},   // 1, 2, 4: the cap reached exactly
+		{Policy{Backoff: 1, MaxBackoff: 4}, 4, 4},   // 8 capped
+		{Policy{Backoff: 2, MaxBackoff: 4}, 2, 4},   // 2, 4
+		{Policy{Backoff: 5, MaxBackoff: 4}, 1, 4},   // Backoff above the cap
 		{Policy{Backoff: time.Second, MaxBackoff: math.MaxInt64}, 2, 2 * time.Second},
 		{Policy{Backoff: time.Second, MaxBackoff: math.MaxInt64}, 30, time.Second << 29},
 		{Policy{Backoff: time.Second, MaxBackoff: math.MaxInt64}, 40, math.MaxInt64},
