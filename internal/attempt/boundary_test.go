@@ -42,6 +42,9 @@ func TestDelayAtTheCap(t *testing.T) {
 		{Policy{Backoff: 1, MaxBackoff: 4}, 4, 4},   // 8 capped
 		{Policy{Backoff: 2, MaxBackoff: 4}, 2, 4},   // 2, 4
 		{Policy{Backoff: 5, MaxBackoff: 4}, 1, 4},   // Backoff above the cap
+		{Policy{Backoff: 1, MaxBackoff: 3}, 2, 2},   // an odd cap: 2 is under it
+		{Policy{Backoff: 1, MaxBackoff: 5}, 3, 4},   // 1, 2, 4 under 5
+		{Policy{Backoff: 1, MaxBackoff: 5}, 4, 5},   // 8 capped
 		{Policy{Backoff: time.Second, MaxBackoff: math.MaxInt64}, 2, 2 * time.Second},
 		{Policy{Backoff: time.Second, MaxBackoff: math.MaxInt64}, 30, time.Second << 29},
 		{Policy{Backoff: time.Second, MaxBackoff: math.MaxInt64}, 40, math.MaxInt64},
