@@ -83,3 +83,30 @@ func TestGenerateGivesUpAfterMaxTries(t *testing.T) {
 		t.Fatalf("%v after %d bytes, want ErrUnsatisfied after %d", err, r.read, maxTries)
 	}
 }
+
+// TestErrorTextAndDefaults: a SpecError names the field and the rule,
+// MustNew panics with it, and a nil reader draws from crypto/rand.
+func TestErrorTextAndDefaults(t *testing.T) {
+	_, err := New(Spec{Alphabet: "a", Length: 1})
+	if want := "randcode: invalid spec: Alphabet: has 1 characters, want 2 to 256"; err == nil || err.Error() != want {
+		t.Fatalf("error %q, want %q", err, want)
+	}
+	func() {
+		defer func() {
+			if p, ok := recover().(error); !ok || !errors.Is(p, ErrSpec) {
+				t.Fatalf("MustNew of an invalid Spec panicked with %v", p)
+			}
+		}()
+		MustNew(Spec{Alphabet: "ab", Length: 0})
+	}()
+	r := &countingReader{data: le(1)}
+	if _, err := Intn(r, 0); !errors.Is(err, ErrSpec) || r.read != 0 {
+		t.Fatalf("Intn(r, 0): %v after %d bytes, want ErrSpec before any read", err, r.read)
+	}
+	if v, err := Intn(nil, 10); err != nil || v >= 10 {
+		t.Fatalf("Intn(nil, 10) = %d, %v", v, err)
+	}
+	if _, err := MustNew(Spec{Alphabet: Digits, Length: 6}).Generate(nil); err != nil {
+		t.Fatalf("Generate(nil): %v", err)
+	}
+}
