@@ -80,3 +80,16 @@ func TestFailWithoutDelaySetsNoLockedUntil(t *testing.T) {
 		t.Fatalf("a policy without back-off set LockedUntil %v", r.State.LockedUntil)
 	}
 }
+
+// TestDelayWithoutBackoffIsImmediate: without a Backoff, Delay answers zero
+// without walking the failures: a guarded thing that has failed
+// math.MaxInt times under a policy that never backs off must not cost
+// 2^63 loop turns per failure (a Delay that only refused a negative
+// Backoff would hang here).
+func TestDelayWithoutBackoffIsImmediate(t *testing.T) {
+	for _, p := range []Policy{{}, {Free: 3}, {MaxBackoff: 1}, {Threshold: 5, Cooldown: time.Minute}} {
+		if d := p.Delay(math.MaxInt); d != 0 {
+			t.Errorf("%+v.Delay(MaxInt) = %v, want 0", p, d)
+		}
+	}
+}
