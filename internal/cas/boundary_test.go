@@ -50,3 +50,37 @@ func TestLoadError(t *testing.T) {
 		t.Fatal("a failed Load cached what it returned")
 	}
 }
+
+// TestMutateLoadErrors: the store's Load error reaches Mutate's caller,
+// with the key's cached record dropped, both when decide refused a cached
+// record and when a write lost to a record it did not read.
+func TestMutateLoadErrors(t *testing.T) {
+	ctx := context.Background()
+	boom := errors.New("boom")
+	failLoad := func(context.Context, string) (rec, error) { return rec{}, boom }
+
+	s := newStore(true)
+	m := newMutator(s, 0)
+	if err := m.Mutate(ctx, "a", inc); err != nil {
+		t.Fatal(err)
+	}
+	m.ops.Load = failLoad
+	if err := m.Mutate(ctx, "a", func(*rec) bool { return false }); !errors.Is(err, boom) || m.cache.len() != 0 {
+		t.Fatalf("decide refused the cached record: %v, %d cached", err, m.cache.len())
+	}
+
+	s = newStore(false) // a lost write returns no record
+	m = newMutator(s, 0)
+	if err := m.Mutate(ctx, "a", inc); err != nil {
+		t.Fatal(err)
+	}
+	s.set("a", 5)
+	m.ops.Load = failLoad
+	calls := 0
+	if err := m.Mutate(ctx, "a", func(r *rec) bool { calls++; return inc(r) }); !errors.Is(err, boom) || calls != 1 || m.cache.len() != 0 {
+		t.Fatalf("a lost write: %v after %d decides, %d cached", err, calls, m.cache.len())
+	}
+	if got := m.GoString(); got != "cas.Mutator{cached: 0}" {
+		t.Fatalf("GoString() = %q", got)
+	}
+}
