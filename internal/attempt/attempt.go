@@ -119,7 +119,7 @@ func (p Policy) Delay(failures int) time.Duration {
 	}
 	d := p.Backoff
 	for i := p.Free + 1; i < failures; i++ {
-		if d >= max/2 {
+		if d > max/2 { // doubling would pass max (and d ≤ max/2 cannot overflow)
 			return max
 		}
 		d *= 2

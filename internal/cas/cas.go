@@ -86,13 +86,14 @@ type Mutator[R any] struct {
 // New returns a Mutator over ops caching up to size records (zero:
 // DefaultCacheSize; negative: no cache).
 func New[R any](ops Ops[R], size int) *Mutator[R] {
+	m := &Mutator[R]{ops: ops}
+	if size < 0 {
+		return m
+	}
 	if size == 0 {
 		size = DefaultCacheSize
 	}
-	m := &Mutator[R]{ops: ops}
-	if size > 0 {
-		m.cache = &cache[R]{max: size, idx: make(map[string]*list.Element)}
-	}
+	m.cache = &cache[R]{max: size, idx: make(map[string]*list.Element)}
 	return m
 }
 
