@@ -18,8 +18,15 @@ func TestResealAllSteps(t *testing.T) {
 	s := mustNew(t, 2, map[uint8][]byte{1: k1, 2: k2})
 	old := mustNew(t, 1, map[uint8][]byte{1: k1}).Seal([]byte("x"), []byte("ad"), time.Time{})
 	ctx := context.Background()
+	// full reports full batches that all end at last; after three it
+	// reports an empty one, so that a ResealAll that failed to stop on the
+	// stuck key ends (and the test fails) instead of looping.
 	full := func(last string) Step {
+		calls := 0
 		return func(_ context.Context, _ string, limit int, fn func(sealed, ad []byte) []byte) (Batch, error) {
+			if calls++; calls > 3 {
+				return Batch{Last: last}, nil
+			}
 			return Batch{Last: last, Read: limit, Visited: limit}, nil
 		}
 	}
@@ -104,5 +111,55 @@ func TestResealAllEntriesOfSeveralValues(t *testing.T) {
 	}
 	if len(reports) != 2 || reports[0].Visited != retention.Batch*perEntry || reports[1] != want {
 		t.Fatalf("progress %+v", reports)
+	}
+}
+
+// TestResealAllBatchBounds: the bounds of a batch, met exactly. An empty
+// store (nothing read, last key still the empty after) and entries that
+// hold no sealed value (read, none visited) end the walk without error
+// after one step; a last key equal to after, or before it, ends it with
+// ErrBadStep on the step that reports it, never later.
+func TestResealAllBatchBounds(t *testing.T) {
+	s := mustNew(t, 2, map[uint8][]byte{1: k1, 2: k2})
+	ctx := context.Background()
+	// steps returns a Step that reports the batches in turn (an empty one
+	// after the last) and counts its calls.
+	steps := func(calls *int, bs ...Batch) Step {
+		return func(context.Context, string, int, func(sealed, ad []byte) []byte) (Batch, error) {
+			*calls++
+			if *calls > len(bs) {
+				return Batch{}, nil
+			}
+			return bs[*calls-1], nil
+		}
+	}
+	full := func(last string) Batch {
+		return Batch{Last: last, Read: retention.Batch, Visited: retention.Batch, Replaced: retention.Batch}
+	}
+	tests := []struct {
+		name    string
+		batches []Batch
+		want    error
+		calls   int
+		visited int
+	}{
+		{"empty store", []Batch{{}}, nil, 1, 0},
+		{"entries without sealed values", []Batch{{Last: "a", Read: 3}}, nil, 1, 0},
+		{"full batch, then empty", []Batch{full("a"), {Last: "a"}}, nil, 2, retention.Batch},
+		{"full batches, last one short", []Batch{full("a"), {Last: "b", Read: 1, Visited: 1}}, nil, 2, retention.Batch + 1},
+		{"last key equal to after", []Batch{full("a"), full("a")}, ErrBadStep, 2, retention.Batch},
+		{"last key before after", []Batch{full("b"), full("a")}, ErrBadStep, 2, retention.Batch},
+		{"first batch's last key empty", []Batch{{Last: "", Read: 1, Visited: 1}}, ErrBadStep, 1, 0},
+		{"all replaced", []Batch{{Last: "a", Read: 2, Visited: 2, Replaced: 2}}, nil, 1, 2},
+	}
+	for _, tt := range tests {
+		calls := 0
+		p, err := s.ResealAll(ctx, steps(&calls, tt.batches...), nil)
+		if !errors.Is(err, tt.want) || (tt.want == nil) != (err == nil) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+		if calls != tt.calls || p.Visited != tt.visited {
+			t.Errorf("%s: %d steps, %d visited; want %d, %d", tt.name, calls, p.Visited, tt.calls, tt.visited)
+		}
 	}
 }

@@ -179,7 +179,7 @@ func (s *Sealer) Open(sealed, ad []byte, now time.Time) ([]byte, error) {
 // open authenticates and decrypts sealed, returning the plaintext and the
 // authenticated not-after field.
 func (s *Sealer) open(sealed, ad []byte) ([]byte, int64, error) {
-	if len(sealed) < headerLen {
+	if !wellFormed(sealed) {
 		return nil, 0, ErrFormat
 	}
 	header := sealed[:headerLen]
@@ -189,18 +189,12 @@ func (s *Sealer) open(sealed, ad []byte) ([]byte, int64, error) {
 	)
 	switch sealed[0] {
 	case FormatAESGCM:
-		if len(sealed) < Overhead {
-			return nil, 0, ErrFormat
-		}
 		a, ok := s.aeads[sealed[1]]
 		if !ok {
 			return nil, 0, ErrUnknownKey
 		}
 		pt, err = a.Open(nil, nil, sealed[headerLen:], fullAD(header, ad))
-	case FormatXChaCha:
-		if len(sealed) < overheadX {
-			return nil, 0, ErrFormat
-		}
+	default: // FormatXChaCha, the only other format wellFormed admits
 		if fips140.Enabled() {
 			return nil, 0, &ResealError{Format: FormatXChaCha}
 		}
@@ -210,8 +204,6 @@ func (s *Sealer) open(sealed, ad []byte) ([]byte, int64, error) {
 		}
 		nonce := sealed[headerLen : headerLen+chacha20poly1305.NonceSizeX]
 		pt, err = a.Open(nil, nonce, sealed[headerLen+len(nonce):], fullAD(header, ad))
-	default:
-		return nil, 0, ErrFormat
 	}
 	if err != nil {
 		return nil, 0, ErrOpen
@@ -244,10 +236,7 @@ func (s *Sealer) Reseal(sealed, ad []byte) ([]byte, error) {
 // NotAfter returns the retention limit written in a sealed value's header
 // (zero for none). The header is authenticated only by [Sealer.Open].
 func NotAfter(sealed []byte) (time.Time, error) {
-	switch {
-	case len(sealed) >= Overhead && sealed[0] == FormatAESGCM:
-	case len(sealed) >= overheadX && sealed[0] == FormatXChaCha:
-	default:
+	if !wellFormed(sealed) {
 		return time.Time{}, ErrFormat
 	}
 	na := int64(binary.BigEndian.Uint64(sealed[2:10]))
@@ -255,6 +244,13 @@ func NotAfter(sealed []byte) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	return time.Unix(na, 0).UTC(), nil
+}
+
+// wellFormed reports whether sealed starts with a known format byte and is
+// at least that format's overhead long (which includes the header).
+func wellFormed(sealed []byte) bool {
+	return len(sealed) >= Overhead && sealed[0] == FormatAESGCM ||
+		len(sealed) >= overheadX && sealed[0] == FormatXChaCha
 }
 
 func fullAD(header, ad []byte) []byte {
