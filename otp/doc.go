@@ -110,13 +110,14 @@
 // outcome: a decision that writes takes effect only if the stored revision
 // is still the cached one (so the cached record is the stored one);
 // otherwise the write is refused and the decision made again on the
-// stored record, which the PostgreSQL store returns with the refusal. A
-// decision that writes nothing (a refusal) made on a cached record is
-// made again on a loaded one before it is returned. A user or subject not
-// in the cache is guessed new: the decision on the empty record is written
-// insert-if-absent, one round trip for a new one and, for one that exists,
-// the refusal brings the stored record (two round trips, as a load and a
-// write). A record's first revision is random (62 bits), so a record that
+// stored record, loaded after the refusal (a store may return it with the
+// refusal instead; the PostgreSQL store does not, so that a write that
+// applies costs only the write). A decision that writes nothing (a
+// refusal) made on a cached record is made again on a loaded one before
+// it is returned. A user or subject not in the cache is guessed new: the
+// decision on the empty record is written insert-if-absent, one round
+// trip for a new one and, for one that exists, three (the refused insert,
+// a load, the write). A record's first revision is random (62 bits), so a record that
 // a purge deleted and a later write created again never matches a
 // revision an instance still has cached. So a stale cache never accepts a
 // used PIN or code twice, never lets a wrong attempt go uncounted, and a

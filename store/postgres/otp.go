@@ -16,10 +16,10 @@ import (
 // PostgreSQL. It keeps only the PIN's keyed hash, and for TOTP only the
 // replay mark, drift and failure count. Load reads a row; Write writes one
 // back with one statement conditioned on the version the change was
-// decided on (compare-and-swap; insert-if-absent for a new row), returning
-// the stored row when it changed nothing, so of many instances racing on
-// one row exactly one wins each change, and no connection is held in a
-// transaction between round trips. The version column is the record's
+// decided on (compare-and-swap; insert-if-absent for a new row), so of
+// many instances racing on one row exactly one wins each change, and no
+// connection is held in a transaction between round trips; a refused
+// write returns otp.ErrConflict and the service loads the row that won. The version column is the record's
 // Rev. Safe for concurrent use.
 type OTPStore struct {
 	db *sql.DB
@@ -72,8 +72,8 @@ func (s *OTPStore) Load(ctx context.Context, user string) (otp.PINRecord, error)
 	if err := checkText("user", user); err != nil {
 		return otp.PINRecord{}, err
 	}
-	_, rec, err := scanPIN(user, s.db.QueryRowContext(ctx, `
-		SELECT false, digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
+	rec, err := scanPIN(user, s.db.QueryRowContext(ctx, `
+		SELECT digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
 		FROM mdmcred_otp_pin WHERE user_name = $1`, user))
 	if err != nil {
 		return otp.PINRecord{}, fmt.Errorf("postgres: otp load: %w", err)
@@ -82,14 +82,13 @@ func (s *OTPStore) Load(ctx context.Context, user string) (otp.PINRecord, error)
 }
 
 // Write implements [otp.Store.Write] in one statement, with no
-// transaction: the conditional write (INSERT ... ON CONFLICT DO NOTHING
-// for prev 0, UPDATE ... WHERE version = prev otherwise) in a WITH, and a
-// SELECT of the stored row when the write changed nothing, which Write
-// returns with otp.ErrConflict (UNION ALL: a row saying the write applied,
-// or the stored row). That row is the one the statement's snapshot saw: at
-// the revision the write was decided on when a concurrent write committed
-// while this one waited for the row lock, and none when a concurrent
-// insert it could not see refused the write; the service then loads.
+// transaction: INSERT ... ON CONFLICT DO NOTHING for prev 0, UPDATE ...
+// WHERE version = prev otherwise. A write that changed nothing returns
+// otp.ErrConflict with a zero record, and the service loads the row that
+// won: the stored row is read only when the write is refused, so a write
+// that applies pays for nothing else (a statement that can also return
+// the stored row costs every write its planning and execution, for the
+// refusals' sake: benchmarks/RESULTS.md, issue 28).
 func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) (otp.PINRecord, error) {
 	if err := checkText("user", rec.User); err != nil {
 		return otp.PINRecord{}, err
@@ -104,65 +103,59 @@ func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) (o
 	} else {
 		args = append(args, int64(prev))
 	}
-	done, cur, err := scanPIN(rec.User, s.db.QueryRowContext(ctx, q, args...))
-	switch {
-	case err != nil:
+	if err := execOne(ctx, s.db, q, args); err != nil {
 		return otp.PINRecord{}, fmt.Errorf("postgres: otp write: %w", err)
-	case done:
-		return otp.PINRecord{}, nil
 	}
-	return cur, otp.ErrConflict
+	return otp.PINRecord{}, nil
 }
 
-// pinReturn ends both writes: a row (true) when the write applied, else
-// the stored row the statement saw (false), or no row if it saw none. When
-// the write applied the second SELECT is skipped (its NOT EXISTS is a
-// one-time filter).
-const pinReturn = `
-	SELECT true, NULL::bytea, NULL::timestamptz, NULL::timestamptz, NULL::bigint, NULL::timestamptz, NULL::boolean,
-		NULL::bigint, NULL::boolean, NULL::timestamptz, NULL::bigint, NULL::bigint FROM w
-	UNION ALL
-	SELECT false, digest, issued_at, expires_at, failures, last_failure, void, consecutive, blocked, issue_window, issued, version
-	FROM mdmcred_otp_pin WHERE user_name = $1 AND NOT EXISTS (SELECT 1 FROM w)`
+// execOne runs a conditional write of one row: nil if it applied,
+// otp.ErrConflict if it changed nothing.
+func execOne(ctx context.Context, db *sql.DB, q string, args []any) error {
+	res, err := db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	switch {
+	case err != nil:
+		return err
+	case n == 0:
+		return otp.ErrConflict
+	}
+	return nil
+}
 
 const pinInsert = `
-	WITH w AS (
-		INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at, failures, last_failure, void,
-			consecutive, blocked, issue_window, issued, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-		ON CONFLICT (user_name) DO NOTHING RETURNING 1)` + pinReturn
+	INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at, failures, last_failure, void,
+		consecutive, blocked, issue_window, issued, version)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+	ON CONFLICT (user_name) DO NOTHING`
 
 const pinUpdate = `
-	WITH w AS (
-		UPDATE mdmcred_otp_pin SET digest = $2, issued_at = $3, expires_at = $4, failures = $5, last_failure = $6,
-			void = $7, consecutive = $8, blocked = $9, issue_window = $10, issued = $11, version = $12
-		WHERE user_name = $1 AND version = $13 RETURNING 1)` + pinReturn
+	UPDATE mdmcred_otp_pin SET digest = $2, issued_at = $3, expires_at = $4, failures = $5, last_failure = $6,
+		void = $7, consecutive = $8, blocked = $9, issue_window = $10, issued = $11, version = $12
+	WHERE user_name = $1 AND version = $13`
 
-// scanPIN reads a row of pinReturn's shape (or Load's): whether the write
-// applied, then the stored record (Rev 0 if no row came back).
-func scanPIN(user string, row *sql.Row) (bool, otp.PINRecord, error) {
+// scanPIN reads Load's row: the stored record, or Rev 0 if there is none.
+func scanPIN(user string, row *sql.Row) (otp.PINRecord, error) {
 	rec := otp.PINRecord{User: user}
-	var done bool
 	var digest []byte
 	var issued, expires, lastFailure, window sql.NullTime
-	var failures, consecutive, count, version sql.NullInt64
-	var void, blocked sql.NullBool
-	err := row.Scan(&done, &digest, &issued, &expires, &failures, &lastFailure, &void, &consecutive, &blocked, &window, &count, &version)
+	var failures, consecutive, count, version int64
+	err := row.Scan(&digest, &issued, &expires, &failures, &lastFailure, &rec.Void, &consecutive, &rec.Blocked, &window, &count, &version)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return false, rec, nil
+		return otp.PINRecord{User: user}, nil
 	case err != nil:
-		return false, otp.PINRecord{}, err
+		return otp.PINRecord{}, err
 	}
-	if version.Valid {
-		if len(digest) != 0 {
-			rec.Digest = digest
-		}
-		rec.IssuedAt, rec.ExpiresAt, rec.LastFailure, rec.IssueWindow = ts(issued), ts(expires), ts(lastFailure), ts(window)
-		rec.Failures, rec.Consecutive, rec.Issued = int(failures.Int64), int(consecutive.Int64), int(count.Int64)
-		rec.Void, rec.Blocked, rec.Rev = void.Bool, blocked.Bool, uint64(version.Int64)
+	if len(digest) != 0 {
+		rec.Digest = digest
 	}
-	return done, rec, nil
+	rec.IssuedAt, rec.ExpiresAt, rec.LastFailure, rec.IssueWindow = ts(issued), ts(expires), ts(lastFailure), ts(window)
+	rec.Failures, rec.Consecutive, rec.Issued, rec.Rev = int(failures), int(consecutive), int(count), uint64(version)
+	return rec, nil
 }
 
 // LoadTOTP implements [otp.TOTPStore.LoadTOTP]: one SELECT of the
@@ -171,8 +164,8 @@ func (s *OTPStore) LoadTOTP(ctx context.Context, subject string) (otp.TOTPState,
 	if err := checkText("subject", subject); err != nil {
 		return otp.TOTPState{}, err
 	}
-	_, st, err := scanTOTP(subject, s.db.QueryRowContext(ctx, `
-		SELECT false, next_step, drift, failures, last_failure, blocked, version
+	st, err := scanTOTP(subject, s.db.QueryRowContext(ctx, `
+		SELECT next_step, drift, failures, last_failure, blocked, version
 		FROM mdmcred_otp_totp WHERE subject = $1`, subject))
 	if err != nil {
 		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp load: %w", err)
@@ -199,52 +192,35 @@ func (s *OTPStore) WriteTOTP(ctx context.Context, st otp.TOTPState, prev uint64)
 	} else {
 		args = append(args, int64(prev))
 	}
-	done, cur, err := scanTOTP(st.Subject, s.db.QueryRowContext(ctx, q, args...))
-	switch {
-	case err != nil:
+	if err := execOne(ctx, s.db, q, args); err != nil {
 		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp write: %w", err)
-	case done:
-		return otp.TOTPState{}, nil
 	}
-	return cur, otp.ErrConflict
+	return otp.TOTPState{}, nil
 }
 
-const totpReturn = `
-	SELECT true, NULL::bigint, NULL::bigint, NULL::bigint, NULL::timestamptz, NULL::boolean, NULL::bigint FROM w
-	UNION ALL
-	SELECT false, next_step, drift, failures, last_failure, blocked, version
-	FROM mdmcred_otp_totp WHERE subject = $1 AND NOT EXISTS (SELECT 1 FROM w)`
-
 const totpInsert = `
-	WITH w AS (
-		INSERT INTO mdmcred_otp_totp (subject, next_step, drift, failures, last_failure, blocked, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (subject) DO NOTHING RETURNING 1)` + totpReturn
+	INSERT INTO mdmcred_otp_totp (subject, next_step, drift, failures, last_failure, blocked, version)
+	VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (subject) DO NOTHING`
 
 const totpUpdate = `
-	WITH w AS (
-		UPDATE mdmcred_otp_totp SET next_step = $2, drift = $3, failures = $4, last_failure = $5, blocked = $6, version = $7
-		WHERE subject = $1 AND version = $8 RETURNING 1)` + totpReturn
+	UPDATE mdmcred_otp_totp SET next_step = $2, drift = $3, failures = $4, last_failure = $5, blocked = $6, version = $7
+	WHERE subject = $1 AND version = $8`
 
-// scanTOTP reads a row of totpReturn's shape (or LoadTOTP's): whether the
-// write applied, then the stored state (Rev 0 if no row came back).
-func scanTOTP(subject string, row *sql.Row) (bool, otp.TOTPState, error) {
+// scanTOTP reads LoadTOTP's row: the stored state, or Rev 0 if there is
+// none.
+func scanTOTP(subject string, row *sql.Row) (otp.TOTPState, error) {
 	st := otp.TOTPState{Subject: subject}
-	var done bool
-	var next, drift, failures, version sql.NullInt64
+	var next, failures, version int64
 	var lastFailure sql.NullTime
-	var blocked sql.NullBool
-	err := row.Scan(&done, &next, &drift, &failures, &lastFailure, &blocked, &version)
+	err := row.Scan(&next, &st.Drift, &failures, &lastFailure, &st.Blocked, &version)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return false, st, nil
+		return otp.TOTPState{Subject: subject}, nil
 	case err != nil:
-		return false, otp.TOTPState{}, err
+		return otp.TOTPState{}, err
 	}
-	if version.Valid {
-		st.NextStep, st.Drift, st.Failures, st.LastFailure = uint64(next.Int64), drift.Int64, int(failures.Int64), ts(lastFailure)
-		st.Blocked, st.Rev = blocked.Bool, uint64(version.Int64)
-	}
-	return done, st, nil
+	st.NextStep, st.Failures, st.LastFailure, st.Rev = uint64(next), int(failures), ts(lastFailure), uint64(version)
+	return st, nil
 }
 
 // nonNilBytes returns b, or an empty slice for nil, for a NOT NULL bytea

@@ -105,7 +105,7 @@ func TestStatementsMatchDoc(t *testing.T) {
 			issued[i] = p.Reveal()
 			return err
 		}},
-		{"PIN verify on another instance (UPDATE on a stale version returns the row, UPDATE)", 2, func(i int) error {
+		{"PIN verify on another instance (UPDATE on a stale version refused, SELECT, UPDATE)", 3, func(i int) error {
 			return pins2.Verify(ctx, fmt.Sprint("user-", i), issued[i])
 		}},
 		{"TOTP verify, new subject (one conditional INSERT)", 1, func(i int) error {
@@ -116,7 +116,7 @@ func TestStatementsMatchDoc(t *testing.T) {
 			_, err := totps.Verify(ctx, fmt.Sprint("subject-", i), key, string(otp.AppendTOTP(nil, key, clock.Now().Add(30*time.Second))))
 			return err
 		}},
-		{"TOTP verify, returning subject, not cached (INSERT returns the row, UPDATE)", 2, func(i int) error {
+		{"TOTP verify, returning subject, not cached (INSERT refused, SELECT, UPDATE)", 3, func(i int) error {
 			_, err := totps2.Verify(ctx, fmt.Sprint("subject-", i), key, string(otp.AppendTOTP(nil, key, clock.Now().Add(60*time.Second))))
 			return err
 		}},
