@@ -45,16 +45,16 @@
 //
 //   - consuming a PIN, verifying a TOTP code: [OTPStore.Load] and
 //     [OTPStore.LoadTOTP] read the row; [OTPStore.Write] and
-//     [OTPStore.WriteTOTP] are one statement each, the conditional INSERT
-//     or UPDATE ... WHERE version = prev in a WITH, followed by a SELECT of
-//     the row when the write changed nothing, which comes back with
-//     otp.ErrConflict so that the service decides again without a read.
-//     The otp services keep the last row they read or wrote per user and
-//     subject (with its version) and decide on it without a read, and
-//     guess a user they have not seen to be new: a PIN verify on the
-//     instance that issued it and a TOTP verify of a subject this instance
-//     saw last are one statement, a new user's or subject's first write
-//     one, anything else two. A stale cached row costs a statement, never
+//     [OTPStore.WriteTOTP] are one plain statement each, the conditional
+//     INSERT ... ON CONFLICT DO NOTHING or UPDATE ... WHERE version = prev;
+//     a write that changed nothing returns otp.ErrConflict, and the
+//     service loads the row and decides again. The otp services keep the
+//     last row they read or wrote per user and subject (with its version)
+//     and decide on it without a read, and guess a user they have not seen
+//     to be new: a PIN verify on the instance that issued it and a TOTP
+//     verify of a subject this instance saw last are one statement, a new
+//     user's or subject's first write one, anything else three (the
+//     refused write, the load, the write). A stale cached row costs a statement, never
 //     an outcome: the write is conditioned on the cached version (the otp
 //     package documentation gives the reasoning);
 //   - counting a failed company-passcode attempt and locking: the
@@ -102,13 +102,10 @@
 //	OTPStore.Load, LoadTOTP                 1 SELECT                       none
 //	OTPStore.Write, WriteTOTP               1 statement: INSERT ... ON     the row, for the statement
 //	                                        CONFLICT DO NOTHING or UPDATE
-//	                                        ... WHERE version = prev, and
-//	                                        the row's SELECT if it did
-//	                                        not apply
+//	                                        ... WHERE version = prev
 //	(PIN issue, verify; TOTP verify)        1 Write on a cached or new     the row, for the statement
-//	                                        row; otherwise 2 (a Write
-//	                                        whose refusal returns the
-//	                                        row, or a Load, then a Write)
+//	                                        row; otherwise 3 (a refused
+//	                                        Write, a Load, a Write)
 //	OTPStore.Put                            1 upsert                       the user's row, for the statement
 //	EnrollmentStore.Get, Lookup, Events     1 SELECT each                  none
 //	EnrollmentStore.UpdateLockout           1 UPDATE ... WHERE version,    the site's row, for the statement
@@ -136,7 +133,7 @@
 // So a verified company passcode is 2 statements (Get, RecordUse), a
 // failed one 2 (Get, UpdateLockout with its events), a reset request 1,
 // and a PIN issue or verify or a TOTP verify 1 when the service's cache
-// holds the row or the user or subject is new, else 2. store/postgres/
+// holds the row or the user or subject is new, else 3. store/postgres/
 // internal/floorbench measures each beside its floor (the minimal SQL for
 // the same work); statements_test.go checks this table against
 // pg_stat_statements.

@@ -11,11 +11,16 @@
 //   - enroll: enrollment.Service.Verify with the right passcode at one site
 //     (Get, RecordUse); floor: the site row read, one event inserted.
 //   - PIN issue + verify: otp.PINService.Issue then Verify for a user of
-//     its own; floor: an upsert of the PIN row, a conditional UPDATE that
-//     consumes it.
+//     its own; floor: an upsert of the PIN row that also counts the issue
+//     in the rate-limit window (issue_window, issued) and refuses a
+//     blocked user, and a conditional UPDATE that consumes the PIN
+//     (right digest, not expired, not void, user not blocked) and resets
+//     the user's consecutive-failure count: the durable effects the
+//     service's Issue and Verify have, without a version.
 //   - TOTP verify: otp.TOTPService.Verify of the current code for a
 //     subject of its own; floor: one upsert that moves the replay mark
-//     forward only.
+//     forward only, records the drift and resets the failure count,
+//     refusing a blocked subject.
 //   - TOTP verify, new then returning: two Verifies for a subject of its
 //     own, of the current code then the next step's (the second on a
 //     subject the service has seen); floor: two such upserts.
@@ -26,6 +31,11 @@
 // FLOOR=0):
 //
 //	scripts/with-postgres.sh go run ./store/postgres/internal/floorbench -n 2000
+//
+// -ops keeps the operations whose name contains one of its comma-separated
+// words; -cpuprofile writes a CPU profile of the whole run (the services,
+// the driver's encoding and decoding, the floors' SQL calls) for go tool
+// pprof.
 package main
 
 import (
@@ -37,6 +47,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +78,8 @@ func main() {
 	rounds := flag.Int("rounds", 3, "alternating rounds of ours and floor; the median is reported")
 	pool := flag.Int("pool", 16, "connections in the pool")
 	workersFlag := flag.String("workers", "1,16,64", "concurrent callers, comma-separated")
+	opsFlag := flag.String("ops", "", "only the operations whose name contains one of these comma-separated words")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 	var workers []int
 	for _, w := range strings.Split(*workersFlag, ",") {
@@ -80,16 +93,51 @@ func main() {
 	if routes[0].dsn == "" {
 		log.Fatal("MDMCRED_POSTGRES_DSN is not set: run under scripts/with-postgres.sh")
 	}
-	if err := run(context.Background(), os.Stdout, routes, *n, *rounds, *pool, workers); err != nil {
-		log.Fatal(err)
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				log.Print(err)
+			}
+		}()
 	}
+	var only []string
+	if *opsFlag != "" {
+		only = strings.Split(*opsFlag, ",")
+	}
+	if err := run(context.Background(), os.Stdout, routes, *n, *rounds, *pool, workers, only); err != nil {
+		log.Print(err)
+		pprof.StopCPUProfile()
+		os.Exit(1)
+	}
+}
+
+// selected reports whether the operation name is kept by -ops (all are
+// when it is empty).
+func selected(name string, only []string) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, w := range only {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
 }
 
 type route struct{ name, dsn string }
 
 // run measures every operation beside its floor on each route with a DSN,
 // and writes the Markdown table to out.
-func run(ctx context.Context, out io.Writer, routes []route, n, rounds, pool int, workers []int) error {
+func run(ctx context.Context, out io.Writer, routes []route, n, rounds, pool int, workers []int, only []string) error {
 	fmt.Fprintf(out, "| operation | route | callers | ours µs/op | floor µs/op | ours / floor | p99 ours / floor ms |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range routes {
 		if r.dsn == "" {
@@ -110,6 +158,9 @@ func run(ctx context.Context, out io.Writer, routes []route, n, rounds, pool int
 			return err
 		}
 		for _, o := range all {
+			if !selected(o.name, only) {
+				continue
+			}
 			for _, w := range workers {
 				var ours, floor []float64
 				var p99o, p99f []time.Duration
@@ -243,13 +294,24 @@ func ops(ctx context.Context, db *sql.DB, route string) ([]op, error) {
 				return pins.Verify(ctx, "pin-"+k, p.Reveal())
 			},
 			floor: func(ctx context.Context, k string) error {
-				if _, err := db.ExecContext(ctx, `
-					INSERT INTO mdmcred_otp_pin (user_name, digest, issued_at, expires_at) VALUES ($1, $2, now(), now() + interval '1 day')
-					ON CONFLICT (user_name) DO UPDATE SET digest = EXCLUDED.digest, issued_at = EXCLUDED.issued_at, expires_at = EXCLUDED.expires_at`,
-					"pinf-"+k, digest); err != nil {
+				res, err := db.ExecContext(ctx, `
+					INSERT INTO mdmcred_otp_pin AS p (user_name, digest, issued_at, expires_at, issue_window, issued)
+					VALUES ($1, $2, now(), now() + interval '1 day', now(), 1)
+					ON CONFLICT (user_name) DO UPDATE SET digest = EXCLUDED.digest, issued_at = EXCLUDED.issued_at,
+						expires_at = EXCLUDED.expires_at, failures = 0, void = false,
+						issue_window = CASE WHEN p.issue_window > now() - interval '1 hour' THEN p.issue_window ELSE now() END,
+						issued = CASE WHEN p.issue_window > now() - interval '1 hour' THEN p.issued + 1 ELSE 1 END
+					WHERE NOT p.blocked AND (p.issued < 5 OR p.issue_window <= now() - interval '1 hour')`,
+					"pinf-"+k, digest)
+				if err != nil {
 					return err
 				}
-				res, err := db.ExecContext(ctx, `UPDATE mdmcred_otp_pin SET digest = '' WHERE user_name = $1 AND digest = $2 AND expires_at > now()`, "pinf-"+k, digest)
+				if n, _ := res.RowsAffected(); n != 1 {
+					return fmt.Errorf("floor PIN not issued")
+				}
+				res, err = db.ExecContext(ctx, `
+					UPDATE mdmcred_otp_pin SET digest = '', consecutive = 0, last_failure = NULL
+					WHERE user_name = $1 AND digest = $2 AND expires_at > now() AND NOT void AND NOT blocked`, "pinf-"+k, digest)
 				if err != nil {
 					return err
 				}
@@ -269,8 +331,9 @@ func ops(ctx context.Context, db *sql.DB, route string) ([]op, error) {
 			floor: func(ctx context.Context, k string) error {
 				step := time.Now().Unix() / 30
 				_, err := db.ExecContext(ctx, `
-					INSERT INTO mdmcred_otp_totp (subject, next_step) VALUES ($1, $2)
-					ON CONFLICT (subject) DO UPDATE SET next_step = EXCLUDED.next_step WHERE mdmcred_otp_totp.next_step <= $2`,
+					INSERT INTO mdmcred_otp_totp AS t (subject, next_step, drift) VALUES ($1, $2, 0)
+					ON CONFLICT (subject) DO UPDATE SET next_step = EXCLUDED.next_step, drift = EXCLUDED.drift, failures = 0, last_failure = NULL
+					WHERE t.next_step <= $2 AND NOT t.blocked`,
 					"totpf-"+k, step+1)
 				return err
 			},
@@ -289,8 +352,9 @@ func ops(ctx context.Context, db *sql.DB, route string) ([]op, error) {
 				step := time.Now().Unix() / 30
 				for _, next := range []int64{step + 1, step + 2} {
 					if _, err := db.ExecContext(ctx, `
-						INSERT INTO mdmcred_otp_totp (subject, next_step) VALUES ($1, $2)
-						ON CONFLICT (subject) DO UPDATE SET next_step = EXCLUDED.next_step WHERE mdmcred_otp_totp.next_step <= $2`,
+						INSERT INTO mdmcred_otp_totp AS t (subject, next_step, drift) VALUES ($1, $2, 0)
+						ON CONFLICT (subject) DO UPDATE SET next_step = EXCLUDED.next_step, drift = EXCLUDED.drift, failures = 0, last_failure = NULL
+						WHERE t.next_step <= $2 AND NOT t.blocked`,
 						"totpf2-"+k, next); err != nil {
 						return err
 					}
