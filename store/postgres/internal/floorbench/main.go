@@ -14,9 +14,13 @@
 //     its own; floor: an upsert of the PIN row that also counts the issue
 //     in the rate-limit window (issue_window, issued) and refuses a
 //     blocked user, and a conditional UPDATE that consumes the PIN
-//     (right digest, not expired, not void, user not blocked) and resets
-//     the user's consecutive-failure count: the durable effects the
-//     service's Issue and Verify have, without a version.
+//     (right digest, not expired, not void, user not blocked), resets
+//     the user's consecutive-failure count and clears the PIN's times (a
+//     used PIN's row is purgeable a day after its issue window, not its
+//     expiry: otp.CanPurge; clearing expires_at, which the purge index
+//     covers, also makes the update a non-HOT one, as the service's is):
+//     the durable effects the service's Issue and Verify have, without a
+//     version.
 //   - TOTP verify: otp.TOTPService.Verify of the current code for a
 //     subject of its own; floor: one upsert that moves the replay mark
 //     forward only, records the drift and resets the failure count,
@@ -310,7 +314,7 @@ func ops(ctx context.Context, db *sql.DB, route string) ([]op, error) {
 					return fmt.Errorf("floor PIN not issued")
 				}
 				res, err = db.ExecContext(ctx, `
-					UPDATE mdmcred_otp_pin SET digest = '', consecutive = 0, last_failure = NULL
+					UPDATE mdmcred_otp_pin SET digest = '', issued_at = NULL, expires_at = NULL, consecutive = 0, last_failure = NULL
 					WHERE user_name = $1 AND digest = $2 AND expires_at > now() AND NOT void AND NOT blocked`, "pinf-"+k, digest)
 				if err != nil {
 					return err
