@@ -29,8 +29,10 @@
 //
 // A key missing from the cache is guessed absent: the decision on the zero
 // record writes with prev 0 (insert-if-absent), which costs nothing extra
-// for a new key and, for a key that exists, returns the stored record with
-// the conflict (one round trip, as a load would have).
+// for a new key and, for a key that exists, is refused: the stored record
+// comes back with the conflict if the store reads it in the same
+// operation, else it is loaded (one round trip more; a store whose
+// refused writes are rare does better with writes that only write).
 package cas
 
 import (

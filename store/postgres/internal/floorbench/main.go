@@ -3,8 +3,13 @@
 // doing the same work, in one run: at several concurrencies (default 1, 16
 // and 64 callers over a pool of 16 connections), directly and, when
 // MDMCRED_PGBOUNCER_DSN is set, through PgBouncer. It prints a Markdown
-// table of wall time per operation (all callers together), the ratio to
-// the floor, and p99 latency.
+// table of wall time per operation (all callers together, the median
+// over rounds), the ratio to the floor, and p99 latency. Each round
+// measures ours and the floor back to back (ours first in even rounds,
+// the floor first in odd ones); the ratio is the median over
+// rounds of each round's ours / floor, so that a pair shares the host's
+// load of the moment (on a shared host the load drifts between rounds,
+// and a ratio of medians taken from different rounds carries that drift).
 //
 // Operations and their floors:
 //
@@ -79,7 +84,7 @@ func (nopAlerter) SendLockAlert(context.Context, enrollment.Alert) error { retur
 
 func main() {
 	n := flag.Int("n", 2000, "operations per measurement")
-	rounds := flag.Int("rounds", 3, "alternating rounds of ours and floor; the median is reported")
+	rounds := flag.Int("rounds", 3, "rounds, each ours and floor back to back (alternating which goes first); medians are reported, the ratio as the median of the rounds' ratios")
 	pool := flag.Int("pool", 16, "connections in the pool")
 	workersFlag := flag.String("workers", "1,16,64", "concurrent callers, comma-separated")
 	opsFlag := flag.String("ops", "", "only the operations whose name contains one of these comma-separated words")
@@ -166,27 +171,44 @@ func run(ctx context.Context, out io.Writer, routes []route, n, rounds, pool int
 				continue
 			}
 			for _, w := range workers {
-				var ours, floor []float64
+				var ours, floor, ratios []float64
 				var p99o, p99f []time.Duration
 				for round := range rounds {
 					tag := fmt.Sprintf("%s-%d-%d-%d-", r.name, time.Now().UnixNano(), w, round)
-					a, pa, err := measure(o.ours, "o"+tag, n, w)
+					a, pa, b, pb, err := pair(o, tag, n, w, round%2 == 1)
 					if err != nil {
-						return fmt.Errorf("%s: %w", o.name, err)
-					}
-					b, pb, err := measure(o.floor, "f"+tag, n, w)
-					if err != nil {
-						return fmt.Errorf("%s floor: %w", o.name, err)
+						return err
 					}
 					ours, floor, p99o, p99f = append(ours, a), append(floor, b), append(p99o, pa), append(p99f, pb)
+					ratios = append(ratios, a/b)
 				}
 				mo, mf := median(ours), median(floor)
-				fmt.Fprintf(out, "| %s | %s | %d | %.0f | %.0f | %.2f | %.1f / %.1f |\n", o.name, r.name, w, mo, mf, mo/mf,
+				fmt.Fprintf(out, "| %s | %s | %d | %.0f | %.0f | %.2f | %.1f / %.1f |\n", o.name, r.name, w, mo, mf, median(ratios),
 					ms(medianD(p99o)), ms(medianD(p99f)))
 			}
 		}
 	}
 	return nil
+}
+
+// pair measures ours and the floor back to back, the floor first when
+// floorFirst (rounds alternate the order, so that neither side always
+// runs on what the other left: dead rows, a checkpoint, a warm cache).
+func pair(o op, tag string, n, w int, floorFirst bool) (a float64, pa time.Duration, b float64, pb time.Duration, err error) {
+	if floorFirst {
+		if b, pb, err = measure(o.floor, "f"+tag, n, w); err != nil {
+			return 0, 0, 0, 0, fmt.Errorf("%s floor: %w", o.name, err)
+		}
+	}
+	if a, pa, err = measure(o.ours, "o"+tag, n, w); err != nil {
+		return 0, 0, 0, 0, fmt.Errorf("%s: %w", o.name, err)
+	}
+	if !floorFirst {
+		if b, pb, err = measure(o.floor, "f"+tag, n, w); err != nil {
+			return 0, 0, 0, 0, fmt.Errorf("%s floor: %w", o.name, err)
+		}
+	}
+	return a, pa, b, pb, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

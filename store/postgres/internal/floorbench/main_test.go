@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/mdmcred/mdmcred/internal/citest"
 )
@@ -62,6 +65,39 @@ func TestSelected(t *testing.T) {
 	} {
 		if got := selected(tc.name, tc.only); got != tc.want {
 			t.Errorf("selected(%q, %q) = %v, want %v", tc.name, tc.only, got, tc.want)
+		}
+	}
+}
+
+// TestPairOrder: a pair measures both sides, in the order asked, and
+// returns each side's figures on its own side.
+func TestPairOrder(t *testing.T) {
+	for _, floorFirst := range []bool{false, true} {
+		var order []string
+		var mu sync.Mutex
+		side := func(name string, d time.Duration) func(context.Context, string) error {
+			return func(context.Context, string) error {
+				mu.Lock()
+				order = append(order, name)
+				mu.Unlock()
+				time.Sleep(d)
+				return nil
+			}
+		}
+		o := op{name: "x", ours: side("ours", 2*time.Millisecond), floor: side("floor", 0)}
+		a, pa, b, pb, err := pair(o, "t", 3, 1, floorFirst)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"ours", "ours", "ours", "floor", "floor", "floor"}
+		if floorFirst {
+			want = append(want[3:], want[:3]...)
+		}
+		if !slices.Equal(order, want) {
+			t.Errorf("floorFirst %v: order %v, want %v", floorFirst, order, want)
+		}
+		if a <= b || pa < 2*time.Millisecond || pb >= 2*time.Millisecond {
+			t.Errorf("floorFirst %v: ours %.0f µs/op (p99 %v), floor %.0f µs/op (p99 %v): the sides are swapped", floorFirst, a, pa, b, pb)
 		}
 	}
 }
