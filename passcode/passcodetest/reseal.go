@@ -85,7 +85,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 			if err != nil || !got.Equal(pc) {
 				t.Fatalf("Reveal(%s) under the new key alone: %v", id, err)
 			}
-			r, err := s.Get(ctx, id)
+			r, err := s.Load(ctx, id)
 			if err != nil || r.State != passcode.Pending {
 				t.Fatalf("reset %s: state %v, %v: a transition was lost", id, r.State, err)
 			}
@@ -99,7 +99,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		want := request(t, service(t, s, 1, map[uint8][]byte{1: k1}), 3)
 		var before [][]byte
 		for id := range want {
-			r, _ := s.Get(ctx, id)
+			r, _ := s.Load(ctx, id)
 			before = append(before, r.Sealed)
 		}
 		p, err := service(t, s, 2, map[uint8][]byte{2: k2}).Reseal(ctx, nil)
@@ -107,7 +107,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 			t.Fatalf("Reseal = %+v, %v", p, err)
 		}
 		for id := range want {
-			r, _ := s.Get(ctx, id)
+			r, _ := s.Load(ctx, id)
 			found := false
 			for _, b := range before {
 				found = found || bytes.Equal(b, r.Sealed)
