@@ -174,7 +174,8 @@ func TestRequestInsertRefusedByID(t *testing.T) {
 		if err != nil || h.writes != 2 {
 			t.Fatalf("Request: %v after %d writes, want it made by the second", err, h.writes)
 		}
-		if open, err := f.store.Open(ctx, "d1"); err != nil || open.ID != res.Reset.ID || open.Rev != 1 {
+		if open, err := f.store.Open(ctx, "d1"); err != nil || open.ID != res.Reset.ID || open.Rev != 1 ||
+			res.Reset.Rev != 1 || res.Reset.OpenDevice != "d1" {
 			t.Fatalf("Open = %+v, %v", open, err)
 		}
 	})

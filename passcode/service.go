@@ -324,7 +324,7 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 	now := s.now().UTC()
 	r := Reset{ID: id, DeviceID: req.Device.ID, Platform: c.Platform, Action: c.Action, State: Requested,
 		RequestedBy: req.Actor, SelfService: self, Owner: req.Device.Owner, RequestedAt: now, UpdatedAt: now,
-		StaleAt: now.Add(s.staleAfter), Grace: c.Grace}
+		StaleAt: now.Add(s.staleAfter), Grace: c.Grace, OpenDevice: req.Device.ID, Rev: 1}
 	var pc Passcode
 	if c.Action != ClearPasscode {
 		if pc, err = Generate(c.Policy, s.rand); err != nil {
@@ -348,14 +348,14 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 	return res, nil
 }
 
-// create stores r (Rev 1, OpenDevice set) with its creation event in one
-// insert-if-absent [Store.Write]. On ErrConflict it decides in Go what
+// create stores r (Rev 1, OpenDevice set: a reset as requested) with its
+// creation event in one insert-if-absent [Store.Write]. On ErrConflict it
+// decides in Go what
 // refused it: the device's open reset ([*InProgressError], unless it is
 // stale: it is then expired and the insert tried again), a reset with the
 // same ID ([ErrDuplicateID]), or neither any more (the open reset closed
 // meanwhile: try again).
 func (s *Service) create(ctx context.Context, r Reset, ev Event, now time.Time) error {
-	r.Rev, r.OpenDevice = 1, r.DeviceID
 	return s.loop(func() (done, lost bool, err error) {
 		err = s.store.Write(ctx, r, 0, []Event{ev})
 		if !errors.Is(err, ErrConflict) {
@@ -610,7 +610,11 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 // cancelling with Failed). A move the lifecycle does not allow gives a
 // *TransitionError (matching [ErrInvalidTransition]). An open reset past its
 // stale deadline is expired instead and the call returns [ErrResetExpired]
-// (unless to is Expired).
+// (unless to is Expired). The move is written with a compare-and-swap on
+// the reset's revision: when another writer changed the reset first,
+// Transition reads it again and decides again on what it finds (a move
+// the new state no longer allows is then a *TransitionError); it returns
+// [ErrStateChanged] only if every try keeps losing.
 func (s *Service) Transition(ctx context.Context, resetID string, to State, actor string) (Reset, error) {
 	if ctx == nil {
 		return Reset{}, ErrNilContext
