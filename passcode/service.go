@@ -350,11 +350,10 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 
 // create stores r (Rev 1, OpenDevice set: a reset as requested) with its
 // creation event in one insert-if-absent [Store.Write]. On ErrConflict it
-// decides in Go what
-// refused it: the device's open reset ([*InProgressError], unless it is
-// stale: it is then expired and the insert tried again), a reset with the
-// same ID ([ErrDuplicateID]), or neither any more (the open reset closed
-// meanwhile: try again).
+// decides in Go what refused it: the device's open reset
+// ([*InProgressError], unless it is stale: it is then expired and the
+// insert tried again), a reset with the same ID ([ErrDuplicateID]), or
+// neither any more (the open reset closed meanwhile: try again).
 func (s *Service) create(ctx context.Context, r Reset, ev Event, now time.Time) error {
 	return s.loop(func() (done, lost bool, err error) {
 		err = s.store.Write(ctx, r, 0, []Event{ev})
