@@ -55,10 +55,9 @@ func (m pcModel) snapshot() string {
 }
 
 type pcSUT struct {
-	svc   *passcode.Service
-	f     *fixture
-	ids   map[string][]string
-	count int
+	svc *passcode.Service
+	f   *fixture
+	ids map[string][]string
 }
 
 func (s *pcSUT) snapshot() string {
