@@ -40,6 +40,47 @@ const resetColumns = `id, device_id, platform, action, state, requested_by, self
 // for an empty OpenDevice (a closed reset).
 const resetValues = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULLIF($15, ''), $16`
 
+// writeHeads are Write's conditional writes of the reset, for prev 0 and
+// otherwise; the statement goes on with the events' INSERT from w.
+var writeHeads = [2]string{
+	`WITH w AS (INSERT INTO mdmcred_passcode_reset (` + resetColumns + `)
+		VALUES (` + resetValues + `) ON CONFLICT DO NOTHING RETURNING 1)`,
+	`WITH w AS (UPDATE mdmcred_passcode_reset SET device_id = $2, platform = $3, action = $4, state = $5,
+			requested_by = $6, self_service = $7, owner = $8, requested_at = $9, updated_at = $10, stale_at = $11,
+			sealed = $12, retain_until = $13, grace_ns = $14, open_device = NULLIF($15, ''), rev = $16
+		WHERE id = $1 AND rev = $17 RETURNING 1)`,
+}
+
+// oneEventWrite is writeQuery(head, 1) for both heads, built once.
+var oneEventWrite = [2]string{writeQuery(0, 1), writeQuery(1, 1)}
+
+// writeQuery is Write's statement for head (0: insert, 1: update) with n
+// events, whose parameters follow the reset's 16 (and prev's, for an
+// update), 7 per event.
+func writeQuery(head, n int) string {
+	query := writeHeads[head]
+	first := 16 + head // parameters before the events'
+	p := func(i, k int) string { return "$" + strconv.Itoa(first+7*i+k) }
+	switch {
+	case n == 1:
+		query += fmt.Sprintf(`, e AS (INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
+			SELECT %s::smallint, %s, %s, %s::smallint, %s::smallint, %s::timestamptz, %s FROM w)`,
+			p(0, 1), p(0, 2), p(0, 3), p(0, 4), p(0, 5), p(0, 6), p(0, 7))
+	case n > 1:
+		rows := make([]string, n)
+		for i := range rows {
+			rows[i] = fmt.Sprintf("(%d, %s::smallint, %s::text, %s::text, %s::smallint, %s::smallint, %s::timestamptz, %s::text)",
+				i, p(i, 1), p(i, 2), p(i, 3), p(i, 4), p(i, 5), p(i, 6), p(i, 7))
+		}
+		query += `, e AS (INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
+			SELECT v.kind, v.reset_id, v.device_id, v.from_state, v.to_state, v.at, v.actor
+			FROM w CROSS JOIN (VALUES ` + strings.Join(rows, ", ") + `)
+				AS v(ord, kind, reset_id, device_id, from_state, to_state, at, actor)
+			ORDER BY v.ord)`
+	}
+	return query + ` SELECT EXISTS (SELECT 1 FROM w)`
+}
+
 // Write implements [passcode.Store.Write] as one statement: for prev 0,
 // INSERT ... ON CONFLICT DO NOTHING (the reset's ID and its non-empty
 // OpenDevice must both be free); otherwise UPDATE ... WHERE id AND rev =
@@ -60,46 +101,28 @@ func (s *PasscodeStore) Write(ctx context.Context, r passcode.Reset, prev uint64
 	args := []any{r.ID, r.DeviceID, int16(r.Platform), int16(r.Action), int16(r.State), r.RequestedBy, r.SelfService, r.Owner,
 		tsArg(r.RequestedAt), tsArg(r.UpdatedAt), tsArg(r.StaleAt), r.Sealed, tsArg(r.RetainUntil), int64(r.Grace),
 		r.OpenDevice, int64(r.Rev)}
-	var query string
-	if prev == 0 {
-		query = `WITH w AS (INSERT INTO mdmcred_passcode_reset (` + resetColumns + `)
-			VALUES (` + resetValues + `) ON CONFLICT DO NOTHING RETURNING 1)`
-	} else {
-		query = `WITH w AS (UPDATE mdmcred_passcode_reset SET device_id = $2, platform = $3, action = $4, state = $5,
-				requested_by = $6, self_service = $7, owner = $8, requested_at = $9, updated_at = $10, stale_at = $11,
-				sealed = $12, retain_until = $13, grace_ns = $14, open_device = NULLIF($15, ''), rev = $16
-			WHERE id = $1 AND rev = $17 RETURNING 1)`
+	head := 0
+	if prev != 0 {
+		head = 1
 		args = append(args, int64(prev))
 	}
-	if len(events) > 0 {
-		var rows []string
-		for _, ev := range events {
-			if err := checkEvent(ev); err != nil {
-				return err
-			}
-			n := len(args)
-			p := func(k int) string { return "$" + strconv.Itoa(n+k) }
-			if len(events) == 1 {
-				rows = append(rows, fmt.Sprintf("SELECT %s::smallint, %s, %s, %s::smallint, %s::smallint, %s::timestamptz, %s FROM w",
-					p(1), p(2), p(3), p(4), p(5), p(6), p(7)))
-			} else {
-				rows = append(rows, fmt.Sprintf("(%d, %s::smallint, %s::text, %s::text, %s::smallint, %s::smallint, %s::timestamptz, %s::text)",
-					len(rows), p(1), p(2), p(3), p(4), p(5), p(6), p(7)))
-			}
-			args = append(args, int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor)
+	for _, ev := range events {
+		if err := checkEvent(ev); err != nil {
+			return err
 		}
-		query += `, e AS (INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor) `
-		if len(events) == 1 {
-			query += rows[0] + `)`
-		} else {
-			query += `SELECT v.kind, v.reset_id, v.device_id, v.from_state, v.to_state, v.at, v.actor
-				FROM w CROSS JOIN (VALUES ` + strings.Join(rows, ", ") + `)
-					AS v(ord, kind, reset_id, device_id, from_state, to_state, at, actor)
-				ORDER BY v.ord)`
-		}
+		args = append(args, int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor)
+	}
+	query := ""
+	switch len(events) {
+	case 0:
+		query = writeQuery(head, 0)
+	case 1:
+		query = oneEventWrite[head] // the hot path: a request, a move
+	default:
+		query = writeQuery(head, len(events))
 	}
 	var written bool
-	err := s.db.QueryRowContext(ctx, query+` SELECT EXISTS (SELECT 1 FROM w)`, args...).Scan(&written)
+	err := s.db.QueryRowContext(ctx, query, args...).Scan(&written)
 	switch {
 	case err != nil && isUniqueViolation(err):
 		return fmt.Errorf("postgres: passcode write: another reset is open on the device: %w", passcode.ErrConflict)
