@@ -3,6 +3,8 @@ package passcode_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -220,5 +222,57 @@ func TestExpireStaleDecidesAgainAfterConflict(t *testing.T) {
 				t.Fatalf("ExpireStale = %d, %v; reset %s; want %d, %s", n, err, got.State, tc.n, tc.final)
 			}
 		})
+	}
+}
+
+// Each expiry is logged once, by whichever path made it (a request over a
+// stale reset, a move, ExpireStale), and only when its write succeeded.
+func TestExpiryLoggedOnce(t *testing.T) {
+	ctx := context.Background()
+	count := func(f *fixture) int { return strings.Count(f.log.String(), `"msg":"passcode reset expired"`) }
+	for _, tc := range []struct {
+		name string
+		run  func(f *fixture, id string) error
+	}{
+		{"request", func(f *fixture, _ string) error {
+			_, err := f.svc.Request(ctx, passcode.ResetRequest{Device: pixel("d1"), Actor: "admin-1"})
+			return err
+		}},
+		{"move", func(f *fixture, id string) error {
+			if _, err := f.svc.Transition(ctx, id, passcode.Pending, "mdm"); !errors.Is(err, passcode.ErrResetExpired) {
+				return fmt.Errorf("Transition: %v, want ErrResetExpired", err)
+			}
+			return nil
+		}},
+		{"ExpireStale", func(f *fixture, _ string) error {
+			if n, err := f.svc.ExpireStale(ctx); n != 1 {
+				return fmt.Errorf("ExpireStale = %d, %v", n, err)
+			}
+			return nil
+		}},
+	} {
+		for _, race := range []bool{false, true} {
+			t.Run(fmt.Sprint(tc.name, " race ", race), func(t *testing.T) {
+				f, h := newHookFixture(t)
+				res, err := f.svc.Request(ctx, passcode.ResetRequest{Device: pixel("d1"), Actor: "admin-1"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				f.clock.Advance(passcode.DefaultStaleAfter)
+				if race {
+					// The first expiry write loses to another writer:
+					// nothing is logged for it.
+					h.beforeWrite = func(passcode.Reset, uint64) {
+						moveRaw(t, h.MemStore, res.Reset.ID, passcode.Pending, f.clock.Now())
+					}
+				}
+				if err := tc.run(f, res.Reset.ID); err != nil {
+					t.Fatal(err)
+				}
+				if got, _ := f.svc.Get(ctx, res.Reset.ID); got.State != passcode.Expired || count(f) != 1 {
+					t.Fatalf("reset %s, %d expiry lines logged; want expired, 1:\n%s", got.State, count(f), f.log)
+				}
+			})
+		}
 	}
 }

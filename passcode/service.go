@@ -424,8 +424,9 @@ type decision struct {
 }
 
 // move is the store idiom for an existing reset: decide on the reset (cur
-// when not nil, a guess, else loaded), write the decision with one
-// compare-and-swap [Store.Write], and on ErrConflict load and decide again.
+// when not nil: one another query just read, such as Stale's; else
+// loaded), write the decision with one compare-and-swap [Store.Write], and
+// on ErrConflict load and decide again.
 // decide returns the state to move to (None: write nothing), whether the
 // system rather than actor makes the move, and the error the call returns
 // once the decision is made (or written).
@@ -447,9 +448,6 @@ func (s *Service) move(ctx context.Context, id string, cur *Reset, actor string,
 		d := decide(r, now)
 		to, derr := d.to, d.err
 		if to == None {
-			if !fresh && derr == nil {
-				return false, false, nil // decided nothing on a guess: load
-			}
 			out, outErr = r, derr
 			return true, false, nil
 		}
