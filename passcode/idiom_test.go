@@ -276,3 +276,50 @@ func TestExpiryLoggedOnce(t *testing.T) {
 		}
 	}
 }
+
+// ExpireStale works in batches of 100 until a batch comes back short: 150
+// stale resets are all expired, in two batches.
+func TestExpireStaleBatches(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	for i := range 150 {
+		if _, err := f.svc.Request(ctx, passcode.ResetRequest{Device: pixel(fmt.Sprint("d", i)), Actor: "admin-1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.clock.Advance(passcode.DefaultStaleAfter)
+	if n, err := f.svc.ExpireStale(ctx); n != 150 || err != nil {
+		t.Fatalf("ExpireStale = %d, %v; want 150", n, err)
+	}
+	if rs, _ := f.store.Stale(ctx, f.clock.Now(), -1); len(rs) != 0 {
+		t.Fatalf("%d stale resets left", len(rs))
+	}
+}
+
+// stuckStale is a store whose Stale always answers a full batch of resets
+// that are not stale when the Service decides on them.
+type stuckStale struct {
+	*passcode.MemStore
+	r     passcode.Reset
+	calls int
+}
+
+func (s *stuckStale) Stale(context.Context, time.Time, int) ([]passcode.Reset, error) {
+	s.calls++
+	out := make([]passcode.Reset, 100)
+	for i := range out {
+		out[i] = s.r
+	}
+	return out, nil
+}
+
+// ExpireStale gives up after 1,000 batches, however many a store keeps
+// returning.
+func TestExpireStaleRoundsBounded(t *testing.T) {
+	s := &stuckStale{MemStore: passcode.NewMemStore()}
+	f := newFixture(t, func(c *passcode.Config) { c.Store = s })
+	s.r = passcode.Reset{ID: "r1", DeviceID: "d1", State: passcode.Pending, StaleAt: f.clock.Now().Add(time.Hour), Rev: 1}
+	if n, err := f.svc.ExpireStale(context.Background()); n != 0 || err != nil || s.calls != 1000 {
+		t.Fatalf("ExpireStale = %d, %v after %d batches; want 0 after 1000", n, err, s.calls)
+	}
+}
