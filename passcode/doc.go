@@ -66,10 +66,24 @@
 //
 // A reset moves Requested -> Pending -> Acknowledged -> Succeeded, or from
 // any of those open states to Failed or Expired ([CanTransition]). Each move
-// is one conditional Store update together with its [Event] (time, actor);
+// is one conditional Store write together with its [Event] (time, actor);
 // [Service.Events] lists them per reset or per device. A device has at most
 // one open reset: a second request gets [ErrResetInProgress]; a stale one
 // ([Config.StaleAfter], default 24 h) is expired first.
+//
+// # Stores
+//
+// A [Store] follows the SDK's one store idiom: the Service loads a reset
+// ([Store.Load], with its [Reset.Rev]), decides in Go (the lifecycle, the
+// stale deadline, who holds the device) and writes it back with one
+// conditional [Store.Write] with its events: insert-if-absent for a new
+// reset, compare-and-swap on Rev for a move. When the write returns
+// [ErrConflict] it loads and decides again. The store checks no state: one
+// open reset per device holds because the Service sets [Reset.OpenDevice]
+// while a reset is open and the store keeps that field unique; a refused
+// insert is then told apart in Go ([Store.Open]: the device's open reset,
+// [*InProgressError]; [Store.Load]: [ErrDuplicateID]). [MemStore] and
+// store/postgres implement it; passcodetest.RunStore checks a new one.
 //
 // # Secrets
 //

@@ -83,11 +83,19 @@ var (
 	ErrResetInProgress = errors.New("passcode: a reset is already in progress for this device")
 	// ErrNotFound: no reset with that ID (or no open reset for the device).
 	ErrNotFound = errors.New("passcode: reset not found")
-	// ErrStateChanged: a conditional update found the reset in another
-	// state than expected (someone else moved it first).
+	// ErrStateChanged: the reset kept changing while the [Service] tried
+	// to move it (every one of its conditional writes met [ErrConflict]).
 	ErrStateChanged = errors.New("passcode: reset state changed concurrently")
-	// ErrDuplicateID: a reset with that ID already exists.
+	// ErrDuplicateID: a reset with that ID already exists (the Service
+	// tells it from a device's open reset after a refused insert).
 	ErrDuplicateID = errors.New("passcode: duplicate reset ID")
+	// ErrConflict: a [Store.Write] found the record changed since it was
+	// read: read it again and decide again. It is returned when the reset
+	// is not at revision prev (or, for prev 0, exists already), or when
+	// another reset holds the same non-empty OpenDevice. The [Service]
+	// loads again and decides again; a caller sees it only wrapped in
+	// [ErrStateChanged] when that keeps happening.
+	ErrConflict = errors.New("passcode: reset changed since it was read")
 )
 
 // TransitionError says which move was refused. It matches
@@ -184,8 +192,8 @@ type Reset struct {
 	// StaleAt is when an open reset expires (RequestedAt + StaleAfter).
 	StaleAt time.Time
 	// Sealed is the new passcode sealed with AES-256-GCM (docs/sealed-format.md), bound to
-	// ID, DeviceID, RequestedBy, Owner and SelfService (none of which may
-	// change after Create) and carrying its own retention limit; nil for
+	// ID, DeviceID, RequestedBy, Owner and SelfService (none of which
+	// the Service changes after the reset is created) and carrying its own retention limit; nil for
 	// ClearPasscode. It is opaque to the Store.
 	Sealed []byte
 	// RetainUntil is when Sealed can no longer be opened.
@@ -193,4 +201,16 @@ type Reset struct {
 	// Grace is, for ClearPasscode, how long the user has to set a new
 	// passcode once it is cleared.
 	Grace time.Duration
+	// OpenDevice is DeviceID while the reset is open (Requested, Pending
+	// or Acknowledged) and empty once it is final. The [Service] sets it;
+	// a [Store] keeps at most one reset per non-empty OpenDevice (a
+	// [Store.Write] that would give a second reset the same value returns
+	// [ErrConflict]), which is how one open reset per device holds
+	// exactly once without the store knowing the lifecycle. [Store.Open]
+	// and [Store.Stale] select on it.
+	OpenDevice string
+	// Rev is the reset's revision in the [Store]: 0 for a reset never
+	// written, 1 once created, one more at each [Store.Write] (and at
+	// each re-seal). The Service sets it.
+	Rev uint64
 }

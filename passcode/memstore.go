@@ -3,6 +3,7 @@ package passcode
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -13,7 +14,7 @@ import (
 type MemStore struct {
 	mu       sync.Mutex
 	resets   map[string]*Reset
-	open     map[string]string // device ID -> open reset ID
+	open     map[string]string // OpenDevice -> reset ID
 	byReset  map[string][]int
 	byDevice map[string][]int
 	events   []Event
@@ -43,33 +44,49 @@ func (m *MemStore) appendLocked(ev Event) {
 	m.byDevice[ev.DeviceID] = append(m.byDevice[ev.DeviceID], i)
 }
 
-// Create implements [Store].
-func (m *MemStore) Create(ctx context.Context, r Reset, ev Event) error {
+// errRev is Write's refusal of a reset whose Rev is not prev+1: a
+// caller's mistake, not a conflict.
+var errRev = errors.New("passcode: Store.Write: r.Rev must be prev+1")
+
+// Write implements [Store].
+func (m *MemStore) Write(ctx context.Context, r Reset, prev uint64, events []Event) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if r.Rev != prev+1 {
+		return errRev
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.resets[r.ID]; ok {
-		return ErrDuplicateID
+	cur, ok := m.resets[r.ID]
+	switch {
+	case prev == 0 && ok, prev != 0 && (!ok || cur.Rev != prev):
+		return ErrConflict
 	}
-	if _, ok := m.open[r.DeviceID]; ok && r.State.Open() {
-		return ErrResetInProgress
+	if r.OpenDevice != "" {
+		if holder, taken := m.open[r.OpenDevice]; taken && holder != r.ID {
+			return ErrConflict
+		}
+	}
+	if ok && cur.OpenDevice != "" && m.open[cur.OpenDevice] == r.ID {
+		delete(m.open, cur.OpenDevice)
 	}
 	c := copyReset(r)
 	m.resets[r.ID] = &c
-	if r.State.Open() {
-		m.open[r.DeviceID] = r.ID
+	if r.OpenDevice != "" {
+		m.open[r.OpenDevice] = r.ID
 	}
-	m.appendLocked(ev)
+	for _, ev := range events {
+		m.appendLocked(ev)
+	}
 	return nil
 }
 
-// Get implements [Store].
-func (m *MemStore) Get(ctx context.Context, id string) (Reset, error) {
+// Load implements [Store].
+func (m *MemStore) Load(ctx context.Context, id string) (Reset, error) {
 	if ctx == nil {
 		return Reset{}, ErrNilContext
 	}
@@ -100,35 +117,6 @@ func (m *MemStore) Open(ctx context.Context, deviceID string) (Reset, error) {
 		return Reset{}, ErrNotFound
 	}
 	return copyReset(*m.resets[id]), nil
-}
-
-// Transition implements [Store].
-func (m *MemStore) Transition(ctx context.Context, id string, from, to State, at time.Time, ev Event) error {
-	if ctx == nil {
-		return ErrNilContext
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if !CanTransition(from, to) {
-		return &TransitionError{From: from, To: to}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.resets[id]
-	if !ok {
-		return ErrNotFound
-	}
-	if r.State != from {
-		return ErrStateChanged
-	}
-	r.State = to
-	r.UpdatedAt = at
-	if !to.Open() && m.open[r.DeviceID] == id {
-		delete(m.open, r.DeviceID)
-	}
-	m.appendLocked(ev)
-	return nil
 }
 
 // Append implements [Store].

@@ -17,9 +17,10 @@ type Resealer interface {
 	// ResealResets visits at most limit resets with a sealed passcode
 	// (Sealed not nil) whose ID sorts after after (byte order), in ID
 	// order. For each it calls reseal; when reseal returns a value (not
-	// nil) it replaces the reset's Sealed with it, changing nothing else,
-	// in one atomic operation that applies only if Sealed is still the
-	// value reseal saw (a reset changed meanwhile is left for the next
+	// nil) it replaces the reset's Sealed with it and adds one to its Rev
+	// (so that a [Store.Write] decided on the old value gets ErrConflict),
+	// changing nothing else, in one atomic operation that applies only if
+	// Sealed is still the value reseal saw (a reset changed meanwhile is left for the next
 	// run). It returns the last ID visited, how many resets it visited and
 	// how many it changed. reseal is called outside any lock or
 	// transaction of the store's.
@@ -85,6 +86,7 @@ func (m *MemStore) ResealResets(ctx context.Context, after string, limit int, re
 		m.mu.Lock()
 		if cur, ok := m.resets[r.ID]; ok && bytes.Equal(cur.Sealed, r.Sealed) {
 			cur.Sealed = bytes.Clone(out)
+			cur.Rev++ // a Write decided on the old Sealed must not restore it
 			changed++
 		}
 		m.mu.Unlock()

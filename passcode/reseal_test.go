@@ -166,3 +166,42 @@ func isParamErr(err error, field string) bool {
 	var pe *ParamError
 	return errors.As(err, &pe) && pe.Field == field && errors.Is(err, ErrParams)
 }
+
+// ResealResets visits the resets after after, in ID order, at most limit
+// of them: the exact bounds of both.
+func TestMemStoreResealResetsBounds(t *testing.T) {
+	ctx := context.Background()
+	m := NewMemStore()
+	for _, id := range []string{"a", "b", "c"} {
+		if err := m.Write(ctx, Reset{ID: id, DeviceID: "d-" + id, Sealed: []byte{1}, Rev: 1}, 0, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		after        string
+		limit        int
+		last         string
+		visited, mod int
+	}{
+		{"", 1, "a", 1, 1},
+		{"a", 1, "b", 1, 1},
+		{"a", 2, "c", 2, 2},
+		{"b", 10, "c", 1, 1},
+		{"c", 10, "c", 0, 0},
+		{"a", 0, "a", 0, 0},
+	} {
+		var seen []string
+		last, visited, changed, err := m.ResealResets(ctx, tc.after, tc.limit, func(r Reset) []byte {
+			seen = append(seen, r.ID)
+			return []byte{2}
+		})
+		if err != nil || last != tc.last || visited != tc.visited || changed != tc.mod || len(seen) != tc.visited {
+			t.Errorf("ResealResets(%q, %d) = %q, %d, %d, %v (saw %v); want %q, %d, %d", tc.after, tc.limit, last, visited, changed, err, seen, tc.last, tc.visited, tc.mod)
+		}
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if r, _ := m.Load(ctx, id); r.Rev < 2 {
+			t.Errorf("reset %s re-sealed at revision %d", id, r.Rev)
+		}
+	}
+}

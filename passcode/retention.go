@@ -97,6 +97,9 @@ func (m *MemStore) PurgeResets(ctx context.Context, before time.Time, limit int)
 		}
 		if r.State.Final() && !r.UpdatedAt.IsZero() && r.UpdatedAt.Before(before) {
 			gone[id] = true
+			if r.OpenDevice != "" && m.open[r.OpenDevice] == id {
+				delete(m.open, r.OpenDevice)
+			}
 			delete(m.resets, id)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/cas"
 	"github.com/mdmcred/mdmcred/internal/nilctx"
 	"github.com/mdmcred/mdmcred/internal/seal"
 	"github.com/mdmcred/mdmcred/internal/secret"
@@ -323,7 +324,7 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 	now := s.now().UTC()
 	r := Reset{ID: id, DeviceID: req.Device.ID, Platform: c.Platform, Action: c.Action, State: Requested,
 		RequestedBy: req.Actor, SelfService: self, Owner: req.Device.Owner, RequestedAt: now, UpdatedAt: now,
-		StaleAt: now.Add(s.staleAfter), Grace: c.Grace}
+		StaleAt: now.Add(s.staleAfter), Grace: c.Grace, OpenDevice: req.Device.ID, Rev: 1}
 	var pc Passcode
 	if c.Action != ClearPasscode {
 		if pc, err = Generate(c.Policy, s.rand); err != nil {
@@ -347,39 +348,134 @@ func (s *Service) request(ctx context.Context, req ResetRequest, self bool) (Res
 	return res, nil
 }
 
-// create stores r, expiring the device's open reset first if it is stale.
-// Each step is one atomic Store operation; racing requests see either the
-// other's open reset or ErrStateChanged on the expiry, and retry.
+// create stores r (Rev 1, OpenDevice set: a reset as requested) with its
+// creation event in one insert-if-absent [Store.Write]. On ErrConflict it
+// decides in Go what refused it: the device's open reset
+// ([*InProgressError], unless it is stale: it is then expired and the
+// insert tried again), a reset with the same ID ([ErrDuplicateID]), or
+// neither any more (the open reset closed meanwhile: try again).
 func (s *Service) create(ctx context.Context, r Reset, ev Event, now time.Time) error {
-	for try := 0; try < 3; try++ {
-		err := s.store.Create(ctx, r, ev)
-		if !errors.Is(err, ErrResetInProgress) {
-			return err
+	return s.loop(func() (done, lost bool, err error) {
+		err = s.store.Write(ctx, r, 0, []Event{ev})
+		if !errors.Is(err, ErrConflict) {
+			return err == nil, false, err
 		}
 		open, err := s.store.Open(ctx, r.DeviceID)
-		if errors.Is(err, ErrNotFound) {
-			continue // closed meanwhile
+		switch {
+		case errors.Is(err, ErrNotFound):
+			if _, err := s.store.Load(ctx, r.ID); err == nil {
+				return false, false, ErrDuplicateID
+			} else if !errors.Is(err, ErrNotFound) {
+				return false, false, err
+			}
+			return false, true, nil // closed meanwhile
+		case err != nil:
+			return false, false, err
+		case now.Before(open.StaleAt):
+			return false, false, &InProgressError{ResetID: open.ID, State: open.State, Since: open.RequestedAt}
 		}
-		if err != nil {
-			return err
+		err = s.expire(ctx, open, now)
+		if errors.Is(err, ErrConflict) {
+			return false, true, nil
 		}
-		if now.Before(open.StaleAt) {
-			return &InProgressError{ResetID: open.ID, State: open.State, Since: open.RequestedAt}
-		}
-		if err := s.expire(ctx, open, now); err != nil && !errors.Is(err, ErrStateChanged) {
-			return err
-		}
-	}
-	return ErrResetInProgress
+		return false, false, err
+	})
 }
 
+// loop is internal/cas's retry loop on ErrConflict; a caller sees
+// ErrStateChanged (wrapping it) only when every try met a conflict.
+func (s *Service) loop(try func() (done, lost bool, err error)) error {
+	err := cas.Loop(ErrConflict, try)
+	if errors.Is(err, ErrConflict) {
+		return fmt.Errorf("%w: %w", ErrStateChanged, err)
+	}
+	return err
+}
+
+// moved is r in state to at now, one revision on: OpenDevice follows the
+// state.
+func moved(r Reset, to State, now time.Time) Reset {
+	r.State, r.UpdatedAt, r.Rev = to, now, r.Rev+1
+	r.OpenDevice = ""
+	if to.Open() {
+		r.OpenDevice = r.DeviceID
+	}
+	return r
+}
+
+// expire writes r, as read, moved to Expired: one compare-and-swap on r.Rev
+// (ErrConflict if it changed since).
 func (s *Service) expire(ctx context.Context, r Reset, now time.Time) error {
 	ev := Event{Kind: EventTransition, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: Expired, At: now, Actor: ActorSystem}
-	if err := s.store.Transition(ctx, r.ID, r.State, Expired, now, ev); err != nil {
+	if err := s.store.Write(ctx, moved(r, Expired, now), r.Rev, []Event{ev}); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "passcode reset expired", "reset", r.ID, "device", r.DeviceID, "from", r.State.String())
 	return nil
+}
+
+// decision is what [Service.move]'s decide made of a reset: the state to
+// move to (None: none), whether the system makes the move (a stale reset
+// expiring), and the error the call returns.
+type decision struct {
+	to     State
+	system bool
+	err    error
+}
+
+// move is the store idiom for an existing reset: decide on the reset (cur
+// when not nil: one another query just read, such as Stale's; else
+// loaded), write the decision with one compare-and-swap [Store.Write], and
+// on ErrConflict load and decide again.
+// decide returns the state to move to (None: write nothing), whether the
+// system rather than actor makes the move, and the error the call returns
+// once the decision is made (or written).
+func (s *Service) move(ctx context.Context, id string, cur *Reset, actor string,
+	decide func(r Reset, now time.Time) decision) (Reset, error) {
+	var out Reset
+	var outErr error
+	err := s.loop(func() (done, lost bool, err error) {
+		fresh := cur == nil
+		var r Reset
+		if fresh {
+			if r, err = s.store.Load(ctx, id); err != nil {
+				return false, false, err
+			}
+		} else {
+			r, cur = *cur, nil
+		}
+		now := s.now().UTC()
+		d := decide(r, now)
+		to, derr := d.to, d.err
+		if to == None {
+			out, outErr = r, derr
+			return true, false, nil
+		}
+		next := moved(r, to, now)
+		by := actor
+		if d.system {
+			by = ActorSystem
+		}
+		ev := Event{Kind: EventTransition, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: to, At: now, Actor: by}
+		switch err := s.store.Write(ctx, next, r.Rev, []Event{ev}); {
+		case errors.Is(err, ErrConflict):
+			return false, fresh, nil
+		case err != nil:
+			return false, false, err
+		}
+		if d.system {
+			s.log.InfoContext(ctx, "passcode reset expired", "reset", r.ID, "device", r.DeviceID, "from", r.State.String())
+		} else {
+			s.log.InfoContext(ctx, "passcode reset transition", "reset", r.ID, "device", r.DeviceID,
+				"from", r.State.String(), "to", to.String(), "actor", actor)
+		}
+		out, outErr = next, derr
+		return true, false, nil
+	})
+	if err != nil {
+		return Reset{}, err
+	}
+	return out, outErr
 }
 
 func (s *Service) notify(ctx context.Context, r Reset, req ResetRequest, pc Passcode) error {
@@ -407,7 +503,7 @@ func (s *Service) notify(ctx context.Context, r Reset, req ResetRequest, pc Pass
 
 // sealAD is the associated data a reset's passcode is sealed with: the
 // reset ID and every field Reveal decides access on (device, requester,
-// owner, self-service), none of which changes after Create. A stored row
+// owner, self-service), none of which changes after the reset is created. A stored row
 // whose fields were rewritten, or which carries another reset's sealed
 // passcode, then fails to open instead of showing the passcode to someone
 // else. Each field is length-prefixed so that no two resets share an AD.
@@ -459,7 +555,7 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 			return Passcode{}, err
 		}
 	}
-	r, err := s.store.Get(ctx, resetID)
+	r, err := s.store.Load(ctx, resetID)
 	if err != nil {
 		return Passcode{}, err
 	}
@@ -511,7 +607,11 @@ func (s *Service) Reveal(ctx context.Context, resetID string, v Viewer) (Passcod
 // cancelling with Failed). A move the lifecycle does not allow gives a
 // *TransitionError (matching [ErrInvalidTransition]). An open reset past its
 // stale deadline is expired instead and the call returns [ErrResetExpired]
-// (unless to is Expired).
+// (unless to is Expired). The move is written with a compare-and-swap on
+// the reset's revision: when another writer changed the reset first,
+// Transition reads it again and decides again on what it finds (a move
+// the new state no longer allows is then a *TransitionError); it returns
+// [ErrStateChanged] only if every try keeps losing.
 func (s *Service) Transition(ctx context.Context, resetID string, to State, actor string) (Reset, error) {
 	if ctx == nil {
 		return Reset{}, ErrNilContext
@@ -525,35 +625,19 @@ func (s *Service) Transition(ctx context.Context, resetID string, to State, acto
 	if err := checkID("actor", actor); err != nil {
 		return Reset{}, err
 	}
-	for try := 0; try < 3; try++ {
-		r, err := s.store.Get(ctx, resetID)
-		if err != nil {
-			return Reset{}, err
+	r, err := s.move(ctx, resetID, nil, actor, func(r Reset, now time.Time) decision {
+		switch {
+		case r.State.Open() && !now.Before(r.StaleAt) && to != Expired:
+			return decision{to: Expired, system: true, err: ErrResetExpired}
+		case !CanTransition(r.State, to):
+			return decision{err: &TransitionError{From: r.State, To: to}}
 		}
-		now := s.now().UTC()
-		if r.State.Open() && !now.Before(r.StaleAt) && to != Expired {
-			if err := s.expire(ctx, r, now); err != nil && !errors.Is(err, ErrStateChanged) {
-				return Reset{}, err
-			}
-			return Reset{}, ErrResetExpired
-		}
-		if !CanTransition(r.State, to) {
-			return Reset{}, &TransitionError{From: r.State, To: to}
-		}
-		ev := Event{Kind: EventTransition, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: to, At: now, Actor: actor}
-		err = s.store.Transition(ctx, r.ID, r.State, to, now, ev)
-		if errors.Is(err, ErrStateChanged) {
-			continue
-		}
-		if err != nil {
-			return Reset{}, err
-		}
-		s.log.InfoContext(ctx, "passcode reset transition", "reset", r.ID, "device", r.DeviceID,
-			"from", r.State.String(), "to", to.String(), "actor", actor)
-		r.State, r.UpdatedAt = to, now
-		return r, nil
+		return decision{to: to}
+	})
+	if err != nil {
+		return Reset{}, err
 	}
-	return Reset{}, ErrStateChanged
+	return r, nil
 }
 
 // ExpireStale moves every open reset past its stale deadline to Expired and
@@ -572,10 +656,18 @@ func (s *Service) ExpireStale(ctx context.Context) (int, error) {
 			return n, err
 		}
 		for _, r := range rs {
-			switch err := s.expire(ctx, r, now); {
-			case err == nil:
+			wrote := false
+			_, err := s.move(ctx, r.ID, &r, ActorSystem, func(r Reset, now time.Time) decision {
+				wrote = r.State.Open() && !now.Before(r.StaleAt)
+				if wrote {
+					return decision{to: Expired, system: true}
+				}
+				return decision{err: errNotStale}
+			})
+			switch {
+			case err == nil && wrote:
 				n++
-			case !errors.Is(err, ErrStateChanged):
+			case err != nil && !errors.Is(err, errNotStale) && !errors.Is(err, ErrNotFound):
 				return n, err
 			}
 		}
@@ -594,7 +686,7 @@ func (s *Service) Get(ctx context.Context, resetID string) (Reset, error) {
 	if err := checkID("reset ID", resetID); err != nil {
 		return Reset{}, err
 	}
-	return s.store.Get(ctx, resetID)
+	return s.store.Load(ctx, resetID)
 }
 
 // Events returns the audit trail of one reset (q.ResetID) or one device
@@ -617,6 +709,10 @@ func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
 	}
 	return s.store.Events(ctx, q)
 }
+
+// errNotStale: ExpireStale found a reset no longer open and stale when it
+// decided on it; it is left alone.
+var errNotStale = errors.New("passcode: reset no longer stale")
 
 // ErrNilContext is returned by every function and method of this package
 // that takes a context when it is given a nil one, before any work. It

@@ -453,8 +453,8 @@ type swapStore struct {
 	sealed []byte
 }
 
-func (s *swapStore) Get(ctx context.Context, id string) (passcode.Reset, error) {
-	r, err := s.MemStore.Get(ctx, id)
+func (s *swapStore) Load(ctx context.Context, id string) (passcode.Reset, error) {
+	r, err := s.MemStore.Load(ctx, id)
 	r.Sealed = s.sealed
 	return r, err
 }
@@ -542,8 +542,8 @@ type tamperStore struct {
 	edit func(*passcode.Reset)
 }
 
-func (s *tamperStore) Get(ctx context.Context, id string) (passcode.Reset, error) {
-	r, err := s.MemStore.Get(ctx, id)
+func (s *tamperStore) Load(ctx context.Context, id string) (passcode.Reset, error) {
+	r, err := s.MemStore.Load(ctx, id)
 	if err == nil && s.edit != nil {
 		s.edit(&r)
 	}

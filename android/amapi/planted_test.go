@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/mdmcred/mdmcred/android"
 	"github.com/mdmcred/mdmcred/mdmcredtest"
@@ -38,20 +37,21 @@ func (s *recordingStore) record(vs ...any) {
 	}
 }
 
-func (s *recordingStore) Create(ctx context.Context, r passcode.Reset, ev passcode.Event) error {
-	s.record(r, ev, r.Sealed)
-	return s.Store.Create(ctx, r, ev)
+func (s *recordingStore) Write(ctx context.Context, r passcode.Reset, prev uint64, events []passcode.Event) error {
+	s.record(r, prev, events, r.Sealed)
+	return s.Store.Write(ctx, r, prev, events)
 }
 
-func (s *recordingStore) Get(ctx context.Context, id string) (passcode.Reset, error) {
-	r, err := s.Store.Get(ctx, id)
+func (s *recordingStore) Load(ctx context.Context, id string) (passcode.Reset, error) {
+	r, err := s.Store.Load(ctx, id)
 	s.record(id, r)
 	return r, err
 }
 
-func (s *recordingStore) Transition(ctx context.Context, id string, from, to passcode.State, at time.Time, ev passcode.Event) error {
-	s.record(id, from, to, at, ev)
-	return s.Store.Transition(ctx, id, from, to, at, ev)
+func (s *recordingStore) Open(ctx context.Context, deviceID string) (passcode.Reset, error) {
+	r, err := s.Store.Open(ctx, deviceID)
+	s.record(deviceID, r)
+	return r, err
 }
 
 func (s *recordingStore) Append(ctx context.Context, ev passcode.Event) error {

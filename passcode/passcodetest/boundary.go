@@ -26,24 +26,19 @@ func (g *guardedStore) check(method string) {
 	}
 }
 
-func (g *guardedStore) Create(ctx context.Context, r passcode.Reset, ev passcode.Event) error {
-	g.check("Create")
-	return g.Store.Create(ctx, r, ev)
+func (g *guardedStore) Write(ctx context.Context, r passcode.Reset, prev uint64, events []passcode.Event) error {
+	g.check("Write")
+	return g.Store.Write(ctx, r, prev, events)
 }
 
-func (g *guardedStore) Get(ctx context.Context, id string) (passcode.Reset, error) {
-	g.check("Get")
-	return g.Store.Get(ctx, id)
+func (g *guardedStore) Load(ctx context.Context, id string) (passcode.Reset, error) {
+	g.check("Load")
+	return g.Store.Load(ctx, id)
 }
 
 func (g *guardedStore) Open(ctx context.Context, deviceID string) (passcode.Reset, error) {
 	g.check("Open")
 	return g.Store.Open(ctx, deviceID)
-}
-
-func (g *guardedStore) Transition(ctx context.Context, id string, from, to passcode.State, at time.Time, ev passcode.Event) error {
-	g.check("Transition")
-	return g.Store.Transition(ctx, id, from, to, at, ev)
 }
 
 func (g *guardedStore) Append(ctx context.Context, ev passcode.Event) error {

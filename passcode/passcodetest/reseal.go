@@ -3,6 +3,7 @@ package passcodetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -85,7 +86,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 			if err != nil || !got.Equal(pc) {
 				t.Fatalf("Reveal(%s) under the new key alone: %v", id, err)
 			}
-			r, err := s.Get(ctx, id)
+			r, err := s.Load(ctx, id)
 			if err != nil || r.State != passcode.Pending {
 				t.Fatalf("reset %s: state %v, %v: a transition was lost", id, r.State, err)
 			}
@@ -99,7 +100,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		want := request(t, service(t, s, 1, map[uint8][]byte{1: k1}), 3)
 		var before [][]byte
 		for id := range want {
-			r, _ := s.Get(ctx, id)
+			r, _ := s.Load(ctx, id)
 			before = append(before, r.Sealed)
 		}
 		p, err := service(t, s, 2, map[uint8][]byte{2: k2}).Reseal(ctx, nil)
@@ -107,7 +108,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 			t.Fatalf("Reseal = %+v, %v", p, err)
 		}
 		for id := range want {
-			r, _ := s.Get(ctx, id)
+			r, _ := s.Load(ctx, id)
 			found := false
 			for _, b := range before {
 				found = found || bytes.Equal(b, r.Sealed)
@@ -115,6 +116,34 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 			if !found {
 				t.Fatalf("reset %s: an unopenable value was changed", id)
 			}
+		}
+	})
+	t.Run("RevisionBumped", func(t *testing.T) {
+		// A re-seal adds one to the reset's revision, so that a write
+		// decided on the reset before it (with the old Sealed) gets
+		// ErrConflict instead of restoring the old value.
+		s := newStore(t)
+		want := request(t, service(t, s, 1, map[uint8][]byte{1: k1}), 1)
+		var id string
+		for k := range want {
+			id = k
+		}
+		before, err := s.Load(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := service(t, s, 2, map[uint8][]byte{1: k1, 2: k2}).Reseal(ctx, nil); err != nil || p.Resealed != 1 {
+			t.Fatalf("Reseal = %+v, %v", p, err)
+		}
+		after, _ := s.Load(ctx, id)
+		if after.Rev != before.Rev+1 || bytes.Equal(after.Sealed, before.Sealed) {
+			t.Fatalf("after a re-seal: revision %d (was %d), Sealed changed %v", after.Rev, before.Rev, !bytes.Equal(after.Sealed, before.Sealed))
+		}
+		if _, err := move(ctx, s, before, passcode.Pending, t0); !errors.Is(err, passcode.ErrConflict) {
+			t.Fatalf("a write decided before the re-seal: %v, want ErrConflict", err)
+		}
+		if got, _ := s.Load(ctx, id); !bytes.Equal(got.Sealed, after.Sealed) || got.State != passcode.Requested {
+			t.Fatal("a write decided before the re-seal changed the reset")
 		}
 	})
 	t.Run("Empty", func(t *testing.T) {

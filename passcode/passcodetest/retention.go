@@ -31,22 +31,21 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 	reset := func(t *testing.T, s passcode.Store, id, device string, at time.Time, states ...passcode.State) time.Time {
 		t.Helper()
 		r, ev := newReset(id, device, at)
-		if err := s.Create(ctx, r, ev); err != nil {
-			t.Fatalf("Create(%s): %v", id, err)
+		var err error
+		if err = s.Write(ctx, r, 0, []passcode.Event{ev}); err != nil {
+			t.Fatalf("Write(%s): %v", id, err)
 		}
-		from := passcode.Requested
 		for _, to := range states {
 			at = at.Add(time.Minute)
-			if err := s.Transition(ctx, id, from, to, at, transitionEvent(r, from, to, at)); err != nil {
-				t.Fatalf("Transition(%s, %v -> %v): %v", id, from, to, err)
+			if r, err = move(ctx, s, r, to, at); err != nil {
+				t.Fatalf("Write(%s, -> %v): %v", id, to, err)
 			}
-			from = to
 		}
 		return at
 	}
 	exists := func(t *testing.T, s passcode.Store, id string) bool {
 		t.Helper()
-		_, err := s.Get(ctx, id)
+		_, err := s.Load(ctx, id)
 		if err != nil && !errors.Is(err, passcode.ErrNotFound) {
 			t.Fatalf("Get(%s): %v", id, err)
 		}
@@ -191,10 +190,11 @@ func RunPurger(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		got := retentiontest.UnderTraffic(t, devices, func(i int) error {
 			id, device, at := fmt.Sprintf("new%d", i), fmt.Sprintf("d%d", i), cutoff.Add(time.Hour)
 			r, ev := newReset(id, device, at)
-			if err := s.Create(ctx, r, ev); err != nil {
+			if err := s.Write(ctx, r, 0, []passcode.Event{ev}); err != nil {
 				return err
 			}
-			return s.Transition(ctx, id, passcode.Requested, passcode.Pending, at, transitionEvent(r, passcode.Requested, passcode.Pending, at))
+			_, err := move(ctx, s, r, passcode.Pending, at)
+			return err
 		}, func() (int, error) { return p.PurgeResets(ctx, cutoff, 3) })
 		if got != devices {
 			t.Errorf("purgers deleted %d resets, want %d", got, devices)

@@ -65,10 +65,13 @@
 //     success writes no row others wait for: [EnrollmentStore.RecordUse]
 //     inserts its event, conditioned on the site's row in the same
 //     statement. A unique index keeps a digest to one site;
-//   - opening a passcode reset: a partial unique index allows one open
-//     reset per device; a reset and its event are inserted by one
-//     statement, and transitions are conditional updates (WHERE state =
-//     from) that insert their event in the same statement;
+//   - any passcode reset change: [PasscodeStore.Write] is one statement,
+//     INSERT ... ON CONFLICT DO NOTHING for a new reset or UPDATE ...
+//     WHERE rev = prev for a move, with its events inserted from its
+//     RETURNING; package passcode decides the lifecycle in Go and, on a
+//     conflict, loads and decides again. A partial unique index on
+//     open_device, which the service sets while a reset is open, allows
+//     one open reset per device;
 //   - recording a service-password audit event: one INSERT;
 //   - any escrow change: [EscrowStore.Write] is one statement, the
 //     conditional INSERT ... ON CONFLICT DO NOTHING, UPDATE ... WHERE rev =
@@ -76,9 +79,10 @@
 //     with the events inserted from its RETURNING; package escrow decides
 //     the change in Go and, on a conflict, loads and decides again.
 //
-// [PasscodeStore.Create] reads which row refused its insert with a second
-// statement, and inserts again when that row is gone (a purge deleted a
-// finished reset with the same ID in between).
+// When a reset request's insert is refused, passcode.Service reads the
+// device's open reset ([PasscodeStore.Open]) to say which one holds it,
+// and inserts again when none does (it closed, or a purge deleted a
+// finished reset with the same ID, in between).
 //
 // No secret reaches the database: the domain packages hand the stores keyed
 // hashes (digests) and AEAD-sealed blobs only. Instants are stored as
@@ -114,12 +118,17 @@
 //	                                        if the site's row allows)
 //	EnrollmentStore.Put, Disable,           1 statement each               the site's row, for the statement
 //	AppendEvent
-//	PasscodeStore.Create                    1 INSERT of the reset and its  the new rows
-//	                                        event (WITH ... INSERT); a
-//	                                        SELECT after a refusal
-//	PasscodeStore.Transition                1 UPDATE ... WHERE state =     the reset's row, for the statement
-//	                                        from, with its event INSERT
-//	PasscodeStore.Append, Get, Open,        1 statement each
+//	PasscodeStore.Write, new reset          1 INSERT ... ON CONFLICT DO    the new rows
+//	                                        NOTHING with its events
+//	                                        (WITH ... INSERT)
+//	PasscodeStore.Write, move               1 UPDATE ... WHERE rev = prev  the reset's row, for the statement
+//	                                        with its events INSERT
+//	(reset request)                         1 Write; after a refusal, an
+//	                                        Open (and a Load if no reset
+//	                                        is open)
+//	(reset transition, expiry)              2: a Load, then a Write; an
+//	                                        expiry from Stale's list 1
+//	PasscodeStore.Append, Load, Open,       1 statement each               none (Append: the event row)
 //	Events, Stale
 //	ServicepassStore.Record, Events         1 statement each
 //	EscrowStore.Write                       1 statement: the row's         the device and kind's row, for the
@@ -131,9 +140,10 @@
 //	Migrate                                 1 transaction                  an advisory transaction lock
 //
 // So a verified company passcode is 2 statements (Get, RecordUse), a
-// failed one 2 (Get, UpdateLockout with its events), a reset request 1,
-// and a PIN issue or verify or a TOTP verify 1 when the service's cache
-// holds the row or the user or subject is new, else 3. store/postgres/
+// failed one 2 (Get, UpdateLockout with its events), a reset request 1, a
+// reset transition 2 (Load, Write), and a PIN issue or verify or a TOTP
+// verify 1 when the service's cache holds the row or the user or subject
+// is new, else 3. store/postgres/
 // internal/floorbench measures each beside its floor (the minimal SQL for
 // the same work); statements_test.go checks this table against
 // pg_stat_statements.

@@ -18,7 +18,7 @@ import (
 // and returns the errors by name.
 func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.EnrollmentStore, p *postgres.PasscodeStore, s *postgres.ServicepassStore) map[string]error {
 	t0 := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	r := passcode.Reset{ID: "r", DeviceID: "d", State: passcode.Requested}
+	r := passcode.Reset{ID: "r", DeviceID: "d", State: passcode.Requested, OpenDevice: "d", Rev: 1}
 	ev := passcode.Event{Kind: passcode.EventTransition, ResetID: "r", DeviceID: "d", To: passcode.Requested, At: t0}
 	calls := map[string]error{
 		"otp Put":              o.Put(ctx, otp.PINRecord{User: "u", Digest: []byte{1}}),
@@ -31,15 +31,15 @@ func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.Enrollment
 		"enrollment RecordUse": e.RecordUse(ctx, "s", []byte{1}, t0, "src"),
 		"enrollment Update":    e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{Failures: 1}),
 		"enrollment Append":    e.AppendEvent(ctx, enrollment.Event{Site: "s", Kind: enrollment.EventUsed, At: t0}),
-		"passcode Create":      p.Create(ctx, r, ev),
-		"passcode Transition":  p.Transition(ctx, "r", passcode.Requested, passcode.Pending, t0, ev),
+		"passcode Write":       p.Write(ctx, r, 0, []passcode.Event{ev}),
+		"passcode Write (CAS)": func() error { r.Rev = 2; return p.Write(ctx, r, 1, []passcode.Event{ev, ev}) }(),
 		"passcode Append":      p.Append(ctx, ev),
 		"servicepass Record":   s.Record(ctx, servicepass.Event{Type: servicepass.EventIssued, DeviceID: "d", At: t0}),
 	}
 	_, calls["enrollment Get"] = e.Get(ctx, "s")
 	_, calls["enrollment Lookup"] = e.Lookup(ctx, []byte{1})
 	_, calls["enrollment Events"] = e.Events(ctx, "s")
-	_, calls["passcode Get"] = p.Get(ctx, "r")
+	_, calls["passcode Load"] = p.Load(ctx, "r")
 	_, calls["passcode Open"] = p.Open(ctx, "d")
 	_, calls["passcode Events"] = p.Events(ctx, passcode.EventQuery{DeviceID: "d"})
 	_, calls["passcode Stale"] = p.Stale(ctx, t0, 10)
@@ -50,7 +50,7 @@ func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.Enrollment
 
 var domainSentinels = []error{otp.ErrPINNotFound, enrollment.ErrNoPasscode, enrollment.ErrNotFound, enrollment.ErrDuplicate,
 	enrollment.ErrStale, enrollment.ErrDisabled, enrollment.ErrLocked, passcode.ErrNotFound, passcode.ErrResetInProgress,
-	passcode.ErrDuplicateID, passcode.ErrStateChanged, passcode.ErrInvalidTransition}
+	passcode.ErrDuplicateID, passcode.ErrStateChanged, passcode.ErrInvalidTransition, passcode.ErrConflict}
 
 // A server error (here: the tables are missing, Migrate was never called)
 // comes back as an error from every method, never as a domain answer such

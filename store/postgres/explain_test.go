@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -66,9 +67,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 			SELECT 'user-' || g, decode(md5(g::text), 'hex'), now(), now() + (g % 100 - 50) * interval '1 hour' FROM generate_series(1, $1) g`,
 		`INSERT INTO mdmcred_otp_totp (subject, next_step, version)
 			SELECT 'subject-' || g, g, g FROM generate_series(1, $1) g`,
-		`INSERT INTO mdmcred_passcode_reset (id, device_id, platform, action, state, requested_at, updated_at, stale_at)
+		`INSERT INTO mdmcred_passcode_reset (id, device_id, platform, action, state, requested_at, updated_at, stale_at, open_device, rev)
 			SELECT 'r-' || g, 'dev-' || g, 1, 1, CASE WHEN g % 10 = 0 THEN 2 ELSE 4 + g % 3 END,
-				now() - g * interval '1 minute', now() - g * interval '1 minute', now() + (g % 1000) * interval '1 minute'
+				now() - g * interval '1 minute', now() - g * interval '1 minute', now() + (g % 1000) * interval '1 minute',
+				CASE WHEN g % 10 = 0 THEN 'dev-' || g END, 1
 			FROM generate_series(1, $1) g`,
 		`INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at)
 			SELECT 1, 'r-' || (g % $1 + 1), 'dev-' || (g % $1 + 1), 1, 2, now() - g * interval '1 minute' FROM generate_series(1, 2 * $1) g`,
@@ -145,20 +147,23 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 
 	pc := postgres.NewPasscodeStore(traced)
 	r := passcode.Reset{ID: "r-new", DeviceID: "dev-new", Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
-		State: passcode.Requested, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour)}
+		State: passcode.Requested, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour), OpenDevice: "dev-new", Rev: 1}
 	ev := passcode.Event{Kind: passcode.EventTransition, ResetID: "r-new", DeviceID: "dev-new", To: passcode.Requested, At: now}
-	must("passcode create", pc.Create(ctx, r, ev))
-	if err := pc.Create(ctx, passcode.Reset{ID: "r-other", DeviceID: "dev-new", State: passcode.Requested}, ev); err == nil {
-		t.Fatal("a second open reset was created")
+	must("passcode insert", pc.Write(ctx, r, 0, []passcode.Event{ev}))
+	if err := pc.Write(ctx, passcode.Reset{ID: "r-other", DeviceID: "dev-new", State: passcode.Requested, OpenDevice: "dev-new", Rev: 1}, 0,
+		[]passcode.Event{ev}); !errors.Is(err, passcode.ErrConflict) {
+		t.Fatalf("a second open reset: %v, want ErrConflict", err)
 	}
-	_, err = pc.Get(ctx, "r-42")
-	must("passcode get", err)
+	_, err = pc.Load(ctx, "r-42")
+	must("passcode load", err)
 	_, err = pc.Open(ctx, "dev-40")
 	must("passcode open", err)
 	ev.From, ev.To = passcode.Requested, passcode.Pending
-	must("passcode transition", pc.Transition(ctx, "r-new", passcode.Requested, passcode.Pending, now, ev))
-	if err := pc.Transition(ctx, "r-new", passcode.Requested, passcode.Pending, now, ev); err == nil {
-		t.Fatal("a stale transition succeeded")
+	next := r
+	next.State, next.Rev = passcode.Pending, 2
+	must("passcode compare-and-swap", pc.Write(ctx, next, 1, []passcode.Event{ev}))
+	if err := pc.Write(ctx, next, 1, []passcode.Event{ev}); !errors.Is(err, passcode.ErrConflict) {
+		t.Fatalf("a write on a stale revision: %v, want ErrConflict", err)
 	}
 	must("passcode append", pc.Append(ctx, passcode.Event{Kind: passcode.EventViewed, ResetID: "r-new", DeviceID: "dev-new", At: now}))
 	_, err = pc.Events(ctx, passcode.EventQuery{ResetID: "r-42"})

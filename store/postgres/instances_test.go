@@ -175,53 +175,65 @@ func TestInstancesOneOpenResetPerDevice(t *testing.T) {
 		dbs := instancesOn(t, r, 2)
 		ctx := context.Background()
 		t0 := time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+		services := make(map[*sql.DB]*passcode.Service)
+		for _, db := range dbs {
+			svc, err := passcode.New(passcode.Config{Store: postgres.NewPasscodeStore(db), SealKeyID: 1,
+				SealKeys: passcode.NewKeys(map[uint8][]byte{1: bytes.Repeat([]byte{7}, 32)}), Now: func() time.Time { return t0 }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			services[db] = svc
+		}
 		for round := range 3 {
 			device := fmt.Sprintf("device-%d", round)
 			var won atomic.Value
 			var wins, busy atomic.Int32
 			raceInstances(dbs, func(db *sql.DB, g int) {
-				id := fmt.Sprintf("r%d-%d", round, g)
-				r := passcode.Reset{ID: id, DeviceID: device, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
-					State: passcode.Requested, RequestedAt: t0, UpdatedAt: t0, StaleAt: t0.Add(time.Hour), Sealed: []byte{1, 2, 3}}
-				ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, To: passcode.Requested, At: t0}
-				switch err := postgres.NewPasscodeStore(db).Create(ctx, r, ev); {
+				res, err := services[db].Request(ctx, passcode.ResetRequest{Actor: "admin",
+					Device: passcode.Device{ID: device, Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true}})
+				switch {
 				case err == nil:
 					wins.Add(1)
-					won.Store(id)
+					won.Store(res.Reset)
 				case errors.Is(err, passcode.ErrResetInProgress):
 					busy.Add(1)
 				default:
-					t.Errorf("Create: %v", err)
+					t.Errorf("Request: %v", err)
 				}
 			})
 			if wins.Load() != 1 || busy.Load() != 2*perInstance-1 {
 				t.Fatalf("%d Creates for one device: %d opened a reset, %d refused; want 1 and %d", 2*perInstance, wins.Load(), busy.Load(), 2*perInstance-1)
 			}
-			id := won.Load().(string)
-			// Both instances race to move it on; exactly one wins, and then
-			// the device is free for a new reset.
+			opened := won.Load().(passcode.Reset)
+			id := opened.ID
+			// Both instances race to write it on from its first revision;
+			// exactly one wins, and then the device is free for a new reset.
 			var moved, changed atomic.Int32
 			raceInstances(dbs, func(db *sql.DB, g int) {
 				to := []passcode.State{passcode.Pending, passcode.Failed, passcode.Expired}[g%3]
+				next := opened
+				next.State, next.Rev = to, 2
+				if !to.Open() {
+					next.OpenDevice = ""
+				}
 				ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, From: passcode.Requested, To: to, At: t0}
-				switch err := postgres.NewPasscodeStore(db).Transition(ctx, id, passcode.Requested, to, t0, ev); {
+				switch err := postgres.NewPasscodeStore(db).Write(ctx, next, 1, []passcode.Event{ev}); {
 				case err == nil:
 					moved.Add(1)
-				case errors.Is(err, passcode.ErrStateChanged):
+				case errors.Is(err, passcode.ErrConflict):
 					changed.Add(1)
 				default:
-					t.Errorf("Transition: %v", err)
+					t.Errorf("Write: %v", err)
 				}
 			})
 			if moved.Load() != 1 || changed.Load() != 2*perInstance-1 {
 				t.Fatalf("%d transitions from Requested: %d won; want 1", 2*perInstance, moved.Load())
 			}
 			s := postgres.NewPasscodeStore(dbs[round%2])
-			if r, err := s.Get(ctx, id); err == nil && r.State.Open() {
+			if r, err := services[dbs[round%2]].Get(ctx, id); err == nil && r.State.Open() {
 				// Moved to Pending: close it so the next round's device
 				// check starts clean.
-				ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, From: r.State, To: passcode.Failed, At: t0}
-				if err := s.Transition(ctx, id, r.State, passcode.Failed, t0, ev); err != nil {
+				if _, err := services[dbs[round%2]].Transition(ctx, id, passcode.Failed, "mdm"); err != nil {
 					t.Fatal(err)
 				}
 			}

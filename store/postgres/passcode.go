@@ -5,24 +5,24 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mdmcred/mdmcred/passcode"
 )
 
-// openStates is the SQL list of the open states (Requested, Pending,
-// Acknowledged); the partial unique index mdmcred_passcode_reset_one_open
-// is declared over the same list. A test checks it against
-// [passcode.State.Open].
-const openStates = "(1, 2, 3)"
-
 // PasscodeStore is a [passcode.Store] in PostgreSQL (tables
-// mdmcred_passcode_reset and mdmcred_passcode_event). A partial unique index
-// on the device of open resets guarantees one open reset per device, and
-// transitions are conditional updates (WHERE state = from). Every method
-// is one statement (a create or a transition inserts its event in the
-// same statement), so no connection sits idle inside a transaction. Safe
-// for concurrent use.
+// mdmcred_passcode_reset and mdmcred_passcode_event). It follows the one
+// store idiom: [PasscodeStore.Write] is one conditional statement, an
+// INSERT ... ON CONFLICT DO NOTHING for a new reset (the primary key and
+// the partial unique index on open_device both arbitrate it) or an UPDATE
+// ... WHERE rev = prev, with the events inserted from its RETURNING, so a
+// reset request is one statement and a move one statement after its
+// Load. The store checks no state: passcode.Service decides the lifecycle
+// and sets open_device (Reset.OpenDevice), whose unique index keeps one
+// open reset per device. No connection sits idle inside a transaction.
+// Safe for concurrent use.
 type PasscodeStore struct {
 	db *sql.DB
 }
@@ -34,83 +34,121 @@ var _ passcode.Store = (*PasscodeStore)(nil)
 func NewPasscodeStore(db *sql.DB) *PasscodeStore { return &PasscodeStore{db: db} }
 
 const resetColumns = `id, device_id, platform, action, state, requested_by, self_service, owner,
-	requested_at, updated_at, stale_at, sealed, retain_until, grace_ns`
+	requested_at, updated_at, stale_at, sealed, retain_until, grace_ns, open_device, rev`
 
-// createTries bounds how often Create runs again because the row that
-// refused its insert was not visible to the statement.
-const createTries = 3
+// resetValues are the placeholders of resetColumns; open_device is NULL
+// for an empty OpenDevice (a closed reset).
+const resetValues = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULLIF($15, ''), $16`
 
-// Create implements [passcode.Store.Create] as one statement, so no
-// connection waits inside a transaction: the reset row (INSERT ... ON
-// CONFLICT DO NOTHING, which the primary key and the one-open-per-device
-// index both arbitrate) and its event, inserted from the row the first
-// insert returned. When the insert changes nothing, a second statement
-// says which row refused it: the ID's ([passcode.ErrDuplicateID]) or the
-// device's open reset ([passcode.ErrResetInProgress]). If neither is there
-// any more (a purge deleted a finished reset with this ID in between), the
-// insert runs again.
-func (s *PasscodeStore) Create(ctx context.Context, r passcode.Reset, ev passcode.Event) error {
-	if err := checkText("reset ID", r.ID, "device ID", r.DeviceID, "requested by", r.RequestedBy, "owner", r.Owner); err != nil {
-		return err
-	}
-	if err := checkEvent(ev); err != nil {
-		return err
-	}
-	for try := 1; ; try++ {
-		var inserted bool
-		err := s.db.QueryRowContext(ctx, `
-			WITH r AS (
-				INSERT INTO mdmcred_passcode_reset (`+resetColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-				ON CONFLICT DO NOTHING
-				RETURNING id),
-			e AS (
-				INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
-				SELECT $15, $16, $17, $18, $19, $20, $21 FROM r
-				RETURNING 1)
-			SELECT EXISTS (SELECT 1 FROM r)`,
-			r.ID, r.DeviceID, int16(r.Platform), int16(r.Action), int16(r.State), r.RequestedBy, r.SelfService, r.Owner,
-			tsArg(r.RequestedAt), tsArg(r.UpdatedAt), tsArg(r.StaleAt), r.Sealed, tsArg(r.RetainUntil), int64(r.Grace),
-			int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor).Scan(&inserted)
-		if err != nil {
-			return fmt.Errorf("postgres: passcode create: %w", err)
-		}
-		if inserted {
-			return nil
-		}
-		// Refused: a second statement, with a snapshot of its own, says
-		// by which row (the insert's snapshot may predate a purge).
-		var sameID, open bool
-		if err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1),
-			EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE device_id = $2 AND state IN `+openStates+`)`,
-			r.ID, r.DeviceID).Scan(&sameID, &open); err != nil {
-			return fmt.Errorf("postgres: passcode create: %w", err)
-		}
-		switch {
-		case sameID:
-			return passcode.ErrDuplicateID
-		case open:
-			return passcode.ErrResetInProgress
-		case try == createTries:
-			return fmt.Errorf("postgres: passcode create: the conflicting reset was deleted before it could be read, %d times", try)
-		}
-	}
+// writeHeads are Write's conditional writes of the reset, for prev 0 and
+// otherwise; the statement goes on with the events' INSERT from w.
+var writeHeads = [2]string{
+	`WITH w AS (INSERT INTO mdmcred_passcode_reset (` + resetColumns + `)
+		VALUES (` + resetValues + `) ON CONFLICT DO NOTHING RETURNING 1)`,
+	`WITH w AS (UPDATE mdmcred_passcode_reset SET device_id = $2, platform = $3, action = $4, state = $5,
+			requested_by = $6, self_service = $7, owner = $8, requested_at = $9, updated_at = $10, stale_at = $11,
+			sealed = $12, retain_until = $13, grace_ns = $14, open_device = NULLIF($15, ''), rev = $16
+		WHERE id = $1 AND rev = $17 RETURNING 1)`,
 }
 
-// Get implements [passcode.Store.Get].
-func (s *PasscodeStore) Get(ctx context.Context, id string) (passcode.Reset, error) {
+// oneEventWrite is writeQuery(head, 1) for both heads, built once.
+var oneEventWrite = [2]string{writeQuery(0, 1), writeQuery(1, 1)}
+
+// writeQuery is Write's statement for head (0: insert, 1: update) with n
+// events, whose parameters follow the reset's 16 (and prev's, for an
+// update), 7 per event.
+func writeQuery(head, n int) string {
+	query := writeHeads[head]
+	first := 16 + head // parameters before the events'
+	p := func(i, k int) string { return "$" + strconv.Itoa(first+7*i+k) }
+	switch {
+	case n == 1:
+		query += fmt.Sprintf(`, e AS (INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
+			SELECT %s::smallint, %s, %s, %s::smallint, %s::smallint, %s::timestamptz, %s FROM w)`,
+			p(0, 1), p(0, 2), p(0, 3), p(0, 4), p(0, 5), p(0, 6), p(0, 7))
+	case n > 1:
+		rows := make([]string, n)
+		for i := range rows {
+			rows[i] = fmt.Sprintf("(%d, %s::smallint, %s::text, %s::text, %s::smallint, %s::smallint, %s::timestamptz, %s::text)",
+				i, p(i, 1), p(i, 2), p(i, 3), p(i, 4), p(i, 5), p(i, 6), p(i, 7))
+		}
+		query += `, e AS (INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
+			SELECT v.kind, v.reset_id, v.device_id, v.from_state, v.to_state, v.at, v.actor
+			FROM w CROSS JOIN (VALUES ` + strings.Join(rows, ", ") + `)
+				AS v(ord, kind, reset_id, device_id, from_state, to_state, at, actor)
+			ORDER BY v.ord)`
+	}
+	return query + ` SELECT EXISTS (SELECT 1 FROM w)`
+}
+
+// Write implements [passcode.Store.Write] as one statement: for prev 0,
+// INSERT ... ON CONFLICT DO NOTHING (the reset's ID and its non-empty
+// OpenDevice must both be free); otherwise UPDATE ... WHERE id AND rev =
+// prev, replacing every column (an OpenDevice another reset holds fails
+// the unique index). The events are inserted from the written row in the
+// same statement, so a refused write appends nothing. A refusal is
+// [passcode.ErrConflict]; of racing writes from one revision exactly one
+// updates the row (READ COMMITTED re-checks rev on the row the winner
+// committed).
+func (s *PasscodeStore) Write(ctx context.Context, r passcode.Reset, prev uint64, events []passcode.Event) error {
+	if r.Rev != prev+1 {
+		return errors.New("postgres: passcode write: r.Rev must be prev+1")
+	}
+	if err := checkText("reset ID", r.ID, "device ID", r.DeviceID, "requested by", r.RequestedBy, "owner", r.Owner,
+		"open device", r.OpenDevice); err != nil {
+		return err
+	}
+	args := []any{r.ID, r.DeviceID, int16(r.Platform), int16(r.Action), int16(r.State), r.RequestedBy, r.SelfService, r.Owner,
+		tsArg(r.RequestedAt), tsArg(r.UpdatedAt), tsArg(r.StaleAt), r.Sealed, tsArg(r.RetainUntil), int64(r.Grace),
+		r.OpenDevice, int64(r.Rev)}
+	head := 0
+	if prev != 0 {
+		head = 1
+		args = append(args, int64(prev))
+	}
+	for _, ev := range events {
+		if err := checkEvent(ev); err != nil {
+			return err
+		}
+		args = append(args, int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor)
+	}
+	query := ""
+	switch len(events) {
+	case 0:
+		query = writeQuery(head, 0)
+	case 1:
+		query = oneEventWrite[head] // the hot path: a request, a move
+	default:
+		query = writeQuery(head, len(events))
+	}
+	var written bool
+	err := s.db.QueryRowContext(ctx, query, args...).Scan(&written)
+	switch {
+	case err != nil && isUniqueViolation(err):
+		return fmt.Errorf("postgres: passcode write: another reset is open on the device: %w", passcode.ErrConflict)
+	case err != nil:
+		return fmt.Errorf("postgres: passcode write: %w", err)
+	case !written:
+		return passcode.ErrConflict
+	}
+	return nil
+}
+
+// Load implements [passcode.Store.Load].
+func (s *PasscodeStore) Load(ctx context.Context, id string) (passcode.Reset, error) {
 	if err := checkText("reset ID", id); err != nil {
 		return passcode.Reset{}, err
 	}
 	return s.one(ctx, `SELECT `+resetColumns+` FROM mdmcred_passcode_reset WHERE id = $1`, id)
 }
 
-// Open implements [passcode.Store.Open].
+// Open implements [passcode.Store.Open]: the reset whose open_device is
+// deviceID.
 func (s *PasscodeStore) Open(ctx context.Context, deviceID string) (passcode.Reset, error) {
 	if err := checkText("device ID", deviceID); err != nil {
 		return passcode.Reset{}, err
 	}
-	return s.one(ctx, `SELECT `+resetColumns+` FROM mdmcred_passcode_reset WHERE device_id = $1 AND state IN `+openStates, deviceID)
+	return s.one(ctx, `SELECT `+resetColumns+` FROM mdmcred_passcode_reset WHERE open_device = $1`, deviceID)
 }
 
 func (s *PasscodeStore) one(ctx context.Context, query string, arg string) (passcode.Reset, error) {
@@ -122,45 +160,6 @@ func (s *PasscodeStore) one(ctx context.Context, query string, arg string) (pass
 		return passcode.Reset{}, fmt.Errorf("postgres: passcode get: %w", err)
 	}
 	return r, nil
-}
-
-// Transition implements [passcode.Store.Transition] as one statement: a
-// conditional UPDATE (WHERE id = id AND state = from), the event inserted
-// from the row it returned, and whether the reset exists, to tell
-// [passcode.ErrStateChanged] from [passcode.ErrNotFound]. Of racing
-// transitions from one state exactly one updates the row; the others find
-// it in another state.
-func (s *PasscodeStore) Transition(ctx context.Context, id string, from, to passcode.State, at time.Time, ev passcode.Event) error {
-	if !passcode.CanTransition(from, to) {
-		return &passcode.TransitionError{From: from, To: to}
-	}
-	if err := checkText("reset ID", id); err != nil {
-		return err
-	}
-	if err := checkEvent(ev); err != nil {
-		return err
-	}
-	var updated, exists bool
-	err := s.db.QueryRowContext(ctx, `
-		WITH u AS (
-			UPDATE mdmcred_passcode_reset SET state = $3, updated_at = $4 WHERE id = $1 AND state = $2
-			RETURNING id),
-		e AS (
-			INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
-			SELECT $5, $6, $7, $8, $9, $10, $11 FROM u
-			RETURNING 1)
-		SELECT EXISTS (SELECT 1 FROM u), EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $1)`,
-		id, int16(from), int16(to), tsArg(at),
-		int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor).Scan(&updated, &exists)
-	switch {
-	case err != nil:
-		return fmt.Errorf("postgres: passcode transition: %w", err)
-	case updated:
-		return nil
-	case exists:
-		return passcode.ErrStateChanged
-	}
-	return passcode.ErrNotFound
 }
 
 // Append implements [passcode.Store.Append]: one INSERT ... SELECT that
@@ -217,14 +216,14 @@ func (s *PasscodeStore) Events(ctx context.Context, q passcode.EventQuery) ([]pa
 	return out, nil
 }
 
-// Stale implements [passcode.Store.Stale]. A negative limit means no limit.
+// Stale implements [passcode.Store.Stale]: resets with an open_device.
 func (s *PasscodeStore) Stale(ctx context.Context, now time.Time, limit int) ([]passcode.Reset, error) {
 	var lim any // NULL: LIMIT ALL
 	if limit >= 0 {
 		lim = int64(limit)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+resetColumns+` FROM mdmcred_passcode_reset
-		WHERE state IN `+openStates+` AND (stale_at IS NULL OR stale_at <= $1)
+		WHERE open_device IS NOT NULL AND (stale_at IS NULL OR stale_at <= $1)
 		ORDER BY stale_at NULLS FIRST, id LIMIT $2`, tsArg(now), lim)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: passcode stale: %w", err)
@@ -254,11 +253,13 @@ func scanReset(row scanner) (passcode.Reset, error) {
 	var r passcode.Reset
 	var platform, action, state int16
 	var requested, updated, stale, retain sql.NullTime
-	var grace int64
+	var grace, rev int64
+	var open sql.NullString
 	if err := row.Scan(&r.ID, &r.DeviceID, &platform, &action, &state, &r.RequestedBy, &r.SelfService, &r.Owner,
-		&requested, &updated, &stale, &r.Sealed, &retain, &grace); err != nil {
+		&requested, &updated, &stale, &r.Sealed, &retain, &grace, &open, &rev); err != nil {
 		return passcode.Reset{}, err
 	}
+	r.OpenDevice, r.Rev = open.String, uint64(rev)
 	r.Platform, r.Action, r.State = passcode.Platform(platform), passcode.Action(action), passcode.State(state)
 	r.RequestedAt, r.UpdatedAt, r.StaleAt, r.RetainUntil = ts(requested), ts(updated), ts(stale), ts(retain)
 	r.Grace = time.Duration(grace)

@@ -46,7 +46,7 @@ func (s *PasscodeStore) ResealResets(ctx context.Context, after string, limit in
 		if out == nil {
 			continue
 		}
-		n, err := execCount(ctx, s.db, `UPDATE mdmcred_passcode_reset SET sealed = $1 WHERE id = $2 AND sealed = $3`, out, r.ID, r.Sealed)
+		n, err := execCount(ctx, s.db, `UPDATE mdmcred_passcode_reset SET sealed = $1, rev = rev + 1 WHERE id = $2 AND sealed = $3`, out, r.ID, r.Sealed)
 		if err != nil {
 			return lastOf(after, batch, func(r passcode.Reset) string { return r.ID }), len(batch), changed, fmt.Errorf("postgres: passcode reseal: %w", err)
 		}

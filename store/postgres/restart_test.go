@@ -192,14 +192,16 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 					now := time.Now()
 					rs := postgres.NewPasscodeStore(db)
 					r := passcode.Reset{ID: id, DeviceID: device, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
-						State: passcode.Requested, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour)}
+						State: passcode.Requested, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour), OpenDevice: device, Rev: 1}
 					ev := passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: device, To: passcode.Requested, At: now}
-					if op(func(ctx context.Context) error { return rs.Create(ctx, r, ev) }) != nil {
+					if op(func(ctx context.Context) error { return rs.Write(ctx, r, 0, []passcode.Event{ev}) }) != nil {
 						continue
 					}
 					ev.From, ev.To = passcode.Requested, passcode.Failed
+					closed := r
+					closed.State, closed.OpenDevice, closed.Rev = passcode.Failed, "", 2
 					_ = op(func(ctx context.Context) error {
-						return rs.Transition(ctx, id, passcode.Requested, passcode.Failed, now, ev)
+						return rs.Write(ctx, closed, 1, []passcode.Event{ev})
 					})
 				case 3: // an audit event
 					_ = op(func(ctx context.Context) error {

@@ -78,6 +78,7 @@ func TestStatementsMatchDoc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	resetIDs := make(map[int]string) // the reset request of operation i
 	issued := map[int]string{}
 	wrong := typo(pc.Reveal())
 
@@ -120,11 +121,16 @@ func TestStatementsMatchDoc(t *testing.T) {
 			_, err := totps2.Verify(ctx, fmt.Sprint("subject-", i), key, string(otp.AppendTOTP(nil, key, clock.Now().Add(60*time.Second))))
 			return err
 		}},
-		{"reset request (one INSERT of reset and event)", 1, func(i int) error {
-			_, err := resets.Request(ctx, passcode.ResetRequest{
+		{"reset request (one INSERT of reset and event, on conflict do nothing)", 1, func(i int) error {
+			res, err := resets.Request(ctx, passcode.ResetRequest{
 				Device: passcode.Device{ID: fmt.Sprint("dev-", i), Platform: passcode.AndroidDeviceOwner, APILevel: 34, ResetTokenActive: true, PasscodeSet: true},
 				Actor:  "admin@example.com",
 			})
+			resetIDs[i] = res.Reset.ID
+			return err
+		}},
+		{"reset transition (Load, then one UPDATE on rev with its event)", 2, func(i int) error {
+			_, err := resets.Transition(ctx, resetIDs[i], passcode.Pending, "mdm")
 			return err
 		}},
 	} {

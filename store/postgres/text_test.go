@@ -21,27 +21,28 @@ func TestTextRefused(t *testing.T) {
 	o, e, p, s := postgres.NewOTPStore(nil), postgres.NewEnrollmentStore(nil), postgres.NewPasscodeStore(nil), postgres.NewServicepassStore(nil)
 	for _, bad := range []string{"nul\x00", "\xff\xfe"} {
 		calls := map[string]error{
-			"otp Put":               o.Put(ctx, otp.PINRecord{User: bad}),
-			"otp Load":              func() error { _, err := o.Load(ctx, bad); return err }(),
-			"otp Write":             func() error { _, err := o.Write(ctx, otp.PINRecord{User: bad, Rev: 1}, 0); return err }(),
-			"otp LoadTOTP":          func() error { _, err := o.LoadTOTP(ctx, bad); return err }(),
-			"otp WriteTOTP":         func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: bad, Rev: 1}, 0); return err }(),
-			"enrollment Put":        e.Put(ctx, enrollment.Record{Site: "s", GeneratedBy: bad}),
-			"enrollment Disable":    e.Disable(ctx, "s", bad, time.Time{}),
-			"enrollment RecordUse":  e.RecordUse(ctx, bad, nil, time.Time{}, ""),
-			"enrollment UseSource":  e.RecordUse(ctx, "s", nil, time.Time{}, bad),
-			"enrollment Update":     e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{LastSource: bad}),
-			"enrollment Sources":    e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{Sources: []enrollment.SourceFailures{{Source: bad}}}),
-			"enrollment Append":     e.AppendEvent(ctx, enrollment.Event{Site: "s", Source: bad}),
-			"passcode Create":       p.Create(ctx, passcode.Reset{ID: "r", DeviceID: bad}, passcode.Event{}),
-			"passcode Create event": p.Create(ctx, passcode.Reset{ID: "r"}, passcode.Event{Actor: bad}),
-			"passcode Transition":   p.Transition(ctx, bad, passcode.Requested, passcode.Pending, time.Time{}, passcode.Event{}),
-			"passcode Append":       p.Append(ctx, passcode.Event{ResetID: bad}),
-			"servicepass Record":    s.Record(ctx, servicepass.Event{Detail: bad}),
+			"otp Put":              o.Put(ctx, otp.PINRecord{User: bad}),
+			"otp Load":             func() error { _, err := o.Load(ctx, bad); return err }(),
+			"otp Write":            func() error { _, err := o.Write(ctx, otp.PINRecord{User: bad, Rev: 1}, 0); return err }(),
+			"otp LoadTOTP":         func() error { _, err := o.LoadTOTP(ctx, bad); return err }(),
+			"otp WriteTOTP":        func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: bad, Rev: 1}, 0); return err }(),
+			"enrollment Put":       e.Put(ctx, enrollment.Record{Site: "s", GeneratedBy: bad}),
+			"enrollment Disable":   e.Disable(ctx, "s", bad, time.Time{}),
+			"enrollment RecordUse": e.RecordUse(ctx, bad, nil, time.Time{}, ""),
+			"enrollment UseSource": e.RecordUse(ctx, "s", nil, time.Time{}, bad),
+			"enrollment Update":    e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{LastSource: bad}),
+			"enrollment Sources":   e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{Sources: []enrollment.SourceFailures{{Source: bad}}}),
+			"enrollment Append":    e.AppendEvent(ctx, enrollment.Event{Site: "s", Source: bad}),
+			"passcode Write":       p.Write(ctx, passcode.Reset{ID: "r", DeviceID: bad, Rev: 1}, 0, nil),
+			"passcode Write open":  p.Write(ctx, passcode.Reset{ID: "r", OpenDevice: bad, Rev: 2}, 1, nil),
+			"passcode Write event": p.Write(ctx, passcode.Reset{ID: "r", Rev: 1}, 0, []passcode.Event{{}, {Actor: bad}}),
+			"passcode Write ID":    p.Write(ctx, passcode.Reset{ID: bad, Rev: 2}, 1, []passcode.Event{{}}),
+			"passcode Append":      p.Append(ctx, passcode.Event{ResetID: bad}),
+			"servicepass Record":   s.Record(ctx, servicepass.Event{Detail: bad}),
 		}
 		_, calls["enrollment Get"] = e.Get(ctx, bad)
 		_, calls["enrollment Events"] = e.Events(ctx, bad)
-		_, calls["passcode Get"] = p.Get(ctx, bad)
+		_, calls["passcode Load"] = p.Load(ctx, bad)
 		_, calls["passcode Open"] = p.Open(ctx, bad)
 		_, calls["passcode Events"] = p.Events(ctx, passcode.EventQuery{DeviceID: bad})
 		_, calls["servicepass Events"] = s.Events(ctx, bad)
@@ -98,11 +99,11 @@ func TestTimesReadBackInUTC(t *testing.T) {
 	sameUTC("LastFailure", p.LastFailure)
 
 	ps := postgres.NewPasscodeStore(db)
-	if err := ps.Create(ctx, passcode.Reset{ID: "r", DeviceID: "d", State: passcode.Requested, RequestedAt: at, UpdatedAt: at, StaleAt: at, RetainUntil: at},
-		passcode.Event{ResetID: "r", DeviceID: "d", At: at}); err != nil {
+	if err := ps.Write(ctx, passcode.Reset{ID: "r", DeviceID: "d", State: passcode.Requested, RequestedAt: at, UpdatedAt: at, StaleAt: at, RetainUntil: at, Rev: 1},
+		0, []passcode.Event{{ResetID: "r", DeviceID: "d", At: at}}); err != nil {
 		t.Fatal(err)
 	}
-	pr, err := ps.Get(ctx, "r")
+	pr, err := ps.Load(ctx, "r")
 	if err != nil {
 		t.Fatal(err)
 	}

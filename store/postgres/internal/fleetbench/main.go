@@ -411,15 +411,17 @@ func load(ctx context.Context, db *sql.DB, from, to float64) error {
 			return err
 		}
 		lo, hi = span(fullResetDevices)
-		if err := copyRows("mdmcred_passcode_reset", []string{"id", "device_id", "platform", "action", "state", "requested_by", "requested_at", "updated_at", "stale_at"},
+		if err := copyRows("mdmcred_passcode_reset", []string{"id", "device_id", "platform", "action", "state", "requested_by", "requested_at", "updated_at", "stale_at", "open_device", "rev"},
 			lo, hi, resetsPer, func(i, j int) []any {
 				state := int16(passcode.Succeeded) + int16(j%3) // succeeded, failed, expired
+				var open any                                    // NULL: closed
 				if j == resetsPer-1 && i%10 == 0 {
 					state = int16(passcode.Pending) // 10% of devices have an open reset
+					open = "rdev-" + strconv.Itoa(i)
 				}
 				t := at.Add(time.Duration(i*resetsPer+j) * time.Minute)
 				return []any{fmt.Sprintf("r-%d-%d", i, j), "rdev-" + strconv.Itoa(i), int16(passcode.AndroidDeviceOwner), int16(passcode.SetPasscode),
-					state, "admin@example.com", t, t, t.Add(24 * time.Hour)}
+					state, "admin@example.com", t, t, t.Add(24 * time.Hour), open, int64(2)}
 			}); err != nil {
 			return err
 		}
@@ -580,14 +582,18 @@ func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, bl
 		}},
 		{"reset request", func(i int) error {
 			id, dev := "b-"+tag+"-"+strconv.Itoa(i), "bdev-"+tag+"-"+strconv.Itoa(i)
-			return pc.Create(ctx, passcode.Reset{ID: id, DeviceID: dev, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
-				State: passcode.Requested, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour)},
-				passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: dev, To: passcode.Requested, At: now})
+			return pc.Write(ctx, passcode.Reset{ID: id, DeviceID: dev, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
+				State: passcode.Requested, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour), OpenDevice: dev, Rev: 1}, 0,
+				[]passcode.Event{{Kind: passcode.EventTransition, ResetID: id, DeviceID: dev, To: passcode.Requested, At: now}})
 		}},
 		{"reset transition", func(i int) error {
 			id, dev := "b-"+tag+"-"+strconv.Itoa(i), "bdev-"+tag+"-"+strconv.Itoa(i)
-			return pc.Transition(ctx, id, passcode.Requested, passcode.Pending, now,
-				passcode.Event{Kind: passcode.EventTransition, ResetID: id, DeviceID: dev, From: passcode.Requested, To: passcode.Pending, At: now})
+			// The compare-and-swap on the revision the request wrote (the
+			// Load the service sends before it, a SELECT by primary key,
+			// is not timed here).
+			return pc.Write(ctx, passcode.Reset{ID: id, DeviceID: dev, Platform: passcode.AndroidDeviceOwner, Action: passcode.SetPasscode,
+				State: passcode.Pending, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour), OpenDevice: dev, Rev: 2}, 1,
+				[]passcode.Event{{Kind: passcode.EventTransition, ResetID: id, DeviceID: dev, From: passcode.Requested, To: passcode.Pending, At: now}})
 		}},
 		{"events page (servicepass)", func(int) error {
 			_, err := sp.Events(ctx, "dev-"+strconv.Itoa(even(devices)))

@@ -400,8 +400,8 @@ func ops(ctx context.Context, db *sql.DB, route string) ([]op, error) {
 			floor: func(ctx context.Context, k string) error {
 				_, err := db.ExecContext(ctx, `
 					WITH r AS (
-						INSERT INTO mdmcred_passcode_reset (id, device_id, platform, action, state, requested_by, requested_at, updated_at, stale_at, sealed)
-						VALUES ($1, $2, 1, 1, 1, 'admin@example.com', now(), now(), now() + interval '1 hour', $3)
+						INSERT INTO mdmcred_passcode_reset (id, device_id, platform, action, state, requested_by, requested_at, updated_at, stale_at, sealed, open_device, rev)
+						VALUES ($1, $2, 1, 1, 1, 'admin@example.com', now(), now(), now() + interval '1 hour', $3, $2, 1)
 						RETURNING id)
 					INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
 					SELECT 1, id, $2, 0, 1, now(), 'admin@example.com' FROM r`, "rf-"+k, "devf-"+k, digest)
