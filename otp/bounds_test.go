@@ -167,3 +167,115 @@ func TestDecodeSecretLengthBound(t *testing.T) {
 		t.Errorf("%d characters: %v, want too long", len(at)+1, err)
 	}
 }
+
+// TestDecodeSecretPaddingFirst: '=' at the very start (offset 0) is still
+// padding, so any Base32 character after it is refused at its offset.
+func TestDecodeSecretPaddingFirst(t *testing.T) {
+	for in, offset := range map[string]int{"=GE": 1, "==GEZDGNBV": 2, " =G": 2} {
+		var se *otp.SecretError
+		if _, err := otp.DecodeSecret(in); !errors.As(err, &se) || se.Offset != offset || se.Reason != "character after padding" {
+			t.Errorf("%q: %v, want a character after padding at offset %d", in, err, offset)
+		}
+	}
+}
+
+// TestNameExactBounds: an issuer or account name of maxLabel (256) bytes
+// is accepted and one byte more refused; the C1 control range U+0080 to
+// U+009F is refused and the no-break space U+00A0 just after it accepted,
+// as is the space U+0020 just after the C0 range inside a name.
+func TestNameExactBounds(t *testing.T) {
+	k, err := otp.NewKey(rfcSecret(otp.SHA256), otp.Params{Algorithm: otp.SHA256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		account string
+		ok      bool
+	}{
+		{strings.Repeat("a", 256), true},
+		{strings.Repeat("a", 257), false},
+		{"a\u0080b", false},
+		{"a\u009fb", false},
+		{"a\u00a0b", true},
+		{"a\u001fb", false},
+		{"a b", true},
+		{"a\u007eb", true},
+		{"a\u007fb", false},
+	} {
+		_, err := otp.URI{Issuer: "Ex", Account: tt.account, Key: k}.Build()
+		if tt.ok != (err == nil) || (err != nil && !errors.Is(err, otp.ErrURI)) {
+			t.Errorf("account %q (%d bytes): %v, want accepted %v", tt.account, len(tt.account), err, tt.ok)
+		}
+		_, err = otp.URI{Issuer: tt.account, Account: "bob", Key: k}.Build()
+		if tt.ok != (err == nil) {
+			t.Errorf("issuer %q (%d bytes): %v, want accepted %v", tt.account, len(tt.account), err, tt.ok)
+		}
+	}
+}
+
+// TestParseURILengthBound: ParseURI reads up to 4096 bytes; one more is
+// refused before parsing.
+func TestParseURILengthBound(t *testing.T) {
+	base := "otpauth://totp/Ex:bob?secret=" + strings.Repeat("GEZDGNBV", 7) + "&algorithm=SHA256&image="
+	at := base + strings.Repeat("x", 4096-len(base))
+	if u, err := otp.ParseURI(at); err != nil || u.Account != "bob" {
+		t.Errorf("%d bytes: %+v, %v", len(at), u, err)
+	}
+	var ue *otp.URIError
+	if _, err := otp.ParseURI(at + "x"); !errors.As(err, &ue) || ue.Field != "uri" || ue.Reason != "too long" {
+		t.Errorf("%d bytes: %v, want too long", len(at)+1, err)
+	}
+}
+
+// TestParseURIParamBounds: digits 6 and 10 and periods 1 and 3600 are
+// accepted, one past each is refused; numbers are decimal of at most six
+// characters (leading zeros count), counters any uint64.
+func TestParseURIParamBounds(t *testing.T) {
+	pre := "otpauth://totp/Ex:bob?secret=" + strings.Repeat("GEZDGNBV", 7) + "&algorithm=SHA256&"
+	for _, tt := range []struct {
+		q     string
+		field string // "" when accepted
+		want  otp.Params
+	}{
+		{"digits=6", "", otp.Params{Algorithm: otp.SHA256, Digits: 6, Period: 30 * time.Second}},
+		{"digits=10", "", otp.Params{Algorithm: otp.SHA256, Digits: 10, Period: 30 * time.Second}},
+		{"digits=000010", "", otp.Params{Algorithm: otp.SHA256, Digits: 10, Period: 30 * time.Second}},
+		{"digits=0000010", "digits", otp.Params{}},
+		{"digits=5", "digits", otp.Params{}},
+		{"digits=11", "digits", otp.Params{}},
+		{"digits=", "digits", otp.Params{}},
+		{"digits=%2B6", "digits", otp.Params{}},
+		{"digits=%2D6", "digits", otp.Params{}},
+		{"period=1", "", otp.Params{Algorithm: otp.SHA256, Digits: 6, Period: time.Second}},
+		{"period=3600", "", otp.Params{Algorithm: otp.SHA256, Digits: 6, Period: time.Hour}},
+		{"period=003600", "", otp.Params{Algorithm: otp.SHA256, Digits: 6, Period: time.Hour}},
+		{"period=0003600", "period", otp.Params{}},
+		{"period=3601", "period", otp.Params{}},
+		{"period=0", "period", otp.Params{}},
+		{"period=1x", "period", otp.Params{}},
+		{"period=/", "period", otp.Params{}},
+		{"period=:", "period", otp.Params{}},
+	} {
+		u, err := otp.ParseURI(pre + tt.q)
+		var ue *otp.URIError
+		switch {
+		case tt.field == "" && (err != nil || u.Key.Params() != tt.want):
+			t.Errorf("%s: %v, %v; want %+v", tt.q, u.Key, err, tt.want)
+		case tt.field != "" && (!errors.As(err, &ue) || ue.Field != tt.field):
+			t.Errorf("%s: %v, want a URIError on %s", tt.q, err, tt.field)
+		}
+	}
+	hotp := "otpauth://hotp/Ex:bob?secret=" + strings.Repeat("GEZDGNBV", 7) + "&algorithm=SHA256&counter="
+	for c, want := range map[string]uint64{"0": 0, "9": 9, "18446744073709551615": 1<<64 - 1} {
+		if u, err := otp.ParseURI(hotp + c); err != nil || u.Counter != want {
+			t.Errorf("counter=%s: %d, %v", c, u.Counter, err)
+		}
+	}
+	for c, reason := range map[string]string{"": "not a decimal number", "/": "not a decimal number", ":": "not a decimal number",
+		"1a": "not a decimal number", "%2B1": "not a decimal number", "18446744073709551616": "out of range"} {
+		var ue *otp.URIError
+		if _, err := otp.ParseURI(hotp + c); !errors.As(err, &ue) || ue.Field != "counter" || ue.Reason != reason {
+			t.Errorf("counter=%q: %v, want a URIError on counter: %s", c, err, reason)
+		}
+	}
+}
