@@ -89,8 +89,10 @@ bench:
 # ./passcode ./enrollment' THRESHOLD=90`); THRESHOLD fails at or below that
 # efficacy (killed / (killed + lived)), MCOVER at or below that mutator
 # coverage (mutants the package's tests reach). Only a package's own files
-# are mutated: MUTATION_EXCLUDE (a file regexp, default the test-kit
-# subpackages such as otp/otptest) keeps the rest out. MUTATION_RUN (a
+# are mutated: MUTATION_EXCLUDE (a regexp over file paths relative to the
+# package's directory, default the test-kit subpackages such as
+# otp/otptest) keeps the rest out; to measure some files of a package,
+# exclude the others by name: MUTATION_EXCLUDE='[a-z]test/|^(pin|totp)\.go$$'. MUTATION_RUN (a
 # -run regexp, default all) runs a faster subset of the tests for each
 # mutant. Each mutant's tests may take MUTATION_TIMEOUT times the
 # uncached coverage run (GOFLAGS=-count=1: a cached one made every mutant
