@@ -94,7 +94,8 @@ bench:
 # otp/otptest) keeps the rest out; to measure some files of a package,
 # exclude the others by name: MUTATION_EXCLUDE='[a-z]test/|^(pin|totp)\.go$'
 # (on the make command line, write $$ for the $). MUTATION_RUN (a -run
-# regexp, default all) runs a faster subset of the tests for each mutant. Each mutant's tests may take MUTATION_TIMEOUT times the
+# regexp, default all) runs a faster subset of the tests for each mutant.
+# Each mutant's tests may take MUTATION_TIMEOUT times the
 # uncached coverage run (GOFLAGS=-count=1: a cached one made every mutant
 # time out). gremlins' --test-cpu is not used: v0.6.0 passes "-cpu N" as
 # one argument, which every test binary refuses, so every mutant was
