@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
 )
 
-// hookStore runs a hook before RecordUse or UpdateLockout, to put another
+// hookStore runs a hook before Append or Write, to put another
 // request's change between Verify's read of the record and its atomic
 // update: the window that racing attempts hit.
 type hookStore struct {
@@ -17,27 +16,27 @@ type hookStore struct {
 	beforeUse, beforeFailure func()
 }
 
-func (s *hookStore) RecordUse(ctx context.Context, site string, d []byte, at time.Time, src string) error {
+func (s *hookStore) Append(ctx context.Context, site string, rev uint64, events []enrollment.Event) error {
 	if h := s.beforeUse; h != nil {
 		s.beforeUse = nil
 		h()
 	}
-	return s.MemStore.RecordUse(ctx, site, d, at, src)
+	return s.MemStore.Append(ctx, site, rev, events)
 }
 
-func (s *hookStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
-	if h := s.beforeFailure; h != nil {
+func (s *hookStore) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	if h := s.beforeFailure; h != nil && prev != 0 {
 		s.beforeFailure = nil
 		h()
 	}
-	return s.MemStore.UpdateLockout(ctx, site, version, l, events...)
+	return s.MemStore.Write(ctx, r, prev, events)
 }
 
 // lockSite records threshold failures and the lock directly in the store,
 // as another request would.
 func lockSite(t *testing.T, s *enrollment.MemStore, threshold int) func() {
 	return func() {
-		r, err := s.Get(context.Background(), "site")
+		r, err := s.Load(context.Background(), "site")
 		if err != nil {
 			t.Error(err)
 			return
@@ -47,7 +46,9 @@ func lockSite(t *testing.T, s *enrollment.MemStore, threshold int) func() {
 		l.Consecutive += threshold
 		l.LastFailure, l.LastSource = t0, "other"
 		l.Locked, l.LockedAt, l.Rule = true, t0, enrollment.RuleConsecutive
-		if err := s.UpdateLockout(context.Background(), "site", r.Version, l); err != nil {
+		next := r
+		next.Lockout, next.Rev = l, r.Rev+1
+		if err := s.Write(context.Background(), next, r.Rev, nil); err != nil {
 			t.Error(err)
 		}
 	}
@@ -127,15 +128,19 @@ type conflictingStore struct {
 	gets, runaway int
 }
 
-func (s *conflictingStore) Get(ctx context.Context, site string) (enrollment.Record, error) {
+func (s *conflictingStore) Load(ctx context.Context, site string) (enrollment.Record, error) {
 	s.gets++
 	if s.gets > s.runaway {
 		return enrollment.Record{}, errors.New("runaway retries")
 	}
-	return s.Store.Get(ctx, site)
+	return s.Store.Load(ctx, site)
 }
 
-func (s *conflictingStore) UpdateLockout(context.Context, string, int64, enrollment.Lockout, ...enrollment.Event) error {
+func (s *conflictingStore) Write(context.Context, enrollment.Record, uint64, []enrollment.Event) error {
+	return enrollment.ErrConflict
+}
+
+func (s *conflictingStore) Append(context.Context, string, uint64, []enrollment.Event) error {
 	return enrollment.ErrConflict
 }
 

@@ -129,7 +129,7 @@ func TestGenerateAndStatus(t *testing.T) {
 	if st != want {
 		t.Fatalf("Status = %+v, want %+v", st, want)
 	}
-	rec, _ := f.store.Get(ctx, "site")
+	rec, _ := f.store.Load(ctx, "site")
 	if bytes.Contains(rec.Digest, []byte(code)) || rec.Sealed != nil {
 		t.Fatal("the store holds the passcode or a sealed copy without opting in")
 	}
@@ -469,10 +469,10 @@ func TestRevealSealedCopy(t *testing.T) {
 	}
 	// A sealed copy moved to another site's record does not open.
 	f.generate(t, "other")
-	recA, _ := f.store.Get(ctx, "site")
-	recB, _ := f.store.Get(ctx, "other")
+	recA, _ := f.store.Load(ctx, "site")
+	recB, _ := f.store.Load(ctx, "other")
 	recB.Sealed = recA.Sealed
-	if err := f.store.Put(ctx, recB); err != nil {
+	if err := overwrite(ctx, f.store, recB); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Reveal(ctx, "other", "viewer@example.com"); !errors.Is(err, enrollment.ErrNoReveal) {
@@ -679,9 +679,9 @@ func TestEventKindString(t *testing.T) {
 // failure reaches a threshold and a fuzz run can go on guessing.
 type neverLocks struct{ enrollment.Store }
 
-func (s neverLocks) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
-	l.Consecutive, l.Sources, l.RateCount, l.RatePrev = 0, nil, 0, 0
-	return s.Store.UpdateLockout(ctx, site, version, l, events...)
+func (s neverLocks) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	r.Consecutive, r.Sources, r.RateCount, r.RatePrev = 0, nil, 0, 0
+	return s.Store.Write(ctx, r, prev, events)
 }
 
 func FuzzVerify(f *testing.F) {

@@ -83,7 +83,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			if err != nil || !got.Equal(pc) {
 				t.Fatalf("Reveal(%s) under the new key alone: %v", site, err)
 			}
-			r, err := s.Get(ctx, site)
+			r, err := s.Load(ctx, site)
 			if err != nil || r.Failures != 1 {
 				t.Fatalf("site %s: %d failures, %v: a failed attempt was lost", site, r.Failures, err)
 			}
@@ -97,7 +97,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		want := generate(t, service(t, s, 1, map[uint8][]byte{1: k1}), 3)
 		before := map[string][]byte{}
 		for site := range want {
-			r, _ := s.Get(ctx, site)
+			r, _ := s.Load(ctx, site)
 			before[site] = r.Sealed
 		}
 		p, err := service(t, s, 2, map[uint8][]byte{2: k2}).Reseal(ctx, nil)
@@ -105,7 +105,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			t.Fatalf("Reseal = %+v, %v", p, err)
 		}
 		for site := range want {
-			if r, _ := s.Get(ctx, site); !bytes.Equal(r.Sealed, before[site]) {
+			if r, _ := s.Load(ctx, site); !bytes.Equal(r.Sealed, before[site]) {
 				t.Fatalf("site %s: an unopenable copy was changed", site)
 			}
 		}

@@ -86,7 +86,7 @@ func (s *EnrollmentStore) ResealRecords(ctx context.Context, after string, limit
 		if out == nil {
 			continue
 		}
-		n, err := execCount(ctx, s.db, `UPDATE mdmcred_enrollment_passcode SET sealed = $1 WHERE site = $2 AND digest = $3 AND sealed = $4`,
+		n, err := execCount(ctx, s.db, `UPDATE mdmcred_enrollment_passcode SET sealed = $1, version = version + 1 WHERE site = $2 AND digest = $3 AND sealed = $4`,
 			out, r.Site, r.Digest, r.Sealed)
 		if err != nil {
 			return lastOf(after, batch, func(r enrollment.Record) string { return r.Site }), len(batch), changed, fmt.Errorf("postgres: enrollment reseal: %w", err)
