@@ -2,6 +2,7 @@ package enrollment
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
 
@@ -75,6 +76,9 @@ func (m *MemStore) Write(ctx context.Context, rec Record, prev uint64, events []
 	if ctx == nil {
 		return ErrNilContext
 	}
+	if rec.Rev != prev+1 {
+		return errRev
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old, ok := m.recs[rec.Site]
@@ -94,6 +98,9 @@ func (m *MemStore) Write(ctx context.Context, rec Record, prev uint64, events []
 	m.appendEvents(events)
 	return nil
 }
+
+// errRev refuses a Write whose record is not at the revision after prev.
+var errRev = errors.New("enrollment: Write: rec.Rev must be prev+1")
 
 // Append implements [Store.Append] under the store's lock: it leaves the
 // record alone.

@@ -41,7 +41,8 @@ type Store interface {
 	// it returns an error matching [ErrConflict] and changes nothing,
 	// appends nothing: of N concurrent writes from one revision, exactly
 	// one succeeds. It returns [ErrDuplicate], and changes nothing, if
-	// rec.Digest is the digest of another site's current passcode.
+	// rec.Digest is the digest of another site's current passcode, and an
+	// error if rec.Rev is not prev+1.
 	Write(ctx context.Context, rec Record, prev uint64, events []Event) error
 	// Append appends events to the site's log if the site's record is at
 	// revision rev, without writing the record and without waiting for

@@ -167,6 +167,17 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		if _, err := s.Lookup(ctx, digest(2)); !errors.Is(err, enrollment.ErrNotFound) {
 			t.Fatalf("a refused insert indexed its digest: %v", err)
 		}
+		// A write whose record is not at prev+1 is refused.
+		for _, rev := range []uint64{0, first.Rev, first.Rev + 2} {
+			bad := cloneRecord(first)
+			bad.Rev = rev
+			if err := s.Write(ctx, bad, first.Rev, events("site-a", 1)); err == nil {
+				t.Fatalf("Write at revision %d from %d: no error", rev, first.Rev)
+			}
+		}
+		if got, _ := s.Load(ctx, "site-a"); !equalRecords(got, first) || got.Rev != first.Rev {
+			t.Fatalf("a refused write changed the record: %+v", got)
+		}
 		wantEvents(t, s, "site-a", nil)
 	})
 	t.Run("CompareAndSwap", func(t *testing.T) {
