@@ -21,18 +21,18 @@ func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.Enrollment
 	r := passcode.Reset{ID: "r", DeviceID: "d", State: passcode.Requested}
 	ev := passcode.Event{Kind: passcode.EventTransition, ResetID: "r", DeviceID: "d", To: passcode.Requested, At: t0}
 	calls := map[string]error{
-		"otp Put":              o.Put(ctx, otp.PINRecord{User: "u", Digest: []byte{1}}),
-		"otp Load":             func() error { _, err := o.Load(ctx, "u"); return err }(),
-		"otp Write":            func() error { _, err := o.Write(ctx, otp.PINRecord{User: "u", Rev: 1}, 0); return err }(),
-		"otp LoadTOTP":         func() error { _, err := o.LoadTOTP(ctx, "u"); return err }(),
-		"otp WriteTOTP":        func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: "u", Rev: 1}, 0); return err }(),
-		"enrollment Write":     e.Write(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, Rev: 1}, 0, []enrollment.Event{{Site: "s", Kind: enrollment.EventGenerated, At: t0}}),
-		"enrollment Update":    e.Write(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, Rev: 2, Lockout: enrollment.Lockout{Failures: 1}}, 1, nil),
-		"enrollment Append":    e.Append(ctx, "s", 1, []enrollment.Event{{Site: "s", Kind: enrollment.EventUsed, At: t0, Source: "src"}}),
-		"passcode Create":      p.Create(ctx, r, ev),
-		"passcode Transition":  p.Transition(ctx, "r", passcode.Requested, passcode.Pending, t0, ev),
-		"passcode Append":      p.Append(ctx, ev),
-		"servicepass Record":   s.Record(ctx, servicepass.Event{Type: servicepass.EventIssued, DeviceID: "d", At: t0}),
+		"otp Put":             o.Put(ctx, otp.PINRecord{User: "u", Digest: []byte{1}}),
+		"otp Load":            func() error { _, err := o.Load(ctx, "u"); return err }(),
+		"otp Write":           func() error { _, err := o.Write(ctx, otp.PINRecord{User: "u", Rev: 1}, 0); return err }(),
+		"otp LoadTOTP":        func() error { _, err := o.LoadTOTP(ctx, "u"); return err }(),
+		"otp WriteTOTP":       func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: "u", Rev: 1}, 0); return err }(),
+		"enrollment Write":    e.Write(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, Rev: 1}, 0, []enrollment.Event{{Site: "s", Kind: enrollment.EventGenerated, At: t0}}),
+		"enrollment Update":   e.Write(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, Rev: 2, Lockout: enrollment.Lockout{Failures: 1}}, 1, nil),
+		"enrollment Append":   e.Append(ctx, "s", 1, []enrollment.Event{{Site: "s", Kind: enrollment.EventUsed, At: t0, Source: "src"}}),
+		"passcode Create":     p.Create(ctx, r, ev),
+		"passcode Transition": p.Transition(ctx, "r", passcode.Requested, passcode.Pending, t0, ev),
+		"passcode Append":     p.Append(ctx, ev),
+		"servicepass Record":  s.Record(ctx, servicepass.Event{Type: servicepass.EventIssued, DeviceID: "d", At: t0}),
 	}
 	_, calls["enrollment Load"] = e.Load(ctx, "s")
 	_, calls["enrollment Lookup"] = e.Lookup(ctx, []byte{1})
