@@ -59,12 +59,15 @@
 //     package documentation gives the reasoning);
 //   - counting a failed company-passcode attempt and locking: the
 //     enrollment.Service decides with its lockout rules and
-//     [EnrollmentStore.UpdateLockout] writes on the row's version, with
-//     the failure's events in the same statement; the failure whose write
-//     locked the passcode is the one that alerts. A
-//     success writes no row others wait for: [EnrollmentStore.RecordUse]
-//     inserts its event, conditioned on the site's row in the same
-//     statement. A unique index keeps a digest to one site;
+//     [EnrollmentStore.Write] writes the record on the row's version
+//     (compare-and-swap; insert-if-absent for a site's first passcode),
+//     with the failure's events in the same statement; the failure whose
+//     write locked the passcode is the one that alerts. Generating,
+//     regenerating and disabling are such writes too. A success writes no
+//     row others wait for: [EnrollmentStore.Append] inserts its event,
+//     conditioned on the site's row still being at the version the
+//     success was decided on, in the same statement, and takes no row
+//     lock. A unique index keeps a digest to one site;
 //   - opening a passcode reset: a partial unique index allows one open
 //     reset per device; a reset and its event are inserted by one
 //     statement, and transitions are conditional updates (WHERE state =
@@ -110,13 +113,14 @@
 //	                                        whose refusal returns the
 //	                                        row, or a Load, then a Write)
 //	OTPStore.Put                            1 upsert                       the user's row, for the statement
-//	EnrollmentStore.Get, Lookup, Events     1 SELECT each                  none
-//	EnrollmentStore.UpdateLockout           1 UPDATE ... WHERE version,    the site's row, for the statement
+//	EnrollmentStore.Load, Lookup, Events    1 SELECT each                  none
+//	EnrollmentStore.Write                   1 statement: INSERT ... ON     the site's row, for the statement
+//	                                        CONFLICT DO NOTHING or UPDATE
+//	                                        ... WHERE version = prev,
 //	                                        with its events INSERT
-//	EnrollmentStore.RecordUse               1 INSERT ... SELECT (event     none on the site's row
-//	                                        if the site's row allows)
-//	EnrollmentStore.Put, Disable,           1 statement each               the site's row, for the statement
-//	AppendEvent
+//	EnrollmentStore.Append                  1 INSERT ... SELECT (events    none on the site's row
+//	                                        if the row is at the version)
+//	(enrollment generate, disable)          2: a Load, then a Write        the site's row, for the Write
 //	PasscodeStore.Create                    1 INSERT of the reset and its  the new rows
 //	                                        event (WITH ... INSERT); a
 //	                                        SELECT after a refusal
@@ -133,8 +137,9 @@
 //	purges (retention)                      1 DELETE of <= 1,000           the batch's rows, SKIP LOCKED
 //	Migrate                                 1 transaction                  an advisory transaction lock
 //
-// So a verified company passcode is 2 statements (Get, RecordUse), a
-// failed one 2 (Get, UpdateLockout with its events), a reset request 1,
+// So a verified company passcode is 2 statements (Load, Append; Load,
+// Write when it resets a count after a failure), a failed one 2 (Load,
+// Write with its events), a reset request 1,
 // and a PIN issue or verify or a TOTP verify 1 when the service's cache
 // holds the row or the user or subject is new, else 2. store/postgres/
 // internal/floorbench measures each beside its floor (the minimal SQL for
