@@ -157,3 +157,62 @@ func TestVerifyGivesUpOnConstantConflict(t *testing.T) {
 		t.Fatalf("Verify under constant conflict: %v after %d reads, want ErrConflict after 1000", err, cs.gets)
 	}
 }
+
+// TestAlertEventAfterTheRecordMoved: the alert's outcome is recorded
+// although another failure moved the record between the lock and the
+// event's append (whose revision then conflicts): it is appended at the
+// current revision, once.
+func TestAlertEventAfterTheRecordMoved(t *testing.T) {
+	ctx := context.Background()
+	hs := &hookStore{MemStore: enrollment.NewMemStore()}
+	f := newFixture(t, func(c *enrollment.Config) { c.Store = hs; c.Threshold = 1 })
+	code := f.generate(t, "site")
+	hs.beforeUse = func() {
+		// Another request's failure on the locked passcode: counted,
+		// which moves the record on.
+		if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.2"); !errors.Is(err, enrollment.ErrLocked) {
+			t.Errorf("a failure on the locked passcode: %v", err)
+		}
+	}
+	var ae *enrollment.AttemptError
+	if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); !errors.As(err, &ae) || !ae.JustLocked || ae.Alert != nil {
+		t.Fatalf("the locking failure: %v", err)
+	}
+	ev, err := f.svc.Events(ctx, "site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	for _, e := range ev {
+		if e.Kind == enrollment.EventAlertSent {
+			sent++
+		}
+	}
+	if st, _ := f.svc.Status(ctx, "site"); sent != 1 || len(f.alert.sent()) != 1 || st.FailedAttempts != 2 {
+		t.Fatalf("%d alert-sent events, %d alerts, %d failures; want 1, 1, 2: %+v", sent, len(f.alert.sent()), st.FailedAttempts, ev)
+	}
+}
+
+// TestRevealDecidesAgainWhenLocked: a passcode locked between Reveal's
+// read and its viewed event is not shown: the event's append conflicts and
+// Reveal decides again, on the locked record.
+func TestRevealDecidesAgainWhenLocked(t *testing.T) {
+	ctx := context.Background()
+	hs := &hookStore{MemStore: enrollment.NewMemStore()}
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Store = hs
+		c.SealKeys = enrollment.NewKeys(map[uint8][]byte{1: pepper(3)})
+		c.SealKeyID = 1
+	})
+	f.generate(t, "site")
+	hs.beforeUse = lockSite(t, hs.MemStore, 3)
+	if pc, err := f.svc.Reveal(ctx, "site", "admin@example.com"); !errors.Is(err, enrollment.ErrLocked) || !pc.IsZero() {
+		t.Fatalf("Reveal of a passcode locked meanwhile: %v", err)
+	}
+	ev, _ := f.svc.Events(ctx, "site")
+	for _, e := range ev {
+		if e.Kind == enrollment.EventViewed {
+			t.Fatalf("a viewed event for a passcode not shown: %+v", ev)
+		}
+	}
+}
