@@ -74,7 +74,7 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 		}
 		// From the second conflict on, another instance keeps winning:
 		// Loop backs off.
-		retry := func() (bool, bool, error) { return false, tries > 2, nil }
+		retry := func() (bool, bool, error) { return false, tries > 1, nil }
 		rec, err := s.store.Load(ctx, site)
 		if err != nil {
 			return false, false, wrapStore("reading passcode", err)
