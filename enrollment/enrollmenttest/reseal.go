@@ -112,8 +112,9 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			if err != nil || !got.Equal(want[site]) {
 				t.Fatalf("Reveal under the new key alone: %v: the failure wrote the old copy back", err)
 			}
-			if r, err := s.Load(ctx, site); err != nil || r.Failures != 1 {
-				t.Fatalf("%d failures, %v: want the failure counted once", r.Failures, err)
+			// Inserted at 1, re-sealed to 2, the failure written at 3.
+			if r, err := s.Load(ctx, site); err != nil || r.Failures != 1 || r.Rev != 3 {
+				t.Fatalf("%d failures at revision %d, %v: want the failure counted once, at revision 3", r.Failures, r.Rev, err)
 			}
 		}
 	})
