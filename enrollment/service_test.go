@@ -725,3 +725,32 @@ func TestGenerateReadsTheInjectedReader(t *testing.T) {
 		t.Fatalf("Generate with a failing reader: %v, want its error", err)
 	}
 }
+
+// TestDisableTwiceKeepsTheFirst: disabling a disabled passcode keeps the
+// first admin and time (the Service decides it; the store keeps what it is
+// given), records the second request too, and Disable of a site without a
+// passcode is ErrNoPasscode.
+func TestDisableTwiceKeepsTheFirst(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	f.generate(t, "site")
+	first := f.clock.Now().UTC()
+	if err := f.svc.Disable(ctx, "site", "a@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Hour)
+	if err := f.svc.Disable(ctx, "site", "b@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.svc.Status(ctx, "site")
+	if err != nil || st.State != enrollment.StateDisabled || st.DisabledBy != "a@example.com" || !st.DisabledAt.Equal(first) {
+		t.Fatalf("Status after two Disables = %+v, %v; want disabled by a@example.com at %v", st, err, first)
+	}
+	ev, _ := f.svc.Events(ctx, "site")
+	if n := len(ev); n != 3 || ev[1].Kind != enrollment.EventDisabled || ev[2].Kind != enrollment.EventDisabled || ev[2].Actor != "b@example.com" {
+		t.Fatalf("events %+v, want generated and two disabled", ev)
+	}
+	if err := f.svc.Disable(ctx, "nosuch", "a@example.com"); !errors.Is(err, enrollment.ErrNoPasscode) {
+		t.Fatalf("Disable without a passcode: %v", err)
+	}
+}
