@@ -247,9 +247,10 @@
 // ([passcode.Resealer], [enrollment.Resealer]) that
 // passcode.Service.Reseal and enrollment.Service.Reseal use after a
 // sealing key rotation (docs/keys.md): 1,000 rows per query in key order,
-// each changed value one conditional UPDATE of the sealed column alone, so
-// a re-seal runs while the hosts serve requests and loses none of their
-// writes. EscrowStore gives escrow.Service.Reseal its rows a page at a
+// each changed value one conditional UPDATE of the sealed column alone
+// (and, for an enrollment row, its version, moved on so that a Write
+// decided on the row before fails and decides again), so a re-seal runs
+// while the hosts serve requests and loses none of their writes. EscrowStore gives escrow.Service.Reseal its rows a page at a
 // time (EscrowStore.Rows: 1,000 rows per query in byte order of device ID
 // and kind, through the index of migration 0008), and each re-sealed row
 // goes back through the compare-and-swap Write, as every escrow change.

@@ -59,6 +59,9 @@ var _ enrollment.Resealer = (*EnrollmentStore)(nil)
 
 // ResealRecords implements [enrollment.Resealer]. The records it passes
 // to reseal hold Site, Digest and Sealed, what a sealed copy is bound to.
+// Its UPDATE also moves the row's version on by one, so that a
+// [EnrollmentStore.Write] decided on the row before the re-seal conflicts
+// instead of writing the old sealed copy back.
 func (s *EnrollmentStore) ResealRecords(ctx context.Context, after string, limit int, reseal func(enrollment.Record) []byte) (string, int, int, error) {
 	if limit < 1 {
 		return after, 0, 0, nil
