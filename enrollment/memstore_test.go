@@ -1,8 +1,13 @@
 package enrollment_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strings"
 	"testing"
 
 	"github.com/mdmcred/mdmcred/enrollment"
@@ -139,5 +144,99 @@ func TestStoreErrorsPropagate(t *testing.T) {
 	}
 	if _, err := f.svc.Events(ctx, ""); !isParam(err, "site") {
 		t.Fatal(err)
+	}
+}
+
+// countingStore counts the Store calls by method.
+type countingStore struct {
+	*enrollment.MemStore
+	calls map[string]int
+}
+
+func (s *countingStore) Load(ctx context.Context, site string) (enrollment.Record, error) {
+	s.calls["Load"]++
+	return s.MemStore.Load(ctx, site)
+}
+
+func (s *countingStore) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	s.calls["Write"]++
+	return s.MemStore.Write(ctx, r, prev, events)
+}
+
+func (s *countingStore) Append(ctx context.Context, site string, rev uint64, events []enrollment.Event) error {
+	s.calls["Append"]++
+	return s.MemStore.Append(ctx, site, rev, events)
+}
+
+// TestStoreCallsPerOperation: without racing writers, each operation makes
+// the store calls store/postgres/doc.go's statement table counts: a
+// success is a Load and an Append, a failure a Load and a Write, the
+// failure that locks also appends its alert's event at the revision it
+// wrote (no second Load).
+func TestStoreCallsPerOperation(t *testing.T) {
+	ctx := context.Background()
+	cs := &countingStore{MemStore: enrollment.NewMemStore(), calls: map[string]int{}}
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Store, c.Threshold = cs, 2
+		c.SealKeys, c.SealKeyID = enrollment.NewKeys(map[uint8][]byte{1: pepper(3)}), 1
+	})
+	var code string
+	for _, tt := range []struct {
+		name string
+		op   func() error
+		want map[string]int
+	}{
+		{"generate", func() error { code = f.generate(t, "site"); return nil }, map[string]int{"Load": 1, "Write": 1}},
+		{"right", func() error { return f.svc.Verify(ctx, "site", code, "10.0.0.1") }, map[string]int{"Load": 1, "Append": 1}},
+		{"reveal", func() error { _, err := f.svc.Reveal(ctx, "site", "a@example.com"); return err }, map[string]int{"Load": 1, "Append": 1}},
+		{"wrong", func() error {
+			if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); !errors.Is(err, enrollment.ErrWrongPasscode) {
+				return err
+			}
+			return nil
+		}, map[string]int{"Load": 1, "Write": 1}},
+		{"right after a failure", func() error { return f.svc.Verify(ctx, "site", code, "10.0.0.1") }, map[string]int{"Load": 1, "Write": 1}},
+		{"wrong", func() error { _ = f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); return nil }, map[string]int{"Load": 1, "Write": 1}},
+		{"locking", func() error {
+			var ae *enrollment.AttemptError
+			if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); !errors.As(err, &ae) || !ae.JustLocked {
+				return fmt.Errorf("want the lock: %w", err)
+			}
+			return nil
+		}, map[string]int{"Load": 1, "Write": 1, "Append": 1}},
+		{"disable", func() error { return f.svc.Disable(ctx, "site", "a@example.com") }, map[string]int{"Load": 1, "Write": 1}},
+	} {
+		clear(cs.calls)
+		if err := tt.op(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !maps.Equal(cs.calls, tt.want) {
+			t.Errorf("%s: store calls %v, want %v", tt.name, cs.calls, tt.want)
+		}
+	}
+}
+
+// TestAlertEventFailureIsLogged: an alert's outcome that cannot be
+// recorded is logged, and one that is recorded is not.
+func TestAlertEventFailureIsLogged(t *testing.T) {
+	ctx := context.Background()
+	for _, failing := range []bool{false, true} {
+		var logs bytes.Buffer
+		fs := &faultyStore{MemStore: enrollment.NewMemStore()}
+		f := newFixture(t, func(c *enrollment.Config) {
+			c.Store, c.Threshold = fs, 1
+			c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		})
+		code := f.generate(t, "site")
+		if failing {
+			fs.fail = "Append"
+		}
+		var ae *enrollment.AttemptError
+		if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); !errors.As(err, &ae) || !ae.JustLocked || ae.Alert != nil {
+			t.Fatalf("the locking failure: %v", err)
+		}
+		if got := strings.Contains(logs.String(), "recording alert event"); got != failing {
+			t.Fatalf("Append failing %v: logged %v:\n%s", failing, got, logs.String())
+		}
 	}
 }
