@@ -160,7 +160,7 @@ func revealFormat1(t *testing.T) error {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := store.Get(ctx, "berlin")
+	rec, _ := store.Load(ctx, "berlin")
 	header := append([]byte{1, 1}, make([]byte, 8)...)
 	nonce := seq(24, 3)
 	if fips140.Enabled() {
@@ -173,7 +173,8 @@ func revealFormat1(t *testing.T) error {
 		ad := append(append(bytes.Clone(header), "mdmcred/enrollment/passcode/v1\x00berlin\x00"...), rec.Digest...)
 		rec.Sealed = a.Seal(append(bytes.Clone(header), nonce...), nonce, []byte(pc.Reveal()), ad)
 	}
-	if err := store.Put(ctx, rec); err != nil {
+	rec.Rev++
+	if err := store.Write(ctx, rec, rec.Rev-1, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := svc.Reveal(ctx, "berlin", "admin@example.com")

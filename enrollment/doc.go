@@ -86,19 +86,32 @@
 // runs lock with exactly one alert.
 //
 // The rules are pure Go in this package, the same for every backend: Verify
-// loads the site's record ([Store.Get]), decides, and writes the new
-// [Lockout] back with a compare-and-swap on the record's version
-// ([Store.UpdateLockout], which writes the failure's events with it, so a
-// counted failure is one store operation), deciding again on
+// loads the site's record ([Store.Load]), decides, and writes the record
+// with its new [Lockout] back with a compare-and-swap on the record's
+// revision ([Store.Write], which appends the failure's events with it, so
+// a counted failure is one store operation), deciding again on
 // [ErrConflict]. The failure that locks the passcode is the one whose swap
 // succeeded with the lock,
 // so exactly one attempt sends the alert however many race. A success
 // writes the site's record only to reset a consecutive count after a
 // failure (about one success in fifty during a rollout at 2% typos);
-// otherwise [Store.RecordUse] only appends its "used" event, refused if the
-// passcode was locked, disabled or replaced since it was read, so
+// otherwise it only appends its "used" event, conditioned on the record
+// still being at the revision it was decided on ([Store.Append]): refused
+// if the passcode was locked, disabled or replaced since it was read, so
 // successes at one site do not wait for each other and none succeeds once
-// another attempt has locked the passcode. The monitoring counters
+// another attempt has locked the passcode.
+//
+// # Stores
+//
+// [Store] is the SDK's one store idiom (otp and escrow follow it too):
+// load a versioned record, decide in Go, write it back with one
+// conditional operation (insert-if-absent for a site's first passcode,
+// compare-and-swap on the revision otherwise, the events appended in the
+// same operation), and decide again on [ErrConflict]. Generate,
+// Regenerate, Disable and every counted attempt are such a write; the
+// store interprets nothing (its only other refusal is [ErrDuplicate], the
+// uniqueness of a digest across sites). [NewMemStore] keeps it in memory;
+// store/postgres keeps it in PostgreSQL, each write one statement. The monitoring counters
 // ([Status]: failed attempts since generation, including after the lock,
 // the last failure and its source, the rule that locked it) are not reset
 // by a success; a locked or disabled passcode stays off until an admin

@@ -53,15 +53,14 @@ var (
 	// age, or a Store without the capability a method needs.
 	ErrParams = errors.New("enrollment: invalid parameters")
 
-	// ErrDuplicate is returned by [Store.Put] when the digest already
+	// ErrDuplicate is returned by [Store.Write] when the digest already
 	// belongs to another site's passcode. Generate draws again.
 	ErrDuplicate = errors.New("enrollment: passcode digest already in use")
-	// ErrStale is returned by [Store.RecordUse] when the site's passcode was
-	// replaced after it was read.
-	ErrStale = errors.New("enrollment: passcode replaced")
-	// ErrConflict is returned by [Store.UpdateLockout] when the site's
-	// record changed since it was read (its Version moved on). The Service
-	// reads the record again and decides again.
+	// ErrConflict: the record changed since it was read: read it again and
+	// decide again. [Store.Write] and [Store.Append] return it when the
+	// site's record is not at the revision they were given (another
+	// writer won); the Service loads and decides again, and returns it
+	// only after 1,000 lost races in a row.
 	ErrConflict = errors.New("enrollment: record changed since read")
 )
 

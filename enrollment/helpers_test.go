@@ -115,3 +115,14 @@ func wrong(code string) string {
 }
 
 var errBoom = errors.New("boom")
+
+// overwrite replaces the site's stored record with r as it is, at the next
+// revision: a test's way of changing a record behind the Service.
+func overwrite(ctx context.Context, s enrollment.Store, r enrollment.Record) error {
+	cur, err := s.Load(ctx, r.Site)
+	if err != nil {
+		return err
+	}
+	r.Rev = cur.Rev + 1
+	return s.Write(ctx, r, cur.Rev, nil)
+}

@@ -42,7 +42,7 @@ const MaxSources = 64
 // Lockout is a site's failed-attempt state: the monitoring counters the
 // admin console shows and what the lockout rules need. The [Service]
 // computes it (the rules live in this package, not in any backend); a
-// [Store] keeps it as given, with [Store.UpdateLockout].
+// [Store] keeps it as given, in the record [Store.Write] writes.
 type Lockout struct {
 	// Failures counts failed attempts since the passcode was generated,
 	// including those made after it locked (monitoring only: no rule

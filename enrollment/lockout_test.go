@@ -160,7 +160,7 @@ func TestSourcesKeepTheMostRecent(t *testing.T) {
 		if err := f.svc.Verify(ctx, "site", wrong(code), src(i)); !errors.Is(err, enrollment.ErrWrongPasscode) {
 			t.Fatalf("failure %d: %v", i, err)
 		}
-		rec, err := f.store.Get(ctx, "site")
+		rec, err := f.store.Load(ctx, "site")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,10 +1,9 @@
 package enrollment
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"sync"
-	"time"
 )
 
 // MemStoreEvents is how many audit events a [MemStore] keeps per site; older
@@ -58,29 +57,8 @@ func NewMemStore() *MemStore {
 	}
 }
 
-// Put implements [Store.Put].
-func (m *MemStore) Put(ctx context.Context, rec Record) error {
-	if ctx == nil {
-		return ErrNilContext
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if other, ok := m.index[string(rec.Digest)]; ok && other != rec.Site {
-		return ErrDuplicate
-	}
-	rec = rec.clone()
-	rec.Version = 1
-	if old, ok := m.recs[rec.Site]; ok {
-		delete(m.index, string(old.Digest))
-		rec.Version = old.Version + 1
-	}
-	m.recs[rec.Site] = &rec
-	m.index[string(rec.Digest)] = rec.Site
-	return nil
-}
-
-// Get implements [Store.Get].
-func (m *MemStore) Get(ctx context.Context, site string) (Record, error) {
+// Load implements [Store.Load].
+func (m *MemStore) Load(ctx context.Context, site string) (Record, error) {
 	if ctx == nil {
 		return Record{}, ErrNilContext
 	}
@@ -91,6 +69,52 @@ func (m *MemStore) Get(ctx context.Context, site string) (Record, error) {
 		return Record{}, ErrNoPasscode
 	}
 	return r.clone(), nil
+}
+
+// Write implements [Store.Write] under the store's lock.
+func (m *MemStore) Write(ctx context.Context, rec Record, prev uint64, events []Event) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	if rec.Rev != prev+1 {
+		return errRev
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.recs[rec.Site]
+	switch {
+	case !ok && prev != 0, ok && old.Rev != prev:
+		return ErrConflict
+	}
+	if other, taken := m.index[string(rec.Digest)]; taken && other != rec.Site {
+		return ErrDuplicate
+	}
+	if ok {
+		delete(m.index, string(old.Digest))
+	}
+	rec = rec.clone()
+	m.recs[rec.Site] = &rec
+	m.index[string(rec.Digest)] = rec.Site
+	m.appendEvents(events)
+	return nil
+}
+
+// errRev refuses a Write whose record is not at the revision after prev.
+var errRev = errors.New("enrollment: Write: rec.Rev must be prev+1")
+
+// Append implements [Store.Append] under the store's lock: it leaves the
+// record alone.
+func (m *MemStore) Append(ctx context.Context, site string, rev uint64, events []Event) error {
+	if ctx == nil {
+		return ErrNilContext
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r, ok := m.recs[site]; !ok || r.Rev != rev {
+		return ErrConflict
+	}
+	m.appendEvents(events)
+	return nil
 }
 
 // Lookup implements [Store.Lookup].
@@ -107,77 +131,10 @@ func (m *MemStore) Lookup(ctx context.Context, digest []byte) (string, error) {
 	return site, nil
 }
 
-// Disable implements [Store.Disable].
-func (m *MemStore) Disable(ctx context.Context, site, by string, at time.Time) error {
-	if ctx == nil {
-		return ErrNilContext
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.recs[site]
-	if !ok {
-		return ErrNoPasscode
-	}
-	if !r.Disabled {
-		r.Disabled, r.DisabledAt, r.DisabledBy = true, at, by
-	}
-	return nil
-}
-
-// UpdateLockout implements [Store.UpdateLockout] under the store's lock.
-func (m *MemStore) UpdateLockout(ctx context.Context, site string, version int64, l Lockout, events ...Event) error {
-	if ctx == nil {
-		return ErrNilContext
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.recs[site]
-	switch {
-	case !ok:
-		return ErrNoPasscode
-	case r.Version != version:
-		return ErrConflict
-	}
-	r.Lockout = l.clone()
-	r.Version++
+func (m *MemStore) appendEvents(events []Event) {
 	for _, e := range events {
 		m.appendEvent(e)
 	}
-	return nil
-}
-
-// RecordUse implements [Store.RecordUse]: it appends the used event under
-// the store's lock and leaves the record alone.
-func (m *MemStore) RecordUse(ctx context.Context, site string, digest []byte, at time.Time, source string) error {
-	if ctx == nil {
-		return ErrNilContext
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	r, ok := m.recs[site]
-	switch {
-	case !ok:
-		return ErrNoPasscode
-	case !bytes.Equal(r.Digest, digest):
-		return ErrStale
-	case r.Disabled:
-		return ErrDisabled
-	case r.Locked:
-		return ErrLocked
-	}
-	m.appendEvent(Event{Site: site, Kind: EventUsed, At: at, Source: source})
-	return nil
-}
-
-// AppendEvent implements [Store.AppendEvent].
-func (m *MemStore) AppendEvent(ctx context.Context, e Event) error {
-	if ctx == nil {
-		return ErrNilContext
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.appendEvent(e)
-	return nil
 }
 
 func (m *MemStore) appendEvent(e Event) {

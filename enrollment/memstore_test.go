@@ -1,10 +1,14 @@
 package enrollment_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
 	"github.com/mdmcred/mdmcred/enrollment/enrollmenttest"
@@ -18,8 +22,11 @@ func TestMemStoreKeepsRecentEvents(t *testing.T) {
 	s := enrollment.NewMemStore()
 	ctx := context.Background()
 	const n = 3*enrollment.MemStoreEvents + 17
+	if err := s.Write(ctx, enrollment.Record{Site: "s", Digest: []byte("d"), Rev: 1}, 0, nil); err != nil {
+		t.Fatal(err)
+	}
 	for i := range n {
-		if err := s.AppendEvent(ctx, enrollment.Event{Site: "s", Kind: enrollment.EventUsed, Failures: i}); err != nil {
+		if err := s.Append(ctx, "s", 1, []enrollment.Event{{Site: "s", Kind: enrollment.EventUsed, Failures: i}}); err != nil {
 			t.Fatal(err)
 		}
 		if i == 10 {
@@ -47,18 +54,11 @@ func (s faultyStore) err(m string) error {
 	return nil
 }
 
-func (s faultyStore) Put(ctx context.Context, r enrollment.Record) error {
-	if err := s.err("Put"); err != nil {
-		return err
-	}
-	return s.MemStore.Put(ctx, r)
-}
-
-func (s faultyStore) Get(ctx context.Context, site string) (enrollment.Record, error) {
-	if err := s.err("Get"); err != nil {
+func (s faultyStore) Load(ctx context.Context, site string) (enrollment.Record, error) {
+	if err := s.err("Load"); err != nil {
 		return enrollment.Record{}, err
 	}
-	return s.MemStore.Get(ctx, site)
+	return s.MemStore.Load(ctx, site)
 }
 
 func (s faultyStore) Lookup(ctx context.Context, d []byte) (string, error) {
@@ -68,32 +68,18 @@ func (s faultyStore) Lookup(ctx context.Context, d []byte) (string, error) {
 	return s.MemStore.Lookup(ctx, d)
 }
 
-func (s faultyStore) AppendEvent(ctx context.Context, e enrollment.Event) error {
-	if err := s.err("AppendEvent"); err != nil {
+func (s faultyStore) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	if err := s.err("Write"); err != nil {
 		return err
 	}
-	return s.MemStore.AppendEvent(ctx, e)
+	return s.MemStore.Write(ctx, r, prev, events)
 }
 
-func (s faultyStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
-	if err := s.err("UpdateLockout"); err != nil {
+func (s faultyStore) Append(ctx context.Context, site string, rev uint64, events []enrollment.Event) error {
+	if err := s.err("Append"); err != nil {
 		return err
 	}
-	return s.MemStore.UpdateLockout(ctx, site, version, l, events...)
-}
-
-func (s faultyStore) RecordUse(ctx context.Context, site string, d []byte, at time.Time, src string) error {
-	if err := s.err("RecordUse"); err != nil {
-		return err
-	}
-	return s.MemStore.RecordUse(ctx, site, d, at, src)
-}
-
-func (s faultyStore) Disable(ctx context.Context, site, by string, at time.Time) error {
-	if err := s.err("Disable"); err != nil {
-		return err
-	}
-	return s.MemStore.Disable(ctx, site, by, at)
+	return s.MemStore.Append(ctx, site, rev, events)
 }
 
 // TestStoreErrorsPropagate: every store failure surfaces as an error that
@@ -114,14 +100,14 @@ func TestStoreErrorsPropagate(t *testing.T) {
 	}
 	// Which store failure each operation must report.
 	cases := map[string][]string{
-		"Generate":    {"Put", "AppendEvent"},
-		"Verify":      {"Get", "RecordUse"},
-		"VerifyWrong": {"Get", "UpdateLockout"},
-		"Disable":     {"Disable", "AppendEvent"},
-		"Status":      {"Get"},
-		"ResendAlert": {"Get"},
-		"Reveal":      {"Get", "AppendEvent"},
-		"ResolveSite": {"Lookup", "Get"},
+		"Generate":    {"Load", "Write"},
+		"Verify":      {"Load", "Append"},
+		"VerifyWrong": {"Load", "Write"},
+		"Disable":     {"Load", "Write"},
+		"Status":      {"Load"},
+		"ResendAlert": {"Load"},
+		"Reveal":      {"Load", "Append"},
+		"ResolveSite": {"Lookup", "Load"},
 	}
 	for op, methods := range cases {
 		for _, m := range methods {
@@ -139,24 +125,118 @@ func TestStoreErrorsPropagate(t *testing.T) {
 			})
 		}
 	}
-	// A failed audit event does not undo a recorded use or failure (the
-	// use is its own event, appended by RecordUse).
+	// A failure's event is written with its count, by the Write that
+	// counts it: it does not depend on Append.
 	fs := &faultyStore{MemStore: enrollment.NewMemStore()}
 	f := newFixture(t, func(c *enrollment.Config) { c.Store = fs })
 	code := f.generate(t, "site")
-	fs.fail = "AppendEvent"
-	if err := f.svc.Verify(ctx, "site", code, ""); err != nil {
-		t.Fatalf("Verify with the audit log failing: %v", err)
-	}
+	fs.fail = "Append"
 	if err := f.svc.Verify(ctx, "site", wrong(code), ""); !errors.Is(err, enrollment.ErrWrongPasscode) {
-		t.Fatalf("Verify wrong with the audit log failing: %v", err)
+		t.Fatalf("Verify wrong with Append failing: %v", err)
 	}
-	// The failure's event is written with its count, by UpdateLockout:
-	// it does not depend on AppendEvent.
-	if ev, err := f.svc.Events(ctx, "site"); err != nil || len(ev) != 3 || ev[1].Kind != enrollment.EventUsed || ev[2].Kind != enrollment.EventFailed {
+	// A success after a failure resets the count with its used event in
+	// one Write, without Append either.
+	if err := f.svc.Verify(ctx, "site", code, ""); err != nil {
+		t.Fatalf("Verify after a failure with Append failing: %v", err)
+	}
+	if ev, err := f.svc.Events(ctx, "site"); err != nil || len(ev) != 3 || ev[1].Kind != enrollment.EventFailed || ev[2].Kind != enrollment.EventUsed {
 		t.Fatalf("Events = %v, %v", ev, err)
 	}
 	if _, err := f.svc.Events(ctx, ""); !isParam(err, "site") {
 		t.Fatal(err)
+	}
+}
+
+// countingStore counts the Store calls by method.
+type countingStore struct {
+	*enrollment.MemStore
+	calls map[string]int
+}
+
+func (s *countingStore) Load(ctx context.Context, site string) (enrollment.Record, error) {
+	s.calls["Load"]++
+	return s.MemStore.Load(ctx, site)
+}
+
+func (s *countingStore) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	s.calls["Write"]++
+	return s.MemStore.Write(ctx, r, prev, events)
+}
+
+func (s *countingStore) Append(ctx context.Context, site string, rev uint64, events []enrollment.Event) error {
+	s.calls["Append"]++
+	return s.MemStore.Append(ctx, site, rev, events)
+}
+
+// TestStoreCallsPerOperation: without racing writers, each operation makes
+// the store calls store/postgres/doc.go's statement table counts: a
+// success is a Load and an Append, a failure a Load and a Write, the
+// failure that locks also appends its alert's event at the revision it
+// wrote (no second Load).
+func TestStoreCallsPerOperation(t *testing.T) {
+	ctx := context.Background()
+	cs := &countingStore{MemStore: enrollment.NewMemStore(), calls: map[string]int{}}
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Store, c.Threshold = cs, 2
+		c.SealKeys, c.SealKeyID = enrollment.NewKeys(map[uint8][]byte{1: pepper(3)}), 1
+	})
+	var code string
+	for _, tt := range []struct {
+		name string
+		op   func() error
+		want map[string]int
+	}{
+		{"generate", func() error { code = f.generate(t, "site"); return nil }, map[string]int{"Load": 1, "Write": 1}},
+		{"right", func() error { return f.svc.Verify(ctx, "site", code, "10.0.0.1") }, map[string]int{"Load": 1, "Append": 1}},
+		{"reveal", func() error { _, err := f.svc.Reveal(ctx, "site", "a@example.com"); return err }, map[string]int{"Load": 1, "Append": 1}},
+		{"wrong", func() error {
+			if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); !errors.Is(err, enrollment.ErrWrongPasscode) {
+				return err
+			}
+			return nil
+		}, map[string]int{"Load": 1, "Write": 1}},
+		{"right after a failure", func() error { return f.svc.Verify(ctx, "site", code, "10.0.0.1") }, map[string]int{"Load": 1, "Write": 1}},
+		{"wrong", func() error { _ = f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); return nil }, map[string]int{"Load": 1, "Write": 1}},
+		{"locking", func() error {
+			var ae *enrollment.AttemptError
+			if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); !errors.As(err, &ae) || !ae.JustLocked {
+				return fmt.Errorf("want the lock: %w", err)
+			}
+			return nil
+		}, map[string]int{"Load": 1, "Write": 1, "Append": 1}},
+		{"disable", func() error { return f.svc.Disable(ctx, "site", "a@example.com") }, map[string]int{"Load": 1, "Write": 1}},
+	} {
+		clear(cs.calls)
+		if err := tt.op(); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !maps.Equal(cs.calls, tt.want) {
+			t.Errorf("%s: store calls %v, want %v", tt.name, cs.calls, tt.want)
+		}
+	}
+}
+
+// TestAlertEventFailureIsLogged: an alert's outcome that cannot be
+// recorded is logged, and one that is recorded is not.
+func TestAlertEventFailureIsLogged(t *testing.T) {
+	ctx := context.Background()
+	for _, failing := range []bool{false, true} {
+		var logs bytes.Buffer
+		fs := &faultyStore{MemStore: enrollment.NewMemStore()}
+		f := newFixture(t, func(c *enrollment.Config) {
+			c.Store, c.Threshold = fs, 1
+			c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+		})
+		code := f.generate(t, "site")
+		if failing {
+			fs.fail = "Append"
+		}
+		var ae *enrollment.AttemptError
+		if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); !errors.As(err, &ae) || !ae.JustLocked || ae.Alert != nil {
+			t.Fatalf("the locking failure: %v", err)
+		}
+		if got := strings.Contains(logs.String(), "recording alert event"); got != failing {
+			t.Fatalf("Append failing %v: logged %v:\n%s", failing, got, logs.String())
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 func TestNilContext(t *testing.T) {
 	f := newFixture(t, nil)
 	n := gentest.CheckNilContext(t, enrollment.ErrNilContext, f.svc, f.store, enrollment.Purge)
-	if n != 21 {
-		t.Errorf("reached %d functions, want 21", n)
+	if n != 18 {
+		t.Errorf("reached %d functions, want 18", n)
 	}
 }

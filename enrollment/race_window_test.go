@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"testing"
-	"time"
 
 	"github.com/mdmcred/mdmcred/enrollment"
 )
 
-// hookStore runs a hook before RecordUse or UpdateLockout, to put another
+// hookStore runs a hook before Append or Write, to put another
 // request's change between Verify's read of the record and its atomic
 // update: the window that racing attempts hit.
 type hookStore struct {
@@ -17,27 +16,27 @@ type hookStore struct {
 	beforeUse, beforeFailure func()
 }
 
-func (s *hookStore) RecordUse(ctx context.Context, site string, d []byte, at time.Time, src string) error {
+func (s *hookStore) Append(ctx context.Context, site string, rev uint64, events []enrollment.Event) error {
 	if h := s.beforeUse; h != nil {
 		s.beforeUse = nil
 		h()
 	}
-	return s.MemStore.RecordUse(ctx, site, d, at, src)
+	return s.MemStore.Append(ctx, site, rev, events)
 }
 
-func (s *hookStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
-	if h := s.beforeFailure; h != nil {
+func (s *hookStore) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	if h := s.beforeFailure; h != nil && prev != 0 {
 		s.beforeFailure = nil
 		h()
 	}
-	return s.MemStore.UpdateLockout(ctx, site, version, l, events...)
+	return s.MemStore.Write(ctx, r, prev, events)
 }
 
 // lockSite records threshold failures and the lock directly in the store,
 // as another request would.
 func lockSite(t *testing.T, s *enrollment.MemStore, threshold int) func() {
 	return func() {
-		r, err := s.Get(context.Background(), "site")
+		r, err := s.Load(context.Background(), "site")
 		if err != nil {
 			t.Error(err)
 			return
@@ -47,7 +46,9 @@ func lockSite(t *testing.T, s *enrollment.MemStore, threshold int) func() {
 		l.Consecutive += threshold
 		l.LastFailure, l.LastSource = t0, "other"
 		l.Locked, l.LockedAt, l.Rule = true, t0, enrollment.RuleConsecutive
-		if err := s.UpdateLockout(context.Background(), "site", r.Version, l); err != nil {
+		next := r
+		next.Lockout, next.Rev = l, r.Rev+1
+		if err := s.Write(context.Background(), next, r.Rev, nil); err != nil {
 			t.Error(err)
 		}
 	}
@@ -127,15 +128,19 @@ type conflictingStore struct {
 	gets, runaway int
 }
 
-func (s *conflictingStore) Get(ctx context.Context, site string) (enrollment.Record, error) {
+func (s *conflictingStore) Load(ctx context.Context, site string) (enrollment.Record, error) {
 	s.gets++
 	if s.gets > s.runaway {
 		return enrollment.Record{}, errors.New("runaway retries")
 	}
-	return s.Store.Get(ctx, site)
+	return s.Store.Load(ctx, site)
 }
 
-func (s *conflictingStore) UpdateLockout(context.Context, string, int64, enrollment.Lockout, ...enrollment.Event) error {
+func (s *conflictingStore) Write(context.Context, enrollment.Record, uint64, []enrollment.Event) error {
+	return enrollment.ErrConflict
+}
+
+func (s *conflictingStore) Append(context.Context, string, uint64, []enrollment.Event) error {
 	return enrollment.ErrConflict
 }
 
@@ -150,5 +155,64 @@ func TestVerifyGivesUpOnConstantConflict(t *testing.T) {
 	err := g.svc.Verify(ctx, "site", wrong(code), "10.0.0.1")
 	if !errors.Is(err, enrollment.ErrConflict) || cs.gets != 1000 {
 		t.Fatalf("Verify under constant conflict: %v after %d reads, want ErrConflict after 1000", err, cs.gets)
+	}
+}
+
+// TestAlertEventAfterTheRecordMoved: the alert's outcome is recorded
+// although another failure moved the record between the lock and the
+// event's append (whose revision then conflicts): it is appended at the
+// current revision, once.
+func TestAlertEventAfterTheRecordMoved(t *testing.T) {
+	ctx := context.Background()
+	hs := &hookStore{MemStore: enrollment.NewMemStore()}
+	f := newFixture(t, func(c *enrollment.Config) { c.Store = hs; c.Threshold = 1 })
+	code := f.generate(t, "site")
+	hs.beforeUse = func() {
+		// Another request's failure on the locked passcode: counted,
+		// which moves the record on.
+		if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.2"); !errors.Is(err, enrollment.ErrLocked) {
+			t.Errorf("a failure on the locked passcode: %v", err)
+		}
+	}
+	var ae *enrollment.AttemptError
+	if err := f.svc.Verify(ctx, "site", wrong(code), "10.0.0.1"); !errors.As(err, &ae) || !ae.JustLocked || ae.Alert != nil {
+		t.Fatalf("the locking failure: %v", err)
+	}
+	ev, err := f.svc.Events(ctx, "site")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := 0
+	for _, e := range ev {
+		if e.Kind == enrollment.EventAlertSent {
+			sent++
+		}
+	}
+	if st, _ := f.svc.Status(ctx, "site"); sent != 1 || len(f.alert.sent()) != 1 || st.FailedAttempts != 2 {
+		t.Fatalf("%d alert-sent events, %d alerts, %d failures; want 1, 1, 2: %+v", sent, len(f.alert.sent()), st.FailedAttempts, ev)
+	}
+}
+
+// TestRevealDecidesAgainWhenLocked: a passcode locked between Reveal's
+// read and its viewed event is not shown: the event's append conflicts and
+// Reveal decides again, on the locked record.
+func TestRevealDecidesAgainWhenLocked(t *testing.T) {
+	ctx := context.Background()
+	hs := &hookStore{MemStore: enrollment.NewMemStore()}
+	f := newFixture(t, func(c *enrollment.Config) {
+		c.Store = hs
+		c.SealKeys = enrollment.NewKeys(map[uint8][]byte{1: pepper(3)})
+		c.SealKeyID = 1
+	})
+	f.generate(t, "site")
+	hs.beforeUse = lockSite(t, hs.MemStore, 3)
+	if pc, err := f.svc.Reveal(ctx, "site", "admin@example.com"); !errors.Is(err, enrollment.ErrLocked) || !pc.IsZero() {
+		t.Fatalf("Reveal of a passcode locked meanwhile: %v", err)
+	}
+	ev, _ := f.svc.Events(ctx, "site")
+	for _, e := range ev {
+		if e.Kind == enrollment.EventViewed {
+			t.Fatalf("a viewed event for a passcode not shown: %+v", ev)
+		}
 	}
 }

@@ -18,9 +18,12 @@ type Resealer interface {
 	// (Sealed not nil) whose site sorts after after (byte order), in site
 	// order. For each it calls reseal with the record (at least its Site,
 	// Digest and Sealed, what the copy is bound to); when reseal returns a
-	// value (not nil) it replaces the record's Sealed with it, changing
-	// nothing else, in one atomic operation that applies only if the
-	// site's record still has the same Digest and Sealed reseal saw. It
+	// value (not nil) it replaces the record's Sealed with it and moves
+	// its Rev on by one (so that a [Store.Write] decided on the record
+	// before fails with [ErrConflict] instead of writing the old copy
+	// back), changing nothing else, in one atomic operation that applies
+	// only if the site's record still has the same Digest and Sealed
+	// reseal saw. It
 	// returns the last site visited, how many records it visited and how
 	// many it changed. reseal is called outside any lock or transaction of
 	// the store's.
@@ -92,6 +95,7 @@ func (m *MemStore) ResealRecords(ctx context.Context, after string, limit int, r
 		m.mu.Lock()
 		if cur, ok := m.recs[r.Site]; ok && bytes.Equal(cur.Digest, r.Digest) && bytes.Equal(cur.Sealed, r.Sealed) {
 			cur.Sealed = bytes.Clone(out)
+			cur.Rev++
 			changed++
 		}
 		m.mu.Unlock()

@@ -66,7 +66,7 @@ func TestRevealFormat1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, _ := store.Get(ctx, "berlin")
+	rec, _ := store.Load(ctx, "berlin")
 	header := append([]byte{1, 1}, make([]byte, 8)...) // format 1, key 1, no limit
 	ad := append(append(append(append(bytes.Clone(header), "mdmcred/enrollment/passcode/v1"...), 0), "berlin\x00"...), rec.Digest...)
 	nonce := bytes.Repeat([]byte{3}, chacha20poly1305.NonceSizeX)
@@ -79,7 +79,7 @@ func TestRevealFormat1(t *testing.T) {
 		}
 		rec.Sealed = a.Seal(append(bytes.Clone(header), nonce...), nonce, []byte(pc.Reveal()), ad)
 	}
-	if err := store.Put(ctx, rec); err != nil {
+	if err := overwrite(ctx, store, rec); err != nil {
 		t.Fatal(err)
 	}
 	got, err := svc.Reveal(ctx, "berlin", "admin@example.com")
@@ -97,7 +97,7 @@ func TestMemStoreResealBatches(t *testing.T) {
 	ctx := context.Background()
 	s := enrollment.NewMemStore()
 	for _, site := range []string{"b", "a"} {
-		if err := s.Put(ctx, enrollment.Record{Site: site, Digest: []byte("digest-" + site), Sealed: []byte("sealed-" + site)}); err != nil {
+		if err := s.Write(ctx, enrollment.Record{Site: site, Digest: []byte("digest-" + site), Sealed: []byte("sealed-" + site), Rev: 1}, 0, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/mdmcred/mdmcred/internal/cas"
 	"github.com/mdmcred/mdmcred/internal/ident"
 	"github.com/mdmcred/mdmcred/internal/keyedhash"
 	"github.com/mdmcred/mdmcred/internal/seal"
@@ -231,9 +232,9 @@ func (s *Service) Threshold() int { return s.rules.threshold }
 // counters at zero. Only its keyed hash is stored, plus a sealed copy when
 // Reveal is configured.
 //
-// If recording the audit event fails, Generate returns an error and no
-// passcode: the stored one was never shown to anyone, and a retry replaces
-// it.
+// The new record and its audit event are one write ([Store.Write]), which
+// replaces the record Generate loaded, or inserts the site's first; if
+// another write came in between, Generate loads and writes again.
 func (s *Service) Generate(ctx context.Context, site, generatedBy string) (Passcode, error) {
 	if ctx == nil {
 		return Passcode{}, ErrNilContext
@@ -277,14 +278,26 @@ func (s *Service) generate(ctx context.Context, site, by string, kind EventKind)
 			}
 			rec.Sealed = s.sealer.Seal([]byte(code), sealAD(site, rec.Digest), notAfter)
 		}
-		switch err := s.store.Put(ctx, rec); {
+		events := []Event{{Site: site, Kind: kind, At: now, Actor: by}}
+		err = cas.Loop(ErrConflict, func() (done, lost bool, err error) {
+			cur, err := s.store.Load(ctx, site)
+			if err != nil && !errors.Is(err, ErrNoPasscode) {
+				return false, false, err
+			}
+			rec.Rev = cur.Rev + 1
+			switch err := s.store.Write(ctx, rec, cur.Rev, events); {
+			case errors.Is(err, ErrConflict):
+				return false, true, nil
+			case err != nil:
+				return false, false, err
+			}
+			return true, false, nil
+		})
+		switch {
 		case errors.Is(err, ErrDuplicate):
 			continue
 		case err != nil:
 			return Passcode{}, fmt.Errorf("enrollment: storing passcode: %w", err)
-		}
-		if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: kind, At: now, Actor: by}); err != nil {
-			return Passcode{}, fmt.Errorf("enrollment: recording %s event: %w", kind, err)
 		}
 		s.log.InfoContext(ctx, "enrollment: passcode "+kind.String(), "site", site, "by", by)
 		return secret.New(code), nil
@@ -311,6 +324,8 @@ func (s *Service) takenUnderOldPepper(ctx context.Context, site, code string) (b
 
 // Disable turns self-service enrollment off for site; Verify then returns
 // [ErrDisabled] until [Service.Regenerate]. by is the admin's email address.
+// Disabling a disabled passcode keeps the first admin and time, and is
+// recorded too. It returns [ErrNoPasscode] for a site without a passcode.
 func (s *Service) Disable(ctx context.Context, site, by string) error {
 	if ctx == nil {
 		return ErrNilContext
@@ -322,11 +337,26 @@ func (s *Service) Disable(ctx context.Context, site, by string) error {
 		return err
 	}
 	now := s.now().UTC()
-	if err := s.store.Disable(ctx, site, by, now); err != nil {
+	err := cas.Loop(ErrConflict, func() (done, lost bool, err error) {
+		rec, err := s.store.Load(ctx, site)
+		if err != nil {
+			return false, false, err
+		}
+		next := rec
+		if !rec.Disabled {
+			next.Disabled, next.DisabledAt, next.DisabledBy = true, now, by
+		}
+		next.Rev = rec.Rev + 1
+		switch err := s.store.Write(ctx, next, rec.Rev, []Event{{Site: site, Kind: EventDisabled, At: now, Actor: by}}); {
+		case errors.Is(err, ErrConflict):
+			return false, true, nil
+		case err != nil:
+			return false, false, err
+		}
+		return true, false, nil
+	})
+	if err != nil {
 		return wrapStore("disabling passcode", err)
-	}
-	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventDisabled, At: now, Actor: by}); err != nil {
-		return fmt.Errorf("enrollment: recording disabled event: %w", err)
 	}
 	s.log.InfoContext(ctx, "enrollment: passcode disabled", "site", site, "by", by)
 	return nil
@@ -350,39 +380,60 @@ func (s *Service) Reveal(ctx context.Context, site, viewer string) (Passcode, er
 	if s.sealer == nil {
 		return Passcode{}, fmt.Errorf("%w: sealing is not configured", ErrNoReveal)
 	}
-	rec, err := s.store.Get(ctx, site)
+	var code string
+	err := cas.Loop(ErrConflict, func() (done, lost bool, err error) {
+		rec, err := s.store.Load(ctx, site)
+		if err != nil {
+			return false, false, wrapStore("reading passcode", err)
+		}
+		now := s.now().UTC()
+		if err := s.revealable(rec, now); err != nil {
+			return false, false, err
+		}
+		pt, err := s.sealer.Open(rec.Sealed, sealAD(site, rec.Digest), now)
+		switch {
+		case errors.Is(err, seal.ErrExpired):
+			return false, false, fmt.Errorf("%w: retention limit passed", ErrNoReveal)
+		case errors.Is(err, seal.ErrReseal):
+			return false, false, fmt.Errorf("%w: %w", ErrNoReveal, ErrReseal)
+		case err != nil:
+			return false, false, fmt.Errorf("%w: %w", ErrNoReveal, err)
+		}
+		code = string(pt)
+		clear(pt)
+		// Recorded at the revision the decision was made on: a passcode
+		// locked, disabled or replaced meanwhile is decided again.
+		switch err := s.store.Append(ctx, site, rec.Rev, []Event{{Site: site, Kind: EventViewed, At: now, Actor: viewer}}); {
+		case errors.Is(err, ErrConflict):
+			code = ""
+			return false, true, nil
+		case err != nil:
+			return false, false, fmt.Errorf("enrollment: recording viewed event: %w", err)
+		}
+		return true, false, nil
+	})
 	if err != nil {
-		return Passcode{}, wrapStore("reading passcode", err)
-	}
-	switch {
-	case rec.Disabled:
-		return Passcode{}, ErrDisabled
-	case rec.Locked:
-		return Passcode{}, ErrLocked
-	case rec.Sealed == nil:
-		return Passcode{}, fmt.Errorf("%w: no sealed copy", ErrNoReveal)
-	}
-	now := s.now().UTC()
-	if s.revealFor > 0 && now.After(rec.GeneratedAt.Add(s.revealFor)) {
-		// The limit sealed into the copy is the one configured when it was
-		// made; the current one holds too, should the host have shortened it.
-		return Passcode{}, fmt.Errorf("%w: retention limit passed", ErrNoReveal)
-	}
-	pt, err := s.sealer.Open(rec.Sealed, sealAD(site, rec.Digest), now)
-	switch {
-	case errors.Is(err, seal.ErrExpired):
-		return Passcode{}, fmt.Errorf("%w: retention limit passed", ErrNoReveal)
-	case errors.Is(err, seal.ErrReseal):
-		return Passcode{}, fmt.Errorf("%w: %w", ErrNoReveal, ErrReseal)
-	case err != nil:
-		return Passcode{}, fmt.Errorf("%w: %w", ErrNoReveal, err)
-	}
-	code := string(pt)
-	clear(pt)
-	if err := s.store.AppendEvent(ctx, Event{Site: site, Kind: EventViewed, At: now, Actor: viewer}); err != nil {
-		return Passcode{}, fmt.Errorf("enrollment: recording viewed event: %w", err)
+		return Passcode{}, err
 	}
 	return secret.New(code), nil
+}
+
+// revealable refuses a record whose sealed copy Reveal must not open at
+// now.
+func (s *Service) revealable(rec Record, now time.Time) error {
+	switch {
+	case rec.Disabled:
+		return ErrDisabled
+	case rec.Locked:
+		return ErrLocked
+	case rec.Sealed == nil:
+		return fmt.Errorf("%w: no sealed copy", ErrNoReveal)
+	case s.revealFor > 0 && now.After(rec.GeneratedAt.Add(s.revealFor)):
+		// The limit sealed into the copy is the one configured when it was
+		// made; the current one holds too, should the host have shortened it.
+		return fmt.Errorf("%w: retention limit passed", ErrNoReveal)
+	}
+	return nil
 }
 
 // Events returns the site's audit log, oldest first (as far back as the

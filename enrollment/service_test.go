@@ -129,7 +129,7 @@ func TestGenerateAndStatus(t *testing.T) {
 	if st != want {
 		t.Fatalf("Status = %+v, want %+v", st, want)
 	}
-	rec, _ := f.store.Get(ctx, "site")
+	rec, _ := f.store.Load(ctx, "site")
 	if bytes.Contains(rec.Digest, []byte(code)) || rec.Sealed != nil {
 		t.Fatal("the store holds the passcode or a sealed copy without opting in")
 	}
@@ -469,10 +469,10 @@ func TestRevealSealedCopy(t *testing.T) {
 	}
 	// A sealed copy moved to another site's record does not open.
 	f.generate(t, "other")
-	recA, _ := f.store.Get(ctx, "site")
-	recB, _ := f.store.Get(ctx, "other")
+	recA, _ := f.store.Load(ctx, "site")
+	recB, _ := f.store.Load(ctx, "other")
 	recB.Sealed = recA.Sealed
-	if err := f.store.Put(ctx, recB); err != nil {
+	if err := overwrite(ctx, f.store, recB); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Reveal(ctx, "other", "viewer@example.com"); !errors.Is(err, enrollment.ErrNoReveal) {
@@ -679,9 +679,9 @@ func TestEventKindString(t *testing.T) {
 // failure reaches a threshold and a fuzz run can go on guessing.
 type neverLocks struct{ enrollment.Store }
 
-func (s neverLocks) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
-	l.Consecutive, l.Sources, l.RateCount, l.RatePrev = 0, nil, 0, 0
-	return s.Store.UpdateLockout(ctx, site, version, l, events...)
+func (s neverLocks) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	r.Consecutive, r.Sources, r.RateCount, r.RatePrev = 0, nil, 0, 0
+	return s.Store.Write(ctx, r, prev, events)
 }
 
 func FuzzVerify(f *testing.F) {
@@ -723,5 +723,34 @@ func TestGenerateReadsTheInjectedReader(t *testing.T) {
 	f := newFixture(t, func(c *enrollment.Config) { c.Rand = iotest.ErrReader(dry) })
 	if _, err := f.svc.Generate(context.Background(), "site", "admin@example.com"); !errors.Is(err, dry) {
 		t.Fatalf("Generate with a failing reader: %v, want its error", err)
+	}
+}
+
+// TestDisableTwiceKeepsTheFirst: disabling a disabled passcode keeps the
+// first admin and time (the Service decides it; the store keeps what it is
+// given), records the second request too, and Disable of a site without a
+// passcode is ErrNoPasscode.
+func TestDisableTwiceKeepsTheFirst(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	f.generate(t, "site")
+	first := f.clock.Now().UTC()
+	if err := f.svc.Disable(ctx, "site", "a@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(time.Hour)
+	if err := f.svc.Disable(ctx, "site", "b@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.svc.Status(ctx, "site")
+	if err != nil || st.State != enrollment.StateDisabled || st.DisabledBy != "a@example.com" || !st.DisabledAt.Equal(first) {
+		t.Fatalf("Status after two Disables = %+v, %v; want disabled by a@example.com at %v", st, err, first)
+	}
+	ev, _ := f.svc.Events(ctx, "site")
+	if n := len(ev); n != 3 || ev[1].Kind != enrollment.EventDisabled || ev[2].Kind != enrollment.EventDisabled || ev[2].Actor != "b@example.com" {
+		t.Fatalf("events %+v, want generated and two disabled", ev)
+	}
+	if err := f.svc.Disable(ctx, "nosuch", "a@example.com"); !errors.Is(err, enrollment.ErrNoPasscode) {
+		t.Fatalf("Disable without a passcode: %v", err)
 	}
 }

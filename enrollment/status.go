@@ -66,7 +66,7 @@ func (s *Service) Status(ctx context.Context, site string) (Status, error) {
 	if err := checkSite(site); err != nil {
 		return Status{}, err
 	}
-	rec, err := s.store.Get(ctx, site)
+	rec, err := s.store.Load(ctx, site)
 	if err != nil {
 		return Status{}, wrapStore("reading passcode", err)
 	}

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math/rand/v2"
 	"sync"
 	"time"
 
+	"github.com/mdmcred/mdmcred/internal/cas"
 	"github.com/mdmcred/mdmcred/internal/keyedhash"
 )
 
@@ -31,21 +31,22 @@ import (
 // passcode is locked. Attempts on a locked passcode are counted but never
 // compared, so a lock cannot be guessed through.
 //
-// Verify loads the site's record, decides with the lockout rules, and
-// writes the new lockout state back with a compare-and-swap
-// ([Store.UpdateLockout]); when another attempt changed the record in
-// between it loads and decides again. So the attempt that locks the
-// passcode sends the lock alert, exactly once however many attempts race,
-// and an attempt overtaken by a lock is answered as an attempt on a locked
-// passcode whether it was right or wrong. If the alert fails, the error
-// also matches [ErrAlert]; the lock stands, and the host should report the
-// error to its operators and retry with [Service.ResendAlert]. Counting and
-// alerting use a context the caller cannot cancel, so dropping the
-// connection does not skip them.
+// Verify loads the site's record ([Store.Load]), decides with the lockout
+// rules, and writes the new lockout state back with its events in one
+// compare-and-swap ([Store.Write]); when another attempt changed the
+// record in between it loads and decides again. So the attempt that locks
+// the passcode sends the lock alert, exactly once however many attempts
+// race, and an attempt overtaken by a lock is answered as an attempt on a
+// locked passcode whether it was right or wrong. If the alert fails, the
+// error also matches [ErrAlert]; the lock stands, and the host should
+// report the error to its operators and retry with [Service.ResendAlert].
+// Counting and alerting use a context the caller cannot cancel, so
+// dropping the connection does not skip them.
 //
 // A success writes the site's record only when it follows a failure at the
 // site or from its source (to reset the consecutive counts); otherwise it
-// only appends its "used" event ([Store.RecordUse]), so successes at one
+// only appends its "used" event, conditioned on the record still being at
+// the revision it was decided on ([Store.Append]), so successes at one
 // site do not wait for each other.
 func (s *Service) Verify(ctx context.Context, site, input, source string) error {
 	if ctx == nil {
@@ -64,22 +65,22 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 			stripe.Unlock()
 		}
 	}()
-	for try := 0; ; try++ {
-		switch {
-		case try >= maxTries:
-			return fmt.Errorf("enrollment: recording attempt: %w after %d tries", ErrConflict, try)
-		case try > 0 && stripe == nil:
+	var result error
+	tries := 0
+	err := cas.Loop(ErrConflict, func() (done, lost bool, err error) {
+		if tries++; tries > 1 && stripe == nil {
 			stripe = s.stripe(site)
 			stripe.Lock()
-		case try > 0:
-			backoff(try) // another instance keeps winning
 		}
-		rec, err := s.store.Get(ctx, site)
+		// From the second conflict on, another instance keeps winning:
+		// Loop backs off.
+		retry := func() (bool, bool, error) { return false, tries > 1, nil }
+		rec, err := s.store.Load(ctx, site)
 		if err != nil {
-			return wrapStore("reading passcode", err)
+			return false, false, wrapStore("reading passcode", err)
 		}
 		if rec.Disabled {
-			return ErrDisabled
+			return false, false, ErrDisabled
 		}
 		ctx = uncancelable(ctx)
 		var reason error
@@ -93,9 +94,9 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 				ok, _, err := s.hasher.Verify(hashDomain, code, rec.Digest)
 				switch {
 				case errors.Is(err, keyedhash.ErrUnknownPepper):
-					return fmt.Errorf("%w: pepper %d", ErrRetiredPepper, keyedhash.Digest(rec.Digest).PepperID())
+					return false, false, fmt.Errorf("%w: pepper %d", ErrRetiredPepper, keyedhash.Digest(rec.Digest).PepperID())
 				case err != nil:
-					return fmt.Errorf("enrollment: stored digest for site: %w", err)
+					return false, false, fmt.Errorf("enrollment: stored digest for site: %w", err)
 				}
 				compared, match = rec.Digest, ok
 			}
@@ -105,30 +106,40 @@ func (s *Service) Verify(ctx context.Context, site, input, source string) error 
 		}
 		if reason == nil {
 			switch err := s.succeed(ctx, rec, source); {
-			case errors.Is(err, ErrConflict), errors.Is(err, ErrStale), errors.Is(err, ErrLocked):
+			case errors.Is(err, ErrConflict):
 				// Changed, replaced or locked since it was read: decide
 				// again on the current record.
-				continue
+				return retry()
 			case err != nil:
-				return wrapStore("recording use", err)
+				return false, false, wrapStore("recording use", err)
 			}
-			return nil
+			return true, false, nil
 		}
 		now := s.now().UTC()
 		l, rule := s.rules.fail(rec.Lockout, now, source)
-		switch err := s.store.UpdateLockout(ctx, site, rec.Version, l, failureEvents(site, source, now, l, rule)...); {
+		next := rec
+		next.Lockout, next.Rev = l, rec.Rev+1
+		switch err := s.store.Write(ctx, next, rec.Rev, failureEvents(site, source, now, l, rule)); {
 		case errors.Is(err, ErrConflict):
-			continue
+			return retry()
 		case err != nil:
-			return wrapStore("recording failure", err)
+			return false, false, wrapStore("recording failure", err)
 		}
 		if stripe != nil {
 			// Counted: the events and the alert need no serializing.
 			stripe.Unlock()
 			stripe = nil
 		}
-		return s.report(ctx, site, source, reason, now, l, rule)
+		result = s.report(ctx, site, source, reason, now, l, rule, next.Rev)
+		return true, false, nil
+	})
+	switch {
+	case errors.Is(err, ErrConflict): // lost every race, cas.MaxTries times
+		return fmt.Errorf("enrollment: recording attempt: %w", err)
+	case err != nil:
+		return err
 	}
+	return result
 }
 
 // stripe returns the mutex that serializes this Service's conflicting
@@ -139,28 +150,20 @@ func (s *Service) stripe(site string) *sync.Mutex {
 	return &s.stripes[h.Sum32()%uint32(len(s.stripes))]
 }
 
-// maxTries bounds how often Verify loads and decides again when racing
-// attempts change the record under it; backoff spreads the retries.
-const maxTries = 1000
-
-func backoff(try int) {
-	// Exponential with full jitter, from 100 µs up to 6.4 ms: racing
-	// callers spread out instead of retrying in step.
-	time.Sleep(rand.N(50 * time.Microsecond << min(try, 7)))
-}
-
 // succeed records a success on rec: it resets the consecutive counts if a
-// failure preceded it (a compare-and-swap, which also confirms that
-// nothing locked the passcode since it was read), then appends the used
-// event, which RecordUse refuses if the passcode was locked or replaced
-// meanwhile.
+// failure preceded it, with the used event, in a compare-and-swap
+// ([Store.Write]); otherwise it appends the used event alone, conditioned
+// on rec's revision ([Store.Append]). Either fails with [ErrConflict] if
+// the passcode was locked, replaced or otherwise changed since rec was
+// read.
 func (s *Service) succeed(ctx context.Context, rec Record, source string) error {
+	used := []Event{{Site: rec.Site, Kind: EventUsed, At: s.now().UTC(), Source: source}}
 	if l, changed := s.rules.succeed(rec.Lockout, source); changed {
-		if err := s.store.UpdateLockout(ctx, rec.Site, rec.Version, l); err != nil {
-			return err
-		}
+		next := rec
+		next.Lockout, next.Rev = l, rec.Rev+1
+		return s.store.Write(ctx, next, rec.Rev, used)
 	}
-	return s.store.RecordUse(ctx, rec.Site, rec.Digest, s.now().UTC(), source)
+	return s.store.Append(ctx, rec.Site, rec.Rev, used)
 }
 
 // failureEvents are the events a counted failure writes with its
@@ -180,10 +183,10 @@ func failureEvents(site, source string, now time.Time, l Lockout, rule Rule) []E
 	return evs
 }
 
-// report answers a failure that UpdateLockout counted, with its events (l
-// is the lockout it wrote; rule is set if this failure locked the
-// passcode): for the one that locked, it sends the alert.
-func (s *Service) report(ctx context.Context, site, source string, reason error, now time.Time, l Lockout, rule Rule) error {
+// report answers a failure that a Write counted, with its events (l is the
+// lockout it wrote, at revision rev; rule is set if this failure locked
+// the passcode): for the one that locked, it sends the alert.
+func (s *Service) report(ctx context.Context, site, source string, reason error, now time.Time, l Lockout, rule Rule, rev uint64) error {
 	just := rule != 0
 	aerr := &AttemptError{Reason: reason, Failures: l.Failures, Locked: l.Locked, JustLocked: just, Rule: l.Rule}
 	if !just {
@@ -193,7 +196,7 @@ func (s *Service) report(ctx context.Context, site, source string, reason error,
 	aerr.Alert = s.sendAlert(ctx, Alert{
 		Site: site, Failures: l.Failures, Threshold: s.rules.threshold, Rule: rule,
 		LockedAt: now, LastFailure: now, LastSource: source,
-	})
+	}, rev)
 	return aerr
 }
 
@@ -207,7 +210,7 @@ func (s *Service) ResendAlert(ctx context.Context, site string) error {
 	if err := checkSite(site); err != nil {
 		return err
 	}
-	rec, err := s.store.Get(ctx, site)
+	rec, err := s.store.Load(ctx, site)
 	if err != nil {
 		return wrapStore("reading passcode", err)
 	}
@@ -217,10 +220,13 @@ func (s *Service) ResendAlert(ctx context.Context, site string) error {
 	return s.sendAlert(ctx, Alert{
 		Site: site, Failures: rec.Failures, Threshold: s.rules.threshold, Rule: rec.Rule,
 		LockedAt: rec.LockedAt, LastFailure: rec.LastFailure, LastSource: rec.LastSource,
-	})
+	}, rec.Rev)
 }
 
-func (s *Service) sendAlert(ctx context.Context, a Alert) error {
+// sendAlert sends a, and records its outcome as an event appended at
+// revision rev of the site's record (or, if the record moved on, at the
+// current one).
+func (s *Service) sendAlert(ctx context.Context, a Alert, rev uint64) error {
 	ctx, cancel := context.WithTimeout(uncancelable(ctx), s.alertTimeout)
 	defer cancel()
 	var err error
@@ -239,7 +245,7 @@ func (s *Service) sendAlert(ctx context.Context, a Alert) error {
 		err = fmt.Errorf("%w: %w", ErrAlert, err)
 		s.log.ErrorContext(ctx, "enrollment: lock alert not sent", "site", a.Site, "err", err)
 	}
-	if eerr := s.store.AppendEvent(ctx, Event{Site: a.Site, Kind: kind, At: s.now().UTC(), Failures: a.Failures}); eerr != nil {
+	if eerr := s.appendEvent(ctx, rev, Event{Site: a.Site, Kind: kind, At: s.now().UTC(), Failures: a.Failures}); eerr != nil {
 		s.log.ErrorContext(ctx, "enrollment: recording alert event", "site", a.Site, "err", eerr)
 	}
 	return err
@@ -276,7 +282,7 @@ func (s *Service) ResolveSite(ctx context.Context, input string) (string, error)
 		if err != nil {
 			return "", fmt.Errorf("enrollment: looking up passcode: %w", err)
 		}
-		rec, err := s.store.Get(ctx, site)
+		rec, err := s.store.Load(ctx, site)
 		if errors.Is(err, ErrNoPasscode) {
 			continue
 		}
@@ -289,6 +295,32 @@ func (s *Service) ResolveSite(ctx context.Context, input string) (string, error)
 		return site, nil
 	}
 	return "", ErrNotFound
+}
+
+// appendEvent appends e to e.Site's log at revision rev of the site's
+// record ([Store.Append]); when the record moved on (a failure counted on
+// a locked passcode moves it), at the current revision, loaded: an event
+// that belongs to no decision on the record, such as an alert's outcome,
+// is recorded whatever the record's revision.
+func (s *Service) appendEvent(ctx context.Context, rev uint64, e Event) error {
+	return cas.Loop(ErrConflict, func() (done, lost bool, err error) {
+		loaded := rev == 0
+		if loaded {
+			rec, err := s.store.Load(ctx, e.Site)
+			if err != nil {
+				return false, false, err
+			}
+			rev = rec.Rev
+		}
+		switch err := s.store.Append(ctx, e.Site, rev, []Event{e}); {
+		case errors.Is(err, ErrConflict):
+			rev = 0
+			return false, loaded, nil
+		case err != nil:
+			return false, false, err
+		}
+		return true, false, nil
+	})
 }
 
 // uncancelable returns ctx's values without its cancellation, so that an

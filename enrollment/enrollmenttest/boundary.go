@@ -26,34 +26,24 @@ func (g *guardedStore) check(method string) {
 	}
 }
 
-func (g *guardedStore) Put(ctx context.Context, r enrollment.Record) error {
-	g.check("Put")
-	return g.Store.Put(ctx, r)
+func (g *guardedStore) Load(ctx context.Context, site string) (enrollment.Record, error) {
+	g.check("Load")
+	return g.Store.Load(ctx, site)
 }
 
-func (g *guardedStore) Get(ctx context.Context, site string) (enrollment.Record, error) {
-	g.check("Get")
-	return g.Store.Get(ctx, site)
+func (g *guardedStore) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	g.check("Write")
+	return g.Store.Write(ctx, r, prev, events)
 }
 
-func (g *guardedStore) Disable(ctx context.Context, site, by string, at time.Time) error {
-	g.check("Disable")
-	return g.Store.Disable(ctx, site, by, at)
+func (g *guardedStore) Append(ctx context.Context, site string, rev uint64, events []enrollment.Event) error {
+	g.check("Append")
+	return g.Store.Append(ctx, site, rev, events)
 }
 
-func (g *guardedStore) UpdateLockout(ctx context.Context, site string, version int64, l enrollment.Lockout, events ...enrollment.Event) error {
-	g.check("UpdateLockout")
-	return g.Store.UpdateLockout(ctx, site, version, l, events...)
-}
-
-func (g *guardedStore) RecordUse(ctx context.Context, site string, digest []byte, at time.Time, source string) error {
-	g.check("RecordUse")
-	return g.Store.RecordUse(ctx, site, digest, at, source)
-}
-
-func (g *guardedStore) AppendEvent(ctx context.Context, e enrollment.Event) error {
-	g.check("AppendEvent")
-	return g.Store.AppendEvent(ctx, e)
+func (g *guardedStore) Lookup(ctx context.Context, digest []byte) (string, error) {
+	g.check("Lookup")
+	return g.Store.Lookup(ctx, digest)
 }
 
 func (g *guardedStore) Events(ctx context.Context, site string) ([]enrollment.Event, error) {

@@ -66,242 +66,230 @@ func record(site string, n int) enrollment.Record {
 
 // RunStore runs the conformance suite against stores made by newStore, one
 // fresh (empty) store per subtest. It checks every method's contract,
-// including the sentinels, and races: [Goroutines] x [SwapsPerGoroutine]
+// including the sentinels: Write's insert-if-absent (prev 0) and
+// compare-and-swap (prev the stored revision), each with its events
+// appended only when the write applies; Append's condition on the
+// revision, which never writes the record; records and events sharing no
+// memory with the store. And races: of [Goroutines] Writes from one
+// revision exactly one applies; [Goroutines] x [SwapsPerGoroutine]
 // failures, each counted by load, compare-and-swap and again on conflict,
 // against a threshold of [SwapThreshold] must count exactly
-// Goroutines*SwapsPerGoroutine and lock exactly once; racing Puts of one digest
-// for different sites must let exactly one through. Through an
-// [enrollment.Service] with the default lockout rules it checks, as gopter
-// properties, that a rollout of [RolloutDevices] enrollments over
-// [RolloutPeriod] with a share [RolloutTypos] of single typos never locks,
-// and that guessing (100 wrong in a row; one source amid a rollout; 10 to
-// 50 times the typo rate from any mix of sources amid a rollout, with
-// racing callers) locks and sends exactly one alert. Through an
-// [enrollment.Service] over the store it checks that identifiers are
-// refused at the service boundary with the same [*enrollment.ParamError] on
-// every backend (empty, over-long, NUL, C0 and C1 controls, broken UTF-8,
-// invisible formatting characters) without the store being called, that
-// the longest and most unusual valid ones round-trip byte for byte, and
-// that a Threshold above [enrollment.MaxThreshold] is refused while one of
-// exactly MaxThreshold locks at the 100th failure with one alert.
+// Goroutines*SwapsPerGoroutine and lock exactly once; no use is appended
+// after the lock; appends at one revision never conflict with each other;
+// racing inserts of one digest for different sites must let exactly one
+// through. Through an [enrollment.Service] with the default lockout rules
+// it checks, as gopter properties, that a rollout of [RolloutDevices]
+// enrollments over [RolloutPeriod] with a share [RolloutTypos] of single
+// typos never locks, and that guessing (100 wrong in a row; one source
+// amid a rollout; 10 to 50 times the typo rate from any mix of sources
+// amid a rollout, with racing callers) locks and sends exactly one alert.
+// Through an [enrollment.Service] over the store it checks that
+// identifiers are refused at the service boundary with the same
+// [*enrollment.ParamError] on every backend (empty, over-long, NUL, C0 and
+// C1 controls, broken UTF-8, invisible formatting characters) without the
+// store being called, that the longest and most unusual valid ones
+// round-trip byte for byte, and that a Threshold above
+// [enrollment.MaxThreshold] is refused while one of exactly MaxThreshold
+// locks at the 100th failure with one alert.
 func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 	ctx := context.Background()
 	t.Run("ServiceBoundary", func(t *testing.T) { runBoundary(t, newStore) })
 	t.Run("LockoutRules", func(t *testing.T) { runLockoutRules(t, newStore) })
-	t.Run("GetMissing", func(t *testing.T) {
+	t.Run("LoadMissing", func(t *testing.T) {
 		s := newStore(t)
-		if _, err := s.Get(ctx, "nosuch"); !errors.Is(err, enrollment.ErrNoPasscode) {
-			t.Fatalf("Get missing: %v, want ErrNoPasscode", err)
+		if _, err := s.Load(ctx, "nosuch"); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("Load missing: %v, want ErrNoPasscode", err)
 		}
 		if _, err := s.Lookup(ctx, digest(1)); !errors.Is(err, enrollment.ErrNotFound) {
 			t.Fatalf("Lookup missing: %v, want ErrNotFound", err)
 		}
-		if err := s.Disable(ctx, "nosuch", "a@example.com", t0); !errors.Is(err, enrollment.ErrNoPasscode) {
-			t.Fatalf("Disable missing: %v, want ErrNoPasscode", err)
+		rec := record("nosuch", 1)
+		rec.Rev = 2
+		if err := s.Write(ctx, rec, 1, events("nosuch", 1)); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("Write at revision 1 of a missing record: %v, want ErrConflict", err)
 		}
-		if err := s.UpdateLockout(ctx, "nosuch", 1, enrollment.Lockout{Failures: 1}); !errors.Is(err, enrollment.ErrNoPasscode) {
-			t.Fatalf("UpdateLockout missing: %v, want ErrNoPasscode", err)
+		if err := s.Append(ctx, "nosuch", 1, events("nosuch", 1)); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("Append to a missing record: %v, want ErrConflict", err)
 		}
-		if err := s.RecordUse(ctx, "nosuch", digest(1), t0, ""); !errors.Is(err, enrollment.ErrNoPasscode) {
-			t.Fatalf("RecordUse missing: %v, want ErrNoPasscode", err)
+		if _, err := s.Load(ctx, "nosuch"); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("a refused Write stored a record: %v", err)
 		}
 		ev, err := s.Events(ctx, "nosuch")
 		if err != nil || len(ev) != 0 {
 			t.Fatalf("Events missing = %v, %v; want empty", ev, err)
 		}
 	})
-	t.Run("PutGetRoundTrip", func(t *testing.T) {
+	t.Run("InsertLoadRoundTrip", func(t *testing.T) {
 		s := newStore(t)
 		want := record("site-a", 1)
-		if err := s.Put(ctx, want); err != nil {
+		want.Rev = 1
+		want.Lockout = fullLockout()
+		given := cloneRecord(want)
+		evs := events("site-a", 2)
+		if err := s.Write(ctx, given, 0, evs); err != nil {
 			t.Fatal(err)
 		}
-		mine := bytes.Clone(want.Digest)
-		want.Digest[5] ^= 0xff // the store must have copied what it was given
-		want.Digest = mine
-		got, err := s.Get(ctx, "site-a")
+		// The store must have copied what it was given.
+		given.Digest[5] ^= 0xff
+		given.Sealed[0] ^= 0xff
+		given.Sources[0].Consecutive = 99
+		evs[0].Source = "changed"
+		got, err := s.Load(ctx, "site-a")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !equalRecords(got, want) {
-			t.Fatalf("Get = %+v, want %+v", got, want)
+		if !equalRecords(got, want) || got.Rev != 1 {
+			t.Fatalf("Load = %+v, want %+v at revision 1", got, want)
 		}
-		got.Digest[3] ^= 0xff // nor may it share memory with the caller
-		again, _ := s.Get(ctx, "site-a")
-		if !bytes.Equal(again.Digest, want.Digest) {
-			t.Fatal("Get returned memory shared with the store")
+		// Nor may it share memory with what it returns.
+		got.Digest[3] ^= 0xff
+		got.Sealed[1] ^= 0xff
+		got.Sources[0].Consecutive = 98
+		if again, _ := s.Load(ctx, "site-a"); !equalRecords(again, want) {
+			t.Fatal("Load returned memory shared with the store")
 		}
 		if site, err := s.Lookup(ctx, want.Digest); err != nil || site != "site-a" {
 			t.Fatalf("Lookup = %q, %v", site, err)
 		}
+		wantEvents(t, s, "site-a", events("site-a", 2))
 	})
-	t.Run("PutReplacesEverything", func(t *testing.T) {
+	t.Run("InsertIfAbsent", func(t *testing.T) {
 		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
-		mustNoErr(t, s.Disable(ctx, "site-a", "b@example.com", t0))
-		old, err := s.Get(ctx, "site-a")
-		mustNoErr(t, err)
-		mustNoErr(t, s.UpdateLockout(ctx, "site-a", old.Version, fullLockout()))
-		locked, _ := s.Get(ctx, "site-a")
-		fresh := record("site-a", 2)
-		mustPut(t, s, fresh)
-		got, err := s.Get(ctx, "site-a")
-		mustNoErr(t, err)
-		if !equalRecords(got, fresh) {
-			t.Fatalf("after replace Get = %+v, want %+v", got, fresh)
+		first := mustInsert(t, s, record("site-a", 1))
+		other := record("site-a", 2)
+		other.Rev = 1
+		if err := s.Write(ctx, other, 0, events("site-a", 1)); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("a second insert of one site: %v, want ErrConflict", err)
 		}
-		if got.Version <= locked.Version {
-			t.Fatalf("Put gave version %d after %d: it must grow", got.Version, locked.Version)
+		if got, _ := s.Load(ctx, "site-a"); !equalRecords(got, first) || got.Rev != first.Rev {
+			t.Fatalf("a refused insert changed the record: %+v", got)
 		}
-		// An update decided on the replaced record must not apply.
-		if err := s.UpdateLockout(ctx, "site-a", locked.Version, fullLockout()); !errors.Is(err, enrollment.ErrConflict) {
-			t.Fatalf("UpdateLockout on a replaced record: %v, want ErrConflict", err)
+		if _, err := s.Lookup(ctx, digest(2)); !errors.Is(err, enrollment.ErrNotFound) {
+			t.Fatalf("a refused insert indexed its digest: %v", err)
+		}
+		// A write whose record is not at prev+1 is refused.
+		for _, rev := range []uint64{0, first.Rev, first.Rev + 2} {
+			bad := cloneRecord(first)
+			bad.Rev = rev
+			if err := s.Write(ctx, bad, first.Rev, events("site-a", 1)); err == nil {
+				t.Fatalf("Write at revision %d from %d: no error", rev, first.Rev)
+			}
+		}
+		if got, _ := s.Load(ctx, "site-a"); !equalRecords(got, first) || got.Rev != first.Rev {
+			t.Fatalf("a refused write changed the record: %+v", got)
+		}
+		wantEvents(t, s, "site-a", nil)
+	})
+	t.Run("CompareAndSwap", func(t *testing.T) {
+		s := newStore(t)
+		old := mustInsert(t, s, record("site-a", 1))
+		bystander := mustInsert(t, s, record("site-b", 2))
+		// A write replaces everything: state, lockout, index entry.
+		next := record("site-a", 3)
+		next.Disabled, next.DisabledAt, next.DisabledBy = true, t0.Add(time.Minute), "b@example.com"
+		next.Lockout = fullLockout()
+		next.Rev = old.Rev + 1
+		mustNoErr(t, s.Write(ctx, cloneRecord(next), old.Rev, events("site-a", 2)))
+		got, err := s.Load(ctx, "site-a")
+		mustNoErr(t, err)
+		if !equalRecords(got, next) || got.Rev != old.Rev+1 {
+			t.Fatalf("after a write Load = %+v, want %+v", got, next)
 		}
 		if _, err := s.Lookup(ctx, digest(1)); !errors.Is(err, enrollment.ErrNotFound) {
 			t.Fatalf("old digest still indexed: %v", err)
 		}
-		if site, err := s.Lookup(ctx, digest(2)); err != nil || site != "site-a" {
+		if site, err := s.Lookup(ctx, digest(3)); err != nil || site != "site-a" {
 			t.Fatalf("Lookup new = %q, %v", site, err)
 		}
-		// The same digest put again for the same site is not a duplicate.
-		mustPut(t, s, fresh)
-	})
-	t.Run("PutDuplicateDigest", func(t *testing.T) {
-		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
-		if err := s.Put(ctx, record("site-b", 1)); !errors.Is(err, enrollment.ErrDuplicate) {
-			t.Fatalf("Put duplicate: %v, want ErrDuplicate", err)
+		// A write decided on the replaced revision is refused and changes
+		// nothing, appends nothing.
+		stale := record("site-a", 4)
+		stale.Rev = old.Rev + 1
+		if err := s.Write(ctx, stale, old.Rev, events("site-a", 1)); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("Write at an old revision: %v, want ErrConflict", err)
 		}
-		if _, err := s.Get(ctx, "site-b"); !errors.Is(err, enrollment.ErrNoPasscode) {
-			t.Fatalf("a refused Put stored something: %v", err)
+		if again, _ := s.Load(ctx, "site-a"); !equalRecords(again, next) || again.Rev != next.Rev {
+			t.Fatalf("a refused write changed the record: %+v", again)
 		}
-		// Once site-a moves on, its old digest is free.
-		mustPut(t, s, record("site-a", 2))
-		mustPut(t, s, record("site-b", 1))
-	})
-	t.Run("Disable", func(t *testing.T) {
-		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
-		mustNoErr(t, s.Disable(ctx, "site-a", "b@example.com", t0.Add(time.Minute)))
-		mustNoErr(t, s.Disable(ctx, "site-a", "c@example.com", t0.Add(time.Hour)))
-		got, _ := s.Get(ctx, "site-a")
-		if !got.Disabled || !got.DisabledAt.Equal(t0.Add(time.Minute)) || got.DisabledBy != "b@example.com" {
-			t.Fatalf("after Disable x2: %+v (the first one must stick)", got)
+		if _, err := s.Lookup(ctx, digest(4)); !errors.Is(err, enrollment.ErrNotFound) {
+			t.Fatalf("a refused write indexed its digest: %v", err)
 		}
-		if err := s.RecordUse(ctx, "site-a", digest(1), t0, ""); !errors.Is(err, enrollment.ErrDisabled) {
-			t.Fatalf("RecordUse disabled: %v", err)
-		}
-	})
-	t.Run("UpdateLockout", func(t *testing.T) {
-		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
-		mustPut(t, s, record("site-b", 2))
-		r, err := s.Get(ctx, "site-a")
-		mustNoErr(t, err)
-		if !equalLockouts(r.Lockout, enrollment.Lockout{}) {
-			t.Fatalf("new record's lockout = %+v, want zero", r.Lockout)
-		}
-		want := fullLockout()
-		given := want
-		given.Sources = append([]enrollment.SourceFailures(nil), want.Sources...)
-		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version, given))
-		given.Sources[0].Consecutive = 99 // the store must have copied it
-		got, err := s.Get(ctx, "site-a")
-		mustNoErr(t, err)
-		if !equalLockouts(got.Lockout, want) || got.Version != r.Version+1 {
-			t.Fatalf("after UpdateLockout: version %d %+v, want %d %+v", got.Version, got.Lockout, r.Version+1, want)
-		}
-		got.Sources[0].Consecutive = 98 // nor share memory with the caller
-		if again, _ := s.Get(ctx, "site-a"); !equalLockouts(again.Lockout, want) {
-			t.Fatal("Get returned lockout memory shared with the store")
-		}
-		// The version read first is gone: a second update decided on it
-		// is refused and changes nothing.
-		if err := s.UpdateLockout(ctx, "site-a", r.Version, enrollment.Lockout{Failures: 1}); !errors.Is(err, enrollment.ErrConflict) {
-			t.Fatalf("UpdateLockout at an old version: %v, want ErrConflict", err)
-		}
-		if again, _ := s.Get(ctx, "site-a"); !equalLockouts(again.Lockout, want) || again.Version != r.Version+1 {
-			t.Fatalf("a refused UpdateLockout changed the record: %+v", again)
-		}
-		if b, _ := s.Get(ctx, "site-b"); !equalLockouts(b.Lockout, enrollment.Lockout{}) {
+		wantEvents(t, s, "site-a", events("site-a", 2))
+		if b, _ := s.Load(ctx, "site-b"); !equalRecords(b, bystander) || b.Rev != bystander.Rev {
 			t.Fatalf("bystander changed: %+v", b)
 		}
-		// Events come with the lockout they belong to, in order, and only
-		// when it is written.
-		before, err := s.Events(ctx, "site-a")
-		mustNoErr(t, err)
+		// The same digest written again for the same site is not a
+		// duplicate, and a write with no events appends none. Back to
+		// a zero lockout, as a success after failures writes it.
+		again := cloneRecord(next)
+		again.Lockout, again.Rev = enrollment.Lockout{}, next.Rev+1
+		mustNoErr(t, s.Write(ctx, again, next.Rev, nil))
+		if got, _ := s.Load(ctx, "site-a"); !equalLockouts(got.Lockout, enrollment.Lockout{}) || got.Rev != next.Rev+1 {
+			t.Fatalf("after a reset: %+v", got)
+		}
+		wantEvents(t, s, "site-a", events("site-a", 2))
+	})
+	t.Run("WriteDuplicateDigest", func(t *testing.T) {
+		s := newStore(t)
+		a := mustInsert(t, s, record("site-a", 1))
+		b := record("site-b", 1)
+		b.Rev = 1
+		if err := s.Write(ctx, b, 0, events("site-b", 1)); !errors.Is(err, enrollment.ErrDuplicate) {
+			t.Fatalf("insert of another site's digest: %v, want ErrDuplicate", err)
+		}
+		if _, err := s.Load(ctx, "site-b"); !errors.Is(err, enrollment.ErrNoPasscode) {
+			t.Fatalf("a refused insert stored something: %v", err)
+		}
+		wantEvents(t, s, "site-b", nil)
+		c := mustInsert(t, s, record("site-c", 3))
+		c2 := record("site-c", 1)
+		c2.Rev = c.Rev + 1
+		if err := s.Write(ctx, c2, c.Rev, nil); !errors.Is(err, enrollment.ErrDuplicate) {
+			t.Fatalf("replace with another site's digest: %v, want ErrDuplicate", err)
+		}
+		if got, _ := s.Load(ctx, "site-c"); !equalRecords(got, c) || got.Rev != c.Rev {
+			t.Fatalf("a refused replace changed the record: %+v", got)
+		}
+		// Once site-a moves on, its old digest is free.
+		a2 := record("site-a", 2)
+		a2.Rev = a.Rev + 1
+		mustNoErr(t, s.Write(ctx, a2, a.Rev, nil))
+		mustInsert(t, s, record("site-b", 1))
+	})
+	t.Run("Append", func(t *testing.T) {
+		s := newStore(t)
+		r := mustInsert(t, s, record("site-a", 1))
 		evs := []enrollment.Event{
-			{Site: "site-a", Kind: enrollment.EventFailed, At: t0, Source: "192.0.2.1", Failures: 3},
-			{Site: "site-a", Kind: enrollment.EventLocked, At: t0, Source: "192.0.2.1", Failures: 3},
+			{Site: "site-a", Kind: enrollment.EventUsed, At: t0, Source: "10.0.0.1"},
+			{Site: "site-a", Kind: enrollment.EventViewed, At: t0.Add(time.Minute), Actor: "v@example.com"},
 		}
-		if err := s.UpdateLockout(ctx, "site-a", r.Version, want, evs...); !errors.Is(err, enrollment.ErrConflict) {
-			t.Fatalf("UpdateLockout with events at an old version: %v, want ErrConflict", err)
+		mustNoErr(t, s.Append(ctx, "site-a", r.Rev, slices.Clone(evs)))
+		mustNoErr(t, s.Append(ctx, "site-a", r.Rev, nil))
+		if after, _ := s.Load(ctx, "site-a"); !equalRecords(after, r) || after.Rev != r.Rev {
+			t.Fatalf("Append wrote the site's record: %+v -> %+v", r, after)
 		}
-		if after, _ := s.Events(ctx, "site-a"); len(after) != len(before) {
-			t.Fatalf("a refused UpdateLockout appended %d events", len(after)-len(before))
+		wantEvents(t, s, "site-a", evs)
+		// Once the record moved on, an append decided on it is refused.
+		next := cloneRecord(r)
+		next.Locked, next.Rev = true, r.Rev+1
+		mustNoErr(t, s.Write(ctx, next, r.Rev, nil))
+		if err := s.Append(ctx, "site-a", r.Rev, events("site-a", 1)); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("Append at an old revision: %v, want ErrConflict", err)
 		}
-		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version+1, want, evs...))
-		after, err := s.Events(ctx, "site-a")
-		mustNoErr(t, err)
-		if len(after) != len(before)+2 || after[len(before)].Kind != enrollment.EventFailed || after[len(before)+1].Kind != enrollment.EventLocked ||
-			after[len(before)].Source != "192.0.2.1" || after[len(before)+1].Failures != 3 || !after[len(before)].At.Equal(t0) {
-			t.Fatalf("events after UpdateLockout with two: %+v", after[len(before):])
+		if err := s.Append(ctx, "site-a", next.Rev+1, events("site-a", 1)); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("Append at a future revision: %v, want ErrConflict", err)
 		}
-		r.Version++
-		// Back to zero, as a success after failures writes it.
-		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version+1, enrollment.Lockout{}))
-		if again, _ := s.Get(ctx, "site-a"); !equalLockouts(again.Lockout, enrollment.Lockout{}) {
-			t.Fatalf("after a reset: %+v", again.Lockout)
-		}
-	})
-	t.Run("RecordUse", func(t *testing.T) {
-		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
-		before, _ := s.Get(ctx, "site-a")
-		mustNoErr(t, s.RecordUse(ctx, "site-a", digest(1), t0, "10.0.0.1"))
-		mustNoErr(t, s.RecordUse(ctx, "site-a", digest(1), t0.Add(time.Minute), "10.0.0.2"))
-		if err := s.RecordUse(ctx, "site-a", digest(9), t0, "x"); !errors.Is(err, enrollment.ErrStale) {
-			t.Fatalf("RecordUse other digest: %v, want ErrStale", err)
-		}
-		after, _ := s.Get(ctx, "site-a")
-		if after.Version != before.Version || !equalRecords(after, before) {
-			t.Fatalf("RecordUse wrote the site's record: %+v -> %+v", before, after)
-		}
-		ev, err := s.Events(ctx, "site-a")
-		mustNoErr(t, err)
-		if len(ev) != 2 || ev[0].Kind != enrollment.EventUsed || ev[0].Source != "10.0.0.1" || !ev[0].At.Equal(t0) ||
-			ev[1].Kind != enrollment.EventUsed || ev[1].Source != "10.0.0.2" || !ev[1].At.Equal(t0.Add(time.Minute)) {
-			t.Fatalf("events after 2 uses and a refused one: %+v", ev)
-		}
-	})
-	t.Run("RecordUsePrecedence", func(t *testing.T) {
-		// ErrStale, then ErrDisabled, then ErrLocked, as Store.RecordUse
-		// documents.
-		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
-		r, _ := s.Get(ctx, "site-a")
-		mustNoErr(t, s.UpdateLockout(ctx, "site-a", r.Version, enrollment.Lockout{Failures: 1, Locked: true, LockedAt: t0, Rule: enrollment.RuleConsecutive}))
-		if err := s.RecordUse(ctx, "site-a", digest(1), t0, ""); !errors.Is(err, enrollment.ErrLocked) {
-			t.Fatalf("RecordUse locked: %v, want ErrLocked", err)
-		}
-		mustNoErr(t, s.Disable(ctx, "site-a", "b@example.com", t0))
-		if err := s.RecordUse(ctx, "site-a", digest(1), t0, ""); !errors.Is(err, enrollment.ErrDisabled) || errors.Is(err, enrollment.ErrLocked) {
-			t.Fatalf("RecordUse disabled and locked: %v, want ErrDisabled", err)
-		}
-		if err := s.RecordUse(ctx, "site-a", digest(2), t0, ""); !errors.Is(err, enrollment.ErrStale) {
-			t.Fatalf("RecordUse replaced, disabled and locked: %v, want ErrStale", err)
-		}
-		if ev, _ := s.Events(ctx, "site-a"); len(ev) != 0 {
-			t.Fatalf("refused RecordUse calls recorded %d events", len(ev))
-		}
+		wantEvents(t, s, "site-a", evs)
 	})
 	t.Run("Events", func(t *testing.T) {
 		s := newStore(t)
+		a := mustInsert(t, s, record("site-a", 1))
+		b := mustInsert(t, s, record("site-b", 2))
 		kinds := []enrollment.EventKind{enrollment.EventGenerated, enrollment.EventFailed, enrollment.EventLocked, enrollment.EventAlertSent, enrollment.EventRegenerated}
 		for i, k := range kinds {
-			mustNoErr(t, s.AppendEvent(ctx, enrollment.Event{Site: "site-a", Kind: k, At: t0.Add(time.Duration(i) * time.Second), Failures: i}))
+			mustNoErr(t, s.Append(ctx, "site-a", a.Rev, []enrollment.Event{{Site: "site-a", Kind: k, At: t0.Add(time.Duration(i) * time.Second), Failures: i}}))
 		}
-		mustNoErr(t, s.AppendEvent(ctx, enrollment.Event{Site: "site-b", Kind: enrollment.EventViewed, At: t0, Actor: "v@example.com"}))
+		mustNoErr(t, s.Append(ctx, "site-b", b.Rev, []enrollment.Event{{Site: "site-b", Kind: enrollment.EventViewed, At: t0, Actor: "v@example.com"}}))
 		ev, err := s.Events(ctx, "site-a")
 		mustNoErr(t, err)
 		if len(ev) != len(kinds) {
@@ -317,13 +305,60 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			t.Fatalf("site-b events = %+v", evb)
 		}
 	})
+	t.Run("RaceWritesFromOneRevision", func(t *testing.T) {
+		// Of Goroutines writes decided on one revision, exactly one
+		// applies, with its events; so do inserts of one new site.
+		s := newStore(t)
+		base := mustInsert(t, s, record("site-a", 1))
+		var ok, lost, inserted atomic.Int64
+		var wg sync.WaitGroup
+		for g := range Goroutines {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				next := cloneRecord(base)
+				next.Failures, next.LastSource, next.Rev = g+1, fmt.Sprintf("g%d", g), base.Rev+1
+				switch err := s.Write(ctx, next, base.Rev, []enrollment.Event{{Site: "site-a", Kind: enrollment.EventFailed, At: t0, Failures: g + 1}}); {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, enrollment.ErrConflict):
+					lost.Add(1)
+				default:
+					t.Errorf("Write: %v", err)
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				r := record("site-new", 1000+g)
+				r.Rev = 1
+				switch err := s.Write(ctx, r, 0, events("site-new", 1)); {
+				case err == nil:
+					inserted.Add(1)
+				case !errors.Is(err, enrollment.ErrConflict):
+					t.Errorf("insert: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if ok.Load() != 1 || lost.Load() != Goroutines-1 || inserted.Load() != 1 {
+			t.Fatalf("%d writes from one revision applied, %d conflicted; %d inserts applied; want 1, %d, 1", ok.Load(), lost.Load(), inserted.Load(), Goroutines-1)
+		}
+		got, _ := s.Load(ctx, "site-a")
+		ev, _ := s.Events(ctx, "site-a")
+		if got.Rev != base.Rev+1 || len(ev) != 1 || ev[0].Failures != got.Failures || got.LastSource != fmt.Sprintf("g%d", got.Failures-1) {
+			t.Fatalf("record %+v with events %+v: not the one write that applied", got, ev)
+		}
+		if ev, _ := s.Events(ctx, "site-new"); len(ev) != 1 {
+			t.Fatalf("%d insert events, want 1", len(ev))
+		}
+	})
 	t.Run("RaceFailuresLockOnce", func(t *testing.T) {
 		// The Service's loop (load, decide, compare-and-swap, again on
 		// ErrConflict) under Goroutines racing callers: every failure
 		// counts once and exactly one caller locks.
 		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
-		mustPut(t, s, record("site-b", 2)) // a bystander that must not move
+		mustInsert(t, s, record("site-a", 1))
+		mustInsert(t, s, record("site-b", 2)) // a bystander that must not move
 		var just, errs atomic.Int64
 		var wg sync.WaitGroup
 		for g := range Goroutines {
@@ -353,20 +388,27 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		if errs.Load() != 0 {
 			t.Fatalf("%d failures not recorded", errs.Load())
 		}
-		got, _ := s.Get(ctx, "site-a")
+		got, _ := s.Load(ctx, "site-a")
 		if got.Failures != Goroutines*SwapsPerGoroutine || !got.Locked || just.Load() != 1 {
 			t.Fatalf("count %d locked %v locked %d times; want %d, true, 1", got.Failures, got.Locked, just.Load(), Goroutines*SwapsPerGoroutine)
 		}
-		if b, _ := s.Get(ctx, "site-b"); b.Failures != 0 || b.Locked {
+		ev, _ := s.Events(ctx, "site-a")
+		if len(ev) != Goroutines*SwapsPerGoroutine {
+			t.Fatalf("%d failed events for %d counted failures", len(ev), Goroutines*SwapsPerGoroutine)
+		}
+		if b, _ := s.Load(ctx, "site-b"); b.Failures != 0 || b.Locked {
 			t.Fatalf("bystander changed: %+v", b)
 		}
 	})
 	t.Run("RaceUseAgainstLock", func(t *testing.T) {
-		// Once an UpdateLockout that locks has returned, no RecordUse may
-		// succeed: each use either happened before the lock or is refused.
+		// Once a Write that locks has returned, no use may be appended:
+		// each use either happened before the lock or is refused (its
+		// Append conflicts, or the decision on the loaded record refuses
+		// it).
 		s := newStore(t)
-		mustPut(t, s, record("site-a", 1))
+		mustInsert(t, s, record("site-a", 1))
 		var locked atomic.Bool
+		var used atomic.Int64
 		var wg sync.WaitGroup
 		for g := range 16 {
 			wg.Add(1)
@@ -384,23 +426,44 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 						continue
 					}
 					was := locked.Load()
-					err := s.RecordUse(ctx, "site-a", digest(1), t0, "")
-					if was && err == nil {
-						t.Error("RecordUse succeeded after the lock")
+					r, err := s.Load(ctx, "site-a")
+					if err != nil {
+						t.Error(err)
+						continue
 					}
-					if err != nil && !errors.Is(err, enrollment.ErrLocked) {
-						t.Errorf("RecordUse: %v", err)
+					if r.Locked {
+						continue
+					}
+					err = s.Append(ctx, "site-a", r.Rev, []enrollment.Event{{Site: "site-a", Kind: enrollment.EventUsed, At: t0}})
+					if was && err == nil {
+						t.Error("a use was appended after the lock")
+					}
+					switch {
+					case err == nil:
+						used.Add(1)
+					case !errors.Is(err, enrollment.ErrConflict):
+						t.Errorf("Append: %v", err)
 					}
 				}
 			}()
 		}
 		wg.Wait()
-		got, _ := s.Get(ctx, "site-a")
+		got, _ := s.Load(ctx, "site-a")
 		if got.Failures != 400 || !got.Locked {
 			t.Fatalf("record %+v, want 400 failures and locked", got)
 		}
+		n := 0
+		ev, _ := s.Events(ctx, "site-a")
+		for _, e := range ev {
+			if e.Kind == enrollment.EventUsed {
+				n++
+			}
+		}
+		if int64(n) != used.Load() {
+			t.Fatalf("%d used events for %d appends that returned nil", n, used.Load())
+		}
 	})
-	t.Run("RacePutSameDigest", func(t *testing.T) {
+	t.Run("RaceInsertSameDigest", func(t *testing.T) {
 		s := newStore(t)
 		var ok, dup atomic.Int64
 		var wg sync.WaitGroup
@@ -408,30 +471,35 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				switch err := s.Put(ctx, record(fmt.Sprintf("site-%d", g), 7)); {
+				r := record(fmt.Sprintf("site-%d", g), 7)
+				r.Rev = 1
+				switch err := s.Write(ctx, r, 0, nil); {
 				case err == nil:
 					ok.Add(1)
 				case errors.Is(err, enrollment.ErrDuplicate):
 					dup.Add(1)
 				default:
-					t.Errorf("Put: %v", err)
+					t.Errorf("Write: %v", err)
 				}
 			}()
 		}
 		wg.Wait()
 		if ok.Load() != 1 || dup.Load() != Goroutines-1 {
-			t.Fatalf("%d Puts of one digest succeeded, %d refused; want 1 and %d", ok.Load(), dup.Load(), Goroutines-1)
+			t.Fatalf("%d inserts of one digest succeeded, %d refused; want 1 and %d", ok.Load(), dup.Load(), Goroutines-1)
 		}
 	})
-	t.Run("RaceEvents", func(t *testing.T) {
+	t.Run("RaceAppendsNeverConflict", func(t *testing.T) {
+		// Successes at one site append at one revision: none waits for or
+		// refuses another.
 		s := newStore(t)
+		r := mustInsert(t, s, record("site-a", 1))
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for range 50 {
-					if err := s.AppendEvent(ctx, enrollment.Event{Site: "site-a", Kind: enrollment.EventFailed, At: t0}); err != nil {
+					if err := s.Append(ctx, "site-a", r.Rev, []enrollment.Event{{Site: "site-a", Kind: enrollment.EventUsed, At: t0}}); err != nil {
 						t.Error(err)
 					}
 				}
@@ -441,7 +509,35 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		if ev, _ := s.Events(ctx, "site-a"); len(ev) != 400 {
 			t.Fatalf("%d events after 400 racing appends", len(ev))
 		}
+		if got, _ := s.Load(ctx, "site-a"); got.Rev != r.Rev {
+			t.Fatalf("appends moved the revision from %d to %d", r.Rev, got.Rev)
+		}
 	})
+}
+
+// events returns n distinct events of site.
+func events(site string, n int) []enrollment.Event {
+	out := make([]enrollment.Event, n)
+	for i := range out {
+		out[i] = enrollment.Event{Site: site, Kind: enrollment.EventFailed, At: t0.Add(time.Duration(i) * time.Second), Source: fmt.Sprintf("192.0.2.%d", i+1), Failures: i + 1}
+	}
+	return out
+}
+
+// wantEvents fails t unless site's log is want, in order.
+func wantEvents(t *testing.T, s enrollment.Store, site string, want []enrollment.Event) {
+	t.Helper()
+	got, err := s.Events(context.Background(), site)
+	mustNoErr(t, err)
+	if len(got) != len(want) {
+		t.Fatalf("%s has %d events, want %d: %+v", site, len(got), len(want), got)
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Site != w.Site || g.Kind != w.Kind || !g.At.Equal(w.At) || g.Actor != w.Actor || g.Source != w.Source || g.Failures != w.Failures {
+			t.Fatalf("%s event %d = %+v, want %+v", site, i, g, w)
+		}
+	}
 }
 
 func equalRecords(a, b enrollment.Record) bool {
@@ -473,7 +569,8 @@ func fullLockout() enrollment.Lockout {
 }
 
 // casFailure counts one failure the way the Service does: load, decide
-// (count, and lock at threshold), compare-and-swap, again on ErrConflict.
+// (count, and lock at threshold), compare-and-swap with its failed event,
+// again on ErrConflict.
 // It reports whether this failure locked the record.
 func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Time, source string, threshold int) (enrollment.Lockout, bool, error) {
 	for try := 0; ; try++ {
@@ -481,7 +578,7 @@ func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Ti
 			// Exponential back-off with full jitter, as the Service does.
 			time.Sleep(rand.N(50 * time.Microsecond << min(try, 7)))
 		}
-		r, err := s.Get(ctx, site)
+		r, err := s.Load(ctx, site)
 		if err != nil {
 			return enrollment.Lockout{}, false, err
 		}
@@ -492,7 +589,9 @@ func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Ti
 		if just {
 			l.Locked, l.LockedAt, l.Rule = true, at, enrollment.RuleConsecutive
 		}
-		switch err := s.UpdateLockout(ctx, site, r.Version, l); {
+		next := r
+		next.Lockout, next.Rev = l, r.Rev+1
+		switch err := s.Write(ctx, next, r.Rev, []enrollment.Event{{Site: site, Kind: enrollment.EventFailed, At: at, Source: source, Failures: l.Failures}}); {
 		case err == nil:
 			return l, just, nil
 		case !errors.Is(err, enrollment.ErrConflict):
@@ -503,11 +602,15 @@ func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Ti
 	}
 }
 
-func mustPut(t *testing.T, s enrollment.Store, r enrollment.Record) {
+// mustInsert writes r as a new record (prev 0) at revision 1 and returns it
+// as stored.
+func mustInsert(t *testing.T, s enrollment.Store, r enrollment.Record) enrollment.Record {
 	t.Helper()
-	if err := s.Put(context.Background(), r); err != nil {
-		t.Fatalf("Put(%s): %v", r.Site, err)
+	r.Rev = 1
+	if err := s.Write(context.Background(), cloneRecord(r), 0, nil); err != nil {
+		t.Fatalf("insert %s: %v", r.Site, err)
 	}
+	return r
 }
 
 func mustNoErr(t *testing.T, err error) {
@@ -515,4 +618,12 @@ func mustNoErr(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// cloneRecord returns r sharing no memory with it.
+func cloneRecord(r enrollment.Record) enrollment.Record {
+	r.Digest = bytes.Clone(r.Digest)
+	r.Sealed = bytes.Clone(r.Sealed)
+	r.Sources = slices.Clone(r.Sources)
+	return r
 }

@@ -3,6 +3,7 @@ package enrollmenttest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -20,7 +21,9 @@ const ResealSites = 1100
 // after a sealing key rotation every sealed copy is re-sealed under the new
 // key in batches (progress after each), a service holding the new key alone
 // reveals every passcode, a second run changes nothing, failed attempts
-// racing the re-seal are all counted, and a copy sealed under a key the
+// racing the re-seal are all counted, a failure decided on a record read
+// before its copy was re-sealed does not write the old copy back (the
+// re-seal moves the record's revision), and a copy sealed under a key the
 // service no longer holds is counted as failed and left. newStore must
 // return a new, empty store on each call, and the store must implement
 // Resealer.
@@ -83,7 +86,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			if err != nil || !got.Equal(pc) {
 				t.Fatalf("Reveal(%s) under the new key alone: %v", site, err)
 			}
-			r, err := s.Get(ctx, site)
+			r, err := s.Load(ctx, site)
 			if err != nil || r.Failures != 1 {
 				t.Fatalf("site %s: %d failures, %v: a failed attempt was lost", site, r.Failures, err)
 			}
@@ -92,12 +95,35 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			t.Fatalf("second run: %+v, %v", p, err)
 		}
 	})
+	t.Run("ResealBetweenLoadAndWrite", func(t *testing.T) {
+		s := &resealHook{Store: newStore(t)}
+		want := generate(t, service(t, s, 1, map[uint8][]byte{1: k1}), 1)
+		rotated := service(t, s, 2, map[uint8][]byte{1: k1, 2: k2})
+		s.before = func() {
+			if p, err := rotated.Reseal(ctx, nil); err != nil || p.Resealed != 1 {
+				t.Errorf("Reseal between Verify's Load and Write = %+v, %v", p, err)
+			}
+		}
+		for site := range want {
+			if err := rotated.Verify(ctx, site, "wrong-passcode", "192.0.2.1"); !errors.Is(err, enrollment.ErrMalformed) {
+				t.Fatalf("Verify: %v", err)
+			}
+			got, err := service(t, s, 2, map[uint8][]byte{2: k2}).Reveal(ctx, site, "admin@example.com")
+			if err != nil || !got.Equal(want[site]) {
+				t.Fatalf("Reveal under the new key alone: %v: the failure wrote the old copy back", err)
+			}
+			// Inserted at 1, re-sealed to 2, the failure written at 3.
+			if r, err := s.Load(ctx, site); err != nil || r.Failures != 1 || r.Rev != 3 {
+				t.Fatalf("%d failures at revision %d, %v: want the failure counted once, at revision 3", r.Failures, r.Rev, err)
+			}
+		}
+	})
 	t.Run("UnopenableLeft", func(t *testing.T) {
 		s := newStore(t)
 		want := generate(t, service(t, s, 1, map[uint8][]byte{1: k1}), 3)
 		before := map[string][]byte{}
 		for site := range want {
-			r, _ := s.Get(ctx, site)
+			r, _ := s.Load(ctx, site)
 			before[site] = r.Sealed
 		}
 		p, err := service(t, s, 2, map[uint8][]byte{2: k2}).Reseal(ctx, nil)
@@ -105,7 +131,7 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			t.Fatalf("Reseal = %+v, %v", p, err)
 		}
 		for site := range want {
-			if r, _ := s.Get(ctx, site); !bytes.Equal(r.Sealed, before[site]) {
+			if r, _ := s.Load(ctx, site); !bytes.Equal(r.Sealed, before[site]) {
 				t.Fatalf("site %s: an unopenable copy was changed", site)
 			}
 		}
@@ -116,4 +142,23 @@ func RunResealer(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 			t.Fatalf("Reseal of an empty store = %+v, %v", p, err)
 		}
 	})
+}
+
+// resealHook runs before once, before the first Write that replaces a
+// record (prev not 0), and passes ResealRecords through.
+type resealHook struct {
+	enrollment.Store
+	before func()
+}
+
+func (h *resealHook) Write(ctx context.Context, r enrollment.Record, prev uint64, events []enrollment.Event) error {
+	if f := h.before; f != nil && prev != 0 {
+		h.before = nil
+		f()
+	}
+	return h.Store.Write(ctx, r, prev, events)
+}
+
+func (h *resealHook) ResealRecords(ctx context.Context, after string, limit int, reseal func(enrollment.Record) []byte) (string, int, int, error) {
+	return h.Store.(enrollment.Resealer).ResealRecords(ctx, after, limit, reseal)
 }

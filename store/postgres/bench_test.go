@@ -108,18 +108,18 @@ func BenchmarkRecordFailure(b *testing.B) {
 					if spread == "site-per-caller" {
 						sites[c] = fmt.Sprintf("site-%d", c)
 					}
-					_ = s.Put(ctx, enrollment.Record{Site: sites[c], Digest: []byte(sites[c]), GeneratedAt: t0})
+					_ = putRecord(ctx, s, enrollment.Record{Site: sites[c], Digest: []byte(sites[c]), GeneratedAt: t0})
 				}
 				fanOut(b, n, func(c, i int) error {
 					for {
-						r, err := s.Get(ctx, sites[c])
+						r, err := s.Load(ctx, sites[c])
 						if err != nil {
 							return err
 						}
 						l := r.Lockout
 						l.Failures++
 						l.LastFailure, l.LastSource = t0.Add(time.Duration(i)*time.Millisecond), "10.0.0.1"
-						if err := s.UpdateLockout(ctx, sites[c], r.Version, l); !errors.Is(err, enrollment.ErrConflict) {
+						if err := writeLockout(ctx, s, r, l); !errors.Is(err, enrollment.ErrConflict) {
 							return err
 						}
 					}

@@ -59,12 +59,15 @@
 //     package documentation gives the reasoning);
 //   - counting a failed company-passcode attempt and locking: the
 //     enrollment.Service decides with its lockout rules and
-//     [EnrollmentStore.UpdateLockout] writes on the row's version, with
-//     the failure's events in the same statement; the failure whose write
-//     locked the passcode is the one that alerts. A
-//     success writes no row others wait for: [EnrollmentStore.RecordUse]
-//     inserts its event, conditioned on the site's row in the same
-//     statement. A unique index keeps a digest to one site;
+//     [EnrollmentStore.Write] writes the record on the row's version
+//     (compare-and-swap; insert-if-absent for a site's first passcode),
+//     with the failure's events in the same statement; the failure whose
+//     write locked the passcode is the one that alerts. Generating,
+//     regenerating and disabling are such writes too. A success writes no
+//     row others wait for: [EnrollmentStore.Append] inserts its event,
+//     conditioned on the site's row still being at the version the
+//     success was decided on, in the same statement, and takes no row
+//     lock. A unique index keeps a digest to one site;
 //   - any passcode reset change: [PasscodeStore.Write] is one statement,
 //     INSERT ... ON CONFLICT DO NOTHING for a new reset or UPDATE ...
 //     WHERE rev = prev for a move, with its events inserted from its
@@ -111,13 +114,14 @@
 //	                                        row; otherwise 3 (a refused
 //	                                        Write, a Load, a Write)
 //	OTPStore.Put                            1 upsert                       the user's row, for the statement
-//	EnrollmentStore.Get, Lookup, Events     1 SELECT each                  none
-//	EnrollmentStore.UpdateLockout           1 UPDATE ... WHERE version,    the site's row, for the statement
+//	EnrollmentStore.Load, Lookup, Events    1 SELECT each                  none
+//	EnrollmentStore.Write                   1 statement: INSERT ... ON     the site's row, for the statement
+//	                                        CONFLICT DO NOTHING or UPDATE
+//	                                        ... WHERE version = prev,
 //	                                        with its events INSERT
-//	EnrollmentStore.RecordUse               1 INSERT ... SELECT (event     none on the site's row
-//	                                        if the site's row allows)
-//	EnrollmentStore.Put, Disable,           1 statement each               the site's row, for the statement
-//	AppendEvent
+//	EnrollmentStore.Append                  1 INSERT ... SELECT (events    none on the site's row
+//	                                        if the row is at the version)
+//	(enrollment generate, disable)          2: a Load, then a Write        the site's row, for the Write
 //	PasscodeStore.Write, new reset          1 INSERT ... ON CONFLICT DO    the new rows
 //	                                        NOTHING with its events
 //	                                        (WITH ... INSERT)
@@ -139,11 +143,11 @@
 //	purges (retention)                      1 DELETE of <= 1,000           the batch's rows, SKIP LOCKED
 //	Migrate                                 1 transaction                  an advisory transaction lock
 //
-// So a verified company passcode is 2 statements (Get, RecordUse), a
-// failed one 2 (Get, UpdateLockout with its events), a reset request 1, a
-// reset transition 2 (Load, Write), and a PIN issue or verify or a TOTP
-// verify 1 when the service's cache holds the row or the user or subject
-// is new, else 3. store/postgres/
+// So a verified company passcode is 2 statements (Load, Append; Load,
+// Write when it resets a count after a failure), a failed one 2 (Load,
+// Write with its events), a reset request 1, a reset transition 2 (Load,
+// Write), and a PIN issue or verify or a TOTP verify 1 when the service's
+// cache holds the row or the user or subject is new, else 3. store/postgres/
 // internal/floorbench measures each beside its floor (the minimal SQL for
 // the same work); statements_test.go checks this table against
 // pg_stat_statements.
@@ -249,9 +253,10 @@
 // ([passcode.Resealer], [enrollment.Resealer]) that
 // passcode.Service.Reseal and enrollment.Service.Reseal use after a
 // sealing key rotation (docs/keys.md): 1,000 rows per query in key order,
-// each changed value one conditional UPDATE of the sealed column alone, so
-// a re-seal runs while the hosts serve requests and loses none of their
-// writes. EscrowStore gives escrow.Service.Reseal its rows a page at a
+// each changed value one conditional UPDATE of the sealed column alone
+// (and, for an enrollment row, its version, moved on so that a Write
+// decided on the row before fails and decides again), so a re-seal runs
+// while the hosts serve requests and loses none of their writes. EscrowStore gives escrow.Service.Reseal its rows a page at a
 // time (EscrowStore.Rows: 1,000 rows per query in byte order of device ID
 // and kind, through the index of migration 0008), and each re-sealed row
 // goes back through the compare-and-swap Write, as every escrow change.

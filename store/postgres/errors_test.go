@@ -26,17 +26,15 @@ func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.Enrollment
 		"otp Write":            func() error { _, err := o.Write(ctx, otp.PINRecord{User: "u", Rev: 1}, 0); return err }(),
 		"otp LoadTOTP":         func() error { _, err := o.LoadTOTP(ctx, "u"); return err }(),
 		"otp WriteTOTP":        func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: "u", Rev: 1}, 0); return err }(),
-		"enrollment Put":       e.Put(ctx, enrollment.Record{Site: "s", Digest: []byte{1}}),
-		"enrollment Disable":   e.Disable(ctx, "s", "a@example.com", t0),
-		"enrollment RecordUse": e.RecordUse(ctx, "s", []byte{1}, t0, "src"),
-		"enrollment Update":    e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{Failures: 1}),
-		"enrollment Append":    e.AppendEvent(ctx, enrollment.Event{Site: "s", Kind: enrollment.EventUsed, At: t0}),
+		"enrollment Write":     e.Write(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, Rev: 1}, 0, []enrollment.Event{{Site: "s", Kind: enrollment.EventGenerated, At: t0}}),
+		"enrollment Update":    e.Write(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, Rev: 2, Lockout: enrollment.Lockout{Failures: 1}}, 1, nil),
+		"enrollment Append":    e.Append(ctx, "s", 1, []enrollment.Event{{Site: "s", Kind: enrollment.EventUsed, At: t0, Source: "src"}}),
 		"passcode Write":       p.Write(ctx, r, 0, []passcode.Event{ev}),
 		"passcode Write (CAS)": func() error { r.Rev = 2; return p.Write(ctx, r, 1, []passcode.Event{ev, ev}) }(),
 		"passcode Append":      p.Append(ctx, ev),
 		"servicepass Record":   s.Record(ctx, servicepass.Event{Type: servicepass.EventIssued, DeviceID: "d", At: t0}),
 	}
-	_, calls["enrollment Get"] = e.Get(ctx, "s")
+	_, calls["enrollment Load"] = e.Load(ctx, "s")
 	_, calls["enrollment Lookup"] = e.Lookup(ctx, []byte{1})
 	_, calls["enrollment Events"] = e.Events(ctx, "s")
 	_, calls["passcode Load"] = p.Load(ctx, "r")
@@ -49,7 +47,7 @@ func everyCall(ctx context.Context, o *postgres.OTPStore, e *postgres.Enrollment
 }
 
 var domainSentinels = []error{otp.ErrPINNotFound, enrollment.ErrNoPasscode, enrollment.ErrNotFound, enrollment.ErrDuplicate,
-	enrollment.ErrStale, enrollment.ErrDisabled, enrollment.ErrLocked, passcode.ErrNotFound, passcode.ErrResetInProgress,
+	enrollment.ErrConflict, enrollment.ErrDisabled, enrollment.ErrLocked, passcode.ErrNotFound, passcode.ErrResetInProgress,
 	passcode.ErrDuplicateID, passcode.ErrStateChanged, passcode.ErrInvalidTransition, passcode.ErrConflict}
 
 // A server error (here: the tables are missing, Migrate was never called)

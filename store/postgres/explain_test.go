@@ -111,17 +111,18 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	must("servicepass purge", err)
 
 	en := postgres.NewEnrollmentStore(traced)
-	must("enrollment put", en.Put(ctx, enrollment.Record{Site: "site-new", Digest: []byte("new digest"), GeneratedAt: now}))
-	_, err = en.Get(ctx, "site-42")
-	must("enrollment get", err)
+	must("enrollment insert", en.Write(ctx, enrollment.Record{Site: "site-new", Digest: []byte("new digest"), GeneratedAt: now, Rev: 1}, 0,
+		[]enrollment.Event{{Site: "site-new", Kind: enrollment.EventGenerated, At: now, Actor: "admin"}}))
+	er, err := en.Load(ctx, "site-42")
+	must("enrollment load", err)
 	_, err = en.Lookup(ctx, []byte("new digest"))
 	must("enrollment lookup", err)
-	must("enrollment update lockout", en.UpdateLockout(ctx, "site-42", 1, enrollment.Lockout{Failures: 1, LastFailure: now, LastSource: "192.0.2.1"}))
-	must("enrollment record use", en.RecordUse(ctx, "site-new", []byte("new digest"), now, "192.0.2.1"))
-	must("enrollment append event", en.AppendEvent(ctx, enrollment.Event{Site: "site-42", Kind: enrollment.EventFailed, At: now}))
+	next := er
+	next.Lockout, next.Rev = enrollment.Lockout{Failures: 1, LastFailure: now, LastSource: "192.0.2.1"}, er.Rev+1
+	must("enrollment write", en.Write(ctx, next, er.Rev, []enrollment.Event{{Site: "site-42", Kind: enrollment.EventFailed, At: now}}))
+	must("enrollment append", en.Append(ctx, "site-new", 1, []enrollment.Event{{Site: "site-new", Kind: enrollment.EventUsed, At: now, Source: "192.0.2.1"}}))
 	_, err = en.Events(ctx, "site-42")
 	must("enrollment events", err)
-	must("enrollment disable", en.Disable(ctx, "site-43", "admin", now))
 	_, err = en.PurgeEvents(ctx, now.Add(-30*24*time.Hour), 1000)
 	must("enrollment purge", err)
 

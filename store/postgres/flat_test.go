@@ -97,7 +97,7 @@ func TestLockoutUpdateStaysOnPage(t *testing.T) {
 	for i := 1; i <= sites; i += 25 {
 		site := fmt.Sprintf("site-%d", i)
 		before := block(site)
-		r, err := s.Get(ctx, site)
+		r, err := s.Load(ctx, site)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,7 +106,7 @@ func TestLockoutUpdateStaysOnPage(t *testing.T) {
 		l.Consecutive++
 		l.LastFailure, l.LastSource = now, "192.0.2.7"
 		l.Sources = []enrollment.SourceFailures{{Source: "192.0.2.7", Consecutive: 1}}
-		if err := s.UpdateLockout(ctx, site, r.Version, l); err != nil {
+		if err := writeLockout(ctx, s, r, l); err != nil {
 			t.Fatal(err)
 		}
 		updated++

@@ -25,16 +25,16 @@ func FuzzTextRoundTrip(f *testing.F) {
 	f.Fuzz(func(t *testing.T, site, admin string, digest []byte) {
 		// 0xff never occurs in UTF-8, so the digest is unique per site.
 		d := append(append([]byte(site), 0xff), digest...)
-		err := s.Put(ctx, enrollment.Record{Site: site, Digest: d, GeneratedBy: admin, GeneratedAt: t0, Sealed: digest})
+		err := putRecord(ctx, s, enrollment.Record{Site: site, Digest: d, GeneratedBy: admin, GeneratedAt: t0, Sealed: digest})
 		if errors.Is(err, postgres.ErrText) {
 			return
 		}
 		if err != nil {
-			t.Fatalf("Put(%q, %q): %v", site, admin, err)
+			t.Fatalf("Write(%q, %q): %v", site, admin, err)
 		}
-		got, err := s.Get(ctx, site)
+		got, err := s.Load(ctx, site)
 		if err != nil || got.Site != site || got.GeneratedBy != admin || !bytes.Equal(got.Digest, d) || !bytes.Equal(got.Sealed, digest) {
-			t.Fatalf("Get(%q) = %+v, %v", site, got, err)
+			t.Fatalf("Load(%q) = %+v, %v", site, got, err)
 		}
 		if found, err := s.Lookup(ctx, d); err != nil || found != site {
 			t.Fatalf("Lookup = %q, %v; want %q", found, err, site)

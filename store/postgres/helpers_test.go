@@ -144,7 +144,7 @@ func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Ti
 		if try > 0 {
 			time.Sleep(mrand.N(50 * time.Microsecond << min(try, 7)))
 		}
-		r, err := s.Get(ctx, site)
+		r, err := s.Load(ctx, site)
 		if err != nil {
 			return false, err
 		}
@@ -155,8 +155,27 @@ func casFailure(ctx context.Context, s enrollment.Store, site string, at time.Ti
 		if just {
 			l.Locked, l.LockedAt, l.Rule = true, at, enrollment.RuleConsecutive
 		}
-		if err := s.UpdateLockout(ctx, site, r.Version, l); !errors.Is(err, enrollment.ErrConflict) {
+		if err := writeLockout(ctx, s, r, l); !errors.Is(err, enrollment.ErrConflict) {
 			return just && err == nil, err
 		}
 	}
+}
+
+// writeLockout writes l as r's lockout, compare-and-swap on r's revision,
+// as enrollment.Service does.
+func writeLockout(ctx context.Context, s enrollment.Store, r enrollment.Record, l enrollment.Lockout, events ...enrollment.Event) error {
+	next := r
+	next.Lockout, next.Rev = l, r.Rev+1
+	return s.Write(ctx, next, r.Rev, events)
+}
+
+// putRecord stores rec as its site's record, inserting it or replacing the
+// one stored (at its current revision), as a Generate does.
+func putRecord(ctx context.Context, s enrollment.Store, rec enrollment.Record) error {
+	cur, err := s.Load(ctx, rec.Site)
+	if err != nil && !errors.Is(err, enrollment.ErrNoPasscode) {
+		return err
+	}
+	rec.Rev = cur.Rev + 1
+	return s.Write(ctx, rec, cur.Rev, nil)
 }

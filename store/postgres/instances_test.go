@@ -138,7 +138,7 @@ func TestInstancesCountFailuresLockOnce(t *testing.T) {
 				}
 			}
 		})
-		got, err := postgres.NewEnrollmentStore(dbs[1]).Get(ctx, "site-a")
+		got, err := postgres.NewEnrollmentStore(dbs[1]).Load(ctx, "site-a")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestInstancesPutDigestOnce(t *testing.T) {
 		ctx := context.Background()
 		var ok, dup atomic.Int32
 		raceInstances(dbs, func(db *sql.DB, g int) {
-			switch err := postgres.NewEnrollmentStore(db).Put(ctx, enrollment.Record{Site: fmt.Sprintf("site-%d", g), Digest: []byte("same")}); {
+			switch err := putRecord(ctx, postgres.NewEnrollmentStore(db), enrollment.Record{Site: fmt.Sprintf("site-%d", g), Digest: []byte("same")}); {
 			case err == nil:
 				ok.Add(1)
 			case errors.Is(err, enrollment.ErrDuplicate):

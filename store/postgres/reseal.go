@@ -59,6 +59,9 @@ var _ enrollment.Resealer = (*EnrollmentStore)(nil)
 
 // ResealRecords implements [enrollment.Resealer]. The records it passes
 // to reseal hold Site, Digest and Sealed, what a sealed copy is bound to.
+// Its UPDATE also moves the row's version on by one, so that a
+// [EnrollmentStore.Write] decided on the row before the re-seal conflicts
+// instead of writing the old sealed copy back.
 func (s *EnrollmentStore) ResealRecords(ctx context.Context, after string, limit int, reseal func(enrollment.Record) []byte) (string, int, int, error) {
 	if limit < 1 {
 		return after, 0, 0, nil
@@ -86,7 +89,7 @@ func (s *EnrollmentStore) ResealRecords(ctx context.Context, after string, limit
 		if out == nil {
 			continue
 		}
-		n, err := execCount(ctx, s.db, `UPDATE mdmcred_enrollment_passcode SET sealed = $1 WHERE site = $2 AND digest = $3 AND sealed = $4`,
+		n, err := execCount(ctx, s.db, `UPDATE mdmcred_enrollment_passcode SET sealed = $1, version = version + 1 WHERE site = $2 AND digest = $3 AND sealed = $4`,
 			out, r.Site, r.Digest, r.Sealed)
 		if err != nil {
 			return lastOf(after, batch, func(r enrollment.Record) string { return r.Site }), len(batch), changed, fmt.Errorf("postgres: enrollment reseal: %w", err)

@@ -24,7 +24,7 @@ import (
 // scripts/with-postgres.sh), which the restart test runs.
 const pgCtlEnv = "MDMCRED_PG_CTL"
 
-// TestStatementStopsAtTheCallersDeadline: a Disable blocked on a row lock
+// TestStatementStopsAtTheCallersDeadline: a Write that disables, blocked on a row lock
 // gives up at its context's deadline, on the client and on the server: the
 // driver sends a cancel request, so the server does not disable the
 // passcode later, when the lock is released. Directly only: see open
@@ -35,7 +35,7 @@ func TestStatementStopsAtTheCallersDeadline(t *testing.T) {
 		db := migratedOn(t, r)
 		ctx := context.Background()
 		s := postgres.NewEnrollmentStore(db)
-		if err := s.Put(ctx, enrollment.Record{Site: "s", Digest: []byte("d")}); err != nil {
+		if err := putRecord(ctx, s, enrollment.Record{Site: "s", Digest: []byte("d")}); err != nil {
 			t.Fatal(err)
 		}
 		holder, err := db.BeginTx(ctx, nil)
@@ -50,7 +50,8 @@ func TestStatementStopsAtTheCallersDeadline(t *testing.T) {
 		cctx, cancel := context.WithTimeout(ctx, deadline)
 		defer cancel()
 		start := time.Now()
-		err = s.Disable(cctx, "s", "admin", time.Now())
+		next := enrollment.Record{Site: "s", Digest: []byte("d"), Disabled: true, DisabledAt: time.Now(), DisabledBy: "admin", Rev: 2}
+		err = s.Write(cctx, next, 1, nil)
 		took := time.Since(start)
 		if err == nil {
 			t.Fatal("Disable blocked on a row lock succeeded")
@@ -65,7 +66,7 @@ func TestStatementStopsAtTheCallersDeadline(t *testing.T) {
 			t.Fatal(err)
 		}
 		time.Sleep(200 * time.Millisecond)
-		rec, err := s.Get(ctx, "s")
+		rec, err := s.Load(ctx, "s")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +109,7 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 	}
 	const sites, threshold, devices = 4, 20, 16
 	for i := range sites {
-		if err := postgres.NewEnrollmentStore(dbs[0]).Put(ctx, enrollment.Record{Site: fmt.Sprintf("site-%d", i), Digest: []byte{byte(i)}}); err != nil {
+		if err := putRecord(ctx, postgres.NewEnrollmentStore(dbs[0]), enrollment.Record{Site: fmt.Sprintf("site-%d", i), Digest: []byte{byte(i)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -244,7 +245,7 @@ func testRestartUnderLoad(t *testing.T, r route, pgctl string) {
 	}
 	locks := 0
 	for i := range sites {
-		rec, err := postgres.NewEnrollmentStore(dbs[1]).Get(ctx, fmt.Sprintf("site-%d", i))
+		rec, err := postgres.NewEnrollmentStore(dbs[1]).Load(ctx, fmt.Sprintf("site-%d", i))
 		if err != nil {
 			t.Fatal(err)
 		}

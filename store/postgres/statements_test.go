@@ -88,13 +88,24 @@ func TestStatementsMatchDoc(t *testing.T) {
 		want int // statements per operation, as in doc.go's table
 		op   func(i int) error
 	}{
-		{"enrollment verify, right passcode (Get, RecordUse)", 2, func(int) error { return es.Verify(ctx, "site", pc.Reveal(), "192.0.2.1") }},
-		{"enrollment verify, wrong passcode (Get, UpdateLockout with its event)", 2, func(int) error {
+		{"enrollment verify, right passcode (Load, Append of its event)", 2, func(int) error { return es.Verify(ctx, "site", pc.Reveal(), "192.0.2.1") }},
+		{"enrollment verify, wrong passcode (Load, Write with its event)", 2, func(int) error {
 			if err := es.Verify(ctx, "site", wrong, "192.0.2.10"); !errors.Is(err, enrollment.ErrWrongPasscode) {
 				return fmt.Errorf("wrong passcode: %v", err)
 			}
 			return nil
 		}},
+		{"enrollment verify, wrong then right (Load, Write; Load, Write resetting the count with the used event)", 4, func(int) error {
+			if err := es.Verify(ctx, "site", wrong, "192.0.2.11"); !errors.Is(err, enrollment.ErrWrongPasscode) {
+				return fmt.Errorf("wrong passcode: %v", err)
+			}
+			return es.Verify(ctx, "site", pc.Reveal(), "192.0.2.11")
+		}},
+		{"enrollment generate, new site (Load, Write inserting the record with its event)", 2, func(i int) error {
+			_, err := es.Generate(ctx, fmt.Sprint("new-site-", i), "admin@example.com")
+			return err
+		}},
+		{"enrollment disable (Load, Write with its event)", 2, func(i int) error { return es.Disable(ctx, fmt.Sprint("new-site-", i), "admin@example.com") }},
 		{"PIN issue, new user (one conditional INSERT)", 1, func(i int) error {
 			p, _, err := pins.Issue(ctx, fmt.Sprint("user-", i))
 			issued[i] = p.Reveal()

@@ -21,26 +21,27 @@ func TestTextRefused(t *testing.T) {
 	o, e, p, s := postgres.NewOTPStore(nil), postgres.NewEnrollmentStore(nil), postgres.NewPasscodeStore(nil), postgres.NewServicepassStore(nil)
 	for _, bad := range []string{"nul\x00", "\xff\xfe"} {
 		calls := map[string]error{
-			"otp Put":              o.Put(ctx, otp.PINRecord{User: bad}),
-			"otp Load":             func() error { _, err := o.Load(ctx, bad); return err }(),
-			"otp Write":            func() error { _, err := o.Write(ctx, otp.PINRecord{User: bad, Rev: 1}, 0); return err }(),
-			"otp LoadTOTP":         func() error { _, err := o.LoadTOTP(ctx, bad); return err }(),
-			"otp WriteTOTP":        func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: bad, Rev: 1}, 0); return err }(),
-			"enrollment Put":       e.Put(ctx, enrollment.Record{Site: "s", GeneratedBy: bad}),
-			"enrollment Disable":   e.Disable(ctx, "s", bad, time.Time{}),
-			"enrollment RecordUse": e.RecordUse(ctx, bad, nil, time.Time{}, ""),
-			"enrollment UseSource": e.RecordUse(ctx, "s", nil, time.Time{}, bad),
-			"enrollment Update":    e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{LastSource: bad}),
-			"enrollment Sources":   e.UpdateLockout(ctx, "s", 1, enrollment.Lockout{Sources: []enrollment.SourceFailures{{Source: bad}}}),
-			"enrollment Append":    e.AppendEvent(ctx, enrollment.Event{Site: "s", Source: bad}),
-			"passcode Write":       p.Write(ctx, passcode.Reset{ID: "r", DeviceID: bad, Rev: 1}, 0, nil),
-			"passcode Write open":  p.Write(ctx, passcode.Reset{ID: "r", OpenDevice: bad, Rev: 2}, 1, nil),
-			"passcode Write event": p.Write(ctx, passcode.Reset{ID: "r", Rev: 1}, 0, []passcode.Event{{}, {Actor: bad}}),
-			"passcode Write ID":    p.Write(ctx, passcode.Reset{ID: bad, Rev: 2}, 1, []passcode.Event{{}}),
-			"passcode Append":      p.Append(ctx, passcode.Event{ResetID: bad}),
-			"servicepass Record":   s.Record(ctx, servicepass.Event{Detail: bad}),
+			"otp Put":               o.Put(ctx, otp.PINRecord{User: bad}),
+			"otp Load":              func() error { _, err := o.Load(ctx, bad); return err }(),
+			"otp Write":             func() error { _, err := o.Write(ctx, otp.PINRecord{User: bad, Rev: 1}, 0); return err }(),
+			"otp LoadTOTP":          func() error { _, err := o.LoadTOTP(ctx, bad); return err }(),
+			"otp WriteTOTP":         func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: bad, Rev: 1}, 0); return err }(),
+			"enrollment Write":      e.Write(ctx, enrollment.Record{Site: "s", GeneratedBy: bad, Rev: 1}, 0, nil),
+			"enrollment Disabled":   e.Write(ctx, enrollment.Record{Site: "s", DisabledBy: bad, Rev: 2}, 1, nil),
+			"enrollment Site":       e.Write(ctx, enrollment.Record{Site: bad, Rev: 1}, 0, nil),
+			"enrollment Update":     e.Write(ctx, enrollment.Record{Site: "s", Lockout: enrollment.Lockout{LastSource: bad}, Rev: 2}, 1, nil),
+			"enrollment Sources":    e.Write(ctx, enrollment.Record{Site: "s", Lockout: enrollment.Lockout{Sources: []enrollment.SourceFailures{{Source: bad}}}, Rev: 2}, 1, nil),
+			"enrollment Event":      e.Write(ctx, enrollment.Record{Site: "s", Rev: 2}, 1, []enrollment.Event{{Site: "s", Actor: bad}}),
+			"enrollment AppendSite": e.Append(ctx, bad, 1, nil),
+			"enrollment Append":     e.Append(ctx, "s", 1, []enrollment.Event{{Site: "s", Source: bad}}),
+			"passcode Write":        p.Write(ctx, passcode.Reset{ID: "r", DeviceID: bad, Rev: 1}, 0, nil),
+			"passcode Write open":   p.Write(ctx, passcode.Reset{ID: "r", OpenDevice: bad, Rev: 2}, 1, nil),
+			"passcode Write event":  p.Write(ctx, passcode.Reset{ID: "r", Rev: 1}, 0, []passcode.Event{{}, {Actor: bad}}),
+			"passcode Write ID":     p.Write(ctx, passcode.Reset{ID: bad, Rev: 2}, 1, []passcode.Event{{}}),
+			"passcode Append":       p.Append(ctx, passcode.Event{ResetID: bad}),
+			"servicepass Record":    s.Record(ctx, servicepass.Event{Detail: bad}),
 		}
-		_, calls["enrollment Get"] = e.Get(ctx, bad)
+		_, calls["enrollment Load"] = e.Load(ctx, bad)
 		_, calls["enrollment Events"] = e.Events(ctx, bad)
 		_, calls["passcode Load"] = p.Load(ctx, bad)
 		_, calls["passcode Open"] = p.Open(ctx, bad)
@@ -74,11 +75,11 @@ func TestTimesReadBackInUTC(t *testing.T) {
 	}
 
 	es := postgres.NewEnrollmentStore(db)
-	if err := es.Put(ctx, enrollment.Record{Site: "s", Digest: []byte{1}, GeneratedAt: at, DisabledAt: at,
+	if err := putRecord(ctx, es, enrollment.Record{Site: "s", Digest: []byte{1}, GeneratedAt: at, DisabledAt: at,
 		Lockout: enrollment.Lockout{LastFailure: at, LockedAt: at, RateStart: at}}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := es.Get(ctx, "s")
+	r, err := es.Load(ctx, "s")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,14 +129,14 @@ func TestTimesReadBackInUTC(t *testing.T) {
 	sameUTC("servicepass ExpiresAt", sevs[0].ExpiresAt)
 
 	// The zero time is NULL, and comes back zero.
-	if err := es.Put(ctx, enrollment.Record{Site: "z", Digest: []byte{2}}); err != nil {
+	if err := putRecord(ctx, es, enrollment.Record{Site: "z", Digest: []byte{2}}); err != nil {
 		t.Fatal(err)
 	}
 	var nulls int
 	if err := db.QueryRow(`SELECT count(*) FROM mdmcred_enrollment_passcode WHERE site = 'z' AND generated_at IS NULL AND locked_at IS NULL`).Scan(&nulls); err != nil || nulls != 1 {
 		t.Fatalf("zero times are not stored as NULL: %d, %v", nulls, err)
 	}
-	if z, err := es.Get(ctx, "z"); err != nil || !z.GeneratedAt.IsZero() || !z.LockedAt.IsZero() {
+	if z, err := es.Load(ctx, "z"); err != nil || !z.GeneratedAt.IsZero() || !z.LockedAt.IsZero() {
 		t.Fatalf("zero times read back as %v, %v (%v)", z.GeneratedAt, z.LockedAt, err)
 	}
 }

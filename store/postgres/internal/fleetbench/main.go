@@ -546,25 +546,33 @@ func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, bl
 				DeviceID: "dev-" + strconv.Itoa(odd(devices)), Mode: servicepass.DeviceOwner, Actions: servicepass.Unlock, KeyID: 1, Serial: uint32(i)})
 		}},
 		{"enrollment verify", func(int) error {
+			// ResolveSite's index lookup, then what Verify sends for a
+			// success: read the record, append the used event at its
+			// revision.
 			s := odd(sites)
 			site, err := en.Lookup(ctx, siteDigest(s))
 			if err != nil {
 				return err
 			}
-			return en.RecordUse(ctx, site, siteDigest(s), now, "192.0.2.8")
-		}},
-		{"enrollment failure", func(int) error {
-			// What Verify sends for a failure: read the record, write
-			// the lockout back with a compare-and-swap on its version.
-			site := "site-" + strconv.Itoa(rng.IntN(sites))
-			r, err := en.Get(ctx, site)
+			r, err := en.Load(ctx, site)
 			if err != nil {
 				return err
 			}
-			l := r.Lockout
-			l.Failures++
-			l.LastFailure, l.LastSource = now, "192.0.2.7"
-			return en.UpdateLockout(ctx, site, r.Version, l)
+			return en.Append(ctx, site, r.Rev, []enrollment.Event{{Site: site, Kind: enrollment.EventUsed, At: now, Source: "192.0.2.8"}})
+		}},
+		{"enrollment failure", func(int) error {
+			// What Verify sends for a failure: read the record, write
+			// it back with its failed event, compare-and-swap on its
+			// revision.
+			site := "site-" + strconv.Itoa(rng.IntN(sites))
+			r, err := en.Load(ctx, site)
+			if err != nil {
+				return err
+			}
+			next := r
+			next.Failures++
+			next.LastFailure, next.LastSource, next.Rev = now, "192.0.2.7", r.Rev+1
+			return en.Write(ctx, next, r.Rev, []enrollment.Event{{Site: site, Kind: enrollment.EventFailed, At: now, Source: "192.0.2.7", Failures: next.Failures}})
 		}},
 		// A PIN is issued to, then consumed by, a user of its own, in a
 		// table of lv*fullUsers others.

@@ -14,7 +14,7 @@
 // Operations and their floors:
 //
 //   - enroll: enrollment.Service.Verify with the right passcode at one site
-//     (Get, RecordUse); floor: the site row read, one event inserted.
+//     (Load, Append); floor: the site row read, one event inserted.
 //   - PIN issue + verify: otp.PINService.Issue then Verify for a user of
 //     its own; floor: an upsert of the PIN row that also counts the issue
 //     in the rate-limit window (issue_window, issued) and refuses a
