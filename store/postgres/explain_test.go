@@ -117,9 +117,9 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	must("enrollment load", err)
 	_, err = en.Lookup(ctx, []byte("new digest"))
 	must("enrollment lookup", err)
-	next := er
-	next.Lockout, next.Rev = enrollment.Lockout{Failures: 1, LastFailure: now, LastSource: "192.0.2.1"}, er.Rev+1
-	must("enrollment write", en.Write(ctx, next, er.Rev, []enrollment.Event{{Site: "site-42", Kind: enrollment.EventFailed, At: now}}))
+	enext := er
+	enext.Lockout, enext.Rev = enrollment.Lockout{Failures: 1, LastFailure: now, LastSource: "192.0.2.1"}, er.Rev+1
+	must("enrollment write", en.Write(ctx, enext, er.Rev, []enrollment.Event{{Site: "site-42", Kind: enrollment.EventFailed, At: now}}))
 	must("enrollment append", en.Append(ctx, "site-new", 1, []enrollment.Event{{Site: "site-new", Kind: enrollment.EventUsed, At: now, Source: "192.0.2.1"}}))
 	_, err = en.Events(ctx, "site-42")
 	must("enrollment events", err)
