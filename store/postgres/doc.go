@@ -111,8 +111,11 @@
 //	                                        CONFLICT DO NOTHING or UPDATE
 //	                                        ... WHERE version = prev
 //	(PIN issue, verify; TOTP verify)        1 Write on a cached or new     the row, for the statement
-//	                                        row; otherwise 3 (a refused
-//	                                        Write, a Load, a Write)
+//	                                        row; a PIN verify with no
+//	                                        cached row 2 (a Load, a
+//	                                        Write); otherwise 3 (a
+//	                                        refused Write, a Load, a
+//	                                        Write)
 //	OTPStore.Put                            1 upsert                       the user's row, for the statement
 //	EnrollmentStore.Load, Lookup, Events    1 SELECT each                  none
 //	EnrollmentStore.Write                   1 statement: INSERT ... ON     the site's row, for the statement
@@ -147,7 +150,9 @@
 // Write when it resets a count after a failure), a failed one 2 (Load,
 // Write with its events), a reset request 1, a reset transition 2 (Load,
 // Write), and a PIN issue or verify or a TOTP verify 1 when the service's
-// cache holds the row or the user or subject is new, else 3. store/postgres/
+// cache holds the row or the user or subject is new; otherwise a PIN
+// verify 2 (a Load, a Write) and a write on a stale cached row or a TOTP
+// subject thought new 3 (the refused write, a Load, a Write). store/postgres/
 // internal/floorbench measures each beside its floor (the minimal SQL for
 // the same work); statements_test.go checks this table against
 // pg_stat_statements.

@@ -56,29 +56,32 @@ var oneEventWrite = [2]string{writeQuery(0, 1), writeQuery(1, 1)}
 
 // writeQuery is Write's statement for head (0: insert, 1: update) with n
 // events, whose parameters follow the reset's 16 (and prev's, for an
-// update), 7 per event.
+// update), 7 per event. It is sent with Exec, so that nothing comes back
+// but the command tag: with events, the statement is their INSERT from w,
+// which inserts n rows if the reset was written and none otherwise;
+// without, a SELECT of w's one row or none.
 func writeQuery(head, n int) string {
 	query := writeHeads[head]
 	first := 16 + head // parameters before the events'
 	p := func(i, k int) string { return "$" + strconv.Itoa(first+7*i+k) }
 	switch {
+	case n == 0:
+		return query + ` SELECT 1 FROM w`
 	case n == 1:
-		query += fmt.Sprintf(`, e AS (INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
-			SELECT %s::smallint, %s, %s, %s::smallint, %s::smallint, %s::timestamptz, %s FROM w)`,
+		return query + fmt.Sprintf(` INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
+			SELECT %s::smallint, %s, %s, %s::smallint, %s::smallint, %s::timestamptz, %s FROM w`,
 			p(0, 1), p(0, 2), p(0, 3), p(0, 4), p(0, 5), p(0, 6), p(0, 7))
-	case n > 1:
-		rows := make([]string, n)
-		for i := range rows {
-			rows[i] = fmt.Sprintf("(%d, %s::smallint, %s::text, %s::text, %s::smallint, %s::smallint, %s::timestamptz, %s::text)",
-				i, p(i, 1), p(i, 2), p(i, 3), p(i, 4), p(i, 5), p(i, 6), p(i, 7))
-		}
-		query += `, e AS (INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
-			SELECT v.kind, v.reset_id, v.device_id, v.from_state, v.to_state, v.at, v.actor
-			FROM w CROSS JOIN (VALUES ` + strings.Join(rows, ", ") + `)
-				AS v(ord, kind, reset_id, device_id, from_state, to_state, at, actor)
-			ORDER BY v.ord)`
 	}
-	return query + ` SELECT EXISTS (SELECT 1 FROM w)`
+	rows := make([]string, n)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("(%d, %s::smallint, %s::text, %s::text, %s::smallint, %s::smallint, %s::timestamptz, %s::text)",
+			i, p(i, 1), p(i, 2), p(i, 3), p(i, 4), p(i, 5), p(i, 6), p(i, 7))
+	}
+	return query + ` INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
+		SELECT v.kind, v.reset_id, v.device_id, v.from_state, v.to_state, v.at, v.actor
+		FROM w CROSS JOIN (VALUES ` + strings.Join(rows, ", ") + `)
+			AS v(ord, kind, reset_id, device_id, from_state, to_state, at, actor)
+		ORDER BY v.ord`
 }
 
 // Write implements [passcode.Store.Write] as one statement: for prev 0,
@@ -121,14 +124,16 @@ func (s *PasscodeStore) Write(ctx context.Context, r passcode.Reset, prev uint64
 	default:
 		query = writeQuery(head, len(events))
 	}
-	var written bool
-	err := s.db.QueryRowContext(ctx, query, args...).Scan(&written)
+	res, err := s.db.ExecContext(ctx, query, args...)
 	switch {
 	case err != nil && isUniqueViolation(err):
 		return fmt.Errorf("postgres: passcode write: another reset is open on the device: %w", passcode.ErrConflict)
 	case err != nil:
 		return fmt.Errorf("postgres: passcode write: %w", err)
-	case !written:
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("postgres: passcode write: %w", err)
+	} else if n == 0 {
 		return passcode.ErrConflict
 	}
 	return nil
