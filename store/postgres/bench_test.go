@@ -92,7 +92,7 @@ func BenchmarkFloor(b *testing.B) {
 }
 
 // BenchmarkRecordFailure counts failed company-passcode attempts as the
-// Service does (Get, then UpdateLockout's compare-and-swap, again on a
+// Service does (Load, then Write's compare-and-swap, again on a
 // conflict): on one site (every caller contends for one row, as in a
 // brute-force attack on one passcode) and on a site per caller.
 func BenchmarkRecordFailure(b *testing.B) {

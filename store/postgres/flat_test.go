@@ -69,7 +69,7 @@ func TestEventIndexesDeduplicate(t *testing.T) {
 }
 
 // TestLockoutUpdateStaysOnPage checks that a failed attempt's write
-// (UpdateLockout) leaves the row on its page, a HOT update that touches
+// (Write, the compare-and-swap of the lockout) leaves the row on its page, a HOT update that touches
 // neither index, on a table filled by a bulk load: with the table packed
 // full, the first update of a row on each page moved the row to another
 // page and inserted into both the site's and the digest's indexes.
