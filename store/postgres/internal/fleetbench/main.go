@@ -484,8 +484,8 @@ func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, bl
 	tag := strconv.Itoa(int(lv*1e6)) + "-" + strconv.Itoa(run) + "-" + strconv.FormatInt(now.UnixNano(), 36)
 	all := map[string][]time.Duration{}
 	p99s := map[string][]time.Duration{}
-	// The operations that append events (issue audit, enrollment verify)
-	// write to odd keys and the events pages read even ones, so that a
+	// The operations that append events (issue audit, enrollment verify
+	// and failure) write to odd keys and the events pages read even ones, so that a
 	// page is the same size at every level: at 1,000 devices a run's
 	// 10,500 appends would otherwise add about 10 events to every device's
 	// page and 105 to every site's, and none at a million.
@@ -564,7 +564,7 @@ func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, bl
 			// What Verify sends for a failure: read the record, write
 			// it back with its failed event, compare-and-swap on its
 			// revision.
-			site := "site-" + strconv.Itoa(rng.IntN(sites))
+			site := "site-" + strconv.Itoa(odd(sites))
 			r, err := en.Load(ctx, site)
 			if err != nil {
 				return err
