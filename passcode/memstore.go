@@ -48,6 +48,10 @@ func (m *MemStore) appendLocked(ev Event) {
 // caller's mistake, not a conflict.
 var errRev = errors.New("passcode: Store.Write: r.Rev must be prev+1")
 
+// errForeignEvent is Write's refusal of an event of another reset or
+// device: a caller's mistake, not a conflict.
+var errForeignEvent = errors.New("passcode: Store.Write: an event's ResetID and DeviceID must be r's")
+
 // Write implements [Store].
 func (m *MemStore) Write(ctx context.Context, r Reset, prev uint64, events []Event) error {
 	if ctx == nil {
@@ -58,6 +62,11 @@ func (m *MemStore) Write(ctx context.Context, r Reset, prev uint64, events []Eve
 	}
 	if r.Rev != prev+1 {
 		return errRev
+	}
+	for _, ev := range events {
+		if ev.ResetID != r.ID || ev.DeviceID != r.DeviceID {
+			return errForeignEvent
+		}
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

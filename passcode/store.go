@@ -35,7 +35,10 @@ type Store interface {
 	// same non-empty OpenDevice, it returns an error matching ErrConflict
 	// and changes nothing, appends nothing: of N concurrent Writes from
 	// one revision, exactly one succeeds, and of N concurrent inserts of
-	// resets with one OpenDevice, exactly one succeeds.
+	// resets with one OpenDevice, exactly one succeeds. The events are
+	// r's: an event whose ResetID or DeviceID is not r's is refused with
+	// an error that is not ErrConflict, and nothing changes (a backend may
+	// store r's ID and device for them, as the PostgreSQL one does).
 	Write(ctx context.Context, r Reset, prev uint64, events []Event) error
 	// Append records an event that does not change the reset (a view, an
 	// email). It returns ErrNotFound if ev.ResetID does not exist.

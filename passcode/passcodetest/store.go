@@ -238,6 +238,37 @@ func RunStore(t *testing.T, newStore func(t *testing.T) passcode.Store) {
 		if err := s.Write(ctx, bad, pending.Rev, nil); err == nil || errors.Is(err, passcode.ErrConflict) {
 			t.Fatalf("Write with Rev = prev+2: %v, want an error other than ErrConflict", err)
 		}
+		// An event of another reset or device is a caller's error too,
+		// for an insert and for a compare-and-swap: a Write cannot put
+		// events in another reset's history.
+		ok := moved(pending, passcode.Acknowledged, at)
+		for _, ev := range []passcode.Event{
+			{Kind: passcode.EventViewed, ResetID: "r2", DeviceID: "d1", At: at, Actor: "a"},
+			{Kind: passcode.EventViewed, ResetID: "r1", DeviceID: "d2", At: at, Actor: "a"},
+		} {
+			if err := s.Write(ctx, ok, pending.Rev, []passcode.Event{transitionEvent(pending, passcode.Pending, passcode.Acknowledged, at), ev}); err == nil || errors.Is(err, passcode.ErrConflict) {
+				t.Fatalf("Write with an event of %s/%s: %v, want an error other than ErrConflict", ev.ResetID, ev.DeviceID, err)
+			}
+			// The same mismatch on an insert of r9 on d9: another reset's
+			// ID, or another device.
+			nr, nev := newReset("r9", "d9", at)
+			if ev.ResetID != "r1" {
+				nev.ResetID = ev.ResetID
+			} else {
+				nev.DeviceID = ev.DeviceID
+			}
+			if err := s.Write(ctx, nr, 0, []passcode.Event{nev}); err == nil || errors.Is(err, passcode.ErrConflict) {
+				t.Fatalf("insert with an event of %s/%s: %v, want an error other than ErrConflict", nev.ResetID, nev.DeviceID, err)
+			}
+		}
+		if _, err := s.Load(ctx, "r9"); !errors.Is(err, passcode.ErrNotFound) {
+			t.Fatalf("a refused insert stored its reset: %v", err)
+		}
+		for _, q := range []passcode.EventQuery{{ResetID: "r2"}, {DeviceID: "d2"}, {ResetID: "r9"}, {DeviceID: "d9"}} {
+			if n := count(t, s, q); n != 0 {
+				t.Fatalf("refused writes appended %d events to %+v", n, q)
+			}
+		}
 		if got, _ := s.Load(ctx, "r1"); !same(got, pending) {
 			t.Fatalf("after refused writes: %+v, want %+v", got, pending)
 		}

@@ -56,31 +56,32 @@ var oneEventWrite = [2]string{writeQuery(0, 1), writeQuery(1, 1)}
 
 // writeQuery is Write's statement for head (0: insert, 1: update) with n
 // events, whose parameters follow the reset's 16 (and prev's, for an
-// update), 7 per event. It is sent with Exec, so that nothing comes back
-// but the command tag: with events, the statement is their INSERT from w,
-// which inserts n rows if the reset was written and none otherwise;
-// without, a SELECT of w's one row or none.
+// update), 5 per event: an event's reset_id and device_id are the reset's
+// ($1, $2; Write refuses an event of another reset). It is sent with
+// Exec, so that nothing comes back but the command tag: with events, the
+// statement is their INSERT from w, which inserts n rows if the reset was
+// written and none otherwise; without, a SELECT of w's one row or none.
 func writeQuery(head, n int) string {
 	query := writeHeads[head]
 	first := 16 + head // parameters before the events'
-	p := func(i, k int) string { return "$" + strconv.Itoa(first+7*i+k) }
+	p := func(i, k int) string { return "$" + strconv.Itoa(first+5*i+k) }
 	switch {
 	case n == 0:
 		return query + ` SELECT 1 FROM w`
 	case n == 1:
 		return query + fmt.Sprintf(` INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
-			SELECT %s::smallint, %s, %s, %s::smallint, %s::smallint, %s::timestamptz, %s FROM w`,
-			p(0, 1), p(0, 2), p(0, 3), p(0, 4), p(0, 5), p(0, 6), p(0, 7))
+			SELECT %s::smallint, $1, $2, %s::smallint, %s::smallint, %s::timestamptz, %s FROM w`,
+			p(0, 1), p(0, 2), p(0, 3), p(0, 4), p(0, 5))
 	}
 	rows := make([]string, n)
 	for i := range rows {
-		rows[i] = fmt.Sprintf("(%d, %s::smallint, %s::text, %s::text, %s::smallint, %s::smallint, %s::timestamptz, %s::text)",
-			i, p(i, 1), p(i, 2), p(i, 3), p(i, 4), p(i, 5), p(i, 6), p(i, 7))
+		rows[i] = fmt.Sprintf("(%d, %s::smallint, %s::smallint, %s::smallint, %s::timestamptz, %s::text)",
+			i, p(i, 1), p(i, 2), p(i, 3), p(i, 4), p(i, 5))
 	}
 	return query + ` INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
-		SELECT v.kind, v.reset_id, v.device_id, v.from_state, v.to_state, v.at, v.actor
+		SELECT v.kind, $1, $2, v.from_state, v.to_state, v.at, v.actor
 		FROM w CROSS JOIN (VALUES ` + strings.Join(rows, ", ") + `)
-			AS v(ord, kind, reset_id, device_id, from_state, to_state, at, actor)
+			AS v(ord, kind, from_state, to_state, at, actor)
 		ORDER BY v.ord`
 }
 
@@ -110,10 +111,13 @@ func (s *PasscodeStore) Write(ctx context.Context, r passcode.Reset, prev uint64
 		args = append(args, int64(prev))
 	}
 	for _, ev := range events {
-		if err := checkEvent(ev); err != nil {
+		if ev.ResetID != r.ID || ev.DeviceID != r.DeviceID {
+			return errors.New("postgres: passcode write: an event's reset ID and device ID must be the reset's")
+		}
+		if err := checkText("event actor", ev.Actor); err != nil {
 			return err
 		}
-		args = append(args, int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor)
+		args = append(args, int16(ev.Kind), int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor)
 	}
 	query := ""
 	switch len(events) {

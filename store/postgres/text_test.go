@@ -36,7 +36,7 @@ func TestTextRefused(t *testing.T) {
 			"enrollment Append":     e.Append(ctx, "s", 1, []enrollment.Event{{Site: "s", Source: bad}}),
 			"passcode Write":        p.Write(ctx, passcode.Reset{ID: "r", DeviceID: bad, Rev: 1}, 0, nil),
 			"passcode Write open":   p.Write(ctx, passcode.Reset{ID: "r", OpenDevice: bad, Rev: 2}, 1, nil),
-			"passcode Write event":  p.Write(ctx, passcode.Reset{ID: "r", Rev: 1}, 0, []passcode.Event{{}, {Actor: bad}}),
+			"passcode Write event":  p.Write(ctx, passcode.Reset{ID: "r", Rev: 1}, 0, []passcode.Event{{ResetID: "r"}, {ResetID: "r", Actor: bad}}),
 			"passcode Write ID":     p.Write(ctx, passcode.Reset{ID: bad, Rev: 2}, 1, []passcode.Event{{}}),
 			"passcode Append":       p.Append(ctx, passcode.Event{ResetID: bad}),
 			"servicepass Record":    s.Record(ctx, servicepass.Event{Detail: bad}),
