@@ -200,6 +200,44 @@
 // lose a failure that reported success. The tests restart the server
 // under 32 workers to check this.
 //
+// # Sizing the server's memory
+//
+// The hot operations look records and events up by a random key (a
+// device, a user, a site, a reset). At a million devices each such lookup
+// lands on an index leaf no other recent call touched, so its time stays
+// flat only while those indexes stay in shared_buffers; otherwise about
+// one leaf per call is read from the operating system (or the disk), and
+// the issue audit insert, whose device leaf it must also write, and the
+// events pages grow most. At the volumes of issue 16 per million devices
+// (6 audit events per device, 1,000,000 PIN users, 100,000 sites and
+// 100,000 resets with their events) those indexes are:
+//
+//	index                                      size at 1,000,000 devices
+//	mdmcred_servicepass_event_by_device        127 MB
+//	mdmcred_otp_pin_pkey                        52 MB
+//	mdmcred_passcode_event_by_reset             43 MB
+//	mdmcred_passcode_event_by_device            27 MB
+//	mdmcred_enrollment_event_by_site            27 MB
+//	mdmcred_passcode_reset_pkey                 21 MB
+//	mdmcred_enrollment_passcode_{pkey,digest}   13 MB
+//	in all                                     about 310 MB
+//
+// They grow linearly with the fleet and the audit history kept (the
+// servicepass index with events per device: purge by age, see Retention).
+// The rest of the 2 GB database at that size is read at its right edge
+// (the seq and at indexes, the heaps' newest pages) or by purges, and an
+// events page reads its rows' heap page, which the operating system's
+// cache serves. Give shared_buffers at least twice the keyed indexes (the
+// heaps' newest pages and the catalog need room too): 1 GB for a million
+// devices, which is also PostgreSQL's advice of a quarter of the memory of
+// a dedicated 4 GB host. PostgreSQL's built-in default, 128 MB, is less
+// than half of the keyed indexes at a million devices. Measured with
+// store/postgres/internal/fleetbench (benchmarks/RESULTS.md, "PostgreSQL
+// at fleet scale"), which prints the keyed indexes' size at each level:
+// at 1 GB the worst hot operation's p99 at 1,000,000 devices is within
+// 1.5x of its p99 at 1,000; at 128 MB the issue audit insert and the
+// servicepass events page are not.
+//
 // # PgBouncer
 //
 // The stores work through PgBouncer in transaction pooling mode, the mode

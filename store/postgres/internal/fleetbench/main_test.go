@@ -38,7 +38,8 @@ func TestRunSmall(t *testing.T) {
 		header = "| p50 @ 10 | p99 @ 10 | blocks read / dirtied per call @ 10 | p50 @ 20 | p99 @ 20 | blocks read / dirtied per call @ 20 | p99 last / p99 first, per run | median |"
 	}
 	for _, want := range []string{"3 runs of 2 rounds of 100 calls", header,
-		"\nWorst: ", "x its p99 at 10 (median of 3 runs).", "Level 10: ", "Level 20: "} {
+		"\nWorst: ", "x its p99 at 10 (median of 3 runs).", "Level 10: ", "Level 20: ",
+		"of them in the indexes looked up by key)"} {
 		if !strings.Contains(last, want) {
 			t.Errorf("report lacks %q:\n%s", want, last)
 		}
