@@ -110,9 +110,8 @@
 // outcome: a decision that writes takes effect only if the stored revision
 // is still the cached one (so the cached record is the stored one);
 // otherwise the write is refused and the decision made again on the
-// stored record, loaded after the refusal (a store may return it with the
-// refusal instead; the PostgreSQL store does not, so that a write that
-// applies costs only the write). A decision that writes nothing (a
+// stored record, loaded after the refusal (a write only writes, so that a
+// write that applies costs only the write). A decision that writes nothing (a
 // refusal) made on a cached record is made again on a loaded one before
 // it is returned. A user or subject not in the cache is guessed new: the
 // decision on the empty record is written insert-if-absent, one round

@@ -65,24 +65,19 @@ func (m *MemStore) Load(ctx context.Context, user string) (PINRecord, error) {
 	return rec, nil
 }
 
-// Write implements [Store]: on a conflict it returns the stored record.
-func (m *MemStore) Write(ctx context.Context, rec PINRecord, prev uint64) (PINRecord, error) {
+// Write implements [Store].
+func (m *MemStore) Write(ctx context.Context, rec PINRecord, prev uint64) error {
 	if err := memCtx(ctx); err != nil {
-		return PINRecord{}, err
+		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, ok := m.recs[rec.User]
-	if !ok {
-		cur = PINRecord{User: rec.User}
-	}
-	if cur.Rev != prev {
-		cur.Digest = bytes.Clone(cur.Digest)
-		return cur, ErrConflict
+	if m.recs[rec.User].Rev != prev {
+		return ErrConflict
 	}
 	rec.Digest = bytes.Clone(rec.Digest)
 	m.recs[rec.User] = rec
-	return PINRecord{}, nil
+	return nil
 }
 
 // LoadTOTP implements [TOTPStore].
@@ -99,23 +94,18 @@ func (m *MemStore) LoadTOTP(ctx context.Context, subject string) (TOTPState, err
 	return st, nil
 }
 
-// WriteTOTP implements [TOTPStore]: on a conflict it returns the stored
-// state.
-func (m *MemStore) WriteTOTP(ctx context.Context, st TOTPState, prev uint64) (TOTPState, error) {
+// WriteTOTP implements [TOTPStore].
+func (m *MemStore) WriteTOTP(ctx context.Context, st TOTPState, prev uint64) error {
 	if err := memCtx(ctx); err != nil {
-		return TOTPState{}, err
+		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, ok := m.totp[st.Subject]
-	if !ok {
-		cur = TOTPState{Subject: st.Subject}
-	}
-	if cur.Rev != prev {
-		return cur, ErrConflict
+	if m.totp[st.Subject].Rev != prev {
+		return ErrConflict
 	}
 	m.totp[st.Subject] = st
-	return TOTPState{}, nil
+	return nil
 }
 
 func memCtx(ctx context.Context) error {

@@ -71,13 +71,11 @@ type Store interface {
 	// stored record is at revision prev: prev 0 inserts a record that must
 	// not exist (insert-if-absent), otherwise it replaces the record at
 	// revision prev (compare-and-swap). When the condition fails it
-	// returns an error matching ErrConflict and changes nothing: of N
-	// concurrent writes from one revision, exactly one succeeds. With
-	// ErrConflict it may return the stored record, when it read it in the
-	// same operation (the PostgreSQL store does), which saves the service
-	// a Load; otherwise a zero PINRecord (Rev 0). It never returns another
+	// returns an error matching ErrConflict and changes nothing (the
+	// service then loads the record that won): of N concurrent writes
+	// from one revision, exactly one succeeds. It never returns another
 	// otp sentinel: the service decides those.
-	Write(ctx context.Context, rec PINRecord, prev uint64) (PINRecord, error)
+	Write(ctx context.Context, rec PINRecord, prev uint64) error
 }
 
 // pinMutator is the store idiom over a PIN store: the retry loop and the

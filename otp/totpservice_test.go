@@ -206,8 +206,8 @@ func (f failingStore) LoadTOTP(context.Context, string) (otp.TOTPState, error) {
 	return otp.TOTPState{}, f.err
 }
 
-func (f failingStore) WriteTOTP(context.Context, otp.TOTPState, uint64) (otp.TOTPState, error) {
-	return otp.TOTPState{}, f.err
+func (f failingStore) WriteTOTP(context.Context, otp.TOTPState, uint64) error {
+	return f.err
 }
 
 func TestTOTPStoreErrorsAreWrapped(t *testing.T) {

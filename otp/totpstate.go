@@ -42,12 +42,11 @@ type TOTPStore interface {
 	LoadTOTP(ctx context.Context, subject string) (TOTPState, error)
 	// WriteTOTP stores st as st.Subject's state at revision st.Rev if the
 	// stored state is at revision prev (prev 0: none may be stored),
-	// as [Store.Write] does, returning an error matching ErrConflict (with
-	// the stored state when it read it in the same operation, else a zero
-	// TOTPState) and changing nothing when it is not. It returns no other
-	// otp sentinel: [TOTPService] decides those ([ErrInvalid],
-	// [ErrReplay], [ErrBlocked]).
-	WriteTOTP(ctx context.Context, st TOTPState, prev uint64) (TOTPState, error)
+	// as [Store.Write] does, returning an error matching ErrConflict and
+	// changing nothing when it is not. It returns no other otp sentinel:
+	// [TOTPService] decides those ([ErrInvalid], [ErrReplay],
+	// [ErrBlocked]).
+	WriteTOTP(ctx context.Context, st TOTPState, prev uint64) error
 }
 
 // TOTPPhase is where a subject stands in the verifier's state machine. It

@@ -9,7 +9,7 @@ import (
 // TestCacheSizes: a negative size caches nothing, zero caches up to
 // DefaultCacheSize, and one caches exactly one record.
 func TestCacheSizes(t *testing.T) {
-	s := newStore(true)
+	s := newStore()
 	for _, tc := range []struct {
 		size, max int
 	}{{-1, -1}, {0, DefaultCacheSize}, {1, 1}, {2, 2}} {
@@ -30,7 +30,7 @@ func TestCacheSizes(t *testing.T) {
 // and drops the key's cached record; a successful Load refreshes it.
 func TestLoadError(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(true)
+	s := newStore()
 	m := newMutator(s, 0)
 	if err := m.Mutate(ctx, "a", inc); err != nil {
 		t.Fatal(err)
@@ -53,13 +53,14 @@ func TestLoadError(t *testing.T) {
 
 // TestMutateLoadErrors: the store's Load error reaches Mutate's caller,
 // with the key's cached record dropped, both when decide refused a cached
-// record and when a write lost to a record it did not read.
+// record and when a write was refused (and the record that won must be
+// loaded).
 func TestMutateLoadErrors(t *testing.T) {
 	ctx := context.Background()
 	boom := errors.New("boom")
 	failLoad := func(context.Context, string) (rec, error) { return rec{}, boom }
 
-	s := newStore(true)
+	s := newStore()
 	m := newMutator(s, 0)
 	if err := m.Mutate(ctx, "a", inc); err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func TestMutateLoadErrors(t *testing.T) {
 		t.Fatalf("decide refused the cached record: %v, %d cached", err, m.cache.len())
 	}
 
-	s = newStore(false) // a lost write returns no record
+	s = newStore()
 	m = newMutator(s, 0)
 	if err := m.Mutate(ctx, "a", inc); err != nil {
 		t.Fatal(err)

@@ -14,8 +14,7 @@
 //   - a decision that writes takes effect only if the stored revision is
 //     the cached one, that is, only if the cached record is the stored
 //     record; otherwise the write is a conflict and the decision is made
-//     again on the stored record (returned by the conflicting write, or
-//     loaded);
+//     again on the stored record, loaded after the refusal;
 //   - a decision that writes nothing (a refusal, a read) made on a cached
 //     or guessed record is made again on a loaded one before it counts;
 //   - a first revision is drawn at random (62 bits), so a record deleted
@@ -29,10 +28,10 @@
 //
 // A key missing from the cache is guessed absent: the decision on the zero
 // record writes with prev 0 (insert-if-absent), which costs nothing extra
-// for a new key and, for a key that exists, is refused: the stored record
-// comes back with the conflict if the store reads it in the same
-// operation, else it is loaded (one round trip more; a store whose
-// refused writes are rare does better with writes that only write).
+// for a new key and, for a key that exists, is refused and the stored
+// record loaded: two round trips more, the refused write and the load (a
+// write that only writes keeps every write that applies at one round
+// trip, which matters more when refusals are rare).
 package cas
 
 import (
@@ -63,12 +62,9 @@ type Ops[R any] struct {
 	Load func(ctx context.Context, key string) (R, error)
 	// Write stores r (whose revision is already the new one) if the stored
 	// revision is prev (0: no record stored). When it is not, it returns
-	// an error matching Conflict and changes nothing, with the stored
-	// record if it read it in the same operation (else a record of
-	// revision 0). A returned record at revision prev is taken as not
-	// read: it is the one the write was decided on, as a snapshot taken
-	// before a concurrent write committed still shows it.
-	Write func(ctx context.Context, r R, prev uint64) (R, error)
+	// an error matching Conflict and changes nothing; the Mutator then
+	// loads the stored record.
+	Write func(ctx context.Context, r R, prev uint64) error
 	// Rev points at a record's revision.
 	Rev func(r *R) *uint64
 	// Clone returns a copy of r sharing no memory with it.
@@ -149,7 +145,7 @@ func (m *Mutator[R]) Mutate(ctx context.Context, key string, decide func(r *R) (
 			return false, false, err
 		}
 		*m.ops.Rev(&next) = rev
-		found, err := m.ops.Write(ctx, next, prev)
+		err = m.ops.Write(ctx, next, prev)
 		if err == nil {
 			m.remember(key, next)
 			return true, false, nil
@@ -159,12 +155,9 @@ func (m *Mutator[R]) Mutate(ctx context.Context, key string, decide func(r *R) (
 			return false, false, err
 		}
 		lost = fresh // another writer won on a record read from the store
-		if fr := *m.ops.Rev(&found); fr == 0 || fr == prev {
-			// Not read, or read as it was before the write waited for the
-			// row (PostgreSQL's statement snapshot): load it.
-			if found, err = m.ops.Load(ctx, key); err != nil {
-				return false, false, err
-			}
+		found, err := m.ops.Load(ctx, key)
+		if err != nil {
+			return false, false, err
 		}
 		m.remember(key, found)
 		cur, fresh = found, true

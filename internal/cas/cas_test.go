@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -24,16 +26,17 @@ type rec struct {
 
 var errConflict = errors.New("conflict")
 
-// store is an in-memory backend counting its operations. With found set,
-// a conflicting write returns the stored record.
+// store is an in-memory backend counting its operations. It also logs
+// them in order ("load k", "write k", "refused k") for the tests that
+// check what follows a refused write.
 type store struct {
 	mu            sync.Mutex
 	m             map[string]rec
-	found         bool
+	log           []string
 	loads, writes atomic.Int32
 }
 
-func newStore(found bool) *store { return &store{m: map[string]rec{}, found: found} }
+func newStore() *store { return &store{m: map[string]rec{}} }
 
 func (s *store) load(ctx context.Context, key string) (rec, error) {
 	s.loads.Add(1)
@@ -42,6 +45,7 @@ func (s *store) load(ctx context.Context, key string) (rec, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.log = append(s.log, "load "+key)
 	r, ok := s.m[key]
 	if !ok {
 		return rec{Key: key}, nil
@@ -49,22 +53,37 @@ func (s *store) load(ctx context.Context, key string) (rec, error) {
 	return r, nil
 }
 
-func (s *store) write(_ context.Context, r rec, prev uint64) (rec, error) {
+func (s *store) write(_ context.Context, r rec, prev uint64) error {
 	s.writes.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cur, ok := s.m[r.Key]
-	if !ok {
-		cur = rec{Key: r.Key}
+	if s.m[r.Key].Rev != prev {
+		s.log = append(s.log, "refused "+r.Key)
+		return errConflict
 	}
-	if cur.Rev != prev {
-		if s.found {
-			return cur, errConflict
-		}
-		return rec{}, errConflict
-	}
+	s.log = append(s.log, "write "+r.Key)
 	s.m[r.Key] = r
-	return rec{}, nil
+	return nil
+}
+
+// takeLog returns the operations logged since the last call.
+func (s *store) takeLog() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.log
+	s.log = nil
+	return l
+}
+
+// loadsAfterRefusals reports the first refused write in log that the next
+// operation does not follow with a load of the same key, or "".
+func loadsAfterRefusals(log []string) string {
+	for i, op := range log {
+		if key, ok := strings.CutPrefix(op, "refused "); ok && (i+1 == len(log) || log[i+1] != "load "+key) {
+			return fmt.Sprintf("operation %d of %q: a refused write not followed by a load of %s", i, log, key)
+		}
+	}
+	return ""
 }
 
 // set replaces key's record behind every Mutator's back, as another
@@ -112,43 +131,56 @@ func take(ok *bool) func(r *rec) bool {
 
 func give(r *rec) bool { r.Token = true; return true }
 
-// TestRoundTrips counts the store operations of each path: the figures
-// store/postgres's statement table and the otp package doc give.
+// TestRoundTrips counts the store operations of each path, and their
+// order: the figures store/postgres's statement table and the otp package
+// doc give. A refused write is always followed by a load of the record
+// that won.
 func TestRoundTrips(t *testing.T) {
 	ctx := context.Background()
-	for _, found := range []bool{true, false} {
-		s := newStore(found)
-		m := newMutator(s, 0)
-		other := newMutator(s, 0)
-		var ok bool
-		steps := []struct {
-			name          string
-			do            func() error
-			loads, writes int32
-		}{
-			{"new key: one insert", func() error { return m.Mutate(ctx, "a", give) }, 0, 1},
-			{"cached key: one write", func() error { return m.Mutate(ctx, "a", take(&ok)) }, 0, 1},
-			{"cached refusal: confirmed by a load", func() error { return m.Mutate(ctx, "a", take(&ok)) }, 1, 0},
-			{"uncached key that exists: insert conflicts, then write", func() error { return other.Mutate(ctx, "a", give) }, map[bool]int32{true: 0, false: 1}[found], 2},
-			{"stale cache: write conflicts, then write", func() error { return m.Mutate(ctx, "a", inc) }, map[bool]int32{true: 0, false: 1}[found], 2},
-			{"cached again after the conflict: one write", func() error { return m.Mutate(ctx, "a", take(&ok)) }, 0, 1},
-			{"stale cache refuses: a load, then the write", func() error {
-				if err := other.Mutate(ctx, "a", give); err != nil {
-					return err
-				}
-				s.counts()
-				return m.Mutate(ctx, "a", take(&ok))
-			}, 1, 1},
-			{"missing key refused: one load", func() error { return m.Mutate(ctx, "b", take(&ok)) }, 1, 0},
-			{"load bypasses the cache", func() error { _, err := m.Load(ctx, "a"); return err }, 1, 0},
+	s := newStore()
+	m := newMutator(s, 0)
+	other := newMutator(s, 0)
+	var ok bool
+	steps := []struct {
+		name          string
+		do            func() error
+		loads, writes int32
+		log           []string
+	}{
+		{"new key: one insert", func() error { return m.Mutate(ctx, "a", give) }, 0, 1,
+			[]string{"write a"}},
+		{"cached key: one write", func() error { return m.Mutate(ctx, "a", take(&ok)) }, 0, 1,
+			[]string{"write a"}},
+		{"cached refusal: confirmed by a load", func() error { return m.Mutate(ctx, "a", take(&ok)) }, 1, 0,
+			[]string{"load a"}},
+		{"uncached key that exists: insert refused, a load, then the write", func() error { return other.Mutate(ctx, "a", give) }, 1, 2,
+			[]string{"refused a", "load a", "write a"}},
+		{"stale cache: write refused, a load, then the write", func() error { return m.Mutate(ctx, "a", inc) }, 1, 2,
+			[]string{"refused a", "load a", "write a"}},
+		{"cached again after the conflict: one write", func() error { return m.Mutate(ctx, "a", take(&ok)) }, 0, 1,
+			[]string{"write a"}},
+		{"stale cache refuses: a load, then the write", func() error {
+			if err := other.Mutate(ctx, "a", give); err != nil {
+				return err
+			}
+			s.counts()
+			s.takeLog()
+			return m.Mutate(ctx, "a", take(&ok))
+		}, 1, 1, []string{"load a", "write a"}},
+		{"missing key refused: one load", func() error { return m.Mutate(ctx, "b", take(&ok)) }, 1, 0,
+			[]string{"load b"}},
+		{"load bypasses the cache", func() error { _, err := m.Load(ctx, "a"); return err }, 1, 0,
+			[]string{"load a"}},
+	}
+	for _, st := range steps {
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
 		}
-		for _, st := range steps {
-			if err := st.do(); err != nil {
-				t.Fatalf("found=%v %s: %v", found, st.name, err)
-			}
-			if l, w := s.counts(); l != st.loads || w != st.writes {
-				t.Errorf("found=%v %s: %d loads, %d writes; want %d, %d", found, st.name, l, w, st.loads, st.writes)
-			}
+		if l, w := s.counts(); l != st.loads || w != st.writes {
+			t.Errorf("%s: %d loads, %d writes; want %d, %d", st.name, l, w, st.loads, st.writes)
+		}
+		if got := s.takeLog(); !slices.Equal(got, st.log) {
+			t.Errorf("%s: operations %q, want %q", st.name, got, st.log)
 		}
 	}
 }
@@ -172,7 +204,7 @@ func TestFirstRevisionIsRandomAndPositive(t *testing.T) {
 
 func TestCacheIsBounded(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(true)
+	s := newStore()
 	m := newMutator(s, 3)
 	for i := range 10 {
 		if err := m.Mutate(ctx, fmt.Sprint("k", i), inc); err != nil {
@@ -194,7 +226,7 @@ func TestCacheIsBounded(t *testing.T) {
 }
 
 func TestFormatPrintsNoRecord(t *testing.T) {
-	s := newStore(true)
+	s := newStore()
 	m := newMutator(s, 0)
 	if err := m.Mutate(context.Background(), "a", func(r *rec) bool { r.Secret = []byte("SECRETMARK"); return true }); err != nil {
 		t.Fatal(err)
@@ -225,7 +257,7 @@ func TestCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	called := false
-	err := newMutator(newStore(true), 0).Mutate(ctx, "a", func(*rec) bool { called = true; return true })
+	err := newMutator(newStore(), 0).Mutate(ctx, "a", func(*rec) bool { called = true; return true })
 	if !errors.Is(err, context.Canceled) || called {
 		t.Fatalf("Mutate on a canceled context: %v, decide called %v", err, called)
 	}
@@ -233,13 +265,13 @@ func TestCanceledContext(t *testing.T) {
 
 func TestStoreErrorDropsTheCachedRecord(t *testing.T) {
 	ctx := context.Background()
-	s := newStore(true)
+	s := newStore()
 	m := newMutator(s, 0)
 	if err := m.Mutate(ctx, "a", inc); err != nil {
 		t.Fatal(err)
 	}
 	boom := errors.New("boom")
-	m.ops.Write = func(context.Context, rec, uint64) (rec, error) { return rec{}, boom }
+	m.ops.Write = func(context.Context, rec, uint64) error { return boom }
 	if err := m.Mutate(ctx, "a", inc); !errors.Is(err, boom) {
 		t.Fatalf("Mutate: %v, want the store's error", err)
 	}
@@ -253,45 +285,43 @@ func TestStoreErrorDropsTheCachedRecord(t *testing.T) {
 // counts once, and each token is taken exactly once.
 func TestRaceExactlyOnce(t *testing.T) {
 	ctx := context.Background()
-	for _, found := range []bool{true, false} {
-		s := newStore(found)
-		ms := []*Mutator[rec]{newMutator(s, 0), newMutator(s, 0), newMutator(s, 1)}
-		const racers, rounds = 24, 20
-		for round := range rounds {
-			if err := ms[round%len(ms)].Mutate(ctx, "k", give); err != nil {
-				t.Fatal(err)
-			}
-			var took atomic.Int32
-			var wg sync.WaitGroup
-			start := make(chan struct{})
-			for i := range racers {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-start
-					m := ms[i%len(ms)]
-					var ok bool
-					if err := m.Mutate(ctx, "k", take(&ok)); err != nil {
-						t.Error(err)
-					}
-					if ok {
-						took.Add(1)
-					}
-					if err := m.Mutate(ctx, "k", inc); err != nil {
-						t.Error(err)
-					}
-					_ = m.Mutate(ctx, fmt.Sprint("other", i%3), inc) // evicts k from the one-record cache
-				}()
-			}
-			close(start)
-			wg.Wait()
-			if n := took.Load(); n != 1 {
-				t.Fatalf("found=%v round %d: the token was taken %d times, want 1", found, round, n)
-			}
+	s := newStore()
+	ms := []*Mutator[rec]{newMutator(s, 0), newMutator(s, 0), newMutator(s, 1)}
+	const racers, rounds = 24, 40
+	for round := range rounds {
+		if err := ms[round%len(ms)].Mutate(ctx, "k", give); err != nil {
+			t.Fatal(err)
 		}
-		if r, _ := s.load(ctx, "k"); r.N != racers*rounds {
-			t.Fatalf("found=%v: %d increments counted %d", found, racers*rounds, r.N)
+		var took atomic.Int32
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range racers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				m := ms[i%len(ms)]
+				var ok bool
+				if err := m.Mutate(ctx, "k", take(&ok)); err != nil {
+					t.Error(err)
+				}
+				if ok {
+					took.Add(1)
+				}
+				if err := m.Mutate(ctx, "k", inc); err != nil {
+					t.Error(err)
+				}
+				_ = m.Mutate(ctx, fmt.Sprint("other", i%3), inc) // evicts k from the one-record cache
+			}()
 		}
+		close(start)
+		wg.Wait()
+		if n := took.Load(); n != 1 {
+			t.Fatalf("round %d: the token was taken %d times, want 1", round, n)
+		}
+	}
+	if r, _ := s.load(ctx, "k"); r.N != racers*rounds {
+		t.Fatalf("%d increments counted %d", racers*rounds, r.N)
 	}
 }
 
@@ -299,7 +329,8 @@ func TestRaceExactlyOnce(t *testing.T) {
 // three Mutators (small caches, so records are evicted too) interleaved
 // with writes and deletes behind their backs (another instance, a purge),
 // and checks every outcome against a model that has no cache: a stale
-// cache never changes an outcome, only its cost.
+// cache never changes an outcome, only its cost. Every refused write is
+// followed by a load of the record that won.
 func TestPropertyMatchesModel(t *testing.T) {
 	type op struct {
 		Kind, M, Key, N int
@@ -309,9 +340,9 @@ func TestPropertyMatchesModel(t *testing.T) {
 	params := gopter.DefaultTestParameters()
 	params.MinSuccessfulTests = 300
 	props := gopter.NewProperties(params)
-	props.Property("outcomes and the store match a cacheless model", prop.ForAll(func(ops []op, found bool) string {
+	props.Property("outcomes and the store match a cacheless model", prop.ForAll(func(ops []op) string {
 		ctx := context.Background()
-		s := newStore(found)
+		s := newStore()
 		ms := []*Mutator[rec]{newMutator(s, 1), newMutator(s, 2), newMutator(s, 0)}
 		type state struct {
 			n     int
@@ -350,13 +381,16 @@ func TestPropertyMatchesModel(t *testing.T) {
 				st = state{}
 			}
 			model[key] = st
+			if msg := loadsAfterRefusals(s.takeLog()); msg != "" {
+				return fmt.Sprintf("op %d %+v: %s", i, o, msg)
+			}
 			r, _ := s.load(ctx, key)
 			if r.N != st.n || r.Token != st.token {
 				return fmt.Sprintf("op %d %+v: store has %+v, model %+v", i, o, r, st)
 			}
 		}
 		return ""
-	}, gen.SliceOf(genOp), gen.Bool()))
+	}, gen.SliceOf(genOp)))
 	props.TestingRun(t)
 }
 

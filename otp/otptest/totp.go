@@ -98,6 +98,35 @@ func RunTOTPStore(t *testing.T, newStore func(t *testing.T) otp.TOTPStore) {
 		}
 	})
 
+	t.Run("WriteIsConditional", func(t *testing.T) {
+		s := newStore(t)
+		first := otp.TOTPState{Subject: "alice", NextStep: 7, Rev: 5}
+		if err := s.WriteTOTP(ctx, first, 0); err != nil {
+			t.Fatalf("insert of a new state: %v", err)
+		}
+		again := otp.TOTPState{Subject: "alice", NextStep: 9, Failures: 1, Rev: 9}
+		for _, prev := range []uint64{0, 4, 6, 9} {
+			if err := s.WriteTOTP(ctx, again, prev); !errors.Is(err, otp.ErrConflict) {
+				t.Fatalf("write from revision %d on revision 5: %v, want ErrConflict", prev, err)
+			}
+		}
+		loaded, err := s.LoadTOTP(ctx, "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if same(t, loaded, first); loaded.Rev != 5 {
+			t.Fatalf("LoadTOTP: revision %d, want 5", loaded.Rev)
+		}
+		again.Rev = 6
+		if err := s.WriteTOTP(ctx, again, 5); err != nil {
+			t.Fatalf("write from the stored revision: %v", err)
+		}
+		if loaded, err = s.LoadTOTP(ctx, "alice"); err != nil || loaded.Rev != 6 {
+			t.Fatalf("after the write: %+v, %v", loaded, err)
+		}
+		same(t, loaded, again)
+	})
+
 	t.Run("SubjectsAreIsolatedAndKeptVerbatim", func(t *testing.T) {
 		s := newStore(t)
 		for i, id := range GoodIDs {

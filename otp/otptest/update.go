@@ -25,7 +25,7 @@ func updatePIN(ctx context.Context, s otp.Store, user string, fn func(r *otp.PIN
 			return nil
 		}
 		next.User, next.Rev = user, cur.Rev+1
-		_, err = s.Write(ctx, next, cur.Rev)
+		err = s.Write(ctx, next, cur.Rev)
 		if !errors.Is(err, otp.ErrConflict) {
 			return err
 		}
@@ -45,7 +45,7 @@ func updateTOTP(ctx context.Context, s otp.TOTPStore, subject string, fn func(st
 			return nil
 		}
 		next.Subject, next.Rev = subject, cur.Rev+1
-		_, err = s.WriteTOTP(ctx, next, cur.Rev)
+		err = s.WriteTOTP(ctx, next, cur.Rev)
 		if !errors.Is(err, otp.ErrConflict) {
 			return err
 		}

@@ -155,8 +155,7 @@ func BenchmarkConsumePIN(b *testing.B) {
 					return fmt.Errorf("user-%d: PIN not consumed", i)
 				}
 				r.Digest, r.Rev = nil, r.Rev+1
-				_, err = s.Write(ctx, r, r.Rev-1)
-				return err
+				return s.Write(ctx, r, r.Rev-1)
 			})
 		})
 	}

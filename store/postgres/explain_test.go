@@ -132,17 +132,13 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 	must("otp load", err)
 	pr.Failures++
 	pr.Rev++
-	_, err = pins.Write(ctx, pr, pr.Rev-1)
-	must("otp write", err)
-	_, err = pins.Write(ctx, otp.PINRecord{User: "user-new", Rev: 1}, 0)
-	must("otp insert", err)
-	_, err = pins.WriteTOTP(ctx, otp.TOTPState{Subject: "subject-new", NextStep: 1, Rev: 1}, 0)
-	must("otp totp insert", err)
+	must("otp write", pins.Write(ctx, pr, pr.Rev-1))
+	must("otp insert", pins.Write(ctx, otp.PINRecord{User: "user-new", Rev: 1}, 0))
+	must("otp totp insert", pins.WriteTOTP(ctx, otp.TOTPState{Subject: "subject-new", NextStep: 1, Rev: 1}, 0))
 	ts, err := pins.LoadTOTP(ctx, "subject-new")
 	must("otp totp load", err)
 	ts.NextStep, ts.Rev = 2, ts.Rev+1
-	_, err = pins.WriteTOTP(ctx, ts, ts.Rev-1)
-	must("otp totp write", err)
+	must("otp totp write", pins.WriteTOTP(ctx, ts, ts.Rev-1))
 	_, err = pins.PurgePINs(ctx, now.Add(-24*time.Hour), 1000)
 	must("otp purge", err)
 

@@ -84,17 +84,17 @@ func (s *OTPStore) Load(ctx context.Context, user string) (otp.PINRecord, error)
 // Write implements [otp.Store.Write] in one statement, with no
 // transaction: INSERT ... ON CONFLICT DO NOTHING for prev 0, UPDATE ...
 // WHERE version = prev otherwise. A write that changed nothing returns
-// otp.ErrConflict with a zero record, and the service loads the row that
-// won: the stored row is read only when the write is refused, so a write
+// otp.ErrConflict, and the service loads the row that won: the stored
+// row is read only when the write is refused, so a write
 // that applies pays for nothing else (a statement that can also return
 // the stored row costs every write its planning and execution, for the
 // refusals' sake: benchmarks/RESULTS.md, issue 28).
-func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) (otp.PINRecord, error) {
+func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) error {
 	if err := checkText("user", rec.User); err != nil {
-		return otp.PINRecord{}, err
+		return err
 	}
 	if rec.Rev == 0 || rec.Rev > math.MaxInt64 || prev > math.MaxInt64 {
-		return otp.PINRecord{}, fmt.Errorf("postgres: otp write: revision %d from %d out of range", rec.Rev, prev)
+		return fmt.Errorf("postgres: otp write: revision %d from %d out of range", rec.Rev, prev)
 	}
 	q := pinUpdate
 	args := append(pinArgs(rec.User, &rec), int64(rec.Rev))
@@ -104,9 +104,9 @@ func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) (o
 		args = append(args, int64(prev))
 	}
 	if err := execOne(ctx, s.db, q, args); err != nil {
-		return otp.PINRecord{}, fmt.Errorf("postgres: otp write: %w", err)
+		return fmt.Errorf("postgres: otp write: %w", err)
 	}
-	return otp.PINRecord{}, nil
+	return nil
 }
 
 // execOne runs a conditional write of one row: nil if it applied,
@@ -175,15 +175,15 @@ func (s *OTPStore) LoadTOTP(ctx context.Context, subject string) (otp.TOTPState,
 
 // WriteTOTP implements [otp.TOTPStore.WriteTOTP] in one statement, the
 // same way as Write.
-func (s *OTPStore) WriteTOTP(ctx context.Context, st otp.TOTPState, prev uint64) (otp.TOTPState, error) {
+func (s *OTPStore) WriteTOTP(ctx context.Context, st otp.TOTPState, prev uint64) error {
 	if err := checkText("subject", st.Subject); err != nil {
-		return otp.TOTPState{}, err
+		return err
 	}
 	if st.NextStep > math.MaxInt64 {
-		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp write: next step %d out of range", st.NextStep)
+		return fmt.Errorf("postgres: otp totp write: next step %d out of range", st.NextStep)
 	}
 	if st.Rev == 0 || st.Rev > math.MaxInt64 || prev > math.MaxInt64 {
-		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp write: revision %d from %d out of range", st.Rev, prev)
+		return fmt.Errorf("postgres: otp totp write: revision %d from %d out of range", st.Rev, prev)
 	}
 	q := totpUpdate
 	args := []any{st.Subject, int64(st.NextStep), st.Drift, int64(st.Failures), tsArg(st.LastFailure), st.Blocked, int64(st.Rev)}
@@ -193,9 +193,9 @@ func (s *OTPStore) WriteTOTP(ctx context.Context, st otp.TOTPState, prev uint64)
 		args = append(args, int64(prev))
 	}
 	if err := execOne(ctx, s.db, q, args); err != nil {
-		return otp.TOTPState{}, fmt.Errorf("postgres: otp totp write: %w", err)
+		return fmt.Errorf("postgres: otp totp write: %w", err)
 	}
-	return otp.TOTPState{}, nil
+	return nil
 }
 
 const totpInsert = `

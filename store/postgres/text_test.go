@@ -23,9 +23,9 @@ func TestTextRefused(t *testing.T) {
 		calls := map[string]error{
 			"otp Put":               o.Put(ctx, otp.PINRecord{User: bad}),
 			"otp Load":              func() error { _, err := o.Load(ctx, bad); return err }(),
-			"otp Write":             func() error { _, err := o.Write(ctx, otp.PINRecord{User: bad, Rev: 1}, 0); return err }(),
+			"otp Write":             o.Write(ctx, otp.PINRecord{User: bad, Rev: 1}, 0),
 			"otp LoadTOTP":          func() error { _, err := o.LoadTOTP(ctx, bad); return err }(),
-			"otp WriteTOTP":         func() error { _, err := o.WriteTOTP(ctx, otp.TOTPState{Subject: bad, Rev: 1}, 0); return err }(),
+			"otp WriteTOTP":         o.WriteTOTP(ctx, otp.TOTPState{Subject: bad, Rev: 1}, 0),
 			"enrollment Write":      e.Write(ctx, enrollment.Record{Site: "s", GeneratedBy: bad, Rev: 1}, 0, nil),
 			"enrollment Disabled":   e.Write(ctx, enrollment.Record{Site: "s", DisabledBy: bad, Rev: 2}, 1, nil),
 			"enrollment Site":       e.Write(ctx, enrollment.Record{Site: bad, Rev: 1}, 0, nil),

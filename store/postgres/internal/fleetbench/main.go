@@ -606,8 +606,7 @@ func measure(ctx context.Context, db *sql.DB, lv float64, run, n, rounds int, bl
 				return err
 			}
 			r.Digest, r.Rev = nil, r.Rev+1
-			_, err = pins.Write(ctx, r, r.Rev-1)
-			return err
+			return pins.Write(ctx, r, r.Rev-1)
 		}},
 		{"reset request", func(i int) error {
 			id, dev := "b-"+tag+"-"+strconv.Itoa(i), "bdev-"+tag+"-"+strconv.Itoa(i)
