@@ -69,8 +69,8 @@
 //     success was decided on, in the same statement, and takes no row
 //     lock. A unique index keeps a digest to one site;
 //   - any passcode reset change: [PasscodeStore.Write] is one statement,
-//     INSERT ... ON CONFLICT DO NOTHING for a new reset or UPDATE ...
-//     WHERE rev = prev for a move, with its events inserted from its
+//     INSERT for a new reset (a unique violation is its refusal) or
+//     UPDATE ... WHERE rev = prev for a move, with its events inserted from its
 //     RETURNING; package passcode decides the lifecycle in Go and, on a
 //     conflict, loads and decides again. A partial unique index on
 //     open_device, which the service sets while a reset is open, allows
@@ -125,9 +125,9 @@
 //	EnrollmentStore.Append                  1 INSERT ... SELECT (events    none on the site's row
 //	                                        if the row is at the version)
 //	(enrollment generate, disable)          2: a Load, then a Write        the site's row, for the Write
-//	PasscodeStore.Write, new reset          1 INSERT ... ON CONFLICT DO    the new rows
-//	                                        NOTHING with its events
-//	                                        (WITH ... INSERT)
+//	PasscodeStore.Write, new reset          1 INSERT with its events       the new rows
+//	                                        (WITH ... INSERT); a unique
+//	                                        violation is the refusal
 //	PasscodeStore.Write, move               1 UPDATE ... WHERE rev = prev  the reset's row, for the statement
 //	                                        with its events INSERT
 //	(reset request)                         1 Write; after a refusal, an

@@ -15,8 +15,8 @@ import (
 // PasscodeStore is a [passcode.Store] in PostgreSQL (tables
 // mdmcred_passcode_reset and mdmcred_passcode_event). It follows the one
 // store idiom: [PasscodeStore.Write] is one conditional statement, an
-// INSERT ... ON CONFLICT DO NOTHING for a new reset (the primary key and
-// the partial unique index on open_device both arbitrate it) or an UPDATE
+// INSERT for a new reset (that the primary key or the partial unique
+// index on open_device refuses) or an UPDATE
 // ... WHERE rev = prev, with the events inserted from its RETURNING, so a
 // reset request is one statement and a move one statement after its
 // Load. The store checks no state: passcode.Service decides the lifecycle
@@ -44,7 +44,7 @@ const resetValues = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
 // otherwise; the statement goes on with the events' INSERT from w.
 var writeHeads = [2]string{
 	`WITH w AS (INSERT INTO mdmcred_passcode_reset (` + resetColumns + `)
-		VALUES (` + resetValues + `) ON CONFLICT DO NOTHING RETURNING 1)`,
+		VALUES (` + resetValues + `) RETURNING 1)`,
 	`WITH w AS (UPDATE mdmcred_passcode_reset SET device_id = $2, platform = $3, action = $4, state = $5,
 			requested_by = $6, self_service = $7, owner = $8, requested_at = $9, updated_at = $10, stale_at = $11,
 			sealed = $12, retain_until = $13, grace_ns = $14, open_device = NULLIF($15, ''), rev = $16
@@ -85,11 +85,17 @@ func writeQuery(head, n int) string {
 		ORDER BY v.ord`
 }
 
-// Write implements [passcode.Store.Write] as one statement: for prev 0,
-// INSERT ... ON CONFLICT DO NOTHING (the reset's ID and its non-empty
-// OpenDevice must both be free); otherwise UPDATE ... WHERE id AND rev =
-// prev, replacing every column (an OpenDevice another reset holds fails
-// the unique index). The events are inserted from the written row in the
+// Write implements [passcode.Store.Write] as one statement: for prev 0, a
+// plain INSERT (the reset's ID and its non-empty OpenDevice must both be
+// free: a unique violation is the refusal); otherwise UPDATE ... WHERE id
+// AND rev = prev, replacing every column (an OpenDevice another reset
+// holds fails the unique index). The insert is not ON CONFLICT DO
+// NOTHING: that makes every insert a speculative one, checked against
+// both unique indexes before and after, where a refusal is rare (a device
+// that already has an open reset); the floor benchmark measured the plain
+// INSERT at 1.17-1.29x the floor against 1.27-1.34x (benchmarks/RESULTS.md).
+// A refused insert leaves the server an ERROR line in its log and a dead
+// row for vacuum. The events are inserted from the written row in the
 // same statement, so a refused write appends nothing. A refusal is
 // [passcode.ErrConflict]; of racing writes from one revision exactly one
 // updates the row (READ COMMITTED re-checks rev on the row the winner
@@ -131,7 +137,7 @@ func (s *PasscodeStore) Write(ctx context.Context, r passcode.Reset, prev uint64
 	res, err := s.db.ExecContext(ctx, query, args...)
 	switch {
 	case err != nil && isUniqueViolation(err):
-		return fmt.Errorf("postgres: passcode write: another reset is open on the device: %w", passcode.ErrConflict)
+		return fmt.Errorf("postgres: passcode write: the reset's ID, or its open device, is taken: %w", passcode.ErrConflict)
 	case err != nil:
 		return fmt.Errorf("postgres: passcode write: %w", err)
 	}
