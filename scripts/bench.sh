@@ -20,9 +20,12 @@
 # 1,000 devices, 100,000 and the full 1,000,000; the full load takes a
 # while on a small machine), each level loaded once and measured FLEET_RUNS
 # times (default 3), and the worst operation's p99 ratio, last level over
-# first, as the median of the runs. The throwaway server keeps PostgreSQL's
-# defaults (shared_buffers of 128 MB, a twentieth of the full database)
-# unless FLEET_PG_OPTS gives it options.
+# first, as the median of the runs. The throwaway server gets
+# shared_buffers=1GB, the sizing store/postgres/doc.go advises for a
+# million devices (room for the indexes the hot operations look up by key,
+# about 310 MB at full size; fleetbench prints their size), unless
+# FLEET_PG_OPTS gives other options: FLEET_PG_OPTS= (empty) measures
+# PostgreSQL's built-in 128 MB, less than half of those indexes.
 #
 # Usage: scripts/bench.sh [COUNT] [BENCHTIME]
 #   COUNT      runs of each benchmark (default 5)
@@ -31,8 +34,9 @@
 # a temporary file, removed on exit), FLOOR, FLOOR_WORKERS, FLOOR_N,
 # FLOOR_ROUNDS, FLEET, FLEET_LEVELS, FLEET_N (calls of
 # each operation per round, default 2000), FLEET_ROUNDS (rounds per run,
-# default 5), FLEET_RUNS (runs per level, default 3), FLEET_PG_OPTS (server options, for example
-# "-c shared_buffers=4GB").
+# default 5), FLEET_RUNS (runs per level, default 3), FLEET_PG_OPTS (server
+# options, default "-c shared_buffers=1GB"; empty for PostgreSQL's
+# defaults).
 set -euo pipefail
 
 count="${1:-5}"
@@ -75,6 +79,6 @@ fi
 if [[ "${FLEET:-1}" != 0 ]]; then
 	echo
 	echo "== PostgreSQL fleet scale (levels ${FLEET_LEVELS:-0.001,0.1,1})" >&2
-	(cd "$root" && MDMCRED_POSTGRES_OPTS="${FLEET_PG_OPTS:-}" scripts/with-postgres.sh "$GO" run ./store/postgres/internal/fleetbench \
+	(cd "$root" && MDMCRED_POSTGRES_OPTS="${FLEET_PG_OPTS--c shared_buffers=1GB}" scripts/with-postgres.sh "$GO" run ./store/postgres/internal/fleetbench \
 		-levels "${FLEET_LEVELS:-0.001,0.1,1}" -n "${FLEET_N:-2000}" -rounds "${FLEET_ROUNDS:-5}" -runs "${FLEET_RUNS:-3}")
 fi
