@@ -279,6 +279,13 @@ func RunStore(t *testing.T, newStore func(t *testing.T) enrollment.Store) {
 		if err := s.Append(ctx, "site-a", next.Rev+1, events("site-a", 1)); !errors.Is(err, enrollment.ErrConflict) {
 			t.Fatalf("Append at a future revision: %v, want ErrConflict", err)
 		}
+		// With no events or several, the condition is the same.
+		if err := s.Append(ctx, "site-a", r.Rev, nil); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("Append of no events at an old revision: %v, want ErrConflict", err)
+		}
+		if err := s.Append(ctx, "site-a", r.Rev, slices.Clone(evs)); !errors.Is(err, enrollment.ErrConflict) {
+			t.Fatalf("Append of two events at an old revision: %v, want ErrConflict", err)
+		}
 		wantEvents(t, s, "site-a", evs)
 	})
 	t.Run("Events", func(t *testing.T) {
