@@ -239,6 +239,22 @@
 // insert read 0.04 blocks per call from outside shared_buffers; at 128 MB
 // it read 0.87, and its p99 grew past 1.5x in two sessions of three.
 //
+// # The server's log
+//
+// Two refusals are a unique index's, so the server logs them as an ERROR
+// with the key in its DETAIL line: a new passcode reset whose ID or
+// device already has an open reset (a device ID), and an enrollment
+// passcode whose digest another site holds (the keyed digest, not the
+// passcode; it cannot be checked without the pepper). The failing
+// statement is logged too (log_min_error_statement), without its
+// parameters (the sealed passcode among them) as long as
+// log_parameter_max_length_on_error stays 0, its default, and the
+// connection does not use the simple protocol, which writes the
+// parameters into the statement's text: prefer
+// default_query_exec_mode=exec to simple_protocol for PgBouncer (below).
+// Where policy keeps even digests and device IDs out of logs, set
+// log_error_verbosity = terse, which drops DETAIL lines.
+//
 // # PgBouncer
 //
 // The stores work through PgBouncer in transaction pooling mode, the mode
