@@ -147,8 +147,10 @@ func TestHotQueriesUseIndexes(t *testing.T) {
 		State: passcode.Requested, RequestedAt: now, UpdatedAt: now, StaleAt: now.Add(time.Hour), OpenDevice: "dev-new", Rev: 1}
 	ev := passcode.Event{Kind: passcode.EventTransition, ResetID: "r-new", DeviceID: "dev-new", To: passcode.Requested, At: now}
 	must("passcode insert", pc.Write(ctx, r, 0, []passcode.Event{ev}))
+	other := ev
+	other.ResetID = "r-other"
 	if err := pc.Write(ctx, passcode.Reset{ID: "r-other", DeviceID: "dev-new", State: passcode.Requested, OpenDevice: "dev-new", Rev: 1}, 0,
-		[]passcode.Event{ev}); !errors.Is(err, passcode.ErrConflict) {
+		[]passcode.Event{other}); !errors.Is(err, passcode.ErrConflict) {
 		t.Fatalf("a second open reset: %v, want ErrConflict", err)
 	}
 	_, err = pc.Load(ctx, "r-42")
