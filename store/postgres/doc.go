@@ -207,7 +207,7 @@
 // lands on an index leaf no other recent call touched, so its time stays
 // flat only while those indexes stay in shared_buffers; otherwise about
 // one leaf per call is read from the operating system (or the disk), and
-// the issue audit insert, whose device leaf it must also write, and the
+// the issue audit insert (which also writes the device's leaf) and the
 // events pages grow most. At the volumes of issue 16 per million devices
 // (6 audit events per device, 1,000,000 PIN users, 100,000 sites and
 // 100,000 resets with their events) those indexes are:
