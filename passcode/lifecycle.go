@@ -191,9 +191,10 @@ type Reset struct {
 	UpdatedAt   time.Time // UTC, last transition
 	// StaleAt is when an open reset expires (RequestedAt + StaleAfter).
 	StaleAt time.Time
-	// Sealed is the new passcode sealed with AES-256-GCM (docs/sealed-format.md), bound to
-	// ID, DeviceID, RequestedBy, Owner and SelfService (none of which
-	// the Service changes after the reset is created) and carrying its own retention limit; nil for
+	// Sealed is the new passcode sealed with AES-256-GCM
+	// (docs/sealed-format.md), bound to ID, DeviceID, RequestedBy, Owner
+	// and SelfService (none of which the Service changes after the reset
+	// is created) and carrying its own retention limit; nil for
 	// ClearPasscode. It is opaque to the Store.
 	Sealed []byte
 	// RetainUntil is when Sealed can no longer be opened.

@@ -20,8 +20,8 @@ type Resealer interface {
 	// nil) it replaces the reset's Sealed with it and adds one to its Rev
 	// (so that a [Store.Write] decided on the old value gets ErrConflict),
 	// changing nothing else, in one atomic operation that applies only if
-	// Sealed is still the value reseal saw (a reset changed meanwhile is left for the next
-	// run). It returns the last ID visited, how many resets it visited and
+	// Sealed is still the value reseal saw (a reset changed meanwhile is
+	// left for the next run). It returns the last ID visited, how many resets it visited and
 	// how many it changed. reseal is called outside any lock or
 	// transaction of the store's.
 	ResealResets(ctx context.Context, after string, limit int, reseal func(Reset) []byte) (last string, visited, changed int, err error)

@@ -406,12 +406,32 @@ func moved(r Reset, to State, now time.Time) Reset {
 // expire writes r, as read, moved to Expired: one compare-and-swap on r.Rev
 // (ErrConflict if it changed since).
 func (s *Service) expire(ctx context.Context, r Reset, now time.Time) error {
-	ev := Event{Kind: EventTransition, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: Expired, At: now, Actor: ActorSystem}
-	if err := s.store.Write(ctx, moved(r, Expired, now), r.Rev, []Event{ev}); err != nil {
-		return err
+	_, err := s.write(ctx, r, Expired, now, ActorSystem, true)
+	return err
+}
+
+// write writes r, as read, moved to state to at now, with its transition
+// event, whose actor is actor, or ActorSystem for a move the system makes
+// (a stale reset expiring): one compare-and-swap on r.Rev (ErrConflict if
+// it changed since). It logs the move once written and returns the reset
+// as written.
+func (s *Service) write(ctx context.Context, r Reset, to State, now time.Time, actor string, system bool) (Reset, error) {
+	by := actor
+	if system {
+		by = ActorSystem
 	}
-	s.log.InfoContext(ctx, "passcode reset expired", "reset", r.ID, "device", r.DeviceID, "from", r.State.String())
-	return nil
+	next := moved(r, to, now)
+	ev := Event{Kind: EventTransition, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: to, At: now, Actor: by}
+	if err := s.store.Write(ctx, next, r.Rev, []Event{ev}); err != nil {
+		return Reset{}, err
+	}
+	if system {
+		s.log.InfoContext(ctx, "passcode reset expired", "reset", r.ID, "device", r.DeviceID, "from", r.State.String())
+	} else {
+		s.log.InfoContext(ctx, "passcode reset transition", "reset", r.ID, "device", r.DeviceID,
+			"from", r.State.String(), "to", to.String(), "actor", actor)
+	}
+	return next, nil
 }
 
 // decision is what [Service.move]'s decide made of a reset: the state to
@@ -451,23 +471,12 @@ func (s *Service) move(ctx context.Context, id string, cur *Reset, actor string,
 			out, outErr = r, derr
 			return true, false, nil
 		}
-		next := moved(r, to, now)
-		by := actor
-		if d.system {
-			by = ActorSystem
-		}
-		ev := Event{Kind: EventTransition, ResetID: r.ID, DeviceID: r.DeviceID, From: r.State, To: to, At: now, Actor: by}
-		switch err := s.store.Write(ctx, next, r.Rev, []Event{ev}); {
+		next, err := s.write(ctx, r, to, now, actor, d.system)
+		switch {
 		case errors.Is(err, ErrConflict):
 			return false, fresh, nil
 		case err != nil:
 			return false, false, err
-		}
-		if d.system {
-			s.log.InfoContext(ctx, "passcode reset expired", "reset", r.ID, "device", r.DeviceID, "from", r.State.String())
-		} else {
-			s.log.InfoContext(ctx, "passcode reset transition", "reset", r.ID, "device", r.DeviceID,
-				"from", r.State.String(), "to", to.String(), "actor", actor)
 		}
 		out, outErr = next, derr
 		return true, false, nil
@@ -503,10 +512,11 @@ func (s *Service) notify(ctx context.Context, r Reset, req ResetRequest, pc Pass
 
 // sealAD is the associated data a reset's passcode is sealed with: the
 // reset ID and every field Reveal decides access on (device, requester,
-// owner, self-service), none of which changes after the reset is created. A stored row
-// whose fields were rewritten, or which carries another reset's sealed
-// passcode, then fails to open instead of showing the passcode to someone
-// else. Each field is length-prefixed so that no two resets share an AD.
+// owner, self-service), none of which changes after the reset is
+// created. A stored row whose fields were rewritten, or which carries
+// another reset's sealed passcode, then fails to open instead of showing
+// the passcode to someone else. Each field is length-prefixed so that no
+// two resets share an AD.
 func sealAD(r Reset) []byte {
 	fields := []string{"passcode-reset-v1", r.ID, r.DeviceID, r.RequestedBy, r.Owner}
 	var ad []byte
@@ -662,12 +672,12 @@ func (s *Service) ExpireStale(ctx context.Context) (int, error) {
 				if wrote {
 					return decision{to: Expired, system: true}
 				}
-				return decision{err: errNotStale}
+				return decision{} // no longer open and stale: left alone
 			})
 			switch {
 			case err == nil && wrote:
 				n++
-			case err != nil && !errors.Is(err, errNotStale) && !errors.Is(err, ErrNotFound):
+			case err != nil && !errors.Is(err, ErrNotFound):
 				return n, err
 			}
 		}
@@ -709,10 +719,6 @@ func (s *Service) Events(ctx context.Context, q EventQuery) ([]Event, error) {
 	}
 	return s.store.Events(ctx, q)
 }
-
-// errNotStale: ExpireStale found a reset no longer open and stale when it
-// decided on it; it is left alone.
-var errNotStale = errors.New("passcode: reset no longer stale")
 
 // ErrNilContext is returned by every function and method of this package
 // that takes a context when it is given a nil one, before any work. It

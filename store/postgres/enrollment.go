@@ -204,16 +204,8 @@ func (s *EnrollmentStore) Append(ctx context.Context, site string, rev uint64, e
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("postgres: enrollment append: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("postgres: enrollment append: %w", err)
-	} else if n == 0 {
-		return enrollment.ErrConflict
-	}
-	return nil
+	n, err := execCount(ctx, s.db, query, args...)
+	return applied("enrollment append", n, err, enrollment.ErrConflict)
 }
 
 // appendQuery is Append's statement and its arguments: one INSERT ...

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -73,4 +75,27 @@ type sqlStater interface{ SQLState() string }
 func isUniqueViolation(err error) bool {
 	var s sqlStater
 	return errors.As(err, &s) && s.SQLState() == "23505"
+}
+
+// execCount runs a statement and returns how many rows it changed.
+func execCount(ctx context.Context, db *sql.DB, query string, args ...any) (int, error) {
+	res, err := db.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// applied turns a conditional statement's result (execCount's) into its
+// operation's answer: the error wrapped with op if the statement failed,
+// an error matching refusal if it changed no row, nil otherwise.
+func applied(op string, n int, err error, refusal error) error {
+	switch {
+	case err != nil:
+		return fmt.Errorf("postgres: %s: %w", op, err)
+	case n == 0:
+		return fmt.Errorf("postgres: %s: %w", op, refusal)
+	}
+	return nil
 }

@@ -19,8 +19,8 @@ import (
 // decided on (compare-and-swap; insert-if-absent for a new row), so of
 // many instances racing on one row exactly one wins each change, and no
 // connection is held in a transaction between round trips; a refused
-// write returns otp.ErrConflict and the service loads the row that won. The version column is the record's
-// Rev. Safe for concurrent use.
+// write returns otp.ErrConflict and the service loads the row that won.
+// The version column is the record's Rev. Safe for concurrent use.
 type OTPStore struct {
 	db *sql.DB
 }
@@ -85,8 +85,8 @@ func (s *OTPStore) Load(ctx context.Context, user string) (otp.PINRecord, error)
 // transaction: INSERT ... ON CONFLICT DO NOTHING for prev 0, UPDATE ...
 // WHERE version = prev otherwise. A write that changed nothing returns
 // otp.ErrConflict, and the service loads the row that won: the stored
-// row is read only when the write is refused, so a write
-// that applies pays for nothing else (a statement that can also return
+// row is read only when the write is refused, so a write that applies
+// pays for nothing else (a statement that can also return
 // the stored row costs every write its planning and execution, for the
 // refusals' sake: benchmarks/RESULTS.md, issue 28).
 func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) error {
@@ -103,27 +103,8 @@ func (s *OTPStore) Write(ctx context.Context, rec otp.PINRecord, prev uint64) er
 	} else {
 		args = append(args, int64(prev))
 	}
-	if err := execOne(ctx, s.db, q, args); err != nil {
-		return fmt.Errorf("postgres: otp write: %w", err)
-	}
-	return nil
-}
-
-// execOne runs a conditional write of one row: nil if it applied,
-// otp.ErrConflict if it changed nothing.
-func execOne(ctx context.Context, db *sql.DB, q string, args []any) error {
-	res, err := db.ExecContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	switch {
-	case err != nil:
-		return err
-	case n == 0:
-		return otp.ErrConflict
-	}
-	return nil
+	n, err := execCount(ctx, s.db, q, args...)
+	return applied("otp write", n, err, otp.ErrConflict)
 }
 
 const pinInsert = `
@@ -192,10 +173,8 @@ func (s *OTPStore) WriteTOTP(ctx context.Context, st otp.TOTPState, prev uint64)
 	} else {
 		args = append(args, int64(prev))
 	}
-	if err := execOne(ctx, s.db, q, args); err != nil {
-		return fmt.Errorf("postgres: otp totp write: %w", err)
-	}
-	return nil
+	n, err := execCount(ctx, s.db, q, args...)
+	return applied("otp totp write", n, err, otp.ErrConflict)
 }
 
 const totpInsert = `

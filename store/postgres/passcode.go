@@ -134,19 +134,11 @@ func (s *PasscodeStore) Write(ctx context.Context, r passcode.Reset, prev uint64
 	default:
 		query = writeQuery(head, len(events))
 	}
-	res, err := s.db.ExecContext(ctx, query, args...)
-	switch {
-	case err != nil && isUniqueViolation(err):
+	n, err := execCount(ctx, s.db, query, args...)
+	if isUniqueViolation(err) {
 		return fmt.Errorf("postgres: passcode write: the reset's ID, or its open device, is taken: %w", passcode.ErrConflict)
-	case err != nil:
-		return fmt.Errorf("postgres: passcode write: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("postgres: passcode write: %w", err)
-	} else if n == 0 {
-		return passcode.ErrConflict
-	}
-	return nil
+	return applied("passcode write", n, err, passcode.ErrConflict)
 }
 
 // Load implements [passcode.Store.Load].
@@ -183,20 +175,12 @@ func (s *PasscodeStore) Append(ctx context.Context, ev passcode.Event) error {
 	if err := checkEvent(ev); err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, `
+	n, err := execCount(ctx, s.db, `
 		INSERT INTO mdmcred_passcode_event (kind, reset_id, device_id, from_state, to_state, at, actor)
 		SELECT $1, $2, $3, $4, $5, $6, $7
 		WHERE EXISTS (SELECT 1 FROM mdmcred_passcode_reset WHERE id = $2)`,
 		int16(ev.Kind), ev.ResetID, ev.DeviceID, int16(ev.From), int16(ev.To), tsArg(ev.At), ev.Actor)
-	if err != nil {
-		return fmt.Errorf("postgres: passcode append: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("postgres: passcode append: %w", err)
-	} else if n == 0 {
-		return passcode.ErrNotFound
-	}
-	return nil
+	return applied("passcode append", n, err, passcode.ErrNotFound)
 }
 
 // Events implements [passcode.Store.Events].

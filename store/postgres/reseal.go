@@ -107,15 +107,6 @@ func closeRows(rows *sql.Rows) error {
 	return err
 }
 
-func execCount(ctx context.Context, db *sql.DB, query string, args ...any) (int, error) {
-	res, err := db.ExecContext(ctx, query, args...)
-	if err != nil {
-		return 0, err
-	}
-	n, err := res.RowsAffected()
-	return int(n), err
-}
-
 func lastOf[T any](after string, batch []T, key func(T) string) string {
 	if len(batch) == 0 {
 		return after
